@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything tabpilot needs to build, test and benchmark on Debian 12.
+# Idempotent: packages already present are left alone. Run as root (or with sudo).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git clang-format clang-tidy
+  # libraries
+  libxgboost-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libgtest-dev libgmock-dev
+  libbenchmark-dev zlib1g-dev
+  # benchmark peers (measured side by side with tabpilot)
+  python3 python3-xgboost python3-sklearn python3-pandas python3-numpy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "setup: all packages present"

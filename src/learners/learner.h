@@ -1,0 +1,80 @@
+// The Learner / Model interface every model family implements.
+//
+// A Learner is a configured recipe (family + validated Params); Fit() turns
+// training data into a Model. A Model predicts and serializes itself; the
+// matching Learner's Load() restores it. Both are immutable after creation and
+// safe to use from several threads at once (Predict is const and re-entrant).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/deadline.h"
+#include "core/json.h"
+#include "data/matrix.h"
+#include "learners/params.h"
+#include "learners/task.h"
+
+namespace tabpilot {
+
+// Which feature encoding a family wants (see features/):
+//   kTree  - NaN for missing, numeric codes/one-hot for categoricals, unscaled.
+//   kDense - no NaN (imputed), standardized numerics, one-hot categoricals.
+enum class FeatureFlavor { kTree, kDense };
+
+// Training rows. `y` holds the class index (0..num_classes-1) as a float for
+// classification, the value for regression. `weights` may be empty (all 1).
+struct TrainData {
+  const Matrix* x = nullptr;
+  const std::vector<float>* y = nullptr;
+  const std::vector<float>* weights = nullptr;
+};
+
+struct FitOptions {
+  Task task = Task::kBinary;
+  int num_classes = 2;     // classification only; 1 for regression
+  int threads = 1;         // busy threads this fit may use
+  uint64_t seed = 0;       // all randomness derives from it
+  Deadline deadline = Deadline::Never();  // stop adding trees/epochs when it passes
+  // Names of the feature columns (for models that keep them, e.g. XGBoost).
+  const std::vector<std::string>* feature_names = nullptr;
+  // Indices of feature columns that are categorical codes (kTree flavor only;
+  // 0..k-1 integer values, NaN missing). Families may ignore it.
+  const std::vector<size_t>* categorical_features = nullptr;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  // Number of values Predict writes per row: num_classes for classification
+  // (probabilities summing to 1, binary included), 1 for regression.
+  virtual int num_outputs() const = 0;
+  // Writes x.rows * num_outputs() values, row-major, into `out`.
+  virtual void Predict(const Matrix& x, float* out, int threads) const = 0;
+  // Bytes that Learner::Load turns back into an identical model.
+  virtual std::string Serialize() const = 0;
+  // Facts learned during fitting worth showing (e.g. {"best_iteration": 412}).
+  virtual Json Info() const { return Json::object(); }
+};
+
+class Learner {
+ public:
+  virtual ~Learner() = default;
+  virtual const std::string& family() const = 0;
+  virtual const Params& params() const = 0;
+  virtual FeatureFlavor flavor() const = 0;
+  // Whether Fit uses `valid` for early stopping (bagging passes the held-out fold).
+  virtual bool uses_validation() const { return false; }
+  // Fits a model. `valid` may be null. Must return a usable model even if the
+  // deadline passes mid-fit (fewer trees/iterations), unless nothing at all
+  // could be fitted (then it throws Internal).
+  virtual std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid,
+                                     const FitOptions& options) const = 0;
+  // Restores a model from Model::Serialize() output. Throws InvalidInput on corrupt bytes.
+  virtual std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions& options) const = 0;
+};
+
+}  // namespace tabpilot

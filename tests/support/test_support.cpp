@@ -1,0 +1,61 @@
+#include "support/test_support.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+namespace tabpilot::testing {
+namespace fs = std::filesystem;
+
+fs::path DatasetsDir() {
+  if (const char* env = std::getenv("TABPILOT_DATASETS"); env && *env) return env;
+  return TABPILOT_DATASETS_DEFAULT;
+}
+
+fs::path TabpilotBinary() {
+  if (const char* env = std::getenv("TABPILOT_BINARY"); env && *env) return env;
+  return TABPILOT_BINARY_DEFAULT;
+}
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  path_ = fs::temp_directory_path() /
+          ("tabpilot-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+fs::path TempDir::Write(const std::string& name, const std::string& content) const {
+  fs::path p = path_ / name;
+  std::ofstream out(p, std::ios::binary);
+  out << content;
+  if (!out) throw std::runtime_error("cannot write " + p.string());
+  return p;
+}
+
+CommandResult RunCommand(const std::string& command_line) {
+  CommandResult r;
+  std::string cmd = command_line + " 2>&1";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) throw std::runtime_error("popen failed: " + command_line);
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace tabpilot::testing
