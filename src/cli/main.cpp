@@ -1,6 +1,46 @@
+// tabpilot: one binary for the whole workflow. main only dispatches.
+#include <cstdlib>
 #include <iostream>
+#include <map>
 
-int main() {
-  std::cout << "tabpilot\n";
-  return 0;
+#include "cli/commands.h"
+#include "core/error.h"
+#include "version.h"
+
+int main(int argc, char** argv) {
+  // XGBoost's OpenMP threads spin-wait by default, which makes a shared or
+  // oversubscribed machine an order of magnitude slower. Users can override.
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+
+  CLI::App app{"tabpilot: AutoML for tables, from CSV to a served model"};
+  app.set_version_flag("--version", std::string("tabpilot ") + TABPILOT_VERSION);
+  app.require_subcommand(1);
+  std::map<const CLI::App*, tabpilot::cli::Runner> runners;
+  auto add = [&](tabpilot::cli::Runner runner) { runners[app.get_subcommands({}).back()] = std::move(runner); };
+  add(tabpilot::cli::AddTrainCommand(app));
+  add(tabpilot::cli::AddPredictCommand(app));
+  add(tabpilot::cli::AddEvaluateCommand(app));
+  add(tabpilot::cli::AddLeaderboardCommand(app));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    for (const auto& [sub, run] : runners) {
+      if (sub->parsed()) return run();
+    }
+    return 2;
+  } catch (const tabpilot::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return tabpilot::ExitCodeFor(e.kind());
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: internal: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -1,0 +1,39 @@
+// k-fold bagging: fit one model per fold on the other folds, predict the
+// held-out fold, so every training row gets an out-of-fold (OOF) prediction.
+// The bagged model predicts by averaging its fold models.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/deadline.h"
+#include "data/matrix.h"
+#include "learners/learner.h"
+
+namespace tabpilot {
+
+struct BaggedFit {
+  std::vector<std::unique_ptr<Model>> folds;
+  Matrix oof;                   // rows × num_outputs
+  double fit_seconds = 0;       // summed over folds
+  double predict_ms_per_1k = 0; // all folds' prediction time per 1,000 rows
+  bool complete = false;        // false: the deadline passed before every fold was fitted
+  Json info = Json::object();   // per-fold Model::Info()
+};
+
+struct BaggingOptions {
+  int num_folds = 5;
+  // Each fold's fit stops at min(deadline, its share of the remaining time);
+  // folds not started when it passes leave the fit incomplete.
+  Deadline deadline = Deadline::Never();
+  // Give each remaining fold an equal share of the time left (used for the
+  // first candidate, which must finish so there is always a model).
+  bool split_remaining_time = false;
+};
+
+// `folds[i]` is row i's fold. `fit` carries task/classes/threads/seed/feature
+// metadata; its deadline is replaced per fold.
+BaggedFit FitBagged(const Learner& learner, const Matrix& x, const std::vector<float>& y,
+                    const std::vector<int>& folds, const FitOptions& fit, const BaggingOptions& options);
+
+}  // namespace tabpilot

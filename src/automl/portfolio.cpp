@@ -1,0 +1,91 @@
+#include "automl/portfolio.h"
+
+#include <cmath>
+
+namespace tabpilot {
+namespace {
+
+FeatureOptions Tree() {
+  FeatureOptions f;
+  f.encoding = Encoding::kTree;
+  return f;
+}
+FeatureOptions TreeNative() {
+  FeatureOptions f;
+  f.encoding = Encoding::kTree;
+  f.native_categorical = true;
+  return f;
+}
+FeatureOptions Dense() {
+  FeatureOptions f;
+  f.encoding = Encoding::kDense;
+  return f;
+}
+
+}  // namespace
+
+std::string PipelineId(const FeatureOptions& options) {
+  if (options.encoding == Encoding::kDense) return "dense";
+  return options.native_categorical ? "tree_native" : "tree";
+}
+
+std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
+  const bool regression = shape.task == Task::kRegression;
+  std::vector<CandidateConfig> p;
+  // Gradient boosting first: it is the strongest single family on tables.
+  // A LightGBM-like leaf-wise booster (AutoGluon's default GBM settings).
+  p.push_back({"LightGBMLike_1", "xgboost",
+               Json{{"grow_policy", "lossguide"}, {"max_leaves", 31}, {"max_depth", 0}, {"learning_rate", 0.05},
+                    {"min_child_weight", 1.0}, {"colsample_bytree", 0.9}},
+               Tree(), 1.5});
+  p.push_back({"XGBoost_1", "xgboost",
+               Json{{"max_depth", 6}, {"learning_rate", 0.1}, {"min_child_weight", 1.0}, {"colsample_bytree", 1.0}},
+               Tree(), 1.0});
+  p.push_back({"RandomForest_1", "random_forest", Json{{"n_estimators", 300}}, Tree(), 2.0});
+  p.push_back({"ExtraTrees_1", "extra_trees", Json{{"n_estimators", 300}}, Tree(), 1.5});
+  p.push_back({"XGBoostCat_1", "xgboost",
+               Json{{"max_depth", 7}, {"learning_rate", 0.04}, {"subsample", 0.8}, {"colsample_bytree", 0.6},
+                    {"min_child_weight", 2.0}, {"enable_categorical", true}},
+               TreeNative(), 2.0});
+  p.push_back({"Linear_1", "linear", Json::object(), Dense(), 0.3});
+  p.push_back({"LightGBMLike_2", "xgboost",
+               Json{{"grow_policy", "lossguide"}, {"max_leaves", 128}, {"max_depth", 0}, {"learning_rate", 0.03},
+                    {"min_child_weight", 5.0}, {"colsample_bytree", 0.5}, {"subsample", 0.9}},
+               Tree(), 3.0});
+  p.push_back({"KNN_1", "knn", Json{{"k", regression ? 10 : 20}, {"weights", "distance"}}, Dense(), 0.5});
+  p.push_back({"XGBoost_2", "xgboost",
+               Json{{"max_depth", 4}, {"learning_rate", 0.05}, {"subsample", 0.7}, {"colsample_bytree", 0.7},
+                    {"reg_lambda", 5.0}},
+               Tree(), 1.5});
+  return p;
+}
+
+CandidateConfig SampleConfig(const DataShape& shape, std::mt19937_64& rng, int index) {
+  (void)shape;
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  auto log_uniform = [&](double lo, double hi) { return std::exp(std::log(lo) + u(rng) * (std::log(hi) - std::log(lo))); };
+  CandidateConfig c;
+  c.family = "xgboost";
+  bool lossguide = u(rng) < 0.5;
+  c.params = Json{{"learning_rate", log_uniform(0.02, 0.1)},
+                  {"subsample", 0.6 + 0.4 * u(rng)},
+                  {"colsample_bytree", 0.4 + 0.6 * u(rng)},
+                  {"min_child_weight", log_uniform(0.5, 10.0)},
+                  {"reg_lambda", log_uniform(0.1, 10.0)}};
+  if (lossguide) {
+    c.params["grow_policy"] = "lossguide";
+    c.params["max_depth"] = 0;
+    c.params["max_leaves"] = static_cast<int>(log_uniform(8, 256));
+    c.name = "LightGBMLike_R" + std::to_string(index);
+  } else {
+    c.params["max_depth"] = 3 + static_cast<int>(u(rng) * 7);
+    c.name = "XGBoost_R" + std::to_string(index);
+  }
+  bool native = u(rng) < 0.3;
+  if (native) c.params["enable_categorical"] = true;
+  c.features = native ? TreeNative() : Tree();
+  c.relative_cost = 2.0;
+  return c;
+}
+
+}  // namespace tabpilot

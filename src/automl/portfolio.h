@@ -1,0 +1,43 @@
+// The search space: a portfolio of diverse, pre-chosen configurations tried
+// best-first (after AutoGluon's zero-shot portfolio idea), then random
+// configurations sampled from each family's ranges while time remains.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "features/feature_pipeline.h"
+#include "learners/task.h"
+
+namespace tabpilot {
+
+struct CandidateConfig {
+  std::string name;      // unique display name, e.g. "XGBoost_1"
+  std::string family;    // learner registry name
+  Json params;           // learner parameters (validated by the learner)
+  FeatureOptions features;
+  // Expected cost relative to a default XGBoost fit (for skipping when time is short).
+  double relative_cost = 1.0;
+};
+
+struct DataShape {
+  Task task = Task::kBinary;
+  size_t rows = 0;
+  size_t columns = 0;
+  int num_classes = 2;
+};
+
+// The ordered default portfolio for a dataset of this shape.
+std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape);
+
+// A random configuration (around the portfolio's good regions) for the search
+// phase; `index` numbers its name.
+CandidateConfig SampleConfig(const DataShape& shape, std::mt19937_64& rng, int index);
+
+// A short stable id for the feature pipeline a config needs ("tree", "tree_native", "dense").
+std::string PipelineId(const FeatureOptions& options);
+
+}  // namespace tabpilot

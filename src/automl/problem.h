@@ -1,0 +1,48 @@
+// Problem definition: which column to predict, the task, the class labels and
+// the objective metric, inferred from the data where the user did not say.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+#include "data/csv_reader.h"
+#include "data/schema.h"
+#include "data/table.h"
+#include "model/bundle.h"
+
+namespace tabpilot {
+
+struct ProblemOptions {
+  std::string target;                 // required
+  std::optional<Task> task;           // --problem-type; inferred when empty
+  std::string metric;                 // --metric; default per task when empty
+  std::string positive_label;         // --positive-label; binary only (default: minority class)
+};
+
+// Training data split into features and a numeric target, plus the problem.
+struct TrainingData {
+  Table features;          // every column but the target (rows with a missing target removed)
+  Schema feature_schema;   // types of `features`' columns, as inferred
+  std::vector<float> y;    // class index (classification) or value (regression)
+  ProblemInfo problem;     // threshold left at 0.5; the trainer tunes it
+};
+
+// Default objective metric per task, as in SageMaker Autopilot:
+// binary -> f1, multiclass -> accuracy, regression -> mse.
+std::string DefaultMetric(Task task);
+
+// Reads `path`, infers the problem and splits off the target. Throws
+// InvalidInput for: no such target column (listing the columns), a target with
+// a single class, too few rows, a metric that does not fit the task.
+TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& options, const CsvOptions& csv,
+                              const Logger& logger);
+
+// Infers the task from a target's raw cells (non-missing strings):
+// non-numeric -> binary (2 distinct) / multiclass; numeric with 2 distinct values
+// -> binary; integer-valued with at most 10 distinct values and many repeats
+// -> multiclass; otherwise regression.
+Task InferTask(const std::vector<std::string_view>& values);
+
+}  // namespace tabpilot

@@ -1,0 +1,40 @@
+// The AutoML trainer: screens columns, fits feature pipelines, runs the
+// portfolio (then random search) with k-fold bagging under a deadline, builds
+// a weighted greedy ensemble over out-of-fold predictions, tunes the binary
+// decision threshold, and returns a complete model bundle plus leaderboard.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "automl/leaderboard.h"
+#include "automl/problem.h"
+#include "core/deadline.h"
+#include "core/log.h"
+#include "model/bundle.h"
+
+namespace tabpilot {
+
+struct TrainerOptions {
+  Deadline deadline = Deadline::Never();  // the whole command's budget (bundle writing included)
+  double time_limit_seconds = 0;          // for display and records only
+  int threads = 1;                        // busy threads (models use all of them, one at a time)
+  uint64_t seed = 0;
+  int num_folds = 0;           // 0 = automatic (8 for small data, 5 otherwise)
+  int ensemble_rounds = 25;    // greedy ensemble selection rounds
+  std::vector<std::string> families;  // restrict to these learner families (empty = all)
+  Logger logger;
+};
+
+struct TrainResult {
+  Bundle bundle;
+  std::vector<LeaderboardRow> leaderboard;  // sorted best first, ensemble included
+};
+
+// Trains on `data` (consumed). Throws InvalidInput when the data cannot be
+// learned from (no usable columns, too few rows); always returns a bundle
+// with at least one member otherwise, even when the deadline is tight.
+TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options);
+
+}  // namespace tabpilot

@@ -1,0 +1,22 @@
+// Each subcommand lives in its own file and registers itself on the CLI11 app
+// through one of these functions (called from main.cpp). The returned runner
+// executes the command after parsing and returns the process exit code;
+// errors are thrown as tabpilot::Error and mapped to exit codes by main.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace tabpilot::cli {
+
+using Runner = std::function<int()>;
+
+Runner AddTrainCommand(CLI::App& app);
+Runner AddPredictCommand(CLI::App& app);
+Runner AddEvaluateCommand(CLI::App& app);
+Runner AddLeaderboardCommand(CLI::App& app);
+
+// 0 -> all hardware threads; negative -> InvalidInput.
+int ResolveThreads(int requested);
+
+}  // namespace tabpilot::cli

@@ -1,0 +1,110 @@
+// tabpilot train: AutoML on a CSV -> model bundle + leaderboard.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "automl/problem.h"
+#include "automl/trainer.h"
+#include "cli/commands.h"
+#include "core/error.h"
+#include "model/bundle.h"
+#include "version.h"
+
+namespace tabpilot::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TrainArgs {
+  std::string data;
+  std::string target;
+  std::string output;
+  double time_limit = 300;
+  std::string problem_type;
+  std::string metric;
+  std::string positive_label;
+  uint64_t seed = 0;
+  int threads = 0;
+  int folds = 0;
+  std::vector<std::string> learners;
+  bool quiet = false;
+};
+
+// Refuse to replace a folder that is not a tabpilot model: the user may have
+// pointed --output at something precious.
+void CheckOutputPath(const fs::path& out) {
+  std::error_code ec;
+  if (!fs::exists(out, ec)) return;
+  if (!fs::is_directory(out, ec)) throw InvalidInput("--output " + out.string() + " exists and is not a directory");
+  if (fs::is_empty(out, ec) || fs::exists(out / "manifest.json", ec)) return;
+  throw InvalidInput("--output " + out.string() + " exists and is not a tabpilot model; refusing to overwrite it");
+}
+
+int RunTrain(const TrainArgs& a, Deadline deadline) {
+  if (!(a.time_limit > 0)) throw InvalidInput("--time-limit must be more than 0 seconds");
+  CheckOutputPath(a.output);
+  Logger logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
+  const int threads = ResolveThreads(a.threads);
+
+  ProblemOptions problem;
+  problem.target = a.target;
+  if (!a.problem_type.empty()) problem.task = ParseTask(a.problem_type);
+  problem.metric = a.metric;
+  problem.positive_label = a.positive_label;
+  CsvOptions csv;
+  csv.threads = threads;
+  TrainingData data = LoadTrainingData(a.data, problem, csv, logger);
+
+  TrainerOptions options;
+  options.deadline = deadline;
+  options.time_limit_seconds = a.time_limit;
+  options.threads = threads;
+  options.seed = a.seed;
+  options.num_folds = a.folds;
+  options.families = a.learners;
+  options.logger = logger;
+  TrainResult result = TrainAutoML(std::move(data), options);
+
+  SaveOptions save;
+  save.producer_version = TABPILOT_VERSION;
+  SaveBundle(result.bundle, a.output, save);
+  if (!a.quiet) {
+    std::cout << FormatLeaderboard(result.leaderboard);
+    const ProblemInfo& p = result.bundle.problem;
+    std::cout << "\nensemble: ";
+    for (const auto& m : result.bundle.members) std::cout << m.name << " (" << m.weight << ") ";
+    std::cout << "\n";
+    if (p.task == Task::kBinary) {
+      std::cout << "positive class '" << p.class_labels[static_cast<size_t>(p.positive_class)]
+                << "', decision threshold " << p.threshold << "\n";
+    }
+    std::cout << "model written to " << a.output << " in " << FormatSeconds(deadline.Elapsed()) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+Runner AddTrainCommand(CLI::App& app) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* sub = app.add_subcommand("train", "Train an AutoML ensemble on a CSV and write a model bundle");
+  sub->add_option("--data,-d", args->data, "Training CSV (header row; .csv, .tsv, .gz, .arff)")->required();
+  sub->add_option("--target,-t", args->target, "Column to predict")->required();
+  sub->add_option("--output,-o", args->output, "Model bundle directory to write")->required();
+  sub->add_option("--time-limit", args->time_limit, "Seconds for the whole command, load to bundle written")
+      ->capture_default_str();
+  sub->add_option("--problem-type", args->problem_type, "binary | multiclass | regression (default: inferred)");
+  sub->add_option("--metric", args->metric,
+                  "Objective: f1 (binary default), accuracy (multiclass default), mse (regression default), auc, "
+                  "logloss, balanced_accuracy, precision, recall, f1_macro, rmse, mae, r2");
+  sub->add_option("--positive-label", args->positive_label, "Binary: the positive class (default: the minority)");
+  sub->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+  sub->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
+  sub->add_option("--folds", args->folds, "Bagging folds (0 = automatic)")->capture_default_str();
+  sub->add_option("--learners", args->learners, "Only these learner families (e.g. xgboost,linear)")->delimiter(',');
+  sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
+  // The budget counts from here: argument parsing before it is negligible.
+  return [args] { return RunTrain(*args, Deadline::In(args->time_limit > 0 ? args->time_limit : 1)); };
+}
+
+}  // namespace tabpilot::cli

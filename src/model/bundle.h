@@ -1,0 +1,77 @@
+// The model bundle: a directory MODEL/ holding manifest.json, one JSON file per
+// fitted feature pipeline, and one binary file per bagged member fold model.
+//
+//   MODEL/manifest.json            format version, problem, input schema, members, metrics
+//   MODEL/features/<id>.json       FeaturePipeline::ToJson()
+//   MODEL/members/<name>/fold_<k>.bin   Model::Serialize()
+//   MODEL/leaderboard.{csv,json}   every candidate tried (written by the trainer)
+//
+// Every file is listed in the manifest with its size and FNV-1a checksum, so a
+// truncated or edited bundle is detected on load. Bundles are written through an
+// AtomicDirectory: a reader sees the old bundle or the new one, never half.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "data/schema.h"
+#include "features/feature_pipeline.h"
+#include "learners/learner.h"
+#include "learners/learner_registry.h"
+#include "learners/task.h"
+
+namespace tabpilot {
+
+// Bundles written by this version; loading a newer one is an error.
+inline constexpr int kBundleFormatVersion = 1;
+
+struct ProblemInfo {
+  Task task = Task::kBinary;
+  std::string target;
+  std::vector<std::string> class_labels;  // index = class id; binary: [negative, positive]
+  int positive_class = 1;                 // binary only
+  double threshold = 0.5;                 // binary: predict positive when p >= threshold
+  std::string metric;                     // objective metric name
+  int num_outputs() const { return task == Task::kRegression ? 1 : static_cast<int>(class_labels.size()); }
+};
+
+// One ensemble member: a bagged model (one fitted model per fold, averaged).
+struct BundleMember {
+  std::string name;       // e.g. "XGBoost_2"
+  std::string family;     // learner registry name
+  Json params;            // complete validated params
+  std::string pipeline;   // id of the feature pipeline it consumes
+  double weight = 0;      // ensemble weight (members sum to 1)
+  std::vector<std::unique_ptr<Model>> folds;
+};
+
+struct Bundle {
+  ProblemInfo problem;
+  Schema input_schema;  // the columns a prediction request must have
+  std::map<std::string, FeaturePipeline> pipelines;
+  std::vector<BundleMember> members;
+  Json training = Json::object();     // metrics and facts about training (OOF scores, time, rows)
+  Json leaderboard = Json::array();   // rows as written by the trainer
+  std::string leaderboard_csv;
+};
+
+struct SaveOptions {
+  // Written to the manifest (so a loader can say what produced a bundle).
+  std::string producer_version;
+};
+
+// Writes `bundle` to `dir` atomically (replacing an existing bundle there).
+void SaveBundle(const Bundle& bundle, const std::filesystem::path& dir, const SaveOptions& options);
+
+// Loads a bundle. Throws NotFound if `dir` has no manifest, InvalidInput naming
+// the file for a corrupt/truncated/newer-format bundle.
+Bundle LoadBundle(const std::filesystem::path& dir, const LearnerRegistry& learners);
+
+// Reads only manifest.json (validated for format version).
+Json ReadManifest(const std::filesystem::path& dir);
+
+}  // namespace tabpilot

@@ -1,0 +1,100 @@
+#include "predict/predictor.h"
+
+#include <cstdio>
+#include <map>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "data/csv_reader.h"
+#include "data/type_inference.h"
+
+namespace tabpilot {
+
+Predictor::Predictor(Bundle bundle, const Options& options) : bundle_(std::move(bundle)), options_(options) {}
+
+std::unique_ptr<Predictor> Predictor::Load(const std::filesystem::path& dir, const Options& options) {
+  LearnerRegistry learners = LearnerRegistry::WithBuiltins();
+  return FromBundle(LoadBundle(dir, learners), options);
+}
+
+std::unique_ptr<Predictor> Predictor::FromBundle(Bundle bundle, const Options& options) {
+  return std::unique_ptr<Predictor>(new Predictor(std::move(bundle), options));  // NOLINT: private constructor
+}
+
+Matrix Predictor::Predict(const Table& table) const {
+  const size_t rows = table.num_rows();
+  const size_t k = static_cast<size_t>(bundle_.problem.num_outputs());
+  Matrix out(rows, k, 0.0f);
+  std::vector<double> acc(rows * k, 0.0);
+  std::map<std::string, Matrix> features;  // each pipeline transforms once
+  std::vector<float> buf;
+  for (const BundleMember& m : bundle_.members) {
+    if (m.weight <= 0) continue;
+    auto it = features.find(m.pipeline);
+    if (it == features.end()) {
+      it = features.emplace(m.pipeline, bundle_.pipelines.at(m.pipeline).Transform(table, options_.threads)).first;
+    }
+    const Matrix& x = it->second;
+    buf.assign(rows * k, 0.0f);
+    const double w = m.weight / static_cast<double>(m.folds.size());
+    for (const auto& fold : m.folds) {
+      fold->Predict(x, buf.data(), options_.threads);
+      for (size_t i = 0; i < rows * k; ++i) acc[i] += w * buf[i];
+    }
+  }
+  double total = 0;
+  for (const BundleMember& m : bundle_.members) total += m.weight > 0 ? m.weight : 0;
+  if (total <= 0) throw Internal("model has no member with positive weight");
+  for (size_t i = 0; i < rows * k; ++i) out.values[i] = static_cast<float>(acc[i] / total);
+  return out;
+}
+
+std::vector<int> Predictor::ClassIndices(const Matrix& p) const {
+  std::vector<int> out(p.rows, 0);
+  if (bundle_.problem.task == Task::kBinary) {
+    int pos = bundle_.problem.positive_class;
+    for (size_t r = 0; r < p.rows; ++r) {
+      out[r] = p.at(r, static_cast<size_t>(pos)) >= bundle_.problem.threshold ? pos : 1 - pos;
+    }
+  } else {
+    for (size_t r = 0; r < p.rows; ++r) {
+      size_t best = 0;
+      for (size_t c = 1; c < p.cols; ++c) {
+        if (p.at(r, c) > p.at(r, best)) best = c;
+      }
+      out[r] = static_cast<int>(best);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Predictor::Labels(const Matrix& p) const {
+  std::vector<std::string> out;
+  out.reserve(p.rows);
+  if (bundle_.problem.task == Task::kRegression) {
+    char buf[40];
+    for (size_t r = 0; r < p.rows; ++r) {
+      std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(p.at(r, 0)));
+      out.emplace_back(buf);
+    }
+    return out;
+  }
+  for (int c : ClassIndices(p)) out.push_back(bundle_.problem.class_labels[static_cast<size_t>(c)]);
+  return out;
+}
+
+Table BuildPredictionInput(const RawTable& raw, const Schema& schema, const Logger& logger) {
+  BuildOptions build;
+  build.lenient = true;
+  BuildReport report;
+  Table table = BuildTable(raw, schema, build, &report);
+  for (const auto& [column, count] : report.coerced) {
+    if (count > 0) {
+      logger.Warn(raw.source() + ": column '" + column + "': " + std::to_string(count) +
+                  " value(s) did not parse as the training type and were treated as missing");
+    }
+  }
+  return table;
+}
+
+}  // namespace tabpilot

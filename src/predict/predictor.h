@@ -1,0 +1,54 @@
+// Predictor: a loaded model bundle turned into predictions for a Table.
+// Immutable after Load(); Predict* are const and safe to call concurrently.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+#include "data/csv_reader.h"
+#include "data/matrix.h"
+#include "data/table.h"
+#include "model/bundle.h"
+
+namespace tabpilot {
+
+class Predictor {
+ public:
+  struct Options {
+    int threads = 1;  // threads used to transform features and score members
+  };
+
+  // Loads MODEL/ (see model/bundle.h). Throws NotFound / InvalidInput.
+  static std::unique_ptr<Predictor> Load(const std::filesystem::path& dir, const Options& options);
+  // Takes ownership of an in-memory bundle (used by the trainer and tests).
+  static std::unique_ptr<Predictor> FromBundle(Bundle bundle, const Options& options);
+
+  const ProblemInfo& problem() const { return bundle_.problem; }
+  const Schema& input_schema() const { return bundle_.input_schema; }
+  const Bundle& bundle() const { return bundle_; }
+
+  // rows × num_outputs: class probabilities (classification) or values (regression).
+  // `table` must have every input column (matched by name); others are ignored.
+  Matrix Predict(const Table& table) const;
+  // The decided label per row: threshold on the positive class (binary), argmax
+  // (multiclass), or the value formatted (regression).
+  std::vector<std::string> Labels(const Matrix& predictions) const;
+  // Class index per row (classification only).
+  std::vector<int> ClassIndices(const Matrix& predictions) const;
+
+ private:
+  Predictor(Bundle bundle, const Options& options);
+  Bundle bundle_;
+  Options options_;
+};
+
+// Types the raw cells of a CSV to predict on by `schema`: columns not in the
+// schema are ignored, a missing schema column is InvalidInput naming it, and
+// cells that do not parse as their column's type become missing (with a
+// warning via `logger`).
+Table BuildPredictionInput(const RawTable& raw, const Schema& schema, const Logger& logger);
+
+}  // namespace tabpilot
