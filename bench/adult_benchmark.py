@@ -370,7 +370,7 @@ def main(argv):
         target_lines, ok = check_targets(
             tab_rows, [(r["budget"], r["train_s"]) for r in tab_rows])
         target_lines += warnings
-        notes = (f"threads {args.threads}, seed {args.seed}; tabpilot {git_revision()}, "
+        notes = (f"threads {args.threads}, seed {args.seed}; repo at {git_revision()}, "
                  f"peers: xgboost {versions.get('xgboost', '?')}, "
                  f"scikit-learn {versions.get('sklearn', '?')}. "
                  "tabpilot train s / predict ms are CLI wall times (process start, CSV "
@@ -386,7 +386,8 @@ def main(argv):
 
         if not args.no_append:
             stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-            entry = (f"## {stamp}: Adult (UCI census income), binary\n\n"
+            scope = " (peers only)" if args.peers_only else ""
+            entry = (f"## {stamp}: Adult (UCI census income), binary{scope}\n\n"
                      f"- machine: {machine_line()}\n"
                      f"- command: `{exact_command(argv)}`\n"
                      f"- {notes}\n\n{table}\n")
