@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds and runs the whole test suite: a Release build with every test, then
+# an AddressSanitizer + UndefinedBehaviorSanitizer build of the unit tests
+# (the slow end-to-end tests, labelled "slow", run in the Release build only).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export OMP_WAIT_POLICY=PASSIVE
+jobs=$(nproc)
+
+echo "== release build"
+bash "$root/scripts/build.sh" "$root/build"
+(cd "$root/build" && ctest --output-on-failure -j "$jobs" --timeout 1200)
+
+if [[ "${TABPILOT_SKIP_SANITIZE:-0}" != 1 ]]; then
+  echo "== sanitizer build (ASan + UBSan)"
+  bash "$root/scripts/build.sh" "$root/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTABPILOT_SANITIZE=ON
+  # LeakSanitizer reports OpenMP's never-freed thread pool; leaks are not what this build checks.
+  (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+     ctest --output-on-failure -j "$jobs" --timeout 1200 -LE slow)
+fi
