@@ -1,0 +1,72 @@
+// FeaturePipeline: the preprocessing fitted on training rows that turns any
+// Table with the same input columns into the float Matrix learners consume.
+// It is saved inside the model bundle (ToJson/FromJson) and runs on every
+// prediction request, so Transform does per-table work once per column and
+// then a tight loop over rows.
+//
+// Immutable after Fit/FromJson: Transform is const and safe to call from many
+// threads at once. Copies are cheap (the fitted transforms are shared).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "data/matrix.h"
+#include "data/table.h"
+#include "features/column_transform.h"
+#include "features/feature_options.h"
+
+namespace tabpilot {
+
+class FeaturePipeline {
+ public:
+  // The JSON format version written by ToJson; FromJson rejects newer ones.
+  static constexpr int kFormatVersion = 1;
+
+  // Fits on every row of `train` using only the columns in `columns` (names,
+  // in the order the features should appear; the target must not be among
+  // them). Throws InvalidInput for invalid options, an empty table, a
+  // repeated name or a name `train` lacks.
+  static FeaturePipeline Fit(const Table& train, const std::vector<std::string>& columns,
+                             const FeatureOptions& options);
+
+  // Transforms any table that has the fitted input columns (matched by name,
+  // other columns ignored) into table.num_rows() x feature_names().size().
+  // A missing input column -> InvalidInput "missing required column 'X'"; a
+  // column of another type is converted where sensible (see
+  // column_conversion.h), otherwise InvalidInput naming it. Rows are split
+  // over `threads` threads.
+  Matrix Transform(const Table& table, int threads) const;
+
+  // The fitted input column names, in order.
+  const std::vector<std::string>& input_columns() const { return input_columns_; }
+  // One name per Matrix column, e.g. "workclass=Private", "age".
+  const std::vector<std::string>& feature_names() const { return feature_names_; }
+  // Matrix columns holding native categorical codes (only with native_categorical).
+  const std::vector<size_t>& categorical_feature_indices() const { return categorical_indices_; }
+  // Number of categories of each of those features (same order), for XGBoost.
+  const std::vector<int>& categorical_feature_sizes() const { return categorical_sizes_; }
+  const FeatureOptions& options() const { return options_; }
+
+  Json ToJson() const;
+  // Throws InvalidInput (naming what is wrong) on malformed or newer JSON,
+  // e.g. from a corrupt bundle.
+  static FeaturePipeline FromJson(const Json& j);
+
+ private:
+  FeaturePipeline() = default;
+  // Derives names and categorical indices from transforms_.
+  void Index();
+
+  FeatureOptions options_;
+  std::vector<std::shared_ptr<const ColumnTransform>> transforms_;  // one per input column
+  std::vector<std::string> input_columns_;
+  std::vector<std::string> feature_names_;
+  std::vector<size_t> offsets_;  // first Matrix column of each transform
+  std::vector<size_t> categorical_indices_;
+  std::vector<int> categorical_sizes_;
+};
+
+}  // namespace tabpilot
