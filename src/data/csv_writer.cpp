@@ -1,0 +1,41 @@
+#include "data/csv_writer.h"
+
+namespace tabpilot {
+
+std::string CsvEscape(std::string_view field, char delimiter) {
+  bool needs_quotes = false;
+  for (char c : field) {
+    if (c == delimiter || c == '"' || c == '\n' || c == '\r') {
+      needs_quotes = true;
+      break;
+    }
+  }
+  if (!field.empty()) {
+    auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+    if (is_space(field.front()) || is_space(field.back())) needs_quotes = true;
+  }
+  if (!needs_quotes) return std::string(field);
+  std::string out;
+  out.reserve(field.size() + 2);
+  out.push_back('"');
+  for (char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+CsvWriter::CsvWriter(std::ostream& out, char delimiter) : out_(out), delimiter_(delimiter) {}
+
+void CsvWriter::WriteRow(const std::vector<std::string>& fields) {
+  line_.clear();
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) line_.push_back(delimiter_);
+    line_ += CsvEscape(fields[i], delimiter_);
+  }
+  line_.push_back('\n');
+  out_.write(line_.data(), static_cast<std::streamsize>(line_.size()));
+}
+
+}  // namespace tabpilot

@@ -1,0 +1,93 @@
+#include "data/file_bytes.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "core/error.h"
+
+namespace tabpilot {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+struct GzCloser {
+  void operator()(gzFile_s* f) const { gzclose(f); }
+};
+
+void CheckRegularFile(const fs::path& path) {
+  std::error_code ec;
+  auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) throw NotFound(path.string() + ": no such file");
+  if (!fs::is_regular_file(status)) throw IoError(path.string() + ": not a regular file");
+}
+
+std::string ReadPlain(const fs::path& path) {
+  std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
+  if (!f) throw IoError(path.string() + ": cannot open: " + std::strerror(errno));
+  std::string out;
+  std::error_code ec;
+  auto size = fs::file_size(path, ec);
+  if (!ec) out.resize(static_cast<size_t>(size));
+  size_t got = out.empty() ? 0 : std::fread(out.data(), 1, out.size(), f.get());
+  if (got != out.size()) throw IoError(path.string() + ": read failed");
+  // The file may have grown since we asked its size (or size was unknown).
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) out.append(buf, n);
+  if (std::ferror(f.get())) throw IoError(path.string() + ": read failed");
+  return out;
+}
+
+std::string ReadGzip(const fs::path& path) {
+  std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
+  if (!f) throw IoError(path.string() + ": cannot open");
+  gzbuffer(f.get(), 1 << 18);
+  std::string out;
+  size_t used = 0;
+  out.resize(1 << 20);
+  while (true) {
+    if (used == out.size()) out.resize(out.size() * 2);
+    size_t room = std::min<size_t>(out.size() - used, 1u << 30);
+    int n = gzread(f.get(), out.data() + used, static_cast<unsigned>(room));
+    if (n < 0) {
+      int code = 0;
+      const char* msg = gzerror(f.get(), &code);
+      throw IoError(path.string() + ": corrupt gzip data (" + (msg ? msg : "unknown error") + ")");
+    }
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
+  }
+  out.resize(used);
+  return out;
+}
+
+}  // namespace
+
+bool IsGzipPath(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".gz";
+}
+
+fs::path WithoutGzipExtension(const fs::path& path) {
+  if (!IsGzipPath(path)) return path;
+  fs::path p = path;
+  p.replace_extension();
+  return p;
+}
+
+std::string ReadFileBytes(const fs::path& path) {
+  CheckRegularFile(path);
+  return IsGzipPath(path) ? ReadGzip(path) : ReadPlain(path);
+}
+
+}  // namespace tabpilot
