@@ -1,0 +1,73 @@
+// Grows one randomized decision tree (random forest or extra-trees style) on
+// pre-binned features with per-node histograms.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "learners/forest_binning.h"
+#include "learners/forest_tree.h"
+
+namespace tabpilot {
+
+// What to grow. Every field is set by the learner from validated params.
+struct TreeConfig {
+  enum class Criterion { kGini, kEntropy, kSquaredError };
+  Criterion criterion = Criterion::kGini;
+  int num_classes = 2;        // classification only (>= 2)
+  bool bootstrap = true;      // draw rows with replacement per tree
+  // Extra-trees: one random cut per feature (uniform over the bin boundaries
+  // between the node's lowest and highest present bin), plus the
+  // present-vs-missing cut when the node has missing values.
+  bool random_threshold = false;
+  int max_features = 1;       // candidate features per node (>= 1)
+  int min_samples_leaf = 1;   // distinct training rows per leaf
+  int max_depth = 0;          // 0 = unlimited
+};
+
+// Training rows shared (read-only) by all builders of one Fit.
+struct TreeTrainingSet {
+  const BinnedMatrix* x = nullptr;
+  std::vector<int32_t> label;   // class index per row (classification)
+  std::vector<float> target;    // value per row (regression)
+  std::vector<float> weight;    // per row, all 1 when the caller gave none
+  std::vector<int32_t> usable_features;  // features with at least two distinct codes
+};
+
+// Builds trees one at a time, reusing its scratch buffers. Not thread-safe:
+// use one builder per thread. The result of Build(seed) depends only on the
+// training set, the config and the seed.
+class TreeBuilder {
+ public:
+  TreeBuilder(const TreeTrainingSet& data, const TreeConfig& config);
+  FlatTree Build(uint64_t seed);
+
+ private:
+  struct Split;
+  void NodeStats(size_t begin, size_t end, double* stats, bool* pure) const;
+  // Fills occupied_/occupied_stats_/missing_stats_ for feature f over the node.
+  void Summarize(int32_t f, size_t begin, size_t end);
+  // Evaluates feature f's candidate cuts; returns false if f is constant here.
+  bool EvaluateFeature(int32_t f, const double* node, Split& best);
+  void TryCut(int32_t f, int cut, const double* left, const double* right_nm, const double* missing, Split& best);
+  double Proxy(const double* stats) const;
+  void MakeLeaf(FlatTree& tree, int32_t node, const double* stats);
+  uint64_t NextRandom();
+  uint64_t Uniform(uint64_t n);
+
+  const TreeTrainingSet& data_;
+  TreeConfig config_;
+  size_t stride_ = 0;  // doubles per stats record: [count, ...]
+  uint64_t rng_ = 0;
+  std::vector<double> row_weight_;  // per row; 0 = out of bag
+  std::vector<uint32_t> rows_;      // in-bag rows, node ranges are contiguous and sorted
+  std::vector<uint32_t> scratch_rows_;
+  std::vector<int32_t> features_;   // permutation of usable features
+  std::vector<double> hist_;        // 256 bins x stride, kept all-zero between uses
+  std::vector<uint8_t> occupied_;   // occupied value bins of the current feature, ascending
+  std::vector<double> occupied_stats_;
+  std::vector<double> missing_stats_;
+  std::vector<double> work_;        // temporaries for split evaluation
+};
+
+}  // namespace tabpilot

@@ -1,0 +1,287 @@
+#include "learners/forest_learner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/hash.h"
+#include "core/parallel.h"
+#include "learners/forest_binning.h"
+#include "learners/forest_builder.h"
+#include "learners/forest_format.h"
+
+namespace tabpilot {
+namespace {
+
+// Rows per parallel prediction chunk (a multiple of the tree walker's block).
+constexpr size_t kPredictChunk = 256;
+
+const char* FamilyName(ForestKind kind) {
+  return kind == ForestKind::kRandomForest ? "random_forest" : "extra_trees";
+}
+
+// max_features as written by the user: a rule, or a fraction of the features.
+struct MaxFeatures {
+  enum class Rule { kAuto, kSqrt, kLog2, kAll, kFraction };
+  Rule rule = Rule::kAuto;
+  double fraction = 1.0;
+
+  static MaxFeatures Parse(const std::string& text, const std::string& owner) {
+    MaxFeatures m;
+    if (text == "auto") return m;
+    if (text == "sqrt") m.rule = Rule::kSqrt;
+    else if (text == "log2") m.rule = Rule::kLog2;
+    else if (text == "all") m.rule = Rule::kAll;
+    else {
+      double v = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc() || end != text.data() + text.size() || !(v > 0 && v <= 1)) {
+        throw InvalidInput(owner + ": parameter 'max_features' = \"" + text +
+                           "\" must be auto, sqrt, log2, all or a fraction in (0, 1]");
+      }
+      m.rule = Rule::kFraction;
+      m.fraction = v;
+    }
+    return m;
+  }
+
+  int Count(size_t num_features, bool classification) const {
+    const auto d = static_cast<double>(num_features);
+    double n = d;
+    switch (rule) {
+      case Rule::kAuto:
+        n = classification ? std::sqrt(d) : d;
+        break;
+      case Rule::kSqrt:
+        n = std::sqrt(d);
+        break;
+      case Rule::kLog2:
+        n = std::log2(std::max(d, 1.0));
+        break;
+      case Rule::kAll:
+        break;
+      case Rule::kFraction:
+        n = fraction * d;
+        break;
+    }
+    return std::max(1, static_cast<int>(n));
+  }
+};
+
+// Immutable after construction; Predict is const and re-entrant.
+class ForestModel : public Model {
+ public:
+  ForestModel(ForestModelData data, Json info) : data_(std::move(data)), info_(std::move(info)) {}
+
+  int num_outputs() const override { return IsClassification(data_.task) ? data_.num_classes : 1; }
+
+  void Predict(const Matrix& x, float* out, int threads) const override {
+    const FlatForest& forest = data_.forest;
+    if (x.cols != static_cast<size_t>(forest.num_features())) {
+      throw InvalidInput("forest model expects " + std::to_string(forest.num_features()) +
+                         " feature columns, got " + std::to_string(x.cols));
+    }
+    const bool binary = IsClassification(data_.task) && data_.num_classes == 2;
+    const size_t chunks = (x.rows + kPredictChunk - 1) / kPredictChunk;
+    ParallelFor(chunks, threads, [&](size_t c0, size_t c1, int) {
+      const size_t begin = c0 * kPredictChunk;
+      const size_t end = std::min(x.rows, c1 * kPredictChunk);
+      if (!binary) {
+        forest.PredictMean(x, begin, end, out + begin * static_cast<size_t>(forest.values_per_leaf()));
+        return;
+      }
+      // Binary leaves store P(class 1); expand to both probabilities.
+      std::vector<float> p1(std::min(end - begin, kPredictChunk));
+      for (size_t b = begin; b < end; b += kPredictChunk) {
+        const size_t e = std::min(end, b + kPredictChunk);
+        forest.PredictMean(x, b, e, p1.data());
+        for (size_t r = b; r < e; ++r) {
+          out[2 * r] = 1.0f - p1[r - b];
+          out[2 * r + 1] = p1[r - b];
+        }
+      }
+    });
+  }
+
+  std::string Serialize() const override { return EncodeForest(data_); }
+  Json Info() const override { return info_; }
+
+ private:
+  ForestModelData data_;
+  Json info_;
+};
+
+TreeTrainingSet MakeTrainingSet(const BinnedMatrix& binned, const TrainData& train, const FitOptions& options,
+                                const std::string& owner) {
+  const Matrix& x = *train.x;
+  const std::vector<float>& y = *train.y;
+  TreeTrainingSet set;
+  set.x = &binned;
+  const bool classification = IsClassification(options.task);
+  if (classification) {
+    set.label.resize(x.rows);
+    for (size_t r = 0; r < x.rows; ++r) {
+      const float v = y[r];
+      if (!(v >= 0 && v < static_cast<float>(options.num_classes)) || v != std::floor(v)) {
+        throw InvalidInput(owner + ": training row " + std::to_string(r) + ": label " + std::to_string(v) +
+                           " is not a class index in [0, " + std::to_string(options.num_classes) + ")");
+      }
+      set.label[r] = static_cast<int32_t>(v);
+    }
+  } else {
+    for (size_t r = 0; r < x.rows; ++r) {
+      if (!std::isfinite(y[r])) {
+        throw InvalidInput(owner + ": training row " + std::to_string(r) + ": target is not a finite number");
+      }
+    }
+    set.target = y;
+  }
+  if (train.weights != nullptr && !train.weights->empty()) {
+    if (train.weights->size() != x.rows) throw InvalidInput(owner + ": weights size differs from the row count");
+    double total = 0;
+    for (size_t r = 0; r < x.rows; ++r) {
+      const float w = (*train.weights)[r];
+      if (!(w >= 0) || !std::isfinite(w)) {
+        throw InvalidInput(owner + ": training row " + std::to_string(r) + ": weight must be finite and >= 0");
+      }
+      total += w;
+    }
+    if (!(total > 0)) throw InvalidInput(owner + ": all sample weights are zero");
+    set.weight = *train.weights;
+  } else {
+    set.weight.assign(x.rows, 1.0f);
+  }
+  for (size_t f = 0; f < binned.cols; ++f) {
+    const uint8_t* codes = binned.feature_codes(f);
+    const bool varies = std::any_of(codes, codes + binned.rows, [&](uint8_t c) { return c != codes[0]; });
+    if (varies) set.usable_features.push_back(static_cast<int32_t>(f));
+  }
+  return set;
+}
+
+class ForestLearner : public Learner {
+ public:
+  ForestLearner(ForestKind kind, Params params)
+      : kind_(kind),
+        family_(FamilyName(kind)),
+        params_(std::move(params)),
+        max_features_(MaxFeatures::Parse(params_.String("max_features"), family_)) {}
+
+  const std::string& family() const override { return family_; }
+  const Params& params() const override { return params_; }
+  FeatureFlavor flavor() const override { return FeatureFlavor::kTree; }
+
+  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData*, const FitOptions& options) const override {
+    if (train.x == nullptr || train.y == nullptr) throw InvalidInput(family_ + ": no training data");
+    const Matrix& x = *train.x;
+    if (x.rows == 0 || x.cols == 0) throw InvalidInput(family_ + ": training data has no rows or no columns");
+    if (train.y->size() != x.rows) throw InvalidInput(family_ + ": target size differs from the row count");
+    if (x.rows > 0xffffffffULL) throw InvalidInput(family_ + ": too many training rows");
+    const bool classification = IsClassification(options.task);
+    if (classification && options.num_classes < 2) {
+      throw InvalidInput(family_ + ": classification needs at least 2 classes");
+    }
+    const int threads = std::max(1, options.threads);
+    const Stopwatch watch;
+
+    const BinnedMatrix binned = BinFeatures(x, static_cast<int>(params_.Int("max_bins")), threads);
+    const TreeTrainingSet set = MakeTrainingSet(binned, train, options, family_);
+
+    TreeConfig config;
+    if (!classification) {
+      config.criterion = TreeConfig::Criterion::kSquaredError;
+    } else {
+      config.criterion = params_.String("criterion") == "entropy" ? TreeConfig::Criterion::kEntropy
+                                                                  : TreeConfig::Criterion::kGini;
+      config.num_classes = options.num_classes;
+    }
+    config.bootstrap = params_.Bool("bootstrap");
+    config.random_threshold = kind_ == ForestKind::kExtraTrees;
+    config.max_features = max_features_.Count(x.cols, classification);
+    config.min_samples_leaf = static_cast<int>(params_.Int("min_samples_leaf"));
+    config.max_depth = static_cast<int>(params_.Int("max_depth"));
+
+    // Workers pull tree indices in order; none starts a tree after the
+    // deadline except tree 0, so a model always has at least one tree.
+    const auto num_trees = static_cast<size_t>(params_.Int("n_estimators"));
+    std::vector<FlatTree> trees(num_trees);
+    std::vector<uint8_t> built(num_trees, 0);
+    std::atomic<size_t> next{0};
+    const uint64_t base_seed = Mix64(options.seed);
+    const int workers = static_cast<int>(std::min<size_t>(static_cast<size_t>(threads), num_trees));
+    ParallelFor(static_cast<size_t>(workers), workers, [&](size_t, size_t, int) {
+      TreeBuilder builder(set, config);
+      for (;;) {
+        const size_t t = next.fetch_add(1);
+        if (t >= num_trees || (t > 0 && options.deadline.Expired())) break;
+        trees[t] = builder.Build(Mix64(base_seed + t));
+        built[t] = 1;
+      }
+    });
+
+    const int values_per_leaf = classification && options.num_classes > 2 ? options.num_classes : 1;
+    ForestModelData data;
+    data.task = options.task;
+    data.num_classes = classification ? options.num_classes : 1;
+    data.forest = FlatForest(static_cast<int>(x.cols), values_per_leaf);
+    for (size_t t = 0; t < num_trees; ++t) {
+      if (built[t]) data.forest.AddTree(std::move(trees[t]));
+    }
+    if (data.forest.num_trees() == 0) throw Internal(family_ + ": no tree could be built");
+    Json info = {{"trees", data.forest.num_trees()},
+                 {"nodes", data.forest.num_nodes()},
+                 {"stopped_by_deadline", data.forest.num_trees() < num_trees},
+                 {"fit_seconds", watch.Seconds()}};
+    return std::make_unique<ForestModel>(std::move(data), std::move(info));
+  }
+
+  std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions&) const override {
+    ForestModelData data = DecodeForest(bytes);
+    Json info = {{"trees", data.forest.num_trees()}, {"nodes", data.forest.num_nodes()}};
+    return std::make_unique<ForestModel>(std::move(data), std::move(info));
+  }
+
+ private:
+  ForestKind kind_;
+  std::string family_;
+  Params params_;
+  MaxFeatures max_features_;
+};
+
+}  // namespace
+
+std::vector<ParamSpec> ForestParamSpecs(ForestKind kind) {
+  using K = ParamSpec::Kind;
+  const bool rf = kind == ForestKind::kRandomForest;
+  return {
+      {"n_estimators", K::kInt, 300, 1, 100000, {}, "number of trees"},
+      {"max_features", K::kString, "auto", 0, 0, {},
+       "candidate features per split: auto (sqrt for classification, all for regression), sqrt, log2, all, "
+       "or a fraction in (0, 1] such as \"0.5\""},
+      {"min_samples_leaf", K::kInt, 1, 1, 1000000, {}, "minimum distinct training rows in a leaf"},
+      {"max_depth", K::kInt, 0, 0, 1000, {}, "maximum tree depth (0 = unlimited)"},
+      {"bootstrap", K::kBool, rf, 0, 0, {}, "grow each tree on a bootstrap sample of the rows"},
+      {"criterion", K::kString, "gini", 0, 0, {"gini", "entropy"},
+       "classification split criterion (regression always uses squared error)"},
+      {"max_bins", K::kInt, 255, 2, 255, {}, "quantile bins per feature for split finding"},
+  };
+}
+
+void RegisterForestLearners(LearnerRegistry& registry) {
+  for (ForestKind kind : {ForestKind::kRandomForest, ForestKind::kExtraTrees}) {
+    LearnerRegistry::Entry entry;
+    entry.family = FamilyName(kind);
+    entry.description = kind == ForestKind::kRandomForest
+                            ? "random forest: bootstrapped trees, best cut among sampled features"
+                            : "extra trees: one random cut per sampled feature, no bootstrap";
+    entry.params = ForestParamSpecs(kind);
+    entry.create = [kind, specs = entry.params](const Json& given) -> std::unique_ptr<Learner> {
+      return std::make_unique<ForestLearner>(kind, Params::Validate(specs, given, FamilyName(kind)));
+    };
+    registry.Register(std::move(entry));
+  }
+}
+
+}  // namespace tabpilot
