@@ -1,5 +1,7 @@
 #include "data/type_inference.h"
 
+#include <algorithm>
+#include <atomic>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -184,24 +186,19 @@ size_t BuildColumn(const RawTable& raw, size_t col, const ColumnSpec& spec, bool
 
 int ResolveThreads(int threads) { return threads > 0 ? threads : HardwareThreads(); }
 
-}  // namespace
-
-Schema InferSchema(const RawTable& raw, const InferenceOptions& options) {
-  for (const auto& [name, type] : options.overrides) {
-    if (!raw.Find(name)) {
-      throw InvalidInput(raw.source() + ": type override for unknown column '" + name + "'");
-    }
-  }
+// Specs for the raw columns `cols`, in that order (overrides already checked).
+Schema InferSchemaColumns(const RawTable& raw, const InferenceOptions& options, const std::vector<size_t>& cols) {
   Schema schema;
-  schema.columns.resize(raw.num_columns());
+  schema.columns.resize(cols.size());
   // Errors are collected per column and the leftmost reported, so the message
   // does not depend on thread timing.
-  std::vector<std::string> errors(raw.num_columns());
-  ParallelFor(raw.num_columns(), ResolveThreads(options.threads), [&](size_t begin, size_t end, int) {
-    for (size_t c = begin; c < end; ++c) {
+  std::vector<std::string> errors(cols.size());
+  ParallelFor(cols.size(), ResolveThreads(options.threads), [&](size_t begin, size_t end, int) {
+    for (size_t i = begin; i < end; ++i) {
+      const size_t c = cols[i];
       auto it = options.overrides.find(raw.name(c));
       if (it == options.overrides.end()) {
-        schema.columns[c] = InferColumn(raw, c);
+        schema.columns[i] = InferColumn(raw, c);
         continue;
       }
       ColumnSpec spec;
@@ -210,19 +207,36 @@ Schema InferSchema(const RawTable& raw, const InferenceOptions& options) {
       if (spec.type == ColumnType::kDatetime) {
         auto f = DetectDatetimeFormat(raw, c);
         if (!f) {
-          errors[c] = Where(raw.source(), 0, spec.name) +
+          errors[i] = Where(raw.source(), 0, spec.name) +
                       ": values match no datetime format (iso8601, ymd_slash, mdy_slash)";
           continue;
         }
         spec.datetime_format = DatetimeFormatId(*f);
       }
-      schema.columns[c] = std::move(spec);
+      schema.columns[i] = std::move(spec);
     }
   });
   for (const std::string& e : errors) {
     if (!e.empty()) throw InvalidInput(e);
   }
   return schema;
+}
+
+void CheckOverrides(const RawTable& raw, const InferenceOptions& options) {
+  for (const auto& [name, type] : options.overrides) {
+    if (!raw.Find(name)) {
+      throw InvalidInput(raw.source() + ": type override for unknown column '" + name + "'");
+    }
+  }
+}
+
+}  // namespace
+
+Schema InferSchema(const RawTable& raw, const InferenceOptions& options) {
+  CheckOverrides(raw, options);
+  std::vector<size_t> all(raw.num_columns());
+  for (size_t c = 0; c < all.size(); ++c) all[c] = c;
+  return InferSchemaColumns(raw, options, all);
 }
 
 Table BuildTable(const RawTable& raw, const Schema& schema, const BuildOptions& options, BuildReport* report) {
@@ -262,7 +276,88 @@ Table BuildTable(const RawTable& raw, const Schema& schema, const BuildOptions& 
   return table;
 }
 
-Table ReadTable(const std::filesystem::path& path, const CsvOptions& csv, const InferenceOptions& inference) {
+// The training path in one go. Most cells of typical data are numbers, so
+// every column without an override is first parsed as numeric, in blocks of
+// rows across all columns (the buffer is read once, in order, and the work
+// splits over threads even for few columns); a column stops at its first
+// non-number. Columns that were all numbers are done; the rest go through
+// InferSchema's rules and BuildColumn. Same result as InferSchema + BuildTable.
+Table InferAndBuildTable(const RawTable& raw, const InferenceOptions& options, Schema* schema_out) {
+  CheckOverrides(raw, options);
+  const size_t cols = raw.num_columns();
+  const size_t rows = raw.num_rows();
+  const int threads = ResolveThreads(options.threads);
+  std::vector<Column> columns(cols);
+  std::vector<std::atomic<uint8_t>> failed(cols);
+  for (size_t c = 0; c < cols; ++c) {
+    if (options.overrides.count(raw.name(c))) {
+      failed[c] = 1;
+    } else {
+      columns[c].numbers.resize(rows);
+    }
+  }
+  constexpr size_t kBlockRows = 2048;
+  const size_t blocks = (rows + kBlockRows - 1) / kBlockRows;
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  ParallelFor(blocks, threads, [&](size_t block_begin, size_t block_end, int) {
+    for (size_t b = block_begin; b < block_end; ++b) {
+      const size_t r0 = b * kBlockRows;
+      const size_t r1 = std::min(rows, r0 + kBlockRows);
+      for (size_t c = 0; c < cols; ++c) {
+        if (failed[c].load(std::memory_order_relaxed)) continue;
+        double* out = columns[c].numbers.data();
+        for (size_t r = r0; r < r1; ++r) {
+          if (raw.is_missing(r, c)) {
+            out[r] = kNaN;
+          } else if (auto v = ParseNumber(raw.cell(r, c))) {
+            out[r] = *v;
+          } else {
+            failed[c].store(1, std::memory_order_relaxed);
+            break;
+          }
+        }
+      }
+    }
+  });
+
+  Schema schema;
+  schema.columns.resize(cols);
+  std::vector<size_t> rest;
+  for (size_t c = 0; c < cols; ++c) {
+    if (failed[c].load()) {
+      columns[c].numbers = {};
+      rest.push_back(c);
+    } else {
+      schema.columns[c] = {raw.name(c), ColumnType::kNumeric, ""};
+      columns[c].name = raw.name(c);
+      columns[c].type = ColumnType::kNumeric;
+    }
+  }
+  if (!rest.empty()) {
+    Schema inferred = InferSchemaColumns(raw, options, rest);
+    std::vector<CellError> errors(rest.size());
+    ParallelFor(rest.size(), threads, [&](size_t begin, size_t end, int) {
+      for (size_t i = begin; i < end; ++i) {
+        size_t c = rest[i];
+        schema.columns[c] = inferred.columns[i];
+        BuildColumn(raw, c, schema.columns[c], false, columns[c], errors[i]);
+      }
+    });
+    const CellError* first = nullptr;
+    for (const CellError& e : errors) {
+      if (!e.message.empty() && (!first || e.row < first->row)) first = &e;
+    }
+    if (first) throw InvalidInput(first->message);
+  }
+  Table table;
+  table.set_source(raw.source());
+  for (Column& c : columns) table.AddColumn(std::move(c));
+  if (schema_out) *schema_out = std::move(schema);
+  return table;
+}
+
+Table ReadTable(const std::filesystem::path& path, const CsvOptions& csv, const InferenceOptions& inference,
+                Schema* schema) {
   InferenceOptions infer = inference;
   if (infer.threads == 0) infer.threads = csv.threads;
   RawTable raw;
@@ -273,10 +368,7 @@ Table ReadTable(const std::filesystem::path& path, const CsvOptions& csv, const 
   } else {
     raw = ReadRawCsv(path, csv);
   }
-  Schema schema = InferSchema(raw, infer);
-  BuildOptions build;
-  build.threads = infer.threads;
-  Table table = BuildTable(raw, schema, build);
+  Table table = InferAndBuildTable(raw, infer, schema);
   table.set_source(path.string());
   return table;
 }

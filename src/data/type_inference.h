@@ -60,9 +60,18 @@ struct BuildReport {
 Table BuildTable(const RawTable& raw, const Schema& schema, const BuildOptions& options,
                  BuildReport* report = nullptr);
 
+// InferSchema + BuildTable (strict) in one faster pass: columns are first
+// parsed as numbers in row blocks across all columns, and only the columns
+// that turn out not to be numeric are typed column by column. The result is
+// identical to the two-step path. If `schema` is given, the inferred schema is
+// stored there (keep it: it carries the datetime formats, which the Table does not).
+Table InferAndBuildTable(const RawTable& raw, const InferenceOptions& options, Schema* schema = nullptr);
+
 // Read + infer + build (the training path); table.source() is the path.
 // ARFF files' declared types act as overrides (the caller's win).
-// `csv.threads` also sets the threads for inference and building.
-Table ReadTable(const std::filesystem::path& path, const CsvOptions& csv, const InferenceOptions& inference);
+// `csv.threads` also sets the threads for inference and building when
+// `inference.threads` is 0. The inferred schema goes to `schema` if given.
+Table ReadTable(const std::filesystem::path& path, const CsvOptions& csv, const InferenceOptions& inference,
+                Schema* schema = nullptr);
 
 }  // namespace tabpilot

@@ -221,13 +221,54 @@ TEST(BuildTable, SameResultAndSameErrorForAnyThreadCount) {
   }
 }
 
+TEST(InferAndBuildTable, MatchesInferSchemaThenBuildTable) {
+  std::string text = "n,late_text,b,d,c,empty,forced\n";
+  for (int i = 0; i < 5000; ++i) {
+    text += std::to_string(i * 0.125) + "," + (i == 4321 ? "oops" : std::to_string(i)) + "," +
+            (i % 2 ? "true" : "false") + ",2020-01-0" + std::to_string(1 + i % 9) + "," + (i % 3 ? "x" : "y") +
+            ",," + std::to_string(i % 10) + "\n";
+  }
+  RawTable raw = Parse(text);
+  for (int threads : {1, 3}) {
+    InferenceOptions o = Infer(threads);
+    o.overrides["forced"] = ColumnType::kCategorical;
+    Schema expected_schema = InferSchema(raw, o);
+    Table expected = BuildTable(raw, expected_schema, Build(false, threads));
+    Schema schema;
+    Table t = InferAndBuildTable(raw, o, &schema);
+    EXPECT_EQ(schema, expected_schema);
+    EXPECT_EQ(schema.columns[1].type, ColumnType::kCategorical) << "a non-number in row 4321";
+    EXPECT_EQ(schema.columns[2].type, ColumnType::kBoolean);
+    EXPECT_EQ(schema.columns[3].type, ColumnType::kDatetime);
+    EXPECT_EQ(schema.columns[5].type, ColumnType::kNumeric);
+    EXPECT_EQ(schema.columns[6].type, ColumnType::kCategorical);
+    ASSERT_EQ(t.num_columns(), expected.num_columns());
+    for (size_t c = 0; c < t.num_columns(); ++c) {
+      const Column& a = t.column(c);
+      const Column& b = expected.column(c);
+      EXPECT_EQ(a.name, b.name);
+      EXPECT_EQ(a.type, b.type);
+      ASSERT_EQ(a.numbers.size(), b.numbers.size());
+      for (size_t r = 0; r < a.numbers.size(); ++r) {
+        ASSERT_TRUE(a.numbers[r] == b.numbers[r] || (std::isnan(a.numbers[r]) && std::isnan(b.numbers[r])));
+      }
+      EXPECT_EQ(a.codes, b.codes);
+      EXPECT_EQ(a.categories, b.categories);
+    }
+  }
+}
+
 TEST(ReadTable, ReadsInfersAndBuilds) {
   testing::TempDir dir;
   auto path = dir.Write("train.csv", "age;city;label\n30;\"Rio\";yes\n41;\"S\xC3\xA3o Paulo\";no\n;Rio;yes\n");
   CsvOptions csv;
   csv.threads = 2;
-  Table t = ReadTable(path, csv, InferenceOptions{});
+  Schema schema;
+  Table t = ReadTable(path, csv, InferenceOptions{}, &schema);
   EXPECT_EQ(t.source(), path.string());
+  ASSERT_EQ(schema.columns.size(), 3u);
+  EXPECT_EQ(schema.columns[1].name, "city");
+  EXPECT_EQ(schema.columns[1].type, ColumnType::kCategorical);
   ASSERT_EQ(t.num_rows(), 3u);
   ASSERT_EQ(t.num_columns(), 3u);
   EXPECT_EQ(t.column(0).type, ColumnType::kNumeric);

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
 namespace tabpilot {
 namespace {
 
@@ -18,6 +23,27 @@ TEST(ValueParse, Numbers) {
                           "1 000", "12abc", "--1", "+-1", "-+1", "e5", "1e", "1.2.3", "1e999"}) {
     EXPECT_FALSE(ParseNumber(bad).has_value()) << bad;
   }
+}
+
+TEST(ValueParse, FastPathAgreesWithCorrectRounding) {
+  // Plain decimals take a shortcut; strtod (correctly rounded in glibc) is the oracle.
+  std::mt19937_64 rng(7);
+  char buf[64];
+  for (int i = 0; i < 200000; ++i) {
+    int decimals = static_cast<int>(rng() % 16);
+    double magnitude = std::pow(10.0, static_cast<double>(rng() % 12) - 4);
+    double v = (static_cast<double>(rng() % 2000001) / 1000000.0 - 1.0) * magnitude;
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    auto parsed = ParseNumber(buf);
+    ASSERT_TRUE(parsed.has_value()) << buf;
+    double expected = std::strtod(buf, nullptr);
+    ASSERT_EQ(*parsed, expected) << buf;
+    ASSERT_EQ(std::signbit(*parsed), std::signbit(expected)) << buf;
+  }
+  EXPECT_EQ(ParseNumber("123456789012345678"), 123456789012345678.0);
+  EXPECT_EQ(ParseNumber("0.1000000000000000055511151231257827"), 0.1);
+  EXPECT_EQ(ParseNumber("1."), 1.0);
+  EXPECT_EQ(ParseNumber("+.5"), 0.5);
 }
 
 TEST(ValueParse, Booleans) {
