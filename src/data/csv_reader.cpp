@@ -141,17 +141,19 @@ char DetectDelimiter(std::string_view buf, size_t pos, const CsvParseOptions& op
   }
   if (best != 0) return best;
   if (consistent(counts_for(kWhitespaceMode))) return kWhitespaceMode;
-  // Nothing is consistent: take the separator most records agree on, so the
-  // ragged-row error names the offending line.
+  // Nothing is consistent: take the separator for which most records share
+  // one field count > 1, so the ragged-row error names the odd line out.
   size_t best_agree = 0;
   best = ',';
   for (size_t k = 0; k < candidates.size(); ++k) {
     const auto& c = counts[k];
-    if (c.empty() || c[0] <= 1) continue;
-    size_t agree = static_cast<size_t>(std::count(c.begin(), c.end(), c[0]));
-    if (agree > best_agree) {
-      best_agree = agree;
-      best = candidates[k];
+    for (size_t value : c) {
+      if (value <= 1) continue;
+      size_t agree = static_cast<size_t>(std::count(c.begin(), c.end(), value));
+      if (agree > best_agree) {
+        best_agree = agree;
+        best = candidates[k];
+      }
     }
   }
   return best;

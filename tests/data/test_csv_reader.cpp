@@ -83,6 +83,22 @@ TEST(CsvReader, FallsBackToWhitespaceSeparatedColumns) {
   EXPECT_EQ(t.name(3), "col_4");
 }
 
+TEST(CsvReader, InconsistentFileUsesTheMajoritySeparator) {
+  // A junk first line (like adult.test's "|1x3 Cross validator") must not
+  // make '|' the separator: the error should point at that line.
+  std::string text = "|1x3 Cross validator\n";
+  for (int i = 0; i < 5; ++i) text += "25, Private, 226802, 11th\n";
+  CsvOptions o;
+  o.threads = 1;
+  o.header = false;
+  try {
+    ParseRawCsv(text, "t.csv", o);
+    ADD_FAILURE() << "expected InvalidInput";
+  } catch (const InvalidInput& e) {
+    EXPECT_STREQ(e.what(), "t.csv: line 2 has 4 fields, expected 1");
+  }
+}
+
 TEST(CsvReader, ExplicitDelimiterWins) {
   RawTable t = Parse("a;b,c\n1;2,3\n", Opts(','));
   EXPECT_EQ(t.name(0), "a;b");
