@@ -1,10 +1,14 @@
 // The one table of built-in learner families. Add a family here.
+#include "learners/knn_learner.h"
 #include "learners/learner_registry.h"
+#include "learners/linear_learner.h"
 
 namespace tabpilot {
 
 void RegisterBuiltinLearners(LearnerRegistry& registry) {
   (void)registry;
+  RegisterKnnLearner(registry);
+  RegisterLinearLearner(registry);
 }
 
 }  // namespace tabpilot

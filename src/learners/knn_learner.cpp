@@ -1,0 +1,504 @@
+#include "learners/knn_learner.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include <Eigen/Core>
+
+#include "core/error.h"
+#include "core/parallel.h"
+
+namespace tabpilot {
+namespace {
+
+using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+const std::string kFamily = "knn";
+
+// Serialized layout (integers little-endian, floats as IEEE-754 bits, little-endian):
+//   magic "TPKNNMOD" | u32 version | u8 task | u32 num_classes | u8 weighting
+//   | u32 k | u64 rows | u64 cols | u64 rows_seen | u8 has_sample_weights
+//   | rows*cols f32 features (row-major) | rows f32 targets | [rows f32 sample weights]
+constexpr char kMagic[8] = {'T', 'P', 'K', 'N', 'N', 'M', 'O', 'D'};
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeaderBytes = 8 + 4 + 1 + 4 + 1 + 4 + 8 + 8 + 8 + 1;
+
+// Query rows per block (the unit of work handed to a thread) and stored rows per
+// distance tile: a 128 x 4096 float tile is 2 MiB of scratch per thread.
+constexpr size_t kQueryBlock = 128;
+constexpr size_t kTrainBlock = 4096;
+
+enum class Weighting : uint8_t { kUniform = 0, kDistance = 1 };
+
+float Clean(float v) { return std::isfinite(v) ? v : 0.0f; }
+
+class ByteWriter {
+ public:
+  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void U32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) U8(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  void U64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) U8(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  void Raw(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
+  void Floats(const std::vector<float>& v) {
+    if constexpr (std::endian::native == std::endian::little) {
+      Raw(v.data(), v.size() * sizeof(float));
+    } else {
+      for (float f : v) U32(std::bit_cast<uint32_t>(f));
+    }
+  }
+  void Reserve(size_t n) { out_.reserve(n); }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+// Bounds-checked reader; failures throw InvalidInput("corrupt knn model: ...").
+class ByteReader {
+ public:
+  explicit ByteReader(std::string_view bytes) : bytes_(bytes) {}
+  [[noreturn]] static void Fail(const std::string& what) { throw InvalidInput("corrupt knn model: " + what); }
+  void Need(size_t n, const char* what) const {
+    if (bytes_.size() - pos_ < n) Fail(std::string("truncated while reading ") + what);
+  }
+  uint8_t U8(const char* what) {
+    Need(1, what);
+    return static_cast<uint8_t>(bytes_[pos_++]);
+  }
+  uint32_t U32(const char* what) {
+    Need(4, what);
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
+    return v;
+  }
+  uint64_t U64(const char* what) {
+    Need(8, what);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
+    return v;
+  }
+  std::string_view Raw(size_t n, const char* what) {
+    Need(n, what);
+    std::string_view v = bytes_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+  std::vector<float> Floats(size_t n, const char* what) {
+    if (n > remaining() / sizeof(float)) Fail(std::string("truncated while reading ") + what);
+    std::vector<float> v(n);
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(v.data(), bytes_.data() + pos_, n * sizeof(float));
+      pos_ += n * sizeof(float);
+    } else {
+      for (float& f : v) f = std::bit_cast<float>(U32(what));
+    }
+    return v;
+  }
+  size_t remaining() const { return bytes_.size() - pos_; }
+
+ private:
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
+// Checks the shapes and labels of training data.
+void CheckTrainData(const TrainData& train, const FitOptions& options) {
+  if (train.x == nullptr || train.y == nullptr) throw InvalidInput("knn: training data is missing");
+  const Matrix& x = *train.x;
+  if (x.rows == 0) throw InvalidInput("knn: no training rows");
+  if (x.cols == 0) throw InvalidInput("knn: no feature columns");
+  if (x.values.size() != x.rows * x.cols) throw InvalidInput("knn: feature matrix size does not match its shape");
+  if (x.rows > std::numeric_limits<uint32_t>::max()) throw InvalidInput("knn: too many training rows");
+  if (train.y->size() != x.rows) {
+    throw InvalidInput("knn: " + std::to_string(train.y->size()) + " targets for " + std::to_string(x.rows) + " rows");
+  }
+  if (train.weights != nullptr && !train.weights->empty()) {
+    if (train.weights->size() != x.rows) {
+      throw InvalidInput("knn: " + std::to_string(train.weights->size()) + " sample weights for " +
+                         std::to_string(x.rows) + " rows");
+    }
+    for (size_t i = 0; i < x.rows; ++i) {
+      float w = (*train.weights)[i];
+      if (!std::isfinite(w) || w < 0) {
+        throw InvalidInput("knn: row " + std::to_string(i + 1) + ": sample weight must be finite and >= 0");
+      }
+    }
+  }
+  if (IsClassification(options.task)) {
+    if (options.num_classes < 2) throw InvalidInput("knn: classification needs at least 2 classes");
+    if (options.task == Task::kBinary && options.num_classes != 2) {
+      throw InvalidInput("knn: binary task with num_classes = " + std::to_string(options.num_classes));
+    }
+    for (size_t i = 0; i < x.rows; ++i) {
+      float y = (*train.y)[i];
+      if (!(y >= 0 && y < static_cast<float>(options.num_classes)) || y != std::floor(y)) {
+        throw InvalidInput("knn: row " + std::to_string(i + 1) + ": class index " + std::to_string(y) +
+                           " is not in 0.." + std::to_string(options.num_classes - 1));
+      }
+    }
+  } else {
+    for (size_t i = 0; i < x.rows; ++i) {
+      if (!std::isfinite((*train.y)[i])) {
+        throw InvalidInput("knn: row " + std::to_string(i + 1) + ": regression target is not finite");
+      }
+    }
+  }
+}
+
+// splitmix64: a tiny, well-mixed generator whose output is the same on every
+// platform (std distributions are not), so subsamples are reproducible.
+class SplitMix64 {
+ public:
+  explicit SplitMix64(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  uint64_t state_;
+};
+
+// `m` distinct indices of [0, n), sorted, chosen uniformly by a partial Fisher-Yates shuffle.
+std::vector<size_t> Subsample(size_t n, size_t m, uint64_t seed) {
+  std::vector<size_t> idx(n);
+  for (size_t i = 0; i < n; ++i) idx[i] = i;
+  SplitMix64 rng(seed ^ 0x6b6e6e5f73756273ull);
+  for (size_t i = 0; i < m; ++i) std::swap(idx[i], idx[i + rng.Next() % (n - i)]);
+  idx.resize(m);
+  std::sort(idx.begin(), idx.end());
+  return idx;
+}
+
+struct Neighbour {
+  float dist2;
+  uint32_t index;
+  bool operator<(const Neighbour& o) const { return dist2 < o.dist2 || (dist2 == o.dist2 && index < o.index); }
+};
+
+class KnnModel final : public Model {
+ public:
+  KnnModel(Task task, int num_classes, Weighting weighting, uint32_t k, size_t rows, size_t cols, size_t rows_seen,
+           std::vector<float> x, std::vector<float> y, std::vector<float> sample_weights)
+      : task_(task),
+        num_classes_(num_classes),
+        weighting_(weighting),
+        k_(k),
+        rows_(rows),
+        cols_(cols),
+        rows_seen_(rows_seen),
+        x_(std::move(x)),
+        y_(std::move(y)),
+        sample_weights_(std::move(sample_weights)),
+        norms_(rows) {
+    for (size_t i = 0; i < rows_; ++i) {
+      double s = 0;
+      for (size_t j = 0; j < cols_; ++j) s += static_cast<double>(x_[i * cols_ + j]) * x_[i * cols_ + j];
+      norms_[i] = static_cast<float>(s);
+    }
+  }
+
+  int num_outputs() const override { return IsClassification(task_) ? num_classes_ : 1; }
+
+  void Predict(const Matrix& x, float* out, int threads) const override {
+    if (x.cols != cols_) {
+      throw InvalidInput("knn model expects " + std::to_string(cols_) + " feature columns, got " +
+                         std::to_string(x.cols));
+    }
+    const size_t blocks = (x.rows + kQueryBlock - 1) / kQueryBlock;
+    ParallelFor(blocks, threads, [&](size_t b0, size_t b1, int) {
+      Scratch scratch;
+      for (size_t b = b0; b < b1; ++b) {
+        const size_t begin = b * kQueryBlock;
+        PredictBlock(x, begin, std::min(x.rows, begin + kQueryBlock), out, scratch);
+      }
+    });
+  }
+
+  std::string Serialize() const override {
+    ByteWriter w;
+    w.Reserve(kHeaderBytes + sizeof(float) * (x_.size() + y_.size() + sample_weights_.size()));
+    w.Raw(kMagic, sizeof kMagic);
+    w.U32(kVersion);
+    w.U8(static_cast<uint8_t>(task_));
+    w.U32(static_cast<uint32_t>(num_classes_));
+    w.U8(static_cast<uint8_t>(weighting_));
+    w.U32(k_);
+    w.U64(rows_);
+    w.U64(cols_);
+    w.U64(rows_seen_);
+    w.U8(sample_weights_.empty() ? 0 : 1);
+    w.Floats(x_);
+    w.Floats(y_);
+    w.Floats(sample_weights_);
+    return w.Take();
+  }
+
+  static std::unique_ptr<Model> Deserialize(std::string_view bytes) {
+    ByteReader r(bytes);
+    if (r.Raw(sizeof kMagic, "magic") != std::string_view(kMagic, sizeof kMagic)) {
+      ByteReader::Fail("bad magic (not a knn model)");
+    }
+    const uint32_t version = r.U32("version");
+    if (version != kVersion) {
+      ByteReader::Fail("unsupported format version " + std::to_string(version) + " (this build reads " +
+                       std::to_string(kVersion) + ")");
+    }
+    const uint8_t task_code = r.U8("task");
+    if (task_code > static_cast<uint8_t>(Task::kRegression)) ByteReader::Fail("unknown task " + std::to_string(task_code));
+    const Task task = static_cast<Task>(task_code);
+    const uint32_t num_classes = r.U32("num_classes");
+    const uint8_t weighting = r.U8("weighting");
+    const uint32_t k = r.U32("k");
+    const uint64_t rows = r.U64("rows");
+    const uint64_t cols = r.U64("cols");
+    const uint64_t rows_seen = r.U64("rows_seen");
+    const uint8_t has_weights = r.U8("has_sample_weights");
+    if (task == Task::kBinary && num_classes != 2) ByteReader::Fail("binary model with " + std::to_string(num_classes) + " classes");
+    if (task == Task::kMulticlass && (num_classes < 2 || num_classes > (1u << 20))) {
+      ByteReader::Fail("bad class count " + std::to_string(num_classes));
+    }
+    if (task == Task::kRegression && num_classes != 1) ByteReader::Fail("regression model with num_classes != 1");
+    if (weighting > 1 || has_weights > 1 || k == 0) ByteReader::Fail("bad header");
+    if (rows == 0 || cols == 0 || rows > std::numeric_limits<uint32_t>::max() || rows_seen < rows) {
+      ByteReader::Fail("bad shape " + std::to_string(rows) + " x " + std::to_string(cols));
+    }
+    // Exact size check before allocating: per stored row, cols features, a target, maybe a weight.
+    const uint64_t per_row = cols + 1 + has_weights;
+    const uint64_t floats = r.remaining() / sizeof(float);
+    if (cols > floats || per_row > floats / rows || rows * per_row * sizeof(float) != r.remaining()) {
+      ByteReader::Fail(std::to_string(r.remaining()) + " data bytes do not match " + std::to_string(rows) +
+                       " rows x " + std::to_string(cols) + " features");
+    }
+    std::vector<float> x = r.Floats(rows * cols, "features");
+    std::vector<float> y = r.Floats(rows, "targets");
+    std::vector<float> w = has_weights ? r.Floats(rows, "sample weights") : std::vector<float>();
+    for (float v : x) {
+      if (!std::isfinite(v)) ByteReader::Fail("non-finite feature value");
+    }
+    for (float v : y) {
+      if (!std::isfinite(v)) ByteReader::Fail("non-finite target");
+      if (task != Task::kRegression && !(v >= 0 && v < static_cast<float>(num_classes) && v == std::floor(v))) {
+        ByteReader::Fail("class index out of range");
+      }
+    }
+    for (float v : w) {
+      if (!std::isfinite(v) || v < 0) ByteReader::Fail("bad sample weight");
+    }
+    return std::make_unique<KnnModel>(task, static_cast<int>(num_classes), static_cast<Weighting>(weighting), k,
+                                      static_cast<size_t>(rows), static_cast<size_t>(cols),
+                                      static_cast<size_t>(rows_seen), std::move(x), std::move(y), std::move(w));
+  }
+
+  Json Info() const override {
+    Json info = Json::object();
+    info["k"] = k_;
+    info["k_effective"] = std::min<size_t>(k_, rows_);
+    info["weights"] = weighting_ == Weighting::kDistance ? "distance" : "uniform";
+    info["num_features"] = cols_;
+    info["train_rows"] = rows_;
+    info["rows_seen"] = rows_seen_;
+    info["subsampled"] = rows_ < rows_seen_;
+    info["serialized_bytes"] = kHeaderBytes + sizeof(float) * (x_.size() + y_.size() + sample_weights_.size());
+    return info;
+  }
+
+ private:
+  // Per-thread buffers reused across query blocks.
+  struct Scratch {
+    RowMatrixXf queries;
+    RowMatrixXf dots;
+    std::vector<float> query_norms;
+    std::vector<Neighbour> heaps;  // kQueryBlock heaps of up to k entries
+    std::vector<size_t> heap_sizes;
+    std::vector<double> votes;
+  };
+
+  void PredictBlock(const Matrix& x, size_t begin, size_t end, float* out, Scratch& s) const {
+    const size_t nq = end - begin;
+    const size_t k = std::min<size_t>(k_, rows_);
+    const auto q_rows = static_cast<Eigen::Index>(nq);
+    const auto d = static_cast<Eigen::Index>(cols_);
+    s.queries.resize(q_rows, d);
+    s.query_norms.assign(nq, 0.0f);
+    for (size_t q = 0; q < nq; ++q) {
+      const float* src = x.row(begin + q);
+      double norm = 0;
+      for (size_t j = 0; j < cols_; ++j) {
+        const float v = Clean(src[j]);
+        s.queries(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j)) = v;
+        norm += static_cast<double>(v) * v;
+      }
+      s.query_norms[q] = static_cast<float>(norm);
+    }
+    s.heaps.resize(nq * k);
+    s.heap_sizes.assign(nq, 0);
+    Eigen::Map<const RowMatrixXf> stored(x_.data(), static_cast<Eigen::Index>(rows_), d);
+    for (size_t t0 = 0; t0 < rows_; t0 += kTrainBlock) {
+      const size_t nt = std::min(kTrainBlock, rows_ - t0);
+      s.dots.noalias() = s.queries * stored.middleRows(static_cast<Eigen::Index>(t0), static_cast<Eigen::Index>(nt)).transpose();
+      for (size_t q = 0; q < nq; ++q) {
+        Neighbour* heap = s.heaps.data() + q * k;
+        size_t& size = s.heap_sizes[q];
+        const float* dots = s.dots.data() + q * nt;
+        const float qn = s.query_norms[q];
+        float worst = size == k ? heap[0].dist2 : std::numeric_limits<float>::infinity();
+        for (size_t j = 0; j < nt; ++j) {
+          // Rounding can make the expansion slightly negative for (near) duplicates.
+          const float d2 = std::max(0.0f, qn + norms_[t0 + j] - 2.0f * dots[j]);
+          if (!(d2 < worst)) continue;  // later rows lose ties: they have larger indices
+          const Neighbour cand{d2, static_cast<uint32_t>(t0 + j)};
+          if (size < k) {
+            heap[size++] = cand;
+            std::push_heap(heap, heap + size);
+            if (size == k) worst = heap[0].dist2;
+          } else {
+            std::pop_heap(heap, heap + k);
+            heap[k - 1] = cand;
+            std::push_heap(heap, heap + k);
+            worst = heap[0].dist2;
+          }
+        }
+      }
+    }
+    const size_t outputs = static_cast<size_t>(num_outputs());
+    for (size_t q = 0; q < nq; ++q) {
+      Neighbour* heap = s.heaps.data() + q * k;
+      std::sort_heap(heap, heap + k);
+      Combine(s.queries.data() + q * cols_, heap, k, out + (begin + q) * outputs, s.votes);
+    }
+  }
+
+  // Turns the k nearest neighbours (sorted) of `query` into the output row.
+  void Combine(const float* query, const Neighbour* nb, size_t k, float* out, std::vector<double>& weight) const {
+    weight.assign(k, 1.0);
+    if (weighting_ == Weighting::kDistance) {
+      // Exact distances for the few chosen neighbours: the block expansion loses
+      // precision exactly where 1/distance is most sensitive.
+      bool any_zero = false;
+      for (size_t i = 0; i < k; ++i) {
+        const float* t = x_.data() + static_cast<size_t>(nb[i].index) * cols_;
+        double s = 0;
+        for (size_t j = 0; j < cols_; ++j) {
+          const double diff = static_cast<double>(query[j]) - t[j];
+          s += diff * diff;
+        }
+        weight[i] = std::sqrt(s);
+        any_zero = any_zero || weight[i] == 0;
+      }
+      for (size_t i = 0; i < k; ++i) weight[i] = any_zero ? (weight[i] == 0 ? 1.0 : 0.0) : 1.0 / weight[i];
+    }
+    if (!sample_weights_.empty()) {
+      double total = 0;
+      for (size_t i = 0; i < k; ++i) total += weight[i] * sample_weights_[nb[i].index];
+      // All-zero sample weights among the neighbours: fall back to the unweighted vote.
+      if (total > 0) {
+        for (size_t i = 0; i < k; ++i) weight[i] *= sample_weights_[nb[i].index];
+      }
+    }
+    double total = 0;
+    for (size_t i = 0; i < k; ++i) total += weight[i];
+    if (task_ == Task::kRegression) {
+      double sum = 0;
+      for (size_t i = 0; i < k; ++i) sum += weight[i] * y_[nb[i].index];
+      out[0] = static_cast<float>(sum / total);
+      return;
+    }
+    std::vector<double> share(static_cast<size_t>(num_classes_), 0.0);
+    for (size_t i = 0; i < k; ++i) share[static_cast<size_t>(y_[nb[i].index])] += weight[i];
+    for (size_t c = 0; c < share.size(); ++c) out[c] = static_cast<float>(share[c] / total);
+  }
+
+  Task task_;
+  int num_classes_;
+  Weighting weighting_;
+  uint32_t k_;
+  size_t rows_;       // stored rows
+  size_t cols_;
+  size_t rows_seen_;  // training rows before subsampling
+  std::vector<float> x_;               // rows_ * cols_, row-major, finite
+  std::vector<float> y_;               // class index or regression target
+  std::vector<float> sample_weights_;  // empty = all 1
+  std::vector<float> norms_;           // squared norms of the stored rows (not serialized)
+};
+
+class KnnLearner final : public Learner {
+ public:
+  explicit KnnLearner(Params params) : params_(std::move(params)) {}
+  const std::string& family() const override { return kFamily; }
+  const Params& params() const override { return params_; }
+  FeatureFlavor flavor() const override { return FeatureFlavor::kDense; }
+  bool uses_validation() const override { return false; }
+
+  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* /*valid*/,
+                             const FitOptions& options) const override {
+    CheckTrainData(train, options);
+    const Matrix& x = *train.x;
+    const size_t limit = static_cast<size_t>(params_.Int("max_train_rows"));
+    const bool has_weights = train.weights != nullptr && !train.weights->empty();
+    std::vector<float> xs, ys, ws;
+    size_t rows = x.rows;
+    if (x.rows > limit) {
+      const std::vector<size_t> keep = Subsample(x.rows, limit, options.seed);
+      rows = keep.size();
+      xs.reserve(rows * x.cols);
+      for (size_t i : keep) {
+        xs.insert(xs.end(), x.row(i), x.row(i) + x.cols);
+        ys.push_back((*train.y)[i]);
+        if (has_weights) ws.push_back((*train.weights)[i]);
+      }
+    } else {
+      xs = x.values;
+      ys = *train.y;
+      if (has_weights) ws = *train.weights;
+    }
+    for (float& v : xs) v = Clean(v);
+    const Weighting weighting = params_.String("weights") == "distance" ? Weighting::kDistance : Weighting::kUniform;
+    return std::make_unique<KnnModel>(options.task, IsClassification(options.task) ? options.num_classes : 1,
+                                      weighting, static_cast<uint32_t>(params_.Int("k")), rows, x.cols, x.rows,
+                                      std::move(xs), std::move(ys), std::move(ws));
+  }
+
+  std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions& /*options*/) const override {
+    return KnnModel::Deserialize(bytes);
+  }
+
+ private:
+  Params params_;
+};
+
+}  // namespace
+
+const std::vector<ParamSpec>& KnnParamSpecs() {
+  static const std::vector<ParamSpec> specs = {
+      {"k", ParamSpec::Kind::kInt, 10, 1, 1000, {}, "number of neighbours (capped at the stored rows)"},
+      {"weights", ParamSpec::Kind::kString, "uniform", 0, 0, {"uniform", "distance"},
+       "neighbour vote weight: equal, or 1/distance"},
+      {"max_train_rows", ParamSpec::Kind::kInt, 50000, 1, 100000000, {},
+       "keep a seeded random subsample of this many training rows when there are more"},
+  };
+  return specs;
+}
+
+std::unique_ptr<Learner> CreateKnnLearner(const Json& params) {
+  return std::make_unique<KnnLearner>(Params::Validate(KnnParamSpecs(), params, kFamily));
+}
+
+void RegisterKnnLearner(LearnerRegistry& registry) {
+  registry.Register({kFamily,
+                     "k nearest neighbours (Euclidean, uniform or distance weights)",
+                     KnnParamSpecs(),
+                     [](const Json& params) { return CreateKnnLearner(params); }});
+}
+
+}  // namespace tabpilot
