@@ -128,6 +128,7 @@ Json BinarySection(const std::vector<std::string>& labels, int positive_class, d
   std::vector<Statistic> stats;
   for (const char* name : {"recall", "precision", "accuracy", "f1", "auc", "logloss", "balanced_accuracy"}) {
     stats.push_back(FromMetric(name, metrics.Get(name), ctx));
+    if (std::string(name) == "auc") stats.back().with_deviation = 2 * rows <= options.auc_deviation_max_cells;
   }
   AddStatistics(section, stats, y, pred.data(), rows, 2, options);
 
@@ -194,6 +195,7 @@ Json MulticlassSection(const std::vector<std::string>& labels, const std::vector
       FromMetric("logloss", metrics.Get("logloss"), ctx),
       FromMetric("auc", metrics.Get("auc"), ctx),
   };
+  stats.back().with_deviation = rows * static_cast<size_t>(k) <= options.auc_deviation_max_cells;
   AddStatistics(section, stats, y, pred, rows, static_cast<size_t>(k), options);
 
   Json per_class = Json::object();

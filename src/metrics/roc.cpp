@@ -1,10 +1,8 @@
 #include "metrics/roc.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <string>
-#include <utility>
 
 #include "core/error.h"
 

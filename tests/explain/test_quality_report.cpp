@@ -172,6 +172,12 @@ TEST(QualityReport, CurvesAreThinnedKeepingEndPoints) {
     EXPECT_GE(tpr[i].get<double>(), tpr[i - 1].get<double>());
   }
   EXPECT_LE(r["binary_classification_metrics"]["precision_recall_curve"]["recalls"].size(), 200u);
+  EXPECT_TRUE(r["binary_classification_metrics"]["auc"].contains("standard_deviation"));
+  // Too many cells for a bootstrapped AUC: the value stays, the deviation goes.
+  o.auc_deviation_max_cells = 9999;
+  Json cheap = BuildQualityReport(Task::kBinary, {"0", "1"}, 1, 0.5, y, pred.data(), y.size(), o);
+  EXPECT_FALSE(cheap["binary_classification_metrics"]["auc"].contains("standard_deviation"));
+  EXPECT_EQ(cheap["binary_classification_metrics"]["auc"]["value"], r["binary_classification_metrics"]["auc"]["value"]);
 }
 
 TEST(QualityReport, ThinCurve) {
