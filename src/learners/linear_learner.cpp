@@ -161,12 +161,13 @@ class LogisticObjective {
  public:
   static constexpr Eigen::Index kChunkRows = 4096;
 
-  LogisticObjective(const RowMatrixXd& x, const std::vector<float>& y, Eigen::VectorXd s, int classes,
+  // Binary tasks fit one logit; multiclass tasks one per class (even for 2 classes).
+  LogisticObjective(const RowMatrixXd& x, const std::vector<float>& y, Eigen::VectorXd s, Task task, int classes,
                     double penalty, int threads)
       : x_(x),
         s_(std::move(s)),
         classes_(classes),
-        cols_(classes == 2 ? 1 : classes),
+        cols_(task == Task::kBinary ? 1 : classes),
         penalty_(penalty),
         threads_(threads),
         chunks_(static_cast<size_t>((x.rows() + kChunkRows - 1) / kChunkRows)) {
@@ -220,7 +221,7 @@ class LogisticObjective {
   int threads_;
 
   struct Chunk {
-    Eigen::MatrixXd z;     // scratch: logits, then d loss / d logits
+    RowMatrixXd z;         // scratch: logits, then d loss / d logits (row-major: rows are scanned)
     Eigen::MatrixXd grad;  // (d + 1) x m partial gradient, without the penalty
     double loss = 0;
   };
@@ -243,17 +244,20 @@ class LogisticObjective {
       auto z = chunk.z.row(r);
       if (cols_ == 1) {
         const double v = z[0];
-        // softplus(v) - y v, computed without overflow.
-        loss += si * (std::max(v, 0.0) + std::log1p(std::exp(-std::abs(v))) - yi * v);
-        const double p = v >= 0 ? 1.0 / (1.0 + std::exp(-v)) : std::exp(v) / (1.0 + std::exp(v));
+        // softplus(v) - y v and sigmoid(v), computed without overflow from e = exp(-|v|).
+        const double e = std::exp(-std::abs(v));
+        loss += si * (std::max(v, 0.0) + std::log1p(e) - yi * v);
+        const double p = v >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
         z[0] = si * (p - yi);
       } else {
         const double zmax = z.maxCoeff();
+        const double zy = z[yi];
         double sum = 0;
-        for (Eigen::Index k = 0; k < cols_; ++k) sum += std::exp(z[k] - zmax);
-        const double lse = zmax + std::log(sum);
-        loss += si * (lse - z[yi]);
-        for (Eigen::Index k = 0; k < cols_; ++k) z[k] = si * (std::exp(z[k] - lse) - (k == yi ? 1.0 : 0.0));
+        for (Eigen::Index k = 0; k < cols_; ++k) sum += (z[k] = std::exp(z[k] - zmax));
+        loss += si * (zmax + std::log(sum) - zy);
+        const double scale = si / sum;
+        for (Eigen::Index k = 0; k < cols_; ++k) z[k] *= scale;
+        z[yi] -= si;
       }
     }
     chunk.loss = loss;
@@ -535,7 +539,7 @@ std::unique_ptr<Model> FitLogistic(const TrainData& train, size_t n, const FitOp
   const RowMatrixXd x = ToDouble(*train.x);
   const Eigen::VectorXd raw = RawWeights(train, n);
   const double total = raw.sum();
-  LogisticObjective objective(x, *train.y, raw / total, options.num_classes, 1.0 / (c * total),
+  LogisticObjective objective(x, *train.y, raw / total, options.task, options.num_classes, 1.0 / (c * total),
                               std::max(1, options.threads));
   SolveResult r = MinimizeLbfgs(objective, max_iter, tol, options.deadline);
   std::vector<double> coef(r.theta.data(), r.theta.data() + r.theta.size());

@@ -110,6 +110,15 @@ TEST(Knn, KLargerThanTrainingRowsUsesAllRows) {
   EXPECT_EQ(model->Info()["k_effective"].get<int>(), 10);
 }
 
+TEST(Knn, SingleTrainingRow) {
+  Matrix x = MakeMatrix(3, {1, 2, 3});
+  std::vector<float> y = {2};
+  auto model = CreateKnnLearner(Json::object())->Fit({&x, &y, nullptr}, nullptr, Options(Task::kMulticlass, 3));
+  auto p = PredictAll(*model, MakeMatrix(3, {0, 0, 0, 5, 5, 5}));
+  const std::vector<float> expected = {0, 0, 1, 0, 0, 1};
+  EXPECT_EQ(p, expected);
+}
+
 TEST(Knn, SampleWeightsScaleVotes) {
   Line d;
   std::vector<float> w = {1, 1, 1, 1, 1, 3, 1, 1, 1, 1};

@@ -124,6 +124,19 @@ TEST(Linear, MulticlassReproducesGroupFrequencies) {
   }
 }
 
+TEST(Linear, MulticlassWithTwoClassesAgreesWithBinary) {
+  TwoGroups d;
+  auto learner = CreateLinearLearner(Json{{"C", 1e6}});
+  auto model = learner->Fit({&d.x, &d.y, nullptr}, nullptr, Options(Task::kMulticlass, 2));
+  ASSERT_EQ(model->num_outputs(), 2);
+  auto p = PredictAll(*model, MakeMatrix(1, {0, 1}));
+  EXPECT_NEAR(p[1], 0.25, 1e-4);
+  EXPECT_NEAR(p[3], 0.75, 1e-4);
+  EXPECT_NEAR(p[2] + p[3], 1.0, 1e-6);
+  auto loaded = learner->Load(model->Serialize(), Options(Task::kMulticlass, 2));
+  EXPECT_EQ(PredictAll(*loaded, MakeMatrix(1, {0, 1})), p);
+}
+
 TEST(Linear, MulticlassSeparatesGaussianBlobs) {
   std::mt19937 rng(7);
   std::normal_distribution<float> noise(0.0f, 0.5f);
@@ -301,6 +314,19 @@ TEST(Linear, ParametersAreValidated) {
   EXPECT_FALSE(learner->uses_validation());
   EXPECT_DOUBLE_EQ(learner->params().Float("C"), 2.5);
   EXPECT_EQ(learner->params().Int("max_iter"), 200);
+}
+
+TEST(Linear, SingleClassTrainingDataStillFits) {
+  // A bagging fold can hold one class only; the MLE intercept is infinite, so
+  // the model must stop at a finite, confident answer rather than fail.
+  Matrix x = MakeMatrix(1, {-1, 0, 1, 2});
+  std::vector<float> zeros(4, 0.0f);
+  auto binary = CreateLinearLearner(Json::object())->Fit({&x, &zeros, nullptr}, nullptr, Options(Task::kBinary, 2));
+  auto p = PredictAll(*binary, x);
+  for (size_t i = 0; i < x.rows; ++i) EXPECT_LT(p[2 * i + 1], 1e-4);
+  auto multi = CreateLinearLearner(Json::object())->Fit({&x, &zeros, nullptr}, nullptr, Options(Task::kMulticlass, 4));
+  auto q = PredictAll(*multi, x);
+  for (size_t i = 0; i < x.rows; ++i) EXPECT_GT(q[4 * i], 0.999);
 }
 
 TEST(Linear, BadTrainingDataIsInvalidInput) {
