@@ -147,9 +147,14 @@ std::unique_ptr<ColumnTransform> CategoricalTransform::FromJson(const Json& j) {
 }
 
 Json CategoricalTransform::ToJson() const {
-  return Json{{"kind", kKind},         {"column", column_},   {"mode", ModeName(mode_)},
-              {"levels", levels_},     {"counts", counts_},   {"num_kept", num_kept_},
-              {"train_rows", train_rows_}, {"missing_indicator", missing_indicator_}};
+  return Json{{"kind", kKind},
+              {"column", column_},
+              {"mode", ModeName(mode_)},
+              {"levels", levels_},
+              {"counts", counts_},
+              {"num_kept", num_kept_},
+              {"train_rows", train_rows_},
+              {"missing_indicator", missing_indicator_}};
 }
 
 std::vector<size_t> CategoricalTransform::categorical_outputs() const {
@@ -183,8 +188,8 @@ RowWriter CategoricalTransform::Bind(const Column& input) const {
   const bool has_missing_column = missing_indicator_;
   const Mode mode = mode_;
   std::string name = column_;
-  return [cat, slot = std::move(slot), freq = std::move(freq), width, kept, has_missing_column, mode,
-          name](size_t begin, size_t end, float* out, size_t stride) {
+  return [cat, slot = std::move(slot), freq = std::move(freq), width, kept, has_missing_column, mode, name](
+             size_t begin, size_t end, float* out, size_t stride) {
     const size_t num_codes = slot.size();
     for (size_t r = begin; r < end; ++r) {
       float* o = out + r * stride;

@@ -120,7 +120,8 @@ std::vector<double> ParseStrings(const Column& column, Parser parse, const char*
         throw InvalidInput(Where("", 0, column.name) + ": category code out of range (row " + std::to_string(r + 1) +
                            ")");
       }
-      if (!ok[static_cast<size_t>(code)]) ThrowUnreadable(column, column.categories[static_cast<size_t>(code)], what, r);
+      if (!ok[static_cast<size_t>(code)])
+        ThrowUnreadable(column, column.categories[static_cast<size_t>(code)], what, r);
       out[r] = by_code[static_cast<size_t>(code)];
     }
   } else {  // kText

@@ -23,8 +23,8 @@ struct ScreenOptions {
 };
 
 struct ScreenResult {
-  std::vector<std::string> kept;                                // in table order
-  std::vector<std::pair<std::string, std::string>> dropped;     // name, reason
+  std::vector<std::string> kept;                             // in table order
+  std::vector<std::pair<std::string, std::string>> dropped;  // name, reason
 };
 
 // Screens every column of `train` except options.ignore. A column is dropped if

@@ -78,8 +78,7 @@ std::unique_ptr<ColumnTransform> DatetimeTransform::Fit(const Column& train, con
     }
     scalers.push_back(DenseScaler::Fit(*values, options.dense_clip_sd));
   }
-  return std::make_unique<DatetimeTransform>(train.name, options.encoding, with_hour, has_missing,
-                                             std::move(scalers));
+  return std::make_unique<DatetimeTransform>(train.name, options.encoding, with_hour, has_missing, std::move(scalers));
 }
 
 std::unique_ptr<ColumnTransform> DatetimeTransform::FromJson(const Json& j) {
@@ -90,8 +89,8 @@ std::unique_ptr<ColumnTransform> DatetimeTransform::FromJson(const Json& j) {
     missing_indicator = j.at("missing_indicator").get<bool>();
     for (const Json& s : j.at("scalers")) scalers.push_back(DenseScaler::FromJson(s));
   }
-  return std::make_unique<DatetimeTransform>(j.at("column").get<std::string>(), encoding,
-                                             j.at("with_hour").get<bool>(), missing_indicator, std::move(scalers));
+  return std::make_unique<DatetimeTransform>(j.at("column").get<std::string>(), encoding, j.at("with_hour").get<bool>(),
+                                             missing_indicator, std::move(scalers));
 }
 
 Json DatetimeTransform::ToJson() const {

@@ -37,7 +37,7 @@ class DatetimeTransform : public ColumnTransform {
   std::string column_;
   Encoding encoding_;
   bool with_hour_;
-  bool missing_indicator_;           // kDense only
+  bool missing_indicator_;            // kDense only
   std::vector<DenseScaler> scalers_;  // kDense only: one per value output
   std::vector<std::string> names_;
 };

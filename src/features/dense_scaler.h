@@ -11,8 +11,8 @@ namespace tabpilot {
 struct DenseScaler {
   double median = 0;  // replaces missing values
   double mean = 0;
-  double sd = 1;      // never 0: a constant training column keeps sd = 1
-  double clip = 0;    // |result| is clipped to this; 0 = no clipping
+  double sd = 1;    // never 0: a constant training column keeps sd = 1
+  double clip = 0;  // |result| is clipped to this; 0 = no clipping
 
   // Fits on the non-NaN entries of `values` (all NaN -> median 0, mean 0, sd 1).
   static DenseScaler Fit(const std::vector<double>& values, double clip_sd);

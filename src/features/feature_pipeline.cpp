@@ -13,12 +13,9 @@ namespace {
 constexpr const char* kFormatName = "tabpilot-features";
 
 Json OptionsToJson(const FeatureOptions& o) {
-  return Json{{"encoding", EncodingName(o.encoding)},
-              {"native_categorical", o.native_categorical},
-              {"max_onehot_levels", o.max_onehot_levels},
-              {"max_dense_levels", o.max_dense_levels},
-              {"rare_min_count", o.rare_min_count},
-              {"text_hash_dims", o.text_hash_dims},
+  return Json{{"encoding", EncodingName(o.encoding)},     {"native_categorical", o.native_categorical},
+              {"max_onehot_levels", o.max_onehot_levels}, {"max_dense_levels", o.max_dense_levels},
+              {"rare_min_count", o.rare_min_count},       {"text_hash_dims", o.text_hash_dims},
               {"dense_clip_sd", o.dense_clip_sd}};
 }
 
@@ -87,7 +84,12 @@ Matrix FeaturePipeline::Transform(const Table& table, int threads) const {
   Matrix out(table.num_rows(), feature_names_.size());
   const size_t stride = out.cols;
   float* base = out.values.data();
-  ParallelFor(out.rows, threads, [&](size_t begin, size_t end, int) {
+  // Starting a thread costs tens of microseconds: give each at least kMinRowsPerThread rows.
+  constexpr size_t kMinRowsPerThread = 2048;
+  size_t useful = (out.rows + kMinRowsPerThread - 1) / kMinRowsPerThread;
+  int workers =
+      static_cast<int>(std::min<size_t>(static_cast<size_t>(std::max(1, threads)), std::max<size_t>(1, useful)));
+  ParallelFor(out.rows, workers, [&](size_t begin, size_t end, int) {
     // Row blocks keep each block's output rows in cache while every column writes them.
     constexpr size_t kBlock = 256;
     for (size_t b = begin; b < end; b += kBlock) {
@@ -130,8 +132,7 @@ FeaturePipeline FeaturePipeline::FromJson(const Json& j) {
       p.transforms_.push_back(std::move(transform));
     }
     p.Index();
-    if (j.contains("feature_names") &&
-        j.at("feature_names").get<std::vector<std::string>>() != p.feature_names_) {
+    if (j.contains("feature_names") && j.at("feature_names").get<std::vector<std::string>>() != p.feature_names_) {
       throw InvalidInput("stored feature names do not match the transforms");
     }
     return p;

@@ -25,6 +25,9 @@ class FeaturePipeline {
   // The JSON format version written by ToJson; FromJson rejects newer ones.
   static constexpr int kFormatVersion = 1;
 
+  // An empty pipeline (no inputs, no features); assign a fitted one later.
+  FeaturePipeline() = default;
+
   // Fits on every row of `train` using only the columns in `columns` (names,
   // in the order the features should appear; the target must not be among
   // them). Throws InvalidInput for invalid options, an empty table, a
@@ -37,7 +40,8 @@ class FeaturePipeline {
   // A missing input column -> InvalidInput "missing required column 'X'"; a
   // column of another type is converted where sensible (see
   // column_conversion.h), otherwise InvalidInput naming it. Rows are split
-  // over `threads` threads.
+  // over up to `threads` threads (small tables, e.g. one request row, run
+  // on the calling thread).
   Matrix Transform(const Table& table, int threads) const;
 
   // The fitted input column names, in order.
@@ -56,7 +60,6 @@ class FeaturePipeline {
   static FeaturePipeline FromJson(const Json& j);
 
  private:
-  FeaturePipeline() = default;
   // Derives names and categorical indices from transforms_.
   void Index();
 

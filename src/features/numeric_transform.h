@@ -24,7 +24,7 @@ class NumericTransform : public ColumnTransform {
   RowWriter Bind(const Column& input) const override;
   Json ToJson() const override;
 
- // Prefer Fit/FromJson; public so that std::make_unique can build it.
+  // Prefer Fit/FromJson; public so that std::make_unique can build it.
   NumericTransform(std::string column, Encoding encoding, bool missing_indicator, DenseScaler scaler);
 
  private:

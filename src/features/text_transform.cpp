@@ -53,8 +53,8 @@ TextCounts HashText(std::string_view text, size_t dims, float* hash, std::string
 
 }  // namespace
 
-TextTransform::TextTransform(std::string column, Encoding encoding, int dims, bool missing_indicator,
-                             DenseScaler chars, DenseScaler words)
+TextTransform::TextTransform(std::string column, Encoding encoding, int dims, bool missing_indicator, DenseScaler chars,
+                             DenseScaler words)
     : column_(std::move(column)),
       encoding_(encoding),
       dims_(dims),
@@ -122,38 +122,38 @@ Json TextTransform::ToJson() const {
 
 RowWriter TextTransform::Bind(const Column& input) const {
   auto text = AsText(input);
-  return [text, dims = static_cast<size_t>(dims_), dense = encoding_ == Encoding::kDense,
-          indicator = missing_indicator_, chars = chars_, words = words_](size_t begin, size_t end, float* out,
-                                                                          size_t stride) {
-    std::string word;
-    for (size_t r = begin; r < end; ++r) {
-      float* o = out + r * stride;
-      if (text->text_missing[r]) {
-        if (!dense) {
-          std::fill(o, o + dims + 2, kNaNf);
-          continue;
+  return
+      [text, dims = static_cast<size_t>(dims_), dense = encoding_ == Encoding::kDense, indicator = missing_indicator_,
+       chars = chars_, words = words_](size_t begin, size_t end, float* out, size_t stride) {
+        std::string word;
+        for (size_t r = begin; r < end; ++r) {
+          float* o = out + r * stride;
+          if (text->text_missing[r]) {
+            if (!dense) {
+              std::fill(o, o + dims + 2, kNaNf);
+              continue;
+            }
+            std::fill(o, o + dims, 0.0f);
+            o[dims] = chars.Apply(std::numeric_limits<double>::quiet_NaN());
+            o[dims + 1] = words.Apply(std::numeric_limits<double>::quiet_NaN());
+            if (indicator) o[dims + 2] = 1.0f;
+            continue;
+          }
+          std::fill(o, o + dims, 0.0f);
+          TextCounts c = HashText(text->texts[r], dims, o, word);
+          for (size_t i = 0; i < dims; ++i) {
+            if (o[i] != 0) o[i] = std::log1p(o[i]);
+          }
+          if (dense) {
+            o[dims] = chars.Apply(std::log1p(c.chars));
+            o[dims + 1] = words.Apply(std::log1p(c.words));
+            if (indicator) o[dims + 2] = 0.0f;
+          } else {
+            o[dims] = static_cast<float>(c.chars);
+            o[dims + 1] = static_cast<float>(c.words);
+          }
         }
-        std::fill(o, o + dims, 0.0f);
-        o[dims] = chars.Apply(std::numeric_limits<double>::quiet_NaN());
-        o[dims + 1] = words.Apply(std::numeric_limits<double>::quiet_NaN());
-        if (indicator) o[dims + 2] = 1.0f;
-        continue;
-      }
-      std::fill(o, o + dims, 0.0f);
-      TextCounts c = HashText(text->texts[r], dims, o, word);
-      for (size_t i = 0; i < dims; ++i) {
-        if (o[i] != 0) o[i] = std::log1p(o[i]);
-      }
-      if (dense) {
-        o[dims] = chars.Apply(std::log1p(c.chars));
-        o[dims + 1] = words.Apply(std::log1p(c.words));
-        if (indicator) o[dims + 2] = 0.0f;
-      } else {
-        o[dims] = static_cast<float>(c.chars);
-        o[dims + 1] = static_cast<float>(c.words);
-      }
-    }
-  };
+      };
 }
 
 }  // namespace tabpilot

@@ -15,8 +15,8 @@
 namespace tabpilot {
 
 struct TransformKind {
-  const char* kind;          // the "kind" tag in JSON
-  ColumnType fitted_type;    // the column type Fit picks this kind for
+  const char* kind;        // the "kind" tag in JSON
+  ColumnType fitted_type;  // the column type Fit picks this kind for
   std::unique_ptr<ColumnTransform> (*fit)(const Column& train, const FeatureOptions& options);
   std::unique_ptr<ColumnTransform> (*from_json)(const Json& j);
 };

@@ -16,10 +16,10 @@
 namespace tabpilot {
 namespace {
 
-const std::vector<std::string> kNames = {"age",          "workclass",     "fnlwgt",         "education",
-                                         "education-num", "marital-status", "occupation",     "relationship",
-                                         "race",          "sex",            "capital-gain",   "capital-loss",
-                                         "hours-per-week", "native-country", "income"};
+const std::vector<std::string> kNames = {
+    "age",          "workclass", "fnlwgt", "education",    "education-num", "marital-status", "occupation",
+    "relationship", "race",      "sex",    "capital-gain", "capital-loss",  "hours-per-week", "native-country",
+    "income"};
 const std::set<size_t> kNumeric = {0, 2, 4, 10, 11, 12};
 
 // adult.data: no header, ", " separated, "?" = missing.

@@ -1,11 +1,10 @@
 // Categorical columns: one-hot, ordinal + frequency, native codes, dense
 // one-hot with "other"; rare and unseen levels; matching by string.
-#include "features/categorical_transform.h"
-
 #include <gtest/gtest.h>
 
 #include "core/error.h"
 #include "feature_test_util.h"
+#include "features/categorical_transform.h"
 #include "features/feature_pipeline.h"
 
 namespace tabpilot {

@@ -1,10 +1,9 @@
-#include "features/column_screening.h"
-
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "feature_test_util.h"
+#include "features/column_screening.h"
 
 namespace tabpilot {
 namespace {
@@ -15,9 +14,7 @@ using testing::MakeTable;
 using testing::NumericColumn;
 using testing::TextColumn;
 
-std::map<std::string, std::string> Dropped(const ScreenResult& r) {
-  return {r.dropped.begin(), r.dropped.end()};
-}
+std::map<std::string, std::string> Dropped(const ScreenResult& r) { return {r.dropped.begin(), r.dropped.end()}; }
 
 TEST(ColumnScreening, DropsMissingConstantAndIdColumnsWithReasons) {
   const size_t n = 60;
@@ -35,12 +32,11 @@ TEST(ColumnScreening, DropsMissingConstantAndIdColumnsWithReasons) {
     grade.push_back(std::string(1, static_cast<char>('a' + r % 4)));
     cabin.push_back(r < 20 ? "C" + std::to_string(r) : "");  // distinct among few present
   }
-  Table t = MakeTable({NumericColumn("PassengerId", id), NumericColumn("user_id", user_id),
-                       NumericColumn("count", count), NumericColumn("age", age),
-                       NumericColumn("empty", all_missing), NumericColumn("Survived", survived),
-                       TextColumn("Name", names), CategoricalColumn("constant", constant),
-                       CategoricalColumn("grade", grade), CategoricalColumn("cabin", cabin),
-                       NumericColumn("flag", std::vector<double>(n, 1), ColumnType::kBoolean)});
+  Table t = MakeTable(
+      {NumericColumn("PassengerId", id), NumericColumn("user_id", user_id), NumericColumn("count", count),
+       NumericColumn("age", age), NumericColumn("empty", all_missing), NumericColumn("Survived", survived),
+       TextColumn("Name", names), CategoricalColumn("constant", constant), CategoricalColumn("grade", grade),
+       CategoricalColumn("cabin", cabin), NumericColumn("flag", std::vector<double>(n, 1), ColumnType::kBoolean)});
   ScreenOptions o;
   o.ignore = {"Survived"};
   ScreenResult r = ScreenColumns(t, o);
@@ -74,8 +70,8 @@ TEST(ColumnScreening, NonIntegerOrShuffledIds) {
     shuffled.push_back((r * 37) % 100);  // a permutation of 0..99: still an ID
     fractional.push_back(r + 0.5);
   }
-  ScreenResult r = ScreenColumns(
-      MakeTable({NumericColumn("row_id", shuffled), NumericColumn("ID2", fractional)}), ScreenOptions{});
+  ScreenResult r =
+      ScreenColumns(MakeTable({NumericColumn("row_id", shuffled), NumericColumn("ID2", fractional)}), ScreenOptions{});
   EXPECT_EQ(r.kept, std::vector<std::string>({"ID2"}));
   ASSERT_EQ(r.dropped.size(), 1u);
   EXPECT_EQ(r.dropped[0].first, "row_id");

@@ -21,7 +21,7 @@ using testing::TextColumn;
 const float kNaNf = std::numeric_limits<float>::quiet_NaN();
 
 constexpr double kDay = 86400;
-constexpr double k20231114 = 19675 * kDay;          // a Tuesday
+constexpr double k20231114 = 19675 * kDay;                     // a Tuesday
 constexpr double k20240229_1230 = 19782 * kDay + 12.5 * 3600;  // a Thursday
 
 Column Dates(std::vector<double> v) { return NumericColumn("d", std::move(v), ColumnType::kDatetime); }

@@ -1,13 +1,12 @@
 // FeaturePipeline as a whole: mixed tables, JSON round trips, column
 // matching by name, threading and error reporting.
-#include "features/feature_pipeline.h"
-
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "core/error.h"
 #include "feature_test_util.h"
+#include "features/feature_pipeline.h"
 
 namespace tabpilot {
 namespace {
@@ -90,7 +89,7 @@ TEST(FeaturePipeline, ShapesAndNoNaNInDense) {
 }
 
 TEST(FeaturePipeline, ThreadsDoNotChangeTheResult) {
-  Table train = MixedTable(2000, 4);
+  Table train = MixedTable(5000, 4);  // enough rows for several workers
   for (const FeatureOptions& o : AllFlavors()) {
     auto p = FeaturePipeline::Fit(train, kInputs, o);
     EXPECT_TRUE(SameMatrix(p.Transform(train, 1), p.Transform(train, 4)));

@@ -53,9 +53,9 @@ TEST(NumericTransform, DenseStatisticsComeFromTrainingRowsOnly) {
   EXPECT_EQ(p.feature_names().size(), 1u);  // no missing in training -> no indicator
   Table test = MakeTable({NumericColumn("x", {20, 100, kNaN})});
   Matrix m = p.Transform(test, 1);
-  ExpectRow(m, 0, {3});   // (20 - 5) / 5
-  ExpectRow(m, 1, {5});   // 19 sd, clipped to 5
-  ExpectRow(m, 2, {0});   // median 5
+  ExpectRow(m, 0, {3});  // (20 - 5) / 5
+  ExpectRow(m, 1, {5});  // 19 sd, clipped to 5
+  ExpectRow(m, 2, {0});  // median 5
 
   FeatureOptions no_clip = Dense();
   no_clip.dense_clip_sd = 0;
