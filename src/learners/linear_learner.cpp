@@ -40,6 +40,7 @@ class ByteWriter {
     for (int i = 0; i < 8; ++i) U8(static_cast<uint8_t>(v >> (8 * i)));
   }
   void F64(double v) { U64(std::bit_cast<uint64_t>(v)); }
+  void Reserve(size_t n) { out_.reserve(n); }
   std::string Take() { return std::move(out_); }
 
  private:
@@ -415,6 +416,7 @@ class LinearModel final : public Model {
 
   std::string Serialize() const override {
     ByteWriter w;
+    w.Reserve(kHeaderBytes + 8 * coef_.size());
     w.Raw(kMagic, sizeof kMagic);
     w.U32(kVersion);
     w.U8(static_cast<uint8_t>(task_));
