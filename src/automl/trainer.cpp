@@ -12,6 +12,7 @@
 #include "automl/portfolio.h"
 #include "automl/threshold_tuning.h"
 #include "core/error.h"
+#include "features/column_screening.h"
 #include "features/feature_pipeline.h"
 #include "learners/learner_registry.h"
 #include "metrics/metric_registry.h"
