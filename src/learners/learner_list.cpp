@@ -2,6 +2,7 @@
 #include "learners/knn_learner.h"
 #include "learners/learner_registry.h"
 #include "learners/linear_learner.h"
+#include "learners/xgboost_learner.h"
 
 namespace tabpilot {
 
@@ -9,6 +10,7 @@ void RegisterBuiltinLearners(LearnerRegistry& registry) {
   (void)registry;
   RegisterKnnLearner(registry);
   RegisterLinearLearner(registry);
+  RegisterXgboostLearner(registry);
 }
 
 }  // namespace tabpilot

@@ -1,0 +1,173 @@
+#include "learners/xgboost_api.h"
+
+#include <xgboost/c_api.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "core/error.h"
+
+namespace tabpilot {
+namespace {
+
+// __array_interface__ (version 3) describing a host float32 row-major buffer.
+std::string DenseArrayInterface(const float* data, size_t rows, size_t cols) {
+  return "{\"data\":[" + std::to_string(reinterpret_cast<std::uintptr_t>(data)) + ",true],\"shape\":[" +
+         std::to_string(rows) + "," + std::to_string(cols) + "],\"typestr\":\"<f4\",\"version\":3}";
+}
+
+}  // namespace
+
+void XgbCheck(int rc, const char* what) {
+  if (rc != 0) {
+    const char* last = XGBGetLastError();
+    throw Internal(std::string("xgboost: ") + what + ": " + (last ? last : "unknown error"));
+  }
+}
+
+std::string XgbVersion() {
+  int major = 0, minor = 0, patch = 0;
+  XGBoostVersion(&major, &minor, &patch);
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+}
+
+// ---------------------------------------------------------------- XgbDMatrix
+
+XgbDMatrix XgbDMatrix::FromDense(const float* data, size_t rows, size_t cols, int threads) {
+  const std::string array = DenseArrayInterface(data, rows, cols);
+  const std::string config = "{\"missing\":NaN,\"nthread\":" + std::to_string(threads < 1 ? 1 : threads) + "}";
+  DMatrixHandle h = nullptr;
+  XgbCheck(XGDMatrixCreateFromDense(array.c_str(), config.c_str(), &h), "creating a DMatrix");
+  return XgbDMatrix(h);
+}
+
+XgbDMatrix::XgbDMatrix(XgbDMatrix&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+
+XgbDMatrix& XgbDMatrix::operator=(XgbDMatrix&& other) noexcept {
+  if (this != &other) {
+    if (handle_) XGDMatrixFree(handle_);
+    handle_ = std::exchange(other.handle_, nullptr);
+  }
+  return *this;
+}
+
+XgbDMatrix::~XgbDMatrix() {
+  if (handle_) XGDMatrixFree(handle_);
+}
+
+void XgbDMatrix::SetFloatInfo(const char* field, const float* values, size_t n) {
+  XgbCheck(XGDMatrixSetFloatInfo(handle_, field, values, static_cast<bst_ulong>(n)), field);
+}
+
+void XgbDMatrix::SetStrFeatureInfo(const char* field, const std::vector<std::string>& values) {
+  std::vector<const char*> ptrs;
+  ptrs.reserve(values.size());
+  for (const auto& v : values) ptrs.push_back(v.c_str());
+  XgbCheck(XGDMatrixSetStrFeatureInfo(handle_, field, ptrs.data(), static_cast<bst_ulong>(ptrs.size())), field);
+}
+
+// ---------------------------------------------------------------- XgbBooster
+
+XgbBooster XgbBooster::Create(const std::vector<const XgbDMatrix*>& cache) {
+  std::vector<DMatrixHandle> handles;
+  handles.reserve(cache.size());
+  for (const XgbDMatrix* m : cache) handles.push_back(m->handle());
+  BoosterHandle h = nullptr;
+  XgbCheck(XGBoosterCreate(handles.data(), static_cast<bst_ulong>(handles.size()), &h), "creating a booster");
+  return XgbBooster(h);
+}
+
+XgbBooster XgbBooster::LoadFromBuffer(std::string_view bytes) {
+  BoosterHandle h = nullptr;
+  XgbCheck(XGBoosterCreate(nullptr, 0, &h), "creating a booster");
+  XgbBooster booster(h);
+  XgbCheck(XGBoosterLoadModelFromBuffer(h, bytes.data(), static_cast<bst_ulong>(bytes.size())), "loading a model");
+  return booster;
+}
+
+XgbBooster::XgbBooster(XgbBooster&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+
+XgbBooster& XgbBooster::operator=(XgbBooster&& other) noexcept {
+  if (this != &other) {
+    if (handle_) XGBoosterFree(handle_);
+    handle_ = std::exchange(other.handle_, nullptr);
+  }
+  return *this;
+}
+
+XgbBooster::~XgbBooster() {
+  if (handle_) XGBoosterFree(handle_);
+}
+
+void XgbBooster::SetParam(const std::string& name, const std::string& value) {
+  XgbCheck(XGBoosterSetParam(handle_, name.c_str(), value.c_str()), ("setting parameter " + name).c_str());
+}
+
+void XgbBooster::UpdateOneIter(int iteration, const XgbDMatrix& train) {
+  XgbCheck(XGBoosterUpdateOneIter(handle_, iteration, train.handle()), "boosting");
+}
+
+int XgbBooster::BoostedRounds() const {
+  int rounds = 0;
+  XgbCheck(XGBoosterBoostedRounds(handle_, &rounds), "counting rounds");
+  return rounds;
+}
+
+size_t XgbBooster::NumFeatures() const {
+  bst_ulong n = 0;
+  XgbCheck(XGBoosterGetNumFeature(handle_, &n), "counting features");
+  return static_cast<size_t>(n);
+}
+
+XgbBooster XgbBooster::Slice(int begin, int end) const {
+  BoosterHandle out = nullptr;
+  int rc = XGBoosterSlice(handle_, begin, end, 1, &out);
+  if (rc == -2) throw Internal("xgboost: slice [" + std::to_string(begin) + ", " + std::to_string(end) +
+                               ") is out of bounds");
+  XgbCheck(rc, "slicing a model");
+  return XgbBooster(out);
+}
+
+std::string XgbBooster::SaveToBuffer(const char* format) const {
+  const std::string config = std::string("{\"format\":\"") + format + "\"}";
+  bst_ulong len = 0;
+  const char* data = nullptr;
+  XgbCheck(XGBoosterSaveModelToBuffer(handle_, config.c_str(), &len, &data), "saving a model");
+  return std::string(data, static_cast<size_t>(len));
+}
+
+void XgbBooster::PredictCached(const XgbDMatrix& m, std::vector<float>* out) {
+  static constexpr char kConfig[] =
+      "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,\"strict_shape\":false}";
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* result = nullptr;
+  XgbCheck(XGBoosterPredictFromDMatrix(handle_, m.handle(), kConfig, &shape, &dim, &result), "predicting");
+  size_t n = 1;
+  for (bst_ulong i = 0; i < dim; ++i) n *= static_cast<size_t>(shape[i]);
+  out->assign(result, result + n);
+}
+
+void XgbBooster::PredictDense(const float* data, size_t rows, size_t cols, int iteration_end, float* out,
+                              size_t out_size) const {
+  const std::string array = DenseArrayInterface(data, rows, cols);
+  const std::string config =
+      "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":" + std::to_string(iteration_end) +
+      ",\"strict_shape\":false,\"cache_id\":0,\"missing\":NaN}";
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* result = nullptr;
+  XgbCheck(XGBoosterPredictFromDense(handle_, array.c_str(), config.c_str(), nullptr, &shape, &dim, &result),
+           "predicting");
+  size_t n = 1;
+  for (bst_ulong i = 0; i < dim; ++i) n *= static_cast<size_t>(shape[i]);
+  if (n != out_size) {
+    throw Internal("xgboost: prediction returned " + std::to_string(n) + " values, expected " +
+                   std::to_string(out_size));
+  }
+  std::copy(result, result + n, out);
+}
+
+}  // namespace tabpilot

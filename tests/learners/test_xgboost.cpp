@@ -1,0 +1,357 @@
+#include "learners/xgboost_learner.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/hash.h"
+#include "learners/learner_registry.h"
+
+namespace tabpilot {
+namespace {
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// A labelled synthetic data set; `label(row)` turns features into a target.
+struct Data {
+  Matrix x;
+  std::vector<float> y;
+  TrainData train() const { return TrainData{&x, &y, nullptr}; }
+};
+
+template <typename LabelFn>
+Data MakeData(size_t rows, size_t cols, uint32_t seed, double missing_rate, LabelFn label) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  Data d;
+  d.x = Matrix(rows, cols);
+  d.y.resize(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t c = 0; c < cols; ++c) d.x.at(r, c) = normal(rng);
+    d.y[r] = label(d.x.row(r), normal(rng));
+    // Knock values out after labelling, so missingness hides signal like real data.
+    for (size_t c = 0; c < cols; ++c) {
+      if (unit(rng) < missing_rate) d.x.at(r, c) = kNaN;
+    }
+  }
+  return d;
+}
+
+Data Binary(size_t rows, uint32_t seed) {
+  return MakeData(rows, 6, seed, 0.05, [](const float* x, float noise) {
+    return x[0] + x[1] + 0.3f * noise > 0 ? 1.0f : 0.0f;
+  });
+}
+
+std::unique_ptr<Learner> Make(const Json& params) { return CreateXgboostLearner(params); }
+
+FitOptions Options(Task task, int num_classes, int threads = 1) {
+  FitOptions o;
+  o.task = task;
+  o.num_classes = num_classes;
+  o.threads = threads;
+  o.seed = 42;
+  return o;
+}
+
+std::vector<float> PredictAll(const Model& m, const Matrix& x, int threads = 1) {
+  std::vector<float> out(x.rows * static_cast<size_t>(m.num_outputs()));
+  m.Predict(x, out.data(), threads);
+  return out;
+}
+
+// Rank-based AUC of scores for the positive class.
+double Auc(const std::vector<float>& score, const std::vector<float>& y) {
+  std::vector<size_t> idx(score.size());
+  for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return score[a] < score[b]; });
+  double rank_sum = 0, pos = 0;
+  for (size_t i = 0; i < idx.size();) {
+    size_t j = i;
+    while (j < idx.size() && score[idx[j]] == score[idx[i]]) ++j;
+    const double avg_rank = (static_cast<double>(i + j - 1) / 2.0) + 1.0;
+    for (size_t k = i; k < j; ++k) {
+      if (y[idx[k]] > 0.5f) {
+        rank_sum += avg_rank;
+        pos += 1;
+      }
+    }
+    i = j;
+  }
+  const double neg = static_cast<double>(y.size()) - pos;
+  return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
+}
+
+bool BitIdentical(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+TEST(Xgboost, BinaryLearnsAndPredictsProbabilityPairs) {
+  const Data train = Binary(3000, 1), test = Binary(1000, 2);
+  auto model = Make({{"n_estimators", 100}})->Fit(train.train(), nullptr, Options(Task::kBinary, 2));
+  ASSERT_EQ(model->num_outputs(), 2);
+  const std::vector<float> p = PredictAll(*model, test.x);
+  std::vector<float> positive(test.x.rows);
+  size_t correct = 0;
+  for (size_t r = 0; r < test.x.rows; ++r) {
+    EXPECT_NEAR(p[2 * r] + p[2 * r + 1], 1.0f, 1e-6f);
+    positive[r] = p[2 * r + 1];
+    correct += (positive[r] > 0.5f) == (test.y[r] > 0.5f);
+  }
+  const double accuracy = static_cast<double>(correct) / static_cast<double>(test.x.rows);
+  EXPECT_GT(accuracy, 0.88);
+  EXPECT_GT(Auc(positive, test.y), 0.95);
+  EXPECT_EQ(model->Info()["rounds"], 100);
+}
+
+TEST(Xgboost, MulticlassThreeClasses) {
+  auto label = [](const float* x, float noise) {
+    const float s[3] = {x[0], x[1], -x[0] - x[1] + 0.2f * noise};
+    return static_cast<float>(std::max_element(s, s + 3) - s);
+  };
+  const Data train = MakeData(3000, 4, 3, 0.02, label), test = MakeData(1000, 4, 4, 0.02, label);
+  auto model = Make({{"n_estimators", 60}})->Fit(train.train(), nullptr, Options(Task::kMulticlass, 3));
+  ASSERT_EQ(model->num_outputs(), 3);
+  const std::vector<float> p = PredictAll(*model, test.x);
+  size_t correct = 0;
+  for (size_t r = 0; r < test.x.rows; ++r) {
+    const float* row = p.data() + 3 * r;
+    EXPECT_NEAR(row[0] + row[1] + row[2], 1.0f, 1e-5f);
+    correct += static_cast<float>(std::max_element(row, row + 3) - row) == test.y[r];
+  }
+  EXPECT_GT(static_cast<double>(correct) / static_cast<double>(test.x.rows), 0.85);
+}
+
+TEST(Xgboost, RegressionR2) {
+  auto label = [](const float* x, float noise) { return 10.0f + 2.0f * x[0] + 3.0f * std::sin(x[1]) + 0.1f * noise; };
+  const Data train = MakeData(3000, 5, 5, 0.0, label), test = MakeData(1000, 5, 6, 0.0, label);
+  auto model = Make({{"n_estimators", 200}})->Fit(train.train(), nullptr, Options(Task::kRegression, 1));
+  ASSERT_EQ(model->num_outputs(), 1);
+  const std::vector<float> p = PredictAll(*model, test.x);
+  double mean = 0;
+  for (float v : test.y) mean += v;
+  mean /= static_cast<double>(test.y.size());
+  double ss_res = 0, ss_tot = 0;
+  for (size_t r = 0; r < test.y.size(); ++r) {
+    ss_res += (p[r] - test.y[r]) * (p[r] - test.y[r]);
+    ss_tot += (test.y[r] - mean) * (test.y[r] - mean);
+  }
+  EXPECT_GT(1.0 - ss_res / ss_tot, 0.95);
+}
+
+TEST(Xgboost, EarlyStoppingKeepsTheBestRound) {
+  const Data train = Binary(2000, 7), valid = Binary(500, 8);
+  auto learner = Make({{"n_estimators", 2000}, {"learning_rate", 0.3}, {"early_stopping_rounds", 10}});
+  ASSERT_TRUE(learner->uses_validation());
+  const TrainData v = valid.train();
+  auto model = learner->Fit(train.train(), &v, Options(Task::kBinary, 2));
+  const Json info = model->Info();
+  const int best = info["best_iteration"].get<int>();
+  EXPECT_LT(info["rounds_trained"].get<int>(), 2000);
+  EXPECT_EQ(info["rounds_trained"].get<int>(), best + 1 + 10);
+  EXPECT_EQ(info["rounds"].get<int>(), best + 1);
+
+  // The kept model is exactly the first best+1 rounds: refitting without
+  // validation for that many rounds gives the same predictions.
+  auto refit = Make({{"n_estimators", best + 1}, {"learning_rate", 0.3}})
+                   ->Fit(train.train(), nullptr, Options(Task::kBinary, 2));
+  EXPECT_TRUE(BitIdentical(PredictAll(*model, valid.x), PredictAll(*refit, valid.x)));
+}
+
+TEST(Xgboost, SameSeedAndThreadsGiveIdenticalModels) {
+  const Data train = Binary(1000, 9), test = Binary(300, 10);
+  const Json params = {{"n_estimators", 15}, {"subsample", 0.7}, {"colsample_bytree", 0.6}};
+  auto a = Make(params)->Fit(train.train(), nullptr, Options(Task::kBinary, 2, 2));
+  auto b = Make(params)->Fit(train.train(), nullptr, Options(Task::kBinary, 2, 2));
+  EXPECT_TRUE(BitIdentical(PredictAll(*a, test.x), PredictAll(*b, test.x)));
+  FitOptions other_seed = Options(Task::kBinary, 2, 2);
+  other_seed.seed = 43;
+  auto c = Make(params)->Fit(train.train(), nullptr, other_seed);
+  EXPECT_FALSE(BitIdentical(PredictAll(*a, test.x), PredictAll(*c, test.x)));
+}
+
+TEST(Xgboost, SaveLoadRoundTripIsBitIdentical) {
+  auto label = [](const float* x, float noise) { return x[0] > 0.5f ? 2.0f : (x[1] + 0.2f * noise > 0 ? 1.0f : 0.0f); };
+  const Data train = MakeData(1500, 4, 11, 0.05, label), test = MakeData(400, 4, 12, 0.05, label);
+  const TrainData v = test.train();
+  auto learner = Make({{"n_estimators", 300}, {"early_stopping_rounds", 5}, {"learning_rate", 0.3}});
+  auto model = learner->Fit(train.train(), &v, Options(Task::kMulticlass, 3));
+  const std::string bytes = model->Serialize();
+  auto loaded = learner->Load(bytes, Options(Task::kMulticlass, 3));
+  EXPECT_EQ(loaded->num_outputs(), 3);
+  EXPECT_EQ(loaded->Info(), model->Info());
+  EXPECT_TRUE(BitIdentical(PredictAll(*model, test.x), PredictAll(*loaded, test.x)));
+  EXPECT_EQ(loaded->Serialize(), bytes);
+}
+
+TEST(Xgboost, CorruptBytesAreInvalidInput) {
+  const Data train = Binary(500, 13);
+  auto learner = Make({{"n_estimators", 5}});
+  const std::string bytes = learner->Fit(train.train(), nullptr, Options(Task::kBinary, 2))->Serialize();
+  const FitOptions o = Options(Task::kBinary, 2);
+  std::vector<std::string> bad = {"", "TPXGB", "not a model at all, just text", bytes.substr(0, bytes.size() / 2),
+                                  bytes.substr(0, 20)};
+  for (size_t pos : {size_t{7}, size_t{15}, size_t{40}, bytes.size() - 1, bytes.size() / 2}) {
+    std::string flipped = bytes;
+    flipped[pos] = static_cast<char>(flipped[pos] ^ 0x5a);
+    bad.push_back(flipped);
+  }
+  // Bytes that pass the checksum but are not an XGBoost model: XGBoost's own
+  // parse error must come back as InvalidInput. (Only a malformed start is
+  // safe to try: XGBoost's UBJSON reader does not bounds-check, which is why
+  // the checksum is verified first.) Layout: magic(8), u32 header length,
+  // header, u64 checksum, model.
+  const size_t header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+  const std::string header = bytes.substr(12, header_len);
+  const std::string not_ubjson = "{not ubjson";
+  std::string forged = bytes.substr(0, 12 + header_len);
+  const uint64_t sum = Fnv1a64(not_ubjson, Fnv1a64(header));
+  for (int i = 0; i < 8; ++i) forged.push_back(static_cast<char>((sum >> (8 * i)) & 0xff));
+  bad.push_back(forged + not_ubjson);
+  for (const std::string& b : bad) {
+    try {
+      learner->Load(b, o);
+      ADD_FAILURE() << "loaded corrupt bytes of size " << b.size();
+    } catch (const InvalidInput& e) {
+      EXPECT_NE(std::string(e.what()).find("corrupt xgboost model"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_NO_THROW(learner->Load(bytes, o));
+}
+
+TEST(Xgboost, BadParametersAreRejected) {
+  const LearnerRegistry registry = LearnerRegistry::WithBuiltins();
+  EXPECT_EQ(registry.Create("xgboost", Json::object())->family(), "xgboost");
+  try {
+    registry.Create("xgboost", {{"max_dept", 3}});
+    FAIL() << "expected InvalidInput";
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown parameter 'max_dept'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(Make({{"learning_rate", 0.0}}), InvalidInput);
+  EXPECT_THROW(Make({{"grow_policy", "breadth"}}), InvalidInput);
+  EXPECT_THROW(Make({{"max_depth", 0}}), InvalidInput);  // unlimited depth needs lossguide + max_leaves
+  EXPECT_NO_THROW(Make({{"max_depth", 0}, {"grow_policy", "lossguide"}, {"max_leaves", 31}}));
+}
+
+TEST(Xgboost, BadDataIsInvalidInput) {
+  Data d = Binary(200, 14);
+  auto learner = Make({{"n_estimators", 3}});
+  d.y[17] = 2.0f;  // not a binary class index
+  EXPECT_THROW(learner->Fit(d.train(), nullptr, Options(Task::kBinary, 2)), InvalidInput);
+  d.y[17] = 1.0f;
+  d.x.at(3, 2) = std::numeric_limits<float>::infinity();
+  EXPECT_THROW(learner->Fit(d.train(), nullptr, Options(Task::kBinary, 2)), InvalidInput);
+  d.x.at(3, 2) = 0.0f;
+  auto model = learner->Fit(d.train(), nullptr, Options(Task::kBinary, 2));
+  Matrix narrow(2, 5);
+  std::vector<float> out(4);
+  EXPECT_THROW(model->Predict(narrow, out.data(), 1), InvalidInput);
+}
+
+TEST(Xgboost, ExpiredDeadlineStillYieldsOneRound) {
+  const Data train = Binary(1000, 15), test = Binary(200, 16);
+  FitOptions o = Options(Task::kBinary, 2);
+  o.deadline = Deadline::In(1e-6);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE(o.deadline.Expired());
+  auto model = Make({{"n_estimators", 500}})->Fit(train.train(), nullptr, o);
+  EXPECT_EQ(model->Info()["rounds"], 1);
+  const std::vector<float> p = PredictAll(*model, test.x);
+  EXPECT_EQ(p.size(), 400u);
+  EXPECT_NE(p[1], p[3]);  // one tree already separates rows
+}
+
+TEST(Xgboost, NativeCategoricalSplits) {
+  // The label is category membership in {1, 3, 4, 6}: no single threshold on
+  // the codes separates it, one categorical partition split does.
+  auto label = [](const float* x, float) {
+    const int code = static_cast<int>(x[0]);
+    return (code == 1 || code == 3 || code == 4 || code == 6) ? 1.0f : 0.0f;
+  };
+  Data d = MakeData(2000, 2, 17, 0.0, [](const float*, float) { return 0.0f; });
+  std::mt19937 rng(18);
+  for (size_t r = 0; r < d.x.rows; ++r) {
+    d.x.at(r, 0) = static_cast<float>(rng() % 8);
+    d.y[r] = label(d.x.row(r), 0);
+  }
+  const std::vector<size_t> categorical = {0};
+  FitOptions o = Options(Task::kBinary, 2);
+  o.categorical_features = &categorical;
+  const Json stump = {{"n_estimators", 1}, {"max_depth", 1}, {"learning_rate", 1.0}, {"max_cat_to_onehot", 1}};
+  auto accuracy = [&](const Model& m) {
+    const std::vector<float> p = PredictAll(m, d.x);
+    size_t correct = 0;
+    for (size_t r = 0; r < d.x.rows; ++r) correct += (p[2 * r + 1] > 0.5f) == (d.y[r] > 0.5f);
+    return static_cast<double>(correct) / static_cast<double>(d.x.rows);
+  };
+  Json native = stump;
+  native["enable_categorical"] = true;
+  auto learner = Make(native);
+  auto cat_model = learner->Fit(d.train(), nullptr, o);
+  EXPECT_EQ(accuracy(*cat_model), 1.0);
+  EXPECT_LT(accuracy(*Make(stump)->Fit(d.train(), nullptr, o)), 0.8);
+  // Survives a round trip.
+  auto loaded = learner->Load(cat_model->Serialize(), o);
+  EXPECT_EQ(accuracy(*loaded), 1.0);
+
+  d.x.at(5, 0) = 2.5f;  // not a category code
+  EXPECT_THROW(learner->Fit(d.train(), nullptr, o), InvalidInput);
+}
+
+TEST(Xgboost, ConcurrentAndMultiThreadedPredictMatchSingleThreaded) {
+  const Data train = Binary(2000, 19), test = Binary(5000, 20);
+  auto model = Make({{"n_estimators", 50}})->Fit(train.train(), nullptr, Options(Task::kBinary, 2));
+  const std::vector<float> expected = PredictAll(*model, test.x, 1);
+  EXPECT_TRUE(BitIdentical(PredictAll(*model, test.x, 2), expected));
+  std::vector<std::vector<float>> results(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < results.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) results[t] = PredictAll(*model, test.x, 1 + static_cast<int>(t % 2));
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) EXPECT_TRUE(BitIdentical(r, expected));
+}
+
+TEST(Xgboost, FeatureNamesAreAcceptedEvenWithOddCharacters) {
+  const Data train = Binary(300, 21);
+  const std::vector<std::string> names = {"age", "income[usd]", "a<b", "x,y", "", "f5"};
+  FitOptions o = Options(Task::kBinary, 2);
+  o.feature_names = &names;
+  auto learner = Make({{"n_estimators", 3}});
+  auto model = learner->Fit(train.train(), nullptr, o);
+  EXPECT_TRUE(BitIdentical(PredictAll(*learner->Load(model->Serialize(), o), train.x), PredictAll(*model, train.x)));
+  const std::vector<std::string> wrong_count = {"a", "b"};
+  o.feature_names = &wrong_count;
+  EXPECT_THROW(learner->Fit(train.train(), nullptr, o), InvalidInput);
+}
+
+}  // namespace
+}  // namespace tabpilot
+
+// XGBoost's OpenMP workers spin between parallel regions unless
+// OMP_WAIT_POLICY=PASSIVE, which makes multi-threaded fits an order of
+// magnitude slower on a busy machine. libgomp reads the variable once, when it
+// is loaded (before main), so setting it takes a fresh image of this process.
+int main(int argc, char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    ::execv("/proc/self/exe", argv);  // only returns on failure: run as we are
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
