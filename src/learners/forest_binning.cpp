@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <limits>
 
 #include "core/error.h"
 #include "core/parallel.h"
@@ -62,24 +64,33 @@ BinnedMatrix BinFeatures(const Matrix& x, int max_bins, int threads) {
   b.codes.resize(x.rows * x.cols);
   b.cuts.resize(x.cols);
   ParallelFor(x.cols, threads, [&](size_t begin, size_t end, int) {
+    std::vector<float> column(x.rows);
     std::vector<float> values;
     for (size_t f = begin; f < end; ++f) {
+      for (size_t r = 0; r < x.rows; ++r) column[r] = x.at(r, f);  // the only strided pass
       values.clear();
-      size_t present = 0;
-      for (size_t r = 0; r < x.rows; ++r) present += std::isnan(x.at(r, f)) ? 0 : 1;
-      size_t stride = present > kMaxSortedValues ? (present + kMaxSortedValues - 1) / kMaxSortedValues : 1;
-      size_t seen = 0;
-      for (size_t r = 0; r < x.rows; ++r) {
-        float v = x.at(r, f);
-        if (std::isnan(v)) continue;
-        if (seen++ % stride == 0) values.push_back(v);
+      for (float v : column) {
+        if (!std::isnan(v)) values.push_back(v);
+      }
+      if (values.size() > kMaxSortedValues) {
+        const size_t stride = (values.size() + kMaxSortedValues - 1) / kMaxSortedValues;
+        size_t kept = 0;
+        for (size_t i = 0; i < values.size(); i += stride) values[kept++] = values[i];
+        values.resize(kept);
       }
       std::vector<float> cuts = ComputeCuts(values, max_bins);
+      // Branchless lower_bound over the cuts padded to 256 with +inf: eight
+      // halving steps, no unpredictable branches (NaN compares false, so it
+      // is mapped separately).
+      float padded[256];
+      std::fill(std::begin(padded), std::end(padded), std::numeric_limits<float>::infinity());
+      std::copy(cuts.begin(), cuts.end(), padded);
       uint8_t* codes = b.codes.data() + f * x.rows;
       for (size_t r = 0; r < x.rows; ++r) {
-        float v = x.at(r, f);
-        codes[r] = std::isnan(v) ? BinnedMatrix::kMissingBin
-                                 : static_cast<uint8_t>(std::lower_bound(cuts.begin(), cuts.end(), v) - cuts.begin());
+        const float v = column[r];
+        size_t pos = 0;
+        for (size_t step = 128; step > 0; step >>= 1) pos += padded[pos + step - 1] < v ? step : 0;
+        codes[r] = std::isnan(v) ? BinnedMatrix::kMissingBin : static_cast<uint8_t>(pos);
       }
       b.cuts[f] = std::move(cuts);
     }

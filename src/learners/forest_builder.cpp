@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #include "core/error.h"
 #include "core/hash.h"
@@ -38,8 +39,6 @@ TreeBuilder::TreeBuilder(const TreeTrainingSet& data, const TreeConfig& config) 
   stride_ = classification ? static_cast<size_t>(config_.num_classes) + 1 : 3;
   hist_.assign(kNumCodes * stride_, 0.0);
   occupied_.reserve(kNumCodes);
-  occupied_stats_.reserve(kNumCodes * stride_);
-  missing_stats_.assign(stride_, 0.0);
   work_.assign(8 * stride_, 0.0);
 }
 
@@ -54,32 +53,29 @@ uint64_t TreeBuilder::Uniform(uint64_t n) {
   return ((NextRandom() >> 32) * n) >> 32;
 }
 
+template <TreeConfig::Criterion kCrit>
 double TreeBuilder::Proxy(const double* s) const {
   // Larger is better. Summed over both children it ranks splits the same way
   // as the weighted impurity decrease, without recomputing the parent's term.
-  switch (config_.criterion) {
-    case TreeConfig::Criterion::kSquaredError:
-      return s[1] > 0 ? s[2] * s[2] / s[1] : 0.0;
-    case TreeConfig::Criterion::kGini: {
-      double w = 0, sq = 0;
-      for (int k = 1; k <= config_.num_classes; ++k) {
+  if constexpr (kCrit == TreeConfig::Criterion::kSquaredError) {
+    return s[1] > 0 ? s[2] * s[2] / s[1] : 0.0;
+  } else if constexpr (kCrit == TreeConfig::Criterion::kGini) {
+    double w = 0, sq = 0;
+    for (int k = 1; k <= config_.num_classes; ++k) {
+      w += s[k];
+      sq += s[k] * s[k];
+    }
+    return w > 0 ? sq / w : 0.0;
+  } else {
+    double w = 0, sum = 0;
+    for (int k = 1; k <= config_.num_classes; ++k) {
+      if (s[k] > 0) {
         w += s[k];
-        sq += s[k] * s[k];
+        sum += s[k] * std::log(s[k]);
       }
-      return w > 0 ? sq / w : 0.0;
     }
-    case TreeConfig::Criterion::kEntropy: {
-      double w = 0, sum = 0;
-      for (int k = 1; k <= config_.num_classes; ++k) {
-        if (s[k] > 0) {
-          w += s[k];
-          sum += s[k] * std::log(s[k]);
-        }
-      }
-      return w > 0 ? sum - w * std::log(w) : 0.0;
-    }
+    return w > 0 ? sum - w * std::log(w) : 0.0;
   }
-  return 0.0;
 }
 
 void TreeBuilder::NodeStats(size_t begin, size_t end, double* stats, bool* pure) const {
@@ -88,9 +84,8 @@ void TreeBuilder::NodeStats(size_t begin, size_t end, double* stats, bool* pure)
     float lo = std::numeric_limits<float>::infinity();
     float hi = -lo;
     for (size_t i = begin; i < end; ++i) {
-      const uint32_t r = rows_[i];
-      const double w = row_weight_[r];
-      const float y = data_.target[r];
+      const double w = pos_weight_[i];
+      const float y = pos_target_[i];
       stats[0] += 1;
       stats[1] += w;
       stats[2] += w * y;
@@ -100,9 +95,8 @@ void TreeBuilder::NodeStats(size_t begin, size_t end, double* stats, bool* pure)
     *pure = !(lo < hi);
   } else {
     for (size_t i = begin; i < end; ++i) {
-      const uint32_t r = rows_[i];
       stats[0] += 1;
-      stats[1 + data_.label[r]] += row_weight_[r];
+      stats[1 + pos_label_[i]] += pos_weight_[i];
     }
     int present = 0;
     for (int k = 1; k <= config_.num_classes; ++k) present += stats[k] > 0 ? 1 : 0;
@@ -110,54 +104,73 @@ void TreeBuilder::NodeStats(size_t begin, size_t end, double* stats, bool* pure)
   }
 }
 
-void TreeBuilder::Summarize(int32_t f, size_t begin, size_t end) {
-  const uint8_t* codes = data_.x->feature_codes(static_cast<size_t>(f));
-  uint64_t mask[kNumCodes / 64] = {0, 0, 0, 0};
+template <bool kTrackBins>
+void TreeBuilder::Accumulate(const uint8_t* codes, size_t begin, size_t end, uint64_t* mask) {
   double* hist = hist_.data();
   const size_t s = stride_;
+  const uint32_t* rows = rows_.data();
+  const float* weight = pos_weight_.data();
   if (config_.criterion == TreeConfig::Criterion::kSquaredError) {
+    const float* target = pos_target_.data();
     for (size_t i = begin; i < end; ++i) {
-      const uint32_t r = rows_[i];
-      const uint8_t c = codes[r];
-      mask[c >> 6] |= uint64_t{1} << (c & 63);
+      const uint8_t c = codes[rows[i]];
+      if constexpr (kTrackBins) mask[c >> 6] |= uint64_t{1} << (c & 63);
       double* h = hist + c * s;
-      const double w = row_weight_[r];
+      const double w = weight[i];
       h[0] += 1;
       h[1] += w;
-      h[2] += w * data_.target[r];
+      h[2] += w * target[i];
     }
   } else {
+    const int32_t* label = pos_label_.data();
     for (size_t i = begin; i < end; ++i) {
-      const uint32_t r = rows_[i];
-      const uint8_t c = codes[r];
-      mask[c >> 6] |= uint64_t{1} << (c & 63);
+      const uint8_t c = codes[rows[i]];
+      if constexpr (kTrackBins) mask[c >> 6] |= uint64_t{1} << (c & 63);
       double* h = hist + c * s;
       h[0] += 1;
-      h[1 + data_.label[r]] += row_weight_[r];
+      h[1 + label[i]] += weight[i];
     }
   }
-  // Compact the touched bins in ascending order and re-zero them, so the cost
-  // is O(rows + occupied bins) rather than O(256) per feature and node.
+}
+
+void TreeBuilder::Summarize(int32_t f, size_t begin, size_t end) {
+  const uint8_t* codes = data_.x->feature_codes(static_cast<size_t>(f));
   occupied_.clear();
-  occupied_stats_.clear();
-  std::fill(missing_stats_.begin(), missing_stats_.end(), 0.0);
+  hist_missing_ = false;
+  // Large nodes: scan the 256 counts afterwards (cheaper than a bit-mask
+  // update per row, which chains every iteration through memory). Small
+  // nodes: track touched bins in a bit mask so the cost stays O(rows).
+  if (end - begin >= kNumCodes / 2) {
+    Accumulate<false>(codes, begin, end, nullptr);
+    for (int bin = 0; bin < BinnedMatrix::kMissingBin; ++bin) {
+      if (hist_[static_cast<size_t>(bin) * stride_] != 0) occupied_.push_back(static_cast<uint8_t>(bin));
+    }
+    hist_missing_ = hist_[BinnedMatrix::kMissingBin * stride_] != 0;
+    return;
+  }
+  uint64_t mask[kNumCodes / 64] = {0, 0, 0, 0};
+  Accumulate<true>(codes, begin, end, mask);
   for (int word = 0; word < kNumCodes / 64; ++word) {
     uint64_t bits = mask[word];
     while (bits != 0) {
       const int bin = word * 64 + std::countr_zero(bits);
       bits &= bits - 1;
-      double* h = hist + static_cast<size_t>(bin) * s;
       if (bin == BinnedMatrix::kMissingBin) {
-        std::copy(h, h + s, missing_stats_.begin());
+        hist_missing_ = true;
       } else {
         occupied_.push_back(static_cast<uint8_t>(bin));
-        occupied_stats_.insert(occupied_stats_.end(), h, h + s);
       }
-      std::fill(h, h + s, 0.0);
     }
   }
 }
 
+void TreeBuilder::ClearHistogram() {
+  const size_t s = stride_;
+  for (uint8_t bin : occupied_) std::fill_n(hist_.data() + bin * s, s, 0.0);
+  if (hist_missing_) std::fill_n(hist_.data() + BinnedMatrix::kMissingBin * s, s, 0.0);
+}
+
+template <TreeConfig::Criterion kCrit>
 void TreeBuilder::TryCut(int32_t f, int cut, const double* left, const double* right_nm, const double* missing,
                          Split& best) {
   const size_t s = stride_;
@@ -166,7 +179,7 @@ void TreeBuilder::TryCut(int32_t f, int cut, const double* left, const double* r
   double* r = work_.data() + 5 * s;
   auto consider = [&](const double* a, const double* b, bool default_left) {
     if (a[0] < min_leaf || b[0] < min_leaf) return;
-    const double score = Proxy(a) + Proxy(b);
+    const double score = Proxy<kCrit>(a) + Proxy<kCrit>(b);
     if (score > best.score) {
       best.feature = f;
       best.cut = cut;
@@ -187,26 +200,26 @@ void TreeBuilder::TryCut(int32_t f, int cut, const double* left, const double* r
   consider(left, r, false);
 }
 
+template <TreeConfig::Criterion kCrit>
 bool TreeBuilder::EvaluateFeature(int32_t f, const double* node, Split& best) {
-  // node: the node's stats; returns whether f offers any cut in this node.
-  // Range of the node is implied by the rows_ range passed to Summarize.
+  // Reads the summary Summarize() left for f; `node` is the node's stats.
   const size_t s = stride_;
   const size_t nocc = occupied_.size();
-  const bool has_missing = missing_stats_[0] > 0;
+  const bool has_missing = hist_missing_;
+  const double* missing = hist_.data() + BinnedMatrix::kMissingBin * s;
   if (nocc == 0 || (nocc == 1 && !has_missing)) return false;
   double* present = work_.data();
   double* left = work_.data() + s;
   double* right = work_.data() + 2 * s;
   double* zeros = work_.data() + 3 * s;
   for (size_t k = 0; k < s; ++k) {
-    present[k] = node[k] - missing_stats_[k];
+    present[k] = node[k] - missing[k];
     left[k] = 0;
     zeros[k] = 0;
   }
-  const double* missing = missing_stats_.data();
   if (!config_.random_threshold) {
     for (size_t i = 0; i + 1 < nocc; ++i) {
-      const double* bin = occupied_stats_.data() + i * s;
+      const double* bin = hist_.data() + occupied_[i] * s;
       for (size_t k = 0; k < s; ++k) {
         left[k] += bin[k];
         right[k] = present[k] - left[k];
@@ -214,9 +227,9 @@ bool TreeBuilder::EvaluateFeature(int32_t f, const double* node, Split& best) {
       // Any cut between two occupied bins splits the node's rows alike; take
       // the middle one so unseen values in the gap go to the nearer side.
       const int cut = occupied_[i] + (occupied_[i + 1] - occupied_[i] - 1) / 2;
-      TryCut(f, cut, left, right, missing, best);
+      TryCut<kCrit>(f, cut, left, right, missing, best);
     }
-    if (has_missing) TryCut(f, kAllValues, present, zeros, missing, best);
+    if (has_missing) TryCut<kCrit>(f, kAllValues, present, zeros, missing, best);
     return true;
   }
   if (nocc >= 2) {
@@ -224,15 +237,15 @@ bool TreeBuilder::EvaluateFeature(int32_t f, const double* node, Split& best) {
     const int hi = occupied_.back();
     const int cut = lo + static_cast<int>(Uniform(static_cast<uint64_t>(hi - lo)));
     for (size_t i = 0; i < nocc && occupied_[i] <= cut; ++i) {
-      const double* bin = occupied_stats_.data() + i * s;
+      const double* bin = hist_.data() + occupied_[i] * s;
       for (size_t k = 0; k < s; ++k) left[k] += bin[k];
     }
     for (size_t k = 0; k < s; ++k) right[k] = present[k] - left[k];
-    TryCut(f, cut, left, right, missing, best);
+    TryCut<kCrit>(f, cut, left, right, missing, best);
   }
   // Missingness is one more "value" of the feature: also offer the clean
   // present-vs-missing cut, which a random threshold can never produce.
-  if (has_missing) TryCut(f, kAllValues, present, zeros, missing, best);
+  if (has_missing) TryCut<kCrit>(f, kAllValues, present, zeros, missing, best);
   return true;
 }
 
@@ -256,21 +269,31 @@ void TreeBuilder::MakeLeaf(FlatTree& tree, int32_t node, const double* stats) {
 FlatTree TreeBuilder::Build(uint64_t seed) {
   rng_ = seed;
   const size_t n = data_.x->rows;
-  row_weight_.assign(n, 0.0);
   rows_.clear();
+  pos_weight_.clear();
   if (config_.bootstrap) {
-    for (size_t i = 0; i < n; ++i) row_weight_[Uniform(n)] += 1.0;
+    std::vector<uint32_t>& counts = scratch_rows_;  // reused as the draw counter
+    counts.assign(n, 0);
+    for (size_t i = 0; i < n; ++i) ++counts[Uniform(n)];
     for (size_t r = 0; r < n; ++r) {
-      if (row_weight_[r] > 0) {
+      if (counts[r] > 0) {
         rows_.push_back(static_cast<uint32_t>(r));
-        row_weight_[r] *= data_.weight[r];
+        pos_weight_.push_back(static_cast<float>(counts[r]) * data_.weight[r]);
       }
     }
   } else {
     rows_.resize(n);
-    for (size_t r = 0; r < n; ++r) {
-      rows_[r] = static_cast<uint32_t>(r);
-      row_weight_[r] = data_.weight[r];
+    std::iota(rows_.begin(), rows_.end(), 0u);
+    pos_weight_ = data_.weight;
+  }
+  const bool regression = config_.criterion == TreeConfig::Criterion::kSquaredError;
+  pos_label_.clear();
+  pos_target_.clear();
+  for (uint32_t r : rows_) {
+    if (regression) {
+      pos_target_.push_back(data_.target[r]);
+    } else {
+      pos_label_.push_back(data_.label[r]);
     }
   }
   features_ = data_.usable_features;  // fresh permutation state per tree
@@ -305,7 +328,20 @@ FlatTree TreeBuilder::Build(uint64_t seed) {
     for (size_t i = 0; i < num_features && found < mtry; ++i) {
       std::swap(features_[i], features_[i + Uniform(num_features - i)]);
       Summarize(features_[i], item.begin, item.end);
-      if (EvaluateFeature(features_[i], stats.data(), best)) ++found;
+      bool usable = false;
+      switch (config_.criterion) {
+        case TreeConfig::Criterion::kGini:
+          usable = EvaluateFeature<TreeConfig::Criterion::kGini>(features_[i], stats.data(), best);
+          break;
+        case TreeConfig::Criterion::kEntropy:
+          usable = EvaluateFeature<TreeConfig::Criterion::kEntropy>(features_[i], stats.data(), best);
+          break;
+        case TreeConfig::Criterion::kSquaredError:
+          usable = EvaluateFeature<TreeConfig::Criterion::kSquaredError>(features_[i], stats.data(), best);
+          break;
+      }
+      if (usable) ++found;
+      ClearHistogram();
     }
     if (best.feature < 0) {
       MakeLeaf(tree, item.node, stats.data());
@@ -316,17 +352,37 @@ FlatTree TreeBuilder::Build(uint64_t seed) {
     const uint8_t* codes = data_.x->feature_codes(static_cast<size_t>(best.feature));
     size_t mid = item.begin;
     scratch_rows_.clear();
+    scratch_label_.clear();
+    scratch_target_.clear();
+    scratch_weight_.clear();
     for (size_t i = item.begin; i < item.end; ++i) {
       const uint32_t r = rows_[i];
       const uint8_t c = codes[r];
       const bool go_left = c == BinnedMatrix::kMissingBin ? best.default_left : c <= best.cut;
       if (go_left) {
-        rows_[mid++] = r;
+        rows_[mid] = r;
+        pos_weight_[mid] = pos_weight_[i];
+        if (regression) {
+          pos_target_[mid] = pos_target_[i];
+        } else {
+          pos_label_[mid] = pos_label_[i];
+        }
+        ++mid;
       } else {
         scratch_rows_.push_back(r);
+        scratch_weight_.push_back(pos_weight_[i]);
+        if (regression) {
+          scratch_target_.push_back(pos_target_[i]);
+        } else {
+          scratch_label_.push_back(pos_label_[i]);
+        }
       }
     }
-    std::copy(scratch_rows_.begin(), scratch_rows_.end(), rows_.begin() + static_cast<std::ptrdiff_t>(mid));
+    const auto at = [mid](auto& v) { return v.begin() + static_cast<std::ptrdiff_t>(mid); };
+    std::copy(scratch_rows_.begin(), scratch_rows_.end(), at(rows_));
+    std::copy(scratch_weight_.begin(), scratch_weight_.end(), at(pos_weight_));
+    std::copy(scratch_target_.begin(), scratch_target_.end(), at(pos_target_));
+    std::copy(scratch_label_.begin(), scratch_label_.end(), at(pos_label_));
     if (mid == item.begin || mid == item.end) throw Internal("forest: split produced an empty child");
     const auto& cuts = data_.x->cuts[static_cast<size_t>(best.feature)];
     const auto node = static_cast<size_t>(item.node);

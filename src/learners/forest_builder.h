@@ -45,11 +45,21 @@ class TreeBuilder {
  private:
   struct Split;
   void NodeStats(size_t begin, size_t end, double* stats, bool* pure) const;
-  // Fills occupied_/occupied_stats_/missing_stats_ for feature f over the node.
+  // Accumulates feature f over the node into hist_ and lists the occupied
+  // value bins (ascending) in occupied_; the missing bin's stats stay at
+  // hist_[kMissingBin]. ClearHistogram() re-zeroes exactly what was touched.
   void Summarize(int32_t f, size_t begin, size_t end);
+  template <bool kTrackBins>
+  void Accumulate(const uint8_t* codes, size_t begin, size_t end, uint64_t* mask);
+  void ClearHistogram();
   // Evaluates feature f's candidate cuts; returns false if f is constant here.
+  // The criterion is a template parameter so the impurity proxy inlines into
+  // the split scan.
+  template <TreeConfig::Criterion kCrit>
   bool EvaluateFeature(int32_t f, const double* node, Split& best);
+  template <TreeConfig::Criterion kCrit>
   void TryCut(int32_t f, int cut, const double* left, const double* right_nm, const double* missing, Split& best);
+  template <TreeConfig::Criterion kCrit>
   double Proxy(const double* stats) const;
   void MakeLeaf(FlatTree& tree, int32_t node, const double* stats);
   uint64_t NextRandom();
@@ -59,14 +69,21 @@ class TreeBuilder {
   TreeConfig config_;
   size_t stride_ = 0;  // doubles per stats record: [count, ...]
   uint64_t rng_ = 0;
-  std::vector<double> row_weight_;  // per row; 0 = out of bag
-  std::vector<uint32_t> rows_;      // in-bag rows, node ranges are contiguous and sorted
+  // In-bag rows; each node owns a contiguous range, sorted by row. The pos_*
+  // arrays are aligned with rows_ (permuted with it) so the hot loops read
+  // them sequentially; only the feature codes are gathered by row.
+  std::vector<uint32_t> rows_;
+  std::vector<int32_t> pos_label_;
+  std::vector<float> pos_target_;
+  std::vector<float> pos_weight_;  // bootstrap multiplicity x sample weight
   std::vector<uint32_t> scratch_rows_;
+  std::vector<int32_t> scratch_label_;
+  std::vector<float> scratch_target_;
+  std::vector<float> scratch_weight_;
   std::vector<int32_t> features_;   // permutation of usable features
-  std::vector<double> hist_;        // 256 bins x stride, kept all-zero between uses
+  std::vector<double> hist_;        // 256 bins x stride, all-zero between uses
   std::vector<uint8_t> occupied_;   // occupied value bins of the current feature, ascending
-  std::vector<double> occupied_stats_;
-  std::vector<double> missing_stats_;
+  bool hist_missing_ = false;       // whether the missing bin is occupied
   std::vector<double> work_;        // temporaries for split evaluation
 };
 
