@@ -1,4 +1,5 @@
 // The one table of built-in learner families. Add a family here.
+#include "learners/forest_learner.h"
 #include "learners/knn_learner.h"
 #include "learners/learner_registry.h"
 #include "learners/linear_learner.h"
@@ -8,6 +9,7 @@ namespace tabpilot {
 
 void RegisterBuiltinLearners(LearnerRegistry& registry) {
   (void)registry;
+  RegisterForestLearners(registry);
   RegisterKnnLearner(registry);
   RegisterLinearLearner(registry);
   RegisterXgboostLearner(registry);
