@@ -35,7 +35,7 @@ constexpr int kFormatVersion = 1;
 // Rows per thread below which splitting a Predict call over threads costs
 // more than it saves: starting a thread takes tens of microseconds, about
 // what scoring a few hundred rows through a few hundred trees takes.
-constexpr size_t kMinRowsPerThread = 512;
+constexpr size_t kMinRowsPerThread = 256;
 
 using Kind = ParamSpec::Kind;
 
