@@ -91,6 +91,10 @@ TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& opt
   if (target_values.empty()) {
     throw InvalidInput(path + ": column '" + options.target + "': the target has no non-missing values");
   }
+  if (target_values.size() < kMinTrainingRows) {
+    throw InvalidInput(path + ": need at least " + std::to_string(kMinTrainingRows) +
+                       " rows with a target to train, got " + std::to_string(target_values.size()));
+  }
 
   TrainingData out;
   ProblemInfo& problem = out.problem;

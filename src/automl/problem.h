@@ -29,6 +29,9 @@ struct TrainingData {
   ProblemInfo problem;     // threshold left at 0.5; the trainer tunes it
 };
 
+// Fewer labelled rows than this cannot be bagged and validated meaningfully.
+inline constexpr size_t kMinTrainingRows = 10;
+
 // Default objective metric per task, as in SageMaker Autopilot:
 // binary -> f1, multiclass -> accuracy, regression -> mse.
 std::string DefaultMetric(Task task);

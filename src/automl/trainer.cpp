@@ -20,9 +20,6 @@
 namespace tabpilot {
 namespace {
 
-// The minimum a dataset needs before any model is worth fitting.
-constexpr size_t kMinRows = 10;
-
 struct EncodedFeatures {
   FeaturePipeline pipeline;
   Matrix x;
@@ -107,8 +104,8 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
   const Table& table = data.features;
   const std::vector<float>& y = data.y;
   const size_t rows = table.num_rows();
-  if (rows < kMinRows) {
-    throw InvalidInput(table.source() + ": need at least " + std::to_string(kMinRows) +
+  if (rows < kMinTrainingRows) {
+    throw InvalidInput(table.source() + ": need at least " + std::to_string(kMinTrainingRows) +
                        " rows with a target to train, got " + std::to_string(rows));
   }
   LearnerRegistry learners = LearnerRegistry::WithBuiltins();

@@ -1,4 +1,6 @@
 // tabpilot: one binary for the whole workflow. main only dispatches.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -9,8 +11,13 @@
 
 int main(int argc, char** argv) {
   // XGBoost's OpenMP threads spin-wait by default, which makes a shared or
-  // oversubscribed machine an order of magnitude slower. Users can override.
-  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+  // oversubscribed machine an order of magnitude slower. libgomp reads the
+  // variable once, when it is loaded (before main), so set it and re-execute
+  // ourselves once. A user's own setting is respected.
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    ::execv("/proc/self/exe", argv);  // returns only on failure: carry on, just slower
+  }
 
   CLI::App app{"tabpilot: AutoML for tables, from CSV to a served model"};
   app.set_version_flag("--version", std::string("tabpilot ") + TABPILOT_VERSION);
@@ -22,6 +29,18 @@ int main(int argc, char** argv) {
   add(tabpilot::cli::AddEvaluateCommand(app));
   add(tabpilot::cli::AddLeaderboardCommand(app));
 
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::cerr << "error: unknown command '" << argv[1] << "' (commands: " << names << ")\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

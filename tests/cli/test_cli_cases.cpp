@@ -138,8 +138,8 @@ TEST_P(CliCase, ExitCodeAndMessage) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, CliCase, ::testing::ValuesIn(CaseFiles()),
-                         [](const ::testing::TestParamInfo<fs::path>& info) {
-                           std::string n = info.param.stem().string();
+                         [](const ::testing::TestParamInfo<fs::path>& param_info) {
+                           std::string n = param_info.param.stem().string();
                            for (char& ch : n) if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            return n;
                          });

@@ -1,0 +1,166 @@
+// Bundle round trip (fresh load predicts bit-identically) and the errors a
+// corrupt, truncated or newer-format bundle must give.
+#include "model/bundle.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "predict/predictor.h"
+#include "support/test_support.h"
+
+namespace tabpilot {
+namespace {
+namespace fs = std::filesystem;
+
+Table MakeTable(size_t rows) {
+  Table t;
+  Column x;
+  x.name = "x";
+  x.type = ColumnType::kNumeric;
+  Column c;
+  c.name = "color";
+  c.type = ColumnType::kCategorical;
+  c.categories = {"red", "green", "blue"};
+  for (size_t i = 0; i < rows; ++i) {
+    x.numbers.push_back(i % 7 == 0 ? std::nan("") : std::sin(static_cast<double>(i)) * 3);
+    c.codes.push_back(static_cast<int32_t>(i % 3));
+  }
+  t.AddColumn(std::move(x));
+  t.AddColumn(std::move(c));
+  return t;
+}
+
+// A small two-member bundle (xgboost on tree features, linear on dense).
+Bundle MakeBundle(const Table& table) {
+  std::vector<float> y;
+  for (size_t i = 0; i < table.num_rows(); ++i) {
+    double x = table.column(0).numbers[i];
+    y.push_back((std::isnan(x) ? 0 : x) + (table.column(1).codes[i] == 0 ? 1.0 : 0.0) > 0.5 ? 1.0f : 0.0f);
+  }
+  Bundle b;
+  b.problem.task = Task::kBinary;
+  b.problem.target = "label";
+  b.problem.class_labels = {"no", "yes"};
+  b.problem.threshold = 0.4;
+  b.problem.metric = "f1";
+  b.input_schema.columns = {{"x", ColumnType::kNumeric, ""}, {"color", ColumnType::kCategorical, ""}};
+  LearnerRegistry learners = LearnerRegistry::WithBuiltins();
+  FitOptions fit;
+  fit.task = Task::kBinary;
+  fit.num_classes = 2;
+  fit.threads = 1;
+  const std::vector<std::pair<std::string, Encoding>> members{{"xgboost", Encoding::kTree},
+                                                               {"linear", Encoding::kDense}};
+  for (const auto& [family, encoding] : members) {
+    FeatureOptions fo;
+    fo.encoding = encoding;
+    FeaturePipeline pipeline = FeaturePipeline::Fit(table, {"x", "color"}, fo);
+    Matrix m = pipeline.Transform(table, 1);
+    Json params = family == "xgboost" ? Json{{"n_estimators", 20}} : Json::object();
+    auto learner = learners.Create(family, params);
+    TrainData data{&m, &y, nullptr};
+    BundleMember member;
+    member.name = family + "_1";
+    member.family = family;
+    member.params = learner->params().values();
+    member.pipeline = EncodingName(encoding);
+    member.weight = 0.5;
+    member.folds.push_back(learner->Fit(data, nullptr, fit));
+    b.pipelines.emplace(EncodingName(encoding), std::move(pipeline));
+    b.members.push_back(std::move(member));
+  }
+  return b;
+}
+
+class BundleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    table_ = MakeTable(200);
+    Bundle b = MakeBundle(table_);
+    SaveBundle(b, dir_ / "model", SaveOptions{"test"});
+    expected_ = Predictor::FromBundle(std::move(b), Predictor::Options{})->Predict(table_);
+  }
+  fs::path model() const { return dir_ / "model"; }
+  testing::TempDir dir_;
+  Table table_;
+  Matrix expected_;
+};
+
+TEST_F(BundleTest, RoundTripPredictsBitIdentically) {
+  auto p = Predictor::Load(model(), Predictor::Options{});
+  Matrix got = p->Predict(table_);
+  ASSERT_EQ(got.values.size(), expected_.values.size());
+  for (size_t i = 0; i < got.values.size(); ++i) ASSERT_EQ(got.values[i], expected_.values[i]) << i;
+  EXPECT_EQ(p->problem().class_labels, (std::vector<std::string>{"no", "yes"}));
+  EXPECT_DOUBLE_EQ(p->problem().threshold, 0.4);
+  EXPECT_EQ(p->bundle().members.size(), 2u);
+  // Labels follow the stored threshold.
+  std::vector<std::string> labels = p->Labels(got);
+  for (size_t r = 0; r < got.rows; ++r) EXPECT_EQ(labels[r], got.at(r, 1) >= 0.4f ? "yes" : "no");
+}
+
+TEST_F(BundleTest, SaveReplacesAtomically) {
+  Bundle b = MakeBundle(table_);
+  SaveBundle(b, model(), SaveOptions{"test"});
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_.path())) ++entries;
+  EXPECT_EQ(entries, 1);  // no staging folder left behind
+  EXPECT_NO_THROW(Predictor::Load(model(), Predictor::Options{}));
+}
+
+void ExpectLoadError(const fs::path& dir, const std::string& fragment) {
+  try {
+    Predictor::Load(dir, Predictor::Options{});
+    FAIL() << "expected an error containing '" << fragment << "'";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    EXPECT_EQ(ExitCodeFor(e.kind()), 2) << e.what();
+  }
+}
+
+TEST_F(BundleTest, TruncatedMemberFile) {
+  fs::path member = model() / "members" / "xgboost_1" / "fold_0.bin";
+  ASSERT_TRUE(fs::exists(member));
+  fs::resize_file(member, fs::file_size(member) / 2);
+  ExpectLoadError(model(), "truncated");
+}
+
+TEST_F(BundleTest, EditedFileFailsChecksum) {
+  fs::path features = model() / "features" / "tree.json";
+  std::string s = ReadFile(features);
+  s[s.size() / 2] = s[s.size() / 2] == 'a' ? 'b' : 'a';
+  WriteFileAtomic(features, s);
+  ExpectLoadError(model(), "checksum mismatch");
+}
+
+TEST_F(BundleTest, MissingMemberFile) {
+  fs::remove(model() / "members" / "linear_1" / "fold_0.bin");
+  ExpectLoadError(model(), "missing");
+}
+
+TEST_F(BundleTest, NewerFormatVersion) {
+  Json m = Json::parse(ReadFile(model() / "manifest.json"));
+  m["format_version"] = kBundleFormatVersion + 1;
+  WriteFileAtomic(model() / "manifest.json", m.dump());
+  ExpectLoadError(model(), "newer than this tabpilot supports");
+}
+
+TEST_F(BundleTest, GarbageManifest) {
+  WriteFileAtomic(model() / "manifest.json", "{ not json");
+  ExpectLoadError(model(), "not valid JSON");
+  WriteFileAtomic(model() / "manifest.json", "{\"format\": \"tabpilot-model\", \"format_version\": 1}");
+  ExpectLoadError(model(), "corrupt model bundle");
+}
+
+TEST(Bundle, NotAModel) {
+  testing::TempDir dir;
+  ExpectLoadError(dir / "nothing", "model not found");
+  ExpectLoadError(dir.path(), "no manifest.json");
+}
+
+}  // namespace
+}  // namespace tabpilot
