@@ -8,7 +8,9 @@ packages=(
   build-essential cmake ninja-build pkg-config git clang-format clang-tidy
   # libraries
   libxgboost-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libgtest-dev libgmock-dev
-  libbenchmark-dev zlib1g-dev
+  libbenchmark-dev zlib1g-dev libyaml-cpp-dev libsqlite3-dev libpqxx-dev
+  # services the tests start themselves (PostgreSQL for the shared-store tests)
+  postgresql
   # benchmark peers (measured side by side with tabpilot)
   python3 python3-xgboost python3-sklearn python3-pandas python3-numpy
 )
