@@ -152,6 +152,7 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
   const bool can_sample = FamilyAllowed(options, "xgboost");
 
   for (size_t i = 0;; ++i) {
+    if (options.max_models > 0 && board.size() >= static_cast<size_t>(options.max_models)) break;
     if (i >= queue.size()) {
       if (!can_sample || options.deadline.Expired() || !options.deadline.bounded()) break;
       queue.push_back(SampleConfig(shape, search_rng, ++sampled));

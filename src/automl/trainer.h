@@ -23,6 +23,9 @@ struct TrainerOptions {
   uint64_t seed = 0;
   int num_folds = 0;           // 0 = automatic (8 for small data, 5 otherwise)
   int ensemble_rounds = 25;    // greedy ensemble selection rounds
+  // Stop after this many candidates (0 = no cap; the time limit decides). With
+  // a cap that the budget does not bind, training is reproducible run to run.
+  int max_models = 0;
   std::vector<std::string> families;  // restrict to these learner families (empty = all)
   Logger logger;
 };

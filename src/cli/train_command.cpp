@@ -26,6 +26,7 @@ struct TrainArgs {
   uint64_t seed = 0;
   int threads = 0;
   int folds = 0;
+  int max_models = 0;
   std::vector<std::string> learners;
   bool quiet = false;
 };
@@ -62,6 +63,7 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
   options.seed = a.seed;
   options.num_folds = a.folds;
   options.families = a.learners;
+  options.max_models = a.max_models;
   options.logger = logger;
   TrainResult result = TrainAutoML(std::move(data), options);
 
@@ -101,6 +103,9 @@ Runner AddTrainCommand(CLI::App& app) {
   sub->add_option("--seed", args->seed, "Random seed")->capture_default_str();
   sub->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
   sub->add_option("--folds", args->folds, "Bagging folds (0 = automatic)")->capture_default_str();
+  sub->add_option("--max-models", args->max_models, "Stop after this many candidate models (0 = until time runs out)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   sub->add_option("--learners", args->learners, "Only these learner families (e.g. xgboost,linear)")->delimiter(',');
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
   // The budget counts from here: argument parsing before it is negligible.
