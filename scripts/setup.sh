@@ -12,7 +12,7 @@ packages=(
   # services the tests start themselves (PostgreSQL for the shared-store tests)
   postgresql
   # benchmark peers (measured side by side with tabpilot)
-  python3 python3-xgboost python3-sklearn python3-pandas python3-numpy
+  python3 python3-xgboost python3-sklearn python3-pandas python3-numpy python3-matplotlib
 )
 
 missing=()
