@@ -8,6 +8,7 @@
 // time (open one per thread); separate processes may share the same store.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -50,6 +51,18 @@ class Database {
 // Opens a store: "postgresql://..." / "postgres://..." URLs go to PostgreSQL,
 // anything else is a SQLite file path (created if missing, parent folders too).
 std::unique_ptr<Database> OpenDatabase(const std::string& path_or_url);
+
+// Tuning for OpenDatabase; every field has a working default.
+struct DatabaseOptions {
+  // How long a statement waits for another connection's lock (SQLite) or a
+  // transaction keeps retrying serialization failures (PostgreSQL) before
+  // IoError("store ... is locked by another process").
+  std::chrono::milliseconds busy_timeout{10000};
+};
+std::unique_ptr<Database> OpenDatabase(const std::string& path_or_url, const DatabaseOptions& options);
+
+// True for "postgresql://..." and "postgres://..." (what OpenDatabase sends to PostgreSQL).
+bool IsPostgresUrl(std::string_view path_or_url);
 
 // One schema change. Applied in version order, each in its own transaction,
 // recorded in a schema_migrations(component, version) table.
