@@ -19,7 +19,15 @@ unless noted):
                   one-hot categoricals, median-imputed + standardized numerics.
 
 Categorical = a column pandas reads as text. '?' and empty cells are missing;
-a missing categorical is its own level for one-hot encoders.
+a missing categorical is its own level for one-hot encoders. One-hot encoders
+keep at most 255 levels per column (the most frequent; the rest share one
+"infrequent" column), so free-text or id-like columns cannot blow a dense
+matrix up to tens of thousands of columns.
+
+--predictions-dir DIR also writes each peer's test predictions to DIR/<peer>.csv
+(classification: one proba_<label> column per class, in the order of
+meta.class_labels; regression: one 'prediction' column), so a caller can
+score every system with the same code.
 
 Measured per peer: test metrics (binary: auc, logloss, f1 of the positive class
 at threshold 0.5; multiclass: logloss, accuracy, macro_f1; regression: rmse,
@@ -60,6 +68,8 @@ def parse_args(argv):
     p.add_argument("--peers", default="xgboost,sklearn-hgb,sklearn-rf,sklearn-linear",
                    help="comma-separated subset of peers to run")
     p.add_argument("--out", required=True, help="output JSON path")
+    p.add_argument("--predictions-dir", default=None,
+                   help="also write each peer's test predictions to DIR/<peer>.csv")
     args = p.parse_args(argv)
     if args.threads < 1:
         p.error("--threads must be >= 1")
@@ -79,11 +89,15 @@ class PeerError(Exception):
 
 
 def load_frames(args, pd):
+    # Class labels stay text as written (pandas would turn 'true'/'false'
+    # into booleans and '1' into 1, and then name them differently).
+    dtype = None if args.task == "regression" else {args.target: str}
+
     def read(path):
         if not os.path.isfile(path):
             raise PeerError(f"{path}: not found")
         return pd.read_csv(path, na_values=["?", ""], keep_default_na=False,
-                           skipinitialspace=True, low_memory=False)
+                           skipinitialspace=True, low_memory=False, dtype=dtype)
 
     train, test = read(args.train), read(args.test)
     for path, frame in ((args.train, train), (args.test, test)):
@@ -128,6 +142,9 @@ def encode_target(args, y_train, y_test, np):
 
 
 MISSING_LEVEL = "__missing__"
+# One-hot columns kept per categorical (the most frequent levels; the others
+# share an "infrequent" column). Same bound as HGB's categorical limit.
+MAX_ONEHOT_LEVELS = 255
 
 
 def fill_missing_level(frame):
@@ -159,6 +176,7 @@ def build_peers(args, X_train, n_classes):
         return Pipeline([
             ("fill", FunctionTransformer(fill_missing_level)),
             ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False,
+                                     max_categories=MAX_ONEHOT_LEVELS,
                                      dtype=np.float32)),
         ])
 
@@ -265,8 +283,11 @@ def run(args):
             pred = (pipe.predict(X_test) if args.task == "regression"
                     else pipe.predict_proba(X_test))
             predict_seconds = time.perf_counter() - t0
-            metrics = score(args.task, y_test, np.asarray(pred, dtype=np.float64),
-                            n_classes)
+            pred = np.asarray(pred, dtype=np.float64)
+            metrics = score(args.task, y_test, pred, n_classes)
+            if args.predictions_dir:
+                write_predictions(os.path.join(args.predictions_dir, f"{name}.csv"),
+                                  pred, labels)
             entry = {
                 "system": name,
                 "model": type(pipe.named_steps["model"]).__name__,
@@ -307,6 +328,21 @@ def run(args):
         },
         "results": results,
     }
+
+
+def write_predictions(path, pred, labels):
+    """Test predictions as CSV: proba_<label> per class (labels order) or
+    'prediction' for regression; 17 significant digits so nothing is lost."""
+    import csv
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        if labels is None:
+            w.writerow(["prediction"])
+            w.writerows([f"{v:.17g}"] for v in pred)
+        else:
+            w.writerow([f"proba_{l}" for l in labels])
+            w.writerows([f"{v:.17g}" for v in row] for row in pred)
 
 
 def write_json_atomic(path, doc):
