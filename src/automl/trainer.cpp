@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <random>
+#include <set>
 
 #include "automl/bagging.h"
 #include "automl/ensemble_selection.h"
@@ -16,9 +17,18 @@
 #include "features/feature_pipeline.h"
 #include "learners/learner_registry.h"
 #include "metrics/metric_registry.h"
+#include "model/stacking.h"
 
 namespace tabpilot {
 namespace {
+
+// Stacking needs enough rows for the OOF predictions to be worth learning from
+// (AutoGluon stacks above ~750 rows).
+constexpr size_t kMinStackRows = 750;
+// Share of the fitting time level 1 gets when a second level follows.
+constexpr double kLevel1Share = 0.7;
+// Level-1 models whose predictions feed level 2.
+constexpr size_t kMaxStackInputs = 6;
 
 struct EncodedFeatures {
   FeaturePipeline pipeline;
@@ -31,6 +41,8 @@ struct Candidate {
   BaggedFit fit;
   double score = 0;      // objective metric on OOF (threshold tuned for binary threshold metrics)
   size_t leaderboard_row = 0;
+  int level = 1;
+  std::vector<std::string> stack_inputs;  // level 2: names of the level-1 candidates it stacks on
 };
 
 std::string ScoreText(double v) {
@@ -96,20 +108,196 @@ bool FamilyAllowed(const TrainerOptions& options, const std::string& family) {
          std::find(options.families.begin(), options.families.end(), family) != options.families.end();
 }
 
+
+// One training run: the state shared by the candidate loop of each level.
+class TrainingRun {
+ public:
+  TrainingRun(const TrainingData& data, const TrainerOptions& options, const ProblemInfo& problem,
+              const std::vector<std::string>& columns)
+      : data_(data),
+        options_(options),
+        problem_(problem),
+        columns_(columns),
+        learners_(LearnerRegistry::WithBuiltins()),
+        scorer_(problem_, data.y),
+        num_folds_(ChooseFolds(options, data.y.size())),
+        folds_(AssignFolds(data.y, num_folds_, options.seed)) {
+    for (const auto& f : options.families) learners_.Get(f);  // unknown family -> clear error now
+    const double total = options.deadline.Remaining();
+    // Time kept back for ensembling and writing the bundle.
+    reserve_ = std::isinf(total) ? 0.0 : std::clamp(0.05 * total, 0.5, 10.0);
+  }
+
+  int num_folds() const { return num_folds_; }
+  const Scorer& scorer() const { return scorer_; }
+  std::vector<Candidate>& done() { return done_; }
+  std::vector<LeaderboardRow>& board() { return board_; }
+  std::map<std::string, EncodedFeatures>& encoded() { return encoded_; }
+  const std::string& best_name() const { return best_name_; }
+  double best_score() const { return best_score_; }
+
+  // The deadline left for fitting (the whole budget minus the reserve).
+  Deadline Usable() const {
+    return options_.deadline.Sub(std::max(0.0, options_.deadline.Remaining() - reserve_));
+  }
+  bool AtModelCap() const {
+    return options_.max_models > 0 && board_.size() >= static_cast<size_t>(options_.max_models);
+  }
+  // Estimated seconds for a config, from what its family cost so far (0 = unknown).
+  double Estimate(const CandidateConfig& config) const {
+    auto it = family_cost_.find(config.family);
+    double unit = it != family_cost_.end() ? it->second : 0;
+    if (unit == 0) {
+      for (const auto& [f, u] : family_cost_) unit = std::max(unit, u);
+    }
+    return unit * config.relative_cost;
+  }
+
+  // Fits `config` with bagging until `deadline` (the first candidate of the run
+  // always completes). Level 2 candidates get the stack inputs' OOF predictions
+  // appended to their features. Returns false when it did not produce a candidate.
+  bool Fit(const CandidateConfig& config, int level, const std::vector<size_t>& stack_inputs, Deadline deadline,
+           uint64_t seed) {
+    const Logger& log = options_.logger;
+    LeaderboardRow row;
+    row.model = config.name;
+    row.family = config.family;
+    row.metric = problem_.metric;
+    row.greater_is_better = scorer_.objective().greater_is_better();
+    row.folds = num_folds_;
+    try {
+      std::unique_ptr<Learner> learner = learners_.Create(config.family, config.params);
+      row.params = learner->params().values();
+      const EncodedFeatures& features = Encode(config.features);
+      Matrix stacked;
+      const Matrix* x = &features.x;
+      std::vector<std::string> input_names;
+      if (!stack_inputs.empty()) {
+        std::vector<const Matrix*> inputs;
+        for (size_t i : stack_inputs) {
+          inputs.push_back(&done_[i].fit.oof);
+          input_names.push_back(done_[i].config.name);
+        }
+        stacked = AppendStackFeatures(features.x, inputs, problem_.task);
+        x = &stacked;
+        row.params["stack_inputs"] = input_names;
+      }
+      FitOptions fit;
+      fit.task = problem_.task;
+      fit.num_classes = problem_.num_outputs();
+      fit.threads = options_.threads;
+      fit.seed = seed;
+      fit.categorical_features = &features.pipeline.categorical_feature_indices();
+      std::vector<std::string> names = features.pipeline.feature_names();
+      for (const std::string& n : input_names) names.push_back("stack:" + n);
+      fit.feature_names = &names;
+      BaggingOptions bagging;
+      bagging.num_folds = num_folds_;
+      bagging.deadline = deadline;
+      bagging.split_remaining_time = true;
+      Stopwatch clock;
+      BaggedFit bag = FitBagged(*learner, *x, data_.y, folds_, fit, bagging);
+      double seconds = clock.Seconds();
+      row.fit_seconds = bag.fit_seconds;
+      row.predict_ms_per_1k = bag.predict_ms_per_1k;
+      row.info = Json{{"level", level}, {"folds", bag.info}};
+      if (!bag.complete) {
+        row.status = "timeout";
+        board_.push_back(row);
+        log.Info("[" + FormatSeconds(options_.deadline.Elapsed()) + "] " + config.name + ": out of time");
+        return false;
+      }
+      family_cost_[config.family] = seconds / config.relative_cost;
+      Candidate c{config, std::move(bag), 0, 0, level, input_names};
+      c.score = scorer_.Score(c.fit.oof);
+      row.score_val = c.score;
+      const bool greater = row.greater_is_better;
+      if (done_.empty() || (greater ? c.score > best_score_ : c.score < best_score_)) {
+        best_score_ = c.score;
+        best_name_ = config.name;
+      }
+      c.leaderboard_row = board_.size();
+      board_.push_back(row);
+      done_.push_back(std::move(c));
+      std::string remaining =
+          options_.deadline.bounded() ? ", " + FormatSeconds(options_.deadline.Remaining()) + " left" : "";
+      log.Info("[" + FormatSeconds(options_.deadline.Elapsed()) + remaining + "] " + std::to_string(done_.size()) +
+               " done: " + config.name + " " + problem_.metric + "=" + ScoreText(row.score_val) + " (fit " +
+               FormatSeconds(row.fit_seconds) + "); best " + best_name_ + " " + ScoreText(best_score_));
+      return true;
+    } catch (const std::exception& e) {
+      row.status = std::string("error: ") + e.what();
+      board_.push_back(row);
+      log.Warn(config.name + " failed: " + e.what());
+      return false;
+    }
+  }
+
+ private:
+  // The encoded training matrix for a feature configuration, fitted once.
+  const EncodedFeatures& Encode(const FeatureOptions& options) {
+    std::string pid = PipelineId(options);
+    auto enc = encoded_.find(pid);
+    if (enc == encoded_.end()) {
+      FeaturePipeline pipeline = FeaturePipeline::Fit(data_.features, columns_, options);
+      Matrix x = pipeline.Transform(data_.features, options_.threads);
+      enc = encoded_.emplace(pid, EncodedFeatures{std::move(pipeline), std::move(x)}).first;
+    }
+    return enc->second;
+  }
+
+  const TrainingData& data_;
+  const TrainerOptions& options_;
+  const ProblemInfo& problem_;
+  const std::vector<std::string>& columns_;
+  LearnerRegistry learners_;
+  Scorer scorer_;
+  int num_folds_;
+  std::vector<int> folds_;
+  double reserve_ = 0;
+  std::map<std::string, EncodedFeatures> encoded_;
+  std::vector<Candidate> done_;
+  std::vector<LeaderboardRow> board_;
+  std::map<std::string, double> family_cost_;  // measured seconds per unit of relative_cost
+  double best_score_ = 0;
+  std::string best_name_;
+};
+
+// Level-2 configurations: the strongest, cheapest families again, now seeing
+// the level-1 predictions (AutoGluon's stack level).
+std::vector<CandidateConfig> StackPortfolio(const DataShape& shape, const TrainerOptions& options) {
+  std::vector<CandidateConfig> out;
+  for (CandidateConfig c : DefaultPortfolio(shape)) {
+    if (c.name != "LightGBMLike_1" && c.name != "XGBoost_2" && c.name != "Linear_1") continue;
+    if (!FamilyAllowed(options, c.family)) continue;
+    c.name += "_L2";
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// Up to `n` best level-1 candidates, best first.
+std::vector<size_t> TopCandidates(const std::vector<Candidate>& done, bool greater, size_t n) {
+  std::vector<size_t> idx;
+  for (size_t i = 0; i < done.size(); ++i) idx.push_back(i);
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+    return greater ? done[a].score > done[b].score : done[a].score < done[b].score;
+  });
+  if (idx.size() > n) idx.resize(n);
+  return idx;
+}
+
 }  // namespace
 
 TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
   const Logger& log = options.logger;
   ProblemInfo problem = data.problem;
   const Table& table = data.features;
-  const std::vector<float>& y = data.y;
   const size_t rows = table.num_rows();
   if (rows < kMinTrainingRows) {
     throw InvalidInput(table.source() + ": need at least " + std::to_string(kMinTrainingRows) +
                        " rows with a target to train, got " + std::to_string(rows));
   }
-  LearnerRegistry learners = LearnerRegistry::WithBuiltins();
-  for (const auto& f : options.families) learners.Get(f);  // unknown family -> clear error now
 
   // 1. Columns worth using.
   ScreenResult screen = ScreenColumns(table, ScreenOptions{});
@@ -118,30 +306,21 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
   Schema input_schema;
   for (const std::string& name : screen.kept) input_schema.columns.push_back(*data.feature_schema.Find(name));
 
-  Scorer scorer(problem, y);
-  const bool greater = scorer.objective().greater_is_better();
-  const int num_folds = ChooseFolds(options, rows);
-  const std::vector<int> folds = AssignFolds(y, num_folds, options.seed);
+  TrainingRun run(data, options, problem, screen.kept);
+  const bool greater = run.scorer().objective().greater_is_better();
+  const int num_folds = run.num_folds();
   DataShape shape{problem.task, rows, screen.kept.size(), problem.num_outputs()};
+  const bool stacking = options.stack_levels > 1 && rows >= kMinStackRows;
 
   log.Info("training " + std::string(TaskName(problem.task)) + " model for '" + problem.target + "' on " +
            std::to_string(rows) + " rows x " + std::to_string(screen.kept.size()) + " columns; metric " +
-           problem.metric + "; " + std::to_string(num_folds) + "-fold bagging; " + std::to_string(options.threads) +
-           " thread(s); time limit " +
+           problem.metric + "; " + std::to_string(num_folds) + "-fold bagging" + (stacking ? " + stacking" : "") +
+           "; " + std::to_string(options.threads) + " thread(s); time limit " +
            (options.deadline.bounded() ? FormatSeconds(options.time_limit_seconds) : std::string("none")));
 
-  // Time kept back for ensembling and writing the bundle.
-  const double total = options.deadline.Remaining();
-  const double reserve = std::isinf(total) ? 0.0 : std::clamp(0.05 * total, 0.5, 10.0);
-  auto usable = [&] { return options.deadline.Sub(std::max(0.0, options.deadline.Remaining() - reserve)); };
-
-  std::map<std::string, EncodedFeatures> encoded;
-  std::vector<Candidate> done;
-  std::vector<LeaderboardRow> board;
-  std::map<std::string, double> family_cost;  // measured seconds per unit of relative_cost
-  double best_score = 0;
-  std::string best_name;
-
+  // 2. Level 1: the portfolio best-first, then random search while time remains.
+  // With stacking, level 1 gets a share of the time and level 2 the rest.
+  const Deadline level1 = stacking ? run.Usable().Sub(kLevel1Share * run.Usable().Remaining()) : run.Usable();
   std::vector<CandidateConfig> queue;
   for (auto& c : DefaultPortfolio(shape)) {
     if (FamilyAllowed(options, c.family)) queue.push_back(std::move(c));
@@ -149,25 +328,19 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
   const size_t portfolio_size = queue.size();
   std::mt19937_64 search_rng(options.seed ^ 0x5eedULL);
   int sampled = 0;
-  const bool can_sample = FamilyAllowed(options, "xgboost");
-
+  const bool can_sample = FamilyAllowed(options, "xgboost") && options.deadline.bounded();
   for (size_t i = 0;; ++i) {
-    if (options.max_models > 0 && board.size() >= static_cast<size_t>(options.max_models)) break;
+    if (run.AtModelCap()) break;
     if (i >= queue.size()) {
-      if (!can_sample || options.deadline.Expired() || !options.deadline.bounded()) break;
+      if (!can_sample || level1.Expired()) break;
       queue.push_back(SampleConfig(shape, search_rng, ++sampled));
     }
     const CandidateConfig& config = queue[i];
-    const bool first = done.empty();
-    const double left = usable().Remaining();
+    const bool first = run.done().empty();
     if (!first) {
+      const double left = level1.Remaining();
       if (left <= 0.05) break;
-      auto it = family_cost.find(config.family);
-      double unit = it != family_cost.end() ? it->second : 0;
-      if (unit == 0 && !family_cost.empty()) {
-        for (const auto& [f, u] : family_cost) unit = std::max(unit, u);
-      }
-      double estimate = unit * config.relative_cost;
+      double estimate = run.Estimate(config);
       if (estimate > left) {
         log.Debug("skipping " + config.name + ": needs ~" + FormatSeconds(estimate) + ", " + FormatSeconds(left) +
                   " left");
@@ -175,72 +348,27 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
         continue;
       }
     }
+    run.Fit(config, 1, {}, first ? run.Usable() : level1, options.seed * 7919ULL + i);
+  }
+  if (run.done().empty()) throw Internal("no model could be trained (see the warnings above)");
 
-    LeaderboardRow row;
-    row.model = config.name;
-    row.family = config.family;
-    row.metric = problem.metric;
-    row.greater_is_better = greater;
-    row.folds = num_folds;
-    try {
-      std::unique_ptr<Learner> learner = learners.Create(config.family, config.params);
-      row.params = learner->params().values();
-      std::string pid = PipelineId(config.features);
-      auto enc = encoded.find(pid);
-      if (enc == encoded.end()) {
-        FeaturePipeline pipeline = FeaturePipeline::Fit(table, screen.kept, config.features);
-        Matrix x = pipeline.Transform(table, options.threads);
-        enc = encoded.emplace(pid, EncodedFeatures{std::move(pipeline), std::move(x)}).first;
-      }
-      const EncodedFeatures& features = enc->second;
-      FitOptions fit;
-      fit.task = problem.task;
-      fit.num_classes = problem.num_outputs();
-      fit.threads = options.threads;
-      fit.seed = options.seed * 7919ULL + i;
-      fit.feature_names = &features.pipeline.feature_names();
-      fit.categorical_features = &features.pipeline.categorical_feature_indices();
-      BaggingOptions bagging;
-      bagging.num_folds = num_folds;
-      bagging.deadline = usable();
-      bagging.split_remaining_time = true;
-      Stopwatch clock;
-      BaggedFit bag = FitBagged(*learner, features.x, y, folds, fit, bagging);
-      double seconds = clock.Seconds();
-      row.fit_seconds = bag.fit_seconds;
-      row.predict_ms_per_1k = bag.predict_ms_per_1k;
-      row.info = Json{{"folds", bag.info}};
-      if (!bag.complete) {
-        row.status = "timeout";
-        board.push_back(row);
-        log.Info("[" + FormatSeconds(options.deadline.Elapsed()) + "] " + config.name + ": out of time");
-        continue;
-      }
-      family_cost[config.family] = seconds / config.relative_cost;
-      Candidate c{config, std::move(bag), 0, 0};
-      c.score = scorer.Score(c.fit.oof);
-      row.score_val = c.score;
-      if (done.empty() || (greater ? c.score > best_score : c.score < best_score)) {
-        best_score = c.score;
-        best_name = config.name;
-      }
-      c.leaderboard_row = board.size();
-      board.push_back(row);
-      done.push_back(std::move(c));
-      std::string remaining =
-          options.deadline.bounded() ? ", " + FormatSeconds(options.deadline.Remaining()) + " left" : "";
-      log.Info("[" + FormatSeconds(options.deadline.Elapsed()) + remaining + "] " + std::to_string(done.size()) +
-               " done: " + config.name + " " + problem.metric + "=" + ScoreText(row.score_val) + " (fit " +
-               FormatSeconds(row.fit_seconds) + "); best " + best_name + " " + ScoreText(best_score));
-    } catch (const std::exception& e) {
-      row.status = std::string("error: ") + e.what();
-      board.push_back(row);
-      log.Warn(config.name + " failed: " + e.what());
+  // 3. Level 2: models that also see the best level-1 models' OOF predictions.
+  if (stacking && run.done().size() >= 2) {
+    const std::vector<size_t> inputs = TopCandidates(run.done(), greater, kMaxStackInputs);
+    uint64_t i = 0;
+    for (const CandidateConfig& config : StackPortfolio(shape, options)) {
+      if (run.AtModelCap()) break;
+      const Deadline usable = run.Usable();
+      double estimate = run.Estimate(config) * 1.2;  // stack features make fits a little slower
+      if (usable.Remaining() <= 0.05 || estimate > usable.Remaining()) continue;
+      run.Fit(config, 2, inputs, usable, options.seed * 7919ULL + 100000 + i++);
     }
   }
-  if (done.empty()) throw Internal("no model could be trained (see the warnings above)");
 
-  // 2. Weighted greedy ensemble over the OOF predictions.
+  // 4. Weighted greedy ensemble over the OOF predictions of every level.
+  std::vector<Candidate>& done = run.done();
+  std::vector<LeaderboardRow>& board = run.board();
+  const Scorer& scorer = run.scorer();
   std::vector<const Matrix*> oofs;
   for (const auto& c : done) oofs.push_back(&c.fit.oof);
   EnsembleSelectionOptions es;
@@ -252,13 +380,20 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
   for (size_t m = 0; m < done.size(); ++m) {
     double w = selection.weights[m];
     if (w <= 0) continue;
-    for (size_t i = 0; i < rows * k; ++i) ensemble_oof.values[i] += static_cast<float>(w * done[m].fit.oof.values[i]);
+    for (size_t j = 0; j < rows * k; ++j) ensemble_oof.values[j] += static_cast<float>(w * done[m].fit.oof.values[j]);
   }
   double threshold = 0.5;
   double ensemble_score = scorer.Score(ensemble_oof, &threshold);
   problem.threshold = threshold;
 
-  // 3. The bundle: only members with weight.
+  // 5. The bundle: members with weight, plus the level-1 members they stack on.
+  std::set<std::string> needed;
+  for (size_t m = 0; m < done.size(); ++m) {
+    board[done[m].leaderboard_row].ensemble_weight = selection.weights[m];
+    if (selection.weights[m] <= 0) continue;
+    needed.insert(done[m].config.name);
+    for (const std::string& input : done[m].stack_inputs) needed.insert(input);
+  }
   TrainResult result;
   Bundle& bundle = result.bundle;
   bundle.problem = problem;
@@ -272,24 +407,27 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
   ens.folds = num_folds;
   ens.ensemble_weight = 1.0;
   Json members = Json::object();
-  for (size_t m = 0; m < done.size(); ++m) {
-    double w = selection.weights[m];
-    board[done[m].leaderboard_row].ensemble_weight = w;
-    if (w <= 0) continue;
-    Candidate& c = done[m];
-    std::string pid = PipelineId(c.config.features);
-    if (!bundle.pipelines.count(pid)) bundle.pipelines.emplace(pid, encoded.at(pid).pipeline);
-    BundleMember member;
-    member.name = c.config.name;
-    member.family = c.config.family;
-    member.params = board[c.leaderboard_row].params;
-    member.pipeline = pid;
-    member.weight = w;
-    member.folds = std::move(c.fit.folds);
-    bundle.members.push_back(std::move(member));
-    ens.fit_seconds += c.fit.fit_seconds;
-    ens.predict_ms_per_1k += c.fit.predict_ms_per_1k;
-    members[c.config.name] = w;
+  for (int level = 1; level <= 2; ++level) {
+    for (size_t m = 0; m < done.size(); ++m) {
+      Candidate& c = done[m];
+      if (c.level != level || !needed.count(c.config.name)) continue;
+      std::string pid = PipelineId(c.config.features);
+      if (!bundle.pipelines.count(pid)) bundle.pipelines.emplace(pid, run.encoded().at(pid).pipeline);
+      BundleMember member;
+      member.name = c.config.name;
+      member.family = c.config.family;
+      member.params = board[c.leaderboard_row].params;
+      member.params.erase("stack_inputs");
+      member.pipeline = pid;
+      member.weight = selection.weights[m];
+      member.level = c.level;
+      member.stack_inputs = c.stack_inputs;
+      member.folds = std::move(c.fit.folds);
+      bundle.members.push_back(std::move(member));
+      ens.fit_seconds += c.fit.fit_seconds;
+      ens.predict_ms_per_1k += c.fit.predict_ms_per_1k;
+      if (selection.weights[m] > 0) members[c.config.name] = selection.weights[m];
+    }
   }
   ens.params = Json{{"members", members}};
   if (scorer.tunes_threshold()) ens.params["decision_threshold"] = threshold;
@@ -303,10 +441,11 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
                          {"dropped_columns", dropped},
                          {"metric", problem.metric},
                          {"ensemble_oof_score", ensemble_score},
-                         {"best_single_model", best_name},
-                         {"best_single_oof_score", best_score},
+                         {"best_single_model", run.best_name()},
+                         {"best_single_oof_score", run.best_score()},
                          {"candidates_trained", done.size()},
                          {"num_folds", num_folds},
+                         {"stacking", stacking},
                          {"seed", options.seed},
                          {"threads", options.threads},
                          {"time_limit_seconds", options.time_limit_seconds},

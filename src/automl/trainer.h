@@ -23,6 +23,7 @@ struct TrainerOptions {
   uint64_t seed = 0;
   int num_folds = 0;           // 0 = automatic (8 for small data, 5 otherwise)
   int ensemble_rounds = 25;    // greedy ensemble selection rounds
+  int stack_levels = 2;        // 1 = no stacking; 2 = a second level on level-1 OOF predictions
   // Stop after this many candidates (0 = no cap; the time limit decides). With
   // a cap that the budget does not bind, training is reproducible run to run.
   int max_models = 0;

@@ -96,6 +96,8 @@ void SaveBundle(const Bundle& bundle, const fs::path& dir, const SaveOptions& op
                            {"params", m.params},
                            {"feature_pipeline", m.pipeline},
                            {"weight", m.weight},
+                           {"level", m.level},
+                           {"stack_inputs", m.stack_inputs},
                            {"folds", fold_files}});
   }
   manifest["members"] = members;
@@ -176,6 +178,13 @@ Bundle LoadBundle(const fs::path& dir, const LearnerRegistry& learners) {
       m.params = jm.at("params");
       m.pipeline = jm.at("feature_pipeline").get<std::string>();
       m.weight = jm.at("weight").get<double>();
+      m.level = jm.value("level", 1);
+      m.stack_inputs = jm.value("stack_inputs", std::vector<std::string>{});
+      for (const std::string& input : m.stack_inputs) {
+        bool earlier = false;
+        for (const BundleMember& prev : b.members) earlier = earlier || (prev.name == input && prev.level < m.level);
+        if (!earlier) throw InvalidInput("member " + m.name + " stacks on unknown member '" + input + "'");
+      }
       if (!b.pipelines.count(m.pipeline)) throw InvalidInput("member " + m.name + " names an unknown feature pipeline");
       auto learner = learners.Create(m.family, m.params);
       for (const Json& jf : jm.at("folds")) {

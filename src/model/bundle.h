@@ -45,7 +45,10 @@ struct BundleMember {
   std::string family;     // learner registry name
   Json params;            // complete validated params
   std::string pipeline;   // id of the feature pipeline it consumes
-  double weight = 0;      // ensemble weight (members sum to 1)
+  double weight = 0;      // ensemble weight (members sum to 1); 0 = only a stack input
+  int level = 1;          // 1 = base model; 2 = stacked on level-1 predictions
+  // Level 2: the members whose predictions are appended to the features (see model/stacking.h).
+  std::vector<std::string> stack_inputs;
   std::vector<std::unique_ptr<Model>> folds;
 };
 

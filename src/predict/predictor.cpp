@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "data/csv_reader.h"
 #include "data/type_inference.h"
+#include "model/stacking.h"
 
 namespace tabpilot {
 
@@ -24,27 +25,43 @@ std::unique_ptr<Predictor> Predictor::FromBundle(Bundle bundle, const Options& o
 Matrix Predictor::Predict(const Table& table) const {
   const size_t rows = table.num_rows();
   const size_t k = static_cast<size_t>(bundle_.problem.num_outputs());
-  Matrix out(rows, k, 0.0f);
-  std::vector<double> acc(rows * k, 0.0);
   std::map<std::string, Matrix> features;  // each pipeline transforms once
-  std::vector<float> buf;
+  std::map<std::string, Matrix> member_pred;  // bagged prediction per member (stack inputs are reused)
+  // Members are stored in level order, so stack inputs are always computed first.
   for (const BundleMember& m : bundle_.members) {
-    if (m.weight <= 0) continue;
     auto it = features.find(m.pipeline);
     if (it == features.end()) {
       it = features.emplace(m.pipeline, bundle_.pipelines.at(m.pipeline).Transform(table, options_.threads)).first;
     }
-    const Matrix& x = it->second;
-    buf.assign(rows * k, 0.0f);
-    const double w = m.weight / static_cast<double>(m.folds.size());
-    for (const auto& fold : m.folds) {
-      fold->Predict(x, buf.data(), options_.threads);
-      for (size_t i = 0; i < rows * k; ++i) acc[i] += w * buf[i];
+    Matrix stacked;
+    const Matrix* x = &it->second;
+    if (!m.stack_inputs.empty()) {
+      std::vector<const Matrix*> inputs;
+      for (const std::string& name : m.stack_inputs) inputs.push_back(&member_pred.at(name));
+      stacked = AppendStackFeatures(*x, inputs, bundle_.problem.task);
+      x = &stacked;
     }
+    std::vector<double> acc(rows * k, 0.0);
+    std::vector<float> buf(rows * k, 0.0f);
+    for (const auto& fold : m.folds) {
+      fold->Predict(*x, buf.data(), options_.threads);
+      for (size_t i = 0; i < rows * k; ++i) acc[i] += buf[i];
+    }
+    Matrix avg(rows, k);
+    const double n = static_cast<double>(m.folds.size());
+    for (size_t i = 0; i < rows * k; ++i) avg.values[i] = static_cast<float>(acc[i] / n);
+    member_pred.emplace(m.name, std::move(avg));
   }
   double total = 0;
-  for (const BundleMember& m : bundle_.members) total += m.weight > 0 ? m.weight : 0;
+  std::vector<double> acc(rows * k, 0.0);
+  for (const BundleMember& m : bundle_.members) {
+    if (m.weight <= 0) continue;
+    total += m.weight;
+    const Matrix& p = member_pred.at(m.name);
+    for (size_t i = 0; i < rows * k; ++i) acc[i] += m.weight * p.values[i];
+  }
   if (total <= 0) throw Internal("model has no member with positive weight");
+  Matrix out(rows, k);
   for (size_t i = 0; i < rows * k; ++i) out.values[i] = static_cast<float>(acc[i] / total);
   return out;
 }
