@@ -1,15 +1,10 @@
 // tabpilot predict: batch transform a CSV with a model bundle.
-#include <fstream>
-#include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
-#include "core/atomic_file.h"
-#include "core/error.h"
+#include "core/deadline.h"
 #include "core/log.h"
-#include "data/csv_reader.h"
-#include "data/csv_writer.h"
-#include "predict/predictor.h"
+#include "predict/batch_predict.h"
 
 namespace tabpilot::cli {
 namespace {
@@ -23,58 +18,18 @@ struct PredictArgs {
   bool quiet = false;
 };
 
-std::string FormatProbability(float p) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(p));
-  return buf;
-}
-
 int RunPredict(const PredictArgs& a) {
-  Logger logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
-  const int threads = ResolveThreads(a.threads);
   Stopwatch clock;
-  Predictor::Options options;
-  options.threads = threads;
-  auto predictor = Predictor::Load(a.model, options);
-  CsvOptions csv;
-  csv.threads = threads;
-  RawTable raw = ReadRawCsv(a.data, csv);
-  Table input = BuildPredictionInput(raw, predictor->input_schema(), logger);
-  Matrix pred = predictor->Predict(input);
-  std::vector<std::string> labels = predictor->Labels(pred);
-  const ProblemInfo& problem = predictor->problem();
-
-  AtomicOutputFile out_file(a.output);
-  {
-    std::ofstream out(out_file.path(), std::ios::binary);
-    if (!out) throw IoError("cannot write " + a.output);
-    CsvWriter writer(out);
-    std::vector<std::string> header{"predicted_label"};
-    if (IsClassification(problem.task)) {
-      for (const auto& label : problem.class_labels) header.push_back("proba_" + label);
-    }
-    if (a.join) {
-      for (size_t c = 0; c < raw.num_columns(); ++c) header.push_back(raw.name(c));
-    }
-    writer.WriteRow(header);
-    std::vector<std::string> row;
-    for (size_t r = 0; r < pred.rows; ++r) {
-      row.clear();
-      row.push_back(labels[r]);
-      if (IsClassification(problem.task)) {
-        for (size_t c = 0; c < pred.cols; ++c) row.push_back(FormatProbability(pred.at(r, c)));
-      }
-      if (a.join) {
-        for (size_t c = 0; c < raw.num_columns(); ++c) row.emplace_back(raw.is_missing(r, c) ? "" : raw.cell(r, c));
-      }
-      writer.WriteRow(row);
-    }
-    out.flush();
-    if (!out) throw IoError("cannot write " + a.output + " (disk full?)");
-  }
-  out_file.Commit();
-  logger.Info("wrote " + std::to_string(pred.rows) + " predictions to " + a.output + " in " +
-              FormatSeconds(clock.Seconds()));
+  BatchPredictOptions options;
+  options.model = a.model;
+  options.data = a.data;
+  options.output = a.output;
+  options.join = a.join;
+  options.threads = ResolveThreads(a.threads);
+  options.logger = Logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
+  const size_t rows = BatchPredict(options);
+  options.logger.Info("wrote " + std::to_string(rows) + " predictions to " + a.output + " in " +
+                      FormatSeconds(clock.Seconds()));
   return 0;
 }
 

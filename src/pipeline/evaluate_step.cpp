@@ -1,0 +1,41 @@
+// evaluate: the model-quality report of a model on a labelled CSV, as
+// `tabpilot evaluate`. Output `report` is the report JSON itself, so
+// conditions can read ${steps.S.report.binary_classification_metrics.f1.value}.
+#include "explain/evaluate_file.h"
+#include "pipeline/step.h"
+
+namespace tabpilot {
+namespace {
+
+class EvaluateStep : public StepType {
+ public:
+  std::string name() const override { return "evaluate"; }
+  std::vector<FieldSpec> fields() const override {
+    return {{"model", true, "model bundle folder"}, {"data", true, "labelled CSV (with the target column)"}};
+  }
+  std::optional<std::vector<std::string>> Outputs(const Json&) const override {
+    return std::vector<std::string>{"report", "report_path", "rows"};
+  }
+
+  Json Run(const StepContext& ctx) const override {
+    EvaluateFileOptions options;
+    options.model = ctx.Path("model");
+    options.data = ctx.Path("data");
+    options.output = ctx.staging_dir / "evaluation.json";
+    options.threads = ctx.threads;
+    options.logger = Logger(Logger::Level::kQuiet);
+    EvaluateFileResult r = EvaluateFile(options);
+    ctx.Log("evaluated on " + std::to_string(r.rows) + " rows");
+    Json out = Json::object();
+    out["report"] = std::move(r.report);
+    out["report_path"] = (ctx.output_dir / "evaluation.json").string();
+    out["rows"] = r.rows;
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<StepType> MakeEvaluateStep() { return std::make_unique<EvaluateStep>(); }
+
+}  // namespace tabpilot

@@ -1,0 +1,111 @@
+// processing: runs a shell command with declared input paths and output
+// folders. The command sees TABPILOT_INPUT_<NAME> (absolute path of each
+// input) and TABPILOT_OUTPUT_<NAME> (a folder to fill) plus `env`, runs in the
+// definition file's folder (or `working_dir`), and its stdout/stderr go to the
+// step's log. A non-zero exit fails the step; the timeout kills it.
+#include <algorithm>
+#include <cctype>
+
+#include "pipeline/step.h"
+#include "pipeline/subprocess.h"
+
+namespace tabpilot {
+namespace fs = std::filesystem;
+namespace {
+
+std::string EnvName(const std::string& name) {
+  std::string out;
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(c)) : '_';
+  return out;
+}
+
+std::vector<std::string> OutputNames(const Json& config) {
+  std::vector<std::string> out;
+  if (!config.contains("outputs")) return out;
+  const Json& o = config["outputs"];
+  if (o.is_array()) {
+    for (const auto& item : o) {
+      if (item.is_string()) out.push_back(item.get<std::string>());
+    }
+  } else if (o.is_string()) {
+    out.push_back(o.get<std::string>());
+  }
+  return out;
+}
+
+class ProcessingStep : public StepType {
+ public:
+  std::string name() const override { return "processing"; }
+  std::vector<FieldSpec> fields() const override {
+    return {{"command", true, "shell command run with /bin/sh -c"},
+            {"inputs", false, "name: path of a file or folder the command reads"},
+            {"outputs", false, "list of output folder names the command fills"},
+            {"env", false, "extra environment variables"},
+            {"working_dir", false, "folder to run in (default: the definition's folder)"}};
+  }
+  std::optional<std::vector<std::string>> Outputs(const Json& config) const override { return OutputNames(config); }
+  void CheckConfig(const Json& config, const std::string& where) const override {
+    if (config.contains("inputs") && !config["inputs"].is_object()) {
+      throw InvalidInput(where + "'inputs' must be a mapping of name: path");
+    }
+    if (config.contains("env") && !config["env"].is_object()) {
+      throw InvalidInput(where + "'env' must be a mapping of NAME: value");
+    }
+    if (config.contains("outputs")) {
+      const Json& o = config["outputs"];
+      bool ok = o.is_array() || o.is_string();
+      if (o.is_array()) {
+        for (const auto& item : o) ok = ok && item.is_string();
+      }
+      if (!ok) throw InvalidInput(where + "'outputs' must be a list of folder names");
+    }
+  }
+
+  Json Run(const StepContext& ctx) const override {
+    SubprocessOptions options;
+    options.command = ctx.String("command");
+    options.working_dir = ctx.config.contains("working_dir") ? ctx.Path("working_dir") : ctx.base_dir;
+    options.log_path = ctx.log_path;
+    options.deadline = ctx.deadline;
+    if (ctx.config.contains("inputs")) {
+      for (const auto& [key, value] : ctx.config["inputs"].items()) {
+        if (!value.is_string()) throw InvalidInput("step '" + ctx.step_name + "': input '" + key + "' must be a path");
+        fs::path p(value.get<std::string>());
+        if (!p.is_absolute()) p = (ctx.base_dir / p).lexically_normal();
+        std::error_code ec;
+        if (!fs::exists(p, ec)) {
+          throw NotFound("step '" + ctx.step_name + "': input '" + key + "': no such file or folder " + p.string());
+        }
+        options.env["TABPILOT_INPUT_" + EnvName(key)] = p.string();
+      }
+    }
+    Json outputs = Json::object();
+    for (const auto& out : OutputNames(ctx.config)) {
+      fs::create_directories(ctx.staging_dir / out);
+      options.env["TABPILOT_OUTPUT_" + EnvName(out)] = (ctx.staging_dir / out).string();
+      outputs[out] = (ctx.output_dir / out).string();
+    }
+    if (ctx.config.contains("env")) {
+      for (const auto& [key, value] : ctx.config["env"].items()) {
+        options.env[key] = value.is_string() ? value.get<std::string>() : value.dump();
+      }
+    }
+    ctx.Log("$ " + options.command);
+    const SubprocessResult r = RunSubprocess(options);
+    if (r.timed_out) {
+      throw StepTimeout("step '" + ctx.step_name + "': command timed out and was killed (log: " +
+                        ctx.log_path.string() + ")");
+    }
+    if (r.exit_code != 0) {
+      throw InvalidInput("step '" + ctx.step_name + "': command exited with status " + std::to_string(r.exit_code) +
+                         " (log: " + ctx.log_path.string() + ")");
+    }
+    return outputs;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<StepType> MakeProcessingStep() { return std::make_unique<ProcessingStep>(); }
+
+}  // namespace tabpilot

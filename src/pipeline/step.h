@@ -1,0 +1,117 @@
+// Step types: the interface every pipeline step kind implements, and the
+// registry of kinds by name (filled in one hand-written list, step_list.cpp).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/deadline.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "core/log.h"
+
+namespace tabpilot {
+
+// One type-specific field a step type accepts; unknown fields are rejected.
+struct FieldSpec {
+  std::string name;
+  bool required = false;
+  std::string description;
+};
+
+// Everything a step needs while it runs. Owned by the executor for the
+// duration of one attempt.
+struct StepContext {
+  std::string step_name;
+  std::string execution_id;
+  std::string pipeline_name;
+  Json config;                       // the step's fields, expressions resolved
+  std::filesystem::path base_dir;    // relative paths in `config` resolve against this
+  // The step writes its output files into `staging_dir`; when it succeeds the
+  // executor renames that folder to `output_dir`, so paths it returns must
+  // point into `output_dir`. Neither exists before or after a failed attempt.
+  std::filesystem::path staging_dir;
+  std::filesystem::path output_dir;
+  std::filesystem::path log_path;    // the step's log file (appended per attempt)
+  Deadline deadline = Deadline::Never();  // the step's timeout
+  int threads = 1;
+  std::string store_location;        // the metadata store (register writes to it)
+  Json input_hashes = Json::object();  // path -> content hash of each input the cache key used
+  Logger logger;
+
+  // `config[key]` as a path resolved against base_dir (absolute paths kept).
+  std::filesystem::path Path(const std::string& key) const;
+  // Typed field access; InvalidInput naming the step and field when mistyped/missing.
+  std::string String(const std::string& key) const;
+  std::string StringOr(const std::string& key, const std::string& fallback) const;
+  double Number(const std::string& key, double fallback) const;
+  bool Bool(const std::string& key, bool fallback) const;
+  // Appends one line to the step's log file.
+  void Log(const std::string& line) const;
+};
+
+// Thrown by a `fail` step: the execution fails with this message and is not
+// retried.
+class PipelineFailStep : public Error {
+ public:
+  explicit PipelineFailStep(const std::string& m) : Error(ErrorKind::kInvalidInput, m) {}
+};
+
+// Thrown when a step's timeout elapses.
+class StepTimeout : public Error {
+ public:
+  explicit StepTimeout(const std::string& m) : Error(ErrorKind::kIo, m) {}
+};
+
+class StepType {
+ public:
+  virtual ~StepType() = default;
+  virtual std::string name() const = 0;
+  virtual std::vector<FieldSpec> fields() const = 0;
+  // The output names a step with this config will produce, when the type
+  // declares them (references to other names are rejected before running);
+  // nullopt when they are not known statically.
+  virtual std::optional<std::vector<std::string>> Outputs(const Json& config) const = 0;
+  // Extra static checks of the unresolved config (e.g. condition syntax).
+  // `where` is a "file:line: " prefix for errors.
+  virtual void CheckConfig(const Json& /*config*/, const std::string& /*where*/) const {}
+  // Whether results may be reused from the cache (false for control steps).
+  virtual bool Cacheable() const { return true; }
+  // Runs one attempt; returns the outputs object. Throws on failure.
+  virtual Json Run(const StepContext& context) const = 0;
+};
+
+// Step types by name. Thread-safe for concurrent lookups once filled.
+class StepTypeRegistry {
+ public:
+  void Add(std::unique_ptr<StepType> type);
+  // Throws InvalidInput(`where` + ...) listing the valid names when unknown.
+  const StepType& Get(const std::string& name, const std::string& where = "") const;
+  const StepType* Find(const std::string& name) const;
+  std::vector<std::string> Names() const;
+
+  // A registry with every built-in step type (step_list.cpp).
+  static const StepTypeRegistry& Builtins();
+
+ private:
+  std::map<std::string, std::unique_ptr<StepType>> types_;
+};
+
+// Adds the built-in step types (the one hand-written list, step_list.cpp).
+void RegisterBuiltinSteps(StepTypeRegistry& registry);
+
+// Factories, one per step-type file.
+std::unique_ptr<StepType> MakeProcessingStep();
+std::unique_ptr<StepType> MakeAutoMLStep();
+std::unique_ptr<StepType> MakeModelStep();
+std::unique_ptr<StepType> MakeTransformStep();
+std::unique_ptr<StepType> MakeEvaluateStep();
+std::unique_ptr<StepType> MakeConditionStep();
+std::unique_ptr<StepType> MakeRegisterStep();
+std::unique_ptr<StepType> MakeFailStep();
+
+}  // namespace tabpilot

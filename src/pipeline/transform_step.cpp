@@ -1,0 +1,42 @@
+// transform: batch prediction of a CSV with a model, as `tabpilot predict`.
+// Outputs the predictions file and its row count.
+#include "pipeline/step.h"
+#include "predict/batch_predict.h"
+
+namespace tabpilot {
+namespace {
+
+class TransformStep : public StepType {
+ public:
+  std::string name() const override { return "transform"; }
+  std::vector<FieldSpec> fields() const override {
+    return {{"model", true, "model bundle folder"},
+            {"data", true, "CSV to predict"},
+            {"join", false, "append the input columns to each prediction row (default false)"}};
+  }
+  std::optional<std::vector<std::string>> Outputs(const Json&) const override {
+    return std::vector<std::string>{"predictions", "rows"};
+  }
+
+  Json Run(const StepContext& ctx) const override {
+    BatchPredictOptions options;
+    options.model = ctx.Path("model");
+    options.data = ctx.Path("data");
+    options.output = ctx.staging_dir / "predictions.csv";
+    options.join = ctx.Bool("join", false);
+    options.threads = ctx.threads;
+    options.logger = Logger(Logger::Level::kQuiet);
+    const size_t rows = BatchPredict(options);
+    ctx.Log("wrote " + std::to_string(rows) + " predictions");
+    Json out = Json::object();
+    out["predictions"] = (ctx.output_dir / "predictions.csv").string();
+    out["rows"] = rows;
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<StepType> MakeTransformStep() { return std::make_unique<TransformStep>(); }
+
+}  // namespace tabpilot

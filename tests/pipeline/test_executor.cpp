@@ -1,0 +1,249 @@
+// The executor over real processing commands and a SQLite store in a temp
+// folder: DAG order and concurrency, caching, retries, timeouts, fail steps,
+// retry of an execution, and the ML steps end to end on a tiny CSV.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "core/deadline.h"
+#include "core/error.h"
+#include "pipeline/definition.h"
+#include "pipeline/executor.h"
+#include "pipeline/records.h"
+#include "registry/model_registry.h"
+#include "store/store_location.h"
+#include "support/test_support.h"
+
+namespace tabpilot {
+namespace {
+namespace fs = std::filesystem;
+
+class PipelineExecutor : public ::testing::Test {
+ protected:
+  ExecutionResult Run(const std::string& yaml, const std::vector<std::string>& params = {}, int workers = 2) {
+    const fs::path file = dir_.Write("p.yaml", yaml);
+    return RunPipeline(LoadDefinition(file), params, Options(workers));
+  }
+  ExecutorOptions Options(int workers = 2) const {
+    ExecutorOptions o;
+    o.store = (dir_.path() / "store" / "metadata.db").string();
+    o.max_workers = workers;
+    return o;
+  }
+  static const StepRecord& Step(const ExecutionResult& r, const std::string& name) {
+    for (const auto& s : r.steps) {
+      if (s.step_name == name) return s;
+    }
+    throw NotFound("no step " + name);
+  }
+  static bool HasStep(const ExecutionResult& r, const std::string& name) {
+    for (const auto& s : r.steps) {
+      if (s.step_name == name) return true;
+    }
+    return false;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(PipelineExecutor, IndependentStepsRunConcurrentlyAndDependentsWait) {
+  auto r = Run(R"(name: Dag
+steps:
+  - {name: A, type: processing, command: "sleep 0.6", outputs: [o]}
+  - {name: B, type: processing, command: "sleep 0.6"}
+  - name: C
+    type: processing
+    command: test -d "$TABPILOT_INPUT_X"
+    inputs: {X: "${steps.A.outputs.o}"}
+    depends_on: [B]
+)");
+  ASSERT_EQ(r.status, "Succeeded") << r.failure_reason;
+  const StepRecord& a = Step(r, "A");
+  const StepRecord& b = Step(r, "B");
+  const StepRecord& c = Step(r, "C");
+  // ISO timestamps compare as text.
+  EXPECT_LT(a.start_time, b.end_time);
+  EXPECT_LT(b.start_time, a.end_time);
+  EXPECT_GE(c.start_time, a.end_time);
+  EXPECT_GE(c.start_time, b.end_time);
+  EXPECT_TRUE(fs::is_directory(a.outputs["o"].get<std::string>()));
+  EXPECT_TRUE(fs::exists(c.log_path));
+}
+
+TEST_F(PipelineExecutor, OneWorkerRunsStepsOneAtATime) {
+  auto r = Run(R"(name: Serial
+steps:
+  - {name: A, type: processing, command: "sleep 0.3"}
+  - {name: B, type: processing, command: "sleep 0.3"}
+)",
+               {}, 1);
+  ASSERT_EQ(r.status, "Succeeded");
+  const StepRecord& a = Step(r, "A");
+  const StepRecord& b = Step(r, "B");
+  EXPECT_TRUE(b.start_time >= a.end_time || a.start_time >= b.end_time);
+}
+
+TEST_F(PipelineExecutor, CacheHitsMissesAndExpiry) {
+  dir_.Write("in.txt", "one\n");
+  const std::string yaml = R"(name: Cached
+steps:
+  - name: Copy
+    type: processing
+    command: cp "$TABPILOT_INPUT_SRC" "$TABPILOT_OUTPUT_OUT/copy.txt"
+    inputs: {SRC: in.txt}
+    outputs: [OUT]
+    cache: {enabled: true, expire_after: 30d}
+  - name: Short
+    type: processing
+    command: "true"
+    cache: {enabled: true, expire_after: 1s}
+  - name: Never
+    type: processing
+    command: "true"
+)";
+  auto first = Run(yaml);
+  ASSERT_EQ(first.status, "Succeeded");
+  EXPECT_FALSE(Step(first, "Copy").cache_hit);
+  auto second = Run(yaml);
+  ASSERT_EQ(second.status, "Succeeded");
+  EXPECT_TRUE(Step(second, "Copy").cache_hit);
+  EXPECT_EQ(Step(second, "Copy").cached_from, first.execution_id);
+  EXPECT_EQ(Step(second, "Copy").outputs, Step(first, "Copy").outputs);
+  EXPECT_TRUE(Step(second, "Short").cache_hit);
+  EXPECT_FALSE(Step(second, "Never").cache_hit);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  dir_.Write("in.txt", "two\n");  // new content: the key changes
+  auto third = Run(yaml);
+  ASSERT_EQ(third.status, "Succeeded");
+  EXPECT_FALSE(Step(third, "Copy").cache_hit);
+  EXPECT_FALSE(Step(third, "Short").cache_hit);  // expired
+  std::ifstream in(Step(third, "Copy").outputs["OUT"].get<std::string>() + "/copy.txt");
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "two");
+}
+
+TEST_F(PipelineExecutor, RetriesWithBackoffUntilSuccess) {
+  const fs::path counter = dir_ / "count";
+  auto r = Run(R"(name: Flaky
+steps:
+  - name: F
+    type: processing
+    command: echo x >> "$COUNTER"; test $(wc -l < "$COUNTER") -ge 3
+    env: {COUNTER: ")" + counter.string() + R"("}
+    retry: {max_attempts: 4, interval_seconds: 0.1, backoff_rate: 2}
+)");
+  ASSERT_EQ(r.status, "Succeeded") << r.failure_reason;
+  EXPECT_EQ(Step(r, "F").attempts, 3);
+  EXPECT_LT(Step(r, "F").start_time, Step(r, "F").end_time);
+}
+
+TEST_F(PipelineExecutor, GivesUpAfterMaxAttempts) {
+  auto r = Run(R"(name: Broken
+steps:
+  - name: F
+    type: processing
+    command: echo boom >&2; exit 3
+    retry: {max_attempts: 2, interval_seconds: 0}
+  - {name: After, type: processing, command: "true", depends_on: F}
+)");
+  EXPECT_EQ(r.status, "Failed");
+  EXPECT_EQ(Step(r, "F").attempts, 2);
+  EXPECT_EQ(Step(r, "F").status, "Failed");
+  EXPECT_NE(r.failure_reason.find("step 'F' failed: step 'F': command exited with status 3"), std::string::npos)
+      << r.failure_reason;
+  EXPECT_FALSE(HasStep(r, "After"));  // never started
+  std::ifstream log(Step(r, "F").log_path);
+  std::string all((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(all.find("boom"), std::string::npos);
+}
+
+TEST_F(PipelineExecutor, TimeoutKillsAHangingCommand) {
+  Stopwatch clock;
+  auto r = Run(R"(name: Hang
+steps:
+  - {name: H, type: processing, command: "sleep 30", timeout_seconds: 0.5}
+)");
+  EXPECT_LT(clock.Seconds(), 10);
+  EXPECT_EQ(r.status, "Failed");
+  EXPECT_NE(Step(r, "H").failure_reason.find("timed out and was killed"), std::string::npos);
+}
+
+TEST_F(PipelineExecutor, FailStepFailsTheExecutionWithItsMessage) {
+  const std::string yaml = R"(name: Gate
+parameters:
+  threshold: {type: float, default: 0.9}
+steps:
+  - name: Score
+    type: processing
+    command: "true"
+  - name: Check
+    type: condition
+    depends_on: Score
+    condition: {">=": [0.5, "${params.threshold}"]}
+    then:
+      - {name: Ship, type: processing, command: "true"}
+    else:
+      - {name: Stop, type: fail, message: "score 0.5 is below ${params.threshold}"}
+)";
+  auto r = Run(yaml);
+  EXPECT_EQ(r.status, "Failed");
+  EXPECT_EQ(r.failure_reason, "score 0.5 is below 0.9");
+  EXPECT_EQ(Step(r, "Check").outputs["outcome"], Json(false));
+  EXPECT_EQ(Step(r, "Ship").status, "Skipped");
+  EXPECT_EQ(Step(r, "Stop").status, "Failed");
+
+  auto pass = Run(yaml, {"threshold=0.4"});
+  EXPECT_EQ(pass.status, "Succeeded");
+  EXPECT_EQ(Step(pass, "Ship").status, "Succeeded");
+  EXPECT_EQ(Step(pass, "Stop").status, "Skipped");
+}
+
+TEST_F(PipelineExecutor, MissingInputFailsTheStep) {
+  auto r = Run(R"(name: Missing
+steps:
+  - {name: P, type: processing, command: "true", inputs: {data: nowhere.csv}}
+)");
+  EXPECT_EQ(r.status, "Failed");
+  EXPECT_NE(r.failure_reason.find("input 'data': no such file or folder"), std::string::npos) << r.failure_reason;
+}
+
+TEST_F(PipelineExecutor, RetryExecutionReRunsOnlyFailedAndUnrunSteps) {
+  const fs::path counter = dir_ / "count";
+  const fs::path flag = dir_ / "flag";
+  const std::string env = "env: {COUNTER: \"" + counter.string() + "\", FLAG: \"" + flag.string() + "\"}";
+  auto r = Run("name: Retry\nsteps:\n"
+               "  - name: First\n    type: processing\n    command: echo x >> \"$COUNTER\"\n    " + env + "\n"
+               "  - name: Second\n    type: processing\n    command: test -f \"$FLAG\"\n    depends_on: First\n    " + env +
+               "\n  - {name: Third, type: processing, command: \"true\", depends_on: Second}\n");
+  ASSERT_EQ(r.status, "Failed");
+  std::ofstream(flag) << "ok\n";
+  auto again = RetryExecution(r.execution_id, Options());
+  EXPECT_EQ(again.execution_id, r.execution_id);
+  ASSERT_EQ(again.status, "Succeeded") << again.failure_reason;
+  EXPECT_EQ(Step(again, "Second").status, "Succeeded");
+  EXPECT_EQ(Step(again, "Third").status, "Succeeded");
+  std::ifstream in(counter);
+  int lines = 0;
+  for (std::string l; std::getline(in, l);) ++lines;
+  EXPECT_EQ(lines, 1);  // First was reused, not run again
+  EXPECT_THROW(RetryExecution(r.execution_id, Options()), InvalidInput);
+  EXPECT_THROW(RetryExecution("no-such-id", Options()), NotFound);
+}
+
+TEST_F(PipelineExecutor, InvalidDefinitionRunsNothing) {
+  const fs::path marker = dir_ / "ran";
+  try {
+    Run("name: Bad\nsteps:\n  - {name: A, type: processing, command: \"touch " + marker.string() +
+        "\"}\n  - {name: B, type: fail, message: \"${steps.A.outputs.nope}\"}\n");
+    FAIL();
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find("p.yaml:4: step 'B'"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(marker));
+  EXPECT_FALSE(fs::exists(dir_ / "store" / "metadata.db"));
+}
+
+}  // namespace
+}  // namespace tabpilot
