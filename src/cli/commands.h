@@ -15,6 +15,7 @@ Runner AddTrainCommand(CLI::App& app);
 Runner AddPredictCommand(CLI::App& app);
 Runner AddEvaluateCommand(CLI::App& app);
 Runner AddLeaderboardCommand(CLI::App& app);
+Runner AddPipelineCommand(CLI::App& app);
 
 // 0 -> all hardware threads; negative -> InvalidInput.
 int ResolveThreads(int requested);

@@ -73,8 +73,12 @@ steps:
   EXPECT_EQ(e.status, "Stopped");
   EXPECT_NE(e.failure_reason.find("stopped before the execution finished"), std::string::npos);
   for (const auto& s : records.ListSteps(execution_id)) {
-    if (s.step_name == "Quick") EXPECT_EQ(s.status, "Succeeded");
-    if (s.step_name == "Slow") EXPECT_EQ(s.status, "Stopped");
+    if (s.step_name == "Quick") {
+      EXPECT_EQ(s.status, "Succeeded");
+    }
+    if (s.step_name == "Slow") {
+      EXPECT_EQ(s.status, "Stopped");
+    }
   }
   auto integrity = db->Query("PRAGMA integrity_check");
   ASSERT_EQ(integrity.size(), 1u);
@@ -91,7 +95,9 @@ steps:
       EXPECT_TRUE(s.cache_hit);
       EXPECT_EQ(s.cached_from, execution_id);
     }
-    if (s.step_name == "Slow") EXPECT_FALSE(s.cache_hit);
+    if (s.step_name == "Slow") {
+      EXPECT_FALSE(s.cache_hit);
+    }
   }
   // And the stopped execution itself can be retried.
   ExecutionResult retried = RetryExecution(execution_id, options);
