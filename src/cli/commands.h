@@ -16,6 +16,7 @@ Runner AddPredictCommand(CLI::App& app);
 Runner AddEvaluateCommand(CLI::App& app);
 Runner AddLeaderboardCommand(CLI::App& app);
 Runner AddPipelineCommand(CLI::App& app);
+Runner AddRegistryCommand(CLI::App& app);
 
 // 0 -> all hardware threads; negative -> InvalidInput.
 int ResolveThreads(int requested);

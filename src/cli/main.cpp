@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add(tabpilot::cli::AddEvaluateCommand(app));
   add(tabpilot::cli::AddLeaderboardCommand(app));
   add(tabpilot::cli::AddPipelineCommand(app));
+  add(tabpilot::cli::AddRegistryCommand(app));
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;

@@ -148,6 +148,11 @@ std::string ArtifactStore::PutDirectory(const fs::path& src) {
   if (!fs::is_directory(src, ec)) throw InvalidInput(src.string() + " is not a folder");
   fs::create_directories(root_, ec);
   if (ec) throw IoError("cannot create artifact store " + root_.string() + ": " + ec.message());
+  // Copying a folder that holds the store would copy the copy being made.
+  const fs::path src_abs = fs::weakly_canonical(src), root_abs = fs::weakly_canonical(root_);
+  if (std::mismatch(src_abs.begin(), src_abs.end(), root_abs.begin(), root_abs.end()).first == src_abs.end()) {
+    throw InvalidInput("cannot store " + src.string() + ": it contains the artifact store " + root_.string());
+  }
   // Stage at the root, so the final rename stays within one file system.
   StagingGuard staging(TempSiblingPath(root_ / "put"));
   fs::create_directory(staging.path(), ec);

@@ -97,6 +97,8 @@ TEST(ArtifactStore, BadInputs) {
   EXPECT_THROW(store.Path("../../etc/passwd"), InvalidInput);
   EXPECT_THROW(store.Path(std::string(64, 'A')), InvalidInput);
   EXPECT_THROW(ArtifactStore::HashFile(dir / "missing"), NotFound);
+  // A folder holding the store itself cannot be stored (it would copy its own copy).
+  EXPECT_THROW(store.PutDirectory(dir.path()), InvalidInput);
 }
 
 TEST(ArtifactStore, ConcurrentPutsOfTheSameContentAgree) {
