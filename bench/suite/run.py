@@ -442,6 +442,7 @@ def git_commit():
 
 def plot(results, path):
     import matplotlib
+    import matplotlib.ticker
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     names = list(results["datasets"])
@@ -465,12 +466,14 @@ def plot(results, path):
                 continue
             ax.axhline(s["mean"], linestyle="--", linewidth=1, color=f"C{i}", label=sysname)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xticks(budgets)
         ax.set_xticklabels([f"{b:g}" for b in budgets])
         ax.set_xlabel("tabpilot --time-limit (s)")
         ax.set_ylabel(main + (" (higher is better)" if scoring.better(main, 1, 0)
                               else " (lower is better)"))
-        ax.set_title(f"{name} ({ds['protocol']})", fontsize=9)
+        runs = (f", {ds['folds_run']} fold run" if ds["folds_run"] != ds["n_folds"] else "")
+        ax.set_title(f"{name} ({ds['protocol']}{runs})", fontsize=9)
         ax.legend(fontsize=7)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
