@@ -37,7 +37,10 @@ std::string NewExecutionId() {
   return std::string(stamp) + "-" + suffix;
 }
 
-fs::path ExecutionsRoot(const StoreLocation& location) { return location.artifacts.parent_path() / "executions"; }
+// Absolute: processing commands run in the definition's folder, not here.
+fs::path ExecutionsRoot(const StoreLocation& location) {
+  return fs::absolute(location.artifacts).parent_path() / "executions";
+}
 
 // Replaces every string in `config` that names an existing file or folder by
 // its content hash (so the cache key follows content, not where it lives) and
