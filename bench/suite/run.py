@@ -358,8 +358,10 @@ def system_order(results):
         for k in ds["systems"]:
             if k not in names:
                 names.append(k)
+    def budget(k):
+        return float(k.split("@")[1].rstrip("s")) if "@" in k else 0.0
     return sorted(names, key=lambda k: (not k.startswith("tabpilot"),
-                                        PEERS.index(k) if k in PEERS else 0, k))
+                                        PEERS.index(k) if k in PEERS else 0, budget(k)))
 
 
 def render(results):
