@@ -355,13 +355,26 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
   // 3. Level 2: models that also see the best level-1 models' OOF predictions.
   if (stacking && run.done().size() >= 2) {
     const std::vector<size_t> inputs = TopCandidates(run.done(), greater, kMaxStackInputs);
-    uint64_t i = 0;
-    for (const CandidateConfig& config : StackPortfolio(shape, options)) {
+    std::vector<CandidateConfig> stack_queue = StackPortfolio(shape, options);
+    const size_t stack_portfolio_size = stack_queue.size();
+    for (size_t i = 0;; ++i) {
       if (run.AtModelCap()) break;
+      if (i >= stack_queue.size()) {
+        // Time left after the stack portfolio goes to more level-2 search.
+        if (!can_sample || run.Usable().Expired()) break;
+        CandidateConfig c = SampleConfig(shape, search_rng, ++sampled);
+        c.name += "_L2";
+        stack_queue.push_back(std::move(c));
+      }
+      const CandidateConfig& config = stack_queue[i];
       const Deadline usable = run.Usable();
       double estimate = run.Estimate(config) * 1.2;  // stack features make fits a little slower
-      if (usable.Remaining() <= 0.05 || estimate > usable.Remaining()) continue;
-      run.Fit(config, 2, inputs, usable, options.seed * 7919ULL + 100000 + i++);
+      if (usable.Remaining() <= 0.05) break;
+      if (estimate > usable.Remaining()) {
+        if (i >= stack_portfolio_size) break;
+        continue;
+      }
+      run.Fit(config, 2, inputs, usable, options.seed * 7919ULL + 100000 + i);
     }
   }
 

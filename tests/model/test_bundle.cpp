@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "model/stacking.h"
 #include "predict/predictor.h"
 #include "support/test_support.h"
 
@@ -154,6 +155,42 @@ TEST_F(BundleTest, GarbageManifest) {
   ExpectLoadError(model(), "not valid JSON");
   WriteFileAtomic(model() / "manifest.json", "{\"format\": \"tabpilot-model\", \"format_version\": 1}");
   ExpectLoadError(model(), "corrupt model bundle");
+}
+
+TEST_F(BundleTest, StackInputMustBeAnEarlierMember) {
+  Json m = Json::parse(ReadFile(model() / "manifest.json"));
+  m["members"][1]["level"] = 2;
+  m["members"][1]["stack_inputs"] = Json::array({"nobody"});
+  WriteFileAtomic(model() / "manifest.json", m.dump());
+  ExpectLoadError(model(), "stacks on unknown member 'nobody'");
+}
+
+TEST_F(BundleTest, StackedMemberSeesItsInputsPredictions) {
+  // Rebuild the bundle with the linear member stacked on the xgboost member:
+  // its input width grows by one column, and the round trip stays exact.
+  Bundle b = MakeBundle(table_);
+  FitOptions fit;
+  fit.task = Task::kBinary;
+  fit.num_classes = 2;
+  fit.threads = 1;
+  const Matrix base = b.pipelines.at("dense").Transform(table_, 1);
+  Matrix level1(table_.num_rows(), 2);
+  b.members[0].folds[0]->Predict(b.pipelines.at("tree").Transform(table_, 1), level1.values.data(), 1);
+  Matrix stacked = AppendStackFeatures(base, {&level1}, Task::kBinary);
+  ASSERT_EQ(stacked.cols, base.cols + 1);
+  EXPECT_EQ(stacked.at(3, base.cols), level1.at(3, 1));
+  std::vector<float> y;
+  for (size_t r = 0; r < table_.num_rows(); ++r) y.push_back(level1.at(r, 1) > 0.5f ? 1.0f : 0.0f);
+  auto learner = LearnerRegistry::WithBuiltins().Create("linear", Json::object());
+  TrainData data{&stacked, &y, nullptr};
+  b.members[1].folds[0] = learner->Fit(data, nullptr, fit);
+  b.members[1].level = 2;
+  b.members[1].stack_inputs = {b.members[0].name};
+  SaveBundle(b, dir_ / "stacked", SaveOptions{"test"});
+  Matrix in_memory = Predictor::FromBundle(std::move(b), Predictor::Options{})->Predict(table_);
+  Matrix loaded = Predictor::Load(dir_ / "stacked", Predictor::Options{})->Predict(table_);
+  ASSERT_EQ(loaded.values.size(), in_memory.values.size());
+  for (size_t i = 0; i < loaded.values.size(); ++i) ASSERT_EQ(loaded.values[i], in_memory.values[i]) << i;
 }
 
 TEST(Bundle, NotAModel) {
