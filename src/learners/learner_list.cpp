@@ -3,6 +3,7 @@
 #include "learners/knn_learner.h"
 #include "learners/learner_registry.h"
 #include "learners/linear_learner.h"
+#include "learners/mlp_learner.h"
 #include "learners/xgboost_learner.h"
 
 namespace tabpilot {
@@ -12,6 +13,7 @@ void RegisterBuiltinLearners(LearnerRegistry& registry) {
   RegisterForestLearners(registry);
   RegisterKnnLearner(registry);
   RegisterLinearLearner(registry);
+  RegisterMlpLearner(registry);
   RegisterXgboostLearner(registry);
 }
 
