@@ -17,7 +17,7 @@ BaggedFit FitBagged(const Learner& learner, const Matrix& x, const std::vector<f
   std::vector<float> y_train, y_held;
   std::vector<float> pred;
   for (int f = 0; f < options.num_folds; ++f) {
-    if (options.deadline.Expired()) return out;
+    if (options.deadline.Expired() && !options.must_complete) return out;
     SplitFold(folds, f, &train_rows, &held_rows);
     if (held_rows.empty() || train_rows.empty()) throw Internal("empty fold in bagging");
     Matrix x_train = x.SelectRows(train_rows);

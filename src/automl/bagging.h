@@ -26,9 +26,12 @@ struct BaggingOptions {
   // Each fold's fit stops at min(deadline, its share of the remaining time);
   // folds not started when it passes leave the fit incomplete.
   Deadline deadline = Deadline::Never();
-  // Give each remaining fold an equal share of the time left (used for the
-  // first candidate, which must finish so there is always a model).
+  // Give each remaining fold an equal share of the time left.
   bool split_remaining_time = false;
+  // Fit every fold even when the deadline has passed (each fit then stops as
+  // early as its family allows, e.g. one boosting round). The run's first
+  // candidate uses it: a model must come out of any budget.
+  bool must_complete = false;
 };
 
 // `folds[i]` is row i's fold. `fit` carries task/classes/threads/seed/feature

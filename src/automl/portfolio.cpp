@@ -1,5 +1,6 @@
 #include "automl/portfolio.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace tabpilot {
@@ -32,6 +33,15 @@ std::string PipelineId(const FeatureOptions& options) {
 std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
   const bool regression = shape.task == Task::kRegression;
   std::vector<CandidateConfig> p;
+  // When the budget is small for the data (rows x outputs per second), the
+  // slow-learning-rate boosters below would be cut off after a few rounds and
+  // underfit badly; a fast booster first guarantees a sound model.
+  const double cells = static_cast<double>(shape.rows) * std::max(1, shape.num_classes);
+  if (shape.time_limit > 0 && cells > 1e6 * shape.time_limit / 30.0) {
+    p.push_back({"XGBoostFast_1", "xgboost",
+                 Json{{"max_depth", 6}, {"learning_rate", 0.3}, {"max_bin", 64}, {"early_stopping_rounds", 10}},
+                 Tree(), 0.5});
+  }
   // Gradient boosting first: it is the strongest single family on tables.
   // A LightGBM-like leaf-wise booster (AutoGluon's default GBM settings).
   p.push_back({"LightGBMLike_1", "xgboost",

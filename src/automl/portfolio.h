@@ -28,6 +28,7 @@ struct DataShape {
   size_t rows = 0;
   size_t columns = 0;
   int num_classes = 2;
+  double time_limit = 0;  // seconds for the whole run; 0 = unbounded
 };
 
 // The ordered default portfolio for a dataset of this shape.

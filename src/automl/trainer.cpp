@@ -158,6 +158,7 @@ class TrainingRun {
   // appended to their features. Returns false when it did not produce a candidate.
   bool Fit(const CandidateConfig& config, int level, const std::vector<size_t>& stack_inputs, Deadline deadline,
            uint64_t seed) {
+    const bool first = done_.empty();
     const Logger& log = options_.logger;
     LeaderboardRow row;
     row.model = config.name;
@@ -195,6 +196,7 @@ class TrainingRun {
       bagging.num_folds = num_folds_;
       bagging.deadline = deadline;
       bagging.split_remaining_time = true;
+      bagging.must_complete = first;
       Stopwatch clock;
       BaggedFit bag = FitBagged(*learner, *x, data_.y, folds_, fit, bagging);
       double seconds = clock.Seconds();
@@ -309,7 +311,8 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
   TrainingRun run(data, options, problem, screen.kept);
   const bool greater = run.scorer().objective().greater_is_better();
   const int num_folds = run.num_folds();
-  DataShape shape{problem.task, rows, screen.kept.size(), problem.num_outputs()};
+  DataShape shape{problem.task, rows, screen.kept.size(), problem.num_outputs(),
+                  options.deadline.bounded() ? options.deadline.Remaining() : 0.0};
   const bool stacking = options.stack_levels > 1 && rows >= kMinStackRows;
 
   log.Info("training " + std::string(TaskName(problem.task)) + " model for '" + problem.target + "' on " +
