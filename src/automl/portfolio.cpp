@@ -55,6 +55,8 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
                Json{{"max_depth", 7}, {"learning_rate", 0.04}, {"subsample", 0.8}, {"colsample_bytree", 0.6},
                     {"min_child_weight", 2.0}, {"enable_categorical", true}},
                TreeNative(), 2.0});
+  // A neural network errs differently from trees: the ensemble's best partner for them.
+  p.push_back({"NeuralNet_1", "mlp", Json{{"hidden", "128,64"}, {"dropout", 0.1}}, Dense(), 2.5});
   p.push_back({"Linear_1", "linear", Json::object(), Dense(), 0.3});
   // Forests add diversity; leaves of >= 3 rows keep them smaller and their
   // probabilities smoother (full-depth trees on 30k rows are ~50 MB each fold).

@@ -98,8 +98,14 @@ class Scorer {
   MetricContext ctx_;
 };
 
+// AutoGluon bags with 8 folds. Each model then sees 7/8 of the rows and the
+// average is over more models, but a candidate costs ~1.75x a 5-fold one; on a
+// short budget for larger data, 5 folds leave room for more diverse candidates.
+// (Adult, 300 s: 8 folds gave test AUC 0.9295 / logloss 0.2728 against
+// 0.9290 / 0.2739 with 5.)
 int ChooseFolds(const TrainerOptions& options, size_t rows) {
-  int k = options.num_folds > 0 ? options.num_folds : (rows <= 5000 ? 8 : 5);
+  const bool long_budget = !options.deadline.bounded() || options.time_limit_seconds >= 180;
+  int k = options.num_folds > 0 ? options.num_folds : ((rows <= 5000 || long_budget) ? 8 : 5);
   return static_cast<int>(std::max<size_t>(2, std::min<size_t>(static_cast<size_t>(k), rows / 2)));
 }
 

@@ -73,9 +73,17 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
   if (!a.quiet) {
     std::cout << FormatLeaderboard(result.leaderboard);
     const ProblemInfo& p = result.bundle.problem;
-    std::cout << "\nensemble: ";
-    for (const auto& m : result.bundle.members) std::cout << m.name << " (" << m.weight << ") ";
+    std::cout << "\nensemble:";
+    std::string stack_only;
+    for (const auto& m : result.bundle.members) {
+      if (m.weight > 0) {
+        std::cout << " " << m.name << " (" << m.weight << ")";
+      } else {
+        stack_only += " " + m.name;
+      }
+    }
     std::cout << "\n";
+    if (!stack_only.empty()) std::cout << "stack inputs kept for level 2:" << stack_only << "\n";
     if (p.task == Task::kBinary) {
       std::cout << "positive class '" << p.class_labels[static_cast<size_t>(p.positive_class)]
                 << "', decision threshold " << p.threshold << "\n";
