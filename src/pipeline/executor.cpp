@@ -309,6 +309,7 @@ class PipelineRun {
             continue;
           }
           status_[name] = kExecuting;
+          started_.insert_or_assign(name, Stopwatch());
           ++running;
           Progress("step " + name + ": Executing");
           threads.emplace_back([job = std::move(job), &mu, &cv, &finished] {
@@ -335,8 +336,9 @@ class PipelineRun {
         std::string line = "step " + rec.step_name + ": Succeeded";
         if (rec.cache_hit) {
           line += " (cache hit from " + rec.cached_from + ")";
-        } else if (rec.attempts > 1) {
-          line += " after " + std::to_string(rec.attempts) + " attempts";
+        } else {
+          line += " in " + FormatSeconds(started_.at(rec.step_name).Seconds());
+          if (rec.attempts > 1) line += " after " + std::to_string(rec.attempts) + " attempts";
         }
         Progress(line);
       } else {
@@ -380,6 +382,7 @@ class PipelineRun {
   const ExecutorOptions& options_;
   std::map<std::string, std::string> status_;
   std::map<std::string, Json> outputs_;
+  std::map<std::string, Stopwatch> started_;  // wall time of running steps, for progress lines
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/error.h"
 #include "pipeline/definition.h"
 #include "pipeline/executor.h"
 #include "pipeline/records.h"
@@ -20,6 +21,26 @@
 namespace tabpilot {
 namespace {
 namespace fs = std::filesystem;
+
+// Kills and reaps the runner however the test ends, so a failing assertion
+// never leaves it waiting for its flag file.
+class ChildGuard {
+ public:
+  explicit ChildGuard(pid_t pid) : pid_(pid) {}
+  ~ChildGuard() { KillAndReap(); }
+  ChildGuard(const ChildGuard&) = delete;
+  ChildGuard& operator=(const ChildGuard&) = delete;
+  void KillAndReap() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_;
+};
 
 TEST(PipelineCrashSafety, KilledRunnerLeavesAConsistentStoppedExecution) {
   testing::TempDir dir;
@@ -34,7 +55,7 @@ steps:
     cache: {enabled: true}
   - name: Slow
     type: processing
-    command: while [ ! -f "$FLAG" ]; do sleep 0.05; done
+    command: for i in $(seq 1200); do [ -f "$FLAG" ] && exit 0; sleep 0.05; done; exit 1
     env: {FLAG: ")" + flag.string() + R"("}
     depends_on: Quick
     cache: {enabled: true}
@@ -51,19 +72,23 @@ steps:
             static_cast<char*>(nullptr));
     ::_exit(127);
   }
+  ChildGuard guard(child);
   // Wait until Slow is Executing, then kill the runner without warning.
   std::string execution_id;
   for (int i = 0; i < 400 && execution_id.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!fs::exists(store)) continue;
-    auto db = OpenDatabase(store.string());
-    auto rows = db->Query("SELECT execution_id FROM pipeline_steps WHERE step_name = 'Slow' AND status = 'Executing'");
-    if (!rows.empty()) execution_id = rows[0].Text(0);
+    try {
+      auto db = OpenDatabase(store.string());
+      auto rows =
+          db->Query("SELECT execution_id FROM pipeline_steps WHERE step_name = 'Slow' AND status = 'Executing'");
+      if (!rows.empty()) execution_id = rows[0].Text(0);
+    } catch (const Error&) {
+      // The runner has not created its tables yet.
+    }
   }
   ASSERT_FALSE(execution_id.empty()) << "the runner never reached the slow step";
-  ::kill(child, SIGKILL);
-  int status = 0;
-  ::waitpid(child, &status, 0);
+  guard.KillAndReap();
 
   auto db = OpenDatabase(store.string());
   ExecutionRecords records(*db);
