@@ -28,7 +28,7 @@ constexpr size_t kMinStackRows = 750;
 // Share of the fitting time level 1 gets when a second level follows.
 constexpr double kLevel1Share = 0.7;
 // Level-1 models whose predictions feed level 2.
-constexpr size_t kMaxStackInputs = 6;
+constexpr size_t kMaxStackInputs = 8;
 
 struct EncodedFeatures {
   FeaturePipeline pipeline;
@@ -284,15 +284,33 @@ std::vector<CandidateConfig> StackPortfolio(const DataShape& shape, const Traine
   return out;
 }
 
-// Up to `n` best level-1 candidates, best first.
-std::vector<size_t> TopCandidates(const std::vector<Candidate>& done, bool greater, size_t n) {
+// The level-1 candidates whose OOF predictions feed level 2 (cheap-to-serve
+// families only): the best of each family first (the diversity is what level 2 learns from; the top-n by score
+// alone are often n variants of one booster), then the best of the rest, up
+// to `n` in all.
+std::vector<size_t> StackInputs(const std::vector<Candidate>& done, bool greater, size_t n) {
   std::vector<size_t> idx;
   for (size_t i = 0; i < done.size(); ++i) idx.push_back(i);
   std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
     return greater ? done[a].score > done[b].score : done[a].score < done[b].score;
   });
-  if (idx.size() > n) idx.resize(n);
-  return idx;
+  // kNN keeps its training rows and forests keep deep trees: as stack inputs
+  // they would be served on every request for little gain.
+  idx.erase(std::remove_if(idx.begin(), idx.end(),
+                           [&](size_t i) {
+                             const std::string& f = done[i].config.family;
+                             return f == "knn" || f == "random_forest" || f == "extra_trees";
+                           }),
+            idx.end());
+  std::vector<size_t> out;
+  std::set<std::string> families;
+  for (size_t i : idx) {
+    if (out.size() < n && families.insert(done[i].config.family).second) out.push_back(i);
+  }
+  for (size_t i : idx) {
+    if (out.size() < n && std::find(out.begin(), out.end(), i) == out.end()) out.push_back(i);
+  }
+  return out;
 }
 
 }  // namespace
@@ -363,7 +381,7 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
 
   // 3. Level 2: models that also see the best level-1 models' OOF predictions.
   if (stacking && run.done().size() >= 2) {
-    const std::vector<size_t> inputs = TopCandidates(run.done(), greater, kMaxStackInputs);
+    const std::vector<size_t> inputs = StackInputs(run.done(), greater, kMaxStackInputs);
     std::vector<CandidateConfig> stack_queue = StackPortfolio(shape, options);
     const size_t stack_portfolio_size = stack_queue.size();
     for (size_t i = 0;; ++i) {
