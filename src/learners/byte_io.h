@@ -1,20 +1,27 @@
 // Little-endian byte writer and bounds-checked reader for the compact binary
-// model formats of the learner families (the same layout rules as the linear
-// and knn formats: integers little-endian, floats as their IEEE-754 bits).
+// model formats of the learner families (linear, knn, mlp): integers
+// little-endian, floats as their IEEE-754 bits.
 //
 // ByteReader never reads past its input: every read checks the remaining size
-// first and fails with InvalidInput("<what_prefix>: truncated while reading ...").
+// first and fails with InvalidInput("<error_prefix>: truncated while reading ...").
 // Both classes are plain values, not thread-safe; use one per (de)serialization.
+//
+// Every format starts with the same model header, written by WriteModelHeader
+// and read and validated by ReadModelHeader:
+//   8-byte magic | u32 format version | u8 task | u32 num_classes
 #pragma once
 
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/error.h"
+#include "learners/task.h"
 
 namespace tabpilot {
 
@@ -30,6 +37,14 @@ class ByteWriter {
   }
   void F32(float v) { U32(std::bit_cast<uint32_t>(v)); }
   void F64(double v) { U64(std::bit_cast<uint64_t>(v)); }
+  // The floats of `v` back to back (the same bytes as F32 on each).
+  void Floats(const std::vector<float>& v) {
+    if constexpr (std::endian::native == std::endian::little) {
+      Raw(v.data(), v.size() * sizeof(float));
+    } else {
+      for (float f : v) F32(f);
+    }
+  }
   void Reserve(size_t n) { out_.reserve(n); }
   std::string Take() { return std::move(out_); }
 
@@ -70,6 +85,19 @@ class ByteReader {
     pos_ += n;
     return v;
   }
+  // `n` floats written by ByteWriter::Floats (or n F32s).
+  std::vector<float> Floats(size_t n, const char* what) {
+    // Division, not n * 4: a garbage count must not overflow the check.
+    if (n > remaining() / sizeof(float)) Fail(std::string("truncated while reading ") + what);
+    std::vector<float> v(n);
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(v.data(), bytes_.data() + pos_, n * sizeof(float));
+      pos_ += n * sizeof(float);
+    } else {
+      for (float& f : v) f = F32(what);
+    }
+    return v;
+  }
   size_t remaining() const { return bytes_.size() - pos_; }
   [[noreturn]] void Fail(const std::string& what) const { throw InvalidInput(std::string(prefix_) + ": " + what); }
 
@@ -78,5 +106,52 @@ class ByteReader {
   std::string_view prefix_;
   size_t pos_ = 0;
 };
+
+// The most classes a serialized multiclass model may declare (guards against
+// huge allocations driven by garbage bytes).
+inline constexpr uint32_t kMaxSerializedClasses = 1u << 20;
+
+// The header fields shared by the learner formats, once validated.
+struct ModelHeader {
+  Task task = Task::kBinary;
+  uint32_t num_classes = 0;  // 2 for binary, 2..kMaxSerializedClasses for multiclass, 1 for regression
+};
+
+// Writes magic | u32 version | u8 task | u32 num_classes.
+inline void WriteModelHeader(ByteWriter& w, std::string_view magic, uint32_t version, Task task, int num_classes) {
+  w.Raw(magic.data(), magic.size());
+  w.U32(version);
+  w.U8(static_cast<uint8_t>(task));
+  w.U32(static_cast<uint32_t>(num_classes));
+}
+
+// Reads the header WriteModelHeader wrote and checks it: the magic must equal
+// `magic` (else "bad magic (not <model_name>)", e.g. model_name "a knn model"),
+// the version must equal `version`, the task code must be known and the class
+// count must fit the task. Failures go through r.Fail, so they carry r's prefix.
+// The checks run as soon as each field is read, before the caller reads the
+// family-specific rest of its header.
+inline ModelHeader ReadModelHeader(ByteReader& r, std::string_view magic, uint32_t version,
+                                   std::string_view model_name) {
+  if (r.Raw(magic.size(), "magic") != magic) r.Fail("bad magic (not " + std::string(model_name) + ")");
+  const uint32_t got_version = r.U32("version");
+  if (got_version != version) {
+    r.Fail("unsupported format version " + std::to_string(got_version) + " (this build reads " +
+           std::to_string(version) + ")");
+  }
+  const uint8_t task_code = r.U8("task");
+  if (task_code > static_cast<uint8_t>(Task::kRegression)) r.Fail("unknown task " + std::to_string(task_code));
+  ModelHeader h;
+  h.task = static_cast<Task>(task_code);
+  h.num_classes = r.U32("num_classes");
+  if (h.task == Task::kBinary && h.num_classes != 2) {
+    r.Fail("binary model with " + std::to_string(h.num_classes) + " classes");
+  }
+  if (h.task == Task::kMulticlass && (h.num_classes < 2 || h.num_classes > kMaxSerializedClasses)) {
+    r.Fail("bad class count " + std::to_string(h.num_classes));
+  }
+  if (h.task == Task::kRegression && h.num_classes != 1) r.Fail("regression model with num_classes != 1");
+  return h;
+}
 
 }  // namespace tabpilot

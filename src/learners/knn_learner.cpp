@@ -1,9 +1,7 @@
 #include "learners/knn_learner.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <string>
 #include <utility>
@@ -12,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "learners/byte_io.h"
 
 namespace tabpilot {
 namespace {
@@ -26,6 +25,7 @@ const std::string kFamily = "knn";
 //   | rows*cols f32 features (row-major) | rows f32 targets | [rows f32 sample weights]
 constexpr char kMagic[8] = {'T', 'P', 'K', 'N', 'N', 'M', 'O', 'D'};
 constexpr uint32_t kVersion = 1;
+constexpr const char* kCorrupt = "corrupt knn model";
 constexpr size_t kHeaderBytes = 8 + 4 + 1 + 4 + 1 + 4 + 8 + 8 + 8 + 1;
 
 // Query rows per block (the unit of work handed to a thread) and stored rows per
@@ -37,77 +37,6 @@ enum class Weighting : uint8_t { kUniform = 0, kDistance = 1 };
 
 float Clean(float v) { return std::isfinite(v) ? v : 0.0f; }
 
-class ByteWriter {
- public:
-  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void U32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) U8(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  void U64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) U8(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  void Raw(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
-  void Floats(const std::vector<float>& v) {
-    if constexpr (std::endian::native == std::endian::little) {
-      Raw(v.data(), v.size() * sizeof(float));
-    } else {
-      for (float f : v) U32(std::bit_cast<uint32_t>(f));
-    }
-  }
-  void Reserve(size_t n) { out_.reserve(n); }
-  std::string Take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-// Bounds-checked reader; failures throw InvalidInput("corrupt knn model: ...").
-class ByteReader {
- public:
-  explicit ByteReader(std::string_view bytes) : bytes_(bytes) {}
-  [[noreturn]] static void Fail(const std::string& what) { throw InvalidInput("corrupt knn model: " + what); }
-  void Need(size_t n, const char* what) const {
-    if (bytes_.size() - pos_ < n) Fail(std::string("truncated while reading ") + what);
-  }
-  uint8_t U8(const char* what) {
-    Need(1, what);
-    return static_cast<uint8_t>(bytes_[pos_++]);
-  }
-  uint32_t U32(const char* what) {
-    Need(4, what);
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
-    return v;
-  }
-  uint64_t U64(const char* what) {
-    Need(8, what);
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
-    return v;
-  }
-  std::string_view Raw(size_t n, const char* what) {
-    Need(n, what);
-    std::string_view v = bytes_.substr(pos_, n);
-    pos_ += n;
-    return v;
-  }
-  std::vector<float> Floats(size_t n, const char* what) {
-    if (n > remaining() / sizeof(float)) Fail(std::string("truncated while reading ") + what);
-    std::vector<float> v(n);
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(v.data(), bytes_.data() + pos_, n * sizeof(float));
-      pos_ += n * sizeof(float);
-    } else {
-      for (float& f : v) f = std::bit_cast<float>(U32(what));
-    }
-    return v;
-  }
-  size_t remaining() const { return bytes_.size() - pos_; }
-
- private:
-  std::string_view bytes_;
-  size_t pos_ = 0;
-};
 
 // Checks the shapes and labels of training data.
 void CheckTrainData(const TrainData& train, const FitOptions& options) {
@@ -228,10 +157,7 @@ class KnnModel final : public Model {
   std::string Serialize() const override {
     ByteWriter w;
     w.Reserve(kHeaderBytes + sizeof(float) * (x_.size() + y_.size() + sample_weights_.size()));
-    w.Raw(kMagic, sizeof kMagic);
-    w.U32(kVersion);
-    w.U8(static_cast<uint8_t>(task_));
-    w.U32(static_cast<uint32_t>(num_classes_));
+    WriteModelHeader(w, std::string_view(kMagic, sizeof kMagic), kVersion, task_, num_classes_);
     w.U8(static_cast<uint8_t>(weighting_));
     w.U32(k_);
     w.U64(rows_);
@@ -245,55 +171,39 @@ class KnnModel final : public Model {
   }
 
   static std::unique_ptr<Model> Deserialize(std::string_view bytes) {
-    ByteReader r(bytes);
-    if (r.Raw(sizeof kMagic, "magic") != std::string_view(kMagic, sizeof kMagic)) {
-      ByteReader::Fail("bad magic (not a knn model)");
-    }
-    const uint32_t version = r.U32("version");
-    if (version != kVersion) {
-      ByteReader::Fail("unsupported format version " + std::to_string(version) + " (this build reads " +
-                       std::to_string(kVersion) + ")");
-    }
-    const uint8_t task_code = r.U8("task");
-    if (task_code > static_cast<uint8_t>(Task::kRegression)) ByteReader::Fail("unknown task " + std::to_string(task_code));
-    const Task task = static_cast<Task>(task_code);
-    const uint32_t num_classes = r.U32("num_classes");
+    ByteReader r(bytes, kCorrupt);
+    const auto [task, num_classes] = ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "a knn model");
     const uint8_t weighting = r.U8("weighting");
     const uint32_t k = r.U32("k");
     const uint64_t rows = r.U64("rows");
     const uint64_t cols = r.U64("cols");
     const uint64_t rows_seen = r.U64("rows_seen");
     const uint8_t has_weights = r.U8("has_sample_weights");
-    if (task == Task::kBinary && num_classes != 2) ByteReader::Fail("binary model with " + std::to_string(num_classes) + " classes");
-    if (task == Task::kMulticlass && (num_classes < 2 || num_classes > (1u << 20))) {
-      ByteReader::Fail("bad class count " + std::to_string(num_classes));
-    }
-    if (task == Task::kRegression && num_classes != 1) ByteReader::Fail("regression model with num_classes != 1");
-    if (weighting > 1 || has_weights > 1 || k == 0) ByteReader::Fail("bad header");
+    if (weighting > 1 || has_weights > 1 || k == 0) r.Fail("bad header");
     if (rows == 0 || cols == 0 || rows > std::numeric_limits<uint32_t>::max() || rows_seen < rows) {
-      ByteReader::Fail("bad shape " + std::to_string(rows) + " x " + std::to_string(cols));
+      r.Fail("bad shape " + std::to_string(rows) + " x " + std::to_string(cols));
     }
     // Exact size check before allocating: per stored row, cols features, a target, maybe a weight.
     const uint64_t per_row = cols + 1 + has_weights;
     const uint64_t floats = r.remaining() / sizeof(float);
     if (cols > floats || per_row > floats / rows || rows * per_row * sizeof(float) != r.remaining()) {
-      ByteReader::Fail(std::to_string(r.remaining()) + " data bytes do not match " + std::to_string(rows) +
-                       " rows x " + std::to_string(cols) + " features");
+      r.Fail(std::to_string(r.remaining()) + " data bytes do not match " + std::to_string(rows) + " rows x " +
+             std::to_string(cols) + " features");
     }
     std::vector<float> x = r.Floats(rows * cols, "features");
     std::vector<float> y = r.Floats(rows, "targets");
     std::vector<float> w = has_weights ? r.Floats(rows, "sample weights") : std::vector<float>();
     for (float v : x) {
-      if (!std::isfinite(v)) ByteReader::Fail("non-finite feature value");
+      if (!std::isfinite(v)) r.Fail("non-finite feature value");
     }
     for (float v : y) {
-      if (!std::isfinite(v)) ByteReader::Fail("non-finite target");
+      if (!std::isfinite(v)) r.Fail("non-finite target");
       if (task != Task::kRegression && !(v >= 0 && v < static_cast<float>(num_classes) && v == std::floor(v))) {
-        ByteReader::Fail("class index out of range");
+        r.Fail("class index out of range");
       }
     }
     for (float v : w) {
-      if (!std::isfinite(v) || v < 0) ByteReader::Fail("bad sample weight");
+      if (!std::isfinite(v) || v < 0) r.Fail("bad sample weight");
     }
     return std::make_unique<KnnModel>(task, static_cast<int>(num_classes), static_cast<Weighting>(weighting), k,
                                       static_cast<size_t>(rows), static_cast<size_t>(cols),

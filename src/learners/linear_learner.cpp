@@ -1,7 +1,6 @@
 #include "learners/linear_learner.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -12,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "learners/byte_io.h"
 
 namespace tabpilot {
 namespace {
@@ -27,64 +27,8 @@ const std::string kFamily = "linear";
 // Coefficients are column-major: per output column, the feature weights then the intercept.
 constexpr char kMagic[8] = {'T', 'P', 'L', 'I', 'N', 'E', 'A', 'R'};
 constexpr uint32_t kVersion = 1;
+constexpr const char* kCorrupt = "corrupt linear model";
 constexpr size_t kHeaderBytes = 8 + 4 + 1 + 4 + 8 + 4 + 4 + 1 + 8 + 8;
-
-class ByteWriter {
- public:
-  void Raw(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
-  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void U32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) U8(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  void U64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) U8(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  void F64(double v) { U64(std::bit_cast<uint64_t>(v)); }
-  void Reserve(size_t n) { out_.reserve(n); }
-  std::string Take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-// Reads the layout above; every read is bounds-checked and fails with
-// InvalidInput("corrupt linear model: ...").
-class ByteReader {
- public:
-  explicit ByteReader(std::string_view bytes) : bytes_(bytes) {}
-  void Need(size_t n, const char* what) const {
-    if (bytes_.size() - pos_ < n) Fail(std::string("truncated while reading ") + what);
-  }
-  uint8_t U8(const char* what) {
-    Need(1, what);
-    return static_cast<uint8_t>(bytes_[pos_++]);
-  }
-  uint32_t U32(const char* what) {
-    Need(4, what);
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
-    return v;
-  }
-  uint64_t U64(const char* what) {
-    Need(8, what);
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
-    return v;
-  }
-  double F64(const char* what) { return std::bit_cast<double>(U64(what)); }
-  std::string_view Raw(size_t n, const char* what) {
-    Need(n, what);
-    std::string_view v = bytes_.substr(pos_, n);
-    pos_ += n;
-    return v;
-  }
-  size_t remaining() const { return bytes_.size() - pos_; }
-  [[noreturn]] static void Fail(const std::string& what) { throw InvalidInput("corrupt linear model: " + what); }
-
- private:
-  std::string_view bytes_;
-  size_t pos_ = 0;
-};
 
 double Finite(float v) { return std::isfinite(v) ? static_cast<double>(v) : 0.0; }
 
@@ -417,10 +361,7 @@ class LinearModel final : public Model {
   std::string Serialize() const override {
     ByteWriter w;
     w.Reserve(kHeaderBytes + 8 * coef_.size());
-    w.Raw(kMagic, sizeof kMagic);
-    w.U32(kVersion);
-    w.U8(static_cast<uint8_t>(task_));
-    w.U32(static_cast<uint32_t>(num_classes_));
+    WriteModelHeader(w, std::string_view(kMagic, sizeof kMagic), kVersion, task_, num_classes_);
     w.U64(num_features_);
     w.U32(static_cast<uint32_t>(cols_));
     w.U32(static_cast<uint32_t>(iterations_));
@@ -432,44 +373,27 @@ class LinearModel final : public Model {
   }
 
   static std::unique_ptr<Model> Deserialize(std::string_view bytes) {
-    ByteReader r(bytes);
-    if (r.Raw(sizeof kMagic, "magic") != std::string_view(kMagic, sizeof kMagic)) {
-      ByteReader::Fail("bad magic (not a linear model)");
-    }
-    const uint32_t version = r.U32("version");
-    if (version != kVersion) {
-      ByteReader::Fail("unsupported format version " + std::to_string(version) + " (this build reads " +
-                       std::to_string(kVersion) + ")");
-    }
-    const uint8_t task_code = r.U8("task");
-    if (task_code > static_cast<uint8_t>(Task::kRegression)) ByteReader::Fail("unknown task " + std::to_string(task_code));
-    const Task task = static_cast<Task>(task_code);
-    const uint32_t num_classes = r.U32("num_classes");
+    ByteReader r(bytes, kCorrupt);
+    const auto [task, num_classes] = ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "a linear model");
     const uint64_t num_features = r.U64("num_features");
     const uint32_t cols = r.U32("num_columns");
     const uint32_t iterations = r.U32("iterations");
     const uint8_t flags = r.U8("flags");
     const double objective = r.F64("objective");
     const double c = r.F64("C");
-    uint32_t expected_cols = 1;
-    if (task == Task::kBinary && num_classes != 2) ByteReader::Fail("binary model with " + std::to_string(num_classes) + " classes");
-    if (task == Task::kMulticlass) {
-      if (num_classes < 2 || num_classes > (1u << 20)) ByteReader::Fail("bad class count " + std::to_string(num_classes));
-      expected_cols = num_classes;
-    }
-    if (task == Task::kRegression && num_classes != 1) ByteReader::Fail("regression model with num_classes != 1");
-    if (cols != expected_cols) ByteReader::Fail("column count " + std::to_string(cols) + " does not match the task");
-    if (num_features == 0 || flags > 3) ByteReader::Fail("bad header");
+    const uint32_t expected_cols = task == Task::kMulticlass ? num_classes : 1;
+    if (cols != expected_cols) r.Fail("column count " + std::to_string(cols) + " does not match the task");
+    if (num_features == 0 || flags > 3) r.Fail("bad header");
     // Exact size check before allocating anything: guards against huge counts in garbage bytes.
     if (num_features > r.remaining() / 8 || (num_features + 1) > r.remaining() / 8 / cols ||
         r.remaining() != (num_features + 1) * cols * 8) {
-      ByteReader::Fail(std::to_string(r.remaining()) + " coefficient bytes do not match " +
-                       std::to_string(num_features) + " features x " + std::to_string(cols) + " columns");
+      r.Fail(std::to_string(r.remaining()) + " coefficient bytes do not match " + std::to_string(num_features) +
+             " features x " + std::to_string(cols) + " columns");
     }
     std::vector<double> coef((num_features + 1) * cols);
     for (double& v : coef) {
       v = r.F64("coefficients");
-      if (!std::isfinite(v)) ByteReader::Fail("non-finite coefficient");
+      if (!std::isfinite(v)) r.Fail("non-finite coefficient");
     }
     return std::make_unique<LinearModel>(task, static_cast<int>(num_classes), static_cast<size_t>(num_features),
                                          static_cast<int>(cols), std::move(coef), static_cast<int>(iterations),

@@ -196,10 +196,7 @@ class MlpModel final : public Model {
     size_t floats = 0;
     for (const Layer& l : net_) floats += static_cast<size_t>(l.w.size() + l.b.size());
     w.Reserve(96 + 4 * net_.size() + 4 * floats);
-    w.Raw(kMagic, sizeof kMagic);
-    w.U32(kVersion);
-    w.U8(static_cast<uint8_t>(task_));
-    w.U32(static_cast<uint32_t>(num_classes_));
+    WriteModelHeader(w, std::string_view(kMagic, sizeof kMagic), kVersion, task_, num_classes_);
     w.U64(num_features_);
     w.U32(static_cast<uint32_t>(net_.size()));
     for (const Layer& l : net_) w.U32(static_cast<uint32_t>(l.w.cols()));
@@ -218,25 +215,10 @@ class MlpModel final : public Model {
 
   static std::unique_ptr<Model> Deserialize(std::string_view bytes) {
     ByteReader r(bytes, kCorrupt);
-    if (r.Raw(sizeof kMagic, "magic") != std::string_view(kMagic, sizeof kMagic)) r.Fail("bad magic (not an mlp model)");
-    const uint32_t version = r.U32("version");
-    if (version != kVersion) {
-      r.Fail("unsupported format version " + std::to_string(version) + " (this build reads " +
-             std::to_string(kVersion) + ")");
-    }
-    const uint8_t task_code = r.U8("task");
-    if (task_code > static_cast<uint8_t>(Task::kRegression)) r.Fail("unknown task " + std::to_string(task_code));
-    const Task task = static_cast<Task>(task_code);
-    const uint32_t num_classes = r.U32("num_classes");
+    const auto [task, num_classes] = ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "an mlp model");
     const uint64_t num_features = r.U64("num_features");
     const uint32_t num_layers = r.U32("num_layers");
-    uint32_t expected_out = 1;
-    if (task == Task::kBinary && num_classes != 2) r.Fail("binary model with " + std::to_string(num_classes) + " classes");
-    if (task == Task::kMulticlass) {
-      if (num_classes < 2 || num_classes > kMaxWidth) r.Fail("bad class count " + std::to_string(num_classes));
-      expected_out = num_classes;
-    }
-    if (task == Task::kRegression && num_classes != 1) r.Fail("regression model with num_classes != 1");
+    const uint32_t expected_out = task == Task::kMulticlass ? num_classes : 1;
     if (num_layers < 1 || num_layers > kMaxLayers) r.Fail("bad layer count " + std::to_string(num_layers));
     if (num_features < 1 || num_features > r.remaining() / 4) r.Fail("bad feature count " + std::to_string(num_features));
     std::vector<uint32_t> widths(num_layers);
