@@ -77,10 +77,26 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
   return p;
 }
 
-CandidateConfig SampleConfig(const DataShape& shape, std::mt19937_64& rng, int index) {
+CandidateConfig SampleConfig(const DataShape& shape, std::mt19937_64& rng, int index,
+                             const std::vector<std::string>& families) {
   (void)shape;
   std::uniform_real_distribution<double> u(0.0, 1.0);
   auto log_uniform = [&](double lo, double hi) { return std::exp(std::log(lo) + u(rng) * (std::log(hi) - std::log(lo))); };
+  const bool has_xgb = std::find(families.begin(), families.end(), "xgboost") != families.end();
+  const bool has_mlp = std::find(families.begin(), families.end(), "mlp") != families.end();
+  if (has_mlp && (!has_xgb || u(rng) < 0.25)) {
+    static const char* kShapes[] = {"128,64", "256,128", "512,256", "256"};
+    CandidateConfig c;
+    c.family = "mlp";
+    c.name = "NeuralNet_R" + std::to_string(index);
+    c.params = Json{{"hidden", kShapes[static_cast<size_t>(u(rng) * 4) % 4]},
+                    {"dropout", 0.3 * u(rng)},
+                    {"learning_rate", log_uniform(3e-4, 3e-3)},
+                    {"weight_decay", log_uniform(1e-6, 1e-3)}};
+    c.features = Dense();
+    c.relative_cost = 2.5;
+    return c;
+  }
   CandidateConfig c;
   c.family = "xgboost";
   bool lossguide = u(rng) < 0.5;

@@ -35,8 +35,11 @@ struct DataShape {
 std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape);
 
 // A random configuration (around the portfolio's good regions) for the search
-// phase; `index` numbers its name.
-CandidateConfig SampleConfig(const DataShape& shape, std::mt19937_64& rng, int index);
+// phase, from one of `families` (those of "xgboost" and "mlp" that are
+// allowed; mostly boosters, sometimes a network for diversity); `index`
+// numbers its name. `families` must not be empty.
+CandidateConfig SampleConfig(const DataShape& shape, std::mt19937_64& rng, int index,
+                             const std::vector<std::string>& families);
 
 // A short stable id for the feature pipeline a config needs ("tree", "tree_native", "dense").
 std::string PipelineId(const FeatureOptions& options);

@@ -27,6 +27,8 @@ namespace {
 constexpr size_t kMinStackRows = 750;
 // Share of the fitting time level 1 gets when a second level follows.
 constexpr double kLevel1Share = 0.7;
+// Random-search configs in a row that may not fit the time left before the search stops.
+constexpr int kMaxSearchMisses = 5;
 // Level-1 models whose predictions feed level 2.
 constexpr size_t kMaxStackInputs = 8;
 
@@ -355,12 +357,17 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
   const size_t portfolio_size = queue.size();
   std::mt19937_64 search_rng(options.seed ^ 0x5eedULL);
   int sampled = 0;
-  const bool can_sample = FamilyAllowed(options, "xgboost") && options.deadline.bounded();
+  std::vector<std::string> search_families;
+  for (const char* f : {"xgboost", "mlp"}) {
+    if (FamilyAllowed(options, f)) search_families.emplace_back(f);
+  }
+  const bool can_sample = !search_families.empty() && options.deadline.bounded();
+  int misses = 0;
   for (size_t i = 0;; ++i) {
     if (run.AtModelCap()) break;
     if (i >= queue.size()) {
       if (!can_sample || level1.Expired()) break;
-      queue.push_back(SampleConfig(shape, search_rng, ++sampled));
+      queue.push_back(SampleConfig(shape, search_rng, ++sampled, search_families));
     }
     const CandidateConfig& config = queue[i];
     const bool first = run.done().empty();
@@ -371,10 +378,12 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
       if (estimate > left) {
         log.Debug("skipping " + config.name + ": needs ~" + FormatSeconds(estimate) + ", " + FormatSeconds(left) +
                   " left");
-        if (i >= portfolio_size) break;  // a sampled config that does not fit: the search is over
+        // Sampled configs differ in cost: give up only after several in a row do not fit.
+        if (i >= portfolio_size && ++misses >= kMaxSearchMisses) break;
         continue;
       }
     }
+    misses = 0;
     run.Fit(config, 1, {}, first ? run.Usable() : level1, options.seed * 7919ULL + i);
   }
   if (run.done().empty()) throw Internal("no model could be trained (see the warnings above)");
@@ -384,12 +393,13 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
     const std::vector<size_t> inputs = StackInputs(run.done(), greater, kMaxStackInputs);
     std::vector<CandidateConfig> stack_queue = StackPortfolio(shape, options);
     const size_t stack_portfolio_size = stack_queue.size();
+    misses = 0;
     for (size_t i = 0;; ++i) {
       if (run.AtModelCap()) break;
       if (i >= stack_queue.size()) {
         // Time left after the stack portfolio goes to more level-2 search.
         if (!can_sample || run.Usable().Expired()) break;
-        CandidateConfig c = SampleConfig(shape, search_rng, ++sampled);
+        CandidateConfig c = SampleConfig(shape, search_rng, ++sampled, search_families);
         c.name += "_L2";
         stack_queue.push_back(std::move(c));
       }
@@ -398,9 +408,10 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
       double estimate = run.Estimate(config) * 1.2;  // stack features make fits a little slower
       if (usable.Remaining() <= 0.05) break;
       if (estimate > usable.Remaining()) {
-        if (i >= stack_portfolio_size) break;
+        if (i >= stack_portfolio_size && ++misses >= kMaxSearchMisses) break;
         continue;
       }
+      misses = 0;
       run.Fit(config, 2, inputs, usable, options.seed * 7919ULL + 100000 + i);
     }
   }
