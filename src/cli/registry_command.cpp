@@ -52,12 +52,16 @@ Json ReadJsonFile(const std::string& path, const char* what) {
   }
 }
 
+// The headline metrics for the versions table (describe shows all of them).
 std::string MetricsText(const Json& metrics) {
+  static const char* kHeadline[] = {"f1", "auc", "accuracy", "f1_macro", "logloss", "rmse", "mae", "r2"};
   std::string out;
-  for (const auto& [name, value] : metrics.items()) {
+  for (const char* name : kHeadline) {
+    if (!metrics.contains(name)) continue;
+    const Json& value = metrics.at(name);
     if (!value.is_number()) continue;
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%s=%.4g", name.c_str(), value.get<double>());
+    std::snprintf(buf, sizeof buf, "%s=%.4g", name, value.get<double>());
     out += (out.empty() ? "" : " ") + std::string(buf);
   }
   return out.empty() ? "-" : out;
