@@ -7,7 +7,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
-#include "version.h"
+#include "core/version.h"
 
 int main(int argc, char** argv) {
   // XGBoost's OpenMP threads spin-wait by default, which makes a shared or

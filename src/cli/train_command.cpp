@@ -8,7 +8,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "model/bundle.h"
-#include "version.h"
+#include "core/version.h"
 
 namespace tabpilot::cli {
 namespace fs = std::filesystem;

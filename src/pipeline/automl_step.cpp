@@ -3,6 +3,7 @@
 // folder, the leaderboard file and the best validation score.
 #include "automl/problem.h"
 #include "automl/trainer.h"
+#include "core/version.h"
 #include "model/bundle.h"
 #include "pipeline/step.h"
 
@@ -61,7 +62,7 @@ class AutoMLStep : public StepType {
     options.logger = quiet;
     TrainResult result = TrainAutoML(std::move(data), options);
     SaveOptions save;
-    save.producer_version = "tabpilot pipeline";
+    save.producer_version = TABPILOT_VERSION;
     SaveBundle(result.bundle, ctx.staging_dir / "model", save);
 
     Json out = Json::object();
