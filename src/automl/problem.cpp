@@ -1,24 +1,17 @@
 #include "automl/problem.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <set>
 
 #include "core/error.h"
 #include "data/type_inference.h"
+#include "data/value_parse.h"
 #include "metrics/metric_registry.h"
 
 namespace tabpilot {
 namespace {
-
-std::optional<double> ParseNumber(std::string_view s) {
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
 
 // Class labels in a stable, human order: numeric order when every label is a
 // number, else lexicographic.

@@ -1,6 +1,5 @@
 #include "explain/evaluate_file.h"
 
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -8,18 +7,12 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/csv_reader.h"
+#include "data/value_parse.h"
 #include "explain/quality_report.h"
 #include "predict/predictor.h"
 
 namespace tabpilot {
 namespace {
-
-std::optional<double> ParseNumber(std::string_view s) {
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
 
 // Maps a label as written in the evaluation file to its class index: by exact
 // string, else by numeric value ("1.0" matches a training label "1").

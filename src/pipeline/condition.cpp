@@ -1,10 +1,10 @@
 #include "pipeline/condition.h"
 
-#include <charconv>
 #include <cmath>
 #include <optional>
 
 #include "core/error.h"
+#include "data/value_parse.h"
 
 namespace tabpilot {
 namespace {
@@ -18,10 +18,7 @@ bool IsComparison(const std::string& op) {
 std::optional<double> AsNumber(const Json& v) {
   if (v.is_number()) return v.get<double>();
   if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    double d = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-    if (ec == std::errc() && ptr == s.data() + s.size() && !s.empty() && std::isfinite(d)) return d;
+    if (auto d = ParseNumber(v.get<std::string>())) return d;
   }
   return std::nullopt;
 }

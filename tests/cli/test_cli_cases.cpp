@@ -43,7 +43,7 @@ struct Case {
 std::string Unescape(const std::string& s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() + 0 && s[i + 1] == 'x') {
+    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] == 'x') {
       out += static_cast<char>(std::stoi(s.substr(i + 2, 2), nullptr, 16));
       i += 3;
     } else {
