@@ -65,7 +65,7 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
   options.families = a.learners;
   options.max_models = a.max_models;
   options.logger = logger;
-  TrainResult result = TrainAutoML(std::move(data), options);
+  TrainResult result = TrainAutoML(data, options);
 
   SaveOptions save;
   save.producer_version = TABPILOT_VERSION;

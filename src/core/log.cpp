@@ -1,5 +1,6 @@
 #include "core/log.h"
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -23,8 +24,8 @@ std::string FormatSeconds(double seconds) {
   if (seconds < 60) {
     std::snprintf(buf, sizeof buf, "%.1fs", seconds);
   } else {
-    int total = static_cast<int>(seconds + 0.5);
-    std::snprintf(buf, sizeof buf, "%dm%02ds", total / 60, total % 60);
+    const long total = std::lround(seconds);
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", total / 60, total % 60);
   }
   return buf;
 }

@@ -91,9 +91,8 @@ bool ReadZone(std::string_view s, size_t& i, double& offset) {
   ++i;
   int h = 0, m = 0;
   if (!ReadInt(s, i, 2, 2, h)) return false;
-  if (Expect(s, i, ':')) {
-    if (!ReadInt(s, i, 2, 2, m)) return false;
-  } else if (i < s.size()) {
+  // Minutes follow as ":MM" or "MM" (or not at all: "+HH").
+  if (Expect(s, i, ':') || i < s.size()) {
     if (!ReadInt(s, i, 2, 2, m)) return false;
   }
   if (h > 14 || m > 59) return false;

@@ -142,7 +142,7 @@ Json BinarySection(const std::vector<std::string>& labels, int positive_class, d
   // The constant classifier that does best on each metric: always-positive
   // for recall, precision and f1; the majority class for accuracy.
   using Fn = std::function<std::optional<double>(const std::vector<float>&, const float*, size_t)>;
-  auto constant = [](std::function<double(double)> of_prevalence) -> Fn {
+  auto constant = [](const std::function<double(double)>& of_prevalence) -> Fn {
     return [of_prevalence](const std::vector<float>& yy, const float*, size_t n) -> std::optional<double> {
       return of_prevalence(Prevalence(yy, n));
     };

@@ -74,7 +74,7 @@ ConfusionMatrix::ConfusionMatrix(const std::vector<float>& y, const std::vector<
   for (size_t r = 0; r < predicted.size(); ++r) {
     int a = static_cast<int>(y[r]);
     int p = predicted[r];
-    counts_[static_cast<size_t>(a * k_ + p)] += 1;
+    counts_[static_cast<size_t>(a) * static_cast<size_t>(k_) + static_cast<size_t>(p)] += 1;
     support_[static_cast<size_t>(a)] += 1;
     predicted_[static_cast<size_t>(p)] += 1;
   }

@@ -35,7 +35,7 @@ class ConfusionMatrix {
   ConfusionMatrix(const std::vector<float>& y, const std::vector<int>& predicted, int num_classes);
 
   int num_classes() const { return k_; }
-  double count(int actual, int predicted) const { return counts_[static_cast<size_t>(actual * k_ + predicted)]; }
+  double count(int actual, int predicted) const { return counts_[static_cast<size_t>(actual) * static_cast<size_t>(k_) + static_cast<size_t>(predicted)]; }
   double total() const { return total_; }
   double support(int c) const { return support_[static_cast<size_t>(c)]; }      // rows with label c
   double predicted(int c) const { return predicted_[static_cast<size_t>(c)]; }  // rows predicted c

@@ -60,7 +60,7 @@ class AutoMLStep : public StepType {
       }
     }
     options.logger = quiet;
-    TrainResult result = TrainAutoML(std::move(data), options);
+    TrainResult result = TrainAutoML(data, options);
     SaveOptions save;
     save.producer_version = TABPILOT_VERSION;
     SaveBundle(result.bundle, ctx.staging_dir / "model", save);

@@ -168,7 +168,7 @@ std::string ArtifactStore::PutDirectory(const fs::path& src) {
     if (ec) throw IoError("cannot copy " + (src / rel).string() + " into the artifact store: " + ec.message());
   }
   // Name the copy by what was actually copied (src could change meanwhile).
-  const std::string hash = HashDirectory(staging.path());
+  std::string hash = HashDirectory(staging.path());
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
     const fs::path p = staging.path() / it->first;
     FsyncPath(p, it->second);
@@ -192,7 +192,7 @@ std::string ArtifactStore::PutFile(const fs::path& src) {
   StagingGuard staging(TempSiblingPath(root_ / "put"));
   fs::copy_file(src, staging.path(), ec);
   if (ec) throw IoError("cannot copy " + src.string() + " into the artifact store: " + ec.message());
-  const std::string hash = HashFile(staging.path());
+  std::string hash = HashFile(staging.path());
   FsyncPath(staging.path(), false);
   MakeReadOnly(staging.path());
   const fs::path final_path = Path(hash);
