@@ -31,6 +31,11 @@ constexpr double kLevel1Share = 0.7;
 constexpr int kMaxSearchMisses = 5;
 // Level-1 models whose predictions feed level 2.
 constexpr size_t kMaxStackInputs = 8;
+// Bags (k-fold fits on different fold splits) a candidate may get in all:
+// repeated bagging averages out the fold split's noise in the OOF predictions
+// and the fold models (AutoGluon's num_bag_sets), at a cost of one more bag's
+// fit time and serving time each.
+constexpr int kMaxBags = 3;
 
 struct EncodedFeatures {
   FeaturePipeline pipeline;
@@ -41,11 +46,19 @@ struct EncodedFeatures {
 struct Candidate {
   CandidateConfig config;
   BaggedFit fit;
-  double score = 0;      // objective metric on OOF (threshold tuned for binary threshold metrics)
+  double score = 0;  // objective metric on OOF (threshold tuned for binary threshold metrics)
   size_t leaderboard_row = 0;
   int level = 1;
   std::vector<std::string> stack_inputs;  // level 2: names of the level-1 candidates it stacks on
+  std::vector<size_t> input_index;        // level 2: their indices in the run's done list
+  int bags = 1;                           // fold splits fitted (see kMaxBags)
+  double bag_seconds = 0;                 // wall time of the last bag
 };
+
+// Families worth a repeated bag: the randomized ones whose fold models are
+// small. Linear models and kNN barely change between fold splits; forests are
+// large to serve.
+bool Repeatable(const std::string& family) { return family == "xgboost" || family == "mlp"; }
 
 std::string ScoreText(double v) {
   char buf[32];
@@ -116,7 +129,6 @@ bool FamilyAllowed(const TrainerOptions& options, const std::string& family) {
          std::find(options.families.begin(), options.families.end(), family) != options.families.end();
 }
 
-
 // One training run: the state shared by the candidate loop of each level.
 class TrainingRun {
  public:
@@ -145,11 +157,14 @@ class TrainingRun {
   double best_score() const { return best_score_; }
 
   // The deadline left for fitting (the whole budget minus the reserve).
-  Deadline Usable() const {
-    return options_.deadline.Sub(std::max(0.0, options_.deadline.Remaining() - reserve_));
-  }
-  bool AtModelCap() const {
-    return options_.max_models > 0 && board_.size() >= static_cast<size_t>(options_.max_models);
+  Deadline Usable() const { return options_.deadline.Sub(std::max(0.0, options_.deadline.Remaining() - reserve_)); }
+  bool AtModelCap(int cap) const { return cap > 0 && board_.size() >= static_cast<size_t>(cap); }
+  bool AtModelCap() const { return AtModelCap(options_.max_models); }
+  // The candidates level 1 may use of --max-models when level 2 follows (its
+  // share of the cap, as of the time).
+  int Level1Cap(bool stacking) const {
+    if (options_.max_models <= 0 || !stacking) return options_.max_models;
+    return std::max(1, static_cast<int>(std::ceil(kLevel1Share * options_.max_models)));
   }
   // Estimated seconds for a config, from what its family cost so far (0 = unknown).
   double Estimate(const CandidateConfig& config) const {
@@ -177,36 +192,20 @@ class TrainingRun {
     try {
       std::unique_ptr<Learner> learner = learners_.Create(config.family, config.params);
       row.params = learner->params().values();
-      const EncodedFeatures& features = Encode(config.features);
       Matrix stacked;
-      const Matrix* x = &features.x;
+      std::vector<std::string> names;
+      const Matrix& x = Inputs(config, stack_inputs, &stacked, &names);
       std::vector<std::string> input_names;
-      if (!stack_inputs.empty()) {
-        std::vector<const Matrix*> inputs;
-        for (size_t i : stack_inputs) {
-          inputs.push_back(&done_[i].fit.oof);
-          input_names.push_back(done_[i].config.name);
-        }
-        stacked = AppendStackFeatures(features.x, inputs, problem_.task);
-        x = &stacked;
-        row.params["stack_inputs"] = input_names;
-      }
-      FitOptions fit;
-      fit.task = problem_.task;
-      fit.num_classes = problem_.num_outputs();
-      fit.threads = options_.threads;
-      fit.seed = seed;
-      fit.categorical_features = &features.pipeline.categorical_feature_indices();
-      std::vector<std::string> names = features.pipeline.feature_names();
-      for (const std::string& n : input_names) names.push_back("stack:" + n);
-      fit.feature_names = &names;
+      for (size_t i : stack_inputs) input_names.push_back(done_[i].config.name);
+      if (!input_names.empty()) row.params["stack_inputs"] = input_names;
+      FitOptions fit = MakeFitOptions(config, names, seed);
       BaggingOptions bagging;
       bagging.num_folds = num_folds_;
       bagging.deadline = deadline;
       bagging.split_remaining_time = true;
       bagging.must_complete = first;
       Stopwatch clock;
-      BaggedFit bag = FitBagged(*learner, *x, data_.y, folds_, fit, bagging);
+      BaggedFit bag = FitBagged(*learner, x, data_.y, folds_, fit, bagging);
       double seconds = clock.Seconds();
       row.fit_seconds = bag.fit_seconds;
       row.predict_ms_per_1k = bag.predict_ms_per_1k;
@@ -218,22 +217,17 @@ class TrainingRun {
         return false;
       }
       family_cost_[config.family] = seconds / config.relative_cost;
-      Candidate c{config, std::move(bag), 0, 0, level, input_names};
+      Candidate c{config, std::move(bag), 0, 0, level, input_names, stack_inputs, 1, seconds};
       c.score = scorer_.Score(c.fit.oof);
       row.score_val = c.score;
-      const bool greater = row.greater_is_better;
-      if (done_.empty() || (greater ? c.score > best_score_ : c.score < best_score_)) {
-        best_score_ = c.score;
-        best_name_ = config.name;
-      }
       c.leaderboard_row = board_.size();
       board_.push_back(row);
       done_.push_back(std::move(c));
-      std::string remaining =
-          options_.deadline.bounded() ? ", " + FormatSeconds(options_.deadline.Remaining()) + " left" : "";
-      log.Info("[" + FormatSeconds(options_.deadline.Elapsed()) + remaining + "] " + std::to_string(done_.size()) +
-               " done: " + config.name + " " + problem_.metric + "=" + ScoreText(row.score_val) + " (fit " +
-               FormatSeconds(row.fit_seconds) + "); best " + best_name_ + " " + ScoreText(best_score_));
+      UpdateBest();
+      log.Info("[" + FormatSeconds(options_.deadline.Elapsed()) + RemainingText() + "] " +
+               std::to_string(done_.size()) + " done: " + config.name + " " + problem_.metric + "=" +
+               ScoreText(row.score_val) + " (fit " + FormatSeconds(row.fit_seconds) + "); best " + best_name_ + " " +
+               ScoreText(best_score_));
       return true;
     } catch (const std::exception& e) {
       row.status = std::string("error: ") + e.what();
@@ -243,7 +237,126 @@ class TrainingRun {
     }
   }
 
+  // Another bag for the best repeatable candidate of `level` that has fewer
+  // than kMaxBags, if one fits in the time left. Returns true when a bag was added.
+  bool RepeatBest(int level, Deadline deadline, uint64_t seed) {
+    const bool greater = scorer_.objective().greater_is_better();
+    size_t best = done_.size();
+    for (size_t i = 0; i < done_.size(); ++i) {
+      const Candidate& c = done_[i];
+      if (c.level != level || c.bags >= kMaxBags || !Repeatable(c.config.family)) continue;
+      if (best == done_.size() || (greater ? c.score > done_[best].score : c.score < done_[best].score)) best = i;
+    }
+    if (best == done_.size() || done_[best].bag_seconds > deadline.Remaining()) return false;
+    return Repeat(best, deadline, seed);
+  }
+
+  // Fits candidate `index` again on a new fold split and averages it in: its
+  // OOF predictions become the mean over its bags and the new fold models join
+  // the old. When the deadline cuts the bag short the candidate is unchanged
+  // and false is returned.
+  bool Repeat(size_t index, Deadline deadline, uint64_t seed) {
+    Candidate& c = done_[index];
+    const Logger& log = options_.logger;
+    try {
+      std::unique_ptr<Learner> learner = learners_.Create(c.config.family, c.config.params);
+      Matrix stacked;
+      std::vector<std::string> names;
+      const Matrix& x = Inputs(c.config, c.input_index, &stacked, &names);
+      FitOptions fit = MakeFitOptions(c.config, names, seed);
+      BaggingOptions bagging;
+      bagging.num_folds = num_folds_;
+      bagging.deadline = deadline;
+      bagging.split_remaining_time = true;
+      const std::vector<int> folds =
+          AssignFolds(data_.y, num_folds_, options_.seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(c.bags));
+      Stopwatch clock;
+      BaggedFit bag = FitBagged(*learner, x, data_.y, folds, fit, bagging);
+      if (!bag.complete) {
+        log.Debug(c.config.name + ": bag " + std::to_string(c.bags + 1) + " out of time");
+        return false;
+      }
+      const float keep = static_cast<float>(c.bags) / static_cast<float>(c.bags + 1);
+      for (size_t j = 0; j < c.fit.oof.values.size(); ++j) {
+        c.fit.oof.values[j] = keep * c.fit.oof.values[j] + (1.0f - keep) * bag.oof.values[j];
+      }
+      for (auto& m : bag.folds) c.fit.folds.push_back(std::move(m));
+      for (auto& info : bag.info) c.fit.info.push_back(std::move(info));
+      c.fit.fit_seconds += bag.fit_seconds;
+      c.fit.predict_ms_per_1k += bag.predict_ms_per_1k;
+      c.bags += 1;
+      c.bag_seconds = clock.Seconds();
+      c.score = scorer_.Score(c.fit.oof);
+      LeaderboardRow& row = board_[c.leaderboard_row];
+      row.score_val = c.score;
+      row.fit_seconds = c.fit.fit_seconds;
+      row.predict_ms_per_1k = c.fit.predict_ms_per_1k;
+      row.folds = num_folds_ * c.bags;
+      row.info["folds"] = c.fit.info;
+      row.info["bags"] = c.bags;
+      UpdateBest();
+      log.Info("[" + FormatSeconds(options_.deadline.Elapsed()) + RemainingText() + "] bag " + std::to_string(c.bags) +
+               " of " + c.config.name + ": " + problem_.metric + "=" + ScoreText(c.score) + " (fit " +
+               FormatSeconds(bag.fit_seconds) + "); best " + best_name_ + " " + ScoreText(best_score_));
+      return true;
+    } catch (const std::exception& e) {
+      log.Warn(c.config.name + ": another bag failed: " + e.what());
+      return false;
+    }
+  }
+
  private:
+  std::string RemainingText() const {
+    return options_.deadline.bounded() ? ", " + FormatSeconds(options_.deadline.Remaining()) + " left" : "";
+  }
+
+  void UpdateBest() {
+    const bool greater = scorer_.objective().greater_is_better();
+    for (size_t i = 0; i < done_.size(); ++i) {
+      const double s = done_[i].score;
+      if (i == 0 || (greater ? s > best_score_ : s < best_score_)) {
+        best_score_ = s;
+        best_name_ = done_[i].config.name;
+      }
+    }
+  }
+
+  // The training matrix of `config`: its encoding, plus at level 2 the OOF
+  // predictions of `stack_inputs` (built in `stacked`). `names` gets the
+  // matrix's column names.
+  const Matrix& Inputs(const CandidateConfig& config, const std::vector<size_t>& stack_inputs, Matrix* stacked,
+                       std::vector<std::string>* names) {
+    const EncodedFeatures& features = Encode(config.features);
+    *names = features.pipeline.feature_names();
+    if (stack_inputs.empty()) return features.x;
+    std::vector<const Matrix*> inputs;
+    for (size_t i : stack_inputs) {
+      const Matrix& oof = done_[i].fit.oof;
+      inputs.push_back(&oof);
+      // One name per appended column: multiclass inputs add every class.
+      const size_t cols = StackColumns(problem_.task, oof.cols);
+      for (size_t j = 0; j < cols; ++j) {
+        std::string name = "stack:" + done_[i].config.name;
+        if (cols > 1) name += ":" + (j < problem_.class_labels.size() ? problem_.class_labels[j] : std::to_string(j));
+        names->push_back(std::move(name));
+      }
+    }
+    *stacked = AppendStackFeatures(features.x, inputs, problem_.task);
+    return *stacked;
+  }
+
+  FitOptions MakeFitOptions(const CandidateConfig& config, const std::vector<std::string>& names, uint64_t seed) {
+    const EncodedFeatures& features = Encode(config.features);
+    FitOptions fit;
+    fit.task = problem_.task;
+    fit.num_classes = problem_.num_outputs();
+    fit.threads = options_.threads;
+    fit.seed = seed;
+    fit.categorical_features = &features.pipeline.categorical_feature_indices();
+    fit.feature_names = &names;
+    return fit;
+  }
+
   // The encoded training matrix for a feature configuration, fitted once.
   const EncodedFeatures& Encode(const FeatureOptions& options) {
     std::string pid = PipelineId(options);
@@ -317,7 +430,7 @@ std::vector<size_t> StackInputs(const std::vector<Candidate>& done, bool greater
 
 }  // namespace
 
-TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
+TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options) {
   const Logger& log = options.logger;
   ProblemInfo problem = data.problem;
   const Table& table = data.features;
@@ -361,12 +474,22 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
   for (const char* f : {"xgboost", "mlp"}) {
     if (FamilyAllowed(options, f)) search_families.emplace_back(f);
   }
-  const bool can_sample = !search_families.empty() && options.deadline.bounded();
+  // The search needs something to end it: the deadline or the model cap.
+  const bool can_sample = !search_families.empty() && (options.deadline.bounded() || options.max_models > 0);
+  // After the portfolio, the search alternates between another bag of the
+  // best candidate (repeated bagging) and a new random configuration.
   int misses = 0;
+  int search_step = 0;  // even steps: another bag; odd steps (or no bag to add): a new config
+  uint64_t repeat_seed = options.seed * 7919ULL + 200000;
+  const int level1_cap = run.Level1Cap(stacking);
   for (size_t i = 0;; ++i) {
-    if (run.AtModelCap()) break;
+    if (run.AtModelCap(level1_cap)) break;
     if (i >= queue.size()) {
       if (!can_sample || level1.Expired()) break;
+      if (search_step++ % 2 == 0 && run.RepeatBest(1, level1, ++repeat_seed)) {
+        --i;  // the queue did not grow: look at this index again
+        continue;
+      }
       queue.push_back(SampleConfig(shape, search_rng, ++sampled, search_families));
     }
     const CandidateConfig& config = queue[i];
@@ -394,11 +517,16 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
     std::vector<CandidateConfig> stack_queue = StackPortfolio(shape, options);
     const size_t stack_portfolio_size = stack_queue.size();
     misses = 0;
+    search_step = 0;
     for (size_t i = 0;; ++i) {
       if (run.AtModelCap()) break;
       if (i >= stack_queue.size()) {
-        // Time left after the stack portfolio goes to more level-2 search.
+        // Time left after the stack portfolio goes to more bags and more level-2 search.
         if (!can_sample || run.Usable().Expired()) break;
+        if (search_step++ % 2 == 0 && run.RepeatBest(2, run.Usable(), ++repeat_seed)) {
+          --i;
+          continue;
+        }
         CandidateConfig c = SampleConfig(shape, search_rng, ++sampled, search_families);
         c.name += "_L2";
         stack_queue.push_back(std::move(c));
@@ -424,8 +552,8 @@ TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options) {
   for (const auto& c : done) oofs.push_back(&c.fit.oof);
   EnsembleSelectionOptions es;
   es.rounds = options.ensemble_rounds;
-  EnsembleSelectionResult selection =
-      SelectEnsemble(oofs, [&](const float* pred) { return scorer.SelectionLoss(pred); }, es);
+  EnsembleSelectionResult selection = SelectEnsemble(
+      oofs, [&](const float* pred) { return scorer.SelectionLoss(pred); }, es);
   const size_t k = static_cast<size_t>(problem.num_outputs());
   Matrix ensemble_oof(rows, k, 0.0f);
   for (size_t m = 0; m < done.size(); ++m) {

@@ -26,6 +26,8 @@ struct TrainerOptions {
   int stack_levels = 2;        // 1 = no stacking; 2 = a second level on level-1 OOF predictions
   // Stop after this many candidates (0 = no cap; the time limit decides). With
   // a cap that the budget does not bind, training is reproducible run to run.
+  // Further bags of a candidate (repeated bagging) do not count. With
+  // stacking, level 1 stops at 70% of the cap and level 2 gets the rest.
   int max_models = 0;
   std::vector<std::string> families;  // restrict to these learner families (empty = all)
   Logger logger;
@@ -36,9 +38,9 @@ struct TrainResult {
   std::vector<LeaderboardRow> leaderboard;  // sorted best first, ensemble included
 };
 
-// Trains on `data` (consumed). Throws InvalidInput when the data cannot be
+// Trains on `data`. Throws InvalidInput when the data cannot be
 // learned from (no usable columns, too few rows); always returns a bundle
 // with at least one member otherwise, even when the deadline is tight.
-TrainResult TrainAutoML(TrainingData data, const TrainerOptions& options);
+TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options);
 
 }  // namespace tabpilot

@@ -1,0 +1,137 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "automl/trainer.h"
+#include "support/test_support.h"
+
+namespace tabpilot {
+namespace {
+
+// A noisy binary problem small enough that the portfolio finishes within
+// the budget and the search goes on to further bags.
+std::string NoisyBinaryCsv(int rows) {
+  std::mt19937 rng(7);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  std::string csv = "a,b,c,label\n";
+  for (int i = 0; i < rows; ++i) {
+    double a = noise(rng), b = noise(rng), c = noise(rng);
+    double z = 1.5 * a - b + 0.5 * a * c + noise(rng);
+    csv += std::to_string(a) + "," + std::to_string(b) + "," + std::to_string(c) + "," + (z > 0 ? "yes" : "no") + "\n";
+  }
+  return csv;
+}
+
+TEST(TrainAutoML, RepeatedBaggingAddsFoldSplitsToTheBestCandidate) {
+  testing::TempDir dir;
+  auto path = dir.Write("d.csv", NoisyBinaryCsv(300));
+  ProblemOptions problem;
+  problem.target = "label";
+  problem.metric = "logloss";
+  const Logger quiet(Logger::Level::kQuiet);
+  TrainingData data = LoadTrainingData(path.string(), problem, CsvOptions{}, quiet);
+  TrainerOptions options;
+  options.threads = 2;
+  options.families = {"xgboost"};
+  // Five portfolio configs, then the search: a bag, a sampled config, a bag,
+  // a sampled config (the cap). No deadline: the result does not depend on timing.
+  options.max_models = 7;
+  options.logger = quiet;
+  TrainResult result = TrainAutoML(data, options);
+
+  // 300 rows: 8-fold bagging, no stacking. Some candidate got a second bag:
+  // its leaderboard row counts every fold model and the bundle holds them all.
+  int repeated = 0;
+  int candidates = 0;
+  for (const LeaderboardRow& row : result.leaderboard) {
+    if (row.family == "ensemble" || row.status != "ok") continue;
+    const int bags = row.info.value("bags", 1);
+    EXPECT_GE(bags, 1);
+    EXPECT_LE(bags, 3);
+    EXPECT_EQ(row.folds, 8 * bags) << row.model;
+    EXPECT_TRUE(std::isfinite(row.score_val)) << row.model;
+    ASSERT_TRUE(row.info.contains("folds"));
+    EXPECT_EQ(row.info["folds"].size(), static_cast<size_t>(row.folds)) << row.model;
+    for (const BundleMember& m : result.bundle.members) {
+      if (m.name == row.model) {
+        EXPECT_EQ(m.folds.size(), static_cast<size_t>(row.folds)) << row.model;
+      }
+    }
+    if (bags > 1) ++repeated;
+    ++candidates;
+  }
+  EXPECT_EQ(candidates, 7);
+  EXPECT_GE(repeated, 1);
+}
+
+TEST(TrainAutoML, ModelCapWithinThePortfolioMeansNoFurtherBags) {
+  testing::TempDir dir;
+  auto path = dir.Write("d.csv", NoisyBinaryCsv(200));
+  ProblemOptions problem;
+  problem.target = "label";
+  const Logger quiet(Logger::Level::kQuiet);
+  TrainingData data = LoadTrainingData(path.string(), problem, CsvOptions{}, quiet);
+  TrainerOptions options;
+  options.threads = 1;
+  options.max_models = 2;
+  options.families = {"xgboost"};
+  options.logger = quiet;
+  TrainResult result = TrainAutoML(data, options);
+  int candidates = 0;
+  for (const LeaderboardRow& row : result.leaderboard) {
+    if (row.family == "ensemble") continue;
+    ++candidates;
+    EXPECT_EQ(row.info.value("bags", 1), 1) << row.model;
+    EXPECT_EQ(row.folds, 8) << row.model;
+  }
+  EXPECT_EQ(candidates, 2);
+}
+
+// Three classes from two noisy features; 800 rows is enough for stacking.
+std::string NoisyMulticlassCsv(int rows) {
+  std::mt19937 rng(11);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  std::string csv = "a,b,colour\n";
+  for (int i = 0; i < rows; ++i) {
+    double a = noise(rng), b = noise(rng);
+    double z = a + 0.5 * b + 0.7 * noise(rng);
+    const char* label = z < -0.5 ? "red" : (z < 0.5 ? "green" : "blue");
+    csv += std::to_string(a) + "," + std::to_string(b) + "," + label + "\n";
+  }
+  return csv;
+}
+
+TEST(TrainAutoML, MulticlassStackingFitsLevelTwoBoosters) {
+  testing::TempDir dir;
+  auto path = dir.Write("d.csv", NoisyMulticlassCsv(800));
+  ProblemOptions problem;
+  problem.target = "colour";
+  problem.metric = "logloss";
+  const Logger quiet(Logger::Level::kQuiet);
+  TrainingData data = LoadTrainingData(path.string(), problem, CsvOptions{}, quiet);
+  TrainerOptions options;
+  options.threads = 2;
+  options.families = {"xgboost"};
+  options.max_models = 4;  // level 1: 3 of them (70%, rounded up); level 2: the last
+  options.logger = quiet;
+  TrainResult result = TrainAutoML(data, options);
+
+  int level2 = 0;
+  for (const LeaderboardRow& row : result.leaderboard) {
+    if (row.family == "ensemble") continue;
+    // Every candidate fitted: level-2 boosters see 3 columns per stack input,
+    // each with a name (a mismatch once failed every multiclass level-2 booster).
+    EXPECT_EQ(row.status, "ok") << row.model;
+    if (row.info.value("level", 1) == 2) {
+      ++level2;
+      ASSERT_TRUE(row.params.contains("stack_inputs")) << row.model;
+      EXPECT_GE(row.params["stack_inputs"].size(), 2u) << row.model;
+    }
+  }
+  EXPECT_EQ(level2, 1);
+  EXPECT_EQ(result.leaderboard.size(), 5u);  // 4 candidates + the ensemble
+}
+
+}  // namespace
+}  // namespace tabpilot
