@@ -1,0 +1,41 @@
+#include "automl/portfolio.h"
+
+#include <gtest/gtest.h>
+
+namespace tabpilot {
+namespace {
+
+std::string First(const DataShape& shape) { return DefaultPortfolio(shape).front().name; }
+
+TEST(DefaultPortfolio, FastBoosterFirstWhenTheBudgetIsSmallForTheData) {
+  // Adult-sized binary data: the slow boosters fit in a minute.
+  DataShape adult{Task::kBinary, 32561, 14, 2, 60};
+  EXPECT_EQ(First(adult), "LightGBMLike_1");
+  // letter: 26 classes make every round 26 trees.
+  DataShape letter{Task::kMulticlass, 16000, 16, 26, 60};
+  EXPECT_EQ(First(letter), "XGBoostFast_1");
+  letter.time_limit = 600;
+  EXPECT_EQ(First(letter), "LightGBMLike_1");
+  // The same rows as binary are cheap enough.
+  DataShape binary{Task::kBinary, 16000, 16, 2, 60};
+  EXPECT_EQ(First(binary), "LightGBMLike_1");
+  // No time limit: nothing is cut off.
+  DataShape unbounded{Task::kMulticlass, 400000, 41, 23, 0};
+  EXPECT_EQ(First(unbounded), "LightGBMLike_1");
+  unbounded.time_limit = 60;
+  EXPECT_EQ(First(unbounded), "XGBoostFast_1");
+}
+
+TEST(DefaultPortfolio, KnnOnlyUpTo50kRows) {
+  auto has_knn = [](const DataShape& s) {
+    for (const auto& c : DefaultPortfolio(s)) {
+      if (c.family == "knn") return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has_knn(DataShape{Task::kRegression, 50000, 10, 1, 60}));
+  EXPECT_FALSE(has_knn(DataShape{Task::kRegression, 50001, 10, 1, 60}));
+}
+
+}  // namespace
+}  // namespace tabpilot
