@@ -11,7 +11,9 @@ unless noted):
                   categoricals one-hot encoded, numeric NaN left to XGBoost.
   sklearn-hgb     HistGradientBoosting defaults; categoricals ordinal-encoded
                   and marked as categorical_features (a column with more levels
-                  than HGB's 255-bin limit is passed as plain ordinal codes).
+                  than HGB's 255-bin limit is passed as plain ordinal codes);
+                  early stopping off when a class has a single training row
+                  (its stratified validation split would raise).
   sklearn-rf      RandomForest, 300 trees; categoricals ordinal-encoded
                   (missing = -1), numeric NaN imputed with the training median
                   (sklearn 1.2 forests do not accept NaN).
@@ -153,7 +155,7 @@ def fill_missing_level(frame):
     return frame.astype(object).where(frame.notna(), MISSING_LEVEL).astype(str)
 
 
-def build_peers(args, X_train, n_classes):
+def build_peers(args, X_train, n_classes, min_class_rows=None):
     """Returns {name: unfitted sklearn Pipeline}, in --peers order."""
     import numpy as np
     from sklearn.compose import ColumnTransformer
@@ -199,6 +201,11 @@ def build_peers(args, X_train, n_classes):
     hgb_cat_mask += [False] * len(num_cols)
     hgb_kwargs = dict(categorical_features=hgb_cat_mask if any(hgb_cat_mask) else None,
                       random_state=args.seed)
+    # HGB's automatic early stopping (on above 10,000 rows) holds out a
+    # stratified 10%, which raises on a class with a single training row
+    # (kddcup99's rarest attacks); without a possible split it is switched off.
+    if not regression and min_class_rows is not None and min_class_rows < 2:
+        hgb_kwargs["early_stopping"] = False
     hgb_model = (HistGradientBoostingRegressor(**hgb_kwargs) if regression
                  else HistGradientBoostingClassifier(**hgb_kwargs))
 
@@ -271,7 +278,9 @@ def run(args):
     X_train = train.drop(columns=[args.target])
     X_test = test.drop(columns=[args.target])
     n_classes = len(labels) if labels else 0
-    peers, cat_cols, num_cols = build_peers(args, X_train, n_classes)
+    min_class_rows = (int(np.bincount(y_train.astype(int), minlength=n_classes).min())
+                      if n_classes else None)
+    peers, cat_cols, num_cols = build_peers(args, X_train, n_classes, min_class_rows)
 
     results = []
     with threadpool_limits(limits=args.threads):

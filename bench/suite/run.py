@@ -2,6 +2,7 @@
 """Benchmark suite: tabpilot against its peers on every dataset of a suite.
 
 Usage:
+  bench/suite/run.py --from-results bench/results/FILE.json [--no-append]
   bench/suite/run.py [--suite quick|full|FILE] [--time-limit 60 | --budgets 15,60,300]
                      [--folds N] [--run-folds N] [--threads 2] [--seed 0]
                      [--datasets a,b] [--systems tabpilot,xgboost,...]
@@ -92,6 +93,8 @@ def parse_args(argv):
                    help="comma-separated: tabpilot and/or " + ", ".join(PEERS))
     p.add_argument("--peer-timeout", type=float, default=1800.0,
                    help="seconds before one peer's run on one fold is killed")
+    p.add_argument("--from-results", metavar="JSON",
+                   help="print and append the report of a saved results file; run nothing")
     p.add_argument("--no-append", action="store_true",
                    help="do not append the entry to docs/benchmarks.md")
     p.add_argument("--no-results", action="store_true",
@@ -514,6 +517,15 @@ def append_docs(results, table):
 
 def main(argv):
     args = parse_args(argv)
+    if args.from_results:
+        # Re-render a saved run (e.g. one run with --no-append) and append it.
+        results = json.loads(Path(args.from_results).read_text())
+        table = render(results)
+        print(table)
+        if not args.no_append:
+            append_docs(results, table)
+            log("suite: appended the entry to docs/benchmarks.md")
+        return 0
     suite = load_suite(args.suite)
     names = suite["datasets"]
     if args.datasets:
