@@ -23,22 +23,29 @@ std::string NoisyBinaryCsv(int rows) {
   return csv;
 }
 
-TEST(TrainAutoML, RepeatedBaggingAddsFoldSplitsToTheBestCandidate) {
+// Trains on `csv` with the xgboost family only, no deadline, stopping after
+// `max_models` candidates (so the result does not depend on timing).
+TrainResult TrainCapped(const std::string& csv, const std::string& target, const std::string& metric, int max_models,
+                        int threads) {
   testing::TempDir dir;
-  auto path = dir.Write("d.csv", NoisyBinaryCsv(300));
+  auto path = dir.Write("d.csv", csv);
   ProblemOptions problem;
-  problem.target = "label";
-  problem.metric = "logloss";
+  problem.target = target;
+  problem.metric = metric;
   const Logger quiet(Logger::Level::kQuiet);
   TrainingData data = LoadTrainingData(path.string(), problem, CsvOptions{}, quiet);
   TrainerOptions options;
-  options.threads = 2;
+  options.threads = threads;
   options.families = {"xgboost"};
-  // Five portfolio configs, then the search: a bag, a sampled config, a bag,
-  // a sampled config (the cap). No deadline: the result does not depend on timing.
-  options.max_models = 7;
+  options.max_models = max_models;
   options.logger = quiet;
-  TrainResult result = TrainAutoML(data, options);
+  return TrainAutoML(data, options);
+}
+
+TEST(TrainAutoML, RepeatedBaggingAddsFoldSplitsToTheBestCandidate) {
+  // Five portfolio configs, then the search: a bag, a sampled config, a bag,
+  // a sampled config (the cap).
+  TrainResult result = TrainCapped(NoisyBinaryCsv(300), "label", "logloss", 7, 2);
 
   // 300 rows: 8-fold bagging, no stacking. Some candidate got a second bag:
   // its leaderboard row counts every fold model and the bundle holds them all.
@@ -66,18 +73,7 @@ TEST(TrainAutoML, RepeatedBaggingAddsFoldSplitsToTheBestCandidate) {
 }
 
 TEST(TrainAutoML, ModelCapWithinThePortfolioMeansNoFurtherBags) {
-  testing::TempDir dir;
-  auto path = dir.Write("d.csv", NoisyBinaryCsv(200));
-  ProblemOptions problem;
-  problem.target = "label";
-  const Logger quiet(Logger::Level::kQuiet);
-  TrainingData data = LoadTrainingData(path.string(), problem, CsvOptions{}, quiet);
-  TrainerOptions options;
-  options.threads = 1;
-  options.max_models = 2;
-  options.families = {"xgboost"};
-  options.logger = quiet;
-  TrainResult result = TrainAutoML(data, options);
+  TrainResult result = TrainCapped(NoisyBinaryCsv(200), "label", "f1", 2, 1);
   int candidates = 0;
   for (const LeaderboardRow& row : result.leaderboard) {
     if (row.family == "ensemble") continue;
@@ -103,19 +99,8 @@ std::string NoisyMulticlassCsv(int rows) {
 }
 
 TEST(TrainAutoML, MulticlassStackingFitsLevelTwoBoosters) {
-  testing::TempDir dir;
-  auto path = dir.Write("d.csv", NoisyMulticlassCsv(800));
-  ProblemOptions problem;
-  problem.target = "colour";
-  problem.metric = "logloss";
-  const Logger quiet(Logger::Level::kQuiet);
-  TrainingData data = LoadTrainingData(path.string(), problem, CsvOptions{}, quiet);
-  TrainerOptions options;
-  options.threads = 2;
-  options.families = {"xgboost"};
-  options.max_models = 4;  // level 1: 3 of them (70%, rounded up); level 2: the last
-  options.logger = quiet;
-  TrainResult result = TrainAutoML(data, options);
+  // Level 1: 3 of the 4 candidates (70%, rounded up); level 2: the last.
+  TrainResult result = TrainCapped(NoisyMulticlassCsv(800), "colour", "logloss", 4, 2);
 
   int level2 = 0;
   for (const LeaderboardRow& row : result.leaderboard) {
