@@ -145,7 +145,9 @@ class TrainingRun {
     for (const auto& f : options.families) learners_.Get(f);  // unknown family -> clear error now
     const double total = options.deadline.Remaining();
     // Time kept back for ensembling and writing the bundle.
-    reserve_ = std::isinf(total) ? 0.0 : std::clamp(0.05 * total, 0.5, 10.0);
+    // Writing hundreds of fold models (a 300 MB bundle on small multiclass
+    // data) takes seconds; 5% was not always enough at 60 s.
+    reserve_ = std::isinf(total) ? 0.0 : std::clamp(0.08 * total, 0.5, 15.0);
   }
 
   int num_folds() const { return num_folds_; }
@@ -448,10 +450,10 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   for (const std::string& name : screen.kept) input_schema.columns.push_back(*data.feature_schema.Find(name));
 
   TrainingRun run(data, options, problem, screen.kept);
+  const DataShape shape{problem.task, rows, screen.kept.size(), problem.num_outputs(),
+                        options.deadline.bounded() ? options.deadline.Remaining() : 0.0};
   const bool greater = run.scorer().objective().greater_is_better();
   const int num_folds = run.num_folds();
-  DataShape shape{problem.task, rows, screen.kept.size(), problem.num_outputs(),
-                  options.deadline.bounded() ? options.deadline.Remaining() : 0.0};
   const bool stacking = options.stack_levels > 1 && rows >= kMinStackRows;
 
   log.Info("training " + std::string(TaskName(problem.task)) + " model for '" + problem.target + "' on " +
@@ -536,6 +538,8 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
       double estimate = run.Estimate(config) * 1.2;  // stack features make fits a little slower
       if (usable.Remaining() <= 0.05) break;
       if (estimate > usable.Remaining()) {
+        log.Debug("skipping " + config.name + ": needs ~" + FormatSeconds(estimate) + ", " +
+                  FormatSeconds(usable.Remaining()) + " left");
         if (i >= stack_portfolio_size && ++misses >= kMaxSearchMisses) break;
         continue;
       }

@@ -30,9 +30,12 @@ class Deadline {
     return r > 0 ? r : 0.0;
   }
   bool Expired() const { return bounded_ && Clock::now() >= end_; }
-  // A sub-deadline ending at min(this end, now + seconds).
+  // A sub-deadline ending at min(this end, now + seconds). Zero or negative
+  // seconds give a deadline that has already passed (unlike In(), where they
+  // mean "none"); +infinity gives this deadline.
   Deadline Sub(double seconds) const {
     Deadline d = In(seconds);
+    if (!(seconds > 0)) d.bounded_ = true;  // end_ == start_: expired now
     if (bounded_ && (!d.bounded_ || end_ < d.end_)) {
       d.end_ = end_;
       d.bounded_ = true;
