@@ -26,6 +26,13 @@ TEST(DefaultPortfolio, FastBoosterFirstWhenTheBudgetIsSmallForTheData) {
   EXPECT_EQ(First(unbounded), "XGBoostFast_1");
 }
 
+TEST(BoostingRoundWork, RowsTimesColumnsTimesTreesPerRound) {
+  EXPECT_DOUBLE_EQ(BoostingRoundWork(DataShape{Task::kBinary, 1000, 10, 2, 60}), 10000.0);
+  EXPECT_DOUBLE_EQ(BoostingRoundWork(DataShape{Task::kRegression, 1000, 10, 1, 60}), 10000.0);
+  EXPECT_DOUBLE_EQ(BoostingRoundWork(DataShape{Task::kMulticlass, 1000, 10, 7, 60}), 70000.0);
+  EXPECT_DOUBLE_EQ(BoostingRoundWork(DataShape{Task::kBinary, 1000, 0, 2, 60}), 1000.0);  // no columns: one
+}
+
 TEST(DefaultPortfolio, KnnOnlyUpTo50kRows) {
   auto has_knn = [](const DataShape& s) {
     for (const auto& c : DefaultPortfolio(s)) {

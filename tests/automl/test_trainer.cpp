@@ -43,8 +43,8 @@ TrainResult TrainCapped(const std::string& csv, const std::string& target, const
 }
 
 TEST(TrainAutoML, RepeatedBaggingAddsFoldSplitsToTheBestCandidate) {
-  // Five portfolio configs, then the search: a bag, a sampled config, a bag,
-  // a sampled config (the cap).
+  // The six XGBoost configs of the portfolio, then the search: a bag of the
+  // best, then a sampled config (the cap).
   TrainResult result = TrainCapped(NoisyBinaryCsv(300), "label", "logloss", 7, 2);
 
   // 300 rows: 8-fold bagging, no stacking. Some candidate got a second bag:
