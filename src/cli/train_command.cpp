@@ -7,8 +7,8 @@
 #include "automl/trainer.h"
 #include "cli/commands.h"
 #include "core/error.h"
-#include "model/bundle.h"
 #include "core/version.h"
+#include "model/bundle.h"
 
 namespace tabpilot::cli {
 namespace fs = std::filesystem;
@@ -29,6 +29,7 @@ struct TrainArgs {
   int max_models = 0;
   std::vector<std::string> learners;
   bool quiet = false;
+  bool verbose = false;
 };
 
 // Refuse to replace a folder that is not a tabpilot model: the user may have
@@ -44,7 +45,7 @@ void CheckOutputPath(const fs::path& out) {
 int RunTrain(const TrainArgs& a, Deadline deadline) {
   if (!(a.time_limit > 0)) throw InvalidInput("--time-limit must be more than 0 seconds");
   CheckOutputPath(a.output);
-  Logger logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
+  Logger logger(a.quiet ? Logger::Level::kQuiet : (a.verbose ? Logger::Level::kDebug : Logger::Level::kInfo));
   const int threads = ResolveThreads(a.threads);
 
   ProblemOptions problem;
@@ -116,6 +117,8 @@ Runner AddTrainCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--learners", args->learners, "Only these learner families (e.g. xgboost,linear)")->delimiter(',');
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
+  sub->add_flag("--verbose,-v", args->verbose,
+                "Also print the search's decisions (skipped candidates, bags cut short)");
   // The budget counts from here: argument parsing before it is negligible.
   return [args] { return RunTrain(*args, Deadline::In(args->time_limit > 0 ? args->time_limit : 1)); };
 }
