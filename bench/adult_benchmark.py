@@ -88,7 +88,6 @@ def parse_args(argv):
 def child_env():
     env = dict(os.environ)
     env["OMP_WAIT_POLICY"] = "PASSIVE"
-    env["GOMP_SPINCOUNT"] = "100000"
     return env
 
 

@@ -82,7 +82,6 @@ def parse_args(argv):
 # imports below (a caller's explicit value wins).
 def configure_threads_env(threads):
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    os.environ.setdefault("GOMP_SPINCOUNT", "100000")
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
 

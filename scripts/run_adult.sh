@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 limit=${1:-60}
 out=${2:-"$root/out/adult"}
 bin="$root/build/src/cli/tabpilot"
-export OMP_WAIT_POLICY=PASSIVE GOMP_SPINCOUNT=100000
+export OMP_WAIT_POLICY=PASSIVE
 
 bash "$root/scripts/build.sh" "$root/build"
 mkdir -p "$out"

@@ -6,7 +6,7 @@
 # Usage: scripts/run_pipeline.sh [--param k=v ...]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-export OMP_WAIT_POLICY=PASSIVE GOMP_SPINCOUNT=100000
+export OMP_WAIT_POLICY=PASSIVE
 bash "$root/scripts/build.sh" "$root/build"
 cd "$root"
 "$root/build/src/cli/tabpilot" pipeline run examples/adult/pipeline.yaml \

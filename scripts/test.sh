@@ -4,7 +4,7 @@
 # (the slow end-to-end tests, labelled "slow", run in the Release build only).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-export OMP_WAIT_POLICY=PASSIVE GOMP_SPINCOUNT=100000
+export OMP_WAIT_POLICY=PASSIVE
 jobs=$(nproc)
 
 echo "== release build"

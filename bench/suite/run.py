@@ -141,7 +141,6 @@ def load_suite(name):
 def child_env():
     env = dict(os.environ)
     env["OMP_WAIT_POLICY"] = "PASSIVE"
-    env["GOMP_SPINCOUNT"] = "100000"
     return env
 
 

@@ -10,19 +10,12 @@
 #include "core/version.h"
 
 int main(int argc, char** argv) {
-  // XGBoost's OpenMP threads spin-wait for 300,000 spins by default, which
-  // makes a shared or oversubscribed machine an order of magnitude slower;
-  // never spinning (PASSIVE alone) makes every parallel region wake sleeping
-  // threads, which on small data on an idle virtual machine was 18x slower
-  // (car, 2 threads: 79 s against 4.1 s). A short spin of 100,000 is as fast
-  // as spinning when idle and as fast as PASSIVE when the cores are shared.
-  // libgomp reads the variables once, when it is loaded (before main), so set
-  // them and re-execute ourselves once. A user's own settings are respected.
-  const bool set_policy = std::getenv("OMP_WAIT_POLICY") == nullptr;
-  const bool set_spin = std::getenv("GOMP_SPINCOUNT") == nullptr;
-  if (set_policy || set_spin) {
-    if (set_policy) ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    if (set_spin) ::setenv("GOMP_SPINCOUNT", "100000", 1);
+  // XGBoost's OpenMP threads spin-wait by default, which makes a shared or
+  // oversubscribed machine an order of magnitude slower. libgomp reads the
+  // variable once, when it is loaded (before main), so set it and re-execute
+  // ourselves once. A user's own setting is respected.
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
     ::execv("/proc/self/exe", argv);  // returns only on failure: carry on, just slower
   }
 
