@@ -159,9 +159,22 @@ def run_cmd(cmd, log_path, timeout):
     return rc, wall, "\n".join(text[-5:])
 
 
+def display_command(cmd):
+    """cmd as one shell line for the results and the docs, without this
+    machine's paths: the repository's own files relative to its root, the
+    fold cache as $TABPILOT_SUITE_CACHE and a binary from TABPILOT_BIN outside
+    the repository as $TABPILOT_BIN."""
+    line = shlex.join(str(c) for c in cmd)
+    binary = os.environ.get("TABPILOT_BIN")
+    if binary and not Path(binary).resolve().is_relative_to(REPO_ROOT):
+        line = line.replace(binary, "$TABPILOT_BIN")
+    line = line.replace(str(prep.default_cache_dir()), "$TABPILOT_SUITE_CACHE")
+    return line.replace(str(REPO_ROOT) + "/", "")
+
+
 def failure(record, what, cmd, rc, tail, timeout):
     record["status"] = "timeout" if rc is None else "crash"
-    record["command"] = shlex.join(str(c) for c in cmd)
+    record["command"] = display_command(cmd)
     record["message"] = (f"{what} killed after {timeout:.0f} s" if rc is None
                          else f"{what} exited {rc}: {tail.splitlines()[-1] if tail else ''}")
     return record
@@ -189,7 +202,7 @@ def run_tabpilot(args, meta, fold_dir, work, budget, truth):
     timeout = max(3 * budget, budget + 120)
     rc, wall, tail = run_cmd(cmd, work / f"train-{budget:g}.log", timeout)
     rec["train_s"] = wall
-    rec["train_command"] = shlex.join(cmd)
+    rec["train_command"] = display_command(cmd)
     if rc != 0:
         return failure(rec, "train", cmd, rc, tail, timeout)
     rec["over_budget"] = wall > budget * TIME_SLACK
