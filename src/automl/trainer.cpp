@@ -162,8 +162,8 @@ class TrainingRun {
   Deadline Usable() const { return options_.deadline.Sub(std::max(0.0, options_.deadline.Remaining() - reserve_)); }
   bool AtModelCap(int cap) const { return cap > 0 && board_.size() >= static_cast<size_t>(cap); }
   bool AtModelCap() const { return AtModelCap(options_.max_models); }
-  // The candidates level 1 may use of --max-models when level 2 follows (its
-  // share of the cap, as of the time).
+  // How many of --max-models level 1 may use when level 2 follows: 70%, the
+  // same share it gets of the time.
   int Level1Cap(bool stacking) const {
     if (options_.max_models <= 0 || !stacking) return options_.max_models;
     return std::max(1, static_cast<int>(std::ceil(kLevel1Share * options_.max_models)));
@@ -201,10 +201,7 @@ class TrainingRun {
       for (size_t i : stack_inputs) input_names.push_back(done_[i].config.name);
       if (!input_names.empty()) row.params["stack_inputs"] = input_names;
       FitOptions fit = MakeFitOptions(config, names, seed);
-      BaggingOptions bagging;
-      bagging.num_folds = num_folds_;
-      bagging.deadline = deadline;
-      bagging.split_remaining_time = true;
+      BaggingOptions bagging = MakeBaggingOptions(deadline);
       bagging.must_complete = first;
       Stopwatch clock;
       BaggedFit bag = FitBagged(*learner, x, data_.y, folds_, fit, bagging);
@@ -266,10 +263,7 @@ class TrainingRun {
       std::vector<std::string> names;
       const Matrix& x = Inputs(c.config, c.input_index, &stacked, &names);
       FitOptions fit = MakeFitOptions(c.config, names, seed);
-      BaggingOptions bagging;
-      bagging.num_folds = num_folds_;
-      bagging.deadline = deadline;
-      bagging.split_remaining_time = true;
+      const BaggingOptions bagging = MakeBaggingOptions(deadline);
       const std::vector<int> folds =
           AssignFolds(data_.y, num_folds_, options_.seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(c.bags));
       Stopwatch clock;
@@ -345,6 +339,15 @@ class TrainingRun {
     }
     *stacked = AppendStackFeatures(features.x, inputs, problem_.task);
     return *stacked;
+  }
+
+  // k folds, each fold fit getting an equal share of what is left until `deadline`.
+  BaggingOptions MakeBaggingOptions(Deadline deadline) const {
+    BaggingOptions bagging;
+    bagging.num_folds = num_folds_;
+    bagging.deadline = deadline;
+    bagging.split_remaining_time = true;
+    return bagging;
   }
 
   FitOptions MakeFitOptions(const CandidateConfig& config, const std::vector<std::string>& names, uint64_t seed) {
