@@ -4,8 +4,46 @@
 
 #include "automl/folds.h"
 #include "core/error.h"
+#include "core/parallel.h"
 
 namespace tabpilot {
+namespace {
+
+// What one fold produced; merged into BaggedFit in fold order.
+struct FoldFit {
+  std::unique_ptr<Model> model;
+  std::vector<size_t> held_rows;
+  std::vector<float> pred;  // held_rows.size() x outputs
+  double fit_seconds = 0;
+  double predict_seconds = 0;
+};
+
+FoldFit FitFold(const Learner& learner, const Matrix& x, const std::vector<float>& y, const std::vector<int>& folds,
+                int fold, size_t outputs, FitOptions fo) {
+  FoldFit out;
+  std::vector<size_t> train_rows;
+  SplitFold(folds, fold, &train_rows, &out.held_rows);
+  if (out.held_rows.empty() || train_rows.empty()) throw Internal("empty fold in bagging");
+  const Matrix x_train = x.SelectRows(train_rows);
+  const Matrix x_held = x.SelectRows(out.held_rows);
+  std::vector<float> y_train, y_held;
+  y_train.reserve(train_rows.size());
+  y_held.reserve(out.held_rows.size());
+  for (size_t r : train_rows) y_train.push_back(y[r]);
+  for (size_t r : out.held_rows) y_held.push_back(y[r]);
+  TrainData train{&x_train, &y_train, nullptr};
+  TrainData held{&x_held, &y_held, nullptr};
+  Stopwatch fit_clock;
+  out.model = learner.Fit(train, learner.uses_validation() ? &held : nullptr, fo);
+  out.fit_seconds = fit_clock.Seconds();
+  out.pred.assign(out.held_rows.size() * outputs, 0.0f);
+  Stopwatch predict_clock;
+  out.model->Predict(x_held, out.pred.data(), fo.threads);
+  out.predict_seconds = predict_clock.Seconds();
+  return out;
+}
+
+}  // namespace
 
 BaggedFit FitBagged(const Learner& learner, const Matrix& x, const std::vector<float>& y,
                     const std::vector<int>& folds, const FitOptions& fit, const BaggingOptions& options) {
@@ -13,40 +51,36 @@ BaggedFit FitBagged(const Learner& learner, const Matrix& x, const std::vector<f
   const size_t k = static_cast<size_t>(fit.task == Task::kRegression ? 1 : fit.num_classes);
   out.oof = Matrix(x.rows, k, 0.0f);
   out.info = Json::array();
-  std::vector<size_t> train_rows, held_rows;
-  std::vector<float> y_train, y_held;
-  std::vector<float> pred;
-  for (int f = 0; f < options.num_folds; ++f) {
+  const int total = options.num_folds;
+  const int wave = std::clamp(options.concurrent_folds, 1, std::max(1, total));
+  const int threads_per_fold = std::max(1, fit.threads / wave);
+  for (int first = 0; first < total; first += wave) {
     if (options.deadline.Expired() && !options.must_complete) return out;
-    SplitFold(folds, f, &train_rows, &held_rows);
-    if (held_rows.empty() || train_rows.empty()) throw Internal("empty fold in bagging");
-    Matrix x_train = x.SelectRows(train_rows);
-    Matrix x_held = x.SelectRows(held_rows);
-    y_train.clear();
-    y_held.clear();
-    for (size_t r : train_rows) y_train.push_back(y[r]);
-    for (size_t r : held_rows) y_held.push_back(y[r]);
-
-    FitOptions fo = fit;
-    fo.seed = fit.seed + static_cast<uint64_t>(f) * 1000003ULL;
-    fo.deadline = options.split_remaining_time
-                      ? options.deadline.Sub(options.deadline.Remaining() / (options.num_folds - f))
-                      : options.deadline;
-    TrainData train{&x_train, &y_train, nullptr};
-    TrainData held{&x_held, &y_held, nullptr};
-    Stopwatch fit_clock;
-    std::unique_ptr<Model> model = learner.Fit(train, learner.uses_validation() ? &held : nullptr, fo);
-    out.fit_seconds += fit_clock.Seconds();
-
-    pred.assign(held_rows.size() * k, 0.0f);
-    Stopwatch predict_clock;
-    model->Predict(x_held, pred.data(), fit.threads);
-    out.predict_ms_per_1k += predict_clock.Seconds() * 1000.0 * 1000.0 / static_cast<double>(held_rows.size());
-    for (size_t i = 0; i < held_rows.size(); ++i) {
-      std::copy_n(pred.data() + i * k, k, out.oof.row(held_rows[i]));
+    const int n = std::min(wave, total - first);
+    // The wave gets the time of n sequential folds out of those left.
+    const Deadline deadline = options.split_remaining_time
+                                  ? options.deadline.Sub(options.deadline.Remaining() * n / (total - first))
+                                  : options.deadline;
+    std::vector<FoldFit> fitted(static_cast<size_t>(n));
+    ParallelFor(static_cast<size_t>(n), n, [&](size_t begin, size_t end, int) {
+      for (size_t i = begin; i < end; ++i) {
+        const int f = first + static_cast<int>(i);
+        FitOptions fo = fit;
+        fo.seed = fit.seed + static_cast<uint64_t>(f) * 1000003ULL;
+        fo.threads = threads_per_fold;
+        fo.deadline = deadline;
+        fitted[i] = FitFold(learner, x, y, folds, f, k, fo);
+      }
+    });
+    for (FoldFit& ff : fitted) {
+      out.fit_seconds += ff.fit_seconds;
+      out.predict_ms_per_1k += ff.predict_seconds * 1000.0 * 1000.0 / static_cast<double>(ff.held_rows.size());
+      for (size_t i = 0; i < ff.held_rows.size(); ++i) {
+        std::copy_n(ff.pred.data() + i * k, k, out.oof.row(ff.held_rows[i]));
+      }
+      out.info.push_back(ff.model->Info());
+      out.folds.push_back(std::move(ff.model));
     }
-    out.info.push_back(model->Info());
-    out.folds.push_back(std::move(model));
   }
   out.complete = true;
   return out;

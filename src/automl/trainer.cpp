@@ -36,6 +36,8 @@ constexpr size_t kMaxStackInputs = 8;
 // and the fold models (AutoGluon's num_bag_sets), at a cost of one more bag's
 // fit time and serving time each.
 constexpr int kMaxBags = 3;
+// Memory the training-fold copies of folds fitted at once may take.
+constexpr double kMaxConcurrentFoldBytes = 2e9;
 
 struct EncodedFeatures {
   FeaturePipeline pipeline;
@@ -201,7 +203,7 @@ class TrainingRun {
       for (size_t i : stack_inputs) input_names.push_back(done_[i].config.name);
       if (!input_names.empty()) row.params["stack_inputs"] = input_names;
       FitOptions fit = MakeFitOptions(config, names, seed);
-      BaggingOptions bagging = MakeBaggingOptions(deadline);
+      BaggingOptions bagging = MakeBaggingOptions(deadline, x);
       bagging.must_complete = first;
       Stopwatch clock;
       BaggedFit bag = FitBagged(*learner, x, data_.y, folds_, fit, bagging);
@@ -263,7 +265,7 @@ class TrainingRun {
       std::vector<std::string> names;
       const Matrix& x = Inputs(c.config, c.input_index, &stacked, &names);
       FitOptions fit = MakeFitOptions(c.config, names, seed);
-      const BaggingOptions bagging = MakeBaggingOptions(deadline);
+      const BaggingOptions bagging = MakeBaggingOptions(deadline, x);
       const std::vector<int> folds =
           AssignFolds(data_.y, num_folds_, options_.seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(c.bags));
       Stopwatch clock;
@@ -341,12 +343,17 @@ class TrainingRun {
     return *stacked;
   }
 
-  // k folds, each fold fit getting an equal share of what is left until `deadline`.
-  BaggingOptions MakeBaggingOptions(Deadline deadline) const {
+  // k folds, each fold fit getting an equal share of what is left until
+  // `deadline`; one fold per thread at a time while the fold copies of `x`
+  // stay within kMaxConcurrentFoldBytes.
+  BaggingOptions MakeBaggingOptions(Deadline deadline, const Matrix& x) const {
     BaggingOptions bagging;
     bagging.num_folds = num_folds_;
     bagging.deadline = deadline;
     bagging.split_remaining_time = true;
+    const double fold_bytes = static_cast<double>(x.rows) * static_cast<double>(x.cols) * sizeof(float);
+    const int by_memory = static_cast<int>(std::max(1.0, kMaxConcurrentFoldBytes / std::max(1.0, fold_bytes)));
+    bagging.concurrent_folds = std::max(1, std::min({options_.threads, num_folds_, by_memory}));
     return bagging;
   }
 

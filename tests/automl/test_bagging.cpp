@@ -1,0 +1,128 @@
+#include "automl/bagging.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "automl/folds.h"
+#include "core/error.h"
+#include "learners/learner_registry.h"
+
+namespace tabpilot {
+namespace {
+
+struct Problem {
+  Matrix x;
+  std::vector<float> y;
+};
+
+// A noisy binary problem with an interaction, 3 features.
+Problem NoisyBinary(size_t rows) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> noise(0.0f, 1.0f);
+  Problem p{Matrix(rows, 3), {}};
+  for (size_t r = 0; r < rows; ++r) {
+    const float a = noise(rng), b = noise(rng), c = noise(rng);
+    p.x.at(r, 0) = a;
+    p.x.at(r, 1) = b;
+    p.x.at(r, 2) = c;
+    p.y.push_back(1.5f * a - b + 0.5f * a * c + noise(rng) > 0 ? 1.0f : 0.0f);
+  }
+  return p;
+}
+
+FitOptions BinaryFit(int threads) {
+  FitOptions fit;
+  fit.task = Task::kBinary;
+  fit.num_classes = 2;
+  fit.threads = threads;
+  fit.seed = 5;
+  return fit;
+}
+
+std::unique_ptr<Learner> Booster() {
+  return LearnerRegistry::WithBuiltins().Create("xgboost", Json{{"n_estimators", 60}, {"subsample", 0.8}});
+}
+
+TEST(FitBagged, EveryRowGetsOneOutOfFoldPrediction) {
+  const Problem p = NoisyBinary(400);
+  const std::vector<int> folds = AssignFolds(p.y, 5, 1);
+  BaggingOptions options;
+  options.num_folds = 5;
+  BaggedFit bag = FitBagged(*Booster(), p.x, p.y, folds, BinaryFit(1), options);
+  ASSERT_TRUE(bag.complete);
+  EXPECT_EQ(bag.folds.size(), 5u);
+  ASSERT_EQ(bag.oof.rows, 400u);
+  ASSERT_EQ(bag.oof.cols, 2u);
+  size_t correct = 0;
+  for (size_t r = 0; r < bag.oof.rows; ++r) {
+    EXPECT_NEAR(bag.oof.at(r, 0) + bag.oof.at(r, 1), 1.0f, 1e-5f) << "row " << r;
+    correct += (bag.oof.at(r, 1) > 0.5f) == (p.y[r] > 0.5f);
+  }
+  // The signal is strong: held-out predictions are far better than chance.
+  EXPECT_GT(correct, 280u);
+  EXPECT_GT(bag.fit_seconds, 0.0);
+  EXPECT_EQ(bag.info.size(), 5u);
+}
+
+TEST(FitBagged, ConcurrentFoldsGiveTheSameModelsAsOneAfterAnother) {
+  const Problem p = NoisyBinary(600);
+  const std::vector<int> folds = AssignFolds(p.y, 4, 3);
+  BaggingOptions sequential;
+  sequential.num_folds = 4;
+  BaggingOptions concurrent = sequential;
+  concurrent.concurrent_folds = 2;
+  // One thread per fit either way: 1 thread, one fold at a time; 2 threads, two folds at a time.
+  BaggedFit a = FitBagged(*Booster(), p.x, p.y, folds, BinaryFit(1), sequential);
+  BaggedFit b = FitBagged(*Booster(), p.x, p.y, folds, BinaryFit(2), concurrent);
+  ASSERT_TRUE(a.complete);
+  ASSERT_TRUE(b.complete);
+  ASSERT_EQ(a.folds.size(), b.folds.size());
+  EXPECT_EQ(a.oof.values, b.oof.values);
+  for (size_t f = 0; f < a.folds.size(); ++f) EXPECT_EQ(a.folds[f]->Serialize(), b.folds[f]->Serialize()) << f;
+  EXPECT_EQ(a.info, b.info);
+}
+
+TEST(FitBagged, MoreConcurrentFoldsThanFoldsIsFine) {
+  const Problem p = NoisyBinary(200);
+  const std::vector<int> folds = AssignFolds(p.y, 3, 3);
+  BaggingOptions options;
+  options.num_folds = 3;
+  options.concurrent_folds = 8;
+  BaggedFit bag = FitBagged(*Booster(), p.x, p.y, folds, BinaryFit(8), options);
+  EXPECT_TRUE(bag.complete);
+  EXPECT_EQ(bag.folds.size(), 3u);
+}
+
+TEST(FitBagged, ExpiredDeadlineLeavesTheFitIncompleteUnlessItMustComplete) {
+  const Problem p = NoisyBinary(200);
+  const std::vector<int> folds = AssignFolds(p.y, 4, 3);
+  BaggingOptions options;
+  options.num_folds = 4;
+  options.concurrent_folds = 2;
+  options.deadline = Deadline::Never().Sub(0.0);  // already passed
+  options.split_remaining_time = true;
+  BaggedFit skipped = FitBagged(*Booster(), p.x, p.y, folds, BinaryFit(2), options);
+  EXPECT_FALSE(skipped.complete);
+  EXPECT_TRUE(skipped.folds.empty());
+
+  options.must_complete = true;
+  BaggedFit forced = FitBagged(*Booster(), p.x, p.y, folds, BinaryFit(2), options);
+  EXPECT_TRUE(forced.complete);
+  EXPECT_EQ(forced.folds.size(), 4u);
+  for (float v : forced.oof.values) EXPECT_TRUE(std::isfinite(v));
+}
+
+TEST(FitBagged, AnErrorInAConcurrentFoldReachesTheCaller) {
+  const Problem p = NoisyBinary(100);
+  // Every row in fold 0: fold 0 has no training rows.
+  const std::vector<int> folds(p.y.size(), 0);
+  BaggingOptions options;
+  options.num_folds = 2;
+  options.concurrent_folds = 2;
+  EXPECT_THROW(FitBagged(*Booster(), p.x, p.y, folds, BinaryFit(2), options), Internal);
+}
+
+}  // namespace
+}  // namespace tabpilot
