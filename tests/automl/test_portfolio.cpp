@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace tabpilot {
 namespace {
 
@@ -42,6 +44,25 @@ TEST(DefaultPortfolio, KnnOnlyUpTo50kRows) {
   };
   EXPECT_TRUE(has_knn(DataShape{Task::kRegression, 50000, 10, 1, 60}));
   EXPECT_FALSE(has_knn(DataShape{Task::kRegression, 50001, 10, 1, 60}));
+}
+
+TEST(SampleConfig, LargerNetsAreEstimatedToCostMore) {
+  DataShape shape{Task::kBinary, 32561, 14, 2, 300};
+  std::mt19937_64 rng(3);
+  double cost_128_64 = 0;
+  double cost_512_256 = 0;
+  for (int i = 0; i < 200 && (cost_128_64 == 0 || cost_512_256 == 0); ++i) {
+    CandidateConfig c = SampleConfig(shape, rng, i, {"mlp"});
+    ASSERT_EQ(c.family, "mlp");
+    const std::string hidden = c.params.at("hidden").get<std::string>();
+    if (hidden == "128,64") cost_128_64 = c.relative_cost;
+    if (hidden == "512,256") cost_512_256 = c.relative_cost;
+  }
+  ASSERT_GT(cost_128_64, 0);
+  ASSERT_GT(cost_512_256, 0);
+  // The same shape as NeuralNet_1 costs the same; four times the width, far more.
+  EXPECT_DOUBLE_EQ(cost_128_64, 2.5);
+  EXPECT_GT(cost_512_256, 5 * cost_128_64);
 }
 
 }  // namespace
