@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -21,26 +20,34 @@ void ParallelFor(size_t n, int threads, const std::function<void(size_t, size_t,
     fn(0, n, 0);
     return;
   }
-  std::exception_ptr first_error;
-  std::mutex mu;
+  // One slot per worker: the error re-thrown is the one of the lowest chunk,
+  // whichever failed first in time.
+  std::vector<std::exception_ptr> errors(workers);
   std::vector<std::thread> pool;
   pool.reserve(workers);
   size_t chunk = (n + workers - 1) / workers;
-  for (size_t w = 0; w < workers; ++w) {
-    size_t begin = w * chunk;
-    size_t end = std::min(n, begin + chunk);
-    if (begin >= end) break;
-    pool.emplace_back([&, begin, end, w] {
-      try {
-        fn(begin, end, static_cast<int>(w));
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!first_error) first_error = std::current_exception();
-      }
-    });
+  try {
+    for (size_t w = 0; w < workers; ++w) {
+      size_t begin = w * chunk;
+      size_t end = std::min(n, begin + chunk);
+      if (begin >= end) break;
+      pool.emplace_back([&errors, &fn, begin, end, w] {
+        try {
+          fn(begin, end, static_cast<int>(w));
+        } catch (...) {
+          errors[w] = std::current_exception();
+        }
+      });
+    }
+  } catch (...) {
+    // A thread could not be started: let the started ones finish, then fail.
+    for (auto& t : pool) t.join();
+    throw;
   }
   for (auto& t : pool) t.join();
-  if (first_error) std::rethrow_exception(first_error);
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
 }
 
 }  // namespace tabpilot

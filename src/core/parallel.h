@@ -1,6 +1,6 @@
 // Minimal data parallelism: split [0, n) into contiguous chunks over `threads`
-// std::threads. Exceptions thrown by `fn` are re-thrown (the first one) on the
-// calling thread after all workers have joined.
+// std::threads. An exception thrown by `fn` is re-thrown on the calling thread
+// after all workers have joined (that of the lowest chunk when several throw).
 #pragma once
 
 #include <cstddef>

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
+#include <string>
+#include <thread>
 #include <vector>
 
 namespace tabpilot {
@@ -24,6 +27,24 @@ TEST(ParallelFor, RethrowsWorkerException) {
                  if (b == 0) throw std::runtime_error("boom");
                }),
                std::runtime_error);
+}
+
+TEST(ParallelFor, TheLowestChunksErrorWinsWhateverFailedFirst) {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    try {
+      ParallelFor(4, 4, [](size_t b, size_t, int) {
+        // Chunk 0 fails last: the others throw at once.
+        if (b == 0) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          throw std::runtime_error("chunk 0");
+        }
+        throw std::runtime_error("chunk " + std::to_string(b));
+      });
+      FAIL() << "no exception";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "chunk 0");
+    }
+  }
 }
 
 }  // namespace
