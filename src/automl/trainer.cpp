@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -11,8 +12,10 @@
 #include "automl/ensemble_selection.h"
 #include "automl/folds.h"
 #include "automl/portfolio.h"
+#include "automl/refit.h"
 #include "automl/threshold_tuning.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "features/column_screening.h"
 #include "features/feature_pipeline.h"
 #include "learners/learner_registry.h"
@@ -38,6 +41,8 @@ constexpr size_t kMaxStackInputs = 8;
 constexpr int kMaxBags = 3;
 // Memory the training-fold copies of folds fitted at once may take.
 constexpr double kMaxConcurrentFoldBytes = 2e9;
+// Share of the search time kept back for refitting the chosen members on all rows.
+constexpr double kRefitShare = 0.1;
 
 struct EncodedFeatures {
   FeaturePipeline pipeline;
@@ -150,6 +155,8 @@ class TrainingRun {
     // Writing hundreds of fold models (a 300 MB bundle on small multiclass
     // data) takes seconds; 5% was not always enough at 60 s.
     reserve_ = std::isinf(total) ? 0.0 : std::clamp(0.08 * total, 0.5, 15.0);
+    // Refitting the ensemble's members costs about one fold fit each.
+    refit_reserve_ = options.refit_full && !std::isinf(total) ? kRefitShare * (total - reserve_) : 0.0;
   }
 
   int num_folds() const { return num_folds_; }
@@ -160,8 +167,14 @@ class TrainingRun {
   const std::string& best_name() const { return best_name_; }
   double best_score() const { return best_score_; }
 
-  // The deadline left for fitting (the whole budget minus the reserve).
-  Deadline Usable() const { return options_.deadline.Sub(std::max(0.0, options_.deadline.Remaining() - reserve_)); }
+  // The deadline left for the search (the whole budget minus the reserves).
+  Deadline Usable() const {
+    return options_.deadline.Sub(std::max(0.0, options_.deadline.Remaining() - reserve_ - refit_reserve_));
+  }
+  // The deadline for refitting the chosen members (all but the writing reserve).
+  Deadline RefitDeadline() const {
+    return options_.deadline.Sub(std::max(0.0, options_.deadline.Remaining() - reserve_));
+  }
   bool AtModelCap(int cap) const { return cap > 0 && board_.size() >= static_cast<size_t>(cap); }
   bool AtModelCap() const { return AtModelCap(options_.max_models); }
   // How many of --max-models level 1 may use when level 2 follows: 70%, the
@@ -303,6 +316,58 @@ class TrainingRun {
     }
   }
 
+  // Replaces candidate `index`'s fold models by one model fitted on every
+  // row (see refit.h). It must finish before `deadline`: a fit cut short
+  // would be worse than the folds, so then the candidate keeps them. Returns
+  // true when the candidate was refitted. Refits of different candidates may
+  // run at once (they only read the shared encodings, all made by then).
+  bool Refit(size_t index, Deadline deadline, uint64_t seed, int threads) {
+    Candidate& c = done_[index];
+    const Logger& log = options_.logger;
+    // About one fold fit, on k/(k-1) times its rows.
+    const double fold_seconds = c.fit.fit_seconds / static_cast<double>(std::max<size_t>(1, c.fit.folds.size()));
+    const double estimate = fold_seconds * num_folds_ / std::max(1, num_folds_ - 1);
+    if (deadline.Expired() || estimate > deadline.Remaining()) {
+      log.Debug(c.config.name + ": no time to refit (needs ~" + FormatSeconds(estimate) + "), keeping its fold models");
+      return false;
+    }
+    try {
+      std::optional<Json> params = RefitParams(c.config.family, board_[c.leaderboard_row].params, c.fit.info);
+      if (!params) {
+        log.Debug(c.config.name + ": its folds do not report their effort, not refitted");
+        return false;
+      }
+      Json learner_params = std::move(*params);
+      learner_params.erase("stack_inputs");
+      std::unique_ptr<Learner> learner = learners_.Create(c.config.family, learner_params);
+      Matrix stacked;
+      std::vector<std::string> names;
+      const Matrix& x = Inputs(c.config, c.input_index, &stacked, &names);
+      FitOptions fit = MakeFitOptions(c.config, names, seed);
+      fit.deadline = deadline;
+      fit.threads = threads;
+      Stopwatch clock;
+      std::unique_ptr<Model> model = learner->Fit(TrainData{&x, &data_.y, nullptr}, nullptr, fit);
+      const double seconds = clock.Seconds();
+      if (deadline.Expired()) {
+        log.Debug(c.config.name + ": refit out of time, keeping its fold models");
+        return false;
+      }
+      c.fit.folds.clear();
+      c.fit.folds.push_back(std::move(model));
+      c.fit.fit_seconds += seconds;
+      LeaderboardRow& row = board_[c.leaderboard_row];
+      row.fit_seconds = c.fit.fit_seconds;
+      row.info["refit"] = Json{{"params", learner_params}, {"fit_seconds", seconds}, {"info", c.fit.folds[0]->Info()}};
+      log.Debug("[" + FormatSeconds(options_.deadline.Elapsed()) + "] refitted " + c.config.name + " on all rows (" +
+                FormatSeconds(seconds) + ")");
+      return true;
+    } catch (const std::exception& e) {
+      log.Warn(c.config.name + ": refit failed, keeping its fold models: " + e.what());
+      return false;
+    }
+  }
+
  private:
   std::string RemainingText() const {
     return options_.deadline.bounded() ? ", " + FormatSeconds(options_.deadline.Remaining()) + " left" : "";
@@ -390,6 +455,7 @@ class TrainingRun {
   int num_folds_;
   std::vector<int> folds_;
   double reserve_ = 0;
+  double refit_reserve_ = 0;
   std::map<std::string, EncodedFeatures> encoded_;
   std::vector<Candidate> done_;
   std::vector<LeaderboardRow> board_;
@@ -587,6 +653,27 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     needed.insert(done[m].config.name);
     for (const std::string& input : done[m].stack_inputs) needed.insert(input);
   }
+  size_t refitted = 0;
+  if (options.refit_full) {
+    // One member per thread at a time, as with folds (level 2 refits on the
+    // level-1 OOF predictions, so the levels do not wait for each other).
+    std::vector<size_t> members;
+    for (size_t m = 0; m < done.size(); ++m) {
+      if (needed.count(done[m].config.name)) members.push_back(m);
+    }
+    const int workers = static_cast<int>(std::min<size_t>(static_cast<size_t>(options.threads), members.size()));
+    const int threads_each = std::max(1, options.threads / std::max(1, workers));
+    const Deadline deadline = run.RefitDeadline();
+    std::vector<char> ok(members.size(), 0);
+    ParallelFor(members.size(), workers, [&](size_t begin, size_t end, int) {
+      for (size_t i = begin; i < end; ++i) {
+        ok[i] = run.Refit(members[i], deadline, options.seed * 7919ULL + 300000 + members[i], threads_each) ? 1 : 0;
+      }
+    });
+    for (char r : ok) refitted += r ? 1 : 0;
+    log.Info("[" + FormatSeconds(options.deadline.Elapsed()) + "] refitted " + std::to_string(refitted) + " of " +
+             std::to_string(members.size()) + " ensemble members on all rows");
+  }
   TrainResult result;
   Bundle& bundle = result.bundle;
   bundle.problem = problem;
@@ -609,7 +696,8 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
       BundleMember member;
       member.name = c.config.name;
       member.family = c.config.family;
-      member.params = board[c.leaderboard_row].params;
+      const Json& row_info = board[c.leaderboard_row].info;
+      member.params = row_info.contains("refit") ? row_info.at("refit").at("params") : board[c.leaderboard_row].params;
       member.params.erase("stack_inputs");
       member.pipeline = pid;
       member.weight = selection.weights[m];
@@ -639,6 +727,8 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
                          {"candidates_trained", done.size()},
                          {"num_folds", num_folds},
                          {"stacking", stacking},
+                         {"refit_full", options.refit_full},
+                         {"members_refitted", refitted},
                          {"seed", options.seed},
                          {"threads", options.threads},
                          {"time_limit_seconds", options.time_limit_seconds},

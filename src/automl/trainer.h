@@ -29,6 +29,9 @@ struct TrainerOptions {
   // Further bags of a candidate (repeated bagging) do not count. With
   // stacking, level 1 stops at 70% of the cap and level 2 gets the rest.
   int max_models = 0;
+  // Replace each chosen member's fold models by one model fitted on all rows
+  // (see refit.h); 10% of the search time is kept back for it.
+  bool refit_full = false;
   std::vector<std::string> families;  // restrict to these learner families (empty = all)
   Logger logger;
 };

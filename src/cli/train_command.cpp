@@ -27,6 +27,7 @@ struct TrainArgs {
   int threads = 0;
   int folds = 0;
   int max_models = 0;
+  bool refit_full = false;
   std::vector<std::string> learners;
   bool quiet = false;
   bool verbose = false;
@@ -65,6 +66,7 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
   options.num_folds = a.folds;
   options.families = a.learners;
   options.max_models = a.max_models;
+  options.refit_full = a.refit_full;
   options.logger = logger;
   TrainResult result = TrainAutoML(data, options);
 
@@ -112,6 +114,8 @@ Runner AddTrainCommand(CLI::App& app) {
   sub->add_option("--seed", args->seed, "Random seed")->capture_default_str();
   sub->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
   sub->add_option("--folds", args->folds, "Bagging folds (0 = automatic)")->capture_default_str();
+  sub->add_flag("--refit-full", args->refit_full,
+                "Refit each ensemble member once on all rows (uses 10% of the search time; k times cheaper to serve)");
   sub->add_option("--max-models", args->max_models, "Stop after this many candidate models (0 = until time runs out)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

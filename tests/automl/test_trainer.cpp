@@ -26,7 +26,7 @@ std::string NoisyBinaryCsv(int rows) {
 // Trains on `csv` with the xgboost family only, no deadline, stopping after
 // `max_models` candidates (so the result does not depend on timing).
 TrainResult TrainCapped(const std::string& csv, const std::string& target, const std::string& metric, int max_models,
-                        int threads) {
+                        int threads, bool refit_full = false) {
   testing::TempDir dir;
   auto path = dir.Write("d.csv", csv);
   ProblemOptions problem;
@@ -38,6 +38,7 @@ TrainResult TrainCapped(const std::string& csv, const std::string& target, const
   options.threads = threads;
   options.families = {"xgboost"};
   options.max_models = max_models;
+  options.refit_full = refit_full;
   options.logger = quiet;
   return TrainAutoML(data, options);
 }
@@ -116,6 +117,40 @@ TEST(TrainAutoML, MulticlassStackingFitsLevelTwoBoosters) {
   }
   EXPECT_EQ(level2, 1);
   EXPECT_EQ(result.leaderboard.size(), 5u);  // 4 candidates + the ensemble
+}
+
+TEST(TrainAutoML, RefitFullLeavesOneModelPerMemberWithTheFoldsMeanRounds) {
+  TrainResult result = TrainCapped(NoisyMulticlassCsv(800), "colour", "logloss", 4, 2, /*refit_full=*/true);
+  const Json& training = result.bundle.training;
+  EXPECT_TRUE(training.at("refit_full").get<bool>());
+  ASSERT_FALSE(result.bundle.members.empty());
+  // No deadline: every member is refitted.
+  EXPECT_EQ(training.at("members_refitted").get<size_t>(), result.bundle.members.size());
+  for (const BundleMember& m : result.bundle.members) {
+    ASSERT_EQ(m.folds.size(), 1u) << m.name;
+    const LeaderboardRow* row = nullptr;
+    for (const LeaderboardRow& r : result.leaderboard) {
+      if (r.model == m.name) row = &r;
+    }
+    ASSERT_NE(row, nullptr) << m.name;
+    ASSERT_TRUE(row->info.contains("refit")) << m.name;
+    double rounds = 0;
+    for (const Json& fold : row->info.at("folds")) rounds += fold.at("rounds").get<double>();
+    rounds /= static_cast<double>(row->info.at("folds").size());
+    const int expected = static_cast<int>(std::lround(rounds));
+    EXPECT_EQ(m.params.at("n_estimators").get<int>(), expected) << m.name;
+    EXPECT_EQ(m.params.at("early_stopping_rounds").get<int>(), 0) << m.name;
+    EXPECT_FALSE(m.params.contains("stack_inputs")) << m.name;
+    // The refit model boosted exactly that many rounds on all 800 rows.
+    EXPECT_EQ(m.folds[0]->Info().at("rounds").get<int>(), expected) << m.name;
+  }
+}
+
+TEST(TrainAutoML, WithoutRefitMembersKeepTheirFoldModels) {
+  TrainResult result = TrainCapped(NoisyMulticlassCsv(800), "colour", "logloss", 2, 2);
+  EXPECT_FALSE(result.bundle.training.at("refit_full").get<bool>());
+  EXPECT_EQ(result.bundle.training.at("members_refitted").get<size_t>(), 0u);
+  for (const BundleMember& m : result.bundle.members) EXPECT_EQ(m.folds.size(), 8u) << m.name;
 }
 
 }  // namespace
