@@ -622,6 +622,9 @@ def main(argv):
 
     stem = f"{date:%Y-%m-%d}-{suite['name']}" + (f"-{args.tag}" if args.tag else "")
     results_dir = BENCH_DIR / "results"
+    # Never overwrite an earlier run's files (docs entries link to them).
+    if (results_dir / f"{stem}.json").exists() or (results_dir / f"{stem}-budgets.png").exists():
+        stem += f"-{date:%H%M}"
     if not args.no_results:
         results_dir.mkdir(exist_ok=True)
         out = results_dir / f"{stem}.json"
