@@ -44,7 +44,7 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
   // per 1M cells of round work.
   if (shape.time_limit > 0 && BoostingRoundWork(shape) > 1e6 * shape.time_limit / 60.0) {
     p.push_back({"XGBoostFast_1", "xgboost",
-                 Json{{"max_depth", 6}, {"learning_rate", 0.3}, {"max_bin", 64}, {"early_stopping_rounds", 10}}, Tree(),
+                 Json{{"max_depth", 6}, {"learning_rate", 0.3}, {"early_stopping_rounds", 10}}, Tree(),
                  0.5});
   }
   // Gradient boosting first: it is the strongest single family on tables.

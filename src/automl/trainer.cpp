@@ -14,6 +14,7 @@
 #include "automl/portfolio.h"
 #include "automl/refit.h"
 #include "automl/threshold_tuning.h"
+#include "automl/validation.h"
 #include "core/error.h"
 #include "core/parallel.h"
 #include "features/column_screening.h"
@@ -120,15 +121,15 @@ class Scorer {
   MetricContext ctx_;
 };
 
-// AutoGluon bags with 8 folds. Each model then sees 7/8 of the rows and the
-// average is over more models, but a candidate costs ~1.75x a 5-fold one; on a
-// short budget for larger data, 5 folds leave room for more diverse candidates.
-// (Adult, 300 s: 8 folds gave test AUC 0.9295 / logloss 0.2728 against
-// 0.9290 / 0.2739 with 5.)
-int ChooseFolds(const TrainerOptions& options, size_t rows) {
-  const bool long_budget = !options.deadline.bounded() || options.time_limit_seconds >= 180;
-  int k = options.num_folds > 0 ? options.num_folds : ((rows <= 5000 || long_budget) ? 8 : 5);
-  return static_cast<int>(std::max<size_t>(2, std::min<size_t>(static_cast<size_t>(k), rows / 2)));
+// The shape validation is chosen on: its budget is the whole command's
+// (--time-limit), not what is left after loading the data.
+DataShape ValidationShape(DataShape shape, const TrainerOptions& options) {
+  if (!options.deadline.bounded()) {
+    shape.time_limit = 0;
+  } else {
+    shape.time_limit = std::max(options.time_limit_seconds > 0 ? options.time_limit_seconds : shape.time_limit, 1e-3);
+  }
+  return shape;
 }
 
 bool FamilyAllowed(const TrainerOptions& options, const std::string& family) {
@@ -140,15 +141,16 @@ bool FamilyAllowed(const TrainerOptions& options, const std::string& family) {
 class TrainingRun {
  public:
   TrainingRun(const TrainingData& data, const TrainerOptions& options, const ProblemInfo& problem,
-              const std::vector<std::string>& columns)
+              const std::vector<std::string>& columns, const DataShape& shape)
       : data_(data),
         options_(options),
         problem_(problem),
         columns_(columns),
         learners_(LearnerRegistry::WithBuiltins()),
-        scorer_(problem_, data.y),
-        num_folds_(ChooseFolds(options, data.y.size())),
-        folds_(AssignFolds(data.y, num_folds_, options.seed)) {
+        validation_(ChooseValidation(options.num_folds, ValidationShape(shape, options), data.y, options.seed)),
+        scorer_(problem_, validation_.holdout() ? validation_.scored_y : data.y),
+        num_folds_(validation_.num_folds),
+        folds_(validation_.folds) {
     for (const auto& f : options.families) learners_.Get(f);  // unknown family -> clear error now
     const double total = options.deadline.Remaining();
     // Time kept back for ensembling and writing the bundle.
@@ -160,6 +162,8 @@ class TrainingRun {
   }
 
   int num_folds() const { return num_folds_; }
+  bool holdout() const { return validation_.holdout(); }
+  size_t scored_rows() const { return holdout() ? validation_.scored_rows.size() : data_.y.size(); }
   const Scorer& scorer() const { return scorer_; }
   std::vector<Candidate>& done() { return done_; }
   std::vector<LeaderboardRow>& board() { return board_; }
@@ -231,6 +235,8 @@ class TrainingRun {
         return false;
       }
       family_cost_[config.family] = seconds / config.relative_cost;
+      // A holdout scores (and ensembles) its held-out rows only.
+      if (holdout()) bag.oof = bag.oof.SelectRows(validation_.scored_rows);
       Candidate c{config, std::move(bag), 0, 0, level, input_names, stack_inputs, 1, seconds};
       c.score = scorer_.Score(c.fit.oof);
       row.score_val = c.score;
@@ -254,6 +260,7 @@ class TrainingRun {
   // Another bag for the best repeatable candidate of `level` that has fewer
   // than kMaxBags, if one fits in the time left. Returns true when a bag was added.
   bool RepeatBest(int level, Deadline deadline, uint64_t seed) {
+    if (holdout()) return false;  // the point of a holdout is one fit per candidate
     const bool greater = scorer_.objective().greater_is_better();
     size_t best = done_.size();
     for (size_t i = 0; i < done_.size(); ++i) {
@@ -451,6 +458,7 @@ class TrainingRun {
   const ProblemInfo& problem_;
   const std::vector<std::string>& columns_;
   LearnerRegistry learners_;
+  ValidationPlan validation_;
   Scorer scorer_;
   int num_folds_;
   std::vector<int> folds_;
@@ -530,16 +538,21 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   Schema input_schema;
   for (const std::string& name : screen.kept) input_schema.columns.push_back(*data.feature_schema.Find(name));
 
-  TrainingRun run(data, options, problem, screen.kept);
   const DataShape shape{problem.task, rows, screen.kept.size(), problem.num_outputs(),
                         options.deadline.bounded() ? options.deadline.Remaining() : 0.0};
+  TrainingRun run(data, options, problem, screen.kept, shape);
   const bool greater = run.scorer().objective().greater_is_better();
   const int num_folds = run.num_folds();
-  const bool stacking = options.stack_levels > 1 && rows >= kMinStackRows;
+  // Level 2 learns from OOF predictions of every row, which a holdout does not give.
+  const bool stacking = options.stack_levels > 1 && rows >= kMinStackRows && !run.holdout();
+  const std::string validation_text =
+      run.holdout() ? "validated on a " + std::to_string(run.scored_rows()) + "-row holdout (1/" +
+                          std::to_string(kHoldoutParts) + " of the rows; too large to bag in the budget)"
+                    : std::to_string(num_folds) + "-fold bagging";
 
   log.Info("training " + std::string(TaskName(problem.task)) + " model for '" + problem.target + "' on " +
            std::to_string(rows) + " rows x " + std::to_string(screen.kept.size()) + " columns; metric " +
-           problem.metric + "; " + std::to_string(num_folds) + "-fold bagging" + (stacking ? " + stacking" : "") +
+           problem.metric + "; " + validation_text + (stacking ? " + stacking" : "") +
            "; " + std::to_string(options.threads) + " thread(s); time limit " +
            (options.deadline.bounded() ? FormatSeconds(options.time_limit_seconds) : std::string("none")));
 
@@ -640,11 +653,11 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   EnsembleSelectionResult selection = SelectEnsemble(
       oofs, [&](const float* pred) { return scorer.SelectionLoss(pred); }, es);
   const size_t k = static_cast<size_t>(problem.num_outputs());
-  Matrix ensemble_oof(rows, k, 0.0f);
+  Matrix ensemble_oof(run.scored_rows(), k, 0.0f);
   for (size_t m = 0; m < done.size(); ++m) {
     double w = selection.weights[m];
     if (w <= 0) continue;
-    for (size_t j = 0; j < rows * k; ++j) ensemble_oof.values[j] += static_cast<float>(w * done[m].fit.oof.values[j]);
+    for (size_t j = 0; j < ensemble_oof.values.size(); ++j) ensemble_oof.values[j] += static_cast<float>(w * done[m].fit.oof.values[j]);
   }
   double threshold = 0.5;
   double ensemble_score = scorer.Score(ensemble_oof, &threshold);
@@ -731,6 +744,8 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
                          {"best_single_oof_score", run.best_score()},
                          {"candidates_trained", done.size()},
                          {"num_folds", num_folds},
+                         {"validation", run.holdout() ? "holdout" : "bagging"},
+                         {"scored_rows", run.scored_rows()},
                          {"stacking", stacking},
                          {"refit_full", options.refit_full},
                          {"members_refitted", refitted},

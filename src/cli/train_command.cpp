@@ -113,7 +113,9 @@ Runner AddTrainCommand(CLI::App& app) {
   sub->add_option("--positive-label", args->positive_label, "Binary: the positive class (default: the minority)");
   sub->add_option("--seed", args->seed, "Random seed")->capture_default_str();
   sub->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
-  sub->add_option("--folds", args->folds, "Bagging folds (0 = automatic)")->capture_default_str();
+  sub->add_option("--folds", args->folds, "Bagging folds (0 = automatic; 1 = validate on a 10% holdout instead)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   sub->add_flag("--refit-full", args->refit_full,
                 "Refit each ensemble member once on all rows (uses 10% of the search time; k times cheaper to serve)");
   sub->add_option("--max-models", args->max_models, "Stop after this many candidate models (0 = until time runs out)")

@@ -26,7 +26,7 @@ std::string NoisyBinaryCsv(int rows) {
 // Trains on `csv` with the xgboost family only, no deadline, stopping after
 // `max_models` candidates (so the result does not depend on timing).
 TrainResult TrainCapped(const std::string& csv, const std::string& target, const std::string& metric, int max_models,
-                        int threads, bool refit_full = false) {
+                        int threads, bool refit_full = false, int folds = 0) {
   testing::TempDir dir;
   auto path = dir.Write("d.csv", csv);
   ProblemOptions problem;
@@ -39,6 +39,7 @@ TrainResult TrainCapped(const std::string& csv, const std::string& target, const
   options.families = {"xgboost"};
   options.max_models = max_models;
   options.refit_full = refit_full;
+  options.num_folds = folds;
   options.logger = quiet;
   return TrainAutoML(data, options);
 }
@@ -151,6 +152,31 @@ TEST(TrainAutoML, WithoutRefitMembersKeepTheirFoldModels) {
   EXPECT_FALSE(result.bundle.training.at("refit_full").get<bool>());
   EXPECT_EQ(result.bundle.training.at("members_refitted").get<size_t>(), 0u);
   for (const BundleMember& m : result.bundle.members) EXPECT_EQ(m.folds.size(), 8u) << m.name;
+}
+
+TEST(TrainAutoML, HoldoutFitsOneModelPerCandidateAndScoresTheHeldOutTenth) {
+  // 900 rows would stack with bagging; a holdout has no OOF predictions for
+  // the other 810 rows, so every candidate stays at level 1.
+  TrainResult result = TrainCapped(NoisyMulticlassCsv(900), "colour", "logloss", 4, 2, false, /*folds=*/1);
+  const Json& training = result.bundle.training;
+  EXPECT_EQ(training.at("validation").get<std::string>(), "holdout");
+  EXPECT_EQ(training.at("scored_rows").get<size_t>(), 90u);
+  EXPECT_FALSE(training.at("stacking").get<bool>());
+  int candidates = 0;
+  for (const LeaderboardRow& row : result.leaderboard) {
+    EXPECT_EQ(row.status, "ok") << row.model;
+    EXPECT_TRUE(std::isfinite(row.score_val)) << row.model;
+    EXPECT_GT(row.score_val, 0.0) << row.model;
+    EXPECT_LT(row.score_val, 1.0986) << row.model;  // better than the uniform guess, log(3)
+    if (row.family == "ensemble") continue;
+    ++candidates;
+    EXPECT_EQ(row.folds, 1) << row.model;
+    EXPECT_EQ(row.info.value("level", 1), 1) << row.model;
+    EXPECT_EQ(row.info.value("bags", 1), 1) << row.model;
+  }
+  EXPECT_EQ(candidates, 4);
+  ASSERT_FALSE(result.bundle.members.empty());
+  for (const BundleMember& m : result.bundle.members) EXPECT_EQ(m.folds.size(), 1u) << m.name;
 }
 
 }  // namespace
