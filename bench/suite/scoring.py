@@ -112,8 +112,10 @@ def score(task, y, pred, classes=None, positive=None, predicted=None):
                 "f1": float(skm.f1_score(yi == pos, hard == pos, zero_division=0))}
     return {"logloss": logloss,
             "accuracy": float(skm.accuracy_score(yi, hard)),
-            "macro_f1": float(skm.f1_score(yi, hard, average="macro", labels=labels,
-                                           zero_division=0))}
+            # scikit-learn's default label set (classes in the test fold or in
+            # the predictions), as tabpilot's evaluate reports it: a class
+            # absent from the fold and never predicted is not scored as 0.
+            "macro_f1": float(skm.f1_score(yi, hard, average="macro", zero_division=0))}
 
 
 def main_metric(task, y, pred, classes=None, positive=None):
