@@ -6,7 +6,7 @@ Usage:
   bench/suite/run.py [--suite quick|full|FILE] [--time-limit 60 | --budgets 15,60,300]
                      [--folds N] [--run-folds N] [--threads 2] [--seed 0]
                      [--datasets a,b] [--systems tabpilot,xgboost,...]
-                     [--no-append] [--plot] [--tag NAME]
+                     [--no-append] [--plot] [--tag NAME] [--checkpoint FILE]
 
 Per dataset (prepared by prepare.py into identical CSV folds) and fold:
   tabpilot train --time-limit B (wall time, checked against B + 10%),
@@ -27,6 +27,13 @@ Outputs: one Markdown table on stdout (defects first), bench/results/
 (unless --no-append), and with several budgets a PNG of the main metric
 against the budget (bench/results/<date>-<suite>[-<tag>]-budgets.png).
 
+A long run (all 5 folds of the full suite take ~2.75 h at 60 s) can be split
+over several sittings with --checkpoint FILE: every finished fold is appended
+to FILE (JSON lines), and a later run with the same arguments and the same
+tabpilot binary skips the folds FILE already holds. A checkpoint made by a
+different binary, peer script or argument set is refused, so one report
+never mixes two versions.
+
 Environment: TABPILOT_BIN (default <repo>/build/src/cli/tabpilot),
 TABPILOT_DATASETS, TABPILOT_SUITE_CACHE (prepared folds, models, predictions;
 default $TMPDIR/tabpilot-suite), PEERS_PYTHON (default /usr/bin/python3).
@@ -38,6 +45,7 @@ failure.
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -102,6 +110,10 @@ def parse_args(argv):
     p.add_argument("--plot", action="store_true",
                    help="draw the plot even with a single budget")
     p.add_argument("--tag", default="", help="suffix for the results file names")
+    p.add_argument("--checkpoint", metavar="FILE", default=None,
+                   help="append each finished fold to FILE and skip folds it already "
+                        "holds (resume a long run; refused if FILE was made by another "
+                        "binary or other arguments)")
     p.add_argument("--keep-models", action="store_true",
                    help="keep tabpilot bundles in the cache (default: deleted "
                         "after measuring)")
@@ -528,6 +540,64 @@ def append_docs(results, table):
         f.write("\n".join(entry))
 
 
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class Checkpoint:
+    """Finished folds of one run, as JSON lines: a header naming what the run
+    is (arguments, tabpilot binary, peer script), then one line per fold."""
+
+    def __init__(self, path, identity):
+        self.path = Path(path)
+        self.folds = {}
+        if self.path.exists() and self.path.stat().st_size > 0:
+            lines = self.path.read_text().splitlines()
+            try:
+                header = json.loads(lines[0])
+                entries = [json.loads(line) for line in lines[1:] if line.strip()]
+            except (json.JSONDecodeError, IndexError) as e:
+                raise ValueError(f"{self.path}: not a checkpoint ({e})") from e
+            if header.get("identity") != identity:
+                changed = sorted(k for k in set(identity) | set(header.get("identity", {}))
+                                 if identity.get(k) != header.get("identity", {}).get(k))
+                raise ValueError(f"{self.path}: made by another run (differs in: "
+                                 f"{', '.join(changed)}); use a new checkpoint file")
+            for e in entries:
+                self.folds[(e["dataset"], e["fold"])] = e
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps({"identity": identity}) + "\n")
+
+    def get(self, dataset, fold):
+        return self.folds.get((dataset, fold))
+
+    def add(self, dataset, fold, constant, records):
+        entry = {"dataset": dataset, "fold": fold, "constant": constant, "records": records}
+        # One line per fold, flushed at once: a run killed mid-write loses at
+        # most that line, which json.loads then rejects on resume.
+        with open(self.path, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+        self.folds[(dataset, fold)] = entry
+
+
+def run_identity(args, folds):
+    peers_script = BENCH_DIR / "peers.py"
+    return {
+        # Which datasets and how many folds of each may change between
+        # sittings: a (dataset, fold) result does not depend on them.
+        "folds": folds, "budgets": args.budgets, "threads": args.threads, "seed": args.seed,
+        "systems": args.systems, "peer_timeout": args.peer_timeout,
+        "tabpilot_sha256": (file_sha256(args.tabpilot) if "tabpilot" in args.systems else None),
+        "peers_sha256": file_sha256(peers_script),
+        "scoring_sha256": file_sha256(SUITE_DIR / "scoring.py"),
+    }
+
+
 def main(argv):
     args = parse_args(argv)
     if args.from_results:
@@ -558,6 +628,15 @@ def main(argv):
         print(f"suite: error: no tabpilot binary at {args.tabpilot} (set TABPILOT_BIN)",
               file=sys.stderr)
         return 2
+    checkpoint = None
+    if args.checkpoint:
+        try:
+            checkpoint = Checkpoint(args.checkpoint, run_identity(args, folds))
+        except ValueError as e:
+            print(f"suite: error: checkpoint: {e}", file=sys.stderr)
+            return 2
+        if checkpoint.folds:
+            log(f"suite: resuming: {len(checkpoint.folds)} folds already in {args.checkpoint}")
     date = datetime.datetime.now(datetime.timezone.utc)
     results = {"meta": {
         "date": date.isoformat(timespec="seconds"), "suite": suite["name"],
@@ -565,6 +644,7 @@ def main(argv):
         "budgets": args.budgets, "threads": args.threads, "seed": args.seed,
         "folds": folds, "run_folds": args.run_folds, "systems": args.systems,
         "commit": git_commit(), "python": platform.python_version(),
+        "checkpoint_folds_reused": len(checkpoint.folds) if checkpoint else 0,
     }, "datasets": {}}
 
     for name in names:
@@ -578,21 +658,28 @@ def main(argv):
               "folds_run": n_run, "rows": meta["rows"], "constant": [], "systems": {}}
         results["datasets"][name] = ds
         for k in range(n_run):
-            fold_dir = Path(meta["dir"]) / f"fold_{k}"
-            work = cache / "_runs" / name / Path(meta["dir"]).name / f"fold_{k}"
-            work.mkdir(parents=True, exist_ok=True)
-            target = meta["target"]
-            truth = {"y_train": scoring.read_column(fold_dir / "train.csv", target),
-                     "y_test": scoring.read_column(fold_dir / "test.csv", target)}
-            ds["constant"].append(scoring.constant_score(
-                meta["task"], truth["y_train"], truth["y_test"], meta.get("classes"),
-                meta.get("positive_label")))
-            records = []
-            if "tabpilot" in args.systems:
-                for b in args.budgets:
-                    records.append(run_tabpilot(args, meta, fold_dir, work, b, truth))
-            for peer in (s for s in args.systems if s in PEERS):
-                records.append(run_peer(args, meta, fold_dir, work, peer, truth))
+            saved = checkpoint.get(name, k) if checkpoint else None
+            if saved:
+                ds["constant"].append(saved["constant"])
+                records = saved["records"]
+            else:
+                fold_dir = Path(meta["dir"]) / f"fold_{k}"
+                work = cache / "_runs" / name / Path(meta["dir"]).name / f"fold_{k}"
+                work.mkdir(parents=True, exist_ok=True)
+                target = meta["target"]
+                truth = {"y_train": scoring.read_column(fold_dir / "train.csv", target),
+                         "y_test": scoring.read_column(fold_dir / "test.csv", target)}
+                ds["constant"].append(scoring.constant_score(
+                    meta["task"], truth["y_train"], truth["y_test"], meta.get("classes"),
+                    meta.get("positive_label")))
+                records = []
+                if "tabpilot" in args.systems:
+                    for b in args.budgets:
+                        records.append(run_tabpilot(args, meta, fold_dir, work, b, truth))
+                for peer in (s for s in args.systems if s in PEERS):
+                    records.append(run_peer(args, meta, fold_dir, work, peer, truth))
+                if checkpoint:
+                    checkpoint.add(name, k, ds["constant"][-1], records)
             for rec in records:
                 key = rec["system"]
                 if key.startswith("tabpilot") and len(args.budgets) == 1:
@@ -601,7 +688,8 @@ def main(argv):
                 shown = (" ".join(f"{m}={v:.4f}" for m, v in rec["metrics"].items()
                                   if v is not None)
                          if rec["status"] == "ok" else f"{rec['status']}: {rec['message']}")
-                log(f"[{name} fold {k}] {key}: {shown} train={rec.get('train_s', 0):.1f}s")
+                log(f"[{name} fold {k}] {key}: {shown} train={rec.get('train_s', 0):.1f}s"
+                    + (" (from the checkpoint)" if saved else ""))
         aggregate(ds, n_run)
 
     defects, wtl = find_defects(results, args.budgets)
