@@ -545,15 +545,17 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   const int num_folds = run.num_folds();
   // Level 2 learns from OOF predictions of every row, which a holdout does not give.
   const bool stacking = options.stack_levels > 1 && rows >= kMinStackRows && !run.holdout();
-  const std::string validation_text =
-      run.holdout() ? "validated on a " + std::to_string(run.scored_rows()) + "-row holdout (1/" +
-                          std::to_string(kHoldoutParts) + " of the rows; too large to bag in the budget)"
-                    : std::to_string(num_folds) + "-fold bagging";
+  std::string validation_text = std::to_string(num_folds) + "-fold bagging";
+  if (run.holdout()) {
+    validation_text = "validated on a " + std::to_string(run.scored_rows()) + "-row holdout (1/" +
+                      std::to_string(kHoldoutParts) + " of the rows" +
+                      (options.num_folds == 1 ? std::string(")") : "; too large to bag in the budget)");
+  }
 
   log.Info("training " + std::string(TaskName(problem.task)) + " model for '" + problem.target + "' on " +
            std::to_string(rows) + " rows x " + std::to_string(screen.kept.size()) + " columns; metric " +
-           problem.metric + "; " + validation_text + (stacking ? " + stacking" : "") +
-           "; " + std::to_string(options.threads) + " thread(s); time limit " +
+           problem.metric + "; " + validation_text + (stacking ? " + stacking" : "") + "; " +
+           std::to_string(options.threads) + " thread(s); time limit " +
            (options.deadline.bounded() ? FormatSeconds(options.time_limit_seconds) : std::string("none")));
 
   // 2. Level 1: the portfolio best-first, then random search while time remains.
@@ -657,7 +659,8 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   for (size_t m = 0; m < done.size(); ++m) {
     double w = selection.weights[m];
     if (w <= 0) continue;
-    for (size_t j = 0; j < ensemble_oof.values.size(); ++j) ensemble_oof.values[j] += static_cast<float>(w * done[m].fit.oof.values[j]);
+    for (size_t j = 0; j < ensemble_oof.values.size(); ++j)
+      ensemble_oof.values[j] += static_cast<float>(w * done[m].fit.oof.values[j]);
   }
   double threshold = 0.5;
   double ensemble_score = scorer.Score(ensemble_oof, &threshold);
