@@ -148,9 +148,7 @@ class TrainingRun {
         columns_(columns),
         learners_(LearnerRegistry::WithBuiltins()),
         validation_(ChooseValidation(options.num_folds, ValidationShape(shape, options), data.y, options.seed)),
-        scorer_(problem_, validation_.holdout() ? validation_.scored_y : data.y),
-        num_folds_(validation_.num_folds),
-        folds_(validation_.folds) {
+        scorer_(problem_, validation_.holdout() ? validation_.scored_y : data.y) {
     for (const auto& f : options.families) learners_.Get(f);  // unknown family -> clear error now
     const double total = options.deadline.Remaining();
     // Time kept back for ensembling and writing the bundle.
@@ -161,7 +159,7 @@ class TrainingRun {
     refit_reserve_ = options.refit_full && !std::isinf(total) ? kRefitShare * (total - reserve_) : 0.0;
   }
 
-  int num_folds() const { return num_folds_; }
+  int num_folds() const { return validation_.num_folds; }
   bool holdout() const { return validation_.holdout(); }
   size_t scored_rows() const { return holdout() ? validation_.scored_rows.size() : data_.y.size(); }
   const Scorer& scorer() const { return scorer_; }
@@ -209,7 +207,7 @@ class TrainingRun {
     row.family = config.family;
     row.metric = problem_.metric;
     row.greater_is_better = scorer_.objective().greater_is_better();
-    row.folds = num_folds_;
+    row.folds = validation_.num_folds;
     try {
       std::unique_ptr<Learner> learner = learners_.Create(config.family, config.params);
       row.params = learner->params().values();
@@ -223,7 +221,7 @@ class TrainingRun {
       BaggingOptions bagging = MakeBaggingOptions(deadline, x);
       bagging.must_complete = first;
       Stopwatch clock;
-      BaggedFit bag = FitBagged(*learner, x, data_.y, folds_, fit, bagging);
+      BaggedFit bag = FitBagged(*learner, x, data_.y, validation_.folds, fit, bagging);
       double seconds = clock.Seconds();
       row.fit_seconds = bag.fit_seconds;
       row.predict_ms_per_1k = bag.predict_ms_per_1k;
@@ -286,8 +284,8 @@ class TrainingRun {
       const Matrix& x = Inputs(c.config, c.input_index, &stacked, &names);
       FitOptions fit = MakeFitOptions(c.config, names, seed);
       const BaggingOptions bagging = MakeBaggingOptions(deadline, x);
-      const std::vector<int> folds =
-          AssignFolds(data_.y, num_folds_, options_.seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(c.bags));
+      const std::vector<int> folds = AssignFolds(data_.y, validation_.num_folds,
+                                                 options_.seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(c.bags));
       Stopwatch clock;
       BaggedFit bag = FitBagged(*learner, x, data_.y, folds, fit, bagging);
       if (!bag.complete) {
@@ -309,7 +307,7 @@ class TrainingRun {
       row.score_val = c.score;
       row.fit_seconds = c.fit.fit_seconds;
       row.predict_ms_per_1k = c.fit.predict_ms_per_1k;
-      row.folds = num_folds_ * c.bags;
+      row.folds = validation_.num_folds * c.bags;
       row.info["folds"] = c.fit.info;
       row.info["bags"] = c.bags;
       UpdateBest();
@@ -333,7 +331,7 @@ class TrainingRun {
     const Logger& log = options_.logger;
     // About one fold fit, on k/(k-1) times its rows.
     const double fold_seconds = c.fit.fit_seconds / static_cast<double>(std::max<size_t>(1, c.fit.folds.size()));
-    const double estimate = fold_seconds * num_folds_ / std::max(1, num_folds_ - 1);
+    const double estimate = fold_seconds * validation_.num_folds / std::max(1, validation_.num_folds - 1);
     if (deadline.Expired() || estimate > deadline.Remaining()) {
       log.Debug(c.config.name + ": no time to refit (needs ~" + FormatSeconds(estimate) + "), keeping its fold models");
       return false;
@@ -420,12 +418,12 @@ class TrainingRun {
   // stay within kMaxConcurrentFoldBytes.
   BaggingOptions MakeBaggingOptions(Deadline deadline, const Matrix& x) const {
     BaggingOptions bagging;
-    bagging.num_folds = num_folds_;
+    bagging.num_folds = validation_.num_folds;
     bagging.deadline = deadline;
     bagging.split_remaining_time = true;
     const double fold_bytes = static_cast<double>(x.rows) * static_cast<double>(x.cols) * sizeof(float);
     const int by_memory = static_cast<int>(std::max(1.0, kMaxConcurrentFoldBytes / std::max(1.0, fold_bytes)));
-    bagging.concurrent_folds = std::max(1, std::min({options_.threads, num_folds_, by_memory}));
+    bagging.concurrent_folds = std::max(1, std::min({options_.threads, validation_.num_folds, by_memory}));
     return bagging;
   }
 
@@ -460,8 +458,6 @@ class TrainingRun {
   LearnerRegistry learners_;
   ValidationPlan validation_;
   Scorer scorer_;
-  int num_folds_;
-  std::vector<int> folds_;
   double reserve_ = 0;
   double refit_reserve_ = 0;
   std::map<std::string, EncodedFeatures> encoded_;
