@@ -4,6 +4,7 @@
 #include "learners/learner_registry.h"
 #include "learners/linear_learner.h"
 #include "learners/mlp_learner.h"
+#include "learners/oblivious_learner.h"
 #include "learners/xgboost_learner.h"
 
 namespace tabpilot {
@@ -14,6 +15,7 @@ void RegisterBuiltinLearners(LearnerRegistry& registry) {
   RegisterKnnLearner(registry);
   RegisterLinearLearner(registry);
   RegisterMlpLearner(registry);
+  RegisterObliviousLearner(registry);
   RegisterXgboostLearner(registry);
 }
 

@@ -1,0 +1,665 @@
+#include "learners/oblivious_learner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+
+#include "core/error.h"
+#include "core/hash.h"
+#include "core/parallel.h"
+#include "learners/byte_io.h"
+#include "learners/forest_binning.h"
+#include "learners/target_statistics.h"
+
+namespace tabpilot {
+namespace {
+
+const std::string kFamily = "oblivious_boost";
+constexpr char kMagic[] = "TPOBLV\0\0";
+constexpr uint32_t kFormatVersion = 1;
+constexpr int kMaxDepth = 10;
+// Rows per parallel prediction chunk.
+constexpr size_t kPredictChunk = 512;
+constexpr double kProbEps = 1e-7;
+// Smallest denominator of a leaf's Newton step or gain (empty leaves with l2_leaf_reg 0).
+constexpr double kMinDenominator = 1e-12;
+constexpr double kMaxSubtractionBytes = 256.0 * 1024 * 1024;
+
+// One tree: depth tests and 2^depth x dims leaf values. Leaf index bit d is
+// set when feature splits[d] > borders[d] (NaN compares false: bit clear).
+struct ObliviousTree {
+  std::vector<uint32_t> features;
+  std::vector<float> borders;
+  std::vector<float> leaves;
+};
+
+// Everything prediction needs.
+struct ObliviousModelData {
+  Task task = Task::kBinary;
+  int num_classes = 2;
+  uint32_t dims = 1;              // raw scores per row: 1, or num_classes for multiclass
+  uint32_t input_cols = 0;        // columns of the input matrix
+  std::vector<uint32_t> numeric;  // input columns used as numbers, in feature order
+  TargetStatistics ctr;           // features numeric.size() .. numeric.size() + ctr.num_features()
+  std::vector<float> base;        // dims starting scores
+  std::vector<ObliviousTree> trees;
+
+  size_t num_features() const { return numeric.size() + ctr.num_features(); }
+};
+
+// The derived feature rows [begin, end) of x: numeric columns, then target statistics.
+void DerivedFeatures(const ObliviousModelData& m, const Matrix& x, size_t begin, size_t end, std::vector<float>* out) {
+  const size_t nf = m.num_features();
+  const size_t nn = m.numeric.size();
+  const size_t nc = m.ctr.num_features();
+  out->assign((end - begin) * nf, 0.0f);
+  std::vector<float> ctr(nc == 0 ? 0 : (end - begin) * nc);
+  if (nc > 0) m.ctr.Transform(x, begin, end, ctr.data());
+  for (size_t r = begin; r < end; ++r) {
+    float* o = out->data() + (r - begin) * nf;
+    const float* row = x.row(r);
+    for (size_t j = 0; j < nn; ++j) o[j] = row[m.numeric[j]];
+    for (size_t j = 0; j < nc; ++j) o[nn + j] = ctr[(r - begin) * nc + j];
+  }
+}
+
+// Raw scores (dims per row) of `features` (rows x nf) after the first `trees` trees.
+void RawScores(const ObliviousModelData& m, const float* features, size_t rows, size_t trees, double* raw) {
+  const size_t nf = m.num_features();
+  for (size_t r = 0; r < rows; ++r) {
+    double* s = raw + r * m.dims;
+    for (uint32_t k = 0; k < m.dims; ++k) s[k] = m.base[k];
+    const float* f = features + r * nf;
+    for (size_t t = 0; t < trees; ++t) {
+      const ObliviousTree& tree = m.trees[t];
+      uint32_t idx = 0;
+      for (size_t d = 0; d < tree.features.size(); ++d)
+        idx |= static_cast<uint32_t>(f[tree.features[d]] > tree.borders[d]) << d;
+      const float* leaf = tree.leaves.data() + static_cast<size_t>(idx) * m.dims;
+      for (uint32_t k = 0; k < m.dims; ++k) s[k] += leaf[k];
+    }
+  }
+}
+
+// Probabilities (or the regression value) from raw scores, `outputs` per row.
+void Link(Task task, uint32_t dims, const double* raw, size_t rows, float* out) {
+  for (size_t r = 0; r < rows; ++r) {
+    if (task == Task::kRegression) {
+      out[r] = static_cast<float>(raw[r]);
+    } else if (task == Task::kBinary) {
+      const double p = 1.0 / (1.0 + std::exp(-raw[r]));
+      out[2 * r] = static_cast<float>(1.0 - p);
+      out[2 * r + 1] = static_cast<float>(p);
+    } else {
+      const double* s = raw + r * dims;
+      const double mx = *std::max_element(s, s + dims);
+      double sum = 0;
+      for (uint32_t k = 0; k < dims; ++k) sum += std::exp(s[k] - mx);
+      for (uint32_t k = 0; k < dims; ++k) out[r * dims + k] = static_cast<float>(std::exp(s[k] - mx) / sum);
+    }
+  }
+}
+
+class ObliviousModel : public Model {
+ public:
+  ObliviousModel(ObliviousModelData data, Json info) : data_(std::move(data)), info_(std::move(info)) {}
+
+  int num_outputs() const override { return IsClassification(data_.task) ? data_.num_classes : 1; }
+
+  void Predict(const Matrix& x, float* out, int threads) const override {
+    if (x.cols != data_.input_cols) {
+      throw InvalidInput("oblivious_boost model expects " + std::to_string(data_.input_cols) +
+                         " feature columns, got " + std::to_string(x.cols));
+    }
+    const size_t chunks = (x.rows + kPredictChunk - 1) / kPredictChunk;
+    const size_t outputs = static_cast<size_t>(num_outputs());
+    ParallelFor(chunks, threads, [&](size_t c0, size_t c1, int) {
+      std::vector<float> features;
+      std::vector<double> raw;
+      for (size_t c = c0; c < c1; ++c) {
+        const size_t begin = c * kPredictChunk;
+        const size_t end = std::min(x.rows, begin + kPredictChunk);
+        DerivedFeatures(data_, x, begin, end, &features);
+        raw.assign((end - begin) * data_.dims, 0.0);
+        RawScores(data_, features.data(), end - begin, data_.trees.size(), raw.data());
+        Link(data_.task, data_.dims, raw.data(), end - begin, out + begin * outputs);
+      }
+    });
+  }
+
+  std::string Serialize() const override {
+    ByteWriter w;
+    WriteModelHeader(w, std::string_view(kMagic, 8), kFormatVersion, data_.task, data_.num_classes);
+    w.U32(data_.dims);
+    w.U32(data_.input_cols);
+    w.U32(static_cast<uint32_t>(data_.numeric.size()));
+    for (uint32_t c : data_.numeric) w.U32(c);
+    data_.ctr.Write(w);
+    w.Floats(data_.base);
+    w.U32(static_cast<uint32_t>(data_.trees.size()));
+    for (const ObliviousTree& t : data_.trees) {
+      w.U8(static_cast<uint8_t>(t.features.size()));
+      for (size_t d = 0; d < t.features.size(); ++d) {
+        w.U32(t.features[d]);
+        w.F32(t.borders[d]);
+      }
+      w.Floats(t.leaves);
+    }
+    return w.Take();
+  }
+
+  Json Info() const override { return info_; }
+
+ private:
+  ObliviousModelData data_;
+  Json info_;
+};
+
+ObliviousModelData Decode(std::string_view bytes) {
+  ByteReader r(bytes, "corrupt oblivious_boost model");
+  const ModelHeader h = ReadModelHeader(r, std::string_view(kMagic, 8), kFormatVersion, "an oblivious_boost model");
+  ObliviousModelData m;
+  m.task = h.task;
+  m.num_classes = static_cast<int>(h.num_classes);
+  m.dims = r.U32("dims");
+  const uint32_t want_dims = h.task == Task::kMulticlass ? h.num_classes : 1;
+  if (m.dims != want_dims) r.Fail("bad score dimensions");
+  m.input_cols = r.U32("input columns");
+  const uint32_t nn = r.U32("numeric count");
+  if (nn > m.input_cols) r.Fail("bad numeric column count");
+  for (uint32_t i = 0; i < nn; ++i) {
+    const uint32_t c = r.U32("numeric column");
+    if (c >= m.input_cols) r.Fail("numeric column out of range");
+    m.numeric.push_back(c);
+  }
+  m.ctr = TargetStatistics::Read(r, m.input_cols);
+  m.base = r.Floats(m.dims, "base scores");
+  const uint32_t trees = r.U32("tree count");
+  const size_t nf = m.num_features();
+  if (trees > r.remaining()) r.Fail("bad tree count");
+  m.trees.resize(trees);
+  for (ObliviousTree& t : m.trees) {
+    const uint8_t depth = r.U8("tree depth");
+    if (depth > kMaxDepth) r.Fail("bad tree depth");
+    for (uint8_t d = 0; d < depth; ++d) {
+      const uint32_t f = r.U32("split feature");
+      if (f >= nf) r.Fail("split feature out of range");
+      t.features.push_back(f);
+      t.borders.push_back(r.F32("split border"));
+    }
+    t.leaves = r.Floats((size_t{1} << depth) * m.dims, "leaf values");
+  }
+  if (r.remaining() != 0) r.Fail("trailing bytes");
+  return m;
+}
+
+// Validation loss of probabilities/values `pred` (num_outputs per row).
+double Loss(Task task, int num_classes, const float* pred, const TrainData& data) {
+  const std::vector<float>& y = *data.y;
+  const bool weighted = data.weights != nullptr && !data.weights->empty();
+  double sum = 0, wsum = 0;
+  for (size_t r = 0; r < y.size(); ++r) {
+    const double w = weighted ? (*data.weights)[r] : 1.0;
+    double loss = 0;
+    if (task == Task::kBinary) {
+      const double p = std::clamp(static_cast<double>(pred[2 * r + 1]), kProbEps, 1 - kProbEps);
+      loss = y[r] > 0.5f ? -std::log(p) : -std::log(1 - p);
+    } else if (task == Task::kMulticlass) {
+      const size_t k = static_cast<size_t>(y[r]);
+      loss = -std::log(std::clamp(static_cast<double>(pred[r * static_cast<size_t>(num_classes) + k]), kProbEps, 1.0));
+    } else {
+      const double d = static_cast<double>(pred[r]) - y[r];
+      loss = d * d;
+    }
+    sum += w * loss;
+    wsum += w;
+  }
+  return wsum > 0 ? sum / wsum : 0.0;
+}
+
+void CheckData(const TrainData& data, const char* what, const FitOptions& options, size_t cols) {
+  if (data.x == nullptr || data.y == nullptr) throw InvalidInput(kFamily + ": no " + what + " data");
+  const Matrix& x = *data.x;
+  if (x.rows == 0 || x.cols == 0) throw InvalidInput(kFamily + ": " + what + " data has no rows or no columns");
+  if (x.cols != cols) throw InvalidInput(kFamily + ": " + what + " data has a different column count");
+  if (data.y->size() != x.rows) throw InvalidInput(kFamily + ": " + what + " target size differs from the row count");
+  if (data.weights != nullptr && !data.weights->empty() && data.weights->size() != x.rows) {
+    throw InvalidInput(kFamily + ": " + what + " weights size differs from the row count");
+  }
+  for (size_t r = 0; r < x.rows; ++r) {
+    const float v = (*data.y)[r];
+    if (IsClassification(options.task)) {
+      if (!(v >= 0 && v < static_cast<float>(options.num_classes)) || v != std::floor(v)) {
+        throw InvalidInput(kFamily + ": " + what + " row " + std::to_string(r) + ": label " + std::to_string(v) +
+                           " is not a class index in [0, " + std::to_string(options.num_classes) + ")");
+      }
+    } else if (!std::isfinite(v)) {
+      throw InvalidInput(kFamily + ": " + what + " row " + std::to_string(r) + ": target is not a finite number");
+    }
+    if (data.weights != nullptr && !data.weights->empty()) {
+      const float w = (*data.weights)[r];
+      if (!(w >= 0) || !std::isfinite(w)) {
+        throw InvalidInput(kFamily + ": " + what + " row " + std::to_string(r) + ": weight must be finite and >= 0");
+      }
+    }
+  }
+}
+
+// Feature-major bin codes of the derived training features: NaN -> 0, a value
+// v -> 1 + (number of cuts below v). "code <= t" is then "NaN or v <= cuts[t-1]".
+struct Codes {
+  size_t rows = 0;
+  std::vector<uint8_t> codes;            // codes[f * rows + r]
+  std::vector<std::vector<float>> cuts;  // per feature
+  std::vector<uint32_t> num_codes;       // per feature: cuts.size() + 2
+
+  const uint8_t* feature(size_t f) const { return codes.data() + f * rows; }
+  float Border(size_t f, uint32_t t) const { return t == 0 ? -std::numeric_limits<float>::infinity() : cuts[f][t - 1]; }
+};
+
+void AppendBinned(const BinnedMatrix& b, Codes* out) {
+  for (size_t f = 0; f < b.cols; ++f) {
+    const uint8_t* src = b.feature_codes(f);
+    const size_t at = out->codes.size();
+    out->codes.resize(at + b.rows);
+    for (size_t r = 0; r < b.rows; ++r) {
+      out->codes[at + r] = src[r] == BinnedMatrix::kMissingBin ? 0 : static_cast<uint8_t>(src[r] + 1);
+    }
+    out->cuts.push_back(b.cuts[f]);
+    out->num_codes.push_back(static_cast<uint32_t>(b.cuts[f].size() + 2));
+  }
+}
+
+class ObliviousLearner final : public Learner {
+ public:
+  explicit ObliviousLearner(Params params) : params_(std::move(params)) {}
+
+  const std::string& family() const override { return kFamily; }
+  const Params& params() const override { return params_; }
+  FeatureFlavor flavor() const override { return FeatureFlavor::kTree; }
+  bool uses_validation() const override { return params_.Int("early_stopping_rounds") > 0; }
+
+  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid, const FitOptions& options) const override {
+    const bool classification = IsClassification(options.task);
+    if (options.task == Task::kBinary && options.num_classes != 2) {
+      throw InvalidInput(kFamily + ": binary task needs num_classes = 2");
+    }
+    if (options.task == Task::kMulticlass && options.num_classes < 2) {
+      throw InvalidInput(kFamily + ": multiclass task needs num_classes >= 2");
+    }
+    if (train.x == nullptr) throw InvalidInput(kFamily + ": no training data");
+    const size_t cols = train.x->cols;
+    CheckData(train, "training", options, cols);
+    const bool early_stopping = valid != nullptr && uses_validation();
+    if (early_stopping) CheckData(*valid, "validation", options, cols);
+    const Matrix& x = *train.x;
+    const std::vector<float>& y = *train.y;
+    const size_t rows = x.rows;
+    const int threads = std::max(1, options.threads);
+    const Stopwatch watch;
+
+    ObliviousModelData m;
+    m.task = options.task;
+    m.num_classes = classification ? options.num_classes : 1;
+    m.dims = options.task == Task::kMulticlass ? static_cast<uint32_t>(options.num_classes) : 1;
+    m.input_cols = static_cast<uint32_t>(cols);
+
+    // Columns: categorical ones with more than two codes get target statistics.
+    std::vector<char> is_cat(cols, 0);
+    if (options.categorical_features != nullptr) {
+      for (size_t c : *options.categorical_features) {
+        if (c >= cols) throw InvalidInput(kFamily + ": categorical feature index out of range");
+        is_cat[c] = 1;
+      }
+    }
+    std::vector<size_t> cats;
+    for (size_t c = 0; c < cols; ++c) {
+      if (is_cat[c]) {
+        float first = std::numeric_limits<float>::quiet_NaN(), second = first;
+        bool many = false;
+        for (size_t r = 0; r < rows && !many; ++r) {
+          const float v = x.at(r, c);
+          if (std::isnan(v) || v == first || v == second) continue;
+          if (std::isnan(first))
+            first = v;
+          else if (std::isnan(second))
+            second = v;
+          else
+            many = true;
+        }
+        if (many) {
+          cats.push_back(c);
+          continue;
+        }
+      }
+      m.numeric.push_back(static_cast<uint32_t>(c));
+    }
+    const uint64_t seed = Mix64(options.seed ^ 0x0b11ULL);
+    Matrix ctr_train;
+    m.ctr = TargetStatistics::Fit(x, y, options.task, options.num_classes, cats, params_.Bool("cat_pairs"),
+                                  static_cast<int>(params_.Int("ctr_permutations")), seed, &ctr_train);
+
+    // Bin the derived features.
+    Codes codes;
+    codes.rows = rows;
+    {
+      Matrix numeric(rows, m.numeric.size());
+      for (size_t r = 0; r < rows; ++r) {
+        for (size_t j = 0; j < m.numeric.size(); ++j) numeric.at(r, j) = x.at(r, m.numeric[j]);
+      }
+      if (numeric.cols > 0)
+        AppendBinned(BinFeatures(numeric, static_cast<int>(params_.Int("max_bins")), threads), &codes);
+      if (ctr_train.cols > 0)
+        AppendBinned(BinFeatures(ctr_train, static_cast<int>(params_.Int("ctr_bins")), threads), &codes);
+    }
+    const size_t nf = m.num_features();
+    if (nf == 0) throw InvalidInput(kFamily + ": no features");
+
+    // Starting scores.
+    const bool weighted = train.weights != nullptr && !train.weights->empty();
+    auto sample_weight = [&](size_t r) -> double { return weighted ? (*train.weights)[r] : 1.0; };
+    m.base.assign(m.dims, 0.0f);
+    {
+      double wsum = 0;
+      std::vector<double> sums(m.dims, 0.0);
+      for (size_t r = 0; r < rows; ++r) {
+        const double w = sample_weight(r);
+        wsum += w;
+        if (options.task == Task::kMulticlass)
+          sums[static_cast<size_t>(y[r])] += w;
+        else
+          sums[0] += w * y[r];
+      }
+      if (!(wsum > 0)) throw InvalidInput(kFamily + ": all sample weights are zero");
+      if (options.task == Task::kRegression) {
+        m.base[0] = static_cast<float>(sums[0] / wsum);
+      } else if (options.task == Task::kBinary) {
+        const double p = std::clamp(sums[0] / wsum, 1e-6, 1 - 1e-6);
+        m.base[0] = static_cast<float>(std::log(p / (1 - p)));
+      } else {
+        for (uint32_t k = 0; k < m.dims; ++k) m.base[k] = static_cast<float>(std::log(std::max(sums[k] / wsum, 1e-6)));
+      }
+    }
+
+    // Validation features and scores.
+    std::vector<float> valid_features;
+    std::vector<double> valid_raw;
+    std::vector<float> valid_pred;
+    if (early_stopping) {
+      DerivedFeatures(m, *valid->x, 0, valid->x->rows, &valid_features);
+      valid_raw.assign(valid->x->rows * m.dims, 0.0);
+      for (size_t r = 0; r < valid->x->rows; ++r) {
+        for (uint32_t k = 0; k < m.dims; ++k) valid_raw[r * m.dims + k] = m.base[k];
+      }
+      valid_pred.resize(valid->x->rows * static_cast<size_t>(IsClassification(options.task) ? options.num_classes : 1));
+    }
+
+    const int depth = static_cast<int>(params_.Int("depth"));
+    const double lambda = params_.Float("l2_leaf_reg");
+    const double lr = params_.Float("learning_rate");
+    const double temperature = params_.Float("bagging_temperature");
+    const int iterations = static_cast<int>(params_.Int("iterations"));
+    const int patience = static_cast<int>(params_.Int("early_stopping_rounds"));
+    const size_t dims = m.dims;
+
+    std::vector<double> raw(rows * dims);
+    for (size_t r = 0; r < rows; ++r) {
+      for (size_t k = 0; k < dims; ++k) raw[r * dims + k] = m.base[k];
+    }
+    // Per row and dimension: weighted gradient and hessian of the loss.
+    std::vector<double> grad(rows * dims), hess(rows * dims);
+    std::vector<uint32_t> leaf(rows);
+    // Histogram subtraction keeps every feature's histograms of the previous
+    // level; it is used while they take at most kMaxSubtractionBytes.
+    double hist_bytes = 0;
+    for (size_t f = 0; f < nf; ++f) {
+      hist_bytes += static_cast<double>(codes.num_codes[f]) * 2.0 * static_cast<double>(dims) * sizeof(double) *
+                    static_cast<double>(size_t{1} << std::max(0, depth - 1));
+    }
+    const bool subtract = hist_bytes <= kMaxSubtractionBytes;
+    std::vector<std::vector<double>> parent_hist(subtract ? nf : 0);
+    std::vector<uint32_t> right_rows;
+    std::mt19937_64 rng(seed + 1);
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+
+    double best_loss = std::numeric_limits<double>::infinity();
+    size_t best_trees = 0;
+    bool by_deadline = false;
+    for (int it = 0; it < iterations; ++it) {
+      if (it > 0 && options.deadline.Expired()) {
+        by_deadline = true;
+        break;
+      }
+      // Gradients and hessians of the loss at the current scores, weighted.
+      for (size_t r = 0; r < rows; ++r) {
+        const double* s = raw.data() + r * dims;
+        if (options.task == Task::kRegression) {
+          grad[r] = s[0] - y[r];
+          hess[r] = 1.0;
+        } else if (options.task == Task::kBinary) {
+          const double p = 1.0 / (1.0 + std::exp(-s[0]));
+          grad[r] = p - (y[r] > 0.5f ? 1.0 : 0.0);
+          hess[r] = std::max(p * (1 - p), 1e-16);
+        } else {
+          const double mx = *std::max_element(s, s + dims);
+          double sum = 0;
+          for (size_t k = 0; k < dims; ++k) sum += std::exp(s[k] - mx);
+          const auto label = static_cast<size_t>(y[r]);
+          for (size_t k = 0; k < dims; ++k) {
+            const double p = std::exp(s[k] - mx) / sum;
+            grad[r * dims + k] = p - (k == label ? 1.0 : 0.0);
+            hess[r * dims + k] = std::max(p * (1 - p), 1e-16);
+          }
+        }
+        // Weighted by the sample weight and this tree's Bayesian bootstrap weight.
+        double w = sample_weight(r);
+        if (temperature > 0) w *= std::pow(-std::log(std::max(uniform(rng), 1e-300)), temperature);
+        for (size_t k = 0; k < dims; ++k) {
+          grad[r * dims + k] *= w;
+          hess[r * dims + k] *= w;
+        }
+      }
+
+      // Grow the tree level by level. With histogram subtraction, a level
+      // scans only the rows whose last split sent them right; the left
+      // children's histograms are their parents' minus the right ones'.
+      ObliviousTree tree;
+      std::fill(leaf.begin(), leaf.end(), 0u);
+      for (int d = 0; d < depth; ++d) {
+        const size_t leaves = size_t{1} << d;
+        const size_t half = leaves / 2;
+        const bool from_parent = subtract && d > 0;
+        if (from_parent) {
+          right_rows.clear();
+          for (size_t r = 0; r < rows; ++r) {
+            if (leaf[r] >= half) right_rows.push_back(static_cast<uint32_t>(r));
+          }
+        }
+        std::vector<double> best_score(nf, -std::numeric_limits<double>::infinity());
+        std::vector<uint32_t> best_t(nf, 0);
+        ParallelFor(nf, threads, [&](size_t f0, size_t f1, int) {
+          // Feature f's histogram: leaf x code x (G, H) per dimension.
+          std::vector<double> scratch;
+          std::vector<double> total(leaves * 2 * dims), left(leaves * 2 * dims);
+          for (size_t f = f0; f < f1; ++f) {
+            const uint8_t* c = codes.feature(f);
+            const size_t nc = codes.num_codes[f];
+            const size_t stride = nc * 2 * dims;
+            std::vector<double>& hist = subtract ? parent_hist[f] : scratch;
+            if (from_parent) {
+              std::vector<double> parent = std::move(hist);
+              hist.assign(leaves * stride, 0.0);
+              double* h = hist.data();
+              for (uint32_t r : right_rows) {
+                double* cell = h + (leaf[r] * nc + c[r]) * 2 * dims;
+                for (size_t k = 0; k < dims; ++k) {
+                  cell[2 * k] += grad[r * dims + k];
+                  cell[2 * k + 1] += hess[r * dims + k];
+                }
+              }
+              for (size_t i = 0; i < half * stride; ++i) h[i] = parent[i] - h[half * stride + i];
+            } else {
+              hist.assign(leaves * stride, 0.0);
+              double* h = hist.data();
+              for (size_t r = 0; r < rows; ++r) {
+                double* cell = h + (leaf[r] * nc + c[r]) * 2 * dims;
+                for (size_t k = 0; k < dims; ++k) {
+                  cell[2 * k] += grad[r * dims + k];
+                  cell[2 * k + 1] += hess[r * dims + k];
+                }
+              }
+            }
+            const double* h = hist.data();
+            std::fill(total.begin(), total.end(), 0.0);
+            for (size_t l = 0; l < leaves; ++l) {
+              for (size_t b = 0; b < nc; ++b) {
+                const double* cell = h + (l * nc + b) * 2 * dims;
+                for (size_t k = 0; k < 2 * dims; ++k) total[l * 2 * dims + k] += cell[k];
+              }
+            }
+            std::fill(left.begin(), left.end(), 0.0);
+            // Split "code <= t" for t in [0, nc - 2]: the top code always goes right.
+            for (size_t t = 0; t + 1 < nc; ++t) {
+              double score = 0;
+              for (size_t l = 0; l < leaves; ++l) {
+                const double* cell = h + (l * nc + t) * 2 * dims;
+                double* lt = left.data() + l * 2 * dims;
+                const double* tt = total.data() + l * 2 * dims;
+                for (size_t k = 0; k < dims; ++k) {
+                  lt[2 * k] += cell[2 * k];
+                  lt[2 * k + 1] += cell[2 * k + 1];
+                  const double gl = lt[2 * k], hl = lt[2 * k + 1];
+                  const double gr = tt[2 * k] - gl, hr = tt[2 * k + 1] - hl;
+                  score += gl * gl / std::max(hl + lambda, kMinDenominator) +
+                           gr * gr / std::max(hr + lambda, kMinDenominator);
+                }
+              }
+              if (score > best_score[f]) {
+                best_score[f] = score;
+                best_t[f] = static_cast<uint32_t>(t);
+              }
+            }
+          }
+        });
+        size_t bf = 0;
+        for (size_t f = 1; f < nf; ++f) {
+          if (best_score[f] > best_score[bf]) bf = f;
+        }
+        const uint32_t bt = best_t[bf];
+        tree.features.push_back(static_cast<uint32_t>(bf));
+        tree.borders.push_back(codes.Border(bf, bt));
+        const uint8_t* c = codes.feature(bf);
+        for (size_t r = 0; r < rows; ++r) leaf[r] |= static_cast<uint32_t>(c[r] > bt) << d;
+      }
+
+      // Leaf values: regularized Newton steps on the (weighted) rows of each leaf.
+      const size_t leaves = size_t{1} << depth;
+      std::vector<double> g(leaves * dims, 0.0), hs(leaves * dims, 0.0);
+      for (size_t r = 0; r < rows; ++r) {
+        for (size_t k = 0; k < dims; ++k) {
+          g[leaf[r] * dims + k] += grad[r * dims + k];
+          hs[leaf[r] * dims + k] += hess[r * dims + k];
+        }
+      }
+      tree.leaves.resize(leaves * dims);
+      for (size_t i = 0; i < leaves * dims; ++i) {
+        // An empty leaf (no rows reach it) stays 0.
+        tree.leaves[i] = static_cast<float>(-lr * g[i] / std::max(hs[i] + lambda, kMinDenominator));
+      }
+      for (size_t r = 0; r < rows; ++r) {
+        for (size_t k = 0; k < dims; ++k) raw[r * dims + k] += tree.leaves[leaf[r] * dims + k];
+      }
+      m.trees.push_back(std::move(tree));
+
+      if (!early_stopping) {
+        best_trees = m.trees.size();
+        continue;
+      }
+      const ObliviousTree& last = m.trees.back();
+      const size_t vrows = valid->x->rows;
+      for (size_t r = 0; r < vrows; ++r) {
+        const float* f = valid_features.data() + r * nf;
+        uint32_t idx = 0;
+        for (size_t d = 0; d < last.features.size(); ++d) {
+          idx |= static_cast<uint32_t>(f[last.features[d]] > last.borders[d]) << d;
+        }
+        for (size_t k = 0; k < dims; ++k) valid_raw[r * dims + k] += last.leaves[idx * dims + k];
+      }
+      Link(options.task, m.dims, valid_raw.data(), vrows, valid_pred.data());
+      const double loss = Loss(options.task, options.num_classes, valid_pred.data(), *valid);
+      if (loss < best_loss) {
+        best_loss = loss;
+        best_trees = m.trees.size();
+      } else if (m.trees.size() - best_trees >= static_cast<size_t>(patience)) {
+        break;
+      }
+    }
+    const size_t trained = m.trees.size();
+    m.trees.resize(std::max<size_t>(best_trees, 1));
+    Json info = {
+        {"trees", m.trees.size()},          {"trees_trained", trained},           {"features", nf},
+        {"ctr_tables", m.ctr.num_tables()}, {"stopped_by_deadline", by_deadline}, {"fit_seconds", watch.Seconds()}};
+    if (early_stopping) info["best_validation_loss"] = best_loss;
+    return std::make_unique<ObliviousModel>(std::move(m), std::move(info));
+  }
+
+  std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions&) const override {
+    ObliviousModelData m = Decode(bytes);
+    Json info = {{"trees", m.trees.size()}, {"ctr_tables", m.ctr.num_tables()}};
+    return std::make_unique<ObliviousModel>(std::move(m), std::move(info));
+  }
+
+ private:
+  Params params_;
+};
+
+}  // namespace
+
+std::vector<ParamSpec> ObliviousParamSpecs() {
+  using K = ParamSpec::Kind;
+  return {
+      {"iterations", K::kInt, 2000, 1, 1000000, {}, "most trees to boost"},
+      {"learning_rate", K::kFloat, 0.08, 1e-4, 1.0, {}, "shrinkage of every tree's leaf values"},
+      {"depth", K::kInt, 6, 1, kMaxDepth, {}, "levels of every (oblivious) tree"},
+      {"l2_leaf_reg", K::kFloat, 3.0, 0.0, 1e6, {}, "L2 regularization of the leaf values"},
+      {"bagging_temperature",
+       K::kFloat,
+       1.0,
+       0.0,
+       100.0,
+       {},
+       "Bayesian bootstrap: row weights (-log U)^t per tree; 0 = every row weight 1"},
+      {"early_stopping_rounds",
+       K::kInt,
+       50,
+       0,
+       1000000,
+       {},
+       "stop after this many trees without a better validation loss (0 = off)"},
+      {"max_bins", K::kInt, 254, 2, 255, {}, "quantile bins per numeric feature"},
+      {"ctr_bins", K::kInt, 32, 2, 255, {}, "quantile bins per target-statistic feature"},
+      {"cat_pairs", K::kBool, true, 0, 0, {}, "also target statistics of pairs of categorical columns"},
+      {"ctr_permutations",
+       K::kInt,
+       4,
+       1,
+       64,
+       {},
+       "random row orders the training rows' target statistics are averaged over"},
+  };
+}
+
+void RegisterObliviousLearner(LearnerRegistry& registry) {
+  LearnerRegistry::Entry entry;
+  entry.family = kFamily;
+  entry.description = "oblivious-tree gradient boosting over ordered target statistics (CatBoost-like)";
+  entry.params = ObliviousParamSpecs();
+  entry.create = [specs = entry.params](const Json& given) -> std::unique_ptr<Learner> {
+    return std::make_unique<ObliviousLearner>(Params::Validate(specs, given, kFamily));
+  };
+  registry.Register(std::move(entry));
+}
+
+}  // namespace tabpilot

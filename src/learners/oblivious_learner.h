@@ -1,0 +1,38 @@
+// The "oblivious_boost" learner family: gradient boosting of oblivious
+// (symmetric) trees over ordered target statistics, in the manner of
+// CatBoost's plain boosting mode.
+//
+// An oblivious tree of depth d uses one (feature, border) test per level, the
+// same for every node of the level, so it is a table of 2^d leaves indexed by
+// d bits; that makes it a strong regularizer and very cheap to evaluate.
+// Categorical columns (FitOptions::categorical_features; with at most two
+// levels they are used as numbers) become ordered target statistics of each
+// column and each pair of columns (see target_statistics.h) rather than
+// one-hot or code splits: a different view of the categories from the
+// XGBoost family's, which is what an ensemble wants.
+//
+// Each tree is grown on Bayesian-bootstrap row weights (bagging_temperature),
+// scored by the Newton gain sum G^2 / (H + l2_leaf_reg) over its leaves, and
+// its leaves take regularized Newton steps times the learning rate. With a
+// validation set, boosting stops `early_stopping_rounds` after the best
+// validation loss and keeps the trees up to it.
+//
+// Takes kTree features (NaN = missing, which goes to the "<=" side of every
+// test). Binary Predict writes [1-p, p]; multiclass one probability per class;
+// regression one value. Models serialize to a compact little-endian format.
+#pragma once
+
+#include <vector>
+
+#include "learners/learner_registry.h"
+#include "learners/params.h"
+
+namespace tabpilot {
+
+// The family's declared parameters.
+std::vector<ParamSpec> ObliviousParamSpecs();
+
+// Adds "oblivious_boost" to `registry` (called from learner_list.cpp).
+void RegisterObliviousLearner(LearnerRegistry& registry);
+
+}  // namespace tabpilot
