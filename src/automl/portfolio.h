@@ -21,6 +21,9 @@ struct CandidateConfig {
   FeatureOptions features;
   // Expected cost relative to a default XGBoost fit (for skipping when time is short).
   double relative_cost = 1.0;
+  // Tried only when its family is named in --learners: measured, but not
+  // (yet) a gain in the default portfolio.
+  bool opt_in = false;
 };
 
 struct DataShape {

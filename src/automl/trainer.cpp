@@ -33,6 +33,11 @@ constexpr size_t kMinStackRows = 750;
 constexpr double kLevel1Share = 0.7;
 // Random-search configs in a row that may not fit the time left before the search stops.
 constexpr int kMaxSearchMisses = 5;
+// Most of a level's time one random configuration may be expected to take.
+// A sampled configuration is a gamble; betting most of the level on one
+// starves the bags and the next level (Adult at 300 s: a 512x256 net took
+// 2m20s of level 1's 3m10s and got no ensemble weight).
+constexpr double kMaxSearchShare = 0.35;
 // Level-1 models whose predictions feed level 2.
 constexpr size_t kMaxStackInputs = 8;
 // Bags (k-fold fits on different fold splits) a candidate may get in all:
@@ -135,6 +140,15 @@ DataShape ValidationShape(DataShape shape, const TrainerOptions& options) {
 bool FamilyAllowed(const TrainerOptions& options, const std::string& family) {
   return options.families.empty() ||
          std::find(options.families.begin(), options.families.end(), family) != options.families.end();
+}
+
+// Whether a portfolio config runs: its family is allowed, and an opt-in
+// config's family is named explicitly.
+bool ConfigAllowed(const TrainerOptions& options, const CandidateConfig& config) {
+  if (config.opt_in) {
+    return std::find(options.families.begin(), options.families.end(), config.family) != options.families.end();
+  }
+  return FamilyAllowed(options, config.family);
 }
 
 // One training run: the state shared by the candidate loop of each level.
@@ -479,7 +493,7 @@ std::vector<CandidateConfig> StackPortfolio(const DataShape& shape, const Traine
     if (c.name != "XGBoostFast_1" && c.name != "LightGBMLike_1" && c.name != "XGBoost_2" && c.name != "Linear_1") {
       continue;
     }
-    if (!FamilyAllowed(options, c.family)) continue;
+    if (!ConfigAllowed(options, c)) continue;
     c.name += "_L2";
     out.push_back(std::move(c));
   }
@@ -559,7 +573,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   const Deadline level1 = stacking ? run.Usable().Sub(kLevel1Share * run.Usable().Remaining()) : run.Usable();
   std::vector<CandidateConfig> queue;
   for (auto& c : DefaultPortfolio(shape)) {
-    if (FamilyAllowed(options, c.family)) queue.push_back(std::move(c));
+    if (ConfigAllowed(options, c)) queue.push_back(std::move(c));
   }
   const size_t portfolio_size = queue.size();
   std::mt19937_64 search_rng(options.seed ^ 0x5eedULL);
@@ -576,6 +590,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   int search_step = 0;  // even steps: another bag; odd steps (or no bag to add): a new config
   uint64_t repeat_seed = options.seed * 7919ULL + 200000;
   const int level1_cap = run.Level1Cap(stacking);
+  double search_cap = kMaxSearchShare * level1.Remaining();
   for (size_t i = 0;; ++i) {
     if (run.AtModelCap(level1_cap)) break;
     if (i >= queue.size()) {
@@ -592,9 +607,10 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
       const double left = level1.Remaining();
       if (left <= 0.05) break;
       double estimate = run.Estimate(config);
-      if (estimate > left) {
-        log.Debug("skipping " + config.name + ": needs ~" + FormatSeconds(estimate) + ", " + FormatSeconds(left) +
-                  " left");
+      const double allowed = i >= portfolio_size ? std::min(left, search_cap) : left;
+      if (estimate > allowed) {
+        log.Debug("skipping " + config.name + ": needs ~" + FormatSeconds(estimate) + ", may take " +
+                  FormatSeconds(allowed) + " of the " + FormatSeconds(left) + " left");
         // Sampled configs differ in cost: give up only after several in a row do not fit.
         if (i >= portfolio_size && ++misses >= kMaxSearchMisses) break;
         continue;
@@ -609,6 +625,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   if (stacking && run.done().size() >= 2) {
     const std::vector<size_t> inputs = StackInputs(run.done(), greater, kMaxStackInputs);
     std::vector<CandidateConfig> stack_queue = StackPortfolio(shape, options);
+    search_cap = kMaxSearchShare * run.Usable().Remaining();
     const size_t stack_portfolio_size = stack_queue.size();
     misses = 0;
     search_step = 0;
@@ -629,9 +646,10 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
       const Deadline usable = run.Usable();
       double estimate = run.Estimate(config) * 1.2;  // stack features make fits a little slower
       if (usable.Remaining() <= 0.05) break;
-      if (estimate > usable.Remaining()) {
-        log.Debug("skipping " + config.name + ": needs ~" + FormatSeconds(estimate) + ", " +
-                  FormatSeconds(usable.Remaining()) + " left");
+      const double allowed = i >= stack_portfolio_size ? std::min(usable.Remaining(), search_cap) : usable.Remaining();
+      if (estimate > allowed) {
+        log.Debug("skipping " + config.name + ": needs ~" + FormatSeconds(estimate) + ", may take " +
+                  FormatSeconds(allowed) + " of the " + FormatSeconds(usable.Remaining()) + " left");
         if (i >= stack_portfolio_size && ++misses >= kMaxSearchMisses) break;
         continue;
       }

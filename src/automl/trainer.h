@@ -21,9 +21,9 @@ struct TrainerOptions {
   double time_limit_seconds = 0;          // for display and records only
   int threads = 1;                        // busy threads (models use all of them, one at a time)
   uint64_t seed = 0;
-  int num_folds = 0;           // 0 = automatic, 1 = a holdout, k >= 2 = k-fold bagging (see validation.h)
-  int ensemble_rounds = 25;    // greedy ensemble selection rounds
-  int stack_levels = 2;        // 1 = no stacking; 2 = a second level on level-1 OOF predictions
+  int num_folds = 0;         // 0 = automatic, 1 = a holdout, k >= 2 = k-fold bagging (see validation.h)
+  int ensemble_rounds = 25;  // greedy ensemble selection rounds
+  int stack_levels = 2;      // 1 = no stacking; 2 = a second level on level-1 OOF predictions
   // Stop after this many candidates (0 = no cap; the time limit decides). With
   // a cap that the budget does not bind, training is reproducible run to run.
   // Further bags of a candidate (repeated bagging) do not count. With
@@ -32,7 +32,9 @@ struct TrainerOptions {
   // Replace each chosen member's fold models by one model fitted on all rows
   // (see refit.h); 10% of the search time is kept back for it.
   bool refit_full = false;
-  std::vector<std::string> families;  // restrict to these learner families (empty = all)
+  // Restrict to these learner families (empty = all but the opt-in ones, which
+  // run only when named here; see CandidateConfig::opt_in).
+  std::vector<std::string> families;
   Logger logger;
 };
 

@@ -121,7 +121,10 @@ Runner AddTrainCommand(CLI::App& app) {
   sub->add_option("--max-models", args->max_models, "Stop after this many candidate models (0 = until time runs out)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  sub->add_option("--learners", args->learners, "Only these learner families (e.g. xgboost,linear)")->delimiter(',');
+  sub->add_option("--learners", args->learners,
+                  "Only these learner families (e.g. xgboost,linear); opt-in families (oblivious_boost) run only when "
+                  "named here")
+      ->delimiter(',');
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
   sub->add_flag("--verbose,-v", args->verbose,
                 "Also print the search's decisions (skipped candidates, bags cut short)");

@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <random>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "automl/trainer.h"
 #include "support/test_support.h"
@@ -26,7 +29,8 @@ std::string NoisyBinaryCsv(int rows) {
 // Trains on `csv` with the xgboost family only, no deadline, stopping after
 // `max_models` candidates (so the result does not depend on timing).
 TrainResult TrainCapped(const std::string& csv, const std::string& target, const std::string& metric, int max_models,
-                        int threads, bool refit_full = false, int folds = 0) {
+                        int threads, bool refit_full = false, int folds = 0,
+                        std::vector<std::string> families = {"xgboost"}) {
   testing::TempDir dir;
   auto path = dir.Write("d.csv", csv);
   ProblemOptions problem;
@@ -36,7 +40,7 @@ TrainResult TrainCapped(const std::string& csv, const std::string& target, const
   TrainingData data = LoadTrainingData(path.string(), problem, CsvOptions{}, quiet);
   TrainerOptions options;
   options.threads = threads;
-  options.families = {"xgboost"};
+  options.families = std::move(families);
   options.max_models = max_models;
   options.refit_full = refit_full;
   options.num_folds = folds;
@@ -72,6 +76,25 @@ TEST(TrainAutoML, RepeatedBaggingAddsFoldSplitsToTheBestCandidate) {
   }
   EXPECT_EQ(candidates, 7);
   EXPECT_GE(repeated, 1);
+}
+
+TEST(TrainAutoML, OptInFamiliesRunOnlyWhenNamed) {
+  auto families_of = [](const TrainResult& r) {
+    std::set<std::string> out;
+    for (const LeaderboardRow& row : r.leaderboard) {
+      if (row.family != "ensemble") out.insert(row.family);
+    }
+    return out;
+  };
+  // Every default family (the whole 11-config portfolio of a small binary table), but not oblivious_boost.
+  const TrainResult all = TrainCapped(NoisyBinaryCsv(300), "label", "logloss", 11, 2, false, 0, {});
+  const std::set<std::string> defaults = families_of(all);
+  EXPECT_TRUE(defaults.count("xgboost") && defaults.count("linear") && defaults.count("random_forest"));
+  EXPECT_EQ(defaults.count("oblivious_boost"), 0u);
+  // Named, it runs (after the six XGBoost configs).
+  const TrainResult named =
+      TrainCapped(NoisyBinaryCsv(300), "label", "logloss", 7, 2, false, 0, {"xgboost", "oblivious_boost"});
+  EXPECT_EQ(families_of(named), (std::set<std::string>{"xgboost", "oblivious_boost"}));
 }
 
 TEST(TrainAutoML, ModelCapWithinThePortfolioMeansNoFurtherBags) {
