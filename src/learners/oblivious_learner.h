@@ -7,7 +7,7 @@
 // d bits; that makes it a strong regularizer and very cheap to evaluate.
 // Categorical columns (FitOptions::categorical_features; with at most two
 // levels they are used as numbers) become ordered target statistics of each
-// column and each pair of columns (see target_statistics.h) rather than
+// column (and, with cat_pairs, of each pair; see target_statistics.h) rather than
 // one-hot or code splits: a different view of the categories from the
 // XGBoost family's, which is what an ensemble wants.
 //

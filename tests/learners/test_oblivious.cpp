@@ -233,7 +233,7 @@ TEST(Oblivious, BinaryLearnsCategoriesAndTheirPairs) {
   Dataset train = MakeCategorical(6000, 1);
   Dataset valid = MakeCategorical(2000, 2);
   Dataset test = MakeCategorical(4000, 3);
-  auto learner = MakeLearner(Json{{"learning_rate", 0.1}});
+  auto learner = MakeLearner(Json{{"learning_rate", 0.1}, {"cat_pairs", true}, {"ctr_permutations", 4}});
   TrainData tr{&train.x, &train.y, nullptr};
   TrainData va{&valid.x, &valid.y, nullptr};
   auto model = learner->Fit(tr, &va, Options(Task::kBinary, 2, &train.categorical));
