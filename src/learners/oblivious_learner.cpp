@@ -12,6 +12,7 @@
 #include "learners/byte_io.h"
 #include "learners/forest_binning.h"
 #include "learners/target_statistics.h"
+#include "learners/validation_loss.h"
 
 namespace tabpilot {
 namespace {
@@ -22,7 +23,6 @@ constexpr uint32_t kFormatVersion = 1;
 constexpr int kMaxDepth = 10;
 // Rows per parallel prediction chunk.
 constexpr size_t kPredictChunk = 512;
-constexpr double kProbEps = 1e-7;
 // Smallest denominator of a leaf's Newton step or gain (empty leaves with l2_leaf_reg 0).
 constexpr double kMinDenominator = 1e-12;
 constexpr double kMaxSubtractionBytes = 256.0 * 1024 * 1024;
@@ -195,30 +195,6 @@ ObliviousModelData Decode(std::string_view bytes) {
   return m;
 }
 
-// Validation loss of probabilities/values `pred` (num_outputs per row).
-double Loss(Task task, int num_classes, const float* pred, const TrainData& data) {
-  const std::vector<float>& y = *data.y;
-  const bool weighted = data.weights != nullptr && !data.weights->empty();
-  double sum = 0, wsum = 0;
-  for (size_t r = 0; r < y.size(); ++r) {
-    const double w = weighted ? (*data.weights)[r] : 1.0;
-    double loss = 0;
-    if (task == Task::kBinary) {
-      const double p = std::clamp(static_cast<double>(pred[2 * r + 1]), kProbEps, 1 - kProbEps);
-      loss = y[r] > 0.5f ? -std::log(p) : -std::log(1 - p);
-    } else if (task == Task::kMulticlass) {
-      const size_t k = static_cast<size_t>(y[r]);
-      loss = -std::log(std::clamp(static_cast<double>(pred[r * static_cast<size_t>(num_classes) + k]), kProbEps, 1.0));
-    } else {
-      const double d = static_cast<double>(pred[r]) - y[r];
-      loss = d * d;
-    }
-    sum += w * loss;
-    wsum += w;
-  }
-  return wsum > 0 ? sum / wsum : 0.0;
-}
-
 void CheckData(const TrainData& data, const char* what, const FitOptions& options, size_t cols) {
   if (data.x == nullptr || data.y == nullptr) throw InvalidInput(kFamily + ": no " + what + " data");
   const Matrix& x = *data.x;
@@ -387,6 +363,7 @@ class ObliviousLearner final : public Learner {
     std::vector<float> valid_features;
     std::vector<double> valid_raw;
     std::vector<float> valid_pred;
+    std::vector<float> valid_positive;  // binary: P(class 1), the layout ValidationLoss reads
     if (early_stopping) {
       DerivedFeatures(m, *valid->x, 0, valid->x->rows, &valid_features);
       valid_raw.assign(valid->x->rows * m.dims, 0.0);
@@ -394,6 +371,7 @@ class ObliviousLearner final : public Learner {
         for (uint32_t k = 0; k < m.dims; ++k) valid_raw[r * m.dims + k] = m.base[k];
       }
       valid_pred.resize(valid->x->rows * static_cast<size_t>(IsClassification(options.task) ? options.num_classes : 1));
+      valid_positive.resize(valid->x->rows);
     }
 
     const int depth = static_cast<int>(params_.Int("depth"));
@@ -588,7 +566,11 @@ class ObliviousLearner final : public Learner {
         for (size_t k = 0; k < dims; ++k) valid_raw[r * dims + k] += last.leaves[idx * dims + k];
       }
       Link(options.task, m.dims, valid_raw.data(), vrows, valid_pred.data());
-      const double loss = Loss(options.task, options.num_classes, valid_pred.data(), *valid);
+      if (options.task == Task::kBinary) {
+        for (size_t r = 0; r < vrows; ++r) valid_positive[r] = valid_pred[2 * r + 1];
+      }
+      const double loss = ValidationLoss(options.task == Task::kBinary ? valid_positive.data() : valid_pred.data(),
+                                         *valid, options.task, options.num_classes);
       if (loss < best_loss) {
         best_loss = loss;
         best_trees = m.trees.size();

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/parallel.h"
+#include "learners/validation_loss.h"
 #include "learners/xgboost_api.h"
 
 namespace tabpilot {
@@ -233,33 +234,6 @@ XgbDMatrix MakeDMatrix(const TrainData& data, const FitOptions& options) {
   return m;
 }
 
-// Validation loss of the current predictions: logloss (binary), multi-class
-// logloss, or RMSE (regression), weighted when weights are given.
-double ValidationLoss(const std::vector<float>& pred, const TrainData& valid, Task task, int num_classes) {
-  constexpr double kEps = 1e-15;
-  const auto& y = *valid.y;
-  const bool weighted = valid.weights && !valid.weights->empty();
-  double sum = 0, wsum = 0;
-  for (size_t r = 0; r < y.size(); ++r) {
-    const double w = weighted ? (*valid.weights)[r] : 1.0;
-    double loss = 0;
-    if (task == Task::kBinary) {
-      const double p = std::clamp(static_cast<double>(pred[r]), kEps, 1 - kEps);
-      loss = y[r] > 0.5f ? -std::log(p) : -std::log(1 - p);
-    } else if (task == Task::kMulticlass) {
-      const size_t k = static_cast<size_t>(y[r]);
-      loss = -std::log(std::clamp(static_cast<double>(pred[r * static_cast<size_t>(num_classes) + k]), kEps, 1.0));
-    } else {
-      const double d = static_cast<double>(pred[r]) - y[r];
-      loss = d * d;
-    }
-    sum += w * loss;
-    wsum += w;
-  }
-  if (wsum <= 0) return 0;
-  return task == Task::kRegression ? std::sqrt(sum / wsum) : sum / wsum;
-}
-
 // Weighted mean of the labels: the starting score (XGBoost 1.7 would start at 0.5).
 double LabelMean(const TrainData& data) {
   const bool weighted = data.weights && !data.weights->empty();
@@ -336,7 +310,7 @@ class XgboostLearner final : public Learner {
         continue;
       }
       booster.PredictCached(*dvalid, &valid_pred);
-      const double loss = ValidationLoss(valid_pred, *valid, options.task, options.num_classes);
+      const double loss = ValidationLoss(valid_pred.data(), *valid, options.task, options.num_classes);
       if (loss < best_loss) {
         best_loss = loss;
         meta.best_iteration = round;

@@ -12,6 +12,7 @@
 #include "core/hash.h"
 #include "learners/forest_format.h"
 #include "learners/forest_learner.h"
+#include "support/test_support.h"
 
 namespace tabpilot {
 namespace {
@@ -98,28 +99,6 @@ std::vector<float> PredictAll(const Model& m, const Matrix& x, int threads = 2) 
   return out;
 }
 
-// Rank-based AUC of P(class 1) (column 1 of two) against 0/1 labels.
-double Auc(const std::vector<float>& proba, const std::vector<float>& y) {
-  std::vector<size_t> idx(y.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return proba[2 * a + 1] < proba[2 * b + 1]; });
-  double rank_sum = 0, pos = 0;
-  for (size_t i = 0; i < idx.size();) {
-    size_t j = i;
-    while (j < idx.size() && proba[2 * idx[j] + 1] == proba[2 * idx[i] + 1]) ++j;
-    const double avg_rank = (static_cast<double>(i + j) + 1) / 2;  // 1-based ranks, ties averaged
-    for (size_t k = i; k < j; ++k) {
-      if (y[idx[k]] == 1) {
-        rank_sum += avg_rank;
-        pos += 1;
-      }
-    }
-    i = j;
-  }
-  const double neg = static_cast<double>(y.size()) - pos;
-  return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
-}
-
 double Accuracy(const std::vector<float>& proba, const std::vector<float>& y, int k) {
   size_t hits = 0;
   for (size_t r = 0; r < y.size(); ++r) {
@@ -165,7 +144,7 @@ TEST_P(ForestFamilies, BinaryNonlinearWithInformativeMissingValues) {
   // -999, its best case) reaches 0.91-0.93 (RF) and 0.89-0.91 (ET).
   const bool rf = GetParam() == "random_forest";
   EXPECT_GT(Accuracy(proba, test.y, 2), rf ? 0.88 : 0.85) << GetParam();
-  EXPECT_GT(Auc(proba, test.y), rf ? 0.93 : 0.92) << GetParam();
+  EXPECT_GT(testing::RankAuc(testing::PositiveColumn(proba), test.y), rf ? 0.93 : 0.92) << GetParam();
 }
 
 TEST_P(ForestFamilies, Multiclass) {

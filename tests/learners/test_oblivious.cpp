@@ -11,6 +11,7 @@
 #include "core/hash.h"
 #include "learners/oblivious_learner.h"
 #include "learners/target_statistics.h"
+#include "support/test_support.h"
 
 namespace tabpilot {
 namespace {
@@ -113,29 +114,7 @@ std::vector<float> PredictAll(const Model& m, const Matrix& x, int threads = 2) 
   return out;
 }
 
-// Rank-based AUC of P(class 1) (column 1 of two).
-double Auc(const std::vector<float>& proba, const std::vector<float>& y) {
-  std::vector<size_t> idx(y.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return proba[2 * a + 1] < proba[2 * b + 1]; });
-  double rank_sum = 0, pos = 0;
-  for (size_t i = 0; i < idx.size();) {
-    size_t j = i;
-    while (j < idx.size() && proba[2 * idx[j] + 1] == proba[2 * idx[i] + 1]) ++j;
-    const double avg_rank = (static_cast<double>(i + j) + 1) / 2;
-    for (size_t k = i; k < j; ++k) {
-      if (y[idx[k]] == 1) {
-        rank_sum += avg_rank;
-        pos += 1;
-      }
-    }
-    i = j;
-  }
-  const double neg = static_cast<double>(y.size()) - pos;
-  return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
-}
-
-// The AUC of the true logit's probabilities: the best any model can do.
+// Mean logloss of binary probabilities [1-p, p].
 double LogLoss(const std::vector<float>& proba, const std::vector<float>& y) {
   double s = 0;
   for (size_t r = 0; r < y.size(); ++r) {
@@ -239,11 +218,11 @@ TEST(Oblivious, BinaryLearnsCategoriesAndTheirPairs) {
   auto model = learner->Fit(tr, &va, Options(Task::kBinary, 2, &train.categorical));
   const std::vector<float> p = PredictAll(*model, test.x);
   for (size_t r = 0; r < test.x.rows; ++r) EXPECT_NEAR(p[2 * r] + p[2 * r + 1], 1.0f, 1e-5f);
-  const double auc = Auc(p, test.y);
+  const double auc = testing::RankAuc(testing::PositiveColumn(p), test.y);
   // The same learner told nothing about categories treats codes as numbers
   // and cannot see the parity of the pair.
   auto plain = learner->Fit(tr, &va, Options(Task::kBinary, 2, nullptr));
-  const double plain_auc = Auc(PredictAll(*plain, test.x), test.y);
+  const double plain_auc = testing::RankAuc(testing::PositiveColumn(PredictAll(*plain, test.x)), test.y);
   EXPECT_GT(auc, 0.80);
   EXPECT_GT(auc, plain_auc + 0.02) << "with categories " << auc << ", codes as numbers " << plain_auc;
   EXPECT_LT(LogLoss(p, test.y), 0.55);

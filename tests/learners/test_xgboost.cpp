@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "learners/learner_registry.h"
+#include "support/test_support.h"
 
 namespace tabpilot {
 namespace {
@@ -72,28 +73,6 @@ std::vector<float> PredictAll(const Model& m, const Matrix& x, int threads = 1) 
   return out;
 }
 
-// Rank-based AUC of scores for the positive class.
-double Auc(const std::vector<float>& score, const std::vector<float>& y) {
-  std::vector<size_t> idx(score.size());
-  for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return score[a] < score[b]; });
-  double rank_sum = 0, pos = 0;
-  for (size_t i = 0; i < idx.size();) {
-    size_t j = i;
-    while (j < idx.size() && score[idx[j]] == score[idx[i]]) ++j;
-    const double avg_rank = (static_cast<double>(i + j - 1) / 2.0) + 1.0;
-    for (size_t k = i; k < j; ++k) {
-      if (y[idx[k]] > 0.5f) {
-        rank_sum += avg_rank;
-        pos += 1;
-      }
-    }
-    i = j;
-  }
-  const double neg = static_cast<double>(y.size()) - pos;
-  return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
-}
-
 bool BitIdentical(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
@@ -112,7 +91,7 @@ TEST(Xgboost, BinaryLearnsAndPredictsProbabilityPairs) {
   }
   const double accuracy = static_cast<double>(correct) / static_cast<double>(test.x.rows);
   EXPECT_GT(accuracy, 0.88);
-  EXPECT_GT(Auc(positive, test.y), 0.95);
+  EXPECT_GT(testing::RankAuc(positive, test.y), 0.95);
   EXPECT_EQ(model->Info()["rounds"], 100);
 }
 

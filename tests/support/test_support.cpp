@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
@@ -56,6 +57,33 @@ CommandResult RunCommand(const std::string& command_line) {
   int status = ::pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+double RankAuc(const std::vector<float>& score, const std::vector<float>& y) {
+  std::vector<size_t> idx(score.size());
+  for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return score[a] < score[b]; });
+  double rank_sum = 0, pos = 0;
+  for (size_t i = 0; i < idx.size();) {
+    size_t j = i;
+    while (j < idx.size() && score[idx[j]] == score[idx[i]]) ++j;
+    const double avg_rank = (static_cast<double>(i + j - 1) / 2.0) + 1.0;
+    for (size_t k = i; k < j; ++k) {
+      if (y[idx[k]] > 0.5f) {
+        rank_sum += avg_rank;
+        pos += 1;
+      }
+    }
+    i = j;
+  }
+  const double neg = static_cast<double>(y.size()) - pos;
+  return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
+}
+
+std::vector<float> PositiveColumn(const std::vector<float>& proba) {
+  std::vector<float> out(proba.size() / 2);
+  for (size_t r = 0; r < out.size(); ++r) out[r] = proba[2 * r + 1];
+  return out;
 }
 
 }  // namespace tabpilot::testing

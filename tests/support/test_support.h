@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace tabpilot::testing {
 
@@ -35,5 +36,11 @@ struct CommandResult {
 
 // Runs a shell command line and captures its output and exit code.
 CommandResult RunCommand(const std::string& command_line);
+
+// Rank-based AUC (tied scores share their mean rank) of `score` against 0/1 labels.
+double RankAuc(const std::vector<float>& score, const std::vector<float>& y);
+
+// Column 1 (P(class 1)) of a row-major matrix of binary probabilities [1-p, p].
+std::vector<float> PositiveColumn(const std::vector<float>& proba);
 
 }  // namespace tabpilot::testing
