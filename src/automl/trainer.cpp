@@ -36,7 +36,9 @@ constexpr int kMaxSearchMisses = 5;
 // Most of a level's time one random configuration may be expected to take.
 // A sampled configuration is a gamble; betting most of the level on one
 // starves the bags and the next level (Adult at 300 s: a 512x256 net took
-// 2m20s of level 1's 3m10s and got no ensemble weight).
+// 2m20s of level 1's 3m10s and got no ensemble weight). The cap is lifted
+// after kMaxSearchMisses - 1 skipped configs in a row, so the search does not
+// stop with time left that a large config could use.
 constexpr double kMaxSearchShare = 0.35;
 // Level-1 models whose predictions feed level 2.
 constexpr size_t kMaxStackInputs = 8;
@@ -607,7 +609,10 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
       const double left = level1.Remaining();
       if (left <= 0.05) break;
       double estimate = run.Estimate(config);
-      const double allowed = i >= portfolio_size ? std::min(left, search_cap) : left;
+      // After kMaxSearchMisses - 1 skips in a row the cap is lifted: a large
+      // config that fits is better than leaving the time idle.
+      const bool capped = i >= portfolio_size && misses < kMaxSearchMisses - 1;
+      const double allowed = capped ? std::min(left, search_cap) : left;
       if (estimate > allowed) {
         log.Debug("skipping " + config.name + ": needs ~" + FormatSeconds(estimate) + ", may take " +
                   FormatSeconds(allowed) + " of the " + FormatSeconds(left) + " left");
@@ -646,7 +651,8 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
       const Deadline usable = run.Usable();
       double estimate = run.Estimate(config) * 1.2;  // stack features make fits a little slower
       if (usable.Remaining() <= 0.05) break;
-      const double allowed = i >= stack_portfolio_size ? std::min(usable.Remaining(), search_cap) : usable.Remaining();
+      const bool capped = i >= stack_portfolio_size && misses < kMaxSearchMisses - 1;
+      const double allowed = capped ? std::min(usable.Remaining(), search_cap) : usable.Remaining();
       if (estimate > allowed) {
         log.Debug("skipping " + config.name + ": needs ~" + FormatSeconds(estimate) + ", may take " +
                   FormatSeconds(allowed) + " of the " + FormatSeconds(usable.Remaining()) + " left");
