@@ -12,6 +12,7 @@
 #include "learners/byte_io.h"
 #include "learners/forest_binning.h"
 #include "learners/target_statistics.h"
+#include "learners/train_data_check.h"
 #include "learners/validation_loss.h"
 
 namespace tabpilot {
@@ -65,6 +66,15 @@ void DerivedFeatures(const ObliviousModelData& m, const Matrix& x, size_t begin,
   }
 }
 
+// The leaf a row of derived features falls in.
+uint32_t LeafIndex(const ObliviousTree& tree, const float* f) {
+  uint32_t idx = 0;
+  for (size_t d = 0; d < tree.features.size(); ++d) {
+    idx |= static_cast<uint32_t>(f[tree.features[d]] > tree.borders[d]) << d;
+  }
+  return idx;
+}
+
 // Raw scores (dims per row) of `features` (rows x nf) after the first `trees` trees.
 void RawScores(const ObliviousModelData& m, const float* features, size_t rows, size_t trees, double* raw) {
   const size_t nf = m.num_features();
@@ -74,10 +84,7 @@ void RawScores(const ObliviousModelData& m, const float* features, size_t rows, 
     const float* f = features + r * nf;
     for (size_t t = 0; t < trees; ++t) {
       const ObliviousTree& tree = m.trees[t];
-      uint32_t idx = 0;
-      for (size_t d = 0; d < tree.features.size(); ++d)
-        idx |= static_cast<uint32_t>(f[tree.features[d]] > tree.borders[d]) << d;
-      const float* leaf = tree.leaves.data() + static_cast<size_t>(idx) * m.dims;
+      const float* leaf = tree.leaves.data() + static_cast<size_t>(LeafIndex(tree, f)) * m.dims;
       for (uint32_t k = 0; k < m.dims; ++k) s[k] += leaf[k];
     }
   }
@@ -195,34 +202,6 @@ ObliviousModelData Decode(std::string_view bytes) {
   return m;
 }
 
-void CheckData(const TrainData& data, const char* what, const FitOptions& options, size_t cols) {
-  if (data.x == nullptr || data.y == nullptr) throw InvalidInput(kFamily + ": no " + what + " data");
-  const Matrix& x = *data.x;
-  if (x.rows == 0 || x.cols == 0) throw InvalidInput(kFamily + ": " + what + " data has no rows or no columns");
-  if (x.cols != cols) throw InvalidInput(kFamily + ": " + what + " data has a different column count");
-  if (data.y->size() != x.rows) throw InvalidInput(kFamily + ": " + what + " target size differs from the row count");
-  if (data.weights != nullptr && !data.weights->empty() && data.weights->size() != x.rows) {
-    throw InvalidInput(kFamily + ": " + what + " weights size differs from the row count");
-  }
-  for (size_t r = 0; r < x.rows; ++r) {
-    const float v = (*data.y)[r];
-    if (IsClassification(options.task)) {
-      if (!(v >= 0 && v < static_cast<float>(options.num_classes)) || v != std::floor(v)) {
-        throw InvalidInput(kFamily + ": " + what + " row " + std::to_string(r) + ": label " + std::to_string(v) +
-                           " is not a class index in [0, " + std::to_string(options.num_classes) + ")");
-      }
-    } else if (!std::isfinite(v)) {
-      throw InvalidInput(kFamily + ": " + what + " row " + std::to_string(r) + ": target is not a finite number");
-    }
-    if (data.weights != nullptr && !data.weights->empty()) {
-      const float w = (*data.weights)[r];
-      if (!(w >= 0) || !std::isfinite(w)) {
-        throw InvalidInput(kFamily + ": " + what + " row " + std::to_string(r) + ": weight must be finite and >= 0");
-      }
-    }
-  }
-}
-
 // Feature-major bin codes of the derived training features: NaN -> 0, a value
 // v -> 1 + (number of cuts below v). "code <= t" is then "NaN or v <= cuts[t-1]".
 struct Codes {
@@ -267,9 +246,9 @@ class ObliviousLearner final : public Learner {
     }
     if (train.x == nullptr) throw InvalidInput(kFamily + ": no training data");
     const size_t cols = train.x->cols;
-    CheckData(train, "training", options, cols);
+    CheckTrainData(train, kFamily + ": training", options, cols);
     const bool early_stopping = valid != nullptr && uses_validation();
-    if (early_stopping) CheckData(*valid, "validation", options, cols);
+    if (early_stopping) CheckTrainData(*valid, kFamily + ": validation", options, cols);
     const Matrix& x = *train.x;
     const std::vector<float>& y = *train.y;
     const size_t rows = x.rows;
@@ -558,11 +537,7 @@ class ObliviousLearner final : public Learner {
       const ObliviousTree& last = m.trees.back();
       const size_t vrows = valid->x->rows;
       for (size_t r = 0; r < vrows; ++r) {
-        const float* f = valid_features.data() + r * nf;
-        uint32_t idx = 0;
-        for (size_t d = 0; d < last.features.size(); ++d) {
-          idx |= static_cast<uint32_t>(f[last.features[d]] > last.borders[d]) << d;
-        }
+        const size_t idx = LeafIndex(last, valid_features.data() + r * nf);
         for (size_t k = 0; k < dims; ++k) valid_raw[r * dims + k] += last.leaves[idx * dims + k];
       }
       Link(options.task, m.dims, valid_raw.data(), vrows, valid_pred.data());

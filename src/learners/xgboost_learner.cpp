@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/parallel.h"
+#include "learners/train_data_check.h"
 #include "learners/validation_loss.h"
 #include "learners/xgboost_api.h"
 
@@ -165,47 +166,6 @@ class XgboostModel final : public Model {
   ModelMeta meta_;
 };
 
-// Throws InvalidInput unless `data` is complete and consistent with the task.
-void CheckData(const TrainData& data, const char* what, const FitOptions& options, size_t cols) {
-  const std::string where = std::string("xgboost: ") + what;
-  if (data.x == nullptr || data.y == nullptr) throw InvalidInput(where + " rows are missing");
-  const Matrix& x = *data.x;
-  if (x.rows == 0) throw InvalidInput(where + " data has no rows");
-  if (x.cols == 0) throw InvalidInput(where + " data has no feature columns");
-  if (x.cols != cols) {
-    throw InvalidInput(where + " data has " + std::to_string(x.cols) + " columns, expected " + std::to_string(cols));
-  }
-  if (x.values.size() != x.rows * x.cols) throw InvalidInput(where + " matrix size does not match its shape");
-  if (data.y->size() != x.rows) {
-    throw InvalidInput(where + " data has " + std::to_string(x.rows) + " rows but " +
-                       std::to_string(data.y->size()) + " labels");
-  }
-  if (data.weights && !data.weights->empty() && data.weights->size() != x.rows) {
-    throw InvalidInput(where + " data has " + std::to_string(x.rows) + " rows but " +
-                       std::to_string(data.weights->size()) + " weights");
-  }
-  for (size_t i = 0; i < x.values.size(); ++i) {
-    if (std::isinf(x.values[i])) {
-      throw InvalidInput(where + " row " + std::to_string(i / x.cols) + ", column " + std::to_string(i % x.cols) +
-                         ": infinite feature value");
-    }
-  }
-  for (size_t r = 0; r < x.rows; ++r) {
-    const float y = (*data.y)[r];
-    if (!std::isfinite(y)) throw InvalidInput(where + " row " + std::to_string(r) + ": label is missing or infinite");
-    if (IsClassification(options.task) && (y < 0 || y >= static_cast<float>(options.num_classes) || y != std::floor(y))) {
-      throw InvalidInput(where + " row " + std::to_string(r) + ": label " + Num(y) + " is not a class index in [0, " +
-                         std::to_string(options.num_classes - 1) + "]");
-    }
-    if (data.weights && !data.weights->empty()) {
-      const float w = (*data.weights)[r];
-      if (!std::isfinite(w) || w < 0) {
-        throw InvalidInput(where + " row " + std::to_string(r) + ": weight " + Num(w) + " is not a finite value >= 0");
-      }
-    }
-  }
-}
-
 // Feature names XGBoost accepts: it rejects '[', ']' and '<' (they clash with
 // its text dump format) and ',' breaks its feature-map files.
 std::vector<std::string> SanitizedNames(const std::vector<std::string>& names) {
@@ -272,9 +232,9 @@ class XgboostLearner final : public Learner {
     }
     if (train.x == nullptr) throw InvalidInput("xgboost: training rows are missing");
     const size_t cols = train.x->cols;
-    CheckData(train, "training", options, cols);
+    CheckTrainData(train, "xgboost: training", options, cols);
     const bool early_stopping = valid != nullptr && uses_validation();
-    if (early_stopping) CheckData(*valid, "validation", options, cols);
+    if (early_stopping) CheckTrainData(*valid, "xgboost: validation", options, cols);
 
     const std::vector<std::string> names = FeatureNames(options, cols);
     const std::vector<std::string> types = FeatureTypes(train, options, cols);

@@ -293,6 +293,9 @@ TEST(Oblivious, BadInputsAndParamsThrowInvalidInput) {
   std::vector<float> bad = train.y;
   bad[3] = 2.0f;
   EXPECT_THROW(learner->Fit({&train.x, &bad, nullptr}, nullptr, Options(Task::kBinary, 2, nullptr)), InvalidInput);
+  Matrix infinite = train.x;
+  infinite.at(4, 0) = std::numeric_limits<float>::infinity();
+  EXPECT_THROW(learner->Fit({&infinite, &train.y, nullptr}, nullptr, Options(Task::kBinary, 2, nullptr)), InvalidInput);
   std::vector<size_t> out_of_range = {9};
   EXPECT_THROW(learner->Fit({&train.x, &train.y, nullptr}, nullptr, Options(Task::kBinary, 2, &out_of_range)),
                InvalidInput);
