@@ -116,8 +116,8 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
   // categories (CatBoost-like). Opt-in: on Adult at 300 s (one-hot
   // features, 4th in the portfolio) it got no ensemble weight (test AUC
   // 0.92989 with it, 0.92982 without) for 33 s of level 1, and here, last,
-  // at 60 s it made 5 of 8 small tables worse on fold 0 (kc1 AUC 0.827 ->
-  // 0.808).
+  // at 60 s it made 7 of 12 small and mid tables worse on fold 0 (kc1 AUC
+  // 0.827 -> 0.808; docs/benchmarks.md).
   CandidateConfig oblivious{"CatBoostLike_1", "oblivious_boost", Json{{"learning_rate", 0.08}, {"depth", 6}},
                             TreeNative(), 3.0};
   oblivious.opt_in = true;
