@@ -49,7 +49,8 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape);
 CandidateConfig SampleConfig(const DataShape& shape, std::mt19937_64& rng, int index,
                              const std::vector<std::string>& families);
 
-// A short stable id for the feature pipeline a config needs ("tree", "tree_native", "dense").
+// A short stable id for the feature pipeline a config needs: "dense",
+// "tree_native", "tree" (default one-hot cap) or "tree_onehot<N>".
 std::string PipelineId(const FeatureOptions& options);
 
 }  // namespace tabpilot

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <set>
@@ -54,7 +55,10 @@ constexpr double kRefitShare = 0.1;
 
 struct EncodedFeatures {
   FeaturePipeline pipeline;
-  Matrix x;
+  // Shared between pipelines that encode every column alike (options that
+  // differ only where no column is affected), so the matrix is built once.
+  std::shared_ptr<const Matrix> matrix;
+  const Matrix& x() const { return *matrix; }
 };
 
 // A candidate that finished all its folds.
@@ -412,7 +416,7 @@ class TrainingRun {
                        std::vector<std::string>* names) {
     const EncodedFeatures& features = Encode(config.features);
     *names = features.pipeline.feature_names();
-    if (stack_inputs.empty()) return features.x;
+    if (stack_inputs.empty()) return features.x();
     std::vector<const Matrix*> inputs;
     for (size_t i : stack_inputs) {
       const Matrix& oof = done_[i].fit.oof;
@@ -425,7 +429,7 @@ class TrainingRun {
         names->push_back(std::move(name));
       }
     }
-    *stacked = AppendStackFeatures(features.x, inputs, problem_.task);
+    *stacked = AppendStackFeatures(features.x(), inputs, problem_.task);
     return *stacked;
   }
 
@@ -461,7 +465,12 @@ class TrainingRun {
     auto enc = encoded_.find(pid);
     if (enc == encoded_.end()) {
       FeaturePipeline pipeline = FeaturePipeline::Fit(data_.features, columns_, options);
-      Matrix x = pipeline.Transform(data_.features, options_.threads);
+      const Json transforms = pipeline.ToJson().at("transforms");
+      std::shared_ptr<const Matrix> x;
+      for (const auto& [other_id, other] : encoded_) {
+        if (other.pipeline.ToJson().at("transforms") == transforms) x = other.matrix;
+      }
+      if (x == nullptr) x = std::make_shared<const Matrix>(pipeline.Transform(data_.features, options_.threads));
       enc = encoded_.emplace(pid, EncodedFeatures{std::move(pipeline), std::move(x)}).first;
     }
     return enc->second;

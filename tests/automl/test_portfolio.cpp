@@ -1,8 +1,8 @@
-#include "automl/portfolio.h"
-
 #include <gtest/gtest.h>
 
 #include <random>
+
+#include "automl/portfolio.h"
 
 namespace tabpilot {
 namespace {
@@ -44,6 +44,48 @@ TEST(DefaultPortfolio, KnnOnlyUpTo50kRows) {
   };
   EXPECT_TRUE(has_knn(DataShape{Task::kRegression, 50000, 10, 1, 60}));
   EXPECT_FALSE(has_knn(DataShape{Task::kRegression, 50001, 10, 1, 60}));
+}
+
+TEST(DefaultPortfolio, BoostersOneHotUpTo64LevelsForestsKeepTheDefault) {
+  const DataShape adult{Task::kBinary, 32561, 14, 2, 300};
+  int boosters = 0;
+  int forests = 0;
+  for (const CandidateConfig& c : DefaultPortfolio(adult)) {
+    if (c.features.encoding != Encoding::kTree || c.features.native_categorical) continue;
+    if (c.family == "xgboost") {
+      ++boosters;
+      EXPECT_EQ(c.features.max_onehot_levels, 64) << c.name;
+      EXPECT_EQ(PipelineId(c.features), "tree_onehot64") << c.name;
+    } else {
+      ASSERT_TRUE(c.family == "random_forest" || c.family == "extra_trees") << c.name;
+      ++forests;
+      EXPECT_EQ(c.features.max_onehot_levels, FeatureOptions{}.max_onehot_levels) << c.name;
+      EXPECT_EQ(PipelineId(c.features), "tree") << c.name;
+    }
+  }
+  EXPECT_GE(boosters, 3);
+  EXPECT_EQ(forests, 2);
+  // Sampled one-hot boosters use the same pipeline as the portfolio's.
+  std::mt19937_64 rng(5);
+  int sampled = 0;
+  for (int i = 0; i < 50; ++i) {
+    CandidateConfig c = SampleConfig(adult, rng, i, {"xgboost"});
+    if (c.features.native_categorical) continue;
+    ++sampled;
+    EXPECT_EQ(PipelineId(c.features), "tree_onehot64");
+  }
+  EXPECT_GT(sampled, 0);
+}
+
+TEST(PipelineId, NamesEachEncoding) {
+  FeatureOptions f;
+  EXPECT_EQ(PipelineId(f), "tree");
+  f.max_onehot_levels = 20;
+  EXPECT_EQ(PipelineId(f), "tree_onehot20");
+  f.native_categorical = true;
+  EXPECT_EQ(PipelineId(f), "tree_native");
+  f.encoding = Encoding::kDense;
+  EXPECT_EQ(PipelineId(f), "dense");
 }
 
 TEST(SampleConfig, LargerNetsAreEstimatedToCostMore) {
