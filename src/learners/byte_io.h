@@ -115,6 +115,7 @@ inline constexpr uint32_t kMaxSerializedClasses = 1u << 20;
 struct ModelHeader {
   Task task = Task::kBinary;
   uint32_t num_classes = 0;  // 2 for binary, 2..kMaxSerializedClasses for multiclass, 1 for regression
+  uint32_t version = 0;      // the format version read
 };
 
 // Writes magic | u32 version | u8 task | u32 num_classes.
@@ -127,15 +128,16 @@ inline void WriteModelHeader(ByteWriter& w, std::string_view magic, uint32_t ver
 
 // Reads the header WriteModelHeader wrote and checks it: the magic must equal
 // `magic` (else "bad magic (not <model_name>)", e.g. model_name "a knn model"),
-// the version must equal `version`, the task code must be known and the class
+// the version must be in oldest_version..version (just `version` when
+// oldest_version is 0; a format that grew keeps reading its older files), the task code must be known and the class
 // count must fit the task. Failures go through r.Fail, so they carry r's prefix.
 // The checks run as soon as each field is read, before the caller reads the
 // family-specific rest of its header.
-inline ModelHeader ReadModelHeader(ByteReader& r, std::string_view magic, uint32_t version,
-                                   std::string_view model_name) {
+inline ModelHeader ReadModelHeader(ByteReader& r, std::string_view magic, uint32_t version, std::string_view model_name,
+                                   uint32_t oldest_version = 0) {
   if (r.Raw(magic.size(), "magic") != magic) r.Fail("bad magic (not " + std::string(model_name) + ")");
   const uint32_t got_version = r.U32("version");
-  if (got_version != version) {
+  if (got_version > version || got_version < (oldest_version == 0 ? version : oldest_version)) {
     r.Fail("unsupported format version " + std::to_string(got_version) + " (this build reads " +
            std::to_string(version) + ")");
   }
@@ -144,6 +146,7 @@ inline ModelHeader ReadModelHeader(ByteReader& r, std::string_view magic, uint32
   ModelHeader h;
   h.task = static_cast<Task>(task_code);
   h.num_classes = r.U32("num_classes");
+  h.version = got_version;
   if (h.task == Task::kBinary && h.num_classes != 2) {
     r.Fail("binary model with " + std::to_string(h.num_classes) + " classes");
   }

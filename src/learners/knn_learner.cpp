@@ -172,7 +172,9 @@ class KnnModel final : public Model {
 
   static std::unique_ptr<Model> Deserialize(std::string_view bytes) {
     ByteReader r(bytes, kCorrupt);
-    const auto [task, num_classes] = ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "a knn model");
+    const ModelHeader header = ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "a knn model");
+    const Task task = header.task;
+    const uint32_t num_classes = header.num_classes;
     const uint8_t weighting = r.U8("weighting");
     const uint32_t k = r.U32("k");
     const uint64_t rows = r.U64("rows");

@@ -374,7 +374,9 @@ class LinearModel final : public Model {
 
   static std::unique_ptr<Model> Deserialize(std::string_view bytes) {
     ByteReader r(bytes, kCorrupt);
-    const auto [task, num_classes] = ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "a linear model");
+    const ModelHeader header = ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "a linear model");
+    const Task task = header.task;
+    const uint32_t num_classes = header.num_classes;
     const uint64_t num_features = r.U64("num_features");
     const uint32_t cols = r.U32("num_columns");
     const uint32_t iterations = r.U32("iterations");

@@ -14,22 +14,30 @@
 #include "core/error.h"
 #include "core/parallel.h"
 #include "learners/byte_io.h"
+#include "learners/periodic_embedding.h"
 
 namespace tabpilot {
 namespace {
-
-using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 const std::string kFamily = "mlp";
 
 // Serialized layout (integers little-endian, floats as IEEE-754 bits):
 //   magic "TPMLPNET" | u32 version | u8 task | u32 num_classes | u64 num_features
+//   | (version >= 2) u32 embedded columns E | if E > 0: u32 K | u32 D | E * u32 column
 //   | u32 num_layers | num_layers * u32 layer output width
 //   | f64 target mean | f64 target sd | u32 epochs_trained | u32 best_epoch
 //   | u8 flags (bit0 stopped early, bit1 stopped by deadline) | f64 best validation loss (NaN = none)
 //   | per layer: inputs * outputs f32 weights (row-major, inputs x outputs), outputs f32 biases
+//   | (E > 0) f32 frequencies (E x K), f32 embedding weights (E*2K x D), f32 embedding biases (E x D)
+// The first layer's inputs are the embedding's outputs: E * D + num_features - E.
+// Version 1 (no embedding section) is still read.
 constexpr char kMagic[8] = {'T', 'P', 'M', 'L', 'P', 'N', 'E', 'T'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kOldestVersion = 1;
+// More continuous columns than this are left unembedded (the first layer
+// would grow by D inputs per column).
+constexpr size_t kMaxEmbeddedColumns = 64;
+constexpr int kMaxEmbeddingSize = 1024;
 constexpr const char* kCorrupt = "corrupt mlp model";
 constexpr uint32_t kMaxLayers = 64;
 constexpr uint32_t kMaxWidth = 1u << 20;
@@ -152,10 +160,12 @@ struct FitSummary {
 
 class MlpModel final : public Model {
  public:
-  MlpModel(Task task, int num_classes, size_t num_features, Net net, double y_mean, double y_sd, FitSummary summary)
+  MlpModel(Task task, int num_classes, size_t num_features, PeriodicEmbedding embedding, Net net, double y_mean,
+           double y_sd, FitSummary summary)
       : task_(task),
         num_classes_(num_classes),
         num_features_(num_features),
+        embedding_(std::move(embedding)),
         net_(std::move(net)),
         y_mean_(y_mean),
         y_sd_(y_sd),
@@ -175,13 +185,18 @@ class MlpModel final : public Model {
     const size_t outputs = static_cast<size_t>(num_outputs());
     const size_t blocks = (x.rows + kBlockRows - 1) / kBlockRows;
     ParallelFor(blocks, threads, [&](size_t b0, size_t b1, int) {
-      RowMatrixXf in, z;
+      RowMatrixXf in, trig, embedded, z;
       std::vector<RowMatrixXf> acts;
       for (size_t blk = b0; blk < b1; ++blk) {
         const size_t begin = blk * kBlockRows;
         const size_t end = std::min(x.rows, begin + kBlockRows);
         GatherBlock(x, begin, end, in);
-        Forward(net_, in, 0.0f, nullptr, acts, z);
+        if (embedding_.empty()) {
+          Forward(net_, in, 0.0f, nullptr, acts, z);
+        } else {
+          embedding_.Forward(in, trig, embedded);
+          Forward(net_, embedded, 0.0f, nullptr, acts, z);
+        }
         for (size_t r = 0; r < end - begin; ++r) {
           float* o = out + (begin + r) * outputs;
           const float* zr = z.data() + r * static_cast<size_t>(z.cols());
@@ -195,9 +210,17 @@ class MlpModel final : public Model {
     ByteWriter w;
     size_t floats = 0;
     for (const Layer& l : net_) floats += static_cast<size_t>(l.w.size() + l.b.size());
-    w.Reserve(96 + 4 * net_.size() + 4 * floats);
+    const EmbeddingParams& emb = embedding_.params();
+    if (!embedding_.empty()) floats += emb.size();
+    w.Reserve(112 + 4 * net_.size() + 4 * embedding_.columns().size() + 4 * floats);
     WriteModelHeader(w, std::string_view(kMagic, sizeof kMagic), kVersion, task_, num_classes_);
     w.U64(num_features_);
+    w.U32(static_cast<uint32_t>(embedding_.columns().size()));
+    if (!embedding_.empty()) {
+      w.U32(static_cast<uint32_t>(embedding_.frequencies()));
+      w.U32(static_cast<uint32_t>(embedding_.dim()));
+      for (uint32_t c : embedding_.columns()) w.U32(c);
+    }
     w.U32(static_cast<uint32_t>(net_.size()));
     for (const Layer& l : net_) w.U32(static_cast<uint32_t>(l.w.cols()));
     w.F64(y_mean_);
@@ -210,17 +233,46 @@ class MlpModel final : public Model {
       for (Eigen::Index i = 0; i < l.w.size(); ++i) w.F32(l.w.data()[i]);
       for (Eigen::Index i = 0; i < l.b.size(); ++i) w.F32(l.b[i]);
     }
+    if (!embedding_.empty()) {
+      for (const RowMatrixXf* m : {&emb.c, &emb.w, &emb.b}) {
+        for (Eigen::Index i = 0; i < m->size(); ++i) w.F32(m->data()[i]);
+      }
+    }
     return w.Take();
   }
 
   static std::unique_ptr<Model> Deserialize(std::string_view bytes) {
     ByteReader r(bytes, kCorrupt);
-    const auto [task, num_classes] = ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "an mlp model");
+    const ModelHeader header =
+        ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "an mlp model", kOldestVersion);
+    const Task task = header.task;
+    const uint32_t num_classes = header.num_classes;
     const uint64_t num_features = r.U64("num_features");
+    if (num_features < 1 || num_features > r.remaining() / 4)
+      r.Fail("bad feature count " + std::to_string(num_features));
+    const uint32_t num_embedded = header.version >= 2 ? r.U32("embedded columns") : 0;
+    if (num_embedded > num_features || num_embedded > kMaxEmbeddedColumns) {
+      r.Fail("bad embedded column count " + std::to_string(num_embedded));
+    }
+    uint32_t frequencies = 0, dim = 0;
+    std::vector<uint32_t> embedded(num_embedded);
+    if (num_embedded > 0) {
+      frequencies = r.U32("embedding frequencies");
+      dim = r.U32("embedding dim");
+      if (frequencies < 1 || frequencies > kMaxEmbeddingSize || dim < 1 || dim > kMaxEmbeddingSize) {
+        r.Fail("bad embedding size " + std::to_string(frequencies) + " x " + std::to_string(dim));
+      }
+      for (uint32_t e = 0; e < num_embedded; ++e) {
+        embedded[e] = r.U32("embedded column");
+        if (embedded[e] >= num_features || (e > 0 && embedded[e] <= embedded[e - 1])) r.Fail("bad embedded column");
+      }
+    }
+    const uint64_t first_inputs = num_features - num_embedded + static_cast<uint64_t>(num_embedded) * dim;
+    const uint64_t embedding_floats =
+        static_cast<uint64_t>(num_embedded) * (frequencies + 2ull * frequencies * dim + dim);
     const uint32_t num_layers = r.U32("num_layers");
     const uint32_t expected_out = task == Task::kMulticlass ? num_classes : 1;
     if (num_layers < 1 || num_layers > kMaxLayers) r.Fail("bad layer count " + std::to_string(num_layers));
-    if (num_features < 1 || num_features > r.remaining() / 4) r.Fail("bad feature count " + std::to_string(num_features));
     std::vector<uint32_t> widths(num_layers);
     for (uint32_t& width : widths) {
       width = r.U32("layer width");
@@ -240,8 +292,9 @@ class MlpModel final : public Model {
     summary.stopped_by_deadline = (flags & 2) != 0;
     // Exact size check before allocating: garbage counts must not trigger huge allocations.
     const uint64_t available = r.remaining() / 4;
-    uint64_t floats = 0;
-    uint64_t in = num_features;
+    if (embedding_floats > available) r.Fail("embedding weights are truncated");
+    uint64_t floats = embedding_floats;
+    uint64_t in = first_inputs;
     for (uint32_t width : widths) {
       // Division first: garbage counts must not overflow the product.
       if (in > available / width) r.Fail("weights are truncated");
@@ -251,7 +304,7 @@ class MlpModel final : public Model {
     }
     if (r.remaining() != floats * 4) r.Fail(std::to_string(r.remaining()) + " weight bytes, expected " + std::to_string(floats * 4));
     Net net(num_layers);
-    in = num_features;
+    in = first_inputs;
     for (uint32_t l = 0; l < num_layers; ++l) {
       net[l].w.resize(static_cast<Eigen::Index>(in), widths[l]);
       net[l].b.resize(widths[l]);
@@ -259,9 +312,22 @@ class MlpModel final : public Model {
       for (Eigen::Index i = 0; i < net[l].b.size(); ++i) net[l].b[i] = r.F32("biases");
       in = widths[l];
     }
+    PeriodicEmbedding embedding;
+    if (num_embedded > 0) {
+      EmbeddingParams p;
+      p.c.resize(num_embedded, frequencies);
+      p.w.resize(static_cast<Eigen::Index>(num_embedded) * 2 * frequencies, dim);
+      p.b.resize(num_embedded, dim);
+      for (RowMatrixXf* m : {&p.c, &p.w, &p.b}) {
+        for (Eigen::Index i = 0; i < m->size(); ++i) m->data()[i] = r.F32("embedding weights");
+      }
+      if (!p.AllFinite()) r.Fail("non-finite embedding weight");
+      embedding = PeriodicEmbedding(static_cast<size_t>(num_features), std::move(embedded),
+                                    static_cast<int>(frequencies), static_cast<int>(dim), std::move(p));
+    }
     if (!AllFinite(net)) r.Fail("non-finite weight");
     return std::make_unique<MlpModel>(task, static_cast<int>(num_classes), static_cast<size_t>(num_features),
-                                      std::move(net), y_mean, y_sd, summary);
+                                      std::move(embedding), std::move(net), y_mean, y_sd, summary);
   }
 
   Json Info() const override {
@@ -274,6 +340,8 @@ class MlpModel final : public Model {
     }
     info["hidden"] = JoinWidths(hidden);
     info["num_features"] = num_features_;
+    info["embedded_columns"] = embedding_.columns().size();
+    if (!embedding_.empty()) parameters += embedding_.params().size();
     info["parameters"] = parameters;
     info["epochs_trained"] = summary_.epochs_trained;
     info["stopped_early"] = summary_.stopped_early;
@@ -306,6 +374,7 @@ class MlpModel final : public Model {
   Task task_;
   int num_classes_;
   size_t num_features_;
+  PeriodicEmbedding embedding_;  // empty: the net reads the features as they are
   Net net_;
   double y_mean_;  // regression target standardization (0 and 1 for classification)
   double y_sd_;
@@ -371,6 +440,17 @@ struct TrainConfig {
   size_t batch_size = 0;
   int epochs = 0;
   int patience = 0;
+  bool periodic = false;  // periodic embeddings of the continuous columns
+  int frequencies = 0;
+  int embedding_dim = 0;
+  float sigma = 0;
+};
+
+// What a training run returns.
+struct Trained {
+  PeriodicEmbedding embedding;
+  Net net;
+  FitSummary summary;
 };
 
 // One training run: owns the network, Adam state and per-chunk scratch.
@@ -405,9 +485,10 @@ class Trainer {
   double y_sd() const { return y_sd_; }
 
   // Trains and returns the chosen weights and what happened.
-  std::pair<Net, FitSummary> Run(const TrainData* valid) {
+  Trained Run(const TrainData* valid) {
     FitSummary summary;
     Net best = net_;  // with validation: best scored weights; without: last finite epoch
+    EmbeddingParams best_embedding = embedding_.params();
     bool have_best = false;
     std::vector<uint32_t> order(n_);
     std::iota(order.begin(), order.end(), 0u);
@@ -425,14 +506,16 @@ class Trainer {
         Step(order, start, std::min(n_, start + batch));
       }
       if (summary.stopped_by_deadline) break;
-      if (!AllFinite(net_)) {
+      if (!WeightsFinite()) {
         // Diverged (learning rate too high for this data): fall back to the last good weights.
         net_ = best;
+        embedding_.mutable_params() = best_embedding;
         break;
       }
       ++summary.epochs_trained;
       if (valid == nullptr) {
         best = net_;
+        best_embedding = embedding_.params();
         have_best = true;
         continue;
       }
@@ -441,6 +524,7 @@ class Trainer {
         summary.best_valid_loss = loss;
         summary.best_epoch = summary.epochs_trained;
         best = net_;
+        best_embedding = embedding_.params();
         have_best = true;
         bad_epochs = 0;
       } else if (++bad_epochs >= config_.patience) {
@@ -451,26 +535,40 @@ class Trainer {
     // With validation keep the best scored epoch. Otherwise keep the current
     // weights (a deadline may have cut the last epoch short: those weights have
     // still seen more data), unless they are not finite.
-    if (valid != nullptr && have_best) return {std::move(best), summary};
-    if (!AllFinite(net_)) return {std::move(best), summary};
-    return {std::move(net_), summary};
+    if ((valid != nullptr && have_best) || !WeightsFinite()) {
+      net_ = std::move(best);
+      embedding_.mutable_params() = std::move(best_embedding);
+    }
+    return {std::move(embedding_), std::move(net_), summary};
   }
 
  private:
   struct Chunk {
     RowMatrixXf x;
+    RowMatrixXf trig;      // the embedding's sines and cosines
+    RowMatrixXf embedded;  // the embedding's output: the first layer's input
     std::vector<RowMatrixXf> acts;
     RowMatrixXf z;
     RowMatrixXf da;
     Net grad;
+    EmbeddingParams embedding_grad;
   };
+
+  bool WeightsFinite() const { return AllFinite(net_) && embedding_.params().AllFinite(); }
 
   void InitNet() {
     const size_t d = train_.x->cols;
+    if (config_.periodic) {
+      std::vector<uint32_t> columns = ContinuousColumns(*train_.x);
+      if (!columns.empty() && columns.size() <= kMaxEmbeddedColumns) {
+        embedding_ =
+            PeriodicEmbedding(d, std::move(columns), config_.frequencies, config_.embedding_dim, config_.sigma, rng_);
+      }
+    }
     std::vector<int> widths = config_.hidden;
     widths.push_back(outputs_);
     net_.resize(widths.size());
-    size_t in = d;
+    size_t in = embedding_.empty() ? d : embedding_.output_width();
     for (size_t l = 0; l < widths.size(); ++l) {
       const auto out = static_cast<Eigen::Index>(widths[l]);
       Layer& layer = net_[l];
@@ -505,6 +603,8 @@ class Trainer {
     }
     adam_m_ = ZerosLike(net_);
     adam_v_ = ZerosLike(net_);
+    embedding_m_ = embedding_.params().ZerosLike();
+    embedding_v_ = embedding_.params().ZerosLike();
   }
 
   static Net ZerosLike(const Net& net) {
@@ -531,10 +631,16 @@ class Trainer {
     });
     // Sum chunk gradients in chunk order (deterministic), add the L2 term.
     Net& g = chunks_[0].grad;
+    EmbeddingParams& ge = chunks_[0].embedding_grad;
     for (size_t c = 1; c < num_chunks; ++c) {
       for (size_t l = 0; l < g.size(); ++l) {
         g[l].w += chunks_[c].grad[l].w;
         g[l].b += chunks_[c].grad[l].b;
+      }
+      if (!embedding_.empty()) {
+        ge.c += chunks_[c].embedding_grad.c;
+        ge.w += chunks_[c].embedding_grad.w;
+        ge.b += chunks_[c].embedding_grad.b;
       }
     }
     ++step_;
@@ -545,6 +651,13 @@ class Trainer {
       if (config_.weight_decay > 0) g[l].w += config_.weight_decay * net_[l].w;
       AdamUpdate(net_[l].w.array(), g[l].w.array(), adam_m_[l].w.array(), adam_v_[l].w.array(), lr_t);
       AdamUpdate(net_[l].b.array(), g[l].b.array(), adam_m_[l].b.array(), adam_v_[l].b.array(), lr_t);
+    }
+    if (!embedding_.empty()) {
+      EmbeddingParams& p = embedding_.mutable_params();
+      if (config_.weight_decay > 0) ge.w += config_.weight_decay * p.w;
+      AdamUpdate(p.c.array(), ge.c.array(), embedding_m_.c.array(), embedding_v_.c.array(), lr_t);
+      AdamUpdate(p.w.array(), ge.w.array(), embedding_m_.w.array(), embedding_v_.w.array(), lr_t);
+      AdamUpdate(p.b.array(), ge.b.array(), embedding_m_.b.array(), embedding_v_.b.array(), lr_t);
     }
   }
 
@@ -568,7 +681,12 @@ class Trainer {
     }
     std::mt19937_64 rng(seed);
     const float dropout = config_.dropout;
-    Forward(net_, chunk.x, dropout, &rng, chunk.acts, chunk.z);
+    const RowMatrixXf* first = &chunk.x;  // the first layer's input
+    if (!embedding_.empty()) {
+      embedding_.Forward(chunk.x, chunk.trig, chunk.embedded);
+      first = &chunk.embedded;
+    }
+    Forward(net_, *first, dropout, &rng, chunk.acts, chunk.z);
     // d loss / d output values, in place.
     for (Eigen::Index r = 0; r < rows; ++r) {
       const size_t i = order[begin + static_cast<size_t>(r)];
@@ -593,10 +711,17 @@ class Trainer {
     RowMatrixXf* dz = &chunk.z;
     RowMatrixXf* da = &chunk.da;
     for (size_t l = net_.size(); l-- > 0;) {
-      const RowMatrixXf& input = l == 0 ? chunk.x : chunk.acts[l - 1];
+      const RowMatrixXf& input = l == 0 ? *first : chunk.acts[l - 1];
       g[l].w.noalias() = input.transpose() * *dz;
       g[l].b = dz->colwise().sum();
-      if (l == 0) break;
+      if (l == 0) {
+        if (!embedding_.empty()) {
+          da->noalias() = *dz * net_[0].w.transpose();
+          chunk.embedding_grad = embedding_.params().ZerosLike();
+          embedding_.Backward(chunk.x, chunk.trig, chunk.embedded, *da, chunk.embedding_grad);
+        }
+        break;
+      }
       da->noalias() = *dz * net_[l].w.transpose();
       // a = relu(h) * mask / (1 - p): da/dh is 1/(1-p) where a > 0, else 0.
       da->array() = (input.array() > 0.0f).select(da->array() * keep_scale, 0.0f);
@@ -612,13 +737,18 @@ class Trainer {
     const size_t blocks = (x.rows + kBlockRows - 1) / kBlockRows;
     std::vector<double> partial(blocks, 0.0);
     ParallelFor(blocks, std::max(1, options_.threads), [&](size_t b0, size_t b1, int) {
-      RowMatrixXf in, z;
+      RowMatrixXf in, trig, embedded, z;
       std::vector<RowMatrixXf> acts;
       for (size_t blk = b0; blk < b1; ++blk) {
         const size_t begin = blk * kBlockRows;
         const size_t end = std::min(x.rows, begin + kBlockRows);
         GatherBlock(x, begin, end, in);
-        Forward(net_, in, 0.0f, nullptr, acts, z);
+        if (embedding_.empty()) {
+          Forward(net_, in, 0.0f, nullptr, acts, z);
+        } else {
+          embedding_.Forward(in, trig, embedded);
+          Forward(net_, embedded, 0.0f, nullptr, acts, z);
+        }
         double loss = 0;
         for (size_t r = 0; r < end - begin; ++r) {
           const size_t i = begin + r;
@@ -657,9 +787,12 @@ class Trainer {
   std::vector<float> targets_;  // class index, or standardized regression target
   double y_mean_ = 0;
   double y_sd_ = 1;
+  PeriodicEmbedding embedding_;  // empty unless config_.periodic found continuous columns
   Net net_;
   Net adam_m_;
   Net adam_v_;
+  EmbeddingParams embedding_m_;
+  EmbeddingParams embedding_v_;
   uint64_t step_ = 0;
   std::vector<Chunk> chunks_;
 };
@@ -674,6 +807,10 @@ class MlpLearner final : public Learner {
     config_.batch_size = static_cast<size_t>(params_.Int("batch_size"));
     config_.epochs = static_cast<int>(params_.Int("epochs"));
     config_.patience = static_cast<int>(params_.Int("patience"));
+    config_.periodic = params_.String("numeric_embedding") == "periodic";
+    config_.frequencies = static_cast<int>(params_.Int("embedding_frequencies"));
+    config_.embedding_dim = static_cast<int>(params_.Int("embedding_dim"));
+    config_.sigma = static_cast<float>(params_.Float("embedding_sigma"));
   }
   const std::string& family() const override { return kFamily; }
   const Params& params() const override { return params_; }
@@ -699,9 +836,10 @@ class MlpLearner final : public Learner {
       if (nv == 0) valid = nullptr;
     }
     Trainer trainer(config_, options, train, n);
-    auto [net, summary] = trainer.Run(valid);
+    Trained trained = trainer.Run(valid);
     return std::make_unique<MlpModel>(options.task, IsClassification(options.task) ? options.num_classes : 1,
-                                      train.x->cols, std::move(net), trainer.y_mean(), trainer.y_sd(), summary);
+                                      train.x->cols, std::move(trained.embedding), std::move(trained.net),
+                                      trainer.y_mean(), trainer.y_sd(), trained.summary);
   }
 
   std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions& /*options*/) const override {
@@ -717,6 +855,7 @@ class MlpLearner final : public Learner {
 
 const std::vector<ParamSpec>& MlpParamSpecs() {
   using K = ParamSpec::Kind;
+  // clang-format off
   static const std::vector<ParamSpec> specs = {
       {"hidden", K::kString, "256,128", 0, 0, {}, "hidden layer widths, comma-separated (ReLU units)"},
       {"dropout", K::kFloat, 0.1, 0.0, 0.9, {}, "fraction of hidden units dropped per training row"},
@@ -726,7 +865,15 @@ const std::vector<ParamSpec>& MlpParamSpecs() {
       {"epochs", K::kInt, 50, 1, 100000, {}, "maximum passes over the training rows"},
       {"patience", K::kInt, 5, 1, 100000, {},
        "stop after this many epochs without a better validation loss (when a validation fold is given)"},
+      {"numeric_embedding", K::kString, "none", 0, 0, {"none", "periodic"},
+       "periodic: each column with more than two distinct values (up to 64) enters as ReLU(W [sin, cos](2 pi c x) + b) "
+       "with trainable frequencies c"},
+      {"embedding_frequencies", K::kInt, 16, 1, kMaxEmbeddingSize, {}, "frequencies per embedded column (K)"},
+      {"embedding_dim", K::kInt, 16, 1, kMaxEmbeddingSize, {}, "outputs per embedded column (D)"},
+      {"embedding_sigma", K::kFloat, 3.0, 1e-4, 1e4, {},
+       "standard deviation of the initial frequencies (inputs are standardized)"},
   };
+  // clang-format on
   return specs;
 }
 

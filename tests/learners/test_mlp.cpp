@@ -212,18 +212,6 @@ TEST(Mlp, RoundTripPredictsBitIdentically) {
   }
 }
 
-TEST(Mlp, NanFeatureIsReadAsZero) {
-  const Data train = Xor(400, 13);
-  auto model = Mlp(kSmall)->Fit(train.train(), nullptr, Options(Task::kBinary, 2));
-  Matrix with_nan(1, 2), with_zero(1, 2);
-  with_nan.at(0, 0) = std::numeric_limits<float>::quiet_NaN();
-  with_nan.at(0, 1) = 0.5f;
-  with_zero.at(0, 1) = 0.5f;
-  EXPECT_EQ(PredictAll(*model, with_nan), PredictAll(*model, with_zero));
-  Matrix wrong(1, 3);
-  EXPECT_THROW(PredictAll(*model, wrong), InvalidInput);
-}
-
 void ExpectCorrupt(const Learner& learner, const std::string& bytes) {
   try {
     learner.Load(bytes, Options(Task::kBinary, 2));
@@ -253,7 +241,10 @@ TEST(Mlp, CorruptBytesAreRejected) {
   bad[17] = static_cast<char>(0xff);  // num_features: huge
   ExpectCorrupt(*learner, bad);
   bad = good;
-  bad[30] = static_cast<char>(0x7f);  // first layer width: huge
+  bad[27] = static_cast<char>(0x7f);  // embedded columns: huge
+  ExpectCorrupt(*learner, bad);
+  bad = good;
+  bad[34] = static_cast<char>(0x7f);  // first layer width: huge
   ExpectCorrupt(*learner, bad);
   bad = good;
   // Last weight (the output bias) -> NaN.
@@ -263,12 +254,97 @@ TEST(Mlp, CorruptBytesAreRejected) {
   ExpectCorrupt(*learner, "not a model at all");
 }
 
+// Label 1 where sin(6 x0) > 0: six bands along x0, which a small ReLU net on
+// the raw number cuts slowly; x1 is a 0/1 noise column.
+Data Bands(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  Data d{Matrix(n, 2), std::vector<float>(n)};
+  for (size_t i = 0; i < n; ++i) {
+    const float a = u(rng);
+    d.x.at(i, 0) = a;
+    d.x.at(i, 1) = static_cast<float>(rng() % 2);
+    d.y[i] = std::sin(6.0f * a) > 0 ? 1.0f : 0.0f;
+  }
+  return d;
+}
+
+TEST(Mlp, PeriodicEmbeddingLearnsBandsThePlainNetMisses) {
+  const Data train = Bands(2000, 21), test = Bands(1000, 22);
+  const Json plain = {{"hidden", "16,8"}, {"epochs", 20}};
+  Json periodic = plain;
+  periodic["numeric_embedding"] = "periodic";
+  const auto p = Mlp(plain)->Fit(train.train(), nullptr, Options(Task::kBinary, 2));
+  const auto e = Mlp(periodic)->Fit(train.train(), nullptr, Options(Task::kBinary, 2));
+  EXPECT_EQ(p->Info()["embedded_columns"], 0);
+  EXPECT_EQ(e->Info()["embedded_columns"], 1);  // x0 only: x1 has two values
+  const double plain_acc = Accuracy(*p, test), periodic_acc = Accuracy(*e, test);
+  EXPECT_GT(periodic_acc, 0.95);
+  EXPECT_GT(periodic_acc, plain_acc + 0.05) << "plain " << plain_acc;
+}
+
+TEST(Mlp, PeriodicModelRoundTripsBitIdentically) {
+  for (Task task : {Task::kBinary, Task::kMulticlass, Task::kRegression}) {
+    SCOPED_TRACE(TaskName(task));
+    Data d =
+        task == Task::kMulticlass ? Spirals(600, 10) : (task == Task::kRegression ? Wave(600, 10) : Bands(600, 10));
+    const int classes = task == Task::kMulticlass ? 3 : (task == Task::kBinary ? 2 : 1);
+    auto learner = Mlp({{"hidden", "8"}, {"epochs", 3}, {"numeric_embedding", "periodic"}, {"embedding_dim", 4}});
+    auto model = learner->Fit(d.train(), nullptr, Options(task, classes));
+    const std::string bytes = model->Serialize();
+    auto loaded = learner->Load(bytes, Options(task, classes));
+    EXPECT_EQ(loaded->Serialize(), bytes);
+    EXPECT_EQ(loaded->Info(), model->Info());
+    EXPECT_GE(model->Info()["embedded_columns"].get<int>(), 1);
+    const auto p1 = PredictAll(*model, d.x, 1);
+    const auto p2 = PredictAll(*loaded, d.x, 2);
+    ASSERT_EQ(p1.size(), p2.size());
+    EXPECT_EQ(std::memcmp(p1.data(), p2.data(), p1.size() * sizeof(float)), 0);
+    // Truncations and a NaN in the embedding (the last bytes) are refused.
+    for (size_t len : {bytes.size() - 1, bytes.size() - 4, bytes.size() / 2})
+      ExpectCorrupt(*learner, bytes.substr(0, len));
+    std::string bad = bytes;
+    const uint32_t nan_bits = 0x7fc00000u;
+    std::memcpy(bad.data() + bad.size() - 4, &nan_bits, 4);
+    ExpectCorrupt(*learner, bad);
+  }
+}
+
+TEST(Mlp, ReadsTheFormatWithoutEmbeddings) {
+  // Version 1 had no embedded-column count after num_features (byte 25).
+  const Data train = Xor(300, 23);
+  auto learner = Mlp(kSmall);
+  auto model = learner->Fit(train.train(), nullptr, Options(Task::kBinary, 2));
+  std::string v1 = model->Serialize();
+  ASSERT_EQ(v1[8], 2);
+  ASSERT_EQ(v1.substr(25, 4), std::string(4, '\0'));
+  v1.erase(25, 4);
+  v1[8] = 1;
+  auto loaded = learner->Load(v1, Options(Task::kBinary, 2));
+  EXPECT_EQ(PredictAll(*loaded, train.x), PredictAll(*model, train.x));
+  EXPECT_EQ(loaded->Serialize(), model->Serialize());  // written back as version 2
+}
+
+TEST(Mlp, NanFeatureIsReadAsZero) {
+  const Data train = Xor(400, 13);
+  auto model = Mlp(kSmall)->Fit(train.train(), nullptr, Options(Task::kBinary, 2));
+  Matrix with_nan(1, 2), with_zero(1, 2);
+  with_nan.at(0, 0) = std::numeric_limits<float>::quiet_NaN();
+  with_nan.at(0, 1) = 0.5f;
+  with_zero.at(0, 1) = 0.5f;
+  EXPECT_EQ(PredictAll(*model, with_nan), PredictAll(*model, with_zero));
+  Matrix wrong(1, 3);
+  EXPECT_THROW(PredictAll(*model, wrong), InvalidInput);
+}
+
 TEST(Mlp, InvalidParamsAreRejected) {
   const LearnerRegistry registry = LearnerRegistry::WithBuiltins();
   EXPECT_NO_THROW(registry.Create("mlp", Json::object()));
   EXPECT_THROW(registry.Create("mlp", Json{{"hiden", "8"}}), InvalidInput);
   EXPECT_THROW(registry.Create("mlp", Json{{"dropout", 0.95}}), InvalidInput);
   EXPECT_THROW(registry.Create("mlp", Json{{"epochs", 0}}), InvalidInput);
+  EXPECT_THROW(registry.Create("mlp", Json{{"numeric_embedding", "fourier"}}), InvalidInput);
+  EXPECT_THROW(registry.Create("mlp", Json{{"embedding_dim", 0}}), InvalidInput);
   for (const char* hidden : {"", "256,x", "256,,128", "0", "-4", "100000", ",8"}) {
     SCOPED_TRACE(hidden);
     try {
