@@ -129,17 +129,19 @@ inline void WriteModelHeader(ByteWriter& w, std::string_view magic, uint32_t ver
 // Reads the header WriteModelHeader wrote and checks it: the magic must equal
 // `magic` (else "bad magic (not <model_name>)", e.g. model_name "a knn model"),
 // the version must be in oldest_version..version (just `version` when
-// oldest_version is 0; a format that grew keeps reading its older files), the task code must be known and the class
-// count must fit the task. Failures go through r.Fail, so they carry r's prefix.
+// oldest_version is 0; a format that grew keeps reading its older files), the
+// task code must be known and the class count must fit the task. Failures go through r.Fail, so they carry r's prefix.
 // The checks run as soon as each field is read, before the caller reads the
 // family-specific rest of its header.
 inline ModelHeader ReadModelHeader(ByteReader& r, std::string_view magic, uint32_t version, std::string_view model_name,
                                    uint32_t oldest_version = 0) {
   if (r.Raw(magic.size(), "magic") != magic) r.Fail("bad magic (not " + std::string(model_name) + ")");
   const uint32_t got_version = r.U32("version");
-  if (got_version > version || got_version < (oldest_version == 0 ? version : oldest_version)) {
+  const uint32_t oldest = oldest_version == 0 ? version : oldest_version;
+  if (got_version > version || got_version < oldest) {
     r.Fail("unsupported format version " + std::to_string(got_version) + " (this build reads " +
-           std::to_string(version) + ")");
+           (oldest == version ? std::to_string(version) : std::to_string(oldest) + ".." + std::to_string(version)) +
+           ")");
   }
   const uint8_t task_code = r.U8("task");
   if (task_code > static_cast<uint8_t>(Task::kRegression)) r.Fail("unknown task " + std::to_string(task_code));
