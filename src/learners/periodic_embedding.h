@@ -9,9 +9,9 @@
 //
 // and the network sees the D values of every embedded column, followed by the
 // columns left as they are. A plain MLP on standardized numbers draws smooth
-// curves; a heavy-tailed column with a sharp step (Adult's capital-gain: income
-// jumps at ~5,000) needs many units to cut it. Sines of several frequencies
-// give the first layer those steps directly. On Adult the portfolio's network
+// curves; a heavy-tailed column whose effect changes abruptly (such as Adult's
+// capital-gain) needs many units to cut it. Sines of several frequencies give
+// the first layer such steps directly. On Adult the portfolio's network
 // (8-fold bag) went from test AUC 0.912 to 0.924 (docs/benchmarks.md).
 //
 // Which columns: those with more than two distinct training values. One-hot
