@@ -11,9 +11,10 @@
 // one-hot or code splits: a different view of the categories from the
 // XGBoost family's, which is what an ensemble wants.
 //
-// Each tree is grown on Bayesian-bootstrap row weights (bagging_temperature),
-// scored by the Newton gain sum G^2 / (H + l2_leaf_reg) over its leaves, and
-// its leaves take regularized Newton steps times the learning rate. With a
+// Each tree is scored by the Newton gain sum G^2 / (H + l2_leaf_reg) over its
+// leaves (optionally on Bayesian-bootstrap row weights, bagging_temperature;
+// off by default), and its leaves take regularized Newton steps, on every row
+// at its sample weight, times the learning rate. With a
 // validation set, boosting stops `early_stopping_rounds` after the best
 // validation loss and keeps the trees up to it.
 //

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -258,6 +259,31 @@ TEST(Oblivious, MulticlassAndRegression) {
     sst += (rtest.y[r] - mean) * (rtest.y[r] - mean);
   }
   EXPECT_GT(1 - sse / sst, 0.95);
+}
+
+TEST(Oblivious, BootstrapWeightsShapeTheSplitsNotTheLeafValues) {
+  // One depth-1 tree on heavily bootstrapped rows (temperature 5): each of
+  // its two leaves must still hold the regularized Newton step of all its
+  // rows at weight 1, -lr * G / (H + l2), from the base score.
+  Dataset train = MakeCategorical(2000, 14);
+  const double lr = 0.5, l2 = 3.0;
+  auto learner = MakeLearner(Json{
+      {"iterations", 1}, {"depth", 1}, {"bagging_temperature", 5.0}, {"learning_rate", lr}, {"l2_leaf_reg", l2}});
+  auto model = learner->Fit({&train.x, &train.y, nullptr}, nullptr, Options(Task::kBinary, 2, nullptr));
+  const std::vector<float> p = PredictAll(*model, train.x);
+  const double p0 = std::accumulate(train.y.begin(), train.y.end(), 0.0) / static_cast<double>(train.y.size());
+  const double base = std::log(p0 / (1 - p0));
+  std::map<float, std::pair<double, double>> leaves;  // predicted p -> (G, H)
+  for (size_t r = 0; r < train.y.size(); ++r) {
+    auto& [g, h] = leaves[p[2 * r + 1]];
+    g += p0 - train.y[r];
+    h += p0 * (1 - p0);
+  }
+  ASSERT_EQ(leaves.size(), 2u);
+  for (const auto& [prob, gh] : leaves) {
+    const double value = std::log(prob / (1.0 - prob)) - base;
+    EXPECT_NEAR(value, -lr * gh.first / (gh.second + l2), 1e-4) << "leaf of p = " << prob;
+  }
 }
 
 TEST(Oblivious, DeterministicForAnyThreadCountAndBitIdenticalAfterReload) {
