@@ -753,6 +753,11 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
       member.weight = selection.weights[m];
       member.level = c.level;
       member.stack_inputs = c.stack_inputs;
+      // A bagged level-2 member's fold models see their inputs' fold models
+      // at predict time, as its training rows saw out-of-fold predictions.
+      if (!c.stack_inputs.empty() && num_folds > 1 && !row_info.contains("refit")) {
+        member.stack_input_folds = num_folds;
+      }
       member.folds = std::move(c.fit.folds);
       bundle.members.push_back(std::move(member));
       ens.fit_seconds += c.fit.fit_seconds;

@@ -99,6 +99,7 @@ void SaveBundle(const Bundle& bundle, const fs::path& dir, const SaveOptions& op
                            {"level", m.level},
                            {"stack_inputs", m.stack_inputs},
                            {"folds", fold_files}});
+    if (m.stack_input_folds > 0) members.back()["stack_input_folds"] = m.stack_input_folds;
   }
   manifest["members"] = members;
   manifest["training"] = bundle.training;
@@ -184,6 +185,11 @@ Bundle LoadBundle(const fs::path& dir, const LearnerRegistry& learners) {
         bool earlier = false;
         for (const BundleMember& prev : b.members) earlier = earlier || (prev.name == input && prev.level < m.level);
         if (!earlier) throw InvalidInput("member " + m.name + " stacks on unknown member '" + input + "'");
+      }
+      m.stack_input_folds = jm.value("stack_input_folds", 0);
+      if (m.stack_input_folds < 0 || m.stack_input_folds > kMaxStackInputFolds ||
+          (m.stack_input_folds > 0 && m.stack_inputs.empty())) {
+        throw InvalidInput("member " + m.name + " has a bad stack_input_folds");
       }
       if (!b.pipelines.count(m.pipeline)) throw InvalidInput("member " + m.name + " names an unknown feature pipeline");
       auto learner = learners.Create(m.family, m.params);

@@ -28,6 +28,8 @@ namespace tabpilot {
 
 // Bundles written by this version; loading a newer one is an error.
 inline constexpr int kBundleFormatVersion = 1;
+// Largest BundleMember::stack_input_folds a bundle may declare.
+inline constexpr int kMaxStackInputFolds = 1000;
 
 struct ProblemInfo {
   Task task = Task::kBinary;
@@ -49,6 +51,14 @@ struct BundleMember {
   int level = 1;          // 1 = base model; 2 = stacked on level-1 predictions
   // Level 2: the members whose predictions are appended to the features (see model/stacking.h).
   std::vector<std::string> stack_inputs;
+  // Level 2, when > 0 (the folds per bag): fold model j sees each input's
+  // predictions from that input's fold models with index j % stack_input_folds
+  // (averaged over the input's bags), not the input's bagged prediction. Its
+  // training rows saw out-of-fold predictions, one model per bag; the bagged
+  // average of 8 models is smoother and would shift the stack columns. An
+  // input whose fold count is not a multiple of it (a refitted model) gives
+  // its bagged prediction. 0 = every fold sees bagged predictions.
+  int stack_input_folds = 0;
   std::vector<std::unique_ptr<Model>> folds;
 };
 

@@ -22,48 +22,89 @@ std::unique_ptr<Predictor> Predictor::FromBundle(Bundle bundle, const Options& o
   return std::unique_ptr<Predictor>(new Predictor(std::move(bundle), options));  // NOLINT: private constructor
 }
 
+namespace {
+
+// Predictions of one member: bagged (the mean over all its fold models) and,
+// when a level-2 member aligns its inputs by fold, the mean over its bags of
+// the fold models with each fold index.
+struct MemberOutput {
+  Matrix bagged;
+  std::vector<Matrix> by_fold;  // empty unless asked for and the fold count allows
+
+  const Matrix& ForFold(size_t j) const { return by_fold.empty() ? bagged : by_fold[j % by_fold.size()]; }
+};
+
+Matrix Mean(const std::vector<double>& acc, size_t rows, size_t k, double n) {
+  Matrix out(rows, k);
+  for (size_t i = 0; i < rows * k; ++i) out.values[i] = static_cast<float>(acc[i] / n);
+  return out;
+}
+
+}  // namespace
+
 Matrix Predictor::Predict(const Table& table) const {
   const size_t rows = table.num_rows();
   const size_t k = static_cast<size_t>(bundle_.problem.num_outputs());
-  std::map<std::string, Matrix> features;  // each pipeline transforms once
-  std::map<std::string, Matrix> member_pred;  // bagged prediction per member (stack inputs are reused)
+  // Fold-aligned inputs asked for: member name -> folds per bag.
+  std::map<std::string, size_t> aligned;
+  for (const BundleMember& m : bundle_.members) {
+    if (m.stack_input_folds <= 0) continue;
+    for (const std::string& name : m.stack_inputs) aligned[name] = static_cast<size_t>(m.stack_input_folds);
+  }
+  std::map<std::string, Matrix> features;       // each pipeline transforms once
+  std::map<std::string, MemberOutput> outputs;  // per member (stack inputs are reused)
   // Members are stored in level order, so stack inputs are always computed first.
   for (const BundleMember& m : bundle_.members) {
     auto it = features.find(m.pipeline);
     if (it == features.end()) {
       it = features.emplace(m.pipeline, bundle_.pipelines.at(m.pipeline).Transform(table, options_.threads)).first;
     }
-    Matrix stacked;
-    const Matrix* x = &it->second;
-    if (!m.stack_inputs.empty()) {
-      std::vector<const Matrix*> inputs;
-      for (const std::string& name : m.stack_inputs) inputs.push_back(&member_pred.at(name));
-      stacked = AppendStackFeatures(*x, inputs, bundle_.problem.task);
-      x = &stacked;
-    }
+    const size_t folds = m.folds.size();
+    // The stack inputs' predictions each fold model sees: one group of fold
+    // models per fold index when aligned, else one group for all.
+    const size_t groups = m.stack_input_folds > 0 ? static_cast<size_t>(m.stack_input_folds) : 1;
+    auto by_index = aligned.find(m.name);
+    const size_t per_bag = by_index != aligned.end() && folds >= by_index->second && folds % by_index->second == 0
+                               ? by_index->second
+                               : 0;
     std::vector<double> acc(rows * k, 0.0);
+    std::vector<std::vector<double>> fold_acc(per_bag, std::vector<double>(rows * k, 0.0));
     std::vector<float> buf(rows * k, 0.0f);
-    for (const auto& fold : m.folds) {
-      fold->Predict(*x, buf.data(), options_.threads);
-      for (size_t i = 0; i < rows * k; ++i) acc[i] += buf[i];
+    for (size_t g = 0; g < groups && g < folds; ++g) {
+      Matrix stacked;
+      const Matrix* x = &it->second;
+      if (!m.stack_inputs.empty()) {
+        std::vector<const Matrix*> inputs;
+        for (const std::string& name : m.stack_inputs) inputs.push_back(&outputs.at(name).ForFold(g));
+        stacked = AppendStackFeatures(*x, inputs, bundle_.problem.task);
+        x = &stacked;
+      }
+      for (size_t j = g; j < folds; j += groups) {
+        m.folds[j]->Predict(*x, buf.data(), options_.threads);
+        for (size_t i = 0; i < rows * k; ++i) acc[i] += buf[i];
+        if (per_bag > 0) {
+          std::vector<double>& f = fold_acc[j % per_bag];
+          for (size_t i = 0; i < rows * k; ++i) f[i] += buf[i];
+        }
+      }
     }
-    Matrix avg(rows, k);
-    const double n = static_cast<double>(m.folds.size());
-    for (size_t i = 0; i < rows * k; ++i) avg.values[i] = static_cast<float>(acc[i] / n);
-    member_pred.emplace(m.name, std::move(avg));
+    MemberOutput out;
+    out.bagged = Mean(acc, rows, k, static_cast<double>(folds));
+    for (const std::vector<double>& f : fold_acc) {
+      out.by_fold.push_back(Mean(f, rows, k, static_cast<double>(folds / per_bag)));
+    }
+    outputs.emplace(m.name, std::move(out));
   }
   double total = 0;
   std::vector<double> acc(rows * k, 0.0);
   for (const BundleMember& m : bundle_.members) {
     if (m.weight <= 0) continue;
     total += m.weight;
-    const Matrix& p = member_pred.at(m.name);
+    const Matrix& p = outputs.at(m.name).bagged;
     for (size_t i = 0; i < rows * k; ++i) acc[i] += m.weight * p.values[i];
   }
   if (total <= 0) throw Internal("model has no member with positive weight");
-  Matrix out(rows, k);
-  for (size_t i = 0; i < rows * k; ++i) out.values[i] = static_cast<float>(acc[i] / total);
-  return out;
+  return Mean(acc, rows, k, total);
 }
 
 std::vector<int> Predictor::ClassIndices(const Matrix& p) const {

@@ -193,6 +193,155 @@ TEST_F(BundleTest, StackedMemberSeesItsInputsPredictions) {
   for (size_t i = 0; i < loaded.values.size(); ++i) ASSERT_EQ(loaded.values[i], in_memory.values[i]) << i;
 }
 
+// A level-1 xgboost member with `bags` x 2 fold models (each fitted on its
+// own half of the rows, so they disagree) under a level-2 linear member with
+// four fold models, the only one with ensemble weight.
+struct AlignedStack {
+  Bundle bundle;
+  Matrix tree;                      // level-1 features
+  Matrix dense;                     // level-2 base features
+  std::vector<Matrix> level1_fold;  // per level-1 fold model: its predictions
+};
+
+AlignedStack MakeAlignedStack(const Table& table, size_t level1_folds) {
+  AlignedStack s;
+  s.bundle = MakeBundle(table);
+  Bundle& b = s.bundle;
+  FitOptions fit;
+  fit.task = Task::kBinary;
+  fit.num_classes = 2;
+  fit.threads = 1;
+  LearnerRegistry learners = LearnerRegistry::WithBuiltins();
+  s.tree = b.pipelines.at("tree").Transform(table, 1);
+  s.dense = b.pipelines.at("dense").Transform(table, 1);
+  const size_t rows = table.num_rows();
+  std::vector<float> y(rows);
+  for (size_t r = 0; r < rows; ++r) y[r] = std::sin(static_cast<double>(r) * 0.7) > 0 ? 1.0f : 0.0f;
+  auto subset = [&](const Matrix& x, size_t part, size_t parts, std::vector<float>* ys) {
+    std::vector<size_t> idx;
+    ys->clear();
+    for (size_t r = part; r < rows; r += parts) {
+      idx.push_back(r);
+      ys->push_back(y[r]);
+    }
+    return x.SelectRows(idx);
+  };
+  auto booster = learners.Create("xgboost", Json{{"n_estimators", 10}, {"max_depth", 3}});
+  b.members[0].folds.clear();
+  b.members[0].weight = 0;
+  for (size_t j = 0; j < level1_folds; ++j) {
+    std::vector<float> ys;
+    const Matrix x = subset(s.tree, j, level1_folds, &ys);
+    b.members[0].folds.push_back(booster->Fit(TrainData{&x, &ys, nullptr}, nullptr, fit));
+    Matrix p(rows, 2);
+    b.members[0].folds.back()->Predict(s.tree, p.values.data(), 1);
+    s.level1_fold.push_back(std::move(p));
+  }
+  auto linear = learners.Create("linear", Json::object());
+  const Matrix stacked = AppendStackFeatures(s.dense, {&s.level1_fold[0]}, Task::kBinary);
+  b.members[1].folds.clear();
+  b.members[1].weight = 1;
+  b.members[1].level = 2;
+  b.members[1].stack_inputs = {b.members[0].name};
+  for (size_t j = 0; j < 4; ++j) {
+    std::vector<float> ys;
+    const Matrix x = subset(stacked, j, 4, &ys);
+    b.members[1].folds.push_back(linear->Fit(TrainData{&x, &ys, nullptr}, nullptr, fit));
+  }
+  return s;
+}
+
+// The level-2 member's prediction when its fold model j sees input(j).
+template <typename InputFor>
+std::vector<double> Level2Prediction(const AlignedStack& s, InputFor input) {
+  const size_t rows = s.dense.rows;
+  std::vector<double> out(rows, 0.0);
+  std::vector<float> buf(rows * 2);
+  const auto& folds = s.bundle.members[1].folds;
+  for (size_t j = 0; j < folds.size(); ++j) {
+    const Matrix in = input(j);
+    const Matrix x = AppendStackFeatures(s.dense, {&in}, Task::kBinary);
+    folds[j]->Predict(x, buf.data(), 1);
+    for (size_t r = 0; r < rows; ++r) out[r] += buf[2 * r + 1] / static_cast<double>(folds.size());
+  }
+  return out;
+}
+
+Matrix MeanOf(const std::vector<const Matrix*>& ms) {
+  Matrix out(ms[0]->rows, ms[0]->cols, 0.0f);
+  for (size_t i = 0; i < out.values.size(); ++i) {
+    double sum = 0;
+    for (const Matrix* m : ms) sum += m->values[i];
+    out.values[i] = static_cast<float>(sum / static_cast<double>(ms.size()));
+  }
+  return out;
+}
+
+TEST(BundleStacking, FoldAlignedInputsPairEachFoldWithItsInputsFoldModels) {
+  const Table table = MakeTable(240);
+  AlignedStack s = MakeAlignedStack(table, 4);  // 2 bags of 2 folds
+  const std::vector<Matrix>& l1 = s.level1_fold;
+  // Fold j of level 2 sees the mean of level-1 fold models j % 2 and j % 2 + 2.
+  const std::vector<double> aligned = Level2Prediction(s, [&](size_t j) { return MeanOf({&l1[j % 2], &l1[j % 2 + 2]}); });
+  const std::vector<double> bagged = Level2Prediction(s, [&](size_t) { return MeanOf({&l1[0], &l1[1], &l1[2], &l1[3]}); });
+
+  testing::TempDir dir;
+  s.bundle.members[1].stack_input_folds = 2;
+  SaveBundle(s.bundle, dir / "aligned", SaveOptions{"test"});
+  EXPECT_EQ(Json::parse(ReadFile(dir / "aligned" / "manifest.json"))["members"][1]["stack_input_folds"], 2);
+  const Matrix got = Predictor::Load(dir / "aligned", Predictor::Options{})->Predict(table);
+  s.bundle.members[1].stack_input_folds = 0;
+  SaveBundle(s.bundle, dir / "bagged", SaveOptions{"test"});
+  EXPECT_FALSE(Json::parse(ReadFile(dir / "bagged" / "manifest.json"))["members"][1].contains("stack_input_folds"));
+  const Matrix got_bagged = Predictor::Load(dir / "bagged", Predictor::Options{})->Predict(table);
+
+  double differ = 0;
+  for (size_t r = 0; r < table.num_rows(); ++r) {
+    EXPECT_NEAR(got.at(r, 1), aligned[r], 1e-6) << "row " << r;
+    EXPECT_NEAR(got_bagged.at(r, 1), bagged[r], 1e-6) << "row " << r;
+    differ = std::max(differ, std::abs(aligned[r] - bagged[r]));
+  }
+  EXPECT_GT(differ, 1e-3) << "the two ways of feeding level 2 should not coincide here";
+}
+
+TEST(BundleStacking, AnInputWithoutWholeBagsGivesItsBaggedPrediction) {
+  // A refitted input (one model) or one whose fold count is no multiple of
+  // the level-2 member's folds per bag: every fold sees its bagged prediction.
+  const Table table = MakeTable(240);
+  for (size_t level1_folds : {1, 3}) {
+    AlignedStack s = MakeAlignedStack(table, level1_folds);
+    std::vector<const Matrix*> all;
+    for (const Matrix& m : s.level1_fold) all.push_back(&m);
+    const std::vector<double> bagged = Level2Prediction(s, [&](size_t) { return MeanOf(all); });
+    s.bundle.members[1].stack_input_folds = 2;
+    const Matrix got = Predictor::FromBundle(std::move(s.bundle), Predictor::Options{})->Predict(table);
+    for (size_t r = 0; r < table.num_rows(); ++r) {
+      EXPECT_NEAR(got.at(r, 1), bagged[r], 1e-6) << level1_folds << " level-1 folds, row " << r;
+    }
+  }
+}
+
+TEST_F(BundleTest, BadStackInputFolds) {
+  const Json good = Json::parse(ReadFile(model() / "manifest.json"));
+  for (const Json& bad : {Json(-1), Json("two"), Json(kMaxStackInputFolds + 1), Json(2)}) {
+    Json m = good;
+    m["members"][1]["level"] = 2;
+    m["members"][1]["stack_input_folds"] = bad;
+    // 2 is fine for a stacked member, not for one without stack inputs.
+    if (bad != Json(2)) m["members"][1]["stack_inputs"] = Json::array({"xgboost_1"});
+    WriteFileAtomic(model() / "manifest.json", m.dump());
+    try {
+      Predictor::Load(model(), Predictor::Options{});
+      ADD_FAILURE() << "stack_input_folds " << bad.dump() << " loaded";
+    } catch (const Error& e) {
+      EXPECT_EQ(ExitCodeFor(e.kind()), 2) << e.what();
+      if (bad.is_number()) {
+        EXPECT_NE(std::string(e.what()).find("stack_input_folds"), std::string::npos) << e.what();
+      }
+    }
+  }
+}
+
 TEST(Bundle, NotAModel) {
   testing::TempDir dir;
   ExpectLoadError(dir / "nothing", "model not found");
