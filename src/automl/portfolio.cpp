@@ -121,10 +121,7 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
     p.push_back({"KNN_1", "knn", Json{{"k", regression ? 10 : 20}, {"weights", "distance"}}, Dense(), 0.5});
   }
   p.push_back({"XGBoost_2", "xgboost",
-               Json{{"max_depth", 4},
-                    {"learning_rate", 0.05},
-                    {"colsample_bytree", 0.7},
-                    {"reg_lambda", 5.0}},
+               Json{{"max_depth", 4}, {"learning_rate", 0.05}, {"colsample_bytree", 0.7}, {"reg_lambda", 5.0}},
                BoosterTree(), 1.5});
   // Nearly unregularized leaves: with min_child_weight 1 and lambda 1 a leaf
   // of confident rows (hessian p(1-p) ~ 0.01 each) can neither split nor move

@@ -267,8 +267,8 @@ TEST(Oblivious, BootstrapWeightsShapeTheSplitsNotTheLeafValues) {
   // rows at weight 1, -lr * G / (H + l2), from the base score.
   Dataset train = MakeCategorical(2000, 14);
   const double lr = 0.5, l2 = 3.0;
-  auto learner = MakeLearner(Json{
-      {"iterations", 1}, {"depth", 1}, {"bagging_temperature", 5.0}, {"learning_rate", lr}, {"l2_leaf_reg", l2}});
+  auto learner = MakeLearner(
+      Json{{"iterations", 1}, {"depth", 1}, {"bagging_temperature", 5.0}, {"learning_rate", lr}, {"l2_leaf_reg", l2}});
   auto model = learner->Fit({&train.x, &train.y, nullptr}, nullptr, Options(Task::kBinary, 2, nullptr));
   const std::vector<float> p = PredictAll(*model, train.x);
   const double p0 = std::accumulate(train.y.begin(), train.y.end(), 0.0) / static_cast<double>(train.y.size());

@@ -282,8 +282,12 @@ TEST(BundleStacking, FoldAlignedInputsPairEachFoldWithItsInputsFoldModels) {
   AlignedStack s = MakeAlignedStack(table, 4);  // 2 bags of 2 folds
   const std::vector<Matrix>& l1 = s.level1_fold;
   // Fold j of level 2 sees the mean of level-1 fold models j % 2 and j % 2 + 2.
-  const std::vector<double> aligned = Level2Prediction(s, [&](size_t j) { return MeanOf({&l1[j % 2], &l1[j % 2 + 2]}); });
-  const std::vector<double> bagged = Level2Prediction(s, [&](size_t) { return MeanOf({&l1[0], &l1[1], &l1[2], &l1[3]}); });
+  const std::vector<double> aligned = Level2Prediction(s, [&](size_t j) {
+    return MeanOf({&l1[j % 2], &l1[j % 2 + 2]});
+  });
+  const std::vector<double> bagged = Level2Prediction(s, [&](size_t) {
+    return MeanOf({&l1[0], &l1[1], &l1[2], &l1[3]});
+  });
 
   testing::TempDir dir;
   s.bundle.members[1].stack_input_folds = 2;
