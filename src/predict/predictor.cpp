@@ -90,7 +90,7 @@ Matrix Predictor::Predict(const Table& table) const {
     MemberOutput out;
     out.bagged = Mean(acc, rows, k, static_cast<double>(folds));
     for (const std::vector<double>& f : fold_acc) {
-      out.by_fold.push_back(Mean(f, rows, k, static_cast<double>(folds / per_bag)));
+      out.by_fold.push_back(Mean(f, rows, k, static_cast<double>(folds) / static_cast<double>(per_bag)));
     }
     outputs.emplace(m.name, std::move(out));
   }
