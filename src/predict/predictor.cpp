@@ -11,7 +11,12 @@
 
 namespace tabpilot {
 
-Predictor::Predictor(Bundle bundle, const Options& options) : bundle_(std::move(bundle)), options_(options) {}
+Predictor::Predictor(Bundle bundle, const Options& options) : bundle_(std::move(bundle)), options_(options) {
+  for (const BundleMember& m : bundle_.members) {
+    if (m.stack_input_folds <= 0) continue;
+    for (const std::string& name : m.stack_inputs) aligned_inputs_[name] = static_cast<size_t>(m.stack_input_folds);
+  }
+}
 
 std::unique_ptr<Predictor> Predictor::Load(const std::filesystem::path& dir, const Options& options) {
   LearnerRegistry learners = LearnerRegistry::WithBuiltins();
@@ -45,12 +50,6 @@ Matrix Mean(const std::vector<double>& acc, size_t rows, size_t k, double n) {
 Matrix Predictor::Predict(const Table& table) const {
   const size_t rows = table.num_rows();
   const size_t k = static_cast<size_t>(bundle_.problem.num_outputs());
-  // Fold-aligned inputs asked for: member name -> folds per bag.
-  std::map<std::string, size_t> aligned;
-  for (const BundleMember& m : bundle_.members) {
-    if (m.stack_input_folds <= 0) continue;
-    for (const std::string& name : m.stack_inputs) aligned[name] = static_cast<size_t>(m.stack_input_folds);
-  }
   std::map<std::string, Matrix> features;       // each pipeline transforms once
   std::map<std::string, MemberOutput> outputs;  // per member (stack inputs are reused)
   // Members are stored in level order, so stack inputs are always computed first.
@@ -63,9 +62,9 @@ Matrix Predictor::Predict(const Table& table) const {
     // The stack inputs' predictions each fold model sees: one group of fold
     // models per fold index when aligned, else one group for all.
     const size_t groups = m.stack_input_folds > 0 ? static_cast<size_t>(m.stack_input_folds) : 1;
-    auto by_index = aligned.find(m.name);
+    auto by_index = aligned_inputs_.find(m.name);
     const size_t per_bag =
-        by_index != aligned.end() && folds >= by_index->second && folds % by_index->second == 0 ? by_index->second : 0;
+        by_index != aligned_inputs_.end() && folds >= by_index->second && folds % by_index->second == 0 ? by_index->second : 0;
     std::vector<double> acc(rows * k, 0.0);
     std::vector<std::vector<double>> fold_acc(per_bag, std::vector<double>(rows * k, 0.0));
     std::vector<float> buf(rows * k, 0.0f);

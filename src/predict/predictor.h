@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ class Predictor {
   Predictor(Bundle bundle, const Options& options);
   Bundle bundle_;
   Options options_;
+  // Members whose fold models feed level-2 members fold by fold
+  // (BundleMember::stack_input_folds): name -> folds per bag.
+  std::map<std::string, size_t> aligned_inputs_;
 };
 
 // Types the raw cells of a CSV to predict on by `schema`: columns not in the
