@@ -64,7 +64,9 @@ Matrix Predictor::Predict(const Table& table) const {
     const size_t groups = m.stack_input_folds > 0 ? static_cast<size_t>(m.stack_input_folds) : 1;
     auto by_index = aligned_inputs_.find(m.name);
     const size_t per_bag =
-        by_index != aligned_inputs_.end() && folds >= by_index->second && folds % by_index->second == 0 ? by_index->second : 0;
+        by_index != aligned_inputs_.end() && folds >= by_index->second && folds % by_index->second == 0
+            ? by_index->second
+            : 0;
     std::vector<double> acc(rows * k, 0.0);
     std::vector<std::vector<double>> fold_acc(per_bag, std::vector<double>(rows * k, 0.0));
     std::vector<float> buf(rows * k, 0.0f);
