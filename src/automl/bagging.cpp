@@ -1,6 +1,7 @@
 #include "automl/bagging.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include "automl/folds.h"
 #include "core/error.h"
@@ -43,10 +44,44 @@ FoldFit FitFold(const Learner& learner, const Matrix& x, const std::vector<float
   return out;
 }
 
+// One fit on all rows; the learner's own out-of-sample predictions are the OOF.
+BaggedFit FitOwnOOF(const Learner& learner, const Matrix& x, const std::vector<float>& y, const FitOptions& fit,
+                    const BaggingOptions& options) {
+  BaggedFit out;
+  out.own_oof = true;
+  out.info = Json::array();
+  if (options.deadline.Expired() && !options.must_complete) return out;
+  FitOptions fo = fit;
+  fo.deadline = options.deadline;
+  Stopwatch fit_clock;
+  std::unique_ptr<Model> model = learner.FitWithOwnOOF(TrainData{&x, &y, nullptr}, fo, &out.oof);
+  out.fit_seconds = fit_clock.Seconds();
+  // A fit the deadline cut short has too few trees left out of each row.
+  if (options.deadline.Expired() && !options.must_complete) return out;
+  const size_t k = static_cast<size_t>(fit.task == Task::kRegression ? 1 : fit.num_classes);
+  if (out.oof.rows != x.rows || out.oof.cols != k) throw Internal(learner.family() + ": OOF of the wrong shape");
+  // Serving cost, timed on up to kTimingRows rows.
+  constexpr size_t kTimingRows = 2000;
+  std::vector<size_t> sample(std::min(x.rows, kTimingRows));
+  std::iota(sample.begin(), sample.end(), size_t{0});
+  const Matrix timing = x.SelectRows(sample);
+  std::vector<float> pred(timing.rows * k);
+  Stopwatch predict_clock;
+  model->Predict(timing, pred.data(), 1);
+  out.predict_ms_per_1k = predict_clock.Seconds() * 1000.0 * 1000.0 / static_cast<double>(std::max<size_t>(1, timing.rows));
+  Json info = model->Info();
+  info["oof"] = "own";
+  out.info.push_back(std::move(info));
+  out.folds.push_back(std::move(model));
+  out.complete = true;
+  return out;
+}
+
 }  // namespace
 
 BaggedFit FitBagged(const Learner& learner, const Matrix& x, const std::vector<float>& y,
                     const std::vector<int>& folds, const FitOptions& fit, const BaggingOptions& options) {
+  if (options.allow_own_oof && learner.has_own_oof()) return FitOwnOOF(learner, x, y, fit, options);
   BaggedFit out;
   const size_t k = static_cast<size_t>(fit.task == Task::kRegression ? 1 : fit.num_classes);
   out.oof = Matrix(x.rows, k, 0.0f);

@@ -1,6 +1,7 @@
 // k-fold bagging: fit one model per fold on the other folds, predict the
 // held-out fold, so every training row gets an out-of-fold (OOF) prediction.
-// The bagged model predicts by averaging its fold models.
+// The bagged model predicts by averaging its fold models. Families that can
+// predict a row without it from one fit (out-of-bag trees) may skip the folds.
 #pragma once
 
 #include <memory>
@@ -18,6 +19,7 @@ struct BaggedFit {
   double fit_seconds = 0;       // summed over folds
   double predict_ms_per_1k = 0; // all folds' prediction time per 1,000 rows
   bool complete = false;        // false: the deadline passed before every fold was fitted
+  bool own_oof = false;         // one model on all rows, OOF from the model itself (see below)
   Json info = Json::object();   // per-fold Model::Info()
 };
 
@@ -39,6 +41,11 @@ struct BaggingOptions {
   // result is the same as fitting the folds one after another on the same
   // per-fit thread count; only the deadline each fold gets differs.
   int concurrent_folds = 1;
+  // A learner that has_own_oof() (a bootstrapped forest: out-of-bag trees) is
+  // fitted once on all rows with every thread, and its own out-of-sample
+  // predictions are the OOF: k times cheaper to fit and to serve. Not for a
+  // holdout, whose model must not see the held-out rows.
+  bool allow_own_oof = false;
 };
 
 // `folds[i]` is row i's fold. `fit` carries task/classes/threads/seed/feature

@@ -103,9 +103,12 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
   // scikit-learn's defaults; phoneme and other low-dimensional tables reward
   // it); from 10k rows leaves of >= 3 rows keep them smaller (full-depth trees
   // on 30k rows are ~50 MB each fold) and their probabilities smoother.
+  // Both bootstrap (extra-trees too, as AutoGluon's): bagging then fits one
+  // forest on all rows and takes its out-of-bag predictions as the OOF
+  // instead of fitting k forests.
   const int leaf = shape.rows <= 10000 ? 1 : 3;
-  p.push_back(
-      {"ExtraTrees_1", "extra_trees", Json{{"n_estimators", 200}, {"min_samples_leaf", leaf}}, ForestTree(), 1.5});
+  p.push_back({"ExtraTrees_1", "extra_trees",
+               Json{{"n_estimators", 200}, {"min_samples_leaf", leaf}, {"bootstrap", true}}, ForestTree(), 1.5});
   p.push_back(
       {"RandomForest_1", "random_forest", Json{{"n_estimators", 200}, {"min_samples_leaf", leaf}}, ForestTree(), 2.0});
   p.push_back({"LightGBMLike_2", "xgboost",

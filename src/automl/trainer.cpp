@@ -246,6 +246,7 @@ class TrainingRun {
       row.fit_seconds = bag.fit_seconds;
       row.predict_ms_per_1k = bag.predict_ms_per_1k;
       row.info = Json{{"level", level}, {"folds", bag.info}};
+      if (bag.own_oof) row.folds = 1;
       if (!bag.complete) {
         row.status = "timeout";
         board_.push_back(row);
@@ -349,6 +350,10 @@ class TrainingRun {
   bool Refit(size_t index, Deadline deadline, uint64_t seed, int threads) {
     Candidate& c = done_[index];
     const Logger& log = options_.logger;
+    if (c.fit.own_oof) {
+      log.Debug(c.config.name + ": already one model fitted on all rows");
+      return true;
+    }
     // About one fold fit, on k/(k-1) times its rows.
     const double fold_seconds = c.fit.fit_seconds / static_cast<double>(std::max<size_t>(1, c.fit.folds.size()));
     const double estimate = fold_seconds * validation_.num_folds / std::max(1, validation_.num_folds - 1);
@@ -441,6 +446,7 @@ class TrainingRun {
     bagging.num_folds = validation_.num_folds;
     bagging.deadline = deadline;
     bagging.split_remaining_time = true;
+    bagging.allow_own_oof = !holdout();
     const double fold_bytes = static_cast<double>(x.rows) * static_cast<double>(x.cols) * sizeof(float);
     const int by_memory = static_cast<int>(std::max(1.0, kMaxConcurrentFoldBytes / std::max(1.0, fold_bytes)));
     bagging.concurrent_folds = std::max(1, std::min({options_.threads, validation_.num_folds, by_memory}));

@@ -266,7 +266,7 @@ void TreeBuilder::MakeLeaf(FlatTree& tree, int32_t node, const double* stats) {
   }
 }
 
-FlatTree TreeBuilder::Build(uint64_t seed) {
+FlatTree TreeBuilder::Build(uint64_t seed, std::vector<uint64_t>* in_bag) {
   rng_ = seed;
   const size_t n = data_.x->rows;
   rows_.clear();
@@ -275,10 +275,12 @@ FlatTree TreeBuilder::Build(uint64_t seed) {
     std::vector<uint32_t>& counts = scratch_rows_;  // reused as the draw counter
     counts.assign(n, 0);
     for (size_t i = 0; i < n; ++i) ++counts[Uniform(n)];
+    if (in_bag != nullptr) in_bag->assign((n + 63) / 64, 0);
     for (size_t r = 0; r < n; ++r) {
       if (counts[r] > 0) {
         rows_.push_back(static_cast<uint32_t>(r));
         pos_weight_.push_back(static_cast<float>(counts[r]) * data_.weight[r]);
+        if (in_bag != nullptr) (*in_bag)[r / 64] |= uint64_t{1} << (r % 64);
       }
     }
   } else {

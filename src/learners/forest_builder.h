@@ -40,7 +40,9 @@ struct TreeTrainingSet {
 class TreeBuilder {
  public:
   TreeBuilder(const TreeTrainingSet& data, const TreeConfig& config);
-  FlatTree Build(uint64_t seed);
+  // With bootstrapping and a non-null `in_bag`, it receives the tree's
+  // in-bag rows as a bitset (bit r % 64 of word r / 64).
+  FlatTree Build(uint64_t seed, std::vector<uint64_t>* in_bag = nullptr);
 
  private:
   struct Split;

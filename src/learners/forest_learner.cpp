@@ -161,6 +161,61 @@ TreeTrainingSet MakeTrainingSet(const BinnedMatrix& binned, const TrainData& tra
   return set;
 }
 
+// Each training row's mean over the trees whose bootstrap sample left it
+// out (`in_bag[t]`: tree t's in-bag rows as a bitset), written as the model's
+// outputs into `oof`. Trees are summed in order, so the result does not depend
+// on the thread count. A row every tree drew (likely only when the deadline
+// left a handful of trees) gets the weighted training prior: still a
+// prediction made without it.
+void PredictOutOfBag(const ForestModelData& data, const Matrix& x, const TreeTrainingSet& set,
+                     const std::vector<std::vector<uint64_t>>& in_bag, int threads, Matrix* oof) {
+  const FlatForest& forest = data.forest;
+  const bool classification = IsClassification(data.task);
+  const auto vpl = static_cast<size_t>(forest.values_per_leaf());
+  const bool binary = classification && data.num_classes == 2;
+  const size_t outputs = classification ? static_cast<size_t>(data.num_classes) : 1;
+  std::vector<double> prior(vpl, 0.0);
+  double total_weight = 0;
+  for (size_t r = 0; r < x.rows; ++r) {
+    const double w = set.weight[r];
+    total_weight += w;
+    if (!classification) {
+      prior[0] += w * set.target[r];
+    } else if (binary) {
+      prior[0] += set.label[r] == 1 ? w : 0.0;
+    } else {
+      prior[static_cast<size_t>(set.label[r])] += w;
+    }
+  }
+  for (double& p : prior) p = total_weight > 0 ? p / total_weight : 0.0;
+
+  *oof = Matrix(x.rows, outputs, 0.0f);
+  const size_t chunks = (x.rows + kPredictChunk - 1) / kPredictChunk;
+  ParallelFor(chunks, threads, [&](size_t c0, size_t c1, int) {
+    std::vector<double> acc(vpl);
+    const size_t end = std::min(x.rows, c1 * kPredictChunk);
+    for (size_t r = c0 * kPredictChunk; r < end; ++r) {
+      std::fill(acc.begin(), acc.end(), 0.0);
+      size_t count = 0;
+      const uint64_t bit = uint64_t{1} << (r % 64);
+      for (size_t t = 0; t < forest.num_trees(); ++t) {
+        if ((in_bag[t][r / 64] & bit) != 0) continue;
+        const float* values = forest.Leaf(t, x.row(r));
+        for (size_t k = 0; k < vpl; ++k) acc[k] += values[k];
+        ++count;
+      }
+      for (size_t k = 0; k < vpl; ++k) acc[k] = count > 0 ? acc[k] / static_cast<double>(count) : prior[k];
+      float* out = oof->row(r);
+      if (binary) {
+        out[0] = static_cast<float>(1.0 - acc[0]);
+        out[1] = static_cast<float>(acc[0]);
+      } else {
+        for (size_t k = 0; k < vpl; ++k) out[k] = static_cast<float>(acc[k]);
+      }
+    }
+  });
+}
+
 class ForestLearner : public Learner {
  public:
   ForestLearner(ForestKind kind, Params params)
@@ -174,6 +229,26 @@ class ForestLearner : public Learner {
   FeatureFlavor flavor() const override { return FeatureFlavor::kTree; }
 
   std::unique_ptr<Model> Fit(const TrainData& train, const TrainData*, const FitOptions& options) const override {
+    return Grow(train, options, nullptr);
+  }
+
+  // Only bootstrapped trees leave rows out.
+  bool has_own_oof() const override { return params_.Bool("bootstrap"); }
+
+  std::unique_ptr<Model> FitWithOwnOOF(const TrainData& train, const FitOptions& options, Matrix* oof) const override {
+    if (!has_own_oof()) throw Internal(family_ + ": out-of-bag predictions need bootstrap = true");
+    return Grow(train, options, oof);
+  }
+
+  std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions&) const override {
+    ForestModelData data = DecodeForest(bytes);
+    Json info = {{"trees", data.forest.num_trees()}, {"nodes", data.forest.num_nodes()}};
+    return std::make_unique<ForestModel>(std::move(data), std::move(info));
+  }
+
+ private:
+  // Fits the forest; with `oof`, also each row's out-of-bag prediction.
+  std::unique_ptr<Model> Grow(const TrainData& train, const FitOptions& options, Matrix* oof) const {
     if (train.x == nullptr || train.y == nullptr) throw InvalidInput(family_ + ": no training data");
     const Matrix& x = *train.x;
     if (x.rows == 0 || x.cols == 0) throw InvalidInput(family_ + ": training data has no rows or no columns");
@@ -208,6 +283,7 @@ class ForestLearner : public Learner {
     const auto num_trees = static_cast<size_t>(params_.Int("n_estimators"));
     std::vector<FlatTree> trees(num_trees);
     std::vector<uint8_t> built(num_trees, 0);
+    std::vector<std::vector<uint64_t>> in_bag(oof != nullptr ? num_trees : 0);
     std::atomic<size_t> next{0};
     const uint64_t base_seed = Mix64(options.seed);
     const int workers = static_cast<int>(std::min<size_t>(static_cast<size_t>(threads), num_trees));
@@ -216,7 +292,7 @@ class ForestLearner : public Learner {
       for (;;) {
         const size_t t = next.fetch_add(1);
         if (t >= num_trees || (t > 0 && options.deadline.Expired())) break;
-        trees[t] = builder.Build(Mix64(base_seed + t));
+        trees[t] = builder.Build(Mix64(base_seed + t), oof != nullptr ? &in_bag[t] : nullptr);
         built[t] = 1;
       }
     });
@@ -226,10 +302,14 @@ class ForestLearner : public Learner {
     data.task = options.task;
     data.num_classes = classification ? options.num_classes : 1;
     data.forest = FlatForest(static_cast<int>(x.cols), values_per_leaf);
+    std::vector<std::vector<uint64_t>> kept_in_bag;
     for (size_t t = 0; t < num_trees; ++t) {
-      if (built[t]) data.forest.AddTree(std::move(trees[t]));
+      if (!built[t]) continue;
+      data.forest.AddTree(std::move(trees[t]));
+      if (oof != nullptr) kept_in_bag.push_back(std::move(in_bag[t]));
     }
     if (data.forest.num_trees() == 0) throw Internal(family_ + ": no tree could be built");
+    if (oof != nullptr) PredictOutOfBag(data, x, set, kept_in_bag, threads, oof);
     Json info = {{"trees", data.forest.num_trees()},
                  {"nodes", data.forest.num_nodes()},
                  {"stopped_by_deadline", data.forest.num_trees() < num_trees},
@@ -237,13 +317,6 @@ class ForestLearner : public Learner {
     return std::make_unique<ForestModel>(std::move(data), std::move(info));
   }
 
-  std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions&) const override {
-    ForestModelData data = DecodeForest(bytes);
-    Json info = {{"trees", data.forest.num_trees()}, {"nodes", data.forest.num_nodes()}};
-    return std::make_unique<ForestModel>(std::move(data), std::move(info));
-  }
-
- private:
   ForestKind kind_;
   std::string family_;
   Params params_;

@@ -9,6 +9,8 @@
 // seeded from (seed, t) alone, so the model does not depend on the thread
 // count. Trees are started until n_estimators or the deadline (at least one is
 // always built). Models serialize to the format in forest_format.h.
+// With bootstrap, FitWithOwnOOF also predicts each training row from the trees
+// whose sample left it out (out-of-bag), so bagging needs one fit, not k.
 #pragma once
 
 #include <vector>

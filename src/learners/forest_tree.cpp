@@ -77,6 +77,18 @@ void FlatForest::Validate() const {
   }
 }
 
+const float* FlatForest::Leaf(size_t t, const float* row) const {
+  const size_t base = tree_begin_[t];
+  int32_t node = 0;
+  while (feature_[base + node] >= 0) {
+    const size_t i = base + static_cast<size_t>(node);
+    const float v = row[feature_[i]];
+    const bool go_left = std::isnan(v) ? default_left_[i] != 0 : v <= threshold_[i];
+    node = go_left ? left_[i] : right_[i];
+  }
+  return leaf_values_.data() + value_offset_[base + static_cast<size_t>(node)];
+}
+
 void FlatForest::PredictMean(const Matrix& x, size_t row_begin, size_t row_end, float* out) const {
   if (x.cols != static_cast<size_t>(num_features_)) {
     throw InvalidInput("forest model expects " + std::to_string(num_features_) + " feature columns, got " +

@@ -54,6 +54,9 @@ class FlatForest {
   // Summation order is fixed (tree 0 first) so results do not depend on how
   // callers split rows across threads.
   void PredictMean(const Matrix& x, size_t row_begin, size_t row_end, float* out) const;
+  // The values_per_leaf() values of the leaf `row` (num_features() floats)
+  // reaches in tree `t` (< num_trees()).
+  const float* Leaf(size_t t, const float* row) const;
 
   int num_features() const { return num_features_; }
   int values_per_leaf() const { return values_per_leaf_; }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/deadline.h"
+#include "core/error.h"
 #include "core/json.h"
 #include "data/matrix.h"
 #include "learners/params.h"
@@ -73,6 +74,18 @@ class Learner {
   // could be fitted (then it throws Internal).
   virtual std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid,
                                      const FitOptions& options) const = 0;
+  // Whether FitWithOwnOOF can predict every training row without that row
+  // from one fit on all rows (a bootstrapped forest's out-of-bag trees).
+  // Bagging then fits once instead of k times, and the model is k times
+  // cheaper to serve (AutoGluon's use_child_oof for forests).
+  virtual bool has_own_oof() const { return false; }
+  // Fits on all rows of `train` and writes each row's out-of-sample
+  // prediction into `oof` (resized to rows x num_outputs). Only called when
+  // has_own_oof(); the deadline behaves as in Fit.
+  virtual std::unique_ptr<Model> FitWithOwnOOF(const TrainData& /*train*/, const FitOptions& /*options*/,
+                                               Matrix* /*oof*/) const {
+    throw Internal(family() + ": has no out-of-sample predictions of its own");
+  }
   // Restores a model from Model::Serialize() output. Throws InvalidInput on corrupt bytes.
   virtual std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions& options) const = 0;
 };

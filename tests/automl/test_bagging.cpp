@@ -124,5 +124,53 @@ TEST(FitBagged, AnErrorInAConcurrentFoldReachesTheCaller) {
   EXPECT_THROW(FitBagged(*Booster(), p.x, p.y, folds, BinaryFit(2), options), Internal);
 }
 
+TEST(FitBagged, ALearnerWithItsOwnOOFIsFittedOnceOnAllRows) {
+  const Problem p = NoisyBinary(600);
+  const std::vector<int> folds = AssignFolds(p.y, 5, 4);
+  const std::unique_ptr<Learner> forest =
+      LearnerRegistry::WithBuiltins().Create("random_forest", Json{{"n_estimators", 30}});
+  BaggingOptions options;
+  options.num_folds = 5;
+  options.concurrent_folds = 2;
+
+  // Not allowed (a holdout): the usual k folds.
+  BaggedFit folded = FitBagged(*forest, p.x, p.y, folds, BinaryFit(2), options);
+  EXPECT_FALSE(folded.own_oof);
+  EXPECT_EQ(folded.folds.size(), 5u);
+
+  options.allow_own_oof = true;
+  BaggedFit own = FitBagged(*forest, p.x, p.y, folds, BinaryFit(2), options);
+  ASSERT_TRUE(own.complete);
+  EXPECT_TRUE(own.own_oof);
+  ASSERT_EQ(own.folds.size(), 1u);
+  ASSERT_EQ(own.info.size(), 1u);
+  EXPECT_EQ(own.info[0]["oof"], "own");
+  EXPECT_GT(own.predict_ms_per_1k, 0.0);
+  // The OOF is the forest's out-of-bag prediction, and the model its plain fit.
+  Matrix expected;
+  const std::unique_ptr<Model> direct =
+      forest->FitWithOwnOOF(TrainData{&p.x, &p.y, nullptr}, BinaryFit(2), &expected);
+  EXPECT_EQ(own.oof.values, expected.values);
+  EXPECT_EQ(own.folds[0]->Serialize(), direct->Serialize());
+  size_t correct = 0;
+  for (size_t r = 0; r < own.oof.rows; ++r) correct += (own.oof.at(r, 1) > 0.5f) == (p.y[r] > 0.5f);
+  EXPECT_GT(correct, 420u);
+
+  // A learner without its own OOF is bagged as usual even when allowed.
+  BaggedFit booster = FitBagged(*Booster(), p.x, p.y, folds, BinaryFit(2), options);
+  EXPECT_FALSE(booster.own_oof);
+  EXPECT_EQ(booster.folds.size(), 5u);
+
+  // Past the deadline nothing is fitted unless the fit must complete.
+  options.deadline = Deadline::Never().Sub(0.0);
+  BaggedFit late = FitBagged(*forest, p.x, p.y, folds, BinaryFit(2), options);
+  EXPECT_FALSE(late.complete);
+  EXPECT_TRUE(late.folds.empty());
+  options.must_complete = true;
+  BaggedFit forced = FitBagged(*forest, p.x, p.y, folds, BinaryFit(2), options);
+  EXPECT_TRUE(forced.complete);
+  EXPECT_EQ(forced.folds.size(), 1u);
+}
+
 }  // namespace
 }  // namespace tabpilot

@@ -217,7 +217,100 @@ TEST_P(ForestFamilies, ExpiredDeadlineStillBuildsOneTree) {
   EXPECT_EQ(PredictAll(*model, train.x).size(), 2 * train.x.rows);
 }
 
+TEST_P(ForestFamilies, OutOfBagPredictionsScoreLikeUnseenRows) {
+  // Fully grown trees nearly memorize their rows: in-sample predictions are
+  // far better than on new rows. Out-of-bag predictions must not be: each
+  // row is scored only by trees that did not see it.
+  const Dataset train = MakeBinary(2000, 21);
+  const Dataset test = MakeBinary(2000, 22);
+  auto learner = MakeLearner(GetParam(), Json{{"n_estimators", 150}, {"bootstrap", true}});
+  ASSERT_TRUE(learner->has_own_oof());
+  Matrix oof;
+  auto model = learner->FitWithOwnOOF({&train.x, &train.y, nullptr}, Options(Task::kBinary, 2), &oof);
+  ASSERT_EQ(oof.rows, train.x.rows);
+  ASSERT_EQ(oof.cols, 2u);
+  for (size_t r = 0; r < oof.rows; ++r) ASSERT_NEAR(oof.at(r, 0) + oof.at(r, 1), 1.0f, 1e-6f) << r;
+  const std::vector<float> oof_values(oof.values.begin(), oof.values.end());
+  const double in_sample = Accuracy(PredictAll(*model, train.x), train.y, 2);
+  const double out_of_bag = Accuracy(oof_values, train.y, 2);
+  const double unseen = Accuracy(PredictAll(*model, test.x), test.y, 2);
+  EXPECT_GT(in_sample, unseen + 0.05);
+  // Not optimistic; a little pessimistic, as each row sees ~37% of the trees.
+  EXPECT_LT(out_of_bag, unseen + 0.02);
+  EXPECT_GT(out_of_bag, unseen - 0.06);
+  // The same trees as a plain fit with the same options.
+  EXPECT_EQ(model->Serialize(), learner->Fit({&train.x, &train.y, nullptr}, nullptr, Options(Task::kBinary, 2))
+                                    ->Serialize());
+}
+
+TEST_P(ForestFamilies, OutOfBagPredictionsDoNotDependOnTheThreadCount) {
+  const Dataset train = MakeMulticlass(900, 23);
+  auto learner = MakeLearner(GetParam(), Json{{"n_estimators", 25}, {"bootstrap", true}});
+  Matrix one, four;
+  learner->FitWithOwnOOF({&train.x, &train.y, nullptr}, Options(Task::kMulticlass, 3, 1, 5), &one);
+  learner->FitWithOwnOOF({&train.x, &train.y, nullptr}, Options(Task::kMulticlass, 3, 4, 5), &four);
+  ASSERT_EQ(one.values.size(), train.x.rows * 3);
+  ASSERT_EQ(one.values.size(), four.values.size());
+  EXPECT_EQ(std::memcmp(one.values.data(), four.values.data(), one.values.size() * sizeof(float)), 0);
+  for (size_t r = 0; r < one.rows; ++r) {
+    ASSERT_NEAR(one.at(r, 0) + one.at(r, 1) + one.at(r, 2), 1.0f, 1e-5f) << r;
+  }
+  EXPECT_GT(Accuracy(std::vector<float>(one.values.begin(), one.values.end()), train.y, 3), 0.8);
+}
+
 INSTANTIATE_TEST_SUITE_P(Forest, ForestFamilies, ::testing::Values("random_forest", "extra_trees"));
+
+TEST(Forest, OutOfBagRegressionAndRowsNoTreeLeftOut) {
+  const Dataset train = MakeRegression(1500, 24);
+  const Dataset test = MakeRegression(1500, 25);
+  auto learner = MakeLearner("random_forest", Json{{"n_estimators", 40}});
+  Matrix oof;
+  auto model = learner->FitWithOwnOOF({&train.x, &train.y, nullptr}, Options(Task::kRegression, 1), &oof);
+  ASSERT_EQ(oof.cols, 1u);
+  auto r2 = [](const std::vector<float>& pred, const std::vector<float>& y) {
+    double mean = std::accumulate(y.begin(), y.end(), 0.0) / static_cast<double>(y.size());
+    double ss_res = 0, ss_tot = 0;
+    for (size_t i = 0; i < y.size(); ++i) {
+      ss_res += (y[i] - pred[i]) * (y[i] - pred[i]);
+      ss_tot += (y[i] - mean) * (y[i] - mean);
+    }
+    return 1 - ss_res / ss_tot;
+  };
+  const double oob_r2 = r2(std::vector<float>(oof.values.begin(), oof.values.end()), train.y);
+  const double test_r2 = r2(PredictAll(*model, test.x), test.y);
+  EXPECT_GT(oob_r2, 0.8);
+  EXPECT_NEAR(oob_r2, test_r2, 0.03);
+  // In-sample errors are far smaller: the trees saw those rows.
+  EXPECT_LT(1 - r2(PredictAll(*model, train.x), train.y), 0.5 * (1 - oob_r2));
+
+  // One tree (the deadline passed at once): the ~37% of rows it left out get
+  // its prediction, every other row the training mean.
+  FitOptions expired = Options(Task::kRegression, 1);
+  expired.deadline = Deadline::In(1e-9);
+  Matrix one_tree;
+  auto stump = learner->FitWithOwnOOF({&train.x, &train.y, nullptr}, expired, &one_tree);
+  ASSERT_EQ(stump->Info()["trees"].get<int>(), 1);
+  const float mean =
+      static_cast<float>(std::accumulate(train.y.begin(), train.y.end(), 0.0) / static_cast<double>(train.y.size()));
+  const std::vector<float> tree_pred = PredictAll(*stump, train.x);
+  size_t at_mean = 0;
+  for (size_t r = 0; r < train.x.rows; ++r) {
+    if (one_tree.at(r, 0) == mean) {
+      ++at_mean;
+    } else {
+      ASSERT_EQ(one_tree.at(r, 0), tree_pred[r]) << r;
+    }
+  }
+  EXPECT_NEAR(static_cast<double>(at_mean) / static_cast<double>(train.x.rows), 1 - std::exp(-1.0), 0.04);
+}
+
+TEST(Forest, OutOfBagNeedsBootstrap) {
+  const Dataset train = MakeBinary(200, 26);
+  auto learner = MakeLearner("extra_trees", Json{{"n_estimators", 3}});
+  EXPECT_FALSE(learner->has_own_oof());
+  Matrix oof;
+  EXPECT_THROW(learner->FitWithOwnOOF({&train.x, &train.y, nullptr}, Options(Task::kBinary, 2), &oof), Internal);
+}
 
 TEST(Forest, FullyGrownTreesReproduceDistinctTrainingRows) {
   // Without bootstrap every leaf is pure, so training rows (NaNs included) must
