@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <string>
 #include <utility>
 
@@ -34,6 +35,9 @@ constexpr size_t kQueryBlock = 128;
 constexpr size_t kTrainBlock = 4096;
 
 enum class Weighting : uint8_t { kUniform = 0, kDistance = 1 };
+
+// A query row that is not a stored row (nothing to leave out).
+constexpr uint32_t kNotStored = std::numeric_limits<uint32_t>::max();
 
 float Clean(float v) { return std::isfinite(v) ? v : 0.0f; }
 
@@ -139,19 +143,14 @@ class KnnModel final : public Model {
 
   int num_outputs() const override { return IsClassification(task_) ? num_classes_ : 1; }
 
-  void Predict(const Matrix& x, float* out, int threads) const override {
-    if (x.cols != cols_) {
-      throw InvalidInput("knn model expects " + std::to_string(cols_) + " feature columns, got " +
-                         std::to_string(x.cols));
-    }
-    const size_t blocks = (x.rows + kQueryBlock - 1) / kQueryBlock;
-    ParallelFor(blocks, threads, [&](size_t b0, size_t b1, int) {
-      Scratch scratch;
-      for (size_t b = b0; b < b1; ++b) {
-        const size_t begin = b * kQueryBlock;
-        PredictBlock(x, begin, std::min(x.rows, begin + kQueryBlock), out, scratch);
-      }
-    });
+  void Predict(const Matrix& x, float* out, int threads) const override { Query(x, nullptr, out, threads); }
+
+  // Predict for rows some of which are stored rows: row r does not count
+  // stored row self[r] among its neighbours (kNotStored: none excluded), so
+  // the training rows get leave-one-out predictions.
+  void PredictLeavingOut(const Matrix& x, const std::vector<uint32_t>& self, float* out, int threads) const {
+    if (self.size() != x.rows) throw Internal("knn: one stored index per row expected");
+    Query(x, self.data(), out, threads);
   }
 
   std::string Serialize() const override {
@@ -236,7 +235,22 @@ class KnnModel final : public Model {
     std::vector<double> votes;
   };
 
-  void PredictBlock(const Matrix& x, size_t begin, size_t end, float* out, Scratch& s) const {
+  void Query(const Matrix& x, const uint32_t* self, float* out, int threads) const {
+    if (x.cols != cols_) {
+      throw InvalidInput("knn model expects " + std::to_string(cols_) + " feature columns, got " +
+                         std::to_string(x.cols));
+    }
+    const size_t blocks = (x.rows + kQueryBlock - 1) / kQueryBlock;
+    ParallelFor(blocks, threads, [&](size_t b0, size_t b1, int) {
+      Scratch scratch;
+      for (size_t b = b0; b < b1; ++b) {
+        const size_t begin = b * kQueryBlock;
+        PredictBlock(x, begin, std::min(x.rows, begin + kQueryBlock), self, out, scratch);
+      }
+    });
+  }
+
+  void PredictBlock(const Matrix& x, size_t begin, size_t end, const uint32_t* self, float* out, Scratch& s) const {
     const size_t nq = end - begin;
     const size_t k = std::min<size_t>(k_, rows_);
     const auto q_rows = static_cast<Eigen::Index>(nq);
@@ -265,10 +279,12 @@ class KnnModel final : public Model {
         const float* dots = s.dots.data() + q * nt;
         const float qn = s.query_norms[q];
         float worst = size == k ? heap[0].dist2 : std::numeric_limits<float>::infinity();
+        const uint32_t excluded = self != nullptr ? self[begin + q] : kNotStored;
         for (size_t j = 0; j < nt; ++j) {
           // Rounding can make the expansion slightly negative for (near) duplicates.
           const float d2 = std::max(0.0f, qn + norms_[t0 + j] - 2.0f * dots[j]);
           if (!(d2 < worst)) continue;  // later rows lose ties: they have larger indices
+          if (t0 + j == excluded) continue;
           const Neighbour cand{d2, static_cast<uint32_t>(t0 + j)};
           if (size < k) {
             heap[size++] = cand;
@@ -285,9 +301,11 @@ class KnnModel final : public Model {
     }
     const size_t outputs = static_cast<size_t>(num_outputs());
     for (size_t q = 0; q < nq; ++q) {
+      // Fewer than k only when a stored row is left out of a model of <= k rows.
+      const size_t found = s.heap_sizes[q];
       Neighbour* heap = s.heaps.data() + q * k;
-      std::sort_heap(heap, heap + k);
-      Combine(s.queries.data() + q * cols_, heap, k, out + (begin + q) * outputs, s.votes);
+      std::sort_heap(heap, heap + found);
+      Combine(s.queries.data() + q * cols_, heap, found, out + (begin + q) * outputs, s.votes);
     }
   }
 
@@ -354,14 +372,43 @@ class KnnLearner final : public Learner {
 
   std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* /*valid*/,
                              const FitOptions& options) const override {
+    return Store(train, options, nullptr);
+  }
+
+  // Leave-one-out: each training row is predicted from its k nearest other rows.
+  bool has_own_oof() const override { return true; }
+
+  std::unique_ptr<Model> FitWithOwnOOF(const TrainData& train, const FitOptions& options, Matrix* oof) const override {
+    std::vector<size_t> keep;
+    std::unique_ptr<KnnModel> model = Store(train, options, &keep);
+    const Matrix& x = *train.x;
+    if (keep.size() < 2) throw InvalidInput("knn: leave-one-out predictions need at least 2 training rows");
+    std::vector<uint32_t> self(x.rows, kNotStored);
+    for (size_t i = 0; i < keep.size(); ++i) self[keep[i]] = static_cast<uint32_t>(i);
+    *oof = Matrix(x.rows, static_cast<size_t>(model->num_outputs()), 0.0f);
+    model->PredictLeavingOut(x, self, oof->values.data(), std::max(1, options.threads));
+    return model;
+  }
+
+  std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions& /*options*/) const override {
+    return KnnModel::Deserialize(bytes);
+  }
+
+ private:
+  // The model; `kept` (if given) receives the training rows it stores, in order.
+  std::unique_ptr<KnnModel> Store(const TrainData& train, const FitOptions& options, std::vector<size_t>* kept) const {
     CheckTrainData(train, options);
     const Matrix& x = *train.x;
     const size_t limit = static_cast<size_t>(params_.Int("max_train_rows"));
     const bool has_weights = train.weights != nullptr && !train.weights->empty();
     std::vector<float> xs, ys, ws;
     size_t rows = x.rows;
+    if (kept != nullptr) {
+      kept->resize(x.rows);
+      std::iota(kept->begin(), kept->end(), size_t{0});
+    }
     if (x.rows > limit) {
-      const std::vector<size_t> keep = Subsample(x.rows, limit, options.seed);
+      std::vector<size_t> keep = Subsample(x.rows, limit, options.seed);
       rows = keep.size();
       xs.reserve(rows * x.cols);
       for (size_t i : keep) {
@@ -369,6 +416,7 @@ class KnnLearner final : public Learner {
         ys.push_back((*train.y)[i]);
         if (has_weights) ws.push_back((*train.weights)[i]);
       }
+      if (kept != nullptr) *kept = std::move(keep);
     } else {
       xs = x.values;
       ys = *train.y;
@@ -381,11 +429,6 @@ class KnnLearner final : public Learner {
                                       std::move(xs), std::move(ys), std::move(ws));
   }
 
-  std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions& /*options*/) const override {
-    return KnnModel::Deserialize(bytes);
-  }
-
- private:
   Params params_;
 };
 

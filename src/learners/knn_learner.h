@@ -13,6 +13,10 @@
 // when weights = "distance". As in scikit-learn, if any neighbour is at
 // distance 0, only the neighbours at distance 0 vote.
 //
+// FitWithOwnOOF stores the rows the same way and predicts every training row
+// from its k nearest other stored rows (leave-one-out; a duplicate row is
+// another row). Rows left out by the subsample are predicted as usual.
+//
 // Distances are computed block by block as ||a||^2 + ||b||^2 - 2 a.b with
 // matrix products, over fixed query blocks spread across Predict's threads;
 // results do not depend on the thread count.

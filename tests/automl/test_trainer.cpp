@@ -202,5 +202,36 @@ TEST(TrainAutoML, HoldoutFitsOneModelPerCandidateAndScoresTheHeldOutTenth) {
   for (const BundleMember& m : result.bundle.members) EXPECT_EQ(m.folds.size(), 1u) << m.name;
 }
 
+TEST(TrainAutoML, ForestsAndKnnFitOnceAndScoreTheirOwnOutOfSampleRows) {
+  const std::vector<std::string> forests = {"random_forest", "extra_trees", "knn"};
+  for (bool refit : {false, true}) {
+    TrainResult result = TrainCapped(NoisyBinaryCsv(400), "label", "logloss", 3, 2, refit, 0, forests);
+    int seen = 0;
+    for (const LeaderboardRow& row : result.leaderboard) {
+      if (row.family == "ensemble") continue;
+      ++seen;
+      EXPECT_EQ(row.status, "ok") << row.model;
+      EXPECT_EQ(row.folds, 1) << row.model;
+      ASSERT_EQ(row.info.at("folds").size(), 1u) << row.model;
+      EXPECT_EQ(row.info.at("folds")[0].at("oof"), "own") << row.model;
+      EXPECT_LT(row.score_val, 0.6) << row.model;  // far better than a constant guess (0.69)
+      EXPECT_FALSE(row.info.contains("refit")) << row.model;
+    }
+    EXPECT_EQ(seen, 3);
+    ASSERT_FALSE(result.bundle.members.empty());
+    for (const BundleMember& m : result.bundle.members) EXPECT_EQ(m.folds.size(), 1u) << m.name;
+    // Already one model on all rows: --refit-full counts them as refitted.
+    const size_t refitted = result.bundle.training.at("members_refitted").get<size_t>();
+    EXPECT_EQ(refitted, refit ? result.bundle.members.size() : 0u);
+  }
+  // A holdout's model must not see the held-out rows: no out-of-bag shortcut.
+  TrainResult holdout = TrainCapped(NoisyBinaryCsv(400), "label", "logloss", 1, 2, false, 1, forests);
+  for (const LeaderboardRow& row : holdout.leaderboard) {
+    if (row.family == "ensemble") continue;
+    ASSERT_EQ(row.info.at("folds").size(), 1u) << row.model;
+    EXPECT_FALSE(row.info.at("folds")[0].contains("oof")) << row.model;
+  }
+}
+
 }  // namespace
 }  // namespace tabpilot

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -197,6 +198,100 @@ TEST(Knn, SubsamplesAboveMaxTrainRowsReproducibly) {
   int self = 0;
   for (size_t i = 0; i < 1000; ++i) self += p[i] == y[i];
   EXPECT_EQ(self, 100);
+}
+
+TEST(Knn, LeaveOneOutPredictsEachRowFromTheOtherRows) {
+  Line d;
+  auto learner = CreateKnnLearner(Json{{"k", 2}});
+  ASSERT_TRUE(learner->has_own_oof());
+  Matrix oof;
+  auto model = learner->FitWithOwnOOF({&d.x, &d.value, nullptr}, Options(Task::kRegression, 1), &oof);
+  ASSERT_EQ(oof.rows, 10u);
+  ASSERT_EQ(oof.cols, 1u);
+  // 0 -> {1, 2}; 4 -> {3, 5} (3 and 5 tie with nothing closer); 9 -> {8, 7}.
+  EXPECT_NEAR(oof.at(0, 0), 15, 1e-4);
+  EXPECT_NEAR(oof.at(4, 0), 40, 1e-4);
+  EXPECT_NEAR(oof.at(9, 0), 75, 1e-4);
+  // The model itself keeps every row: a plain prediction of row 0 is {0, 1}.
+  EXPECT_NEAR(PredictAll(*model, MakeMatrix(1, {0}))[0], 5, 1e-4);
+
+  // A duplicate is another row: with distance weights it alone votes.
+  Matrix x = MakeMatrix(1, {0, 0, 1, 2});
+  std::vector<float> y = {1, 0, 0, 0};
+  Matrix dup;
+  CreateKnnLearner(Json{{"k", 3}, {"weights", "distance"}})
+      ->FitWithOwnOOF({&x, &y, nullptr}, Options(Task::kBinary, 2), &dup);
+  EXPECT_FLOAT_EQ(dup.at(0, 1), 0.0f);  // row 0 sees row 1 (class 0) at distance 0
+  EXPECT_FLOAT_EQ(dup.at(1, 1), 1.0f);  // row 1 sees row 0 (class 1) at distance 0
+
+  // k above the rows left: every other row votes.
+  Matrix all;
+  CreateKnnLearner(Json{{"k", 50}})->FitWithOwnOOF({&d.x, &d.value, nullptr}, Options(Task::kRegression, 1), &all);
+  for (size_t r = 0; r < 10; ++r) EXPECT_NEAR(all.at(r, 0), (450 - d.value[r]) / 9, 1e-3) << r;
+
+  Matrix one = MakeMatrix(1, {3});
+  std::vector<float> one_y = {1};
+  Matrix none;
+  EXPECT_THROW(learner->FitWithOwnOOF({&one, &one_y, nullptr}, Options(Task::kRegression, 1), &none), InvalidInput);
+}
+
+TEST(Knn, LeaveOneOutMatchesReferenceAndSkipsOnlyKeptRows) {
+  std::mt19937 rng(12);
+  std::normal_distribution<float> g;
+  const size_t n = 3000, dims = 5, k = 5;
+  Matrix x(n, dims);
+  for (float& v : x.values) v = g(rng);
+  std::vector<float> y(n);
+  for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(i % 3);
+  auto learner = CreateKnnLearner(Json{{"k", static_cast<int>(k)}});
+  FitOptions o = Options(Task::kMulticlass, 3);
+  o.threads = 3;
+  Matrix oof;
+  learner->FitWithOwnOOF({&x, &y, nullptr}, o, &oof);
+  int mismatches = 0;
+  for (size_t q = 0; q < n; q += 10) {
+    std::vector<std::pair<double, size_t>> dist;
+    for (size_t i = 0; i < n; ++i) {
+      if (i == q) continue;
+      double s = 0;
+      for (size_t j = 0; j < dims; ++j) s += std::pow(static_cast<double>(x.at(q, j)) - x.at(i, j), 2);
+      dist.emplace_back(s, i);
+    }
+    std::partial_sort(dist.begin(), dist.begin() + k, dist.end());
+    double share[3] = {0, 0, 0};
+    for (size_t i = 0; i < k; ++i) share[static_cast<int>(y[dist[i].second])] += 1.0 / k;
+    bool same = true;
+    for (size_t c = 0; c < 3; ++c) same = same && std::abs(share[c] - oof.at(q, c)) < 1e-5;
+    mismatches += !same;
+  }
+  EXPECT_LE(mismatches, 1);
+  o.threads = 1;
+  Matrix oof1;
+  learner->FitWithOwnOOF({&x, &y, nullptr}, o, &oof1);
+  EXPECT_EQ(oof.values, oof1.values);
+
+  // Subsampled: a stored row leaves itself out; a row not stored is predicted as usual.
+  Matrix line(1000, 1);
+  std::vector<float> value(1000);
+  for (size_t i = 0; i < 1000; ++i) {
+    line.at(i, 0) = static_cast<float>(i);
+    value[i] = static_cast<float>(i);
+  }
+  FitOptions r = Options(Task::kRegression, 1);
+  r.seed = 42;
+  Matrix sub;
+  auto model = CreateKnnLearner(Json{{"k", 1}, {"max_train_rows", 100}})->FitWithOwnOOF({&line, &value, nullptr}, r, &sub);
+  const std::vector<float> plain = PredictAll(*model, line, 2);
+  int stored = 0;
+  for (size_t i = 0; i < 1000; ++i) {
+    if (plain[i] == value[i]) {  // row i is stored (k = 1 finds itself)
+      ++stored;
+      EXPECT_NE(sub.at(i, 0), value[i]) << i;
+    } else {
+      EXPECT_EQ(sub.at(i, 0), plain[i]) << i;
+    }
+  }
+  EXPECT_EQ(stored, 100);
 }
 
 TEST(Knn, RoundTripIsBitIdentical) {
