@@ -68,7 +68,8 @@ BaggedFit FitOwnOOF(const Learner& learner, const Matrix& x, const std::vector<f
   std::vector<float> pred(timing.rows * k);
   Stopwatch predict_clock;
   model->Predict(timing, pred.data(), 1);
-  out.predict_ms_per_1k = predict_clock.Seconds() * 1000.0 * 1000.0 / static_cast<double>(std::max<size_t>(1, timing.rows));
+  out.predict_ms_per_1k =
+      predict_clock.Seconds() * 1000.0 * 1000.0 / static_cast<double>(std::max<size_t>(1, timing.rows));
   Json info = model->Info();
   info["oof"] = "own";
   out.info.push_back(std::move(info));

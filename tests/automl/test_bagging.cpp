@@ -148,8 +148,7 @@ TEST(FitBagged, ALearnerWithItsOwnOOFIsFittedOnceOnAllRows) {
   EXPECT_GT(own.predict_ms_per_1k, 0.0);
   // The OOF is the forest's out-of-bag prediction, and the model its plain fit.
   Matrix expected;
-  const std::unique_ptr<Model> direct =
-      forest->FitWithOwnOOF(TrainData{&p.x, &p.y, nullptr}, BinaryFit(2), &expected);
+  const std::unique_ptr<Model> direct = forest->FitWithOwnOOF(TrainData{&p.x, &p.y, nullptr}, BinaryFit(2), &expected);
   EXPECT_EQ(own.oof.values, expected.values);
   EXPECT_EQ(own.folds[0]->Serialize(), direct->Serialize());
   size_t correct = 0;

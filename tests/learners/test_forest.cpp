@@ -239,8 +239,8 @@ TEST_P(ForestFamilies, OutOfBagPredictionsScoreLikeUnseenRows) {
   EXPECT_LT(out_of_bag, unseen + 0.02);
   EXPECT_GT(out_of_bag, unseen - 0.06);
   // The same trees as a plain fit with the same options.
-  EXPECT_EQ(model->Serialize(), learner->Fit({&train.x, &train.y, nullptr}, nullptr, Options(Task::kBinary, 2))
-                                    ->Serialize());
+  EXPECT_EQ(model->Serialize(),
+            learner->Fit({&train.x, &train.y, nullptr}, nullptr, Options(Task::kBinary, 2))->Serialize());
 }
 
 TEST_P(ForestFamilies, OutOfBagPredictionsDoNotDependOnTheThreadCount) {

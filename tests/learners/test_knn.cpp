@@ -1,5 +1,3 @@
-#include "learners/knn_learner.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +7,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "learners/knn_learner.h"
 #include "learners/learner_registry.h"
 
 namespace tabpilot {
@@ -280,7 +279,8 @@ TEST(Knn, LeaveOneOutMatchesReferenceAndSkipsOnlyKeptRows) {
   FitOptions r = Options(Task::kRegression, 1);
   r.seed = 42;
   Matrix sub;
-  auto model = CreateKnnLearner(Json{{"k", 1}, {"max_train_rows", 100}})->FitWithOwnOOF({&line, &value, nullptr}, r, &sub);
+  auto model =
+      CreateKnnLearner(Json{{"k", 1}, {"max_train_rows", 100}})->FitWithOwnOOF({&line, &value, nullptr}, r, &sub);
   const std::vector<float> plain = PredictAll(*model, line, 2);
   int stored = 0;
   for (size_t i = 0; i < 1000; ++i) {
