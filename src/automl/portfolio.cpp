@@ -103,12 +103,18 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
   // scikit-learn's defaults; phoneme and other low-dimensional tables reward
   // it); from 10k rows leaves of >= 3 rows keep them smaller (full-depth trees
   // on 30k rows are ~50 MB each fold) and their probabilities smoother.
-  // Both bootstrap (extra-trees too, as AutoGluon's): bagging then fits one
-  // forest on all rows and takes its out-of-bag predictions as the OOF
-  // instead of fitting k forests.
-  const int leaf = shape.rows <= 10000 ? 1 : 3;
+  // A bootstrapped forest is fitted once on all rows, its out-of-bag
+  // predictions serving as the OOF, instead of k times (see bagging.h). The
+  // random forest always bootstraps; extra-trees only from 10k rows, where
+  // k fits are expensive (Adult at 300 s: 44 s -> 2.3 s; its OOF F1 0.701 ->
+  // 0.705). On small tables they are cheap, and growing every tree on all
+  // rows is what makes extra-trees strong there (phoneme fold 0 at 60 s:
+  // ExtraTrees_1's OOF AUC 0.9644 unbootstrapped, 0.9613 bootstrapped; the
+  // ensemble's test AUC 0.9725 against 0.9698).
+  const bool small = shape.rows <= 10000;
+  const int leaf = small ? 1 : 3;
   p.push_back({"ExtraTrees_1", "extra_trees",
-               Json{{"n_estimators", 200}, {"min_samples_leaf", leaf}, {"bootstrap", true}}, ForestTree(), 1.5});
+               Json{{"n_estimators", 200}, {"min_samples_leaf", leaf}, {"bootstrap", !small}}, ForestTree(), 1.5});
   p.push_back(
       {"RandomForest_1", "random_forest", Json{{"n_estimators", 200}, {"min_samples_leaf", leaf}}, ForestTree(), 2.0});
   p.push_back({"LightGBMLike_2", "xgboost",

@@ -46,6 +46,24 @@ TEST(DefaultPortfolio, KnnOnlyUpTo50kRows) {
   EXPECT_FALSE(has_knn(DataShape{Task::kRegression, 50001, 10, 1, 60}));
 }
 
+TEST(DefaultPortfolio, ExtraTreesBootstrapFrom10kRowsRandomForestsAlways) {
+  auto forest = [](const DataShape& s, const std::string& name) {
+    for (const CandidateConfig& c : DefaultPortfolio(s)) {
+      if (c.name == name) return c.params;
+    }
+    ADD_FAILURE() << name << " not in the portfolio";
+    return Json::object();
+  };
+  const DataShape small{Task::kBinary, 10000, 5, 2, 60};
+  const DataShape large{Task::kBinary, 10001, 5, 2, 60};
+  EXPECT_FALSE(forest(small, "ExtraTrees_1").at("bootstrap").get<bool>());
+  EXPECT_TRUE(forest(large, "ExtraTrees_1").at("bootstrap").get<bool>());
+  EXPECT_EQ(forest(small, "ExtraTrees_1").at("min_samples_leaf").get<int>(), 1);
+  EXPECT_EQ(forest(large, "ExtraTrees_1").at("min_samples_leaf").get<int>(), 3);
+  // The random forest's default is to bootstrap.
+  EXPECT_FALSE(forest(small, "RandomForest_1").contains("bootstrap"));
+}
+
 TEST(DefaultPortfolio, BoostersOneHotUpTo64LevelsForestsKeepTheDefault) {
   const DataShape adult{Task::kBinary, 32561, 14, 2, 300};
   int boosters = 0;
