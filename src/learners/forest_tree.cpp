@@ -14,6 +14,18 @@ constexpr size_t kRowBlock = 64;
 
 [[noreturn]] void Corrupt(const std::string& what) { throw InvalidInput("corrupt forest model: " + what); }
 
+// The leaf node `row` reaches in one tree (arrays offset to the tree's first node).
+inline int32_t Walk(const int32_t* feature, const float* threshold, const int32_t* left, const int32_t* right,
+                    const uint8_t* default_left, const float* row) {
+  int32_t node = 0;
+  while (feature[node] >= 0) {
+    const float v = row[feature[node]];
+    const bool go_left = std::isnan(v) ? default_left[node] != 0 : v <= threshold[node];
+    node = go_left ? left[node] : right[node];
+  }
+  return node;
+}
+
 }  // namespace
 
 FlatForest::FlatForest(int num_features, int values_per_leaf)
@@ -79,13 +91,8 @@ void FlatForest::Validate() const {
 
 const float* FlatForest::Leaf(size_t t, const float* row) const {
   const size_t base = tree_begin_[t];
-  int32_t node = 0;
-  while (feature_[base + node] >= 0) {
-    const size_t i = base + static_cast<size_t>(node);
-    const float v = row[feature_[i]];
-    const bool go_left = std::isnan(v) ? default_left_[i] != 0 : v <= threshold_[i];
-    node = go_left ? left_[i] : right_[i];
-  }
+  const int32_t node = Walk(feature_.data() + base, threshold_.data() + base, left_.data() + base,
+                            right_.data() + base, default_left_.data() + base, row);
   return leaf_values_.data() + value_offset_[base + static_cast<size_t>(node)];
 }
 
@@ -109,13 +116,7 @@ void FlatForest::PredictMean(const Matrix& x, size_t row_begin, size_t row_end, 
       const uint8_t* default_left = default_left_.data() + base;
       const int32_t* value_offset = value_offset_.data() + base;
       for (size_t i = 0; i < count; ++i) {
-        const float* row = x.row(block + i);
-        int32_t node = 0;
-        while (feature[node] >= 0) {
-          const float v = row[feature[node]];
-          const bool go_left = std::isnan(v) ? default_left[node] != 0 : v <= threshold[node];
-          node = go_left ? left[node] : right[node];
-        }
+        const int32_t node = Walk(feature, threshold, left, right, default_left, x.row(block + i));
         const float* values = leaf_values_.data() + value_offset[node];
         double* a = acc.data() + i * vpl;
         for (size_t k = 0; k < vpl; ++k) a[k] += values[k];
