@@ -91,8 +91,8 @@ void FlatForest::Validate() const {
 
 const float* FlatForest::Leaf(size_t t, const float* row) const {
   const size_t base = tree_begin_[t];
-  const int32_t node = Walk(feature_.data() + base, threshold_.data() + base, left_.data() + base,
-                            right_.data() + base, default_left_.data() + base, row);
+  const int32_t node = Walk(feature_.data() + base, threshold_.data() + base, left_.data() + base, right_.data() + base,
+                            default_left_.data() + base, row);
   return leaf_values_.data() + value_offset_[base + static_cast<size_t>(node)];
 }
 
