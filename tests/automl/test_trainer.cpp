@@ -236,12 +236,15 @@ TEST(TrainAutoML, ForestsAndKnnFitOnceAndScoreTheirOwnOutOfSampleRows) {
     EXPECT_EQ(refitted, refit ? result.bundle.members.size() : 0u);
   }
   // A holdout's model must not see the held-out rows: no out-of-bag shortcut.
-  TrainResult holdout = TrainCapped(NoisyBinaryCsv(400), "label", "logloss", 1, 2, false, 1, forests);
+  TrainResult holdout = TrainCapped(NoisyBinaryCsv(400), "label", "logloss", 3, 2, false, 1, forests);
+  std::set<std::string> families;
   for (const LeaderboardRow& row : holdout.leaderboard) {
     if (row.family == "ensemble") continue;
+    families.insert(row.family);
     ASSERT_EQ(row.info.at("folds").size(), 1u) << row.model;
     EXPECT_FALSE(row.info.at("folds")[0].contains("oof")) << row.model;
   }
+  EXPECT_EQ(families, (std::set<std::string>{"random_forest", "extra_trees", "knn"}));
 }
 
 }  // namespace
