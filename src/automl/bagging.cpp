@@ -35,7 +35,7 @@ FoldFit FitFold(const Learner& learner, const Matrix& x, const std::vector<float
   TrainData train{&x_train, &y_train, nullptr};
   TrainData held{&x_held, &y_held, nullptr};
   Stopwatch fit_clock;
-  out.model = learner.Fit(train, learner.uses_validation() ? &held : nullptr, fo);
+  out.model = learner.Fit(train, learner.early_stops() ? &held : nullptr, fo);
   out.fit_seconds = fit_clock.Seconds();
   out.pred.assign(out.held_rows.size() * outputs, 0.0f);
   Stopwatch predict_clock;

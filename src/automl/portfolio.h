@@ -10,7 +10,7 @@
 
 #include "core/json.h"
 #include "features/feature_pipeline.h"
-#include "learners/task.h"
+#include "data/task.h"
 
 namespace tabpilot {
 

@@ -15,7 +15,7 @@
 #include "automl/portfolio.h"
 #include "automl/refit.h"
 #include "automl/threshold_tuning.h"
-#include "automl/validation.h"
+#include "automl/fold_plan.h"
 #include "core/error.h"
 #include "core/parallel.h"
 #include "features/column_screening.h"
@@ -73,11 +73,6 @@ struct Candidate {
   int bags = 1;                           // fold splits fitted (see kMaxBags)
   double bag_seconds = 0;                 // wall time of the last bag
 };
-
-// Families worth a repeated bag: the randomized ones whose fold models are
-// small. Linear models and kNN barely change between fold splits; forests are
-// large to serve.
-bool Repeatable(const std::string& family) { return family == "xgboost" || family == "mlp"; }
 
 std::string ScoreText(double v) {
   char buf[32];
@@ -167,7 +162,7 @@ class TrainingRun {
         problem_(problem),
         columns_(columns),
         learners_(LearnerRegistry::WithBuiltins()),
-        validation_(ChooseValidation(options.num_folds, ValidationShape(shape, options), data.y, options.seed)),
+        validation_(ChooseFoldPlan(options.num_folds, ValidationShape(shape, options), data.y, options.seed)),
         scorer_(problem_, validation_.holdout() ? validation_.scored_y : data.y) {
     for (const auto& f : options.families) learners_.Get(f);  // unknown family -> clear error now
     const double total = options.deadline.Remaining();
@@ -183,6 +178,7 @@ class TrainingRun {
   bool holdout() const { return validation_.holdout(); }
   size_t scored_rows() const { return holdout() ? validation_.scored_rows.size() : data_.y.size(); }
   const Scorer& scorer() const { return scorer_; }
+  const LearnerRegistry& learners() const { return learners_; }
   std::vector<Candidate>& done() { return done_; }
   std::vector<LeaderboardRow>& board() { return board_; }
   std::map<std::string, EncodedFeatures>& encoded() { return encoded_; }
@@ -284,7 +280,7 @@ class TrainingRun {
     size_t best = done_.size();
     for (size_t i = 0; i < done_.size(); ++i) {
       const Candidate& c = done_[i];
-      if (c.level != level || c.bags >= kMaxBags || !Repeatable(c.config.family)) continue;
+      if (c.level != level || c.bags >= kMaxBags || !learners_.Get(c.config.family).repeat_bags) continue;
       if (best == done_.size() || (greater ? c.score > done_[best].score : c.score < done_[best].score)) best = i;
     }
     if (best == done_.size() || done_[best].bag_seconds > deadline.Remaining()) return false;
@@ -487,7 +483,7 @@ class TrainingRun {
   const ProblemInfo& problem_;
   const std::vector<std::string>& columns_;
   LearnerRegistry learners_;
-  ValidationPlan validation_;
+  FoldPlan validation_;
   Scorer scorer_;
   double reserve_ = 0;
   double refit_reserve_ = 0;
@@ -521,19 +517,16 @@ std::vector<CandidateConfig> StackPortfolio(const DataShape& shape, const Traine
 // families only): the best of each family first (the diversity is what level 2 learns from; the top-n by score
 // alone are often n variants of one booster), then the best of the rest, up
 // to `n` in all.
-std::vector<size_t> StackInputs(const std::vector<Candidate>& done, bool greater, size_t n) {
+std::vector<size_t> StackInputs(const std::vector<Candidate>& done, bool greater, size_t n,
+                                const LearnerRegistry& learners) {
   std::vector<size_t> idx;
   for (size_t i = 0; i < done.size(); ++i) idx.push_back(i);
   std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
     return greater ? done[a].score > done[b].score : done[a].score < done[b].score;
   });
-  // kNN keeps its training rows and forests keep deep trees: as stack inputs
-  // they would be served on every request for little gain.
+  // Families too costly to serve on every request as inputs stay out.
   idx.erase(std::remove_if(idx.begin(), idx.end(),
-                           [&](size_t i) {
-                             const std::string& f = done[i].config.family;
-                             return f == "knn" || f == "random_forest" || f == "extra_trees";
-                           }),
+                           [&](size_t i) { return !learners.Get(done[i].config.family).stack_input; }),
             idx.end());
   std::vector<size_t> out;
   std::set<std::string> families;
@@ -643,7 +636,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
 
   // 3. Level 2: models that also see the best level-1 models' OOF predictions.
   if (stacking && run.done().size() >= 2) {
-    const std::vector<size_t> inputs = StackInputs(run.done(), greater, kMaxStackInputs);
+    const std::vector<size_t> inputs = StackInputs(run.done(), greater, kMaxStackInputs, run.learners());
     std::vector<CandidateConfig> stack_queue = StackPortfolio(shape, options);
     search_cap = kMaxSearchShare * run.Usable().Remaining();
     const size_t stack_portfolio_size = stack_queue.size();

@@ -21,7 +21,7 @@ struct TrainerOptions {
   double time_limit_seconds = 0;          // for display and records only
   int threads = 1;                        // busy threads (models use all of them, one at a time)
   uint64_t seed = 0;
-  int num_folds = 0;         // 0 = automatic, 1 = a holdout, k >= 2 = k-fold bagging (see validation.h)
+  int num_folds = 0;         // 0 = automatic, 1 = a holdout, k >= 2 = k-fold bagging (see fold_plan.h)
   int ensemble_rounds = 25;  // greedy ensemble selection rounds
   int stack_levels = 2;      // 1 = no stacking; 2 = a second level on level-1 OOF predictions
   // Stop after this many candidates (0 = no cap; the time limit decides). With

@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 #include "core/log.h"
-#include "explain/evaluate_file.h"
+#include "evaluate/evaluate_file.h"
 
 namespace tabpilot::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include "pipeline/executor.h"
 #include "pipeline/records.h"
 #include "pipeline/step.h"
-#include "pipeline/validation.h"
+#include "pipeline/definition_check.h"
 #include "store/store_location.h"
 
 namespace tabpilot::cli {
@@ -59,7 +59,7 @@ int RunRun(const PipelineArgs& a) {
 
 int RunValidate(const PipelineArgs& a) {
   const PipelineDefinition d = LoadDefinition(a.file);
-  const PipelineGraph g = ValidateDefinition(d, StepTypeRegistry::Builtins());
+  const PipelineGraph g = CheckDefinition(d, StepTypeRegistry::Builtins());
   ResolveParameters(d, a.params);
   std::cout << a.file << ": pipeline " << d.name << " is valid (" << d.steps.size() << " steps:";
   for (const auto& s : g.order) std::cout << " " << s;

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "learners/task.h"
+#include "data/task.h"
 
 namespace tabpilot {
 

@@ -17,7 +17,7 @@
 #include <string_view>
 
 #include "learners/forest_tree.h"
-#include "learners/task.h"
+#include "data/task.h"
 
 namespace tabpilot {
 

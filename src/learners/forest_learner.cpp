@@ -353,6 +353,7 @@ void RegisterForestLearners(LearnerRegistry& registry) {
     entry.create = [kind, specs = entry.params](const Json& given) -> std::unique_ptr<Learner> {
       return std::make_unique<ForestLearner>(kind, Params::Validate(specs, given, FamilyName(kind)));
     };
+    entry.stack_input = false;
     registry.Register(std::move(entry));
   }
 }

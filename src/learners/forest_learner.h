@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "learners/learner_registry.h"
-#include "learners/params.h"
+#include "core/params.h"
 
 namespace tabpilot {
 

@@ -368,7 +368,7 @@ class KnnLearner final : public Learner {
   const std::string& family() const override { return kFamily; }
   const Params& params() const override { return params_; }
   FeatureFlavor flavor() const override { return FeatureFlavor::kDense; }
-  bool uses_validation() const override { return false; }
+  bool early_stops() const override { return false; }
 
   std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* /*valid*/,
                              const FitOptions& options) const override {
@@ -453,7 +453,9 @@ void RegisterKnnLearner(LearnerRegistry& registry) {
   registry.Register({kFamily,
                      "k nearest neighbours (Euclidean, uniform or distance weights)",
                      KnnParamSpecs(),
-                     [](const Json& params) { return CreateKnnLearner(params); }});
+                     [](const Json& params) { return CreateKnnLearner(params); },
+                     /*repeat_bags=*/false,
+                     /*stack_input=*/false});
 }
 
 }  // namespace tabpilot

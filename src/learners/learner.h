@@ -16,8 +16,8 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "data/matrix.h"
-#include "learners/params.h"
-#include "learners/task.h"
+#include "core/params.h"
+#include "data/task.h"
 
 namespace tabpilot {
 
@@ -67,12 +67,13 @@ class Learner {
   virtual const std::string& family() const = 0;
   virtual const Params& params() const = 0;
   virtual FeatureFlavor flavor() const = 0;
-  // Whether Fit uses `valid` for early stopping (bagging passes the held-out fold).
-  virtual bool uses_validation() const { return false; }
-  // Fits a model. `valid` may be null. Must return a usable model even if the
+  // Whether Fit early-stops on `early_stopping` rows (bagging passes the
+  // held-out fold; refit fixes the effort the folds found instead).
+  virtual bool early_stops() const { return false; }
+  // Fits a model. `early_stopping` may be null (then no early stopping). Must return a usable model even if the
   // deadline passes mid-fit (fewer trees/iterations), unless nothing at all
   // could be fitted (then it throws Internal).
-  virtual std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid,
+  virtual std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* early_stopping,
                                      const FitOptions& options) const = 0;
   // Whether FitWithOwnOOF can predict every training row without that row
   // from one fit on all rows (a bootstrapped forest's out-of-bag trees).

@@ -20,6 +20,16 @@ class LearnerRegistry {
     std::string description;
     std::vector<ParamSpec> params;
     Factory create;
+    // What the AutoML trainer may do with the family's models. automl/ reads
+    // these and never switches on a family's name.
+    // Worth another bag on a new fold split (repeated bagging): randomized
+    // fits whose fold models are small to serve. Linear models and kNN barely
+    // change between fold splits; forests are large.
+    bool repeat_bags = false;
+    // May feed level-2 models: its models are cheap enough to run on every
+    // request as stack inputs (kNN keeps its training rows and forests keep
+    // deep trees, so they are not).
+    bool stack_input = true;
   };
 
   // A registry with every built-in family (see learner_list.cpp).

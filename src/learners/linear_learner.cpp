@@ -484,7 +484,7 @@ class LinearLearner final : public Learner {
   const std::string& family() const override { return kFamily; }
   const Params& params() const override { return params_; }
   FeatureFlavor flavor() const override { return FeatureFlavor::kDense; }
-  bool uses_validation() const override { return false; }
+  bool early_stops() const override { return false; }
 
   std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* /*valid*/,
                              const FitOptions& options) const override {

@@ -519,7 +519,7 @@ class Trainer {
         have_best = true;
         continue;
       }
-      const double loss = ValidationLoss(*valid);
+      const double loss = EarlyStoppingLoss(*valid);
       if (!have_best || loss < summary.best_valid_loss) {
         summary.best_valid_loss = loss;
         summary.best_epoch = summary.epochs_trained;
@@ -731,7 +731,7 @@ class Trainer {
 
   // Weighted mean loss on `valid` (log loss; squared error on the standardized
   // target for regression), computed in fixed blocks summed in order.
-  double ValidationLoss(const TrainData& valid) const {
+  double EarlyStoppingLoss(const TrainData& valid) const {
     const Matrix& x = *valid.x;
     const std::vector<float> s = MeanOneWeights(valid, x.rows);
     const size_t blocks = (x.rows + kBlockRows - 1) / kBlockRows;
@@ -815,7 +815,7 @@ class MlpLearner final : public Learner {
   const std::string& family() const override { return kFamily; }
   const Params& params() const override { return params_; }
   FeatureFlavor flavor() const override { return FeatureFlavor::kDense; }
-  bool uses_validation() const override { return true; }
+  bool early_stops() const override { return true; }
 
   std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid,
                              const FitOptions& options) const override {
@@ -885,7 +885,8 @@ void RegisterMlpLearner(LearnerRegistry& registry) {
   registry.Register({kFamily,
                      "multilayer perceptron (ReLU, dropout, Adam, early stopping on the validation fold)",
                      MlpParamSpecs(),
-                     [](const Json& params) { return CreateMlpLearner(params); }});
+                     [](const Json& params) { return CreateMlpLearner(params); },
+                     /*repeat_bags=*/true});
 }
 
 }  // namespace tabpilot

@@ -13,7 +13,7 @@
 #include "learners/forest_binning.h"
 #include "learners/target_statistics.h"
 #include "learners/train_data_check.h"
-#include "learners/validation_loss.h"
+#include "learners/early_stopping_loss.h"
 
 namespace tabpilot {
 namespace {
@@ -234,7 +234,7 @@ class ObliviousLearner final : public Learner {
   const std::string& family() const override { return kFamily; }
   const Params& params() const override { return params_; }
   FeatureFlavor flavor() const override { return FeatureFlavor::kTree; }
-  bool uses_validation() const override { return params_.Int("early_stopping_rounds") > 0; }
+  bool early_stops() const override { return params_.Int("early_stopping_rounds") > 0; }
 
   std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid, const FitOptions& options) const override {
     const bool classification = IsClassification(options.task);
@@ -247,7 +247,7 @@ class ObliviousLearner final : public Learner {
     if (train.x == nullptr) throw InvalidInput(kFamily + ": no training data");
     const size_t cols = train.x->cols;
     CheckTrainData(train, kFamily + ": training", options, cols);
-    const bool early_stopping = valid != nullptr && uses_validation();
+    const bool early_stopping = valid != nullptr && early_stops();
     if (early_stopping) CheckTrainData(*valid, kFamily + ": validation", options, cols);
     const Matrix& x = *train.x;
     const std::vector<float>& y = *train.y;
@@ -342,7 +342,7 @@ class ObliviousLearner final : public Learner {
     std::vector<float> valid_features;
     std::vector<double> valid_raw;
     std::vector<float> valid_pred;
-    std::vector<float> valid_positive;  // binary: P(class 1), the layout ValidationLoss reads
+    std::vector<float> valid_positive;  // binary: P(class 1), the layout EarlyStoppingLoss reads
     if (early_stopping) {
       DerivedFeatures(m, *valid->x, 0, valid->x->rows, &valid_features);
       valid_raw.assign(valid->x->rows * m.dims, 0.0);
@@ -559,7 +559,7 @@ class ObliviousLearner final : public Learner {
       if (options.task == Task::kBinary) {
         for (size_t r = 0; r < vrows; ++r) valid_positive[r] = valid_pred[2 * r + 1];
       }
-      const double loss = ValidationLoss(options.task == Task::kBinary ? valid_positive.data() : valid_pred.data(),
+      const double loss = EarlyStoppingLoss(options.task == Task::kBinary ? valid_positive.data() : valid_pred.data(),
                                          *valid, options.task, options.num_classes);
       if (loss < best_loss) {
         best_loss = loss;

@@ -23,7 +23,7 @@
 
 #include "data/matrix.h"
 #include "learners/byte_io.h"
-#include "learners/task.h"
+#include "data/task.h"
 
 namespace tabpilot {
 

@@ -14,7 +14,7 @@
 #include "core/hash.h"
 #include "core/parallel.h"
 #include "learners/train_data_check.h"
-#include "learners/validation_loss.h"
+#include "learners/early_stopping_loss.h"
 #include "learners/xgboost_api.h"
 
 namespace tabpilot {
@@ -220,7 +220,7 @@ class XgboostLearner final : public Learner {
   const std::string& family() const override { return kFamily; }
   const Params& params() const override { return params_; }
   FeatureFlavor flavor() const override { return FeatureFlavor::kTree; }
-  bool uses_validation() const override { return params_.Int("early_stopping_rounds") > 0; }
+  bool early_stops() const override { return params_.Int("early_stopping_rounds") > 0; }
 
   std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid,
                              const FitOptions& options) const override {
@@ -233,7 +233,7 @@ class XgboostLearner final : public Learner {
     if (train.x == nullptr) throw InvalidInput("xgboost: training rows are missing");
     const size_t cols = train.x->cols;
     CheckTrainData(train, "xgboost: training", options, cols);
-    const bool early_stopping = valid != nullptr && uses_validation();
+    const bool early_stopping = valid != nullptr && early_stops();
     if (early_stopping) CheckTrainData(*valid, "xgboost: validation", options, cols);
 
     const std::vector<std::string> names = FeatureNames(options, cols);
@@ -270,7 +270,7 @@ class XgboostLearner final : public Learner {
         continue;
       }
       booster.PredictCached(*dvalid, &valid_pred);
-      const double loss = ValidationLoss(valid_pred.data(), *valid, options.task, options.num_classes);
+      const double loss = EarlyStoppingLoss(valid_pred.data(), *valid, options.task, options.num_classes);
       if (loss < best_loss) {
         best_loss = loss;
         meta.best_iteration = round;
@@ -425,7 +425,7 @@ std::unique_ptr<Learner> CreateXgboostLearner(const Json& params) {
 
 void RegisterXgboostLearner(LearnerRegistry& registry) {
   registry.Register({kFamily, "gradient-boosted trees (XGBoost, hist), early stopping on the validation fold",
-                     XgboostParamSpecs(), CreateXgboostLearner});
+                     XgboostParamSpecs(), CreateXgboostLearner, /*repeat_bags=*/true});
 }
 
 }  // namespace tabpilot

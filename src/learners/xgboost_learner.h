@@ -12,7 +12,7 @@
 #include "core/json.h"
 #include "learners/learner.h"
 #include "learners/learner_registry.h"
-#include "learners/params.h"
+#include "core/params.h"
 
 namespace tabpilot {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "learners/task.h"
+#include "data/task.h"
 
 namespace tabpilot {
 

@@ -22,7 +22,7 @@
 #include "features/feature_pipeline.h"
 #include "learners/learner.h"
 #include "learners/learner_registry.h"
-#include "learners/task.h"
+#include "data/task.h"
 
 namespace tabpilot {
 

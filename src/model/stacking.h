@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "data/matrix.h"
-#include "learners/task.h"
+#include "data/task.h"
 
 namespace tabpilot {
 

@@ -1,7 +1,7 @@
 // A pipeline definition: the parsed YAML file (name, typed parameters, steps).
 // Parsing checks the structure and the fields every step has; the fields of
-// each step type, references and cycles are checked by ValidateDefinition
-// (pipeline/validation.h), which needs the step-type registry.
+// each step type, references and cycles are checked by CheckDefinition
+// (pipeline/definition_check.h), which needs the step-type registry.
 //
 // Paths written in a definition (data, inputs, scripts) are relative to the
 // folder holding the definition file, so a pipeline runs the same from any

@@ -1,7 +1,7 @@
 // evaluate: the model-quality report of a model on a labelled CSV, as
 // `tabpilot evaluate`. Output `report` is the report JSON itself, so
 // conditions can read ${steps.S.report.binary_classification_metrics.f1.value}.
-#include "explain/evaluate_file.h"
+#include "evaluate/evaluate_file.h"
 #include "pipeline/step.h"
 
 namespace tabpilot {

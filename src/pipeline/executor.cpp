@@ -16,7 +16,7 @@
 #include "pipeline/content_hash.h"
 #include "pipeline/expression.h"
 #include "pipeline/step.h"
-#include "pipeline/validation.h"
+#include "pipeline/definition_check.h"
 #include "store/store_location.h"
 #include "store/timestamp.h"
 
@@ -396,7 +396,7 @@ int RecoverAbandonedExecutions(const std::string& store) {
 
 ExecutionResult RunPipeline(const PipelineDefinition& definition, const std::vector<std::string>& overrides,
                             const ExecutorOptions& options) {
-  const PipelineGraph graph = ValidateDefinition(definition, StepTypeRegistry::Builtins());
+  const PipelineGraph graph = CheckDefinition(definition, StepTypeRegistry::Builtins());
   Json params = ResolveParameters(definition, overrides);
 
   const StoreLocation location = ResolveStoreLocation(options.store);
@@ -436,7 +436,7 @@ ExecutionResult RetryExecution(const std::string& execution_id, const ExecutorOp
   if (e.status == kSucceeded) throw InvalidInput("execution " + execution_id + " already succeeded; nothing to retry");
 
   const PipelineDefinition definition = ParseDefinition(e.definition, e.source_path, e.base_dir);
-  const PipelineGraph graph = ValidateDefinition(definition, StepTypeRegistry::Builtins());
+  const PipelineGraph graph = CheckDefinition(definition, StepTypeRegistry::Builtins());
   records.ResumeExecution(execution_id);
   if (options.progress) options.progress("execution " + e.id + " of " + definition.name + " retried");
 

@@ -358,7 +358,7 @@ TEST(Forest, ParamsAreDeclaredAndChecked) {
   EXPECT_FALSE(registry.Create("extra_trees", Json::object())->params().Bool("bootstrap"));
   EXPECT_EQ(registry.Create("extra_trees", Json::object())->params().Int("n_estimators"), 300);
   EXPECT_EQ(registry.Create("random_forest", Json::object())->flavor(), FeatureFlavor::kTree);
-  EXPECT_FALSE(registry.Create("random_forest", Json::object())->uses_validation());
+  EXPECT_FALSE(registry.Create("random_forest", Json::object())->early_stops());
   EXPECT_THROW(registry.Create("random_forest", Json{{"n_trees", 5}}), InvalidInput);
   EXPECT_THROW(registry.Create("random_forest", Json{{"criterion", "mse"}}), InvalidInput);
   EXPECT_THROW(registry.Create("random_forest", Json{{"max_features", "half"}}), InvalidInput);

@@ -364,7 +364,7 @@ TEST(Knn, ParametersAreValidated) {
   auto learner = registry.Create("knn", Json{{"weights", "distance"}});
   EXPECT_EQ(learner->family(), "knn");
   EXPECT_EQ(learner->flavor(), FeatureFlavor::kDense);
-  EXPECT_FALSE(learner->uses_validation());
+  EXPECT_FALSE(learner->early_stops());
   EXPECT_EQ(learner->params().Int("k"), 10);
   EXPECT_EQ(learner->params().Int("max_train_rows"), 50000);
   EXPECT_THROW(registry.Create("knn", Json{{"K", 3}}), InvalidInput);

@@ -311,7 +311,7 @@ TEST(Linear, ParametersAreValidated) {
   auto learner = registry.Create("linear", Json{{"C", 2.5}});
   EXPECT_EQ(learner->family(), "linear");
   EXPECT_EQ(learner->flavor(), FeatureFlavor::kDense);
-  EXPECT_FALSE(learner->uses_validation());
+  EXPECT_FALSE(learner->early_stops());
   EXPECT_DOUBLE_EQ(learner->params().Float("C"), 2.5);
   EXPECT_EQ(learner->params().Int("max_iter"), 200);
 }

@@ -163,7 +163,7 @@ TEST(Mlp, EarlyStoppingKeepsTheBestEpoch) {
   const Data train = blobs(600), valid = blobs(300);
   const TrainData v = valid.train();
   auto learner = Mlp({{"hidden", "16"}, {"epochs", 500}, {"patience", 3}, {"learning_rate", 1e-2}});
-  ASSERT_TRUE(learner->uses_validation());
+  ASSERT_TRUE(learner->early_stops());
   auto model = learner->Fit(train.train(), &v, Options(Task::kBinary, 2));
   const Json info = model->Info();
   const int trained = info["epochs_trained"].get<int>();

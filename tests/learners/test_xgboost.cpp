@@ -133,7 +133,7 @@ TEST(Xgboost, RegressionR2) {
 TEST(Xgboost, EarlyStoppingKeepsTheBestRound) {
   const Data train = Binary(2000, 7), valid = Binary(500, 8);
   auto learner = Make({{"n_estimators", 2000}, {"learning_rate", 0.3}, {"early_stopping_rounds", 10}});
-  ASSERT_TRUE(learner->uses_validation());
+  ASSERT_TRUE(learner->early_stops());
   const TrainData v = valid.train();
   auto model = learner->Fit(train.train(), &v, Options(Task::kBinary, 2));
   const Json info = model->Info();

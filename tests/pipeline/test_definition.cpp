@@ -4,7 +4,7 @@
 #include "core/error.h"
 #include "pipeline/definition.h"
 #include "pipeline/step.h"
-#include "pipeline/validation.h"
+#include "pipeline/definition_check.h"
 
 namespace tabpilot {
 namespace {
@@ -15,7 +15,7 @@ PipelineDefinition Parse(const std::string& yaml) { return ParseDefinition(yaml,
 std::string ErrorOf(const std::string& yaml) {
   try {
     PipelineDefinition d = Parse(yaml);
-    ValidateDefinition(d, StepTypeRegistry::Builtins());
+    CheckDefinition(d, StepTypeRegistry::Builtins());
   } catch (const InvalidInput& e) {
     return e.what();
   }
@@ -79,7 +79,7 @@ TEST(PipelineDefinition, ParsesEveryCommonField) {
 
 TEST(PipelineDefinition, GraphFollowsReferencesAndBranches) {
   PipelineDefinition d = Parse(kGood);
-  PipelineGraph g = ValidateDefinition(d, StepTypeRegistry::Builtins());
+  PipelineGraph g = CheckDefinition(d, StepTypeRegistry::Builtins());
   EXPECT_EQ(g.deps["Train"], std::vector<std::string>{"Prep"});
   EXPECT_EQ(g.deps["Check"], std::vector<std::string>{"Train"});
   EXPECT_EQ(g.deps["Bad"], (std::vector<std::string>{"Train", "Check"}));

@@ -1,4 +1,4 @@
-#include "explain/evaluate_file.h"
+#include "evaluate/evaluate_file.h"
 
 #include <cmath>
 #include <map>
@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "data/csv_reader.h"
 #include "data/value_parse.h"
-#include "explain/quality_report.h"
+#include "evaluate/quality_report.h"
 #include "predict/predictor.h"
 
 namespace tabpilot {

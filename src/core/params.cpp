@@ -1,4 +1,4 @@
-#include "learners/params.h"
+#include "core/params.h"
 
 #include <cmath>
 

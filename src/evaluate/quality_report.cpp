@@ -1,4 +1,4 @@
-#include "explain/quality_report.h"
+#include "evaluate/quality_report.h"
 
 #include <cmath>
 #include <functional>

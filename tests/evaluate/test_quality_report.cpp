@@ -1,6 +1,6 @@
 // Expected metric values come from scikit-learn 1.2.1 on the same inputs (see
 // tests/metrics/test_metrics.cpp); rates and best-constant values by hand.
-#include "explain/quality_report.h"
+#include "evaluate/quality_report.h"
 
 #include <gtest/gtest.h>
 

@@ -16,7 +16,7 @@
 
 namespace tabpilot {
 
-struct ValidationPlan {
+struct FoldPlan {
   // Folds fitted per candidate: k >= 2 for bagging, 1 for a holdout (fold 0
   // of `folds` is held out, the model trains on the other nine tenths).
   int num_folds = 0;
@@ -45,7 +45,7 @@ inline constexpr double kHoldoutWorkPerSecond = 2e6;
 // rows) or long budgets (>= 180 s, or none), 5 otherwise. Folds are
 // stratified (see AssignFolds) and deterministic in (y, seed).
 // Throws InvalidInput when a holdout is requested on fewer than kMinHoldoutRows rows.
-ValidationPlan ChooseValidation(int requested_folds, const DataShape& shape, const std::vector<float>& y,
+FoldPlan ChooseFoldPlan(int requested_folds, const DataShape& shape, const std::vector<float>& y,
                                 uint64_t seed);
 
 }  // namespace tabpilot

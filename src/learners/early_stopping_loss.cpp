@@ -1,11 +1,11 @@
-#include "learners/validation_loss.h"
+#include "learners/early_stopping_loss.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace tabpilot {
 
-double ValidationLoss(const float* pred, const TrainData& valid, Task task, int num_classes) {
+double EarlyStoppingLoss(const float* pred, const TrainData& valid, Task task, int num_classes) {
   constexpr double kEps = 1e-15;
   const auto& y = *valid.y;
   const bool weighted = valid.weights && !valid.weights->empty();

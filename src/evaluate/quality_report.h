@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/json.h"
-#include "learners/task.h"
+#include "data/task.h"
 
 namespace tabpilot {
 

@@ -22,6 +22,6 @@ struct PipelineGraph {
 };
 
 // Throws InvalidInput "file:line: ..." at the first problem found.
-PipelineGraph ValidateDefinition(const PipelineDefinition& definition, const StepTypeRegistry& registry);
+PipelineGraph CheckDefinition(const PipelineDefinition& definition, const StepTypeRegistry& registry);
 
 }  // namespace tabpilot

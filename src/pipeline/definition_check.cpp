@@ -1,4 +1,4 @@
-#include "pipeline/validation.h"
+#include "pipeline/definition_check.h"
 
 #include <algorithm>
 #include <functional>
@@ -29,7 +29,7 @@ void AddDep(std::vector<std::string>* deps, const std::string& name) {
 
 }  // namespace
 
-PipelineGraph ValidateDefinition(const PipelineDefinition& d, const StepTypeRegistry& registry) {
+PipelineGraph CheckDefinition(const PipelineDefinition& d, const StepTypeRegistry& registry) {
   PipelineGraph g;
   for (const auto& s : d.steps) g.deps[s.name];
 

@@ -1,4 +1,4 @@
-#include "automl/validation.h"
+#include "automl/fold_plan.h"
 
 #include <algorithm>
 #include <string>
@@ -26,10 +26,10 @@ bool AutomaticHoldout(const DataShape& shape) {
 
 }  // namespace
 
-ValidationPlan ChooseValidation(int requested_folds, const DataShape& shape, const std::vector<float>& y,
+FoldPlan ChooseFoldPlan(int requested_folds, const DataShape& shape, const std::vector<float>& y,
                                 uint64_t seed) {
   if (requested_folds < 0) throw InvalidInput("folds must be 0 (automatic), 1 (holdout) or >= 2");
-  ValidationPlan plan;
+  FoldPlan plan;
   const bool holdout = requested_folds == 1 || (requested_folds == 0 && AutomaticHoldout(shape));
   if (holdout) {
     if (y.size() < kMinHoldoutRows) {

@@ -1,4 +1,4 @@
-#include "learners/task.h"
+#include "data/task.h"
 
 #include "core/error.h"
 
