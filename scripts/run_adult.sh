@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: train on UCI Adult (official split), batch-predict the test
+# Adult without the pipeline: train on UCI Adult (official split), batch-predict the test
 # set, write the model-quality report and print the leaderboard.
 # Usage: scripts/run_adult.sh [TIME_LIMIT_SECONDS] [OUT_DIR]
 set -euo pipefail
@@ -9,7 +9,7 @@ out=${2:-"$root/out/adult"}
 bin="$root/build/src/cli/tabpilot"
 export OMP_WAIT_POLICY=PASSIVE
 
-bash "$root/scripts/build.sh" "$root/build"
+BUILD_TARGETS=tabpilot bash "$root/scripts/build.sh" "$root/build"
 mkdir -p "$out"
 python3 "$root/bench/prepare_adult.py" "$out/data"
 "$bin" train --data "$out/data/adult_train.csv" --target income --time-limit "$limit" --output "$out/model"

@@ -7,7 +7,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export OMP_WAIT_POLICY=PASSIVE
-bash "$root/scripts/build.sh" "$root/build"
+BUILD_TARGETS=tabpilot bash "$root/scripts/build.sh" "$root/build"
 cd "$root"
 "$root/build/src/cli/tabpilot" pipeline run examples/adult/pipeline.yaml \
   --param model_registration_metric_threshold=0.68 "$@"
