@@ -655,6 +655,11 @@ def measure(args, argv, work):
     if args.threshold_folds == "auto":
         folds = list(dict.fromkeys(r["threshold_folds"] for r in tab_rows
                                    if r["threshold_folds"])) or [DEFAULT_THRESHOLD_FOLDS]
+        for r in tab_rows:
+            if not r["threshold_folds"]:
+                print(f"adult_benchmark: warning: the {r['budget']} s bundle does not say its "
+                      f"fold count (manifest.json training.num_folds); its F1 is compared "
+                      f"with peers tuned on {folds[0]} folds", file=sys.stderr)
     else:
         folds = args.threshold_folds
     if args.dry_run and args.threshold_folds == "auto" and not args.peers_only:
