@@ -512,7 +512,8 @@ def notes_line(results):
             "evaluate report is checked against it. F1: tabpilot at its bundle's "
             "threshold (tuned on its own out-of-fold predictions); each peer at the "
             "threshold that maximizes F1 on its own out-of-fold predictions on "
-            f"adult_train ({ks} folds: those tabpilot used); F1 / best tuned peer "
+            f"adult_train ({ks} folds: {meta.get('threshold_folds_source', '?')}); "
+            "F1 / best tuned peer "
             "compares with the same fold count. tabpilot train s / predict ms are CLI "
             "wall times (process start, CSV parsing, bundle I/O included); peers' are "
             "in-process fit / predict_proba on loaded frames (their threshold "
@@ -674,6 +675,9 @@ def measure(args, argv, work):
         "commit": git_commit(), "machine": machine_facts(load_start),
         "threads": args.threads, "seed": args.seed, "budgets": args.budgets,
         "peers_only": args.peers_only, "threshold_folds": folds,
+        "threshold_folds_source": ("--threshold-folds" if args.threshold_folds != "auto"
+                                   else "those tabpilot's bundles used" if tab_rows
+                                   else "the default"),
         "tabpilot_sha256": None if args.peers_only else file_sha256(binary),
         "versions": peer_meta["versions"], "test_rows": len(y_test),
         "positive_label": POSITIVE, "time_slack": TIME_SLACK,
