@@ -7,6 +7,7 @@ Usage:
                      [--folds N] [--run-folds N] [--threads 2] [--seed 0]
                      [--datasets a,b] [--systems tabpilot,xgboost,...]
                      [--no-append] [--plot] [--tag NAME] [--checkpoint FILE]
+                     [--peer-threshold-folds 5]
 
 Per dataset (prepared by prepare.py into identical CSV folds) and fold:
   tabpilot train --time-limit B (wall time, checked against B + 10%),
@@ -60,6 +61,7 @@ SUITE_DIR = Path(__file__).resolve().parent
 BENCH_DIR = SUITE_DIR.parent
 REPO_ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(SUITE_DIR))
+sys.path.insert(1, str(BENCH_DIR))  # decision_threshold.py, used by scoring.py
 
 import prepare as prep  # noqa: E402
 import scoring  # noqa: E402
@@ -74,6 +76,9 @@ REPORT_SECTION = {"binary": "binary_classification_metrics",
 REPORT_KEY = {"macro_f1": "f1_macro"}
 # Predictions-vs-report disagreement above this is printed as a warning.
 CROSS_CHECK_TOL = 1e-3
+# Metrics only peers have: binary F1 at the threshold tuned on the peer's own
+# out-of-fold predictions (peers.py --threshold-folds), shown next to F1.
+PEER_EXTRA_METRICS = {"binary": ("f1_tuned",)}
 
 
 def log(msg):
@@ -101,6 +106,10 @@ def parse_args(argv):
                    help="comma-separated: tabpilot and/or " + ", ".join(PEERS))
     p.add_argument("--peer-timeout", type=float, default=1800.0,
                    help="seconds before one peer's run on one fold is killed")
+    p.add_argument("--peer-threshold-folds", type=int, default=5,
+                   help="binary tasks: folds of the cross-validation on the training "
+                        "fold that tunes each peer's F1 threshold (f1_tuned); 0 = off "
+                        "(default 5)")
     p.add_argument("--from-results", metavar="JSON",
                    help="print and append the report of a saved results file; run nothing")
     p.add_argument("--no-append", action="store_true",
@@ -133,6 +142,8 @@ def parse_args(argv):
         p.error(f"--systems: unknown {bad}; valid: tabpilot, {', '.join(PEERS)}")
     if args.threads < 1:
         p.error("--threads must be >= 1")
+    if args.peer_threshold_folds < 0:
+        p.error("--peer-threshold-folds must be >= 0")
     return args
 
 
@@ -234,6 +245,14 @@ def run_tabpilot(args, meta, fold_dir, work, budget, truth):
     rc, wall, tail = run_cmd(cmd, work / f"evaluate-{budget:g}.log", 600)
     if rc != 0:
         return failure(rec, "evaluate", cmd, rc, tail, 600)
+    if task == "binary":
+        # F1 is scored at the bundle's threshold (predicted_label); with
+        # --metric auc tabpilot does not tune it and it stays 0.5.
+        try:
+            manifest = json.loads((model / "manifest.json").read_text())
+            rec["decision_threshold"] = manifest["problem"]["decision_threshold"]
+        except (OSError, ValueError, KeyError) as e:
+            rec.setdefault("warnings", []).append(f"no decision threshold in the bundle: {e}")
     if not args.keep_models:
         shutil.rmtree(model, ignore_errors=True)
 
@@ -249,7 +268,7 @@ def run_tabpilot(args, meta, fold_dir, work, budget, truth):
         rec["status"] = "crash"
         rec["message"] = f"unreadable output: {e}"
         return rec
-    rec["warnings"] = [
+    rec["warnings"] = rec.get("warnings", []) + [
         f"{m}: evaluate {metrics[m]:.5f} vs predictions {computed[m]:.5f}"
         for m in metrics
         if metrics[m] is not None and abs(metrics[m] - computed[m]) > CROSS_CHECK_TOL]
@@ -277,7 +296,8 @@ def run_peer(args, meta, fold_dir, work, peer, truth):
     cmd = [args.peers_python, BENCH_DIR / "peers.py", "--train", fold_dir / "train.csv",
            "--test", fold_dir / "test.csv", "--target", meta["target"],
            "--task", meta["task"], "--threads", args.threads, "--seed", args.seed,
-           "--peers", peer, "--out", out, "--predictions-dir", work]
+           "--peers", peer, "--out", out, "--predictions-dir", work,
+           "--threshold-folds", args.peer_threshold_folds]
     if meta["task"] == "binary":
         cmd += ["--positive-label", meta["positive_label"]]
     cmd = [str(c) for c in cmd]
@@ -290,6 +310,16 @@ def run_peer(args, meta, fold_dir, work, peer, truth):
     rec["bundle_kib"] = result["model_bytes"] / 1024.0
     try:
         rec["metrics"] = score_predictions(meta, work / f"{peer}.csv", truth, rec)
+        tuned = [t for t in result.get("thresholds", []) if t.get("threshold") is not None]
+        if tuned:
+            # Scored here from the predictions file like every other metric;
+            # only the threshold comes from peers.py.
+            rec["threshold_tuning"] = tuned[0]
+            pred, _ = scoring.read_predictions(work / f"{peer}.csv", meta["task"],
+                                               meta["classes"], len(truth["y_test"]))
+            rec["metrics"]["f1_tuned"] = scoring.f1_at_threshold(
+                truth["y_test"], pred, meta["classes"], meta["positive_label"],
+                tuned[0]["threshold"])
     except scoring.ScoreError as e:
         rec["status"] = "crash"
         rec["message"] = f"unreadable predictions: {e}"
@@ -324,6 +354,10 @@ def aggregate(ds, n_run):
             sys_["std"] = ok[0].get("bootstrap_std") if ok else None
         sys_["secondary"] = {m: scoring.mean_std([f["metrics"][m] for f in ok])[0]
                              for m in SECONDARY[task]}
+        for m in PEER_EXTRA_METRICS.get(task, ()):
+            values = [f["metrics"].get(m) for f in ok]
+            if any(v is not None for v in values):
+                sys_["secondary"][m] = scoring.mean_std(values)[0]
         for key in ("train_s", "predict_ms_per_1k", "bundle_kib"):
             sys_[key] = scoring.mean_std([f.get(key) for f in ok])[0]
     means = [s["mean"] for s in ds["systems"].values() if s["failed_folds"] < len(s["folds"])]
@@ -517,6 +551,12 @@ def plot(results, path):
 def append_docs(results, table):
     meta = results["meta"]
     budgets = ", ".join(f"{b:g}" for b in meta["budgets"])
+    f1_note = ""
+    if meta.get("peer_threshold_folds"):
+        f1_note = (" Binary f1: at tabpilot's bundle threshold (0.5 under --metric auc) "
+                   "and at 0.5 for peers; f1_tuned: a peer's F1 at the threshold that "
+                   f"maximizes F1 on its own {meta['peer_threshold_folds']}-fold "
+                   "out-of-fold predictions on the training fold.")
     entry = [
         "",
         f"## {meta['date'][:16].replace('T', ' ')} UTC: benchmark suite '{meta['suite']}' "
@@ -531,7 +571,7 @@ def append_docs(results, table):
         "1 = best system in this run; tie = within the larger of the two stds; a failed "
         "fold scores as the constant predictor. tabpilot train s / predict ms are CLI "
         "wall times (process start and CSV parsing included); peers' are in-process fit / "
-        "predict on loaded frames; peers' bundle = pickled pipeline.",
+        "predict on loaded frames; peers' bundle = pickled pipeline." + f1_note,
         "",
         table,
         "",
@@ -592,6 +632,7 @@ def run_identity(args, folds):
         # sittings: a (dataset, fold) result does not depend on them.
         "folds": folds, "budgets": args.budgets, "threads": args.threads, "seed": args.seed,
         "systems": args.systems, "peer_timeout": args.peer_timeout,
+        "peer_threshold_folds": args.peer_threshold_folds,
         "tabpilot_sha256": (file_sha256(args.tabpilot) if "tabpilot" in args.systems else None),
         "peers_sha256": file_sha256(peers_script),
         "scoring_sha256": file_sha256(SUITE_DIR / "scoring.py"),
@@ -643,6 +684,7 @@ def main(argv):
         "command": shlex.join(["bench/suite/run.py"] + argv),
         "budgets": args.budgets, "threads": args.threads, "seed": args.seed,
         "folds": folds, "run_folds": args.run_folds, "systems": args.systems,
+        "peer_threshold_folds": args.peer_threshold_folds,
         "commit": git_commit(), "python": platform.python_version(),
         "checkpoint_folds_reused": len(checkpoint.folds) if checkpoint else 0,
     }, "datasets": {}}

@@ -3,7 +3,8 @@ by the same code (scikit-learn metrics), plus the constant predictor, bootstrap
 deviations for single-split runs, normalized scores and win/tie/loss.
 
 Needs numpy and scikit-learn (Debian's /usr/bin/python3). Pure functions; no
-state.
+state. bench/ must be importable too (bench/decision_threshold.py); run.py and
+adult_benchmark.py put it on sys.path.
 """
 
 import csv
@@ -12,6 +13,7 @@ import math
 import numpy as np
 from sklearn import metrics as skm
 
+import decision_threshold
 from specs import HIGHER_IS_BETTER, MAIN_METRIC
 
 
@@ -118,6 +120,14 @@ def score(task, y, pred, classes=None, positive=None, predicted=None):
             "macro_f1": float(skm.f1_score(yi, hard, average="macro", zero_division=0))}
 
 
+def f1_at_threshold(y, pred, classes, positive, threshold):
+    """Binary F1 of the positive class when rows whose positive-class
+    probability is >= threshold are predicted positive (a peer's threshold
+    tuned on its own out-of-fold predictions, see peers.py)."""
+    pos = classes.index(positive)
+    return decision_threshold.f1_at(encode(y, classes) == pos, pred[:, pos], threshold)
+
+
 def main_metric(task, y, pred, classes=None, positive=None):
     """Only the task's main metric (used by the bootstrap)."""
     if task == "regression":
@@ -191,6 +201,6 @@ def compare(metric, mean_a, std_a, mean_b, std_b):
     return "win" if better(metric, mean_a, mean_b) else "loss"
 
 
-__all__ = ["ScoreError", "read_column", "read_predictions", "score", "bootstrap_std",
-           "constant_score", "mean_std", "normalized", "better", "compare",
+__all__ = ["ScoreError", "read_column", "read_predictions", "score", "f1_at_threshold",
+           "bootstrap_std", "constant_score", "mean_std", "normalized", "better", "compare",
            "MAIN_METRIC"]
