@@ -1,4 +1,4 @@
-// tabpilot pipeline run|validate|executions|describe-execution|retry.
+// tabpilot pipeline run|validate|executions|describe-execution|retry|step-types.
 #include <iostream>
 #include <memory>
 
@@ -150,6 +150,40 @@ int RunDescribe(const PipelineArgs& a) {
 
 int RunRetry(const PipelineArgs& a) { return Report(RetryExecution(a.execution_id, MakeOptions(a))); }
 
+// "required", "default 60", "optional": how a field gets its value.
+std::string Presence(const ParamSpec& f) {
+  if (f.required) return "required";
+  if (f.default_value.is_null()) return "optional";
+  const Json& v = f.default_value;
+  return "default " + (v.is_string() && !v.get<std::string>().empty() ? v.get<std::string>() : v.dump());
+}
+
+// A bound as written in a definition: integers without a fraction.
+std::string Bound(const ParamSpec& f, double v) {
+  return f.kind == ParamSpec::Kind::kInt ? std::to_string(static_cast<long long>(v)) : Json(v).dump();
+}
+
+// Every step type and its fields, straight from the declarations.
+int RunStepTypes() {
+  const StepTypeRegistry& registry = StepTypeRegistry::Builtins();
+  for (const auto& name : registry.Names()) {
+    std::cout << name << "\n";
+    for (const ParamSpec& f : registry.Get(name).fields()) {
+      std::string kind = ParamKindName(f.kind);
+      if (f.kind == ParamSpec::Kind::kInt || f.kind == ParamSpec::Kind::kFloat) {
+        kind += " in [" + Bound(f, f.min) + ", " + Bound(f, f.max) + "]";
+      }
+      if (!f.choices.empty()) {
+        std::string list;
+        for (const auto& c : f.choices) list += (list.empty() ? "" : " | ") + c;
+        kind += ": " + list;
+      }
+      std::cout << "  " << f.name << " (" << kind << ", " << Presence(f) << "): " << f.description << "\n";
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 Runner AddPipelineCommand(CLI::App& app) {
@@ -185,12 +219,14 @@ Runner AddPipelineCommand(CLI::App& app) {
   retry->add_option("--threads", args->threads, "Threads per training/prediction step (0 = all cores)")
       ->capture_default_str();
   add_store(retry);
-  return [args, run, validate, executions, describe, retry] {
+  CLI::App* step_types = sub->add_subcommand("step-types", "List the step types and the fields each accepts");
+  return [args, run, validate, executions, describe, retry, step_types] {
     if (run->parsed()) return RunRun(*args);
     if (validate->parsed()) return RunValidate(*args);
     if (executions->parsed()) return RunExecutions(*args);
     if (describe->parsed()) return RunDescribe(*args);
     if (retry->parsed()) return RunRetry(*args);
+    if (step_types->parsed()) return RunStepTypes();
     return 2;
   };
 }
