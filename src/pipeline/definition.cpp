@@ -247,12 +247,12 @@ RetryPolicy ParseRetry(const YAML::Node& node, const Reporter& r) {
 
 void ParseStep(const YAML::Node& node, const Reporter& r, std::vector<StepDef>* steps);
 
-// A list field with a step definition (a mapping with a `type`) among its
-// items: e.g. a condition's `then: [{name: Ship, type: ...}, Other]`.
+// A list field with a step definition (a mapping with a `name` or a `type`)
+// among its items: e.g. a condition's `then: [{name: Ship, type: ...}, Other]`.
 bool HoldsInlineSteps(const YAML::Node& node) {
   if (!node.IsSequence()) return false;
   for (const auto& item : node) {
-    if (item.IsMap() && item["type"]) return true;
+    if (item.IsMap() && (item["type"] || item["name"])) return true;
   }
   return false;
 }

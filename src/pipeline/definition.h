@@ -49,7 +49,7 @@ struct StepDef {
   // The type-specific fields, YAML scalars converted to JSON (plain scalars
   // that read as numbers/booleans become numbers/booleans; quoted ones stay
   // strings). Strings may hold ${...} expressions, resolved at run time. A
-  // list holding step definitions (mappings with a `type`, as in a
+  // list holding step definitions (mappings with a `name` or `type`, as in a
   // condition's `then`) holds their names; the steps are added after this one.
   Json config = Json::object();
   std::map<std::string, size_t> field_lines;  // line of each type-specific field

@@ -220,7 +220,10 @@ INSTANTIATE_TEST_SUITE_P(
                 "p.yaml:6: step 'P': field 'env': 'A' must be a single value, got [1,2]"},
         BadCase{"name: X\nsteps:\n  - name: C\n    type: condition\n    condition: {\">\": [1, 2]}\n"
                 "    then: Ship\n    else: [Ship]\n  - {name: Ship, type: fail}\n",
-                "p.yaml:7: step 'C': step 'Ship' is already run or skipped by step 'C'"}));
+                "p.yaml:7: step 'C': step 'Ship' is already run or skipped by step 'C'"},
+        BadCase{"name: X\nsteps:\n  - name: C\n    type: condition\n    condition: {\">\": [1, 2]}\n"
+                "    then:\n      - {name: Ship, command: ls}\n",
+                "p.yaml:7: step 'Ship' needs a 'type'"}));
 
 }  // namespace
 }  // namespace tabpilot
