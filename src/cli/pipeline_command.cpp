@@ -1,14 +1,14 @@
-// tabpilot pipeline run|validate|executions|describe-execution|retry.
+// tabpilot pipeline run|validate|executions|describe-execution|retry|step-types.
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
 #include "core/error.h"
 #include "pipeline/definition.h"
+#include "pipeline/definition_check.h"
 #include "pipeline/executor.h"
 #include "pipeline/records.h"
 #include "pipeline/step.h"
-#include "pipeline/definition_check.h"
 #include "store/store_location.h"
 
 namespace tabpilot::cli {
@@ -38,14 +38,14 @@ ExecutorOptions MakeOptions(const PipelineArgs& a) {
 // Prints the end of a run; returns the exit code (1 when the execution failed).
 int Report(const ExecutionResult& r) {
   for (const auto& s : r.steps) {
-    if (s.step_type == "register" && s.status == kSucceeded && s.outputs.contains("artifact_path")) {
+    if (s.step_type == "register" && s.status == RunStatus::kSucceeded && s.outputs.contains("artifact_path")) {
       std::cout << "registered model: " << s.outputs["group"].get<std::string>() << " version "
                 << s.outputs["version"].dump() << " (" << s.outputs["approval_status"].get<std::string>() << ") at "
                 << s.outputs["artifact_path"].get<std::string>() << "\n";
     }
   }
-  std::cout << "execution " << r.execution_id << ": " << r.status << "\n";
-  if (r.status != kSucceeded) {
+  std::cout << "execution " << r.execution_id << ": " << ToString(r.status) << "\n";
+  if (r.status != RunStatus::kSucceeded) {
     std::cerr << "error: execution " << r.execution_id << " failed: " << r.failure_reason << "\n";
     return 1;
   }
@@ -79,15 +79,19 @@ int RunExecutions(const PipelineArgs& a) {
   if (a.json) {
     Json out = Json::array();
     for (const auto& e : list) {
-      out.push_back({{"id", e.id}, {"status", e.status}, {"start_time", e.start_time}, {"end_time", e.end_time},
-                     {"failure_reason", e.failure_reason}, {"parameters", e.parameters}});
+      out.push_back({{"id", e.id},
+                     {"status", ToString(e.status)},
+                     {"start_time", e.start_time},
+                     {"end_time", e.end_time},
+                     {"failure_reason", e.failure_reason},
+                     {"parameters", e.parameters}});
     }
     std::cout << out.dump(2) << "\n";
     return 0;
   }
   std::printf("%-24s %-10s %-25s %-25s %s\n", "EXECUTION", "STATUS", "STARTED", "ENDED", "REASON");
   for (const auto& e : list) {
-    std::printf("%-24s %-10s %-25s %-25s %s\n", e.id.c_str(), e.status.c_str(), e.start_time.c_str(),
+    std::printf("%-24s %-10s %-25s %-25s %s\n", e.id.c_str(), ToString(e.status), e.start_time.c_str(),
                 e.end_time.c_str(), e.failure_reason.c_str());
   }
   std::fflush(stdout);
@@ -108,26 +112,33 @@ int RunDescribe(const PipelineArgs& a) {
                 {"definition_hash", e.definition_hash},
                 {"source", e.source_path},
                 {"parameters", e.parameters},
-                {"status", e.status},
+                {"status", ToString(e.status)},
                 {"start_time", e.start_time},
                 {"end_time", e.end_time},
                 {"failure_reason", e.failure_reason},
                 {"steps", Json::array()}};
     for (const auto& s : steps) {
-      out["steps"].push_back({{"name", s.step_name}, {"type", s.step_type}, {"status", s.status},
-                              {"start_time", s.start_time}, {"end_time", s.end_time}, {"attempts", s.attempts},
-                              {"cache_hit", s.cache_hit}, {"cached_from", s.cached_from}, {"outputs", s.outputs},
-                              {"log", s.log_path}, {"failure_reason", s.failure_reason}});
+      out["steps"].push_back({{"name", s.step_name},
+                              {"type", s.step_type},
+                              {"status", ToString(s.status)},
+                              {"start_time", s.start_time},
+                              {"end_time", s.end_time},
+                              {"attempts", s.attempts},
+                              {"cache_hit", s.cache_hit},
+                              {"cached_from", s.cached_from},
+                              {"outputs", s.outputs},
+                              {"log", s.log_path},
+                              {"failure_reason", s.failure_reason}});
     }
     std::cout << out.dump(2) << "\n";
     return 0;
   }
   std::cout << "execution " << e.id << " of " << e.pipeline_name << " (definition " << e.definition_hash << ")\n"
-            << "status: " << e.status << "\nstarted: " << e.start_time << "\nended: " << e.end_time << "\n"
+            << "status: " << ToString(e.status) << "\nstarted: " << e.start_time << "\nended: " << e.end_time << "\n"
             << "parameters: " << e.parameters.dump() << "\n";
   if (!e.failure_reason.empty()) std::cout << "reason: " << e.failure_reason << "\n";
   for (const auto& s : steps) {
-    std::cout << "\nstep " << s.step_name << " (" << s.step_type << "): " << s.status << "\n"
+    std::cout << "\nstep " << s.step_name << " (" << s.step_type << "): " << ToString(s.status) << "\n"
               << "  started: " << s.start_time << "  ended: " << s.end_time << "  attempts: " << s.attempts
               << "  cache hit: " << (s.cache_hit ? "yes (from " + s.cached_from + ")" : std::string("no")) << "\n";
     if (!s.log_path.empty()) std::cout << "  log: " << s.log_path << "\n";
@@ -138,6 +149,40 @@ int RunDescribe(const PipelineArgs& a) {
 }
 
 int RunRetry(const PipelineArgs& a) { return Report(RetryExecution(a.execution_id, MakeOptions(a))); }
+
+// "required", "default 60", "optional": how a field gets its value.
+std::string Presence(const ParamSpec& f) {
+  if (f.required) return "required";
+  if (f.default_value.is_null()) return "optional";
+  const Json& v = f.default_value;
+  return "default " + (v.is_string() && !v.get<std::string>().empty() ? v.get<std::string>() : v.dump());
+}
+
+// A bound as written in a definition: integers without a fraction.
+std::string Bound(const ParamSpec& f, double v) {
+  return f.kind == ParamSpec::Kind::kInt ? std::to_string(static_cast<long long>(v)) : Json(v).dump();
+}
+
+// Every step type and its fields, straight from the declarations.
+int RunStepTypes() {
+  const StepTypeRegistry& registry = StepTypeRegistry::Builtins();
+  for (const auto& name : registry.Names()) {
+    std::cout << name << "\n";
+    for (const ParamSpec& f : registry.Get(name).fields()) {
+      std::string kind = ParamKindName(f.kind);
+      if (f.kind == ParamSpec::Kind::kInt || f.kind == ParamSpec::Kind::kFloat) {
+        kind += " in [" + Bound(f, f.min) + ", " + Bound(f, f.max) + "]";
+      }
+      if (!f.choices.empty()) {
+        std::string list;
+        for (const auto& c : f.choices) list += (list.empty() ? "" : " | ") + c;
+        kind += ": " + list;
+      }
+      std::cout << "  " << f.name << " (" << kind << ", " << Presence(f) << "): " << f.description << "\n";
+    }
+  }
+  return 0;
+}
 
 }  // namespace
 
@@ -174,12 +219,14 @@ Runner AddPipelineCommand(CLI::App& app) {
   retry->add_option("--threads", args->threads, "Threads per training/prediction step (0 = all cores)")
       ->capture_default_str();
   add_store(retry);
-  return [args, run, validate, executions, describe, retry] {
+  CLI::App* step_types = sub->add_subcommand("step-types", "List the step types and the fields each accepts");
+  return [args, run, validate, executions, describe, retry, step_types] {
     if (run->parsed()) return RunRun(*args);
     if (validate->parsed()) return RunValidate(*args);
     if (executions->parsed()) return RunExecutions(*args);
     if (describe->parsed()) return RunDescribe(*args);
     if (retry->parsed()) return RunRetry(*args);
+    if (step_types->parsed()) return RunStepTypes();
     return 2;
   };
 }

@@ -13,33 +13,42 @@ namespace {
 class AutoMLStep : public StepType {
  public:
   std::string name() const override { return "automl"; }
-  std::vector<FieldSpec> fields() const override {
-    return {{"data", true, "training CSV"},
-            {"target", true, "column to predict"},
-            {"time_limit", false, "seconds for the whole training (default 60)"},
-            {"problem_type", false, "binary | multiclass | regression (default: inferred)"},
-            {"metric", false, "objective metric (default per problem type)"},
-            {"positive_label", false, "binary: the positive class"},
-            {"learners", false, "list of learner families to try"},
-            {"seed", false, "random seed"},
-            {"folds", false, "bagging folds (0 = automatic)"}};
+  const std::vector<ParamSpec>& fields() const override {
+    using K = ParamSpec::Kind;
+    static const std::vector<ParamSpec> specs = {
+        {"data", K::kPath, nullptr, 0, 0, {}, "training CSV", true},
+        {"target", K::kText, nullptr, 0, 0, {}, "column to predict", true},
+        {"time_limit", K::kFloat, 60, 0.01, 1e7, {}, "seconds for the whole training"},
+        {"problem_type",
+         K::kString,
+         nullptr,
+         0,
+         0,
+         {"binary", "multiclass", "regression"},
+         "the task (default: inferred from the target)"},
+        {"metric", K::kString, nullptr, 0, 0, {}, "objective metric (default per problem type)"},
+        {"positive_label", K::kText, nullptr, 0, 0, {}, "binary: the positive class"},
+        {"learners", K::kStringList, nullptr, 0, 0, {}, "learner families to try (default: all)"},
+        {"seed", K::kInt, 0, 0, 9007199254740992.0, {}, "random seed"},
+        {"folds", K::kInt, 0, 0, 100, {}, "bagging folds (0 = automatic; 1 = a 10% holdout)"}};
+    return specs;
   }
   std::optional<std::vector<std::string>> Outputs(const Json&) const override {
     return std::vector<std::string>{"model_dir", "leaderboard", "best_score", "best_model", "metric"};
   }
 
   Json Run(const StepContext& ctx) const override {
-    double time_limit = ctx.Number("time_limit", 60);
-    if (!(time_limit > 0)) throw InvalidInput("step '" + ctx.step_name + "': time_limit must be more than 0");
+    const Params& f = ctx.fields;
+    double time_limit = f.Float("time_limit");
     // The step's timeout bounds training too, leaving a little room to save.
     if (ctx.deadline.bounded()) time_limit = std::min(time_limit, std::max(1.0, ctx.deadline.Remaining() * 0.9));
     const Deadline deadline = Deadline::In(time_limit);
 
     ProblemOptions problem;
-    problem.target = ctx.String("target");
-    if (ctx.config.contains("problem_type")) problem.task = ParseTask(ctx.String("problem_type"));
-    problem.metric = ctx.StringOr("metric", "");
-    problem.positive_label = ctx.StringOr("positive_label", "");
+    problem.target = f.String("target");
+    if (f.Has("problem_type")) problem.task = ParseTask(f.String("problem_type"));
+    if (f.Has("metric")) problem.metric = f.String("metric");
+    if (f.Has("positive_label")) problem.positive_label = f.String("positive_label");
     CsvOptions csv;
     csv.threads = ctx.threads;
     Logger quiet(Logger::Level::kQuiet);
@@ -49,16 +58,9 @@ class AutoMLStep : public StepType {
     options.deadline = deadline;
     options.time_limit_seconds = time_limit;
     options.threads = ctx.threads;
-    options.seed = static_cast<uint64_t>(ctx.Number("seed", 0));
-    options.num_folds = static_cast<int>(ctx.Number("folds", 0));
-    if (ctx.config.contains("learners")) {
-      const Json& l = ctx.config["learners"];
-      if (l.is_array()) {
-        for (const auto& f : l) options.families.push_back(f.is_string() ? f.get<std::string>() : f.dump());
-      } else {
-        options.families.push_back(ctx.String("learners"));
-      }
-    }
+    options.seed = static_cast<uint64_t>(f.Int("seed"));
+    options.num_folds = static_cast<int>(f.Int("folds"));
+    options.families = f.StringList("learners");
     options.logger = quiet;
     TrainResult result = TrainAutoML(data, options);
     SaveOptions save;
@@ -76,8 +78,8 @@ class AutoMLStep : public StepType {
       out["best_score"] = nullptr;
       out["best_model"] = "";
     }
-    ctx.Log("trained in " + FormatSeconds(deadline.Elapsed()) + "; best " + out["best_model"].get<std::string>() +
-            " " + out["metric"].get<std::string>() + " " + out["best_score"].dump());
+    ctx.Log("trained in " + FormatSeconds(deadline.Elapsed()) + "; best " + out["best_model"].get<std::string>() + " " +
+            out["metric"].get<std::string>() + " " + out["best_score"].dump());
     return out;
   }
 };

@@ -171,7 +171,8 @@ std::vector<ParameterDef> ParseParameters(const YAML::Node& node, const Reporter
       } else if (key == "description") {
         p.description = field.second.IsScalar() ? field.second.Scalar() : "";
       } else {
-        r.Fail(field.first, "unknown field '" + key + "' in parameter '" + p.name + "' (valid: type, default, description)");
+        r.Fail(field.first,
+               "unknown field '" + key + "' in parameter '" + p.name + "' (valid: type, default, description)");
       }
     }
     if (!has_type) r.Fail(kv.first, "parameter '" + p.name + "' needs a 'type' (string, int, float, bool)");
@@ -228,7 +229,8 @@ RetryPolicy ParseRetry(const YAML::Node& node, const Reporter& r) {
     const std::string key = kv.first.Scalar();
     if (key == "max_attempts") {
       double v = RequireNumber(kv.second, r, "retry.max_attempts");
-      if (v < 1 || v > 100 || v != std::floor(v)) r.Fail(kv.second, "retry.max_attempts must be an integer from 1 to 100");
+      if (v < 1 || v > 100 || v != std::floor(v))
+        r.Fail(kv.second, "retry.max_attempts must be an integer from 1 to 100");
       p.max_attempts = static_cast<int>(v);
     } else if (key == "interval_seconds") {
       p.interval_seconds = RequireNumber(kv.second, r, "retry.interval_seconds");
@@ -245,11 +247,20 @@ RetryPolicy ParseRetry(const YAML::Node& node, const Reporter& r) {
 
 void ParseStep(const YAML::Node& node, const Reporter& r, std::vector<StepDef>* steps);
 
-// then/else: a list whose items are names of steps defined elsewhere in the
-// file or inline step definitions (which are added to the pipeline's steps).
-Json ParseBranch(const YAML::Node& node, const Reporter& r, const std::string& what, std::vector<StepDef>* steps) {
+// A list field with a step definition (a mapping with a `name` or a `type`)
+// among its items: e.g. a condition's `then: [{name: Ship, type: ...}, Other]`.
+bool HoldsInlineSteps(const YAML::Node& node) {
+  if (!node.IsSequence()) return false;
+  for (const auto& item : node) {
+    if (item.IsMap() && (item["type"] || item["name"])) return true;
+  }
+  return false;
+}
+
+// Such a list becomes the list of step names: inline definitions are added to
+// the pipeline's steps (after the step that holds them), names kept as given.
+Json ParseInlineSteps(const YAML::Node& node, const Reporter& r, const std::string& what, std::vector<StepDef>* steps) {
   Json names = Json::array();
-  if (!node.IsSequence()) r.Fail(node, what + " must be a list of steps or step names");
   for (const auto& item : node) {
     if (item.IsMap()) {
       ParseStep(item, r, steps);
@@ -272,7 +283,7 @@ void ParseStep(const YAML::Node& node, const Reporter& r, std::vector<StepDef>* 
   if (!node["type"]) r.Fail(node, "step '" + s.name + "' needs a 'type'");
   s.type = RequireString(node["type"], r, "step 'type'");
   const size_t index = steps->size();
-  steps->push_back(StepDef{});  // reserve the position: inline branch steps come after their condition
+  steps->push_back(StepDef{});  // reserve the position: inline steps come after the step holding them
   for (const auto& kv : node) {
     const std::string key = kv.first.Scalar();
     const YAML::Node& v = kv.second;
@@ -286,8 +297,8 @@ void ParseStep(const YAML::Node& node, const Reporter& r, std::vector<StepDef>* 
     } else if (key == "timeout_seconds") {
       s.timeout_seconds = RequireNumber(v, r, "'timeout_seconds'");
       if (s.timeout_seconds <= 0) r.Fail(v, "'timeout_seconds' must be more than 0");
-    } else if ((key == "then" || key == "else") && s.type == "condition") {
-      s.config[key] = ParseBranch(v, r, "'" + key + "'", steps);
+    } else if (HoldsInlineSteps(v)) {
+      s.config[key] = ParseInlineSteps(v, r, "'" + key + "'", steps);
       s.field_lines[key] = r.Line(kv.first);
     } else {
       // Type-specific: checked against the step type's declared fields later.
@@ -388,7 +399,8 @@ PipelineDefinition ParseDefinition(const std::string& text, const std::string& s
     const size_t line = e.mark.is_null() || e.mark.line < 0 ? 0 : static_cast<size_t>(e.mark.line) + 1;
     throw InvalidInput(r.At(line) + "malformed YAML: " + e.msg);
   }
-  if (!root.IsMap()) throw InvalidInput(r.At(root) + "a pipeline definition must be a mapping with name, parameters, steps");
+  if (!root.IsMap())
+    throw InvalidInput(r.At(root) + "a pipeline definition must be a mapping with name, parameters, steps");
 
   PipelineDefinition d;
   d.source = source;

@@ -36,9 +36,9 @@ struct CachePolicy {
 };
 
 struct RetryPolicy {
-  int max_attempts = 1;          // 1 = no retry
-  double interval_seconds = 1;   // wait before the second attempt
-  double backoff_rate = 2;       // each further wait is multiplied by this
+  int max_attempts = 1;         // 1 = no retry
+  double interval_seconds = 1;  // wait before the second attempt
+  double backoff_rate = 2;      // each further wait is multiplied by this
   // Seconds to wait before attempt `attempt` (2-based; attempt 1 never waits).
   double WaitBefore(int attempt) const;
 };
@@ -48,7 +48,9 @@ struct StepDef {
   std::string type;
   // The type-specific fields, YAML scalars converted to JSON (plain scalars
   // that read as numbers/booleans become numbers/booleans; quoted ones stay
-  // strings). Strings may hold ${...} expressions, resolved at run time.
+  // strings). Strings may hold ${...} expressions, resolved at run time. A
+  // list holding step definitions (mappings with a `name` or `type`, as in a
+  // condition's `then`) holds their names; the steps are added after this one.
   Json config = Json::object();
   std::map<std::string, size_t> field_lines;  // line of each type-specific field
   std::vector<std::string> depends_on;
@@ -62,11 +64,11 @@ struct PipelineDefinition {
   std::string name;
   std::string description;
   std::vector<ParameterDef> parameters;
-  std::vector<StepDef> steps;  // in file order
-  std::string source;          // file name used in error messages
+  std::vector<StepDef> steps;      // in file order
+  std::string source;              // file name used in error messages
   std::filesystem::path base_dir;  // relative paths resolve against this (absolute)
-  std::string text;            // the YAML as read
-  std::string hash;            // FNV-1a of `text`, 16 hex digits
+  std::string text;                // the YAML as read
+  std::string hash;                // FNV-1a of `text`, 16 hex digits
 
   const StepDef* FindStep(const std::string& step_name) const;
   const ParameterDef* FindParameter(const std::string& param_name) const;

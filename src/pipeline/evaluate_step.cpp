@@ -10,8 +10,12 @@ namespace {
 class EvaluateStep : public StepType {
  public:
   std::string name() const override { return "evaluate"; }
-  std::vector<FieldSpec> fields() const override {
-    return {{"model", true, "model bundle folder"}, {"data", true, "labelled CSV (with the target column)"}};
+  const std::vector<ParamSpec>& fields() const override {
+    using K = ParamSpec::Kind;
+    static const std::vector<ParamSpec> specs = {
+        {"model", K::kPath, nullptr, 0, 0, {}, "model bundle folder", true},
+        {"data", K::kPath, nullptr, 0, 0, {}, "labelled CSV (with the target column)", true}};
+    return specs;
   }
   std::optional<std::vector<std::string>> Outputs(const Json&) const override {
     return std::vector<std::string>{"report", "report_path", "rows"};

@@ -8,15 +8,17 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "core/deadline.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "pipeline/content_hash.h"
-#include "pipeline/expression.h"
-#include "pipeline/step.h"
 #include "pipeline/definition_check.h"
+#include "pipeline/expression.h"
+#include "pipeline/ready_set.h"
+#include "pipeline/step.h"
 #include "store/store_location.h"
 #include "store/timestamp.h"
 
@@ -90,9 +92,9 @@ bool OutputsExist(const Json& outputs, const fs::path& root) {
 
 std::string CutoffTime(double expire_after_seconds) {
   if (expire_after_seconds <= 0) return "";
-  const auto cutoff = std::chrono::system_clock::now() -
-                      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                          std::chrono::duration<double>(expire_after_seconds));
+  const auto cutoff =
+      std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                             std::chrono::duration<double>(expire_after_seconds));
   return FormatUtcTimestamp(cutoff);
 }
 
@@ -100,7 +102,7 @@ std::string CutoffTime(double expire_after_seconds) {
 struct StepJob {
   StepDef def;
   const StepType* type = nullptr;
-  Json config;  // resolved
+  Params fields;  // resolved and checked against the type's table
   fs::path base_dir;
   std::string execution_id;
   std::string pipeline_name;
@@ -116,6 +118,87 @@ struct StepDone {
   bool fail_step = false;
 };
 
+// A reusable result from the cache into `rec`; false when there is none.
+bool TryCache(const StepJob& job, ExecutionRecords& records, StepRecord& rec) {
+  if (!job.type->Cacheable() || !job.def.cache.enabled) return false;
+  auto hit = records.FindCached(job.def.type, rec.cache_key, CutoffTime(job.def.cache.expire_after_seconds));
+  if (!hit || !OutputsExist(hit->outputs, job.executions_root)) return false;
+  rec.status = RunStatus::kSucceeded;
+  rec.cache_hit = true;
+  rec.cached_from = hit->cached_from.empty() ? hit->execution_id : hit->cached_from;
+  rec.outputs = hit->outputs;
+  rec.log_path = hit->log_path;
+  rec.end_time = UtcTimestamp();
+  return true;
+}
+
+StepContext MakeContext(const StepJob& job, int attempt, const StepRecord& rec, const Json& hashes) {
+  StepContext ctx;
+  ctx.step_name = job.def.name;
+  ctx.execution_id = job.execution_id;
+  ctx.pipeline_name = job.pipeline_name;
+  ctx.fields = job.fields;
+  ctx.base_dir = job.base_dir;
+  ctx.staging_dir = job.step_dir / ("outputs.tmp-" + std::to_string(attempt));
+  ctx.output_dir = job.step_dir / "outputs";
+  ctx.log_path = rec.log_path;
+  ctx.deadline = job.def.timeout_seconds > 0 ? Deadline::In(job.def.timeout_seconds) : Deadline::Never();
+  ctx.threads = job.threads;
+  ctx.store_location = job.store_flag;
+  ctx.input_hashes = hashes;
+  return ctx;
+}
+
+// The attempts, with waits between them, until one succeeds, a fail step
+// stops them, or max_attempts ran.
+void RunAttempts(const StepJob& job, ExecutionRecords& records, const Json& hashes, StepDone& done) {
+  StepRecord& rec = done.record;
+  std::string last_error;
+  for (int attempt = 1; attempt <= job.def.retry.max_attempts; ++attempt) {
+    const double wait = job.def.retry.WaitBefore(attempt);
+    if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+    rec.attempts = attempt;
+    rec.status = RunStatus::kExecuting;
+    records.SaveStep(rec);
+    const StepContext ctx = MakeContext(job, attempt, rec, hashes);
+    ctx.Log("== attempt " + std::to_string(attempt) + " at " + UtcTimestamp());
+    std::error_code ec;
+    fs::remove_all(ctx.staging_dir, ec);
+    fs::create_directories(ctx.staging_dir);
+    try {
+      Json outputs = job.type->Run(ctx);
+      if (ctx.deadline.Expired()) {
+        throw StepTimeout("step '" + job.def.name + "' took longer than its timeout of " +
+                          FormatSeconds(job.def.timeout_seconds));
+      }
+      // Publish the outputs: the staged folder replaces any leftover from an
+      // interrupted earlier run, then the record says Succeeded.
+      fs::remove_all(ctx.output_dir, ec);
+      fs::rename(ctx.staging_dir, ctx.output_dir);
+      rec.outputs = std::move(outputs);
+      rec.status = RunStatus::kSucceeded;
+      rec.failure_reason.clear();
+      rec.end_time = UtcTimestamp();
+      ctx.Log("== succeeded");
+      return;
+    } catch (const PipelineFailStep& e) {
+      fs::remove_all(ctx.staging_dir, ec);
+      rec.status = RunStatus::kFailed;
+      rec.failure_reason = e.what();
+      rec.end_time = UtcTimestamp();
+      done.fail_step = true;
+      return;
+    } catch (const std::exception& e) {
+      fs::remove_all(ctx.staging_dir, ec);
+      last_error = e.what();
+      ctx.Log("== attempt " + std::to_string(attempt) + " failed: " + last_error);
+    }
+  }
+  rec.status = RunStatus::kFailed;
+  rec.failure_reason = last_error;
+  rec.end_time = UtcTimestamp();
+}
+
 // Runs on a worker thread with its own database connection.
 StepDone RunStepJob(const StepJob& job) {
   StepDone done;
@@ -129,238 +212,183 @@ StepDone RunStepJob(const StepJob& job) {
     fs::create_directories(job.step_dir);
     auto db = OpenDatabase(job.database);
     ExecutionRecords records(*db);
-
+    // The key is the checked field values (defaults included), with every
+    // existing file named in them replaced by its content hash.
     Json hashes = Json::object();
-    const Json key_config = KeyConfig(job.config, job.base_dir, &hashes);
-    const bool cacheable = job.type->Cacheable() && job.def.cache.enabled;
+    const Json key_config = KeyConfig(job.fields.values(), job.base_dir, &hashes);
     if (job.type->Cacheable()) {
       Json key = Json::object();
       key["type"] = job.def.type;
       key["config"] = key_config;
       rec.cache_key = HashText(key.dump());
     }
-    if (cacheable) {
-      auto hit = records.FindCached(job.def.type, rec.cache_key, CutoffTime(job.def.cache.expire_after_seconds));
-      if (hit && OutputsExist(hit->outputs, job.executions_root)) {
-        rec.status = kSucceeded;
-        rec.cache_hit = true;
-        rec.cached_from = hit->cached_from.empty() ? hit->execution_id : hit->cached_from;
-        rec.outputs = hit->outputs;
-        rec.log_path = hit->log_path;
-        rec.end_time = UtcTimestamp();
-        return done;
-      }
-    }
-
-    const fs::path output_dir = job.step_dir / "outputs";
-    std::string last_error;
-    for (int attempt = 1; attempt <= job.def.retry.max_attempts; ++attempt) {
-      const double wait = job.def.retry.WaitBefore(attempt);
-      if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(wait));
-      rec.attempts = attempt;
-      rec.status = kExecuting;
-      records.SaveStep(rec);
-
-      StepContext ctx;
-      ctx.step_name = job.def.name;
-      ctx.execution_id = job.execution_id;
-      ctx.pipeline_name = job.pipeline_name;
-      ctx.config = job.config;
-      ctx.base_dir = job.base_dir;
-      ctx.staging_dir = job.step_dir / ("outputs.tmp-" + std::to_string(attempt));
-      ctx.output_dir = output_dir;
-      ctx.log_path = rec.log_path;
-      ctx.deadline = job.def.timeout_seconds > 0 ? Deadline::In(job.def.timeout_seconds) : Deadline::Never();
-      ctx.threads = job.threads;
-      ctx.store_location = job.store_flag;
-      ctx.input_hashes = hashes;
-      ctx.Log("== attempt " + std::to_string(attempt) + " at " + UtcTimestamp());
-      std::error_code ec;
-      fs::remove_all(ctx.staging_dir, ec);
-      fs::create_directories(ctx.staging_dir);
-      try {
-        Json outputs = job.type->Run(ctx);
-        if (ctx.deadline.Expired()) {
-          throw StepTimeout("step '" + job.def.name + "' took longer than its timeout of " +
-                            FormatSeconds(job.def.timeout_seconds));
-        }
-        // Publish the outputs: the staged folder replaces any leftover from an
-        // interrupted earlier run, then the record says Succeeded.
-        fs::remove_all(output_dir, ec);
-        fs::rename(ctx.staging_dir, output_dir);
-        rec.outputs = std::move(outputs);
-        rec.status = kSucceeded;
-        rec.failure_reason.clear();
-        rec.end_time = UtcTimestamp();
-        ctx.Log("== succeeded");
-        return done;
-      } catch (const PipelineFailStep& e) {
-        fs::remove_all(ctx.staging_dir, ec);
-        rec.status = kFailed;
-        rec.failure_reason = e.what();
-        rec.end_time = UtcTimestamp();
-        done.fail_step = true;
-        return done;
-      } catch (const std::exception& e) {
-        fs::remove_all(ctx.staging_dir, ec);
-        last_error = e.what();
-        ctx.Log("== attempt " + std::to_string(attempt) + " failed: " + last_error);
-      }
-    }
-    rec.status = kFailed;
-    rec.failure_reason = last_error;
-    rec.end_time = UtcTimestamp();
+    if (TryCache(job, records, rec)) return done;
+    RunAttempts(job, records, hashes, done);
   } catch (const std::exception& e) {
-    rec.status = kFailed;
+    rec.status = RunStatus::kFailed;
     rec.failure_reason = e.what();
     rec.end_time = UtcTimestamp();
   }
   return done;
 }
 
+// One execution's scheduling: asks NextSteps (ready_set.h) what may start or
+// must be skipped, runs started steps on worker threads, and records every
+// change. Used from the calling thread only; workers hand results back
+// through `finished_`.
 class PipelineRun {
  public:
   PipelineRun(const PipelineDefinition& d, const PipelineGraph& g, Json params, std::string id,
               const StoreLocation& location, ExecutionRecords& records, const ExecutorOptions& options)
-      : d_(d), g_(g), params_(std::move(params)), id_(std::move(id)), location_(location), records_(records),
+      : d_(d),
+        g_(g),
+        params_(std::move(params)),
+        id_(std::move(id)),
+        location_(location),
+        records_(records),
         options_(options) {}
 
-  void Keep(const StepRecord& s) {
-    status_[s.step_name] = s.status;
-    if (s.status == kSucceeded) outputs_[s.step_name] = s.outputs;
-  }
+  // A step finished by an earlier attempt of this execution (retry).
+  void Keep(const StepRecord& s) { Settle(s); }
 
   ExecutionResult Go() {
-    std::vector<std::thread> threads;
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<StepDone> finished;
-    int running = 0;
-    bool failed = false;
-    std::string failure;
-    const int max_workers = std::max(1, options_.max_workers);
-
-    auto scope = [&] {
-      Json s = Json::object();
-      s["params"] = params_;
-      s["steps"] = Json::object();
-      for (const auto& [name, out] : outputs_) s["steps"][name] = out;
-      s["execution"] = Json{{"id", id_}};
-      return s;
-    };
-    auto record_final = [&](StepRecord& rec) {
-      records_.SaveStep(rec);
-      status_[rec.step_name] = rec.status;
-      if (rec.status == kSucceeded) outputs_[rec.step_name] = rec.outputs;
-    };
-
     while (true) {
-      bool progressed = true;
-      while (progressed) {
-        progressed = false;
-        for (const auto& name : g_.order) {
-          if (!status_[name].empty()) continue;
-          bool ready = true;
-          bool skip = false;
-          for (const auto& dep : g_.deps.at(name)) {
-            const std::string& st = status_[dep];
-            if (st == kSkipped) skip = true;
-            else if (st != kSucceeded) ready = false;
-          }
-          if (!ready) continue;
-          if (auto it = g_.branch_of.find(name); it != g_.branch_of.end()) {
-            const Json& out = outputs_[it->second.first];
-            const bool outcome = out.contains("outcome") && out["outcome"] == true;
-            if (outcome != it->second.second) skip = true;
-          }
-          const StepDef& def = *d_.FindStep(name);
-          if (skip) {
-            StepRecord rec = NewRecord(def);
-            rec.status = kSkipped;
-            rec.end_time = rec.start_time;
-            record_final(rec);
-            Progress("step " + name + ": Skipped");
-            progressed = true;
-            continue;
-          }
-          if (failed || running >= max_workers) continue;
-          StepJob job;
-          job.def = def;
-          job.type = &StepTypeRegistry::Builtins().Get(def.type);
-          job.base_dir = d_.base_dir;
-          job.execution_id = id_;
-          job.pipeline_name = d_.name;
-          job.executions_root = ExecutionsRoot(location_);
-          job.step_dir = job.executions_root / id_ / name;
-          job.store_flag = options_.store;
-          job.database = location_.database;
-          job.threads = std::max(1, options_.threads_per_step);
-          try {
-            job.config = ResolveExpressions(def.config, scope(), "step '" + name + "': ");
-          } catch (const Error& e) {
-            StepRecord rec = NewRecord(def);
-            rec.status = kFailed;
-            rec.failure_reason = e.what();
-            rec.end_time = UtcTimestamp();
-            record_final(rec);
-            failed = true;
-            failure = "step '" + name + "' failed: " + rec.failure_reason;
-            Progress("step " + name + ": Failed: " + rec.failure_reason);
-            continue;
-          }
-          status_[name] = kExecuting;
-          started_.insert_or_assign(name, Stopwatch());
-          ++running;
-          Progress("step " + name + ": Executing");
-          threads.emplace_back([job = std::move(job), &mu, &cv, &finished] {
-            StepDone done = RunStepJob(job);
-            std::lock_guard<std::mutex> lock(mu);
-            finished.push_back(std::move(done));
-            cv.notify_one();
-          });
-          progressed = true;
-        }
-      }
-      if (running == 0) break;
-      StepDone done;
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return !finished.empty(); });
-        done = std::move(finished.front());
-        finished.pop_front();
-      }
-      --running;
-      StepRecord& rec = done.record;
-      record_final(rec);
-      if (rec.status == kSucceeded) {
-        std::string line = "step " + rec.step_name + ": Succeeded";
-        if (rec.cache_hit) {
-          line += " (cache hit from " + rec.cached_from + ")";
-        } else {
-          line += " in " + FormatSeconds(started_.at(rec.step_name).Seconds());
-          if (rec.attempts > 1) line += " after " + std::to_string(rec.attempts) + " attempts";
-        }
-        Progress(line);
-      } else {
-        if (!failed) {
-          failure = done.fail_step ? rec.failure_reason : "step '" + rec.step_name + "' failed: " + rec.failure_reason;
-        }
-        failed = true;
-        Progress("step " + rec.step_name + ": Failed: " + rec.failure_reason);
-      }
+      StartOrSkipReady();
+      if (running_ == 0) break;
+      Finish(WaitForOne());
     }
-    for (auto& t : threads) t.join();
-
+    for (auto& t : threads_) t.join();
     ExecutionResult result;
     result.execution_id = id_;
-    result.status = failed ? kFailed : kSucceeded;
-    result.failure_reason = failure;
-    records_.FinishExecution(id_, result.status, failure);
+    result.status = failed_ ? RunStatus::kFailed : RunStatus::kSucceeded;
+    result.failure_reason = failure_;
+    records_.FinishExecution(id_, result.status, failure_);
     result.steps = records_.ListSteps(id_);
     return result;
   }
 
  private:
+  const StepType& TypeOf(const StepDef& def) const { return StepTypeRegistry::Builtins().Get(def.type); }
+
+  // Remembers a finished step's status, outputs and decisions.
+  void Settle(const StepRecord& rec) {
+    status_[rec.step_name] = rec.status;
+    if (rec.status != RunStatus::kSucceeded) return;
+    outputs_[rec.step_name] = rec.outputs;
+    const StepDef& def = *d_.FindStep(rec.step_name);
+    for (auto& n : TypeOf(def).SkippedAfter(def.config, rec.outputs)) decided_skips_.insert(std::move(n));
+  }
+  void Record(const StepRecord& rec) {
+    records_.SaveStep(rec);
+    Settle(rec);
+  }
+
+  // Marks what NextSteps says to skip; starts ready steps while workers are
+  // free and nothing failed. Repeats until nothing changes, since a step that
+  // fails to resolve frees its place for another.
+  void StartOrSkipReady() {
+    const int max_workers = std::max(1, options_.max_workers);
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      const ReadySet next = NextSteps(g_, status_, decided_skips_);
+      for (const auto& name : next.skip) {
+        StepRecord rec = NewRecord(*d_.FindStep(name));
+        rec.status = RunStatus::kSkipped;
+        rec.end_time = rec.start_time;
+        Record(rec);
+        Progress("step " + name + ": Skipped");
+        changed = true;
+      }
+      for (const auto& name : next.start) {
+        if (failed_ || running_ >= max_workers) break;
+        Start(*d_.FindStep(name));
+        changed = true;
+      }
+    }
+  }
+
+  // Resolves the step's expressions, checks the values against its type's
+  // table and hands it to a worker thread; a step whose fields do not resolve
+  // or check fails here without running.
+  void Start(const StepDef& def) {
+    StepJob job;
+    job.def = def;
+    job.type = &TypeOf(def);
+    job.base_dir = d_.base_dir;
+    job.execution_id = id_;
+    job.pipeline_name = d_.name;
+    job.executions_root = ExecutionsRoot(location_);
+    job.step_dir = job.executions_root / id_ / def.name;
+    job.store_flag = options_.store;
+    job.database = location_.database;
+    job.threads = std::max(1, options_.threads_per_step);
+    const std::string owner = "step '" + def.name + "'";
+    try {
+      const Json resolved = ResolveExpressions(def.config, Scope(), owner + ": ");
+      job.fields = Params::Validate(job.type->fields(), resolved, owner, "field");
+    } catch (const Error& e) {
+      StepRecord rec = NewRecord(def);
+      rec.status = RunStatus::kFailed;
+      rec.failure_reason = e.what();
+      rec.end_time = UtcTimestamp();
+      Record(rec);
+      failed_ = true;
+      failure_ = owner + " failed: " + rec.failure_reason;
+      Progress("step " + def.name + ": Failed: " + rec.failure_reason);
+      return;
+    }
+    status_[def.name] = RunStatus::kExecuting;
+    started_.insert_or_assign(def.name, Stopwatch());
+    ++running_;
+    Progress("step " + def.name + ": Executing");
+    threads_.emplace_back([this, job = std::move(job)] {
+      StepDone done = RunStepJob(job);
+      std::lock_guard<std::mutex> lock(mu_);
+      finished_.push_back(std::move(done));
+      cv_.notify_one();
+    });
+  }
+
+  StepDone WaitForOne() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !finished_.empty(); });
+    StepDone done = std::move(finished_.front());
+    finished_.pop_front();
+    --running_;
+    return done;
+  }
+
+  void Finish(const StepDone& done) {
+    const StepRecord& rec = done.record;
+    Record(rec);
+    if (rec.status == RunStatus::kSucceeded) {
+      std::string line = "step " + rec.step_name + ": Succeeded";
+      if (rec.cache_hit) {
+        line += " (cache hit from " + rec.cached_from + ")";
+      } else {
+        line += " in " + FormatSeconds(started_.at(rec.step_name).Seconds());
+        if (rec.attempts > 1) line += " after " + std::to_string(rec.attempts) + " attempts";
+      }
+      Progress(line);
+      return;
+    }
+    if (!failed_) {
+      failure_ = done.fail_step ? rec.failure_reason : "step '" + rec.step_name + "' failed: " + rec.failure_reason;
+    }
+    failed_ = true;
+    Progress("step " + rec.step_name + ": Failed: " + rec.failure_reason);
+  }
+
+  // What expressions resolve against (expression.h).
+  Json Scope() const {
+    Json s = Json::object();
+    s["params"] = params_;
+    s["steps"] = Json::object();
+    for (const auto& [name, out] : outputs_) s["steps"][name] = out;
+    s["execution"] = Json{{"id", id_}};
+    return s;
+  }
   StepRecord NewRecord(const StepDef& def) const {
     StepRecord rec;
     rec.execution_id = id_;
@@ -380,9 +408,17 @@ class PipelineRun {
   StoreLocation location_;
   ExecutionRecords& records_;
   const ExecutorOptions& options_;
-  std::map<std::string, std::string> status_;
+  std::map<std::string, RunStatus> status_;
   std::map<std::string, Json> outputs_;
+  std::set<std::string> decided_skips_;       // StepType::SkippedAfter of Succeeded steps
   std::map<std::string, Stopwatch> started_;  // wall time of running steps, for progress lines
+  int running_ = 0;
+  bool failed_ = false;
+  std::string failure_;
+  std::vector<std::thread> threads_;
+  std::mutex mu_;  // guards finished_ (filled by workers)
+  std::condition_variable cv_;
+  std::deque<StepDone> finished_;
 };
 
 }  // namespace
@@ -412,7 +448,7 @@ ExecutionResult RunPipeline(const PipelineDefinition& definition, const std::vec
   e.source_path = fs::absolute(definition.source).string();
   e.base_dir = definition.base_dir.string();
   e.parameters = params;
-  e.status = kExecuting;
+  e.status = RunStatus::kExecuting;
   e.start_time = UtcTimestamp();
   e.runner_host = HostName();
   e.runner_pid = ::getpid();
@@ -429,11 +465,12 @@ ExecutionResult RetryExecution(const std::string& execution_id, const ExecutorOp
   ExecutionRecords records(*db);
   records.RecoverAbandoned();
   const ExecutionRecord e = records.GetExecution(execution_id);
-  if (e.status == kExecuting) {
-    throw Conflict("execution " + execution_id + " is still running (process " + std::to_string(e.runner_pid) +
-                   " on " + e.runner_host + ")");
+  if (e.status == RunStatus::kExecuting) {
+    throw Conflict("execution " + execution_id + " is still running (process " + std::to_string(e.runner_pid) + " on " +
+                   e.runner_host + ")");
   }
-  if (e.status == kSucceeded) throw InvalidInput("execution " + execution_id + " already succeeded; nothing to retry");
+  if (e.status == RunStatus::kSucceeded)
+    throw InvalidInput("execution " + execution_id + " already succeeded; nothing to retry");
 
   const PipelineDefinition definition = ParseDefinition(e.definition, e.source_path, e.base_dir);
   const PipelineGraph graph = CheckDefinition(definition, StepTypeRegistry::Builtins());
@@ -442,7 +479,7 @@ ExecutionResult RetryExecution(const std::string& execution_id, const ExecutorOp
 
   PipelineRun run(definition, graph, e.parameters, e.id, location, records, options);
   for (const auto& s : records.ListSteps(execution_id)) {
-    if (s.status == kSucceeded || s.status == kSkipped) run.Keep(s);
+    if (s.status == RunStatus::kSucceeded || s.status == RunStatus::kSkipped) run.Keep(s);
   }
   return run.Go();
 }

@@ -20,8 +20,8 @@
 namespace tabpilot {
 
 struct ExecutorOptions {
-  std::string store;      // --store value ("" = $TABPILOT_STORE or .tabpilot/metadata.db)
-  int max_workers = 2;    // steps running at the same time
+  std::string store;         // --store value ("" = $TABPILOT_STORE or .tabpilot/metadata.db)
+  int max_workers = 2;       // steps running at the same time
   int threads_per_step = 1;  // threads a training/prediction step may use
   // Progress lines ("step Train: Succeeded in 12.3s"); called on the calling
   // thread only. Empty = silent.
@@ -30,8 +30,8 @@ struct ExecutorOptions {
 
 struct ExecutionResult {
   std::string execution_id;
-  std::string status;          // Succeeded, Failed
-  std::string failure_reason;  // empty when Succeeded
+  RunStatus status = RunStatus::kFailed;  // Succeeded or Failed
+  std::string failure_reason;             // empty when Succeeded
   std::vector<StepRecord> steps;
 };
 

@@ -1,6 +1,5 @@
 // fail: stops the execution as Failed with a message (the "else" of a quality
 // gate). Never retried or cached.
-#include "pipeline/expression.h"
 #include "pipeline/step.h"
 
 namespace tabpilot {
@@ -9,13 +8,16 @@ namespace {
 class FailStep : public StepType {
  public:
   std::string name() const override { return "fail"; }
-  std::vector<FieldSpec> fields() const override { return {{"message", false, "why the execution failed"}}; }
+  const std::vector<ParamSpec>& fields() const override {
+    static const std::vector<ParamSpec> specs = {
+        {"message", ParamSpec::Kind::kText, "the pipeline reached a fail step", 0, 0, {}, "why the execution failed"}};
+    return specs;
+  }
   std::optional<std::vector<std::string>> Outputs(const Json&) const override { return std::vector<std::string>{}; }
   bool Cacheable() const override { return false; }
 
   Json Run(const StepContext& ctx) const override {
-    const std::string message =
-        ctx.config.contains("message") ? ValueToText(ctx.config["message"]) : "the pipeline reached a fail step";
+    const std::string message = ctx.fields.String("message");
     ctx.Log("fail: " + message);
     throw PipelineFailStep(message);
   }

@@ -13,8 +13,16 @@ namespace {
 class ModelStep : public StepType {
  public:
   std::string name() const override { return "model"; }
-  std::vector<FieldSpec> fields() const override {
-    return {{"model_dir", true, "model bundle folder (usually ${steps.AutoML.outputs.model_dir})"}};
+  const std::vector<ParamSpec>& fields() const override {
+    static const std::vector<ParamSpec> specs = {{"model_dir",
+                                                  ParamSpec::Kind::kPath,
+                                                  nullptr,
+                                                  0,
+                                                  0,
+                                                  {},
+                                                  "model bundle folder (usually ${steps.AutoML.outputs.model_dir})",
+                                                  true}};
+    return specs;
   }
   std::optional<std::vector<std::string>> Outputs(const Json&) const override {
     return std::vector<std::string>{"model", "hash", "problem_type", "target"};
@@ -27,9 +35,8 @@ class ModelStep : public StepType {
     Json out = Json::object();
     out["model"] = (ctx.output_dir / "model").string();
     out["hash"] = HashPath(ctx.staging_dir / "model");
-    out["problem_type"] = manifest.contains("problem") && manifest["problem"].contains("task")
-                              ? manifest["problem"]["task"]
-                              : Json("");
+    out["problem_type"] =
+        manifest.contains("problem") && manifest["problem"].contains("task") ? manifest["problem"]["task"] : Json("");
     out["target"] = manifest.contains("problem") && manifest["problem"].contains("target")
                         ? manifest["problem"]["target"]
                         : Json("");

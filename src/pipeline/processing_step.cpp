@@ -36,42 +36,27 @@ std::vector<std::string> OutputNames(const Json& config) {
 class ProcessingStep : public StepType {
  public:
   std::string name() const override { return "processing"; }
-  std::vector<FieldSpec> fields() const override {
-    return {{"command", true, "shell command run with /bin/sh -c"},
-            {"inputs", false, "name: path of a file or folder the command reads"},
-            {"outputs", false, "list of output folder names the command fills"},
-            {"env", false, "extra environment variables"},
-            {"working_dir", false, "folder to run in (default: the definition's folder)"}};
+  const std::vector<ParamSpec>& fields() const override {
+    using K = ParamSpec::Kind;
+    static const std::vector<ParamSpec> specs = {
+        {"command", K::kText, nullptr, 0, 0, {}, "shell command run with /bin/sh -c", true},
+        {"inputs", K::kStringMap, nullptr, 0, 0, {}, "name: path of a file or folder the command reads"},
+        {"outputs", K::kStringList, nullptr, 0, 0, {}, "list of output folder names the command fills"},
+        {"env", K::kStringMap, nullptr, 0, 0, {}, "extra environment variables NAME: value"},
+        {"working_dir", K::kPath, nullptr, 0, 0, {}, "folder to run in (default: the definition's folder)"}};
+    return specs;
   }
   std::optional<std::vector<std::string>> Outputs(const Json& config) const override { return OutputNames(config); }
-  void CheckConfig(const Json& config, const std::string& where) const override {
-    if (config.contains("inputs") && !config["inputs"].is_object()) {
-      throw InvalidInput(where + "'inputs' must be a mapping of name: path");
-    }
-    if (config.contains("env") && !config["env"].is_object()) {
-      throw InvalidInput(where + "'env' must be a mapping of NAME: value");
-    }
-    if (config.contains("outputs")) {
-      const Json& o = config["outputs"];
-      bool ok = o.is_array() || o.is_string();
-      if (o.is_array()) {
-        for (const auto& item : o) ok = ok && item.is_string();
-      }
-      if (!ok) throw InvalidInput(where + "'outputs' must be a list of folder names");
-    }
-  }
 
   Json Run(const StepContext& ctx) const override {
     SubprocessOptions options;
-    options.command = ctx.String("command");
-    options.working_dir = ctx.config.contains("working_dir") ? ctx.Path("working_dir") : ctx.base_dir;
+    options.command = ctx.fields.String("command");
+    options.working_dir = ctx.fields.Has("working_dir") ? ctx.Path("working_dir") : ctx.base_dir;
     options.log_path = ctx.log_path;
     options.deadline = ctx.deadline;
-    if (ctx.config.contains("inputs")) {
-      for (const auto& [key, value] : ctx.config["inputs"].items()) {
-        if (!value.is_string()) throw InvalidInput("step '" + ctx.step_name + "': input '" + key + "' must be a path");
-        fs::path p(value.get<std::string>());
-        if (!p.is_absolute()) p = (ctx.base_dir / p).lexically_normal();
+    if (ctx.fields.Has("inputs")) {
+      for (const auto& [key, value] : ctx.fields.Get("inputs").items()) {
+        const fs::path p = ctx.ResolvePath(value.get<std::string>());
         std::error_code ec;
         if (!fs::exists(p, ec)) {
           throw NotFound("step '" + ctx.step_name + "': input '" + key + "': no such file or folder " + p.string());
@@ -80,21 +65,19 @@ class ProcessingStep : public StepType {
       }
     }
     Json outputs = Json::object();
-    for (const auto& out : OutputNames(ctx.config)) {
+    for (const auto& out : ctx.fields.StringList("outputs")) {
       fs::create_directories(ctx.staging_dir / out);
       options.env["TABPILOT_OUTPUT_" + EnvName(out)] = (ctx.staging_dir / out).string();
       outputs[out] = (ctx.output_dir / out).string();
     }
-    if (ctx.config.contains("env")) {
-      for (const auto& [key, value] : ctx.config["env"].items()) {
-        options.env[key] = value.is_string() ? value.get<std::string>() : value.dump();
-      }
+    if (ctx.fields.Has("env")) {
+      for (const auto& [key, value] : ctx.fields.Get("env").items()) options.env[key] = value.get<std::string>();
     }
     ctx.Log("$ " + options.command);
     const SubprocessResult r = RunSubprocess(options);
     if (r.timed_out) {
-      throw StepTimeout("step '" + ctx.step_name + "': command timed out and was killed (log: " +
-                        ctx.log_path.string() + ")");
+      throw StepTimeout("step '" + ctx.step_name +
+                        "': command timed out and was killed (log: " + ctx.log_path.string() + ")");
     }
     if (r.exit_code != 0) {
       throw InvalidInput("step '" + ctx.step_name + "': command exited with status " + std::to_string(r.exit_code) +

@@ -18,6 +18,9 @@ const char* const kStepColumns =
     "execution_id, step_name, step_type, status, start_time, end_time, attempts, cache_hit, cache_key, "
     "cached_from, outputs, log_path, failure_reason";
 
+// The boundary between RunStatus and the stored (SageMaker) spelling.
+std::string StatusText(RunStatus status) { return ToString(status); }
+
 std::string TextOr(const SqlRow& row, size_t i) { return row.IsNull(i) ? "" : row.Text(i); }
 
 ExecutionRecord ExecutionFromRow(const SqlRow& r) {
@@ -29,7 +32,7 @@ ExecutionRecord ExecutionFromRow(const SqlRow& r) {
   e.source_path = TextOr(r, 4);
   e.base_dir = TextOr(r, 5);
   e.parameters = Json::parse(TextOr(r, 6).empty() ? "{}" : r.Text(6));
-  e.status = r.Text(7);
+  e.status = ParseRunStatus(r.Text(7));
   e.start_time = TextOr(r, 8);
   e.end_time = TextOr(r, 9);
   e.failure_reason = TextOr(r, 10);
@@ -43,7 +46,7 @@ StepRecord StepFromRow(const SqlRow& r) {
   s.execution_id = r.Text(0);
   s.step_name = r.Text(1);
   s.step_type = TextOr(r, 2);
-  s.status = r.Text(3);
+  s.status = ParseRunStatus(r.Text(3));
   s.start_time = TextOr(r, 4);
   s.end_time = TextOr(r, 5);
   s.attempts = r.IsNull(6) ? 0 : r.Int(6);
@@ -102,17 +105,16 @@ void ExecutionRecords::CreateExecution(const ExecutionRecord& e) {
         {e.pipeline_name, e.definition_hash, e.definition, e.source_path, UtcTimestamp()});
     db_.Execute(std::string("INSERT INTO pipeline_executions (") + kExecutionColumns +
                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                {e.id, e.pipeline_name, e.definition_hash, e.definition, e.source_path, e.base_dir,
-                 e.parameters.dump(), e.status, e.start_time, e.end_time.empty() ? SqlValue(nullptr) : e.end_time,
+                {e.id, e.pipeline_name, e.definition_hash, e.definition, e.source_path, e.base_dir, e.parameters.dump(),
+                 StatusText(e.status), e.start_time, e.end_time.empty() ? SqlValue(nullptr) : e.end_time,
                  e.failure_reason, e.runner_host, e.runner_pid});
   });
 }
 
-void ExecutionRecords::FinishExecution(const std::string& id, const std::string& status,
-                                       const std::string& failure_reason) {
+void ExecutionRecords::FinishExecution(const std::string& id, RunStatus status, const std::string& failure_reason) {
   db_.Transaction([&] {
     db_.Execute("UPDATE pipeline_executions SET status = ?, end_time = ?, failure_reason = ? WHERE id = ?",
-                {status, UtcTimestamp(), failure_reason, id});
+                {StatusText(status), UtcTimestamp(), failure_reason, id});
   });
 }
 
@@ -121,23 +123,23 @@ void ExecutionRecords::ResumeExecution(const std::string& id) {
     db_.Execute(
         "UPDATE pipeline_executions SET status = ?, end_time = NULL, failure_reason = '', runner_host = ?, "
         "runner_pid = ? WHERE id = ?",
-        {std::string(kExecuting), HostName(), static_cast<int64_t>(::getpid()), id});
+        {StatusText(RunStatus::kExecuting), HostName(), static_cast<int64_t>(::getpid()), id});
   });
 }
 
 void ExecutionRecords::SaveStep(const StepRecord& s) {
   db_.Transaction([&] {
-    db_.Execute(std::string("INSERT INTO pipeline_steps (") + kStepColumns +
-                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (execution_id, step_name) DO UPDATE SET step_type = excluded.step_type, "
-                    "status = excluded.status, start_time = excluded.start_time, end_time = excluded.end_time, "
-                    "attempts = excluded.attempts, cache_hit = excluded.cache_hit, cache_key = excluded.cache_key, "
-                    "cached_from = excluded.cached_from, outputs = excluded.outputs, log_path = excluded.log_path, "
-                    "failure_reason = excluded.failure_reason",
-                {s.execution_id, s.step_name, s.step_type, s.status, s.start_time,
-                 s.end_time.empty() ? SqlValue(nullptr) : s.end_time, s.attempts,
-                 static_cast<int64_t>(s.cache_hit ? 1 : 0), s.cache_key, s.cached_from, s.outputs.dump(),
-                 s.log_path, s.failure_reason});
+    db_.Execute(
+        std::string("INSERT INTO pipeline_steps (") + kStepColumns +
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (execution_id, step_name) DO UPDATE SET step_type = excluded.step_type, "
+            "status = excluded.status, start_time = excluded.start_time, end_time = excluded.end_time, "
+            "attempts = excluded.attempts, cache_hit = excluded.cache_hit, cache_key = excluded.cache_key, "
+            "cached_from = excluded.cached_from, outputs = excluded.outputs, log_path = excluded.log_path, "
+            "failure_reason = excluded.failure_reason",
+        {s.execution_id, s.step_name, s.step_type, StatusText(s.status), s.start_time,
+         s.end_time.empty() ? SqlValue(nullptr) : s.end_time, s.attempts, static_cast<int64_t>(s.cache_hit ? 1 : 0),
+         s.cache_key, s.cached_from, s.outputs.dump(), s.log_path, s.failure_reason});
   });
 }
 
@@ -180,7 +182,7 @@ std::optional<StepRecord> ExecutionRecords::FindCached(const std::string& step_t
   auto rows = db_.Query(std::string("SELECT ") + kStepColumns +
                             " FROM pipeline_steps WHERE cache_key = ? AND step_type = ? AND status = ? "
                             "AND end_time >= ? ORDER BY end_time DESC LIMIT 1",
-                        {cache_key, step_type, std::string(kSucceeded), not_before});
+                        {cache_key, step_type, StatusText(RunStatus::kSucceeded), not_before});
   if (rows.empty()) return std::nullopt;
   return StepFromRow(rows[0]);
 }
@@ -188,7 +190,7 @@ std::optional<StepRecord> ExecutionRecords::FindCached(const std::string& step_t
 int ExecutionRecords::RecoverAbandoned() {
   const std::string host = HostName();
   auto rows = db_.Query("SELECT id, runner_host, runner_pid FROM pipeline_executions WHERE status = ?",
-                        {std::string(kExecuting)});
+                        {StatusText(RunStatus::kExecuting)});
   int marked = 0;
   for (const auto& r : rows) {
     const std::string id = r.Text(0);
@@ -197,11 +199,13 @@ int ExecutionRecords::RecoverAbandoned() {
     const std::string reason = "the runner (process " + std::to_string(pid) + ") stopped before the execution finished";
     db_.Transaction([&] {
       // Re-check inside the transaction: another process may have recovered it.
-      db_.Execute("UPDATE pipeline_executions SET status = ?, end_time = ?, failure_reason = ? WHERE id = ? AND status = ?",
-                  {std::string(kStopped), UtcTimestamp(), reason, id, std::string(kExecuting)});
-      db_.Execute("UPDATE pipeline_steps SET status = ?, end_time = ?, failure_reason = ? "
-                  "WHERE execution_id = ? AND status = ?",
-                  {std::string(kStopped), UtcTimestamp(), reason, id, std::string(kExecuting)});
+      db_.Execute(
+          "UPDATE pipeline_executions SET status = ?, end_time = ?, failure_reason = ? WHERE id = ? AND status = ?",
+          {StatusText(RunStatus::kStopped), UtcTimestamp(), reason, id, StatusText(RunStatus::kExecuting)});
+      db_.Execute(
+          "UPDATE pipeline_steps SET status = ?, end_time = ?, failure_reason = ? "
+          "WHERE execution_id = ? AND status = ?",
+          {StatusText(RunStatus::kStopped), UtcTimestamp(), reason, id, StatusText(RunStatus::kExecuting)});
     });
     ++marked;
   }

@@ -1,5 +1,6 @@
 // Execution records in the metadata store: pipelines, executions and their
-// steps (tables created by Migrate(db, "pipeline", ...)). Every change is one
+// steps (tables created by Migrate(db, "pipeline", ...)). Statuses are stored
+// as SageMaker spells them (ToString(RunStatus)). Every change is one
 // statement or one transaction, so a runner killed at any moment leaves rows
 // that are each complete; an execution left Executing by a dead runner is
 // marked Stopped by RecoverAbandoned().
@@ -14,28 +15,22 @@
 #include <vector>
 
 #include "core/json.h"
+#include "pipeline/run_status.h"
 #include "store/database.h"
 
 namespace tabpilot {
-
-// Execution and step statuses, spelled as SageMaker does.
-inline constexpr const char* kExecuting = "Executing";
-inline constexpr const char* kSucceeded = "Succeeded";
-inline constexpr const char* kFailed = "Failed";
-inline constexpr const char* kSkipped = "Skipped";
-inline constexpr const char* kStopped = "Stopped";
 
 struct ExecutionRecord {
   std::string id;
   std::string pipeline_name;
   std::string definition_hash;
-  std::string definition;       // the YAML text as run
-  std::string source_path;      // the definition file (absolute)
-  std::string base_dir;         // its folder: relative paths resolve against it
+  std::string definition;   // the YAML text as run
+  std::string source_path;  // the definition file (absolute)
+  std::string base_dir;     // its folder: relative paths resolve against it
   Json parameters = Json::object();
-  std::string status = kExecuting;
-  std::string start_time;       // ISO 8601 UTC
-  std::string end_time;         // empty while executing
+  RunStatus status = RunStatus::kExecuting;
+  std::string start_time;  // ISO 8601 UTC
+  std::string end_time;    // empty while executing
   std::string failure_reason;
   std::string runner_host;
   int64_t runner_pid = 0;
@@ -45,13 +40,13 @@ struct StepRecord {
   std::string execution_id;
   std::string step_name;
   std::string step_type;
-  std::string status = kExecuting;
+  RunStatus status = RunStatus::kExecuting;
   std::string start_time;
   std::string end_time;
   int64_t attempts = 0;
   bool cache_hit = false;
-  std::string cache_key;         // empty when the step is not cacheable
-  std::string cached_from;       // execution whose outputs a cache hit reused
+  std::string cache_key;    // empty when the step is not cacheable
+  std::string cached_from;  // execution whose outputs a cache hit reused
   Json outputs = Json::object();
   std::string log_path;
   std::string failure_reason;
@@ -66,7 +61,7 @@ class ExecutionRecords {
   // Inserts the execution and records the pipeline's latest definition.
   void CreateExecution(const ExecutionRecord& record);
   // Sets status, end time (now, unless Executing) and failure reason.
-  void FinishExecution(const std::string& id, const std::string& status, const std::string& failure_reason);
+  void FinishExecution(const std::string& id, RunStatus status, const std::string& failure_reason);
   // Marks an execution Executing again for `retry`, owned by this process.
   void ResumeExecution(const std::string& id);
   // Inserts or replaces the step's row.

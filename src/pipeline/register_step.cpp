@@ -12,55 +12,70 @@ namespace tabpilot {
 namespace fs = std::filesystem;
 namespace {
 
+std::vector<std::string> StatusNames() {
+  std::vector<std::string> out;
+  for (ApprovalStatus s :
+       {ApprovalStatus::kPendingManualApproval, ApprovalStatus::kApproved, ApprovalStatus::kRejected}) {
+    out.push_back(ToString(s));
+  }
+  return out;
+}
+
 class RegisterStep : public StepType {
  public:
   std::string name() const override { return "register"; }
-  std::vector<FieldSpec> fields() const override {
-    return {{"model", true, "model bundle folder (usually ${steps.Model.outputs.model})"},
-            {"model_package_group_name", true, "the registry group"},
-            {"approval_status", false, "PendingManualApproval (default), Approved or Rejected"},
-            {"report", false, "evaluation report: ${steps.Evaluate.outputs.report} or a JSON file"},
-            {"leaderboard", false, "leaderboard.json file (default: the bundle's own)"},
-            {"description", false, "free text"},
-            {"group_description", false, "used when the group is created"},
-            {"tags", false, "mapping of tag: value"}};
+  const std::vector<ParamSpec>& fields() const override {
+    using K = ParamSpec::Kind;
+    static const std::vector<ParamSpec> specs = {
+        {"model", K::kPath, nullptr, 0, 0, {}, "model bundle folder (usually ${steps.Model.outputs.model})", true},
+        {"model_package_group_name", K::kString, nullptr, 0, 0, {}, "the registry group", true},
+        {"approval_status", K::kString, ToString(ApprovalStatus::kPendingManualApproval), 0, 0, StatusNames(),
+         "status of the new version"},
+        {"report", K::kJson, nullptr, 0, 0, {}, "evaluation report: ${steps.Evaluate.outputs.report} or a JSON file"},
+        {"leaderboard", K::kPath, nullptr, 0, 0, {}, "leaderboard.json file (default: the bundle's own)"},
+        {"description", K::kText, "", 0, 0, {}, "free text"},
+        {"group_description", K::kText, "", 0, 0, {}, "used when the group is created"},
+        {"tags", K::kStringMap, nullptr, 0, 0, {}, "mapping of tag: value"}};
+    return specs;
   }
   std::optional<std::vector<std::string>> Outputs(const Json&) const override {
     return std::vector<std::string>{"group", "version", "artifact_path", "artifact_hash", "approval_status"};
   }
   void CheckConfig(const Json& config, const std::string& where) const override {
-    if (config.contains("approval_status") && config["approval_status"].is_string()) {
-      const std::string s = config["approval_status"].get<std::string>();
-      if (s.find("${") == std::string::npos) {
-        try {
-          ParseApprovalStatus(s);
-        } catch (const Error& e) {
-          throw InvalidInput(where + e.what());
-        }
+    if (config.contains("report")) {
+      const Json& r = config["report"];
+      if (!r.is_object() && !(r.is_string() && !r.get<std::string>().empty())) {
+        throw InvalidInput(where + "field 'report' must be a report object or a JSON file, got " + r.dump());
       }
     }
-    if (config.contains("tags") && !config["tags"].is_object()) throw InvalidInput(where + "'tags' must be a mapping");
   }
   // Registering twice would create two versions: never reuse a cached result.
   bool Cacheable() const override { return false; }
 
   Json Run(const StepContext& ctx) const override {
     RegisterRequest request;
-    request.group = ctx.String("model_package_group_name");
-    request.group_description = ctx.StringOr("group_description", "");
+    const Params& f = ctx.fields;
+    request.group = f.String("model_package_group_name");
+    request.group_description = f.String("group_description");
     request.model_dir = ctx.Path("model");
-    request.description = ctx.StringOr("description", "");
-    request.status = ParseApprovalStatus(ctx.StringOr("approval_status", "PendingManualApproval"));
+    request.description = f.String("description");
+    request.status = ParseApprovalStatus(f.String("approval_status"));
     request.execution_id = ctx.execution_id;
     request.input_data_hashes = ctx.input_hashes;
     request.comment = "registered by pipeline " + ctx.pipeline_name + " execution " + ctx.execution_id;
-    if (ctx.config.contains("report")) {
-      const Json& r = ctx.config["report"];
-      request.evaluation_report = r.is_object() ? r : Json::parse(ReadFile(ctx.Path("report")));
+    if (f.Has("report")) {
+      const Json& r = f.Get("report");
+      if (r.is_object()) {
+        request.evaluation_report = r;
+      } else if (r.is_string()) {
+        request.evaluation_report = Json::parse(ReadFile(ctx.ResolvePath(r.get<std::string>())));
+      } else {
+        throw InvalidInput("step '" + ctx.step_name + "': field 'report' must be a report object or a JSON file");
+      }
     }
-    if (ctx.config.contains("leaderboard")) request.leaderboard = Json::parse(ReadFile(ctx.Path("leaderboard")));
-    if (ctx.config.contains("tags")) {
-      for (const auto& [k, v] : ctx.config["tags"].items()) request.tags[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    if (f.Has("leaderboard")) request.leaderboard = Json::parse(ReadFile(ctx.Path("leaderboard")));
+    if (f.Has("tags")) {
+      for (const auto& [k, v] : f.Get("tags").items()) request.tags[k] = v.get<std::string>();
     }
     Store store = OpenStore(ctx.store_location);
     ModelRegistry registry(*store.db, store.artifacts);

@@ -5,49 +5,11 @@
 namespace tabpilot {
 namespace fs = std::filesystem;
 
-fs::path StepContext::Path(const std::string& key) const {
-  fs::path p(String(key));
+fs::path StepContext::Path(const std::string& key) const { return ResolvePath(fields.String(key)); }
+
+fs::path StepContext::ResolvePath(const std::string& text) const {
+  fs::path p(text);
   return p.is_absolute() ? p : (base_dir / p).lexically_normal();
-}
-
-std::string StepContext::String(const std::string& key) const {
-  if (!config.contains(key) || config[key].is_null()) {
-    throw InvalidInput("step '" + step_name + "': missing field '" + key + "'");
-  }
-  const Json& v = config[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number() || v.is_boolean()) return v.dump();
-  throw InvalidInput("step '" + step_name + "': field '" + key + "' must be a string, got " + v.dump());
-}
-
-std::string StepContext::StringOr(const std::string& key, const std::string& fallback) const {
-  if (!config.contains(key) || config[key].is_null()) return fallback;
-  return String(key);
-}
-
-double StepContext::Number(const std::string& key, double fallback) const {
-  if (!config.contains(key) || config[key].is_null()) return fallback;
-  const Json& v = config[key];
-  if (v.is_number()) return v.get<double>();
-  if (v.is_string()) {
-    try {
-      size_t used = 0;
-      const std::string s = v.get<std::string>();
-      double d = std::stod(s, &used);
-      if (used == s.size()) return d;
-    } catch (const std::exception&) {
-    }
-  }
-  throw InvalidInput("step '" + step_name + "': field '" + key + "' must be a number, got " + v.dump());
-}
-
-bool StepContext::Bool(const std::string& key, bool fallback) const {
-  if (!config.contains(key) || config[key].is_null()) return fallback;
-  const Json& v = config[key];
-  if (v.is_boolean()) return v.get<bool>();
-  if (v == "true") return true;
-  if (v == "false") return false;
-  throw InvalidInput("step '" + step_name + "': field '" + key + "' must be true or false, got " + v.dump());
 }
 
 void StepContext::Log(const std::string& line) const {

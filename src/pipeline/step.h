@@ -13,15 +13,9 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/params.h"
 
 namespace tabpilot {
-
-// One type-specific field a step type accepts; unknown fields are rejected.
-struct FieldSpec {
-  std::string name;
-  bool required = false;
-  std::string description;
-};
 
 // Everything a step needs while it runs. Owned by the executor for the
 // duration of one attempt.
@@ -29,27 +23,26 @@ struct StepContext {
   std::string step_name;
   std::string execution_id;
   std::string pipeline_name;
-  Json config;                       // the step's fields, expressions resolved
-  std::filesystem::path base_dir;    // relative paths in `config` resolve against this
+  // The step's fields, expressions resolved, checked against its type's
+  // fields() table with the defaults filled in: read typed values from here.
+  Params fields;
+  std::filesystem::path base_dir;  // relative paths in `fields` resolve against this
   // The step writes its output files into `staging_dir`; when it succeeds the
   // executor renames that folder to `output_dir`, so paths it returns must
   // point into `output_dir`. Neither exists before or after a failed attempt.
   std::filesystem::path staging_dir;
   std::filesystem::path output_dir;
-  std::filesystem::path log_path;    // the step's log file (appended per attempt)
+  std::filesystem::path log_path;         // the step's log file (appended per attempt)
   Deadline deadline = Deadline::Never();  // the step's timeout
   int threads = 1;
-  std::string store_location;        // the metadata store (register writes to it)
+  std::string store_location;          // the metadata store (register writes to it)
   Json input_hashes = Json::object();  // path -> content hash of each input the cache key used
   Logger logger;
 
-  // `config[key]` as a path resolved against base_dir (absolute paths kept).
+  // The path field `key` resolved against base_dir (absolute paths kept).
   std::filesystem::path Path(const std::string& key) const;
-  // Typed field access; InvalidInput naming the step and field when mistyped/missing.
-  std::string String(const std::string& key) const;
-  std::string StringOr(const std::string& key, const std::string& fallback) const;
-  double Number(const std::string& key, double fallback) const;
-  bool Bool(const std::string& key, bool fallback) const;
+  // Any path text resolved the same way.
+  std::filesystem::path ResolvePath(const std::string& text) const;
   // Appends one line to the step's log file.
   void Log(const std::string& line) const;
 };
@@ -71,16 +64,32 @@ class StepType {
  public:
   virtual ~StepType() = default;
   virtual std::string name() const = 0;
-  virtual std::vector<FieldSpec> fields() const = 0;
+  // Every type-specific field, declared once: name, kind, default or
+  // required, range or choices, one-line doc. Unknown fields are rejected;
+  // literal values are checked when the definition is checked, values holding
+  // ${...} expressions once they are resolved, both against this table.
+  virtual const std::vector<ParamSpec>& fields() const = 0;
   // The output names a step with this config will produce, when the type
   // declares them (references to other names are rejected before running);
   // nullopt when they are not known statically.
   virtual std::optional<std::vector<std::string>> Outputs(const Json& config) const = 0;
-  // Extra static checks of the unresolved config (e.g. condition syntax).
-  // `where` is a "file:line: " prefix for errors.
+  // Static checks beyond each field's type (e.g. condition syntax) on the
+  // unresolved config, after the fields passed their own checks. `where` is a
+  // "file:line: step 'NAME': " prefix for errors.
   virtual void CheckConfig(const Json& /*config*/, const std::string& /*where*/) const {}
   // Whether results may be reused from the cache (false for control steps).
   virtual bool Cacheable() const { return true; }
+  // The steps whose running this step decides (a condition's then/else
+  // lists), read from the unresolved config. Each waits for this step; the
+  // definition check makes sure each names a step and none is decided twice.
+  struct Decided {
+    std::string field;  // the field that names it, for error messages
+    std::string step;
+  };
+  virtual std::vector<Decided> DecidedSteps(const Json& /*config*/) const { return {}; }
+  // Once this step Succeeded with `outputs`: which of DecidedSteps(config)
+  // must be skipped (the others run when their dependencies allow).
+  virtual std::vector<std::string> SkippedAfter(const Json& /*config*/, const Json& /*outputs*/) const { return {}; }
   // Runs one attempt; returns the outputs object. Throws on failure.
   virtual Json Run(const StepContext& context) const = 0;
 };

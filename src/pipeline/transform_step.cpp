@@ -9,10 +9,13 @@ namespace {
 class TransformStep : public StepType {
  public:
   std::string name() const override { return "transform"; }
-  std::vector<FieldSpec> fields() const override {
-    return {{"model", true, "model bundle folder"},
-            {"data", true, "CSV to predict"},
-            {"join", false, "append the input columns to each prediction row (default false)"}};
+  const std::vector<ParamSpec>& fields() const override {
+    using K = ParamSpec::Kind;
+    static const std::vector<ParamSpec> specs = {
+        {"model", K::kPath, nullptr, 0, 0, {}, "model bundle folder", true},
+        {"data", K::kPath, nullptr, 0, 0, {}, "CSV to predict", true},
+        {"join", K::kBool, false, 0, 0, {}, "append the input columns to each prediction row"}};
+    return specs;
   }
   std::optional<std::vector<std::string>> Outputs(const Json&) const override {
     return std::vector<std::string>{"predictions", "rows"};
@@ -23,7 +26,7 @@ class TransformStep : public StepType {
     options.model = ctx.Path("model");
     options.data = ctx.Path("data");
     options.output = ctx.staging_dir / "predictions.csv";
-    options.join = ctx.Bool("join", false);
+    options.join = ctx.fields.Bool("join");
     options.threads = ctx.threads;
     options.logger = Logger(Logger::Level::kQuiet);
     const size_t rows = BatchPredict(options);

@@ -1,11 +1,11 @@
-// kill -9 of a runner mid-step: the store stays readable and consistent, the
-// execution shows as Stopped, and a re-run reuses the completed steps.
+// kill -9 of a runner mid-step, on SQLite and on PostgreSQL: the store stays
+// readable and consistent, the execution shows as Stopped, and a re-run
+// reuses the completed steps.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fcntl.h>
 
 #include <chrono>
 #include <fstream>
@@ -16,6 +16,7 @@
 #include "pipeline/executor.h"
 #include "pipeline/records.h"
 #include "store/database.h"
+#include "store_test_support.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
@@ -42,9 +43,18 @@ class ChildGuard {
   pid_t pid_;
 };
 
-TEST(PipelineCrashSafety, KilledRunnerLeavesAConsistentStoppedExecution) {
+class PipelineCrashSafety : public ::testing::TestWithParam<std::string> {
+ protected:
+  // The runner (a child process) and this test keep a PostgreSQL store's
+  // files where $TABPILOT_ARTIFACTS says.
+  PipelineCrashSafety() { ::setenv("TABPILOT_ARTIFACTS", (store_.dir() / "artifacts").c_str(), 1); }
+  ~PipelineCrashSafety() override { ::unsetenv("TABPILOT_ARTIFACTS"); }
+  testing::TestStore store_{GetParam()};
+};
+
+TEST_P(PipelineCrashSafety, KilledRunnerLeavesAConsistentStoppedExecution) {
   testing::TempDir dir;
-  const fs::path store = dir / "store" / "metadata.db";
+  const std::string store = store_.location();
   const fs::path flag = dir / "go";
   const fs::path yaml = dir.Write("p.yaml", R"(name: Crash
 steps:
@@ -61,7 +71,7 @@ steps:
     cache: {enabled: true}
 )");
   const std::string binary = testing::TabpilotBinary().string();
-  const std::string store_arg = store.string();
+  const std::string store_arg = store;
   const std::string yaml_arg = yaml.string();
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
@@ -77,9 +87,9 @@ steps:
   std::string execution_id;
   for (int i = 0; i < 400 && execution_id.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (!fs::exists(store)) continue;
+    if (GetParam() == "sqlite" && !fs::exists(store)) continue;
     try {
-      auto db = OpenDatabase(store.string());
+      auto db = OpenDatabase(store);
       auto rows =
           db->Query("SELECT execution_id FROM pipeline_steps WHERE step_name = 'Slow' AND status = 'Executing'");
       if (!rows.empty()) execution_id = rows[0].Text(0);
@@ -90,31 +100,33 @@ steps:
   ASSERT_FALSE(execution_id.empty()) << "the runner never reached the slow step";
   guard.KillAndReap();
 
-  auto db = OpenDatabase(store.string());
+  auto db = OpenDatabase(store);
   ExecutionRecords records(*db);
-  EXPECT_EQ(records.GetExecution(execution_id).status, "Executing");  // nobody has looked yet
-  EXPECT_EQ(RecoverAbandonedExecutions(store.string()), 1);
+  EXPECT_EQ(records.GetExecution(execution_id).status, RunStatus::kExecuting);  // nobody has looked yet
+  EXPECT_EQ(RecoverAbandonedExecutions(store), 1);
   const ExecutionRecord e = records.GetExecution(execution_id);
-  EXPECT_EQ(e.status, "Stopped");
+  EXPECT_EQ(e.status, RunStatus::kStopped);
   EXPECT_NE(e.failure_reason.find("stopped before the execution finished"), std::string::npos);
   for (const auto& s : records.ListSteps(execution_id)) {
     if (s.step_name == "Quick") {
-      EXPECT_EQ(s.status, "Succeeded");
+      EXPECT_EQ(s.status, RunStatus::kSucceeded);
     }
     if (s.step_name == "Slow") {
-      EXPECT_EQ(s.status, "Stopped");
+      EXPECT_EQ(s.status, RunStatus::kStopped);
     }
   }
-  auto integrity = db->Query("PRAGMA integrity_check");
-  ASSERT_EQ(integrity.size(), 1u);
-  EXPECT_EQ(integrity[0].Text(0), "ok");
+  if (GetParam() == "sqlite") {
+    auto integrity = db->Query("PRAGMA integrity_check");
+    ASSERT_EQ(integrity.size(), 1u);
+    EXPECT_EQ(integrity[0].Text(0), "ok");
+  }
 
   // A new run reuses Quick from the cache and finishes Slow.
   std::ofstream(flag) << "go\n";
   ExecutorOptions options;
-  options.store = store.string();
+  options.store = store;
   ExecutionResult again = RunPipeline(LoadDefinition(yaml), {}, options);
-  ASSERT_EQ(again.status, "Succeeded") << again.failure_reason;
+  ASSERT_EQ(again.status, RunStatus::kSucceeded) << again.failure_reason;
   for (const auto& s : again.steps) {
     if (s.step_name == "Quick") {
       EXPECT_TRUE(s.cache_hit);
@@ -126,8 +138,11 @@ steps:
   }
   // And the stopped execution itself can be retried.
   ExecutionResult retried = RetryExecution(execution_id, options);
-  EXPECT_EQ(retried.status, "Succeeded");
+  EXPECT_EQ(retried.status, RunStatus::kSucceeded);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, PipelineCrashSafety, ::testing::ValuesIn(testing::StoreBackends()),
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace tabpilot

@@ -3,8 +3,8 @@
 
 #include "core/error.h"
 #include "pipeline/definition.h"
-#include "pipeline/step.h"
 #include "pipeline/definition_check.h"
+#include "pipeline/step.h"
 
 namespace tabpilot {
 namespace {
@@ -83,8 +83,9 @@ TEST(PipelineDefinition, GraphFollowsReferencesAndBranches) {
   EXPECT_EQ(g.deps["Train"], std::vector<std::string>{"Prep"});
   EXPECT_EQ(g.deps["Check"], std::vector<std::string>{"Train"});
   EXPECT_EQ(g.deps["Bad"], (std::vector<std::string>{"Train", "Check"}));
-  EXPECT_EQ(g.branch_of["Stop"], std::make_pair(std::string("Check"), true));
-  EXPECT_EQ(g.branch_of["Bad"], std::make_pair(std::string("Check"), false));
+  EXPECT_EQ(g.decided_by["Stop"], "Check");
+  EXPECT_EQ(g.decided_by["Bad"], "Check");
+  EXPECT_EQ(g.decided_by.count("Train"), 0u);
   auto pos = [&](const std::string& n) { return std::find(g.order.begin(), g.order.end(), n) - g.order.begin(); };
   EXPECT_LT(pos("Prep"), pos("Train"));
   EXPECT_LT(pos("Train"), pos("Check"));
@@ -193,8 +194,36 @@ INSTANTIATE_TEST_SUITE_P(
                 "p.yaml:5: unknown field 'tries' in retry (valid: max_attempts, interval_seconds, backoff_rate)"},
         BadCase{"name: X\nsteps:\n  - name: A\n    type: register\n    model: m\n    model_package_group_name: G\n"
                 "    approval_status: Maybe\n",
-                "p.yaml:3: step 'A': invalid approval status 'Maybe' (valid: PendingManualApproval, Approved, "
-                "Rejected)"}));
+                "p.yaml:7: step 'A': field 'approval_status' = \"Maybe\" is not one of: PendingManualApproval, "
+                "Approved, Rejected"},
+        // Literal field values are checked against the step type's table
+        // before anything runs: type, range, choices, list and mapping shapes.
+        BadCase{"name: X\nsteps:\n  - name: T\n    type: automl\n    data: d.csv\n    target: y\n"
+                "    time_limit: soon\n",
+                "p.yaml:7: step 'T': field 'time_limit' must be a number, got \"soon\""},
+        BadCase{"name: X\nsteps:\n  - name: T\n    type: automl\n    data: d.csv\n    target: y\n"
+                "    time_limit: -5\n",
+                "p.yaml:7: step 'T': field 'time_limit' = -5 is out of range [0.01, 10000000.0]"},
+        BadCase{"name: X\nsteps:\n  - name: T\n    type: automl\n    data: d.csv\n    target: y\n"
+                "    folds: 2.5\n",
+                "p.yaml:7: step 'T': field 'folds' must be an integer, got 2.5"},
+        BadCase{"name: X\nsteps:\n  - name: T\n    type: automl\n    data: d.csv\n    target: y\n"
+                "    problem_type: binery\n",
+                "p.yaml:7: step 'T': field 'problem_type' = \"binery\" is not one of: binary, multiclass, regression"},
+        BadCase{"name: X\nsteps:\n  - name: P\n    type: transform\n    model: m\n    data: d.csv\n    join: maybe\n",
+                "p.yaml:7: step 'P': field 'join' must be true or false, got \"maybe\""},
+        BadCase{"name: X\nsteps:\n  - {name: P, type: processing, command: ls, outputs: [a, [b]]}\n",
+                "p.yaml:3: step 'P': field 'outputs' must be a list of strings, got [\"a\",[\"b\"]]"},
+        BadCase{"name: X\nsteps:\n  - name: P\n    type: processing\n    command: ls\n    inputs: [a.csv]\n",
+                "p.yaml:6: step 'P': field 'inputs' must be a mapping of name: value, got [\"a.csv\"]"},
+        BadCase{"name: X\nsteps:\n  - name: P\n    type: processing\n    command: ls\n    env: {A: [1, 2]}\n",
+                "p.yaml:6: step 'P': field 'env': 'A' must be a single value, got [1,2]"},
+        BadCase{"name: X\nsteps:\n  - name: C\n    type: condition\n    condition: {\">\": [1, 2]}\n"
+                "    then: Ship\n    else: [Ship]\n  - {name: Ship, type: fail}\n",
+                "p.yaml:7: step 'C': step 'Ship' is already run or skipped by step 'C'"},
+        BadCase{"name: X\nsteps:\n  - name: C\n    type: condition\n    condition: {\">\": [1, 2]}\n"
+                "    then:\n      - {name: Ship, command: ls}\n",
+                "p.yaml:7: step 'Ship' needs a 'type'"}));
 
 }  // namespace
 }  // namespace tabpilot

@@ -1,6 +1,7 @@
-// The executor over real processing commands and a SQLite store in a temp
-// folder: DAG order and concurrency, caching, retries, timeouts, fail steps,
-// retry of an execution, and the ML steps end to end on a tiny CSV.
+// The executor over real processing commands, with its records on SQLite and
+// on PostgreSQL (a throwaway server the test starts): DAG order and
+// concurrency, caching, retries, timeouts, fail steps, field checks after
+// expressions resolve, and retry of an execution.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -13,21 +14,27 @@
 #include "pipeline/records.h"
 #include "registry/model_registry.h"
 #include "store/store_location.h"
+#include "store_test_support.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
 namespace {
 namespace fs = std::filesystem;
 
-class PipelineExecutor : public ::testing::Test {
+class PipelineExecutor : public ::testing::TestWithParam<std::string> {
  protected:
+  // A PostgreSQL store keeps its files (artifacts, step folders) where
+  // $TABPILOT_ARTIFACTS says; set before any thread starts.
+  PipelineExecutor() { ::setenv("TABPILOT_ARTIFACTS", (store_.dir() / "artifacts").c_str(), 1); }
+  ~PipelineExecutor() override { ::unsetenv("TABPILOT_ARTIFACTS"); }
+
   ExecutionResult Run(const std::string& yaml, const std::vector<std::string>& params = {}, int workers = 2) {
     const fs::path file = dir_.Write("p.yaml", yaml);
     return RunPipeline(LoadDefinition(file), params, Options(workers));
   }
   ExecutorOptions Options(int workers = 2) const {
     ExecutorOptions o;
-    o.store = (dir_.path() / "store" / "metadata.db").string();
+    o.store = store_.location();
     o.max_workers = workers;
     return o;
   }
@@ -43,10 +50,11 @@ class PipelineExecutor : public ::testing::Test {
     }
     return false;
   }
+  testing::TestStore store_{GetParam()};
   testing::TempDir dir_;
 };
 
-TEST_F(PipelineExecutor, IndependentStepsRunConcurrentlyAndDependentsWait) {
+TEST_P(PipelineExecutor, IndependentStepsRunConcurrentlyAndDependentsWait) {
   auto r = Run(R"(name: Dag
 steps:
   - {name: A, type: processing, command: "sleep 0.6", outputs: [o]}
@@ -57,7 +65,7 @@ steps:
     inputs: {X: "${steps.A.outputs.o}"}
     depends_on: [B]
 )");
-  ASSERT_EQ(r.status, "Succeeded") << r.failure_reason;
+  ASSERT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
   const StepRecord& a = Step(r, "A");
   const StepRecord& b = Step(r, "B");
   const StepRecord& c = Step(r, "C");
@@ -70,20 +78,20 @@ steps:
   EXPECT_TRUE(fs::exists(c.log_path));
 }
 
-TEST_F(PipelineExecutor, OneWorkerRunsStepsOneAtATime) {
+TEST_P(PipelineExecutor, OneWorkerRunsStepsOneAtATime) {
   auto r = Run(R"(name: Serial
 steps:
   - {name: A, type: processing, command: "sleep 0.3"}
   - {name: B, type: processing, command: "sleep 0.3"}
 )",
                {}, 1);
-  ASSERT_EQ(r.status, "Succeeded");
+  ASSERT_EQ(r.status, RunStatus::kSucceeded);
   const StepRecord& a = Step(r, "A");
   const StepRecord& b = Step(r, "B");
   EXPECT_TRUE(b.start_time >= a.end_time || a.start_time >= b.end_time);
 }
 
-TEST_F(PipelineExecutor, CacheHitsMissesAndExpiry) {
+TEST_P(PipelineExecutor, CacheHitsMissesAndExpiry) {
   dir_.Write("in.txt", "one\n");
   const std::string yaml = R"(name: Cached
 steps:
@@ -102,10 +110,10 @@ steps:
     command: "true"
 )";
   auto first = Run(yaml);
-  ASSERT_EQ(first.status, "Succeeded");
+  ASSERT_EQ(first.status, RunStatus::kSucceeded);
   EXPECT_FALSE(Step(first, "Copy").cache_hit);
   auto second = Run(yaml);
-  ASSERT_EQ(second.status, "Succeeded");
+  ASSERT_EQ(second.status, RunStatus::kSucceeded);
   EXPECT_TRUE(Step(second, "Copy").cache_hit);
   EXPECT_EQ(Step(second, "Copy").cached_from, first.execution_id);
   EXPECT_EQ(Step(second, "Copy").outputs, Step(first, "Copy").outputs);
@@ -115,7 +123,7 @@ steps:
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));
   dir_.Write("in.txt", "two\n");  // new content: the key changes
   auto third = Run(yaml);
-  ASSERT_EQ(third.status, "Succeeded");
+  ASSERT_EQ(third.status, RunStatus::kSucceeded);
   EXPECT_FALSE(Step(third, "Copy").cache_hit);
   EXPECT_FALSE(Step(third, "Short").cache_hit);  // expired
   std::ifstream in(Step(third, "Copy").outputs["OUT"].get<std::string>() + "/copy.txt");
@@ -124,22 +132,23 @@ steps:
   EXPECT_EQ(line, "two");
 }
 
-TEST_F(PipelineExecutor, RetriesWithBackoffUntilSuccess) {
+TEST_P(PipelineExecutor, RetriesWithBackoffUntilSuccess) {
   const fs::path counter = dir_ / "count";
   auto r = Run(R"(name: Flaky
 steps:
   - name: F
     type: processing
     command: echo x >> "$COUNTER"; test $(wc -l < "$COUNTER") -ge 3
-    env: {COUNTER: ")" + counter.string() + R"("}
+    env: {COUNTER: ")" +
+               counter.string() + R"("}
     retry: {max_attempts: 4, interval_seconds: 0.1, backoff_rate: 2}
 )");
-  ASSERT_EQ(r.status, "Succeeded") << r.failure_reason;
+  ASSERT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
   EXPECT_EQ(Step(r, "F").attempts, 3);
   EXPECT_LT(Step(r, "F").start_time, Step(r, "F").end_time);
 }
 
-TEST_F(PipelineExecutor, GivesUpAfterMaxAttempts) {
+TEST_P(PipelineExecutor, GivesUpAfterMaxAttempts) {
   auto r = Run(R"(name: Broken
 steps:
   - name: F
@@ -148,9 +157,9 @@ steps:
     retry: {max_attempts: 2, interval_seconds: 0}
   - {name: After, type: processing, command: "true", depends_on: F}
 )");
-  EXPECT_EQ(r.status, "Failed");
+  EXPECT_EQ(r.status, RunStatus::kFailed);
   EXPECT_EQ(Step(r, "F").attempts, 2);
-  EXPECT_EQ(Step(r, "F").status, "Failed");
+  EXPECT_EQ(Step(r, "F").status, RunStatus::kFailed);
   EXPECT_NE(r.failure_reason.find("step 'F' failed: step 'F': command exited with status 3"), std::string::npos)
       << r.failure_reason;
   EXPECT_FALSE(HasStep(r, "After"));  // never started
@@ -159,18 +168,18 @@ steps:
   EXPECT_NE(all.find("boom"), std::string::npos);
 }
 
-TEST_F(PipelineExecutor, TimeoutKillsAHangingCommand) {
+TEST_P(PipelineExecutor, TimeoutKillsAHangingCommand) {
   Stopwatch clock;
   auto r = Run(R"(name: Hang
 steps:
   - {name: H, type: processing, command: "sleep 30", timeout_seconds: 0.5}
 )");
   EXPECT_LT(clock.Seconds(), 10);
-  EXPECT_EQ(r.status, "Failed");
+  EXPECT_EQ(r.status, RunStatus::kFailed);
   EXPECT_NE(Step(r, "H").failure_reason.find("timed out and was killed"), std::string::npos);
 }
 
-TEST_F(PipelineExecutor, FailStepFailsTheExecutionWithItsMessage) {
+TEST_P(PipelineExecutor, FailStepFailsTheExecutionWithItsMessage) {
   const std::string yaml = R"(name: Gate
 parameters:
   threshold: {type: float, default: 0.9}
@@ -188,42 +197,45 @@ steps:
       - {name: Stop, type: fail, message: "score 0.5 is below ${params.threshold}"}
 )";
   auto r = Run(yaml);
-  EXPECT_EQ(r.status, "Failed");
+  EXPECT_EQ(r.status, RunStatus::kFailed);
   EXPECT_EQ(r.failure_reason, "score 0.5 is below 0.9");
   EXPECT_EQ(Step(r, "Check").outputs["outcome"], Json(false));
-  EXPECT_EQ(Step(r, "Ship").status, "Skipped");
-  EXPECT_EQ(Step(r, "Stop").status, "Failed");
+  EXPECT_EQ(Step(r, "Ship").status, RunStatus::kSkipped);
+  EXPECT_EQ(Step(r, "Stop").status, RunStatus::kFailed);
 
   auto pass = Run(yaml, {"threshold=0.4"});
-  EXPECT_EQ(pass.status, "Succeeded");
-  EXPECT_EQ(Step(pass, "Ship").status, "Succeeded");
-  EXPECT_EQ(Step(pass, "Stop").status, "Skipped");
+  EXPECT_EQ(pass.status, RunStatus::kSucceeded);
+  EXPECT_EQ(Step(pass, "Ship").status, RunStatus::kSucceeded);
+  EXPECT_EQ(Step(pass, "Stop").status, RunStatus::kSkipped);
 }
 
-TEST_F(PipelineExecutor, MissingInputFailsTheStep) {
+TEST_P(PipelineExecutor, MissingInputFailsTheStep) {
   auto r = Run(R"(name: Missing
 steps:
   - {name: P, type: processing, command: "true", inputs: {data: nowhere.csv}}
 )");
-  EXPECT_EQ(r.status, "Failed");
+  EXPECT_EQ(r.status, RunStatus::kFailed);
   EXPECT_NE(r.failure_reason.find("input 'data': no such file or folder"), std::string::npos) << r.failure_reason;
 }
 
-TEST_F(PipelineExecutor, RetryExecutionReRunsOnlyFailedAndUnrunSteps) {
+TEST_P(PipelineExecutor, RetryExecutionReRunsOnlyFailedAndUnrunSteps) {
   const fs::path counter = dir_ / "count";
   const fs::path flag = dir_ / "flag";
   const std::string env = "env: {COUNTER: \"" + counter.string() + "\", FLAG: \"" + flag.string() + "\"}";
-  auto r = Run("name: Retry\nsteps:\n"
-               "  - name: First\n    type: processing\n    command: echo x >> \"$COUNTER\"\n    " + env + "\n"
-               "  - name: Second\n    type: processing\n    command: test -f \"$FLAG\"\n    depends_on: First\n    " + env +
-               "\n  - {name: Third, type: processing, command: \"true\", depends_on: Second}\n");
-  ASSERT_EQ(r.status, "Failed");
+  auto r =
+      Run("name: Retry\nsteps:\n"
+          "  - name: First\n    type: processing\n    command: echo x >> \"$COUNTER\"\n    " +
+          env +
+          "\n"
+          "  - name: Second\n    type: processing\n    command: test -f \"$FLAG\"\n    depends_on: First\n    " +
+          env + "\n  - {name: Third, type: processing, command: \"true\", depends_on: Second}\n");
+  ASSERT_EQ(r.status, RunStatus::kFailed);
   std::ofstream(flag) << "ok\n";
   auto again = RetryExecution(r.execution_id, Options());
   EXPECT_EQ(again.execution_id, r.execution_id);
-  ASSERT_EQ(again.status, "Succeeded") << again.failure_reason;
-  EXPECT_EQ(Step(again, "Second").status, "Succeeded");
-  EXPECT_EQ(Step(again, "Third").status, "Succeeded");
+  ASSERT_EQ(again.status, RunStatus::kSucceeded) << again.failure_reason;
+  EXPECT_EQ(Step(again, "Second").status, RunStatus::kSucceeded);
+  EXPECT_EQ(Step(again, "Third").status, RunStatus::kSucceeded);
   std::ifstream in(counter);
   int lines = 0;
   for (std::string l; std::getline(in, l);) ++lines;
@@ -232,7 +244,7 @@ TEST_F(PipelineExecutor, RetryExecutionReRunsOnlyFailedAndUnrunSteps) {
   EXPECT_THROW(RetryExecution("no-such-id", Options()), NotFound);
 }
 
-TEST_F(PipelineExecutor, InvalidDefinitionRunsNothing) {
+TEST_P(PipelineExecutor, InvalidDefinitionRunsNothing) {
   const fs::path marker = dir_ / "ran";
   try {
     Run("name: Bad\nsteps:\n  - {name: A, type: processing, command: \"touch " + marker.string() +
@@ -242,8 +254,53 @@ TEST_F(PipelineExecutor, InvalidDefinitionRunsNothing) {
     EXPECT_NE(std::string(e.what()).find("p.yaml:4: step 'B'"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(fs::exists(marker));
-  EXPECT_FALSE(fs::exists(dir_ / "store" / "metadata.db"));
+  if (GetParam() == "sqlite") {
+    EXPECT_FALSE(fs::exists(store_.location()));
+  } else {
+    auto db = store_.Open();
+    EXPECT_TRUE(db->Query("SELECT 1 FROM information_schema.tables WHERE table_name = 'pipeline_executions'").empty());
+  }
 }
+
+TEST_P(PipelineExecutor, FieldsHoldingExpressionsAreCheckedOnceResolved) {
+  const fs::path marker = dir_ / "ran";
+  auto r =
+      Run("name: Late\nparameters:\n  j: {type: string, default: maybe}\nsteps:\n"
+          "  - {name: T, type: transform, model: m, data: d.csv, join: \"${params.j}\"}\n"
+          "  - {name: After, type: processing, command: \"touch " +
+          marker.string() + "\", depends_on: T}\n");
+  EXPECT_EQ(r.status, RunStatus::kFailed);
+  EXPECT_EQ(Step(r, "T").status, RunStatus::kFailed);
+  EXPECT_EQ(Step(r, "T").attempts, 0);  // rejected before any attempt
+  EXPECT_EQ(Step(r, "T").failure_reason, "step 'T': field 'join' must be true or false, got \"maybe\"");
+  EXPECT_EQ(r.failure_reason, "step 'T' failed: step 'T': field 'join' must be true or false, got \"maybe\"");
+  EXPECT_FALSE(HasStep(r, "After"));
+  EXPECT_FALSE(fs::exists(marker));
+  // The same field with a value of the right type passes the check (and
+  // fails later, on the missing model, inside the attempt).
+  auto ok =
+      Run("name: Late\nparameters:\n  j: {type: bool, default: true}\nsteps:\n"
+          "  - {name: T, type: transform, model: m, data: d.csv, join: \"${params.j}\"}\n");
+  EXPECT_EQ(Step(ok, "T").attempts, 1);
+  EXPECT_EQ(Step(ok, "T").failure_reason.find("field 'join'"), std::string::npos) << Step(ok, "T").failure_reason;
+}
+
+TEST_P(PipelineExecutor, ExecutionsAreListedAndDescribedFromTheStore) {
+  auto first = Run("name: Listed\nsteps:\n  - {name: A, type: processing, command: \"true\"}\n");
+  auto second = Run("name: Listed\nsteps:\n  - {name: A, type: processing, command: \"false\"}\n");
+  auto db = store_.Open();
+  ExecutionRecords records(*db);
+  const auto list = records.ListExecutions("Listed");
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].id, second.execution_id);
+  EXPECT_EQ(list[0].status, RunStatus::kFailed);
+  EXPECT_EQ(list[1].id, first.execution_id);
+  EXPECT_EQ(list[1].status, RunStatus::kSucceeded);
+  EXPECT_EQ(records.ListSteps(first.execution_id).at(0).status, RunStatus::kSucceeded);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PipelineExecutor, ::testing::ValuesIn(testing::StoreBackends()),
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace tabpilot

@@ -93,17 +93,17 @@ TEST(PipelineMLSteps, TrainGateRegisterAndCache) {
   options.store = (dir / "store" / "metadata.db").string();
 
   ExecutionResult first = RunPipeline(LoadDefinition(yaml), {}, options);
-  ASSERT_EQ(first.status, "Succeeded") << first.failure_reason;
+  ASSERT_EQ(first.status, RunStatus::kSucceeded) << first.failure_reason;
   const double f1 = Step(first, "Evaluate").outputs["report"]["binary_classification_metrics"]["f1"]["value"];
   EXPECT_GT(f1, 0.5);
   EXPECT_EQ(Step(first, "Transform").outputs["rows"], Json(60));
   EXPECT_TRUE(fs::exists(Step(first, "Transform").outputs["predictions"].get<std::string>()));
   EXPECT_TRUE(fs::exists(fs::path(Step(first, "Model").outputs["model"].get<std::string>()) / "manifest.json"));
   EXPECT_EQ(Step(first, "Register").outputs["version"], Json(1));
-  EXPECT_EQ(Step(first, "Stop").status, "Skipped");
+  EXPECT_EQ(Step(first, "Stop").status, RunStatus::kSkipped);
 
   ExecutionResult second = RunPipeline(LoadDefinition(yaml), {}, options);
-  ASSERT_EQ(second.status, "Succeeded") << second.failure_reason;
+  ASSERT_EQ(second.status, RunStatus::kSucceeded) << second.failure_reason;
   for (const char* name : {"Train", "Model", "Transform", "Evaluate"}) {
     EXPECT_TRUE(Step(second, name).cache_hit) << name;
   }
@@ -121,10 +121,10 @@ TEST(PipelineMLSteps, TrainGateRegisterAndCache) {
 
   // An F1 gate the model cannot pass ends in the fail step.
   ExecutionResult gated = RunPipeline(LoadDefinition(yaml), {"threshold=1.5"}, options);
-  EXPECT_EQ(gated.status, "Failed");
+  EXPECT_EQ(gated.status, RunStatus::kFailed);
   EXPECT_EQ(gated.failure_reason.rfind("F1 ", 0), 0u) << gated.failure_reason;
   EXPECT_NE(gated.failure_reason.find("is below 1.5"), std::string::npos);
-  EXPECT_EQ(Step(gated, "Register").status, "Skipped");
+  EXPECT_EQ(Step(gated, "Register").status, RunStatus::kSkipped);
   EXPECT_EQ(registry.ListVersions("Tiny").size(), 2u);
 }
 
