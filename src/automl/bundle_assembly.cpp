@@ -72,6 +72,7 @@ Json TrainingFacts(const TrainingRun& run, const TrainingPlan& plan, const Ensem
               {"best_single_oof_score", run.best_score()},
               {"candidates_trained", run.done().size()},
               {"num_folds", run.num_folds()},
+              // The manifest's name for the fold plan's kind (a format field).
               {"validation", run.holdout() ? "holdout" : "bagging"},
               {"scored_rows", run.scored_rows()},
               {"stacking", plan.stacking},

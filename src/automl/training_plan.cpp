@@ -49,15 +49,15 @@ TrainingPlan PlanTraining(const TrainingData& data, const TrainerOptions& option
 std::string DescribePlan(const TrainingData& data, const TrainerOptions& options, const TrainingPlan& plan) {
   const ProblemInfo& problem = data.problem;
   const FoldPlan& folds = plan.fold_plan;
-  std::string validation = std::to_string(folds.num_folds) + "-fold bagging";
+  std::string fold_plan_text = std::to_string(folds.num_folds) + "-fold bagging";
   if (folds.holdout()) {
-    validation = "validated on a " + std::to_string(folds.scored_rows.size()) + "-row holdout (1/" +
-                 std::to_string(kHoldoutParts) + " of the rows" +
-                 (options.num_folds == 1 ? std::string(")") : "; too large to bag in the budget)");
+    fold_plan_text = "validated on a " + std::to_string(folds.scored_rows.size()) + "-row holdout (1/" +
+                     std::to_string(kHoldoutParts) + " of the rows" +
+                     (options.num_folds == 1 ? std::string(")") : "; too large to bag in the budget)");
   }
   return "training " + std::string(TaskName(problem.task)) + " model for '" + problem.target + "' on " +
          std::to_string(plan.shape.rows) + " rows x " + std::to_string(plan.screen.kept.size()) + " columns; metric " +
-         problem.metric + "; " + validation + (plan.stacking ? " + stacking" : "") + "; " +
+         problem.metric + "; " + fold_plan_text + (plan.stacking ? " + stacking" : "") + "; " +
          std::to_string(options.threads) + " thread(s); time limit " +
          (options.deadline.bounded() ? FormatSeconds(options.time_limit_seconds) : std::string("none"));
 }
