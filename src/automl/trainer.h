@@ -1,42 +1,20 @@
-// The AutoML trainer: screens columns, fits feature pipelines, runs the
-// portfolio (then random search) with k-fold bagging under a deadline, builds
-// a weighted greedy ensemble over out-of-fold predictions, tunes the binary
-// decision threshold, and returns a complete model bundle plus leaderboard.
+// The AutoML trainer: screens columns, plans the run (fold plan, stacking,
+// time budget), searches each stack level (the portfolio, then random search
+// and further bags) with k-fold bagging under a deadline, builds a weighted
+// greedy ensemble over out-of-fold predictions, tunes the binary decision
+// threshold, optionally refits the members on all rows, and returns a
+// complete model bundle plus leaderboard. Each phase has its own header
+// (trainer.cpp lists them in order).
 #pragma once
 
-#include <cstdint>
-#include <string>
 #include <vector>
 
 #include "automl/leaderboard.h"
 #include "automl/problem.h"
-#include "core/deadline.h"
-#include "core/log.h"
+#include "automl/trainer_options.h"
 #include "model/bundle.h"
 
 namespace tabpilot {
-
-struct TrainerOptions {
-  Deadline deadline = Deadline::Never();  // the whole command's budget (bundle writing included)
-  double time_limit_seconds = 0;          // for display and records only
-  int threads = 1;                        // busy threads (models use all of them, one at a time)
-  uint64_t seed = 0;
-  int num_folds = 0;         // 0 = automatic, 1 = a holdout, k >= 2 = k-fold bagging (see fold_plan.h)
-  int ensemble_rounds = 25;  // greedy ensemble selection rounds
-  int stack_levels = 2;      // 1 = no stacking; 2 = a second level on level-1 OOF predictions
-  // Stop after this many candidates (0 = no cap; the time limit decides). With
-  // a cap that the budget does not bind, training is reproducible run to run.
-  // Further bags of a candidate (repeated bagging) do not count. With
-  // stacking, level 1 stops at 70% of the cap and level 2 gets the rest.
-  int max_models = 0;
-  // Replace each chosen member's fold models by one model fitted on all rows
-  // (see refit.h); 10% of the search time is kept back for it.
-  bool refit_full = false;
-  // Restrict to these learner families (empty = all but the opt-in ones, which
-  // run only when named here; see CandidateConfig::opt_in).
-  std::vector<std::string> families;
-  Logger logger;
-};
 
 struct TrainResult {
   Bundle bundle;
@@ -44,8 +22,9 @@ struct TrainResult {
 };
 
 // Trains on `data`. Throws InvalidInput when the data cannot be
-// learned from (no usable columns, too few rows); always returns a bundle
-// with at least one member otherwise, even when the deadline is tight.
+// learned from (no usable columns, too few rows) or options.families names
+// an unknown family; always returns a bundle with at least one member
+// otherwise, even when the deadline is tight.
 TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options);
 
 }  // namespace tabpilot

@@ -1,0 +1,113 @@
+#include "automl/bundle_assembly.h"
+
+#include <vector>
+
+namespace tabpilot {
+namespace {
+
+// The ensemble's leaderboard row before its members are added.
+LeaderboardRow EnsembleRow(const TrainingRun& run, const EnsembleChoice& ensemble) {
+  LeaderboardRow ens;
+  ens.model = "WeightedEnsemble";
+  ens.family = "ensemble";
+  ens.metric = run.problem().metric;
+  ens.greater_is_better = run.scorer().objective().greater_is_better();
+  ens.score_val = ensemble.score;
+  ens.folds = run.num_folds();
+  ens.ensemble_weight = 1.0;
+  return ens;
+}
+
+BundleMember MakeMember(Candidate& c, const LeaderboardRow& row, double weight, int num_folds) {
+  BundleMember member;
+  member.name = c.config.name;
+  member.family = c.config.family;
+  member.params = row.info.contains("refit") ? row.info.at("refit").at("params") : row.params;
+  member.params.erase("stack_inputs");
+  member.pipeline = PipelineId(c.config.features);
+  member.weight = weight;
+  member.level = c.level;
+  member.stack_inputs = c.stack_inputs;
+  // A bagged level-2 member's fold models see their inputs' fold models
+  // at predict time, as its training rows saw out-of-fold predictions.
+  if (!c.stack_inputs.empty() && num_folds > 1 && !row.info.contains("refit")) {
+    member.stack_input_folds = num_folds;
+  }
+  member.folds = std::move(c.fit.folds);
+  return member;
+}
+
+// Adds the needed members and their pipelines to `bundle`, level 1 first,
+// and their cost and weights to the ensemble's row `ens`.
+void AddMembers(TrainingRun& run, const EnsembleChoice& ensemble, const std::set<std::string>& needed, Bundle& bundle,
+                LeaderboardRow& ens) {
+  std::vector<Candidate>& done = run.done();
+  Json members = Json::object();
+  for (int level = 1; level <= 2; ++level) {
+    for (size_t m = 0; m < done.size(); ++m) {
+      Candidate& c = done[m];
+      if (c.level != level || !needed.count(c.config.name)) continue;
+      const std::string pid = PipelineId(c.config.features);
+      if (!bundle.pipelines.count(pid)) bundle.pipelines.emplace(pid, run.features().at(pid).pipeline);
+      const double weight = ensemble.weights[m];
+      ens.fit_seconds += c.fit.fit_seconds;
+      ens.predict_ms_per_1k += c.fit.predict_ms_per_1k;
+      bundle.members.push_back(MakeMember(c, run.board()[c.leaderboard_row], weight, run.num_folds()));
+      if (weight > 0) members[c.config.name] = weight;
+    }
+  }
+  ens.params = Json{{"members", members}};
+}
+
+Json TrainingFacts(const TrainingRun& run, const TrainingPlan& plan, const EnsembleChoice& ensemble, size_t refitted) {
+  const TrainerOptions& options = run.options();
+  Json dropped = Json::object();
+  for (const auto& [name, reason] : plan.screen.dropped) dropped[name] = reason;
+  return Json{{"rows", plan.shape.rows},
+              {"feature_columns", plan.screen.kept.size()},
+              {"dropped_columns", dropped},
+              {"metric", run.problem().metric},
+              {"ensemble_oof_score", ensemble.score},
+              {"best_single_model", run.best_name()},
+              {"best_single_oof_score", run.best_score()},
+              {"candidates_trained", run.done().size()},
+              {"num_folds", run.num_folds()},
+              // The manifest's name for the fold plan's kind (a format field).
+              {"validation", run.holdout() ? "holdout" : "bagging"},
+              {"scored_rows", run.scored_rows()},
+              {"stacking", plan.stacking},
+              {"refit_full", options.refit_full},
+              {"members_refitted", refitted},
+              {"seed", options.seed},
+              {"threads", options.threads},
+              {"time_limit_seconds", options.time_limit_seconds},
+              {"training_seconds", options.deadline.Elapsed()}};
+}
+
+}  // namespace
+
+TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const EnsembleChoice& ensemble,
+                           const std::set<std::string>& needed, size_t refitted) {
+  std::vector<LeaderboardRow>& board = run.board();
+  for (size_t m = 0; m < run.done().size(); ++m) {
+    board[run.done()[m].leaderboard_row].ensemble_weight = ensemble.weights[m];
+  }
+  TrainResult result;
+  Bundle& bundle = result.bundle;
+  bundle.problem = run.problem();
+  bundle.problem.threshold = ensemble.threshold;
+  bundle.input_schema = plan.input_schema;
+  LeaderboardRow ens = EnsembleRow(run, ensemble);
+  AddMembers(run, ensemble, needed, bundle, ens);
+  if (run.scorer().tunes_threshold()) ens.params["decision_threshold"] = ensemble.threshold;
+  std::vector<LeaderboardRow> rows = board;
+  rows.push_back(ens);
+  SortLeaderboard(&rows);
+  bundle.training = TrainingFacts(run, plan, ensemble, refitted);
+  bundle.leaderboard = LeaderboardToJson(rows);
+  bundle.leaderboard_csv = LeaderboardToCsv(rows);
+  result.leaderboard = std::move(rows);
+  return result;
+}
+
+}  // namespace tabpilot

@@ -1,0 +1,24 @@
+// The last phase: the model bundle (the members the ensemble needs, their
+// feature pipelines, the problem with its tuned threshold, the training
+// facts) and the leaderboard with the ensemble's row.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "automl/ensemble_choice.h"
+#include "automl/trainer.h"
+#include "automl/training_plan.h"
+#include "automl/training_run.h"
+
+namespace tabpilot {
+
+// Moves the fold models of the candidates named in `needed` out of `run`
+// into the bundle (level-1 members first, each level in the order fitted);
+// sets every candidate's ensemble weight on the leaderboard and adds the
+// "WeightedEnsemble" row. `refitted`: members refitted on all rows (for the
+// training facts). `run` keeps its leaderboard rows but not the moved models.
+TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const EnsembleChoice& ensemble,
+                           const std::set<std::string>& needed, size_t refitted);
+
+}  // namespace tabpilot

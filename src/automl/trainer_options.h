@@ -1,0 +1,42 @@
+// What a caller controls about one AutoML training run (see trainer.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/deadline.h"
+#include "core/log.h"
+
+namespace tabpilot {
+
+class LearnerRegistry;
+
+struct TrainerOptions {
+  Deadline deadline = Deadline::Never();  // the whole command's budget (bundle writing included)
+  double time_limit_seconds = 0;          // for display and records only
+  int threads = 1;                        // busy threads (models use all of them, one at a time)
+  uint64_t seed = 0;
+  int num_folds = 0;         // 0 = automatic, 1 = a holdout, k >= 2 = k-fold bagging (see fold_plan.h)
+  int ensemble_rounds = 25;  // greedy ensemble selection rounds
+  int stack_levels = 2;      // 1 = no stacking; 2 = a second level on level-1 OOF predictions
+  // Stop after this many candidates (0 = no cap; the time limit decides). With
+  // a cap that the budget does not bind, training is reproducible run to run.
+  // Further bags of a candidate (repeated bagging) do not count. With
+  // stacking, level 1 stops at 70% of the cap and level 2 gets the rest.
+  int max_models = 0;
+  // Replace each chosen member's fold models by one model fitted on all rows
+  // (see refit.h); 10% of the search time is kept back for it.
+  bool refit_full = false;
+  // Restrict to these learner families (empty = all but the opt-in ones, which
+  // run only when named here; see CandidateConfig::opt_in).
+  std::vector<std::string> families;
+  // The families the trainer may create learners from. Not owned; must
+  // outlive the TrainAutoML call. A family the default portfolio does not
+  // list (one outside the built-in table) gets one candidate with its
+  // declared defaults (see level_plan.h).
+  const LearnerRegistry* learners = nullptr;  // null = the built-in families
+  Logger logger;
+};
+
+}  // namespace tabpilot

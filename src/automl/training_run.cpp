@@ -1,0 +1,232 @@
+#include "automl/training_run.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+#include "automl/folds.h"
+#include "model/stacking.h"
+
+namespace tabpilot {
+namespace {
+
+// Memory the training-fold copies of folds fitted at once may take.
+constexpr double kMaxConcurrentFoldBytes = 2e9;
+
+std::string ScoreText(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.5f", v);
+  return buf;
+}
+
+}  // namespace
+
+TrainingRun::TrainingRun(const TrainingData& data, const TrainerOptions& options, const LearnerRegistry& learners,
+                         std::vector<std::string> columns, FoldPlan fold_plan)
+    : data_(data),
+      options_(options),
+      learners_(learners),
+      fold_plan_(std::move(fold_plan)),
+      scorer_(data.problem, fold_plan_.holdout() ? fold_plan_.scored_y : data.y),
+      features_(data.features, std::move(columns), options.threads) {
+  for (const auto& f : options.families) learners_.Get(f);  // unknown family -> clear error now
+}
+
+double TrainingRun::Estimate(const CandidateConfig& config) const {
+  auto it = family_cost_.find(config.family);
+  double unit = it != family_cost_.end() ? it->second : 0;
+  if (unit == 0) {
+    for (const auto& [f, u] : family_cost_) unit = std::max(unit, u);
+  }
+  return unit * config.relative_cost;
+}
+
+std::string TrainingRun::Clock(bool with_remaining) const {
+  std::string out = "[" + FormatSeconds(options_.deadline.Elapsed());
+  if (with_remaining && options_.deadline.bounded())
+    out += ", " + FormatSeconds(options_.deadline.Remaining()) + " left";
+  return out + "] ";
+}
+
+LeaderboardRow TrainingRun::NewRow(const CandidateConfig& config) const {
+  LeaderboardRow row;
+  row.model = config.name;
+  row.family = config.family;
+  row.metric = problem().metric;
+  row.greater_is_better = scorer_.objective().greater_is_better();
+  row.folds = fold_plan_.num_folds;
+  return row;
+}
+
+bool TrainingRun::Fit(const CandidateConfig& config, int level, const std::vector<size_t>& stack_inputs,
+                      Deadline deadline, uint64_t seed) {
+  const bool first = done_.empty();
+  const Logger& log = options_.logger;
+  LeaderboardRow row = NewRow(config);
+  try {
+    std::unique_ptr<Learner> learner = learners_.Create(config.family, config.params);
+    row.params = learner->params().values();
+    Matrix stacked;
+    std::vector<std::string> names;
+    const Matrix& x = Inputs(config, stack_inputs, &stacked, &names);
+    std::vector<std::string> input_names;
+    for (size_t i : stack_inputs) input_names.push_back(done_[i].config.name);
+    if (!input_names.empty()) row.params["stack_inputs"] = input_names;
+    FitOptions fit = MakeFitOptions(config, names, seed);
+    BaggingOptions bagging = MakeBaggingOptions(deadline, x);
+    bagging.must_complete = first;
+    Stopwatch clock;
+    BaggedFit bag = FitBagged(*learner, x, data_.y, fold_plan_.folds, fit, bagging);
+    double seconds = clock.Seconds();
+    row.fit_seconds = bag.fit_seconds;
+    row.predict_ms_per_1k = bag.predict_ms_per_1k;
+    row.info = Json{{"level", level}, {"folds", bag.info}};
+    if (bag.own_oof) row.folds = 1;
+    if (!bag.complete) {
+      row.status = "timeout";
+      board_.push_back(row);
+      log.Info(Clock(false) + config.name + ": out of time");
+      return false;
+    }
+    family_cost_[config.family] = seconds / config.relative_cost;
+    // A holdout scores (and ensembles) its held-out rows only.
+    if (holdout()) bag.oof = bag.oof.SelectRows(fold_plan_.scored_rows);
+    Candidate c{config, std::move(bag), 0, 0, level, input_names, stack_inputs, 1, seconds};
+    c.score = scorer_.Score(c.fit.oof);
+    row.score_val = c.score;
+    c.leaderboard_row = board_.size();
+    board_.push_back(row);
+    done_.push_back(std::move(c));
+    UpdateBest();
+    log.Info(Clock(true) + std::to_string(done_.size()) + " done: " + config.name + " " + problem().metric + "=" +
+             ScoreText(row.score_val) + " (fit " + FormatSeconds(row.fit_seconds) + "); best " + best_name_ + " " +
+             ScoreText(best_score_));
+    return true;
+  } catch (const std::exception& e) {
+    row.status = std::string("error: ") + e.what();
+    board_.push_back(row);
+    log.Warn(config.name + " failed: " + e.what());
+    return false;
+  }
+}
+
+bool TrainingRun::RepeatBest(int level, Deadline deadline, uint64_t seed) {
+  if (holdout()) return false;  // the point of a holdout is one fit per candidate
+  size_t best = done_.size();
+  for (size_t i = 0; i < done_.size(); ++i) {
+    const Candidate& c = done_[i];
+    if (c.level != level || c.bags >= kMaxBags || !learners_.Get(c.config.family).repeat_bags) continue;
+    if (best == done_.size() || scorer_.Better(c.score, done_[best].score)) best = i;
+  }
+  if (best == done_.size() || done_[best].bag_seconds > deadline.Remaining()) return false;
+  return Repeat(best, deadline, seed);
+}
+
+bool TrainingRun::Repeat(size_t index, Deadline deadline, uint64_t seed) {
+  Candidate& c = done_[index];
+  const Logger& log = options_.logger;
+  try {
+    std::unique_ptr<Learner> learner = learners_.Create(c.config.family, c.config.params);
+    Matrix stacked;
+    std::vector<std::string> names;
+    const Matrix& x = Inputs(c.config, c.input_index, &stacked, &names);
+    FitOptions fit = MakeFitOptions(c.config, names, seed);
+    const BaggingOptions bagging = MakeBaggingOptions(deadline, x);
+    const std::vector<int> folds = AssignFolds(data_.y, fold_plan_.num_folds,
+                                               options_.seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(c.bags));
+    Stopwatch clock;
+    BaggedFit bag = FitBagged(*learner, x, data_.y, folds, fit, bagging);
+    if (!bag.complete) {
+      log.Debug(c.config.name + ": bag " + std::to_string(c.bags + 1) + " out of time");
+      return false;
+    }
+    const float keep = static_cast<float>(c.bags) / static_cast<float>(c.bags + 1);
+    for (size_t j = 0; j < c.fit.oof.values.size(); ++j) {
+      c.fit.oof.values[j] = keep * c.fit.oof.values[j] + (1.0f - keep) * bag.oof.values[j];
+    }
+    for (auto& m : bag.folds) c.fit.folds.push_back(std::move(m));
+    for (auto& info : bag.info) c.fit.info.push_back(std::move(info));
+    c.fit.fit_seconds += bag.fit_seconds;
+    c.fit.predict_ms_per_1k += bag.predict_ms_per_1k;
+    c.bags += 1;
+    c.bag_seconds = clock.Seconds();
+    c.score = scorer_.Score(c.fit.oof);
+    LeaderboardRow& row = board_[c.leaderboard_row];
+    row.score_val = c.score;
+    row.fit_seconds = c.fit.fit_seconds;
+    row.predict_ms_per_1k = c.fit.predict_ms_per_1k;
+    row.folds = fold_plan_.num_folds * c.bags;
+    row.info["folds"] = c.fit.info;
+    row.info["bags"] = c.bags;
+    UpdateBest();
+    log.Info(Clock(true) + "bag " + std::to_string(c.bags) + " of " + c.config.name + ": " + problem().metric + "=" +
+             ScoreText(c.score) + " (fit " + FormatSeconds(bag.fit_seconds) + "); best " + best_name_ + " " +
+             ScoreText(best_score_));
+    return true;
+  } catch (const std::exception& e) {
+    log.Warn(c.config.name + ": another bag failed: " + e.what());
+    return false;
+  }
+}
+
+void TrainingRun::UpdateBest() {
+  for (size_t i = 0; i < done_.size(); ++i) {
+    const double s = done_[i].score;
+    if (i == 0 || scorer_.Better(s, best_score_)) {
+      best_score_ = s;
+      best_name_ = done_[i].config.name;
+    }
+  }
+}
+
+const Matrix& TrainingRun::Inputs(const CandidateConfig& config, const std::vector<size_t>& stack_inputs,
+                                  Matrix* stacked, std::vector<std::string>* names) {
+  const EncodedFeatures& features = features_.Encode(config.features);
+  *names = features.pipeline.feature_names();
+  if (stack_inputs.empty()) return features.x();
+  const ProblemInfo& p = problem();
+  std::vector<const Matrix*> inputs;
+  for (size_t i : stack_inputs) {
+    const Matrix& oof = done_[i].fit.oof;
+    inputs.push_back(&oof);
+    // One name per appended column: multiclass inputs add every class.
+    const size_t cols = StackColumns(p.task, oof.cols);
+    for (size_t j = 0; j < cols; ++j) {
+      std::string name = "stack:" + done_[i].config.name;
+      if (cols > 1) name += ":" + (j < p.class_labels.size() ? p.class_labels[j] : std::to_string(j));
+      names->push_back(std::move(name));
+    }
+  }
+  *stacked = AppendStackFeatures(features.x(), inputs, p.task);
+  return *stacked;
+}
+
+// k folds, each fold fit getting an equal share of what is left until
+// `deadline`; one fold per thread at a time while the fold copies of `x`
+// stay within kMaxConcurrentFoldBytes.
+BaggingOptions TrainingRun::MakeBaggingOptions(Deadline deadline, const Matrix& x) const {
+  BaggingOptions bagging;
+  bagging.num_folds = fold_plan_.num_folds;
+  bagging.deadline = deadline;
+  bagging.split_remaining_time = true;
+  bagging.allow_own_oof = !holdout();
+  const double fold_bytes = static_cast<double>(x.rows) * static_cast<double>(x.cols) * sizeof(float);
+  const int by_memory = static_cast<int>(std::max(1.0, kMaxConcurrentFoldBytes / std::max(1.0, fold_bytes)));
+  bagging.concurrent_folds = std::max(1, std::min({options_.threads, fold_plan_.num_folds, by_memory}));
+  return bagging;
+}
+
+FitOptions TrainingRun::MakeFitOptions(const CandidateConfig& config, const std::vector<std::string>& names,
+                                       uint64_t seed) {
+  const EncodedFeatures& features = features_.Encode(config.features);
+  FitOptions fit;
+  fit.task = problem().task;
+  fit.num_classes = problem().num_outputs();
+  fit.threads = options_.threads;
+  fit.seed = seed;
+  fit.categorical_features = &features.pipeline.categorical_feature_indices();
+  fit.feature_names = &names;
+  return fit;
+}
+
+}  // namespace tabpilot
