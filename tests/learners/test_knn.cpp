@@ -104,7 +104,8 @@ TEST(Knn, MulticlassInTwoDimensions) {
 
 TEST(Knn, KLargerThanTrainingRowsUsesAllRows) {
   Line d;
-  auto model = CreateKnnLearner(Json{{"k", 50}})->Fit({&d.x, &d.value, nullptr}, nullptr, Options(Task::kRegression, 1));
+  auto model =
+      CreateKnnLearner(Json{{"k", 50}})->Fit({&d.x, &d.value, nullptr}, nullptr, Options(Task::kRegression, 1));
   Matrix probe = MakeMatrix(1, {100});
   EXPECT_NEAR(PredictAll(*model, probe)[0], 45, 1e-4);
   EXPECT_EQ(model->Info()["k_effective"].get<int>(), 10);
@@ -341,7 +342,7 @@ TEST(Knn, CorruptBytesAreRejected) {
   ExpectCorrupt(*learner, bytes + "xxxx");
   ExpectCorrupt(*learner, std::string(bytes.size(), '\x33'));
   std::string bad_version = bytes;
-  bad_version[8] = 2;
+  bad_version[8] = 3;
   ExpectCorrupt(*learner, bad_version);
   std::string huge_rows = bytes;
   huge_rows[22 + 6] = '\x01';  // a high byte of the row count
