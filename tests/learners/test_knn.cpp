@@ -334,6 +334,19 @@ void ExpectCorrupt(const Learner& learner, const std::string& bytes) {
   }
 }
 
+TEST(Knn, ReadsVersionOneWithoutAChecksum) {
+  Line d;
+  auto learner = CreateKnnLearner(Json::object());
+  auto model = learner->Fit({&d.x, &d.cls, nullptr}, nullptr, Options(Task::kBinary, 2));
+  const std::string bytes = model->Serialize();
+  ASSERT_EQ(bytes[8], 2);
+  std::string v1 = bytes.substr(0, bytes.size() - 8);  // version 2 added the checksum
+  v1[8] = 1;
+  auto loaded = learner->Load(v1, Options(Task::kBinary, 2));
+  EXPECT_EQ(PredictAll(*loaded, d.x), PredictAll(*model, d.x));
+  EXPECT_EQ(loaded->Serialize(), bytes);
+}
+
 TEST(Knn, CorruptBytesAreRejected) {
   Line d;
   auto learner = CreateKnnLearner(Json::object());
