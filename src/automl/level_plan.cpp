@@ -4,25 +4,6 @@
 #include <set>
 
 namespace tabpilot {
-namespace {
-
-bool Registered(const LearnerRegistry& learners, const std::string& family) {
-  const std::vector<std::string> families = learners.Families();
-  return std::find(families.begin(), families.end(), family) != families.end();
-}
-
-// One config with the family's declared defaults, on the encoding its learner asks for.
-CandidateConfig DefaultConfig(const LearnerRegistry& learners, const std::string& family) {
-  CandidateConfig c;
-  c.name = family + "_1";
-  c.family = family;
-  c.params = Json::object();
-  c.features.encoding =
-      learners.Create(family, c.params)->flavor() == FeatureFlavor::kDense ? Encoding::kDense : Encoding::kTree;
-  return c;
-}
-
-}  // namespace
 
 bool FamilyAllowed(const TrainerOptions& options, const std::string& family) {
   return options.families.empty() ||
@@ -39,15 +20,8 @@ bool ConfigAllowed(const TrainerOptions& options, const CandidateConfig& config)
 std::vector<CandidateConfig> Level1Portfolio(const DataShape& shape, const TrainerOptions& options,
                                              const LearnerRegistry& learners) {
   std::vector<CandidateConfig> out;
-  for (auto& c : DefaultPortfolio(shape)) {
-    if (ConfigAllowed(options, c) && Registered(learners, c.family)) out.push_back(std::move(c));
-  }
-  // The portfolio lists built-in families only (some of them not on every
-  // shape, e.g. kNN on large data), so only the others get a default config.
-  const std::vector<std::string> builtins = LearnerRegistry::WithBuiltins().Families();
-  for (const std::string& family : learners.Families()) {
-    if (std::find(builtins.begin(), builtins.end(), family) != builtins.end()) continue;
-    if (FamilyAllowed(options, family)) out.push_back(DefaultConfig(learners, family));
+  for (auto& c : DefaultPortfolio(shape, learners)) {
+    if (ConfigAllowed(options, c)) out.push_back(std::move(c));
   }
   return out;
 }
@@ -58,11 +32,11 @@ std::vector<CandidateConfig> Level1Portfolio(const DataShape& shape, const Train
 std::vector<CandidateConfig> Level2Portfolio(const DataShape& shape, const TrainerOptions& options,
                                              const LearnerRegistry& learners) {
   std::vector<CandidateConfig> out;
-  for (CandidateConfig c : DefaultPortfolio(shape)) {
+  for (CandidateConfig c : DefaultPortfolio(shape, learners)) {
     if (c.name != "XGBoostFast_1" && c.name != "LightGBMLike_1" && c.name != "XGBoost_2" && c.name != "Linear_1") {
       continue;
     }
-    if (!ConfigAllowed(options, c) || !Registered(learners, c.family)) continue;
+    if (!ConfigAllowed(options, c)) continue;
     c.name += "_L2";
     out.push_back(std::move(c));
   }
@@ -72,7 +46,7 @@ std::vector<CandidateConfig> Level2Portfolio(const DataShape& shape, const Train
 std::vector<std::string> SearchFamilies(const TrainerOptions& options, const LearnerRegistry& learners) {
   std::vector<std::string> out;
   for (const std::string& f : RandomSearchFamilies()) {
-    if (FamilyAllowed(options, f) && Registered(learners, f)) out.push_back(f);
+    if (FamilyAllowed(options, f) && learners.Has(f)) out.push_back(f);
   }
   return out;
 }

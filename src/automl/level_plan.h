@@ -36,11 +36,10 @@ bool FamilyAllowed(const TrainerOptions& options, const std::string& family);
 // config's family is named explicitly.
 bool ConfigAllowed(const TrainerOptions& options, const CandidateConfig& config);
 
-// Level 1's configurations, best first: the default portfolio's configs
-// whose family is allowed and in `learners`; then, for each allowed family of
-// `learners` outside the built-in table (which the portfolio cannot know),
-// one config with the family's declared defaults, named "<family>_1", on the
-// encoding its learner asks for, in the registry's order.
+// Level 1's configurations, best first: those of DefaultPortfolio(shape,
+// learners) that `options` allows (a family without a curated configuration
+// has one opt-in default candidate there, "<family>_1", which runs when
+// `options.families` names it).
 std::vector<CandidateConfig> Level1Portfolio(const DataShape& shape, const TrainerOptions& options,
                                              const LearnerRegistry& learners);
 

@@ -48,7 +48,7 @@ bool RefitCandidate(TrainingRun& run, size_t index, Deadline deadline, uint64_t 
   }
   try {
     LeaderboardRow& row = run.board()[c.leaderboard_row];
-    std::optional<Json> params = RefitParams(c.config.family, row.params, c.fit.info);
+    std::optional<Json> params = RefitParams(run.learners(), c.config.family, row.params, c.fit.info);
     if (!params) {
       log.Debug(c.config.name + ": its folds do not report their effort, not refitted");
       return false;

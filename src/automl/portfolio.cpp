@@ -1,17 +1,19 @@
+// Why each configuration is here, with the measurements behind it:
+// docs/architecture.md, "Portfolio: why these configurations". The comments
+// below say what each one is for.
 #include "automl/portfolio.h"
 
 #include <algorithm>
 #include <cmath>
+#include <set>
+
+#include "learners/learner_registry.h"
 
 namespace tabpilot {
 namespace {
 
-// Boosters get one-hot columns for categoricals of up to 64 levels (the
-// dense encoding's cap; AutoGluon one-hot encodes up to 100 for XGBoost):
-// on Adult the 10-level default left occupation, education and
-// native-country as frequency-rank codes; one-hot raised the 300 s test AUC
-// by ~0.0003 (seed 0: 0.92982 -> 0.93007, seed 1: 0.92953 -> 0.92988) and
-// lowered the logloss by ~0.0005 (docs/benchmarks.md).
+// Boosters one-hot encode categoricals of up to 64 levels (the dense
+// encoding's cap), more than the 10-level default the forests keep.
 constexpr int kBoosterOneHotLevels = 64;
 
 FeatureOptions BoosterTree() {
@@ -20,10 +22,9 @@ FeatureOptions BoosterTree() {
   f.max_onehot_levels = kBoosterOneHotLevels;
   return f;
 }
-// Forests keep the default (one-hot up to 10 levels, ordinal codes above, as
-// AutoGluon's forests see category codes): each split draws from sqrt(p)
-// columns, so dozens of sparse one-hot columns made ExtraTrees on Adult twice
-// as slow (46 s -> 91 s) and worse (OOF F1 0.701 -> 0.695).
+// Forests keep the default encoding (one-hot up to 10 levels, ordinal codes
+// above): a split draws from sqrt(p) columns, and sparse one-hot columns
+// dilute that draw.
 FeatureOptions ForestTree() {
   FeatureOptions f;
   f.encoding = Encoding::kTree;
@@ -55,25 +56,20 @@ double BoostingRoundWork(const DataShape& shape) {
   return static_cast<double>(shape.rows) * static_cast<double>(std::max<size_t>(1, shape.columns)) * trees_per_round;
 }
 
-// No booster subsamples rows (AutoGluon's XGBoost and LightGBM defaults do
-// not either). On Adult, subsampling cost every configuration that had it
-// (Debian's XGBoost, 8-fold bag: XGBoost_2's OOF logloss 0.2766 with 0.7
-// against 0.2735 without; XGBoostCat_1's 0.2751 with 0.8 against 0.2739);
-// on 12 suite tables at 60 s, fold 0, dropping it was neutral (5 better, 5
-// worse, 2 equal; docs/benchmarks.md). Columns are still subsampled.
+// The curated configurations, best-first. No booster subsamples rows (columns
+// still are).
 std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
   const bool regression = shape.task == Task::kRegression;
   std::vector<CandidateConfig> p;
-  // When the budget is small for the data, the slow-learning-rate boosters
-  // below would be cut off after a few rounds and underfit badly; a fast
-  // booster first guarantees a sound model. They fit in budgets above ~60 s
-  // per 1M cells of round work.
+  // A fast booster first when the budget is small for the data (under ~60 s
+  // per 1M cells of round work): the slow boosters below would be cut off
+  // after a few rounds and underfit.
   if (shape.time_limit > 0 && BoostingRoundWork(shape) > 1e6 * shape.time_limit / 60.0) {
     p.push_back({"XGBoostFast_1", "xgboost",
                  Json{{"max_depth", 6}, {"learning_rate", 0.3}, {"early_stopping_rounds", 10}}, BoosterTree(), 0.5});
   }
-  // Gradient boosting first: it is the strongest single family on tables.
-  // A LightGBM-like leaf-wise booster (AutoGluon's default GBM settings).
+  // Gradient boosting first, the strongest single family on tables: a
+  // LightGBM-like leaf-wise booster (AutoGluon's default GBM settings).
   p.push_back({"LightGBMLike_1", "xgboost",
                Json{{"grow_policy", "lossguide"},
                     {"max_leaves", 31},
@@ -92,25 +88,16 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
                     {"min_child_weight", 2.0},
                     {"enable_categorical", true}},
                TreeNative(), 2.0});
-  // A neural network errs differently from trees: the ensemble's best partner
-  // for them. Periodic embeddings of its numeric inputs let it cut steps the
-  // way trees do (Adult, 8-fold bag: test AUC 0.912 -> 0.924, logloss 0.306 ->
-  // 0.283; fit time 13 s -> 25 s).
+  // A neural network errs differently from trees (the ensemble's partner for
+  // them); periodic embeddings let it cut steps the way trees do.
   p.push_back({"NeuralNet_1", "mlp", Json{{"hidden", "128,64"}, {"dropout", 0.1}, {"numeric_embedding", "periodic"}},
                Dense(), 2.5});
   p.push_back({"Linear_1", "linear", Json::object(), Dense(), 0.3});
-  // Forests add diversity. On small data they grow full depth (as
-  // scikit-learn's defaults; phoneme and other low-dimensional tables reward
-  // it); from 10k rows leaves of >= 3 rows keep them smaller (full-depth trees
-  // on 30k rows are ~50 MB each fold) and their probabilities smoother.
-  // A bootstrapped forest is fitted once on all rows, its out-of-bag
-  // predictions serving as the OOF, instead of k times (see bagging.h). The
-  // random forest always bootstraps; extra-trees only from 10k rows, where
-  // k fits are expensive (Adult at 300 s: 44 s -> 2.3 s; its OOF F1 0.701 ->
-  // 0.705). On small tables they are cheap, and growing every tree on all
-  // rows is what makes extra-trees strong there (phoneme fold 0 at 60 s:
-  // ExtraTrees_1's OOF AUC 0.9644 unbootstrapped, 0.9613 bootstrapped; the
-  // ensemble's test AUC 0.9725 against 0.9698).
+  // Forests add diversity: full depth up to 10k rows, leaves of >= 3 rows
+  // above (smaller models, smoother probabilities). A bootstrapped forest is
+  // fitted once, its out-of-bag predictions serving as the OOF (bagging.h):
+  // the random forest always, extra-trees from 10k rows, where k fits are
+  // expensive and bootstrapping costs it little.
   const bool small = shape.rows <= 10000;
   const int leaf = small ? 1 : 3;
   p.push_back({"ExtraTrees_1", "extra_trees",
@@ -125,20 +112,16 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
                     {"min_child_weight", 5.0},
                     {"colsample_bytree", 0.5}},
                BoosterTree(), 3.0});
-  // Brute-force kNN costs rows^2 at prediction; past ~50k rows it is not worth its time.
+  // Brute-force kNN costs rows^2 at prediction: only up to 50k rows.
   if (shape.rows <= 50000) {
     p.push_back({"KNN_1", "knn", Json{{"k", regression ? 10 : 20}, {"weights", "distance"}}, Dense(), 0.5});
   }
   p.push_back({"XGBoost_2", "xgboost",
                Json{{"max_depth", 4}, {"learning_rate", 0.05}, {"colsample_bytree", 0.7}, {"reg_lambda", 5.0}},
                BoosterTree(), 1.5});
-  // Nearly unregularized leaves: with min_child_weight 1 and lambda 1 a leaf
-  // of confident rows (hessian p(1-p) ~ 0.01 each) can neither split nor move
-  // far, so rule-like tables plateau at a high logloss (car fold 0, native
-  // categoricals, early-stopped on the test fold so both optimistic: 0.034
-  // test logloss against 0.010 with both at 0.01; scikit-learn's
-  // HistGradientBoosting, whose leaves are barely regularized, gets 0.013).
-  // Bagging, early stopping and the ensemble keep it out where it overfits.
+  // Nearly unregularized leaves, for rule-like tables where confident leaves
+  // (hessian p(1-p) small) must still split and move; bagging, early stopping
+  // and the ensemble keep it out where it overfits.
   p.push_back({"XGBoostCat_2", "xgboost",
                Json{{"max_depth", 6},
                     {"learning_rate", 0.1},
@@ -146,19 +129,38 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
                     {"reg_lambda", 0.01},
                     {"enable_categorical", true}},
                TreeNative(), 1.5});
-  // Oblivious (symmetric) trees over ordered target statistics of the
-  // categories (CatBoost-like). Opt-in: on Adult at 300 s (one-hot
-  // features, 4th in the portfolio) it got no ensemble weight (test AUC
-  // 0.92989 with it, 0.92982 without) for 33 s of level 1, and here, last,
-  // at 60 s it made 7 of 12 small and mid tables worse on fold 0 (kc1 AUC
-  // 0.827 -> 0.808; docs/benchmarks.md). Without its Bayesian bootstrap
-  // (now the default) it scores 0.9260 alone on Adult's test set on these
-  // target statistics, 0.9284 on one-hot features; 12th in the portfolio at
-  // 300 s on one-hot features it got weight 0.07 for 48 s and no AUC gain.
+  // Oblivious trees over ordered target statistics of the categories
+  // (CatBoost-like). Opt-in: measured, no gain in the default portfolio yet.
   CandidateConfig oblivious{"CatBoostLike_1", "oblivious_boost", Json{{"learning_rate", 0.08}, {"depth", 6}},
                             TreeNative(), 3.0};
   oblivious.opt_in = true;
   p.push_back(std::move(oblivious));
+  return p;
+}
+
+std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape, const LearnerRegistry& learners) {
+  std::vector<CandidateConfig> p;
+  // Families the curated portfolio covers at some size: kNN is left out of
+  // large data on purpose, and must not come back as a default candidate.
+  std::set<std::string> curated;
+  DataShape tiny = shape;
+  tiny.rows = 0;
+  for (const CandidateConfig& c : DefaultPortfolio(tiny)) curated.insert(c.family);
+  for (CandidateConfig& c : DefaultPortfolio(shape)) {
+    curated.insert(c.family);
+    if (learners.Has(c.family)) p.push_back(std::move(c));
+  }
+  for (const std::string& family : learners.Families()) {
+    if (curated.count(family)) continue;
+    const std::unique_ptr<Learner> learner = learners.Create(family, Json::object());
+    CandidateConfig c;
+    c.name = family + "_1";
+    c.family = family;
+    c.params = Json::object();
+    c.features = learner->flavor() == FeatureFlavor::kDense ? Dense() : ForestTree();
+    c.opt_in = true;
+    p.push_back(std::move(c));
+  }
   return p;
 }
 
@@ -172,12 +174,10 @@ CandidateConfig SampleConfig(const DataShape& shape, std::mt19937_64& rng, int i
   const bool has_xgb = std::find(families.begin(), families.end(), "xgboost") != families.end();
   const bool has_mlp = std::find(families.begin(), families.end(), "mlp") != families.end();
   if (has_mlp && (!has_xgb || u(rng) < 0.25)) {
-    // Shapes and their cost relative to NeuralNet_1 (128,64): weights per
-    // input feature plus the hidden-to-hidden weights, for ~100 inputs (e.g.
-    // 512,256: 100*512 + 512*256 = 182k against 21k for 128,64). The
-    // time estimate scales the family's measured cost by it, so a 512,256
-    // net is not started where only a 128,64 one fits (Adult at 300 s: one
-    // took 2m18s of a 3m30s level-1 budget).
+    // Shapes and their cost relative to NeuralNet_1 (128,64): the weight
+    // count for ~100 inputs (512,256: 100*512 + 512*256 = 182k against 21k).
+    // The time estimate scales the family's measured cost by it, so a large
+    // net is not started where only a small one fits.
     struct Shape {
       const char* hidden;
       double cost;

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/json.h"
-#include "features/feature_pipeline.h"
 #include "data/task.h"
+#include "features/feature_pipeline.h"
 
 namespace tabpilot {
 
@@ -39,8 +39,21 @@ struct DataShape {
 // (16k x 16 x 26) 6.6M, kddcup99 (395k x 39 x 23) 350M.
 double BoostingRoundWork(const DataShape& shape);
 
-// The ordered default portfolio for a dataset of this shape.
+class LearnerRegistry;
+
+// The ordered, curated portfolio for a dataset of this shape (configurations
+// of the built-in families; why each is there: docs/architecture.md,
+// "Portfolio: why these configurations").
 std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape);
+
+// The portfolio over the families of `learners`: the curated configurations
+// of the families it registers, then, for each registered family without a
+// curated configuration, one default candidate ("<family>_1": the
+// family's default parameters on the tree or dense encoding its learner's
+// flavor asks for, relative cost 1). Those are opt-in (run only when
+// --learners names the family): a family joins the default portfolio once
+// it is measured and curated here.
+std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape, const LearnerRegistry& learners);
 
 // A random configuration (around the portfolio's good regions) for the search
 // phase, from one of `families` (those of "xgboost" and "mlp" that are

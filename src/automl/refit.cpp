@@ -1,38 +1,34 @@
 #include "automl/refit.h"
 
-#include <algorithm>
-#include <cmath>
+#include <memory>
+
+#include "learners/learner_registry.h"
 
 namespace tabpilot {
-namespace {
 
-// Mean of the integer field `key` over the folds that report it; 0 if none does.
-double MeanField(const Json& fold_info, const char* key) {
-  double sum = 0;
-  int n = 0;
-  if (!fold_info.is_array()) return 0;
-  for (const Json& f : fold_info) {
-    if (f.is_object() && f.contains(key) && f.at(key).is_number()) {
-      sum += f.at(key).get<double>();
-      ++n;
+std::optional<Json> RefitParams(const LearnerRegistry& learners, const std::string& family, const Json& params,
+                                const Json& fold_info) {
+  const LearnerRegistry::Entry& entry = learners.Get(family);
+  // The family's own parameters go to its learner; anything else is not its business.
+  Json own = Json::object();
+  if (params.is_object()) {
+    for (const ParamSpec& spec : entry.params) {
+      if (params.contains(spec.name)) own[spec.name] = params.at(spec.name);
     }
   }
-  return n > 0 ? sum / n : 0;
+  const std::unique_ptr<Learner> learner = entry.create(own);
+  std::optional<Json> refit = learner->RefitParams(fold_info);
+  if (!refit) return std::nullopt;
+  Json out = params.is_object() ? params : Json::object();
+  const Json& current = learner->params().values();
+  for (auto it = refit->begin(); it != refit->end(); ++it) {
+    if (!current.contains(it.key()) || current.at(it.key()) != it.value()) out[it.key()] = it.value();
+  }
+  return out;
 }
 
-}  // namespace
-
 std::optional<Json> RefitParams(const std::string& family, Json params, const Json& fold_info) {
-  if (family == "xgboost") {
-    const double rounds = MeanField(fold_info, "rounds");
-    if (!(rounds > 0)) return std::nullopt;
-    params["n_estimators"] = std::max(1, static_cast<int>(std::lround(rounds)));
-    params["early_stopping_rounds"] = 0;
-  } else if (family == "mlp") {
-    const double epochs = MeanField(fold_info, "best_epoch");
-    if (epochs > 0) params["epochs"] = std::max(1, static_cast<int>(std::lround(epochs)));
-  }
-  return params;
+  return RefitParams(LearnerRegistry::WithBuiltins(), family, params, fold_info);
 }
 
 }  // namespace tabpilot

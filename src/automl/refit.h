@@ -14,13 +14,22 @@
 
 namespace tabpilot {
 
+class LearnerRegistry;
+
 // Parameters that fit `family` once on all rows: `params` (the bagged
-// member's) with the early-stopped effort of its folds fixed. `fold_info` is
-// the member's per-fold Model::Info() array. xgboost: n_estimators = the mean
-// of the folds' "rounds", no early stopping; mlp: epochs = the mean
-// "best_epoch" when the folds stopped early; other families are returned
-// unchanged (they do not early-stop). nullopt when a booster's folds do not
-// report their rounds: its effort is unknown, so it is not refitted.
+// member's) with the effort of its folds fixed, as the family's
+// Learner::RefitParams decides (e.g. a booster's mean kept rounds with early
+// stopping off). `fold_info` is the member's per-fold Model::Info() array.
+// Keys of `params` that are not the family's parameters (the trainer's own
+// bookkeeping) pass through unchanged; of the family's parameters only those
+// the refit changes are written, so a family whose refit changes nothing gets
+// `params` back as it was. nullopt when the family cannot tell the effort
+// from `fold_info`: then the member is not refitted. Throws InvalidInput for
+// an unknown family or bad params.
+std::optional<Json> RefitParams(const LearnerRegistry& learners, const std::string& family, const Json& params,
+                                const Json& fold_info);
+
+// The same with the built-in families (LearnerRegistry::WithBuiltins()).
 std::optional<Json> RefitParams(const std::string& family, Json params, const Json& fold_info);
 
 }  // namespace tabpilot

@@ -32,9 +32,9 @@ struct TrainerOptions {
   // run only when named here; see CandidateConfig::opt_in).
   std::vector<std::string> families;
   // The families the trainer may create learners from. Not owned; must
-  // outlive the TrainAutoML call. A family the default portfolio does not
-  // list (one outside the built-in table) gets one candidate with its
-  // declared defaults (see level_plan.h).
+  // outlive the TrainAutoML call. A family the curated portfolio does not
+  // list gets one opt-in candidate with its declared defaults, run when
+  // `families` names it (see DefaultPortfolio in portfolio.h).
   const LearnerRegistry* learners = nullptr;  // null = the built-in families
   Logger logger;
 };

@@ -15,6 +15,7 @@ Runner AddTrainCommand(CLI::App& app);
 Runner AddPredictCommand(CLI::App& app);
 Runner AddEvaluateCommand(CLI::App& app);
 Runner AddLeaderboardCommand(CLI::App& app);
+Runner AddLearnersCommand(CLI::App& app);
 Runner AddPipelineCommand(CLI::App& app);
 Runner AddRegistryCommand(CLI::App& app);
 

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add(tabpilot::cli::AddPredictCommand(app));
   add(tabpilot::cli::AddEvaluateCommand(app));
   add(tabpilot::cli::AddLeaderboardCommand(app));
+  add(tabpilot::cli::AddLearnersCommand(app));
   add(tabpilot::cli::AddPipelineCommand(app));
   add(tabpilot::cli::AddRegistryCommand(app));
 

@@ -1,6 +1,7 @@
 // Little-endian byte writer and bounds-checked reader for the compact binary
-// model formats of the learner families (linear, knn, mlp): integers
-// little-endian, floats as their IEEE-754 bits.
+// model formats of the learner families (linear, knn, mlp, oblivious_boost,
+// the forests): integers little-endian, floats as their IEEE-754 bits.
+// XGBoost models are the exception: their trees are libxgboost's own UBJSON.
 //
 // ByteReader never reads past its input: every read checks the remaining size
 // first and fails with InvalidInput("<error_prefix>: truncated while reading ...").
@@ -9,6 +10,10 @@
 // Every format starts with the same model header, written by WriteModelHeader
 // and read and validated by ReadModelHeader:
 //   8-byte magic | u32 format version | u8 task | u32 num_classes
+// and (in the current version of every format) ends with a u64 FNV-1a
+// checksum of every preceding byte, written by ByteWriter::TakeSealed and
+// checked by ByteReader::Unseal, so damaged bytes are rejected rather than
+// loaded as a different model.
 #pragma once
 
 #include <bit>
@@ -21,6 +26,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "data/task.h"
 
 namespace tabpilot {
@@ -35,6 +41,7 @@ class ByteWriter {
   void U64(uint64_t v) {
     for (int i = 0; i < 8; ++i) U8(static_cast<uint8_t>(v >> (8 * i)));
   }
+  void I32(int32_t v) { U32(static_cast<uint32_t>(v)); }
   void F32(float v) { U32(std::bit_cast<uint32_t>(v)); }
   void F64(double v) { U64(std::bit_cast<uint64_t>(v)); }
   // The floats of `v` back to back (the same bytes as F32 on each).
@@ -46,7 +53,13 @@ class ByteWriter {
     }
   }
   void Reserve(size_t n) { out_.reserve(n); }
+  size_t size() const { return out_.size(); }
   std::string Take() { return std::move(out_); }
+  // The bytes followed by the u64 FNV-1a checksum of all of them (see Unseal).
+  std::string TakeSealed() {
+    U64(Fnv1a64(out_));
+    return std::move(out_);
+  }
 
  private:
   std::string out_;
@@ -77,6 +90,7 @@ class ByteReader {
     for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
     return v;
   }
+  int32_t I32(const char* what) { return static_cast<int32_t>(U32(what)); }
   float F32(const char* what) { return std::bit_cast<float>(U32(what)); }
   double F64(const char* what) { return std::bit_cast<double>(U64(what)); }
   std::string_view Raw(size_t n, const char* what) {
@@ -97,6 +111,19 @@ class ByteReader {
       for (float& f : v) f = F32(what);
     }
     return v;
+  }
+  // For bytes written by ByteWriter::TakeSealed: checks the trailing checksum
+  // against every byte before it (also those already read) and leaves the
+  // trailer out of what the reader reads next. Fails with "checksum mismatch"
+  // or "truncated".
+  void Unseal() {
+    if (bytes_.size() - pos_ < 8) Fail("truncated while reading the checksum");
+    const std::string_view body = bytes_.substr(0, bytes_.size() - 8);
+    uint64_t stored = 0;
+    for (int i = 0; i < 8; ++i)
+      stored |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[body.size() + i])) << (8 * i);
+    if (Fnv1a64(body) != stored) Fail("checksum mismatch (the bytes were damaged or cut short)");
+    bytes_ = body;
   }
   size_t remaining() const { return bytes_.size() - pos_; }
   [[noreturn]] void Fail(const std::string& what) const { throw InvalidInput(std::string(prefix_) + ": " + what); }

@@ -266,8 +266,7 @@ void TreeBuilder::MakeLeaf(FlatTree& tree, int32_t node, const double* stats) {
   }
 }
 
-FlatTree TreeBuilder::Build(uint64_t seed, std::vector<uint64_t>* in_bag) {
-  rng_ = seed;
+void TreeBuilder::DrawRows(std::vector<uint64_t>* in_bag) {
   const size_t n = data_.x->rows;
   rows_.clear();
   pos_weight_.clear();
@@ -298,10 +297,80 @@ FlatTree TreeBuilder::Build(uint64_t seed, std::vector<uint64_t>* in_bag) {
       pos_label_.push_back(data_.label[r]);
     }
   }
-  features_ = data_.usable_features;  // fresh permutation state per tree
+}
+
+TreeBuilder::Split TreeBuilder::FindSplit(size_t begin, size_t end, const double* node) {
   const size_t num_features = features_.size();
   const size_t mtry = std::min(num_features, static_cast<size_t>(std::max(1, config_.max_features)));
+  Split best;
+  size_t found = 0;
+  for (size_t i = 0; i < num_features && found < mtry; ++i) {
+    std::swap(features_[i], features_[i + Uniform(num_features - i)]);
+    Summarize(features_[i], begin, end);
+    bool usable = false;
+    switch (config_.criterion) {
+      case TreeConfig::Criterion::kGini:
+        usable = EvaluateFeature<TreeConfig::Criterion::kGini>(features_[i], node, best);
+        break;
+      case TreeConfig::Criterion::kEntropy:
+        usable = EvaluateFeature<TreeConfig::Criterion::kEntropy>(features_[i], node, best);
+        break;
+      case TreeConfig::Criterion::kSquaredError:
+        usable = EvaluateFeature<TreeConfig::Criterion::kSquaredError>(features_[i], node, best);
+        break;
+    }
+    if (usable) ++found;
+    ClearHistogram();
+  }
+  return best;
+}
 
+size_t TreeBuilder::Partition(size_t begin, size_t end, const Split& split) {
+  // Stable in-place partition: left rows compact forward, right rows go via
+  // scratch; both halves stay sorted by row for cache-friendly scans.
+  const bool regression = config_.criterion == TreeConfig::Criterion::kSquaredError;
+  const uint8_t* codes = data_.x->feature_codes(static_cast<size_t>(split.feature));
+  size_t mid = begin;
+  scratch_rows_.clear();
+  scratch_label_.clear();
+  scratch_target_.clear();
+  scratch_weight_.clear();
+  for (size_t i = begin; i < end; ++i) {
+    const uint32_t r = rows_[i];
+    const uint8_t c = codes[r];
+    const bool go_left = c == BinnedMatrix::kMissingBin ? split.default_left : c <= split.cut;
+    if (go_left) {
+      rows_[mid] = r;
+      pos_weight_[mid] = pos_weight_[i];
+      if (regression) {
+        pos_target_[mid] = pos_target_[i];
+      } else {
+        pos_label_[mid] = pos_label_[i];
+      }
+      ++mid;
+    } else {
+      scratch_rows_.push_back(r);
+      scratch_weight_.push_back(pos_weight_[i]);
+      if (regression) {
+        scratch_target_.push_back(pos_target_[i]);
+      } else {
+        scratch_label_.push_back(pos_label_[i]);
+      }
+    }
+  }
+  const auto at = [mid](auto& v) { return v.begin() + static_cast<std::ptrdiff_t>(mid); };
+  std::copy(scratch_rows_.begin(), scratch_rows_.end(), at(rows_));
+  std::copy(scratch_weight_.begin(), scratch_weight_.end(), at(pos_weight_));
+  std::copy(scratch_target_.begin(), scratch_target_.end(), at(pos_target_));
+  std::copy(scratch_label_.begin(), scratch_label_.end(), at(pos_label_));
+  if (mid == begin || mid == end) throw Internal("forest: split produced an empty child");
+  return mid;
+}
+
+FlatTree TreeBuilder::Build(uint64_t seed, std::vector<uint64_t>* in_bag) {
+  rng_ = seed;
+  DrawRows(in_bag);
+  features_ = data_.usable_features;  // fresh permutation state per tree
   FlatTree tree;
   auto add_node = [&tree] {
     tree.feature.push_back(-1);
@@ -325,72 +394,17 @@ FlatTree TreeBuilder::Build(uint64_t seed, std::vector<uint64_t>* in_bag) {
       MakeLeaf(tree, item.node, stats.data());
       continue;
     }
-    Split best;
-    size_t found = 0;
-    for (size_t i = 0; i < num_features && found < mtry; ++i) {
-      std::swap(features_[i], features_[i + Uniform(num_features - i)]);
-      Summarize(features_[i], item.begin, item.end);
-      bool usable = false;
-      switch (config_.criterion) {
-        case TreeConfig::Criterion::kGini:
-          usable = EvaluateFeature<TreeConfig::Criterion::kGini>(features_[i], stats.data(), best);
-          break;
-        case TreeConfig::Criterion::kEntropy:
-          usable = EvaluateFeature<TreeConfig::Criterion::kEntropy>(features_[i], stats.data(), best);
-          break;
-        case TreeConfig::Criterion::kSquaredError:
-          usable = EvaluateFeature<TreeConfig::Criterion::kSquaredError>(features_[i], stats.data(), best);
-          break;
-      }
-      if (usable) ++found;
-      ClearHistogram();
-    }
+    const Split best = FindSplit(item.begin, item.end, stats.data());
     if (best.feature < 0) {
       MakeLeaf(tree, item.node, stats.data());
       continue;
     }
-    // Stable in-place partition: left rows compact forward, right rows go via
-    // scratch; both halves stay sorted by row for cache-friendly scans.
-    const uint8_t* codes = data_.x->feature_codes(static_cast<size_t>(best.feature));
-    size_t mid = item.begin;
-    scratch_rows_.clear();
-    scratch_label_.clear();
-    scratch_target_.clear();
-    scratch_weight_.clear();
-    for (size_t i = item.begin; i < item.end; ++i) {
-      const uint32_t r = rows_[i];
-      const uint8_t c = codes[r];
-      const bool go_left = c == BinnedMatrix::kMissingBin ? best.default_left : c <= best.cut;
-      if (go_left) {
-        rows_[mid] = r;
-        pos_weight_[mid] = pos_weight_[i];
-        if (regression) {
-          pos_target_[mid] = pos_target_[i];
-        } else {
-          pos_label_[mid] = pos_label_[i];
-        }
-        ++mid;
-      } else {
-        scratch_rows_.push_back(r);
-        scratch_weight_.push_back(pos_weight_[i]);
-        if (regression) {
-          scratch_target_.push_back(pos_target_[i]);
-        } else {
-          scratch_label_.push_back(pos_label_[i]);
-        }
-      }
-    }
-    const auto at = [mid](auto& v) { return v.begin() + static_cast<std::ptrdiff_t>(mid); };
-    std::copy(scratch_rows_.begin(), scratch_rows_.end(), at(rows_));
-    std::copy(scratch_weight_.begin(), scratch_weight_.end(), at(pos_weight_));
-    std::copy(scratch_target_.begin(), scratch_target_.end(), at(pos_target_));
-    std::copy(scratch_label_.begin(), scratch_label_.end(), at(pos_label_));
-    if (mid == item.begin || mid == item.end) throw Internal("forest: split produced an empty child");
+    const size_t mid = Partition(item.begin, item.end, best);
     const auto& cuts = data_.x->cuts[static_cast<size_t>(best.feature)];
     const auto node = static_cast<size_t>(item.node);
     tree.feature[node] = best.feature;
     tree.threshold[node] = static_cast<size_t>(best.cut) < cuts.size() ? cuts[static_cast<size_t>(best.cut)]
-                                                                        : std::numeric_limits<float>::infinity();
+                                                                       : std::numeric_limits<float>::infinity();
     tree.default_left[node] = best.default_left ? 1 : 0;
     const int32_t left = add_node();
     const int32_t right = add_node();

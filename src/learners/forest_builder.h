@@ -14,23 +14,23 @@ namespace tabpilot {
 struct TreeConfig {
   enum class Criterion { kGini, kEntropy, kSquaredError };
   Criterion criterion = Criterion::kGini;
-  int num_classes = 2;        // classification only (>= 2)
-  bool bootstrap = true;      // draw rows with replacement per tree
+  int num_classes = 2;    // classification only (>= 2)
+  bool bootstrap = true;  // draw rows with replacement per tree
   // Extra-trees: one random cut per feature (uniform over the bin boundaries
   // between the node's lowest and highest present bin), plus the
   // present-vs-missing cut when the node has missing values.
   bool random_threshold = false;
-  int max_features = 1;       // candidate features per node (>= 1)
-  int min_samples_leaf = 1;   // distinct training rows per leaf
-  int max_depth = 0;          // 0 = unlimited
+  int max_features = 1;      // candidate features per node (>= 1)
+  int min_samples_leaf = 1;  // distinct training rows per leaf
+  int max_depth = 0;         // 0 = unlimited
 };
 
 // Training rows shared (read-only) by all builders of one Fit.
 struct TreeTrainingSet {
   const BinnedMatrix* x = nullptr;
-  std::vector<int32_t> label;   // class index per row (classification)
-  std::vector<float> target;    // value per row (regression)
-  std::vector<float> weight;    // per row, all 1 when the caller gave none
+  std::vector<int32_t> label;            // class index per row (classification)
+  std::vector<float> target;             // value per row (regression)
+  std::vector<float> weight;             // per row, all 1 when the caller gave none
   std::vector<int32_t> usable_features;  // features with at least two distinct codes
 };
 
@@ -46,6 +46,15 @@ class TreeBuilder {
 
  private:
   struct Split;
+  // The tree's rows (a bootstrap draw, or all rows) into rows_ with their
+  // weights and labels/targets; `in_bag` as for Build.
+  void DrawRows(std::vector<uint64_t>* in_bag);
+  // The best split of the node's rows [begin, end) over up to max_features
+  // usable features drawn in random order; feature -1 when none splits.
+  Split FindSplit(size_t begin, size_t end, const double* node);
+  // Reorders [begin, end) into the rows `split` sends left, then right;
+  // returns where the right ones start.
+  size_t Partition(size_t begin, size_t end, const Split& split);
   void NodeStats(size_t begin, size_t end, double* stats, bool* pure) const;
   // Accumulates feature f over the node into hist_ and lists the occupied
   // value bins (ascending) in occupied_; the missing bin's stats stay at
@@ -82,11 +91,11 @@ class TreeBuilder {
   std::vector<int32_t> scratch_label_;
   std::vector<float> scratch_target_;
   std::vector<float> scratch_weight_;
-  std::vector<int32_t> features_;   // permutation of usable features
-  std::vector<double> hist_;        // 256 bins x stride, all-zero between uses
-  std::vector<uint8_t> occupied_;   // occupied value bins of the current feature, ascending
-  bool hist_missing_ = false;       // whether the missing bin is occupied
-  std::vector<double> work_;        // temporaries for split evaluation
+  std::vector<int32_t> features_;  // permutation of usable features
+  std::vector<double> hist_;       // 256 bins x stride, all-zero between uses
+  std::vector<uint8_t> occupied_;  // occupied value bins of the current feature, ascending
+  bool hist_missing_ = false;      // whether the missing bin is occupied
+  std::vector<double> work_;       // temporaries for split evaluation
 };
 
 }  // namespace tabpilot

@@ -1,4 +1,5 @@
-// The saved form of a forest model: compact little-endian binary.
+// The saved form of a forest model: compact little-endian binary, written
+// and read with the shared learners/byte_io.h (model header, sealed checksum).
 //
 //   "TPFOREST" magic (8 bytes), u32 format version (1)
 //   u8 task, u32 num_classes, u32 num_features, u32 values_per_leaf,
@@ -16,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include "learners/forest_tree.h"
 #include "data/task.h"
+#include "learners/forest_tree.h"
 
 namespace tabpilot {
 

@@ -11,6 +11,7 @@
 #include "learners/forest_binning.h"
 #include "learners/forest_builder.h"
 #include "learners/forest_format.h"
+#include "learners/train_data_check.h"
 
 namespace tabpilot {
 namespace {
@@ -18,9 +19,7 @@ namespace {
 // Rows per parallel prediction chunk (a multiple of the tree walker's block).
 constexpr size_t kPredictChunk = 256;
 
-const char* FamilyName(ForestKind kind) {
-  return kind == ForestKind::kRandomForest ? "random_forest" : "extra_trees";
-}
+const char* FamilyName(ForestKind kind) { return kind == ForestKind::kRandomForest ? "random_forest" : "extra_trees"; }
 
 // max_features as written by the user: a rule, or a fraction of the features.
 struct MaxFeatures {
@@ -31,9 +30,12 @@ struct MaxFeatures {
   static MaxFeatures Parse(const std::string& text, const std::string& owner) {
     MaxFeatures m;
     if (text == "auto") return m;
-    if (text == "sqrt") m.rule = Rule::kSqrt;
-    else if (text == "log2") m.rule = Rule::kLog2;
-    else if (text == "all") m.rule = Rule::kAll;
+    if (text == "sqrt")
+      m.rule = Rule::kSqrt;
+    else if (text == "log2")
+      m.rule = Rule::kLog2;
+    else if (text == "all")
+      m.rule = Rule::kAll;
     else {
       double v = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -80,8 +82,8 @@ class ForestModel : public Model {
   void Predict(const Matrix& x, float* out, int threads) const override {
     const FlatForest& forest = data_.forest;
     if (x.cols != static_cast<size_t>(forest.num_features())) {
-      throw InvalidInput("forest model expects " + std::to_string(forest.num_features()) +
-                         " feature columns, got " + std::to_string(x.cols));
+      throw InvalidInput("forest model expects " + std::to_string(forest.num_features()) + " feature columns, got " +
+                         std::to_string(x.cols));
     }
     const bool binary = IsClassification(data_.task) && data_.num_classes == 2;
     const size_t chunks = (x.rows + kPredictChunk - 1) / kPredictChunk;
@@ -113,42 +115,20 @@ class ForestModel : public Model {
   Json info_;
 };
 
-TreeTrainingSet MakeTrainingSet(const BinnedMatrix& binned, const TrainData& train, const FitOptions& options,
-                                const std::string& owner) {
+// The training rows as the tree builders read them. `train` has passed
+// CheckFitData (labels are class indices or finite targets, weights valid).
+TreeTrainingSet MakeTrainingSet(const BinnedMatrix& binned, const TrainData& train, const FitOptions& options) {
   const Matrix& x = *train.x;
   const std::vector<float>& y = *train.y;
   TreeTrainingSet set;
   set.x = &binned;
-  const bool classification = IsClassification(options.task);
-  if (classification) {
+  if (IsClassification(options.task)) {
     set.label.resize(x.rows);
-    for (size_t r = 0; r < x.rows; ++r) {
-      const float v = y[r];
-      if (!(v >= 0 && v < static_cast<float>(options.num_classes)) || v != std::floor(v)) {
-        throw InvalidInput(owner + ": training row " + std::to_string(r) + ": label " + std::to_string(v) +
-                           " is not a class index in [0, " + std::to_string(options.num_classes) + ")");
-      }
-      set.label[r] = static_cast<int32_t>(v);
-    }
+    for (size_t r = 0; r < x.rows; ++r) set.label[r] = static_cast<int32_t>(y[r]);
   } else {
-    for (size_t r = 0; r < x.rows; ++r) {
-      if (!std::isfinite(y[r])) {
-        throw InvalidInput(owner + ": training row " + std::to_string(r) + ": target is not a finite number");
-      }
-    }
     set.target = y;
   }
   if (train.weights != nullptr && !train.weights->empty()) {
-    if (train.weights->size() != x.rows) throw InvalidInput(owner + ": weights size differs from the row count");
-    double total = 0;
-    for (size_t r = 0; r < x.rows; ++r) {
-      const float w = (*train.weights)[r];
-      if (!(w >= 0) || !std::isfinite(w)) {
-        throw InvalidInput(owner + ": training row " + std::to_string(r) + ": weight must be finite and >= 0");
-      }
-      total += w;
-    }
-    if (!(total > 0)) throw InvalidInput(owner + ": all sample weights are zero");
     set.weight = *train.weights;
   } else {
     set.weight.assign(x.rows, 1.0f);
@@ -228,7 +208,8 @@ class ForestLearner : public Learner {
   const Params& params() const override { return params_; }
   FeatureFlavor flavor() const override { return FeatureFlavor::kTree; }
 
-  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData*, const FitOptions& options) const override {
+  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid, const FitOptions& options) const override {
+    CheckFitData(family_, train, valid, options);
     return Grow(train, options, nullptr);
   }
 
@@ -237,6 +218,7 @@ class ForestLearner : public Learner {
 
   std::unique_ptr<Model> FitWithOwnOOF(const TrainData& train, const FitOptions& options, Matrix* oof) const override {
     if (!has_own_oof()) throw Internal(family_ + ": out-of-bag predictions need bootstrap = true");
+    CheckFitData(family_, train, nullptr, options);
     return Grow(train, options, oof);
   }
 
@@ -247,29 +229,24 @@ class ForestLearner : public Learner {
   }
 
  private:
-  // Fits the forest; with `oof`, also each row's out-of-bag prediction.
+  // Fits the forest on rows that passed CheckFitData; with `oof`, also each
+  // row's out-of-bag prediction.
   std::unique_ptr<Model> Grow(const TrainData& train, const FitOptions& options, Matrix* oof) const {
-    if (train.x == nullptr || train.y == nullptr) throw InvalidInput(family_ + ": no training data");
     const Matrix& x = *train.x;
-    if (x.rows == 0 || x.cols == 0) throw InvalidInput(family_ + ": training data has no rows or no columns");
-    if (train.y->size() != x.rows) throw InvalidInput(family_ + ": target size differs from the row count");
     if (x.rows > 0xffffffffULL) throw InvalidInput(family_ + ": too many training rows");
     const bool classification = IsClassification(options.task);
-    if (classification && options.num_classes < 2) {
-      throw InvalidInput(family_ + ": classification needs at least 2 classes");
-    }
     const int threads = std::max(1, options.threads);
     const Stopwatch watch;
 
     const BinnedMatrix binned = BinFeatures(x, static_cast<int>(params_.Int("max_bins")), threads);
-    const TreeTrainingSet set = MakeTrainingSet(binned, train, options, family_);
+    const TreeTrainingSet set = MakeTrainingSet(binned, train, options);
 
     TreeConfig config;
     if (!classification) {
       config.criterion = TreeConfig::Criterion::kSquaredError;
     } else {
-      config.criterion = params_.String("criterion") == "entropy" ? TreeConfig::Criterion::kEntropy
-                                                                  : TreeConfig::Criterion::kGini;
+      config.criterion =
+          params_.String("criterion") == "entropy" ? TreeConfig::Criterion::kEntropy : TreeConfig::Criterion::kGini;
       config.num_classes = options.num_classes;
     }
     config.bootstrap = params_.Bool("bootstrap");
@@ -330,13 +307,23 @@ std::vector<ParamSpec> ForestParamSpecs(ForestKind kind) {
   const bool rf = kind == ForestKind::kRandomForest;
   return {
       {"n_estimators", K::kInt, 300, 1, 100000, {}, "number of trees"},
-      {"max_features", K::kString, "auto", 0, 0, {},
+      {"max_features",
+       K::kString,
+       "auto",
+       0,
+       0,
+       {},
        "candidate features per split: auto (sqrt for classification, all for regression), sqrt, log2, all, "
        "or a fraction in (0, 1] such as \"0.5\""},
       {"min_samples_leaf", K::kInt, 1, 1, 1000000, {}, "minimum distinct training rows in a leaf"},
       {"max_depth", K::kInt, 0, 0, 1000, {}, "maximum tree depth (0 = unlimited)"},
       {"bootstrap", K::kBool, rf, 0, 0, {}, "grow each tree on a bootstrap sample of the rows"},
-      {"criterion", K::kString, "gini", 0, 0, {"gini", "entropy"},
+      {"criterion",
+       K::kString,
+       "gini",
+       0,
+       0,
+       {"gini", "entropy"},
        "classification split criterion (regression always uses squared error)"},
       {"max_bins", K::kInt, 255, 2, 255, {}, "quantile bins per feature for split finding"},
   };

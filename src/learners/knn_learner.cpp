@@ -1,5 +1,6 @@
 #include "learners/knn_learner.h"
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -7,11 +8,10 @@
 #include <string>
 #include <utility>
 
-#include <Eigen/Core>
-
 #include "core/error.h"
 #include "core/parallel.h"
 #include "learners/byte_io.h"
+#include "learners/train_data_check.h"
 
 namespace tabpilot {
 namespace {
@@ -24,10 +24,14 @@ const std::string kFamily = "knn";
 //   magic "TPKNNMOD" | u32 version | u8 task | u32 num_classes | u8 weighting
 //   | u32 k | u64 rows | u64 cols | u64 rows_seen | u8 has_sample_weights
 //   | rows*cols f32 features (row-major) | rows f32 targets | [rows f32 sample weights]
+//   | (version >= 2) u64 checksum (byte_io.h's seal)
+// Version 1 (no checksum) is still read.
 constexpr char kMagic[8] = {'T', 'P', 'K', 'N', 'N', 'M', 'O', 'D'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kOldestVersion = 1;
 constexpr const char* kCorrupt = "corrupt knn model";
-constexpr size_t kHeaderBytes = 8 + 4 + 1 + 4 + 1 + 4 + 8 + 8 + 8 + 1;
+// The header and the checksum trailer.
+constexpr size_t kHeaderBytes = 8 + 4 + 1 + 4 + 1 + 4 + 8 + 8 + 8 + 1 + 8;
 
 // Query rows per block (the unit of work handed to a thread) and stored rows per
 // distance tile: a 128 x 4096 float tile is 2 MiB of scratch per thread.
@@ -39,52 +43,12 @@ enum class Weighting : uint8_t { kUniform = 0, kDistance = 1 };
 // A query row that is not a stored row (nothing to leave out).
 constexpr uint32_t kNotStored = std::numeric_limits<uint32_t>::max();
 
-float Clean(float v) { return std::isfinite(v) ? v : 0.0f; }
+// Larger magnitudes are clamped to this: squared distances (sums of squares in
+// float) must stay finite, so that extreme inputs still get finite predictions.
+constexpr float kMaxMagnitude = 1e15f;
 
-
-// Checks the shapes and labels of training data.
-void CheckTrainData(const TrainData& train, const FitOptions& options) {
-  if (train.x == nullptr || train.y == nullptr) throw InvalidInput("knn: training data is missing");
-  const Matrix& x = *train.x;
-  if (x.rows == 0) throw InvalidInput("knn: no training rows");
-  if (x.cols == 0) throw InvalidInput("knn: no feature columns");
-  if (x.values.size() != x.rows * x.cols) throw InvalidInput("knn: feature matrix size does not match its shape");
-  if (x.rows > std::numeric_limits<uint32_t>::max()) throw InvalidInput("knn: too many training rows");
-  if (train.y->size() != x.rows) {
-    throw InvalidInput("knn: " + std::to_string(train.y->size()) + " targets for " + std::to_string(x.rows) + " rows");
-  }
-  if (train.weights != nullptr && !train.weights->empty()) {
-    if (train.weights->size() != x.rows) {
-      throw InvalidInput("knn: " + std::to_string(train.weights->size()) + " sample weights for " +
-                         std::to_string(x.rows) + " rows");
-    }
-    for (size_t i = 0; i < x.rows; ++i) {
-      float w = (*train.weights)[i];
-      if (!std::isfinite(w) || w < 0) {
-        throw InvalidInput("knn: row " + std::to_string(i + 1) + ": sample weight must be finite and >= 0");
-      }
-    }
-  }
-  if (IsClassification(options.task)) {
-    if (options.num_classes < 2) throw InvalidInput("knn: classification needs at least 2 classes");
-    if (options.task == Task::kBinary && options.num_classes != 2) {
-      throw InvalidInput("knn: binary task with num_classes = " + std::to_string(options.num_classes));
-    }
-    for (size_t i = 0; i < x.rows; ++i) {
-      float y = (*train.y)[i];
-      if (!(y >= 0 && y < static_cast<float>(options.num_classes)) || y != std::floor(y)) {
-        throw InvalidInput("knn: row " + std::to_string(i + 1) + ": class index " + std::to_string(y) +
-                           " is not in 0.." + std::to_string(options.num_classes - 1));
-      }
-    }
-  } else {
-    for (size_t i = 0; i < x.rows; ++i) {
-      if (!std::isfinite((*train.y)[i])) {
-        throw InvalidInput("knn: row " + std::to_string(i + 1) + ": regression target is not finite");
-      }
-    }
-  }
-}
+// A stored or query value as distances see it: missing -> 0, clamped to +-kMaxMagnitude.
+float Clean(float v) { return std::isfinite(v) ? std::clamp(v, -kMaxMagnitude, kMaxMagnitude) : 0.0f; }
 
 // splitmix64: a tiny, well-mixed generator whose output is the same on every
 // platform (std distributions are not), so subsamples are reproducible.
@@ -166,12 +130,14 @@ class KnnModel final : public Model {
     w.Floats(x_);
     w.Floats(y_);
     w.Floats(sample_weights_);
-    return w.Take();
+    return w.TakeSealed();
   }
 
   static std::unique_ptr<Model> Deserialize(std::string_view bytes) {
     ByteReader r(bytes, kCorrupt);
-    const ModelHeader header = ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "a knn model");
+    const ModelHeader header =
+        ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "a knn model", kOldestVersion);
+    if (header.version >= 2) r.Unseal();
     const Task task = header.task;
     const uint32_t num_classes = header.num_classes;
     const uint8_t weighting = r.U8("weighting");
@@ -272,7 +238,8 @@ class KnnModel final : public Model {
     Eigen::Map<const RowMatrixXf> stored(x_.data(), static_cast<Eigen::Index>(rows_), d);
     for (size_t t0 = 0; t0 < rows_; t0 += kTrainBlock) {
       const size_t nt = std::min(kTrainBlock, rows_ - t0);
-      s.dots.noalias() = s.queries * stored.middleRows(static_cast<Eigen::Index>(t0), static_cast<Eigen::Index>(nt)).transpose();
+      s.dots.noalias() =
+          s.queries * stored.middleRows(static_cast<Eigen::Index>(t0), static_cast<Eigen::Index>(nt)).transpose();
       for (size_t q = 0; q < nq; ++q) {
         Neighbour* heap = s.heaps.data() + q * k;
         size_t& size = s.heap_sizes[q];
@@ -353,9 +320,9 @@ class KnnModel final : public Model {
   int num_classes_;
   Weighting weighting_;
   uint32_t k_;
-  size_t rows_;       // stored rows
+  size_t rows_;  // stored rows
   size_t cols_;
-  size_t rows_seen_;  // training rows before subsampling
+  size_t rows_seen_;                   // training rows before subsampling
   std::vector<float> x_;               // rows_ * cols_, row-major, finite
   std::vector<float> y_;               // class index or regression target
   std::vector<float> sample_weights_;  // empty = all 1
@@ -370,8 +337,8 @@ class KnnLearner final : public Learner {
   FeatureFlavor flavor() const override { return FeatureFlavor::kDense; }
   bool early_stops() const override { return false; }
 
-  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* /*valid*/,
-                             const FitOptions& options) const override {
+  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid, const FitOptions& options) const override {
+    CheckFitData(kFamily, train, valid, options);
     return Store(train, options, nullptr);
   }
 
@@ -379,6 +346,7 @@ class KnnLearner final : public Learner {
   bool has_own_oof() const override { return true; }
 
   std::unique_ptr<Model> FitWithOwnOOF(const TrainData& train, const FitOptions& options, Matrix* oof) const override {
+    CheckFitData(kFamily, train, nullptr, options);
     std::vector<size_t> keep;
     std::unique_ptr<KnnModel> model = Store(train, options, &keep);
     const Matrix& x = *train.x;
@@ -397,8 +365,8 @@ class KnnLearner final : public Learner {
  private:
   // The model; `kept` (if given) receives the training rows it stores, in order.
   std::unique_ptr<KnnModel> Store(const TrainData& train, const FitOptions& options, std::vector<size_t>* kept) const {
-    CheckTrainData(train, options);
     const Matrix& x = *train.x;
+    if (x.rows > std::numeric_limits<uint32_t>::max()) throw InvalidInput("knn: too many training rows");
     const size_t limit = static_cast<size_t>(params_.Int("max_train_rows"));
     const bool has_weights = train.weights != nullptr && !train.weights->empty();
     std::vector<float> xs, ys, ws;
@@ -424,9 +392,9 @@ class KnnLearner final : public Learner {
     }
     for (float& v : xs) v = Clean(v);
     const Weighting weighting = params_.String("weights") == "distance" ? Weighting::kDistance : Weighting::kUniform;
-    return std::make_unique<KnnModel>(options.task, IsClassification(options.task) ? options.num_classes : 1,
-                                      weighting, static_cast<uint32_t>(params_.Int("k")), rows, x.cols, x.rows,
-                                      std::move(xs), std::move(ys), std::move(ws));
+    return std::make_unique<KnnModel>(options.task, IsClassification(options.task) ? options.num_classes : 1, weighting,
+                                      static_cast<uint32_t>(params_.Int("k")), rows, x.cols, x.rows, std::move(xs),
+                                      std::move(ys), std::move(ws));
   }
 
   Params params_;
@@ -437,9 +405,19 @@ class KnnLearner final : public Learner {
 const std::vector<ParamSpec>& KnnParamSpecs() {
   static const std::vector<ParamSpec> specs = {
       {"k", ParamSpec::Kind::kInt, 10, 1, 1000, {}, "number of neighbours (capped at the stored rows)"},
-      {"weights", ParamSpec::Kind::kString, "uniform", 0, 0, {"uniform", "distance"},
+      {"weights",
+       ParamSpec::Kind::kString,
+       "uniform",
+       0,
+       0,
+       {"uniform", "distance"},
        "neighbour vote weight: equal, or 1/distance"},
-      {"max_train_rows", ParamSpec::Kind::kInt, 50000, 1, 100000000, {},
+      {"max_train_rows",
+       ParamSpec::Kind::kInt,
+       50000,
+       1,
+       100000000,
+       {},
        "keep a seeded random subsample of this many training rows when there are more"},
   };
   return specs;
@@ -450,9 +428,7 @@ std::unique_ptr<Learner> CreateKnnLearner(const Json& params) {
 }
 
 void RegisterKnnLearner(LearnerRegistry& registry) {
-  registry.Register({kFamily,
-                     "k nearest neighbours (Euclidean, uniform or distance weights)",
-                     KnnParamSpecs(),
+  registry.Register({kFamily, "k nearest neighbours (Euclidean, uniform or distance weights)", KnnParamSpecs(),
                      [](const Json& params) { return CreateKnnLearner(params); },
                      /*repeat_bags=*/false,
                      /*stack_input=*/false});

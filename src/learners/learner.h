@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,8 +16,8 @@
 #include "core/deadline.h"
 #include "core/error.h"
 #include "core/json.h"
-#include "data/matrix.h"
 #include "core/params.h"
+#include "data/matrix.h"
 #include "data/task.h"
 
 namespace tabpilot {
@@ -36,9 +37,9 @@ struct TrainData {
 
 struct FitOptions {
   Task task = Task::kBinary;
-  int num_classes = 2;     // classification only; 1 for regression
-  int threads = 1;         // busy threads this fit may use
-  uint64_t seed = 0;       // all randomness derives from it
+  int num_classes = 2;                    // classification only; 1 for regression
+  int threads = 1;                        // busy threads this fit may use
+  uint64_t seed = 0;                      // all randomness derives from it
   Deadline deadline = Deadline::Never();  // stop adding trees/epochs when it passes
   // Names of the feature columns (for models that keep them, e.g. XGBoost).
   const std::vector<std::string>* feature_names = nullptr;
@@ -87,8 +88,25 @@ class Learner {
                                                Matrix* /*oof*/) const {
     throw Internal(family() + ": has no out-of-sample predictions of its own");
   }
-  // Restores a model from Model::Serialize() output. Throws InvalidInput on corrupt bytes.
+  // Restores a model from Model::Serialize() output. Throws InvalidInput on
+  // corrupt or truncated bytes (never reads past them).
   virtual std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions& options) const = 0;
+  // The parameters that fit this configuration once on all rows (the
+  // deployable refit, see automl/refit.h) with the effort its k fold models
+  // found. `fold_info` is the array of the fold models' Model::Info(). A family
+  // that early-stops fixes the effort the folds kept (their mean rounds or
+  // epochs) and turns early stopping off, since the refit has no held-out rows;
+  // nullopt when the folds do not report that effort (then the members keep
+  // their fold models). Default: params().values() unchanged.
+  virtual std::optional<Json> RefitParams(const Json& fold_info) const {
+    (void)fold_info;
+    return params().values();
+  }
 };
+
+// Mean of the numeric field `key` over the entries of `fold_info` (an array of
+// Model::Info() objects) that report it; nullopt when none does or when
+// `fold_info` is not an array. For Learner::RefitParams implementations.
+std::optional<double> MeanFoldInfo(const Json& fold_info, const char* key);
 
 }  // namespace tabpilot

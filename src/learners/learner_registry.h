@@ -30,6 +30,8 @@ class LearnerRegistry {
     // request as stack inputs (kNN keeps its training rows and forests keep
     // deep trees, so they are not).
     bool stack_input = true;
+    // The tasks its learners fit (all three unless the family says otherwise).
+    std::vector<Task> tasks = {Task::kBinary, Task::kMulticlass, Task::kRegression};
   };
 
   // A registry with every built-in family (see learner_list.cpp).
@@ -40,6 +42,9 @@ class LearnerRegistry {
   // bad params -> InvalidInput naming the key.
   std::unique_ptr<Learner> Create(const std::string& family, const Json& params) const;
   const Entry& Get(const std::string& family) const;
+  // Whether `family` is registered.
+  bool Has(const std::string& family) const { return entries_.count(family) != 0; }
+  // The registered family names, sorted.
   std::vector<std::string> Families() const;
 
  private:

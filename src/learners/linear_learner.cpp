@@ -1,17 +1,17 @@
 #include "learners/linear_learner.h"
 
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
 #include <utility>
 
-#include <Eigen/Cholesky>
-#include <Eigen/Core>
-
 #include "core/error.h"
 #include "core/parallel.h"
 #include "learners/byte_io.h"
+#include "learners/train_data_check.h"
 
 namespace tabpilot {
 namespace {
@@ -24,61 +24,16 @@ const std::string kFamily = "linear";
 //   magic "TPLINEAR" | u32 version | u8 task | u32 num_classes | u64 num_features
 //   | u32 num_columns | u32 iterations | u8 flags (bit0 converged, bit1 deadline)
 //   | f64 objective | f64 C | num_columns * (num_features + 1) f64 coefficients
+//   | (version >= 2) u64 checksum (byte_io.h's seal)
 // Coefficients are column-major: per output column, the feature weights then the intercept.
+// Version 1 (no checksum) is still read.
 constexpr char kMagic[8] = {'T', 'P', 'L', 'I', 'N', 'E', 'A', 'R'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kOldestVersion = 1;
 constexpr const char* kCorrupt = "corrupt linear model";
 constexpr size_t kHeaderBytes = 8 + 4 + 1 + 4 + 8 + 4 + 4 + 1 + 8 + 8;
 
 double Finite(float v) { return std::isfinite(v) ? static_cast<double>(v) : 0.0; }
-
-// Checks the shapes and labels of training data; returns the row count.
-size_t CheckTrainData(const TrainData& train, const FitOptions& options) {
-  if (train.x == nullptr || train.y == nullptr) throw InvalidInput("linear: training data is missing");
-  const Matrix& x = *train.x;
-  if (x.rows == 0) throw InvalidInput("linear: no training rows");
-  if (x.cols == 0) throw InvalidInput("linear: no feature columns");
-  if (x.values.size() != x.rows * x.cols) throw InvalidInput("linear: feature matrix size does not match its shape");
-  if (train.y->size() != x.rows) {
-    throw InvalidInput("linear: " + std::to_string(train.y->size()) + " targets for " + std::to_string(x.rows) +
-                       " rows");
-  }
-  if (train.weights != nullptr && !train.weights->empty()) {
-    if (train.weights->size() != x.rows) {
-      throw InvalidInput("linear: " + std::to_string(train.weights->size()) + " sample weights for " +
-                         std::to_string(x.rows) + " rows");
-    }
-    double total = 0;
-    for (size_t i = 0; i < x.rows; ++i) {
-      float w = (*train.weights)[i];
-      if (!std::isfinite(w) || w < 0) {
-        throw InvalidInput("linear: row " + std::to_string(i + 1) + ": sample weight must be finite and >= 0");
-      }
-      total += w;
-    }
-    if (!(total > 0)) throw InvalidInput("linear: sample weights sum to zero");
-  }
-  if (IsClassification(options.task)) {
-    if (options.num_classes < 2) throw InvalidInput("linear: classification needs at least 2 classes");
-    if (options.task == Task::kBinary && options.num_classes != 2) {
-      throw InvalidInput("linear: binary task with num_classes = " + std::to_string(options.num_classes));
-    }
-    for (size_t i = 0; i < x.rows; ++i) {
-      float y = (*train.y)[i];
-      if (!(y >= 0 && y < static_cast<float>(options.num_classes)) || y != std::floor(y)) {
-        throw InvalidInput("linear: row " + std::to_string(i + 1) + ": class index " + std::to_string(y) +
-                           " is not in 0.." + std::to_string(options.num_classes - 1));
-      }
-    }
-  } else {
-    for (size_t i = 0; i < x.rows; ++i) {
-      if (!std::isfinite((*train.y)[i])) {
-        throw InvalidInput("linear: row " + std::to_string(i + 1) + ": regression target is not finite");
-      }
-    }
-  }
-  return x.rows;
-}
 
 // The caller's sample weights, or all ones when absent.
 Eigen::VectorXd RawWeights(const TrainData& train, size_t n) {
@@ -151,7 +106,8 @@ class LogisticObjective {
       double p = std::clamp(freq[1], kFloor, 1 - kFloor);
       theta[d] = std::log(p / (1 - p));
     } else {
-      for (int k = 0; k < classes_; ++k) theta[(d + 1) * k + d] = std::log(std::max(freq[static_cast<size_t>(k)], kFloor));
+      for (int k = 0; k < classes_; ++k)
+        theta[(d + 1) * k + d] = std::log(std::max(freq[static_cast<size_t>(k)], kFloor));
     }
     return theta;
   }
@@ -369,12 +325,14 @@ class LinearModel final : public Model {
     w.F64(objective_);
     w.F64(c_);
     for (double v : coef_) w.F64(v);
-    return w.Take();
+    return w.TakeSealed();
   }
 
   static std::unique_ptr<Model> Deserialize(std::string_view bytes) {
     ByteReader r(bytes, kCorrupt);
-    const ModelHeader header = ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "a linear model");
+    const ModelHeader header =
+        ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "a linear model", kOldestVersion);
+    if (header.version >= 2) r.Unseal();
     const Task task = header.task;
     const uint32_t num_classes = header.num_classes;
     const uint64_t num_features = r.U64("num_features");
@@ -404,7 +362,8 @@ class LinearModel final : public Model {
 
   Json Info() const override {
     Json info = Json::object();
-    info["model"] = task_ == Task::kRegression ? "ridge" : (task_ == Task::kBinary ? "logistic" : "multinomial_logistic");
+    info["model"] =
+        task_ == Task::kRegression ? "ridge" : (task_ == Task::kBinary ? "logistic" : "multinomial_logistic");
     info["C"] = c_;
     info["num_features"] = num_features_;
     info["iterations"] = iterations_;
@@ -458,12 +417,12 @@ std::unique_ptr<Model> FitRidge(const TrainData& train, size_t n, double c) {
     if (!std::isfinite(v)) throw Internal("linear: ridge solution is not finite");
   }
   const double objective = (y - x * w).squaredNorm() + w.squaredNorm() / c;
-  return std::make_unique<LinearModel>(Task::kRegression, 1, static_cast<size_t>(d), 1, std::move(coef), 0, true,
-                                       false, objective, c);
+  return std::make_unique<LinearModel>(Task::kRegression, 1, static_cast<size_t>(d), 1, std::move(coef), 0, true, false,
+                                       objective, c);
 }
 
-std::unique_ptr<Model> FitLogistic(const TrainData& train, size_t n, const FitOptions& options, double c,
-                                   int max_iter, double tol) {
+std::unique_ptr<Model> FitLogistic(const TrainData& train, size_t n, const FitOptions& options, double c, int max_iter,
+                                   double tol) {
   const RowMatrixXd x = ToDouble(*train.x);
   const Eigen::VectorXd raw = RawWeights(train, n);
   const double total = raw.sum();
@@ -486,9 +445,9 @@ class LinearLearner final : public Learner {
   FeatureFlavor flavor() const override { return FeatureFlavor::kDense; }
   bool early_stops() const override { return false; }
 
-  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* /*valid*/,
-                             const FitOptions& options) const override {
-    const size_t n = CheckTrainData(train, options);
+  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid, const FitOptions& options) const override {
+    CheckFitData(kFamily, train, valid, options);
+    const size_t n = train.x->rows;
     const double c = params_.Float("C");
     if (options.task == Task::kRegression) return FitRidge(train, n, c);
     return FitLogistic(train, n, options, c, static_cast<int>(params_.Int("max_iter")), params_.Float("tol"));
@@ -506,10 +465,20 @@ class LinearLearner final : public Learner {
 
 const std::vector<ParamSpec>& LinearParamSpecs() {
   static const std::vector<ParamSpec> specs = {
-      {"C", ParamSpec::Kind::kFloat, 1.0, 1e-6, 1e6, {},
+      {"C",
+       ParamSpec::Kind::kFloat,
+       1.0,
+       1e-6,
+       1e6,
+       {},
        "inverse L2 regularization strength (scikit-learn's C; ridge uses alpha = 1/C)"},
       {"max_iter", ParamSpec::Kind::kInt, 200, 1, 100000, {}, "maximum L-BFGS iterations (logistic models)"},
-      {"tol", ParamSpec::Kind::kFloat, 1e-6, 1e-12, 1.0, {},
+      {"tol",
+       ParamSpec::Kind::kFloat,
+       1e-6,
+       1e-12,
+       1.0,
+       {},
        "stop when the largest gradient component of the per-sample objective is below this"},
   };
   return specs;
@@ -520,9 +489,7 @@ std::unique_ptr<Learner> CreateLinearLearner(const Json& params) {
 }
 
 void RegisterLinearLearner(LearnerRegistry& registry) {
-  registry.Register({kFamily,
-                     "L2-regularized logistic (binary, multinomial) and ridge regression",
-                     LinearParamSpecs(),
+  registry.Register({kFamily, "L2-regularized logistic (binary, multinomial) and ridge regression", LinearParamSpecs(),
                      [](const Json& params) { return CreateLinearLearner(params); }});
 }
 

@@ -1,20 +1,21 @@
 #include "learners/mlp_learner.h"
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
-
-#include <Eigen/Core>
 
 #include "core/error.h"
 #include "core/parallel.h"
 #include "learners/byte_io.h"
 #include "learners/periodic_embedding.h"
+#include "learners/train_data_check.h"
 
 namespace tabpilot {
 namespace {
@@ -29,10 +30,11 @@ const std::string kFamily = "mlp";
 //   | u8 flags (bit0 stopped early, bit1 stopped by deadline) | f64 best validation loss (NaN = none)
 //   | per layer: inputs * outputs f32 weights (row-major, inputs x outputs), outputs f32 biases
 //   | (E > 0) f32 frequencies (E x K), f32 embedding weights (E*2K x D), f32 embedding biases (E x D)
+//   | (version >= 3) u64 checksum (byte_io.h's seal)
 // The first layer's inputs are the embedding's outputs: E * D + num_features - E.
-// Version 1 (no embedding section) is still read.
+// Versions 1 (no embedding section) and 2 (no checksum) are still read.
 constexpr char kMagic[8] = {'T', 'P', 'M', 'L', 'P', 'N', 'E', 'T'};
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 constexpr uint32_t kOldestVersion = 1;
 // More continuous columns than this are left unembedded (the first layer
 // would grow by D inputs per column).
@@ -56,7 +58,7 @@ constexpr float kBeta2 = 0.999f;
 constexpr float kAdamEps = 1e-8f;
 
 struct Layer {
-  RowMatrixXf w;        // inputs x outputs
+  RowMatrixXf w;         // inputs x outputs
   Eigen::RowVectorXf b;  // outputs
 };
 using Net = std::vector<Layer>;
@@ -122,8 +124,8 @@ void ApplyDropout(RowMatrixXf& a, float p, std::mt19937_64& rng) {
 
 // Forward pass: acts[l] receives hidden layer l's output (after ReLU and, when
 // `rng` is given, dropout); z receives the output layer's values.
-void Forward(const Net& net, const RowMatrixXf& x, float dropout, std::mt19937_64* rng,
-             std::vector<RowMatrixXf>& acts, RowMatrixXf& z) {
+void Forward(const Net& net, const RowMatrixXf& x, float dropout, std::mt19937_64* rng, std::vector<RowMatrixXf>& acts,
+             RowMatrixXf& z) {
   const size_t hidden = net.size() - 1;
   acts.resize(hidden);
   const RowMatrixXf* in = &x;
@@ -238,13 +240,14 @@ class MlpModel final : public Model {
         for (Eigen::Index i = 0; i < m->size(); ++i) w.F32(m->data()[i]);
       }
     }
-    return w.Take();
+    return w.TakeSealed();
   }
 
   static std::unique_ptr<Model> Deserialize(std::string_view bytes) {
     ByteReader r(bytes, kCorrupt);
     const ModelHeader header =
         ReadModelHeader(r, std::string_view(kMagic, sizeof kMagic), kVersion, "an mlp model", kOldestVersion);
+    if (header.version >= 3) r.Unseal();
     const Task task = header.task;
     const uint32_t num_classes = header.num_classes;
     const uint64_t num_features = r.U64("num_features");
@@ -278,7 +281,8 @@ class MlpModel final : public Model {
       width = r.U32("layer width");
       if (width < 1 || width > kMaxWidth) r.Fail("bad layer width " + std::to_string(width));
     }
-    if (widths.back() != expected_out) r.Fail("output width " + std::to_string(widths.back()) + " does not match the task");
+    if (widths.back() != expected_out)
+      r.Fail("output width " + std::to_string(widths.back()) + " does not match the task");
     const double y_mean = r.F64("target mean");
     const double y_sd = r.F64("target sd");
     if (!std::isfinite(y_mean) || !std::isfinite(y_sd) || !(y_sd > 0)) r.Fail("bad target scaling");
@@ -302,7 +306,8 @@ class MlpModel final : public Model {
       if (floats > available) r.Fail("weights are truncated");
       in = width;
     }
-    if (r.remaining() != floats * 4) r.Fail(std::to_string(r.remaining()) + " weight bytes, expected " + std::to_string(floats * 4));
+    if (r.remaining() != floats * 4)
+      r.Fail(std::to_string(r.remaining()) + " weight bytes, expected " + std::to_string(floats * 4));
     Net net(num_layers);
     in = first_inputs;
     for (uint32_t l = 0; l < num_layers; ++l) {
@@ -380,46 +385,6 @@ class MlpModel final : public Model {
   double y_sd_;
   FitSummary summary_;
 };
-
-// Checks the shapes and labels of training (or validation) data; returns the row count.
-size_t CheckData(const TrainData& data, const FitOptions& options, const char* what) {
-  const std::string prefix = std::string("mlp: ") + what + " ";
-  if (data.x == nullptr || data.y == nullptr) throw InvalidInput(prefix + "data is missing");
-  const Matrix& x = *data.x;
-  if (x.cols == 0) throw InvalidInput(prefix + "data has no feature columns");
-  if (x.values.size() != x.rows * x.cols) throw InvalidInput(prefix + "feature matrix size does not match its shape");
-  if (data.y->size() != x.rows) {
-    throw InvalidInput(prefix + "data has " + std::to_string(data.y->size()) + " targets for " +
-                       std::to_string(x.rows) + " rows");
-  }
-  if (data.weights != nullptr && !data.weights->empty()) {
-    if (data.weights->size() != x.rows) {
-      throw InvalidInput(prefix + "data has " + std::to_string(data.weights->size()) + " sample weights for " +
-                         std::to_string(x.rows) + " rows");
-    }
-    double total = 0;
-    for (size_t i = 0; i < x.rows; ++i) {
-      const float w = (*data.weights)[i];
-      if (!std::isfinite(w) || w < 0) {
-        throw InvalidInput(prefix + "row " + std::to_string(i + 1) + ": sample weight must be finite and >= 0");
-      }
-      total += w;
-    }
-    if (x.rows > 0 && !(total > 0)) throw InvalidInput(prefix + "sample weights sum to zero");
-  }
-  for (size_t i = 0; i < x.rows; ++i) {
-    const float y = (*data.y)[i];
-    if (IsClassification(options.task)) {
-      if (!(y >= 0 && y < static_cast<float>(options.num_classes)) || y != std::floor(y)) {
-        throw InvalidInput(prefix + "row " + std::to_string(i + 1) + ": class index " + std::to_string(y) +
-                           " is not in 0.." + std::to_string(options.num_classes - 1));
-      }
-    } else if (!std::isfinite(y)) {
-      throw InvalidInput(prefix + "row " + std::to_string(i + 1) + ": regression target is not finite");
-    }
-  }
-  return x.rows;
-}
 
 // Sample weights scaled to mean 1 (all ones when absent).
 std::vector<float> MeanOneWeights(const TrainData& data, size_t n) {
@@ -645,8 +610,8 @@ class Trainer {
     }
     ++step_;
     const double t = static_cast<double>(step_);
-    const float lr_t = static_cast<float>(config_.learning_rate * std::sqrt(1 - std::pow(kBeta2, t)) /
-                                          (1 - std::pow(kBeta1, t)));
+    const float lr_t =
+        static_cast<float>(config_.learning_rate * std::sqrt(1 - std::pow(kBeta2, t)) / (1 - std::pow(kBeta1, t)));
     for (size_t l = 0; l < net_.size(); ++l) {
       if (config_.weight_decay > 0) g[l].w += config_.weight_decay * net_[l].w;
       AdamUpdate(net_[l].w.array(), g[l].w.array(), adam_m_[l].w.array(), adam_v_[l].w.array(), lr_t);
@@ -817,25 +782,9 @@ class MlpLearner final : public Learner {
   FeatureFlavor flavor() const override { return FeatureFlavor::kDense; }
   bool early_stops() const override { return true; }
 
-  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid,
-                             const FitOptions& options) const override {
-    if (IsClassification(options.task)) {
-      if (options.num_classes < 2) throw InvalidInput("mlp: classification needs at least 2 classes");
-      if (options.task == Task::kBinary && options.num_classes != 2) {
-        throw InvalidInput("mlp: binary task with num_classes = " + std::to_string(options.num_classes));
-      }
-    }
-    const size_t n = CheckData(train, options, "training");
-    if (n == 0) throw InvalidInput("mlp: no training rows");
-    if (valid != nullptr) {
-      const size_t nv = CheckData(*valid, options, "validation");
-      if (valid->x->cols != train.x->cols) {
-        throw InvalidInput("mlp: validation data has " + std::to_string(valid->x->cols) + " feature columns, training " +
-                           std::to_string(train.x->cols));
-      }
-      if (nv == 0) valid = nullptr;
-    }
-    Trainer trainer(config_, options, train, n);
+  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid, const FitOptions& options) const override {
+    CheckFitData(kFamily, train, valid, options);
+    Trainer trainer(config_, options, train, train.x->rows);
     Trained trained = trainer.Run(valid);
     return std::make_unique<MlpModel>(options.task, IsClassification(options.task) ? options.num_classes : 1,
                                       train.x->cols, std::move(trained.embedding), std::move(trained.net),
@@ -844,6 +793,16 @@ class MlpLearner final : public Learner {
 
   std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions& /*options*/) const override {
     return MlpModel::Deserialize(bytes);
+  }
+
+  // The refit trains for the mean best epoch of folds that early-stopped on
+  // held-out rows; without one (no fold scored an epoch) the configured
+  // epochs stay.
+  std::optional<Json> RefitParams(const Json& fold_info) const override {
+    Json params = params_.values();
+    const std::optional<double> epochs = MeanFoldInfo(fold_info, "best_epoch");
+    if (epochs && *epochs > 0) params["epochs"] = std::max(1L, std::lround(*epochs));
+    return params;
   }
 
  private:
@@ -882,10 +841,8 @@ std::unique_ptr<Learner> CreateMlpLearner(const Json& params) {
 }
 
 void RegisterMlpLearner(LearnerRegistry& registry) {
-  registry.Register({kFamily,
-                     "multilayer perceptron (ReLU, dropout, Adam, early stopping on the validation fold)",
-                     MlpParamSpecs(),
-                     [](const Json& params) { return CreateMlpLearner(params); },
+  registry.Register({kFamily, "multilayer perceptron (ReLU, dropout, Adam, early stopping on the validation fold)",
+                     MlpParamSpecs(), [](const Json& params) { return CreateMlpLearner(params); },
                      /*repeat_bags=*/true});
 }
 

@@ -11,9 +11,53 @@ namespace {
 
 std::string NumberText(double v) { return Json(v).dump(); }
 
+void CheckTask(const std::string& where, const FitOptions& options) {
+  if (options.task == Task::kBinary && options.num_classes != 2) {
+    throw InvalidInput(where + ": a binary task needs num_classes = 2, got " + std::to_string(options.num_classes));
+  }
+  if (options.task == Task::kMulticlass && options.num_classes < 2) {
+    throw InvalidInput(where + ": a multiclass task needs num_classes >= 2, got " +
+                       std::to_string(options.num_classes));
+  }
+}
+
+void CheckLabelsAndWeights(const TrainData& data, const std::string& where, const FitOptions& options) {
+  const size_t rows = data.x->rows;
+  const bool weighted = data.weights != nullptr && !data.weights->empty();
+  double total_weight = 0;
+  for (size_t r = 0; r < rows; ++r) {
+    const float y = (*data.y)[r];
+    if (!std::isfinite(y)) throw InvalidInput(where + " " + RowText(r) + ": label is missing or infinite");
+    if (IsClassification(options.task) &&
+        (y < 0 || y >= static_cast<float>(options.num_classes) || y != std::floor(y))) {
+      throw InvalidInput(where + " " + RowText(r) + ": label " + NumberText(y) + " is not a class index in [0, " +
+                         std::to_string(options.num_classes - 1) + "]");
+    }
+    if (weighted) {
+      const float w = (*data.weights)[r];
+      if (!std::isfinite(w) || w < 0) {
+        throw InvalidInput(where + " " + RowText(r) + ": weight " + NumberText(w) + " is not a finite value >= 0");
+      }
+      total_weight += w;
+    }
+  }
+  if (weighted && !(total_weight > 0)) throw InvalidInput(where + " data: all sample weights are zero");
+}
+
 }  // namespace
 
+std::string RowText(size_t index) { return "row " + std::to_string(index + 1); }
+
+std::string ColumnText(size_t index, const FitOptions& options) {
+  std::string text = "column " + std::to_string(index + 1);
+  if (options.feature_names != nullptr && index < options.feature_names->size()) {
+    text += " ('" + (*options.feature_names)[index] + "')";
+  }
+  return text;
+}
+
 void CheckTrainData(const TrainData& data, const std::string& where, const FitOptions& options, size_t cols) {
+  CheckTask(where, options);
   if (data.x == nullptr || data.y == nullptr) throw InvalidInput(where + " rows are missing");
   const Matrix& x = *data.x;
   if (x.rows == 0) throw InvalidInput(where + " data has no rows");
@@ -32,26 +76,18 @@ void CheckTrainData(const TrainData& data, const std::string& where, const FitOp
   }
   for (size_t i = 0; i < x.values.size(); ++i) {
     if (std::isinf(x.values[i])) {
-      throw InvalidInput(where + " row " + std::to_string(i / x.cols) + ", column " + std::to_string(i % x.cols) +
+      throw InvalidInput(where + " " + RowText(i / x.cols) + ", " + ColumnText(i % x.cols, options) +
                          ": infinite feature value");
     }
   }
-  for (size_t r = 0; r < x.rows; ++r) {
-    const float y = (*data.y)[r];
-    if (!std::isfinite(y)) throw InvalidInput(where + " row " + std::to_string(r) + ": label is missing or infinite");
-    if (IsClassification(options.task) &&
-        (y < 0 || y >= static_cast<float>(options.num_classes) || y != std::floor(y))) {
-      throw InvalidInput(where + " row " + std::to_string(r) + ": label " + NumberText(y) +
-                         " is not a class index in [0, " + std::to_string(options.num_classes - 1) + "]");
-    }
-    if (data.weights && !data.weights->empty()) {
-      const float w = (*data.weights)[r];
-      if (!std::isfinite(w) || w < 0) {
-        throw InvalidInput(where + " row " + std::to_string(r) + ": weight " + NumberText(w) +
-                           " is not a finite value >= 0");
-      }
-    }
-  }
+  CheckLabelsAndWeights(data, where, options);
+}
+
+void CheckFitData(const std::string& family, const TrainData& train, const TrainData* early_stopping,
+                  const FitOptions& options) {
+  if (train.x == nullptr || train.y == nullptr) throw InvalidInput(family + ": training rows are missing");
+  CheckTrainData(train, family + ": training", options, train.x->cols);
+  if (early_stopping != nullptr) CheckTrainData(*early_stopping, family + ": early-stopping", options, train.x->cols);
 }
 
 }  // namespace tabpilot

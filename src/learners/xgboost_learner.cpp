@@ -13,8 +13,8 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/parallel.h"
-#include "learners/train_data_check.h"
 #include "learners/early_stopping_loss.h"
+#include "learners/train_data_check.h"
 #include "learners/xgboost_api.h"
 
 namespace tabpilot {
@@ -43,12 +43,22 @@ using Kind = ParamSpec::Kind;
 
 std::vector<ParamSpec> MakeSpecs() {
   return {
-      {"n_estimators", Kind::kInt, 2000, 1, 1000000, {},
+      {"n_estimators",
+       Kind::kInt,
+       2000,
+       1,
+       1000000,
+       {},
        "maximum boosting rounds (early stopping usually ends sooner when a validation fold is given)"},
       {"learning_rate", Kind::kFloat, 0.1, 0.0001, 1.0, {}, "shrinkage applied to each tree (eta)"},
       {"max_depth", Kind::kInt, 6, 0, 64, {}, "maximum tree depth; 0 = unlimited (lossguide only)"},
       {"max_leaves", Kind::kInt, 0, 0, 1 << 20, {}, "maximum leaves per tree; 0 = unlimited"},
-      {"grow_policy", Kind::kString, "depthwise", 0, 0, {"depthwise", "lossguide"},
+      {"grow_policy",
+       Kind::kString,
+       "depthwise",
+       0,
+       0,
+       {"depthwise", "lossguide"},
        "split nodes closest to the root first (depthwise) or with the largest loss change (lossguide)"},
       {"min_child_weight", Kind::kFloat, 1.0, 0.0, 1e6, {}, "minimum hessian sum in a leaf"},
       {"subsample", Kind::kFloat, 1.0, 0.01, 1.0, {}, "fraction of rows sampled per tree"},
@@ -58,11 +68,26 @@ std::vector<ParamSpec> MakeSpecs() {
       {"reg_alpha", Kind::kFloat, 0.0, 0.0, 1e6, {}, "L1 regularization on leaf weights"},
       {"gamma", Kind::kFloat, 0.0, 0.0, 1e6, {}, "minimum loss reduction to make a split"},
       {"max_bin", Kind::kInt, 256, 2, 65535, {}, "histogram bins per feature"},
-      {"early_stopping_rounds", Kind::kInt, 50, 0, 1000000, {},
+      {"early_stopping_rounds",
+       Kind::kInt,
+       50,
+       0,
+       1000000,
+       {},
        "stop after this many rounds without improvement on the validation fold; 0 = off"},
-      {"max_cat_to_onehot", Kind::kInt, 4, 1, 1000000, {},
+      {"max_cat_to_onehot",
+       Kind::kInt,
+       4,
+       1,
+       1000000,
+       {},
        "categorical features with fewer categories use one-vs-rest splits, others partition splits"},
-      {"enable_categorical", Kind::kBool, false, 0, 0, {},
+      {"enable_categorical",
+       Kind::kBool,
+       false,
+       0,
+       0,
+       {},
        "split categorical columns natively instead of treating their codes as numbers"},
   };
 }
@@ -95,8 +120,8 @@ struct ModelMeta {
 };
 
 Json MetaToJson(const ModelMeta& m) {
-  return Json{{"format", kFormatVersion},     {"task", TaskName(m.task)},   {"num_outputs", m.num_outputs},
-              {"num_features", m.num_features}, {"best_iteration", m.best_iteration}, {"rounds", m.rounds},
+  return Json{{"format", kFormatVersion},          {"task", TaskName(m.task)},           {"num_outputs", m.num_outputs},
+              {"num_features", m.num_features},    {"best_iteration", m.best_iteration}, {"rounds", m.rounds},
               {"rounds_trained", m.rounds_trained}};
 }
 
@@ -138,8 +163,7 @@ class XgboostModel final : public Model {
       }
     } else {
       ParallelFor(x.rows, static_cast<int>(workers), [&](size_t begin, size_t end, int) {
-        booster_.PredictDense(x.row(begin), end - begin, x.cols, 0, out + begin * raw_width,
-                              (end - begin) * raw_width);
+        booster_.PredictDense(x.row(begin), end - begin, x.cols, 0, out + begin * raw_width, (end - begin) * raw_width);
       });
     }
   }
@@ -156,9 +180,8 @@ class XgboostModel final : public Model {
   }
 
   Json Info() const override {
-    return Json{{"best_iteration", meta_.best_iteration},
-                {"rounds", meta_.rounds},
-                {"rounds_trained", meta_.rounds_trained}};
+    return Json{
+        {"best_iteration", meta_.best_iteration}, {"rounds", meta_.rounds}, {"rounds_trained", meta_.rounds_trained}};
   }
 
  private:
@@ -221,20 +244,14 @@ class XgboostLearner final : public Learner {
   const Params& params() const override { return params_; }
   FeatureFlavor flavor() const override { return FeatureFlavor::kTree; }
   bool early_stops() const override { return params_.Int("early_stopping_rounds") > 0; }
+  // The refit boosts the mean number of rounds its folds kept (early stopping
+  // or the deadline ended them), without early stopping: it has no held-out rows.
+  std::optional<Json> RefitParams(const Json& fold_info) const override;
 
-  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid,
-                             const FitOptions& options) const override {
-    if (options.task == Task::kBinary && options.num_classes != 2) {
-      throw InvalidInput("xgboost: binary task needs num_classes = 2, got " + std::to_string(options.num_classes));
-    }
-    if (options.task == Task::kMulticlass && options.num_classes < 2) {
-      throw InvalidInput("xgboost: multiclass task needs num_classes >= 2, got " + std::to_string(options.num_classes));
-    }
-    if (train.x == nullptr) throw InvalidInput("xgboost: training rows are missing");
+  std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid, const FitOptions& options) const override {
+    CheckFitData(kFamily, train, valid, options);
     const size_t cols = train.x->cols;
-    CheckTrainData(train, "xgboost: training", options, cols);
     const bool early_stopping = valid != nullptr && early_stops();
-    if (early_stopping) CheckTrainData(*valid, "xgboost: validation", options, cols);
 
     const std::vector<std::string> names = FeatureNames(options, cols);
     const std::vector<std::string> types = FeatureTypes(train, options, cols);
@@ -367,8 +384,8 @@ class XgboostLearner final : public Learner {
       for (size_t r = 0; r < x.rows; ++r) {
         const float v = x.at(r, c);
         if (!std::isnan(v) && (v < 0 || v != std::floor(v) || v > 16777216.0f)) {
-          throw InvalidInput("xgboost: training row " + std::to_string(r) + ", categorical column " +
-                             std::to_string(c) + ": value " + Num(v) + " is not a category code");
+          throw InvalidInput("xgboost: training " + RowText(r) + ", categorical " + ColumnText(c, options) +
+                             ": value " + Num(v) + " is not a category code");
         }
       }
     }
@@ -413,6 +430,15 @@ class XgboostLearner final : public Learner {
 };
 
 }  // namespace
+
+std::optional<Json> XgboostLearner::RefitParams(const Json& fold_info) const {
+  Json params = params_.values();
+  const std::optional<double> rounds = MeanFoldInfo(fold_info, "rounds");
+  if (!rounds || !(*rounds > 0)) return std::nullopt;
+  params["n_estimators"] = std::max(1L, std::lround(*rounds));
+  params["early_stopping_rounds"] = 0;
+  return params;
+}
 
 const std::vector<ParamSpec>& XgboostParamSpecs() {
   static const std::vector<ParamSpec> specs = MakeSpecs();

@@ -3,6 +3,8 @@
 #include <random>
 
 #include "automl/portfolio.h"
+#include "learners/learner_registry.h"
+#include "toy_learner.h"
 
 namespace tabpilot {
 namespace {
@@ -123,6 +125,40 @@ TEST(SampleConfig, LargerNetsAreEstimatedToCostMore) {
   // The same shape as NeuralNet_1 costs the same; four times the width, far more.
   EXPECT_DOUBLE_EQ(cost_128_64, 2.5);
   EXPECT_GT(cost_512_256, 5 * cost_128_64);
+}
+
+std::vector<std::string> Names(const std::vector<CandidateConfig>& configs) {
+  std::vector<std::string> out;
+  for (const CandidateConfig& c : configs) out.push_back(c.name);
+  return out;
+}
+
+TEST(DefaultPortfolioOverARegistry, TheBuiltinsGetTheCuratedPortfolioOnly) {
+  const DataShape shape{Task::kBinary, 5000, 10, 2, 60};
+  EXPECT_EQ(Names(DefaultPortfolio(shape, LearnerRegistry::WithBuiltins())), Names(DefaultPortfolio(shape)));
+}
+
+TEST(DefaultPortfolioOverARegistry, AFamilyWithoutACuratedConfigGetsAnOptInDefaultCandidate) {
+  LearnerRegistry learners = LearnerRegistry::WithBuiltins();
+  testing::RegisterToyLearner(learners);
+  const DataShape shape{Task::kMulticlass, 5000, 10, 3, 60};
+  const std::vector<CandidateConfig> p = DefaultPortfolio(shape, learners);
+  ASSERT_EQ(p.size(), DefaultPortfolio(shape).size() + 1);
+  const CandidateConfig& toy = p.back();
+  EXPECT_EQ(toy.family, testing::kToyFamily);
+  EXPECT_EQ(toy.name, std::string(testing::kToyFamily) + "_1");
+  EXPECT_EQ(toy.params, Json::object());
+  EXPECT_TRUE(toy.opt_in);                             // runs only when --learners names it
+  EXPECT_EQ(toy.features.encoding, Encoding::kDense);  // its learner's flavor
+  EXPECT_EQ(PipelineId(toy.features), "dense");
+}
+
+TEST(DefaultPortfolioOverARegistry, ConfigsOfUnregisteredFamiliesAreLeftOut) {
+  LearnerRegistry only_toy;
+  testing::RegisterToyLearner(only_toy);
+  const std::vector<CandidateConfig> p = DefaultPortfolio(DataShape{Task::kRegression, 100, 3, 1, 10}, only_toy);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].family, testing::kToyFamily);
 }
 
 }  // namespace

@@ -37,6 +37,7 @@ TEST(TrainerDeadline, ReturnsAUsableBundleWithinTheBudgetAndMarksTheCandidateTha
   options.deadline = Deadline::In(kBudget);
   options.time_limit_seconds = kBudget;
   options.learners = &registry;
+  options.families = registry.Families();  // without curated configs they are opt-in
   options.logger = Logger(Logger::Level::kQuiet);
 
   Stopwatch clock;
@@ -78,6 +79,7 @@ TEST(TrainerDeadline, TheFirstCandidateCompletesEvenWhenTheBudgetIsTiny) {
   options.deadline = Deadline::In(0.05);  // less than the write reserve: no search time at all
   options.time_limit_seconds = 0.05;
   options.learners = &registry;
+  options.families = registry.Families();  // without curated configs they are opt-in
   options.logger = Logger(Logger::Level::kQuiet);
   Stopwatch clock;
   const TrainResult result = TrainAutoML(LoadCsv(BinaryCsv(100, true)), options);
@@ -93,6 +95,7 @@ TEST(TrainerDeadline, RefitMembersWithAnInjectedRegistry) {
   registry.Register(SleepyEntry("quick", 0.001, 2));
   TrainerOptions options;
   options.learners = &registry;
+  options.families = registry.Families();  // without curated configs they are opt-in
   options.refit_full = true;
   options.logger = Logger(Logger::Level::kQuiet);
   const TrainResult result = TrainAutoML(LoadCsv(BinaryCsv(100, true)), options);

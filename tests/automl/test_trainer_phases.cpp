@@ -12,10 +12,12 @@
 #include "automl/ensemble_choice.h"
 #include "automl/level_plan.h"
 #include "automl/member_refit.h"
+#include "automl/trainer.h"
 #include "automl/training_plan.h"
 #include "automl/training_run.h"
 #include "core/error.h"
 #include "sleepy_learner.h"
+#include "toy_learner.h"
 #include "trainer_test_data.h"
 
 namespace tabpilot {
@@ -52,6 +54,8 @@ std::vector<std::string> Names(const std::vector<CandidateConfig>& configs) {
 TrainerOptions QuietOptions(const LearnerRegistry* learners) {
   TrainerOptions options;
   options.learners = learners;
+  // Families without a curated configuration are opt-in: name them all.
+  if (learners != nullptr) options.families = learners->Families();
   options.logger = Logger(Logger::Level::kQuiet);
   return options;
 }
@@ -141,7 +145,7 @@ TEST(LevelPlan, BuiltInPortfolioRespectsFamiliesAndOptIns) {
             (std::vector<std::string>{"LightGBMLike_1_L2", "Linear_1_L2", "XGBoost_2_L2"}));
 }
 
-TEST(LevelPlan, FamiliesOutsideTheBuiltInTableGetOneDefaultConfig) {
+TEST(LevelPlan, FamiliesWithoutCuratedConfigsGetOneDefaultConfig) {
   const LearnerRegistry quick = QuickRegistry();
   const DataShape shape{Task::kBinary, 1000, 5, 2, 0};
   TrainerOptions options = QuietOptions(&quick);
@@ -154,6 +158,28 @@ TEST(LevelPlan, FamiliesOutsideTheBuiltInTableGetOneDefaultConfig) {
   EXPECT_TRUE(SearchFamilies(options, quick).empty());  // nothing to sample from
   options.families = {"quick"};
   EXPECT_EQ(Names(Level1Portfolio(shape, options, quick)), std::vector<std::string>{"quick_1"});
+}
+
+// Adding a family takes its own files and one registration line: the toy
+// family (tests/learners/toy_learner.*), never named in automl/, trains
+// end to end once --learners names it, and a refit-full run refits it.
+TEST(TrainAutoML, AFamilyAddedByOneRegistrationLineTrainsEndToEnd) {
+  LearnerRegistry registry = LearnerRegistry::WithBuiltins();
+  testing::RegisterToyLearner(registry);
+  TrainerOptions options = QuietOptions(&registry);
+  options.families = {testing::kToyFamily};
+  options.refit_full = true;
+  const TrainResult result = TrainAutoML(LoadCsv(BinaryCsv(300, true)), options);
+  ASSERT_FALSE(result.bundle.members.empty());
+  for (const BundleMember& m : result.bundle.members) {
+    EXPECT_EQ(m.family, testing::kToyFamily);
+    EXPECT_EQ(m.folds.size(), 1u);  // refitted on all rows
+  }
+  EXPECT_EQ(result.bundle.training.at("members_refitted"), result.bundle.members.size());
+  // Not named: the toy family's default candidate is opt-in.
+  options.families = {"linear"};
+  const TrainResult linear = TrainAutoML(LoadCsv(BinaryCsv(300, true)), options);
+  for (const BundleMember& m : linear.bundle.members) EXPECT_EQ(m.family, "linear");
 }
 
 TEST(TrainingRun, UnknownFamilyIsAnErrorListingTheRegistered) {

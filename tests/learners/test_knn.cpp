@@ -104,7 +104,8 @@ TEST(Knn, MulticlassInTwoDimensions) {
 
 TEST(Knn, KLargerThanTrainingRowsUsesAllRows) {
   Line d;
-  auto model = CreateKnnLearner(Json{{"k", 50}})->Fit({&d.x, &d.value, nullptr}, nullptr, Options(Task::kRegression, 1));
+  auto model =
+      CreateKnnLearner(Json{{"k", 50}})->Fit({&d.x, &d.value, nullptr}, nullptr, Options(Task::kRegression, 1));
   Matrix probe = MakeMatrix(1, {100});
   EXPECT_NEAR(PredictAll(*model, probe)[0], 45, 1e-4);
   EXPECT_EQ(model->Info()["k_effective"].get<int>(), 10);
@@ -333,6 +334,19 @@ void ExpectCorrupt(const Learner& learner, const std::string& bytes) {
   }
 }
 
+TEST(Knn, ReadsVersionOneWithoutAChecksum) {
+  Line d;
+  auto learner = CreateKnnLearner(Json::object());
+  auto model = learner->Fit({&d.x, &d.cls, nullptr}, nullptr, Options(Task::kBinary, 2));
+  const std::string bytes = model->Serialize();
+  ASSERT_EQ(bytes[8], 2);
+  std::string v1 = bytes.substr(0, bytes.size() - 8);  // version 2 added the checksum
+  v1[8] = 1;
+  auto loaded = learner->Load(v1, Options(Task::kBinary, 2));
+  EXPECT_EQ(PredictAll(*loaded, d.x), PredictAll(*model, d.x));
+  EXPECT_EQ(loaded->Serialize(), bytes);
+}
+
 TEST(Knn, CorruptBytesAreRejected) {
   Line d;
   auto learner = CreateKnnLearner(Json::object());
@@ -341,7 +355,7 @@ TEST(Knn, CorruptBytesAreRejected) {
   ExpectCorrupt(*learner, bytes + "xxxx");
   ExpectCorrupt(*learner, std::string(bytes.size(), '\x33'));
   std::string bad_version = bytes;
-  bad_version[8] = 2;
+  bad_version[8] = 3;
   ExpectCorrupt(*learner, bad_version);
   std::string huge_rows = bytes;
   huge_rows[22 + 6] = '\x01';  // a high byte of the row count

@@ -1,5 +1,3 @@
-#include "learners/linear_learner.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,6 +7,7 @@
 
 #include "core/error.h"
 #include "learners/learner_registry.h"
+#include "learners/linear_learner.h"
 
 namespace tabpilot {
 namespace {
@@ -104,9 +103,9 @@ TEST(Linear, SampleWeightsEqualDuplicatedRows) {
 // Three groups, one-hot coded (group 0 is all zeros). Nearly unregularized,
 // the multinomial MLE reproduces each group's class frequencies.
 TEST(Linear, MulticlassReproducesGroupFrequencies) {
-  Matrix x = MakeMatrix(2, {0, 0, 0, 0, 0, 0, 0, 0,   // group 0: classes 0,0,1,2
-                            1, 0, 1, 0, 1, 0, 1, 0,   // group 1: classes 1,1,1,0
-                            0, 1, 0, 1, 0, 1, 0, 1}); // group 2: classes 2,2,0,1
+  Matrix x = MakeMatrix(2, {0, 0, 0, 0, 0, 0, 0, 0,    // group 0: classes 0,0,1,2
+                            1, 0, 1, 0, 1, 0, 1, 0,    // group 1: classes 1,1,1,0
+                            0, 1, 0, 1, 0, 1, 0, 1});  // group 2: classes 2,2,0,1
   std::vector<float> y = {0, 0, 1, 2, 1, 1, 1, 0, 2, 2, 0, 1};
   auto model = CreateLinearLearner(Json{{"C", 1e6}})->Fit({&x, &y, nullptr}, nullptr, Options(Task::kMulticlass, 3));
   ASSERT_EQ(model->num_outputs(), 3);
@@ -272,6 +271,19 @@ void ExpectCorrupt(const Learner& learner, const std::string& bytes) {
   } catch (const InvalidInput& e) {
     EXPECT_NE(std::string(e.what()).find("corrupt linear model: "), std::string::npos) << e.what();
   }
+}
+
+TEST(Linear, ReadsVersionOneWithoutAChecksum) {
+  TwoGroups d;
+  auto learner = CreateLinearLearner(Json::object());
+  auto model = learner->Fit({&d.x, &d.y, nullptr}, nullptr, Options(Task::kBinary, 2));
+  const std::string bytes = model->Serialize();
+  ASSERT_EQ(bytes[8], 2);
+  std::string v1 = bytes.substr(0, bytes.size() - 8);  // version 2 added the checksum
+  v1[8] = 1;
+  auto loaded = learner->Load(v1, Options(Task::kBinary, 2));
+  EXPECT_EQ(PredictAll(*loaded, d.x), PredictAll(*model, d.x));
+  EXPECT_EQ(loaded->Serialize(), bytes);
 }
 
 TEST(Linear, CorruptBytesAreRejected) {

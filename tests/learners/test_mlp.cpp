@@ -1,5 +1,3 @@
-#include "learners/mlp_learner.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,8 +8,10 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "learners/learner_registry.h"
 #include "learners/linear_learner.h"
+#include "learners/mlp_learner.h"
 
 namespace tabpilot {
 namespace {
@@ -118,8 +118,7 @@ TEST(Mlp, SolvesXorWhereLinearCannot) {
 
 TEST(Mlp, SeparatesThreeSpirals) {
   const Data train = Spirals(3000, 3), test = Spirals(900, 4);
-  auto model = Mlp({{"hidden", "64,64"}, {"epochs", 80}, {"learning_rate", 3e-3}, {"batch_size", 64},
-                    {"dropout", 0.0}})
+  auto model = Mlp({{"hidden", "64,64"}, {"epochs", 80}, {"learning_rate", 3e-3}, {"batch_size", 64}, {"dropout", 0.0}})
                    ->Fit(train.train(), nullptr, Options(Task::kMulticlass, 3));
   ASSERT_EQ(model->num_outputs(), 3);
   EXPECT_GT(Accuracy(*model, test), 0.9);
@@ -131,8 +130,7 @@ TEST(Mlp, SeparatesThreeSpirals) {
 
 TEST(Mlp, RegressesNonlinearFunctionOnAnyScale) {
   const Data train = Wave(3000, 5), test = Wave(1000, 6);
-  auto model = Mlp({{"hidden", "64,32"}, {"epochs", 60}, {"learning_rate", 3e-3}, {"batch_size", 64},
-                    {"dropout", 0.0}})
+  auto model = Mlp({{"hidden", "64,32"}, {"epochs", 60}, {"learning_rate", 3e-3}, {"batch_size", 64}, {"dropout", 0.0}})
                    ->Fit(train.train(), nullptr, Options(Task::kRegression, 1));
   ASSERT_EQ(model->num_outputs(), 1);
   const auto p = PredictAll(*model, test.x);
@@ -303,26 +301,36 @@ TEST(Mlp, PeriodicModelRoundTripsBitIdentically) {
     // Truncations and a NaN in the embedding (the last bytes) are refused.
     for (size_t len : {bytes.size() - 1, bytes.size() - 4, bytes.size() / 2})
       ExpectCorrupt(*learner, bytes.substr(0, len));
-    std::string bad = bytes;
+    // The NaN goes in the last float, before the 8-byte checksum, which is
+    // then recomputed: the value check itself must refuse it.
+    std::string bad = bytes.substr(0, bytes.size() - 8);
     const uint32_t nan_bits = 0x7fc00000u;
     std::memcpy(bad.data() + bad.size() - 4, &nan_bits, 4);
+    const uint64_t sum = Fnv1a64(bad);
+    for (int i = 0; i < 8; ++i) bad.push_back(static_cast<char>(sum >> (8 * i)));
     ExpectCorrupt(*learner, bad);
   }
 }
 
 TEST(Mlp, ReadsTheFormatWithoutEmbeddings) {
-  // Version 1 had no embedded-column count after num_features (byte 25).
+  // Version 1 had no embedded-column count after num_features (byte 25)
+  // and, like version 2, no checksum at the end.
   const Data train = Xor(300, 23);
   auto learner = Mlp(kSmall);
   auto model = learner->Fit(train.train(), nullptr, Options(Task::kBinary, 2));
-  std::string v1 = model->Serialize();
-  ASSERT_EQ(v1[8], 2);
+  const std::string v3 = model->Serialize();
+  ASSERT_EQ(v3[8], 3);
+  std::string v2 = v3.substr(0, v3.size() - 8);
+  v2[8] = 2;
+  auto loaded2 = learner->Load(v2, Options(Task::kBinary, 2));
+  EXPECT_EQ(PredictAll(*loaded2, train.x), PredictAll(*model, train.x));
+  std::string v1 = v2;
   ASSERT_EQ(v1.substr(25, 4), std::string(4, '\0'));
   v1.erase(25, 4);
   v1[8] = 1;
   auto loaded = learner->Load(v1, Options(Task::kBinary, 2));
   EXPECT_EQ(PredictAll(*loaded, train.x), PredictAll(*model, train.x));
-  EXPECT_EQ(loaded->Serialize(), model->Serialize());  // written back as version 2
+  EXPECT_EQ(loaded->Serialize(), v3);  // written back as version 3
 }
 
 TEST(Mlp, NanFeatureIsReadAsZero) {

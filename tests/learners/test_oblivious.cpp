@@ -349,5 +349,45 @@ TEST(Oblivious, CorruptBytesAreRejected) {
   EXPECT_THROW(learner->Load(version, o), InvalidInput);
 }
 
+TEST(Oblivious, ReadsVersionOneWithoutAChecksum) {
+  Dataset train = MakeCategorical(300, 14);
+  auto learner = MakeLearner(Json{{"iterations", 4}});
+  const FitOptions o = Options(Task::kBinary, 2, &train.categorical);
+  auto model = learner->Fit({&train.x, &train.y, nullptr}, nullptr, o);
+  const std::string bytes = model->Serialize();
+  ASSERT_EQ(bytes[8], 2);
+  std::string v1 = bytes.substr(0, bytes.size() - 8);  // version 2 added the checksum
+  v1[8] = 1;
+  auto loaded = learner->Load(v1, o);
+  EXPECT_EQ(PredictAll(*loaded, train.x), PredictAll(*model, train.x));
+  EXPECT_EQ(loaded->Serialize(), bytes);
+}
+
+TEST(Oblivious, RefitBoostsTheTreesItsEarlyStoppedFoldsKept) {
+  // --refit-full: the model fitted once on all rows must not boost the full
+  // `iterations` (the folds stopped far earlier), nor stop early (no held-out rows).
+  Dataset a = MakeCategorical(1500, 21);
+  Dataset b = MakeCategorical(1500, 22);
+  auto learner = MakeLearner(Json{{"learning_rate", 0.3}, {"iterations", 3000}});
+  ASSERT_TRUE(learner->early_stops());
+  const FitOptions o = Options(Task::kBinary, 2, &a.categorical);
+  const TrainData ta{&a.x, &a.y, nullptr};
+  const TrainData tb{&b.x, &b.y, nullptr};
+  const Json folds = Json::array({learner->Fit(ta, &tb, o)->Info(), learner->Fit(tb, &ta, o)->Info()});
+  const int kept = (folds[0].at("trees").get<int>() + folds[1].at("trees").get<int>() + 1) / 2;
+  ASSERT_LT(kept, 3000);
+  const Json params = learner->RefitParams(folds).value();
+  EXPECT_EQ(params.at("iterations").get<int>(), kept);
+  EXPECT_EQ(params.at("early_stopping_rounds").get<int>(), 0);
+  EXPECT_DOUBLE_EQ(params.at("learning_rate").get<double>(), 0.3);
+  auto refit_learner = MakeLearner(params);
+  EXPECT_FALSE(refit_learner->early_stops());
+  // Even handed early-stopping rows, the refit boosts exactly that many trees.
+  auto refit = refit_learner->Fit(ta, &tb, o);
+  EXPECT_EQ(refit->Info().at("trees").get<int>(), kept);
+  // Folds that do not report their trees leave the effort unknown: no refit.
+  EXPECT_FALSE(learner->RefitParams(Json::array({Json{{"features", 3}}})).has_value());
+}
+
 }  // namespace
 }  // namespace tabpilot
