@@ -358,6 +358,7 @@ class CliCase : public ::testing::TestWithParam<fs::path> {};
 
 TEST_P(CliCase, ExitCodeAndOutput) {
   Case c = ParseCase(GetParam());
+  ASSERT_FALSE(c.args.empty()) << c.name << ": no 'args:' line";
   testing::TempDir dir, scratch;
   for (const auto& [name, content] : c.files) dir.Write(name, content);
   const std::string prefix = "cd " + dir.path().string() + " && " + testing::TabpilotBinary().string() + " ";
