@@ -17,7 +17,6 @@
 #include <iostream>
 #include <map>
 #include <random>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -149,6 +148,8 @@ struct Outputs {
 // final phase (ensemble, refit, bundle) outgrew its share of the budget is
 // exactly what this check should catch. The only part outside the binary's
 // clock is process start-up, which is small even under the sanitizers.
+// (Measured on 2 cores: 7-10 s per train in both builds, also with the three
+// tests running at once under ASan, so no looser bound for that build.)
 Outputs TrainPredictEvaluate(const Generated& g, const testing::TempDir& dir) {
   Outputs run;
   WriteCsv(g.train, dir / "train.csv");
@@ -167,11 +168,13 @@ Outputs TrainPredictEvaluate(const Generated& g, const testing::TempDir& dir) {
   std::cout << "train " << g.target << ": " << seconds << " s wall for a " << kBudgetSeconds << " s budget\n";
   EXPECT_EQ(train.exit_code, 0) << train.output;
   EXPECT_LE(seconds, kBudgetSeconds * 1.10) << "train overran its budget:\n" << train.output;
-  // The binary's own account of its run must agree with the budget too.
-  std::smatch m;
-  EXPECT_TRUE(std::regex_search(train.output, m, std::regex("model written to \\S+ in ([0-9.]+)s\n"))) << train.output;
-  if (!m.empty()) {
-    EXPECT_LE(std::stod(m[1].str()), kBudgetSeconds * 1.10) << train.output;
+  // The binary's own account of its run ("model written to DIR in 9.8s")
+  // must agree with the budget too.
+  const std::string written = "model written to " + model + " in ";
+  const size_t at = train.output.find(written);
+  EXPECT_NE(at, std::string::npos) << train.output;
+  if (at != std::string::npos) {
+    EXPECT_LE(std::stod(train.output.substr(at + written.size())), kBudgetSeconds * 1.10) << train.output;
   }
   EXPECT_NE(train.output.find("WeightedEnsemble"), std::string::npos) << train.output;
 
