@@ -33,6 +33,16 @@ struct TrainArgs {
   bool verbose = false;
 };
 
+// CLI11's NonNegativeNumber spells out its upper bound (DBL_MAX, 300 digits)
+// in the error; this one says only what is wrong.
+CLI::Validator NonNegative() {
+  return CLI::Validator(
+      [](std::string& value) {
+        return !value.empty() && value[0] == '-' ? "must be 0 or more, got " + value : std::string();
+      },
+      "NONNEGATIVE");
+}
+
 // Refuse to replace a folder that is not a tabpilot model: the user may have
 // pointed --output at something precious.
 void CheckOutputPath(const fs::path& out) {
@@ -114,12 +124,12 @@ Runner AddTrainCommand(CLI::App& app) {
   sub->add_option("--seed", args->seed, "Random seed")->capture_default_str();
   sub->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
   sub->add_option("--folds", args->folds, "Bagging folds (0 = automatic; 1 = validate on a 10% holdout instead)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NonNegative())
       ->capture_default_str();
   sub->add_flag("--refit-full", args->refit_full,
                 "Refit each ensemble member once on all rows (uses 10% of the search time; k times cheaper to serve)");
   sub->add_option("--max-models", args->max_models, "Stop after this many candidate models (0 = until time runs out)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NonNegative())
       ->capture_default_str();
   sub->add_option("--learners", args->learners,
                   "Only these learner families (e.g. xgboost,linear); opt-in families (oblivious_boost) run only when "

@@ -45,7 +45,8 @@ size_t PrepareAdult(const fs::path& in, const fs::path& out) {
 
 TEST(AdultEndToEnd, TrainPredictEvaluate) {
   fs::path adult = testing::DatasetsDir() / "adult";
-  if (!fs::exists(adult / "adult.data")) GTEST_SKIP() << "Adult dataset not found at " << adult;
+  TABPILOT_REQUIRE_DATASET(adult / "adult.data");
+  TABPILOT_REQUIRE_DATASET(adult / "adult.test");
   testing::TempDir dir;
   ASSERT_EQ(PrepareAdult(adult / "adult.data", dir / "train.csv"), 32561u);
   ASSERT_EQ(PrepareAdult(adult / "adult.test", dir / "test.csv"), 16281u);

@@ -1,4 +1,5 @@
-// Sanity checks against the shared real datasets (skipped when absent).
+// Sanity checks against the shared real datasets (a missing file fails the
+// test unless TABPILOT_ALLOW_MISSING_DATASETS=1, see test_support.h).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,14 +13,11 @@ namespace {
 
 std::filesystem::path Dataset(const std::string& relative) { return testing::DatasetsDir() / relative; }
 
-#define SKIP_IF_ABSENT(path) \
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "dataset not found: " << (path)
-
 const Column& Col(const Table& t, const std::string& name) { return t.Get(name); }
 
 TEST(RealDatasets, Adult) {
   auto path = Dataset("adult/adult.data");
-  SKIP_IF_ABSENT(path);
+  TABPILOT_REQUIRE_DATASET(path);
   CsvOptions csv;
   csv.header = false;
   Table t = ReadTable(path, csv, InferenceOptions{});
@@ -30,14 +28,14 @@ TEST(RealDatasets, Adult) {
   const Column& workclass = Col(t, "col_2");
   EXPECT_EQ(workclass.type, ColumnType::kCategorical);
   EXPECT_EQ(workclass.categories[0], "State-gov");  // ", " separator trimmed
-  EXPECT_EQ(workclass.CountMissing(), 1836u);        // '?' cells
+  EXPECT_EQ(workclass.CountMissing(), 1836u);       // '?' cells
   const Column& income = Col(t, "col_15");
   EXPECT_EQ(income.categories, (std::vector<std::string>{"<=50K", ">50K"}));
 }
 
 TEST(RealDatasets, BloodTransfusionPaddedNumbers) {
   auto path = Dataset("blood_transfusion/transfusion.data");
-  SKIP_IF_ABSENT(path);
+  TABPILOT_REQUIRE_DATASET(path);
   Table t = ReadTable(path, CsvOptions{}, InferenceOptions{});
   EXPECT_EQ(t.num_rows(), 748u);
   ASSERT_EQ(t.num_columns(), 5u);
@@ -52,7 +50,7 @@ TEST(RealDatasets, BloodTransfusionPaddedNumbers) {
 
 TEST(RealDatasets, AirlineTweets) {
   auto path = Dataset("airline_tweets/Tweets.csv");
-  SKIP_IF_ABSENT(path);
+  TABPILOT_REQUIRE_DATASET(path);
   CsvOptions csv;
   csv.threads = 2;
   Table t = ReadTable(path, csv, InferenceOptions{});
@@ -68,7 +66,7 @@ TEST(RealDatasets, AirlineTweets) {
 
 TEST(RealDatasets, HousePricesAndBrazilianHouses) {
   auto houses = Dataset("house_prices/train.csv");
-  SKIP_IF_ABSENT(houses);
+  TABPILOT_REQUIRE_DATASET(houses);
   Table t = ReadTable(houses, CsvOptions{}, InferenceOptions{});
   EXPECT_EQ(t.num_rows(), 1460u);
   EXPECT_EQ(t.num_columns(), 81u);
@@ -78,7 +76,7 @@ TEST(RealDatasets, HousePricesAndBrazilianHouses) {
   EXPECT_EQ(Col(t, "Neighborhood").type, ColumnType::kCategorical);
 
   auto brazil = Dataset("brazilian_houses/houses_to_rent_v2.csv");
-  SKIP_IF_ABSENT(brazil);
+  TABPILOT_REQUIRE_DATASET(brazil);
   Table b = ReadTable(brazil, CsvOptions{}, InferenceOptions{});
   EXPECT_EQ(b.num_rows(), 10692u);
   EXPECT_EQ(Col(b, "city").categories[0], "S\xC3\xA3o Paulo");
@@ -88,7 +86,7 @@ TEST(RealDatasets, HousePricesAndBrazilianHouses) {
 
 TEST(RealDatasets, BankMarketingSemicolonQuoted) {
   auto path = Dataset("bank_marketing/bank-full.csv");
-  SKIP_IF_ABSENT(path);
+  TABPILOT_REQUIRE_DATASET(path);
   Table t = ReadTable(path, CsvOptions{}, InferenceOptions{});
   EXPECT_EQ(t.num_rows(), 45211u);
   ASSERT_EQ(t.num_columns(), 17u);
@@ -99,7 +97,7 @@ TEST(RealDatasets, BankMarketingSemicolonQuoted) {
 
 TEST(RealDatasets, ArffFiles) {
   auto credit = Dataset("credit_g/credit-g.arff");
-  SKIP_IF_ABSENT(credit);
+  TABPILOT_REQUIRE_DATASET(credit);
   Table c = ReadTable(credit, CsvOptions{}, InferenceOptions{});
   EXPECT_EQ(c.num_rows(), 1000u);
   EXPECT_EQ(c.num_columns(), 21u);
@@ -108,7 +106,7 @@ TEST(RealDatasets, ArffFiles) {
   EXPECT_EQ(Col(c, "class").categories, (std::vector<std::string>{"good", "bad"}));
 
   auto kc1 = Dataset("kc1/kc1.arff");
-  SKIP_IF_ABSENT(kc1);
+  TABPILOT_REQUIRE_DATASET(kc1);
   Table k = ReadTable(kc1, CsvOptions{}, InferenceOptions{});
   EXPECT_EQ(k.num_rows(), 2109u);
   EXPECT_EQ(k.num_columns(), 22u);
@@ -118,7 +116,7 @@ TEST(RealDatasets, ArffFiles) {
 
 TEST(RealDatasets, KddcupGzip) {
   auto path = Dataset("kddcup99/kddcup.data_10_percent.gz");
-  SKIP_IF_ABSENT(path);
+  TABPILOT_REQUIRE_DATASET(path);
   CsvOptions csv;
   csv.header = false;
   RawTable raw = ReadRawCsv(path, csv);

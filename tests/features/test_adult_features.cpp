@@ -1,6 +1,7 @@
 // FeaturePipeline and ScreenColumns on the real Adult census file. The file
 // is read with a minimal parser here so this test does not depend on the CSV
-// reader; it is skipped if the datasets folder is absent.
+// reader. A missing file fails every test unless
+// TABPILOT_ALLOW_MISSING_DATASETS=1 (see test_support.h).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -60,7 +61,8 @@ class AdultFeatures : public ::testing::Test {
   }
   static void TearDownTestSuite() { table_.reset(); }
   void SetUp() override {
-    if (!table_) GTEST_SKIP() << "adult.data not found under " << testing::DatasetsDir();
+    TABPILOT_REQUIRE_DATASET(testing::DatasetsDir() / "adult" / "adult.data");
+    ASSERT_TRUE(table_);
     ASSERT_EQ(table_->num_rows(), 32561u);
   }
   static std::vector<std::string> Inputs() { return {kNames.begin(), kNames.end() - 1}; }

@@ -293,6 +293,9 @@ TEST(LearnerParamTables, EveryParameterHasADefaultARangeAndADoc) {
                 << where;
           }
           break;
+        default:  // text, paths, lists and maps are for pipeline steps
+          ADD_FAILURE() << where << ": a learner parameter of kind " << ParamKindName(spec.kind);
+          break;
       }
     }
     // The defaults make a learner, and the learner reports them back.

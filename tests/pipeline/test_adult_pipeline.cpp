@@ -11,11 +11,11 @@ namespace fs = std::filesystem;
 
 TEST(AdultPipeline, RegistersTheModelAndCachesTheRerun) {
   const fs::path data = testing::DatasetsDir() / "adult";
-  if (!fs::exists(data / "adult.data")) GTEST_SKIP() << "no Adult data at " << data;
+  TABPILOT_REQUIRE_DATASET(data / "adult.data");
   testing::TempDir dir;
   const fs::path yaml = fs::path(TABPILOT_SOURCE_DIR) / "examples" / "adult" / "pipeline.yaml";
-  const std::string run = "cd " + dir.path().string() + " && " + testing::TabpilotBinary().string() +
-                          " pipeline run " + yaml.string() + " --param data_dir=" + data.string() +
+  const std::string run = "cd " + dir.path().string() + " && " + testing::TabpilotBinary().string() + " pipeline run " +
+                          yaml.string() + " --param data_dir=" + data.string() +
                           " --param max_automl_runtime=20 --threads 2 2>&1";
   auto first = testing::RunCommand(run);
   ASSERT_EQ(first.exit_code, 0) << first.output;
@@ -30,7 +30,8 @@ TEST(AdultPipeline, RegistersTheModelAndCachesTheRerun) {
   ASSERT_EQ(second.exit_code, 0) << second.output;
   for (const char* step : {"AddHeaders", "AutoMLTraining", "CreateModel", "BatchTransform", "Evaluate"}) {
     EXPECT_NE(second.output.find(std::string("step ") + step + ": Succeeded (cache hit"), std::string::npos)
-        << step << "\n" << second.output;
+        << step << "\n"
+        << second.output;
   }
   EXPECT_NE(second.output.find("AutoMLModelPackageGroup version 2"), std::string::npos) << second.output;
 

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <random>
 #include <stdexcept>
+#include <string>
 
 namespace tabpilot::testing {
 namespace fs = std::filesystem;
@@ -18,6 +19,18 @@ namespace fs = std::filesystem;
 fs::path DatasetsDir() {
   if (const char* env = std::getenv("TABPILOT_DATASETS"); env && *env) return env;
   return TABPILOT_DATASETS_DEFAULT;
+}
+
+bool AllowMissingDatasets() {
+  const char* env = std::getenv("TABPILOT_ALLOW_MISSING_DATASETS");
+  return env && std::string(env) == "1";
+}
+
+std::string MissingDatasetMessage(const fs::path& path) {
+  return "dataset not found: " + path.string() + "\nThe shared datasets are read from $TABPILOT_DATASETS (default " +
+         std::string(TABPILOT_DATASETS_DEFAULT) +
+         "). Set TABPILOT_DATASETS to the folder that holds them, or set TABPILOT_ALLOW_MISSING_DATASETS=1 "
+         "to skip the tests that need them.";
 }
 
 fs::path TabpilotBinary() {
@@ -28,8 +41,8 @@ fs::path TabpilotBinary() {
 TempDir::TempDir() {
   static std::atomic<int> counter{0};
   std::random_device rd;
-  path_ = fs::temp_directory_path() /
-          ("tabpilot-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + std::to_string(rd()));
+  path_ = fs::temp_directory_path() / ("tabpilot-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+                                       "-" + std::to_string(rd()));
   fs::create_directories(path_);
 }
 

@@ -1,6 +1,8 @@
 // Helpers shared by the tests: temp folders, dataset paths, running the CLI.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -9,6 +11,30 @@ namespace tabpilot::testing {
 
 // ../shared/datasets (or $TABPILOT_DATASETS).
 std::filesystem::path DatasetsDir();
+
+// True when $TABPILOT_ALLOW_MISSING_DATASETS is "1": the developer asked for
+// tests whose shared dataset is absent to be skipped rather than failed.
+bool AllowMissingDatasets();
+
+// The message for a missing dataset file: its path, and the two variables
+// that either point the tests at the datasets or allow skipping them.
+std::string MissingDatasetMessage(const std::filesystem::path& path);
+
+// Ends the current test (or SetUp) when the dataset file `path` does not
+// exist: a failure by default, so a build without the datasets cannot pass
+// by skipping its data-driven tests; a skip only when
+// TABPILOT_ALLOW_MISSING_DATASETS=1. A macro because only the test body
+// itself can return out of the test.
+#define TABPILOT_REQUIRE_DATASET(file)                                                      \
+  do {                                                                                      \
+    const std::filesystem::path tabpilot_dataset_path_ = (file);                            \
+    if (!std::filesystem::exists(tabpilot_dataset_path_)) {                                 \
+      if (::tabpilot::testing::AllowMissingDatasets()) {                                    \
+        GTEST_SKIP() << ::tabpilot::testing::MissingDatasetMessage(tabpilot_dataset_path_); \
+      }                                                                                     \
+      FAIL() << ::tabpilot::testing::MissingDatasetMessage(tabpilot_dataset_path_);         \
+    }                                                                                       \
+  } while (0)
 
 // Path of the built tabpilot binary (or $TABPILOT_BINARY).
 std::filesystem::path TabpilotBinary();
