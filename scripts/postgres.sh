@@ -39,7 +39,8 @@ start() {
     port_in_use "$port" && continue
     # fsync off: the data is thrown away, and tests should not wait on the disk.
     if as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50" start >/dev/null; then
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50" start \
+        >>"$dir/pg_ctl.log" 2>&1; then
       as_owner "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U postgres tabpilot
       local url="postgresql://postgres@127.0.0.1:$port/tabpilot"
       echo "$url" >"$dir/url"
@@ -48,7 +49,7 @@ start() {
       return 0
     fi
   done
-  cat "$dir/server.log" >&2 || true
+  cat "$dir/pg_ctl.log" "$dir/server.log" >&2 || true
   echo "postgres.sh: could not start PostgreSQL" >&2
   exit 1
 }

@@ -15,10 +15,16 @@ class OwnedServer {
  public:
   OwnedServer() {
     CommandResult r = RunCommand(std::string(TABPILOT_SOURCE_DIR) + "/scripts/postgres.sh start");
+    // The URL and the folder are the last two lines (an attempt on a port
+    // taken meanwhile may have printed pg_ctl's complaint before them).
     std::istringstream lines(r.output);
-    std::getline(lines, url_);
-    std::getline(lines, dir_);
-    if (r.exit_code != 0 || url_.rfind("postgresql://", 0) != 0) {
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("postgresql://", 0) == 0) {
+        url_ = line;
+        std::getline(lines, dir_);
+      }
+    }
+    if (r.exit_code != 0 || url_.empty() || dir_.empty()) {
       throw std::runtime_error("scripts/postgres.sh start failed:\n" + r.output);
     }
   }
