@@ -823,7 +823,7 @@ const std::vector<ParamSpec>& MlpParamSpecs() {
       {"batch_size", K::kInt, 256, 1, 65536, {}, "rows per mini-batch"},
       {"epochs", K::kInt, 50, 1, 100000, {}, "maximum passes over the training rows"},
       {"patience", K::kInt, 5, 1, 100000, {},
-       "stop after this many epochs without a better validation loss (when a validation fold is given)"},
+       "stop after this many epochs without a better early-stopping loss (when early-stopping rows are given)"},
       {"numeric_embedding", K::kString, "none", 0, 0, {"none", "periodic"},
        "periodic: each column with more than two distinct values (up to 64) enters as ReLU(W [sin, cos](2 pi c x) + b) "
        "with trainable frequencies c"},
@@ -841,7 +841,7 @@ std::unique_ptr<Learner> CreateMlpLearner(const Json& params) {
 }
 
 void RegisterMlpLearner(LearnerRegistry& registry) {
-  registry.Register({kFamily, "multilayer perceptron (ReLU, dropout, Adam, early stopping on the validation fold)",
+  registry.Register({kFamily, "multilayer perceptron (ReLU, dropout, Adam, early stopping on the held-out fold)",
                      MlpParamSpecs(), [](const Json& params) { return CreateMlpLearner(params); },
                      /*repeat_bags=*/true});
 }

@@ -49,7 +49,7 @@ std::vector<ParamSpec> MakeSpecs() {
        1,
        1000000,
        {},
-       "maximum boosting rounds (early stopping usually ends sooner when a validation fold is given)"},
+       "maximum boosting rounds (early stopping usually ends sooner when early-stopping rows are given)"},
       {"learning_rate", Kind::kFloat, 0.1, 0.0001, 1.0, {}, "shrinkage applied to each tree (eta)"},
       {"max_depth", Kind::kInt, 6, 0, 64, {}, "maximum tree depth; 0 = unlimited (lossguide only)"},
       {"max_leaves", Kind::kInt, 0, 0, 1 << 20, {}, "maximum leaves per tree; 0 = unlimited"},
@@ -74,7 +74,7 @@ std::vector<ParamSpec> MakeSpecs() {
        0,
        1000000,
        {},
-       "stop after this many rounds without improvement on the validation fold; 0 = off"},
+       "stop after this many rounds without improvement on the early-stopping rows (the held-out fold); 0 = off"},
       {"max_cat_to_onehot",
        Kind::kInt,
        4,
@@ -450,7 +450,7 @@ std::unique_ptr<Learner> CreateXgboostLearner(const Json& params) {
 }
 
 void RegisterXgboostLearner(LearnerRegistry& registry) {
-  registry.Register({kFamily, "gradient-boosted trees (XGBoost, hist), early stopping on the validation fold",
+  registry.Register({kFamily, "gradient-boosted trees (XGBoost, hist), early stopping on the held-out fold",
                      XgboostParamSpecs(), CreateXgboostLearner, /*repeat_bags=*/true});
 }
 

@@ -1,5 +1,5 @@
 // The "xgboost" learner family: gradient-boosted trees trained by the XGBoost
-// library (tree_method "hist"), with early stopping on a validation fold,
+// library (tree_method "hist"), with early stopping on the held-out fold,
 // deadline-aware boosting and native categorical splits.
 //
 // Objectives: binary:logistic (Predict writes [1-p, p]), multi:softprob
