@@ -30,7 +30,7 @@ void SearchLevel(TrainingRun& run, const SearchLevelPlan& plan, SearchState& sta
         --i;  // the queue did not grow: look at this index again
         continue;
       }
-      CandidateConfig sampled = SampleConfig(state.shape, state.rng, ++state.sampled, state.families);
+      CandidateConfig sampled = SampleConfig(run.learners(), state.rng, ++state.sampled, state.families);
       sampled.name += plan.sampled_suffix;
       queue.push_back(std::move(sampled));
     }

@@ -45,8 +45,8 @@ std::vector<CandidateConfig> Level2Portfolio(const DataShape& shape, const Train
 
 std::vector<std::string> SearchFamilies(const TrainerOptions& options, const LearnerRegistry& learners) {
   std::vector<std::string> out;
-  for (const std::string& f : RandomSearchFamilies()) {
-    if (FamilyAllowed(options, f) && learners.Has(f)) out.push_back(f);
+  for (const std::string& f : learners.Families()) {
+    if (FamilyAllowed(options, f) && learners.Get(f).searched()) out.push_back(f);
   }
   return out;
 }

@@ -20,13 +20,6 @@
 
 namespace tabpilot {
 
-// The families the random search samples configurations from, when allowed
-// and registered (SampleConfig knows how to sample these; see portfolio.h).
-inline const std::vector<std::string>& RandomSearchFamilies() {
-  static const std::vector<std::string> families = {"xgboost", "mlp"};
-  return families;
-}
-
 // Level-1 models whose predictions feed level 2.
 inline constexpr size_t kMaxStackInputs = 8;
 
@@ -49,7 +42,8 @@ std::vector<CandidateConfig> Level1Portfolio(const DataShape& shape, const Train
 std::vector<CandidateConfig> Level2Portfolio(const DataShape& shape, const TrainerOptions& options,
                                              const LearnerRegistry& learners);
 
-// RandomSearchFamilies() that are allowed and registered, in that order.
+// The registered families with a search sampler (LearnerRegistry::Entry::
+// searched()) that `options` allows, in the registry's (name) order.
 std::vector<std::string> SearchFamilies(const TrainerOptions& options, const LearnerRegistry& learners);
 
 // Indices in `done` of the level-1 candidates whose OOF predictions feed

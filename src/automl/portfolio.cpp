@@ -4,17 +4,13 @@
 #include "automl/portfolio.h"
 
 #include <algorithm>
-#include <cmath>
 #include <set>
 
+#include "core/error.h"
 #include "learners/learner_registry.h"
 
 namespace tabpilot {
 namespace {
-
-// Boosters one-hot encode categoricals of up to 64 levels (the dense
-// encoding's cap), more than the 10-level default the forests keep.
-constexpr int kBoosterOneHotLevels = 64;
 
 FeatureOptions BoosterTree() {
   FeatureOptions f;
@@ -164,59 +160,28 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape, const Lear
   return p;
 }
 
-CandidateConfig SampleConfig(const DataShape& shape, std::mt19937_64& rng, int index,
+CandidateConfig SampleConfig(const LearnerRegistry& learners, std::mt19937_64& rng, int index,
                              const std::vector<std::string>& families) {
-  (void)shape;
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  auto log_uniform = [&](double lo, double hi) {
-    return std::exp(std::log(lo) + u(rng) * (std::log(hi) - std::log(lo)));
-  };
-  const bool has_xgb = std::find(families.begin(), families.end(), "xgboost") != families.end();
-  const bool has_mlp = std::find(families.begin(), families.end(), "mlp") != families.end();
-  if (has_mlp && (!has_xgb || u(rng) < 0.25)) {
-    // Shapes and their cost relative to NeuralNet_1 (128,64): the weight
-    // count for ~100 inputs (512,256: 100*512 + 512*256 = 182k against 21k).
-    // The time estimate scales the family's measured cost by it, so a large
-    // net is not started where only a small one fits.
-    struct Shape {
-      const char* hidden;
-      double cost;
-    };
-    static constexpr Shape kShapes[] = {{"128,64", 1.0}, {"256,128", 2.8}, {"512,256", 8.7}, {"256", 1.2}};
-    const Shape& shape_choice = kShapes[static_cast<size_t>(u(rng) * 4) % 4];
-    CandidateConfig c;
-    c.family = "mlp";
-    c.name = "NeuralNet_R" + std::to_string(index);
-    c.params = Json{{"hidden", shape_choice.hidden},
-                    {"dropout", 0.3 * u(rng)},
-                    {"learning_rate", log_uniform(3e-4, 3e-3)},
-                    {"weight_decay", log_uniform(1e-6, 1e-3)},
-                    {"numeric_embedding", "periodic"},
-                    {"embedding_sigma", log_uniform(1.0, 10.0)}};
-    c.features = Dense();
-    c.relative_cost = 2.5 * shape_choice.cost;
-    return c;
+  if (families.empty()) throw Internal("random search without a family to sample");
+  const LearnerRegistry::Entry* chosen = &learners.Get(families.front());
+  if (families.size() > 1) {
+    double total = 0;
+    for (const std::string& f : families) total += learners.Get(f).search_share;
+    double x = UniformDraw(rng) * total;
+    for (const std::string& f : families) {
+      chosen = &learners.Get(f);
+      if (x < chosen->search_share) break;
+      x -= chosen->search_share;
+    }
   }
+  if (!chosen->searched()) throw Internal("random search: family " + chosen->family + " has no sampler");
+  SearchDraw draw = chosen->sample(rng);
   CandidateConfig c;
-  c.family = "xgboost";
-  bool lossguide = u(rng) < 0.5;
-  c.params = Json{{"learning_rate", log_uniform(0.02, 0.1)},
-                  {"colsample_bytree", 0.4 + 0.6 * u(rng)},
-                  {"min_child_weight", log_uniform(0.01, 10.0)},
-                  {"reg_lambda", log_uniform(0.01, 10.0)}};
-  if (lossguide) {
-    c.params["grow_policy"] = "lossguide";
-    c.params["max_depth"] = 0;
-    c.params["max_leaves"] = static_cast<int>(log_uniform(8, 256));
-    c.name = "LightGBMLike_R" + std::to_string(index);
-  } else {
-    c.params["max_depth"] = 3 + static_cast<int>(u(rng) * 7);
-    c.name = "XGBoost_R" + std::to_string(index);
-  }
-  bool native = u(rng) < 0.3;
-  if (native) c.params["enable_categorical"] = true;
-  c.features = native ? TreeNative() : BoosterTree();
-  c.relative_cost = 2.0;
+  c.name = draw.name + std::to_string(index);
+  c.family = chosen->family;
+  c.params = std::move(draw.params);
+  c.features = draw.features;
+  c.relative_cost = draw.relative_cost;
   return c;
 }
 

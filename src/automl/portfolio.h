@@ -55,11 +55,11 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape);
 // it is measured and curated here.
 std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape, const LearnerRegistry& learners);
 
-// A random configuration (around the portfolio's good regions) for the search
-// phase, from one of `families` (those of "xgboost" and "mlp" that are
-// allowed; mostly boosters, sometimes a network for diversity); `index`
-// numbers its name. `families` must not be empty.
-CandidateConfig SampleConfig(const DataShape& shape, std::mt19937_64& rng, int index,
+// A random configuration for the search phase, drawn by the registry
+// entry's sampler of one of `families` (searched families of `learners`,
+// picked in proportion to their search_share); `index` numbers its name.
+// `families` must not be empty.
+CandidateConfig SampleConfig(const LearnerRegistry& learners, std::mt19937_64& rng, int index,
                              const std::vector<std::string>& families);
 
 // A short stable id for the feature pipeline a config needs: "dense",

@@ -30,6 +30,7 @@ Json Traits(const LearnerRegistry::Entry& entry) {
               {"repeat_bags", entry.repeat_bags},
               {"stack_input", entry.stack_input},
               {"own_oof", learner->has_own_oof()},
+              {"search_share", entry.searched() ? entry.search_share : 0.0},
               {"flavor", learner->flavor() == FeatureFlavor::kTree ? "tree" : "dense"},
               {"tasks", tasks}};
 }
@@ -64,6 +65,15 @@ Json ParamJson(const ParamSpec& spec) {
 
 std::string YesNo(const Json& v) { return v.get<bool>() ? "yes" : "no"; }
 
+// A random-search share as printed: "no" when the family is not searched.
+std::string ShareText(const Json& v) {
+  const double share = v.get<double>();
+  if (share <= 0) return "no";
+  std::ostringstream out;
+  out << share;
+  return out.str();
+}
+
 // Left-aligned columns, two spaces apart; the last column is not padded.
 std::string Table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width;
@@ -88,18 +98,21 @@ std::string Table(const std::vector<std::vector<std::string>>& rows) {
 int ListFamilies(const LearnerRegistry& registry, const std::string& format) {
   Json all = Json::array();
   std::vector<std::vector<std::string>> rows = {
-      {"family", "early stops", "repeat bags", "stack input", "own OOF", "flavor", "description"}};
+      {"family", "early stops", "repeat bags", "stack input", "own OOF", "searched", "flavor", "description"}};
   for (const std::string& family : registry.Families()) {
     const LearnerRegistry::Entry& entry = registry.Get(family);
     const Json traits = Traits(entry);
     all.push_back(Json{{"family", family}, {"description", entry.description}, {"traits", traits}});
     rows.push_back({family, YesNo(traits["early_stops"]), YesNo(traits["repeat_bags"]), YesNo(traits["stack_input"]),
-                    YesNo(traits["own_oof"]), traits["flavor"].get<std::string>(), entry.description});
+                    YesNo(traits["own_oof"]), ShareText(traits["search_share"]), traits["flavor"].get<std::string>(),
+                    entry.description});
   }
   if (format == "json") {
     std::cout << all.dump(2) << "\n";
   } else {
-    std::cout << Table(rows) << "(traits at the default parameters; 'tabpilot learners FAMILY' lists its parameters)\n";
+    std::cout << Table(rows)
+              << "(traits at the default parameters; searched: the family's share of the random search's draws; "
+                 "'tabpilot learners FAMILY' lists its parameters)\n";
   }
   return 0;
 }
@@ -120,7 +133,8 @@ int DescribeFamily(const LearnerRegistry& registry, const std::string& family, c
   std::cout << family << ": " << entry.description << "\n"
             << "tasks: " << tasks << "; flavor: " << traits["flavor"].get<std::string>()
             << "; early stops: " << YesNo(traits["early_stops"]) << "; repeat bags: " << YesNo(traits["repeat_bags"])
-            << "; stack input: " << YesNo(traits["stack_input"]) << "; own OOF: " << YesNo(traits["own_oof"]) << "\n\n";
+            << "; stack input: " << YesNo(traits["stack_input"]) << "; own OOF: " << YesNo(traits["own_oof"])
+            << "; random search share: " << ShareText(traits["search_share"]) << "\n\n";
   std::vector<std::vector<std::string>> rows = {{"parameter", "type", "default", "range", "description"}};
   for (const ParamSpec& spec : entry.params) {
     rows.push_back({spec.name, ParamKindName(spec.kind), spec.default_value.dump(), RangeText(spec), spec.description});

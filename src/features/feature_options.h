@@ -17,6 +17,10 @@ const char* EncodingName(Encoding encoding);
 // Parses the names above; throws InvalidInput listing the valid names otherwise.
 Encoding ParseEncoding(const std::string& name);
 
+// Boosters one-hot encode categoricals of up to this many levels (the dense
+// encoding's cap), more than the 10-level default the forests keep.
+inline constexpr int kBoosterOneHotLevels = 64;
+
 struct FeatureOptions {
   Encoding encoding = Encoding::kTree;
   // kTree only: every categorical becomes one code column (0..k-1, NaN missing)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "learners/learner.h"
+#include "learners/search_space.h"
 
 namespace tabpilot {
 
@@ -32,6 +33,13 @@ class LearnerRegistry {
     bool stack_input = true;
     // The tasks its learners fit (all three unless the family says otherwise).
     std::vector<Task> tasks = {Task::kBinary, Task::kMulticlass, Task::kRegression};
+    // Random search after the curated portfolio: draws one configuration of
+    // the family (none: the family is not searched). When several searched
+    // families run, each draw picks one with probability search_share / the
+    // sum of their shares.
+    SearchSampler sample = nullptr;
+    double search_share = 0;
+    bool searched() const { return sample != nullptr && search_share > 0; }
   };
 
   // A registry with every built-in family (see learner_list.cpp).

@@ -840,10 +840,38 @@ std::unique_ptr<Learner> CreateMlpLearner(const Json& params) {
   return std::make_unique<MlpLearner>(Params::Validate(MlpParamSpecs(), params, kFamily));
 }
 
+SearchDraw SampleMlpConfig(std::mt19937_64& rng) {
+  // Shapes and their cost relative to NeuralNet_1 (128,64): the weight
+  // count for ~100 inputs (512,256: 100*512 + 512*256 = 182k against 21k).
+  // The time estimate scales the family's measured cost by it, so a large
+  // net is not started where only a small one fits.
+  struct Shape {
+    const char* hidden;
+    double cost;
+  };
+  static constexpr Shape kShapes[] = {{"128,64", 1.0}, {"256,128", 2.8}, {"512,256", 8.7}, {"256", 1.2}};
+  const Shape& shape = kShapes[static_cast<size_t>(UniformDraw(rng) * 4) % 4];
+  SearchDraw d;
+  d.name = "NeuralNet_R";
+  d.params = Json{{"hidden", shape.hidden},
+                  {"dropout", 0.3 * UniformDraw(rng)},
+                  {"learning_rate", LogUniformDraw(rng, 3e-4, 3e-3)},
+                  {"weight_decay", LogUniformDraw(rng, 1e-6, 1e-3)},
+                  {"numeric_embedding", "periodic"},
+                  {"embedding_sigma", LogUniformDraw(rng, 1.0, 10.0)}};
+  d.features.encoding = Encoding::kDense;
+  d.relative_cost = 2.5 * shape.cost;
+  return d;
+}
+
 void RegisterMlpLearner(LearnerRegistry& registry) {
-  registry.Register({kFamily, "multilayer perceptron (ReLU, dropout, Adam, early stopping on the held-out fold)",
-                     MlpParamSpecs(), [](const Json& params) { return CreateMlpLearner(params); },
-                     /*repeat_bags=*/true});
+  LearnerRegistry::Entry entry{kFamily,
+                               "multilayer perceptron (ReLU, dropout, Adam, early stopping on the held-out fold)",
+                               MlpParamSpecs(), [](const Json& params) { return CreateMlpLearner(params); },
+                               /*repeat_bags=*/true};
+  entry.sample = SampleMlpConfig;
+  entry.search_share = 0.25;  // sometimes a network, for the ensemble's diversity
+  registry.Register(std::move(entry));
 }
 
 }  // namespace tabpilot

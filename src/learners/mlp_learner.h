@@ -38,6 +38,10 @@ const std::vector<ParamSpec>& MlpParamSpecs();
 // parameters (e.g. hidden = "256,x").
 std::unique_ptr<Learner> CreateMlpLearner(const Json& params);
 
+// One random network configuration for the search phase (the registry
+// entry's sampler).
+SearchDraw SampleMlpConfig(std::mt19937_64& rng);
+
 // Adds the "mlp" family to `registry` (called from learner_list.cpp).
 void RegisterMlpLearner(LearnerRegistry& registry);
 

@@ -449,9 +449,41 @@ std::unique_ptr<Learner> CreateXgboostLearner(const Json& params) {
   return std::make_unique<XgboostLearner>(Params::Validate(XgboostParamSpecs(), params, kFamily));
 }
 
+SearchDraw SampleXgboostConfig(std::mt19937_64& rng) {
+  // Around the curated boosters' good regions: depth-wise or leaf-wise
+  // growth (LightGBM's), one-hot or native categoricals.
+  SearchDraw d;
+  const bool lossguide = UniformDraw(rng) < 0.5;
+  d.params = Json{{"learning_rate", LogUniformDraw(rng, 0.02, 0.1)},
+                  {"colsample_bytree", 0.4 + 0.6 * UniformDraw(rng)},
+                  {"min_child_weight", LogUniformDraw(rng, 0.01, 10.0)},
+                  {"reg_lambda", LogUniformDraw(rng, 0.01, 10.0)}};
+  if (lossguide) {
+    d.params["grow_policy"] = "lossguide";
+    d.params["max_depth"] = 0;
+    d.params["max_leaves"] = static_cast<int>(LogUniformDraw(rng, 8, 256));
+    d.name = "LightGBMLike_R";
+  } else {
+    d.params["max_depth"] = 3 + static_cast<int>(UniformDraw(rng) * 7);
+    d.name = "XGBoost_R";
+  }
+  d.features.encoding = Encoding::kTree;
+  if (UniformDraw(rng) < 0.3) {
+    d.params["enable_categorical"] = true;
+    d.features.native_categorical = true;
+  } else {
+    d.features.max_onehot_levels = kBoosterOneHotLevels;
+  }
+  d.relative_cost = 2.0;
+  return d;
+}
+
 void RegisterXgboostLearner(LearnerRegistry& registry) {
-  registry.Register({kFamily, "gradient-boosted trees (XGBoost, hist), early stopping on the held-out fold",
-                     XgboostParamSpecs(), CreateXgboostLearner, /*repeat_bags=*/true});
+  LearnerRegistry::Entry entry{kFamily, "gradient-boosted trees (XGBoost, hist), early stopping on the held-out fold",
+                               XgboostParamSpecs(), CreateXgboostLearner, /*repeat_bags=*/true};
+  entry.sample = SampleXgboostConfig;
+  entry.search_share = 0.75;  // mostly boosters: the strongest family on tabular data
+  registry.Register(std::move(entry));
 }
 
 }  // namespace tabpilot

@@ -25,6 +25,10 @@ const std::vector<ParamSpec>& XgboostParamSpecs();
 // InvalidInput naming the key.
 std::unique_ptr<Learner> CreateXgboostLearner(const Json& params);
 
+// One random booster configuration for the search phase (the registry
+// entry's sampler).
+SearchDraw SampleXgboostConfig(std::mt19937_64& rng);
+
 // Adds the "xgboost" family to `registry` (called from learner_list.cpp).
 void RegisterXgboostLearner(LearnerRegistry& registry);
 

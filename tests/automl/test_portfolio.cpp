@@ -86,10 +86,11 @@ TEST(DefaultPortfolio, BoostersOneHotUpTo64LevelsForestsKeepTheDefault) {
   EXPECT_GE(boosters, 3);
   EXPECT_EQ(forests, 2);
   // Sampled one-hot boosters use the same pipeline as the portfolio's.
+  const LearnerRegistry builtins = LearnerRegistry::WithBuiltins();
   std::mt19937_64 rng(5);
   int sampled = 0;
   for (int i = 0; i < 50; ++i) {
-    CandidateConfig c = SampleConfig(adult, rng, i, {"xgboost"});
+    CandidateConfig c = SampleConfig(builtins, rng, i, {"xgboost"});
     if (c.features.native_categorical) continue;
     ++sampled;
     EXPECT_EQ(PipelineId(c.features), "tree_onehot64");
@@ -109,12 +110,12 @@ TEST(PipelineId, NamesEachEncoding) {
 }
 
 TEST(SampleConfig, LargerNetsAreEstimatedToCostMore) {
-  DataShape shape{Task::kBinary, 32561, 14, 2, 300};
+  const LearnerRegistry builtins = LearnerRegistry::WithBuiltins();
   std::mt19937_64 rng(3);
   double cost_128_64 = 0;
   double cost_512_256 = 0;
   for (int i = 0; i < 200 && (cost_128_64 == 0 || cost_512_256 == 0); ++i) {
-    CandidateConfig c = SampleConfig(shape, rng, i, {"mlp"});
+    CandidateConfig c = SampleConfig(builtins, rng, i, {"mlp"});
     ASSERT_EQ(c.family, "mlp");
     const std::string hidden = c.params.at("hidden").get<std::string>();
     if (hidden == "128,64") cost_128_64 = c.relative_cost;

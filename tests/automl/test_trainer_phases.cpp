@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -140,7 +142,7 @@ TEST(LevelPlan, BuiltInPortfolioRespectsFamiliesAndOptIns) {
   EXPECT_EQ(Names(Level2Portfolio(shape, options, builtins)), std::vector<std::string>{"Linear_1_L2"});
   EXPECT_TRUE(SearchFamilies(options, builtins).empty());
   options.families = {};
-  EXPECT_EQ(SearchFamilies(options, builtins), (std::vector<std::string>{"xgboost", "mlp"}));
+  EXPECT_EQ(SearchFamilies(options, builtins), (std::vector<std::string>{"mlp", "xgboost"}));
   EXPECT_EQ(Names(Level2Portfolio(shape, options, builtins)),
             (std::vector<std::string>{"LightGBMLike_1_L2", "Linear_1_L2", "XGBoost_2_L2"}));
 }
@@ -162,7 +164,8 @@ TEST(LevelPlan, FamiliesWithoutCuratedConfigsGetOneDefaultConfig) {
 
 // Adding a family takes its own files and one registration line: the toy
 // family (tests/learners/toy_learner.*), never named in automl/, trains
-// end to end once --learners names it, and a refit-full run refits it.
+// end to end once --learners names it, a refit-full run refits it, and the
+// random search samples it.
 TEST(TrainAutoML, AFamilyAddedByOneRegistrationLineTrainsEndToEnd) {
   LearnerRegistry registry = LearnerRegistry::WithBuiltins();
   testing::RegisterToyLearner(registry);
@@ -176,10 +179,46 @@ TEST(TrainAutoML, AFamilyAddedByOneRegistrationLineTrainsEndToEnd) {
     EXPECT_EQ(m.folds.size(), 1u);  // refitted on all rows
   }
   EXPECT_EQ(result.bundle.training.at("members_refitted"), result.bundle.members.size());
+  // With a model cap the search goes on past the default candidate with the
+  // family's own sampler.
+  options.max_models = 3;
+  options.refit_full = false;
+  const TrainResult searched = TrainAutoML(LoadCsv(BinaryCsv(300, true)), options);
+  std::vector<std::string> models;
+  for (const LeaderboardRow& row : searched.leaderboard) models.push_back(row.model);
+  EXPECT_NE(std::find(models.begin(), models.end(), "ToyPrior_R1"), models.end()) << ::testing::PrintToString(models);
   // Not named: the toy family's default candidate is opt-in.
   options.families = {"linear"};
   const TrainResult linear = TrainAutoML(LoadCsv(BinaryCsv(300, true)), options);
   for (const BundleMember& m : linear.bundle.members) EXPECT_EQ(m.family, "linear");
+}
+
+// The random search reads a family's sampler from its registry entry: the toy
+// family is searched once named, and several searched families are drawn in
+// proportion to their shares.
+TEST(SearchFamilies, AFamilyWithASamplerIsSearchedInProportionToItsShare) {
+  LearnerRegistry registry = LearnerRegistry::WithBuiltins();
+  testing::RegisterToyLearner(registry);
+  TrainerOptions options = QuietOptions(&registry);
+  options.families = {testing::kToyFamily, "linear"};
+  ASSERT_EQ(SearchFamilies(options, registry), std::vector<std::string>{testing::kToyFamily});
+  std::mt19937_64 rng(1);
+  const CandidateConfig toy = SampleConfig(registry, rng, 4, {testing::kToyFamily});
+  EXPECT_EQ(toy.name, "ToyPrior_R4");
+  EXPECT_EQ(toy.family, testing::kToyFamily);
+  EXPECT_EQ(toy.features.encoding, Encoding::kDense);
+  const double smoothing = toy.params.at("smoothing").get<double>();
+  EXPECT_TRUE(smoothing >= 0.1 && smoothing <= 10.0) << smoothing;
+  // Shares: mlp 0.25, xgboost 0.75, toy 1.0 (of 2.0).
+  std::map<std::string, int> drawn;
+  constexpr int kDraws = 4000;
+  for (int i = 0; i < kDraws; ++i)
+    ++drawn[SampleConfig(registry, rng, i, {"mlp", testing::kToyFamily, "xgboost"}).family];
+  EXPECT_NEAR(drawn["mlp"] / double{kDraws}, 0.125, 0.02);
+  EXPECT_NEAR(drawn["xgboost"] / double{kDraws}, 0.375, 0.03);
+  EXPECT_NEAR(drawn[testing::kToyFamily] / double{kDraws}, 0.5, 0.03);
+  // A family without a sampler is never handed to the search.
+  EXPECT_THROW(SampleConfig(registry, rng, 1, {"linear"}), Internal);
 }
 
 TEST(TrainingRun, UnknownFamilyIsAnErrorListingTheRegistered) {

@@ -115,10 +115,21 @@ std::vector<ParamSpec> ToyParamSpecs() {
 }  // namespace
 
 void RegisterToyLearner(LearnerRegistry& registry) {
-  registry.Register({kToyFamily, "the training rows' class frequencies or mean (a test family)", ToyParamSpecs(),
-                     [](const Json& params) -> std::unique_ptr<Learner> {
-                       return std::make_unique<ToyLearner>(Params::Validate(ToyParamSpecs(), params, kToyFamily));
-                     }});
+  LearnerRegistry::Entry entry{
+      kToyFamily, "the training rows' class frequencies or mean (a test family)", ToyParamSpecs(),
+      [](const Json& params) -> std::unique_ptr<Learner> {
+        return std::make_unique<ToyLearner>(Params::Validate(ToyParamSpecs(), params, kToyFamily));
+      }};
+  // Random search draws the smoothing on a log scale.
+  entry.sample = [](std::mt19937_64& rng) {
+    SearchDraw d;
+    d.name = "ToyPrior_R";
+    d.params = Json{{"smoothing", LogUniformDraw(rng, 0.1, 10.0)}};
+    d.features.encoding = Encoding::kDense;
+    return d;
+  };
+  entry.search_share = 1.0;
+  registry.Register(std::move(entry));
 }
 
 }  // namespace tabpilot::testing

@@ -7,7 +7,8 @@
 //
 // "toy_prior": predicts the training rows' smoothed, weighted class
 // frequencies (classification) or their weighted mean (regression), whatever
-// the features. Dense flavor; no early stopping.
+// the features. Dense flavor; no early stopping; random search draws its
+// smoothing.
 #pragma once
 
 #include "learners/learner_registry.h"
