@@ -35,29 +35,14 @@ Json Traits(const LearnerRegistry::Entry& entry) {
               {"tasks", tasks}};
 }
 
-// A bound as the parameter's type: integers without a fraction.
-Json Bound(const ParamSpec& spec, double v) {
-  return spec.kind == ParamSpec::Kind::kInt ? Json(static_cast<long long>(v)) : Json(v);
-}
-
-// "[min, max]" for numbers, "a | b" for choices, "" otherwise.
-std::string RangeText(const ParamSpec& spec) {
-  if (spec.kind == ParamSpec::Kind::kInt || spec.kind == ParamSpec::Kind::kFloat) {
-    return "[" + Bound(spec, spec.min).dump() + ", " + Bound(spec, spec.max).dump() + "]";
-  }
-  std::string out;
-  for (const std::string& c : spec.choices) out += (out.empty() ? "" : " | ") + c;
-  return out;
-}
-
 Json ParamJson(const ParamSpec& spec) {
   Json p{{"name", spec.name},
          {"type", ParamKindName(spec.kind)},
          {"default", spec.default_value},
          {"description", spec.description}};
   if (spec.kind == ParamSpec::Kind::kInt || spec.kind == ParamSpec::Kind::kFloat) {
-    p["min"] = Bound(spec, spec.min);
-    p["max"] = Bound(spec, spec.max);
+    p["min"] = ParamBound(spec, spec.min);
+    p["max"] = ParamBound(spec, spec.max);
   }
   if (!spec.choices.empty()) p["choices"] = spec.choices;
   return p;
@@ -137,7 +122,8 @@ int DescribeFamily(const LearnerRegistry& registry, const std::string& family, c
             << "; random search share: " << ShareText(traits["search_share"]) << "\n\n";
   std::vector<std::vector<std::string>> rows = {{"parameter", "type", "default", "range", "description"}};
   for (const ParamSpec& spec : entry.params) {
-    rows.push_back({spec.name, ParamKindName(spec.kind), spec.default_value.dump(), RangeText(spec), spec.description});
+    rows.push_back(
+        {spec.name, ParamKindName(spec.kind), spec.default_value.dump(), ParamRangeText(spec), spec.description});
   }
   std::cout << Table(rows);
   return 0;

@@ -158,11 +158,6 @@ std::string Presence(const ParamSpec& f) {
   return "default " + (v.is_string() && !v.get<std::string>().empty() ? v.get<std::string>() : v.dump());
 }
 
-// A bound as written in a definition: integers without a fraction.
-std::string Bound(const ParamSpec& f, double v) {
-  return f.kind == ParamSpec::Kind::kInt ? std::to_string(static_cast<long long>(v)) : Json(v).dump();
-}
-
 // Every step type and its fields, straight from the declarations.
 int RunStepTypes() {
   const StepTypeRegistry& registry = StepTypeRegistry::Builtins();
@@ -171,12 +166,9 @@ int RunStepTypes() {
     for (const ParamSpec& f : registry.Get(name).fields()) {
       std::string kind = ParamKindName(f.kind);
       if (f.kind == ParamSpec::Kind::kInt || f.kind == ParamSpec::Kind::kFloat) {
-        kind += " in [" + Bound(f, f.min) + ", " + Bound(f, f.max) + "]";
-      }
-      if (!f.choices.empty()) {
-        std::string list;
-        for (const auto& c : f.choices) list += (list.empty() ? "" : " | ") + c;
-        kind += ": " + list;
+        kind += " in " + ParamRangeText(f);
+      } else if (!f.choices.empty()) {
+        kind += ": " + ParamRangeText(f);
       }
       std::cout << "  " << f.name << " (" << kind << ", " << Presence(f) << "): " << f.description << "\n";
     }

@@ -71,6 +71,19 @@ const char* ParamKindName(ParamSpec::Kind kind) {
   return "any";
 }
 
+Json ParamBound(const ParamSpec& spec, double v) {
+  return spec.kind == ParamSpec::Kind::kInt ? Json(static_cast<long long>(v)) : Json(v);
+}
+
+std::string ParamRangeText(const ParamSpec& spec) {
+  if (spec.kind == ParamSpec::Kind::kInt || spec.kind == ParamSpec::Kind::kFloat) {
+    return "[" + ParamBound(spec, spec.min).dump() + ", " + ParamBound(spec, spec.max).dump() + "]";
+  }
+  std::string out;
+  for (const std::string& c : spec.choices) out += (out.empty() ? "" : " | ") + c;
+  return out;
+}
+
 Json CheckParamValue(const ParamSpec& s, const Json& v, const std::string& where) {
   switch (s.kind) {
     case ParamSpec::Kind::kInt:

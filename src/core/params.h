@@ -35,6 +35,12 @@ struct ParamSpec {
 // "mapping", "any": the kind as shown in messages and docs.
 const char* ParamKindName(ParamSpec::Kind kind);
 
+// A bound of a kInt/kFloat spec as the parameter's type (integers without a
+// fraction).
+Json ParamBound(const ParamSpec& spec, double v);
+// "[min, max]" for kInt/kFloat, "a | b" for choices, "" otherwise.
+std::string ParamRangeText(const ParamSpec& spec);
+
 // Checks one given value against its spec and returns it normalized (an
 // integral float becomes an int for kInt, numbers become doubles for kFloat,
 // scalars become text for kText and kStringMap values, one string becomes a

@@ -7,10 +7,14 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
 namespace tabpilot {
+
+// A missing number in a numeric, boolean or datetime column.
+inline constexpr double kMissingNumber = std::numeric_limits<double>::quiet_NaN();
 
 enum class ColumnType { kNumeric, kBoolean, kCategorical, kDatetime, kText };
 

@@ -3,10 +3,14 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
 namespace tabpilot {
+
+// A missing feature value in a Matrix.
+inline constexpr float kMissingFeature = std::numeric_limits<float>::quiet_NaN();
 
 struct Matrix {
   size_t rows = 0;

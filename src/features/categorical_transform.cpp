@@ -5,12 +5,11 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "data/matrix.h"
 #include "features/column_conversion.h"
 
 namespace tabpilot {
 namespace {
-
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 const char* ModeName(CategoricalTransform::Mode mode) {
   switch (mode) {
@@ -199,7 +198,7 @@ RowWriter CategoricalTransform::Bind(const Column& input) const {
       switch (mode) {
         case Mode::kOneHot:
           if (code < 0) {
-            std::fill(o, o + width, kNaN);
+            std::fill(o, o + width, kMissingFeature);
             break;
           }
           std::fill(o, o + width, 0.0f);
@@ -209,10 +208,10 @@ RowWriter CategoricalTransform::Bind(const Column& input) const {
         case Mode::kOrdinal:
         case Mode::kNative:
           if (code < 0) {
-            std::fill(o, o + width, kNaN);
+            std::fill(o, o + width, kMissingFeature);
             break;
           }
-          o[0] = s >= 0 ? static_cast<float>(s) : (s == kGrouped ? static_cast<float>(kept) : kNaN);
+          o[0] = s >= 0 ? static_cast<float>(s) : (s == kGrouped ? static_cast<float>(kept) : kMissingFeature);
           if (mode == Mode::kOrdinal) o[1] = freq[static_cast<size_t>(code)];
           break;
         case Mode::kDense:

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <limits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,8 +13,6 @@
 
 namespace tabpilot {
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 [[noreturn]] void ThrowUnreadable(const Column& column, const std::string& value, const char* what, size_t row) {
   throw InvalidInput(Where("", 0, column.name) + ": cannot read '" + value + "' as " + what + " (row " +
@@ -108,9 +105,9 @@ using Parser = bool (*)(std::string_view, double*);
 
 // Parses every distinct category once, then maps codes.
 std::vector<double> ParseStrings(const Column& column, Parser parse, const char* what) {
-  std::vector<double> out(column.size(), kNaN);
+  std::vector<double> out(column.size(), kMissingNumber);
   if (column.type == ColumnType::kCategorical) {
-    std::vector<double> by_code(column.categories.size(), kNaN);
+    std::vector<double> by_code(column.categories.size(), kMissingNumber);
     std::vector<uint8_t> ok(column.categories.size(), 0);
     for (size_t c = 0; c < column.categories.size(); ++c) ok[c] = parse(column.categories[c], &by_code[c]) ? 1 : 0;
     for (size_t r = 0; r < out.size(); ++r) {
@@ -144,7 +141,7 @@ std::shared_ptr<const std::vector<double>> Owned(std::vector<double> values) {
 
 std::vector<double> FiniteOrNaN(std::vector<double> values) {
   for (double& v : values) {
-    if (!std::isfinite(v)) v = kNaN;
+    if (!std::isfinite(v)) v = kMissingNumber;
   }
   return values;
 }
@@ -177,7 +174,7 @@ std::shared_ptr<const std::vector<double>> NumbersForBoolean(const Column& colum
     case ColumnType::kBoolean:
       return Alias(column);
     case ColumnType::kNumeric: {
-      std::vector<double> out(column.numbers.size(), kNaN);
+      std::vector<double> out(column.numbers.size(), kMissingNumber);
       for (size_t r = 0; r < out.size(); ++r) {
         if (!std::isnan(column.numbers[r])) out[r] = column.numbers[r] != 0 ? 1 : 0;
       }

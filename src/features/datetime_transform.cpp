@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <limits>
 
 #include "core/error.h"
 #include "features/column_conversion.h"
@@ -10,7 +9,6 @@
 namespace tabpilot {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Beyond this (about year 30000) std::chrono's calendar cannot represent the
 // date; the calendar parts become NaN while "#epoch" keeps the value.
 constexpr double kMaxCalendarSeconds = 9e11;
@@ -20,7 +18,7 @@ enum Part { kYear, kMonth, kDay, kDow, kHour, kNumParts };
 // Calendar parts of `t` (UTC); all NaN when t is NaN or out of range.
 void Parts(double t, double* parts) {
   if (std::isnan(t) || std::fabs(t) > kMaxCalendarSeconds) {
-    for (int i = 0; i < kNumParts; ++i) parts[i] = kNaN;
+    for (int i = 0; i < kNumParts; ++i) parts[i] = kMissingNumber;
     return;
   }
   using namespace std::chrono;

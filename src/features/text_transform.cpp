@@ -8,12 +8,11 @@
 
 #include "core/error.h"
 #include "core/hash.h"
+#include "data/matrix.h"
 #include "features/column_conversion.h"
 
 namespace tabpilot {
 namespace {
-
-constexpr float kNaNf = std::numeric_limits<float>::quiet_NaN();
 
 bool IsWordByte(unsigned char c) { return c >= 0x80 || std::isalnum(c) != 0; }
 
@@ -130,7 +129,7 @@ RowWriter TextTransform::Bind(const Column& input) const {
           float* o = out + r * stride;
           if (text->text_missing[r]) {
             if (!dense) {
-              std::fill(o, o + dims + 2, kNaNf);
+              std::fill(o, o + dims + 2, kMissingFeature);
               continue;
             }
             std::fill(o, o + dims, 0.0f);

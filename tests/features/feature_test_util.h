@@ -16,6 +16,7 @@
 namespace tabpilot::testing {
 
 inline const double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline const float kNaNf = std::numeric_limits<float>::quiet_NaN();
 
 inline Column NumericColumn(const std::string& name, std::vector<double> values,
                             ColumnType type = ColumnType::kNumeric) {

@@ -13,10 +13,10 @@ namespace {
 using testing::CategoricalColumn;
 using testing::ExpectRow;
 using testing::kNaN;
+using testing::kNaNf;
 using testing::MakeTable;
 using testing::NumericColumn;
 
-const float kNaNf = std::numeric_limits<float>::quiet_NaN();
 
 FeatureOptions Tree(int rare_min_count) {
   FeatureOptions o;

@@ -14,11 +14,11 @@ namespace {
 using testing::CategoricalColumn;
 using testing::ExpectRow;
 using testing::kNaN;
+using testing::kNaNf;
 using testing::MakeTable;
 using testing::NumericColumn;
 using testing::TextColumn;
 
-const float kNaNf = std::numeric_limits<float>::quiet_NaN();
 
 constexpr double kDay = 86400;
 constexpr double k20231114 = 19675 * kDay;                     // a Tuesday
