@@ -6,6 +6,9 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+
+#include "model/bundle.h"
 
 namespace tabpilot::cli {
 
@@ -18,8 +21,14 @@ Runner AddLeaderboardCommand(CLI::App& app);
 Runner AddLearnersCommand(CLI::App& app);
 Runner AddPipelineCommand(CLI::App& app);
 Runner AddRegistryCommand(CLI::App& app);
+Runner AddSignCommand(CLI::App& app);
 
 // 0 -> all hardware threads; negative -> InvalidInput.
 int ResolveThreads(int requested);
+
+// How commands load bundles: the input limits (defaults overridden by the
+// TABPILOT_LIMIT_* environment variables) and, when `verify_key_path` is not
+// empty, the key a bundle must be signed with.
+BundleLoadOptions BundleLoading(const std::string& verify_key_path);
 
 }  // namespace tabpilot::cli

@@ -1,3 +1,5 @@
+#include <cstdlib>
+
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/parallel.h"
@@ -7,6 +9,13 @@ namespace tabpilot::cli {
 int ResolveThreads(int requested) {
   if (requested < 0) throw InvalidInput("--threads must be 0 (all cores) or a positive number");
   return requested == 0 ? HardwareThreads() : requested;
+}
+
+BundleLoadOptions BundleLoading(const std::string& verify_key_path) {
+  BundleLoadOptions options;
+  options.limits = InputLimits::FromEnvironment([](const char* name) { return std::getenv(name); });
+  if (!verify_key_path.empty()) options.verify_key = ReadSigningKey(verify_key_path);
+  return options;
 }
 
 }  // namespace tabpilot::cli

@@ -16,6 +16,7 @@ struct EvaluateArgs {
   std::string output;
   int threads = 0;
   bool quiet = false;
+  std::string verify_key;
 };
 
 int RunEvaluate(const EvaluateArgs& a) {
@@ -24,6 +25,7 @@ int RunEvaluate(const EvaluateArgs& a) {
   options.data = a.data;
   options.output = a.output;
   options.threads = ResolveThreads(a.threads);
+  options.load = BundleLoading(a.verify_key);
   options.logger = Logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
   const EvaluateFileResult result = EvaluateFile(options);
   const Json& report = result.report;
@@ -51,6 +53,8 @@ Runner AddEvaluateCommand(CLI::App& app) {
   sub->add_option("--data,-d", args->data, "Labelled CSV (must contain the target column)")->required();
   sub->add_option("--output,-o", args->output, "Report JSON to write")->required();
   sub->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
+  sub->add_option("--verify-key", args->verify_key,
+                  "Key file the bundle must be signed with (see 'tabpilot sign'); unsigned or tampered bundles fail");
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
   return [args] { return RunEvaluate(*args); };
 }

@@ -16,6 +16,7 @@ struct PredictArgs {
   bool join = false;
   int threads = 0;
   bool quiet = false;
+  std::string verify_key;
 };
 
 int RunPredict(const PredictArgs& a) {
@@ -26,6 +27,7 @@ int RunPredict(const PredictArgs& a) {
   options.output = a.output;
   options.join = a.join;
   options.threads = ResolveThreads(a.threads);
+  options.load = BundleLoading(a.verify_key);
   options.logger = Logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
   const size_t rows = BatchPredict(options);
   options.logger.Info("wrote " + std::to_string(rows) + " predictions to " + a.output + " in " +
@@ -43,6 +45,8 @@ Runner AddPredictCommand(CLI::App& app) {
   sub->add_option("--output,-o", args->output, "Predictions CSV to write")->required();
   sub->add_flag("--join", args->join, "Append the input columns to each prediction row");
   sub->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
+  sub->add_option("--verify-key", args->verify_key,
+                  "Key file the bundle must be signed with (see 'tabpilot sign'); unsigned or tampered bundles fail");
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
   return [args] { return RunPredict(*args); };
 }

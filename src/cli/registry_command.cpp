@@ -99,7 +99,8 @@ void PrintRow(const std::vector<std::string>& cells, const std::vector<size_t>& 
   std::string line;
   for (size_t i = 0; i < cells.size(); ++i) {
     line += cells[i];
-    if (i + 1 < cells.size()) line += std::string(widths[i] > cells[i].size() ? widths[i] - cells[i].size() + 2 : 2, ' ');
+    if (i + 1 < cells.size())
+      line += std::string(widths[i] > cells[i].size() ? widths[i] - cells[i].size() + 2 : 2, ' ');
   }
   std::cout << line << "\n";
 }
@@ -124,7 +125,8 @@ int RunRegistry(const RegistryArgs& a) {
     }
     std::vector<std::vector<std::string>> rows = {{"GROUP", "VERSIONS", "LATEST", "LATEST_APPROVED", "CREATED"}};
     for (const auto& g : groups) {
-      rows.push_back({g.name, std::to_string(g.version_count), g.latest_version ? std::to_string(g.latest_version) : "-",
+      rows.push_back({g.name, std::to_string(g.version_count),
+                      g.latest_version ? std::to_string(g.latest_version) : "-",
                       g.latest_approved ? std::to_string(g.latest_approved) : "-", g.created_at});
     }
     PrintTable(rows);
@@ -160,7 +162,8 @@ int RunRegistry(const RegistryArgs& a) {
   if (a.latest->parsed()) {
     std::optional<ModelVersion> v = registry.LatestApproved(a.group);
     if (!v) throw NotFound("model package group '" + a.group + "' has no Approved version");
-    std::cout << "version " << v->version << "\n" << "artifact " << v->artifact_path.string() << "\n";
+    std::cout << "version " << v->version << "\n"
+              << "artifact " << v->artifact_path.string() << "\n";
     return 0;
   }
   // register
@@ -196,8 +199,9 @@ Runner AddRegistryCommand(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("registry", "Model registry: groups, versions, approval");
   sub->require_subcommand(1);
   sub->fallthrough();
-  sub->add_option("--store", a->store,
-                  "Metadata store: SQLite file or postgresql:// URL (default $TABPILOT_STORE, else .tabpilot/metadata.db)");
+  sub->add_option(
+      "--store", a->store,
+      "Metadata store: SQLite file or postgresql:// URL (default $TABPILOT_STORE, else .tabpilot/metadata.db)");
   a->groups = sub->add_subcommand("groups", "List model package groups");
   a->versions = sub->add_subcommand("versions", "List the versions of a group, newest first");
   a->versions->add_option("group", a->group, "Model package group")->required();

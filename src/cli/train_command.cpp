@@ -31,6 +31,7 @@ struct TrainArgs {
   std::vector<std::string> learners;
   bool quiet = false;
   bool verbose = false;
+  std::string signing_key;
 };
 
 // CLI11's NonNegativeNumber spells out its upper bound (DBL_MAX, 300 digits)
@@ -56,6 +57,7 @@ void CheckOutputPath(const fs::path& out) {
 int RunTrain(const TrainArgs& a, Deadline deadline) {
   if (!(a.time_limit > 0)) throw InvalidInput("--time-limit must be more than 0 seconds");
   CheckOutputPath(a.output);
+  const std::string signing_key = a.signing_key.empty() ? std::string() : ReadSigningKey(a.signing_key);
   Logger logger(a.quiet ? Logger::Level::kQuiet : (a.verbose ? Logger::Level::kDebug : Logger::Level::kInfo));
   const int threads = ResolveThreads(a.threads);
 
@@ -82,6 +84,7 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
 
   SaveOptions save;
   save.producer_version = TABPILOT_VERSION;
+  save.signing_key = signing_key;
   SaveBundle(result.bundle, a.output, save);
   if (!a.quiet) {
     std::cout << FormatLeaderboard(result.leaderboard);
@@ -135,6 +138,8 @@ Runner AddTrainCommand(CLI::App& app) {
                   "Only these learner families (e.g. xgboost,linear); opt-in families (oblivious_boost) run only when "
                   "named here")
       ->delimiter(',');
+  sub->add_option("--signing-key", args->signing_key,
+                  "Key file (at least 32 random bytes) to sign the bundle with; predict --verify-key checks it");
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
   sub->add_flag("--verbose,-v", args->verbose,
                 "Also print the search's decisions (skipped candidates, bags cut short)");

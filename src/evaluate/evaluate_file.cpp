@@ -45,13 +45,15 @@ EvaluateFileResult EvaluateFile(const EvaluateFileOptions& a) {
   const std::string data_name = a.data.string();
   Predictor::Options options;
   options.threads = threads;
+  options.load = a.load;
   auto predictor = Predictor::Load(a.model, options);
   const ProblemInfo& problem = predictor->problem();
   CsvOptions csv;
   csv.threads = threads;
   RawTable raw = ReadRawCsv(a.data, csv);
   auto target = raw.Find(problem.target);
-  if (!target) throw InvalidInput(data_name + ": missing the target column '" + problem.target + "' needed to evaluate");
+  if (!target)
+    throw InvalidInput(data_name + ": missing the target column '" + problem.target + "' needed to evaluate");
 
   std::vector<size_t> keep;
   std::vector<float> y;
@@ -94,6 +96,5 @@ EvaluateFileResult EvaluateFile(const EvaluateFileOptions& a) {
   result.rows = keep.size();
   return result;
 }
-
 
 }  // namespace tabpilot

@@ -8,6 +8,7 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "model/bundle.h"
 
 namespace tabpilot {
 
@@ -17,6 +18,7 @@ struct EvaluateFileOptions {
   std::filesystem::path output;  // report JSON, written atomically; empty = not written
   int threads = 1;
   Logger logger;
+  BundleLoadOptions load;  // limits and a required signature key
 };
 
 struct EvaluateFileResult {

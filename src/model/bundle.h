@@ -1,14 +1,21 @@
 // The model bundle: a directory MODEL/ holding manifest.json, one JSON file per
 // fitted feature pipeline, and one binary file per bagged member fold model.
 //
-//   MODEL/manifest.json            format version, problem, input schema, members, metrics
+//   MODEL/manifest.json            format version, problem, input schema, members, files
+//   MODEL/digest.json              SHA-256 of manifest.json; with a key, its HMAC-SHA256
 //   MODEL/features/<id>.json       FeaturePipeline::ToJson()
 //   MODEL/members/<name>/fold_<k>.bin   Model::Serialize()
 //   MODEL/leaderboard.{csv,json}   every candidate tried (written by the trainer)
 //
-// Every file is listed in the manifest with its size and FNV-1a checksum, so a
-// truncated or edited bundle is detected on load. Bundles are written through an
+// A bundle is untrusted input (it may come from a shared registry): loading
+// checks digest.json against manifest.json's bytes (and the HMAC when a key
+// is required) before parsing it; every file is listed in the manifest with
+// its size and SHA-256, names follow the layout above, files are regular
+// (no symlinks, devices or FIFOs) and their sizes are checked against the
+// manifest and the InputLimits before they are read; every fold model's
+// output count must match the problem. Bundles are written through an
 // AtomicDirectory: a reader sees the old bundle or the new one, never half.
+// Format 1 bundles (FNV-1a checksums, no digest.json) still load, unsigned.
 #pragma once
 
 #include <filesystem>
@@ -17,17 +24,18 @@
 #include <string>
 #include <vector>
 
+#include "core/input_limits.h"
 #include "core/json.h"
 #include "data/schema.h"
+#include "data/task.h"
 #include "features/feature_pipeline.h"
 #include "learners/learner.h"
 #include "learners/learner_registry.h"
-#include "data/task.h"
 
 namespace tabpilot {
 
 // Bundles written by this version; loading a newer one is an error.
-inline constexpr int kBundleFormatVersion = 1;
+inline constexpr int kBundleFormatVersion = 2;
 // Largest BundleMember::stack_input_folds a bundle may declare.
 inline constexpr int kMaxStackInputFolds = 1000;
 
@@ -43,12 +51,12 @@ struct ProblemInfo {
 
 // One ensemble member: a bagged model (one fitted model per fold, averaged).
 struct BundleMember {
-  std::string name;       // e.g. "XGBoost_2"
-  std::string family;     // learner registry name
-  Json params;            // complete validated params
-  std::string pipeline;   // id of the feature pipeline it consumes
-  double weight = 0;      // ensemble weight (members sum to 1); 0 = only a stack input
-  int level = 1;          // 1 = base model; 2 = stacked on level-1 predictions
+  std::string name;      // e.g. "XGBoost_2"
+  std::string family;    // learner registry name
+  Json params;           // complete validated params
+  std::string pipeline;  // id of the feature pipeline it consumes
+  double weight = 0;     // ensemble weight (members sum to 1); 0 = only a stack input
+  int level = 1;         // 1 = base model; 2 = stacked on level-1 predictions
   // Level 2: the members whose predictions are appended to the features (see model/stacking.h).
   std::vector<std::string> stack_inputs;
   // Level 2, when > 0 (the folds per bag): fold model j sees each input's
@@ -67,24 +75,46 @@ struct Bundle {
   Schema input_schema;  // the columns a prediction request must have
   std::map<std::string, FeaturePipeline> pipelines;
   std::vector<BundleMember> members;
-  Json training = Json::object();     // metrics and facts about training (OOF scores, time, rows)
-  Json leaderboard = Json::array();   // rows as written by the trainer
+  Json training = Json::object();    // metrics and facts about training (OOF scores, time, rows)
+  Json leaderboard = Json::array();  // rows as written by the trainer
   std::string leaderboard_csv;
 };
 
 struct SaveOptions {
   // Written to the manifest (so a loader can say what produced a bundle).
   std::string producer_version;
+  // When set, digest.json also carries the manifest's HMAC-SHA256 under this
+  // key (see ReadSigningKey).
+  std::string signing_key = {};
+};
+
+struct BundleLoadOptions {
+  InputLimits limits;
+  // When set, the bundle must carry a valid HMAC-SHA256 under this key.
+  std::string verify_key;
 };
 
 // Writes `bundle` to `dir` atomically (replacing an existing bundle there).
 void SaveBundle(const Bundle& bundle, const std::filesystem::path& dir, const SaveOptions& options);
 
 // Loads a bundle. Throws NotFound if `dir` has no manifest, InvalidInput naming
-// the file for a corrupt/truncated/newer-format bundle.
-Bundle LoadBundle(const std::filesystem::path& dir, const LearnerRegistry& learners);
+// the file for a corrupt, truncated, tampered, unsigned (when a key is
+// required) or newer-format bundle.
+Bundle LoadBundle(const std::filesystem::path& dir, const LearnerRegistry& learners,
+                  const BundleLoadOptions& options = {});
 
-// Reads only manifest.json (validated for format version).
-Json ReadManifest(const std::filesystem::path& dir);
+// Reads only manifest.json, verified against digest.json (and the key, when
+// options.verify_key is set) and checked for its format version.
+Json ReadManifest(const std::filesystem::path& dir, const BundleLoadOptions& options = {});
+
+// Rewrites digest.json for the bundle's current manifest.json, with an
+// HMAC-SHA256 under `signing_key` when it is not empty. Only for a bundle
+// that LoadBundle has just verified (SignBundle in the CLI does both).
+void WriteBundleDigest(const std::filesystem::path& dir, const std::string& signing_key,
+                       const InputLimits& limits = {});
+
+// Reads a signing key file: at least 32 bytes (e.g. `head -c 32 /dev/urandom
+// > key`), at most 4 KiB, a regular file. Throws InvalidInput otherwise.
+std::string ReadSigningKey(const std::filesystem::path& path);
 
 }  // namespace tabpilot

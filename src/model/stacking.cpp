@@ -6,9 +6,7 @@
 
 namespace tabpilot {
 
-size_t StackColumns(Task task, size_t prediction_columns) {
-  return task == Task::kBinary ? 1 : prediction_columns;
-}
+size_t StackColumns(Task task, size_t prediction_columns) { return task == Task::kBinary ? 1 : prediction_columns; }
 
 Matrix AppendStackFeatures(const Matrix& base, const std::vector<const Matrix*>& inputs, Task task) {
   size_t extra = 0;

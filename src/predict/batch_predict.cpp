@@ -23,6 +23,7 @@ std::string FormatProbability(float p) {
 size_t BatchPredict(const BatchPredictOptions& a) {
   Predictor::Options options;
   options.threads = a.threads;
+  options.load = a.load;
   auto predictor = Predictor::Load(a.model, options);
   CsvOptions csv;
   csv.threads = a.threads;

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/log.h"
+#include "model/bundle.h"
 
 namespace tabpilot {
 
@@ -16,6 +17,7 @@ struct BatchPredictOptions {
   bool join = false;             // append the input columns to each row
   int threads = 1;
   Logger logger;
+  BundleLoadOptions load;  // limits and a required signature key
 };
 
 // Writes `predicted_label`, one `proba_<label>` per class (classification),

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -12,6 +13,25 @@
 namespace tabpilot {
 
 Predictor::Predictor(Bundle bundle, const Options& options) : bundle_(std::move(bundle)), options_(options) {
+  // Predict sizes its buffers from the problem: every model must write
+  // exactly that many values per row.
+  const int k = bundle_.problem.num_outputs();
+  std::set<std::string> seen;
+  for (const BundleMember& m : bundle_.members) {
+    if (m.folds.empty()) throw InvalidInput("member " + m.name + " has no fold models");
+    for (const std::unique_ptr<Model>& f : m.folds) {
+      if (f == nullptr || f->num_outputs() != k) {
+        throw InvalidInput("member " + m.name + " predicts a different number of values per row than the problem's " +
+                           std::to_string(k));
+      }
+    }
+    if (!bundle_.pipelines.count(m.pipeline))
+      throw InvalidInput("member " + m.name + " names an unknown feature pipeline");
+    for (const std::string& input : m.stack_inputs) {
+      if (!seen.count(input)) throw InvalidInput("member " + m.name + " stacks on unknown member '" + input + "'");
+    }
+    seen.insert(m.name);
+  }
   for (const BundleMember& m : bundle_.members) {
     if (m.stack_input_folds <= 0) continue;
     for (const std::string& name : m.stack_inputs) aligned_inputs_[name] = static_cast<size_t>(m.stack_input_folds);
@@ -20,7 +40,7 @@ Predictor::Predictor(Bundle bundle, const Options& options) : bundle_(std::move(
 
 std::unique_ptr<Predictor> Predictor::Load(const std::filesystem::path& dir, const Options& options) {
   LearnerRegistry learners = LearnerRegistry::WithBuiltins();
-  return FromBundle(LoadBundle(dir, learners), options);
+  return FromBundle(LoadBundle(dir, learners, options.load), options);
 }
 
 std::unique_ptr<Predictor> Predictor::FromBundle(Bundle bundle, const Options& options) {

@@ -20,11 +20,15 @@ class Predictor {
  public:
   struct Options {
     int threads = 1;  // threads used to transform features and score members
+    // What Load verifies and caps (limits, a required signature key).
+    BundleLoadOptions load;
   };
 
   // Loads MODEL/ (see model/bundle.h). Throws NotFound / InvalidInput.
   static std::unique_ptr<Predictor> Load(const std::filesystem::path& dir, const Options& options);
   // Takes ownership of an in-memory bundle (used by the trainer and tests).
+  // Throws InvalidInput when a member's output count does not match the
+  // problem or a member names a missing pipeline or stack input.
   static std::unique_ptr<Predictor> FromBundle(Bundle bundle, const Options& options);
 
   const ProblemInfo& problem() const { return bundle_.problem; }

@@ -9,7 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "store/sha256.h"
+#include "core/sha256.h"
 
 namespace tabpilot {
 namespace {

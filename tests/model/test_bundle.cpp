@@ -1,14 +1,14 @@
 // Bundle round trip (fresh load predicts bit-identically) and the errors a
 // corrupt, truncated or newer-format bundle must give.
-#include "model/bundle.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
 
+#include "bundle_test_data.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "model/bundle.h"
 #include "model/stacking.h"
 #include "predict/predictor.h"
 #include "support/test_support.h"
@@ -16,66 +16,8 @@
 namespace tabpilot {
 namespace {
 namespace fs = std::filesystem;
-
-Table MakeTable(size_t rows) {
-  Table t;
-  Column x;
-  x.name = "x";
-  x.type = ColumnType::kNumeric;
-  Column c;
-  c.name = "color";
-  c.type = ColumnType::kCategorical;
-  c.categories = {"red", "green", "blue"};
-  for (size_t i = 0; i < rows; ++i) {
-    x.numbers.push_back(i % 7 == 0 ? std::nan("") : std::sin(static_cast<double>(i)) * 3);
-    c.codes.push_back(static_cast<int32_t>(i % 3));
-  }
-  t.AddColumn(std::move(x));
-  t.AddColumn(std::move(c));
-  return t;
-}
-
-// A small two-member bundle (xgboost on tree features, linear on dense).
-Bundle MakeBundle(const Table& table) {
-  std::vector<float> y;
-  for (size_t i = 0; i < table.num_rows(); ++i) {
-    double x = table.column(0).numbers[i];
-    y.push_back((std::isnan(x) ? 0 : x) + (table.column(1).codes[i] == 0 ? 1.0 : 0.0) > 0.5 ? 1.0f : 0.0f);
-  }
-  Bundle b;
-  b.problem.task = Task::kBinary;
-  b.problem.target = "label";
-  b.problem.class_labels = {"no", "yes"};
-  b.problem.threshold = 0.4;
-  b.problem.metric = "f1";
-  b.input_schema.columns = {{"x", ColumnType::kNumeric, ""}, {"color", ColumnType::kCategorical, ""}};
-  LearnerRegistry learners = LearnerRegistry::WithBuiltins();
-  FitOptions fit;
-  fit.task = Task::kBinary;
-  fit.num_classes = 2;
-  fit.threads = 1;
-  const std::vector<std::pair<std::string, Encoding>> members{{"xgboost", Encoding::kTree},
-                                                               {"linear", Encoding::kDense}};
-  for (const auto& [family, encoding] : members) {
-    FeatureOptions fo;
-    fo.encoding = encoding;
-    FeaturePipeline pipeline = FeaturePipeline::Fit(table, {"x", "color"}, fo);
-    Matrix m = pipeline.Transform(table, 1);
-    Json params = family == "xgboost" ? Json{{"n_estimators", 20}} : Json::object();
-    auto learner = learners.Create(family, params);
-    TrainData data{&m, &y, nullptr};
-    BundleMember member;
-    member.name = family + "_1";
-    member.family = family;
-    member.params = learner->params().values();
-    member.pipeline = EncodingName(encoding);
-    member.weight = 0.5;
-    member.folds.push_back(learner->Fit(data, nullptr, fit));
-    b.pipelines.emplace(EncodingName(encoding), std::move(pipeline));
-    b.members.push_back(std::move(member));
-  }
-  return b;
-}
+using testing::MakeBundle;
+using testing::MakeTable;
 
 class BundleTest : public ::testing::Test {
  protected:
@@ -113,9 +55,16 @@ TEST_F(BundleTest, SaveReplacesAtomically) {
   EXPECT_NO_THROW(Predictor::Load(model(), Predictor::Options{}));
 }
 
-void ExpectLoadError(const fs::path& dir, const std::string& fragment) {
+// Rewrites manifest.json and its digest, as anyone who can write the bundle
+// folder can: the loader's own checks must still hold.
+void RewriteManifest(const fs::path& dir, const std::string& text) {
+  WriteFileAtomic(dir / "manifest.json", text);
+  WriteBundleDigest(dir, "");
+}
+
+void ExpectLoadError(const fs::path& dir, const std::string& fragment, const Predictor::Options& options = {}) {
   try {
-    Predictor::Load(dir, Predictor::Options{});
+    Predictor::Load(dir, options);
     FAIL() << "expected an error containing '" << fragment << "'";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
@@ -146,14 +95,14 @@ TEST_F(BundleTest, MissingMemberFile) {
 TEST_F(BundleTest, NewerFormatVersion) {
   Json m = Json::parse(ReadFile(model() / "manifest.json"));
   m["format_version"] = kBundleFormatVersion + 1;
-  WriteFileAtomic(model() / "manifest.json", m.dump());
+  RewriteManifest(model(), m.dump());
   ExpectLoadError(model(), "newer than this tabpilot supports");
 }
 
 TEST_F(BundleTest, GarbageManifest) {
-  WriteFileAtomic(model() / "manifest.json", "{ not json");
+  RewriteManifest(model(), "{ not json");
   ExpectLoadError(model(), "not valid JSON");
-  WriteFileAtomic(model() / "manifest.json", "{\"format\": \"tabpilot-model\", \"format_version\": 1}");
+  RewriteManifest(model(), "{\"format\": \"tabpilot-model\", \"format_version\": 1}");
   ExpectLoadError(model(), "corrupt model bundle");
 }
 
@@ -161,7 +110,7 @@ TEST_F(BundleTest, StackInputMustBeAnEarlierMember) {
   Json m = Json::parse(ReadFile(model() / "manifest.json"));
   m["members"][1]["level"] = 2;
   m["members"][1]["stack_inputs"] = Json::array({"nobody"});
-  WriteFileAtomic(model() / "manifest.json", m.dump());
+  RewriteManifest(model(), m.dump());
   ExpectLoadError(model(), "stacks on unknown member 'nobody'");
 }
 
@@ -333,7 +282,7 @@ TEST_F(BundleTest, BadStackInputFolds) {
     m["members"][1]["stack_input_folds"] = bad;
     // 2 is fine for a stacked member, not for one without stack inputs.
     if (bad != Json(2)) m["members"][1]["stack_inputs"] = Json::array({"xgboost_1"});
-    WriteFileAtomic(model() / "manifest.json", m.dump());
+    RewriteManifest(model(), m.dump());
     try {
       Predictor::Load(model(), Predictor::Options{});
       ADD_FAILURE() << "stack_input_folds " << bad.dump() << " loaded";

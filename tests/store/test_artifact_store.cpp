@@ -7,7 +7,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "store/artifact_store.h"
-#include "store/sha256.h"
+#include "core/sha256.h"
 #include "support/test_support.h"
 
 namespace tabpilot {

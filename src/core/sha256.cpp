@@ -1,5 +1,6 @@
-#include "store/sha256.h"
+#include "core/sha256.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace tabpilot {
@@ -81,17 +82,26 @@ void Sha256::Update(std::string_view data) {
   buffered_ = n;
 }
 
-std::string Sha256::FinishHex() {
+std::array<uint8_t, 32> Sha256::Finish() {
   const uint64_t bits = total_bytes_ * 8;
   uint8_t pad[72] = {0x80};
   size_t pad_len = (buffered_ < 56 ? 56 - buffered_ : 120 - buffered_);
   for (int i = 0; i < 8; ++i) pad[pad_len + i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
   Update(std::string_view(reinterpret_cast<const char*>(pad), pad_len + 8));
+  std::array<uint8_t, 32> out{};
+  for (size_t w = 0; w < 8; ++w) {
+    for (size_t b = 0; b < 4; ++b) out[4 * w + b] = static_cast<uint8_t>(state_[w] >> (24 - 8 * b));
+  }
+  return out;
+}
+
+std::string Sha256::FinishHex() {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(64);
-  for (uint32_t word : state_) {
-    for (int shift = 28; shift >= 0; shift -= 4) out += kHex[(word >> shift) & 0xf];
+  for (uint8_t byte : Finish()) {
+    out += kHex[byte >> 4];
+    out += kHex[byte & 0xf];
   }
   return out;
 }
@@ -100,6 +110,40 @@ std::string Sha256Hex(std::string_view data) {
   Sha256 h;
   h.Update(data);
   return h.FinishHex();
+}
+
+std::string HmacSha256Hex(std::string_view key, std::string_view data) {
+  constexpr size_t kBlock = 64;
+  std::array<uint8_t, kBlock> k{};
+  if (key.size() > kBlock) {
+    Sha256 h;
+    h.Update(key);
+    const std::array<uint8_t, 32> d = h.Finish();
+    std::copy(d.begin(), d.end(), k.begin());
+  } else {
+    std::copy(key.begin(), key.end(), k.begin());
+  }
+  std::string ipad(kBlock, '\0');
+  std::string opad(kBlock, '\0');
+  for (size_t i = 0; i < kBlock; ++i) {
+    ipad[i] = static_cast<char>(k[i] ^ 0x36);
+    opad[i] = static_cast<char>(k[i] ^ 0x5c);
+  }
+  Sha256 inner;
+  inner.Update(ipad);
+  inner.Update(data);
+  const std::array<uint8_t, 32> inner_digest = inner.Finish();
+  Sha256 outer;
+  outer.Update(opad);
+  outer.Update(std::string_view(reinterpret_cast<const char*>(inner_digest.data()), inner_digest.size()));
+  return outer.FinishHex();
+}
+
+bool ConstantTimeEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
 }
 
 }  // namespace tabpilot
