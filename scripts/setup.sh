@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git clang-format clang-tidy
+  # the fuzz targets: clang with libFuzzer and its OpenMP runtime
+  clang libclang-rt-dev libomp-dev
   # libraries
   libxgboost-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libgtest-dev libgmock-dev
   libbenchmark-dev zlib1g-dev libyaml-cpp-dev libsqlite3-dev libpqxx-dev

@@ -21,3 +21,12 @@ if [[ "${TABPILOT_SKIP_SANITIZE:-0}" != 1 ]]; then
   (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j "$jobs" --timeout 1200 -LE slow)
 fi
+
+if [[ "${TABPILOT_SKIP_FUZZ:-0}" != 1 ]]; then
+  echo "== fuzz targets (clang, ASan + UBSan), a few seconds each on their corpora"
+  cmake -S "$root" -B "$root/build-fuzz" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
+    -DCMAKE_CXX_FLAGS="-O1 -g1" -DTABPILOT_FUZZ=ON -DTABPILOT_BUILD_TESTS=OFF -DTABPILOT_BUILD_BENCH=OFF \
+    -DCMAKE_UNITY_BUILD=ON -DTABPILOT_FUZZ_SECONDS=5 >/dev/null
+  ninja -C "$root/build-fuzz"
+  (cd "$root/build-fuzz" && ctest --output-on-failure -j "$jobs" -L fuzz)
+fi
