@@ -251,13 +251,29 @@ class PipelineRun {
   // A step finished by an earlier attempt of this execution (retry).
   void Keep(const StepRecord& s) { Settle(s); }
 
+  // Joins any worker left (a destructor reached through an exception that
+  // Go did not see); never lets a joinable std::thread be destroyed.
+  ~PipelineRun() {
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  PipelineRun(const PipelineRun&) = delete;
+  PipelineRun& operator=(const PipelineRun&) = delete;
+
   ExecutionResult Go() {
-    while (true) {
-      StartOrSkipReady();
-      if (running_ == 0) break;
-      Finish(WaitForOne());
+    try {
+      while (true) {
+        StartOrSkipReady();
+        if (running_ == 0) break;
+        Finish(WaitForOne());
+      }
+    } catch (const std::exception& e) {
+      Abandon(e.what());
+      throw;
     }
     for (auto& t : threads_) t.join();
+    threads_.clear();
     ExecutionResult result;
     result.execution_id = id_;
     result.status = failed_ ? RunStatus::kFailed : RunStatus::kSucceeded;
@@ -269,6 +285,20 @@ class PipelineRun {
 
  private:
   const StepType& TypeOf(const StepDef& def) const { return StepTypeRegistry::Builtins().Get(def.type); }
+
+  // The run cannot go on (the store failed, or a bug): lets the steps already
+  // running finish, joins their threads and marks the execution Failed if the
+  // store still takes it, so nothing is left Executing or orphaned.
+  void Abandon(const std::string& why) {
+    while (running_ > 0) WaitForOne();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    try {
+      records_.FinishExecution(id_, RunStatus::kFailed, "the run stopped: " + why);
+    } catch (const std::exception&) {
+      // The store is what failed: the caller reports the original error.
+    }
+  }
 
   // Remembers a finished step's status, outputs and decisions.
   void Settle(const StepRecord& rec) {

@@ -1,6 +1,7 @@
 #include "pipeline/expression.h"
 
 #include <cctype>
+#include <charconv>
 
 #include "core/error.h"
 
@@ -77,7 +78,7 @@ void CollectReferences(const Json& value, const std::string& where, std::vector<
 }
 
 Json ResolveReference(const Reference& ref, const Json& scope, const std::string& where) {
-  const char* root = ref.kind == Reference::Kind::kParam ? "params"
+  const char* root = ref.kind == Reference::Kind::kParam  ? "params"
                      : ref.kind == Reference::Kind::kStep ? "steps"
                                                           : "execution";
   const Json* node = nullptr;
@@ -95,9 +96,13 @@ Json ResolveReference(const Reference& ref, const Json& scope, const std::string
     const Json* next = nullptr;
     if (node->is_object() && node->contains(key)) {
       next = &(*node)[key];
-    } else if (node->is_array() && !key.empty() && std::isdigit(static_cast<unsigned char>(key[0]))) {
-      const size_t i = std::stoul(key);
-      if (i < node->size()) next = &(*node)[i];
+    } else if (node->is_array()) {
+      // An index: digits only, parsed without overflow (std::stoul would throw out_of_range).
+      size_t i = 0;
+      const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), i);
+      if (!key.empty() && ec == std::errc() && end == key.data() + key.size() && i < node->size()) {
+        next = &(*node)[i];
+      }
     }
     if (!next) throw InvalidInput(where + ref.text + ": step '" + ref.name + "' has no output '" + walked + "'");
     node = next;

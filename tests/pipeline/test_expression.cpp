@@ -36,8 +36,8 @@ TEST(PipelineExpression, WholeStringKeepsTypeEmbeddedBecomesText) {
   EXPECT_EQ(ResolveExpressions("${steps.Evaluate.report.binary_classification_metrics.f1.value}", scope, ""),
             Json(0.71));
   EXPECT_EQ(ResolveExpressions("${steps.Prep.outputs.data}/train.csv", scope, ""), Json("/x/data/train.csv"));
-  EXPECT_EQ(ResolveExpressions("f1 ${steps.Evaluate.report.binary_classification_metrics.f1.value} < ${params.threshold}",
-                               scope, ""),
+  EXPECT_EQ(ResolveExpressions(
+                "f1 ${steps.Evaluate.report.binary_classification_metrics.f1.value} < ${params.threshold}", scope, ""),
             Json("f1 0.71 < 0.68"));
   Json nested = {{"a", {"${params.on}", "${execution.id}"}}};
   EXPECT_EQ(ResolveExpressions(nested, scope, ""), Json({{"a", {true, "E1"}}}));
@@ -56,6 +56,20 @@ TEST(PipelineExpression, MissingPathsAreErrors) {
   }
   EXPECT_THROW(ResolveExpressions("${steps.Skipped.x}", scope, ""), InvalidInput);
   EXPECT_THROW(ResolveExpressions("${params.nope}", scope, ""), InvalidInput);
+}
+
+// Array indices in a path: an index beyond the array, or too large for an
+// integer, is a missing output (it used to escape as std::out_of_range from
+// std::stoul and end the executor with std::terminate).
+TEST(PipelineExpression, ArrayIndicesAreCheckedNotTrusted) {
+  Json scope = Scope();
+  scope["steps"]["Evaluate"]["report"]["matrix"] = Json::array({Json::array({5, 1}), Json::array({2, 7})});
+  EXPECT_EQ(ResolveExpressions("${steps.Evaluate.report.matrix.1.0}", scope, ""), Json(2));
+  for (const char* bad :
+       {"${steps.Evaluate.report.matrix.2}", "${steps.Evaluate.report.matrix.99999999999999999999999}",
+        "${steps.Evaluate.report.matrix.1x}", "${steps.Evaluate.report.matrix.-1}"}) {
+    EXPECT_THROW(ResolveExpressions(bad, scope, ""), InvalidInput) << bad;
+  }
 }
 
 bool Eval(const std::string& json) { return EvaluateCondition(Json::parse(json), ""); }
