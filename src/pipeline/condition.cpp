@@ -49,7 +49,8 @@ void CheckConditionShape(const Json& c, const std::string& where) {
     if (!args.is_array() || args.size() != 2) throw InvalidInput(where + "'in' takes [VALUE, [CHOICES...]]");
     if (!args[1].is_array() && !args[1].is_string()) throw InvalidInput(where + "'in' needs a list of choices");
   } else if (op == "and" || op == "or") {
-    if (!args.is_array() || args.empty()) throw InvalidInput(where + "'" + op + "' takes a non-empty list of conditions");
+    if (!args.is_array() || args.empty())
+      throw InvalidInput(where + "'" + op + "' takes a non-empty list of conditions");
     for (const auto& sub : args) CheckConditionShape(sub, where);
   } else if (op == "not") {
     CheckConditionShape(args, where);

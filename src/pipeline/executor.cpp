@@ -355,7 +355,18 @@ class PipelineRun {
     job.threads = std::max(1, options_.threads_per_step);
     const std::string owner = "step '" + def.name + "'";
     try {
-      const Json resolved = ResolveExpressions(def.config, Scope(), owner + ": ");
+      // Shell fields' values are bound to variables and added to "env" after
+      // the rest resolved: neither the bound text nor a value is read as an
+      // expression again.
+      std::map<std::string, std::string> bound;
+      Json config = def.config;
+      const Json shell = BindShellFields(*job.type, &config, owner, &bound);
+      Json resolved = ResolveExpressions(config, Scope(), owner + ": ");
+      for (const auto& [field, text] : shell.items()) resolved[field] = text;
+      if (!bound.empty()) {
+        if (!resolved.contains("env") || !resolved["env"].is_object()) resolved["env"] = Json::object();
+        for (const auto& [name, value] : bound) resolved["env"][name] = value;
+      }
       job.fields = Params::Validate(job.type->fields(), resolved, owner, "field");
     } catch (const Error& e) {
       StepRecord rec = NewRecord(def);
@@ -408,6 +419,20 @@ class PipelineRun {
     }
     failed_ = true;
     Progress("step " + rec.step_name + ": Failed: " + rec.failure_reason);
+  }
+
+  // Takes the shell fields (StepType::ShellFields) out of `config` and
+  // returns them with their expressions replaced by environment variable
+  // references; the values go to `bound`.
+  Json BindShellFields(const StepType& type, Json* config, const std::string& owner,
+                       std::map<std::string, std::string>* bound) const {
+    Json out = Json::object();
+    for (const std::string& field : type.ShellFields()) {
+      if (!config->contains(field) || !(*config)[field].is_string()) continue;
+      out[field] = BindShellExpressions((*config)[field].get<std::string>(), Scope(), owner + ": ", bound);
+      config->erase(field);
+    }
+    return out;
   }
 
   // What expressions resolve against (expression.h).

@@ -116,6 +116,20 @@ std::string ValueToText(const Json& value) {
   return value.dump();
 }
 
+std::string BindShellExpressions(const std::string& s, const Json& scope, const std::string& where,
+                                 std::map<std::string, std::string>* env) {
+  std::string out;
+  size_t pos = 0;
+  for (const auto& r : FindReferences(s, where)) {
+    const size_t at = s.find(r.text, pos);
+    const std::string name = "TABPILOT_VALUE_" + std::to_string(env->size() + 1);
+    (*env)[name] = ValueToText(ResolveReference(r, scope, where));
+    out += s.substr(pos, at - pos) + "${" + name + "}";
+    pos = at + r.text.size();
+  }
+  return out + s.substr(pos);
+}
+
 Json ResolveExpressions(const Json& value, const Json& scope, const std::string& where) {
   if (value.is_string()) {
     const std::string s = value.get<std::string>();

@@ -8,6 +8,7 @@
 // text are substituted as text.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,14 @@ Json ResolveExpressions(const Json& value, const Json& scope, const std::string&
 // The value one reference names in `scope`; InvalidInput(`where` ...) when the
 // path does not exist there.
 Json ResolveReference(const Reference& ref, const Json& scope, const std::string& where);
+
+// For text a shell will run: replaces each ${...} in `s` by a reference to
+// an environment variable, "${TABPILOT_VALUE_<n>}" (n counting from
+// `env`'s size + 1), and puts the resolved value's text under that name in
+// `env`. A value then reaches the shell as data: its quotes, semicolons or
+// $(...) are never parsed as shell syntax.
+std::string BindShellExpressions(const std::string& s, const Json& scope, const std::string& where,
+                                 std::map<std::string, std::string>* env);
 
 // Text form of a resolved value for string interpolation (strings unquoted,
 // numbers in shortest form, objects as compact JSON).

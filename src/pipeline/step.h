@@ -77,6 +77,10 @@ class StepType {
   // unresolved config, after the fields passed their own checks. `where` is a
   // "file:line: step 'NAME': " prefix for errors.
   virtual void CheckConfig(const Json& /*config*/, const std::string& /*where*/) const {}
+  // Fields holding text a shell runs: their ${...} values reach it only
+  // through environment variables (BindShellExpressions), added to the
+  // step's "env" field, never pasted into the text.
+  virtual std::vector<std::string> ShellFields() const { return {}; }
   // Whether results may be reused from the cache (false for control steps).
   virtual bool Cacheable() const { return true; }
   // The steps whose running this step decides (a condition's then/else

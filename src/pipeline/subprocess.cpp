@@ -6,26 +6,45 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 #include <vector>
 
 #include "core/error.h"
 
-extern char** environ;
-
 namespace tabpilot {
+
+namespace {
+
+// The program to exec: a name without '/' is looked up on the child's PATH
+// (before fork: the child may only make async-signal-safe calls).
+std::string FindProgram(const std::string& name, const std::map<std::string, std::string>& env) {
+  if (name.find('/') != std::string::npos) return name;
+  const auto path = env.find("PATH");
+  const std::string dirs = path != env.end() ? path->second : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    const size_t colon = std::min(dirs.find(':', start), dirs.size());
+    const std::string dir = dirs.substr(start, colon - start);
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = colon + 1;
+  }
+  throw InvalidInput("command '" + name + "' not found on PATH");
+}
+
+}  // namespace
 
 SubprocessResult RunSubprocess(const SubprocessOptions& options) {
   // Everything the child needs is prepared before fork: between fork and exec
   // only async-signal-safe calls are allowed in a multi-threaded process.
   std::map<std::string, std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv(*e);
-    const size_t eq = kv.find('=');
-    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  for (const char* name : kInheritedVariables) {
+    if (const char* value = std::getenv(name)) env[name] = value;
   }
   for (const auto& [k, v] : options.env) env[k] = v;
   std::vector<std::string> env_strings;
@@ -33,10 +52,16 @@ SubprocessResult RunSubprocess(const SubprocessOptions& options) {
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  std::string shell = "/bin/sh";
-  std::string dash_c = "-c";
-  std::string command = options.command;
-  char* argv[] = {shell.data(), dash_c.data(), command.data(), nullptr};
+  std::vector<std::string> args = options.argv;
+  if (args.empty()) {
+    args = {"/bin/sh", "-c", options.command};
+  } else {
+    args[0] = FindProgram(args[0], env);
+  }
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string shown = options.argv.empty() ? options.command : options.argv.front();
   const std::string dir = options.working_dir.string();
 
   const int log_fd = ::open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -45,7 +70,7 @@ SubprocessResult RunSubprocess(const SubprocessOptions& options) {
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(log_fd);
-    throw IoError("cannot start '" + options.command + "': " + std::strerror(errno));
+    throw IoError("cannot start '" + shown + "': " + std::strerror(errno));
   }
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -57,7 +82,7 @@ SubprocessResult RunSubprocess(const SubprocessOptions& options) {
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
     if (!dir.empty() && ::chdir(dir.c_str()) != 0) ::_exit(126);
-    ::execve(argv[0], argv, envp.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(log_fd);
@@ -69,7 +94,7 @@ SubprocessResult RunSubprocess(const SubprocessOptions& options) {
   while (true) {
     const pid_t r = ::waitpid(pid, &status, WNOHANG);
     if (r == pid) break;
-    if (r < 0 && errno != EINTR) throw IoError("waiting for '" + options.command + "': " + std::strerror(errno));
+    if (r < 0 && errno != EINTR) throw IoError("waiting for '" + shown + "': " + std::strerror(errno));
     if (options.deadline.Expired()) {
       ::kill(-pid, SIGKILL);
       ::kill(pid, SIGKILL);
@@ -81,6 +106,8 @@ SubprocessResult RunSubprocess(const SubprocessOptions& options) {
     std::this_thread::sleep_for(sleep_for);
     if (sleep_for < std::chrono::milliseconds(50)) sleep_for *= 2;
   }
+  // What the command left running in the background ends with it.
+  ::kill(-pid, SIGKILL);
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {

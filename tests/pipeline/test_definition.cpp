@@ -153,11 +153,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"name: X\nsteps:\n  - name: A\n    type: teleport\n",
                 "p.yaml:3: step 'A': unknown step type 'teleport' (valid: automl, condition, evaluate, fail, model, "
                 "processing, register, transform)"},
-        BadCase{"name: X\nsteps:\n  - name: A\n    type: processing\n    command: ls\n    colour: red\n",
-                "p.yaml:6: step 'A': unknown field 'colour' for type 'processing' (valid: command, inputs, outputs, "
-                "env, working_dir, depends_on, cache, retry, timeout_seconds)"},
+        BadCase{
+            "name: X\nsteps:\n  - name: A\n    type: processing\n    command: ls\n    colour: red\n",
+            "p.yaml:6: step 'A': unknown field 'colour' for type 'processing' (valid: command, argv, inputs, outputs, "
+            "env, working_dir, depends_on, cache, retry, timeout_seconds)"},
         BadCase{"name: X\nsteps:\n  - name: A\n    type: processing\n",
-                "p.yaml:3: step 'A' (processing) needs the field 'command' (shell command run with /bin/sh -c)"},
+                "p.yaml:3: step 'A': give either 'command' (a shell command) or 'argv' (a program and its arguments)"},
         BadCase{"name: X\nsteps:\n  - name: A\n    type: fail\n    message: ${steps.Nope.outputs.x}\n",
                 "p.yaml:5: step 'A': ${steps.Nope.outputs.x} names an unknown step 'Nope'"},
         BadCase{"name: X\nsteps:\n  - {name: A, type: processing, command: ls, outputs: [d]}\n"

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/atomic_file.h"
 #include "core/deadline.h"
 #include "core/error.h"
 #include "pipeline/definition.h"
@@ -177,6 +178,77 @@ steps:
   EXPECT_LT(clock.Seconds(), 10);
   EXPECT_EQ(r.status, RunStatus::kFailed);
   EXPECT_NE(Step(r, "H").failure_reason.find("timed out and was killed"), std::string::npos);
+}
+
+// A parameter holding shell syntax reaches the command as data: it is
+// echoed verbatim, and the command it hides does not run.
+TEST_P(PipelineExecutor, ExpressionValuesReachAShellCommandAsDataNotCode) {
+  const fs::path marker = dir_ / "pwned";
+  auto r = Run(R"(name: Quoting
+parameters:
+  word: {type: string, default: "x"}
+steps:
+  - {name: S, type: processing, command: "printf '%s' \"${params.word}\" > $TABPILOT_OUTPUT_OUT/x", outputs: [OUT]}
+)",
+               {"word=it's \"quoted\"; touch " + marker.string() + "; $(touch " + marker.string() + ")"});
+  ASSERT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
+  EXPECT_FALSE(fs::exists(marker));
+  EXPECT_EQ(ReadFile(fs::path(Step(r, "S").outputs["OUT"].get<std::string>()) / "x"),
+            "it's \"quoted\"; touch " + marker.string() + "; $(touch " + marker.string() + ")");
+}
+
+// argv runs a program without a shell: each element is one argument.
+TEST_P(PipelineExecutor, ArgvRunsAProgramWithoutAShell) {
+  const fs::path marker = dir_ / "pwned";
+  auto r = Run(R"(name: Argv
+parameters:
+  word: {type: string, default: "x"}
+steps:
+  - name: S
+    type: processing
+    argv: [sh, -c, 'printf "%s|%s" "$0" "$1" > "$TABPILOT_OUTPUT_OUT/x"', "${params.word}", "two words"]
+    outputs: [OUT]
+)",
+               {"word=a; touch " + marker.string()});
+  ASSERT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
+  EXPECT_FALSE(fs::exists(marker));
+  EXPECT_EQ(ReadFile(fs::path(Step(r, "S").outputs["OUT"].get<std::string>()) / "x"),
+            "a; touch " + marker.string() + "|two words");
+  EXPECT_THROW(Run("name: Both\nsteps:\n  - {name: S, type: processing, command: 'true', argv: ['true']}\n"),
+               InvalidInput);
+  EXPECT_THROW(Run("name: Neither\nsteps:\n  - {name: S, type: processing}\n"), InvalidInput);
+  EXPECT_THROW(Run("name: Env\nsteps:\n  - {name: S, type: processing, command: 'true', env: {TABPILOT_STORE: x}}\n"),
+               InvalidInput);
+}
+
+// A command sees only an allowlisted part of the runner's environment.
+TEST_P(PipelineExecutor, CommandsDoNotInheritTheRunnersSecrets) {
+  ::setenv("TABPILOT_TEST_SECRET", "postgresql://u:password@db/x", 1);
+  auto r = Run(R"(name: Env
+steps:
+  - {name: S, type: processing, command: 'test -z "$TABPILOT_TEST_SECRET" && test -n "$PATH" && test "$MINE" = yes', env: {MINE: "yes"}}
+)");
+  ::unsetenv("TABPILOT_TEST_SECRET");
+  EXPECT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
+}
+
+// What a command starts in the background ends with it.
+TEST_P(PipelineExecutor, BackgroundChildrenEndWithTheirStep) {
+  const fs::path pid_file = dir_ / "pid";
+  auto r = Run("name: Bg\nsteps:\n  - {name: S, type: processing, command: 'sleep 60 & echo $! > " + pid_file.string() +
+               "'}\n");
+  ASSERT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
+  const std::string pid = ReadFile(pid_file).substr(0, ReadFile(pid_file).find('\n'));
+  ASSERT_FALSE(pid.empty());
+  // Gone, or a zombie waiting for its new parent to reap it.
+  bool alive = true;
+  for (int i = 0; i < 100 && alive; ++i) {
+    std::ifstream stat("/proc/" + pid + "/stat");
+    std::string line;
+    alive = static_cast<bool>(std::getline(stat, line)) && line.find(") Z ") == std::string::npos;
+    if (alive) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(alive) << "sleep " << pid << " outlived its step";
 }
 
 TEST_P(PipelineExecutor, FailStepFailsTheExecutionWithItsMessage) {
