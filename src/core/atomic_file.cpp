@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -23,6 +24,26 @@ void FsyncPath(const fs::path& p, bool directory) {
   int fd = ::open(p.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
   if (fd < 0) return;  // best effort: fsync is durability, not correctness
   ::fsync(fd);
+  ::close(fd);
+}
+
+// fsync whose failure is an error: the bytes renamed into place must be on
+// disk (a late ENOSPC or EIO shows up here, not in write).
+void FsyncChecked(int fd, const fs::path& shown) {
+  if (::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
+    throw IoError("cannot write " + shown.string() + ": " + Errno());
+  }
+}
+
+void FsyncFileChecked(const fs::path& p, const fs::path& shown) {
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw IoError("cannot write " + shown.string() + ": " + Errno());
+  try {
+    FsyncChecked(fd, shown);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
   ::close(fd);
 }
 
@@ -51,22 +72,29 @@ void WriteFileAtomic(const fs::path& path, std::string_view content) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   fs::path tmp = TempSiblingPath(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // O_EXCL | O_NOFOLLOW: never write through a file or symlink someone put
+  // at the temporary name.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) throw IoError("cannot write " + path.string() + ": " + Errno());
+  auto fail = [&](const std::string& why) {
+    if (fd >= 0) ::close(fd);
+    fs::remove(tmp, ec);
+    throw IoError("cannot write " + path.string() + ": " + why);
+  };
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      std::string why = Errno();
-      ::close(fd);
-      fs::remove(tmp, ec);
-      throw IoError("cannot write " + path.string() + ": " + why);
+      fail(Errno());
     }
     done += static_cast<size_t>(n);
   }
-  ::fsync(fd);
-  ::close(fd);
+  // A failed fsync or close means the bytes may not be there: the old file stays.
+  if (::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) fail(Errno());
+  const int closed = ::close(fd);
+  fd = -1;
+  if (closed != 0) fail(Errno());
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string why = Errno();
     fs::remove(tmp, ec);
@@ -106,7 +134,18 @@ void AtomicDirectory::Commit() {
   FsyncTree(staging_);
   std::error_code ec;
   fs::path old;
+  // An existing folder is swapped with the new one in one step (readers see
+  // the old or the new, never neither); the old one then sits at the staging
+  // name and is removed.
+  if (fs::is_directory(target_, ec) &&
+      ::renameat2(AT_FDCWD, staging_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) == 0) {
+    committed_ = true;
+    fs::remove_all(staging_, ec);
+    FsyncPath(ParentOrDot(target_), true);
+    return;
+  }
   if (fs::exists(target_, ec)) {
+    // No RENAME_EXCHANGE on this file system: two renames.
     // rename(2) cannot replace a non-empty directory: move the old one aside first.
     old = TempSiblingPath(target_);
     fs::rename(target_, old, ec);
@@ -137,7 +176,7 @@ AtomicOutputFile::~AtomicOutputFile() {
 }
 
 void AtomicOutputFile::Commit() {
-  FsyncPath(temp_, false);
+  FsyncFileChecked(temp_, target_);
   std::error_code ec;
   fs::rename(temp_, target_, ec);
   if (ec) throw IoError("cannot write " + target_.string() + ": " + ec.message());

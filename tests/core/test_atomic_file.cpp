@@ -1,9 +1,10 @@
-#include "core/atomic_file.h"
-
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "support/test_support.h"
 
@@ -50,6 +51,42 @@ TEST(AtomicDirectory, CommitReplacesOldDirectory) {
   int n = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path())) ++n;
   EXPECT_EQ(n, 1);
+}
+
+// A reader never finds the folder missing while it is replaced: the new one
+// is swapped in with one rename (RENAME_EXCHANGE), not moved in after the old
+// one was moved out.
+TEST(AtomicDirectory, ReplacingNeverLeavesAMomentWithoutTheFolder) {
+  testing::TempDir dir;
+  const fs::path target = dir / "bundle";
+  {
+    AtomicDirectory first(target);
+    WriteFileAtomic(first.staging() / "manifest.json", "0");
+    first.Commit();
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> missing{0};
+  std::atomic<int> looks{0};
+  std::thread reader([&] {
+    while (!done) {
+      std::error_code ec;
+      if (!fs::exists(target / "manifest.json", ec)) ++missing;
+      ++looks;
+    }
+  });
+  for (int i = 1; i <= 300; ++i) {
+    AtomicDirectory next(target);
+    WriteFileAtomic(next.staging() / "manifest.json", std::to_string(i));
+    next.Commit();
+  }
+  done = true;
+  reader.join();
+  EXPECT_GT(looks.load(), 0);
+  EXPECT_EQ(missing.load(), 0) << "of " << looks.load() << " looks";
+  EXPECT_EQ(ReadFile(target / "manifest.json"), "300");
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path())) ++entries;
+  EXPECT_EQ(entries, 1);  // no staging or old folder left
 }
 
 TEST(AtomicOutputFile, UncommittedRemovesTemp) {
