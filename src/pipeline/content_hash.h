@@ -1,6 +1,8 @@
 // Content fingerprints of input files and folders, for step cache keys and
-// lineage. A folder's hash covers its files' relative paths and contents
-// (sorted), so a copy elsewhere hashes the same.
+// lineage: SHA-256, as the artifact store names content (a folder's hash
+// covers its files' relative paths, sizes and contents, sorted, so a copy
+// elsewhere hashes the same). A shared store's cache is keyed by these: a
+// 64-bit hash would let a crafted input collide with another's key.
 #pragma once
 
 #include <filesystem>
@@ -8,11 +10,11 @@
 
 namespace tabpilot {
 
-// 16 hex digits. Throws NotFound when `path` does not exist, IoError when it
-// cannot be read.
+// 64 hex digits (ArtifactStore::HashFile / HashDirectory). Throws NotFound
+// when `path` does not exist, IoError when it cannot be read.
 std::string HashPath(const std::filesystem::path& path);
 
-// 16 hex digits of FNV-1a over `text`.
+// 64 hex digits: the SHA-256 of `text`.
 std::string HashText(const std::string& text);
 
 }  // namespace tabpilot

@@ -10,7 +10,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "core/hash.h"
+#include "core/sha256.h"
 
 namespace tabpilot {
 namespace fs = std::filesystem;
@@ -35,12 +35,6 @@ class Reporter {
  private:
   std::string source_;
 };
-
-std::string Hex16(uint64_t h) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 std::optional<int64_t> ParseInt(const std::string& s) {
   int64_t v = 0;
@@ -406,7 +400,7 @@ PipelineDefinition ParseDefinition(const std::string& text, const std::string& s
   d.source = source;
   d.base_dir = fs::absolute(base_dir).lexically_normal();
   d.text = text;
-  d.hash = Hex16(Fnv1a64(text));
+  d.hash = Sha256Hex(text);
   YAML::Node steps_node;
   bool has_steps = false;
   for (const auto& kv : root) {

@@ -74,7 +74,7 @@ TEST(PipelineDefinition, ParsesEveryCommonField) {
   EXPECT_EQ(prep.config["outputs"], Json::array({"data"}));
   EXPECT_EQ(d.steps[2].config["then"], Json::array({"Stop"}));
   EXPECT_EQ(d.steps[2].config["else"], Json::array({"Bad"}));
-  EXPECT_EQ(d.hash.size(), 16u);
+  EXPECT_EQ(d.hash.size(), 64u);  // SHA-256
 }
 
 TEST(PipelineDefinition, GraphFollowsReferencesAndBranches) {
