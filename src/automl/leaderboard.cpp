@@ -57,7 +57,7 @@ std::vector<LeaderboardRow> LeaderboardFromJson(const Json& j) {
       r.greater_is_better = e.at("greater_is_better").get<bool>();
       r.fit_seconds = e.at("fit_seconds").get<double>();
       r.predict_ms_per_1k = e.at("predict_ms_per_1k_rows").get<double>();
-      r.folds = e.at("folds").get<int>();
+      r.folds = JsonInteger<int>(e.at("folds"), "folds");
       r.ensemble_weight = e.at("ensemble_weight").get<double>();
       r.status = e.at("status").get<std::string>();
       r.params = e.value("params", Json::object());
@@ -93,9 +93,9 @@ std::string FormatLeaderboard(const std::vector<LeaderboardRow>& rows) {
   out << line;
   int rank = 1;
   for (const auto& r : rows) {
-    std::snprintf(line, sizeof line, "%-4d %-22s %-14s %12.5f %10.2f %14.2f %6d %8.3f  %s\n", rank++,
-                  r.model.c_str(), r.family.c_str(), r.score_val, r.fit_seconds, r.predict_ms_per_1k, r.folds,
-                  r.ensemble_weight, r.status.c_str());
+    std::snprintf(line, sizeof line, "%-4d %-22s %-14s %12.5f %10.2f %14.2f %6d %8.3f  %s\n", rank++, r.model.c_str(),
+                  r.family.c_str(), r.score_val, r.fit_seconds, r.predict_ms_per_1k, r.folds, r.ensemble_weight,
+                  r.status.c_str());
     out << line;
   }
   return out.str();

@@ -23,10 +23,10 @@ FeatureOptions OptionsFromJson(const Json& j) {
   FeatureOptions o;
   o.encoding = ParseEncoding(j.at("encoding").get<std::string>());
   o.native_categorical = j.at("native_categorical").get<bool>();
-  o.max_onehot_levels = j.at("max_onehot_levels").get<int>();
-  o.max_dense_levels = j.at("max_dense_levels").get<int>();
-  o.rare_min_count = j.at("rare_min_count").get<int>();
-  o.text_hash_dims = j.at("text_hash_dims").get<int>();
+  o.max_onehot_levels = JsonInteger<int>(j.at("max_onehot_levels"), "max_onehot_levels");
+  o.max_dense_levels = JsonInteger<int>(j.at("max_dense_levels"), "max_dense_levels");
+  o.rare_min_count = JsonInteger<int>(j.at("rare_min_count"), "rare_min_count");
+  o.text_hash_dims = JsonInteger<int>(j.at("text_hash_dims"), "text_hash_dims");
   o.dense_clip_sd = j.at("dense_clip_sd").get<double>();
   o.Validate();
   return o;
@@ -115,7 +115,7 @@ FeaturePipeline FeaturePipeline::FromJson(const Json& j) {
     if (!j.is_object() || j.value("format", std::string()) != kFormatName) {
       throw InvalidInput("not a tabpilot feature preprocessing object");
     }
-    int version = j.at("version").get<int>();
+    int version = JsonInteger<int>(j.at("version"), "version");
     if (version > kFormatVersion) {
       throw InvalidInput("version " + std::to_string(version) + " is newer than this build supports (" +
                          std::to_string(kFormatVersion) + ")");

@@ -105,8 +105,8 @@ std::unique_ptr<ColumnTransform> TextTransform::FromJson(const Json& j) {
     chars = DenseScaler::FromJson(j.at("chars"));
     words = DenseScaler::FromJson(j.at("words"));
   }
-  return std::make_unique<TextTransform>(j.at("column").get<std::string>(), encoding, j.at("dims").get<int>(),
-                                         missing_indicator, chars, words);
+  return std::make_unique<TextTransform>(j.at("column").get<std::string>(), encoding,
+                                         JsonInteger<int>(j.at("dims"), "dims"), missing_indicator, chars, words);
 }
 
 Json TextTransform::ToJson() const {

@@ -318,13 +318,13 @@ class XgboostLearner final : public Learner {
     ModelMeta meta;
     try {
       const Json h = Json::parse(bytes.substr(pos, header_len));
-      if (h.at("format").get<int>() != kFormatVersion) throw corrupt("format version mismatch");
+      if (JsonInteger<int>(h.at("format"), "format") != kFormatVersion) throw corrupt("format version mismatch");
       meta.task = ParseTask(h.at("task").get<std::string>());
-      meta.num_outputs = h.at("num_outputs").get<int>();
-      meta.num_features = h.at("num_features").get<size_t>();
-      meta.best_iteration = h.at("best_iteration").get<int>();
-      meta.rounds = h.at("rounds").get<int>();
-      meta.rounds_trained = h.at("rounds_trained").get<int>();
+      meta.num_outputs = JsonInteger<int>(h.at("num_outputs"), "num_outputs");
+      meta.num_features = JsonInteger<size_t>(h.at("num_features"), "num_features");
+      meta.best_iteration = JsonInteger<int>(h.at("best_iteration"), "best_iteration");
+      meta.rounds = JsonInteger<int>(h.at("rounds"), "rounds");
+      meta.rounds_trained = JsonInteger<int>(h.at("rounds_trained"), "rounds_trained");
     } catch (const Json::exception& e) {
       throw corrupt(std::string("bad header: ") + e.what());
     } catch (const InvalidInput& e) {

@@ -202,7 +202,7 @@ ProblemInfo ProblemFromJson(const Json& j) {
     if (p.class_labels.size() < 2) throw InvalidInput("fewer than 2 class labels");
     if (p.task == Task::kBinary) {
       if (p.class_labels.size() != 2) throw InvalidInput("binary problem must have 2 class labels");
-      p.positive_class = j.at("positive_class").get<int>();
+      p.positive_class = JsonInteger<int>(j.at("positive_class"), "positive_class");
       if (p.positive_class != 0 && p.positive_class != 1) throw InvalidInput("positive_class must be 0 or 1");
       p.threshold = j.at("decision_threshold").get<double>();
     }
@@ -307,7 +307,7 @@ BundleMember MemberFromJson(const Json& jm, const Bundle& b) {
   m.pipeline = jm.at("feature_pipeline").get<std::string>();
   m.weight = jm.at("weight").get<double>();
   if (!std::isfinite(m.weight) || m.weight < 0) throw InvalidInput("member " + m.name + " has a bad weight");
-  m.level = jm.value("level", 1);
+  m.level = jm.contains("level") ? JsonInteger<int>(jm["level"], "member " + m.name + " level") : 1;
   if (m.level < 1 || m.level > 2) throw InvalidInput("member " + m.name + " has a bad level");
   m.stack_inputs = jm.value("stack_inputs", std::vector<std::string>{});
   for (const std::string& input : m.stack_inputs) {
@@ -315,7 +315,9 @@ BundleMember MemberFromJson(const Json& jm, const Bundle& b) {
     for (const BundleMember& prev : b.members) earlier = earlier || (prev.name == input && prev.level < m.level);
     if (!earlier) throw InvalidInput("member " + m.name + " stacks on unknown member '" + input + "'");
   }
-  m.stack_input_folds = jm.value("stack_input_folds", 0);
+  m.stack_input_folds = jm.contains("stack_input_folds")
+                            ? JsonInteger<int>(jm["stack_input_folds"], "member " + m.name + " stack_input_folds")
+                            : 0;
   if (m.stack_input_folds < 0 || m.stack_input_folds > kMaxStackInputFolds ||
       (m.stack_input_folds > 0 && m.stack_inputs.empty())) {
     throw InvalidInput("member " + m.name + " has a bad stack_input_folds");

@@ -184,6 +184,17 @@ TEST(FeaturePipeline, FromJsonRejectsCorruptInput) {
   ExpectCorrupt(zero_dims, "hash dimensions");
 }
 
+// Found by fuzz_feature_pipeline: an option too large for an int was read
+// with get<int>() (undefined behaviour); now it is an error naming it.
+TEST(FeaturePipeline, FromJsonRejectsIntegersOutOfRange) {
+  const Json good = FeaturePipeline::Fit(MixedTable(200, 9), kInputs, FeatureOptions{}).ToJson();
+  for (const Json& bad : {Json(1e300), Json(3.5), Json(uint64_t{1} << 40), Json(-1e20)}) {
+    Json j = good;
+    j["options"]["rare_min_count"] = bad;
+    ExpectCorrupt(j, "rare_min_count is not an integer in range");
+  }
+}
+
 TEST(FeaturePipeline, UnconvertibleTypeNamesTheColumn) {
   Table train = MixedTable(100, 10);
   auto p = FeaturePipeline::Fit(train, {"when"}, FeatureOptions{});
