@@ -17,7 +17,10 @@ jobs=${FUZZ_JOBS:-$(nproc)}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
   -DCMAKE_CXX_FLAGS="-O1 -g1" -DTABPILOT_FUZZ=ON -DTABPILOT_BUILD_TESTS=OFF -DTABPILOT_BUILD_BENCH=OFF \
   -DCMAKE_UNITY_BUILD=ON >/dev/null
-ninja -C "$build" >/dev/null
+if ! ninja -C "$build" >"$build/ninja.log" 2>&1; then
+  tail -n 30 "$build/ninja.log" >&2
+  exit 1
+fi
 
 targets=("$@")
 if ((${#targets[@]} == 0)); then
