@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "core/error.h"
 
@@ -31,6 +32,16 @@ T JsonInteger(const Json& v, const std::string& what) {
   }
   if (!ok) throw InvalidInput(what + " is not an integer in range (" + v.dump() + ")");
   return v.is_number_unsigned() ? static_cast<T>(v.get<uint64_t>()) : static_cast<T>(v.get<int64_t>());
+}
+
+// An array of such integers (JsonInteger for each element).
+template <class T>
+std::vector<T> JsonIntegerArray(const Json& v, const std::string& what) {
+  if (!v.is_array()) throw InvalidInput(what + " is not an array");
+  std::vector<T> out;
+  out.reserve(v.size());
+  for (const Json& e : v) out.push_back(JsonInteger<T>(e, what + " element"));
+  return out;
 }
 
 }  // namespace tabpilot

@@ -33,8 +33,10 @@ std::unique_ptr<ColumnTransform> BooleanTransform::FromJson(const Json& j) {
   float fill = 0;
   if (encoding == Encoding::kDense) {
     missing_indicator = j.at("missing_indicator").get<bool>();
-    fill = j.at("fill").get<float>();
-    if (fill != 0 && fill != 1) throw InvalidInput("boolean fill value must be 0 or 1");
+    // Compared as a double: a float conversion of 1e300 would be undefined.
+    const double stored = j.at("fill").get<double>();
+    if (stored != 0 && stored != 1) throw InvalidInput("boolean fill value must be 0 or 1");
+    fill = static_cast<float>(stored);
   }
   return std::make_unique<BooleanTransform>(j.at("column").get<std::string>(), encoding, missing_indicator, fill);
 }

@@ -141,7 +141,7 @@ std::unique_ptr<ColumnTransform> CategoricalTransform::Fit(const Column& train, 
 std::unique_ptr<ColumnTransform> CategoricalTransform::FromJson(const Json& j) {
   return std::make_unique<CategoricalTransform>(
       j.at("column").get<std::string>(), ParseMode(j.at("mode").get<std::string>()),
-      j.at("levels").get<std::vector<std::string>>(), j.at("counts").get<std::vector<int64_t>>(),
+      j.at("levels").get<std::vector<std::string>>(), JsonIntegerArray<int64_t>(j.at("counts"), "counts"),
       JsonInteger<size_t>(j.at("num_kept"), "num_kept"), JsonInteger<int64_t>(j.at("train_rows"), "train_rows"),
       j.at("missing_indicator").get<bool>());
 }

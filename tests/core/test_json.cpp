@@ -18,5 +18,11 @@ TEST(JsonInteger, AcceptsOnlyIntegersInTheTypesRange) {
   EXPECT_THROW(JsonInteger<uint32_t>(Json(uint64_t{1} << 33), "n"), InvalidInput);
 }
 
+TEST(JsonIntegerArray, ChecksEveryElement) {
+  EXPECT_EQ(JsonIntegerArray<int64_t>(Json::array({1, -2, 3}), "counts"), (std::vector<int64_t>{1, -2, 3}));
+  EXPECT_THROW(JsonIntegerArray<int64_t>(Json::array({1, 2.88889e+75}), "counts"), InvalidInput);
+  EXPECT_THROW(JsonIntegerArray<int64_t>(Json(3), "counts"), InvalidInput);
+}
+
 }  // namespace
 }  // namespace tabpilot

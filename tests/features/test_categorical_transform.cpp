@@ -17,7 +17,6 @@ using testing::kNaNf;
 using testing::MakeTable;
 using testing::NumericColumn;
 
-
 FeatureOptions Tree(int rare_min_count) {
   FeatureOptions o;
   o.rare_min_count = rare_min_count;
@@ -132,6 +131,18 @@ TEST(CategoricalTransform, OutOfRangeCodeIsAnError) {
   Column bad = CategoricalColumn("col", {"a", "b"});
   bad.codes[1] = 7;
   EXPECT_THROW(p.Transform(MakeTable({bad}), 1), InvalidInput);
+}
+
+// Found by the feature_pipeline fuzzer: a level count too large for int64
+// reached nlohmann's unchecked conversion (undefined behaviour).
+TEST(CategoricalTransform, SavedCountOutOfRangeIsAnError) {
+  auto p = FeaturePipeline::Fit(MakeTable({CategoricalColumn("col", {"a", "b"})}), {"col"}, Tree(1));
+  Json j = p.ToJson();
+  Json* counts = nullptr;
+  for (Json& t : j.at("transforms")) counts = &t.at("counts");
+  ASSERT_NE(counts, nullptr);
+  (*counts)[1] = 2.88889e75;
+  EXPECT_THROW(FeaturePipeline::FromJson(j), InvalidInput);
 }
 
 }  // namespace
