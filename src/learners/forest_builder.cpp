@@ -358,11 +358,15 @@ size_t TreeBuilder::Partition(size_t begin, size_t end, const Split& split) {
       }
     }
   }
-  const auto at = [mid](auto& v) { return v.begin() + static_cast<std::ptrdiff_t>(mid); };
-  std::copy(scratch_rows_.begin(), scratch_rows_.end(), at(rows_));
-  std::copy(scratch_weight_.begin(), scratch_weight_.end(), at(pos_weight_));
-  std::copy(scratch_target_.begin(), scratch_target_.end(), at(pos_target_));
-  std::copy(scratch_label_.begin(), scratch_label_.end(), at(pos_label_));
+  // Only the task's own arrays are in use: the other (empty) one must not be
+  // indexed, not even to form an iterator past its end.
+  const auto put_back = [mid](const auto& scratch, auto& v) {
+    if (!scratch.empty()) std::copy(scratch.begin(), scratch.end(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+  };
+  put_back(scratch_rows_, rows_);
+  put_back(scratch_weight_, pos_weight_);
+  put_back(scratch_target_, pos_target_);
+  put_back(scratch_label_, pos_label_);
   if (mid == begin || mid == end) throw Internal("forest: split produced an empty child");
   return mid;
 }

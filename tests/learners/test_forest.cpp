@@ -122,7 +122,8 @@ std::vector<double> ReferenceMean(const FlatForest& f, const Matrix& x) {
         const bool left = std::isnan(v) ? f.default_left()[node] == 1 : v <= f.threshold()[node];
         node = base + static_cast<size_t>(left ? f.left()[node] : f.right()[node]);
       }
-      for (size_t k = 0; k < vpl; ++k) out[r * vpl + k] += f.leaf_values()[static_cast<size_t>(f.value_offset()[node]) + k];
+      for (size_t k = 0; k < vpl; ++k)
+        out[r * vpl + k] += f.leaf_values()[static_cast<size_t>(f.value_offset()[node]) + k];
     }
     for (size_t k = 0; k < vpl; ++k) out[r * vpl + k] /= static_cast<double>(f.num_trees());
   }
@@ -328,8 +329,7 @@ TEST(Forest, EntropyCriterionAndLimitsShrinkTrees) {
   const TrainData data{&train.x, &train.y, nullptr};
   auto full = MakeLearner("random_forest", Json{{"n_estimators", 5}, {"criterion", "entropy"}})
                   ->Fit(data, nullptr, Options(Task::kBinary, 2));
-  auto small = MakeLearner("random_forest",
-                           Json{{"n_estimators", 5}, {"max_depth", 3}, {"min_samples_leaf", 20}})
+  auto small = MakeLearner("random_forest", Json{{"n_estimators", 5}, {"max_depth", 3}, {"min_samples_leaf", 20}})
                    ->Fit(data, nullptr, Options(Task::kBinary, 2));
   EXPECT_LE(small->Info()["nodes"].get<int>(), 5 * 15);  // depth 3: at most 15 nodes per tree
   EXPECT_GT(full->Info()["nodes"].get<int>(), 5 * 100);
@@ -345,8 +345,8 @@ TEST(Forest, WeightsSteerLeafValues) {
   Matrix x(4, 1, 1.0f);
   std::vector<float> y = {0, 0, 1, 1};
   std::vector<float> w = {1, 1, 3, 3};
-  auto model = MakeLearner("extra_trees", Json{{"n_estimators", 2}})
-                   ->Fit({&x, &y, &w}, nullptr, Options(Task::kBinary, 2));
+  auto model =
+      MakeLearner("extra_trees", Json{{"n_estimators", 2}})->Fit({&x, &y, &w}, nullptr, Options(Task::kBinary, 2));
   const auto proba = PredictAll(*model, x);
   EXPECT_FLOAT_EQ(proba[1], 0.75f);
 }
@@ -398,11 +398,12 @@ TEST(Forest, CorruptBytesAreRejected) {
   Uniform01 u(99);
   for (int trial = 0; trial < 200; ++trial) {
     std::string garbage(static_cast<size_t>(u() * 2000), '\0');
-    for (char& c : garbage) c = static_cast<char>(u() * 256);
+    for (char& c : garbage) c = static_cast<char>(static_cast<uint8_t>(u() * 256));
     if (trial % 2 == 0 && garbage.size() >= 8) std::memcpy(garbage.data(), "TPFOREST", 8);  // get past the magic
     EXPECT_THROW(learner->Load(garbage, o), InvalidInput);
     std::string flipped = bytes;
-    flipped[static_cast<size_t>(u() * static_cast<double>(bytes.size()))] ^= static_cast<char>(1 + u() * 255);
+    flipped[static_cast<size_t>(u() * static_cast<double>(bytes.size()))] ^=
+        static_cast<char>(static_cast<uint8_t>(1 + u() * 255));
     EXPECT_THROW(learner->Load(flipped, o), InvalidInput);
   }
   try {
@@ -415,8 +416,8 @@ TEST(Forest, CorruptBytesAreRejected) {
 
 TEST(Forest, ValidationCatchesCyclesAndBadOffsetsBehindAGoodChecksum) {
   auto make = [](std::vector<int32_t> left, std::vector<int32_t> right, std::vector<int32_t> offset) {
-    return FlatForest::FromArrays(2, 1, {0, 3}, {0, -1, -1}, {0.5f, 0, 0}, std::move(left), std::move(right),
-                                  {1, 0, 0}, std::move(offset), {0.25f, 0.75f});
+    return FlatForest::FromArrays(2, 1, {0, 3}, {0, -1, -1}, {0.5f, 0, 0}, std::move(left), std::move(right), {1, 0, 0},
+                                  std::move(offset), {0.25f, 0.75f});
   };
   EXPECT_NO_THROW(make({1, 0, 0}, {2, 0, 0}, {-1, 0, 1}));
   EXPECT_THROW(make({0, 0, 0}, {2, 0, 0}, {-1, 0, 1}), InvalidInput);  // self loop
