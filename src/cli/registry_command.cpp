@@ -79,14 +79,18 @@ Json AuditJson(const std::vector<ApprovalEvent>& audit) {
   return out;
 }
 
-Json DescribeJson(const ModelVersion& v, bool artifact_present) {
+Json DescribeJson(const ModelVersion& v, bool artifact_present, bool artifact_verified) {
   return {{"model_package_group", v.group},
           {"version", v.version},
           {"approval_status", ToString(v.status)},
           {"description", v.description},
           {"created_at", v.created_at},
           {"updated_at", v.updated_at},
-          {"artifact", {{"hash", v.artifact_hash}, {"path", v.artifact_path.string()}, {"present", artifact_present}}},
+          {"artifact",
+           {{"hash", v.artifact_hash},
+            {"path", v.artifact_path.string()},
+            {"present", artifact_present},
+            {"verified", artifact_verified}}},
           {"metrics", v.metrics},
           {"tags", v.tags},
           {"lineage", {{"execution_id", v.execution_id}, {"input_data_hashes", v.input_data_hashes}}},
@@ -148,7 +152,9 @@ int RunRegistry(const RegistryArgs& a) {
   }
   if (a.describe->parsed()) {
     ModelVersion v = registry.Describe(a.group, a.version);
-    std::cout << DescribeJson(v, store.artifacts.Exists(v.artifact_hash)).dump(2) << "\n";
+    std::cout
+        << DescribeJson(v, store.artifacts.Exists(v.artifact_hash), store.artifacts.Verify(v.artifact_hash)).dump(2)
+        << "\n";
     return 0;
   }
   if (a.approve->parsed() || a.reject->parsed()) {
@@ -162,8 +168,9 @@ int RunRegistry(const RegistryArgs& a) {
   if (a.latest->parsed()) {
     std::optional<ModelVersion> v = registry.LatestApproved(a.group);
     if (!v) throw NotFound("model package group '" + a.group + "' has no Approved version");
+    // What a deployment reads next: re-hashed, so a changed copy is not handed out.
     std::cout << "version " << v->version << "\n"
-              << "artifact " << v->artifact_path.string() << "\n";
+              << "artifact " << store.artifacts.VerifiedPath(v->artifact_hash).string() << "\n";
     return 0;
   }
   // register

@@ -161,9 +161,10 @@ ModelRegistry::ModelRegistry(Database& db, ArtifactStore& artifacts, Options opt
 
 void ModelRegistry::CreateGroup(const std::string& name, const std::string& description) {
   CheckGroupName(name);
-  db_.Execute("INSERT INTO model_package_groups (name, description, created_at) VALUES (?, ?, ?) "
-              "ON CONFLICT (name) DO NOTHING",
-              {name, description, UtcTimestamp()});
+  db_.Execute(
+      "INSERT INTO model_package_groups (name, description, created_at) VALUES (?, ?, ?) "
+      "ON CONFLICT (name) DO NOTHING",
+      {name, description, UtcTimestamp()});
 }
 
 ModelVersion ModelRegistry::Register(const RegisterRequest& request) {
@@ -192,9 +193,10 @@ ModelVersion ModelRegistry::Register(const RegisterRequest& request) {
     try {
       db_.Transaction([&] {
         const std::string now = UtcTimestamp();
-        db_.Execute("INSERT INTO model_package_groups (name, description, created_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (name) DO NOTHING",
-                    {request.group, request.group_description, now});
+        db_.Execute(
+            "INSERT INTO model_package_groups (name, description, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO NOTHING",
+            {request.group, request.group_description, now});
         version = db_.Query("SELECT COALESCE(MAX(version), 0) + 1 FROM model_package_versions WHERE group_name = ?",
                             {request.group})
                       .at(0)
@@ -204,9 +206,10 @@ ModelVersion ModelRegistry::Register(const RegisterRequest& request) {
                     {request.group, version, hash, status, request.execution_id, request.description, now, now,
                      request.evaluation_report.dump(), leaderboard.dump(), request.input_data_hashes.dump(),
                      metrics.dump(), request.tags.dump()});
-        db_.Execute("INSERT INTO model_package_approvals (group_name, version, changed_by, changed_at, old_status, "
-                    "new_status, comment) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    {request.group, version, user_, now, std::string(), status, request.comment});
+        db_.Execute(
+            "INSERT INTO model_package_approvals (group_name, version, changed_by, changed_at, old_status, "
+            "new_status, comment) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            {request.group, version, user_, now, std::string(), status, request.comment});
       });
       break;
     } catch (const Conflict&) {
@@ -218,11 +221,11 @@ ModelVersion ModelRegistry::Register(const RegisterRequest& request) {
 
 std::vector<ModelPackageGroup> ModelRegistry::ListGroups() {
   std::vector<ModelPackageGroup> out;
-  for (const SqlRow& r : db_.Query(
-           "SELECT g.name, g.description, g.created_at, COUNT(v.version), COALESCE(MAX(v.version), 0), "
-           "COALESCE(MAX(CASE WHEN v.approval_status = 'Approved' THEN v.version END), 0) "
-           "FROM model_package_groups g LEFT JOIN model_package_versions v ON v.group_name = g.name "
-           "GROUP BY g.name, g.description, g.created_at ORDER BY g.name")) {
+  for (const SqlRow& r :
+       db_.Query("SELECT g.name, g.description, g.created_at, COUNT(v.version), COALESCE(MAX(v.version), 0), "
+                 "COALESCE(MAX(CASE WHEN v.approval_status = 'Approved' THEN v.version END), 0) "
+                 "FROM model_package_groups g LEFT JOIN model_package_versions v ON v.group_name = g.name "
+                 "GROUP BY g.name, g.description, g.created_at ORDER BY g.name")) {
     out.push_back({r.Text(0), r.Text(1), r.Text(2), r.Int(3), r.Int(4), r.Int(5)});
   }
   return out;
@@ -246,9 +249,9 @@ std::vector<ModelVersion> ModelRegistry::ListVersions(const std::string& group) 
 }
 
 ModelVersion ModelRegistry::Describe(const std::string& group, int64_t version) {
-  auto rows = db_.Query(std::string("SELECT ") + kVersionColumns +
-                            " FROM model_package_versions WHERE group_name = ? AND version = ?",
-                        {group, version});
+  auto rows = db_.Query(
+      std::string("SELECT ") + kVersionColumns + " FROM model_package_versions WHERE group_name = ? AND version = ?",
+      {group, version});
   if (rows.empty()) {
     GetGroup(group);
     throw NotFound("model package group '" + group + "' has no version " + std::to_string(version));
@@ -265,6 +268,9 @@ ModelVersion ModelRegistry::Describe(const std::string& group, int64_t version) 
 ModelVersion ModelRegistry::UpdateApprovalStatus(const std::string& group, int64_t version, ApprovalStatus status,
                                                  const std::string& comment) {
   const std::string new_status = ToString(status);
+  // Approving is what makes a version deployable: its bytes are re-hashed
+  // first, so a copy changed in a shared store is never approved.
+  if (status == ApprovalStatus::kApproved) artifacts_.VerifiedPath(Describe(group, version).artifact_hash);
   bool found = false;
   db_.Transaction([&] {
     auto rows = db_.Query("SELECT approval_status FROM model_package_versions WHERE group_name = ? AND version = ?",
@@ -272,12 +278,14 @@ ModelVersion ModelRegistry::UpdateApprovalStatus(const std::string& group, int64
     found = !rows.empty();
     if (!found) return;
     const std::string now = UtcTimestamp();
-    db_.Execute("UPDATE model_package_versions SET approval_status = ?, updated_at = ? "
-                "WHERE group_name = ? AND version = ?",
-                {new_status, now, group, version});
-    db_.Execute("INSERT INTO model_package_approvals (group_name, version, changed_by, changed_at, old_status, "
-                "new_status, comment) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                {group, version, user_, now, rows[0].Text(0), new_status, comment});
+    db_.Execute(
+        "UPDATE model_package_versions SET approval_status = ?, updated_at = ? "
+        "WHERE group_name = ? AND version = ?",
+        {new_status, now, group, version});
+    db_.Execute(
+        "INSERT INTO model_package_approvals (group_name, version, changed_by, changed_at, old_status, "
+        "new_status, comment) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {group, version, user_, now, rows[0].Text(0), new_status, comment});
   });
   if (!found) {
     GetGroup(group);

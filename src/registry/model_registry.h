@@ -36,10 +36,10 @@ ApprovalStatus ParseApprovalStatus(std::string_view text);
 struct ModelPackageGroup {
   std::string name;
   std::string description;
-  std::string created_at;        // ISO 8601 UTC
+  std::string created_at;  // ISO 8601 UTC
   int64_t version_count = 0;
-  int64_t latest_version = 0;    // 0 when the group has no version
-  int64_t latest_approved = 0;   // 0 when none is Approved
+  int64_t latest_version = 0;   // 0 when the group has no version
+  int64_t latest_approved = 0;  // 0 when none is Approved
 };
 
 // One row of the approval audit trail. The registration itself is the first
@@ -55,19 +55,19 @@ struct ApprovalEvent {
 struct ModelVersion {
   std::string group;
   int64_t version = 0;
-  std::string artifact_hash;               // the bundle's copy in the artifact store
-  std::filesystem::path artifact_path;     // where that copy is (ArtifactStore::Path)
+  std::string artifact_hash;            // the bundle's copy in the artifact store
+  std::filesystem::path artifact_path;  // where that copy is (ArtifactStore::Path)
   ApprovalStatus status = ApprovalStatus::kPendingManualApproval;
-  std::string execution_id;                // producing pipeline execution; may be empty
+  std::string execution_id;  // producing pipeline execution; may be empty
   std::string description;
   std::string created_at;
-  std::string updated_at;                  // last approval change (= created_at at first)
-  Json evaluation_report = Json::object(); // SageMaker model-quality shape
+  std::string updated_at;                   // last approval change (= created_at at first)
+  Json evaluation_report = Json::object();  // SageMaker model-quality shape
   Json leaderboard = Json::array();
-  Json input_data_hashes = Json::object(); // lineage: input name -> content hash
-  Json metrics = Json::object();           // summary, e.g. {"f1": 0.71, "accuracy": 0.85}
-  Json tags = Json::object();              // free-form string -> string
-  std::vector<ApprovalEvent> audit;        // filled by Describe() only, oldest first
+  Json input_data_hashes = Json::object();  // lineage: input name -> content hash
+  Json metrics = Json::object();            // summary, e.g. {"f1": 0.71, "accuracy": 0.85}
+  Json tags = Json::object();               // free-form string -> string
+  std::vector<ApprovalEvent> audit;         // filled by Describe() only, oldest first
 };
 
 // What Register() needs. Only `group` and `model_dir` are required.
@@ -126,7 +126,9 @@ class ModelRegistry {
   ModelVersion Describe(const std::string& group, int64_t version);
 
   // Changes the approval status and appends an audit row, in one transaction.
-  // Setting the current status again is allowed and audited too.
+  // Setting the current status again is allowed and audited too. Approving
+  // re-hashes the version's artifact first (ArtifactStore::VerifiedPath): a
+  // missing or changed artifact is NotFound / InvalidInput, and nothing changes.
   ModelVersion UpdateApprovalStatus(const std::string& group, int64_t version, ApprovalStatus status,
                                     const std::string& comment);
 

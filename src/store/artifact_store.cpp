@@ -1,10 +1,12 @@
 #include "store/artifact_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "core/atomic_file.h"
@@ -24,23 +26,103 @@ bool IsHash(const std::string& hash) {
 std::vector<std::pair<std::string, bool>> ListTree(const fs::path& dir) {
   std::vector<std::pair<std::string, bool>> out;
   std::error_code ec;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec);
+  // Links are never followed: a bundle folder holding a link to a private
+  // key must not copy the key into a shared store.
+  fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
   if (ec) throw IoError("cannot list " + dir.string() + ": " + ec.message());
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) throw IoError("cannot list " + dir.string() + ": " + ec.message());
     const fs::path& p = it->path();
     std::string rel = fs::relative(p, dir).generic_string();
-    if (fs::is_directory(p)) {
+    const fs::file_status st = it->symlink_status(ec);
+    if (ec) throw IoError("cannot inspect " + p.string() + ": " + ec.message());
+    if (fs::is_directory(st)) {
       out.emplace_back(rel, true);
-    } else if (fs::is_regular_file(p)) {
+    } else if (fs::is_regular_file(st)) {
       out.emplace_back(rel, false);
+    } else if (fs::is_symlink(st)) {
+      throw InvalidInput(p.string() + " is a symbolic link; the artifact store copies only regular files and folders");
     } else {
-      throw InvalidInput("cannot store " + p.string() + ": not a regular file or folder");
+      throw InvalidInput(p.string() + " is not a regular file or folder");
     }
   }
   if (ec) throw IoError("cannot list " + dir.string() + ": " + ec.message());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// Opens a regular file for reading, by default without following a link at
+// its last component; the type is checked on the open descriptor, so swapping
+// the file for a link or a FIFO after a listing does not get it read.
+int OpenRegularFile(const fs::path& p, bool follow_link = false) {
+  const int fd = ::open(p.c_str(), O_RDONLY | (follow_link ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP)
+      throw InvalidInput(p.string() + " is a symbolic link; the artifact store reads only regular files");
+    if (errno == ENOENT) throw NotFound("file not found: " + p.string());
+    throw IoError("cannot open " + p.string() + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw InvalidInput(p.string() + " is not a regular file");
+  }
+  return fd;
+}
+
+// Copies `from` to a new file `to` (which must not exist), streaming bytes
+// from the descriptor OpenRegularFile checked.
+void CopyRegularFile(const fs::path& from, const fs::path& to) {
+  const int in = OpenRegularFile(from);
+  const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (out < 0) {
+    const int err = errno;
+    ::close(in);
+    throw IoError("cannot create " + to.string() + ": " + std::strerror(err));
+  }
+  std::vector<char> buf(1 << 20);
+  std::string failure;
+  for (;;) {
+    const ssize_t n = ::read(in, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      failure = "cannot read " + from.string() + ": " + std::strerror(errno);
+      break;
+    }
+    if (n == 0) break;
+    for (ssize_t done = 0; done < n;) {
+      const ssize_t w = ::write(out, buf.data() + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        failure = "cannot write " + to.string() + ": " + std::strerror(errno);
+        break;
+      }
+      done += w;
+    }
+    if (!failure.empty()) break;
+  }
+  ::close(in);
+  if (::close(out) != 0 && failure.empty()) failure = "cannot write " + to.string() + ": " + std::strerror(errno);
+  if (!failure.empty()) throw IoError(failure);
+}
+
+// SHA-256 of what is left to read from `fd`, which it closes.
+std::string HashOpenFile(int fd, const fs::path& path) {
+  Sha256 h;
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw IoError("cannot read " + path.string() + ": " + std::strerror(err));
+    }
+    if (n == 0) break;
+    h.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
+  }
+  ::close(fd);
+  return h.FinishHex();
 }
 
 void FsyncPath(const fs::path& p, bool directory) {
@@ -102,28 +184,27 @@ bool ArtifactStore::Exists(const std::string& hash) const {
 bool ArtifactStore::Verify(const std::string& hash) const {
   const fs::path p = Path(hash);
   std::error_code ec;
-  if (!fs::exists(p, ec)) return false;
+  const fs::file_status st = fs::symlink_status(p, ec);
+  if (!fs::exists(st) || fs::is_symlink(st)) return false;
   try {
-    return (fs::is_directory(p) ? HashDirectory(p) : HashFile(p)) == hash;
+    return (fs::is_directory(st) ? HashDirectory(p) : HashFile(p)) == hash;
   } catch (const Error&) {
     return false;
   }
 }
 
-std::string ArtifactStore::HashFile(const fs::path& path) {
+fs::path ArtifactStore::VerifiedPath(const std::string& hash) const {
+  const fs::path p = Path(hash);
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw NotFound("file not found: " + path.string());
-  if (!fs::is_regular_file(path, ec)) throw InvalidInput(path.string() + " is not a regular file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot read " + path.string());
-  Sha256 h;
-  std::vector<char> buf(1 << 20);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    h.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+  if (!fs::exists(fs::symlink_status(p, ec))) throw NotFound("artifact " + hash + " is missing from " + root_.string());
+  if (!Verify(hash)) {
+    throw InvalidInput("artifact " + p.string() + " no longer matches its hash (damaged or tampered with); not used");
   }
-  if (in.bad()) throw IoError("cannot read " + path.string());
-  return h.FinishHex();
+  return p;
+}
+
+std::string ArtifactStore::HashFile(const fs::path& path) {
+  return HashOpenFile(OpenRegularFile(path, /*follow_link=*/true), path);
 }
 
 std::string ArtifactStore::HashDirectory(const fs::path& path) {
@@ -136,7 +217,8 @@ std::string ArtifactStore::HashDirectory(const fs::path& path) {
       h.Update("d " + rel + "\n");
     } else {
       const fs::path file = path / rel;
-      h.Update("f " + rel + "\n" + std::to_string(fs::file_size(file)) + "\n" + HashFile(file) + "\n");
+      h.Update("f " + rel + "\n" + std::to_string(fs::file_size(file)) + "\n" +
+               HashOpenFile(OpenRegularFile(file), file) + "\n");
     }
   }
   return h.FinishHex();
@@ -144,8 +226,12 @@ std::string ArtifactStore::HashDirectory(const fs::path& path) {
 
 std::string ArtifactStore::PutDirectory(const fs::path& src) {
   std::error_code ec;
-  if (!fs::exists(src, ec)) throw NotFound("folder not found: " + src.string());
-  if (!fs::is_directory(src, ec)) throw InvalidInput(src.string() + " is not a folder");
+  const fs::file_status st = fs::symlink_status(src, ec);
+  if (!fs::exists(st)) throw NotFound("folder not found: " + src.string());
+  if (fs::is_symlink(st)) {
+    throw InvalidInput(src.string() + " is a symbolic link; the artifact store copies only regular files and folders");
+  }
+  if (!fs::is_directory(st)) throw InvalidInput(src.string() + " is not a folder");
   fs::create_directories(root_, ec);
   if (ec) throw IoError("cannot create artifact store " + root_.string() + ": " + ec.message());
   // Copying a folder that holds the store would copy the copy being made.
@@ -163,7 +249,7 @@ std::string ArtifactStore::PutDirectory(const fs::path& src) {
     if (is_dir) {
       fs::create_directories(to, ec);
     } else {
-      fs::copy_file(src / rel, to, fs::copy_options::overwrite_existing, ec);
+      CopyRegularFile(src / rel, to);
     }
     if (ec) throw IoError("cannot copy " + (src / rel).string() + " into the artifact store: " + ec.message());
   }
@@ -185,13 +271,11 @@ std::string ArtifactStore::PutDirectory(const fs::path& src) {
 
 std::string ArtifactStore::PutFile(const fs::path& src) {
   std::error_code ec;
-  if (!fs::exists(src, ec)) throw NotFound("file not found: " + src.string());
-  if (!fs::is_regular_file(src, ec)) throw InvalidInput(src.string() + " is not a regular file");
+  ::close(OpenRegularFile(src));  // NotFound, or InvalidInput for a link or a non-regular file
   fs::create_directories(root_, ec);
   if (ec) throw IoError("cannot create artifact store " + root_.string() + ": " + ec.message());
   StagingGuard staging(TempSiblingPath(root_ / "put"));
-  fs::copy_file(src, staging.path(), ec);
-  if (ec) throw IoError("cannot copy " + src.string() + " into the artifact store: " + ec.message());
+  CopyRegularFile(src, staging.path());
   std::string hash = HashFile(staging.path());
   FsyncPath(staging.path(), false);
   MakeReadOnly(staging.path());

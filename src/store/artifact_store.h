@@ -25,11 +25,14 @@ class ArtifactStore {
 
   const std::filesystem::path& root() const { return root_; }
 
-  // Copies the folder `src` (regular files and sub-folders; symlinks are
-  // followed) into the store and returns its content hash. Throws NotFound if
-  // `src` is missing, InvalidInput if it is not a folder, IoError on copy failure.
+  // Copies the folder `src` (regular files and sub-folders) into the store and
+  // returns its content hash. Symbolic links are never followed: `src` or any
+  // entry being a link (or a FIFO, device, socket) is an InvalidInput, so a
+  // link to a private key is not copied into a shared store. Throws NotFound
+  // if `src` is missing, InvalidInput if it is not a folder, IoError on copy
+  // failure.
   std::string PutDirectory(const std::filesystem::path& src);
-  // Copies one file in; returns its content hash (HashFile).
+  // Copies one regular file in (not a link); returns its content hash (HashFile).
   std::string PutFile(const std::filesystem::path& src);
 
   // Where the artifact with this hash lives (whether or not it exists).
@@ -39,8 +42,14 @@ class ArtifactStore {
   // Re-hashes a stored artifact; false if it is missing or its content no
   // longer matches its name (tampered with or damaged).
   bool Verify(const std::string& hash) const;
+  // The artifact's path after re-hashing it: what every use of a stored
+  // artifact goes through, since anyone who can write a shared store can
+  // change files under an old hash. NotFound if missing; InvalidInput if the
+  // content no longer matches the hash (or a link was put in its place).
+  std::filesystem::path VerifiedPath(const std::string& hash) const;
 
-  // SHA-256 of a file's bytes, streamed (any size). Throws NotFound / IoError.
+  // SHA-256 of a regular file's bytes, streamed (any size); a link is not
+  // followed (InvalidInput). Throws NotFound / IoError.
   static std::string HashFile(const std::filesystem::path& path);
   // SHA-256 over the folder's entries in byte order of their relative paths
   // ('/'-separated): "d <path>\n" for a sub-folder and

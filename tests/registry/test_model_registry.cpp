@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -135,6 +136,25 @@ TEST_P(ModelRegistryTest, ApprovalChangesAreAuditedAndLatestApprovedFollows) {
   EXPECT_EQ(registry.Describe(g, 2).status, ApprovalStatus::kPendingManualApproval);
 }
 
+// Approving makes a version deployable: a copy changed in a shared store
+// (here the manifest under the old hash) must not be approved.
+TEST_P(ModelRegistryTest, ATamperedArtifactIsNotApproved) {
+  auto db = store_.Open();
+  ModelRegistry registry(*db, artifacts_);
+  const std::string g = "AutoMLModelPackageGroup";
+  const ModelVersion v = registry.Register(Request());
+  const fs::path manifest = v.artifact_path / "manifest.json";
+  fs::permissions(manifest, fs::perms::owner_write, fs::perm_options::add);
+  std::ofstream(manifest) << "{\"format\": \"tabpilot-model\", \"task\": \"regression\"}\n";
+  EXPECT_THROW(registry.UpdateApprovalStatus(g, v.version, ApprovalStatus::kApproved, "looks fine"), InvalidInput);
+  EXPECT_EQ(registry.Describe(g, v.version).status, ApprovalStatus::kPendingManualApproval);
+  EXPECT_EQ(registry.Describe(g, v.version).audit.size(), 1u);
+  EXPECT_FALSE(registry.LatestApproved(g).has_value());
+  // Rejecting needs no intact artifact.
+  EXPECT_EQ(registry.UpdateApprovalStatus(g, v.version, ApprovalStatus::kRejected, "tampered").status,
+            ApprovalStatus::kRejected);
+}
+
 TEST_P(ModelRegistryTest, ClearErrors) {
   auto db = store_.Open();
   ModelRegistry registry(*db, artifacts_);
@@ -219,7 +239,8 @@ TEST_P(ModelRegistryTest, ConcurrentProcessesGetDistinctVersions) {
   ModelRegistry registry(*db, artifacts_);
   auto versions = registry.ListVersions("AutoMLModelPackageGroup");
   ASSERT_EQ(versions.size(), static_cast<size_t>(kProcesses * kEach));
-  for (size_t i = 0; i < versions.size(); ++i) EXPECT_EQ(versions[i].version, static_cast<int64_t>(versions.size() - i));
+  for (size_t i = 0; i < versions.size(); ++i)
+    EXPECT_EQ(versions[i].version, static_cast<int64_t>(versions.size() - i));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ModelRegistryTest, ::testing::ValuesIn(testing::StoreBackends()),

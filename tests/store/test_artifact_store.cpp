@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -6,8 +7,8 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "store/artifact_store.h"
 #include "core/sha256.h"
+#include "store/artifact_store.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
@@ -114,6 +115,80 @@ TEST(ArtifactStore, ConcurrentPutsOfTheSameContentAgree) {
   ArtifactStore store(dir / "artifacts");
   EXPECT_TRUE(store.Verify(hashes[0]));
   EXPECT_FALSE(HasStagingLeftovers(dir / "artifacts"));
+}
+
+// Holes found in review: links were followed when copying a bundle in (a link
+// to a private key got copied into a shared store), and nothing re-hashed an
+// artifact when it was used.
+bool StoreHoldsBytes(const fs::path& root, const std::string& bytes) {
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (content.find(bytes) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(ArtifactStore, LinksInsideABundleAreRefusedNotFollowed) {
+  testing::TempDir dir;
+  ArtifactStore store(dir / "artifacts");
+  fs::create_directories(dir / "home/.ssh");
+  const fs::path secret = dir.Write("home/.ssh/id_ed25519", "PRIVATE-KEY-BYTES");
+  const fs::path bundle = MakeBundle(dir, "m", "w");
+  fs::create_symlink(secret, bundle / "members/xgb/fold_1.bin");
+  try {
+    store.PutDirectory(bundle);
+    FAIL() << "expected InvalidInput";
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find("symbolic link"), std::string::npos) << e.what();
+  }
+  // A linked folder is refused too (it used to be walked into).
+  fs::remove(bundle / "members/xgb/fold_1.bin");
+  fs::create_directory_symlink(secret.parent_path(), bundle / "keys");
+  EXPECT_THROW(store.PutDirectory(bundle), InvalidInput);
+  // So is a bundle folder that is itself a link, and a single linked file.
+  fs::remove(bundle / "keys");
+  fs::create_directory_symlink(bundle, dir / "link-to-m");
+  EXPECT_THROW(store.PutDirectory(dir / "link-to-m"), InvalidInput);
+  fs::create_symlink(secret, dir / "report.json");
+  EXPECT_THROW(store.PutFile(dir / "report.json"), InvalidInput);
+  if (fs::exists(dir / "artifacts")) {
+    EXPECT_FALSE(StoreHoldsBytes(dir / "artifacts", "PRIVATE-KEY-BYTES"));
+    EXPECT_FALSE(HasStagingLeftovers(dir / "artifacts"));
+  }
+  // Hashing a user's own input (lineage) still follows a link to a file.
+  EXPECT_EQ(ArtifactStore::HashFile(dir / "report.json"), ArtifactStore::HashFile(secret));
+}
+
+TEST(ArtifactStore, AFifoInsideABundleIsRefusedWithoutBlocking) {
+  testing::TempDir dir;
+  ArtifactStore store(dir / "artifacts");
+  const fs::path bundle = MakeBundle(dir, "m", "w");
+  ASSERT_EQ(::mkfifo((bundle / "members/pipe").c_str(), 0600), 0);
+  EXPECT_THROW(store.PutDirectory(bundle), InvalidInput);
+  EXPECT_THROW(store.PutFile(bundle / "members/pipe"), InvalidInput);
+}
+
+TEST(ArtifactStore, VerifiedPathRehashesBeforeUse) {
+  testing::TempDir dir;
+  ArtifactStore store(dir / "artifacts");
+  const std::string hash = store.PutDirectory(MakeBundle(dir, "m", "w"));
+  EXPECT_EQ(store.VerifiedPath(hash), store.Path(hash));
+  EXPECT_THROW(store.VerifiedPath(std::string(64, '0')), NotFound);
+  // Changed bytes under the old name.
+  const fs::path member = store.Path(hash) / "members/xgb/fold_0.bin";
+  fs::permissions(member, fs::perms::owner_write, fs::perm_options::add);
+  std::ofstream(member) << "changed";
+  EXPECT_THROW(store.VerifiedPath(hash), InvalidInput);
+  // A link put in place of a stored artifact, even to identical content.
+  const std::string file_hash = store.PutFile(dir.Write("r.json", "{}"));
+  const fs::path stored = store.Path(file_hash);
+  fs::permissions(stored.parent_path(), fs::perms::owner_all, fs::perm_options::add);
+  fs::remove(stored);
+  fs::create_symlink(dir / "r.json", stored);
+  EXPECT_FALSE(store.Verify(file_hash));
+  EXPECT_THROW(store.VerifiedPath(file_hash), InvalidInput);
 }
 
 }  // namespace
