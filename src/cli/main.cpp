@@ -1,6 +1,7 @@
 // tabpilot: one binary for the whole workflow. main only dispatches.
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -18,6 +19,10 @@ int main(int argc, char** argv) {
     ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
     ::execv("/proc/self/exe", argv);  // returns only on failure: carry on, just slower
   }
+
+  // A write past the file-size limit (ulimit -f) fails with EFBIG, which the
+  // writers report as an error line, instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   CLI::App app{"tabpilot: AutoML for tables, from CSV to a served model"};
   app.set_version_flag("--version", std::string("tabpilot ") + TABPILOT_VERSION);

@@ -24,6 +24,8 @@
 //   file_json: PATH POINTER CHECK   the same for the JSON file PATH
 //   backends: sqlite postgresql   (once) run once per metadata store backend
 //                         (default: sqlite only)
+//   file_size_limit_kb: N (once) the command runs under `ulimit -f N`: a
+//                         write past N KiB fails as on a full disk
 //   --- data.csv          a file written to {dir}; lines follow to the next ---
 //   a,b
 //   1,2
@@ -96,6 +98,7 @@ struct Case {
   std::vector<JsonCheck> json;
   std::vector<std::pair<std::string, std::string>> files;
   std::vector<std::string> backends = {"sqlite"};
+  std::string file_size_limit_kb;  // empty: no limit
 };
 
 std::string Unescape(const std::string& s) {
@@ -153,6 +156,8 @@ bool AddKey(Case& c, const std::string& key, const std::string& value) {
     c.backends.clear();
     std::istringstream words(value);
     for (std::string w; words >> w;) c.backends.push_back(w);
+  } else if (key == "file_size_limit_kb") {
+    c.file_size_limit_kb = value;
   } else if (key == "file_json") {
     auto [file, rest] = FirstWord(value);
     auto [pointer, check] = FirstWord(rest);
@@ -426,7 +431,8 @@ TEST_P(CliCase, ExitCodeAndOutput) {
   }
   // stderr goes to its own file so stdout can be parsed (json:) on its own.
   const fs::path stderr_path = scratch / "stderr";
-  const std::string cmd = "{ " + prefix + Substitute(c.args, p) + " 2>" + stderr_path.string() + "; }";
+  const std::string limit = c.file_size_limit_kb.empty() ? "" : "ulimit -f " + c.file_size_limit_kb + " && ";
+  const std::string cmd = "{ " + limit + prefix + Substitute(c.args, p) + " 2>" + stderr_path.string() + "; }";
   const testing::CommandResult r = testing::RunCommand(cmd);
   const std::string out = r.output, err = ReadText(stderr_path), both = out + err;
   EXPECT_EQ(r.exit_code, c.exit_code) << cmd << "\n" << both;
