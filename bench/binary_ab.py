@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""What a change costs: two tabpilot binaries on the same Adult job, in turn.
+
+Usage: bench/binary_ab.py --before BIN [--after BIN] [--runs N] [--max-models K]
+                          [--threads T] [--tag TAG] [--no-append]
+
+Both binaries run the same fixed amount of work, A B A B ... (so drift in the
+machine's speed hits both alike):
+  train     --max-models K --seed 1 --time-limit 3600 (the model count, not
+            the clock, ends the search, so wall time measures the work)
+  predict   adult_test.csv (16,281 rows) with the bundle that binary trained
+  evaluate  the same rows
+Each binary uses its own bundle (a bundle's format may differ between them).
+Reported per step: the median wall time of each binary, the median of the
+per-pair ratios after/before, and whether both trained the same models (same
+leaderboard scores). Raw results go to bench/results/<date>-ab[-TAG].json and a
+table is appended to docs/benchmarks.md (unless --no-append).
+
+Data: bench/prepare_adult.py (TABPILOT_DATASETS as there). Every child gets
+OMP_WAIT_POLICY=PASSIVE. Exit status 0 on success, 2 when a step fails.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(BENCH_DIR))
+import adult_benchmark as adult  # noqa: E402  (machine facts, commit, sha256)
+
+STEPS = ("train", "predict", "evaluate")
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--before", required=True, help="the reference binary")
+    p.add_argument("--after", default=str(REPO_ROOT / "build" / "src" / "cli" / "tabpilot"),
+                   help="the binary under test (default: build/src/cli/tabpilot)")
+    p.add_argument("--runs", type=int, default=5, help="pairs of runs (default 5)")
+    p.add_argument("--max-models", type=int, default=6, help="models trained (default 6)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--tag", default="")
+    p.add_argument("--no-append", action="store_true")
+    return p.parse_args(argv)
+
+
+def timed(cmd, log):
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+    start = time.monotonic()
+    with open(log, "w") as out:
+        proc = subprocess.run([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, env=env)
+    wall = time.monotonic() - start
+    if proc.returncode != 0:
+        print(f"error: {' '.join(map(str, cmd))} exited with {proc.returncode} (log: {log})", file=sys.stderr)
+        sys.exit(2)
+    return wall
+
+
+def leaderboard_scores(model):
+    """(model, score_val) pairs: equal when both binaries trained the same models."""
+    board = json.loads((model / "leaderboard.json").read_text())
+    return sorted((r["model"], round(float(r["score_val"]), 9)) for r in board)
+
+
+def one_run(binary, work, data, args, label, i):
+    model = work / f"model-{label}"
+    preds = work / f"pred-{label}.csv"
+    report = work / f"report-{label}.json"
+    logs = work / f"{label}-{i}"
+    walls = {}
+    walls["train"] = timed([binary, "train", "--data", data / "adult_train.csv", "--target", "income",
+                            "--output", model, "--max-models", args.max_models, "--seed", "1",
+                            "--time-limit", "3600", "--threads", args.threads, "--quiet"],
+                           f"{logs}-train.log")
+    walls["predict"] = timed([binary, "predict", "--model", model, "--data", data / "adult_test.csv",
+                              "--output", preds, "--threads", args.threads], f"{logs}-predict.log")
+    walls["evaluate"] = timed([binary, "evaluate", "--model", model, "--data", data / "adult_test.csv",
+                               "--output", report, "--threads", args.threads], f"{logs}-evaluate.log")
+    return walls, leaderboard_scores(model)
+
+
+def summarize(runs):
+    out = {}
+    for step in STEPS:
+        before = [r["before"][step] for r in runs]
+        after = [r["after"][step] for r in runs]
+        ratios = [a / b for a, b in zip(after, before)]
+        out[step] = {"before_median_s": statistics.median(before), "after_median_s": statistics.median(after),
+                     "ratio_median": statistics.median(ratios), "ratio_min": min(ratios),
+                     "ratio_max": max(ratios), "before_s": before, "after_s": after}
+    return out
+
+
+def table(summary):
+    lines = ["| step | before (median s) | after (median s) | after / before (median of pairs) | range |",
+             "|---|---:|---:|---:|---|"]
+    for step in STEPS:
+        s = summary[step]
+        lines.append(f"| {step} | {s['before_median_s']:.2f} | {s['after_median_s']:.2f} | "
+                     f"{s['ratio_median']:.3f} | {s['ratio_min']:.3f}–{s['ratio_max']:.3f} |")
+    return "\n".join(lines)
+
+
+def main(argv):
+    args = parse_args(argv)
+    load_start = os.getloadavg()
+    binaries = {"before": Path(args.before).resolve(), "after": Path(args.after).resolve()}
+    for name, b in binaries.items():
+        if not b.is_file():
+            print(f"error: --{name} {b} is not a file", file=sys.stderr)
+            return 2
+    with tempfile.TemporaryDirectory(prefix="tabpilot-ab-") as tmp:
+        work = Path(tmp)
+        data = work / "data"
+        data.mkdir()
+        subprocess.run([sys.executable, str(BENCH_DIR / "prepare_adult.py"), str(data)], check=True,
+                       stdout=subprocess.DEVNULL)
+        runs, scores = [], {}
+        for i in range(args.runs):
+            run = {}
+            for label in ("before", "after"):
+                run[label], scores[label] = one_run(binaries[label], work, data, args, label, i)
+            runs.append(run)
+            print(f"pair {i + 1}/{args.runs}: " + ", ".join(
+                f"{s} {run['after'][s] / run['before'][s]:.3f}" for s in STEPS), file=sys.stderr)
+    summary = summarize(runs)
+    date = datetime.datetime.now(datetime.timezone.utc)
+    same_models = scores["before"] == scores["after"]
+    command = "bench/binary_ab.py " + " ".join(argv)
+    results = {"meta": {"date": date.isoformat(timespec="seconds"), "command": command,
+                        "commit": adult.git_commit(), "machine": adult.machine_facts(load_start),
+                        "binaries": {k: {"path": str(v), "sha256": adult.file_sha256(v)}
+                                     for k, v in binaries.items()},
+                        "runs": args.runs, "max_models": args.max_models, "threads": args.threads},
+               "same_models": same_models, "steps": summary}
+    stem = f"{date:%Y-%m-%d}-ab" + (f"-{args.tag}" if args.tag else "")
+    path = BENCH_DIR / "results" / f"{stem}.json"
+    if path.exists():
+        path = path.with_name(f"{stem}-{date:%H%M}.json")
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    text = table(summary)
+    print(text)
+    print(f"same models trained by both: {same_models}")
+    if not args.no_append:
+        entry = (f"\n## {date:%Y-%m-%d %H:%M} UTC: before/after, Adult train/predict/evaluate"
+                 f"{' (' + args.tag + ')' if args.tag else ''}\n\n"
+                 f"- machine: {adult.machine_line(results['meta']['machine'])}\n"
+                 f"- command: `{command}`\n"
+                 f"- raw results: `{path.relative_to(REPO_ROOT)}`\n"
+                 f"- {args.runs} pairs, run in turn; train = {args.max_models} models, seed 1, "
+                 f"{args.threads} threads; same models trained by both: {'yes' if same_models else 'no'}\n\n"
+                 f"{text}\n")
+        with open(REPO_ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as f:
+            f.write(entry)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
