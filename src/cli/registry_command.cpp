@@ -7,6 +7,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "registry/model_registry.h"
+#include "store/postgres_database.h"
 #include "store/store_location.h"
 
 namespace tabpilot::cli {
@@ -124,7 +125,7 @@ int RunRegistry(const RegistryArgs& a) {
   if (a.groups->parsed()) {
     auto groups = registry.ListGroups();
     if (groups.empty()) {
-      std::cout << "no model package groups in " << store.location.database << "\n";
+      std::cout << "no model package groups in " << RedactUrl(store.location.database) << "\n";
       return 0;
     }
     std::vector<std::vector<std::string>> rows = {{"GROUP", "VERSIONS", "LATEST", "LATEST_APPROVED", "CREATED"}};

@@ -1,5 +1,6 @@
 #include "store/postgres_database.h"
 
+#include <algorithm>
 #include <chrono>
 #include <pqxx/pqxx>
 #include <random>
@@ -99,13 +100,34 @@ std::string RewritePlaceholders(std::string_view sql) {
 }
 
 std::string RedactUrl(const std::string& url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const size_t at = url.find('@', scheme + 3);
-  if (at == std::string::npos) return url;
-  const size_t colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
+  std::string out = url;
+  // postgresql://user:PASSWORD@host/... (userinfo ends at the first '@' after the scheme).
+  const size_t scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    const size_t at = out.find('@', scheme + 3);
+    const size_t colon = out.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+      out = out.substr(0, colon + 1) + "***" + out.substr(at);
+    }
+  }
+  // ...?password=PASSWORD&... in a URL, or password=PASSWORD in libpq's
+  // "key=value key=value" form (value possibly quoted).
+  for (size_t pos = 0; (pos = out.find("password=", pos)) != std::string::npos;) {
+    const bool starts_key = pos == 0 || out[pos - 1] == '?' || out[pos - 1] == '&' || out[pos - 1] == ' ';
+    pos += 9;
+    if (!starts_key) continue;
+    size_t end = pos;
+    if (end < out.size() && out[end] == '\'') {
+      for (++end; end < out.size() && out[end] != '\''; ++end) {
+        if (out[end] == '\\') ++end;
+      }
+      end = std::min(end + 1, out.size());
+    } else {
+      while (end < out.size() && out[end] != '&' && out[end] != ' ' && out[end] != '#') ++end;
+    }
+    out.replace(pos, end - pos, "***");
+  }
+  return out;
 }
 
 PostgresDatabase::PostgresDatabase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -173,12 +195,19 @@ std::vector<SqlRow> PostgresDatabase::Run(std::string_view sql, const std::vecto
       switch (types[c]) {
         case kInt2:
         case kInt4:
-        case kInt8: row.values.emplace_back(int64_t{f.as<long long>()}); break;
-        case kBool: row.values.emplace_back(int64_t{f.c_str()[0] == 't' ? 1 : 0}); break;
+        case kInt8:
+          row.values.emplace_back(int64_t{f.as<long long>()});
+          break;
+        case kBool:
+          row.values.emplace_back(int64_t{f.c_str()[0] == 't' ? 1 : 0});
+          break;
         case kFloat4:
         case kFloat8:
-        case kNumeric: row.values.emplace_back(f.as<double>()); break;
-        default: row.values.emplace_back(std::string(f.c_str(), f.size()));
+        case kNumeric:
+          row.values.emplace_back(f.as<double>());
+          break;
+        default:
+          row.values.emplace_back(std::string(f.c_str(), f.size()));
       }
     }
     rows.push_back(std::move(row));
@@ -219,7 +248,8 @@ void PostgresDatabase::Transaction(const std::function<void()>& body) {
       }
       // Exponential backoff with jitter so colliding writers spread out.
       const int cap = std::min(2 << std::min(attempt, 6), 100);
-      std::this_thread::sleep_for(std::chrono::milliseconds(1 + static_cast<int>(jitter() % static_cast<unsigned>(cap))));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(1 + static_cast<int>(jitter() % static_cast<unsigned>(cap))));
     } catch (...) {
       impl_->transaction.reset();
       throw;

@@ -21,6 +21,16 @@ TEST(RedactUrl, HidesThePassword) {
   EXPECT_EQ(RedactUrl("postgresql://bob:secret@db.example:5432/reg"), "postgresql://bob:***@db.example:5432/reg");
   EXPECT_EQ(RedactUrl("postgresql://bob@db/reg"), "postgresql://bob@db/reg");
   EXPECT_EQ(RedactUrl("postgresql://db:5432/reg"), "postgresql://db:5432/reg");
+  // The password as a query parameter or in libpq's key=value form.
+  EXPECT_EQ(RedactUrl("postgresql://bob@db/reg?sslmode=require&password=s3cret&connect_timeout=2"),
+            "postgresql://bob@db/reg?sslmode=require&password=***&connect_timeout=2");
+  EXPECT_EQ(RedactUrl("postgresql:///reg?password=s3cret"), "postgresql:///reg?password=***");
+  EXPECT_EQ(RedactUrl("host=db dbname=reg password=s3cret user=bob"), "host=db dbname=reg password=*** user=bob");
+  EXPECT_EQ(RedactUrl("host=db password='a b\\' c' user=bob"), "host=db password=*** user=bob");
+  EXPECT_EQ(RedactUrl("postgresql://a:x@db/reg?password=y"), "postgresql://a:***@db/reg?password=***");
+  // Not a password key: left alone.
+  EXPECT_EQ(RedactUrl("postgresql://db/reg?application_name=mypassword=1"),
+            "postgresql://db/reg?application_name=mypassword=1");
 }
 
 TEST(PostgresDatabase, UnreachableServerIsIoError) {
