@@ -33,11 +33,26 @@ class ModelChecker {
         max_bitset_bytes_(kCategoryBitsetBytesPerModelByte * model_bytes + kCategoryBitsetBytesFree) {}
 
   void Run() {
+    // XGBoost reads the version's three numbers to pick its loader.
+    if (const UbjNode* version = doc_.Find(doc_.root(), "version")) {
+      const auto parts = doc_.Children(*version);
+      if (parts.size() != 3 || parts[0]->kind != Kind::kInt || parts[1]->kind != Kind::kInt ||
+          parts[2]->kind != Kind::kInt) {
+        Fail("version is not an array of three integers");
+      }
+    }
     const UbjNode& learner = Object(doc_.root(), "learner", "");
     CheckParams(Object(learner, "learner_model_param", "learner."));
-    const std::string objective(Text(Object(learner, "objective", "learner."), "name", "learner.objective."));
+    const UbjNode& objective_node = Object(learner, "objective", "learner.");
+    const std::string objective(Text(objective_node, "name", "learner.objective."));
     if (objective != expected_.objective) {
       Fail("objective \"" + objective + "\" does not match the task (expected \"" + expected_.objective + "\")");
+    }
+    // The softmax keeps its own class count, which shapes its output.
+    if (const UbjNode* softmax = doc_.Find(objective_node, "softmax_multiclass_param")) {
+      if (softmax->kind != Kind::kObject) Fail("learner.objective.softmax_multiclass_param is not an object");
+      const char* where = "learner.objective.softmax_multiclass_param.";
+      IntParam(*softmax, "num_class", where, expected_.num_class, expected_.num_class);
     }
     for (const char* field : {"feature_names", "feature_types"}) {
       const UbjNode* names = doc_.Find(learner, field);

@@ -349,6 +349,16 @@ TEST(XgboostLoad, HugeNumClass) {
   ExpectRejected(f, Reseal(f.bytes, SetString(model, "num_target", "7")), "num_target = 7 is outside 1..1");
   ExpectRejected(f, Reseal(f.bytes, SetString(model, "num_class", "4")), "does not match the header's 3");
   ExpectRejected(f, Reseal(f.bytes, SetString(model, "num_feature", "x1")), "is not an integer");
+  // The objective's own class count (the second num_class) shapes the softmax.
+  ExpectRejected(f, Reseal(f.bytes, SetString(model, "num_class", "0", 1)),
+                 "softmax_multiclass_param.num_class = 0 is outside 3..3");
+  // The version XGBoost reads three numbers from.
+  std::string short_version = model;
+  const size_t version_at = ValueOffset(model, "version");
+  ASSERT_EQ(short_version.substr(version_at, 3), "[#L");
+  short_version.replace(version_at + 3, 8, BigEndian(2, 8));
+  short_version.erase(short_version.size() - 3, 2);  // the third number's 'i' and value, before the final '}'
+  ExpectRejected(f, Reseal(f.bytes, short_version), "version is not an array of three integers");
   // The header's own class count is capped as well (it sizes Predict's buffers).
   std::string bytes = f.bytes;
   const size_t header_len = HeaderLength(bytes);
