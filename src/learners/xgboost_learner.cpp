@@ -16,6 +16,7 @@
 #include "learners/early_stopping_loss.h"
 #include "learners/train_data_check.h"
 #include "learners/xgboost_api.h"
+#include "learners/xgboost_model_check.h"
 
 namespace tabpilot {
 namespace {
@@ -27,10 +28,11 @@ const std::string kFamily = "xgboost";
 //   u32       length of the header JSON, then the header JSON
 //   u64       FNV-1a of the header JSON followed by the model bytes
 //   rest      the XGBoost model in UBJSON
-// The checksum lets Load reject damaged bytes before XGBoost parses them; this
-// matters because XGBoost 1.7's UBJSON reader does not bounds-check (a
-// truncated model makes it read past the buffer). Bytes deliberately forged
-// to pass the checksum are trusted: load models only from trusted sources.
+// The checksum rejects damaged bytes. It is no defence against forged bytes
+// (anyone can recompute it), and XGBoost 1.7's UBJSON reader does not
+// bounds-check (a forged length makes it read past the buffer) nor does its
+// loader check tree structure, so Load first walks the model bytes itself
+// (CheckXgboostModel: strict UBJSON, then the trees against the header).
 constexpr char kMagic[8] = {'T', 'P', 'X', 'G', 'B', '\0', '\0', '\1'};
 constexpr int kFormatVersion = 1;
 
@@ -123,6 +125,19 @@ Json MetaToJson(const ModelMeta& m) {
   return Json{{"format", kFormatVersion},          {"task", TaskName(m.task)},           {"num_outputs", m.num_outputs},
               {"num_features", m.num_features},    {"best_iteration", m.best_iteration}, {"rounds", m.rounds},
               {"rounds_trained", m.rounds_trained}};
+}
+
+// XGBoost's objective for a task; Load checks a model against it.
+const char* ObjectiveName(Task task) {
+  switch (task) {
+    case Task::kBinary:
+      return "binary:logistic";
+    case Task::kMulticlass:
+      return "multi:softprob";
+    case Task::kRegression:
+      break;
+  }
+  return "reg:squarederror";
 }
 
 // Values XGBoost writes per row for a task (binary: just p).
@@ -331,7 +346,8 @@ class XgboostLearner final : public Learner {
       throw corrupt(std::string("bad header: ") + e.what());
     }
     const int expected_outputs = meta.task == Task::kRegression ? 1 : (meta.task == Task::kBinary ? 2 : 0);
-    if (meta.num_outputs < 1 || (expected_outputs != 0 && meta.num_outputs != expected_outputs) ||
+    if (meta.num_outputs < 1 || meta.num_outputs > kMaxXgboostOutputs ||
+        (expected_outputs != 0 && meta.num_outputs != expected_outputs) ||
         (meta.task == Task::kMulticlass && meta.num_outputs < 2) || meta.num_features == 0 || meta.rounds < 1) {
       throw corrupt("inconsistent header " + MetaToJson(meta).dump());
     }
@@ -342,6 +358,12 @@ class XgboostLearner final : public Learner {
     if (Checksum(bytes.substr(sizeof(kMagic) + 4, header_len), model) != checksum) {
       throw corrupt("checksum mismatch (the bytes were damaged)");
     }
+    // Before XGBoost sees a byte: its reader and predictor trust every length and index.
+    XgboostModelShape shape;
+    shape.num_features = meta.num_features;
+    shape.num_class = meta.task == Task::kMulticlass ? meta.num_outputs : 0;
+    shape.objective = ObjectiveName(meta.task);
+    CheckXgboostModel(model, shape, "corrupt xgboost model");
     try {
       XgbBooster booster = XgbBooster::LoadFromBuffer(model);
       if (booster.BoostedRounds() != meta.rounds || booster.NumFeatures() != meta.num_features) {
@@ -399,15 +421,15 @@ class XgboostLearner final : public Learner {
     b->SetParam("seed", std::to_string(options.seed & 0x7fffffffULL));
     switch (options.task) {
       case Task::kBinary:
-        b->SetParam("objective", "binary:logistic");
+        b->SetParam("objective", ObjectiveName(options.task));
         b->SetParam("base_score", Num(std::clamp(LabelMean(train), 1e-6, 1 - 1e-6)));
         break;
       case Task::kMulticlass:
-        b->SetParam("objective", "multi:softprob");
+        b->SetParam("objective", ObjectiveName(options.task));
         b->SetParam("num_class", std::to_string(options.num_classes));
         break;
       case Task::kRegression:
-        b->SetParam("objective", "reg:squarederror");
+        b->SetParam("objective", ObjectiveName(options.task));
         b->SetParam("base_score", Num(LabelMean(train)));
         break;
     }

@@ -187,11 +187,10 @@ TEST(Xgboost, CorruptBytesAreInvalidInput) {
     flipped[pos] = static_cast<char>(flipped[pos] ^ 0x5a);
     bad.push_back(flipped);
   }
-  // Bytes that pass the checksum but are not an XGBoost model: XGBoost's own
-  // parse error must come back as InvalidInput. (Only a malformed start is
-  // safe to try: XGBoost's UBJSON reader does not bounds-check, which is why
-  // the checksum is verified first.) Layout: magic(8), u32 header length,
-  // header, u64 checksum, model.
+  // Bytes that pass the checksum but are not an XGBoost model must come back
+  // as InvalidInput (the UBJSON walk stops them before XGBoost's reader; the
+  // forged models are in test_xgboost_model_check.cpp). Layout: magic(8),
+  // u32 header length, header, u64 checksum, model.
   const size_t header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
   const std::string header = bytes.substr(12, header_len);
   const std::string not_ubjson = "{not ubjson";
