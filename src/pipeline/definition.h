@@ -68,7 +68,7 @@ struct PipelineDefinition {
   std::string source;              // file name used in error messages
   std::filesystem::path base_dir;  // relative paths resolve against this (absolute)
   std::string text;                // the YAML as read
-  std::string hash;                // FNV-1a of `text`, 16 hex digits
+  std::string hash;                // SHA-256 of `text`, 64 hex digits
 
   const StepDef* FindStep(const std::string& step_name) const;
   const ParameterDef* FindParameter(const std::string& param_name) const;

@@ -2,18 +2,22 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "core/atomic_file.h"
 #include "core/deadline.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "pipeline/cached_outputs.h"
 #include "pipeline/content_hash.h"
 #include "pipeline/definition_check.h"
 #include "pipeline/expression.h"
@@ -72,24 +76,6 @@ Json KeyConfig(const Json& value, const fs::path& base_dir, Json* hashes) {
   return value;
 }
 
-// A cached result is only usable while the files it points to still exist.
-bool OutputsExist(const Json& outputs, const fs::path& root) {
-  if (outputs.is_string()) {
-    const std::string s = outputs.get<std::string>();
-    if (s.rfind(root.string(), 0) == 0) {
-      std::error_code ec;
-      return fs::exists(s, ec);
-    }
-    return true;
-  }
-  if (outputs.is_array() || outputs.is_object()) {
-    for (const auto& item : outputs) {
-      if (!OutputsExist(item, root)) return false;
-    }
-  }
-  return true;
-}
-
 std::string CutoffTime(double expire_after_seconds) {
   if (expire_after_seconds <= 0) return "";
   const auto cutoff =
@@ -108,25 +94,38 @@ struct StepJob {
   std::string pipeline_name;
   fs::path step_dir;
   fs::path executions_root;
+  fs::path artifacts_root;
   std::string store_flag;
   std::string database;
   int threads = 1;
+  const std::atomic<bool>* cancel = nullptr;  // the run's; outlives the job's thread
 };
 
 struct StepDone {
   StepRecord record;
   bool fail_step = false;
+  std::string warning;  // for the progress lines (a cached result that was refused)
 };
 
-// A reusable result from the cache into `rec`; false when there is none.
-bool TryCache(const StepJob& job, ExecutionRecords& records, StepRecord& rec) {
+// A reusable result from the cache into `rec`; false when there is none. A
+// cached row whose outputs fail CachedOutputsProblem (cached_outputs.h) is a
+// miss, said in `warning`.
+bool TryCache(const StepJob& job, ExecutionRecords& records, StepRecord& rec, std::string& warning) {
   if (!job.type->Cacheable() || !job.def.cache.enabled) return false;
   auto hit = records.FindCached(job.def.type, rec.cache_key, CutoffTime(job.def.cache.expire_after_seconds));
-  if (!hit || !OutputsExist(hit->outputs, job.executions_root)) return false;
+  if (!hit) return false;
+  const std::string problem =
+      CachedOutputsProblem(hit->outputs, hit->output_hashes, {job.executions_root, job.artifacts_root});
+  if (!problem.empty()) {
+    warning = "step '" + job.def.name + "': the cached result of execution " + hit->execution_id + " is not reused (" +
+              problem + "); running the step";
+    return false;
+  }
   rec.status = RunStatus::kSucceeded;
   rec.cache_hit = true;
   rec.cached_from = hit->cached_from.empty() ? hit->execution_id : hit->cached_from;
   rec.outputs = hit->outputs;
+  rec.output_hashes = hit->output_hashes;
   rec.log_path = hit->log_path;
   rec.end_time = UtcTimestamp();
   return true;
@@ -146,6 +145,7 @@ StepContext MakeContext(const StepJob& job, int attempt, const StepRecord& rec, 
   ctx.threads = job.threads;
   ctx.store_location = job.store_flag;
   ctx.input_hashes = hashes;
+  ctx.cancel = job.cancel;
   return ctx;
 }
 
@@ -156,7 +156,14 @@ void RunAttempts(const StepJob& job, ExecutionRecords& records, const Json& hash
   std::string last_error;
   for (int attempt = 1; attempt <= job.def.retry.max_attempts; ++attempt) {
     const double wait = job.def.retry.WaitBefore(attempt);
-    if (wait > 0) std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+    // Waits in short steps: an abandoned run must not wait out a backoff.
+    const Deadline waited = Deadline::Never().Sub(wait);  // expired at once when wait <= 0
+    while (!waited.Expired() && !job.cancel->load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (job.cancel->load()) {
+      if (last_error.empty())
+        last_error = "the run was abandoned before this step's attempt " + std::to_string(attempt);
+      break;
+    }
     rec.attempts = attempt;
     rec.status = RunStatus::kExecuting;
     records.SaveStep(rec);
@@ -176,6 +183,11 @@ void RunAttempts(const StepJob& job, ExecutionRecords& records, const Json& hash
       fs::remove_all(ctx.output_dir, ec);
       fs::rename(ctx.staging_dir, ctx.output_dir);
       rec.outputs = std::move(outputs);
+      try {
+        rec.output_hashes = HashOutputs(rec.outputs, ctx.output_dir);
+      } catch (const Error& e) {
+        ctx.Log("== output hashes not recorded (a cache hit will not check them): " + std::string(e.what()));
+      }
       rec.status = RunStatus::kSucceeded;
       rec.failure_reason.clear();
       rec.end_time = UtcTimestamp();
@@ -222,7 +234,10 @@ StepDone RunStepJob(const StepJob& job) {
       key["config"] = key_config;
       rec.cache_key = HashText(key.dump());
     }
-    if (TryCache(job, records, rec)) return done;
+    if (TryCache(job, records, rec, done.warning)) return done;
+    if (!done.warning.empty()) {
+      std::ofstream(rec.log_path, std::ios::app) << "== warning: " << done.warning << "\n";
+    }
     RunAttempts(job, records, hashes, done);
   } catch (const std::exception& e) {
     rec.status = RunStatus::kFailed;
@@ -286,11 +301,21 @@ class PipelineRun {
  private:
   const StepType& TypeOf(const StepDef& def) const { return StepTypeRegistry::Builtins().Get(def.type); }
 
-  // The run cannot go on (the store failed, or a bug): lets the steps already
-  // running finish, joins their threads and marks the execution Failed if the
-  // store still takes it, so nothing is left Executing or orphaned.
+  // The run cannot go on (the store failed, or a bug): stops the steps
+  // already running (their commands' process groups are killed; an in-process
+  // step such as automl ends at its own pace), joins their threads and marks
+  // the execution Failed if the store still takes it, so nothing is left
+  // Executing or orphaned.
   void Abandon(const std::string& why) {
-    while (running_ > 0) WaitForOne();
+    cancel_ = true;
+    while (running_ > 0) {
+      const StepDone done = WaitForOne();
+      try {
+        records_.SaveStep(done.record);  // its final state, if the store still takes it
+      } catch (const std::exception&) {
+        // The store is what failed: the step row stays as its worker left it.
+      }
+    }
     for (auto& t : threads_) t.join();
     threads_.clear();
     try {
@@ -349,10 +374,12 @@ class PipelineRun {
     job.execution_id = id_;
     job.pipeline_name = d_.name;
     job.executions_root = ExecutionsRoot(location_);
+    job.artifacts_root = fs::absolute(location_.artifacts);
     job.step_dir = job.executions_root / id_ / def.name;
     job.store_flag = options_.store;
     job.database = location_.database;
     job.threads = std::max(1, options_.threads_per_step);
+    job.cancel = &cancel_;
     const std::string owner = "step '" + def.name + "'";
     try {
       // Shell fields' values are bound to variables and added to "env" after
@@ -402,6 +429,7 @@ class PipelineRun {
 
   void Finish(const StepDone& done) {
     const StepRecord& rec = done.record;
+    if (!done.warning.empty()) Progress("warning: " + done.warning);
     Record(rec);
     if (rec.status == RunStatus::kSucceeded) {
       std::string line = "step " + rec.step_name + ": Succeeded";
@@ -470,11 +498,49 @@ class PipelineRun {
   int running_ = 0;
   bool failed_ = false;
   std::string failure_;
+  std::atomic<bool> cancel_{false};  // set by Abandon; read by the workers' steps
   std::vector<std::thread> threads_;
   std::mutex mu_;  // guards finished_ (filled by workers)
   std::condition_variable cv_;
   std::deque<StepDone> finished_;
 };
+
+std::string AlreadyResumed(const std::string& execution_id) {
+  return "execution " + execution_id + " is already being resumed";
+}
+
+// 128 random bits: tells this retry's claim from any other's.
+std::string NewClaimToken() {
+  std::random_device rd;
+  std::string token;
+  char part[16];
+  for (int i = 0; i < 4; ++i) {
+    std::snprintf(part, sizeof part, "%08x", static_cast<unsigned>(rd()));
+    token += part;
+  }
+  return token;
+}
+
+// The definition a retry runs: read again from the file the execution was
+// started from and hashed; the copy in the store (which whoever can write the
+// store could have changed) is never run. Relative paths resolve against the
+// file's folder as it is now, not a folder the store names.
+PipelineDefinition RereadDefinition(const ExecutionRecord& e) {
+  const std::string& source = e.source_path;
+  const std::string fresh_run = "start a new run with: tabpilot pipeline run " + source;
+  std::error_code ec;
+  if (source.empty() || !fs::path(source).is_absolute() || !fs::is_regular_file(source, ec)) {
+    throw NotFound("cannot retry execution " + e.id + ": its definition file " +
+                   (source.empty() ? "(not recorded)" : source) +
+                   " is gone (retry runs the definition from its file, never the copy in the store); " + fresh_run);
+  }
+  const std::string text = ReadFile(source);
+  if (HashText(text) != e.definition_hash) {
+    throw Conflict("cannot retry execution " + e.id + ": its definition " + source +
+                   " changed since the run (its SHA-256 differs from the one recorded); " + fresh_run);
+  }
+  return ParseDefinition(text, source, fs::path(source).parent_path());
+}
 
 }  // namespace
 
@@ -521,15 +587,16 @@ ExecutionResult RetryExecution(const std::string& execution_id, const ExecutorOp
   records.RecoverAbandoned();
   const ExecutionRecord e = records.GetExecution(execution_id);
   if (e.status == RunStatus::kExecuting) {
+    if (!e.claim_token.empty()) throw Conflict(AlreadyResumed(execution_id));
     throw Conflict("execution " + execution_id + " is still running (process " + std::to_string(e.runner_pid) + " on " +
                    e.runner_host + ")");
   }
   if (e.status == RunStatus::kSucceeded)
     throw InvalidInput("execution " + execution_id + " already succeeded; nothing to retry");
 
-  const PipelineDefinition definition = ParseDefinition(e.definition, e.source_path, e.base_dir);
+  const PipelineDefinition definition = RereadDefinition(e);
   const PipelineGraph graph = CheckDefinition(definition, StepTypeRegistry::Builtins());
-  records.ResumeExecution(execution_id);
+  if (!records.ClaimForRetry(execution_id, NewClaimToken())) throw Conflict(AlreadyResumed(execution_id));
   if (options.progress) options.progress("execution " + e.id + " of " + definition.name + " retried");
 
   PipelineRun run(definition, graph, e.parameters, e.id, location, records, options);

@@ -43,9 +43,14 @@ ExecutionResult RunPipeline(const PipelineDefinition& definition, const std::vec
                             const ExecutorOptions& options);
 
 // Re-runs the Failed, Stopped and not-yet-run steps of an execution (same id,
-// same parameters, the definition as it was run), reusing its Succeeded and
-// Skipped steps. An execution still Executing in a live runner is Conflict;
-// a Succeeded one is InvalidInput.
+// same parameters), reusing its Succeeded and Skipped steps. The definition is
+// read again from the file the execution was started from and must hash
+// (SHA-256) as recorded: a changed file is Conflict, a missing one NotFound,
+// both saying to start a new run; the copy in the store is never run. The
+// execution is claimed with one compare-and-set (ExecutionRecords::
+// ClaimForRetry): of two concurrent retries one runs, the other gets
+// Conflict "execution ID is already being resumed". An execution still
+// Executing in a live runner is Conflict; a Succeeded one is InvalidInput.
 ExecutionResult RetryExecution(const std::string& execution_id, const ExecutorOptions& options);
 
 // Opens the store and marks executions abandoned by dead runners Stopped.

@@ -87,6 +87,7 @@ class ProcessingStep : public StepType {
     options.working_dir = ctx.fields.Has("working_dir") ? ctx.Path("working_dir") : ctx.base_dir;
     options.log_path = ctx.log_path;
     options.deadline = ctx.deadline;
+    options.cancel = ctx.cancel;
     if (ctx.fields.Has("inputs")) {
       for (const auto& [key, value] : ctx.fields.Get("inputs").items()) {
         const fs::path p = ctx.ResolvePath(value.get<std::string>());
@@ -108,6 +109,10 @@ class ProcessingStep : public StepType {
     }
     ctx.Log("$ " + (options.argv.empty() ? options.command : Json(options.argv).dump()));
     const SubprocessResult r = RunSubprocess(options);
+    if (r.cancelled) {
+      throw IoError("step '" + ctx.step_name +
+                    "': command killed: the run was abandoned (log: " + ctx.log_path.string() + ")");
+    }
     if (r.timed_out) {
       throw StepTimeout("step '" + ctx.step_name +
                         "': command timed out and was killed (log: " + ctx.log_path.string() + ")");

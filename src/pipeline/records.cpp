@@ -13,10 +13,10 @@ namespace {
 
 const char* const kExecutionColumns =
     "id, pipeline_name, definition_hash, definition, source_path, base_dir, parameters, status, start_time, "
-    "end_time, failure_reason, runner_host, runner_pid";
+    "end_time, failure_reason, runner_host, runner_pid, claim_token";
 const char* const kStepColumns =
     "execution_id, step_name, step_type, status, start_time, end_time, attempts, cache_hit, cache_key, "
-    "cached_from, outputs, log_path, failure_reason";
+    "cached_from, outputs, log_path, failure_reason, output_hashes";
 
 // The boundary between RunStatus and the stored (SageMaker) spelling.
 std::string StatusText(RunStatus status) { return ToString(status); }
@@ -38,6 +38,7 @@ ExecutionRecord ExecutionFromRow(const SqlRow& r) {
   e.failure_reason = TextOr(r, 10);
   e.runner_host = TextOr(r, 11);
   e.runner_pid = r.IsNull(12) ? 0 : r.Int(12);
+  e.claim_token = TextOr(r, 13);
   return e;
 }
 
@@ -56,6 +57,7 @@ StepRecord StepFromRow(const SqlRow& r) {
   s.outputs = Json::parse(TextOr(r, 10).empty() ? "{}" : r.Text(10));
   s.log_path = TextOr(r, 11);
   s.failure_reason = TextOr(r, 12);
+  s.output_hashes = Json::parse(TextOr(r, 13).empty() ? "{}" : r.Text(13));
   return s;
 }
 
@@ -90,6 +92,11 @@ const std::vector<Migration>& ExecutionRecords::Migrations() {
        " outputs TEXT, log_path TEXT, failure_reason TEXT, PRIMARY KEY (execution_id, step_name));"
        "CREATE INDEX IF NOT EXISTS pipeline_steps_by_cache_key ON pipeline_steps (cache_key, end_time)",
        ""},
+      // Who resumed an execution (ClaimForRetry), and the outputs' content hashes.
+      {2,
+       "ALTER TABLE pipeline_executions ADD COLUMN claim_token TEXT;"
+       "ALTER TABLE pipeline_steps ADD COLUMN output_hashes TEXT",
+       ""},
   };
   return migrations;
 }
@@ -104,10 +111,10 @@ void ExecutionRecords::CreateExecution(const ExecutionRecord& e) {
         "definition = excluded.definition, source_path = excluded.source_path, updated_at = excluded.updated_at",
         {e.pipeline_name, e.definition_hash, e.definition, e.source_path, UtcTimestamp()});
     db_.Execute(std::string("INSERT INTO pipeline_executions (") + kExecutionColumns +
-                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 {e.id, e.pipeline_name, e.definition_hash, e.definition, e.source_path, e.base_dir, e.parameters.dump(),
                  StatusText(e.status), e.start_time, e.end_time.empty() ? SqlValue(nullptr) : e.end_time,
-                 e.failure_reason, e.runner_host, e.runner_pid});
+                 e.failure_reason, e.runner_host, e.runner_pid, e.claim_token});
   });
 }
 
@@ -118,28 +125,36 @@ void ExecutionRecords::FinishExecution(const std::string& id, RunStatus status, 
   });
 }
 
-void ExecutionRecords::ResumeExecution(const std::string& id) {
+bool ExecutionRecords::ClaimForRetry(const std::string& id, const std::string& claim_token) {
+  bool claimed = false;
   db_.Transaction([&] {
+    // The status test and the change are one statement: of two retries, the
+    // second finds the execution Executing and changes nothing.
     db_.Execute(
         "UPDATE pipeline_executions SET status = ?, end_time = NULL, failure_reason = '', runner_host = ?, "
-        "runner_pid = ? WHERE id = ?",
-        {StatusText(RunStatus::kExecuting), HostName(), static_cast<int64_t>(::getpid()), id});
+        "runner_pid = ?, claim_token = ? WHERE id = ? AND status IN (?, ?)",
+        {StatusText(RunStatus::kExecuting), HostName(), static_cast<int64_t>(::getpid()), claim_token, id,
+         StatusText(RunStatus::kFailed), StatusText(RunStatus::kStopped)});
+    auto rows = db_.Query("SELECT status, claim_token FROM pipeline_executions WHERE id = ?", {id});
+    claimed =
+        !rows.empty() && rows[0].Text(0) == StatusText(RunStatus::kExecuting) && TextOr(rows[0], 1) == claim_token;
   });
+  return claimed;
 }
 
 void ExecutionRecords::SaveStep(const StepRecord& s) {
   db_.Transaction([&] {
     db_.Execute(
         std::string("INSERT INTO pipeline_steps (") + kStepColumns +
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (execution_id, step_name) DO UPDATE SET step_type = excluded.step_type, "
             "status = excluded.status, start_time = excluded.start_time, end_time = excluded.end_time, "
             "attempts = excluded.attempts, cache_hit = excluded.cache_hit, cache_key = excluded.cache_key, "
             "cached_from = excluded.cached_from, outputs = excluded.outputs, log_path = excluded.log_path, "
-            "failure_reason = excluded.failure_reason",
+            "failure_reason = excluded.failure_reason, output_hashes = excluded.output_hashes",
         {s.execution_id, s.step_name, s.step_type, StatusText(s.status), s.start_time,
          s.end_time.empty() ? SqlValue(nullptr) : s.end_time, s.attempts, static_cast<int64_t>(s.cache_hit ? 1 : 0),
-         s.cache_key, s.cached_from, s.outputs.dump(), s.log_path, s.failure_reason});
+         s.cache_key, s.cached_from, s.outputs.dump(), s.log_path, s.failure_reason, s.output_hashes.dump()});
   });
 }
 

@@ -34,6 +34,7 @@ struct ExecutionRecord {
   std::string failure_reason;
   std::string runner_host;
   int64_t runner_pid = 0;
+  std::string claim_token;  // set by the `retry` that resumed it last (empty if none did)
 };
 
 struct StepRecord {
@@ -48,6 +49,10 @@ struct StepRecord {
   std::string cache_key;    // empty when the step is not cacheable
   std::string cached_from;  // execution whose outputs a cache hit reused
   Json outputs = Json::object();
+  // Output path -> SHA-256 of its content when the step succeeded (each
+  // absolute path in `outputs` inside the step's folder); a cache hit checks
+  // them before reusing the outputs.
+  Json output_hashes = Json::object();
   std::string log_path;
   std::string failure_reason;
 };
@@ -62,8 +67,11 @@ class ExecutionRecords {
   void CreateExecution(const ExecutionRecord& record);
   // Sets status, end time (now, unless Executing) and failure reason.
   void FinishExecution(const std::string& id, RunStatus status, const std::string& failure_reason);
-  // Marks an execution Executing again for `retry`, owned by this process.
-  void ResumeExecution(const std::string& id);
+  // Claims a Failed or Stopped execution for `retry`: one compare-and-set
+  // that marks it Executing, owned by this process, with `claim_token` (unique
+  // per retry). False when it was not Failed or Stopped any more: another
+  // retry claimed it first, so two retries never run the same execution.
+  bool ClaimForRetry(const std::string& id, const std::string& claim_token);
   // Inserts or replaces the step's row.
   void SaveStep(const StepRecord& record);
 

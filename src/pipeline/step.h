@@ -2,6 +2,7 @@
 // registry of kinds by name (filled in one hand-written list, step_list.cpp).
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -34,6 +35,9 @@ struct StepContext {
   std::filesystem::path output_dir;
   std::filesystem::path log_path;         // the step's log file (appended per attempt)
   Deadline deadline = Deadline::Never();  // the step's timeout
+  // True once the executor abandons the run: commands are killed, no new
+  // attempt starts. Owned by the executor; null when nothing can cancel.
+  const std::atomic<bool>* cancel = nullptr;
   int threads = 1;
   std::string store_location;          // the metadata store (register writes to it)
   Json input_hashes = Json::object();  // path -> content hash of each input the cache key used

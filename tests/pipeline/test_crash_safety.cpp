@@ -1,6 +1,6 @@
 // kill -9 of a runner mid-step, on SQLite and on PostgreSQL: the store stays
-// readable and consistent, the execution shows as Stopped, and a re-run
-// reuses the completed steps.
+// readable and consistent, the execution shows as Stopped, a re-run reuses
+// the completed steps, and nothing the step started outlives the runner.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "core/error.h"
@@ -139,6 +140,49 @@ steps:
   // And the stopped execution itself can be retried.
   ExecutionResult retried = RetryExecution(execution_id, options);
   EXPECT_EQ(retried.status, RunStatus::kSucceeded);
+}
+
+// A runner killed with SIGKILL cannot clean up: what its step started in
+// the background must end anyway (the step's watchdog sees the runner go).
+TEST_P(PipelineCrashSafety, BackgroundChildrenDieWithAKilledRunner) {
+  testing::TempDir dir;
+  const fs::path pid_file = dir / "pid";
+  const fs::path yaml = dir.Write("p.yaml",
+                                  "name: Orphans\nsteps:\n"
+                                  "  - {name: Bg, type: processing, command: 'sleep 300 & echo $! > " +
+                                      pid_file.string() + "; wait'}\n");
+  const std::string binary = testing::TabpilotBinary().string();
+  const std::string store_arg = store_.location();
+  const std::string yaml_arg = yaml.string();
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const int null_fd = ::open("/dev/null", O_WRONLY);
+    ::dup2(null_fd, 1);
+    ::execl(binary.c_str(), binary.c_str(), "pipeline", "run", yaml_arg.c_str(), "--store", store_arg.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ChildGuard guard(child);
+  std::string pid;
+  for (int i = 0; i < 600 && (pid.empty() || pid.back() != '\n'); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    std::ifstream in(pid_file);
+    pid.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_FALSE(pid.empty()) << "the step never started its background child";
+  pid.pop_back();
+  guard.KillAndReap();  // SIGKILL: no handler, no destructor runs in the runner
+  // Gone, or a zombie waiting for its new parent to reap it.
+  bool alive = true;
+  for (int i = 0; i < 250 && alive; ++i) {
+    std::ifstream stat("/proc/" + pid + "/stat");
+    std::string line;
+    alive = static_cast<bool>(std::getline(stat, line)) && line.find(") Z ") == std::string::npos;
+    if (alive) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (alive) ::kill(std::stoi(pid), SIGKILL);  // leave nothing behind either way
+  EXPECT_FALSE(alive) << "sleep " << pid << " outlived the runner killed with SIGKILL";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PipelineCrashSafety, ::testing::ValuesIn(testing::StoreBackends()),

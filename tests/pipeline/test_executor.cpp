@@ -1,15 +1,20 @@
 // The executor over real processing commands, with its records on SQLite and
 // on PostgreSQL (a throwaway server the test starts): DAG order and
 // concurrency, caching, retries, timeouts, fail steps, field checks after
-// expressions resolve, and retry of an execution.
+// expressions resolve, retry of an execution, and what a hostile store can
+// not do: make retry run a stored definition, run one execution twice, or
+// make a cache hit reuse files outside the store.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 
 #include "core/atomic_file.h"
 #include "core/deadline.h"
 #include "core/error.h"
+#include "pipeline/content_hash.h"
 #include "pipeline/definition.h"
 #include "pipeline/executor.h"
 #include "pipeline/records.h"
@@ -314,6 +319,247 @@ TEST_P(PipelineExecutor, RetryExecutionReRunsOnlyFailedAndUnrunSteps) {
   EXPECT_EQ(lines, 1);  // First was reused, not run again
   EXPECT_THROW(RetryExecution(r.execution_id, Options()), InvalidInput);
   EXPECT_THROW(RetryExecution("no-such-id", Options()), NotFound);
+}
+
+// Rows of this test's store changed behind the executor's back, as someone
+// with write access to a shared store could.
+void Forge(const testing::TestStore& store, const std::string& sql, const std::vector<SqlValue>& params) {
+  auto db = store.Open();
+  db->Execute(sql, params);
+}
+
+// A failing run of `yaml` (its step waits for FLAG) saved as p.yaml.
+constexpr const char* kRetryYaml = R"(name: Resumable
+steps:
+  - name: Work
+    type: processing
+    command: echo x >> "$COUNTER"; sleep 0.5; test -f "$FLAG"
+    env: {COUNTER: "COUNTER_PATH", FLAG: "FLAG_PATH"}
+)";
+
+std::string RetryYaml(const fs::path& counter, const fs::path& flag) {
+  std::string yaml = kRetryYaml;
+  yaml.replace(yaml.find("COUNTER_PATH"), 12, counter.string());
+  yaml.replace(yaml.find("FLAG_PATH"), 9, flag.string());
+  return yaml;
+}
+
+int Lines(const fs::path& file) {
+  std::ifstream in(file);
+  int n = 0;
+  for (std::string l; std::getline(in, l);) ++n;
+  return n;
+}
+
+// `retry` runs the definition file, re-read and re-hashed, never the copy in
+// the store: a stored definition rewritten to run another command changes
+// nothing, and a file that changed since the run (or is gone) is refused.
+TEST_P(PipelineExecutor, RetryRunsTheDefinitionFileNeverTheStoredCopy) {
+  const fs::path counter = dir_ / "count", flag = dir_ / "flag", marker = dir_ / "pwned";
+  const std::string yaml = RetryYaml(counter, flag);
+  auto r = Run(yaml);
+  ASSERT_EQ(r.status, RunStatus::kFailed);
+  std::ofstream(flag) << "ok\n";
+  const std::string evil =
+      "name: Resumable\nsteps:\n  - {name: Work, type: processing, command: \"touch " + marker.string() + "\"}\n";
+
+  // The stored text alone rewritten: retry runs the file, and succeeds.
+  Forge(store_, "UPDATE pipeline_executions SET definition = ?", {evil});
+  Forge(store_, "UPDATE pipelines SET definition = ?", {evil});
+  auto again = RetryExecution(r.execution_id, Options());
+  EXPECT_EQ(again.status, RunStatus::kSucceeded) << again.failure_reason;
+  EXPECT_FALSE(fs::exists(marker));
+  EXPECT_EQ(Lines(counter), 2);
+
+  // Text and hash rewritten together: the file no longer matches; refused.
+  fs::remove(flag);
+  auto second = Run(yaml);
+  ASSERT_EQ(second.status, RunStatus::kFailed);
+  Forge(store_, "UPDATE pipeline_executions SET definition = ?, definition_hash = ? WHERE id = ?",
+        {evil, HashText(evil), second.execution_id});
+  try {
+    RetryExecution(second.execution_id, Options());
+    FAIL() << "a forged definition hash was accepted";
+  } catch (const Conflict& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot retry execution " + second.execution_id + ": its definition " +
+                                         (dir_ / "p.yaml").string() +
+                                         " changed since the run (its SHA-256 differs from the one recorded); start "
+                                         "a new run with: tabpilot pipeline run " +
+                                         (dir_ / "p.yaml").string());
+  }
+  EXPECT_FALSE(fs::exists(marker));
+
+  // The file edited since the run: refused, nothing runs.
+  auto third = Run(yaml);
+  ASSERT_EQ(third.status, RunStatus::kFailed);
+  const int runs = Lines(counter);
+  dir_.Write("p.yaml", yaml + "# edited\n");
+  try {
+    RetryExecution(third.execution_id, Options());
+    FAIL() << "an edited definition was retried";
+  } catch (const Conflict& e) {
+    EXPECT_NE(std::string(e.what()).find("changed since the run"), std::string::npos) << e.what();
+  }
+  // The file gone: refused.
+  fs::remove(dir_ / "p.yaml");
+  try {
+    RetryExecution(third.execution_id, Options());
+    FAIL() << "a deleted definition was retried";
+  } catch (const NotFound& e) {
+    EXPECT_NE(std::string(e.what()).find("is gone"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("start a new run with: tabpilot pipeline run"), std::string::npos);
+  }
+  EXPECT_EQ(Lines(counter), runs);
+  EXPECT_EQ(ExecutionRecords(*store_.Open()).GetExecution(third.execution_id).status, RunStatus::kFailed);
+}
+
+// Two retries of one failed execution at once: one claims it and runs the
+// step, the other is refused with one line.
+TEST_P(PipelineExecutor, ConcurrentRetriesRunAnExecutionOnce) {
+  const fs::path counter = dir_ / "count", flag = dir_ / "flag";
+  auto r = Run(RetryYaml(counter, flag));
+  ASSERT_EQ(r.status, RunStatus::kFailed);
+  ASSERT_EQ(Lines(counter), 1);
+  std::ofstream(flag) << "ok\n";
+  std::atomic<int> ready{0};
+  std::string outcome[2];
+  auto retry = [&](int i) {
+    ++ready;
+    while (ready.load() < 2) std::this_thread::yield();
+    try {
+      outcome[i] = ToString(RetryExecution(r.execution_id, Options()).status);
+    } catch (const Error& e) {
+      outcome[i] = e.what();
+    }
+  };
+  std::thread a(retry, 0), b(retry, 1);
+  a.join();
+  b.join();
+  const std::string refused = "execution " + r.execution_id + " is already being resumed";
+  EXPECT_TRUE((outcome[0] == "Succeeded" && outcome[1] == refused) ||
+              (outcome[1] == "Succeeded" && outcome[0] == refused))
+      << outcome[0] << " / " << outcome[1];
+  EXPECT_EQ(Lines(counter), 2);  // the step ran once more, not twice
+}
+
+// A cache hit reuses another row's outputs only when they lie inside the
+// store's folders (symlinks resolved) and still hash as recorded; a forged
+// row is a miss and the step runs.
+TEST_P(PipelineExecutor, ForgedCachedOutputsAreNotReused) {
+  dir_.Write("in.txt", "real\n");
+  const fs::path secret_dir = dir_ / "secret";
+  fs::create_directories(secret_dir);
+  dir_.Write("secret/copy.txt", "private key\n");
+  const std::string yaml = R"(name: Forged
+steps:
+  - name: Copy
+    type: processing
+    command: cp "$TABPILOT_INPUT_SRC" "$TABPILOT_OUTPUT_OUT/copy.txt"
+    inputs: {SRC: in.txt}
+    outputs: [OUT]
+    cache: {enabled: true}
+  - name: Use
+    type: processing
+    command: cp "$TABPILOT_INPUT_IN/copy.txt" "$TABPILOT_OUTPUT_GOT/got.txt"
+    inputs: {IN: "${steps.Copy.outputs.OUT}"}
+    outputs: [GOT]
+)";
+  std::vector<std::string> warnings;
+  auto run = [&] {
+    ExecutorOptions o = Options();
+    o.progress = [&](const std::string& line) {
+      if (line.rfind("warning: ", 0) == 0) warnings.push_back(line);
+    };
+    return RunPipeline(LoadDefinition(dir_.Write("p.yaml", yaml)), {}, o);
+  };
+  auto got = [&](const ExecutionResult& r) {
+    return ReadFile(fs::path(Step(r, "Use").outputs["GOT"].get<std::string>()) / "got.txt");
+  };
+  auto first = run();
+  ASSERT_EQ(first.status, RunStatus::kSucceeded) << first.failure_reason;
+  const std::string real_out = Step(first, "Copy").outputs["OUT"].get<std::string>();
+  ASSERT_TRUE(Step(run(), "Copy").cache_hit);  // a genuine hit is reused
+
+  // An output pointing outside the store.
+  Forge(store_, "UPDATE pipeline_steps SET outputs = ? WHERE step_name = 'Copy'",
+        {Json{{"OUT", secret_dir.string()}}.dump()});
+  auto outside = run();
+  ASSERT_EQ(outside.status, RunStatus::kSucceeded) << outside.failure_reason;
+  EXPECT_FALSE(Step(outside, "Copy").cache_hit);
+  EXPECT_EQ(got(outside), "real\n");
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_NE(warnings.back().find("is outside the store's folders"), std::string::npos) << warnings.back();
+
+  // A path inside the store's folders that is a symlink to outside them.
+  const fs::path link = fs::path(real_out).parent_path().parent_path() / "evil";
+  fs::create_directory_symlink(secret_dir, link);
+  Forge(store_, "UPDATE pipeline_steps SET outputs = ? WHERE step_name = 'Copy'",
+        {Json{{"OUT", link.string()}}.dump()});
+  auto via_link = run();
+  EXPECT_FALSE(Step(via_link, "Copy").cache_hit);
+  EXPECT_EQ(got(via_link), "real\n");
+
+  // The output's content changed since its hash was recorded.
+  auto fresh = run();
+  ASSERT_TRUE(Step(fresh, "Copy").cache_hit);
+  const fs::path recorded = fs::path(Step(fresh, "Copy").outputs["OUT"].get<std::string>()) / "copy.txt";
+  fs::permissions(recorded, fs::perms::owner_write, fs::perm_options::add);
+  std::ofstream(recorded) << "tampered\n";
+  auto changed = run();
+  EXPECT_FALSE(Step(changed, "Copy").cache_hit);
+  EXPECT_EQ(got(changed), "real\n");
+  EXPECT_NE(warnings.back().find("changed since it was recorded"), std::string::npos) << warnings.back();
+}
+
+// When the store fails under a running execution, the executor stops the
+// steps still running (their commands' process groups are killed, so this
+// does not wait for them), joins their threads, marks the execution Failed
+// and reports the store's error.
+TEST_P(PipelineExecutor, AbandonedRunKillsRunningStepsAndMarksTheExecutionFailed) {
+  const fs::path flag = dir_ / "flag", pid_file = dir_ / "pid";
+  const fs::path file = dir_.Write("p.yaml",
+                                   "name: Abandoned\nsteps:\n"
+                                   "  - {name: Waits, type: processing, command: 'while [ ! -f " +
+                                       flag.string() +
+                                       " ]; do sleep 0.05; done'}\n"
+                                       "  - {name: Long, type: processing, command: 'sleep 300 & echo $! > " +
+                                       pid_file.string() + "; sleep 30'}\n");
+  std::string error;
+  Stopwatch clock;
+  std::thread runner([&] {
+    try {
+      RunPipeline(LoadDefinition(file), {}, Options(2));
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  std::string pid;
+  for (int i = 0; i < 400 && (pid.empty() || pid.back() != '\n'); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (fs::exists(pid_file)) pid = ReadFile(pid_file);
+  }
+  // The store breaks (here: its steps table disappears), then Waits ends.
+  Forge(store_, "ALTER TABLE pipeline_steps RENAME TO pipeline_steps_gone", {});
+  std::ofstream(flag) << "go\n";
+  runner.join();
+  ASSERT_FALSE(pid.empty()) << "the Long step never started";
+  pid.pop_back();
+  EXPECT_LT(clock.Seconds(), 20) << "the run waited for its steps instead of stopping them";
+  EXPECT_NE(error.find("pipeline_steps"), std::string::npos) << error;
+  auto db = store_.Open();
+  auto rows = db->Query("SELECT status, failure_reason FROM pipeline_executions");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].Text(0), "Failed");
+  EXPECT_EQ(rows[0].Text(1).rfind("the run stopped: ", 0), 0u) << rows[0].Text(1);
+  bool alive = true;
+  for (int i = 0; i < 100 && alive; ++i) {
+    std::ifstream stat("/proc/" + pid + "/stat");
+    std::string line;
+    alive = static_cast<bool>(std::getline(stat, line)) && line.find(") Z ") == std::string::npos;
+    if (alive) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (alive) ::kill(std::stoi(pid), SIGKILL);
+  EXPECT_FALSE(alive) << "sleep " << pid << " outlived the abandoned run";
 }
 
 TEST_P(PipelineExecutor, InvalidDefinitionRunsNothing) {

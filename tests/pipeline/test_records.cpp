@@ -66,9 +66,39 @@ TEST_P(ExecutionRecordsTest, ExecutionsRoundTripNewestFirst) {
   EXPECT_THROW(records.GetExecution("nope"), NotFound);
   EXPECT_THROW(records.ListExecutions("Other"), NotFound);
 
-  records.ResumeExecution("e1");
+  EXPECT_TRUE(records.ClaimForRetry("e1", "token-1"));
   EXPECT_EQ(records.GetExecution("e1").status, RunStatus::kExecuting);
   EXPECT_TRUE(records.GetExecution("e1").end_time.empty());
+  EXPECT_EQ(records.GetExecution("e1").claim_token, "token-1");
+}
+
+// Resuming is a compare-and-set: only a Failed or Stopped execution can be
+// claimed, so a second retry (another token) loses and changes nothing.
+TEST_P(ExecutionRecordsTest, OnlyOneRetryClaimsAnExecution) {
+  auto db = store_.Open();
+  ExecutionRecords records(*db);
+  records.CreateExecution(Execution("e1", "2026-01-01T00:00:00Z"));
+  EXPECT_FALSE(records.ClaimForRetry("e1", "early"));  // still Executing
+  records.FinishExecution("e1", RunStatus::kFailed, "boom");
+  EXPECT_TRUE(records.ClaimForRetry("e1", "first"));
+  EXPECT_FALSE(records.ClaimForRetry("e1", "second"));
+  EXPECT_EQ(records.GetExecution("e1").claim_token, "first");
+  records.FinishExecution("e1", RunStatus::kStopped, "runner died");
+  EXPECT_TRUE(records.ClaimForRetry("e1", "third"));  // Stopped can be resumed again
+  records.FinishExecution("e1", RunStatus::kSucceeded, "");
+  EXPECT_FALSE(records.ClaimForRetry("e1", "fourth"));
+  EXPECT_FALSE(records.ClaimForRetry("missing", "x"));
+}
+
+// Each step row keeps its outputs' content hashes.
+TEST_P(ExecutionRecordsTest, OutputHashesRoundTrip) {
+  auto db = store_.Open();
+  ExecutionRecords records(*db);
+  records.CreateExecution(Execution("e1", "2026-01-01T00:00:00Z"));
+  StepRecord s = Step("e1", "A", RunStatus::kSucceeded);
+  s.output_hashes = Json{{"/x/out", std::string(64, 'a')}};
+  records.SaveStep(s);
+  EXPECT_EQ(records.ListSteps("e1").at(0).output_hashes, s.output_hashes);
 }
 
 TEST_P(ExecutionRecordsTest, StepsUpsertAndListInStartOrder) {

@@ -1,6 +1,7 @@
 // Running shell commands with logs, exit codes and timeouts.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -37,6 +38,43 @@ TEST(PipelineSubprocess, TimeoutKillsTheWholeProcessGroup) {
   EXPECT_LT(clock.Seconds(), 5);
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   EXPECT_FALSE(std::filesystem::exists(dir / "late"));
+}
+
+// The executor abandoning a run cancels its commands: the whole group dies.
+TEST(PipelineSubprocess, CancelKillsTheWholeProcessGroup) {
+  testing::TempDir dir;
+  std::atomic<bool> cancel{false};
+  SubprocessOptions o;
+  o.command = "(sleep 2; echo late > " + (dir / "late").string() + ") & sleep 30";
+  o.log_path = dir / "log.txt";
+  o.cancel = &cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel = true;
+  });
+  Stopwatch clock;
+  SubprocessResult r = RunSubprocess(o);
+  canceller.join();
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_LT(clock.Seconds(), 5);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_FALSE(std::filesystem::exists(dir / "late"));
+}
+
+// A command's exit status passes through the watchdog unchanged, including
+// death by a signal, and a program that is not there is 127.
+TEST(PipelineSubprocess, ExitStatusesPassThroughTheWatchdog) {
+  testing::TempDir dir;
+  SubprocessOptions o;
+  o.log_path = dir / "log.txt";
+  o.command = "kill -TERM $$";
+  EXPECT_EQ(RunSubprocess(o).exit_code, 128 + 15);
+  o.command = "exit 0";
+  EXPECT_EQ(RunSubprocess(o).exit_code, 0);
+  o.command.clear();
+  o.argv = {"/nonexistent/program"};
+  EXPECT_EQ(RunSubprocess(o).exit_code, 127);
 }
 
 }  // namespace
