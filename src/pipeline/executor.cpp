@@ -111,6 +111,7 @@ struct StepJob {
   std::string store_flag;
   std::string database;
   int threads = 1;
+  InputLimits limits;
 };
 
 struct StepDone {
@@ -144,6 +145,7 @@ StepContext MakeContext(const StepJob& job, int attempt, const StepRecord& rec, 
   ctx.log_path = rec.log_path;
   ctx.deadline = job.def.timeout_seconds > 0 ? Deadline::In(job.def.timeout_seconds) : Deadline::Never();
   ctx.threads = job.threads;
+  ctx.limits = job.limits;
   ctx.store_location = job.store_flag;
   ctx.input_hashes = hashes;
   return ctx;
@@ -353,6 +355,7 @@ class PipelineRun {
     job.store_flag = options_.store;
     job.database = location_.database;
     job.threads = std::max(1, options_.threads_per_step);
+    job.limits = options_.limits;
     const std::string owner = "step '" + def.name + "'";
     try {
       // Shell fields' values are bound to variables and added to "env" after
@@ -527,7 +530,7 @@ ExecutionResult RetryExecution(const std::string& execution_id, const ExecutorOp
   if (e.status == RunStatus::kSucceeded)
     throw InvalidInput("execution " + execution_id + " already succeeded; nothing to retry");
 
-  const PipelineDefinition definition = ParseDefinition(e.definition, e.source_path, e.base_dir);
+  const PipelineDefinition definition = ParseDefinition(e.definition, e.source_path, e.base_dir, options.limits);
   const PipelineGraph graph = CheckDefinition(definition, StepTypeRegistry::Builtins());
   records.ResumeExecution(execution_id);
   if (options.progress) options.progress("execution " + e.id + " of " + definition.name + " retried");

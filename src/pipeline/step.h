@@ -11,6 +11,7 @@
 
 #include "core/deadline.h"
 #include "core/error.h"
+#include "core/input_limits.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/params.h"
@@ -35,6 +36,7 @@ struct StepContext {
   std::filesystem::path log_path;         // the step's log file (appended per attempt)
   Deadline deadline = Deadline::Never();  // the step's timeout
   int threads = 1;
+  InputLimits limits;                  // caps on the data files and bundles the step reads
   std::string store_location;          // the metadata store (register writes to it)
   Json input_hashes = Json::object();  // path -> content hash of each input the cache key used
   Logger logger;
