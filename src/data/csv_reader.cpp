@@ -259,6 +259,41 @@ void CheckCellCount(size_t rows, size_t columns, size_t line, const std::string&
   }
 }
 
+// Finds where the records lie. The column count is known from the first
+// record (or the names given) before anything is split, so the limits stop
+// a wide header over many short lines while the records are found, not after
+// allocating the cells.
+RecordIndex FindRecords(std::string_view buf, size_t pos, char delimiter, const CsvParseOptions& options,
+                        const std::string& source) {
+  const InputLimits& limits = options.csv.limits;
+  const char quote = options.quote;
+  size_t columns = options.names.size();
+  if (options.csv.header || options.names.empty()) {
+    ScanRecords(buf, pos, options.first_line, delimiter, quote, options.comment, source, true,
+                [&](size_t b, size_t e, size_t line, size_t fields) {
+                  CheckLineLength(b, e, line, source, limits);
+                  CheckColumnCount(fields, line, source, limits);
+                  columns = fields;
+                  return false;
+                });
+  }
+  CheckColumnCount(columns, 0, source, limits);
+  const size_t header_records = options.csv.header ? 1 : 0;
+  RecordIndex records;
+  ScanRecords(buf, pos, options.first_line, delimiter, quote, options.comment, source, false,
+              [&](size_t b, size_t e, size_t line, size_t) {
+                CheckLineLength(b, e, line, source, limits);
+                if (records.size() + 1 > header_records) {
+                  CheckCellCount(records.size() + 1 - header_records, columns, line, source, limits);
+                }
+                records.begin.push_back(b);
+                records.end.push_back(e);
+                records.line.push_back(static_cast<uint32_t>(line));
+                return true;
+              });
+  return records;
+}
+
 }  // namespace
 
 // Builds RawTables; a friend of RawTable so the parser can fill it directly.
@@ -288,34 +323,8 @@ RawTable RawTableBuilder::Parse(std::string text, const std::string& source, con
   if (delimiter == 0) delimiter = DetectDelimiter(buf, pos, options, source);
   table.delimiter_ = delimiter;
 
-  // The column count is known from the first record (or the names given)
-  // before anything is split, so the limits stop a wide header over many
-  // short lines while the records are found, not after allocating the cells.
   const InputLimits& limits = options.csv.limits;
-  size_t columns = options.names.size();
-  if (options.csv.header || options.names.empty()) {
-    ScanRecords(std::string_view(buf), pos, options.first_line, delimiter, quote, options.comment, source, true,
-                [&](size_t b, size_t e, size_t line, size_t fields) {
-                  CheckLineLength(b, e, line, source, limits);
-                  CheckColumnCount(fields, line, source, limits);
-                  columns = fields;
-                  return false;
-                });
-  }
-  CheckColumnCount(columns, 0, source, limits);
-  const size_t header_records = options.csv.header ? 1 : 0;
-  RecordIndex records;
-  ScanRecords(std::string_view(buf), pos, options.first_line, delimiter, quote, options.comment, source, false,
-              [&](size_t b, size_t e, size_t line, size_t) {
-                CheckLineLength(b, e, line, source, limits);
-                if (records.size() + 1 > header_records) {
-                  CheckCellCount(records.size() + 1 - header_records, columns, line, source, limits);
-                }
-                records.begin.push_back(b);
-                records.end.push_back(e);
-                records.line.push_back(static_cast<uint32_t>(line));
-                return true;
-              });
+  const RecordIndex records = FindRecords(buf, pos, delimiter, options, source);
   if (records.size() == 0) throw InvalidInput(source + ": file is empty");
 
   char* data = buf.data();
