@@ -11,5 +11,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::filesystem::path path =
       std::filesystem::temp_directory_path() / ("tabpilot-fuzz-" + std::to_string(::getpid()) + ".gz");
   tabpilot::WriteFileAtomic(path, tabpilot::fuzz::Bytes(data, size));
-  return tabpilot::fuzz::Run([&] { tabpilot::ReadFileBytes(path); });
+  return tabpilot::fuzz::Run([&] { tabpilot::ReadFileBytes(path, tabpilot::fuzz::SmallLimits()); });
 }

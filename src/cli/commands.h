@@ -26,6 +26,10 @@ Runner AddSignCommand(CLI::App& app);
 // 0 -> all hardware threads; negative -> InvalidInput.
 int ResolveThreads(int requested);
 
+// The input limits: defaults overridden by the TABPILOT_LIMIT_* environment
+// variables (read here, once per command, and passed down as values).
+InputLimits LimitsFromEnvironment();
+
 // How commands load bundles: the input limits (defaults overridden by the
 // TABPILOT_LIMIT_* environment variables) and, when `verify_key_path` is not
 // empty, the key a bundle must be signed with.

@@ -11,9 +11,13 @@ int ResolveThreads(int requested) {
   return requested == 0 ? HardwareThreads() : requested;
 }
 
+InputLimits LimitsFromEnvironment() {
+  return InputLimits::FromEnvironment([](const char* name) { return std::getenv(name); });
+}
+
 BundleLoadOptions BundleLoading(const std::string& verify_key_path) {
   BundleLoadOptions options;
-  options.limits = InputLimits::FromEnvironment([](const char* name) { return std::getenv(name); });
+  options.limits = LimitsFromEnvironment();
   if (!verify_key_path.empty()) options.verify_key = ReadSigningKey(verify_key_path);
   return options;
 }

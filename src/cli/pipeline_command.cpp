@@ -31,6 +31,7 @@ ExecutorOptions MakeOptions(const PipelineArgs& a) {
   o.store = a.store;
   o.max_workers = a.workers;
   o.threads_per_step = ResolveThreads(a.threads);
+  o.limits = LimitsFromEnvironment();
   o.progress = [](const std::string& line) { std::cout << line << std::endl; };
   return o;
 }
@@ -53,12 +54,13 @@ int Report(const ExecutionResult& r) {
 }
 
 int RunRun(const PipelineArgs& a) {
-  const PipelineDefinition d = LoadDefinition(a.file);
-  return Report(RunPipeline(d, a.params, MakeOptions(a)));
+  const ExecutorOptions options = MakeOptions(a);
+  const PipelineDefinition d = LoadDefinition(a.file, options.limits);
+  return Report(RunPipeline(d, a.params, options));
 }
 
 int RunValidate(const PipelineArgs& a) {
-  const PipelineDefinition d = LoadDefinition(a.file);
+  const PipelineDefinition d = LoadDefinition(a.file, LimitsFromEnvironment());
   const PipelineGraph g = CheckDefinition(d, StepTypeRegistry::Builtins());
   ResolveParameters(d, a.params);
   std::cout << a.file << ": pipeline " << d.name << " is valid (" << d.steps.size() << " steps:";

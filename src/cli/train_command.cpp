@@ -68,6 +68,7 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
   problem.positive_label = a.positive_label;
   CsvOptions csv;
   csv.threads = threads;
+  csv.limits = LimitsFromEnvironment();
   TrainingData data = LoadTrainingData(a.data, problem, csv, logger);
 
   TrainerOptions options;

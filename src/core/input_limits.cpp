@@ -27,6 +27,14 @@ InputLimits InputLimits::FromEnvironment(const std::function<const char*(const c
   Override(getenv, "TABPILOT_LIMIT_BUNDLE_FILE_BYTES", &limits.bundle_file_bytes);
   Override(getenv, "TABPILOT_LIMIT_BUNDLE_MANIFEST_BYTES", &limits.bundle_manifest_bytes);
   Override(getenv, "TABPILOT_LIMIT_BUNDLE_FILES", &limits.bundle_files);
+  Override(getenv, "TABPILOT_LIMIT_FILE_BYTES", &limits.file_bytes);
+  Override(getenv, "TABPILOT_LIMIT_DECOMPRESSED_BYTES", &limits.decompressed_bytes);
+  Override(getenv, "TABPILOT_LIMIT_CSV_COLUMNS", &limits.csv_columns);
+  Override(getenv, "TABPILOT_LIMIT_CSV_CELLS", &limits.csv_cells);
+  Override(getenv, "TABPILOT_LIMIT_CSV_LINE_BYTES", &limits.csv_line_bytes);
+  Override(getenv, "TABPILOT_LIMIT_YAML_BYTES", &limits.yaml_bytes);
+  Override(getenv, "TABPILOT_LIMIT_YAML_DEPTH", &limits.yaml_depth);
+  Override(getenv, "TABPILOT_LIMIT_YAML_NODES", &limits.yaml_nodes);
   return limits;
 }
 

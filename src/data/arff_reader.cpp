@@ -4,6 +4,7 @@
 #include <cctype>
 #include <optional>
 #include <string_view>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "data/file_bytes.h"
@@ -83,13 +84,21 @@ ArffData ParseArff(std::string text, const std::string& source_name, const CsvOp
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
     size_t end = nl == std::string::npos ? text.size() : nl;
+    const std::string where = source_name + ":" + std::to_string(line_no);
+    if (end - pos > options.limits.csv_line_bytes) {
+      throw InvalidInput(where + ": line of " + std::to_string(end - pos) + " bytes, more than the limit of " +
+                         std::to_string(options.limits.csv_line_bytes) + " (TABPILOT_LIMIT_CSV_LINE_BYTES)");
+    }
     std::string_view line = Trim(std::string_view(text).substr(pos, end - pos));
-    std::string where = source_name + ":" + std::to_string(line_no);
     pos = nl == std::string::npos ? text.size() : nl + 1;
     ++line_no;
     if (line.empty() || line[0] == '%') continue;
     if (StartsWithKeyword(line, "@relation")) continue;
     if (StartsWithKeyword(line, "@attribute")) {
+      if (attributes.size() >= options.limits.csv_columns) {
+        throw InvalidInput(where + ": more than the limit of " + std::to_string(options.limits.csv_columns) +
+                           " attributes (TABPILOT_LIMIT_CSV_COLUMNS)");
+      }
       attributes.push_back(ParseAttribute(line.substr(10), where));
       continue;
     }
@@ -130,8 +139,12 @@ ArffData ParseArff(std::string text, const std::string& source_name, const CsvOp
   parse.quote = '\'';
   parse.comment = '%';
   parse.first_line = line_no;
+  // A hash set: a linear search per name made 50k attributes take seconds.
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(attributes.size());
+  parse.names.reserve(attributes.size());
   for (const Attribute& a : attributes) {
-    if (std::find(parse.names.begin(), parse.names.end(), a.name) != parse.names.end()) {
+    if (!seen.insert(a.name).second) {
       throw InvalidInput(source_name + ": duplicate attribute name '" + a.name + "'");
     }
     parse.names.push_back(a.name);
@@ -143,7 +156,7 @@ ArffData ParseArff(std::string text, const std::string& source_name, const CsvOp
 }
 
 ArffData ReadArff(const std::filesystem::path& path, const CsvOptions& options) {
-  return ParseArff(ReadFileBytes(path), path.string(), options);
+  return ParseArff(ReadFileBytes(path, options.limits), path.string(), options);
 }
 
 }  // namespace tabpilot

@@ -234,6 +234,66 @@ size_t SplitRecord(char* data, size_t begin, size_t end, char delimiter, char qu
 
 std::string ColumnDefaultName(size_t index) { return "col_" + std::to_string(index + 1); }
 
+void CheckLineLength(size_t begin, size_t end, size_t line, const std::string& source, const InputLimits& limits) {
+  if (end - begin > limits.csv_line_bytes) {
+    throw InvalidInput(source + ":" + std::to_string(line) + ": line of " + std::to_string(end - begin) +
+                       " bytes, more than the limit of " + std::to_string(limits.csv_line_bytes) +
+                       " (TABPILOT_LIMIT_CSV_LINE_BYTES)");
+  }
+}
+
+void CheckColumnCount(size_t columns, size_t line, const std::string& source, const InputLimits& limits) {
+  if (columns > limits.csv_columns) {
+    throw InvalidInput(Where(source, line, "") + ": " + std::to_string(columns) + " columns, more than the limit of " +
+                       std::to_string(limits.csv_columns) + " (TABPILOT_LIMIT_CSV_COLUMNS)");
+  }
+}
+
+// `rows` data rows of `columns` columns need rows x columns cell references.
+// `line`: where the rows found so far end (0 = all rows are known).
+void CheckCellCount(size_t rows, size_t columns, size_t line, const std::string& source, const InputLimits& limits) {
+  if (columns > 0 && rows > limits.csv_cells / columns) {
+    throw InvalidInput(Where(source, line, "") + ": " + std::to_string(rows) + " rows of " + std::to_string(columns) +
+                       " columns, more than the limit of " + std::to_string(limits.csv_cells) +
+                       " cells (TABPILOT_LIMIT_CSV_CELLS)");
+  }
+}
+
+// Finds where the records lie. The column count is known from the first
+// record (or the names given) before anything is split, so the limits stop
+// a wide header over many short lines while the records are found, not after
+// allocating the cells.
+RecordIndex FindRecords(std::string_view buf, size_t pos, char delimiter, const CsvParseOptions& options,
+                        const std::string& source) {
+  const InputLimits& limits = options.csv.limits;
+  const char quote = options.quote;
+  size_t columns = options.names.size();
+  if (options.csv.header || options.names.empty()) {
+    ScanRecords(buf, pos, options.first_line, delimiter, quote, options.comment, source, true,
+                [&](size_t b, size_t e, size_t line, size_t fields) {
+                  CheckLineLength(b, e, line, source, limits);
+                  CheckColumnCount(fields, line, source, limits);
+                  columns = fields;
+                  return false;
+                });
+  }
+  CheckColumnCount(columns, 0, source, limits);
+  const size_t header_records = options.csv.header ? 1 : 0;
+  RecordIndex records;
+  ScanRecords(buf, pos, options.first_line, delimiter, quote, options.comment, source, false,
+              [&](size_t b, size_t e, size_t line, size_t) {
+                CheckLineLength(b, e, line, source, limits);
+                if (records.size() + 1 > header_records) {
+                  CheckCellCount(records.size() + 1 - header_records, columns, line, source, limits);
+                }
+                records.begin.push_back(b);
+                records.end.push_back(e);
+                records.line.push_back(static_cast<uint32_t>(line));
+                return true;
+              });
+  return records;
+}
+
 }  // namespace
 
 // Builds RawTables; a friend of RawTable so the parser can fill it directly.
@@ -263,14 +323,8 @@ RawTable RawTableBuilder::Parse(std::string text, const std::string& source, con
   if (delimiter == 0) delimiter = DetectDelimiter(buf, pos, options, source);
   table.delimiter_ = delimiter;
 
-  RecordIndex records;
-  ScanRecords(std::string_view(buf), pos, options.first_line, delimiter, quote, options.comment, source, false,
-              [&](size_t b, size_t e, size_t line, size_t) {
-                records.begin.push_back(b);
-                records.end.push_back(e);
-                records.line.push_back(static_cast<uint32_t>(line));
-                return true;
-              });
+  const InputLimits& limits = options.csv.limits;
+  const RecordIndex records = FindRecords(buf, pos, delimiter, options, source);
   if (records.size() == 0) throw InvalidInput(source + ": file is empty");
 
   char* data = buf.data();
@@ -282,8 +336,10 @@ RawTable RawTableBuilder::Parse(std::string text, const std::string& source, con
   size_t first_data = 0;
   if (options.csv.header) {
     std::vector<std::pair<size_t, size_t>> spans;
-    SplitRecord(data, records.begin[0], records.end[0], delimiter, quote,
-                [&](size_t, size_t b, size_t e, bool) { spans.emplace_back(b, e); });
+    SplitRecord(data, records.begin[0], records.end[0], delimiter, quote, [&](size_t, size_t b, size_t e, bool) {
+      spans.emplace_back(b, e);
+      CheckColumnCount(spans.size(), records.line[0], source, limits);
+    });
     std::unordered_set<std::string> seen;
     for (size_t c = 0; c < spans.size(); ++c) {
       std::string name(data + spans[c].first, spans[c].second - spans[c].first);
@@ -308,6 +364,8 @@ RawTable RawTableBuilder::Parse(std::string text, const std::string& source, con
 
   const size_t num_cols = table.names_.size();
   const size_t num_rows = records.size() - first_data;
+  CheckColumnCount(num_cols, records.line[0], source, limits);
+  CheckCellCount(num_rows, num_cols, 0, source, limits);
   table.num_rows_ = num_rows;
   table.cells_.assign(num_cols * num_rows, 0);
   table.lines_.resize(num_rows);
@@ -320,26 +378,25 @@ RawTable RawTableBuilder::Parse(std::string text, const std::string& source, con
       size_t r = row + first_data;
       table.lines_[row] = records.line[r];
       bool failed = false;
-      size_t count = SplitRecord(data, records.begin[r], records.end[r], delimiter, quote,
-                                 [&](size_t col, size_t b, size_t e, bool high) {
-                                   if (failed || col >= num_cols) return;
-                                   std::string_view cell(data + b, e - b);
-                                   if (high && !IsValidUtf8(cell)) {
-                                     err = {r, invalid_utf8(r, b, table.names_[col])};
-                                     failed = true;
-                                     return;
-                                   }
-                                   if (cell.size() > RawTable::kMaxCellBytes) {
-                                     err = {r, Where(source, LineAt(buf, records.begin[r], records.line[r], b),
-                                                     table.names_[col]) +
-                                                   ": field longer than 8 MiB"};
-                                     failed = true;
-                                     return;
-                                   }
-                                   uint64_t ref = (uint64_t{b} << RawTable::kLengthBits) | (uint64_t{cell.size()} << 1) |
-                                                  (IsMissingToken(cell) ? 1u : 0u);
-                                   table.cells_[col * num_rows + row] = ref;
-                                 });
+      size_t count = SplitRecord(
+          data, records.begin[r], records.end[r], delimiter, quote, [&](size_t col, size_t b, size_t e, bool high) {
+            if (failed || col >= num_cols) return;
+            std::string_view cell(data + b, e - b);
+            if (high && !IsValidUtf8(cell)) {
+              err = {r, invalid_utf8(r, b, table.names_[col])};
+              failed = true;
+              return;
+            }
+            if (cell.size() > RawTable::kMaxCellBytes) {
+              err = {r, Where(source, LineAt(buf, records.begin[r], records.line[r], b), table.names_[col]) +
+                            ": field longer than 8 MiB"};
+              failed = true;
+              return;
+            }
+            uint64_t ref = (uint64_t{b} << RawTable::kLengthBits) | (uint64_t{cell.size()} << 1) |
+                           (IsMissingToken(cell) ? 1u : 0u);
+            table.cells_[col * num_rows + row] = ref;
+          });
       if (!failed && count != num_cols) {
         err = {r, source + ": line " + std::to_string(records.line[r]) + " has " + std::to_string(count) +
                       " fields, expected " + std::to_string(num_cols)};
@@ -401,7 +458,7 @@ RawTable ReadRawCsv(const std::filesystem::path& path, const CsvOptions& options
   if (IsArffPath(path)) return ReadArff(path, options).raw;
   CsvParseOptions parse;
   parse.csv = options;
-  return ParseRawCsvBuffer(ReadFileBytes(path), path.string(), parse);
+  return ParseRawCsvBuffer(ReadFileBytes(path, options.limits), path.string(), parse);
 }
 
 }  // namespace tabpilot

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/input_limits.h"
+
 namespace tabpilot {
 
 struct CsvOptions {
@@ -30,6 +32,11 @@ struct CsvOptions {
   int threads = 0;
   // false: the first record is data, and columns are named col_1, col_2, ...
   bool header = true;
+  // Caps on the file (file_bytes, decompressed_bytes) and the table
+  // (csv_columns, csv_cells, csv_line_bytes), checked while the records are
+  // found and before the cell index is allocated; exceeding one is an
+  // InvalidInput naming the file, the line or counts, and the limit.
+  InputLimits limits;
 };
 
 // Parsed cells before typing, stored compactly: the file's bytes are kept in
@@ -96,9 +103,9 @@ bool IsMissingToken(std::string_view trimmed);
 // Lower-level entry points shared with the ARFF reader.
 struct CsvParseOptions {
   CsvOptions csv;
-  char quote = '"';          // quote character ('\'' for ARFF)
-  char comment = 0;          // lines starting with this are skipped (0 = none)
-  size_t first_line = 1;     // physical line number of the text's first line
+  char quote = '"';       // quote character ('\'' for ARFF)
+  char comment = 0;       // lines starting with this are skipped (0 = none)
+  size_t first_line = 1;  // physical line number of the text's first line
   // With csv.header == false, the column names to use (their count fixes the
   // field count); empty = col_1, col_2, ... sized by the first record.
   std::vector<std::string> names;

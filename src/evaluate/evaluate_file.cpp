@@ -50,6 +50,7 @@ EvaluateFileResult EvaluateFile(const EvaluateFileOptions& a) {
   const ProblemInfo& problem = predictor->problem();
   CsvOptions csv;
   csv.threads = threads;
+  csv.limits = a.load.limits;
   RawTable raw = ReadRawCsv(a.data, csv);
   auto target = raw.Find(problem.target);
   if (!target)

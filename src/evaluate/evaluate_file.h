@@ -18,7 +18,7 @@ struct EvaluateFileOptions {
   std::filesystem::path output;  // report JSON, written atomically; empty = not written
   int threads = 1;
   Logger logger;
-  BundleLoadOptions load;  // limits and a required signature key
+  BundleLoadOptions load;  // limits (also applied to the data file) and a required signature key
 };
 
 struct EvaluateFileResult {

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "features/text_transform.h"
 #include "features/transform_list.h"
 
 namespace tabpilot {
@@ -30,6 +31,23 @@ FeatureOptions OptionsFromJson(const Json& j) {
   o.dense_clip_sd = j.at("dense_clip_sd").get<double>();
   o.Validate();
   return o;
+}
+
+// A hashed text column costs a feature name (and a column of every matrix)
+// per dimension, and "dims" is one number in the JSON: without a cap on the
+// sum, a few hundred bytes of forged preprocessing would ask for gigabytes.
+// Each column is capped at 2^20 by TextTransform; the pipeline at this.
+constexpr int64_t kMaxTotalTextHashDims = int64_t{1} << 22;
+
+void CheckTextHashDims(const Json& transforms) {
+  int64_t total = 0;
+  for (const Json& t : transforms) {
+    if (!t.is_object() || t.value("kind", std::string()) != TextTransform::kKind || !t.contains("dims")) continue;
+    total += std::max(0, JsonInteger<int>(t.at("dims"), "dims"));
+    if (total > kMaxTotalTextHashDims) {
+      throw InvalidInput("text hash dimensions add up to more than " + std::to_string(kMaxTotalTextHashDims));
+    }
+  }
 }
 
 }  // namespace
@@ -123,6 +141,7 @@ FeaturePipeline FeaturePipeline::FromJson(const Json& j) {
     if (version < 1) throw InvalidInput("invalid version " + std::to_string(version));
     FeaturePipeline p;
     p.options_ = OptionsFromJson(j.at("options"));
+    CheckTextHashDims(j.at("transforms"));
     std::unordered_set<std::string> seen;
     for (const Json& t : j.at("transforms")) {
       auto transform = ColumnTransformFromJson(t);

@@ -51,6 +51,7 @@ class AutoMLStep : public StepType {
     if (f.Has("positive_label")) problem.positive_label = f.String("positive_label");
     CsvOptions csv;
     csv.threads = ctx.threads;
+    csv.limits = ctx.limits;
     Logger quiet(Logger::Level::kQuiet);
     TrainingData data = LoadTrainingData(ctx.Path("data").string(), problem, csv, quiet);
 

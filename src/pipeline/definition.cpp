@@ -11,6 +11,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/sha256.h"
+#include "pipeline/yaml_guard.h"
 
 namespace tabpilot {
 namespace fs = std::filesystem;
@@ -384,8 +385,10 @@ double ParseDuration(const std::string& text, const std::string& where) {
   return *v * scale;
 }
 
-PipelineDefinition ParseDefinition(const std::string& text, const std::string& source, const fs::path& base_dir) {
+PipelineDefinition ParseDefinition(const std::string& text, const std::string& source, const fs::path& base_dir,
+                                   const InputLimits& limits) {
   Reporter r(source);
+  CheckYamlText(text, source, limits);
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -393,6 +396,8 @@ PipelineDefinition ParseDefinition(const std::string& text, const std::string& s
     const size_t line = e.mark.is_null() || e.mark.line < 0 ? 0 : static_cast<size_t>(e.mark.line) + 1;
     throw InvalidInput(r.At(line) + "malformed YAML: " + e.msg);
   }
+  // Before any other walk: aliases must not expand without end.
+  CheckYamlTree(root, source, limits);
   if (!root.IsMap())
     throw InvalidInput(r.At(root) + "a pipeline definition must be a mapping with name, parameters, steps");
 
@@ -431,11 +436,14 @@ PipelineDefinition ParseDefinition(const std::string& text, const std::string& s
   return d;
 }
 
-PipelineDefinition LoadDefinition(const fs::path& file) {
+PipelineDefinition LoadDefinition(const fs::path& file, const InputLimits& limits) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) throw NotFound(file.string() + ": no such pipeline definition file");
+  // Refused before reading; ParseDefinition checks the bytes read again.
+  const uintmax_t size = fs::file_size(file, ec);
+  if (!ec && size > limits.yaml_bytes) CheckYamlSize(size, file.string(), limits);
   const fs::path abs = fs::absolute(file);
-  return ParseDefinition(ReadFile(file), file.string(), abs.parent_path());
+  return ParseDefinition(ReadFile(file), file.string(), abs.parent_path(), limits);
 }
 
 Json ResolveParameters(const PipelineDefinition& definition, const std::vector<std::string>& overrides) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/input_limits.h"
 #include "core/json.h"
 
 namespace tabpilot {
@@ -76,12 +77,14 @@ struct PipelineDefinition {
 
 // Parses YAML text. `source` names the file in "file:line: ..." errors.
 // Throws InvalidInput for malformed YAML, unknown or mistyped common fields,
-// duplicate names, and bad policies.
+// duplicate names, and bad policies, and for text over the yaml_* limits
+// (size, nesting, nodes with aliases expanded: see pipeline/yaml_guard.h).
 PipelineDefinition ParseDefinition(const std::string& text, const std::string& source,
-                                   const std::filesystem::path& base_dir);
+                                   const std::filesystem::path& base_dir, const InputLimits& limits = {});
 
-// Reads and parses a definition file (NotFound if it does not exist).
-PipelineDefinition LoadDefinition(const std::filesystem::path& file);
+// Reads and parses a definition file (NotFound if it does not exist; a file
+// over limits.yaml_bytes is refused before it is read).
+PipelineDefinition LoadDefinition(const std::filesystem::path& file, const InputLimits& limits = {});
 
 // Parses a duration such as "30d", "12h", "15m", "45s" or a bare number of
 // seconds. Throws InvalidInput(`where` + message) when it is not one.

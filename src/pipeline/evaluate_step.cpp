@@ -27,6 +27,7 @@ class EvaluateStep : public StepType {
     options.data = ctx.Path("data");
     options.output = ctx.staging_dir / "evaluation.json";
     options.threads = ctx.threads;
+    options.load.limits = ctx.limits;
     options.logger = Logger(Logger::Level::kQuiet);
     EvaluateFileResult r = EvaluateFile(options);
     ctx.Log("evaluated on " + std::to_string(r.rows) + " rows");

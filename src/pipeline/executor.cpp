@@ -99,6 +99,7 @@ struct StepJob {
   std::string database;
   int threads = 1;
   const std::atomic<bool>* cancel = nullptr;  // the run's; outlives the job's thread
+  InputLimits limits;
 };
 
 struct StepDone {
@@ -143,6 +144,7 @@ StepContext MakeContext(const StepJob& job, int attempt, const StepRecord& rec, 
   ctx.log_path = rec.log_path;
   ctx.deadline = job.def.timeout_seconds > 0 ? Deadline::In(job.def.timeout_seconds) : Deadline::Never();
   ctx.threads = job.threads;
+  ctx.limits = job.limits;
   ctx.store_location = job.store_flag;
   ctx.input_hashes = hashes;
   ctx.cancel = job.cancel;
@@ -380,6 +382,7 @@ class PipelineRun {
     job.database = location_.database;
     job.threads = std::max(1, options_.threads_per_step);
     job.cancel = &cancel_;
+    job.limits = options_.limits;
     const std::string owner = "step '" + def.name + "'";
     try {
       // Shell fields' values are bound to variables and added to "env" after
@@ -525,7 +528,7 @@ std::string NewClaimToken() {
 // started from and hashed; the copy in the store (which whoever can write the
 // store could have changed) is never run. Relative paths resolve against the
 // file's folder as it is now, not a folder the store names.
-PipelineDefinition RereadDefinition(const ExecutionRecord& e) {
+PipelineDefinition RereadDefinition(const ExecutionRecord& e, const InputLimits& limits) {
   const std::string& source = e.source_path;
   const std::string fresh_run = "start a new run with: tabpilot pipeline run " + source;
   std::error_code ec;
@@ -534,12 +537,17 @@ PipelineDefinition RereadDefinition(const ExecutionRecord& e) {
                    (source.empty() ? "(not recorded)" : source) +
                    " is gone (retry runs the definition from its file, never the copy in the store); " + fresh_run);
   }
+  // The path comes from the store: read no more than a definition may hold.
+  if (fs::file_size(source, ec) > limits.yaml_bytes) {
+    throw InvalidInput("cannot retry execution " + e.id + ": its definition file " + source + " is larger than " +
+                       std::to_string(limits.yaml_bytes) + " bytes (TABPILOT_LIMIT_YAML_BYTES)");
+  }
   const std::string text = ReadFile(source);
   if (HashText(text) != e.definition_hash) {
     throw Conflict("cannot retry execution " + e.id + ": its definition " + source +
                    " changed since the run (its SHA-256 differs from the one recorded); " + fresh_run);
   }
-  return ParseDefinition(text, source, fs::path(source).parent_path());
+  return ParseDefinition(text, source, fs::path(source).parent_path(), limits);
 }
 
 }  // namespace
@@ -594,7 +602,7 @@ ExecutionResult RetryExecution(const std::string& execution_id, const ExecutorOp
   if (e.status == RunStatus::kSucceeded)
     throw InvalidInput("execution " + execution_id + " already succeeded; nothing to retry");
 
-  const PipelineDefinition definition = RereadDefinition(e);
+  const PipelineDefinition definition = RereadDefinition(e, options.limits);
   const PipelineGraph graph = CheckDefinition(definition, StepTypeRegistry::Builtins());
   if (!records.ClaimForRetry(execution_id, NewClaimToken())) throw Conflict(AlreadyResumed(execution_id));
   if (options.progress) options.progress("execution " + e.id + " of " + definition.name + " retried");

@@ -23,6 +23,9 @@ struct ExecutorOptions {
   std::string store;         // --store value ("" = $TABPILOT_STORE or .tabpilot/metadata.db)
   int max_workers = 2;       // steps running at the same time
   int threads_per_step = 1;  // threads a training/prediction step may use
+  // Caps on what steps read (data files, bundles) and on the stored
+  // definition RetryExecution parses again.
+  InputLimits limits;
   // Progress lines ("step Train: Succeeded in 12.3s"); called on the calling
   // thread only. Empty = silent.
   std::function<void(const std::string&)> progress;

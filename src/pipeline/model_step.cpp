@@ -30,7 +30,9 @@ class ModelStep : public StepType {
 
   Json Run(const StepContext& ctx) const override {
     const fs::path source = ctx.Path("model_dir");
-    const Json manifest = ReadManifest(source);  // NotFound / InvalidInput for a non-bundle
+    BundleLoadOptions load;
+    load.limits = ctx.limits;
+    const Json manifest = ReadManifest(source, load);  // NotFound / InvalidInput for a non-bundle
     fs::copy(source, ctx.staging_dir / "model", fs::copy_options::recursive);
     Json out = Json::object();
     out["model"] = (ctx.output_dir / "model").string();

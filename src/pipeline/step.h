@@ -12,6 +12,7 @@
 
 #include "core/deadline.h"
 #include "core/error.h"
+#include "core/input_limits.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/params.h"
@@ -39,6 +40,7 @@ struct StepContext {
   // attempt starts. Owned by the executor; null when nothing can cancel.
   const std::atomic<bool>* cancel = nullptr;
   int threads = 1;
+  InputLimits limits;                  // caps on the data files and bundles the step reads
   std::string store_location;          // the metadata store (register writes to it)
   Json input_hashes = Json::object();  // path -> content hash of each input the cache key used
   Logger logger;

@@ -28,6 +28,7 @@ class TransformStep : public StepType {
     options.output = ctx.staging_dir / "predictions.csv";
     options.join = ctx.fields.Bool("join");
     options.threads = ctx.threads;
+    options.load.limits = ctx.limits;
     options.logger = Logger(Logger::Level::kQuiet);
     const size_t rows = BatchPredict(options);
     ctx.Log("wrote " + std::to_string(rows) + " predictions");

@@ -27,6 +27,7 @@ size_t BatchPredict(const BatchPredictOptions& a) {
   auto predictor = Predictor::Load(a.model, options);
   CsvOptions csv;
   csv.threads = a.threads;
+  csv.limits = a.load.limits;
   RawTable raw = ReadRawCsv(a.data, csv);
   Table input = BuildPredictionInput(raw, predictor->input_schema(), a.logger);
   Matrix pred = predictor->Predict(input);

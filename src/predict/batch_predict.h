@@ -17,7 +17,7 @@ struct BatchPredictOptions {
   bool join = false;             // append the input columns to each row
   int threads = 1;
   Logger logger;
-  BundleLoadOptions load;  // limits and a required signature key
+  BundleLoadOptions load;  // limits (also applied to the data file) and a required signature key
 };
 
 // Writes `predicted_label`, one `proba_<label>` per class (classification),

@@ -2,6 +2,7 @@
 // matching by name, threading and error reporting.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 
 #include "core/error.h"
@@ -182,6 +183,25 @@ TEST(FeaturePipeline, FromJsonRejectsCorruptInput) {
   Json zero_dims = good;
   zero_dims["transforms"][5]["dims"] = 0;
   ExpectCorrupt(zero_dims, "hash dimensions");
+}
+
+// Each text column may hash into 2^20 dimensions, but a forged file with
+// many such columns (a few bytes each) would ask for gigabytes of feature
+// names: the sum is capped before any transform is built.
+TEST(FeaturePipeline, FromJsonCapsTotalTextHashDimensions) {
+  const Json good = FeaturePipeline::Fit(MixedTable(200, 9), kInputs, FeatureOptions{}).ToJson();
+  ASSERT_EQ(good["transforms"][5]["kind"], "text");
+  Json forged = good;
+  forged.erase("feature_names");
+  for (int i = 0; i < 64; ++i) {
+    Json t = good["transforms"][5];
+    t["column"] = "text_" + std::to_string(i);
+    t["dims"] = 1 << 20;
+    forged["transforms"].push_back(t);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  ExpectCorrupt(forged, "text hash dimensions add up to more than 4194304");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1.0);
 }
 
 // Found by fuzz_feature_pipeline: an option too large for an int was read
