@@ -13,7 +13,7 @@
 namespace tabpilot {
 namespace {
 
-using Kind = UbjNode::Kind;
+using NodeKind = UbjNode::Kind;
 
 // XGBoost writes the root's parent as 2^31 - 1 (kInvalidNodeId without its sign bit).
 constexpr int64_t kRootParent = 2147483647;
@@ -36,8 +36,8 @@ class ModelChecker {
     // XGBoost reads the version's three numbers to pick its loader.
     if (const UbjNode* version = doc_.Find(doc_.root(), "version")) {
       const auto parts = doc_.Children(*version);
-      if (parts.size() != 3 || parts[0]->kind != Kind::kInt || parts[1]->kind != Kind::kInt ||
-          parts[2]->kind != Kind::kInt) {
+      if (parts.size() != 3 || parts[0]->kind != NodeKind::kInt || parts[1]->kind != NodeKind::kInt ||
+          parts[2]->kind != NodeKind::kInt) {
         Fail("version is not an array of three integers");
       }
     }
@@ -50,19 +50,19 @@ class ModelChecker {
     }
     // The softmax keeps its own class count, which shapes its output.
     if (const UbjNode* softmax = doc_.Find(objective_node, "softmax_multiclass_param")) {
-      if (softmax->kind != Kind::kObject) Fail("learner.objective.softmax_multiclass_param is not an object");
+      if (softmax->kind != NodeKind::kObject) Fail("learner.objective.softmax_multiclass_param is not an object");
       const char* where = "learner.objective.softmax_multiclass_param.";
       IntParam(*softmax, "num_class", where, expected_.num_class, expected_.num_class);
     }
     for (const char* field : {"feature_names", "feature_types"}) {
       const UbjNode* names = doc_.Find(learner, field);
       if (names == nullptr) continue;
-      if (names->kind != Kind::kArray || (names->count != 0 && names->count != num_features_)) {
+      if (names->kind != NodeKind::kArray || (names->count != 0 && names->count != num_features_)) {
         Fail(std::string("learner.") + field + " must be an array of 0 or " + std::to_string(num_features_) +
              " strings");
       }
       for (const UbjNode* n : doc_.Children(*names)) {
-        if (n->kind != Kind::kString) Fail(std::string("learner.") + field + " must hold strings");
+        if (n->kind != NodeKind::kString) Fail(std::string("learner.") + field + " must hold strings");
       }
     }
     const UbjNode& booster = Object(learner, "gradient_booster", "learner.");
@@ -82,13 +82,13 @@ class ModelChecker {
 
   const UbjNode& Object(const UbjNode& object, std::string_view key, std::string_view where) const {
     const UbjNode& n = Member(object, key, where);
-    if (n.kind != Kind::kObject) Fail(std::string(where) + std::string(key) + " is not an object");
+    if (n.kind != NodeKind::kObject) Fail(std::string(where) + std::string(key) + " is not an object");
     return n;
   }
 
   std::string_view Text(const UbjNode& object, std::string_view key, std::string_view where) const {
     const UbjNode& n = Member(object, key, where);
-    if (n.kind != Kind::kString) Fail(std::string(where) + std::string(key) + " is not a string");
+    if (n.kind != NodeKind::kString) Fail(std::string(where) + std::string(key) + " is not a string");
     return n.bytes;
   }
 
@@ -127,7 +127,7 @@ class ModelChecker {
   const UbjNode& Typed(const UbjNode& tree, std::string_view key, char element, size_t count,
                        const std::string& where) const {
     const UbjNode& n = Member(tree, key, where);
-    if (n.kind != Kind::kTypedArray || n.marker != element) {
+    if (n.kind != NodeKind::kTypedArray || n.marker != element) {
       Fail(where + std::string(key) + " is not a typed array of '" + std::string(1, element) + "'");
     }
     if (count != SIZE_MAX && n.count != count) {
@@ -144,17 +144,17 @@ class ModelChecker {
     IntParam(param, "num_parallel_tree", where, 1, kMaxXgboostOutputs);
     IntParam(param, "size_leaf_vector", where, 0, 0);
     const UbjNode& trees = Member(model, "trees", "gradient_booster.model.");
-    if (trees.kind != Kind::kArray || static_cast<int64_t>(trees.count) != num_trees) {
+    if (trees.kind != NodeKind::kArray || static_cast<int64_t>(trees.count) != num_trees) {
       Fail("gradient_booster.model.trees must be an array of num_trees = " + std::to_string(num_trees) + " trees");
     }
     // tree_info: the output group of each tree (XGBoost 1.7 writes plain integers).
     const UbjNode& info = Member(model, "tree_info", "gradient_booster.model.");
-    if (info.kind != Kind::kArray || static_cast<int64_t>(info.count) != num_trees) {
+    if (info.kind != NodeKind::kArray || static_cast<int64_t>(info.count) != num_trees) {
       Fail("tree_info must be an array of " + std::to_string(num_trees) + " integers (one per tree)");
     }
     size_t t = 0;
     for (const UbjNode* g : doc_.Children(info)) {
-      if (g->kind != Kind::kInt) Fail("tree_info[" + std::to_string(t) + "] is not an integer");
+      if (g->kind != NodeKind::kInt) Fail("tree_info[" + std::to_string(t) + "] is not an integer");
       const int64_t v = UbjDocument::Int(*g);
       if (v < 0 || v >= groups_) {
         Fail("tree_info[" + std::to_string(t) + "] = " + std::to_string(v) + " is outside " + Range(0, groups_ - 1));
@@ -167,9 +167,9 @@ class ModelChecker {
 
   void CheckTree(const UbjNode& tree, size_t t) {
     const std::string where = "tree " + std::to_string(t) + " ";  // message prefix
-    if (tree.kind != Kind::kObject) Fail(where + "is not an object");
+    if (tree.kind != NodeKind::kObject) Fail(where + "is not an object");
     const UbjNode& id = Member(tree, "id", where);
-    if (id.kind != Kind::kInt || UbjDocument::Int(id) != static_cast<int64_t>(t)) Fail(where + "has a wrong id");
+    if (id.kind != NodeKind::kInt || UbjDocument::Int(id) != static_cast<int64_t>(t)) Fail(where + "has a wrong id");
     const UbjNode& param = Object(tree, "tree_param", where);
     const std::string pw = where + "tree_param.";
     // Every node takes at least 4 bytes per array below, so num_nodes is
@@ -300,7 +300,7 @@ class ModelChecker {
 
 void CheckXgboostModel(std::string_view ubjson, const XgboostModelShape& expected, std::string_view error_prefix) {
   const UbjDocument doc = UbjDocument::Parse(ubjson, error_prefix);
-  if (doc.root().kind != UbjNode::Kind::kObject) {
+  if (doc.root().kind != NodeKind::kObject) {
     throw InvalidInput(std::string(error_prefix) + ": the model is not a UBJSON object");
   }
   ModelChecker(doc, ubjson.size(), expected, error_prefix).Run();
