@@ -11,8 +11,9 @@ machine's speed hits both alike):
   predict   adult_test.csv (16,281 rows) with the bundle that binary trained
   evaluate  the same rows
 Each binary uses its own bundle (a bundle's format may differ between them).
-Reported per step: the median wall time of each binary, the median of the
-per-pair ratios after/before, and whether both trained the same models (same
+Reported per step, for wall time and for CPU time (user + sys of the child,
+which a busy machine disturbs much less than wall time): the median of each
+binary, the median of the per-pair ratios after/before, and whether both trained the same models (same
 leaderboard scores). Raw results go to bench/results/<date>-ab[-TAG].json and a
 table is appended to docs/benchmarks.md (unless --no-append).
 
@@ -53,15 +54,18 @@ def parse_args(argv):
 
 
 def timed(cmd, log):
+    """(wall seconds, CPU seconds = user + sys of the child) of one command."""
     env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
     start = time.monotonic()
     with open(log, "w") as out:
-        proc = subprocess.run([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - start
-    if proc.returncode != 0:
-        print(f"error: {' '.join(map(str, cmd))} exited with {proc.returncode} (log: {log})", file=sys.stderr)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        print(f"error: {' '.join(map(str, cmd))} exited with {code} (log: {log})", file=sys.stderr)
         sys.exit(2)
-    return wall
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def leaderboard_scores(model):
@@ -90,22 +94,25 @@ def one_run(binary, work, data, args, label, i):
 def summarize(runs):
     out = {}
     for step in STEPS:
-        before = [r["before"][step] for r in runs]
-        after = [r["after"][step] for r in runs]
-        ratios = [a / b for a, b in zip(after, before)]
-        out[step] = {"before_median_s": statistics.median(before), "after_median_s": statistics.median(after),
-                     "ratio_median": statistics.median(ratios), "ratio_min": min(ratios),
-                     "ratio_max": max(ratios), "before_s": before, "after_s": after}
+        for i, kind in enumerate(("wall", "cpu")):
+            before = [r["before"][step][i] for r in runs]
+            after = [r["after"][step][i] for r in runs]
+            ratios = [a / b for a, b in zip(after, before)]
+            out[f"{step} {kind}"] = {"before_median_s": statistics.median(before),
+                                     "after_median_s": statistics.median(after),
+                                     "ratio_median": statistics.median(ratios), "ratio_min": min(ratios),
+                                     "ratio_max": max(ratios), "before_s": before, "after_s": after}
     return out
 
 
 def table(summary):
-    lines = ["| step | before (median s) | after (median s) | after / before (median of pairs) | range |",
-             "|---|---:|---:|---:|---|"]
-    for step in STEPS:
-        s = summary[step]
-        lines.append(f"| {step} | {s['before_median_s']:.2f} | {s['after_median_s']:.2f} | "
-                     f"{s['ratio_median']:.3f} | {s['ratio_min']:.3f}–{s['ratio_max']:.3f} |")
+    lines = ["| step | time | before (median s) | after (median s) | after / before (median of pairs) | range |",
+             "|---|---|---:|---:|---:|---|"]
+    for key, s in summary.items():
+        step, kind = key.split()
+        lines.append(f"| {step} | {'wall' if kind == 'wall' else 'CPU (user + sys)'} | {s['before_median_s']:.2f} | "
+                     f"{s['after_median_s']:.2f} | {s['ratio_median']:.3f} | "
+                     f"{s['ratio_min']:.3f}–{s['ratio_max']:.3f} |")
     return "\n".join(lines)
 
 
@@ -130,7 +137,8 @@ def main(argv):
                 run[label], scores[label] = one_run(binaries[label], work, data, args, label, i)
             runs.append(run)
             print(f"pair {i + 1}/{args.runs}: " + ", ".join(
-                f"{s} {run['after'][s] / run['before'][s]:.3f}" for s in STEPS), file=sys.stderr)
+                f"{s} wall {run['after'][s][0] / run['before'][s][0]:.3f} cpu "
+                f"{run['after'][s][1] / run['before'][s][1]:.3f}" for s in STEPS), file=sys.stderr)
     summary = summarize(runs)
     date = datetime.datetime.now(datetime.timezone.utc)
     same_models = scores["before"] == scores["after"]
