@@ -2,6 +2,7 @@
 // nodes stepped level by level for the whole block (the rows' walks are
 // independent, so the processor overlaps their loads), then the links.
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <vector>
 
@@ -46,10 +47,34 @@ inline void AddLeaf(double* acc, const float* values, uint32_t width, double w, 
   for (uint32_t k = 0; k < width; ++k) acc[k] += w * static_cast<double>(values[k]);
 }
 
+// The block's values as two integer keys per feature (EvalNode): row i's
+// feature f at keys[i * 2 * features + 2f] (NaN largest) and + 1 (NaN smallest).
+void FillKeys(const float* rows, size_t stride, size_t n, size_t features, int32_t* keys) {
+  for (size_t i = 0; i < n; ++i) {
+    const float* row = rows + i * stride;
+    int32_t* k = keys + i * 2 * features;
+    for (size_t f = 0; f < features; ++f) {
+      const float v = row[f];
+      const bool missing = std::isnan(v);
+      const int32_t key = FloatKey(missing ? 0.0f : v);
+      k[2 * f] = missing ? INT32_MAX : key;
+      k[2 * f + 1] = missing ? INT32_MIN : key;
+    }
+  }
+}
+
 }  // namespace
 
-void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, double* raw) const {
+void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, double* raw,
+                                  std::vector<int32_t>* key_buffer) const {
   uint32_t idx[kBlockRows];
+  const size_t key_stride = 2 * num_tree_features_;
+  key_buffer->resize(kBlockRows * key_stride);
+  int32_t* keys = key_buffer->data();
+  const bool numeric_trees = std::any_of(trees_.begin(), trees_.end(), [](const CompiledTree& t) {
+    return t.kind == CompiledTree::Kind::kNodes && !t.has_categorical;
+  });
+  if (numeric_trees) FillKeys(rows, stride, n, num_tree_features_, keys);
   const size_t num_raw = num_raw_;
   for (const ScorePart& part : parts_) {
     for (size_t i = 0; i < n; ++i) std::copy(part.base.begin(), part.base.end(), raw + i * num_raw + part.raw_begin);
@@ -72,6 +97,7 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
       }
       continue;
     }
+    const EvalNode* eval = eval_nodes_.data() + tree.node_begin;
     if (tree.has_categorical) {
       for (uint32_t d = 0; d < tree.depth; ++d) {
         for (size_t i = 0; i < n; ++i) {
@@ -82,8 +108,8 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
     } else {
       for (uint32_t d = 0; d < tree.depth; ++d) {
         for (size_t i = 0; i < n; ++i) {
-          const CompiledNode& node = nodes[idx[i]];
-          idx[i] = NumericStep(node, rows[i * stride + node.feature]);
+          const EvalNode& node = eval[idx[i]];
+          idx[i] = node.child + static_cast<uint32_t>(keys[i * key_stride + node.column] > node.threshold_key);
         }
       }
     }
@@ -91,16 +117,16 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
       double* out = raw + tree.output;
       for (size_t i = 0; i < n; ++i) {
         out[i * num_raw] =
-            static_cast<double>(static_cast<float>(out[i * num_raw]) + leaf_values_[nodes[idx[i]].payload]);
+            static_cast<double>(static_cast<float>(out[i * num_raw]) + leaf_values_[eval[idx[i]].payload]);
       }
     } else if (tree.leaf_width == 1) {
       double* out = raw + tree.output;
       for (size_t i = 0; i < n; ++i) {
-        out[i * num_raw] += tree.weight * static_cast<double>(leaf_values_[nodes[idx[i]].payload]);
+        out[i * num_raw] += tree.weight * static_cast<double>(leaf_values_[eval[idx[i]].payload]);
       }
     } else {
       for (size_t i = 0; i < n; ++i) {
-        AddLeaf(raw + i * num_raw + tree.output, leaf_values_.data() + nodes[idx[i]].payload, tree.leaf_width,
+        AddLeaf(raw + i * num_raw + tree.output, leaf_values_.data() + eval[idx[i]].payload, tree.leaf_width,
                 tree.weight, tree.float_sum);
       }
     }
@@ -160,6 +186,7 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
   }
   std::vector<float> extended;
   std::vector<float> computed;
+  std::vector<int32_t> keys;
   for (size_t b = begin; b < end; b += kBlockRows) {
     const size_t n = std::min(kBlockRows, end - b);
     const float* rows = x.row(b);
@@ -181,7 +208,7 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
       }
       rows = extended.data();
     }
-    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_);
+    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, &keys);
   }
 }
 

@@ -1,6 +1,8 @@
 #include "compiled/compiled_forest.h"
 
 #include <algorithm>
+#include <bit>
+#include <climits>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -27,6 +29,30 @@ float ThresholdBelow(float c) {
   return c == -kInf ? std::numeric_limits<float>::quiet_NaN() : std::nextafter(c, -kInf);
 }
 
+int32_t FloatKey(float v) {
+  const auto i = std::bit_cast<int32_t>(v == 0.0f ? 0.0f : v);
+  return i >= 0 ? i : i ^ INT32_MAX;
+}
+
+EvalNode EvalNodeOf(const CompiledNode& node) {
+  EvalNode e;
+  e.child = node.child & CompiledNode::kIndexMask;
+  e.payload = node.payload;
+  if ((node.child & CompiledNode::kLeaf) != 0) {
+    e.threshold_key = INT32_MAX;
+    return e;
+  }
+  // A NaN threshold (nothing goes left but missing values): below every key.
+  e.threshold_key = std::isnan(node.threshold) ? INT32_MIN : FloatKey(node.threshold);
+  e.column = 2 * node.feature + ((node.child & CompiledNode::kDefaultLeft) != 0 ? 1 : 0);
+  return e;
+}
+
+void CompiledForest::PushNode(const CompiledNode& node) {
+  nodes_.push_back(node);
+  eval_nodes_.push_back(EvalNodeOf(node));
+}
+
 void SourceTree::Resize(size_t n, uint32_t width) {
   left.assign(n, -1);
   right.assign(n, -1);
@@ -42,7 +68,7 @@ void SourceTree::Resize(size_t n, uint32_t width) {
 
 CompiledForest::CompiledForest(size_t num_features, int num_outputs)
     : num_features_(num_features), num_tree_features_(num_features), num_outputs_(num_outputs) {
-  if (num_features == 0 || num_features > CompiledNode::kIndexMask) {
+  if (num_features == 0 || num_features > CompiledNode::kIndexMask / 2) {
     Bad("a forest over " + std::to_string(num_features) + " features");
   }
   if (num_outputs < 1) Bad("a forest with no outputs");
@@ -74,7 +100,7 @@ void CompiledForest::SetFloatSum(uint32_t raw) {
 uint32_t CompiledForest::AddExtension(std::shared_ptr<const FeatureExtension> extension) {
   const auto first = static_cast<uint32_t>(num_tree_features_);
   num_tree_features_ += extension->count();
-  if (num_tree_features_ > CompiledNode::kIndexMask) Bad("too many features");
+  if (num_tree_features_ > CompiledNode::kIndexMask / 2) Bad("too many features");
   extensions_.push_back(std::move(extension));
   return first;
 }
@@ -168,7 +194,7 @@ void CompiledForest::AddTree(const SourceTree& tree) {
         categorical_splits_.push_back(split);
       }
     }
-    nodes_.push_back(node);
+    PushNode(node);
     covers_.push_back(tree.cover.empty() ? std::numeric_limits<float>::quiet_NaN() : tree.cover[u]);
   }
   trees_.push_back(t);
@@ -198,7 +224,7 @@ void CompiledForest::AddObliviousTree(const std::vector<uint32_t>& features, con
     CompiledNode node;
     node.feature = features[d];
     node.threshold = thresholds[d];
-    nodes_.push_back(node);
+    PushNode(node);
     covers_.push_back(std::numeric_limits<float>::quiet_NaN());
   }
   leaf_values_.insert(leaf_values_.end(), leaves.begin(), leaves.end());

@@ -75,6 +75,25 @@ struct CompiledNode {
 };
 static_assert(sizeof(CompiledNode) == 16);
 
+// What the evaluator walks for numeric trees, derived from a CompiledNode
+// (EvalNodeOf): values are compared as order-preserving integer keys of the
+// floats (-0 as +0), from a block holding two keys per feature, NaN as the
+// largest key at 2f and as the smallest at 2f + 1. A node reads column
+// 2f + default_left, so "right iff key > threshold key" sends NaN the
+// default way with one integer comparison. Leaves: threshold key INT32_MAX.
+struct EvalNode {
+  int32_t threshold_key = 0;
+  uint32_t column = 0;   // 2 x feature + default_left
+  uint32_t child = 0;    // tree-local index of the left child (leaves: their own)
+  uint32_t payload = 0;  // as CompiledNode::payload
+};
+static_assert(sizeof(EvalNode) == 16);
+
+// The order-preserving key of a float that is not NaN: a < b iff Key(a) <
+// Key(b), with -0 and +0 equal.
+int32_t FloatKey(float v);
+EvalNode EvalNodeOf(const CompiledNode& node);
+
 struct CompiledTree {
   enum class Kind : uint8_t { kNodes, kOblivious };
   Kind kind = Kind::kNodes;
@@ -186,7 +205,8 @@ class CompiledForest {
 
  private:
   friend class CompiledForestMerger;
-  void PredictBlock(const float* rows, size_t stride, size_t n, double* raw) const;
+  void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, std::vector<int32_t>* keys) const;
+  void PushNode(const CompiledNode& node);
   void ApplyLinks(const double* raw, size_t n, float* out) const;
 
   size_t num_features_ = 0;
@@ -195,6 +215,7 @@ class CompiledForest {
   uint32_t num_raw_ = 0;
   std::vector<CompiledTree> trees_;
   std::vector<CompiledNode> nodes_;
+  std::vector<EvalNode> eval_nodes_;  // EvalNodeOf(nodes_[i])
   std::vector<float> covers_;
   std::vector<float> leaf_values_;
   std::vector<CategoricalSplit> categorical_splits_;

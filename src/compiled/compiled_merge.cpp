@@ -94,7 +94,7 @@ class CompiledForestMerger {
       if (node.feature >= ext_from) node.feature = node.feature - ext_from + ext_to;
       if ((node.child & CompiledNode::kLeaf) != 0) node.payload += leaf_shift;
       if ((node.child & CompiledNode::kCategorical) != 0) node.payload += split_shift;
-      out->nodes_.push_back(node);
+      out->PushNode(node);
     }
     out->covers_.insert(out->covers_.end(), in.covers_.begin(), in.covers_.end());
     out->leaf_values_.insert(out->leaf_values_.end(), in.leaf_values_.begin(), in.leaf_values_.end());
