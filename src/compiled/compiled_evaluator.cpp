@@ -91,6 +91,11 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
         for (size_t i = 0; i < n; ++i) idx[i] |= static_cast<uint32_t>(column[i * stride] > border) << d;
       }
       const float* leaves = leaf_values_.data() + tree.leaf_begin;
+      if (tree.leaf_width == 1 && !tree.float_sum) {
+        double* out = raw + tree.output;
+        for (size_t i = 0; i < n; ++i) out[i * num_raw] += tree.weight * static_cast<double>(leaves[idx[i]]);
+        continue;
+      }
       for (size_t i = 0; i < n; ++i) {
         AddLeaf(raw + i * num_raw + tree.output, leaves + static_cast<size_t>(idx[i]) * tree.leaf_width,
                 tree.leaf_width, tree.weight, tree.float_sum);

@@ -202,15 +202,20 @@ TEST_P(CompiledFamilies, MergedFoldModelsAverageTheirPredictions) {
     const auto forest = registry.Create("random_forest", Json{{"n_estimators", 10}});
     models.push_back(forest->Fit(train, nullptr, options));
     compiled.push_back(CompileForestModel(models.back()->Serialize()));
+    // Column 0 as a category: the booster's target statistics become each
+    // model's own extension features in the merged forest.
     const auto obl = registry.Create("oblivious_boost", Json{{"iterations", 20}, {"early_stopping_rounds", 0}});
-    options.categorical_features = nullptr;
+    static const std::vector<size_t> kCategorical = {kCategoryColumn};
+    options.categorical_features = &kCategorical;
     models.push_back(obl->Fit(train, nullptr, options));
     compiled.push_back(CompileObliviousModel(models.back()->Serialize()));
+    options.categorical_features = nullptr;
   }
   std::vector<WeightedForest> weighted;
   const double w = 1.0 / static_cast<double>(compiled.size());
   for (const CompiledForest& f : compiled) weighted.push_back({&f, w});
   const CompiledForest merged = MergeCompiledForests(weighted);
+  EXPECT_EQ(merged.extensions().size(), 3u);
 
   const Matrix test = MakeTestRows(1000, 29);
   const size_t outputs = static_cast<size_t>(models[0]->num_outputs());
