@@ -70,8 +70,8 @@ struct CompiledNode {
   uint32_t feature = 0;  // input column tested (leaves: 0)
   float threshold = 0;   // numeric splits: go left iff x <= threshold
   uint32_t child = 0;    // flags above | tree-local index of the left child (leaves: their own index)
-  uint32_t payload =
-      0;  // leaves: offset of their values in leaf_values; categorical splits: index in categorical_splits
+  // Leaves: offset of their values in leaf_values; categorical splits: index in categorical_splits.
+  uint32_t payload = 0;
 };
 static_assert(sizeof(CompiledNode) == 16);
 
@@ -162,16 +162,24 @@ class CompiledForest {
   // A forest over `num_features` input columns writing `num_outputs` values
   // per row, with no trees and no parts yet.
   CompiledForest(size_t num_features, int num_outputs);
+  // Heavy: moved, never copied.
+  CompiledForest(CompiledForest&&) = default;
+  CompiledForest& operator=(CompiledForest&&) = default;
+  CompiledForest(const CompiledForest&) = delete;
+  CompiledForest& operator=(const CompiledForest&) = delete;
 
   // ---- building (converters)
-  // Adds a part of `raw_dims` raw scores; returns its first raw score.
+  // Adds a part of base.size() raw scores starting at `base`, whose linked
+  // outputs count `weight` times; returns its first raw score.
   uint32_t AddPart(ScoreLink link, std::vector<double> base, double weight);
   // Makes the part holding raw score `raw` sum its leaves in float; call
   // before adding its trees.
   void SetFloatSum(uint32_t raw);
   // Adds a tree; its output range must lie in one part. Checks the tree
-  // (children after their parent, every node reachable once, features in
-  // range) and throws InvalidInput("compiled trees: ...") otherwise.
+  // (children in range and each reached once from the root, so no cycles;
+  // features in range) and throws InvalidInput("compiled trees: ...")
+  // otherwise. Nodes the root does not reach (XGBoost's deleted ones) are
+  // dropped.
   void AddTree(const SourceTree& tree);
   // Adds an oblivious tree: level d tests features[d] > thresholds[d];
   // `leaves` holds 2^depth x leaf_width values.
