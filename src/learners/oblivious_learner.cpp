@@ -15,6 +15,7 @@
 #include "learners/byte_io.h"
 #include "learners/early_stopping_loss.h"
 #include "learners/forest_binning.h"
+#include "learners/oblivious_model.h"
 #include "learners/target_statistics.h"
 #include "learners/train_data_check.h"
 
@@ -36,28 +37,6 @@ constexpr size_t kPredictChunk = 512;
 // Smallest denominator of a leaf's Newton step or gain (empty leaves with l2_leaf_reg 0).
 constexpr double kMinDenominator = 1e-12;
 constexpr double kMaxSubtractionBytes = 256.0 * 1024 * 1024;
-
-// One tree: depth tests and 2^depth x dims leaf values. Leaf index bit d is
-// set when feature splits[d] > borders[d] (NaN compares false: bit clear).
-struct ObliviousTree {
-  std::vector<uint32_t> features;
-  std::vector<float> borders;
-  std::vector<float> leaves;
-};
-
-// Everything prediction needs.
-struct ObliviousModelData {
-  Task task = Task::kBinary;
-  int num_classes = 2;
-  uint32_t dims = 1;              // raw scores per row: 1, or num_classes for multiclass
-  uint32_t input_cols = 0;        // columns of the input matrix
-  std::vector<uint32_t> numeric;  // input columns used as numbers, in feature order
-  TargetStatistics ctr;           // features numeric.size() .. numeric.size() + ctr.num_features()
-  std::vector<float> base;        // dims starting scores
-  std::vector<ObliviousTree> trees;
-
-  size_t num_features() const { return numeric.size() + ctr.num_features(); }
-};
 
 // The derived feature rows [begin, end) of x: numeric columns, then target statistics.
 void DerivedFeatures(const ObliviousModelData& m, const Matrix& x, size_t begin, size_t end, std::vector<float>* out) {
@@ -172,46 +151,6 @@ class ObliviousModel : public Model {
   ObliviousModelData data_;
   Json info_;
 };
-
-ObliviousModelData Decode(std::string_view bytes) {
-  ByteReader r(bytes, "corrupt oblivious_boost model");
-  const ModelHeader h =
-      ReadModelHeader(r, std::string_view(kMagic, 8), kFormatVersion, "an oblivious_boost model", kOldestFormatVersion);
-  if (h.version >= 2) r.Unseal();
-  ObliviousModelData m;
-  m.task = h.task;
-  m.num_classes = static_cast<int>(h.num_classes);
-  m.dims = r.U32("dims");
-  const uint32_t want_dims = h.task == Task::kMulticlass ? h.num_classes : 1;
-  if (m.dims != want_dims) r.Fail("bad score dimensions");
-  m.input_cols = r.U32("input columns");
-  const uint32_t nn = r.U32("numeric count");
-  if (nn > m.input_cols) r.Fail("bad numeric column count");
-  for (uint32_t i = 0; i < nn; ++i) {
-    const uint32_t c = r.U32("numeric column");
-    if (c >= m.input_cols) r.Fail("numeric column out of range");
-    m.numeric.push_back(c);
-  }
-  m.ctr = TargetStatistics::Read(r, m.input_cols);
-  m.base = r.Floats(m.dims, "base scores");
-  const uint32_t trees = r.U32("tree count");
-  const size_t nf = m.num_features();
-  if (trees > r.remaining()) r.Fail("bad tree count");
-  m.trees.resize(trees);
-  for (ObliviousTree& t : m.trees) {
-    const uint8_t depth = r.U8("tree depth");
-    if (depth > kMaxDepth) r.Fail("bad tree depth");
-    for (uint8_t d = 0; d < depth; ++d) {
-      const uint32_t f = r.U32("split feature");
-      if (f >= nf) r.Fail("split feature out of range");
-      t.features.push_back(f);
-      t.borders.push_back(r.F32("split border"));
-    }
-    t.leaves = r.Floats((size_t{1} << depth) * m.dims, "leaf values");
-  }
-  if (r.remaining() != 0) r.Fail("trailing bytes");
-  return m;
-}
 
 // Feature-major bin codes of the derived training features: NaN -> 0, a value
 // v -> 1 + (number of cuts below v). "code <= t" is then "NaN or v <= cuts[t-1]".
@@ -704,7 +643,7 @@ class ObliviousLearner final : public Learner {
   }
 
   std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions&) const override {
-    ObliviousModelData m = Decode(bytes);
+    ObliviousModelData m = DecodeObliviousModel(bytes);
     Json info = {{"trees", m.trees.size()}, {"ctr_tables", m.ctr.num_tables()}};
     return std::make_unique<ObliviousModel>(std::move(m), std::move(info));
   }
@@ -714,6 +653,46 @@ class ObliviousLearner final : public Learner {
 };
 
 }  // namespace
+
+ObliviousModelData DecodeObliviousModel(std::string_view bytes) {
+  ByteReader r(bytes, "corrupt oblivious_boost model");
+  const ModelHeader h =
+      ReadModelHeader(r, std::string_view(kMagic, 8), kFormatVersion, "an oblivious_boost model", kOldestFormatVersion);
+  if (h.version >= 2) r.Unseal();
+  ObliviousModelData m;
+  m.task = h.task;
+  m.num_classes = static_cast<int>(h.num_classes);
+  m.dims = r.U32("dims");
+  const uint32_t want_dims = h.task == Task::kMulticlass ? h.num_classes : 1;
+  if (m.dims != want_dims) r.Fail("bad score dimensions");
+  m.input_cols = r.U32("input columns");
+  const uint32_t nn = r.U32("numeric count");
+  if (nn > m.input_cols) r.Fail("bad numeric column count");
+  for (uint32_t i = 0; i < nn; ++i) {
+    const uint32_t c = r.U32("numeric column");
+    if (c >= m.input_cols) r.Fail("numeric column out of range");
+    m.numeric.push_back(c);
+  }
+  m.ctr = TargetStatistics::Read(r, m.input_cols);
+  m.base = r.Floats(m.dims, "base scores");
+  const uint32_t trees = r.U32("tree count");
+  const size_t nf = m.num_features();
+  if (trees > r.remaining()) r.Fail("bad tree count");
+  m.trees.resize(trees);
+  for (ObliviousTree& t : m.trees) {
+    const uint8_t depth = r.U8("tree depth");
+    if (depth > kMaxDepth) r.Fail("bad tree depth");
+    for (uint8_t d = 0; d < depth; ++d) {
+      const uint32_t f = r.U32("split feature");
+      if (f >= nf) r.Fail("split feature out of range");
+      t.features.push_back(f);
+      t.borders.push_back(r.F32("split border"));
+    }
+    t.leaves = r.Floats((size_t{1} << depth) * m.dims, "leaf values");
+  }
+  if (r.remaining() != 0) r.Fail("trailing bytes");
+  return m;
+}
 
 std::vector<ParamSpec> ObliviousParamSpecs() {
   using K = ParamSpec::Kind;

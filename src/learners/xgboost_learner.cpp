@@ -244,6 +244,62 @@ double LabelMean(const TrainData& data) {
   return wsum > 0 ? sum / wsum : 0.0;
 }
 
+// The UBJSON part of a serialized model (a view into `bytes`), after the
+// checks Load makes before libxgboost sees a byte: magic, version, header,
+// checksum, then the trees walked against the header (CheckXgboostModel).
+// Fills `meta` from the header.
+std::string_view CheckedModelBytes(std::string_view bytes, ModelMeta* meta_out) {
+  auto corrupt = [](const std::string& why) { return InvalidInput("corrupt xgboost model: " + why); };
+  if (bytes.size() < sizeof(kMagic) + 4 || std::memcmp(bytes.data(), kMagic, sizeof(kMagic) - 1) != 0) {
+    throw corrupt("not a tabpilot xgboost model (bad magic bytes)");
+  }
+  if (bytes[sizeof(kMagic) - 1] != kMagic[sizeof(kMagic) - 1]) {
+    throw corrupt("unsupported format version " +
+                  std::to_string(static_cast<unsigned char>(bytes[sizeof(kMagic) - 1])) + " (this build reads " +
+                  std::to_string(kFormatVersion) + ")");
+  }
+  size_t pos = sizeof(kMagic);
+  const size_t header_len = static_cast<size_t>(GetLe(bytes, pos, 4));
+  pos += 4;
+  if (header_len > bytes.size() - pos || bytes.size() - pos - header_len < 8) throw corrupt("truncated header");
+  ModelMeta meta;
+  try {
+    const Json h = Json::parse(bytes.substr(pos, header_len));
+    if (JsonInteger<int>(h.at("format"), "format") != kFormatVersion) throw corrupt("format version mismatch");
+    meta.task = ParseTask(h.at("task").get<std::string>());
+    meta.num_outputs = JsonInteger<int>(h.at("num_outputs"), "num_outputs");
+    meta.num_features = JsonInteger<size_t>(h.at("num_features"), "num_features");
+    meta.best_iteration = JsonInteger<int>(h.at("best_iteration"), "best_iteration");
+    meta.rounds = JsonInteger<int>(h.at("rounds"), "rounds");
+    meta.rounds_trained = JsonInteger<int>(h.at("rounds_trained"), "rounds_trained");
+  } catch (const Json::exception& e) {
+    throw corrupt(std::string("bad header: ") + e.what());
+  } catch (const InvalidInput& e) {
+    throw corrupt(std::string("bad header: ") + e.what());
+  }
+  const int expected_outputs = meta.task == Task::kRegression ? 1 : (meta.task == Task::kBinary ? 2 : 0);
+  if (meta.num_outputs < 1 || meta.num_outputs > kMaxXgboostOutputs ||
+      (expected_outputs != 0 && meta.num_outputs != expected_outputs) ||
+      (meta.task == Task::kMulticlass && meta.num_outputs < 2) || meta.num_features == 0 || meta.rounds < 1) {
+    throw corrupt("inconsistent header " + MetaToJson(meta).dump());
+  }
+  pos += header_len;
+  const uint64_t checksum = GetLe(bytes, pos, 8);
+  pos += 8;
+  const std::string_view model = bytes.substr(pos);
+  if (Checksum(bytes.substr(sizeof(kMagic) + 4, header_len), model) != checksum) {
+    throw corrupt("checksum mismatch (the bytes were damaged)");
+  }
+  // Before XGBoost sees a byte: its reader and predictor trust every length and index.
+  XgboostModelShape shape;
+  shape.num_features = meta.num_features;
+  shape.num_class = meta.task == Task::kMulticlass ? meta.num_outputs : 0;
+  shape.objective = ObjectiveName(meta.task);
+  CheckXgboostModel(model, shape, "corrupt xgboost model");
+  *meta_out = meta;
+  return model;
+}
+
 class XgboostLearner final : public Learner {
  public:
   explicit XgboostLearner(Params params) : params_(std::move(params)) {
@@ -317,61 +373,16 @@ class XgboostLearner final : public Learner {
 
   std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions& options) const override {
     (void)options;  // everything needed is in the bytes; threads are chosen per Predict call
-    auto corrupt = [](const std::string& why) { return InvalidInput("corrupt xgboost model: " + why); };
-    if (bytes.size() < sizeof(kMagic) + 4 || std::memcmp(bytes.data(), kMagic, sizeof(kMagic) - 1) != 0) {
-      throw corrupt("not a tabpilot xgboost model (bad magic bytes)");
-    }
-    if (bytes[sizeof(kMagic) - 1] != kMagic[sizeof(kMagic) - 1]) {
-      throw corrupt("unsupported format version " +
-                    std::to_string(static_cast<unsigned char>(bytes[sizeof(kMagic) - 1])) + " (this build reads " +
-                    std::to_string(kFormatVersion) + ")");
-    }
-    size_t pos = sizeof(kMagic);
-    const size_t header_len = static_cast<size_t>(GetLe(bytes, pos, 4));
-    pos += 4;
-    if (header_len > bytes.size() - pos || bytes.size() - pos - header_len < 8) throw corrupt("truncated header");
     ModelMeta meta;
-    try {
-      const Json h = Json::parse(bytes.substr(pos, header_len));
-      if (JsonInteger<int>(h.at("format"), "format") != kFormatVersion) throw corrupt("format version mismatch");
-      meta.task = ParseTask(h.at("task").get<std::string>());
-      meta.num_outputs = JsonInteger<int>(h.at("num_outputs"), "num_outputs");
-      meta.num_features = JsonInteger<size_t>(h.at("num_features"), "num_features");
-      meta.best_iteration = JsonInteger<int>(h.at("best_iteration"), "best_iteration");
-      meta.rounds = JsonInteger<int>(h.at("rounds"), "rounds");
-      meta.rounds_trained = JsonInteger<int>(h.at("rounds_trained"), "rounds_trained");
-    } catch (const Json::exception& e) {
-      throw corrupt(std::string("bad header: ") + e.what());
-    } catch (const InvalidInput& e) {
-      throw corrupt(std::string("bad header: ") + e.what());
-    }
-    const int expected_outputs = meta.task == Task::kRegression ? 1 : (meta.task == Task::kBinary ? 2 : 0);
-    if (meta.num_outputs < 1 || meta.num_outputs > kMaxXgboostOutputs ||
-        (expected_outputs != 0 && meta.num_outputs != expected_outputs) ||
-        (meta.task == Task::kMulticlass && meta.num_outputs < 2) || meta.num_features == 0 || meta.rounds < 1) {
-      throw corrupt("inconsistent header " + MetaToJson(meta).dump());
-    }
-    pos += header_len;
-    const uint64_t checksum = GetLe(bytes, pos, 8);
-    pos += 8;
-    const std::string_view model = bytes.substr(pos);
-    if (Checksum(bytes.substr(sizeof(kMagic) + 4, header_len), model) != checksum) {
-      throw corrupt("checksum mismatch (the bytes were damaged)");
-    }
-    // Before XGBoost sees a byte: its reader and predictor trust every length and index.
-    XgboostModelShape shape;
-    shape.num_features = meta.num_features;
-    shape.num_class = meta.task == Task::kMulticlass ? meta.num_outputs : 0;
-    shape.objective = ObjectiveName(meta.task);
-    CheckXgboostModel(model, shape, "corrupt xgboost model");
+    const std::string_view model = CheckedModelBytes(bytes, &meta);
     try {
       XgbBooster booster = XgbBooster::LoadFromBuffer(model);
       if (booster.BoostedRounds() != meta.rounds || booster.NumFeatures() != meta.num_features) {
-        throw corrupt("the trees do not match the header");
+        throw InvalidInput("corrupt xgboost model: the trees do not match the header");
       }
       return std::make_unique<XgboostModel>(std::move(booster), meta);
     } catch (const Internal& e) {
-      throw corrupt(e.what());
+      throw InvalidInput(std::string("corrupt xgboost model: ") + e.what());
     }
   }
 
@@ -460,6 +471,17 @@ std::optional<Json> XgboostLearner::RefitParams(const Json& fold_info) const {
   params["n_estimators"] = std::max(1L, std::lround(*rounds));
   params["early_stopping_rounds"] = 0;
   return params;
+}
+
+XgboostModelParts SplitXgboostModel(std::string_view bytes) {
+  ModelMeta meta;
+  XgboostModelParts parts;
+  parts.ubjson = CheckedModelBytes(bytes, &meta);
+  parts.task = meta.task;
+  parts.num_outputs = meta.num_outputs;
+  parts.num_features = meta.num_features;
+  parts.rounds = meta.rounds;
+  return parts;
 }
 
 const std::vector<ParamSpec>& XgboostParamSpecs() {

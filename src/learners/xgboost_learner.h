@@ -6,13 +6,15 @@
 // (one probability per class) and reg:squarederror (one value).
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "core/json.h"
+#include "core/params.h"
 #include "learners/learner.h"
 #include "learners/learner_registry.h"
-#include "core/params.h"
 
 namespace tabpilot {
 
@@ -28,6 +30,20 @@ std::unique_ptr<Learner> CreateXgboostLearner(const Json& params);
 // One random booster configuration for the search phase (the registry
 // entry's sampler).
 SearchDraw SampleXgboostConfig(std::mt19937_64& rng);
+
+// A serialized xgboost model (Model::Serialize's bytes) taken apart for code
+// that reads the trees itself (compiled/): the header's facts and the
+// XGBoost UBJSON, checked exactly as Load checks them before libxgboost sees
+// a byte (magic, version, header, checksum, CheckXgboostModel against the
+// header). Throws InvalidInput("corrupt xgboost model: ...").
+struct XgboostModelParts {
+  Task task = Task::kBinary;
+  int num_outputs = 2;      // values per row Predict writes (binary: 2)
+  size_t num_features = 0;  // input columns
+  int rounds = 0;           // boosting rounds kept
+  std::string_view ubjson;  // a view into the bytes given
+};
+XgboostModelParts SplitXgboostModel(std::string_view bytes);
 
 // Adds the "xgboost" family to `registry` (called from learner_list.cpp).
 void RegisterXgboostLearner(LearnerRegistry& registry);

@@ -1,0 +1,238 @@
+// Evaluation of a CompiledForest: blocks of rows, tree by tree, each tree's
+// nodes stepped level by level for the whole block (the rows' walks are
+// independent, so the processor overlaps their loads), then the links.
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <vector>
+
+#include "compiled/compiled_forest.h"
+#include "core/error.h"
+#include "core/parallel.h"
+
+namespace tabpilot {
+namespace {
+
+// Rows walked together through one tree: their features (up to a few hundred
+// columns) and the tree's hot nodes stay in the first cache levels.
+constexpr size_t kBlockRows = 64;
+
+// One numeric step: the child index (tree-local) after `node` for value v.
+// Leaves loop onto themselves (threshold +inf, default left).
+inline uint32_t NumericStep(const CompiledNode& node, float v) {
+  const uint32_t missing_left = static_cast<uint32_t>(std::isnan(v)) & (node.child >> 31);
+  const uint32_t right = static_cast<uint32_t>(!(v <= node.threshold)) & (missing_left ^ 1u);
+  return (node.child & CompiledNode::kIndexMask) + right;
+}
+
+// XGBoost 1.7's categorical decision (see compiled_forest.h): 1 = right.
+inline uint32_t CategoryRight(float v, const CategoricalSplit& split, const uint32_t* words) {
+  if (!(v >= 0.0f) || !(v < 16777216.0f)) return 0;
+  const auto c = static_cast<uint32_t>(v);
+  const uint32_t w = c >> 5;
+  return w < split.words ? (words[split.word_begin + w] >> (c & 31u)) & 1u : 0u;
+}
+
+inline uint32_t Step(const CompiledNode& node, float v, const CategoricalSplit* splits, const uint32_t* words) {
+  if ((node.child & CompiledNode::kCategorical) == 0 || std::isnan(v)) return NumericStep(node, v);
+  return (node.child & CompiledNode::kIndexMask) + CategoryRight(v, splits[node.payload], words);
+}
+
+// Adds w x values[0..width) to acc; in float (w is then 1) when float_sum.
+inline void AddLeaf(double* acc, const float* values, uint32_t width, double w, bool float_sum) {
+  if (float_sum) {
+    for (uint32_t k = 0; k < width; ++k) acc[k] = static_cast<double>(static_cast<float>(acc[k]) + values[k]);
+    return;
+  }
+  for (uint32_t k = 0; k < width; ++k) acc[k] += w * static_cast<double>(values[k]);
+}
+
+// The block's values as two integer keys per feature (EvalNode): row i's
+// feature f at keys[i * 2 * features + 2f] (NaN largest) and + 1 (NaN smallest).
+void FillKeys(const float* rows, size_t stride, size_t n, size_t features, int32_t* keys) {
+  for (size_t i = 0; i < n; ++i) {
+    const float* row = rows + i * stride;
+    int32_t* k = keys + i * 2 * features;
+    for (size_t f = 0; f < features; ++f) {
+      const float v = row[f];
+      const bool missing = std::isnan(v);
+      const int32_t key = FloatKey(missing ? 0.0f : v);
+      k[2 * f] = missing ? INT32_MAX : key;
+      k[2 * f + 1] = missing ? INT32_MIN : key;
+    }
+  }
+}
+
+}  // namespace
+
+void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, double* raw,
+                                  std::vector<int32_t>* key_buffer) const {
+  uint32_t idx[kBlockRows];
+  const size_t key_stride = 2 * num_tree_features_;
+  key_buffer->resize(kBlockRows * key_stride);
+  int32_t* keys = key_buffer->data();
+  const bool numeric_trees = std::any_of(trees_.begin(), trees_.end(), [](const CompiledTree& t) {
+    return t.kind == CompiledTree::Kind::kNodes && !t.has_categorical;
+  });
+  if (numeric_trees) FillKeys(rows, stride, n, num_tree_features_, keys);
+  const size_t num_raw = num_raw_;
+  for (const ScorePart& part : parts_) {
+    for (size_t i = 0; i < n; ++i) std::copy(part.base.begin(), part.base.end(), raw + i * num_raw + part.raw_begin);
+  }
+  const CategoricalSplit* splits = categorical_splits_.data();
+  const uint32_t* words = category_words_.data();
+  for (const CompiledTree& tree : trees_) {
+    const CompiledNode* nodes = nodes_.data() + tree.node_begin;
+    std::fill(idx, idx + n, 0u);
+    if (tree.kind == CompiledTree::Kind::kOblivious) {
+      for (uint32_t d = 0; d < tree.depth; ++d) {
+        const float* column = rows + nodes[d].feature;
+        const float border = nodes[d].threshold;
+        for (size_t i = 0; i < n; ++i) idx[i] |= static_cast<uint32_t>(column[i * stride] > border) << d;
+      }
+      const float* leaves = leaf_values_.data() + tree.leaf_begin;
+      if (tree.leaf_width == 1 && !tree.float_sum) {
+        double* out = raw + tree.output;
+        for (size_t i = 0; i < n; ++i) out[i * num_raw] += tree.weight * static_cast<double>(leaves[idx[i]]);
+        continue;
+      }
+      for (size_t i = 0; i < n; ++i) {
+        AddLeaf(raw + i * num_raw + tree.output, leaves + static_cast<size_t>(idx[i]) * tree.leaf_width,
+                tree.leaf_width, tree.weight, tree.float_sum);
+      }
+      continue;
+    }
+    const EvalNode* eval = eval_nodes_.data() + tree.node_begin;
+    if (tree.has_categorical) {
+      for (uint32_t d = 0; d < tree.depth; ++d) {
+        for (size_t i = 0; i < n; ++i) {
+          const CompiledNode& node = nodes[idx[i]];
+          idx[i] = Step(node, rows[i * stride + node.feature], splits, words);
+        }
+      }
+    } else {
+      for (uint32_t d = 0; d < tree.depth; ++d) {
+        for (size_t i = 0; i < n; ++i) {
+          const EvalNode& node = eval[idx[i]];
+          idx[i] = node.child + static_cast<uint32_t>(keys[i * key_stride + node.column] > node.threshold_key);
+        }
+      }
+    }
+    if (tree.leaf_width == 1 && tree.float_sum) {
+      double* out = raw + tree.output;
+      for (size_t i = 0; i < n; ++i) {
+        out[i * num_raw] =
+            static_cast<double>(static_cast<float>(out[i * num_raw]) + leaf_values_[eval[idx[i]].payload]);
+      }
+    } else if (tree.leaf_width == 1) {
+      double* out = raw + tree.output;
+      for (size_t i = 0; i < n; ++i) {
+        out[i * num_raw] += tree.weight * static_cast<double>(leaf_values_[eval[idx[i]].payload]);
+      }
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        AddLeaf(raw + i * num_raw + tree.output, leaf_values_.data() + eval[idx[i]].payload, tree.leaf_width,
+                tree.weight, tree.float_sum);
+      }
+    }
+  }
+}
+
+void CompiledForest::ApplyLinks(const double* raw, size_t n, float* out) const {
+  const auto outputs = static_cast<size_t>(num_outputs_);
+  std::vector<double> acc(outputs), one(outputs);
+  const bool single = parts_.size() == 1 && parts_[0].weight == 1.0;
+  for (size_t i = 0; i < n; ++i) {
+    const double* r = raw + i * num_raw_;
+    float* o = out + i * outputs;
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (const ScorePart& part : parts_) {
+      const double* s = r + part.raw_begin;
+      switch (part.link) {
+        case ScoreLink::kIdentity:
+          std::copy(s, s + part.raw_dims, one.begin());
+          break;
+        case ScoreLink::kBinaryProbability:
+          // As the forest writes it: p rounded to float first, then 1 - p.
+          if (single) {
+            const auto p = static_cast<float>(s[0]);
+            o[0] = 1.0f - p;
+            o[1] = p;
+            continue;
+          }
+          one[0] = 1.0 - s[0];
+          one[1] = s[0];
+          break;
+        case ScoreLink::kLogistic: {
+          const double p = 1.0 / (1.0 + std::exp(-s[0]));
+          one[0] = 1.0 - p;
+          one[1] = p;
+          break;
+        }
+        case ScoreLink::kSoftmax: {
+          const double mx = *std::max_element(s, s + part.raw_dims);
+          double sum = 0;
+          for (uint32_t k = 0; k < part.raw_dims; ++k) sum += (one[k] = std::exp(s[k] - mx));
+          for (uint32_t k = 0; k < part.raw_dims; ++k) one[k] /= sum;
+          break;
+        }
+      }
+      for (size_t k = 0; k < outputs; ++k) acc[k] += part.weight * one[k];
+    }
+    if (single && parts_[0].link == ScoreLink::kBinaryProbability) continue;
+    for (size_t k = 0; k < outputs; ++k) o[k] = static_cast<float>(acc[k]);
+  }
+}
+
+void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw) const {
+  if (x.cols != num_features_) {
+    throw InvalidInput("compiled trees expect " + std::to_string(num_features_) + " feature columns, got " +
+                       std::to_string(x.cols));
+  }
+  std::vector<float> extended;
+  std::vector<float> computed;
+  std::vector<int32_t> keys;
+  for (size_t b = begin; b < end; b += kBlockRows) {
+    const size_t n = std::min(kBlockRows, end - b);
+    const float* rows = x.row(b);
+    size_t stride = x.cols;
+    if (!extensions_.empty()) {
+      // The rows with every extension's features appended.
+      stride = num_tree_features_;
+      extended.assign(n * stride, 0.0f);
+      for (size_t i = 0; i < n; ++i) std::copy(x.row(b + i), x.row(b + i) + x.cols, extended.data() + i * stride);
+      size_t at = x.cols;
+      for (const auto& ext : extensions_) {
+        const size_t m = ext->count();
+        computed.resize(n * m);
+        if (m > 0) ext->Compute(x, b, b + n, computed.data());
+        for (size_t i = 0; i < n; ++i) {
+          std::copy(computed.data() + i * m, computed.data() + (i + 1) * m, extended.data() + i * stride + at);
+        }
+        at += m;
+      }
+      rows = extended.data();
+    }
+    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, &keys);
+  }
+}
+
+void CompiledForest::Predict(const Matrix& x, float* out, int threads) const {
+  if (x.cols != num_features_) {
+    throw InvalidInput("compiled trees expect " + std::to_string(num_features_) + " feature columns, got " +
+                       std::to_string(x.cols));
+  }
+  const size_t blocks = (x.rows + kBlockRows - 1) / kBlockRows;
+  const auto outputs = static_cast<size_t>(num_outputs_);
+  ParallelFor(blocks, threads, [&](size_t b0, size_t b1, int) {
+    std::vector<double> raw(kBlockRows * num_raw_);
+    for (size_t b = b0; b < b1; ++b) {
+      const size_t begin = b * kBlockRows;
+      const size_t end = std::min(x.rows, begin + kBlockRows);
+      PredictRaw(x, begin, end, raw.data());
+      ApplyLinks(raw.data(), end - begin, out + begin * outputs);
+    }
+  });
+}
+
+}  // namespace tabpilot
