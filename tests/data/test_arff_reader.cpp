@@ -1,8 +1,7 @@
-#include "data/arff_reader.h"
-
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "data/arff_reader.h"
 #include "data/type_inference.h"
 #include "support/test_support.h"
 
@@ -26,16 +25,7 @@ const char* kArff =
     "'no checking',?,2,'it''s fine',2015-02-25,bad\r\n"
     "'0<=X<200', 12 ,3,?,?,good";
 
-template <typename Fn>
-std::string InvalidMessage(Fn&& fn) {
-  try {
-    fn();
-  } catch (const InvalidInput& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected InvalidInput";
-  return "";
-}
+using testing::InvalidMessage;
 
 TEST(ArffReader, ParsesHeaderAndData) {
   ArffData d = ParseArff(kArff, "c.arff", CsvOptions{});

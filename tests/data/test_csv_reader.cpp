@@ -1,5 +1,3 @@
-#include "data/csv_reader.h"
-
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -7,6 +5,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "data/csv_reader.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
@@ -24,17 +23,7 @@ RawTable Parse(const std::string& text, const CsvOptions& options = Opts()) {
   return ParseRawCsv(text, "t.csv", options);
 }
 
-// Runs `fn` and returns the InvalidInput message (fails if nothing is thrown).
-template <typename Fn>
-std::string InvalidMessage(Fn&& fn) {
-  try {
-    fn();
-  } catch (const InvalidInput& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected InvalidInput";
-  return "";
-}
+using testing::InvalidMessage;
 
 std::vector<std::string> Row(const RawTable& t, size_t r) {
   std::vector<std::string> out;

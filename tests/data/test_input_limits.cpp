@@ -33,17 +33,7 @@ double PeakRssMib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
-// Runs `fn` and returns the InvalidInput message (fails if nothing is thrown).
-template <typename Fn>
-std::string InvalidMessage(Fn&& fn) {
-  try {
-    fn();
-  } catch (const InvalidInput& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected InvalidInput";
-  return "";
-}
+using testing::InvalidMessage;
 
 CsvOptions OneThread() {
   CsvOptions o;

@@ -1,11 +1,10 @@
-#include "data/type_inference.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 
 #include "core/error.h"
+#include "data/type_inference.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
@@ -30,16 +29,7 @@ BuildOptions Build(bool lenient = false, int threads = 1) {
   return o;
 }
 
-template <typename Fn>
-std::string InvalidMessage(Fn&& fn) {
-  try {
-    fn();
-  } catch (const InvalidInput& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected InvalidInput";
-  return "";
-}
+using testing::InvalidMessage;
 
 ColumnType TypeOf(const std::string& values) {
   RawTable raw = Parse("v\n" + values);
@@ -155,8 +145,7 @@ TEST(BuildTable, StrictModeRejectsUnparsableCells) {
   RawTable raw = Parse("x,y\n1,2\n3,abc\n");
   Schema s;
   s.columns = {{"x", ColumnType::kNumeric, ""}, {"y", ColumnType::kNumeric, ""}};
-  EXPECT_EQ(InvalidMessage([&] { BuildTable(raw, s, Build()); }),
-            "t.csv:3: column 'y': cannot parse 'abc' as numeric");
+  EXPECT_EQ(InvalidMessage([&] { BuildTable(raw, s, Build()); }), "t.csv:3: column 'y': cannot parse 'abc' as numeric");
   s.columns[1] = {"y", ColumnType::kDatetime, "iso8601"};
   EXPECT_EQ(InvalidMessage([&] { BuildTable(raw, s, Build()); }),
             "t.csv:2: column 'y': cannot parse '2' as datetime (iso8601)");
@@ -225,8 +214,8 @@ TEST(InferAndBuildTable, MatchesInferSchemaThenBuildTable) {
   std::string text = "n,late_text,b,d,c,empty,forced\n";
   for (int i = 0; i < 5000; ++i) {
     text += std::to_string(i * 0.125) + "," + (i == 4321 ? "oops" : std::to_string(i)) + "," +
-            (i % 2 ? "true" : "false") + ",2020-01-0" + std::to_string(1 + i % 9) + "," + (i % 3 ? "x" : "y") +
-            ",," + std::to_string(i % 10) + "\n";
+            (i % 2 ? "true" : "false") + ",2020-01-0" + std::to_string(1 + i % 9) + "," + (i % 3 ? "x" : "y") + ",," +
+            std::to_string(i % 10) + "\n";
   }
   RawTable raw = Parse(text);
   for (int threads : {1, 3}) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
+
 namespace tabpilot::testing {
 
 // ../shared/datasets (or $TABPILOT_DATASETS).
@@ -68,5 +70,18 @@ double RankAuc(const std::vector<float>& score, const std::vector<float>& y);
 
 // Column 1 (P(class 1)) of a row-major matrix of binary probabilities [1-p, p].
 std::vector<float> PositiveColumn(const std::vector<float>& proba);
+
+// Runs `fn` and returns the message of the InvalidInput it throws; a test
+// failure (and "") when it throws nothing.
+template <typename Fn>
+std::string InvalidMessage(Fn&& fn) {
+  try {
+    fn();
+  } catch (const InvalidInput& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected InvalidInput";
+  return "";
+}
 
 }  // namespace tabpilot::testing
