@@ -44,6 +44,22 @@ class ChildGuard {
   pid_t pid_;
 };
 
+// Starts `tabpilot pipeline run YAML --store STORE` as a child process (its
+// stdout to /dev/null); the caller guards the pid with a ChildGuard.
+pid_t StartPipelineRun(const fs::path& yaml, const std::string& store) {
+  const std::string binary = testing::TabpilotBinary().string();
+  const std::string yaml_arg = yaml.string();
+  const pid_t child = ::fork();
+  if (child == 0) {
+    const int null_fd = ::open("/dev/null", O_WRONLY);
+    ::dup2(null_fd, 1);
+    ::execl(binary.c_str(), binary.c_str(), "pipeline", "run", yaml_arg.c_str(), "--store", store.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return child;
+}
+
 class PipelineCrashSafety : public ::testing::TestWithParam<std::string> {
  protected:
   // The runner (a child process) and this test keep a PostgreSQL store's
@@ -71,18 +87,8 @@ steps:
     depends_on: Quick
     cache: {enabled: true}
 )");
-  const std::string binary = testing::TabpilotBinary().string();
-  const std::string store_arg = store;
-  const std::string yaml_arg = yaml.string();
-  const pid_t child = ::fork();
+  const pid_t child = StartPipelineRun(yaml, store);
   ASSERT_GE(child, 0);
-  if (child == 0) {
-    const int null_fd = ::open("/dev/null", O_WRONLY);
-    ::dup2(null_fd, 1);
-    ::execl(binary.c_str(), binary.c_str(), "pipeline", "run", yaml_arg.c_str(), "--store", store_arg.c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
   ChildGuard guard(child);
   // Wait until Slow is Executing, then kill the runner without warning.
   std::string execution_id;
@@ -151,18 +157,8 @@ TEST_P(PipelineCrashSafety, BackgroundChildrenDieWithAKilledRunner) {
                                   "name: Orphans\nsteps:\n"
                                   "  - {name: Bg, type: processing, command: 'sleep 300 & echo $! > " +
                                       pid_file.string() + "; wait'}\n");
-  const std::string binary = testing::TabpilotBinary().string();
-  const std::string store_arg = store_.location();
-  const std::string yaml_arg = yaml.string();
-  const pid_t child = ::fork();
+  const pid_t child = StartPipelineRun(yaml, store_.location());
   ASSERT_GE(child, 0);
-  if (child == 0) {
-    const int null_fd = ::open("/dev/null", O_WRONLY);
-    ::dup2(null_fd, 1);
-    ::execl(binary.c_str(), binary.c_str(), "pipeline", "run", yaml_arg.c_str(), "--store", store_arg.c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
   ChildGuard guard(child);
   std::string pid;
   for (int i = 0; i < 600 && (pid.empty() || pid.back() != '\n'); ++i) {
