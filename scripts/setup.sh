@@ -10,7 +10,7 @@ packages=(
   clang libclang-rt-dev libomp-dev
   # libraries
   libxgboost-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libgtest-dev libgmock-dev
-  libbenchmark-dev zlib1g-dev libyaml-cpp-dev libsqlite3-dev libpqxx-dev
+  libbenchmark-dev zlib1g-dev libyaml-cpp-dev libsqlite3-dev libpqxx-dev libssl-dev
   # services the tests start themselves (PostgreSQL for the shared-store tests)
   postgresql
   # benchmark peers (measured side by side with tabpilot)

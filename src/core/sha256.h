@@ -1,13 +1,19 @@
 // SHA-256 (FIPS 180-4), streaming, and HMAC-SHA256. Content addresses in the
 // artifact store and the files of a model bundle are SHA-256 hex digests;
 // signed bundles carry an HMAC-SHA256 of their manifest.
+// The digest is OpenSSL's (libcrypto, the one file that includes it), which
+// uses the CPU's SHA extensions where there are any: a bundle is hashed on
+// every load, at about 2 GB/s instead of a portable loop's 0.25.
 // A Sha256 object is used by one thread at a time.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
 
 namespace tabpilot {
 
@@ -23,12 +29,10 @@ class Sha256 {
   std::array<uint8_t, 32> Finish();
 
  private:
-  void Block(const uint8_t* p);
-
-  std::array<uint32_t, 8> state_;
-  std::array<uint8_t, 64> buffer_{};
-  size_t buffered_ = 0;
-  uint64_t total_bytes_ = 0;
+  struct Free {
+    void operator()(evp_md_ctx_st* context) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, Free> context_;
 };
 
 // SHA-256 of `data` as 64 lowercase hex characters.
