@@ -32,9 +32,16 @@ Predictor::Predictor(Bundle bundle, const Options& options) : bundle_(std::move(
     }
     seen.insert(m.name);
   }
+  // Members whose fold models feed level-2 members fold by fold
+  // (BundleMember::stack_input_folds): name -> folds per bag.
+  std::map<std::string, size_t> aligned;
   for (const BundleMember& m : bundle_.members) {
     if (m.stack_input_folds <= 0) continue;
-    for (const std::string& name : m.stack_inputs) aligned_inputs_[name] = static_cast<size_t>(m.stack_input_folds);
+    for (const std::string& name : m.stack_inputs) aligned[name] = static_cast<size_t>(m.stack_input_folds);
+  }
+  for (const BundleMember& m : bundle_.members) {
+    auto it = aligned.find(m.name);
+    plans_.push_back(PlanMember(m, it == aligned.end() ? 0 : it->second, !options_.reference));
   }
 }
 
@@ -72,46 +79,55 @@ Matrix Predictor::Predict(const Table& table) const {
   const size_t k = static_cast<size_t>(bundle_.problem.num_outputs());
   std::map<std::string, Matrix> features;       // each pipeline transforms once
   std::map<std::string, MemberOutput> outputs;  // per member (stack inputs are reused)
+  std::vector<float> buf(rows * k, 0.0f);
   // Members are stored in level order, so stack inputs are always computed first.
-  for (const BundleMember& m : bundle_.members) {
+  for (size_t mi = 0; mi < bundle_.members.size(); ++mi) {
+    const BundleMember& m = bundle_.members[mi];
+    const MemberPlan& plan = plans_[mi];
     auto it = features.find(m.pipeline);
     if (it == features.end()) {
       it = features.emplace(m.pipeline, bundle_.pipelines.at(m.pipeline).Transform(table, options_.threads)).first;
     }
-    const size_t folds = m.folds.size();
-    // The stack inputs' predictions each fold model sees: one group of fold
-    // models per fold index when aligned, else one group for all.
-    const size_t groups = m.stack_input_folds > 0 ? static_cast<size_t>(m.stack_input_folds) : 1;
-    auto by_index = aligned_inputs_.find(m.name);
-    const size_t per_bag =
-        by_index != aligned_inputs_.end() && folds >= by_index->second && folds % by_index->second == 0
-            ? by_index->second
-            : 0;
     std::vector<double> acc(rows * k, 0.0);
-    std::vector<std::vector<double>> fold_acc(per_bag, std::vector<double>(rows * k, 0.0));
-    std::vector<float> buf(rows * k, 0.0f);
-    for (size_t g = 0; g < groups && g < folds; ++g) {
-      Matrix stacked;
+    std::vector<std::vector<double>> fold_acc(plan.per_bag, std::vector<double>(rows * k, 0.0));
+    Matrix stacked;
+    size_t stacked_group = plan.groups;  // none yet
+    for (const FoldCell& cell : plan.cells) {
+      // The stack inputs' predictions this cell's fold models see.
       const Matrix* x = &it->second;
       if (!m.stack_inputs.empty()) {
-        std::vector<const Matrix*> inputs;
-        for (const std::string& name : m.stack_inputs) inputs.push_back(&outputs.at(name).ForFold(g));
-        stacked = AppendStackFeatures(*x, inputs, bundle_.problem.task);
+        if (stacked_group != cell.group) {
+          std::vector<const Matrix*> inputs;
+          for (const std::string& name : m.stack_inputs) inputs.push_back(&outputs.at(name).ForFold(cell.group));
+          stacked = AppendStackFeatures(*x, inputs, bundle_.problem.task);
+          stacked_group = cell.group;
+        }
         x = &stacked;
       }
-      for (size_t j = g; j < folds; j += groups) {
+      std::vector<double>* by_index = plan.per_bag > 0 ? &fold_acc[cell.fold_index] : nullptr;
+      if (cell.compiled != nullptr) {
+        // The cell's mean, counted once per fold model in it.
+        cell.compiled->Predict(*x, buf.data(), options_.threads);
+        const auto n = static_cast<double>(cell.folds.size());
+        for (size_t i = 0; i < rows * k; ++i) acc[i] += n * buf[i];
+        if (by_index != nullptr) {
+          for (size_t i = 0; i < rows * k; ++i) (*by_index)[i] += n * buf[i];
+        }
+        continue;
+      }
+      for (size_t j : cell.folds) {
         m.folds[j]->Predict(*x, buf.data(), options_.threads);
         for (size_t i = 0; i < rows * k; ++i) acc[i] += buf[i];
-        if (per_bag > 0) {
-          std::vector<double>& f = fold_acc[j % per_bag];
-          for (size_t i = 0; i < rows * k; ++i) f[i] += buf[i];
+        if (by_index != nullptr) {
+          for (size_t i = 0; i < rows * k; ++i) (*by_index)[i] += buf[i];
         }
       }
     }
+    const auto folds = static_cast<double>(m.folds.size());
     MemberOutput out;
-    out.bagged = Mean(acc, rows, k, static_cast<double>(folds));
+    out.bagged = Mean(acc, rows, k, folds);
     for (const std::vector<double>& f : fold_acc) {
-      out.by_fold.push_back(Mean(f, rows, k, static_cast<double>(folds) / static_cast<double>(per_bag)));
+      out.by_fold.push_back(Mean(f, rows, k, folds / static_cast<double>(plan.per_bag)));
     }
     outputs.emplace(m.name, std::move(out));
   }

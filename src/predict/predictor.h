@@ -1,4 +1,6 @@
 // Predictor: a loaded model bundle turned into predictions for a Table.
+// Tree models are converted to compiled forests when the predictor is made
+// (predict/member_plan.h); the fold models of a member are merged into one.
 // Immutable after Load(); Predict* are const and safe to call concurrently.
 #pragma once
 
@@ -13,6 +15,7 @@
 #include "data/matrix.h"
 #include "data/table.h"
 #include "model/bundle.h"
+#include "predict/member_plan.h"
 
 namespace tabpilot {
 
@@ -22,6 +25,10 @@ class Predictor {
     int threads = 1;  // threads used to transform features and score members
     // What Load verifies and caps (limits, a required signature key).
     BundleLoadOptions load;
+    // Every fold model predicts with its family's own code (XGBoost's
+    // predict, the forest's walk), not the compiled trees: the reference the
+    // compiled form is checked against.
+    bool reference = false;
   };
 
   // Loads MODEL/ (see model/bundle.h). Throws NotFound / InvalidInput.
@@ -34,6 +41,8 @@ class Predictor {
   const ProblemInfo& problem() const { return bundle_.problem; }
   const Schema& input_schema() const { return bundle_.input_schema; }
   const Bundle& bundle() const { return bundle_; }
+  // How each member (in the bundle's order) is evaluated.
+  const std::vector<MemberPlan>& plans() const { return plans_; }
 
   // rows × num_outputs: class probabilities (classification) or values (regression).
   // `table` must have every input column (matched by name); others are ignored.
@@ -48,9 +57,8 @@ class Predictor {
   Predictor(Bundle bundle, const Options& options);
   Bundle bundle_;
   Options options_;
-  // Members whose fold models feed level-2 members fold by fold
-  // (BundleMember::stack_input_folds): name -> folds per bag.
-  std::map<std::string, size_t> aligned_inputs_;
+  // One per member, in the bundle's order: how its fold models are evaluated.
+  std::vector<MemberPlan> plans_;
 };
 
 // Types the raw cells of a CSV to predict on by `schema`: columns not in the
