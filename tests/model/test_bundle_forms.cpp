@@ -3,6 +3,8 @@
 // files; format 2 bundles load as the bagged form; an export keeps one form.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <string>
 
@@ -12,6 +14,7 @@
 #include "core/sha256.h"
 #include "model/bundle.h"
 #include "model/bundle_export.h"
+#include "model/stacking.h"
 #include "predict/predictor.h"
 #include "support/test_support.h"
 
@@ -239,6 +242,68 @@ TEST_F(BundleFormsTest, ABundleHoldingOnlyFullModelsCannotBeSavedAsBagged) {
   full.forms.bagged = true;
   EXPECT_THROW(SaveBundle(full, dir_ / "wrong", SaveOptions{"test", ""}), Internal);
   EXPECT_FALSE(fs::exists(dir_ / "wrong"));
+}
+
+Matrix PredictWith(const Model& model, const Matrix& x) {
+  Matrix out(x.rows, 2);
+  model.Predict(x, out.values.data(), 1);
+  return out;
+}
+
+// What a refit level-2 member sees: in the full form its inputs' full
+// models' predictions (its one model, no fold alignment); in the bagged form
+// fold j sees its input's fold model j (stack_input_folds).
+TEST(BundleFormsStacking, ARefitLevelTwoMemberSeesItsInputsFullModelInTheFullForm) {
+  const Table table = testing::MakeTable(160);
+  Bundle b = testing::MakeTwoFormBundle(table);
+  BundleMember& level1 = b.members.at(0);
+  BundleMember& level2 = b.members.at(1);
+  const Matrix tree = b.pipelines.at("tree").Transform(table, 1);
+  const Matrix dense = b.pipelines.at("dense").Transform(table, 1);
+  const Matrix full_input = PredictWith(*level1.full, tree);
+  const std::vector<Matrix> fold_input = {PredictWith(*level1.folds[0], tree), PredictWith(*level1.folds[1], tree)};
+  FitOptions fit;
+  fit.task = Task::kBinary;
+  fit.num_classes = 2;
+  fit.threads = 1;
+  const std::vector<float> y = testing::MakeLabels(table);
+  auto learner = LearnerRegistry::WithBuiltins().Create("linear", Json::object());
+  level2.folds.clear();
+  std::vector<double> want_bagged(table.num_rows(), 0.0);
+  for (const Matrix& input : fold_input) {
+    const Matrix x = AppendStackFeatures(dense, {&input}, Task::kBinary);
+    level2.folds.push_back(learner->Fit(TrainData{&x, &y, nullptr}, nullptr, fit));
+    const Matrix p = PredictWith(*level2.folds.back(), x);
+    for (size_t r = 0; r < table.num_rows(); ++r) want_bagged[r] += p.at(r, 1) / 2.0;
+  }
+  const Matrix full_x = AppendStackFeatures(dense, {&full_input}, Task::kBinary);
+  level2.full = learner->Fit(TrainData{&full_x, &y, nullptr}, nullptr, fit);
+  level2.full_params = level2.params;
+  const Matrix want_full = PredictWith(*level2.full, full_x);
+  level2.level = 2;
+  level2.stack_inputs = {level1.name};
+  level2.stack_input_folds = 2;
+  level1.weight = 0;  // only a stack input: the ensemble is the level-2 member
+  level2.weight = 1;
+  testing::TempDir dir;
+  SaveBundle(b, dir / "model", SaveOptions{"test", ""});
+
+  const LearnerRegistry learners = LearnerRegistry::WithBuiltins();
+  for (BundleForm form : {BundleForm::kBagged, BundleForm::kFull}) {
+    BundleLoadOptions options;
+    options.form = form;
+    Bundle loaded = LoadBundle(dir / "model", learners, options);
+    EXPECT_EQ(loaded.members.at(1).stack_input_folds, form == BundleForm::kFull ? 0 : 2);
+    EXPECT_EQ(loaded.members.at(1).folds.size(), form == BundleForm::kFull ? 1u : 2u);
+    const Matrix got = Predictor::FromBundle(std::move(loaded), Predictor::Options{})->Predict(table);
+    double differ = 0;
+    for (size_t r = 0; r < table.num_rows(); ++r) {
+      const double want = form == BundleForm::kFull ? want_full.at(r, 1) : want_bagged[r];
+      ASSERT_NEAR(got.at(r, 1), want, 1e-6) << BundleFormName(form) << " row " << r;
+      differ = std::max(differ, std::abs(want_full.at(r, 1) - want_bagged[r]));
+    }
+    EXPECT_GT(differ, 1e-4) << "the two forms should not coincide here";
+  }
 }
 
 TEST(BundleFormName, ParsesTheThreeNamesAndNamesTheValidOnes) {
