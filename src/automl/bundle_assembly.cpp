@@ -22,7 +22,7 @@ BundleMember MakeMember(Candidate& c, const LeaderboardRow& row, double weight, 
   BundleMember member;
   member.name = c.config.name;
   member.family = c.config.family;
-  member.params = row.info.contains("refit") ? row.info.at("refit").at("params") : row.params;
+  member.params = row.params;
   member.params.erase("stack_inputs");
   member.pipeline = PipelineId(c.config.features);
   member.weight = weight;
@@ -30,10 +30,12 @@ BundleMember MakeMember(Candidate& c, const LeaderboardRow& row, double weight, 
   member.stack_inputs = c.stack_inputs;
   // A bagged level-2 member's fold models see their inputs' fold models
   // at predict time, as its training rows saw out-of-fold predictions.
-  if (!c.stack_inputs.empty() && num_folds > 1 && !row.info.contains("refit")) {
-    member.stack_input_folds = num_folds;
-  }
+  if (!c.stack_inputs.empty() && num_folds > 1) member.stack_input_folds = num_folds;
   member.folds = std::move(c.fit.folds);
+  if (c.full) {
+    member.full = std::move(c.full);
+    member.full_params = row.info.at("refit").at("params");
+  }
   return member;
 }
 
@@ -97,6 +99,11 @@ TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const Ens
   bundle.problem = run.problem();
   bundle.problem.threshold = ensemble.threshold;
   bundle.input_schema = plan.input_schema;
+  // Both forms when the members were refit (those without a full model
+  // serve their folds in both), the bagged form alone otherwise.
+  const TrainerOptions& options = run.options();
+  bundle.forms.full = options.refit_full;
+  bundle.forms.default_form = options.refit_full ? options.default_form : BundleForm::kBagged;
   LeaderboardRow ens = EnsembleRow(run, ensemble);
   AddMembers(run, ensemble, needed, bundle, ens);
   if (run.scorer().tunes_threshold()) ens.params["decision_threshold"] = ensemble.threshold;

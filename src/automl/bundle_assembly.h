@@ -13,8 +13,11 @@
 
 namespace tabpilot {
 
-// Moves the fold models of the candidates named in `needed` out of `run`
-// into the bundle (level-1 members first, each level in the order fitted);
+// Moves the fold models (and full models, when refit) of the candidates
+// named in `needed` out of `run` into the bundle (level-1 members first, each
+// level in the order fitted); the bundle holds the full form too when the
+// run refit its members (TrainerOptions::refit_full), served by default when
+// TrainerOptions::default_form says so;
 // sets every candidate's ensemble weight on the leaderboard and adds the
 // "WeightedEnsemble" row. `refitted`: members refitted on all rows (for the
 // training facts). `run` keeps its leaderboard rows but not the moved models.

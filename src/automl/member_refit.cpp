@@ -43,7 +43,8 @@ bool RefitCandidate(TrainingRun& run, size_t index, Deadline deadline, uint64_t 
   const double fold_seconds = c.fit.fit_seconds / static_cast<double>(std::max<size_t>(1, c.fit.folds.size()));
   const double estimate = fold_seconds * k / std::max(1, k - 1);
   if (deadline.Expired() || estimate > deadline.Remaining()) {
-    log.Debug(c.config.name + ": no time to refit (needs ~" + FormatSeconds(estimate) + "), keeping its fold models");
+    log.Debug(c.config.name + ": no time to refit (needs ~" + FormatSeconds(estimate) +
+              "), serving its fold models in both forms");
     return false;
   }
   try {
@@ -66,18 +67,17 @@ bool RefitCandidate(TrainingRun& run, size_t index, Deadline deadline, uint64_t 
     std::unique_ptr<Model> model = learner->Fit(TrainData{&x, &run.data().y, nullptr}, nullptr, fit);
     const double seconds = clock.Seconds();
     if (deadline.Expired()) {
-      log.Debug(c.config.name + ": refit out of time, keeping its fold models");
+      log.Debug(c.config.name + ": refit out of time, serving its fold models in both forms");
       return false;
     }
-    c.fit.folds.clear();
-    c.fit.folds.push_back(std::move(model));
     c.fit.fit_seconds += seconds;
     row.fit_seconds = c.fit.fit_seconds;
-    row.info["refit"] = Json{{"params", learner_params}, {"fit_seconds", seconds}, {"info", c.fit.folds[0]->Info()}};
+    row.info["refit"] = Json{{"params", learner_params}, {"fit_seconds", seconds}, {"info", model->Info()}};
+    c.full = std::move(model);
     log.Debug(run.Clock(false) + "refitted " + c.config.name + " on all rows (" + FormatSeconds(seconds) + ")");
     return true;
   } catch (const std::exception& e) {
-    log.Warn(c.config.name + ": refit failed, keeping its fold models: " + e.what());
+    log.Warn(c.config.name + ": refit failed, serving its fold models in both forms: " + e.what());
     return false;
   }
 }

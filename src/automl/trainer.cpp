@@ -45,7 +45,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   const EnsembleChoice ensemble = ChooseEnsemble(oofs, run.scorer(), options.ensemble_rounds);
   const std::set<std::string> needed = NeededCandidates(run.done(), ensemble.weights);
 
-  // 5. Refit the needed members on all rows, with --refit-full (member_refit.h).
+  // 5. Refit the needed members on all rows, kept beside their folds (member_refit.h; off with --no-refit-full).
   const size_t refitted = options.refit_full ? RefitMembers(run, needed, budget.Refit()) : 0;
 
   // 6. The bundle and the leaderboard (bundle_assembly.h).

@@ -7,10 +7,16 @@
 
 #include "core/deadline.h"
 #include "core/log.h"
+#include "model/bundle_form.h"
 
 namespace tabpilot {
 
 class LearnerRegistry;
+
+// Which form of the ensemble a trained bundle serves unless told otherwise:
+// the deployable one (one model per member) unless it lost accuracy beyond
+// noise on the benchmark (docs/architecture.md, "Refit on all rows").
+inline constexpr BundleForm kDefaultServedForm = BundleForm::kFull;
 
 struct TrainerOptions {
   Deadline deadline = Deadline::Never();  // the whole command's budget (bundle writing included)
@@ -25,9 +31,15 @@ struct TrainerOptions {
   // Further bags of a candidate (repeated bagging) do not count. With
   // stacking, level 1 stops at 70% of the cap and level 2 gets the rest.
   int max_models = 0;
-  // Replace each chosen member's fold models by one model fitted on all rows
-  // (see refit.h); 10% of the search time is kept back for it.
-  bool refit_full = false;
+  // Fit each chosen member once more on all rows (see refit.h) and keep that
+  // model beside its fold models: the bundle then holds both forms
+  // (model/bundle_form.h). 10% of the search time is kept back for it.
+  bool refit_full = true;
+  // The form the bundle serves by default when it holds both (kBagged or
+  // kFull); without the refit it holds, and serves, the bagged form only.
+  // kDefaultServedForm: the full form, measured in docs/architecture.md
+  // ("Refit on all rows").
+  BundleForm default_form = kDefaultServedForm;
   // Restrict to these learner families (empty = all but the opt-in ones, which
   // run only when named here; see CandidateConfig::opt_in).
   std::vector<std::string> families;

@@ -91,7 +91,7 @@ bool TrainingRun::Fit(const CandidateConfig& config, int level, const std::vecto
     family_cost_[config.family] = seconds / config.relative_cost;
     // A holdout scores (and ensembles) its held-out rows only.
     if (holdout()) bag.oof = bag.oof.SelectRows(fold_plan_.scored_rows);
-    Candidate c{config, std::move(bag), 0, 0, level, input_names, stack_inputs, 1, seconds};
+    Candidate c{config, std::move(bag), 0, 0, level, input_names, stack_inputs, 1, seconds, nullptr};
     c.score = scorer_.Score(c.fit.oof);
     row.score_val = c.score;
     c.leaderboard_row = board_.size();

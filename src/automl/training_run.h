@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct Candidate {
   std::vector<size_t> input_index;        // level 2: their indices in the run's done list
   int bags = 1;                           // fold splits fitted (see kMaxBags)
   double bag_seconds = 0;                 // wall time of the last bag
+  // Its model refit on every training row (member_refit.h), beside its fold
+  // models; null when it was not refit.
+  std::unique_ptr<Model> full;
 };
 
 class TrainingRun {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -22,6 +23,7 @@ Runner AddLearnersCommand(CLI::App& app);
 Runner AddPipelineCommand(CLI::App& app);
 Runner AddRegistryCommand(CLI::App& app);
 Runner AddSignCommand(CLI::App& app);
+Runner AddExportCommand(CLI::App& app);
 
 // 0 -> all hardware threads; negative -> InvalidInput.
 int ResolveThreads(int requested);
@@ -29,6 +31,11 @@ int ResolveThreads(int requested);
 // The input limits: defaults overridden by the TABPILOT_LIMIT_* environment
 // variables (read here, once per command, and passed down as values).
 InputLimits LimitsFromEnvironment();
+
+// Refuses to let a command replace a folder that is not a tabpilot model
+// (the user may have pointed --output at something precious): throws
+// InvalidInput unless `out` is missing, an empty folder or a bundle.
+void CheckModelOutputPath(const std::filesystem::path& out);
 
 // How commands load bundles: the input limits (defaults overridden by the
 // TABPILOT_LIMIT_* environment variables) and, when `verify_key_path` is not

@@ -1,4 +1,5 @@
 #include <cstdlib>
+#include <filesystem>
 
 #include "cli/commands.h"
 #include "core/error.h"
@@ -13,6 +14,15 @@ int ResolveThreads(int requested) {
 
 InputLimits LimitsFromEnvironment() {
   return InputLimits::FromEnvironment([](const char* name) { return std::getenv(name); });
+}
+
+void CheckModelOutputPath(const std::filesystem::path& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(out, ec)) return;
+  if (!fs::is_directory(out, ec)) throw InvalidInput("--output " + out.string() + " exists and is not a directory");
+  if (fs::is_empty(out, ec) || fs::exists(out / "manifest.json", ec)) return;
+  throw InvalidInput("--output " + out.string() + " exists and is not a tabpilot model; refusing to overwrite it");
 }
 
 BundleLoadOptions BundleLoading(const std::string& verify_key_path) {

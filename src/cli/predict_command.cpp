@@ -17,10 +17,12 @@ struct PredictArgs {
   int threads = 0;
   bool quiet = false;
   std::string verify_key;
+  std::string form = "default";
 };
 
 int RunPredict(const PredictArgs& a) {
   Stopwatch clock;
+  const BundleForm form = ParseBundleForm(a.form, "--form");
   BatchPredictOptions options;
   options.model = a.model;
   options.data = a.data;
@@ -28,6 +30,7 @@ int RunPredict(const PredictArgs& a) {
   options.join = a.join;
   options.threads = ResolveThreads(a.threads);
   options.load = BundleLoading(a.verify_key);
+  options.load.form = form;
   options.logger = Logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
   const size_t rows = BatchPredict(options);
   options.logger.Info("wrote " + std::to_string(rows) + " predictions to " + a.output + " in " +
@@ -47,6 +50,10 @@ Runner AddPredictCommand(CLI::App& app) {
   sub->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
   sub->add_option("--verify-key", args->verify_key,
                   "Key file the bundle must be signed with (see 'tabpilot sign'); unsigned or tampered bundles fail");
+  sub->add_option("--form", args->form,
+                  "Which form of the ensemble to load: default (the bundle's), bagged (every fold model) or full "
+                  "(the members refit on all rows)")
+      ->capture_default_str();
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
   return [args] { return RunPredict(*args); };
 }

@@ -80,7 +80,23 @@ Json AuditJson(const std::vector<ApprovalEvent>& audit) {
   return out;
 }
 
-Json DescribeJson(const ModelVersion& v, bool artifact_present, bool artifact_verified) {
+// The forms of the model a stored bundle holds and the one it serves by
+// default, from its verified manifest; null when the artifact is not a
+// loadable bundle (or was changed since it was stored).
+Json ArtifactForms(const ArtifactStore& artifacts, const ModelVersion& v, bool verified) {
+  if (!verified) return nullptr;
+  try {
+    const Json manifest = ReadManifest(artifacts.Path(v.artifact_hash));
+    const BundleForms forms = BundleForms::FromManifest(manifest, manifest.at("format_version").get<int>());
+    return Json{{"available", forms.NamesJson()}, {"default", BundleFormName(forms.default_form)}};
+  } catch (const Error&) {
+    return nullptr;
+  } catch (const Json::exception&) {
+    return nullptr;
+  }
+}
+
+Json DescribeJson(const ModelVersion& v, bool artifact_present, bool artifact_verified, const Json& forms) {
   return {{"model_package_group", v.group},
           {"version", v.version},
           {"approval_status", ToString(v.status)},
@@ -91,7 +107,8 @@ Json DescribeJson(const ModelVersion& v, bool artifact_present, bool artifact_ve
            {{"hash", v.artifact_hash},
             {"path", v.artifact_path.string()},
             {"present", artifact_present},
-            {"verified", artifact_verified}}},
+            {"verified", artifact_verified},
+            {"forms", forms}}},
           {"metrics", v.metrics},
           {"tags", v.tags},
           {"lineage", {{"execution_id", v.execution_id}, {"input_data_hashes", v.input_data_hashes}}},
@@ -153,9 +170,9 @@ int RunRegistry(const RegistryArgs& a) {
   }
   if (a.describe->parsed()) {
     ModelVersion v = registry.Describe(a.group, a.version);
-    std::cout
-        << DescribeJson(v, store.artifacts.Exists(v.artifact_hash), store.artifacts.Verify(v.artifact_hash)).dump(2)
-        << "\n";
+    const bool verified = store.artifacts.Verify(v.artifact_hash);
+    const Json forms = ArtifactForms(store.artifacts, v, verified);
+    std::cout << DescribeJson(v, store.artifacts.Exists(v.artifact_hash), verified, forms).dump(2) << "\n";
     return 0;
   }
   if (a.approve->parsed() || a.reject->parsed()) {

@@ -18,13 +18,27 @@ struct SignArgs {
   bool quiet = false;
 };
 
+// Loads every form the bundle holds, so that every file the manifest lists
+// for a model is read, checked and loaded (a load reads only its form's
+// files). Returns the bundle in its default form.
+Bundle LoadEveryForm(const std::string& dir, const LearnerRegistry& learners, const BundleLoadOptions& options) {
+  Bundle bundle = LoadBundle(dir, learners, options);
+  for (BundleForm form : {BundleForm::kBagged, BundleForm::kFull}) {
+    if (form == bundle.form || !bundle.forms.Has(form)) continue;
+    BundleLoadOptions other = options;
+    other.form = form;
+    LoadBundle(dir, learners, other);
+  }
+  return bundle;
+}
+
 int RunSign(const SignArgs& a) {
   const std::string key = ReadSigningKey(a.key);
-  // Sign only what verifies: every file against the manifest, every model
-  // loadable (and the old signature, when --verify-key is given).
+  // Sign only what verifies: every file of every form against the manifest,
+  // every model loadable (and the old signature, when --verify-key is given).
   const BundleLoadOptions load = BundleLoading(a.verify_key);
   const LearnerRegistry learners = LearnerRegistry::WithBuiltins();
-  const Bundle verified = LoadBundle(a.model, learners, load);
+  const Bundle verified = LoadEveryForm(a.model, learners, load);
   const Json manifest = ReadManifest(a.model, load);
   if (manifest.at("format_version").get<int>() < 2) {
     throw InvalidInput("model bundle " + a.model + " has format version 1, which cannot be signed; retrain it");
@@ -33,7 +47,7 @@ int RunSign(const SignArgs& a) {
   // The signature must cover what was verified: load it again with the key.
   BundleLoadOptions check = load;
   check.verify_key = key;
-  LoadBundle(a.model, learners, check);
+  LoadEveryForm(a.model, learners, check);
   if (!a.quiet) std::cout << "signed " << a.model << " (" << verified.members.size() << " members)\n";
   return 0;
 }

@@ -11,7 +11,6 @@
 #include "model/bundle.h"
 
 namespace tabpilot::cli {
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -27,7 +26,7 @@ struct TrainArgs {
   int threads = 0;
   int folds = 0;
   int max_models = 0;
-  bool refit_full = false;
+  bool refit_full = true;
   std::vector<std::string> learners;
   bool quiet = false;
   bool verbose = false;
@@ -44,19 +43,9 @@ CLI::Validator NonNegative() {
       "NONNEGATIVE");
 }
 
-// Refuse to replace a folder that is not a tabpilot model: the user may have
-// pointed --output at something precious.
-void CheckOutputPath(const fs::path& out) {
-  std::error_code ec;
-  if (!fs::exists(out, ec)) return;
-  if (!fs::is_directory(out, ec)) throw InvalidInput("--output " + out.string() + " exists and is not a directory");
-  if (fs::is_empty(out, ec) || fs::exists(out / "manifest.json", ec)) return;
-  throw InvalidInput("--output " + out.string() + " exists and is not a tabpilot model; refusing to overwrite it");
-}
-
 int RunTrain(const TrainArgs& a, Deadline deadline) {
   if (!(a.time_limit > 0)) throw InvalidInput("--time-limit must be more than 0 seconds");
-  CheckOutputPath(a.output);
+  CheckModelOutputPath(a.output);
   const std::string signing_key = a.signing_key.empty() ? std::string() : ReadSigningKey(a.signing_key);
   Logger logger(a.quiet ? Logger::Level::kQuiet : (a.verbose ? Logger::Level::kDebug : Logger::Level::kInfo));
   const int threads = ResolveThreads(a.threads);
@@ -101,6 +90,9 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
     }
     std::cout << "\n";
     if (!stack_only.empty()) std::cout << "stack inputs kept for level 2:" << stack_only << "\n";
+    const BundleForms& forms = result.bundle.forms;
+    std::cout << "forms: " << forms.ListText() << " (predict serves " << BundleFormName(forms.default_form)
+              << " by default)\n";
     if (p.task == Task::kBinary) {
       std::cout << "positive class '" << p.class_labels[static_cast<size_t>(p.positive_class)]
                 << "', decision threshold " << p.threshold << "\n";
@@ -130,8 +122,10 @@ Runner AddTrainCommand(CLI::App& app) {
   sub->add_option("--folds", args->folds, "Bagging folds (0 = automatic; 1 = validate on a 10% holdout instead)")
       ->check(NonNegative())
       ->capture_default_str();
-  sub->add_flag("--refit-full", args->refit_full,
-                "Refit each ensemble member once on all rows (uses 10% of the search time; k times cheaper to serve)");
+  sub->add_flag("--refit-full,!--no-refit-full", args->refit_full,
+                "--no-refit-full: do not refit the members on all rows, so the bundle holds the bagged form only (by "
+                "default each member is also refit once on all rows, using 10% of the search time, and the bundle "
+                "holds both forms; --refit-full is accepted and changes nothing)");
   sub->add_option("--max-models", args->max_models, "Stop after this many candidate models (0 = until time runs out)")
       ->check(NonNegative())
       ->capture_default_str();

@@ -216,9 +216,54 @@ std::string SafeName(const std::string& name) {
   return out;
 }
 
+// The model a member serves in the full form when it has one of its own
+// (refit on all rows), else null: it then serves its fold models.
+const Model* FullModel(const BundleMember& m) {
+  if (m.full) return m.full.get();
+  return m.folds_are_full && !m.folds.empty() ? m.folds[0].get() : nullptr;
+}
+
+// Stages member `m`'s model files for the forms the bundle holds and returns
+// its manifest entry: "folds" (the bagged form, and the full form of a
+// member that was not refit) and "full" (its model refit on all rows).
+Json StageMember(const BundleMember& m, const BundleForms& forms, const fs::path& staging, Json& files) {
+  const std::string prefix = "members/" + SafeName(m.name) + "/";
+  const Model* full = forms.full ? FullModel(m) : nullptr;
+  if (forms.bagged && m.folds_are_full) {
+    throw Internal("member " + m.name + " holds only its full model; the bagged form cannot be saved");
+  }
+  Json entry{{"name", m.name},
+             {"family", m.family},
+             {"params", m.params},
+             {"feature_pipeline", m.pipeline},
+             {"weight", m.weight},
+             {"level", m.level},
+             {"stack_inputs", m.stack_inputs}};
+  Json fold_files = Json::array();
+  if (forms.bagged || full == nullptr) {
+    if (m.folds.empty()) throw Internal("member " + m.name + " has no fold models to save");
+    for (size_t k = 0; k < m.folds.size(); ++k) {
+      std::string rel = prefix + "fold_" + std::to_string(k) + ".bin";
+      StageFile(staging, rel, m.folds[k]->Serialize(), files);
+      fold_files.push_back(rel);
+    }
+    if (m.stack_input_folds > 0) entry["stack_input_folds"] = m.stack_input_folds;
+  }
+  entry["folds"] = fold_files;
+  if (full != nullptr) {
+    const std::string rel = prefix + "full.bin";
+    StageFile(staging, rel, full->Serialize(), files);
+    entry["full"] = rel;
+    const Json& params = m.folds_are_full ? m.params : m.full_params;
+    if (!params.is_null()) entry["full_params"] = params;
+  }
+  return entry;
+}
+
 }  // namespace
 
 void SaveBundle(const Bundle& bundle, const fs::path& dir, const SaveOptions& options) {
+  bundle.forms.Check();
   AtomicDirectory out(dir);
   Json files = Json::object();
   Json manifest;
@@ -227,6 +272,8 @@ void SaveBundle(const Bundle& bundle, const fs::path& dir, const SaveOptions& op
   manifest["producer"] = Json{{"name", "tabpilot"}, {"version", options.producer_version}};
   manifest["problem"] = ProblemToJson(bundle.problem);
   manifest["input_schema"] = bundle.input_schema.ToJson();
+  manifest["forms"] = bundle.forms.NamesJson();
+  manifest["default_form"] = BundleFormName(bundle.forms.default_form);
 
   Json pipelines = Json::object();
   for (const auto& [id, pipeline] : bundle.pipelines) {
@@ -237,23 +284,7 @@ void SaveBundle(const Bundle& bundle, const fs::path& dir, const SaveOptions& op
   manifest["feature_pipelines"] = pipelines;
 
   Json members = Json::array();
-  for (const BundleMember& m : bundle.members) {
-    Json fold_files = Json::array();
-    for (size_t k = 0; k < m.folds.size(); ++k) {
-      std::string rel = "members/" + SafeName(m.name) + "/fold_" + std::to_string(k) + ".bin";
-      StageFile(out.staging(), rel, m.folds[k]->Serialize(), files);
-      fold_files.push_back(rel);
-    }
-    members.push_back(Json{{"name", m.name},
-                           {"family", m.family},
-                           {"params", m.params},
-                           {"feature_pipeline", m.pipeline},
-                           {"weight", m.weight},
-                           {"level", m.level},
-                           {"stack_inputs", m.stack_inputs},
-                           {"folds", fold_files}});
-    if (m.stack_input_folds > 0) members.back()["stack_input_folds"] = m.stack_input_folds;
-  }
+  for (const BundleMember& m : bundle.members) members.push_back(StageMember(m, bundle.forms, out.staging(), files));
   manifest["members"] = members;
   manifest["training"] = bundle.training;
 
@@ -326,6 +357,25 @@ BundleMember MemberFromJson(const Json& jm, const Bundle& b) {
   return m;
 }
 
+// The model files member `jm` serves in `form` (kBagged or kFull): its full
+// model in the full form when it has one (then `m` takes its params and sees
+// its stack inputs' served predictions, not fold-aligned ones), else its fold
+// models.
+std::vector<std::string> MemberModelFiles(const Json& jm, BundleForm form, BundleMember& m) {
+  if (form == BundleForm::kFull && jm.contains("full")) {
+    m.folds_are_full = true;
+    m.stack_input_folds = 0;
+    if (jm.contains("full_params")) {
+      if (!jm["full_params"].is_object()) throw InvalidInput("member " + m.name + " has bad full_params");
+      m.params = jm["full_params"];
+    }
+    return {jm["full"].get<std::string>()};
+  }
+  std::vector<std::string> files;
+  for (const Json& f : jm.at("folds")) files.push_back(f.get<std::string>());
+  return files;
+}
+
 }  // namespace
 
 Json ReadManifest(const fs::path& dir, const BundleLoadOptions& options) {
@@ -338,6 +388,18 @@ Bundle LoadBundle(const fs::path& dir, const LearnerRegistry& learners, const Bu
   const Json manifest = ReadManifest(dir, options);
   const int version = manifest["format_version"].get<int>();
   Bundle b;
+  try {
+    b.forms = BundleForms::FromManifest(manifest, version);
+  } catch (const Json::exception& e) {
+    throw InvalidInput("corrupt model bundle " + dir.string() + ": manifest.json: " + e.what());
+  } catch (const InvalidInput& e) {
+    throw InvalidInput("corrupt model bundle " + dir.string() + ": manifest.json: " + e.what());
+  }
+  try {
+    b.form = b.forms.Resolve(options.form);
+  } catch (const InvalidInput& e) {
+    throw InvalidInput("model bundle " + dir.string() + " " + e.what());
+  }
   std::string current = "manifest.json";
   try {
     const Json& files = manifest.at("files");
@@ -361,9 +423,10 @@ Bundle LoadBundle(const fs::path& dir, const LearnerRegistry& learners, const Bu
     for (const Json& jm : manifest.at("members")) {
       current = "manifest.json";
       BundleMember m = MemberFromJson(jm, b);
+      const std::vector<std::string> model_files = MemberModelFiles(jm, b.form, m);
       auto learner = learners.Create(m.family, m.params);
-      for (const Json& jf : jm.at("folds")) {
-        std::unique_ptr<Model> model = learner->Load(read(jf.get<std::string>()), load_options);
+      for (const std::string& rel : model_files) {
+        std::unique_ptr<Model> model = learner->Load(read(rel), load_options);
         if (model->num_outputs() != b.problem.num_outputs()) {
           throw InvalidInput("the model predicts " + std::to_string(model->num_outputs()) +
                              " values per row, the problem needs " + std::to_string(b.problem.num_outputs()));

@@ -1,11 +1,17 @@
 // The model bundle: a directory MODEL/ holding manifest.json, one JSON file per
-// fitted feature pipeline, and one binary file per bagged member fold model.
+// fitted feature pipeline, one binary file per member fold model and one per
+// member refit on all rows.
 //
-//   MODEL/manifest.json            format version, problem, input schema, members, files
+//   MODEL/manifest.json            format version, problem, input schema, forms, members, files
 //   MODEL/digest.json              SHA-256 of manifest.json; with a key, its HMAC-SHA256
 //   MODEL/features/<id>.json       FeaturePipeline::ToJson()
-//   MODEL/members/<name>/fold_<k>.bin   Model::Serialize()
+//   MODEL/members/<name>/fold_<k>.bin   Model::Serialize() (the bagged form)
+//   MODEL/members/<name>/full.bin       Model::Serialize() (the full form, when refit)
 //   MODEL/leaderboard.{csv,json}   every candidate tried (written by the trainer)
+//
+// A bundle holds the bagged form, the full form or both (model/bundle_form.h)
+// and names the one a load serves by default; a load reads only the files of
+// the form it serves.
 //
 // A bundle is untrusted input (it may come from a shared registry): loading
 // checks digest.json against manifest.json's bytes (and the HMAC when a key
@@ -15,7 +21,8 @@
 // manifest and the InputLimits before they are read; every fold model's
 // output count must match the problem. Bundles are written through an
 // AtomicDirectory: a reader sees the old bundle or the new one, never half.
-// Format 1 bundles (FNV-1a checksums, no digest.json) still load, unsigned.
+// Format 1 bundles (FNV-1a checksums, no digest.json) still load, unsigned;
+// format 1 and 2 bundles hold the bagged form only.
 #pragma once
 
 #include <filesystem>
@@ -31,11 +38,12 @@
 #include "features/feature_pipeline.h"
 #include "learners/learner.h"
 #include "learners/learner_registry.h"
+#include "model/bundle_form.h"
 
 namespace tabpilot {
 
 // Bundles written by this version; loading a newer one is an error.
-inline constexpr int kBundleFormatVersion = 2;
+inline constexpr int kBundleFormatVersion = 3;
 // Largest BundleMember::stack_input_folds a bundle may declare.
 inline constexpr int kMaxStackInputFolds = 1000;
 
@@ -49,7 +57,8 @@ struct ProblemInfo {
   int num_outputs() const { return task == Task::kRegression ? 1 : static_cast<int>(class_labels.size()); }
 };
 
-// One ensemble member: a bagged model (one fitted model per fold, averaged).
+// One ensemble member: a bagged model (one fitted model per fold, averaged)
+// and, when it was refit, its one model fitted on all rows.
 struct BundleMember {
   std::string name;      // e.g. "XGBoost_2"
   std::string family;    // learner registry name
@@ -67,11 +76,25 @@ struct BundleMember {
   // input whose fold count is not a multiple of it (a refitted model) gives
   // its bagged prediction. 0 = every fold sees bagged predictions.
   int stack_input_folds = 0;
+  // The models the predictor averages: a trained bundle's fold models (the
+  // bagged form); a loaded bundle's models of the form it serves.
   std::vector<std::unique_ptr<Model>> folds;
+  // The full form of a trained bundle: the member refit on every training
+  // row, with the params it was fitted with; null when it was not refit (it
+  // then serves `folds` in both forms). A loaded bundle leaves it null.
+  std::unique_ptr<Model> full;
+  Json full_params;
+  // Set by a full-form load of a refit member: `folds` holds its one full
+  // model and `params` its full_params (so saving it writes full.bin again).
+  bool folds_are_full = false;
 };
 
 struct Bundle {
   ProblemInfo problem;
+  // The forms the bundle holds (saved to the manifest) and, for a loaded
+  // bundle, the one its members' `folds` hold.
+  BundleForms forms;
+  BundleForm form = BundleForm::kBagged;
   Schema input_schema;  // the columns a prediction request must have
   std::map<std::string, FeaturePipeline> pipelines;
   std::vector<BundleMember> members;
@@ -92,14 +115,18 @@ struct BundleLoadOptions {
   InputLimits limits;
   // When set, the bundle must carry a valid HMAC-SHA256 under this key.
   std::string verify_key;
+  // The form to load: the bundle's default, bagged or full. Only that form's
+  // files are read (and verified).
+  BundleForm form = BundleForm::kDefault;
 };
 
 // Writes `bundle` to `dir` atomically (replacing an existing bundle there).
 void SaveBundle(const Bundle& bundle, const std::filesystem::path& dir, const SaveOptions& options);
 
-// Loads a bundle. Throws NotFound if `dir` has no manifest, InvalidInput naming
-// the file for a corrupt, truncated, tampered, unsigned (when a key is
-// required) or newer-format bundle.
+// Loads a bundle in the form options.form asks for. Throws NotFound if `dir`
+// has no manifest, InvalidInput naming the file for a corrupt, truncated,
+// tampered, unsigned (when a key is required) or newer-format bundle, and
+// InvalidInput when the bundle does not hold the form asked for.
 Bundle LoadBundle(const std::filesystem::path& dir, const LearnerRegistry& learners,
                   const BundleLoadOptions& options = {});
 

@@ -139,6 +139,7 @@ bool IsBundleFileName(std::string_view rel) {
   const size_t slash = s.find('/');
   if (slash == std::string_view::npos || !IsId(s.substr(0, slash))) return false;
   s.remove_prefix(slash + 1);
+  if (s == "full.bin") return true;
   if (!ConsumePrefix(s, "fold_") || !ConsumeSuffix(s, ".bin")) return false;
   if (s.empty() || s.size() > 6) return false;
   for (char c : s) {

@@ -13,7 +13,7 @@ namespace tabpilot {
 
 // Whether `rel` is a name a bundle may hold: "manifest.json", "digest.json",
 // "leaderboard.json", "leaderboard.csv", "features/<id>.json" or
-// "members/<name>/fold_<k>.bin", where <id> and <name> are 1-128 characters
+// "members/<name>/fold_<k>.bin" or "members/<name>/full.bin", where <id> and <name> are 1-128 characters
 // of [A-Za-z0-9_-] and <k> is 1-6 digits.
 bool IsBundleFileName(std::string_view rel);
 

@@ -30,7 +30,14 @@ class AutoMLStep : public StepType {
         {"positive_label", K::kText, nullptr, 0, 0, {}, "binary: the positive class"},
         {"learners", K::kStringList, nullptr, 0, 0, {}, "learner families to try (default: all)"},
         {"seed", K::kInt, 0, 0, 9007199254740992.0, {}, "random seed"},
-        {"folds", K::kInt, 0, 0, 100, {}, "bagging folds (0 = automatic; 1 = a 10% holdout)"}};
+        {"folds", K::kInt, 0, 0, 100, {}, "bagging folds (0 = automatic; 1 = a 10% holdout)"},
+        {"refit_full",
+         K::kBool,
+         true,
+         0,
+         0,
+         {},
+         "also refit each member on all rows, so the bundle holds the full form beside the bagged one"}};
     return specs;
   }
   std::optional<std::vector<std::string>> Outputs(const Json&) const override {
@@ -62,6 +69,7 @@ class AutoMLStep : public StepType {
     options.seed = static_cast<uint64_t>(f.Int("seed"));
     options.num_folds = static_cast<int>(f.Int("folds"));
     options.families = f.StringList("learners");
+    options.refit_full = f.Bool("refit_full");
     options.logger = quiet;
     TrainResult result = TrainAutoML(data, options);
     SaveOptions save;

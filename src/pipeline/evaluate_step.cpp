@@ -14,7 +14,14 @@ class EvaluateStep : public StepType {
     using K = ParamSpec::Kind;
     static const std::vector<ParamSpec> specs = {
         {"model", K::kPath, nullptr, 0, 0, {}, "model bundle folder", true},
-        {"data", K::kPath, nullptr, 0, 0, {}, "labelled CSV (with the target column)", true}};
+        {"data", K::kPath, nullptr, 0, 0, {}, "labelled CSV (with the target column)", true},
+        {"form",
+         K::kString,
+         "default",
+         0,
+         0,
+         {"default", "bagged", "full"},
+         "which form of the model to load: default (the bundle's), bagged or full (members refit on all rows)"}};
     return specs;
   }
   std::optional<std::vector<std::string>> Outputs(const Json&) const override {
@@ -28,6 +35,7 @@ class EvaluateStep : public StepType {
     options.output = ctx.staging_dir / "evaluation.json";
     options.threads = ctx.threads;
     options.load.limits = ctx.limits;
+    options.load.form = ParseBundleForm(ctx.fields.String("form"), "field 'form'");
     options.logger = Logger(Logger::Level::kQuiet);
     EvaluateFileResult r = EvaluateFile(options);
     ctx.Log("evaluated on " + std::to_string(r.rows) + " rows");

@@ -14,7 +14,14 @@ class TransformStep : public StepType {
     static const std::vector<ParamSpec> specs = {
         {"model", K::kPath, nullptr, 0, 0, {}, "model bundle folder", true},
         {"data", K::kPath, nullptr, 0, 0, {}, "CSV to predict", true},
-        {"join", K::kBool, false, 0, 0, {}, "append the input columns to each prediction row"}};
+        {"join", K::kBool, false, 0, 0, {}, "append the input columns to each prediction row"},
+        {"form",
+         K::kString,
+         "default",
+         0,
+         0,
+         {"default", "bagged", "full"},
+         "which form of the model to load: default (the bundle's), bagged or full (members refit on all rows)"}};
     return specs;
   }
   std::optional<std::vector<std::string>> Outputs(const Json&) const override {
@@ -29,6 +36,7 @@ class TransformStep : public StepType {
     options.join = ctx.fields.Bool("join");
     options.threads = ctx.threads;
     options.load.limits = ctx.limits;
+    options.load.form = ParseBundleForm(ctx.fields.String("form"), "field 'form'");
     options.logger = Logger(Logger::Level::kQuiet);
     const size_t rows = BatchPredict(options);
     ctx.Log("wrote " + std::to_string(rows) + " predictions");

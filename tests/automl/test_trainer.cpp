@@ -143,15 +143,21 @@ TEST(TrainAutoML, MulticlassStackingFitsLevelTwoBoosters) {
   EXPECT_EQ(result.leaderboard.size(), 5u);  // 4 candidates + the ensemble
 }
 
-TEST(TrainAutoML, RefitFullLeavesOneModelPerMemberWithTheFoldsMeanRounds) {
+TEST(TrainAutoML, RefitFullKeepsBothFormsTheFullModelsWithTheFoldsMeanRounds) {
   TrainResult result = TrainCapped(NoisyMulticlassCsv(800), "colour", "logloss", 4, 2, /*refit_full=*/true);
   const Json& training = result.bundle.training;
   EXPECT_TRUE(training.at("refit_full").get<bool>());
   ASSERT_FALSE(result.bundle.members.empty());
+  EXPECT_TRUE(result.bundle.forms.bagged);
+  EXPECT_TRUE(result.bundle.forms.full);
+  EXPECT_EQ(result.bundle.forms.default_form, kDefaultServedForm);
   // No deadline: every member is refitted.
   EXPECT_EQ(training.at("members_refitted").get<size_t>(), result.bundle.members.size());
   for (const BundleMember& m : result.bundle.members) {
-    ASSERT_EQ(m.folds.size(), 1u) << m.name;
+    // The bagged form: the 8 fold models, with the bagged member's params.
+    EXPECT_EQ(m.folds.size(), 8u) << m.name;
+    EXPECT_NE(m.params, m.full_params) << m.name;
+    ASSERT_NE(m.full, nullptr) << m.name;
     const LeaderboardRow* row = nullptr;
     for (const LeaderboardRow& r : result.leaderboard) {
       if (r.model == m.name) row = &r;
@@ -162,19 +168,25 @@ TEST(TrainAutoML, RefitFullLeavesOneModelPerMemberWithTheFoldsMeanRounds) {
     for (const Json& fold : row->info.at("folds")) rounds += fold.at("rounds").get<double>();
     rounds /= static_cast<double>(row->info.at("folds").size());
     const int expected = static_cast<int>(std::lround(rounds));
-    EXPECT_EQ(m.params.at("n_estimators").get<int>(), expected) << m.name;
-    EXPECT_EQ(m.params.at("early_stopping_rounds").get<int>(), 0) << m.name;
-    EXPECT_FALSE(m.params.contains("stack_inputs")) << m.name;
+    EXPECT_EQ(m.full_params.at("n_estimators").get<int>(), expected) << m.name;
+    EXPECT_EQ(m.full_params.at("early_stopping_rounds").get<int>(), 0) << m.name;
+    EXPECT_FALSE(m.full_params.contains("stack_inputs")) << m.name;
     // The refit model boosted exactly that many rounds on all 800 rows.
-    EXPECT_EQ(m.folds[0]->Info().at("rounds").get<int>(), expected) << m.name;
+    EXPECT_EQ(m.full->Info().at("rounds").get<int>(), expected) << m.name;
   }
 }
 
-TEST(TrainAutoML, WithoutRefitMembersKeepTheirFoldModels) {
-  TrainResult result = TrainCapped(NoisyMulticlassCsv(800), "colour", "logloss", 2, 2);
+TEST(TrainAutoML, WithoutRefitTheBundleHoldsTheBaggedFormOnly) {
+  TrainResult result = TrainCapped(NoisyMulticlassCsv(800), "colour", "logloss", 2, 2, /*refit_full=*/false);
   EXPECT_FALSE(result.bundle.training.at("refit_full").get<bool>());
   EXPECT_EQ(result.bundle.training.at("members_refitted").get<size_t>(), 0u);
-  for (const BundleMember& m : result.bundle.members) EXPECT_EQ(m.folds.size(), 8u) << m.name;
+  EXPECT_TRUE(result.bundle.forms.bagged);
+  EXPECT_FALSE(result.bundle.forms.full);
+  EXPECT_EQ(result.bundle.forms.default_form, BundleForm::kBagged);
+  for (const BundleMember& m : result.bundle.members) {
+    EXPECT_EQ(m.folds.size(), 8u) << m.name;
+    EXPECT_EQ(m.full, nullptr) << m.name;
+  }
 }
 
 TEST(TrainAutoML, HoldoutFitsOneModelPerCandidateAndScoresTheHeldOutTenth) {
@@ -227,10 +239,12 @@ TEST(TrainAutoML, ForestsAndKnnFitOnceAndScoreTheirOwnOutOfSampleRows) {
     EXPECT_EQ(seen, 3);
     ASSERT_FALSE(result.bundle.members.empty());
     for (const BundleMember& m : result.bundle.members) {
-      const size_t expected = m.family == "extra_trees" && !refit ? 8u : 1u;
-      EXPECT_EQ(m.folds.size(), expected) << m.name;
+      EXPECT_EQ(m.folds.size(), m.family == "extra_trees" ? 8u : 1u) << m.name;
+      // Only the bagged extra-trees gets a model of its own on all rows; the
+      // own-OOF members serve their one model in both forms.
+      EXPECT_EQ(m.full != nullptr, m.family == "extra_trees" && refit) << m.name;
     }
-    // The own-OOF members are already one model on all rows: --refit-full
+    // The own-OOF members are already one model on all rows: the refit
     // counts them as refitted (and refits the extra-trees).
     const size_t refitted = result.bundle.training.at("members_refitted").get<size_t>();
     EXPECT_EQ(refitted, refit ? result.bundle.members.size() : 0u);

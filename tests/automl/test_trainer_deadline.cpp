@@ -101,8 +101,9 @@ TEST(TrainerDeadline, RefitMembersWithAnInjectedRegistry) {
   const TrainResult result = TrainAutoML(LoadCsv(BinaryCsv(100, true)), options);
   ASSERT_EQ(result.bundle.members.size(), 1u);
   EXPECT_EQ(result.bundle.training.at("members_refitted"), 1);
-  ASSERT_EQ(result.bundle.members[0].folds.size(), 1u);
-  EXPECT_EQ(result.bundle.members[0].folds[0]->Info().at("rows"), 100);
+  EXPECT_EQ(result.bundle.members[0].folds.size(), 8u);  // the bagged form stays
+  ASSERT_NE(result.bundle.members[0].full, nullptr);
+  EXPECT_EQ(result.bundle.members[0].full->Info().at("rows"), 100);
 }
 
 TEST(TrainerDeadline, FamiliesAreCheckedAgainstTheInjectedRegistry) {

@@ -176,7 +176,7 @@ TEST(TrainAutoML, AFamilyAddedByOneRegistrationLineTrainsEndToEnd) {
   ASSERT_FALSE(result.bundle.members.empty());
   for (const BundleMember& m : result.bundle.members) {
     EXPECT_EQ(m.family, testing::kToyFamily);
-    EXPECT_EQ(m.folds.size(), 1u);  // refitted on all rows
+    EXPECT_NE(m.full, nullptr);  // refitted on all rows, beside its folds
   }
   EXPECT_EQ(result.bundle.training.at("members_refitted"), result.bundle.members.size());
   // With a model cap the search goes on past the default candidate with the
@@ -394,19 +394,24 @@ TEST(ChooseEnsemble, WeighsTheBetterCandidateAndTunesTheThreshold) {
   EXPECT_EQ(NeededCandidates(done, {0.0, 1.0, 0.0}), std::set<std::string>{"b"});
 }
 
-TEST(RefitMembers, ReplacesTheNeededMembersFoldsByOneModelWhenTimeAllows) {
+TEST(RefitMembers, FitsTheNeededMembersOnAllRowsBesideTheirFoldsWhenTimeAllows) {
   const LearnerRegistry quick = QuickRegistry();
   RunFixture f(LoadCsv(BinaryCsv(200, true)), QuietOptions(&quick), quick);
   ASSERT_TRUE(f.run.Fit(Config("q1", "quick"), 1, {}, Deadline::Never(), 1));
   ASSERT_TRUE(f.run.Fit(Config("q2", "quick"), 1, {}, Deadline::Never(), 2));
-  // No time left: every member keeps its fold models.
+  // No time left: no member gets a full model; they serve their folds in both forms.
   EXPECT_EQ(RefitMembers(f.run, {"q1"}, Deadline::Never().Sub(0)), 0u);
   EXPECT_EQ(f.run.done()[0].fit.folds.size(), 8u);
+  EXPECT_EQ(f.run.done()[0].full, nullptr);
   EXPECT_EQ(RefitMembers(f.run, {"q1"}, Deadline::Never()), 1u);
-  ASSERT_EQ(f.run.done()[0].fit.folds.size(), 1u);
-  EXPECT_EQ(f.run.done()[0].fit.folds[0]->Info().at("rows"), 200);  // fitted on every row
+  // The full model joins the fold models, which stay (the bagged form).
+  EXPECT_EQ(f.run.done()[0].fit.folds.size(), 8u);
+  ASSERT_NE(f.run.done()[0].full, nullptr);
+  EXPECT_EQ(f.run.done()[0].full->Info().at("rows"), 200);  // fitted on every row
+  for (const auto& fold : f.run.done()[0].fit.folds) EXPECT_LT(fold->Info().at("rows").get<int>(), 200);
   EXPECT_TRUE(f.run.board()[0].info.contains("refit"));
   EXPECT_EQ(f.run.done()[1].fit.folds.size(), 8u);  // not needed, not refitted
+  EXPECT_EQ(f.run.done()[1].full, nullptr);
 }
 
 TEST(AssembleBundle, KeepsTheNeededMembersAndAddsTheEnsembleRow) {
@@ -441,6 +446,38 @@ TEST(AssembleBundle, KeepsTheNeededMembersAndAddsTheEnsembleRow) {
     }
     if (r.model == "d1") {
       EXPECT_EQ(r.ensemble_weight, 1.0);
+    }
+  }
+}
+
+TEST(AssembleBundle, KeepsBothFormsOfARefitMemberAndTheBaggedOneWithoutRefit) {
+  const LearnerRegistry quick = QuickRegistry();
+  for (bool refit : {true, false}) {
+    TrainerOptions options = QuietOptions(&quick);
+    options.refit_full = refit;
+    RunFixture f(LoadCsv(BinaryCsv(200, true)), options, quick);
+    ASSERT_TRUE(f.run.Fit(Config("q1", "quick"), 1, {}, Deadline::Never(), 1));
+    const size_t refitted = refit ? RefitMembers(f.run, {"q1"}, Deadline::Never()) : 0;
+    EXPECT_EQ(refitted, refit ? 1u : 0u);
+    EnsembleChoice choice;
+    choice.weights = {1.0};
+    choice.score = 0.5;
+    const Json refit_params = f.run.board()[0].info.value("refit", Json::object()).value("params", Json());
+    const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"q1"}, refitted);
+    ASSERT_EQ(result.bundle.members.size(), 1u);
+    const BundleMember& m = result.bundle.members[0];
+    EXPECT_EQ(m.folds.size(), 8u) << refit;  // the bagged form, always
+    EXPECT_TRUE(result.bundle.forms.bagged);
+    EXPECT_EQ(result.bundle.forms.full, refit);
+    EXPECT_FALSE(m.folds_are_full);
+    if (refit) {
+      ASSERT_NE(m.full, nullptr);
+      EXPECT_EQ(m.full->Info().at("rows"), 200);
+      EXPECT_EQ(m.full_params, refit_params);
+      EXPECT_EQ(result.bundle.forms.default_form, kDefaultServedForm);
+    } else {
+      EXPECT_EQ(m.full, nullptr);
+      EXPECT_EQ(result.bundle.forms.default_form, BundleForm::kBagged);
     }
   }
 }

@@ -234,14 +234,117 @@ TEST_F(BundleHardening, ABadThresholdWeightOrLevelIsRejected) {
   ExpectLoadError("bad level");
 }
 
+// The full form's files get every check the fold files get: listed with
+// size and SHA-256, names within the layout, regular files, read once.
+class FullFormHardening : public BundleHardening {
+ protected:
+  void SetUp() override {
+    table_ = testing::MakeTable(120);
+    SaveBundle(testing::MakeTwoFormBundle(table_), model(), SaveOptions{"test", ""});
+  }
+  static BundleLoadOptions Form(BundleForm form) {
+    BundleLoadOptions options;
+    options.form = form;
+    return options;
+  }
+  const std::string kFull = "members/xgboost_1/full.bin";
+  std::string Prefix() const { return "corrupt model bundle " + model().string() + ": "; }
+};
+
+TEST_F(FullFormHardening, ATamperedFullModelFailsItsHashInTheFullFormOnly) {
+  EXPECT_EQ(Error(), "");
+  std::string bytes = ReadFile(model() / kFull);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 1);
+  WriteFileAtomic(model() / kFull, bytes);
+  EXPECT_EQ(Error(Form(BundleForm::kFull)), Prefix() + kFull + ": checksum mismatch");
+  EXPECT_EQ(Error(), Prefix() + kFull + ": checksum mismatch");  // the default form is full
+  EXPECT_EQ(Error(Form(BundleForm::kBagged)), "");               // the bagged form does not read it
+  // Another size: caught before the file is read.
+  bytes.push_back('x');
+  WriteFileAtomic(model() / kFull, bytes);
+  ExpectLoadError("file is truncated or changed", Form(BundleForm::kFull));
+}
+
+TEST_F(FullFormHardening, AMissingOrRenamedFullModelIsNamed) {
+  fs::rename(model() / kFull, model() / "members/xgboost_1/full2.bin");
+  EXPECT_EQ(Error(Form(BundleForm::kFull)), Prefix() + kFull + ": file is missing");
+  fs::remove(model() / "members/xgboost_1/full2.bin");
+  EXPECT_EQ(Error(Form(BundleForm::kFull)), Prefix() + kFull + ": file is missing");
+  EXPECT_EQ(Error(Form(BundleForm::kBagged)), "");
+}
+
+TEST_F(FullFormHardening, AFullModelNamedOutsideTheLayoutOrUnlistedIsRejected) {
+  const Json good = Manifest();
+  const Json entry = good["files"][kFull];
+  WriteFileAtomic(dir_ / "outside.bin", ReadFile(model() / kFull));
+  for (const std::string& bad :
+       std::vector<std::string>{"../outside.bin", (dir_ / "outside.bin").string(), "members/xgboost_1/full.model",
+                                "members/xgboost_1/../../outside.bin", "members/xgboost_1/full.bin/.."}) {
+    Json m = good;
+    m["files"].erase(kFull);
+    m["files"][bad] = entry;
+    m["members"][0]["full"] = bad;
+    Rewrite(m);
+    // The file table is checked before any file is read, whichever the form.
+    ExpectLoadError("not a file name a bundle may hold", Form(BundleForm::kBagged));
+    ExpectLoadError("not a file name a bundle may hold", Form(BundleForm::kFull));
+  }
+  // A name within the layout that the file table does not list.
+  Json m = good;
+  m["members"][0]["full"] = "members/linear_1/full.bin";
+  Rewrite(m);
+  EXPECT_EQ(Error(Form(BundleForm::kFull)), Prefix() + "members/linear_1/full.bin: file is not listed in the manifest");
+  // One file serving two members: read twice in the full form.
+  m = good;
+  m["members"][1]["folds"] = Json::array({kFull});
+  Rewrite(m);
+  ExpectLoadError("used twice", Form(BundleForm::kFull));
+}
+
+TEST_F(FullFormHardening, ASymlinkedOrFifoFullModelIsNotRead) {
+  const fs::path file = model() / kFull;
+  fs::rename(file, dir_ / "real.bin");
+  fs::create_symlink(dir_ / "real.bin", file);
+  ExpectLoadError("symbolic link", Form(BundleForm::kFull));
+  fs::remove(file);
+  ASSERT_EQ(::mkfifo(file.c_str(), 0600), 0);
+  ExpectLoadError("not a regular file", Form(BundleForm::kFull));
+}
+
+TEST_F(FullFormHardening, TheSignatureCoversTheFormsAndTheFullModels) {
+  SaveBundle(testing::MakeTwoFormBundle(table_), model(), SaveOptions{"test", kKey});
+  BundleLoadOptions with_key = Form(BundleForm::kFull);
+  with_key.verify_key = kKey;
+  EXPECT_EQ(Error(with_key), "");
+  // Serving the bagged form by default instead, with a recomputed SHA-256
+  // but the old signature.
+  const Json digest = Json::parse(ReadFile(model() / "digest.json"));
+  Json m = Manifest();
+  m["default_form"] = "bagged";
+  WriteFileAtomic(model() / "manifest.json", m.dump(2));
+  Json forged = digest;
+  forged["manifest_sha256"] = Sha256Hex(ReadFile(model() / "manifest.json"));
+  WriteFileAtomic(model() / "digest.json", forged.dump());
+  with_key.form = BundleForm::kDefault;
+  ExpectLoadError("signature does not verify", with_key);
+  // A full model swapped after signing fails its hash.
+  SaveBundle(testing::MakeTwoFormBundle(table_), model(), SaveOptions{"test", kKey});
+  WriteFileAtomic(model() / kFull, ReadFile(model() / "members/xgboost_1/fold_0.bin"));
+  with_key.form = BundleForm::kFull;
+  ExpectLoadError("file is truncated or changed", with_key);
+}
+
 TEST(BundleFileName, FollowsTheLayout) {
-  for (const char* ok : {"manifest.json", "digest.json", "leaderboard.json", "leaderboard.csv", "features/tree.json",
-                         "features/tree_onehot64.json", "members/XGBoost_2-L2/fold_12.bin"}) {
+  for (const char* ok :
+       {"manifest.json", "digest.json", "leaderboard.json", "leaderboard.csv", "features/tree.json",
+        "features/tree_onehot64.json", "members/XGBoost_2-L2/fold_12.bin", "members/XGBoost_2-L2/full.bin"}) {
     EXPECT_TRUE(IsBundleFileName(ok)) << ok;
   }
-  for (const char* bad : {"", "/manifest.json", "features/.json", "features/a/b.json", "features/a.json.bak",
-                          "members/a/fold_.bin", "members/a/fold_1234567.bin", "members//fold_0.bin",
-                          "members/a/b/fold_0.bin", "members/./fold_0.bin", "other.txt"}) {
+  for (const char* bad :
+       {"", "/manifest.json", "features/.json", "features/a/b.json", "features/a.json.bak", "members/a/fold_.bin",
+        "members/a/fold_1234567.bin", "members//fold_0.bin", "members/a/b/fold_0.bin", "members/./fold_0.bin",
+        "other.txt", "members/full.bin", "members/a/full_0.bin", "members/a/Full.bin", "members/a/full.bin.bak",
+        "members/a/b/full.bin", "members//full.bin"}) {
     EXPECT_FALSE(IsBundleFileName(bad)) << bad;
   }
 }
