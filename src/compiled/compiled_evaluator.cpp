@@ -17,25 +17,25 @@ namespace {
 // columns) and the tree's hot nodes stay in the first cache levels.
 constexpr size_t kBlockRows = 64;
 
-// One numeric step: the child index (tree-local) after `node` for value v.
-// Leaves loop onto themselves (threshold +inf, default left).
-inline uint32_t NumericStep(const CompiledNode& node, float v) {
-  const uint32_t missing_left = static_cast<uint32_t>(std::isnan(v)) & (node.child >> 31);
-  const uint32_t right = static_cast<uint32_t>(!(v <= node.threshold)) & (missing_left ^ 1u);
-  return (node.child & CompiledNode::kIndexMask) + right;
-}
-
-// XGBoost 1.7's categorical decision (see compiled_forest.h): 1 = right.
-inline uint32_t CategoryRight(float v, const CategoricalSplit& split, const uint32_t* words) {
-  if (!(v >= 0.0f) || !(v < 16777216.0f)) return 0;
-  const auto c = static_cast<uint32_t>(v);
-  const uint32_t w = c >> 5;
-  return w < split.words ? (words[split.word_begin + w] >> (c & 31u)) & 1u : 0u;
-}
-
-inline uint32_t Step(const CompiledNode& node, float v, const CategoricalSplit* splits, const uint32_t* words) {
-  if ((node.child & CompiledNode::kCategorical) == 0 || std::isnan(v)) return NumericStep(node, v);
-  return (node.child & CompiledNode::kIndexMask) + CategoryRight(v, splits[node.payload], words);
+// One step in a tree with categorical splits, without a branch on the node's
+// kind or the value (both are unpredictable): the numeric and the
+// categorical decision are both computed and the node's flag picks one.
+// `words` has at least one word (a split's bits are read at index 0 when the
+// code is out of its range, then ignored).
+inline uint32_t MixedStep(const CompiledNode& node, float v, const CategoricalSplit* splits, const uint32_t* words) {
+  const uint32_t base = node.child & CompiledNode::kIndexMask;
+  const uint32_t default_right = ((node.child >> 31) & 1u) ^ 1u;
+  const uint32_t numeric = static_cast<uint32_t>(!(v <= node.threshold));
+  const uint32_t is_categorical = (node.child >> 30) & 1u;
+  const CategoricalSplit split = splits[is_categorical != 0 ? node.payload : 0];
+  const bool valid = v >= 0.0f && v < 16777216.0f;  // false for NaN and infinities
+  const auto code = static_cast<uint32_t>(valid ? v : 0.0f);
+  const uint32_t w = code >> 5;
+  const bool in_range = valid && w < split.words;
+  const uint32_t word = words[in_range ? split.word_begin + w : 0];
+  const uint32_t categorical = in_range ? (word >> (code & 31u)) & 1u : 0u;
+  const uint32_t right = std::isnan(v) ? default_right : (is_categorical != 0 ? categorical : numeric);
+  return base + right;
 }
 
 // Adds w x values[0..width) to acc; in float (w is then 1) when float_sum.
@@ -79,8 +79,10 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
   for (const ScorePart& part : parts_) {
     for (size_t i = 0; i < n; ++i) std::copy(part.base.begin(), part.base.end(), raw + i * num_raw + part.raw_begin);
   }
-  const CategoricalSplit* splits = categorical_splits_.data();
-  const uint32_t* words = category_words_.data();
+  static constexpr CategoricalSplit kNoSplit{};
+  static constexpr uint32_t kNoWord = 0;
+  const CategoricalSplit* splits = categorical_splits_.empty() ? &kNoSplit : categorical_splits_.data();
+  const uint32_t* words = category_words_.empty() ? &kNoWord : category_words_.data();
   for (const CompiledTree& tree : trees_) {
     const CompiledNode* nodes = nodes_.data() + tree.node_begin;
     std::fill(idx, idx + n, 0u);
@@ -103,19 +105,31 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
       continue;
     }
     const EvalNode* eval = eval_nodes_.data() + tree.node_begin;
+    // Level by level until every row of the block is on a leaf (leaves
+    // loop onto themselves, so then no index moves): a deep leaf-wise tree
+    // costs the block its deepest path, not the tree's depth.
     if (tree.has_categorical) {
       for (uint32_t d = 0; d < tree.depth; ++d) {
+        uint32_t moved = 0;
         for (size_t i = 0; i < n; ++i) {
           const CompiledNode& node = nodes[idx[i]];
-          idx[i] = Step(node, rows[i * stride + node.feature], splits, words);
+          const uint32_t next = MixedStep(node, rows[i * stride + node.feature], splits, words);
+          moved |= next ^ idx[i];
+          idx[i] = next;
         }
+        if (moved == 0) break;
       }
     } else {
       for (uint32_t d = 0; d < tree.depth; ++d) {
+        uint32_t moved = 0;
         for (size_t i = 0; i < n; ++i) {
           const EvalNode& node = eval[idx[i]];
-          idx[i] = node.child + static_cast<uint32_t>(keys[i * key_stride + node.column] > node.threshold_key);
+          const uint32_t next =
+              node.child + static_cast<uint32_t>(keys[i * key_stride + node.column] > node.threshold_key);
+          moved |= next ^ idx[i];
+          idx[i] = next;
         }
+        if (moved == 0) break;
       }
     }
     if (tree.leaf_width == 1 && tree.float_sum) {

@@ -1,0 +1,140 @@
+// Trees alone: a bundle's tree members evaluated by the compiled forests and
+// by each family's own predict, on the same feature rows in memory.
+//
+// Usage: tree_bench MODEL DATA.csv [ROWS] [THREADS] [REPEATS] [FORM]
+// DATA's rows are repeated up to ROWS (default 100000). Prints one JSON object:
+// per member its trees, nodes and depths and the seconds of both engines
+// (median of REPEATS, default 5), and the same for the whole predictor.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "data/csv_reader.h"
+#include "model/stacking.h"
+#include "predict/predictor.h"
+
+namespace tabpilot {
+namespace {
+
+template <typename Fn>
+double MedianSeconds(int repeats, Fn&& fn) {
+  std::vector<double> times;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    fn();
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+Table Repeat(const Table& table, size_t rows) {
+  Table out;
+  for (size_t c = 0; c < table.num_columns(); ++c) {
+    const Column& in = table.column(c);
+    Column col = in;
+    col.numbers.clear();
+    col.codes.clear();
+    for (size_t i = 0; i < rows; ++i) {
+      const size_t r = i % table.num_rows();
+      if (!in.numbers.empty()) col.numbers.push_back(in.numbers[r]);
+      if (!in.codes.empty()) col.codes.push_back(in.codes[r]);
+    }
+    out.AddColumn(std::move(col));
+  }
+  return out;
+}
+
+Json TreeShape(const CompiledForest& f) {
+  size_t max_depth = 0, sum_depth = 0;
+  for (const CompiledTree& t : f.trees()) {
+    max_depth = std::max<size_t>(max_depth, t.depth);
+    sum_depth += t.depth;
+  }
+  return Json{{"trees", f.trees().size()},
+              {"nodes", f.nodes().size()},
+              {"max_depth", max_depth},
+              {"mean_depth", f.trees().empty() ? 0.0 : static_cast<double>(sum_depth) / f.trees().size()}};
+}
+
+int Run(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: tree_bench MODEL DATA.csv [ROWS] [THREADS] [REPEATS] [FORM]\n";
+    return 2;
+  }
+  const size_t rows = argc > 3 ? std::stoul(argv[3]) : 100000;
+  const int threads = argc > 4 ? std::stoi(argv[4]) : 2;
+  const int repeats = argc > 5 ? std::stoi(argv[5]) : 5;
+  Predictor::Options options;
+  options.threads = threads;
+  options.load.form = ParseBundleForm(argc > 6 ? argv[6] : "default", "FORM");
+  const auto compiled = Predictor::Load(argv[1], options);
+  options.reference = true;
+  const auto reference = Predictor::Load(argv[1], options);
+  const Table input = Repeat(BuildPredictionInput(ReadRawCsv(argv[2], CsvOptions{}), compiled->input_schema(),
+                                                  Logger(Logger::Level::kQuiet)),
+                             rows);
+  const Bundle& bundle = compiled->bundle();
+  const auto k = static_cast<size_t>(bundle.problem.num_outputs());
+  std::vector<float> buf(rows * k);
+  Json members = Json::array();
+  double tree_compiled = 0, tree_reference = 0;
+  std::map<std::string, Matrix> features;
+  for (size_t m = 0; m < bundle.members.size(); ++m) {
+    const BundleMember& member = bundle.members[m];
+    const MemberPlan& plan = compiled->plans()[m];
+    if (plan.cells.empty() || plan.cells[0].compiled == nullptr || !member.stack_inputs.empty()) continue;
+    auto it = features.find(member.pipeline);
+    if (it == features.end()) {
+      it = features.emplace(member.pipeline, bundle.pipelines.at(member.pipeline).Transform(input, threads)).first;
+    }
+    const Matrix& x = it->second;
+    const double own = MedianSeconds(repeats, [&] {
+      for (const auto& fold : member.folds) fold->Predict(x, buf.data(), threads);
+    });
+    const double ours = MedianSeconds(repeats, [&] {
+      for (const FoldCell& cell : plan.cells) cell.compiled->Predict(x, buf.data(), threads);
+    });
+    Json shape = TreeShape(*plan.cells[0].compiled);
+    shape["member"] = member.name;
+    shape["family"] = member.family;
+    shape["folds"] = member.folds.size();
+    shape["cells"] = plan.cells.size();
+    shape["reference_s"] = own;
+    shape["compiled_s"] = ours;
+    shape["speedup"] = own / ours;
+    members.push_back(shape);
+    tree_compiled += ours;
+    tree_reference += own;
+  }
+  const double whole_compiled = MedianSeconds(repeats, [&] { compiled->Predict(input); });
+  const double whole_reference = MedianSeconds(repeats, [&] { reference->Predict(input); });
+  Json out{{"rows", rows},
+           {"form", BundleFormName(bundle.form)},
+           {"threads", threads},
+           {"repeats", repeats},
+           {"members", members},
+           {"level1_trees", {{"compiled_s", tree_compiled}, {"reference_s", tree_reference},
+                             {"speedup", tree_reference / tree_compiled}}},
+           {"predictor", {{"compiled_s", whole_compiled}, {"reference_s", whole_reference},
+                          {"speedup", whole_reference / whole_compiled},
+                          {"compiled_rows_per_s", static_cast<double>(rows) / whole_compiled}}}};
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace tabpilot
+
+int main(int argc, char** argv) {
+  try {
+    return tabpilot::Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}
