@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t cols = data[1] % 64 + 1;
   return tabpilot::fuzz::Run([&] {
     const auto learner = registry.Create(families[family], tabpilot::Json::object());
-    const std::string bytes = tabpilot::fuzz::Bytes(data + 2, size - 2);
+    const std::string_view bytes = tabpilot::fuzz::Bytes(data + 2, size - 2);
     const auto model = learner->Load(bytes, options);
     tabpilot::Matrix x(3, cols, 0.5f);
     x.at(1, 0) = tabpilot::kMissingFeature;
