@@ -17,6 +17,7 @@ struct PredictArgs {
   int threads = 0;
   bool quiet = false;
   std::string verify_key;
+  size_t chunk_rows = BatchPredictOptions::kDefaultChunkRows;
 };
 
 int RunPredict(const PredictArgs& a) {
@@ -29,6 +30,7 @@ int RunPredict(const PredictArgs& a) {
   options.threads = ResolveThreads(a.threads);
   options.load = BundleLoading(a.verify_key);
   options.logger = Logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
+  options.chunk_rows = a.chunk_rows;
   const size_t rows = BatchPredict(options);
   options.logger.Info("wrote " + std::to_string(rows) + " predictions to " + a.output + " in " +
                       FormatSeconds(clock.Seconds()));
@@ -48,6 +50,9 @@ Runner AddPredictCommand(CLI::App& app) {
   sub->add_option("--verify-key", args->verify_key,
                   "Key file the bundle must be signed with (see 'tabpilot sign'); unsigned or tampered bundles fail");
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
+  // Hidden (an empty group): for tests and benchmarks. 0 = the whole-file path.
+  sub->add_option("--chunk-rows", args->chunk_rows, "Rows read and predicted at a time (0 = the whole file)")
+      ->group("");
   return [args] { return RunPredict(*args); };
 }
 
