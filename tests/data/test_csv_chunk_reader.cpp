@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "data/csv_chunk_reader.h"
 #include "data/csv_reader.h"
+#include "messy_csv.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
@@ -59,35 +60,6 @@ std::string NumberedCsv(size_t rows) {
   return s;
 }
 
-// Quotes with delimiters, doubled quotes and line breaks inside, CRLF and LF,
-// blank lines, missing cells, UTF-8, a BOM, and no final line break.
-std::string MessyCsv(size_t rows) {
-  std::string s = "\xEF\xBB\xBFid;text;value;flag\r\n";
-  for (size_t i = 0; i < rows; ++i) {
-    s += std::to_string(i) + ";";
-    switch (i % 5) {
-      case 0:
-        s += "\"line one\nline \"\"two\"\";x\"";
-        break;
-      case 1:
-        s += "  plain text " + std::to_string(i) + "  ";
-        break;
-      case 2:
-        s += "\"a;b\"";
-        break;
-      case 3:
-        s += "caf\xC3\xA9";
-        break;
-      default:
-        s += "";
-    }
-    s += ";" + std::to_string(i * 0.25) + ";" + (i % 3 == 0 ? "NA" : "true");
-    if (i + 1 < rows) s += i % 7 == 0 ? "\r\n" : "\n";
-    if (i % 11 == 0) s += "\n";
-  }
-  return s;
-}
-
 TEST(CsvChunkReader, SevenRowChunksOfAHundredRowsAreTheWholeFile) {
   testing::TempDir dir;
   const fs::path path = dir.Write("d.csv", NumberedCsv(100));
@@ -115,7 +87,11 @@ TEST(CsvChunkReader, SevenRowChunksOfAHundredRowsAreTheWholeFile) {
 
 TEST(CsvChunkReader, MessyFileIsTheWholeFileForAnyChunkAndBlockSize) {
   testing::TempDir dir;
-  const std::string text = MessyCsv(503);
+  testing::MessyCsvOptions messy;
+  messy.delimiter = ';';
+  messy.byte_order_mark = true;
+  messy.final_newline = false;
+  const std::string text = testing::MessyCsv(503, messy);
   const fs::path path = dir.Write("m.csv", text);
   const RawTable whole = ReadRawCsv(path, CsvOptions{});
   ASSERT_EQ(whole.delimiter(), ';');

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "data/csv_reader.h"
+#include "messy_csv.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
@@ -233,32 +234,7 @@ TEST(CsvReader, ReadsFilesAndGzip) {
   EXPECT_THROW(ReadRawCsv(corrupt, Opts()), IoError);
 }
 
-// A messy file with quotes, embedded newlines, missing cells and UTF-8.
-std::string MessyCsv(size_t rows) {
-  std::string s = "id,text,value,flag\n";
-  for (size_t i = 0; i < rows; ++i) {
-    s += std::to_string(i) + ",";
-    switch (i % 5) {
-      case 0:
-        s += "\"line one\nline \"\"two\"\"\"";
-        break;
-      case 1:
-        s += "plain text " + std::to_string(i);
-        break;
-      case 2:
-        s += "\"a,b\"";
-        break;
-      case 3:
-        s += "caf\xC3\xA9";
-        break;
-      default:
-        s += "";
-    }
-    s += "," + std::to_string(i * 0.25) + "," + (i % 3 == 0 ? "NA" : "true") + (i % 7 == 0 ? "\r\n" : "\n");
-    if (i % 11 == 0) s += "\n";
-  }
-  return s;
-}
+using testing::MessyCsv;
 
 TEST(CsvReader, ResultIdenticalForAnyThreadCount) {
   std::string text = MessyCsv(3001);

@@ -48,15 +48,21 @@ class BatchPredictTest : public ::testing::Test {
   // The small two-member bundle of tests/model (columns x and color).
   void SetUp() override { SaveBundle(testing::MakeBundle(testing::MakeTable(300)), model_, SaveOptions{"test"}); }
 
-  size_t Predict(const fs::path& data, const fs::path& output, size_t chunk_rows, bool join, int threads = 1) const {
+  // Options for the test's bundle, quiet.
+  BatchPredictOptions Options(const fs::path& data, const fs::path& output, size_t chunk_rows) const {
     BatchPredictOptions o;
     o.model = model_;
     o.data = data;
     o.output = output;
-    o.join = join;
-    o.threads = threads;
     o.chunk_rows = chunk_rows;
     o.logger = Logger(Logger::Level::kQuiet);
+    return o;
+  }
+
+  size_t Predict(const fs::path& data, const fs::path& output, size_t chunk_rows, bool join, int threads = 1) const {
+    BatchPredictOptions o = Options(data, output, chunk_rows);
+    o.join = join;
+    o.threads = threads;
     return BatchPredict(o);
   }
 
@@ -172,14 +178,9 @@ TEST_F(BatchPredictTest, BadRecordInALaterChunkLeavesNoOutput) {
 // Whole-file caps (bytes, cells) do not stop a streamed file; per-record ones do.
 TEST_F(BatchPredictTest, WholeFileCapsDoNotStopStreaming) {
   const fs::path data = dir_.Write("d.csv", Join(TrickyRows(60), "\n", true));
-  BatchPredictOptions o;
-  o.model = model_;
-  o.data = data;
-  o.output = dir_ / "p.csv";
-  o.logger = Logger(Logger::Level::kQuiet);
+  BatchPredictOptions o = Options(data, dir_ / "p.csv", 10);
   o.load.limits.file_bytes = 200;
   o.load.limits.csv_cells = 20;
-  o.chunk_rows = 10;
   EXPECT_EQ(BatchPredict(o), 60u);
   o.chunk_rows = 0;
   EXPECT_THROW(BatchPredict(o), InvalidInput);
@@ -194,11 +195,8 @@ TEST_F(BatchPredictTest, CoercedCellsAreCountedOverTheWholeFile) {
   const fs::path data = dir_.Write("d.csv", Join(TrickyRows(100), "\n", true));
   std::string logs[2];
   for (size_t chunk : {size_t{0}, size_t{7}}) {
-    BatchPredictOptions o;
-    o.model = model_;
-    o.data = data;
-    o.output = dir_ / "p.csv";
-    o.chunk_rows = chunk;
+    BatchPredictOptions o = Options(data, dir_ / "p.csv", chunk);
+    o.logger = Logger(Logger::Level::kInfo);
     ::testing::internal::CaptureStderr();
     BatchPredict(o);
     logs[chunk == 0 ? 0 : 1] = ::testing::internal::GetCapturedStderr();
