@@ -94,11 +94,11 @@ size_t LineAt(std::string_view buf, size_t record_begin, size_t record_line, siz
 std::string ColumnDefaultName(size_t index) { return "col_" + std::to_string(index + 1); }
 
 void CheckLineLength(size_t length, size_t line, const std::string& source, const InputLimits& limits, bool complete) {
-  if (length > limits.csv_line_bytes) {
-    throw InvalidInput(source + ":" + std::to_string(line) + ": line of " + (complete ? "" : "more than ") +
-                       std::to_string(complete ? length : limits.csv_line_bytes) + " bytes, more than the limit of " +
-                       std::to_string(limits.csv_line_bytes) + " (TABPILOT_LIMIT_CSV_LINE_BYTES)");
-  }
+  if (length <= limits.csv_line_bytes) return;
+  const std::string limit = std::to_string(limits.csv_line_bytes);
+  const std::string what = complete ? "line of " + std::to_string(length) + " bytes, more than the limit of " + limit
+                                    : "line longer than the limit of " + limit + " bytes";
+  throw InvalidInput(source + ":" + std::to_string(line) + ": " + what + " (TABPILOT_LIMIT_CSV_LINE_BYTES)");
 }
 
 void CheckColumnCount(size_t columns, size_t line, const std::string& source, const InputLimits& limits) {

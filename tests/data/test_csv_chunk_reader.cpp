@@ -194,9 +194,7 @@ TEST(CsvChunkReader, PerRecordLimitsApplyWholeFileCapsDoNot) {
     while (reader.Next()) {
     }
   });
-  EXPECT_EQ(message, path.string() +
-                         ":32: line of more than 1024 bytes, more than the limit of 1024 "
-                         "(TABPILOT_LIMIT_CSV_LINE_BYTES)");
+  EXPECT_EQ(message, path.string() + ":32: line longer than the limit of 1024 bytes (TABPILOT_LIMIT_CSV_LINE_BYTES)");
   EXPECT_LE(reader.buffered_bytes(), 4096u);  // the long line was not read to its end
 
   // File size, decompressed size and cell count cap whole files only.
