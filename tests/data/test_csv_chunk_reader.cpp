@@ -2,6 +2,8 @@
 // reader (ReadRawCsv), a bounded number of rows and bytes at a time.
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -210,6 +212,68 @@ TEST(CsvChunkReader, PerRecordLimitsApplyWholeFileCapsDoNot) {
     for (const RawTable& chunk : ReadAllChunks(p, small)) rows += chunk.num_rows();
     EXPECT_EQ(rows, 200u);
   }
+}
+
+// A random table in a random dialect: fields plain, padded, missing, quoted
+// with the delimiter, doubled quotes or a line break inside; LF or CRLF, blank
+// lines, maybe no final line break; and in one file of three a random
+// character of the dialect inserted somewhere, which often breaks it.
+std::string RandomCsv(std::mt19937& rng) {
+  const std::string delimiters = ",;\t";
+  const char d = delimiters[rng() % delimiters.size()];
+  const std::vector<std::string> fields = {
+      "a",          "",           " b ",  "NA",         "12.5", "\"x" + std::string(1, d) + "y\"",
+      "\"q\"\"r\"", "\"l1\nl2\"", "\"\"", "caf\xC3\xA9"};
+  const size_t columns = 1 + rng() % 4;
+  const size_t rows = rng() % 12;
+  std::string text;
+  for (size_t r = 0; r <= rows; ++r) {
+    for (size_t c = 0; c < columns; ++c) {
+      if (c > 0) text += d;
+      text += r == 0 ? "h" + std::to_string(c) : fields[rng() % fields.size()];
+    }
+    if (r < rows || rng() % 2 == 0) text += rng() % 3 == 0 ? "\r\n" : "\n";
+    if (rng() % 6 == 0) text += "\n";
+  }
+  if (rng() % 3 == 0) {
+    const std::string noise = std::string(",;\"\n\r \t") + d;
+    text.insert(rng() % (text.size() + 1), 1, noise[rng() % noise.size()]);
+  }
+  return text;
+}
+
+// Random files read whole and in random chunks and blocks: when the whole
+// -file reader accepts one, the chunks hold the same rows; when it rejects
+// one, so does the chunk reader (which of several errors is reported first
+// may differ: the chunk reader stops at the first bad chunk).
+TEST(CsvChunkReader, RandomFilesReadAsTheWholeFileReader) {
+  testing::TempDir dir;
+  std::mt19937 rng(20261203);
+  size_t accepted = 0;
+  for (int round = 0; round < 3000; ++round) {
+    const std::string text = RandomCsv(rng);
+    const fs::path path = dir.Write("r.csv", text);
+    std::optional<RawTable> whole;
+    try {
+      whole = ReadRawCsv(path, CsvOptions{});
+    } catch (const InvalidInput&) {
+    }
+    const CsvChunkOptions options = Chunks(1 + rng() % 5, 1 + rng() % 16);
+    std::vector<RawTable> chunks;
+    bool chunk_error = false;
+    try {
+      chunks = ReadAllChunks(path, options);
+    } catch (const InvalidInput&) {
+      chunk_error = true;
+    }
+    SCOPED_TRACE("round " + std::to_string(round) + ": " + ::testing::PrintToString(text));
+    ASSERT_EQ(chunk_error, !whole.has_value());
+    if (whole) {
+      ++accepted;
+      ExpectSameRows(*whole, chunks);
+    }
+  }
+  EXPECT_GT(accepted, 1500u);
 }
 
 TEST(CsvChunkReader, ArffIsReadWhole) {
