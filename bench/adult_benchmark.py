@@ -521,6 +521,22 @@ def notes_line(results):
             "value / best peer (logloss: lower is better).")
 
 
+def run_measured(cmd, log):
+    """(wall s, CPU s = user + sys, peak RSS MiB) of one command run with
+    OMP_WAIT_POLICY=PASSIVE, its output in `log`; exits 2 when it fails."""
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+    start = time.monotonic()
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        print(f"error: {' '.join(map(str, cmd))} exited with {code} (log: {log})", file=sys.stderr)
+        sys.exit(2)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0  # ru_maxrss is KiB on Linux
+
+
 def machine_facts(load_start):
     cpu = "unknown CPU"
     mem_kib = None

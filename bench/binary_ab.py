@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -55,17 +54,7 @@ def parse_args(argv):
 
 def timed(cmd, log):
     """(wall seconds, CPU seconds = user + sys of the child) of one command."""
-    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
-    start = time.monotonic()
-    with open(log, "w") as out:
-        proc = subprocess.Popen([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        print(f"error: {' '.join(map(str, cmd))} exited with {code} (log: {log})", file=sys.stderr)
-        sys.exit(2)
-    return wall, usage.ru_utime + usage.ru_stime
+    return adult.run_measured(cmd, log)[:2]
 
 
 def leaderboard_scores(model):

@@ -31,7 +31,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -57,17 +56,7 @@ def parse_args(argv):
 
 def run(cmd, log):
     """(wall s, CPU s, peak RSS MiB) of one command; exits 2 when it fails."""
-    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
-    start = time.monotonic()
-    with open(log, "w") as out:
-        proc = subprocess.Popen([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        print(f"error: {' '.join(map(str, cmd))} exited with {code} (log: {log})", file=sys.stderr)
-        sys.exit(2)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0  # ru_maxrss is KiB on Linux
+    return adult.run_measured(cmd, log)
 
 
 def build_large_csv(test_csv, out, rows):

@@ -42,4 +42,16 @@ void CheckModelOutputPath(const std::filesystem::path& out);
 // empty, the key a bundle must be signed with.
 BundleLoadOptions BundleLoading(const std::string& verify_key_path);
 
+// What predict and evaluate share about loading a model: --verify-key,
+// --form and --reference.
+struct ModelLoadingArgs {
+  std::string verify_key;
+  std::string form = "default";
+  bool reference = false;
+  // BundleLoading(verify_key) with the form (a bad --form is InvalidInput,
+  // checked before the key file is read).
+  BundleLoadOptions Options() const;
+};
+void AddModelLoadingOptions(CLI::App* sub, ModelLoadingArgs* args);
+
 }  // namespace tabpilot::cli

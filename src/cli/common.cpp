@@ -32,4 +32,23 @@ BundleLoadOptions BundleLoading(const std::string& verify_key_path) {
   return options;
 }
 
+BundleLoadOptions ModelLoadingArgs::Options() const {
+  const BundleForm parsed = ParseBundleForm(form, "--form");
+  BundleLoadOptions options = BundleLoading(verify_key);
+  options.form = parsed;
+  return options;
+}
+
+void AddModelLoadingOptions(CLI::App* sub, ModelLoadingArgs* args) {
+  sub->add_option("--verify-key", args->verify_key,
+                  "Key file the bundle must be signed with (see 'tabpilot sign'); unsigned or tampered bundles fail");
+  sub->add_option("--form", args->form,
+                  "Which form of the ensemble to load: default (the bundle's), bagged (every fold model) or full "
+                  "(the members refit on all rows)")
+      ->capture_default_str();
+  sub->add_flag("--reference", args->reference,
+                "Predict with each model family's own code (XGBoost's predict, the forest's walk) instead of the "
+                "compiled trees: the reference the compiled trees are checked against, much slower");
+}
+
 }  // namespace tabpilot::cli

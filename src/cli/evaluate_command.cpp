@@ -16,21 +16,17 @@ struct EvaluateArgs {
   std::string output;
   int threads = 0;
   bool quiet = false;
-  std::string verify_key;
-  std::string form = "default";
-  bool reference = false;
+  ModelLoadingArgs loading;
 };
 
 int RunEvaluate(const EvaluateArgs& a) {
-  const BundleForm form = ParseBundleForm(a.form, "--form");
   EvaluateFileOptions options;
   options.model = a.model;
   options.data = a.data;
   options.output = a.output;
   options.threads = ResolveThreads(a.threads);
-  options.load = BundleLoading(a.verify_key);
-  options.load.form = form;
-  options.reference = a.reference;
+  options.load = a.loading.Options();
+  options.reference = a.loading.reference;
   options.logger = Logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
   const EvaluateFileResult result = EvaluateFile(options);
   const Json& report = result.report;
@@ -58,15 +54,7 @@ Runner AddEvaluateCommand(CLI::App& app) {
   sub->add_option("--data,-d", args->data, "Labelled CSV (must contain the target column)")->required();
   sub->add_option("--output,-o", args->output, "Report JSON to write")->required();
   sub->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
-  sub->add_option("--verify-key", args->verify_key,
-                  "Key file the bundle must be signed with (see 'tabpilot sign'); unsigned or tampered bundles fail");
-  sub->add_option("--form", args->form,
-                  "Which form of the ensemble to load: default (the bundle's), bagged (every fold model) or full "
-                  "(the members refit on all rows)")
-      ->capture_default_str();
-  sub->add_flag("--reference", args->reference,
-                "Predict with each model family's own code (XGBoost's predict, the forest's walk) instead of the "
-                "compiled trees: the reference the compiled trees are checked against, much slower");
+  AddModelLoadingOptions(sub, &args->loading);
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
   return [args] { return RunEvaluate(*args); };
 }

@@ -27,16 +27,16 @@
 namespace tabpilot {
 
 struct FoldCell {
-  size_t group = 0;         // stack group g
-  size_t fold_index = 0;    // p (0 when nothing aligns on this member's folds)
+  size_t group = 0;           // stack group g
+  size_t fold_index = 0;      // p (0 when nothing aligns on this member's folds)
   std::vector<size_t> folds;  // the member's fold models in the cell
   // The cell's fold models merged, outputs = their mean; null = use the fold models.
   std::shared_ptr<const CompiledForest> compiled;
 };
 
 struct MemberPlan {
-  size_t groups = 1;   // stack groups (1 unless stack_input_folds > 0)
-  size_t per_bag = 0;  // fold indices its consumers align on (0 = none)
+  size_t groups = 1;            // stack groups (1 unless stack_input_folds > 0)
+  size_t per_bag = 0;           // fold indices its consumers align on (0 = none)
   std::vector<FoldCell> cells;  // by group, then fold index
 };
 

@@ -20,8 +20,8 @@
 namespace tabpilot {
 namespace {
 
-const char* const kColours[] = {"red", "green", "blue", "cyan", "magenta", "yellow",
-                                "black", "white", "grey", "orange", "purple", "brown"};
+const char* const kColours[] = {"red",   "green", "blue", "cyan",   "magenta", "yellow",
+                                "black", "white", "grey", "orange", "purple",  "brown"};
 
 // Two numbers (some missing), a 12-level and a 3-level category and a target
 // of `task`'s kind that depends on all of them.
