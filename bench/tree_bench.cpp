@@ -75,9 +75,9 @@ int Run(int argc, char** argv) {
   const auto compiled = Predictor::Load(argv[1], options);
   options.reference = true;
   const auto reference = Predictor::Load(argv[1], options);
-  const Table input = Repeat(BuildPredictionInput(ReadRawCsv(argv[2], CsvOptions{}), compiled->input_schema(),
-                                                  Logger(Logger::Level::kQuiet)),
-                             rows);
+  const Table input = Repeat(
+      BuildPredictionInput(ReadRawCsv(argv[2], CsvOptions{}), compiled->input_schema(), Logger(Logger::Level::kQuiet)),
+      rows);
   const Bundle& bundle = compiled->bundle();
   const auto k = static_cast<size_t>(bundle.problem.num_outputs());
   std::vector<float> buf(rows * k);
@@ -113,16 +113,19 @@ int Run(int argc, char** argv) {
   }
   const double whole_compiled = MedianSeconds(repeats, [&] { compiled->Predict(input); });
   const double whole_reference = MedianSeconds(repeats, [&] { reference->Predict(input); });
-  Json out{{"rows", rows},
-           {"form", BundleFormName(bundle.form)},
-           {"threads", threads},
-           {"repeats", repeats},
-           {"members", members},
-           {"level1_trees", {{"compiled_s", tree_compiled}, {"reference_s", tree_reference},
-                             {"speedup", tree_reference / tree_compiled}}},
-           {"predictor", {{"compiled_s", whole_compiled}, {"reference_s", whole_reference},
-                          {"speedup", whole_reference / whole_compiled},
-                          {"compiled_rows_per_s", static_cast<double>(rows) / whole_compiled}}}};
+  Json out{
+      {"rows", rows},
+      {"form", BundleFormName(bundle.form)},
+      {"threads", threads},
+      {"repeats", repeats},
+      {"members", members},
+      {"level1_trees",
+       {{"compiled_s", tree_compiled}, {"reference_s", tree_reference}, {"speedup", tree_reference / tree_compiled}}},
+      {"predictor",
+       {{"compiled_s", whole_compiled},
+        {"reference_s", whole_reference},
+        {"speedup", whole_reference / whole_compiled},
+        {"compiled_rows_per_s", static_cast<double>(rows) / whole_compiled}}}};
   std::cout << out.dump(2) << "\n";
   return 0;
 }
