@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "automl/deployed_cost.h"
+
 namespace tabpilot {
 namespace {
 
@@ -53,12 +55,45 @@ void AddMembers(TrainingRun& run, const EnsembleChoice& ensemble, const std::set
       if (!bundle.pipelines.count(pid)) bundle.pipelines.emplace(pid, run.features().at(pid).pipeline);
       const double weight = ensemble.weights[m];
       ens.fit_seconds += c.fit.fit_seconds;
-      ens.predict_ms_per_1k += c.fit.predict_ms_per_1k;
       bundle.members.push_back(MakeMember(c, run.board()[c.leaderboard_row], weight, run.num_folds()));
       if (weight > 0) members[c.config.name] = weight;
     }
   }
   ens.params = Json{{"members", members}};
+}
+
+// Every row's predict cost: measured on the bundle's served form for its
+// members and the ensemble `ens`, the estimate made before the choice for
+// the other candidates; rows the infer limit left out get their status.
+// Returns the measurement.
+DeployedCost RecordPredictCosts(const TrainingRun& run, const Bundle& bundle, const EnsembleChoice& ensemble,
+                                const InferenceCosts& costs, std::vector<LeaderboardRow>& board, LeaderboardRow& ens) {
+  const DeployedCost measured = MeasureDeployedCost(bundle, run.learners(), run.data().features, run.options().threads);
+  for (size_t m = 0; m < run.done().size(); ++m) {
+    LeaderboardRow& row = board[run.done()[m].leaderboard_row];
+    auto it = measured.member_us.find(row.model);
+    const bool in_bundle = it != measured.member_us.end();
+    row.predict_us_per_row = in_bundle ? it->second : costs.item(m).own_us;
+    row.info["predict_cost"] = in_bundle || costs.item(m).measured ? "measured" : "estimated";
+  }
+  for (size_t m : ensemble.over_limit) board[run.done()[m].leaderboard_row].status = kOverInferLimit;
+  ens.predict_us_per_row = measured.ensemble_us;
+  ens.info["predict_cost"] = "measured";
+  return measured;
+}
+
+// The training facts about predict cost and the infer limit.
+Json PredictCostFacts(const TrainerOptions& options, const EnsembleChoice& ensemble, const DeployedCost& measured) {
+  Json facts{{"predict_us_per_row", measured.ensemble_us},
+             {"predict_cost_rows", kCostRows},
+             {"predict_cost_threads", options.threads},
+             {"transform_us_per_row", measured.transform_us}};
+  if (options.infer_limit_us_per_row > 0) {
+    facts["infer_limit_us_per_row"] = options.infer_limit_us_per_row;
+    facts["infer_limit_estimate_us_per_row"] = ensemble.cost_us;
+    facts["infer_limit_cheapest_only"] = ensemble.cheapest_only;
+  }
+  return facts;
 }
 
 Json TrainingFacts(const TrainingRun& run, const TrainingPlan& plan, const EnsembleChoice& ensemble, size_t refitted) {
@@ -89,7 +124,7 @@ Json TrainingFacts(const TrainingRun& run, const TrainingPlan& plan, const Ensem
 }  // namespace
 
 TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const EnsembleChoice& ensemble,
-                           const std::set<std::string>& needed, size_t refitted) {
+                           const std::set<std::string>& needed, size_t refitted, const InferenceCosts& costs) {
   std::vector<LeaderboardRow>& board = run.board();
   for (size_t m = 0; m < run.done().size(); ++m) {
     board[run.done()[m].leaderboard_row].ensemble_weight = ensemble.weights[m];
@@ -107,10 +142,12 @@ TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const Ens
   LeaderboardRow ens = EnsembleRow(run, ensemble);
   AddMembers(run, ensemble, needed, bundle, ens);
   if (run.scorer().tunes_threshold()) ens.params["decision_threshold"] = ensemble.threshold;
+  const DeployedCost measured = RecordPredictCosts(run, bundle, ensemble, costs, board, ens);
   std::vector<LeaderboardRow> rows = board;
   rows.push_back(ens);
   SortLeaderboard(&rows);
   bundle.training = TrainingFacts(run, plan, ensemble, refitted);
+  bundle.training.update(PredictCostFacts(options, ensemble, measured));
   bundle.leaderboard = LeaderboardToJson(rows);
   bundle.leaderboard_csv = LeaderboardToCsv(rows);
   result.leaderboard = std::move(rows);

@@ -79,7 +79,6 @@ bool TrainingRun::Fit(const CandidateConfig& config, int level, const std::vecto
     BaggedFit bag = FitBagged(*learner, x, data_.y, fold_plan_.folds, fit, bagging);
     double seconds = clock.Seconds();
     row.fit_seconds = bag.fit_seconds;
-    row.predict_ms_per_1k = bag.predict_ms_per_1k;
     row.info = Json{{"level", level}, {"folds", bag.info}};
     if (bag.own_oof) row.folds = 1;
     if (!bag.complete) {
@@ -147,14 +146,12 @@ bool TrainingRun::Repeat(size_t index, Deadline deadline, uint64_t seed) {
     for (auto& m : bag.folds) c.fit.folds.push_back(std::move(m));
     for (auto& info : bag.info) c.fit.info.push_back(std::move(info));
     c.fit.fit_seconds += bag.fit_seconds;
-    c.fit.predict_ms_per_1k += bag.predict_ms_per_1k;
     c.bags += 1;
     c.bag_seconds = clock.Seconds();
     c.score = scorer_.Score(c.fit.oof);
     LeaderboardRow& row = board_[c.leaderboard_row];
     row.score_val = c.score;
     row.fit_seconds = c.fit.fit_seconds;
-    row.predict_ms_per_1k = c.fit.predict_ms_per_1k;
     row.folds = fold_plan_.num_folds * c.bags;
     row.info["folds"] = c.fit.info;
     row.info["bags"] = c.bags;
