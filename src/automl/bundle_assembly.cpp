@@ -1,5 +1,7 @@
 #include "automl/bundle_assembly.h"
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "automl/deployed_cost.h"
@@ -62,24 +64,44 @@ void AddMembers(TrainingRun& run, const EnsembleChoice& ensemble, const std::set
   ens.params = Json{{"members", members}};
 }
 
+// The bundle's served form timed (deployed_cost.h); when it cannot be (a
+// family whose models do not load from their bytes, e.g. a test family),
+// nothing, with a warning: the figures are then the estimates.
+std::optional<DeployedCost> TryMeasureDeployedCost(const TrainingRun& run, const Bundle& bundle) {
+  try {
+    return MeasureDeployedCost(bundle, run.learners(), run.data().features, run.options().threads);
+  } catch (const std::exception& e) {
+    run.options().logger.Warn(
+        std::string("could not time the bundle's predictions (the leaderboard shows estimates): ") + e.what());
+    return std::nullopt;
+  }
+}
+
 // Every row's predict cost: measured on the bundle's served form for its
 // members and the ensemble `ens`, the estimate made before the choice for
 // the other candidates; rows the infer limit left out get their status.
-// Returns the measurement.
+// Returns the ensemble's figures (estimated when the bundle could not be timed).
 DeployedCost RecordPredictCosts(const TrainingRun& run, const Bundle& bundle, const EnsembleChoice& ensemble,
                                 const InferenceCosts& costs, std::vector<LeaderboardRow>& board, LeaderboardRow& ens) {
-  const DeployedCost measured = MeasureDeployedCost(bundle, run.learners(), run.data().features, run.options().threads);
+  const std::optional<DeployedCost> measured = TryMeasureDeployedCost(run, bundle);
+  std::vector<size_t> members;
   for (size_t m = 0; m < run.done().size(); ++m) {
     LeaderboardRow& row = board[run.done()[m].leaderboard_row];
-    auto it = measured.member_us.find(row.model);
-    const bool in_bundle = it != measured.member_us.end();
-    row.predict_us_per_row = in_bundle ? it->second : costs.item(m).own_us;
-    row.info["predict_cost"] = in_bundle || costs.item(m).measured ? "measured" : "estimated";
+    if (ensemble.weights[m] > 0) members.push_back(m);
+    const bool timed = measured && measured->member_us.count(row.model);
+    row.predict_us_per_row = timed ? measured->member_us.at(row.model) : costs.item(m).own_us;
+    row.info["predict_cost"] = timed || costs.item(m).measured ? "measured" : "estimated";
   }
   for (size_t m : ensemble.over_limit) board[run.done()[m].leaderboard_row].status = kOverInferLimit;
-  ens.predict_us_per_row = measured.ensemble_us;
-  ens.info["predict_cost"] = "measured";
-  return measured;
+  DeployedCost out;
+  if (measured) {
+    out = *measured;
+  } else {
+    out.ensemble_us = costs.SetCost(members);
+  }
+  ens.predict_us_per_row = out.ensemble_us;
+  ens.info["predict_cost"] = measured ? "measured" : "estimated";
+  return out;
 }
 
 // The training facts about predict cost and the infer limit.
