@@ -69,7 +69,8 @@ void AddMembers(TrainingRun& run, const EnsembleChoice& ensemble, const std::set
 // nothing, with a warning: the figures are then the estimates.
 std::optional<DeployedCost> TryMeasureDeployedCost(const TrainingRun& run, const Bundle& bundle) {
   try {
-    return MeasureDeployedCost(bundle, run.learners(), run.data().features, run.options().threads);
+    return MeasureDeployedCost(bundle, run.learners(), run.data().features, run.options().threads,
+                               run.options().deadline);
   } catch (const std::exception& e) {
     run.options().logger.Warn(
         std::string("could not time the bundle's predictions (the leaderboard shows estimates): ") + e.what());

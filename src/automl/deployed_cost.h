@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "core/deadline.h"
 #include "data/table.h"
 #include "learners/learner_registry.h"
 #include "model/bundle.h"
@@ -20,8 +21,9 @@ struct DeployedCost {
 };
 
 // Times a copy of `bundle`'s default form (model/served_copy.h) on
-// CostRows(`table`) with `threads`.
-DeployedCost MeasureDeployedCost(const Bundle& bundle, const LearnerRegistry& learners, const Table& table,
-                                 int threads);
+// CostRows(`table`) with `threads`; once `deadline` has passed, every figure
+// is one run.
+DeployedCost MeasureDeployedCost(const Bundle& bundle, const LearnerRegistry& learners, const Table& table, int threads,
+                                 Deadline deadline);
 
 }  // namespace tabpilot

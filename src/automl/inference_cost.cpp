@@ -3,16 +3,9 @@
 #include <set>
 
 #include "automl/refit.h"
-#include "predict/predict_cost.h"
 
 namespace tabpilot {
 namespace {
-
-std::vector<size_t> CostRowIndices(size_t rows) {
-  std::vector<size_t> idx(kCostRows);
-  for (size_t i = 0; i < kCostRows; ++i) idx[i] = rows == 0 ? 0 : i % rows;
-  return idx;
-}
 
 // Whether `c` would get a model on all rows from the refit (else it serves
 // its fold models in the full form too).
@@ -26,8 +19,6 @@ bool WouldRefit(const TrainingRun& run, const Candidate& c) {
 }
 
 }  // namespace
-
-Table CostRows(const Table& table) { return table.SelectRows(CostRowIndices(table.num_rows())); }
 
 InferenceCosts::InferenceCosts(std::vector<Item> items, std::map<std::string, double> transform_us)
     : items_(std::move(items)), transform_us_(std::move(transform_us)) {}
@@ -48,11 +39,11 @@ double InferenceCosts::SetCost(const std::vector<size_t>& members) const {
   return total;
 }
 
-InferenceCosts MeasureCandidateCosts(TrainingRun& run) {
+InferenceCosts MeasureCandidateCosts(const TrainingRun& run) {
   PredictCostOptions timing;
   timing.threads = run.options().threads;
+  timing.deadline = run.options().deadline;
   const Table rows = CostRows(run.data().features);
-  const std::vector<size_t> sample = CostRowIndices(run.data().y.size());
   std::vector<InferenceCosts::Item> items;
   std::map<std::string, double> transform_us;
   for (const Candidate& c : run.done()) {
@@ -64,14 +55,10 @@ InferenceCosts MeasureCandidateCosts(TrainingRun& run) {
       transform_us[item.pipeline] =
           MedianMicrosPerRow([&] { (void)pipeline.Transform(rows, timing.threads); }, rows.num_rows(), timing);
     }
-    Matrix stacked;
-    std::vector<std::string> names;
-    const Matrix x = run.Inputs(c.config, c.input_index, &stacked, &names).SelectRows(sample);
-    const double one = ModelMicrosPerRow(*c.fit.folds.front(), c.config.family, x, timing);
     // One model on all rows already (own OOF): the deployed model itself.
     item.measured = c.fit.own_oof;
     const bool one_model = c.fit.own_oof || WouldRefit(run, c);
-    item.own_us = one_model ? one : one * static_cast<double>(c.fit.folds.size());
+    item.own_us = one_model ? c.fold_predict_us : c.fold_predict_us * static_cast<double>(c.fit.folds.size());
     items.push_back(std::move(item));
   }
   return InferenceCosts(std::move(items), std::move(transform_us));

@@ -4,9 +4,10 @@
 // what the leaderboard shows for candidates the final bundle does not hold.
 //
 // Costs are microseconds per row on a batch of kCostRows training rows with
-// the run's threads, in the compiled engine (predict/predict_cost.h). A
-// candidate's deployed models are not all built yet: the refit happens after
-// the choice. So in the full form (the default when refitting) its cost is
+// the run's threads, in the compiled engine (predict/predict_cost.h); a
+// candidate's first fold model is timed right after its fit (within the
+// search's time). A candidate's deployed models are not all built yet: the
+// refit happens after the choice. So in the full form (the default when refitting) its cost is
 // one fold model's, which stands for the one refit model (estimated); in the
 // bagged form it is one fold model's times its fold count (estimated); a
 // candidate that is one model on all rows already (own OOF) is that model
@@ -19,15 +20,9 @@
 #include <vector>
 
 #include "automl/training_run.h"
-#include "data/table.h"
+#include "predict/predict_cost.h"
 
 namespace tabpilot {
-
-// Rows of the batch every predict cost is measured on.
-inline constexpr size_t kCostRows = 1000;
-
-// kCostRows rows of `table` (its rows repeated when it has fewer).
-Table CostRows(const Table& table);
 
 class InferenceCosts {
  public:
@@ -53,8 +48,10 @@ class InferenceCosts {
   std::map<std::string, double> transform_us_;
 };
 
-// Measures (or estimates, see above) the cost of every candidate in
-// run.done(), on CostRows of the training table, with run.options().threads.
-InferenceCosts MeasureCandidateCosts(TrainingRun& run);
+// The cost of every candidate in run.done() from the one fold model each
+// had timed when it was fitted (Candidate::fold_predict_us), and each
+// feature pipeline's transform timed now on CostRows of the training table,
+// with run.options().threads.
+InferenceCosts MeasureCandidateCosts(const TrainingRun& run);
 
 }  // namespace tabpilot

@@ -6,6 +6,7 @@
 
 #include "automl/folds.h"
 #include "model/stacking.h"
+#include "predict/predict_cost.h"
 
 namespace tabpilot {
 namespace {
@@ -20,6 +21,13 @@ std::string ScoreText(double v) {
 }
 
 }  // namespace
+
+double TrainingRun::FoldPredictCost(const Model& fold, const std::string& family, const Matrix& x) const {
+  PredictCostOptions timing;
+  timing.threads = options_.threads;
+  timing.deadline = options_.deadline;
+  return ModelMicrosPerRow(fold, family, x.SelectRows(CostRowIndices(x.rows)), timing);
+}
 
 TrainingRun::TrainingRun(const TrainingData& data, const TrainerOptions& options, const LearnerRegistry& learners,
                          std::vector<std::string> columns, FoldPlan fold_plan)
@@ -90,7 +98,8 @@ bool TrainingRun::Fit(const CandidateConfig& config, int level, const std::vecto
     family_cost_[config.family] = seconds / config.relative_cost;
     // A holdout scores (and ensembles) its held-out rows only.
     if (holdout()) bag.oof = bag.oof.SelectRows(fold_plan_.scored_rows);
-    Candidate c{config, std::move(bag), 0, 0, level, input_names, stack_inputs, 1, seconds, nullptr};
+    Candidate c{config, std::move(bag), 0, 0, level, input_names, stack_inputs, 1, seconds, 0.0, nullptr};
+    c.fold_predict_us = FoldPredictCost(*c.fit.folds.front(), config.family, x);
     c.score = scorer_.Score(c.fit.oof);
     row.score_val = c.score;
     c.leaderboard_row = board_.size();

@@ -36,18 +36,29 @@ Matrix MemberMean(const BundleMember& member, const MemberPlan& plan, const Matr
 
 }  // namespace
 
+std::vector<size_t> CostRowIndices(size_t rows) {
+  std::vector<size_t> idx(kCostRows);
+  for (size_t i = 0; i < kCostRows; ++i) idx[i] = rows == 0 ? 0 : i % rows;
+  return idx;
+}
+
+Table CostRows(const Table& table) { return table.SelectRows(CostRowIndices(table.num_rows())); }
+
 double MedianMicrosPerRow(const std::function<void()>& fn, size_t rows, const PredictCostOptions& options) {
   if (rows == 0) throw Internal("a predict cost needs at least one row");
-  fn();  // warm-up: first-touch allocations and caches
+  const double per_row = 1e6 / static_cast<double>(rows);
+  Stopwatch first;
+  fn();  // also the warm-up: first-touch allocations and caches
+  const double first_seconds = first.Seconds();
+  if (first_seconds > options.max_repeat_seconds || options.deadline.Expired()) return first_seconds * per_row;
   std::vector<double> seconds;
   for (int r = 0; r < std::max(1, options.repeats); ++r) {
     Stopwatch clock;
     fn();
     seconds.push_back(clock.Seconds());
-    if (r == 0 && seconds.back() > options.max_repeat_seconds) break;
   }
   std::sort(seconds.begin(), seconds.end());
-  return seconds[seconds.size() / 2] * 1e6 / static_cast<double>(rows);
+  return seconds[seconds.size() / 2] * per_row;
 }
 
 double ModelMicrosPerRow(const Model& model, const std::string& family, const Matrix& x,
@@ -73,9 +84,10 @@ BundleCost MeasureBundleCost(const Predictor& predictor, const Table& rows, cons
     auto it = features.find(member.pipeline);
     if (it == features.end()) {
       const FeaturePipeline& pipeline = bundle.pipelines.at(member.pipeline);
+      Matrix transformed;
       cost.pipelines[member.pipeline] =
-          MedianMicrosPerRow([&] { (void)pipeline.Transform(rows, options.threads); }, n, options);
-      it = features.emplace(member.pipeline, pipeline.Transform(rows, options.threads)).first;
+          MedianMicrosPerRow([&] { transformed = pipeline.Transform(rows, options.threads); }, n, options);
+      it = features.emplace(member.pipeline, std::move(transformed)).first;
     }
     Matrix stacked;
     const Matrix* x = &it->second;
@@ -85,9 +97,10 @@ BundleCost MeasureBundleCost(const Predictor& predictor, const Table& rows, cons
       stacked = AppendStackFeatures(*x, inputs, bundle.problem.task);
       x = &stacked;
     }
+    Matrix output;
     cost.members.push_back(
-        MedianMicrosPerRow([&] { (void)MemberMean(member, plan, *x, k, options.threads); }, n, options));
-    outputs.emplace(member.name, MemberMean(member, plan, *x, k, options.threads));
+        MedianMicrosPerRow([&] { output = MemberMean(member, plan, *x, k, options.threads); }, n, options));
+    outputs.emplace(member.name, std::move(output));
   }
   cost.total = MedianMicrosPerRow([&] { (void)predictor.Predict(rows); }, n, options);
   return cost;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/deadline.h"
 #include "data/matrix.h"
 #include "data/table.h"
 #include "learners/learner.h"
@@ -19,16 +20,29 @@
 
 namespace tabpilot {
 
+// Rows of the batch every predict cost is measured on.
+inline constexpr size_t kCostRows = 1000;
+
+// The kCostRows row indices of a batch drawn from `rows` rows: the first
+// kCostRows, repeated when there are fewer.
+std::vector<size_t> CostRowIndices(size_t rows);
+// kCostRows rows of `table` (CostRowIndices).
+Table CostRows(const Table& table);
+
 struct PredictCostOptions {
   int threads = 1;  // threads each timed call uses (the predictor's own count)
-  int repeats = 5;  // timed runs; the figure is their median
-  // A first run slower than this is the figure: it is not repeated (a slow
-  // family on a large batch must not hold up training).
-  double max_repeat_seconds = 0.5;
+  int repeats = 5;  // timed runs after the first; the figure is their median
+  // A first run slower than this (20 us per row on 1,000 rows) is the
+  // figure, warm-up included: it is not repeated, so timing a slow member
+  // costs one call and the noise is small beside its time anyway.
+  double max_repeat_seconds = 0.02;
+  // Once it has passed, every figure is one run (the trainer's budget).
+  Deadline deadline = Deadline::Never();
 };
 
-// The median over options.repeats runs of `fn`, in microseconds per row of
-// a batch of `rows` rows (rows > 0). One untimed warm-up run goes first.
+// The median over options.repeats runs of `fn` after a first, warm-up run
+// (or that first run alone, see above), in microseconds per row of a batch
+// of `rows` rows (rows > 0).
 double MedianMicrosPerRow(const std::function<void()>& fn, size_t rows, const PredictCostOptions& options);
 
 // The cost of `model` (of learner family `family`) on the rows of `x`: its
