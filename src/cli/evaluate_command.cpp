@@ -18,6 +18,7 @@ struct EvaluateArgs {
   bool quiet = false;
   std::string verify_key;
   std::string form = "default";
+  bool reference = false;
 };
 
 int RunEvaluate(const EvaluateArgs& a) {
@@ -29,6 +30,7 @@ int RunEvaluate(const EvaluateArgs& a) {
   options.threads = ResolveThreads(a.threads);
   options.load = BundleLoading(a.verify_key);
   options.load.form = form;
+  options.reference = a.reference;
   options.logger = Logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
   const EvaluateFileResult result = EvaluateFile(options);
   const Json& report = result.report;
@@ -62,6 +64,9 @@ Runner AddEvaluateCommand(CLI::App& app) {
                   "Which form of the ensemble to load: default (the bundle's), bagged (every fold model) or full "
                   "(the members refit on all rows)")
       ->capture_default_str();
+  sub->add_flag("--reference", args->reference,
+                "Predict with each model family's own code (XGBoost's predict, the forest's walk) instead of the "
+                "compiled trees: the reference the compiled trees are checked against, much slower");
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
   return [args] { return RunEvaluate(*args); };
 }

@@ -9,7 +9,9 @@
 // Parsing runs in two passes: one sequential scan finds where records start
 // (honouring quotes), then records are split into fields in parallel. The
 // result does not depend on the thread count; when several rows are bad the
-// error reported is always the one on the earliest line.
+// error reported is always the one on the earliest line. The splitting is
+// data/csv_records.h, shared with csv_chunk_reader.h (the same file read in
+// chunks of rows).
 #pragma once
 
 #include <cstdint>

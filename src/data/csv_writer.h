@@ -13,6 +13,8 @@ namespace tabpilot {
 // double quote, CR or LF, or with leading/trailing whitespace (which the
 // reader would trim) is wrapped in double quotes with inner quotes doubled.
 std::string CsvEscape(std::string_view field, char delimiter = ',');
+// Appends CsvEscape(field, delimiter) to `out` (no temporary string).
+void AppendCsvField(std::string& out, std::string_view field, char delimiter = ',');
 
 // Writes rows to a stream it does not own (the stream must outlive the
 // writer). Lines end in "\n". Not thread-safe.

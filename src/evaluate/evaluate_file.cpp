@@ -46,6 +46,7 @@ EvaluateFileResult EvaluateFile(const EvaluateFileOptions& a) {
   Predictor::Options options;
   options.threads = threads;
   options.load = a.load;
+  options.reference = a.reference;
   auto predictor = Predictor::Load(a.model, options);
   const ProblemInfo& problem = predictor->problem();
   CsvOptions csv;

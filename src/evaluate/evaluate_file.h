@@ -19,6 +19,8 @@ struct EvaluateFileOptions {
   int threads = 1;
   Logger logger;
   BundleLoadOptions load;  // limits (also applied to the data file) and a required signature key
+  // Each family's own predict instead of the compiled trees (Predictor::Options).
+  bool reference = false;
 };
 
 struct EvaluateFileResult {

@@ -1,21 +1,212 @@
 #include "predict/batch_predict.h"
 
-#include <cstdio>
+#include <algorithm>
+#include <exception>
 #include <fstream>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <vector>
 
 #include "core/atomic_file.h"
+#include "core/bounded_queue.h"
 #include "core/error.h"
+#include "data/arff_reader.h"
+#include "data/csv_chunk_reader.h"
 #include "data/csv_reader.h"
-#include "data/csv_writer.h"
+#include "predict/prediction_format.h"
 #include "predict/predictor.h"
 
 namespace tabpilot {
 namespace {
 
-std::string FormatProbability(float p) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(p));
-  return buf;
+// Chunks waiting between two stages. With one chunk in each stage as well,
+// at most 3 + 2 * kQueueDepth chunks are alive at a time.
+constexpr size_t kQueueDepth = 1;
+// The whole-file path formats and writes this many rows at a time.
+constexpr size_t kWholeFileWriteRows = 50000;
+
+// The predictions file: written to a temp sibling, renamed over the output by
+// Commit(); destroyed without Commit() it removes the temp file.
+class PredictionOutput {
+ public:
+  explicit PredictionOutput(const std::filesystem::path& target)
+      : target_(target), file_(target), out_(file_.path(), std::ios::binary) {
+    if (!out_) throw IoError("cannot write " + target_.string());
+  }
+  void Write(std::string_view text) {
+    out_.write(text.data(), static_cast<std::streamsize>(text.size()));
+    if (!out_) throw IoError("cannot write " + target_.string() + " (disk full?)");
+  }
+  void Commit() {
+    out_.flush();
+    out_.close();
+    if (!out_) throw IoError("cannot write " + target_.string() + " (disk full?)");
+    file_.Commit();
+  }
+
+ private:
+  std::filesystem::path target_;
+  AtomicOutputFile file_;
+  std::ofstream out_;
+};
+
+// One chunk of rows as it moves through the stages.
+struct Batch {
+  size_t index = 0;
+  RawTable raw;  // the parsed cells (dropped after typing unless joining)
+  Matrix predictions;
+  std::vector<std::string> labels;
+};
+
+// The error the user sees when stages fail: the one on the earliest chunk,
+// whatever the threads' timing.
+class FirstFailure {
+ public:
+  void Record(size_t chunk, std::exception_ptr error) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!error_ || chunk < chunk_) {
+      chunk_ = chunk;
+      error_ = std::move(error);
+    }
+  }
+  void RethrowIfAny() {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::mutex mutex_;
+  size_t chunk_ = std::numeric_limits<size_t>::max();
+  std::exception_ptr error_;
+};
+
+// The three stages of the streaming path and what they share.
+class StreamingTransform {
+ public:
+  StreamingTransform(const Predictor& predictor, const BatchPredictOptions& options, CsvChunkReader& reader,
+                     PredictionOutput& output)
+      : predictor_(predictor),
+        options_(options),
+        reader_(reader),
+        output_(output),
+        format_(predictor.problem(), options.join ? reader.names() : std::vector<std::string>{}) {}
+
+  // Runs the stages to the end; returns the rows written or throws the
+  // earliest chunk's error.
+  size_t Run() {
+    output_.Write(format_.Header());
+    std::vector<std::jthread> stages;
+    try {
+      stages.emplace_back([this] { ReadStage(); });
+      stages.emplace_back([this] { WriteStage(); });
+      PredictStage();
+    } catch (...) {  // a thread could not start
+      failure_.Record(0, std::current_exception());
+      Cancel();
+    }
+    stages.clear();  // joins
+    failure_.RethrowIfAny();
+    WarnCoercedCells(reader_.source(), coerced_, options_.logger);
+    return rows_;
+  }
+
+ private:
+  void Cancel() {
+    parsed_.Cancel();
+    predicted_.Cancel();
+  }
+
+  void ReadStage() {
+    size_t index = 0;
+    try {
+      for (; auto raw = reader_.Next(); ++index) {
+        if (!parsed_.Push(Batch{index, std::move(*raw), {}, {}})) return;
+      }
+      parsed_.Close();
+    } catch (...) {
+      failure_.Record(index, std::current_exception());
+      Cancel();
+    }
+  }
+
+  void PredictStage() {
+    size_t index = 0;
+    try {
+      while (auto batch = parsed_.Pop()) {
+        index = batch->index;
+        Table input = BuildPredictionChunk(batch->raw, predictor_.input_schema(), options_.threads, coerced_);
+        batch->predictions = predictor_.Predict(input);
+        batch->labels = predictor_.Labels(batch->predictions);
+        if (!options_.join) batch->raw = RawTable();
+        if (!predicted_.Push(std::move(*batch))) return;
+      }
+      predicted_.Close();
+    } catch (...) {
+      failure_.Record(index, std::current_exception());
+      Cancel();
+    }
+  }
+
+  void WriteStage() {
+    size_t index = 0;
+    try {
+      while (auto batch = predicted_.Pop()) {
+        index = batch->index;
+        const size_t rows = batch->predictions.rows;
+        output_.Write(format_.Rows(batch->labels, batch->predictions, options_.join ? &batch->raw : nullptr, 0, rows,
+                                   options_.threads));
+        rows_ += rows;
+      }
+    } catch (...) {
+      failure_.Record(index, std::current_exception());
+      Cancel();
+    }
+  }
+
+  const Predictor& predictor_;
+  const BatchPredictOptions& options_;
+  CsvChunkReader& reader_;
+  PredictionOutput& output_;
+  const PredictionFormat format_;
+  BoundedQueue<Batch> parsed_{kQueueDepth};
+  BoundedQueue<Batch> predicted_{kQueueDepth};
+  FirstFailure failure_;
+  BuildReport coerced_;  // written by the predict stage only
+  size_t rows_ = 0;      // written by the write stage only
+};
+
+size_t PredictStreaming(const Predictor& predictor, const BatchPredictOptions& options) {
+  CsvChunkOptions chunks;
+  chunks.csv.threads = options.threads;
+  chunks.csv.limits = options.load.limits;
+  chunks.chunk_rows = options.chunk_rows;
+  CsvChunkReader reader(options.data, chunks);  // a missing file or bad header fails before any output
+  PredictionOutput output(options.output);
+  const size_t rows = StreamingTransform(predictor, options, reader, output).Run();
+  output.Commit();
+  return rows;
+}
+
+// The file read, typed and predicted at once (ARFF input, chunk_rows = 0).
+size_t PredictWholeFile(const Predictor& predictor, const BatchPredictOptions& options) {
+  CsvOptions csv;
+  csv.threads = options.threads;
+  csv.limits = options.load.limits;
+  RawTable raw = ReadRawCsv(options.data, csv);
+  Table input = BuildPredictionInput(raw, predictor.input_schema(), options.logger);
+  Matrix pred = predictor.Predict(input);
+  std::vector<std::string> labels = predictor.Labels(pred);
+  const PredictionFormat format(predictor.problem(), options.join ? raw.names() : std::vector<std::string>{});
+  PredictionOutput output(options.output);
+  output.Write(format.Header());
+  for (size_t begin = 0; begin < pred.rows; begin += kWholeFileWriteRows) {
+    const size_t end = std::min(pred.rows, begin + kWholeFileWriteRows);
+    output.Write(format.Rows(labels, pred, options.join ? &raw : nullptr, begin, end, options.threads));
+  }
+  output.Commit();
+  return pred.rows;
 }
 
 }  // namespace
@@ -24,46 +215,10 @@ size_t BatchPredict(const BatchPredictOptions& a) {
   Predictor::Options options;
   options.threads = a.threads;
   options.load = a.load;
+  options.reference = a.reference;
   auto predictor = Predictor::Load(a.model, options);
-  CsvOptions csv;
-  csv.threads = a.threads;
-  csv.limits = a.load.limits;
-  RawTable raw = ReadRawCsv(a.data, csv);
-  Table input = BuildPredictionInput(raw, predictor->input_schema(), a.logger);
-  Matrix pred = predictor->Predict(input);
-  std::vector<std::string> labels = predictor->Labels(pred);
-  const ProblemInfo& problem = predictor->problem();
-
-  AtomicOutputFile out_file(a.output);
-  {
-    std::ofstream out(out_file.path(), std::ios::binary);
-    if (!out) throw IoError("cannot write " + a.output.string());
-    CsvWriter writer(out);
-    std::vector<std::string> header{"predicted_label"};
-    if (IsClassification(problem.task)) {
-      for (const auto& label : problem.class_labels) header.push_back("proba_" + label);
-    }
-    if (a.join) {
-      for (size_t c = 0; c < raw.num_columns(); ++c) header.push_back(raw.name(c));
-    }
-    writer.WriteRow(header);
-    std::vector<std::string> row;
-    for (size_t r = 0; r < pred.rows; ++r) {
-      row.clear();
-      row.push_back(labels[r]);
-      if (IsClassification(problem.task)) {
-        for (size_t c = 0; c < pred.cols; ++c) row.push_back(FormatProbability(pred.at(r, c)));
-      }
-      if (a.join) {
-        for (size_t c = 0; c < raw.num_columns(); ++c) row.emplace_back(raw.is_missing(r, c) ? "" : raw.cell(r, c));
-      }
-      writer.WriteRow(row);
-    }
-    out.flush();
-    if (!out) throw IoError("cannot write " + a.output.string() + " (disk full?)");
-  }
-  out_file.Commit();
-  return pred.rows;
+  if (a.chunk_rows == 0 || IsArffPath(a.data)) return PredictWholeFile(*predictor, a);
+  return PredictStreaming(*predictor, a);
 }
 
 }  // namespace tabpilot

@@ -178,17 +178,26 @@ std::vector<std::string> Predictor::Labels(const Matrix& p) const {
 }
 
 Table BuildPredictionInput(const RawTable& raw, const Schema& schema, const Logger& logger) {
+  BuildReport report;
+  Table table = BuildPredictionChunk(raw, schema, 0, report);
+  WarnCoercedCells(raw.source(), report, logger);
+  return table;
+}
+
+Table BuildPredictionChunk(const RawTable& raw, const Schema& schema, int threads, BuildReport& report) {
   BuildOptions build;
   build.lenient = true;
-  BuildReport report;
-  Table table = BuildTable(raw, schema, build, &report);
+  build.threads = threads;
+  return BuildTable(raw, schema, build, &report);
+}
+
+void WarnCoercedCells(const std::string& source, const BuildReport& report, const Logger& logger) {
   for (const auto& [column, count] : report.coerced) {
     if (count > 0) {
-      logger.Warn(raw.source() + ": column '" + column + "': " + std::to_string(count) +
+      logger.Warn(source + ": column '" + column + "': " + std::to_string(count) +
                   " value(s) did not parse as the training type and were treated as missing");
     }
   }
-  return table;
 }
 
 }  // namespace tabpilot

@@ -14,6 +14,7 @@
 #include "data/csv_reader.h"
 #include "data/matrix.h"
 #include "data/table.h"
+#include "data/type_inference.h"
 #include "model/bundle.h"
 #include "predict/member_plan.h"
 
@@ -66,5 +67,14 @@ class Predictor {
 // cells that do not parse as their column's type become missing (with a
 // warning via `logger`).
 Table BuildPredictionInput(const RawTable& raw, const Schema& schema, const Logger& logger);
+
+// BuildPredictionInput for one chunk of a file read in chunks: typed on
+// `threads` workers (0 = all), with the coerced cells counted into `report`
+// (summed over the chunks) instead of logged.
+Table BuildPredictionChunk(const RawTable& raw, const Schema& schema, int threads, BuildReport& report);
+
+// The warnings BuildPredictionInput logs: one per column of `report`, with
+// its count of cells made missing, naming `source`.
+void WarnCoercedCells(const std::string& source, const BuildReport& report, const Logger& logger);
 
 }  // namespace tabpilot

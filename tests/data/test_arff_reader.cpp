@@ -76,7 +76,7 @@ TEST(ArffReader, ReportsErrorsWithLines) {
   EXPECT_EQ(InvalidMessage([] {
               ParseArff("@attribute a numeric\n@attribute b numeric\n@data\n1,2\n1,2,3\n", "x.arff", CsvOptions{});
             }),
-            "x.arff: line 5 has 3 fields, expected 2");
+            "x.arff:5: expected 2 fields, found 3");
   EXPECT_EQ(InvalidMessage([] { ParseArff("@attribute a numeric\n@data\n{0 1}\n", "x.arff", CsvOptions{}); }),
             "x.arff:3: sparse ARFF rows are not supported");
   EXPECT_EQ(InvalidMessage([] { ParseArff("@attribute a relational\n@data\n1\n", "x.arff", CsvOptions{}); }),

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "data/csv_reader.h"
+#include "messy_csv.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
@@ -84,7 +85,7 @@ TEST(CsvReader, InconsistentFileUsesTheMajoritySeparator) {
     ParseRawCsv(text, "t.csv", o);
     ADD_FAILURE() << "expected InvalidInput";
   } catch (const InvalidInput& e) {
-    EXPECT_STREQ(e.what(), "t.csv: line 2 has 4 fields, expected 1");
+    EXPECT_STREQ(e.what(), "t.csv:2: expected 1 fields, found 4");
   }
 }
 
@@ -123,7 +124,7 @@ TEST(CsvReader, QuoteInsideUnquotedFieldIsLiteral) {
 
 TEST(CsvReader, RaggedRowAfterMultilineFieldNamesPhysicalLine) {
   std::string msg = InvalidMessage([] { Parse("a,b\n\"x\ny\",1\n2,3\n4,5,6\n"); });
-  EXPECT_EQ(msg, "t.csv: line 5 has 3 fields, expected 2");
+  EXPECT_EQ(msg, "t.csv:5: expected 2 fields, found 3");
 }
 
 TEST(CsvReader, TrimsUnquotedFields) {
@@ -191,8 +192,8 @@ TEST(CsvReader, ReportsEmptyFileAndHeaderOnly) {
 
 TEST(CsvReader, ReportsRaggedRows) {
   EXPECT_EQ(InvalidMessage([] { Parse("a,b,c,d\n1,2,3,4\n\n1,2,3,4\n1,2,3,4\n1,2,3,4\n1,2,3,4,5\n"); }),
-            "t.csv: line 7 has 5 fields, expected 4");
-  EXPECT_EQ(InvalidMessage([] { Parse("a,b,c\n1,2\n"); }), "t.csv: line 2 has 2 fields, expected 3");
+            "t.csv:7: expected 4 fields, found 5");
+  EXPECT_EQ(InvalidMessage([] { Parse("a,b,c\n1,2\n"); }), "t.csv:2: expected 3 fields, found 2");
 }
 
 TEST(CsvReader, ReportsInvalidUtf8WithLineAndColumn) {
@@ -233,32 +234,7 @@ TEST(CsvReader, ReadsFilesAndGzip) {
   EXPECT_THROW(ReadRawCsv(corrupt, Opts()), IoError);
 }
 
-// A messy file with quotes, embedded newlines, missing cells and UTF-8.
-std::string MessyCsv(size_t rows) {
-  std::string s = "id,text,value,flag\n";
-  for (size_t i = 0; i < rows; ++i) {
-    s += std::to_string(i) + ",";
-    switch (i % 5) {
-      case 0:
-        s += "\"line one\nline \"\"two\"\"\"";
-        break;
-      case 1:
-        s += "plain text " + std::to_string(i);
-        break;
-      case 2:
-        s += "\"a,b\"";
-        break;
-      case 3:
-        s += "caf\xC3\xA9";
-        break;
-      default:
-        s += "";
-    }
-    s += "," + std::to_string(i * 0.25) + "," + (i % 3 == 0 ? "NA" : "true") + (i % 7 == 0 ? "\r\n" : "\n");
-    if (i % 11 == 0) s += "\n";
-  }
-  return s;
-}
+using testing::MessyCsv;
 
 TEST(CsvReader, ResultIdenticalForAnyThreadCount) {
   std::string text = MessyCsv(3001);
@@ -283,7 +259,7 @@ TEST(CsvReader, ErrorIsTheEarliestForAnyThreadCount) {
   std::string text = "a,b\n";
   for (int i = 0; i < 1000; ++i) text += (i == 700 || i == 300 ? "1,2,3\n" : "1,2\n");
   for (int threads : {1, 2, 4}) {
-    EXPECT_EQ(InvalidMessage([&] { Parse(text, Opts(0, threads)); }), "t.csv: line 302 has 3 fields, expected 2")
+    EXPECT_EQ(InvalidMessage([&] { Parse(text, Opts(0, threads)); }), "t.csv:302: expected 2 fields, found 3")
         << threads << " threads";
   }
 }

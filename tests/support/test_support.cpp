@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -56,6 +57,16 @@ fs::path TempDir::Write(const std::string& name, const std::string& content) con
   std::ofstream out(p, std::ios::binary);
   out << content;
   if (!out) throw std::runtime_error("cannot write " + p.string());
+  return p;
+}
+
+fs::path TempDir::WriteGzip(const std::string& name, const std::string& content) const {
+  fs::path p = path_ / name;
+  gzFile gz = gzopen(p.c_str(), "wb");
+  if (!gz) throw std::runtime_error("cannot write " + p.string());
+  const bool written = content.empty() || gzwrite(gz, content.data(), static_cast<unsigned>(content.size())) ==
+                                              static_cast<int>(content.size());
+  if (gzclose(gz) != Z_OK || !written) throw std::runtime_error("cannot write " + p.string());
   return p;
 }
 

@@ -52,6 +52,8 @@ class TempDir {
   std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
   // Writes `content` to path()/name and returns the full path.
   std::filesystem::path Write(const std::string& name, const std::string& content) const;
+  // The same, gzipped (name should end in ".gz").
+  std::filesystem::path WriteGzip(const std::string& name, const std::string& content) const;
 
  private:
   std::filesystem::path path_;
