@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "automl/ensemble_choice.h"
 #include "automl/ensemble_selection.h"
 #include "automl/inference_cost.h"
 #include "automl/trainer.h"
@@ -56,6 +57,62 @@ TEST(SelectEnsemble, AddsOnlyAdmissibleCandidates) {
   EXPECT_LE(SelectEnsemble({&target, &near, &far}, loss, options).rounds_used, 2u);
   options.admissible = [](size_t, const std::vector<size_t>&) { return false; };
   EXPECT_THROW(SelectEnsemble({&target, &near, &far}, loss, options), InvalidInput);
+}
+
+// ChooseEnsemble on fixed OOF predictions and costs: regression on four
+// rows; candidate 0 is exact and dear, 1 and 2 cheap and worse, 3 a cheap
+// level-2 candidate stacked on 0 (so as dear as 0 and more).
+struct LimitFixture {
+  ProblemInfo problem{Task::kRegression, "y", {}, 1, 0.5, "mse"};
+  std::vector<float> y{1, 0, 1, 0};
+  Matrix exact = Column({1, 0, 1, 0});
+  Matrix near = Column({0.8f, 0.2f, 0.7f, 0.3f});
+  Matrix far = Column({0.5f, 0.4f, 0.6f, 0.5f});
+  Matrix stacked = Column({0.9f, 0.1f, 0.9f, 0.1f});
+  std::vector<const Matrix*> oofs{&exact, &near, &far, &stacked};
+  InferenceCosts costs{
+      {{10, false, "tree", {}}, {1, false, "tree", {}}, {1, false, "tree", {}}, {0.5, false, "tree", {0}}},
+      {{"tree", 0.5}}};
+
+  EnsembleChoice Choose(const InferLimit* limit) const {
+    const OofScorer scorer(problem, y);
+    return ChooseEnsemble(oofs, scorer, 10, limit);
+  }
+};
+
+TEST(ChooseEnsemble, AFeasibleLimitKeepsTheChosenSetWithinItAndMarksWhatCannotJoin) {
+  const LimitFixture f;
+  const InferLimit limit{3.0, &f.costs};
+  const EnsembleChoice choice = f.Choose(&limit);
+  EXPECT_FALSE(choice.cheapest_only);
+  EXPECT_EQ(choice.weights[0], 0.0);
+  EXPECT_EQ(choice.weights[3], 0.0);
+  EXPECT_GT(choice.weights[1], 0.0);
+  EXPECT_LE(choice.cost_us, 3.0);
+  EXPECT_EQ(choice.over_limit, (std::vector<size_t>{0, 3}));
+  // Without a limit the exact candidate wins alone.
+  EXPECT_EQ(f.Choose(nullptr).weights[0], 1.0);
+}
+
+TEST(ChooseEnsemble, BelowEveryCandidateTheCheapestIsKeptAlone) {
+  const LimitFixture f;
+  const InferLimit limit{0.1, &f.costs};
+  const EnsembleChoice choice = f.Choose(&limit);
+  EXPECT_TRUE(choice.cheapest_only);
+  EXPECT_EQ(choice.weights, (std::vector<double>{0, 1, 0, 0}));  // 1 and 2 tie: the first
+  EXPECT_DOUBLE_EQ(choice.cost_us, 1.5);
+  EXPECT_EQ(choice.over_limit, (std::vector<size_t>{0, 2, 3}));
+  EXPECT_NE(CheapestOnlyWarning({}, choice, 0.1).find("--infer-limit 0.1 us/row"), std::string::npos);
+}
+
+TEST(ChooseEnsemble, AboveEverySetTheLimitChangesNothing) {
+  const LimitFixture f;
+  const InferLimit limit{1e9, &f.costs};
+  const EnsembleChoice limited = f.Choose(&limit);
+  const EnsembleChoice free = f.Choose(nullptr);
+  EXPECT_EQ(limited.weights, free.weights);
+  EXPECT_DOUBLE_EQ(limited.score, free.score);
+  EXPECT_TRUE(limited.over_limit.empty());
 }
 
 // Four candidates (xgboost configs and the linear model) on a small binary
