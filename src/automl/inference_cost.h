@@ -4,14 +4,14 @@
 // what the leaderboard shows for candidates the final bundle does not hold.
 //
 // Costs are microseconds per row on a batch of kCostRows training rows with
-// the run's threads, in the compiled engine (predict/predict_cost.h); a
-// candidate's first fold model is timed right after its fit (within the
-// search's time). A candidate's deployed models are not all built yet: the
-// refit happens after the choice. So in the full form (the default when refitting) its cost is
-// one fold model's, which stands for the one refit model (estimated); in the
-// bagged form it is one fold model's times its fold count (estimated); a
-// candidate that is one model on all rows already (own OOF) is that model
-// (measured). The feature pipelines' transforms are measured.
+// the run's threads, in the compiled engine (predict/predict_cost.h). A
+// candidate's deployed models are not all built yet (the refit comes after
+// the choice), so its first fold model is timed right after its fit, inside
+// the search's time (Candidate::fold_predict_us), and stands for the one
+// refit model in the full form, or times the fold count for the bagged form:
+// estimates. A candidate that is one model on all rows already (own OOF)
+// deploys that model: measured. The feature pipelines' transforms are
+// measured.
 #pragma once
 
 #include <cstddef>
