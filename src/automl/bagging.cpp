@@ -1,7 +1,6 @@
 #include "automl/bagging.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "automl/folds.h"
 #include "core/error.h"
@@ -16,7 +15,6 @@ struct FoldFit {
   std::vector<size_t> held_rows;
   std::vector<float> pred;  // held_rows.size() x outputs
   double fit_seconds = 0;
-  double predict_seconds = 0;
 };
 
 FoldFit FitFold(const Learner& learner, const Matrix& x, const std::vector<float>& y, const std::vector<int>& folds,
@@ -38,9 +36,7 @@ FoldFit FitFold(const Learner& learner, const Matrix& x, const std::vector<float
   out.model = learner.Fit(train, learner.early_stops() ? &held : nullptr, fo);
   out.fit_seconds = fit_clock.Seconds();
   out.pred.assign(out.held_rows.size() * outputs, 0.0f);
-  Stopwatch predict_clock;
   out.model->Predict(x_held, out.pred.data(), fo.threads);
-  out.predict_seconds = predict_clock.Seconds();
   return out;
 }
 
@@ -60,16 +56,6 @@ BaggedFit FitOwnOOF(const Learner& learner, const Matrix& x, const std::vector<f
   if (options.deadline.Expired() && !options.must_complete) return out;
   const size_t k = static_cast<size_t>(fit.task == Task::kRegression ? 1 : fit.num_classes);
   if (out.oof.rows != x.rows || out.oof.cols != k) throw Internal(learner.family() + ": OOF of the wrong shape");
-  // Serving cost, timed on up to kTimingRows rows.
-  constexpr size_t kTimingRows = 2000;
-  std::vector<size_t> sample(std::min(x.rows, kTimingRows));
-  std::iota(sample.begin(), sample.end(), size_t{0});
-  const Matrix timing = x.SelectRows(sample);
-  std::vector<float> pred(timing.rows * k);
-  Stopwatch predict_clock;
-  model->Predict(timing, pred.data(), 1);
-  out.predict_ms_per_1k =
-      predict_clock.Seconds() * 1000.0 * 1000.0 / static_cast<double>(std::max<size_t>(1, timing.rows));
   Json info = model->Info();
   info["oof"] = "own";
   out.info.push_back(std::move(info));
@@ -80,8 +66,8 @@ BaggedFit FitOwnOOF(const Learner& learner, const Matrix& x, const std::vector<f
 
 }  // namespace
 
-BaggedFit FitBagged(const Learner& learner, const Matrix& x, const std::vector<float>& y,
-                    const std::vector<int>& folds, const FitOptions& fit, const BaggingOptions& options) {
+BaggedFit FitBagged(const Learner& learner, const Matrix& x, const std::vector<float>& y, const std::vector<int>& folds,
+                    const FitOptions& fit, const BaggingOptions& options) {
   if (options.allow_own_oof && learner.has_own_oof()) return FitOwnOOF(learner, x, y, fit, options);
   BaggedFit out;
   const size_t k = static_cast<size_t>(fit.task == Task::kRegression ? 1 : fit.num_classes);
@@ -110,7 +96,6 @@ BaggedFit FitBagged(const Learner& learner, const Matrix& x, const std::vector<f
     });
     for (FoldFit& ff : fitted) {
       out.fit_seconds += ff.fit_seconds;
-      out.predict_ms_per_1k += ff.predict_seconds * 1000.0 * 1000.0 / static_cast<double>(ff.held_rows.size());
       for (size_t i = 0; i < ff.held_rows.size(); ++i) {
         std::copy_n(ff.pred.data() + i * k, k, out.oof.row(ff.held_rows[i]));
       }

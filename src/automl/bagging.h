@@ -15,12 +15,11 @@ namespace tabpilot {
 
 struct BaggedFit {
   std::vector<std::unique_ptr<Model>> folds;
-  Matrix oof;                   // rows × num_outputs
-  double fit_seconds = 0;       // summed over folds
-  double predict_ms_per_1k = 0; // all folds' prediction time per 1,000 rows
-  bool complete = false;        // false: the deadline passed before every fold was fitted
-  bool own_oof = false;         // one model on all rows, OOF from the model itself (see below)
-  Json info = Json::object();   // per-fold Model::Info()
+  Matrix oof;                  // rows × num_outputs
+  double fit_seconds = 0;      // summed over folds
+  bool complete = false;       // false: the deadline passed before every fold was fitted
+  bool own_oof = false;        // one model on all rows, OOF from the model itself (see below)
+  Json info = Json::object();  // per-fold Model::Info()
 };
 
 struct BaggingOptions {
@@ -51,7 +50,7 @@ struct BaggingOptions {
 // `folds[i]` is row i's fold. `fit` carries task/classes/threads/seed/feature
 // metadata; its deadline is replaced per fold (a wave of concurrent folds
 // shares the time of as many sequential folds).
-BaggedFit FitBagged(const Learner& learner, const Matrix& x, const std::vector<float>& y,
-                    const std::vector<int>& folds, const FitOptions& fit, const BaggingOptions& options);
+BaggedFit FitBagged(const Learner& learner, const Matrix& x, const std::vector<float>& y, const std::vector<int>& folds,
+                    const FitOptions& fit, const BaggingOptions& options);
 
 }  // namespace tabpilot

@@ -1,6 +1,10 @@
 #include "automl/bundle_assembly.h"
 
+#include <optional>
+#include <string>
 #include <vector>
+
+#include "automl/deployed_cost.h"
 
 namespace tabpilot {
 namespace {
@@ -53,12 +57,66 @@ void AddMembers(TrainingRun& run, const EnsembleChoice& ensemble, const std::set
       if (!bundle.pipelines.count(pid)) bundle.pipelines.emplace(pid, run.features().at(pid).pipeline);
       const double weight = ensemble.weights[m];
       ens.fit_seconds += c.fit.fit_seconds;
-      ens.predict_ms_per_1k += c.fit.predict_ms_per_1k;
       bundle.members.push_back(MakeMember(c, run.board()[c.leaderboard_row], weight, run.num_folds()));
       if (weight > 0) members[c.config.name] = weight;
     }
   }
   ens.params = Json{{"members", members}};
+}
+
+// The bundle's served form timed (deployed_cost.h); when it cannot be (a
+// family whose models do not load from their bytes, e.g. a test family),
+// nothing, with a warning: the figures are then the estimates.
+std::optional<DeployedCost> TryMeasureDeployedCost(const TrainingRun& run, const Bundle& bundle) {
+  try {
+    return MeasureDeployedCost(bundle, run.learners(), run.data().features, run.options().threads,
+                               run.options().deadline);
+  } catch (const std::exception& e) {
+    run.options().logger.Warn(
+        std::string("could not time the bundle's predictions (the leaderboard shows estimates): ") + e.what());
+    return std::nullopt;
+  }
+}
+
+// Every row's predict cost: measured on the bundle's served form for its
+// members and the ensemble `ens`, the estimate made before the choice for
+// the other candidates; rows the infer limit left out get their status.
+// Returns the ensemble's figures (estimated when the bundle could not be timed).
+DeployedCost RecordPredictCosts(const TrainingRun& run, const Bundle& bundle, const EnsembleChoice& ensemble,
+                                const InferenceCosts& costs, std::vector<LeaderboardRow>& board, LeaderboardRow& ens) {
+  const std::optional<DeployedCost> measured = TryMeasureDeployedCost(run, bundle);
+  std::vector<size_t> members;
+  for (size_t m = 0; m < run.done().size(); ++m) {
+    LeaderboardRow& row = board[run.done()[m].leaderboard_row];
+    if (ensemble.weights[m] > 0) members.push_back(m);
+    const bool timed = measured && measured->member_us.count(row.model);
+    row.predict_us_per_row = timed ? measured->member_us.at(row.model) : costs.item(m).own_us;
+    row.info["predict_cost"] = timed || costs.item(m).measured ? "measured" : "estimated";
+  }
+  for (size_t m : ensemble.over_limit) board[run.done()[m].leaderboard_row].status = kOverInferLimit;
+  DeployedCost out;
+  if (measured) {
+    out = *measured;
+  } else {
+    out.ensemble_us = costs.SetCost(members);
+  }
+  ens.predict_us_per_row = out.ensemble_us;
+  ens.info["predict_cost"] = measured ? "measured" : "estimated";
+  return out;
+}
+
+// The training facts about predict cost and the infer limit.
+Json PredictCostFacts(const TrainerOptions& options, const EnsembleChoice& ensemble, const DeployedCost& measured) {
+  Json facts{{"predict_us_per_row", measured.ensemble_us},
+             {"predict_cost_rows", kCostRows},
+             {"predict_cost_threads", options.threads},
+             {"transform_us_per_row", measured.transform_us}};
+  if (options.infer_limit_us_per_row > 0) {
+    facts["infer_limit_us_per_row"] = options.infer_limit_us_per_row;
+    facts["infer_limit_estimate_us_per_row"] = ensemble.cost_us;
+    facts["infer_limit_cheapest_only"] = ensemble.cheapest_only;
+  }
+  return facts;
 }
 
 Json TrainingFacts(const TrainingRun& run, const TrainingPlan& plan, const EnsembleChoice& ensemble, size_t refitted) {
@@ -89,7 +147,7 @@ Json TrainingFacts(const TrainingRun& run, const TrainingPlan& plan, const Ensem
 }  // namespace
 
 TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const EnsembleChoice& ensemble,
-                           const std::set<std::string>& needed, size_t refitted) {
+                           const std::set<std::string>& needed, size_t refitted, const InferenceCosts& costs) {
   std::vector<LeaderboardRow>& board = run.board();
   for (size_t m = 0; m < run.done().size(); ++m) {
     board[run.done()[m].leaderboard_row].ensemble_weight = ensemble.weights[m];
@@ -107,10 +165,12 @@ TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const Ens
   LeaderboardRow ens = EnsembleRow(run, ensemble);
   AddMembers(run, ensemble, needed, bundle, ens);
   if (run.scorer().tunes_threshold()) ens.params["decision_threshold"] = ensemble.threshold;
+  const DeployedCost measured = RecordPredictCosts(run, bundle, ensemble, costs, board, ens);
   std::vector<LeaderboardRow> rows = board;
   rows.push_back(ens);
   SortLeaderboard(&rows);
   bundle.training = TrainingFacts(run, plan, ensemble, refitted);
+  bundle.training.update(PredictCostFacts(options, ensemble, measured));
   bundle.leaderboard = LeaderboardToJson(rows);
   bundle.leaderboard_csv = LeaderboardToCsv(rows);
   result.leaderboard = std::move(rows);

@@ -1,12 +1,16 @@
 // The ensemble phase: weighted greedy selection (ensemble_selection.h) over
 // the candidates' out-of-fold predictions, the ensemble's own OOF
 // predictions and score, and the binary decision threshold tuned on them.
+// Under `train --infer-limit` the selection only adds a candidate when the
+// set it makes (with its stack inputs and feature transforms, each once)
+// stays within the limit by the candidates' costs (inference_cost.h).
 #pragma once
 
 #include <set>
 #include <string>
 #include <vector>
 
+#include "automl/inference_cost.h"
 #include "automl/oof_scorer.h"
 #include "automl/training_run.h"
 #include "data/matrix.h"
@@ -18,11 +22,33 @@ struct EnsembleChoice {
   Matrix oof;                   // the weighted sum of the candidates' OOF predictions
   double score = 0;             // the objective on `oof`
   double threshold = 0.5;       // tuned on `oof` for binary threshold metrics, else 0.5
+  // Under an infer limit: the chosen set's cost by the candidates' costs
+  // (InferenceCosts::SetCost, microseconds per row), the candidates left out
+  // because adding any of them to the chosen set would exceed the limit, and
+  // whether even the cheapest candidate alone exceeded it (it is then the
+  // whole ensemble).
+  double cost_us = 0;
+  std::vector<size_t> over_limit;
+  bool cheapest_only = false;
+};
+
+// `train --infer-limit`: a bound on the ensemble's predict cost per row.
+struct InferLimit {
+  double us_per_row = 0;                  // the bound, > 0
+  const InferenceCosts* costs = nullptr;  // one per candidate, in the oofs' order
 };
 
 // `oofs`: each candidate's OOF predictions (the scored rows x outputs, at
-// least one candidate). `rounds`: greedy selection rounds.
-EnsembleChoice ChooseEnsemble(const std::vector<const Matrix*>& oofs, const OofScorer& scorer, int rounds);
+// least one candidate). `rounds`: greedy selection rounds. `limit`: null for
+// no limit; else each round adds only candidates that keep the chosen set's
+// cost within it, and when no single candidate fits, the cheapest one alone
+// is the ensemble.
+EnsembleChoice ChooseEnsemble(const std::vector<const Matrix*>& oofs, const OofScorer& scorer, int rounds,
+                              const InferLimit* limit = nullptr);
+
+// The one-line warning for an ensemble that is the cheapest candidate alone
+// because none fitted within `limit_us` (ensemble.cheapest_only).
+std::string CheapestOnlyWarning(const std::vector<Candidate>& done, const EnsembleChoice& ensemble, double limit_us);
 
 // Names of the candidates the ensemble needs at prediction time: those with
 // weight (`weights` parallel to `done`) and the level-1 candidates they stack on.

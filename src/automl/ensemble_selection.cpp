@@ -51,6 +51,7 @@ EnsembleSelectionResult SelectEnsemble(const std::vector<const Matrix*>& candida
     size_t pick = candidates.size();
     double pick_loss = std::numeric_limits<double>::quiet_NaN();
     for (size_t c = 0; c < candidates.size(); ++c) {
+      if (options.admissible && !options.admissible(c, result.picks)) continue;
       const float* cand = candidates[c]->values.data();
       for (size_t i = 0; i < n; ++i) trial[i] = static_cast<float>((sum[i] + static_cast<double>(cand[i])) * inv);
       double l = loss(trial.data());
@@ -58,6 +59,10 @@ EnsembleSelectionResult SelectEnsemble(const std::vector<const Matrix*>& candida
         pick = c;
         pick_loss = l;
       }
+    }
+    if (pick == candidates.size()) {
+      if (round == 0) throw InvalidInput("ensemble selection: no candidate is admissible");
+      break;  // nothing more may be added
     }
     if (std::isnan(pick_loss)) {
       throw InvalidInput("ensemble selection: the loss is NaN for every candidate in round " +

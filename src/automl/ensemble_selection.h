@@ -24,6 +24,11 @@ struct EnsembleSelectionOptions {
   // earliest such round: the smaller ensemble), as Caruana and AutoGluon do.
   // When false the weights are counts over every round run.
   bool use_best_round = true;
+  // Whether candidate `c` may be added to the ensemble picked so far
+  // (`picks`, in order); null admits every candidate. A round in which no
+  // candidate is admissible ends the selection (train --infer-limit keeps
+  // the ensemble's cost within a limit this way, ensemble_choice.h).
+  std::function<bool(size_t c, const std::vector<size_t>& picks)> admissible;
 };
 
 struct EnsembleSelectionResult {
@@ -50,7 +55,8 @@ using EnsembleLossFn = std::function<double(const float* pred)>;
 // per candidate; memory is two rows x k buffers.
 // Throws InvalidInput when there are no candidates, a candidate is null, empty
 // or shaped differently from the first, rounds < 1, or the loss is NaN for
-// every candidate. `loss` is called from the calling thread only.
+// every candidate, or when no candidate is admissible in the first round.
+// `loss` and `admissible` are called from the calling thread only.
 EnsembleSelectionResult SelectEnsemble(const std::vector<const Matrix*>& candidates, const EnsembleLossFn& loss,
                                        const EnsembleSelectionOptions& options = {});
 

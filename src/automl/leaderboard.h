@@ -11,21 +11,36 @@
 namespace tabpilot {
 
 struct LeaderboardRow {
-  std::string model;          // "XGBoost_1", "WeightedEnsemble"
-  std::string family;         // learner family ("ensemble" for the ensemble)
+  std::string model;   // "XGBoost_1", "WeightedEnsemble"
+  std::string family;  // learner family ("ensemble" for the ensemble)
   Json params = Json::object();
-  std::string metric;         // objective metric name
-  double score_val = 0;       // out-of-fold score in the objective metric
+  std::string metric;    // objective metric name
+  double score_val = 0;  // out-of-fold score in the objective metric
   bool greater_is_better = true;
-  double fit_seconds = 0;     // summed over folds
-  double predict_ms_per_1k = 0;  // bagged (all folds) prediction time per 1,000 rows
+  double fit_seconds = 0;  // summed over folds
+  // Predict time of the deployed form (the bundle's default: full where
+  // refit) in the compiled engine, microseconds per row on a batch of 1,000
+  // training rows with the training's threads: the member's own models
+  // (not its feature transform, not its stack inputs); for the ensemble the
+  // whole predict. Measured for the bundle's members and the ensemble,
+  // estimated for the others (automl/inference_cost.h); info.predict_cost
+  // says which. 0 = not known (bundles from before it was recorded).
+  double predict_us_per_row = 0;
   int folds = 0;
   double ensemble_weight = 0;
-  std::string status = "ok";  // "ok", or why a candidate was not used ("timeout", "error: ...")
-  Json info = Json::object(); // family-specific facts (e.g. best iterations)
+  // "ok"; "over_infer_limit" (a scored candidate the ensemble left out because
+  // adding it would exceed train --infer-limit); or why a candidate has no
+  // score ("timeout", "error: ...").
+  std::string status = "ok";
+  Json info = Json::object();  // family-specific facts (e.g. best iterations)
 };
 
-// Sorted best first (by score_val in the metric's direction; failed rows last).
+inline constexpr const char* kOverInferLimit = "over_infer_limit";
+
+// Whether a row with `status` has a score (ok or left out for the limit).
+bool HasScore(const std::string& status);
+
+// Sorted best first (by score_val in the metric's direction; rows without a score last).
 void SortLeaderboard(std::vector<LeaderboardRow>* rows);
 Json LeaderboardToJson(const std::vector<LeaderboardRow>& rows);
 std::vector<LeaderboardRow> LeaderboardFromJson(const Json& j);

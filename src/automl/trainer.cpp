@@ -9,6 +9,7 @@
 #include "automl/bundle_assembly.h"
 #include "automl/candidate_search.h"
 #include "automl/ensemble_choice.h"
+#include "automl/inference_cost.h"
 #include "automl/level_plan.h"
 #include "automl/member_refit.h"
 #include "automl/training_budget.h"
@@ -39,17 +40,23 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   if (run.done().empty()) throw Internal("no model could be trained (see the warnings above)");
   if (plan.stacking && run.done().size() >= 2) SearchLevel(run, Level2Plan(run, plan, budget), search);
 
-  // 4. Ensemble: weighted greedy selection over every level's OOF predictions (ensemble_choice.h).
+  // 4. Ensemble: weighted greedy selection over every level's OOF predictions, within
+  // --infer-limit by each candidate's predict cost (ensemble_choice.h, inference_cost.h).
+  const InferenceCosts costs = MeasureCandidateCosts(run);
+  const InferLimit limit{options.infer_limit_us_per_row, &costs};
   std::vector<const Matrix*> oofs;
   for (const Candidate& c : run.done()) oofs.push_back(&c.fit.oof);
-  const EnsembleChoice ensemble = ChooseEnsemble(oofs, run.scorer(), options.ensemble_rounds);
+  const EnsembleChoice ensemble = ChooseEnsemble(oofs, run.scorer(), options.ensemble_rounds,
+                                                 options.infer_limit_us_per_row > 0 ? &limit : nullptr);
+  if (ensemble.cheapest_only)
+    options.logger.Warn(CheapestOnlyWarning(run.done(), ensemble, options.infer_limit_us_per_row));
   const std::set<std::string> needed = NeededCandidates(run.done(), ensemble.weights);
 
   // 5. Refit the needed members on all rows, kept beside their folds (member_refit.h; off with --no-refit-full).
   const size_t refitted = options.refit_full ? RefitMembers(run, needed, budget.Refit()) : 0;
 
   // 6. The bundle and the leaderboard (bundle_assembly.h).
-  return AssembleBundle(run, plan, ensemble, needed, refitted);
+  return AssembleBundle(run, plan, ensemble, needed, refitted, costs);
 }
 
 }  // namespace tabpilot

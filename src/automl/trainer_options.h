@@ -40,6 +40,13 @@ struct TrainerOptions {
   // kDefaultServedForm: the full form, measured in docs/architecture.md
   // ("Refit on all rows").
   BundleForm default_form = kDefaultServedForm;
+  // train --infer-limit: the most the ensemble may cost to predict, in
+  // microseconds per row (its default form, the compiled engine, a batch of
+  // 1,000 rows, `threads` threads); 0 = no limit. The ensemble selection
+  // only adds candidates that keep the chosen set's cost within it (see
+  // ensemble_choice.h); when no single candidate fits, the cheapest is kept
+  // alone with a warning.
+  double infer_limit_us_per_row = 0;
   // Restrict to these learner families (empty = all but the opt-in ones, which
   // run only when named here; see CandidateConfig::opt_in).
   std::vector<std::string> families;

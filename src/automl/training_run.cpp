@@ -6,6 +6,7 @@
 
 #include "automl/folds.h"
 #include "model/stacking.h"
+#include "predict/predict_cost.h"
 
 namespace tabpilot {
 namespace {
@@ -20,6 +21,13 @@ std::string ScoreText(double v) {
 }
 
 }  // namespace
+
+double TrainingRun::FoldPredictCost(const Model& fold, const std::string& family, const Matrix& x) const {
+  PredictCostOptions timing;
+  timing.threads = options_.threads;
+  timing.deadline = options_.deadline;
+  return ModelMicrosPerRow(fold, family, x.SelectRows(CostRowIndices(x.rows)), timing);
+}
 
 TrainingRun::TrainingRun(const TrainingData& data, const TrainerOptions& options, const LearnerRegistry& learners,
                          std::vector<std::string> columns, FoldPlan fold_plan)
@@ -79,7 +87,6 @@ bool TrainingRun::Fit(const CandidateConfig& config, int level, const std::vecto
     BaggedFit bag = FitBagged(*learner, x, data_.y, fold_plan_.folds, fit, bagging);
     double seconds = clock.Seconds();
     row.fit_seconds = bag.fit_seconds;
-    row.predict_ms_per_1k = bag.predict_ms_per_1k;
     row.info = Json{{"level", level}, {"folds", bag.info}};
     if (bag.own_oof) row.folds = 1;
     if (!bag.complete) {
@@ -91,7 +98,8 @@ bool TrainingRun::Fit(const CandidateConfig& config, int level, const std::vecto
     family_cost_[config.family] = seconds / config.relative_cost;
     // A holdout scores (and ensembles) its held-out rows only.
     if (holdout()) bag.oof = bag.oof.SelectRows(fold_plan_.scored_rows);
-    Candidate c{config, std::move(bag), 0, 0, level, input_names, stack_inputs, 1, seconds, nullptr};
+    Candidate c{config, std::move(bag), 0, 0, level, input_names, stack_inputs, 1, seconds, 0.0, nullptr};
+    c.fold_predict_us = FoldPredictCost(*c.fit.folds.front(), config.family, x);
     c.score = scorer_.Score(c.fit.oof);
     row.score_val = c.score;
     c.leaderboard_row = board_.size();
@@ -147,14 +155,12 @@ bool TrainingRun::Repeat(size_t index, Deadline deadline, uint64_t seed) {
     for (auto& m : bag.folds) c.fit.folds.push_back(std::move(m));
     for (auto& info : bag.info) c.fit.info.push_back(std::move(info));
     c.fit.fit_seconds += bag.fit_seconds;
-    c.fit.predict_ms_per_1k += bag.predict_ms_per_1k;
     c.bags += 1;
     c.bag_seconds = clock.Seconds();
     c.score = scorer_.Score(c.fit.oof);
     LeaderboardRow& row = board_[c.leaderboard_row];
     row.score_val = c.score;
     row.fit_seconds = c.fit.fit_seconds;
-    row.predict_ms_per_1k = c.fit.predict_ms_per_1k;
     row.folds = fold_plan_.num_folds * c.bags;
     row.info["folds"] = c.fit.info;
     row.info["bags"] = c.bags;

@@ -41,6 +41,11 @@ struct Candidate {
   std::vector<size_t> input_index;        // level 2: their indices in the run's done list
   int bags = 1;                           // fold splits fitted (see kMaxBags)
   double bag_seconds = 0;                 // wall time of the last bag
+  // Its first fold model's predict time in the compiled engine, microseconds
+  // per row on kCostRows of its training inputs with the run's threads
+  // (predict/predict_cost.h), timed after its fit: what inference_cost.h
+  // estimates its deployed cost from.
+  double fold_predict_us = 0;
   // Its model refit on every training row (member_refit.h), beside its fold
   // models; null when it was not refit.
   std::unique_ptr<Model> full;
@@ -117,6 +122,8 @@ class TrainingRun {
 
  private:
   BaggingOptions MakeBaggingOptions(Deadline deadline, const Matrix& x) const;
+  // Candidate::fold_predict_us of `fold` (of `family`) on rows of `x`.
+  double FoldPredictCost(const Model& fold, const std::string& family, const Matrix& x) const;
   LeaderboardRow NewRow(const CandidateConfig& config) const;
   void UpdateBest();
 

@@ -1,4 +1,7 @@
 // tabpilot train: AutoML on a CSV -> model bundle + leaderboard.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -26,6 +29,7 @@ struct TrainArgs {
   int threads = 0;
   int folds = 0;
   int max_models = 0;
+  double infer_limit = 0;  // microseconds per row; 0 = none
   bool refit_full = true;
   std::vector<std::string> learners;
   bool quiet = false;
@@ -41,6 +45,35 @@ CLI::Validator NonNegative() {
         return !value.empty() && value[0] == '-' ? "must be 0 or more, got " + value : std::string();
       },
       "NONNEGATIVE");
+}
+
+// --infer-limit: a finite number of microseconds above 0 (CLI11's own
+// messages for a bad double name the type, not the option's meaning).
+CLI::Validator PositiveMicroseconds() {
+  return CLI::Validator(
+      [](std::string& value) {
+        char* end = nullptr;
+        const double v = std::strtod(value.c_str(), &end);
+        const bool number = !value.empty() && end == value.c_str() + value.size() && std::isfinite(v);
+        return number && v > 0 ? std::string() : "must be a number of microseconds per row above 0, got " + value;
+      },
+      "MICROSECONDS");
+}
+
+// The ensemble's measured predict time, beside the limit when one was set.
+std::string PredictCostLine(const Json& training) {
+  char line[200];
+  std::snprintf(line, sizeof line, "predict: %.4g us/row measured (default form, batch of %d rows, %d thread(s))",
+                training.value("predict_us_per_row", 0.0), training.value("predict_cost_rows", 0),
+                training.value("predict_cost_threads", 0));
+  std::string out = line;
+  if (training.contains("infer_limit_us_per_row")) {
+    std::snprintf(line, sizeof line, "; infer limit %.4g us/row (selection estimate %.4g)",
+                  training.at("infer_limit_us_per_row").get<double>(),
+                  training.value("infer_limit_estimate_us_per_row", 0.0));
+    out += line;
+  }
+  return out + "\n";
 }
 
 int RunTrain(const TrainArgs& a, Deadline deadline) {
@@ -69,6 +102,7 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
   options.families = a.learners;
   options.max_models = a.max_models;
   options.refit_full = a.refit_full;
+  options.infer_limit_us_per_row = a.infer_limit;
   options.logger = logger;
   TrainResult result = TrainAutoML(data, options);
 
@@ -91,6 +125,7 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
     std::cout << "\n";
     if (!stack_only.empty()) std::cout << "stack inputs kept for level 2:" << stack_only << "\n";
     const BundleForms& forms = result.bundle.forms;
+    std::cout << PredictCostLine(result.bundle.training);
     std::cout << "forms: " << forms.ListText() << " (predict serves " << BundleFormName(forms.default_form)
               << " by default)\n";
     if (p.task == Task::kBinary) {
@@ -129,6 +164,11 @@ Runner AddTrainCommand(CLI::App& app) {
   sub->add_option("--max-models", args->max_models, "Stop after this many candidate models (0 = until time runs out)")
       ->check(NonNegative())
       ->capture_default_str();
+  sub->add_option("--infer-limit", args->infer_limit,
+                  "Most the ensemble may take to predict, in microseconds per row (its default form, a batch of "
+                  "1,000 rows, --threads threads); members are chosen within it, and the cheapest model alone is "
+                  "kept when none fits (default: no limit)")
+      ->check(PositiveMicroseconds());
   sub->add_option("--learners", args->learners,
                   "Only these learner families (e.g. xgboost,linear); opt-in families (oblivious_boost) run only when "
                   "named here")

@@ -31,6 +31,13 @@ class AutoMLStep : public StepType {
         {"learners", K::kStringList, nullptr, 0, 0, {}, "learner families to try (default: all)"},
         {"seed", K::kInt, 0, 0, 9007199254740992.0, {}, "random seed"},
         {"folds", K::kInt, 0, 0, 100, {}, "bagging folds (0 = automatic; 1 = a 10% holdout)"},
+        {"infer_limit",
+         K::kFloat,
+         nullptr,
+         1e-6,
+         1e12,
+         {},
+         "most the ensemble may take to predict, microseconds per row (as train --infer-limit; default: no limit)"},
         {"refit_full",
          K::kBool,
          true,
@@ -70,6 +77,7 @@ class AutoMLStep : public StepType {
     options.num_folds = static_cast<int>(f.Int("folds"));
     options.families = f.StringList("learners");
     options.refit_full = f.Bool("refit_full");
+    if (f.Has("infer_limit")) options.infer_limit_us_per_row = f.Float("infer_limit");
     options.logger = quiet;
     TrainResult result = TrainAutoML(data, options);
     SaveOptions save;
@@ -88,7 +96,10 @@ class AutoMLStep : public StepType {
       out["best_model"] = "";
     }
     ctx.Log("trained in " + FormatSeconds(deadline.Elapsed()) + "; best " + out["best_model"].get<std::string>() + " " +
-            out["metric"].get<std::string>() + " " + out["best_score"].dump());
+            out["metric"].get<std::string>() + " " + out["best_score"].dump() + "; ensemble predict " +
+            result.bundle.training.value("predict_us_per_row", Json(0.0)).dump() + " us/row" +
+            (options.infer_limit_us_per_row > 0 ? " (infer limit " + Json(options.infer_limit_us_per_row).dump() + ")"
+                                                : std::string()));
     return out;
   }
 };

@@ -12,6 +12,7 @@
 #include "automl/bundle_assembly.h"
 #include "automl/candidate_search.h"
 #include "automl/ensemble_choice.h"
+#include "automl/inference_cost.h"
 #include "automl/level_plan.h"
 #include "automl/member_refit.h"
 #include "automl/trainer.h"
@@ -425,7 +426,7 @@ TEST(AssembleBundle, KeepsTheNeededMembersAndAddsTheEnsembleRow) {
   choice.weights = {0.0, 1.0};
   choice.score = 0.5;
   choice.threshold = 0.4;
-  const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"d1"}, 0);
+  const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"d1"}, 0, MeasureCandidateCosts(f.run));
   ASSERT_EQ(result.bundle.members.size(), 1u);
   EXPECT_EQ(result.bundle.members[0].name, "d1");
   EXPECT_EQ(result.bundle.members[0].folds.size(), 8u);
@@ -447,6 +448,11 @@ TEST(AssembleBundle, KeepsTheNeededMembersAndAddsTheEnsembleRow) {
     if (r.model == "d1") {
       EXPECT_EQ(r.ensemble_weight, 1.0);
     }
+    // The quick family's models do not load from their bytes, so the bundle
+    // cannot be timed: every figure is the estimate made before the choice
+    // (test_infer_limit.cpp covers the measured ones).
+    EXPECT_GT(r.predict_us_per_row, 0.0) << r.model;
+    EXPECT_EQ(r.info.at("predict_cost"), "estimated") << r.model;
   }
 }
 
@@ -463,7 +469,7 @@ TEST(AssembleBundle, KeepsBothFormsOfARefitMemberAndTheBaggedOneWithoutRefit) {
     choice.weights = {1.0};
     choice.score = 0.5;
     const Json refit_params = f.run.board()[0].info.value("refit", Json::object()).value("params", Json());
-    const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"q1"}, refitted);
+    const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"q1"}, refitted, MeasureCandidateCosts(f.run));
     ASSERT_EQ(result.bundle.members.size(), 1u);
     const BundleMember& m = result.bundle.members[0];
     EXPECT_EQ(m.folds.size(), 8u) << refit;  // the bagged form, always

@@ -206,6 +206,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "    time_limit: -5\n",
                 "p.yaml:7: step 'T': field 'time_limit' = -5 is out of range [0.01, 10000000.0]"},
         BadCase{"name: X\nsteps:\n  - name: T\n    type: automl\n    data: d.csv\n    target: y\n"
+                "    infer_limit: -1\n",
+                "p.yaml:7: step 'T': field 'infer_limit' = -1 is out of range [1e-06, 1000000000000.0]"},
+        BadCase{"name: X\nsteps:\n  - name: T\n    type: automl\n    data: d.csv\n    target: y\n"
+                "    infer_limit: fast\n",
+                "p.yaml:7: step 'T': field 'infer_limit' must be a number, got \"fast\""},
+        BadCase{"name: X\nsteps:\n  - name: T\n    type: automl\n    data: d.csv\n    target: y\n"
                 "    folds: 2.5\n",
                 "p.yaml:7: step 'T': field 'folds' must be an integer, got 2.5"},
         BadCase{"name: X\nsteps:\n  - name: T\n    type: automl\n    data: d.csv\n    target: y\n"

@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "pipeline/definition.h"
 #include "pipeline/executor.h"
@@ -126,6 +127,32 @@ TEST(PipelineMLSteps, TrainGateRegisterAndCache) {
   EXPECT_NE(gated.failure_reason.find("is below 1.5"), std::string::npos);
   EXPECT_EQ(Step(gated, "Register").status, RunStatus::kSkipped);
   EXPECT_EQ(registry.ListVersions("Tiny").size(), 2u);
+}
+
+// The automl step's infer_limit field is train's --infer-limit: a limit
+// below any model's cost leaves the cheapest model alone in the bundle.
+TEST(PipelineMLSteps, AutoMLStepPassesTheInferLimit) {
+  testing::TempDir dir;
+  dir.Write("train.csv", TinyCsv(150, 1));
+  const fs::path yaml = dir.Write("p.yaml",
+                                  "name: Limited\n"
+                                  "steps:\n"
+                                  "  - name: Train\n"
+                                  "    type: automl\n"
+                                  "    data: train.csv\n"
+                                  "    target: label\n"
+                                  "    time_limit: 5\n"
+                                  "    learners: [linear, xgboost]\n"
+                                  "    infer_limit: 0.000001\n");
+  ExecutorOptions options;
+  options.store = (dir / "store" / "metadata.db").string();
+  const ExecutionResult r = RunPipeline(LoadDefinition(yaml), {}, options);
+  ASSERT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
+  const fs::path model = Step(r, "Train").outputs["model_dir"].get<std::string>();
+  const Json manifest = Json::parse(ReadFile(model / "manifest.json"));
+  EXPECT_DOUBLE_EQ(manifest.at("training").at("infer_limit_us_per_row").get<double>(), 1e-6);
+  EXPECT_TRUE(manifest.at("training").at("infer_limit_cheapest_only").get<bool>());
+  EXPECT_EQ(manifest.at("members").size(), 1u);
 }
 
 }  // namespace

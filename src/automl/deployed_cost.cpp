@@ -1,0 +1,25 @@
+#include "automl/deployed_cost.h"
+
+#include "model/served_copy.h"
+#include "predict/predict_cost.h"
+#include "predict/predictor.h"
+
+namespace tabpilot {
+
+DeployedCost MeasureDeployedCost(const Bundle& bundle, const LearnerRegistry& learners, const Table& table, int threads,
+                                 Deadline deadline) {
+  Predictor::Options options;
+  options.threads = threads;
+  const auto predictor = Predictor::FromBundle(ServedCopy(bundle, BundleForm::kDefault, learners), options);
+  PredictCostOptions timing;
+  timing.threads = threads;
+  timing.deadline = deadline;
+  const BundleCost cost = MeasureBundleCost(*predictor, CostRows(table), timing);
+  DeployedCost out;
+  for (size_t m = 0; m < bundle.members.size(); ++m) out.member_us[bundle.members[m].name] = cost.members[m];
+  out.transform_us = cost.pipelines;
+  out.ensemble_us = cost.total;
+  return out;
+}
+
+}  // namespace tabpilot

@@ -1,0 +1,29 @@
+// The trained bundle's measured predict cost as it is deployed: its default
+// form (full where refit) in the compiled engine, on kCostRows training rows
+// with the training's threads (inference_cost.h has the batch and the
+// estimates made before the ensemble was chosen).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "core/deadline.h"
+#include "data/table.h"
+#include "learners/learner_registry.h"
+#include "model/bundle.h"
+
+namespace tabpilot {
+
+struct DeployedCost {
+  std::map<std::string, double> member_us;     // each member's own models, by name (microseconds per row)
+  std::map<std::string, double> transform_us;  // each feature pipeline's transform, by id
+  double ensemble_us = 0;                      // the whole Predictor::Predict
+};
+
+// Times a copy of `bundle`'s default form (model/served_copy.h) on
+// CostRows(`table`) with `threads`; once `deadline` has passed, every figure
+// is one run.
+DeployedCost MeasureDeployedCost(const Bundle& bundle, const LearnerRegistry& learners, const Table& table, int threads,
+                                 Deadline deadline);
+
+}  // namespace tabpilot
