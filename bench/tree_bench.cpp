@@ -49,16 +49,22 @@ Table Repeat(const Table& table, size_t rows) {
   return out;
 }
 
-Json TreeShape(const CompiledForest& f) {
-  size_t max_depth = 0, sum_depth = 0;
-  for (const CompiledTree& t : f.trees()) {
-    max_depth = std::max<size_t>(max_depth, t.depth);
-    sum_depth += t.depth;
+// Trees, nodes and depths over every cell of a member's plan.
+Json TreeShape(const MemberPlan& plan) {
+  size_t trees = 0, nodes = 0, max_depth = 0, sum_depth = 0;
+  for (const FoldCell& cell : plan.cells) {
+    const CompiledForest& f = *cell.compiled;
+    trees += f.trees().size();
+    nodes += f.nodes().size();
+    for (const CompiledTree& t : f.trees()) {
+      max_depth = std::max<size_t>(max_depth, t.depth);
+      sum_depth += t.depth;
+    }
   }
-  return Json{{"trees", f.trees().size()},
-              {"nodes", f.nodes().size()},
+  return Json{{"trees", trees},
+              {"nodes", nodes},
               {"max_depth", max_depth},
-              {"mean_depth", f.trees().empty() ? 0.0 : static_cast<double>(sum_depth) / f.trees().size()}};
+              {"mean_depth", trees == 0 ? 0.0 : static_cast<double>(sum_depth) / static_cast<double>(trees)}};
 }
 
 int Run(int argc, char** argv) {
@@ -99,7 +105,7 @@ int Run(int argc, char** argv) {
     const double ours = MedianSeconds(repeats, [&] {
       for (const FoldCell& cell : plan.cells) cell.compiled->Predict(x, buf.data(), threads);
     });
-    Json shape = TreeShape(*plan.cells[0].compiled);
+    Json shape = TreeShape(plan);
     shape["member"] = member.name;
     shape["family"] = member.family;
     shape["folds"] = member.folds.size();
