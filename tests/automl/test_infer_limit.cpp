@@ -4,6 +4,8 @@
 // tightly: limits sit far from the costs they separate).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -189,10 +191,21 @@ TEST(TrainAutoML, HugeInferLimitLeavesTheEnsembleAsWithoutOne) {
 }
 
 TEST(TrainAutoML, FeasibleInferLimitKeepsTheChosenSetWithinIt) {
-  // Here the linear model and its features cost a few hundredths of a
-  // microsecond per row, the boosters from about 0.2 (early-stopped) to 2:
-  // 0.15 admits the linear model and leaves out at least the dearest booster.
-  const double limit = 0.15;
+  // The limit comes from this machine's own costs, not a constant (a
+  // sanitizer build is many times slower): a first run with a tiny limit
+  // records the cheapest model's cost with its features (E) and every
+  // candidate's own cost; the dearest booster (D) costs many times E. Their
+  // geometric mean admits the cheapest model and leaves out the dearest one
+  // with a wide margin for the noise of timing the second run.
+  const TrainResult probe = Train(1e-6);
+  const double cheapest = probe.bundle.training.at("infer_limit_estimate_us_per_row").get<double>();
+  double dearest = 0;
+  for (const LeaderboardRow& row : probe.leaderboard) {
+    if (row.model != "WeightedEnsemble") dearest = std::max(dearest, row.predict_us_per_row);
+  }
+  ASSERT_GT(cheapest, 0.0);
+  ASSERT_GT(dearest, 16 * cheapest) << "the boosters should cost far more than the linear model";
+  const double limit = std::sqrt(cheapest * dearest);
   const TrainResult r = Train(limit);
   const Json& training = r.bundle.training;
   EXPECT_FALSE(training.at("infer_limit_cheapest_only").get<bool>());
