@@ -1,7 +1,9 @@
-// A model bundle's manifest.json -> LoadBundle -> Predict. The fuzz input
-// replaces the manifest of a real two-member bundle (the bundle tests' own:
-// xgboost on tree features, linear on dense ones) with a matching digest, so the fuzzer gets
-// past the digest to the loader's own checks, the member files and Predict.
+// A model bundle's manifest.json -> LoadBundle -> Predict, in both forms. The
+// fuzz input replaces the manifest of a real two-member bundle holding both
+// forms (the bundle tests' MakeTwoFormBundle: xgboost on tree features with
+// two fold models and a full model, linear on dense ones) with a matching
+// digest, so the fuzzer gets past the digest to the loader's own checks, the
+// member files, the compiled trees and Predict.
 // TABPILOT_FUZZ_SEED=FILE writes the real manifest there (the corpus seed).
 #include <unistd.h>
 
@@ -20,7 +22,7 @@ using namespace tabpilot;
 
 fs::path SaveSeedBundle(const Table& table) {
   const fs::path dir = fs::temp_directory_path() / ("tabpilot-fuzz-bundle-" + std::to_string(::getpid()));
-  SaveBundle(testing::MakeBundle(table), dir, SaveOptions{"fuzz"});
+  SaveBundle(testing::MakeTwoFormBundle(table), dir, SaveOptions{"fuzz"});
   if (const char* seed = std::getenv("TABPILOT_FUZZ_SEED")) WriteFileAtomic(seed, ReadFile(dir / "manifest.json"));
   return dir;
 }
@@ -33,8 +35,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const LearnerRegistry learners = LearnerRegistry::WithBuiltins();
   WriteFileAtomic(dir / "manifest.json", fuzz::Bytes(data, size));
   WriteBundleDigest(dir, "");
-  return fuzz::Run([&] {
-    const auto predictor = Predictor::FromBundle(LoadBundle(dir, learners), Predictor::Options{});
-    predictor->Predict(table);
-  });
+  // Each form on its own: a manifest one form rejects may still load the other.
+  for (const BundleForm form : {BundleForm::kDefault, BundleForm::kBagged}) {
+    fuzz::Run([&] {
+      BundleLoadOptions load;
+      load.form = form;
+      const auto predictor = Predictor::FromBundle(LoadBundle(dir, learners, load), Predictor::Options{});
+      predictor->Predict(table);
+    });
+  }
+  return 0;
 }
