@@ -32,7 +32,28 @@ double MedianSeconds(int repeats, Fn&& fn) {
   return times[times.size() / 2];
 }
 
-Table Repeat(const Table& table, size_t rows) {
+// Rows [begin, begin + rows) of `table`, wrapping around.
+Table Repeat(const Table& table, size_t rows, size_t begin = 0);
+
+// Latency of one-row calls to the whole predictor (features, members,
+// stacking), from typed tables: median and 99th percentile in microseconds.
+Json OneRowLatency(const Predictor& predictor, const Table& input, size_t calls) {
+  std::vector<Table> rows;
+  for (size_t i = 0; i < calls; ++i) rows.push_back(Repeat(input, 1, i));
+  std::vector<double> us;
+  for (int pass = 0; pass < 2; ++pass) {  // the first pass warms up
+    us.clear();
+    for (const Table& row : rows) {
+      const auto start = std::chrono::steady_clock::now();
+      predictor.Predict(row);
+      us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    }
+  }
+  std::sort(us.begin(), us.end());
+  return Json{{"calls", calls}, {"median_us", us[us.size() / 2]}, {"p99_us", us[us.size() * 99 / 100]}};
+}
+
+Table Repeat(const Table& table, size_t rows, size_t begin) {
   Table out;
   for (size_t c = 0; c < table.num_columns(); ++c) {
     const Column& in = table.column(c);
@@ -40,7 +61,7 @@ Table Repeat(const Table& table, size_t rows) {
     col.numbers.clear();
     col.codes.clear();
     for (size_t i = 0; i < rows; ++i) {
-      const size_t r = i % table.num_rows();
+      const size_t r = (begin + i) % table.num_rows();
       if (!in.numbers.empty()) col.numbers.push_back(in.numbers[r]);
       if (!in.codes.empty()) col.codes.push_back(in.codes[r]);
     }
@@ -119,8 +140,14 @@ int Run(int argc, char** argv) {
   }
   const double whole_compiled = MedianSeconds(repeats, [&] { compiled->Predict(input); });
   const double whole_reference = MedianSeconds(repeats, [&] { reference->Predict(input); });
+  Predictor::Options one_thread = options;
+  one_thread.threads = 1;
+  one_thread.reference = false;
+  const auto single = Predictor::Load(argv[1], one_thread);
+  const Json one_row = OneRowLatency(*single, input, 2000);
   Json out{
       {"rows", rows},
+      {"one_row", one_row},
       {"form", BundleFormName(bundle.form)},
       {"threads", threads},
       {"repeats", repeats},
