@@ -3,7 +3,7 @@
 
 Usage: bench/predict_stream.py [--rows N] [--model DIR] [--time-limit S]
                                [--threads T] [--chunk-rows K[,K...]]
-                               [--before BIN] [--bin BIN] [--tag TAG] [--no-append]
+                               [--before BIN] [--bin BIN] [--peer] [--tag TAG] [--no-append]
 
 Builds an N-row CSV (default 1,000,000) from Adult's test rows repeated
 (bench/prepare_adult.py; the file lives in a temp folder and is removed at the
@@ -14,6 +14,9 @@ income --time-limit S`, default 60) unless --model names one, then runs
              (the path before streaming, kept behind the hidden option)
   streamed   the default chunk size, and each --chunk-rows K given
   before     the binary --before BIN, if given (a build before the change)
+  peer       with --peer, what a user would otherwise run: bench/peer_predict.py
+             (pandas read_csv + one-hot + one default XGBoost's predict_proba
+             + to_csv; its fit is not timed)
 and, for the memory a bundle costs by itself, `predict` on 10 rows. Each run
 reports wall time, CPU time (user + sys), rows/s and peak resident memory
 (ru_maxrss of the child, from os.wait4), and checks that every run wrote the
@@ -49,6 +52,8 @@ def parse_args(argv):
     p.add_argument("--before", help="a tabpilot binary built before the change, run on the same file")
     p.add_argument("--bin", default=str(REPO_ROOT / "build" / "src" / "cli" / "tabpilot"),
                    help="the binary under test (default: build/src/cli/tabpilot)")
+    p.add_argument("--peer", action="store_true",
+                   help="also run bench/peer_predict.py (pandas + one default XGBoost) on the same file")
     p.add_argument("--tag", default="")
     p.add_argument("--no-append", action="store_true")
     return p.parse_args(argv)
@@ -120,8 +125,25 @@ def measure(args, work):
                         "output_sha256": digest, "same_output": digest is None or digest == reference})
         print(f"{label}: {wall:.1f} s, {rows / wall:,.0f} rows/s, peak RSS {rss:.0f} MiB", file=sys.stderr)
         out.unlink()
+    if args.peer:
+        results.append(measure_peer(args, data, large, work))
     bundle_mib = adult.tree_bytes(model) / 2**20
     return train, bundle_mib, results
+
+
+def measure_peer(args, data, large, work):
+    """The peer's batch transform of the same file: its own timing of read,
+    one-hot, predict_proba and to_csv (its fit is not counted); CPU and peak
+    RSS are the whole process's, fit included."""
+    log = work / "peer.log"
+    _, cpu, rss = run([sys.executable, BENCH_DIR / "peer_predict.py", "--train", data / "adult_train.csv",
+                       "--data", large, "--output", work / "peer.csv", "--threads", args.threads], log)
+    timed = json.loads(log.read_text().strip().splitlines()[-1])
+    print(f"peer: {timed['seconds']:.1f} s, {timed['rows_per_s']:,.0f} rows/s", file=sys.stderr)
+    return {"run": "peer: pandas read_csv + get_dummies + XGBoost predict_proba + to_csv (fit not counted)",
+            "binary": "bench/peer_predict.py", "chunk_rows": None, "peer": True, "rows": timed["rows"],
+            "wall_s": timed["seconds"], "cpu_s": cpu, "rows_per_s": timed["rows_per_s"], "peak_rss_mib": rss,
+            "output_sha256": None, "same_output": True}
 
 
 def table(results):
@@ -129,6 +151,8 @@ def table(results):
              "|---|---:|---:|---:|---:|---:|---|"]
     for r in results:
         chunk = "default" if r["chunk_rows"] is None else ("whole" if r["chunk_rows"] == 0 else f"{r['chunk_rows']:,}")
+        if r.get("peer"):
+            chunk = "—"
         same = "—" if r["output_sha256"] is None else ("yes" if r["same_output"] else "NO")
         lines.append(f"| {r['run']} | {chunk} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['rows_per_s']:,.0f} | "
                      f"{r['peak_rss_mib']:.0f} | {same} |")
