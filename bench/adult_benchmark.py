@@ -537,6 +537,26 @@ def run_measured(cmd, log):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0  # ru_maxrss is KiB on Linux
 
 
+def write_results(name, tag, date, payload):
+    """Writes bench/results/<date>-<name>[-<tag>].json (with -HHMM when that
+    exists already) and returns its path."""
+    stem = f"{date:%Y-%m-%d}-{name}" + (f"-{tag}" if tag else "")
+    path = BENCH_DIR / "results" / f"{stem}.json"
+    if path.exists():
+        path = path.with_name(f"{stem}-{date:%H%M}.json")
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    return path
+
+
+def append_docs_entry(title, tag, date, bullets, table):
+    """Appends one entry to docs/benchmarks.md: a dated heading, bullet lines
+    (machine, command, raw results, ...) and the table."""
+    entry = (f"\n## {date:%Y-%m-%d %H:%M} UTC: {title}" + (f" ({tag})" if tag else "") + "\n\n"
+             + "".join(f"- {b}\n" for b in bullets) + f"\n{table}\n")
+    with open(REPO_ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as f:
+        f.write(entry)
+
+
 def machine_facts(load_start):
     cpu = "unknown CPU"
     mem_kib = None

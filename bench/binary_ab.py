@@ -138,25 +138,17 @@ def main(argv):
                                      for k, v in binaries.items()},
                         "runs": args.runs, "max_models": args.max_models, "threads": args.threads},
                "same_models": same_models, "steps": summary}
-    stem = f"{date:%Y-%m-%d}-ab" + (f"-{args.tag}" if args.tag else "")
-    path = BENCH_DIR / "results" / f"{stem}.json"
-    if path.exists():
-        path = path.with_name(f"{stem}-{date:%H%M}.json")
-    path.write_text(json.dumps(results, indent=2) + "\n")
+    path = adult.write_results("ab", args.tag, date, results)
     text = table(summary)
     print(text)
     print(f"same models trained by both: {same_models}")
     if not args.no_append:
-        entry = (f"\n## {date:%Y-%m-%d %H:%M} UTC: before/after, Adult train/predict/evaluate"
-                 f"{' (' + args.tag + ')' if args.tag else ''}\n\n"
-                 f"- machine: {adult.machine_line(results['meta']['machine'])}\n"
-                 f"- command: `{command}`\n"
-                 f"- raw results: `{path.relative_to(REPO_ROOT)}`\n"
-                 f"- {args.runs} pairs, run in turn; train = {args.max_models} models, seed 1, "
-                 f"{args.threads} threads; same models trained by both: {'yes' if same_models else 'no'}\n\n"
-                 f"{text}\n")
-        with open(REPO_ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as f:
-            f.write(entry)
+        adult.append_docs_entry(
+            "before/after, Adult train/predict/evaluate", args.tag, date,
+            [f"machine: {adult.machine_line(results['meta']['machine'])}", f"command: `{command}`",
+             f"raw results: `{path.relative_to(REPO_ROOT)}`",
+             f"{args.runs} pairs, run in turn; train = {args.max_models} models, seed 1, "
+             f"{args.threads} threads; same models trained by both: {'yes' if same_models else 'no'}"], text)
     return 0
 
 

@@ -169,25 +169,17 @@ def main(argv):
     meta = {"date": date.isoformat(timespec="seconds"), "command": command, "commit": adult.git_commit(),
             "machine": adult.machine_facts(load_start), "rows": args.rows, "threads": args.threads,
             "train_time_limit_s": None if args.model else args.time_limit, "bundle_mib": bundle_mib}
-    stem = f"{date:%Y-%m-%d}-predict-stream" + (f"-{args.tag}" if args.tag else "")
-    path = BENCH_DIR / "results" / f"{stem}.json"
-    if path.exists():
-        path = path.with_name(f"{stem}-{date:%H%M}.json")
-    path.write_text(json.dumps({"meta": meta, "train": train, "runs": results}, indent=2) + "\n")
+    path = adult.write_results("predict-stream", args.tag, date, {"meta": meta, "train": train, "runs": results})
     text = table(results)
     print(text)
     if not args.no_append:
-        entry = (f"\n## {date:%Y-%m-%d %H:%M} UTC: streaming batch transform, {args.rows:,} Adult rows"
-                 f"{' (' + args.tag + ')' if args.tag else ''}\n\n"
-                 f"- machine: {adult.machine_line(meta['machine'])}\n"
-                 f"- command: `{command}` at {meta['commit']['short']}\n"
-                 f"- raw results: `{path.relative_to(REPO_ROOT)}`\n"
-                 f"- data: adult_test.csv (bench/prepare_adult.py) repeated to {args.rows:,} rows; bundle "
-                 f"{'trained with --time-limit ' + str(args.time_limit) if not args.model else 'given'} "
-                 f"({bundle_mib:.0f} MiB on disk); {args.threads} threads; one run each\n\n"
-                 f"{text}\n")
-        with open(REPO_ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as f:
-            f.write(entry)
+        bundle = f"trained with --time-limit {args.time_limit}" if not args.model else "given"
+        adult.append_docs_entry(
+            f"streaming batch transform, {args.rows:,} Adult rows", args.tag, date,
+            [f"machine: {adult.machine_line(meta['machine'])}", f"command: `{command}` at {meta['commit']['short']}",
+             f"raw results: `{path.relative_to(REPO_ROOT)}`",
+             f"data: adult_test.csv (bench/prepare_adult.py) repeated to {args.rows:,} rows; bundle {bundle} "
+             f"({bundle_mib:.0f} MiB on disk); {args.threads} threads; one run each"], text)
     return 0 if all(r["same_output"] for r in results) else 2
 
 

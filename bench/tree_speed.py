@@ -103,26 +103,18 @@ def main(argv):
     meta = {"date": date.isoformat(timespec="seconds"), "command": command, "commit": adult.git_commit(),
             "machine": adult.machine_facts(load_start), "rows": args.rows, "threads": args.threads,
             "repeats": args.repeats, "train_time_limit_s": None if args.model else args.time_limit}
-    stem = f"{date:%Y-%m-%d}-tree-speed" + (f"-{args.tag}" if args.tag else "")
-    path = BENCH_DIR / "results" / f"{stem}.json"
-    if path.exists():
-        path = path.with_name(f"{stem}-{date:%H%M}.json")
-    path.write_text(json.dumps({"meta": meta, "forms": results}, indent=2) + "\n")
+    path = adult.write_results("tree-speed", args.tag, date, {"meta": meta, "forms": results})
     text = table(results)
     print(text)
     if not args.no_append:
-        entry = (f"\n## {date:%Y-%m-%d %H:%M} UTC: trees alone, compiled vs each family's own predict"
-                 f"{' (' + args.tag + ')' if args.tag else ''}\n\n"
-                 f"- machine: {adult.machine_line(meta['machine'])}\n"
-                 f"- command: `{command}` at {meta['commit']['short']}\n"
-                 f"- raw results: `{path.relative_to(REPO_ROOT)}`\n"
-                 f"- data: adult_test.csv (bench/prepare_adult.py) repeated to {args.rows:,} rows, features "
-                 f"computed once in memory; bundle "
-                 f"{'trained with --time-limit ' + str(args.time_limit) if not args.model else 'given'}; "
-                 f"{args.threads} threads; median of {args.repeats} runs. A member's compiled forest is all its "
-                 f"models merged; its own predict runs each model in turn.\n\n{text}\n")
-        with open(REPO_ROOT / "docs" / "benchmarks.md", "a", encoding="utf-8") as f:
-            f.write(entry)
+        bundle = f"trained with --time-limit {args.time_limit}" if not args.model else "given"
+        adult.append_docs_entry(
+            "trees alone, compiled vs each family's own predict", args.tag, date,
+            [f"machine: {adult.machine_line(meta['machine'])}", f"command: `{command}` at {meta['commit']['short']}",
+             f"raw results: `{path.relative_to(REPO_ROOT)}`",
+             f"data: adult_test.csv (bench/prepare_adult.py) repeated to {args.rows:,} rows, features computed "
+             f"once in memory; bundle {bundle}; {args.threads} threads; median of {args.repeats} runs. A member's "
+             "compiled forest is all its models merged; its own predict runs each model in turn."], text)
     return 0
 
 
