@@ -3,7 +3,9 @@
 // signed bundles carry an HMAC-SHA256 of their manifest.
 // The digest is OpenSSL's (libcrypto, the one file that includes it), which
 // uses the CPU's SHA extensions where there are any: a bundle is hashed on
-// every load, at about 2 GB/s instead of a portable loop's 0.25.
+// every load: 1.8 GB/s on the 2-core machine (`openssl speed -evp sha256`)
+// against about 0.23 for the portable loop it replaced (24 MB in 0.1 s of a
+// predict profile).
 // A Sha256 object is used by one thread at a time.
 #pragma once
 
