@@ -64,16 +64,28 @@ void AddMembers(TrainingRun& run, const EnsembleChoice& ensemble, const std::set
   ens.params = Json{{"members", members}};
 }
 
-// The bundle's served form timed (deployed_cost.h); when it cannot be (a
-// family whose models do not load from their bytes, e.g. a test family),
-// nothing, with a warning: the figures are then the estimates.
-std::optional<DeployedCost> TryMeasureDeployedCost(const TrainingRun& run, const Bundle& bundle) {
+// The bundle's served form timed (deployed_cost.h) by `deadline`; nothing
+// when it cannot be: when less time is left than timing is expected to take
+// (`expected_seconds`; the training's budget comes first), or with a warning
+// when a family's models do not load from their bytes (e.g. a test family).
+// The figures are then the estimates.
+std::optional<DeployedCost> TryMeasureDeployedCost(const TrainingRun& run, const Bundle& bundle, Deadline deadline,
+                                                   double expected_seconds) {
+  const Logger& log = run.options().logger;
+  if (deadline.Expired() || expected_seconds > deadline.Remaining()) {
+    log.Debug(run.Clock(false) + "no time left to time the bundle (needs ~" + FormatSeconds(expected_seconds) +
+              "): the leaderboard shows estimated predict costs");
+    return std::nullopt;
+  }
   try {
-    return MeasureDeployedCost(bundle, run.learners(), run.data().features, run.options().threads,
-                               run.options().deadline);
+    Stopwatch clock;
+    DeployedCost cost = MeasureDeployedCost(bundle, run.learners(), run.data().features, run.options().threads,
+                                            deadline);
+    log.Debug(run.Clock(false) + "timed the bundle's served form (" + FormatSeconds(clock.Seconds()) + ", expected ~" +
+              FormatSeconds(expected_seconds) + ")");
+    return cost;
   } catch (const std::exception& e) {
-    run.options().logger.Warn(
-        std::string("could not time the bundle's predictions (the leaderboard shows estimates): ") + e.what());
+    log.Warn(std::string("could not time the bundle's predictions (the leaderboard shows estimates): ") + e.what());
     return std::nullopt;
   }
 }
@@ -81,14 +93,18 @@ std::optional<DeployedCost> TryMeasureDeployedCost(const TrainingRun& run, const
 // Every row's predict cost: measured on the bundle's served form for its
 // members and the ensemble `ens`, the estimate made before the choice for
 // the other candidates; rows the infer limit left out get their status.
-// Returns the ensemble's figures (estimated when the bundle could not be timed).
+// `one_model[c]`: candidate c serves one model in the bundle's default form
+// (else its fold models). Returns the ensemble's figures (estimated when the
+// bundle could not be timed).
 DeployedCost RecordPredictCosts(const TrainingRun& run, const Bundle& bundle, const EnsembleChoice& ensemble,
-                                const InferenceCosts& costs, std::vector<LeaderboardRow>& board, LeaderboardRow& ens) {
-  const std::optional<DeployedCost> measured = TryMeasureDeployedCost(run, bundle);
-  std::vector<size_t> members;
+                                const InferenceCosts& costs, const std::vector<char>& one_model, Deadline deadline,
+                                std::vector<LeaderboardRow>& board, LeaderboardRow& ens) {
+  const std::vector<size_t> members = EnsembleMembers(ensemble);
+  const double estimate_us = costs.SetCost(members, one_model);
+  const std::optional<DeployedCost> measured =
+      TryMeasureDeployedCost(run, bundle, deadline, DeployedCostSeconds(estimate_us));
   for (size_t m = 0; m < run.done().size(); ++m) {
     LeaderboardRow& row = board[run.done()[m].leaderboard_row];
-    if (ensemble.weights[m] > 0) members.push_back(m);
     const bool timed = measured && measured->member_us.count(row.model);
     row.predict_us_per_row = timed ? measured->member_us.at(row.model) : costs.item(m).own_us;
     row.info["predict_cost"] = timed || costs.item(m).measured ? "measured" : "estimated";
@@ -98,7 +114,7 @@ DeployedCost RecordPredictCosts(const TrainingRun& run, const Bundle& bundle, co
   if (measured) {
     out = *measured;
   } else {
-    out.ensemble_us = costs.SetCost(members);
+    out.ensemble_us = estimate_us;
   }
   ens.predict_us_per_row = out.ensemble_us;
   ens.info["predict_cost"] = measured ? "measured" : "estimated";
@@ -147,7 +163,8 @@ Json TrainingFacts(const TrainingRun& run, const TrainingPlan& plan, const Ensem
 }  // namespace
 
 TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const EnsembleChoice& ensemble,
-                           const std::set<std::string>& needed, size_t refitted, const InferenceCosts& costs) {
+                           const std::set<std::string>& needed, size_t refitted, const InferenceCosts& costs,
+                           Deadline timing_deadline) {
   std::vector<LeaderboardRow>& board = run.board();
   for (size_t m = 0; m < run.done().size(); ++m) {
     board[run.done()[m].leaderboard_row].ensemble_weight = ensemble.weights[m];
@@ -162,10 +179,16 @@ TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const Ens
   const TrainerOptions& options = run.options();
   bundle.forms.full = options.refit_full;
   bundle.forms.default_form = options.refit_full ? options.default_form : BundleForm::kBagged;
+  // Which candidates serve one model in the default form, before their models move into the bundle.
+  std::vector<char> one_model(run.done().size(), 0);
+  for (size_t m = 0; m < run.done().size(); ++m) {
+    const Candidate& c = run.done()[m];
+    one_model[m] = c.fit.own_oof || (bundle.forms.default_form == BundleForm::kFull && c.full != nullptr) ? 1 : 0;
+  }
   LeaderboardRow ens = EnsembleRow(run, ensemble);
   AddMembers(run, ensemble, needed, bundle, ens);
   if (run.scorer().tunes_threshold()) ens.params["decision_threshold"] = ensemble.threshold;
-  const DeployedCost measured = RecordPredictCosts(run, bundle, ensemble, costs, board, ens);
+  const DeployedCost measured = RecordPredictCosts(run, bundle, ensemble, costs, one_model, timing_deadline, board, ens);
   std::vector<LeaderboardRow> rows = board;
   rows.push_back(ens);
   SortLeaderboard(&rows);

@@ -21,11 +21,13 @@ namespace tabpilot {
 // sets every candidate's ensemble weight on the leaderboard and adds the
 // "WeightedEnsemble" row. `refitted`: members refitted on all rows (for the
 // training facts). Times the bundle's served form (deployed_cost.h) for the
-// members' and the ensemble's predict cost; the other candidates get their
-// estimate from `costs` (one per run.done() candidate), and those the infer
+// members' and the ensemble's predict cost, when that can be done by
+// `timing_deadline` (else they are estimates too); the other candidates get
+// their estimate from `costs` (one per run.done() candidate), and those the infer
 // limit left out (ensemble.over_limit) the status kOverInferLimit. `run`
 // keeps its leaderboard rows but not the moved models.
 TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const EnsembleChoice& ensemble,
-                           const std::set<std::string>& needed, size_t refitted, const InferenceCosts& costs);
+                           const std::set<std::string>& needed, size_t refitted, const InferenceCosts& costs,
+                           Deadline timing_deadline);
 
 }  // namespace tabpilot

@@ -1,10 +1,16 @@
 #include "automl/deployed_cost.h"
 
+#include <algorithm>
+
 #include "model/served_copy.h"
 #include "predict/predict_cost.h"
 #include "predict/predictor.h"
 
 namespace tabpilot {
+
+double DeployedCostSeconds(double us_per_row) {
+  return 3.0 * std::max(0.0, us_per_row) * static_cast<double>(kCostRows) * 1e-6;
+}
 
 DeployedCost MeasureDeployedCost(const Bundle& bundle, const LearnerRegistry& learners, const Table& table, int threads,
                                  Deadline deadline) {

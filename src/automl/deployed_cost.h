@@ -20,6 +20,15 @@ struct DeployedCost {
   double ensemble_us = 0;                      // the whole Predictor::Predict
 };
 
+// Seconds MeasureDeployedCost is expected to take on a bundle whose predict
+// cost is about `us_per_row`: each member's models once and the whole
+// predictor once (two predicts of kCostRows rows once past the deadline,
+// when nothing is repeated), and building the served copy (serializing,
+// loading and compiling every model, about one predict more): three
+// predicts. What the trainer keeps back from the refit's time, and the time
+// it must have left to time the bundle at all.
+double DeployedCostSeconds(double us_per_row);
+
 // Times a copy of `bundle`'s default form (model/served_copy.h) on
 // CostRows(`table`) with `threads`; once `deadline` has passed, every figure
 // is one run.

@@ -39,6 +39,8 @@ void RecordLimit(const InferLimit& limit, EnsembleChoice& out) {
 
 }  // namespace
 
+std::vector<size_t> EnsembleMembers(const EnsembleChoice& ensemble) { return Members(ensemble.weights); }
+
 EnsembleChoice ChooseEnsemble(const std::vector<const Matrix*>& oofs, const OofScorer& scorer, int rounds,
                               const InferLimit* limit) {
   if (oofs.empty()) throw Internal("no candidate to build an ensemble from");

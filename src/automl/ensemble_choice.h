@@ -32,6 +32,9 @@ struct EnsembleChoice {
   bool cheapest_only = false;
 };
 
+// Indices of the candidates with weight in `ensemble`, in order.
+std::vector<size_t> EnsembleMembers(const EnsembleChoice& ensemble);
+
 // `train --infer-limit`: a bound on the ensemble's predict cost per row.
 struct InferLimit {
   double us_per_row = 0;                  // the bound, > 0

@@ -24,6 +24,10 @@ InferenceCosts::InferenceCosts(std::vector<Item> items, std::map<std::string, do
     : items_(std::move(items)), transform_us_(std::move(transform_us)) {}
 
 double InferenceCosts::SetCost(const std::vector<size_t>& members) const {
+  return SetCost(members, std::vector<char>(items_.size(), 1));
+}
+
+double InferenceCosts::SetCost(const std::vector<size_t>& members, const std::vector<char>& one_model) const {
   std::set<size_t> served;
   for (size_t m : members) {
     served.insert(m);
@@ -32,7 +36,7 @@ double InferenceCosts::SetCost(const std::vector<size_t>& members) const {
   std::set<std::string> pipelines;
   double total = 0;
   for (size_t m : served) {
-    total += items_[m].own_us;
+    total += one_model.at(m) != 0 ? items_[m].own_us : items_[m].bagged_us;
     pipelines.insert(items_[m].pipeline);
   }
   for (const std::string& p : pipelines) total += transform_us_.at(p);
@@ -58,7 +62,8 @@ InferenceCosts MeasureCandidateCosts(const TrainingRun& run) {
     // One model on all rows already (own OOF): the deployed model itself.
     item.measured = c.fit.own_oof;
     const bool one_model = c.fit.own_oof || WouldRefit(run, c);
-    item.own_us = one_model ? c.fold_predict_us : c.fold_predict_us * static_cast<double>(c.fit.folds.size());
+    item.bagged_us = c.fit.own_oof ? c.fold_predict_us : c.fold_predict_us * static_cast<double>(c.fit.folds.size());
+    item.own_us = one_model ? c.fold_predict_us : item.bagged_us;
     items.push_back(std::move(item));
   }
   return InferenceCosts(std::move(items), std::move(transform_us));

@@ -28,6 +28,7 @@ class InferenceCosts {
  public:
   struct Item {
     double own_us = 0;                 // its models alone (not its inputs, not its transform)
+    double bagged_us = 0;              // the same in the bagged form: its fold models (own_us when one model)
     bool measured = false;             // the deployed model itself was timed (else estimated)
     std::string pipeline;              // the feature pipeline it reads
     std::vector<size_t> stack_inputs;  // indices of the candidates it stacks on
@@ -42,6 +43,10 @@ class InferenceCosts {
   // Serving the candidates `members` (indices, repeats allowed): each of them
   // and each of their stack inputs once, and each pipeline these read once.
   double SetCost(const std::vector<size_t>& members) const;
+  // The same with each candidate c served as one model (own_us) where
+  // one_model[c], else as its fold models (bagged_us): the cost of the form
+  // actually built, once the refit has run.
+  double SetCost(const std::vector<size_t>& members, const std::vector<char>& one_model) const;
 
  private:
   std::vector<Item> items_;

@@ -8,6 +8,7 @@
 
 #include "automl/bundle_assembly.h"
 #include "automl/candidate_search.h"
+#include "automl/deployed_cost.h"
 #include "automl/ensemble_choice.h"
 #include "automl/inference_cost.h"
 #include "automl/level_plan.h"
@@ -52,11 +53,13 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     options.logger.Warn(CheapestOnlyWarning(run.done(), ensemble, options.infer_limit_us_per_row));
   const std::set<std::string> needed = NeededCandidates(run.done(), ensemble.weights);
 
-  // 5. Refit the needed members on all rows, kept beside their folds (member_refit.h; off with --no-refit-full).
-  const size_t refitted = options.refit_full ? RefitMembers(run, needed, budget.Refit()) : 0;
+  // 5. Refit the needed members on all rows, kept beside their folds (member_refit.h; off with
+  // --no-refit-full), leaving the time to time the bundle afterwards (deployed_cost.h).
+  const double timing_seconds = DeployedCostSeconds(costs.SetCost(EnsembleMembers(ensemble)));
+  const size_t refitted = options.refit_full ? RefitMembers(run, needed, budget.Refit(timing_seconds)) : 0;
 
   // 6. The bundle and the leaderboard (bundle_assembly.h).
-  return AssembleBundle(run, plan, ensemble, needed, refitted, costs);
+  return AssembleBundle(run, plan, ensemble, needed, refitted, costs, budget.Timing());
 }
 
 }  // namespace tabpilot

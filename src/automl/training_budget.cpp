@@ -20,7 +20,11 @@ Deadline TrainingBudget::Level1(bool stacking) const {
   return stacking ? search.Sub(kLevel1Share * search.Remaining()) : search;
 }
 
-Deadline TrainingBudget::Refit() const { return total_.Sub(std::max(0.0, total_.Remaining() - write_reserve_)); }
+Deadline TrainingBudget::Refit(double timing_seconds) const {
+  return total_.Sub(std::max(0.0, total_.Remaining() - write_reserve_ - std::max(0.0, timing_seconds)));
+}
+
+Deadline TrainingBudget::Timing() const { return total_.Sub(std::max(0.0, total_.Remaining() - write_reserve_)); }
 
 double TrainingBudget::SearchCap(const Deadline& level) { return kMaxSearchShare * level.Remaining(); }
 

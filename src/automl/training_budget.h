@@ -2,9 +2,13 @@
 // deadline is split between the search (level 1 and level 2), refitting the
 // chosen members, and ensembling plus writing the bundle.
 //
-//   |<------------------------- total -------------------------->|
-//   |<------------- search ------------->|<- refit ->|<- write ->|
+//   |<---------------------------- total ---------------------------->|
+//   |<------------- search ------------->|<- refit ->|<- time ->|<-write->|
 //   |<-- level 1 (70%) -->|<- level 2 -->|
+//
+// "time" is timing the built bundle for the leaderboard's predict cost
+// (deployed_cost.h): its length is known only once the ensemble is chosen,
+// so it comes out of the refit's share.
 //
 // The reserves are fixed when the budget is made (from the time left then);
 // the deadlines are absolute points in time, so asking again later gives the
@@ -45,8 +49,11 @@ class TrainingBudget {
   // Level 1's deadline: kLevel1Share of the search's time left now when a
   // second level follows, else the whole search.
   Deadline Level1(bool stacking) const;
-  // Refitting's deadline: the total minus the write reserve.
-  Deadline Refit() const;
+  // Refitting's deadline: the total minus the write reserve and
+  // `timing_seconds` for timing the bundle afterwards.
+  Deadline Refit(double timing_seconds) const;
+  // Timing the built bundle's deadline: the total minus the write reserve.
+  Deadline Timing() const;
 
   // Most one sampled configuration may be expected to take of what is left
   // of `level` (kMaxSearchShare; +infinity for an unbounded level).

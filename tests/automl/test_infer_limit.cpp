@@ -21,15 +21,19 @@ namespace {
 
 TEST(InferenceCosts, ASetCountsEachMemberStackInputAndPipelineOnce) {
   std::vector<InferenceCosts::Item> items(4);
-  items[0] = {1.0, false, "tree", {}};
-  items[1] = {2.0, true, "dense", {}};
-  items[2] = {4.0, false, "tree", {}};
-  items[3] = {8.0, false, "tree", {0, 1}};  // level 2 on 0 and 1
+  items[0] = {1.0, 5.0, false, "tree", {}};
+  items[1] = {2.0, 2.0, true, "dense", {}};  // one model on all rows in both forms
+  items[2] = {4.0, 20.0, false, "tree", {}};
+  items[3] = {8.0, 40.0, false, "tree", {0, 1}};  // level 2 on 0 and 1
   const InferenceCosts costs(items, {{"tree", 0.5}, {"dense", 0.25}});
   EXPECT_DOUBLE_EQ(costs.SetCost({0}), 1.5);
   EXPECT_DOUBLE_EQ(costs.SetCost({0, 0, 2}), 5.5);  // repeats and a shared pipeline count once
   EXPECT_DOUBLE_EQ(costs.SetCost({3}), 8 + 1 + 2 + 0.5 + 0.25);
   EXPECT_DOUBLE_EQ(costs.SetCost({3, 0, 1}), costs.SetCost({3}));  // its inputs are already counted
+  // The form actually built: 0 and 3 kept their folds, 1 and 2 are one model.
+  const std::vector<char> one_model{0, 1, 1, 0};
+  EXPECT_DOUBLE_EQ(costs.SetCost({3}, one_model), 40 + 5 + 2 + 0.5 + 0.25);
+  EXPECT_DOUBLE_EQ(costs.SetCost({2}, one_model), costs.SetCost({2}));
 }
 
 Matrix Column(std::vector<float> values) {
@@ -73,7 +77,7 @@ struct LimitFixture {
   Matrix stacked = Column({0.9f, 0.1f, 0.9f, 0.1f});
   std::vector<const Matrix*> oofs{&exact, &near, &far, &stacked};
   InferenceCosts costs{
-      {{10, false, "tree", {}}, {1, false, "tree", {}}, {1, false, "tree", {}}, {0.5, false, "tree", {0}}},
+      {{10, 10, false, "tree", {}}, {1, 1, false, "tree", {}}, {1, 1, false, "tree", {}}, {0.5, 0.5, false, "tree", {0}}},
       {{"tree", 0.5}}};
 
   EnsembleChoice Choose(const InferLimit* limit) const {

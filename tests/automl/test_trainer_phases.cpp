@@ -426,7 +426,7 @@ TEST(AssembleBundle, KeepsTheNeededMembersAndAddsTheEnsembleRow) {
   choice.weights = {0.0, 1.0};
   choice.score = 0.5;
   choice.threshold = 0.4;
-  const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"d1"}, 0, MeasureCandidateCosts(f.run));
+  const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"d1"}, 0, MeasureCandidateCosts(f.run), Deadline::Never());
   ASSERT_EQ(result.bundle.members.size(), 1u);
   EXPECT_EQ(result.bundle.members[0].name, "d1");
   EXPECT_EQ(result.bundle.members[0].folds.size(), 8u);
@@ -456,6 +456,30 @@ TEST(AssembleBundle, KeepsTheNeededMembersAndAddsTheEnsembleRow) {
   }
 }
 
+// The bundle is timed only when the time left covers what timing is
+// expected to take; otherwise (here: a deadline already passed) the figures
+// are the estimates, so the training keeps its budget.
+TEST(AssembleBundle, TimesTheBundleOnlyWithinItsDeadline) {
+  const LearnerRegistry builtins = LearnerRegistry::WithBuiltins();
+  for (bool in_time : {true, false}) {
+    TrainerOptions options = QuietOptions(&builtins);
+    options.families = {"linear"};
+    options.threads = 1;
+    RunFixture f(LoadCsv(BinaryCsv(200, true)), options, builtins);
+    ASSERT_TRUE(f.run.Fit(Config("l1", "linear"), 1, {}, Deadline::Never(), 1));
+    EnsembleChoice choice;
+    choice.weights = {1.0};
+    choice.score = 0.5;
+    const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"l1"}, 0, MeasureCandidateCosts(f.run),
+                                              in_time ? Deadline::Never() : Deadline::Never().Sub(0));
+    const std::string expected = in_time ? "measured" : "estimated";
+    for (const LeaderboardRow& r : result.leaderboard) {
+      EXPECT_GT(r.predict_us_per_row, 0.0) << r.model;
+      EXPECT_EQ(r.info.at("predict_cost"), expected) << r.model << " in time: " << in_time;
+    }
+  }
+}
+
 TEST(AssembleBundle, KeepsBothFormsOfARefitMemberAndTheBaggedOneWithoutRefit) {
   const LearnerRegistry quick = QuickRegistry();
   for (bool refit : {true, false}) {
@@ -469,7 +493,8 @@ TEST(AssembleBundle, KeepsBothFormsOfARefitMemberAndTheBaggedOneWithoutRefit) {
     choice.weights = {1.0};
     choice.score = 0.5;
     const Json refit_params = f.run.board()[0].info.value("refit", Json::object()).value("params", Json());
-    const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"q1"}, refitted, MeasureCandidateCosts(f.run));
+    const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"q1"}, refitted, MeasureCandidateCosts(f.run),
+                                                  Deadline::Never());
     ASSERT_EQ(result.bundle.members.size(), 1u);
     const BundleMember& m = result.bundle.members[0];
     EXPECT_EQ(m.folds.size(), 8u) << refit;  // the bagged form, always

@@ -17,7 +17,8 @@ TEST(TrainingBudget, UnboundedHasNoReservesAndNoDeadlines) {
   EXPECT_EQ(budget.refit_reserve(), 0.0);
   EXPECT_FALSE(budget.Search().bounded());
   EXPECT_FALSE(budget.Level1(true).bounded());
-  EXPECT_FALSE(budget.Refit().bounded());
+  EXPECT_FALSE(budget.Refit(5.0).bounded());
+  EXPECT_FALSE(budget.Timing().bounded());
   EXPECT_TRUE(std::isinf(TrainingBudget::SearchCap(budget.Search())));
 }
 
@@ -26,7 +27,8 @@ TEST(TrainingBudget, KeepsBackTheWriteReserveForTheBundle) {
   EXPECT_NEAR(budget.write_reserve(), 8.0, kSlack);  // 8% of 100 s
   EXPECT_EQ(budget.refit_reserve(), 0.0);
   EXPECT_NEAR(budget.Search().Remaining(), 92.0, kSlack);
-  EXPECT_NEAR(budget.Refit().Remaining(), 92.0, kSlack);
+  EXPECT_NEAR(budget.Refit(0.0).Remaining(), 92.0, kSlack);
+  EXPECT_NEAR(budget.Timing().Remaining(), 92.0, kSlack);
   // Without a second level, level 1 has the whole search.
   EXPECT_NEAR(budget.Level1(false).Remaining(), 92.0, kSlack);
   // With one, 70% of it.
@@ -39,8 +41,14 @@ TEST(TrainingBudget, RefitFullKeepsATenthOfTheSearchTimeForRefitting) {
   EXPECT_NEAR(budget.refit_reserve(), 9.2, kSlack);  // 10% of the 92 s after the write reserve
   EXPECT_NEAR(budget.Search().Remaining(), 82.8, kSlack);
   EXPECT_NEAR(budget.Level1(true).Remaining(), 0.7 * 82.8, kSlack);
-  // Refitting may use the search's leftovers and its own reserve, not the write reserve.
-  EXPECT_NEAR(budget.Refit().Remaining(), 92.0, kSlack);
+  // Refitting may use the search's leftovers and its own reserve, not the
+  // write reserve nor the time the bundle's timing is expected to take.
+  EXPECT_NEAR(budget.Refit(0.0).Remaining(), 92.0, kSlack);
+  EXPECT_NEAR(budget.Refit(3.0).Remaining(), 89.0, kSlack);
+  EXPECT_NEAR(budget.Refit(-1.0).Remaining(), 92.0, kSlack);
+  EXPECT_NEAR(budget.Timing().Remaining(), 92.0, kSlack);
+  // Timing longer than what is left: an expired deadline, not a negative one.
+  EXPECT_TRUE(budget.Refit(500.0).Expired());
 }
 
 TEST(TrainingBudget, WriteReserveIsClampedBetweenHalfASecondAndFifteen) {
@@ -55,7 +63,8 @@ TEST(TrainingBudget, ASpentShareIsAnExpiredDeadlineNotTheWholeBudget) {
   EXPECT_TRUE(budget.Search().bounded());
   EXPECT_TRUE(budget.Search().Expired());
   EXPECT_TRUE(budget.Level1(true).Expired());
-  EXPECT_TRUE(budget.Refit().Expired());
+  EXPECT_TRUE(budget.Refit(0.0).Expired());
+  EXPECT_TRUE(budget.Timing().Expired());
   EXPECT_EQ(TrainingBudget::SearchCap(budget.Search()), 0.0);
 }
 
