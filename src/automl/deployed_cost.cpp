@@ -9,7 +9,7 @@
 namespace tabpilot {
 
 double DeployedCostSeconds(double us_per_row) {
-  return 3.0 * std::max(0.0, us_per_row) * static_cast<double>(kCostRows) * 1e-6;
+  return 4.0 * std::max(0.0, us_per_row) * static_cast<double>(kCostRows) * 1e-6;
 }
 
 DeployedCost MeasureDeployedCost(const Bundle& bundle, const LearnerRegistry& learners, const Table& table, int threads,

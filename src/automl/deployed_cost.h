@@ -25,7 +25,8 @@ struct DeployedCost {
 // predictor once (two predicts of kCostRows rows once past the deadline,
 // when nothing is repeated), and building the served copy (serializing,
 // loading and compiling every model, about one predict more): three
-// predicts. What the trainer keeps back from the refit's time, and the time
+// predicts, and a fourth as a margin (under the sanitizers on a loaded
+// machine timing took 1.5x to 2x the three). What the trainer keeps back from the refit's time, and the time
 // it must have left to time the bundle at all.
 double DeployedCostSeconds(double us_per_row);
 
