@@ -4,7 +4,9 @@
 // Usage: tree_bench MODEL DATA.csv [ROWS] [THREADS] [REPEATS] [FORM]
 // DATA's rows are repeated up to ROWS (default 100000). Prints one JSON object:
 // per member its trees, nodes and depths and the seconds of both engines
-// (median of REPEATS, default 5), and the same for the whole predictor.
+// (median of REPEATS, default 5), the same for the whole predictor, and the
+// latency of one-row calls: the one-row path from raw cells and, for
+// comparison, the batch path on one-row tables.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +18,7 @@
 #include "data/csv_reader.h"
 #include "model/stacking.h"
 #include "predict/predictor.h"
+#include "predict/row_predictor.h"
 
 namespace tabpilot {
 namespace {
@@ -35,22 +38,47 @@ double MedianSeconds(int repeats, Fn&& fn) {
 // Rows [begin, begin + rows) of `table`, wrapping around.
 Table Repeat(const Table& table, size_t rows, size_t begin = 0);
 
-// Latency of one-row calls to the whole predictor (features, members,
-// stacking), from typed tables: median and 99th percentile in microseconds.
-Json OneRowLatency(const Predictor& predictor, const Table& input, size_t calls) {
-  std::vector<Table> rows;
-  for (size_t i = 0; i < calls; ++i) rows.push_back(Repeat(input, 1, i));
+// Median and 99th percentile in microseconds of `call(i)` for i in
+// [0, calls), after a first pass that warms up.
+template <typename Call>
+Json Latency(size_t calls, Call&& call) {
   std::vector<double> us;
-  for (int pass = 0; pass < 2; ++pass) {  // the first pass warms up
+  for (int pass = 0; pass < 2; ++pass) {
     us.clear();
-    for (const Table& row : rows) {
+    for (size_t i = 0; i < calls; ++i) {
       const auto start = std::chrono::steady_clock::now();
-      predictor.Predict(row);
+      call(i);
       us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
     }
   }
   std::sort(us.begin(), us.end());
   return Json{{"calls", calls}, {"median_us", us[us.size() / 2]}, {"p99_us", us[us.size() * 99 / 100]}};
+}
+
+// Latency of one-row calls to the whole predictor (features, members,
+// stacking) through the batch path, from typed one-row tables.
+Json BatchPathLatency(const Predictor& predictor, const Table& input, size_t calls) {
+  std::vector<Table> rows;
+  for (size_t i = 0; i < calls; ++i) rows.push_back(Repeat(input, 1, i));
+  return Latency(calls, [&](size_t i) { (void)predictor.Predict(rows[i]); });
+}
+
+// Latency of the one-row path (predict/row_predictor.h) from the raw cells
+// of `raw`'s rows, as a server gets them, one caller with its scratch.
+Json OneRowLatency(const Predictor& predictor, const RawTable& raw, size_t calls) {
+  const RowPredictor row(predictor);
+  std::vector<std::vector<std::string_view>> cells;
+  for (size_t r = 0; r < std::min(calls, raw.num_rows()); ++r) {
+    std::vector<std::string_view> one;
+    for (const ColumnSpec& spec : predictor.input_schema().columns) {
+      const size_t c = *raw.Find(spec.name);
+      one.push_back(raw.is_missing(r, c) ? std::string_view() : raw.cell(r, c));
+    }
+    cells.push_back(std::move(one));
+  }
+  RowScratch scratch = row.NewScratch();
+  std::vector<float> out(row.num_outputs());
+  return Latency(calls, [&](size_t i) { row.Predict(cells[i % cells.size()], scratch, out); });
 }
 
 Table Repeat(const Table& table, size_t rows, size_t begin) {
@@ -102,9 +130,9 @@ int Run(int argc, char** argv) {
   const auto compiled = Predictor::Load(argv[1], options);
   options.reference = true;
   const auto reference = Predictor::Load(argv[1], options);
-  const Table input = Repeat(
-      BuildPredictionInput(ReadRawCsv(argv[2], CsvOptions{}), compiled->input_schema(), Logger(Logger::Level::kQuiet)),
-      rows);
+  const RawTable raw = ReadRawCsv(argv[2], CsvOptions{});
+  const Table input =
+      Repeat(BuildPredictionInput(raw, compiled->input_schema(), Logger(Logger::Level::kQuiet)), rows);
   const Bundle& bundle = compiled->bundle();
   const auto k = static_cast<size_t>(bundle.problem.num_outputs());
   std::vector<float> buf(rows * k);
@@ -144,10 +172,12 @@ int Run(int argc, char** argv) {
   one_thread.threads = 1;
   one_thread.reference = false;
   const auto single = Predictor::Load(argv[1], one_thread);
-  const Json one_row = OneRowLatency(*single, input, 2000);
+  const Json one_row = OneRowLatency(*single, raw, 2000);
+  const Json one_row_batch = BatchPathLatency(*single, input, 2000);
   Json out{
       {"rows", rows},
       {"one_row", one_row},
+      {"one_row_batch_path", one_row_batch},
       {"form", BundleFormName(bundle.form)},
       {"threads", threads},
       {"repeats", repeats},

@@ -12,7 +12,8 @@ member (level 1) the seconds of its compiled forest (its fold models merged)
 and of its models' own predict (XGBoost's predictor, the forest's walk) over
 the same feature rows, the median of R runs, and the same for the whole
 predictor (features, every member, stacking), and the latency of one-row
-calls to the whole predictor (typed rows, one thread). Raw results go to
+calls to the whole predictor (one thread): the one-row path from raw cells
+(predict/row_predictor.h) and the batch path on typed one-row tables. Raw results go to
 bench/results/<date>-tree-speed[-TAG].json and a table is appended to
 docs/benchmarks.md (unless --no-append). Exit status 0, or 2 when a step fails.
 """
@@ -88,8 +89,12 @@ def table(results):
         lines.append(f"| {form} | **whole predictor** ({p['compiled_rows_per_s']:,.0f} rows/s compiled) | | | | | "
                      f"{p['compiled_s']:.3f} | {p['reference_s']:.3f} | {p['speedup']:.2f} |")
         o = r["one_row"]
-        lines.append(f"| {form} | **one row**, whole predictor, 1 thread, {o['calls']:,} calls: median "
-                     f"{o['median_us']:.1f} µs, p99 {o['p99_us']:.1f} µs (compiled) | | | | | | | |")
+        lines.append(f"| {form} | **one row**, one-row path from raw cells, 1 thread, {o['calls']:,} calls: median "
+                     f"{o['median_us']:.1f} µs, p99 {o['p99_us']:.1f} µs | | | | | | | |")
+        b = r.get("one_row_batch_path")
+        if b:
+            lines.append(f"| {form} | one row through the batch path (typed one-row tables): median "
+                         f"{b['median_us']:.1f} µs, p99 {b['p99_us']:.1f} µs | | | | | | | |")
     return "\n".join(lines)
 
 

@@ -152,19 +152,21 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
   }
 }
 
-void CompiledForest::ApplyLinks(const double* raw, size_t n, float* out) const {
+void CompiledForest::ApplyLinks(const double* raw, size_t n, float* out, std::vector<double>& work) const {
   const auto outputs = static_cast<size_t>(num_outputs_);
-  std::vector<double> acc(outputs), one(outputs);
+  work.resize(2 * outputs);
+  double* acc = work.data();
+  double* one = acc + outputs;
   const bool single = parts_.size() == 1 && parts_[0].weight == 1.0;
   for (size_t i = 0; i < n; ++i) {
     const double* r = raw + i * num_raw_;
     float* o = out + i * outputs;
-    std::fill(acc.begin(), acc.end(), 0.0);
+    std::fill(acc, acc + outputs, 0.0);
     for (const ScorePart& part : parts_) {
       const double* s = r + part.raw_begin;
       switch (part.link) {
         case ScoreLink::kIdentity:
-          std::copy(s, s + part.raw_dims, one.begin());
+          std::copy(s, s + part.raw_dims, one);
           break;
         case ScoreLink::kBinaryProbability:
           // As the forest writes it: p rounded to float first, then 1 - p.
@@ -199,13 +201,24 @@ void CompiledForest::ApplyLinks(const double* raw, size_t n, float* out) const {
 }
 
 void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw) const {
+  Scratch scratch;
+  PredictRaw(x, begin, end, raw, scratch);
+}
+
+void CompiledForest::PredictSmall(const Matrix& x, Scratch& scratch, float* out) const {
+  if (x.rows > kSmallRows) throw Internal("PredictSmall takes at most " + std::to_string(kSmallRows) + " rows");
+  scratch.raw.resize(x.rows * num_raw_);
+  PredictRaw(x, 0, x.rows, scratch.raw.data(), scratch);
+  ApplyLinks(scratch.raw.data(), x.rows, out, scratch.work);
+}
+
+void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, Scratch& scratch) const {
   if (x.cols != num_features_) {
     throw InvalidInput("compiled trees expect " + std::to_string(num_features_) + " feature columns, got " +
                        std::to_string(x.cols));
   }
-  std::vector<float> extended;
-  std::vector<float> computed;
-  std::vector<int32_t> keys;
+  std::vector<float>& extended = scratch.extended;
+  std::vector<float>& computed = scratch.computed;
   for (size_t b = begin; b < end; b += kBlockRows) {
     const size_t n = std::min(kBlockRows, end - b);
     const float* rows = x.row(b);
@@ -227,7 +240,7 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
       }
       rows = extended.data();
     }
-    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, &keys);
+    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, &scratch.keys);
   }
 }
 
@@ -239,12 +252,13 @@ void CompiledForest::Predict(const Matrix& x, float* out, int threads) const {
   const size_t blocks = (x.rows + kBlockRows - 1) / kBlockRows;
   const auto outputs = static_cast<size_t>(num_outputs_);
   ParallelFor(blocks, threads, [&](size_t b0, size_t b1, int) {
-    std::vector<double> raw(kBlockRows * num_raw_);
+    Scratch scratch;
+    scratch.raw.resize(kBlockRows * num_raw_);
     for (size_t b = b0; b < b1; ++b) {
       const size_t begin = b * kBlockRows;
       const size_t end = std::min(x.rows, begin + kBlockRows);
-      PredictRaw(x, begin, end, raw.data());
-      ApplyLinks(raw.data(), end - begin, out + begin * outputs);
+      PredictRaw(x, begin, end, scratch.raw.data(), scratch);
+      ApplyLinks(scratch.raw.data(), end - begin, out + begin * outputs, scratch.work);
     }
   });
 }

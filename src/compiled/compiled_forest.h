@@ -196,6 +196,21 @@ class CompiledForest {
   // The raw scores (x.rows x num_raw(), base included) of rows [begin, end).
   void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw) const;
 
+  // Buffers for PredictSmall, grown on first use and reused: once grown to a
+  // forest's sizes, PredictSmall allocates nothing. One per calling thread.
+  struct Scratch {
+    std::vector<double> raw;
+    std::vector<double> work;
+    std::vector<int32_t> keys;
+    std::vector<float> extended;
+    std::vector<float> computed;
+  };
+  // Most rows PredictSmall takes.
+  static constexpr size_t kSmallRows = 64;
+  // Predict for x.rows <= kSmallRows rows on the calling thread: the one-row
+  // path's entry (predict/row_predictor.h). Writes the same values as Predict.
+  void PredictSmall(const Matrix& x, Scratch& scratch, float* out) const;
+
   // ---- the form (read-only)
   size_t num_features() const { return num_features_; }
   // Features the trees see: the input columns, then every extension's.
@@ -213,9 +228,12 @@ class CompiledForest {
 
  private:
   friend class CompiledForestMerger;
+  // PredictRaw with `scratch`'s buffers.
+  void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, Scratch& scratch) const;
   void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, std::vector<int32_t>* keys) const;
   void PushNode(const CompiledNode& node);
-  void ApplyLinks(const double* raw, size_t n, float* out) const;
+  // `work`: scratch, grown to 2 x num_outputs().
+  void ApplyLinks(const double* raw, size_t n, float* out, std::vector<double>& work) const;
 
   size_t num_features_ = 0;
   size_t num_tree_features_ = 0;

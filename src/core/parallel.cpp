@@ -12,7 +12,7 @@ int HardwareThreads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
-void ParallelFor(size_t n, int threads, const std::function<void(size_t, size_t, int)>& fn) {
+void ParallelForWorkers(size_t n, int threads, const std::function<void(size_t, size_t, int)>& fn) {
   if (n == 0) return;
   size_t workers = static_cast<size_t>(std::max(1, threads));
   workers = std::min(workers, n);

@@ -52,21 +52,8 @@ Json BooleanTransform::ToJson() const {
 
 RowWriter BooleanTransform::Bind(const Column& input) const {
   auto values = NumbersForBoolean(input);
-  if (encoding_ == Encoding::kTree) {
-    return [values](size_t begin, size_t end, float* out, size_t stride) {
-      for (size_t r = begin; r < end; ++r) {
-        double v = (*values)[r];
-        out[r * stride] = std::isnan(v) ? std::numeric_limits<float>::quiet_NaN() : (v != 0 ? 1.0f : 0.0f);
-      }
-    };
-  }
-  return [values, fill = fill_, indicator = missing_indicator_](size_t begin, size_t end, float* out, size_t stride) {
-    for (size_t r = begin; r < end; ++r) {
-      double v = (*values)[r];
-      bool missing = std::isnan(v);
-      out[r * stride] = missing ? fill : (v != 0 ? 1.0f : 0.0f);
-      if (indicator) out[r * stride + 1] = missing ? 1.0f : 0.0f;
-    }
+  return [this, values](size_t begin, size_t end, float* out, size_t stride) {
+    for (size_t r = begin; r < end; ++r) Write((*values)[r], out + r * stride);
   };
 }
 

@@ -167,65 +167,65 @@ std::vector<int> CategoricalTransform::categorical_output_sizes() const {
   return {};
 }
 
+CategoricalTransform::Slot CategoricalTransform::SlotOf(std::string_view value) const {
+  auto it = lookup_.find(value);
+  if (it == lookup_.end()) return Slot{grouped() ? kGrouped : kNone, 0.0f};
+  const auto level = static_cast<size_t>(it->second);
+  return Slot{level < num_kept_ ? static_cast<int32_t>(level) : kGrouped,
+              train_rows_ > 0 ? static_cast<float>(static_cast<double>(counts_[level]) / train_rows_) : 0.0f};
+}
+
+void CategoricalTransform::Write(bool missing, Slot slot, float* o) const {
+  const size_t width = names_.size();
+  const int32_t s = slot.slot;
+  switch (mode_) {
+    case Mode::kOneHot:
+      if (missing) {
+        std::fill(o, o + width, kMissingFeature);
+        break;
+      }
+      std::fill(o, o + width, 0.0f);
+      if (s >= 0) o[s] = 1.0f;
+      if (s == kGrouped) o[num_kept_] = 1.0f;
+      break;
+    case Mode::kOrdinal:
+    case Mode::kNative:
+      if (missing) {
+        std::fill(o, o + width, kMissingFeature);
+        break;
+      }
+      o[0] = s >= 0 ? static_cast<float>(s) : (s == kGrouped ? static_cast<float>(num_kept_) : kMissingFeature);
+      if (mode_ == Mode::kOrdinal) o[1] = slot.freq;
+      break;
+    case Mode::kDense:
+      std::fill(o, o + width, 0.0f);
+      if (missing) {
+        if (missing_indicator_) o[width - 1] = 1.0f;
+      } else if (s >= 0) {
+        o[s] = 1.0f;
+      } else if (s == kGrouped) {
+        o[num_kept_] = 1.0f;
+      }
+      break;
+  }
+}
+
+void CategoricalTransform::WriteCell(const TypedCell& cell, float* out) const {
+  Write(cell.missing, cell.missing ? Slot{} : SlotOf(cell.text), out);
+}
+
 RowWriter CategoricalTransform::Bind(const Column& input) const {
   auto cat = AsCategorical(input);
-  // Input code -> slot: 0..num_kept-1 own output, kGrouped the shared bucket
-  // (grouped training level or unseen when a bucket exists), kNone nothing.
-  constexpr int32_t kGrouped = -2;
-  constexpr int32_t kNone = -3;
-  const int32_t unseen_slot = grouped() ? kGrouped : kNone;
-  std::vector<int32_t> slot(cat->categories.size(), unseen_slot);
-  std::vector<float> freq(cat->categories.size(), 0.0f);
-  for (size_t c = 0; c < cat->categories.size(); ++c) {
-    auto it = lookup_.find(cat->categories[c]);
-    if (it == lookup_.end()) continue;
-    size_t level = static_cast<size_t>(it->second);
-    slot[c] = level < num_kept_ ? static_cast<int32_t>(level) : kGrouped;
-    freq[c] = train_rows_ > 0 ? static_cast<float>(static_cast<double>(counts_[level]) / train_rows_) : 0.0f;
-  }
-  const size_t width = names_.size();
-  const size_t kept = num_kept_;
-  const bool has_missing_column = missing_indicator_;
-  const Mode mode = mode_;
-  std::string name = column_;
-  return [cat, slot = std::move(slot), freq = std::move(freq), width, kept, has_missing_column, mode, name](
-             size_t begin, size_t end, float* out, size_t stride) {
-    const size_t num_codes = slot.size();
+  // Per-table work: the slot of each of the input's own codes, once.
+  std::vector<Slot> slots;
+  slots.reserve(cat->categories.size());
+  for (const std::string& category : cat->categories) slots.push_back(SlotOf(category));
+  return [this, cat, slots = std::move(slots)](size_t begin, size_t end, float* out, size_t stride) {
+    const size_t num_codes = slots.size();
     for (size_t r = begin; r < end; ++r) {
-      float* o = out + r * stride;
-      int32_t code = cat->codes[r];
-      if (code >= 0 && static_cast<size_t>(code) >= num_codes) ThrowBadCode(name, r);
-      int32_t s = code < 0 ? -1 : slot[static_cast<size_t>(code)];
-      switch (mode) {
-        case Mode::kOneHot:
-          if (code < 0) {
-            std::fill(o, o + width, kMissingFeature);
-            break;
-          }
-          std::fill(o, o + width, 0.0f);
-          if (s >= 0) o[s] = 1.0f;
-          if (s == kGrouped) o[kept] = 1.0f;
-          break;
-        case Mode::kOrdinal:
-        case Mode::kNative:
-          if (code < 0) {
-            std::fill(o, o + width, kMissingFeature);
-            break;
-          }
-          o[0] = s >= 0 ? static_cast<float>(s) : (s == kGrouped ? static_cast<float>(kept) : kMissingFeature);
-          if (mode == Mode::kOrdinal) o[1] = freq[static_cast<size_t>(code)];
-          break;
-        case Mode::kDense:
-          std::fill(o, o + width, 0.0f);
-          if (code < 0) {
-            if (has_missing_column) o[width - 1] = 1.0f;
-          } else if (s >= 0) {
-            o[s] = 1.0f;
-          } else if (s == kGrouped) {
-            o[kept] = 1.0f;
-          }
-          break;
-      }
+      const int32_t code = cat->codes[r];
+      if (code >= 0 && static_cast<size_t>(code) >= num_codes) ThrowBadCode(column_, r);
+      Write(code < 0, code < 0 ? Slot{} : slots[static_cast<size_t>(code)], out + r * stride);
     }
   };
 }

@@ -18,8 +18,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -49,12 +51,35 @@ class CategoricalTransform : public ColumnTransform {
   std::vector<size_t> categorical_outputs() const override;
   std::vector<int> categorical_output_sizes() const override;
   RowWriter Bind(const Column& input) const override;
+  ColumnType fitted_type() const override { return ColumnType::kCategorical; }
+  void WriteCell(const TypedCell& cell, float* out) const override;
   Json ToJson() const override;
 
   Mode mode() const { return mode_; }
 
  private:
+  // A value's slot: 0..num_kept-1 its own output, kGrouped the shared
+  // bucket (a grouped training level, or an unseen one when a bucket
+  // exists), kNone no output.
+  static constexpr int32_t kGrouped = -2;
+  static constexpr int32_t kNone = -3;
+  struct Slot {
+    int32_t slot = kNone;
+    float freq = 0.0f;  // the level's share of training rows (0 if unseen)
+  };
+
   bool grouped() const { return levels_.size() > num_kept_; }
+  // The slot of a (non-missing) value.
+  Slot SlotOf(std::string_view value) const;
+  // The outputs of one value: missing, or in `slot`.
+  void Write(bool missing, Slot slot, float* out) const;
+
+  // Hashes std::string and std::string_view alike, so lookup_ is searched
+  // by a view with no copy.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
 
   std::string column_;
   Mode mode_;
@@ -65,7 +90,7 @@ class CategoricalTransform : public ColumnTransform {
   bool missing_indicator_;  // kDense only
 
   // Derived at construction: level string -> index into levels_.
-  std::unordered_map<std::string, int32_t> lookup_;
+  std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> lookup_;
   std::vector<std::string> names_;
 };
 

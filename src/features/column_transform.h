@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/json.h"
@@ -19,6 +20,14 @@ namespace tabpilot {
 // Writes the outputs of rows [begin, end): the value of output j for row r goes
 // to out[r * stride + j]. Safe to call concurrently on disjoint row ranges.
 using RowWriter = std::function<void(size_t begin, size_t end, float* out, size_t stride)>;
+
+// One cell of one row, typed by the type its transform was fitted on: the
+// one-row path's input (predict/row_predictor.h).
+struct TypedCell {
+  double number = kMissingNumber;  // numeric, boolean (0/1), datetime (epoch s): NaN = missing
+  std::string_view text;           // categorical and text: the cell's string
+  bool missing = true;             // categorical and text: no value
+};
 
 class ColumnTransform {
  public:
@@ -42,6 +51,13 @@ class ColumnTransform {
   // The writer refers to `input`, which must outlive it. Throws InvalidInput
   // naming the column if its values cannot be converted.
   virtual RowWriter Bind(const Column& input) const = 0;
+
+  // The column type Fit chose this transform for; WriteCell reads that field of a TypedCell.
+  virtual ColumnType fitted_type() const = 0;
+  // One row: writes the outputs for `cell` to out[0, output_names().size()),
+  // exactly what Bind's writer writes for the same value. Allocates nothing
+  // (a text transform may, for words longer than a short string holds).
+  virtual void WriteCell(const TypedCell& cell, float* out) const = 0;
 
   // Everything FromJson of this kind needs, including "kind" and "column".
   virtual Json ToJson() const = 0;

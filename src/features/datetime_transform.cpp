@@ -102,29 +102,28 @@ Json DatetimeTransform::ToJson() const {
   return j;
 }
 
+void DatetimeTransform::Write(double t, float* out) const {
+  double parts[kNumParts];
+  double values[kNumParts + 1];
+  Parts(t, parts);
+  size_t n = 0;
+  for (int i = 0; i < kNumParts; ++i) {
+    if (i == kHour && !with_hour_) continue;
+    values[n++] = parts[i];
+  }
+  values[n++] = t;
+  if (encoding_ != Encoding::kDense) {
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(values[i]);
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) out[i] = scalers_[i].Apply(values[i]);
+  if (missing_indicator_) out[n] = std::isnan(t) ? 1.0f : 0.0f;
+}
+
 RowWriter DatetimeTransform::Bind(const Column& input) const {
   auto values = NumbersForDatetime(input);
-  return [values, dense = encoding_ == Encoding::kDense, with_hour = with_hour_, indicator = missing_indicator_,
-          scalers = scalers_](size_t begin, size_t end, float* out, size_t stride) {
-    double parts[kNumParts];
-    double row_values[kNumParts + 1];
-    for (size_t r = begin; r < end; ++r) {
-      double t = (*values)[r];
-      Parts(t, parts);
-      size_t n = 0;
-      for (int i = 0; i < kNumParts; ++i) {
-        if (i == kHour && !with_hour) continue;
-        row_values[n++] = parts[i];
-      }
-      row_values[n++] = t;
-      float* o = out + r * stride;
-      if (!dense) {
-        for (size_t i = 0; i < n; ++i) o[i] = static_cast<float>(row_values[i]);
-        continue;
-      }
-      for (size_t i = 0; i < n; ++i) o[i] = scalers[i].Apply(row_values[i]);
-      if (indicator) o[n] = std::isnan(t) ? 1.0f : 0.0f;
-    }
+  return [this, values](size_t begin, size_t end, float* out, size_t stride) {
+    for (size_t r = begin; r < end; ++r) Write((*values)[r], out + r * stride);
   };
 }
 

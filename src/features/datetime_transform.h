@@ -31,9 +31,14 @@ class DatetimeTransform : public ColumnTransform {
   const std::string& column() const override { return column_; }
   const std::vector<std::string>& output_names() const override { return names_; }
   RowWriter Bind(const Column& input) const override;
+  ColumnType fitted_type() const override { return ColumnType::kDatetime; }
+  void WriteCell(const TypedCell& cell, float* out) const override { Write(cell.number, out); }
   Json ToJson() const override;
 
  private:
+  // The outputs of one time (epoch seconds, NaN = missing).
+  void Write(double t, float* out) const;
+
   std::string column_;
   Encoding encoding_;
   bool with_hour_;

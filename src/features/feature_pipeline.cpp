@@ -118,6 +118,10 @@ Matrix FeaturePipeline::Transform(const Table& table, int threads) const {
   return out;
 }
 
+void FeaturePipeline::TransformRow(const TypedCell* cells, float* out) const {
+  for (size_t i = 0; i < transforms_.size(); ++i) transforms_[i]->WriteCell(cells[i], out + offsets_[i]);
+}
+
 Json FeaturePipeline::ToJson() const {
   Json transforms = Json::array();
   for (const auto& t : transforms_) transforms.push_back(t->ToJson());

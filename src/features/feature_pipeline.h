@@ -44,8 +44,16 @@ class FeaturePipeline {
   // on the calling thread).
   Matrix Transform(const Table& table, int threads) const;
 
+  // One row, for the one-row path (predict/row_predictor.h): `cells[i]` is
+  // the value of input_columns()[i], typed by input_type(i); writes
+  // feature_names().size() values to `out`, the same as Transform writes for
+  // that row. Allocates nothing (a text column may, for long words).
+  void TransformRow(const TypedCell* cells, float* out) const;
+
   // The fitted input column names, in order.
   const std::vector<std::string>& input_columns() const { return input_columns_; }
+  // The type input column i was fitted on (the TypedCell field TransformRow reads).
+  ColumnType input_type(size_t i) const { return transforms_.at(i)->fitted_type(); }
   // One name per Matrix column, e.g. "workclass=Private", "age".
   const std::vector<std::string>& feature_names() const { return feature_names_; }
   // Matrix columns holding native categorical codes (only with native_categorical).

@@ -49,14 +49,9 @@ RowWriter NumericTransform::Bind(const Column& input) const {
       for (size_t r = begin; r < end; ++r) out[r * stride] = static_cast<float>((*values)[r]);
     };
   }
-  return
-      [values, scaler = scaler_, indicator = missing_indicator_](size_t begin, size_t end, float* out, size_t stride) {
-        for (size_t r = begin; r < end; ++r) {
-          double v = (*values)[r];
-          out[r * stride] = scaler.Apply(v);
-          if (indicator) out[r * stride + 1] = std::isnan(v) ? 1.0f : 0.0f;
-        }
-      };
+  return [this, values](size_t begin, size_t end, float* out, size_t stride) {
+    for (size_t r = begin; r < end; ++r) Write((*values)[r], out + r * stride);
+  };
 }
 
 }  // namespace tabpilot

@@ -3,6 +3,7 @@
 // training column had missing values.
 #pragma once
 
+#include <cmath>
 #include <memory>
 
 #include "features/column_transform.h"
@@ -22,12 +23,24 @@ class NumericTransform : public ColumnTransform {
   const std::string& column() const override { return column_; }
   const std::vector<std::string>& output_names() const override { return names_; }
   RowWriter Bind(const Column& input) const override;
+  ColumnType fitted_type() const override { return ColumnType::kNumeric; }
+  void WriteCell(const TypedCell& cell, float* out) const override { Write(cell.number, out); }
   Json ToJson() const override;
 
   // Prefer Fit/FromJson; public so that std::make_unique can build it.
   NumericTransform(std::string column, Encoding encoding, bool missing_indicator, DenseScaler scaler);
 
  private:
+  // The outputs of one value (NaN = missing).
+  void Write(double v, float* out) const {
+    if (encoding_ == Encoding::kTree) {
+      out[0] = static_cast<float>(v);
+      return;
+    }
+    out[0] = scaler_.Apply(v);
+    if (missing_indicator_) out[1] = std::isnan(v) ? 1.0f : 0.0f;
+  }
+
   std::string column_;
   Encoding encoding_;
   bool missing_indicator_;  // kDense only

@@ -119,40 +119,49 @@ Json TextTransform::ToJson() const {
   return j;
 }
 
+void TextTransform::Write(const std::string_view* text, float* o, std::string& word) const {
+  const auto dims = static_cast<size_t>(dims_);
+  const bool dense = encoding_ == Encoding::kDense;
+  if (text == nullptr) {
+    if (!dense) {
+      std::fill(o, o + dims + 2, kMissingFeature);
+      return;
+    }
+    std::fill(o, o + dims, 0.0f);
+    o[dims] = chars_.Apply(std::numeric_limits<double>::quiet_NaN());
+    o[dims + 1] = words_.Apply(std::numeric_limits<double>::quiet_NaN());
+    if (missing_indicator_) o[dims + 2] = 1.0f;
+    return;
+  }
+  std::fill(o, o + dims, 0.0f);
+  TextCounts c = HashText(*text, dims, o, word);
+  for (size_t i = 0; i < dims; ++i) {
+    if (o[i] != 0) o[i] = std::log1p(o[i]);
+  }
+  if (dense) {
+    o[dims] = chars_.Apply(std::log1p(c.chars));
+    o[dims + 1] = words_.Apply(std::log1p(c.words));
+    if (missing_indicator_) o[dims + 2] = 0.0f;
+  } else {
+    o[dims] = static_cast<float>(c.chars);
+    o[dims + 1] = static_cast<float>(c.words);
+  }
+}
+
+void TextTransform::WriteCell(const TypedCell& cell, float* out) const {
+  std::string word;
+  Write(cell.missing ? nullptr : &cell.text, out, word);
+}
+
 RowWriter TextTransform::Bind(const Column& input) const {
   auto text = AsText(input);
-  return
-      [text, dims = static_cast<size_t>(dims_), dense = encoding_ == Encoding::kDense, indicator = missing_indicator_,
-       chars = chars_, words = words_](size_t begin, size_t end, float* out, size_t stride) {
-        std::string word;
-        for (size_t r = begin; r < end; ++r) {
-          float* o = out + r * stride;
-          if (text->text_missing[r]) {
-            if (!dense) {
-              std::fill(o, o + dims + 2, kMissingFeature);
-              continue;
-            }
-            std::fill(o, o + dims, 0.0f);
-            o[dims] = chars.Apply(std::numeric_limits<double>::quiet_NaN());
-            o[dims + 1] = words.Apply(std::numeric_limits<double>::quiet_NaN());
-            if (indicator) o[dims + 2] = 1.0f;
-            continue;
-          }
-          std::fill(o, o + dims, 0.0f);
-          TextCounts c = HashText(text->texts[r], dims, o, word);
-          for (size_t i = 0; i < dims; ++i) {
-            if (o[i] != 0) o[i] = std::log1p(o[i]);
-          }
-          if (dense) {
-            o[dims] = chars.Apply(std::log1p(c.chars));
-            o[dims + 1] = words.Apply(std::log1p(c.words));
-            if (indicator) o[dims + 2] = 0.0f;
-          } else {
-            o[dims] = static_cast<float>(c.chars);
-            o[dims + 1] = static_cast<float>(c.words);
-          }
-        }
-      };
+  return [this, text](size_t begin, size_t end, float* out, size_t stride) {
+    std::string word;
+    for (size_t r = begin; r < end; ++r) {
+      const std::string_view value = text->texts[r];
+      Write(text->text_missing[r] != 0 ? nullptr : &value, out + r * stride, word);
+    }
+  };
 }
 
 }  // namespace tabpilot

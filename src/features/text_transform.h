@@ -33,9 +33,14 @@ class TextTransform : public ColumnTransform {
   const std::string& column() const override { return column_; }
   const std::vector<std::string>& output_names() const override { return names_; }
   RowWriter Bind(const Column& input) const override;
+  ColumnType fitted_type() const override { return ColumnType::kText; }
+  void WriteCell(const TypedCell& cell, float* out) const override;
   Json ToJson() const override;
 
  private:
+  // The outputs of one text (null = missing); `word` is scratch.
+  void Write(const std::string_view* text, float* out, std::string& word) const;
+
   std::string column_;
   Encoding encoding_;
   int dims_;

@@ -3,6 +3,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -288,7 +289,11 @@ class LinearModel final : public Model {
     const size_t stride = num_features_ + 1;
     const size_t outputs = static_cast<size_t>(num_outputs());
     ParallelFor(x.rows, threads, [&](size_t begin, size_t end, int) {
-      std::vector<double> z(static_cast<size_t>(cols_));
+      // On the stack for up to 16 classes: one row (the one-row path) allocates nothing.
+      std::array<double, 16> small{};
+      std::vector<double> big;
+      if (static_cast<size_t>(cols_) > small.size()) big.resize(static_cast<size_t>(cols_));
+      double* z = big.empty() ? small.data() : big.data();
       for (size_t r = begin; r < end; ++r) {
         const float* row = x.row(r);
         for (size_t k = 0; k < static_cast<size_t>(cols_); ++k) {
@@ -305,9 +310,9 @@ class LinearModel final : public Model {
           o[0] = static_cast<float>(1.0 - p);
           o[1] = static_cast<float>(p);
         } else {
-          const double zmax = *std::max_element(z.begin(), z.end());
+          const double zmax = *std::max_element(z, z + cols_);
           double sum = 0;
-          for (double& v : z) sum += (v = std::exp(v - zmax));
+          for (double* v = z; v != z + cols_; ++v) sum += (*v = std::exp(*v - zmax));
           for (size_t k = 0; k < outputs; ++k) o[k] = static_cast<float>(z[k] / sum);
         }
       }

@@ -7,72 +7,17 @@
 
 #include <cmath>
 #include <filesystem>
-#include <random>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "automl/trainer.h"
 #include "model/bundle.h"
 #include "predict/predictor.h"
+#include "predict/trained_bundles.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
 namespace {
-
-const char* const kColours[] = {"red",   "green", "blue", "cyan",   "magenta", "yellow",
-                                "black", "white", "grey", "orange", "purple",  "brown"};
-
-// Two numbers (some missing), a 12-level and a 3-level category and a target
-// of `task`'s kind that depends on all of them.
-std::string Csv(Task task, int rows, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<double> noise(0.0, 1.0);
-  std::uniform_int_distribution<int> colour(0, 11);
-  std::uniform_int_distribution<int> size(0, 2);
-  std::string csv = "a,b,colour,size,target\n";
-  for (int i = 0; i < rows; ++i) {
-    const double a = noise(rng), b = noise(rng);
-    const int c = colour(rng), s = size(rng);
-    const double z = 1.5 * a - b + (c % 3 == 0 ? 1.0 : -0.5) + 0.4 * s + 0.7 * noise(rng);
-    std::string target;
-    if (task == Task::kRegression) {
-      target = std::to_string(z);
-    } else if (task == Task::kBinary) {
-      target = z > 0 ? "yes" : "no";
-    } else {
-      target = z < -0.7 ? "low" : (z < 0.7 ? "mid" : "high");
-    }
-    csv += (i % 11 == 0 ? std::string() : std::to_string(a)) + "," + (i % 13 == 0 ? std::string() : std::to_string(b)) +
-           "," + kColours[c] + "," + (i % 17 == 0 ? std::string() : std::to_string(s)) + "," + target + "\n";
-  }
-  return csv;
-}
-
-// Rows to predict: the training distribution, plus missing values,
-// infinities, huge numbers and categories never seen in training.
-std::string QueryCsv() {
-  std::string csv = Csv(Task::kBinary, 300, 99);
-  csv = csv.substr(0, csv.find('\n') + 1) +  // the header
-        "inf,-inf,red,1,yes\n-inf,inf,blue,2,no\n1e30,-1e30,violet,7,yes\n,,,,no\nnan,3,teal,-1,no\n" +
-        "0,0,green,0,no\n-0,1e-40,grey,2,yes\n" + csv.substr(csv.find('\n') + 1);
-  return csv;
-}
-
-Bundle Train(Task task, const std::string& metric) {
-  testing::TempDir dir;
-  ProblemOptions problem;
-  problem.target = "target";
-  problem.metric = metric;
-  const Logger quiet(Logger::Level::kQuiet);
-  TrainingData data = LoadTrainingData(dir.Write("d.csv", Csv(task, 900, 5)).string(), problem, CsvOptions{}, quiet);
-  TrainerOptions options;
-  options.threads = 2;
-  options.max_models = 9;
-  options.families = {"xgboost", "random_forest", "extra_trees", "oblivious_boost", "linear"};
-  options.logger = quiet;
-  return TrainAutoML(data, options).bundle;
-}
 
 // Both forms of one trained bundle per task, compiled against the reference.
 class CompiledPredictor : public ::testing::TestWithParam<Task> {
@@ -85,8 +30,8 @@ class CompiledPredictor : public ::testing::TestWithParam<Task> {
 TEST_P(CompiledPredictor, AgreesWithEachFamilysOwnPredict) {
   const Task task = GetParam();
   testing::TempDir dir;
-  const std::string metric = task == Task::kRegression ? "rmse" : "logloss";
-  SaveBundle(Train(task, metric), dir / "model", SaveOptions{});
+  SaveBundle(testing::TrainBundle(task, {"xgboost", "random_forest", "extra_trees", "oblivious_boost", "linear"}, 9),
+             dir / "model", SaveOptions{});
   // The bagged form has a level-2 member fed fold by fold; the full form one
   // model per refit member.
   EXPECT_TRUE(CheckForm(dir / "model", task, BundleForm::kBagged));
@@ -122,7 +67,7 @@ bool CompiledPredictor::CheckForm(const std::filesystem::path& model, Task task,
   EXPECT_TRUE(families.count("xgboost")) << "families in the bundle: " << families.size();
   EXPECT_GT(compiled_cells, 0u);
 
-  const RawTable raw = ParseRawCsv(QueryCsv(), "query.csv", CsvOptions{});
+  const RawTable raw = ParseRawCsv(testing::QueryCsv(), "query.csv", CsvOptions{});
   const Table table = BuildPredictionInput(raw, compiled->input_schema(), Logger(Logger::Level::kQuiet));
   const Matrix want = reference->Predict(table);
   const Matrix got = compiled->Predict(table);

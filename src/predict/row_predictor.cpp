@@ -1,0 +1,286 @@
+#include "predict/row_predictor.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "core/error.h"
+#include "data/csv_reader.h"
+#include "data/value_parse.h"
+#include "model/stacking.h"
+
+namespace tabpilot {
+namespace {
+
+// The cell without leading and trailing spaces and tabs, as a CSV reader
+// gives an unquoted field.
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// A JSON scalar as a cell; numbers are written into `number` (shortest form
+// that reads back the same). Throws InvalidInput for objects and arrays.
+std::string_view JsonCell(const Json& value, const std::string& column, std::array<char, 32>& number) {
+  auto written = [&](std::to_chars_result r) { return std::string_view(number.data(), r.ptr - number.data()); };
+  char* const begin = number.data();
+  char* const end = begin + number.size();
+  switch (value.type()) {
+    case Json::value_t::null:
+      return {};
+    case Json::value_t::string:
+      return Trim(value.get_ref<const std::string&>());
+    case Json::value_t::boolean:
+      return value.get<bool>() ? "true" : "false";
+    case Json::value_t::number_integer:
+      return written(std::to_chars(begin, end, value.get<int64_t>()));
+    case Json::value_t::number_unsigned:
+      return written(std::to_chars(begin, end, value.get<uint64_t>()));
+    case Json::value_t::number_float:
+      return written(std::to_chars(begin, end, value.get<double>()));
+    default:
+      throw InvalidInput("column '" + column + "': expected a string, a number, a boolean or null, got a JSON " +
+                         value.type_name());
+  }
+}
+
+}  // namespace
+
+RowPredictor::RowPredictor(const Predictor& predictor)
+    : predictor_(predictor), k_(static_cast<size_t>(predictor.problem().num_outputs())) {
+  const Bundle& bundle = predictor.bundle();
+  const Schema& schema = predictor.input_schema();
+  std::map<std::string, size_t> column_index;
+  for (size_t c = 0; c < schema.columns.size(); ++c) {
+    const ColumnSpec& spec = schema.columns[c];
+    Column column;
+    column.type = spec.type;
+    if (spec.type == ColumnType::kDatetime) {
+      column.datetime = FindDatetimeFormat(spec.datetime_format);
+      if (!column.datetime) {
+        throw InvalidInput("bundle: column '" + spec.name + "' has an unknown datetime format '" +
+                           spec.datetime_format + "'");
+      }
+    }
+    columns_.push_back(column);
+    column_index[spec.name] = c;
+  }
+  std::map<std::string, size_t> pipeline_index;
+  std::map<std::string, size_t> member_index;
+  for (size_t m = 0; m < bundle.members.size(); ++m) {
+    const BundleMember& bm = bundle.members[m];
+    auto [it, added] = pipeline_index.try_emplace(bm.pipeline, pipelines_.size());
+    if (added) {
+      Pipeline p;
+      p.pipeline = &bundle.pipelines.at(bm.pipeline);
+      for (size_t i = 0; i < p.pipeline->input_columns().size(); ++i) {
+        const std::string& name = p.pipeline->input_columns()[i];
+        auto c = column_index.find(name);
+        if (c == column_index.end()) {
+          throw InvalidInput("bundle: feature pipeline '" + bm.pipeline + "' reads column '" + name +
+                             "', which the input schema lacks");
+        }
+        if (columns_[c->second].type != p.pipeline->input_type(i)) {
+          throw InvalidInput("bundle: column '" + name + "' is " + ColumnTypeName(columns_[c->second].type) +
+                             " in the input schema but feature pipeline '" + bm.pipeline + "' reads it as " +
+                             ColumnTypeName(p.pipeline->input_type(i)));
+        }
+        p.columns.push_back(c->second);
+      }
+      pipelines_.push_back(std::move(p));
+    }
+    Member member;
+    member.pipeline = it->second;
+    for (const std::string& input : bm.stack_inputs) member.stack_inputs.push_back(member_index.at(input));
+    members_.push_back(std::move(member));
+    member_index[bm.name] = m;
+  }
+}
+
+RowScratch RowPredictor::NewScratch() const {
+  const Bundle& bundle = predictor_.bundle();
+  RowScratch s;
+  s.cells.resize(columns_.size());
+  for (const Pipeline& p : pipelines_) {
+    s.inputs.emplace_back(p.columns.size());
+    s.features.emplace_back(1, p.pipeline->feature_names().size());
+  }
+  for (size_t m = 0; m < members_.size(); ++m) {
+    const size_t per_bag = predictor_.plans()[m].per_bag;
+    RowScratch::Member sm;
+    if (!members_[m].stack_inputs.empty()) {
+      size_t extra = 0;
+      for (size_t i = 0; i < members_[m].stack_inputs.size(); ++i) extra += StackColumns(bundle.problem.task, k_);
+      sm.stacked = Matrix(1, s.features[members_[m].pipeline].cols + extra);
+    }
+    sm.bagged.resize(k_);
+    sm.by_fold.resize(per_bag * k_);
+    sm.acc.resize(k_);
+    sm.fold_acc.resize(per_bag * k_);
+    s.members.push_back(std::move(sm));
+  }
+  s.buf.resize(k_);
+  s.acc.resize(k_);
+  s.json_cells.resize(columns_.size());
+  s.json_numbers.resize(columns_.size());
+  return s;
+}
+
+TypedCell RowPredictor::Type(size_t column, std::string_view cell) const {
+  TypedCell typed;
+  if (IsMissingToken(cell)) return typed;
+  const Column& c = columns_[column];
+  std::optional<double> number;
+  switch (c.type) {
+    case ColumnType::kNumeric:
+      number = ParseNumber(cell);
+      break;
+    case ColumnType::kBoolean:
+      if (std::optional<bool> b = ParseBoolean(cell)) number = *b ? 1.0 : 0.0;
+      break;
+    case ColumnType::kDatetime:
+      number = ParseDatetime(cell, *c.datetime);
+      break;
+    case ColumnType::kCategorical:
+    case ColumnType::kText:
+      typed.text = cell;
+      typed.missing = false;
+      return typed;
+  }
+  // A cell that does not parse stays missing, as batch predict's lenient typing makes it.
+  if (number) {
+    typed.number = *number;
+    typed.missing = false;
+  }
+  return typed;
+}
+
+void RowPredictor::Predict(std::span<const std::string_view> cells, RowScratch& scratch, std::span<float> out) const {
+  if (cells.size() != columns_.size()) {
+    throw InvalidInput("a row has " + std::to_string(cells.size()) + " values; the model's input has " +
+                       std::to_string(columns_.size()) + " columns");
+  }
+  for (size_t c = 0; c < cells.size(); ++c) scratch.cells[c] = Type(c, cells[c]);
+  PredictTyped(scratch, out);
+}
+
+void RowPredictor::PredictJson(const Json& row, RowScratch& scratch, std::span<float> out) const {
+  const Schema& schema = input_schema();
+  if (row.is_array()) {
+    if (row.size() != columns_.size()) {
+      throw InvalidInput("a row has " + std::to_string(row.size()) + " values; the model's input has " +
+                         std::to_string(columns_.size()) + " columns");
+    }
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      scratch.json_cells[c] = JsonCell(row[c], schema.columns[c].name, scratch.json_numbers[c]);
+    }
+  } else if (row.is_object()) {
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      const std::string& name = schema.columns[c].name;
+      auto it = row.find(name);
+      if (it == row.end()) throw InvalidInput("missing required column '" + name + "'");
+      scratch.json_cells[c] = JsonCell(*it, name, scratch.json_numbers[c]);
+    }
+  } else {
+    throw InvalidInput(std::string("a row must be a JSON object or array, got a JSON ") + row.type_name());
+  }
+  Predict(scratch.json_cells, scratch, out);
+}
+
+void RowPredictor::PredictMember(size_t m, RowScratch& scratch) const {
+  const BundleMember& bm = predictor_.bundle().members[m];
+  const MemberPlan& plan = predictor_.plans()[m];
+  const Member& member = members_[m];
+  RowScratch::Member& sm = scratch.members[m];
+  const Task task = predictor_.problem().task;
+  std::fill(sm.acc.begin(), sm.acc.end(), 0.0);
+  std::fill(sm.fold_acc.begin(), sm.fold_acc.end(), 0.0);
+  float* buf = scratch.buf.data();
+  const Matrix* x = &scratch.features[member.pipeline];
+  size_t stacked_group = plan.groups;  // none yet
+  for (const FoldCell& cell : plan.cells) {
+    if (!member.stack_inputs.empty()) {
+      if (stacked_group != cell.group) {
+        // The features, then each input's predictions for this group (as
+        // AppendStackFeatures lays them out).
+        const Matrix& base = scratch.features[member.pipeline];
+        float* dst = std::copy_n(base.values.data(), base.cols, sm.stacked.values.data());
+        for (size_t input : member.stack_inputs) {
+          const RowScratch::Member& in = scratch.members[input];
+          const size_t in_per_bag = predictor_.plans()[input].per_bag;
+          const float* p = in_per_bag == 0 ? in.bagged.data() : in.by_fold.data() + (cell.group % in_per_bag) * k_;
+          if (task == Task::kBinary) {
+            *dst++ = p[1];
+          } else {
+            dst = std::copy_n(p, k_, dst);
+          }
+        }
+        stacked_group = cell.group;
+      }
+      x = &sm.stacked;
+    }
+    double* by_index = plan.per_bag > 0 ? sm.fold_acc.data() + cell.fold_index * k_ : nullptr;
+    if (cell.compiled != nullptr) {
+      // The cell's mean, counted once per fold model in it.
+      cell.compiled->PredictSmall(*x, scratch.forest, buf);
+      const auto n = static_cast<double>(cell.folds.size());
+      for (size_t i = 0; i < k_; ++i) sm.acc[i] += n * buf[i];
+      if (by_index != nullptr) {
+        for (size_t i = 0; i < k_; ++i) by_index[i] += n * buf[i];
+      }
+      continue;
+    }
+    for (size_t j : cell.folds) {
+      bm.folds[j]->Predict(*x, buf, 1);
+      for (size_t i = 0; i < k_; ++i) sm.acc[i] += buf[i];
+      if (by_index != nullptr) {
+        for (size_t i = 0; i < k_; ++i) by_index[i] += buf[i];
+      }
+    }
+  }
+  const auto folds = static_cast<double>(bm.folds.size());
+  for (size_t i = 0; i < k_; ++i) sm.bagged[i] = static_cast<float>(sm.acc[i] / folds);
+  if (plan.per_bag > 0) {
+    const double per_index = folds / static_cast<double>(plan.per_bag);
+    for (size_t i = 0; i < sm.fold_acc.size(); ++i) sm.by_fold[i] = static_cast<float>(sm.fold_acc[i] / per_index);
+  }
+}
+
+void RowPredictor::PredictTyped(RowScratch& scratch, std::span<float> out) const {
+  if (out.size() != k_) {
+    throw Internal("a one-row prediction writes " + std::to_string(k_) + " values, not " + std::to_string(out.size()));
+  }
+  for (size_t p = 0; p < pipelines_.size(); ++p) {
+    std::vector<TypedCell>& inputs = scratch.inputs[p];
+    for (size_t i = 0; i < inputs.size(); ++i) inputs[i] = scratch.cells[pipelines_[p].columns[i]];
+    pipelines_[p].pipeline->TransformRow(inputs.data(), scratch.features[p].values.data());
+  }
+  // Members are stored in level order, so stack inputs are always computed first.
+  for (size_t m = 0; m < members_.size(); ++m) PredictMember(m, scratch);
+  const Bundle& bundle = predictor_.bundle();
+  double total = 0;
+  std::fill(scratch.acc.begin(), scratch.acc.end(), 0.0);
+  for (size_t m = 0; m < members_.size(); ++m) {
+    const double weight = bundle.members[m].weight;
+    if (weight <= 0) continue;
+    total += weight;
+    const std::vector<float>& p = scratch.members[m].bagged;
+    for (size_t i = 0; i < k_; ++i) scratch.acc[i] += weight * p[i];
+  }
+  if (total <= 0) throw Internal("model has no member with positive weight");
+  for (size_t i = 0; i < k_; ++i) out[i] = static_cast<float>(scratch.acc[i] / total);
+}
+
+int RowPredictor::ClassIndex(std::span<const float> p) const {
+  const ProblemInfo& problem = predictor_.problem();
+  if (problem.task == Task::kRegression) throw Internal("a regression model has no classes");
+  if (p.size() != k_) throw Internal("ClassIndex needs " + std::to_string(k_) + " probabilities");
+  if (problem.task == Task::kBinary) {
+    const int pos = problem.positive_class;
+    return p[static_cast<size_t>(pos)] >= problem.threshold ? pos : 1 - pos;
+  }
+  return static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+}
+
+}  // namespace tabpilot
