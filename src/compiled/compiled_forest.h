@@ -230,6 +230,8 @@ class CompiledForest {
   friend class CompiledForestMerger;
   // PredictRaw with `scratch`'s buffers.
   void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, Scratch& scratch) const;
+  // One row (num_tree_features() values): several trees stepped together (row_walk.cpp).
+  void PredictOneRow(const float* row, double* raw, std::vector<int32_t>* keys) const;
   void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, std::vector<int32_t>* keys) const;
   void PushNode(const CompiledNode& node);
   // `work`: scratch, grown to 2 x num_outputs().

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -19,6 +20,25 @@
 
 namespace tabpilot {
 namespace {
+
+// Each row predicted alone (the one-row walk, row_walk.cpp, through Predict
+// and through PredictSmall with one scratch for all rows) gives the values
+// `block` holds for it from a many-row Predict, to the bit.
+void ExpectRowsAloneAsInTheBlock(const CompiledForest& forest, const Matrix& x, const std::vector<float>& block) {
+  const auto k = static_cast<size_t>(forest.num_outputs());
+  CompiledForest::Scratch scratch;
+  std::vector<float> alone(k), small(k);
+  Matrix row(1, x.cols);
+  for (size_t r = 0; r < x.rows; ++r) {
+    std::copy_n(x.row(r), x.cols, row.values.data());
+    forest.Predict(row, alone.data(), 1);
+    forest.PredictSmall(row, scratch, small.data());
+    for (size_t j = 0; j < k; ++j) {
+      ASSERT_EQ(std::bit_cast<uint32_t>(alone[j]), std::bit_cast<uint32_t>(block[r * k + j])) << "row " << r;
+      ASSERT_EQ(std::bit_cast<uint32_t>(small[j]), std::bit_cast<uint32_t>(block[r * k + j])) << "row " << r;
+    }
+  }
+}
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
@@ -157,6 +177,7 @@ TEST(CompiledForestProperty, RandomForestsMatchAPlainWalk) {
     const auto outputs = static_cast<size_t>(compiled.num_outputs());
     std::vector<float> got(x.rows * outputs);
     compiled.Predict(x, got.data(), 2);
+    ExpectRowsAloneAsInTheBlock(compiled, x, got);
     for (size_t r = 0; r < x.rows; ++r) {
       const std::vector<double> want = ForestReference(trees, x.row(r), width);
       if (task == Task::kBinary) {
@@ -234,6 +255,7 @@ TEST(CompiledForestProperty, RandomXgboostTreesMatchItsRules) {
     const auto outputs = static_cast<size_t>(compiled.num_outputs());
     std::vector<float> got(x.rows * outputs);
     compiled.Predict(x, got.data(), 1);
+    ExpectRowsAloneAsInTheBlock(compiled, x, got);
     for (size_t r = 0; r < x.rows; ++r) {
       std::vector<double> raw(base);
       for (size_t t = 0; t < trees.size(); ++t) raw[t % groups] += trees[t].values[XgboostLeaf(trees[t], x.row(r))];
@@ -309,6 +331,7 @@ TEST(CompiledForestProperty, RandomObliviousTreesMatchTheirLeafIndex) {
     const auto outputs = static_cast<size_t>(compiled.num_outputs());
     std::vector<float> got(x.rows * outputs);
     compiled.Predict(x, got.data(), 2);
+    ExpectRowsAloneAsInTheBlock(compiled, x, got);
     for (size_t r = 0; r < x.rows; ++r) {
       std::vector<double> raw(dims, 0.25);
       for (const Level& t : trees) {
