@@ -18,13 +18,44 @@ namespace {
 
 using compiled_detail::AddLeaf;
 using compiled_detail::FillKeys;
-using compiled_detail::MixedStep;
 
 // Trees stepped together: enough independent loads to hide their latency,
 // few enough for their indices and node pointers to stay in registers.
 constexpr size_t kGroup = 16;
 
 enum class Walk { kNumeric, kCategorical, kOblivious };
+
+// The category code of each of the row's values, for MixedRowStep: the
+// value's integer part when it is a valid code (0 <= v < 2^24), else
+// UINT32_MAX, whose word lies past every set, so the split sends it left.
+void FillCodes(const float* row, size_t features, uint32_t* codes) {
+  for (size_t f = 0; f < features; ++f) {
+    const float v = row[f];
+    const bool valid = v >= 0.0f && v < 16777216.0f;  // false for NaN and infinities
+    codes[f] = valid ? static_cast<uint32_t>(v) : UINT32_MAX;
+  }
+}
+
+// MixedStep's decision for one row with no branch on the data: the
+// numeric and the categorical decision are computed and combined with
+// masks, so an unpredictable value or node kind costs no mispredicted jump.
+inline uint32_t MixedRowStep(const CompiledNode& node, const float* row, const uint32_t* codes,
+                             const CategoricalSplit* splits, const uint32_t* words) {
+  const float v = row[node.feature];
+  const uint32_t is_categorical = (node.child >> 30) & 1u;
+  const uint32_t default_right = ((node.child >> 31) & 1u) ^ 1u;
+  const uint32_t numeric = static_cast<uint32_t>(!(v <= node.threshold));
+  const CategoricalSplit split = splits[node.payload & (0u - is_categorical)];
+  const uint32_t code = codes[node.feature];
+  const uint32_t w = code >> 5;
+  const uint32_t in_range = static_cast<uint32_t>(w < split.words);
+  const uint32_t word = words[(split.word_begin + w) & (0u - in_range)];
+  const uint32_t categorical = in_range & (word >> (code & 31u));
+  const uint32_t decided = (categorical & (0u - is_categorical)) | (numeric & (is_categorical - 1u));
+  const uint32_t nan = static_cast<uint32_t>(std::isnan(v));
+  const uint32_t right = (default_right & (0u - nan)) | (decided & (nan - 1u));
+  return (node.child & CompiledNode::kIndexMask) + right;
+}
 
 Walk WalkOf(const CompiledTree& tree) {
   if (tree.kind == CompiledTree::Kind::kOblivious) return Walk::kOblivious;
@@ -34,9 +65,12 @@ Walk WalkOf(const CompiledTree& tree) {
 }  // namespace
 
 void CompiledForest::PredictOneRow(const float* row, double* raw, std::vector<int32_t>* key_buffer) const {
-  key_buffer->resize(2 * num_tree_features_);
+  // The row's keys (2 per feature) for numeric trees, then its category codes.
+  key_buffer->resize(3 * num_tree_features_);
   int32_t* keys = key_buffer->data();
   FillKeys(row, num_tree_features_, 1, num_tree_features_, keys);
+  auto* codes = reinterpret_cast<uint32_t*>(keys + 2 * num_tree_features_);
+  FillCodes(row, num_tree_features_, codes);
   for (const ScorePart& part : parts_) std::copy(part.base.begin(), part.base.end(), raw + part.raw_begin);
   static constexpr CategoricalSplit kNoSplit{};
   static constexpr uint32_t kNoWord = 0;
@@ -84,7 +118,7 @@ void CompiledForest::PredictOneRow(const float* row, double* raw, std::vector<in
         uint32_t moved = 0;
         for (size_t i = 0; i < g; ++i) {
           const CompiledNode& node = base[i][idx[i]];
-          const uint32_t next = MixedStep(node, row[node.feature], splits, words);
+          const uint32_t next = MixedRowStep(node, row, codes, splits, words);
           moved |= next ^ idx[i];
           idx[i] = next;
         }
