@@ -154,7 +154,19 @@ int Run(int argc, char** argv) {
     const double ours = MedianSeconds(repeats, [&] {
       for (const FoldCell& cell : plan.cells) cell.compiled->Predict(x, buf.data(), threads);
     });
+    // One row at a time through the one-row layout (row_forest.h), this
+    // member alone: its nodes stay warm in the caches between calls.
+    Json one_row_member;
+    if (plan.cells[0].row != nullptr) {
+      RowForest::Scratch scratch;
+      Matrix one(1, x.cols);
+      one_row_member = Latency(std::min<size_t>(2000, x.rows), [&](size_t i) {
+        std::copy_n(x.row(i), x.cols, one.values.data());
+        for (const FoldCell& cell : plan.cells) cell.row->Predict(one, scratch, buf.data());
+      });
+    }
     Json shape = TreeShape(plan);
+    shape["one_row"] = one_row_member;
     shape["member"] = member.name;
     shape["family"] = member.family;
     shape["folds"] = member.folds.size();

@@ -199,12 +199,7 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
       }
       rows = extended.data();
     }
-    double* block_raw = raw + (b - begin) * num_raw_;
-    if (n == 1) {
-      PredictOneRow(rows, block_raw, &scratch.keys);  // trees stepped together (row_walk.cpp)
-    } else {
-      PredictBlock(rows, stride, n, block_raw, &scratch.keys);
-    }
+    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, &scratch.keys);
   }
 }
 

@@ -207,6 +207,10 @@ class CompiledForest {
   };
   // Most rows PredictSmall takes.
   static constexpr size_t kSmallRows = 64;
+  // The outputs (n x num_outputs()) of n rows' raw scores (n x num_raw());
+  // `work`: scratch, grown to 2 x num_outputs().
+  void ApplyLinks(const double* raw, size_t n, float* out, std::vector<double>& work) const;
+
   // Predict for x.rows <= kSmallRows rows on the calling thread: the one-row
   // path's entry (predict/row_predictor.h). Writes the same values as Predict.
   void PredictSmall(const Matrix& x, Scratch& scratch, float* out) const;
@@ -230,12 +234,8 @@ class CompiledForest {
   friend class CompiledForestMerger;
   // PredictRaw with `scratch`'s buffers.
   void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, Scratch& scratch) const;
-  // One row (num_tree_features() values): several trees stepped together (row_walk.cpp).
-  void PredictOneRow(const float* row, double* raw, std::vector<int32_t>* keys) const;
   void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, std::vector<int32_t>* keys) const;
   void PushNode(const CompiledNode& node);
-  // `work`: scratch, grown to 2 x num_outputs().
-  void ApplyLinks(const double* raw, size_t n, float* out, std::vector<double>& work) const;
 
   size_t num_features_ = 0;
   size_t num_tree_features_ = 0;

@@ -223,7 +223,11 @@ void RowPredictor::PredictMember(size_t m, RowScratch& scratch) const {
     double* by_index = plan.per_bag > 0 ? sm.fold_acc.data() + cell.fold_index * k_ : nullptr;
     if (cell.compiled != nullptr) {
       // The cell's mean, counted once per fold model in it.
-      cell.compiled->PredictSmall(*x, scratch.forest, buf);
+      if (cell.row != nullptr) {
+        cell.row->Predict(*x, scratch.row_forest, buf);
+      } else {
+        cell.compiled->PredictSmall(*x, scratch.forest, buf);
+      }
       const auto n = static_cast<double>(cell.folds.size());
       for (size_t i = 0; i < k_; ++i) sm.acc[i] += n * buf[i];
       if (by_index != nullptr) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "compiled/compiled_forest.h"
+#include "compiled/row_forest.h"
 #include "core/json.h"
 #include "data/datetime_parse.h"
 #include "features/column_transform.h"
@@ -49,6 +50,7 @@ class RowScratch {
   std::vector<float> buf;   // k: one model's or cell's output
   std::vector<double> acc;  // k: the ensemble
   CompiledForest::Scratch forest;
+  RowForest::Scratch row_forest;
   // JSON input: each column's value as a cell, and numbers' text.
   std::vector<std::string_view> json_cells;
   std::vector<std::array<char, 32>> json_numbers;

@@ -9,33 +9,42 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <random>
 #include <vector>
 
 #include "compiled/compiled_forest.h"
 #include "compiled/compiled_merge.h"
 #include "compiled/forest_converter.h"
+#include "compiled/row_forest.h"
 #include "core/error.h"
 #include "learners/forest_tree.h"
 
 namespace tabpilot {
 namespace {
 
-// Each row predicted alone (the one-row walk, row_walk.cpp, through Predict
-// and through PredictSmall with one scratch for all rows) gives the values
-// `block` holds for it from a many-row Predict, to the bit.
+// Each row predicted alone (a one-row block, PredictSmall with one scratch
+// for all rows, and the RowForest layout of the one-row path) gives the
+// values `block` holds for it from a many-row Predict, to the bit.
 void ExpectRowsAloneAsInTheBlock(const CompiledForest& forest, const Matrix& x, const std::vector<float>& block) {
   const auto k = static_cast<size_t>(forest.num_outputs());
+  // Not owned: the forest outlives this call.
+  const auto row_forest = RowForest::Make(std::shared_ptr<const CompiledForest>(&forest, [](const CompiledForest*) {}));
+  ASSERT_NE(row_forest, nullptr);
   CompiledForest::Scratch scratch;
-  std::vector<float> alone(k), small(k);
+  RowForest::Scratch row_scratch;
+  std::vector<float> alone(k), small(k), one(k);
   Matrix row(1, x.cols);
   for (size_t r = 0; r < x.rows; ++r) {
     std::copy_n(x.row(r), x.cols, row.values.data());
     forest.Predict(row, alone.data(), 1);
     forest.PredictSmall(row, scratch, small.data());
+    row_forest->Predict(row, row_scratch, one.data());
     for (size_t j = 0; j < k; ++j) {
-      ASSERT_EQ(std::bit_cast<uint32_t>(alone[j]), std::bit_cast<uint32_t>(block[r * k + j])) << "row " << r;
-      ASSERT_EQ(std::bit_cast<uint32_t>(small[j]), std::bit_cast<uint32_t>(block[r * k + j])) << "row " << r;
+      const uint32_t want = std::bit_cast<uint32_t>(block[r * k + j]);
+      ASSERT_EQ(std::bit_cast<uint32_t>(alone[j]), want) << "row " << r;
+      ASSERT_EQ(std::bit_cast<uint32_t>(small[j]), want) << "row " << r;
+      ASSERT_EQ(std::bit_cast<uint32_t>(one[j]), want) << "row " << r << " (row forest)";
     }
   }
 }

@@ -1,0 +1,76 @@
+// A compiled forest laid out for one row at a time: the one-row path's tree
+// engine (predict/row_predictor.h).
+//
+// One row cannot amortize a node's load over a block of rows, so a row costs
+// the trees' path latencies and, once a bundle's nodes outgrow the second
+// cache level (a 60 s Adult bundle holds ~1,000 trees, ~2 MB of 16-byte
+// nodes), their misses. A RowForest therefore
+//   - keeps 8-byte nodes (RowNode), half the CompiledForest's, with each
+//     leaf's value offset in a side array read once per tree;
+//   - steps up to kGroup trees of the same kind together, level by level,
+//     so the processor overlaps their loads;
+//   - takes categorical splits without a branch on the data (the row's
+//     category codes computed once per call).
+// Leaves are added tree by tree in the forest's order and the links are the
+// forest's own, so the outputs are CompiledForest::Predict's to the bit.
+//
+// Immutable; Predict is const and re-entrant (buffers in a caller's Scratch).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "compiled/compiled_forest.h"
+#include "data/matrix.h"
+
+namespace tabpilot {
+
+// A node of a RowForest (8 bytes). Numeric trees: go right iff
+// key(column) > test (EvalNode's keys: column = 2 x feature + default_left).
+// Trees with categorical splits: `column` is the feature with kCategorical
+// and kDefaultLeft flags; `test` holds a numeric split's threshold (float
+// bits, go left iff x <= it) or a categorical split's index. Leaves loop onto
+// themselves and never go right.
+struct RowNode {
+  static constexpr uint16_t kDefaultLeft = 1u << 15;
+  static constexpr uint16_t kCategorical = 1u << 14;
+  static constexpr uint16_t kFeatureMask = kCategorical - 1;
+
+  uint32_t test = 0;
+  uint16_t child = 0;  // tree-local index of the left child (the right is child + 1)
+  uint16_t column = 0;
+};
+static_assert(sizeof(RowNode) == 8);
+
+class RowForest {
+ public:
+  // Buffers reused from call to call (one per calling thread).
+  struct Scratch {
+    std::vector<int32_t> keys;    // 2 per tree feature
+    std::vector<uint32_t> codes;  // 1 per tree feature
+    std::vector<float> row;       // the row with the extensions' features
+    std::vector<double> raw;
+    std::vector<double> work;
+  };
+
+  // The row layout of `forest` (kept alive by it), or null when a tree is
+  // too large for 16-bit node indices or the forest has too many features
+  // for 16-bit columns (the caller then uses CompiledForest::PredictSmall).
+  static std::shared_ptr<const RowForest> Make(std::shared_ptr<const CompiledForest> forest);
+
+  // The forest's outputs for the one row of `x` (x.rows == 1, the forest's
+  // features): CompiledForest::Predict's values for it.
+  void Predict(const Matrix& x, Scratch& scratch, float* out) const;
+
+ private:
+  explicit RowForest(std::shared_ptr<const CompiledForest> forest) : owner_(std::move(forest)), forest_(*owner_) {}
+  void Raw(const float* row, Scratch& scratch, double* raw) const;
+
+  std::shared_ptr<const CompiledForest> owner_;
+  const CompiledForest& forest_;
+  std::vector<RowNode> nodes_;     // parallel to forest_.nodes()
+  std::vector<uint32_t> payload_;  // leaves: their value offset in forest_.leaf_values()
+};
+
+}  // namespace tabpilot
