@@ -4,6 +4,7 @@
 #include <bit>
 #include <climits>
 #include <cmath>
+#include <optional>
 
 #include "compiled/eval_step.h"
 #include "core/error.h"
@@ -17,18 +18,21 @@ using compiled_detail::AddLeaf;
 // few enough for their indices and node pointers to stay in registers.
 constexpr size_t kGroup = 16;
 
-enum class Walk { kNumeric, kCategorical, kOblivious };
-
-Walk WalkOf(const CompiledTree& tree) {
-  if (tree.kind == CompiledTree::Kind::kOblivious) return Walk::kOblivious;
-  return tree.has_categorical ? Walk::kCategorical : Walk::kNumeric;
-}
+// Codes of categories an inline set can hold (bits 0..29 of RowNode::test);
+// bit 30 is NaN's code when a node sends it right (every inline set holds
+// it), bit 31 the code of NaN sent left and of everything no set holds.
+constexpr uint32_t kInlineCodes = 30;
+constexpr uint32_t kNanRightCode = 30;
+constexpr uint32_t kNoCode = 31;
 
 // The row's keys (EvalNode's: feature f at 2f with NaN largest, 2f + 1 with
 // NaN smallest) and category codes: the integer part of a valid code
 // (0 <= v < 2^24), else UINT32_MAX, whose word lies past every set, so a
 // categorical split sends it left.
-void FillRow(const float* row, size_t features, int32_t* keys, uint32_t* codes) {
+// Also, two per feature like the keys, each value's bit in an inline set
+// (2f: NaN sent right, 2f + 1: NaN sent left): its code when below
+// kInlineCodes, else kNoCode; NaN kNanRightCode or kNoCode.
+void FillRow(const float* row, size_t features, int32_t* keys, uint32_t* codes, uint32_t* inline_codes) {
   for (size_t f = 0; f < features; ++f) {
     const float v = row[f];
     const bool missing = std::isnan(v);
@@ -37,7 +41,24 @@ void FillRow(const float* row, size_t features, int32_t* keys, uint32_t* codes) 
     keys[2 * f + 1] = missing ? INT32_MIN : key;
     const bool valid = v >= 0.0f && v < 16777216.0f;  // false for NaN and infinities
     codes[f] = valid ? static_cast<uint32_t>(v) : UINT32_MAX;
+    const uint32_t bit = valid && codes[f] < kInlineCodes ? codes[f] : kNoCode;
+    inline_codes[2 * f] = missing ? kNanRightCode : bit;
+    inline_codes[2 * f + 1] = missing ? kNoCode : bit;
   }
+}
+
+// The set of a categorical split as an inline mask (bit 30 set: NaN's code
+// when the node sends it right), or nothing when a code in it is
+// kInlineCodes or more.
+std::optional<uint32_t> InlineSet(const CompiledForest& forest, uint32_t split_index) {
+  const CategoricalSplit& split = forest.categorical_splits().at(split_index);
+  uint32_t mask = 1u << kNanRightCode;
+  for (uint32_t w = 0; w < split.words; ++w) {
+    const uint32_t word = forest.category_words().at(split.word_begin + w);
+    if (w > 0 ? word != 0 : (word >> kInlineCodes) != 0) return std::nullopt;
+    if (w == 0) mask |= word;
+  }
+  return mask;
 }
 
 // One step in a tree with categorical splits (CompiledForest's rule, see
@@ -66,7 +87,7 @@ inline uint32_t MixedStep(RowNode node, const float* row, const uint32_t* codes,
 
 std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledForest> owner) {
   const CompiledForest& forest = *owner;
-  if (2 * forest.num_tree_features() + 1 > UINT16_MAX || forest.num_tree_features() > RowNode::kFeatureMask) {
+  if (2 * forest.num_tree_features() + 1 > RowNode::kColumnMask || forest.num_tree_features() > RowNode::kFeatureMask) {
     return nullptr;
   }
   std::shared_ptr<RowForest> row(new RowForest(std::move(owner)));  // NOLINT: private constructor
@@ -74,25 +95,42 @@ std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledF
   row->nodes_.resize(nodes.size());
   row->payload_.resize(nodes.size());
   for (const CompiledTree& tree : forest.trees()) {
-    if (tree.kind == CompiledTree::Kind::kOblivious) continue;  // walked from the forest's level nodes
+    if (tree.kind == CompiledTree::Kind::kOblivious) {
+      row->walks_.push_back(Walk::kOblivious);  // walked from the forest's level nodes
+      continue;
+    }
     if (tree.num_nodes > size_t{UINT16_MAX} + 1) return nullptr;
-    for (size_t i = tree.node_begin; i < tree.node_begin + tree.num_nodes; ++i) {
-      const CompiledNode& node = nodes[i];
-      RowNode& r = row->nodes_[i];
-      row->payload_[i] = node.payload;
-      if (!tree.has_categorical) {
+    // Inline when every categorical split's set does.
+    std::vector<std::optional<uint32_t>> sets(tree.num_nodes);
+    bool all_inline = true;
+    for (size_t i = 0; i < tree.num_nodes; ++i) {
+      const CompiledNode& node = nodes[tree.node_begin + i];
+      if ((node.child & CompiledNode::kCategorical) == 0) continue;
+      sets[i] = InlineSet(forest, node.payload);
+      all_inline = all_inline && sets[i].has_value();
+    }
+    const Walk walk = !tree.has_categorical ? Walk::kNumeric : all_inline ? Walk::kInline : Walk::kMixed;
+    row->walks_.push_back(walk);
+    for (size_t i = 0; i < tree.num_nodes; ++i) {
+      const CompiledNode& node = nodes[tree.node_begin + i];
+      RowNode& r = row->nodes_[tree.node_begin + i];
+      row->payload_[tree.node_begin + i] = node.payload;
+      const bool categorical = (node.child & CompiledNode::kCategorical) != 0;
+      if (walk != Walk::kMixed) {
         const EvalNode e = EvalNodeOf(node);
-        r.test = std::bit_cast<uint32_t>(e.threshold_key);
+        r.test = categorical ? *sets[i] : std::bit_cast<uint32_t>(e.threshold_key);
         r.child = static_cast<uint16_t>(e.child);
-        r.column = static_cast<uint16_t>(e.column);
+        r.column = static_cast<uint16_t>(e.column | (categorical ? RowNode::kInline : 0u));
         continue;
       }
-      const bool categorical = (node.child & CompiledNode::kCategorical) != 0;
       r.test = categorical ? node.payload : std::bit_cast<uint32_t>(node.threshold);
       r.child = static_cast<uint16_t>(node.child & CompiledNode::kIndexMask);
       r.column = static_cast<uint16_t>(node.feature | (categorical ? RowNode::kCategorical : 0u) |
                                        ((node.child & CompiledNode::kDefaultLeft) != 0 ? RowNode::kDefaultLeft : 0u));
     }
+  }
+  for (size_t t = 0; t < row->walks_.size(); ++t) {
+    row->by_walk_[static_cast<size_t>(row->walks_[t])].push_back(static_cast<uint32_t>(t));
   }
   return row;
 }
@@ -122,9 +160,11 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
   const size_t features = forest_.num_tree_features();
   scratch.keys.resize(2 * features);
   scratch.codes.resize(features);
+  scratch.inline_codes.resize(2 * features);
   const int32_t* keys = scratch.keys.data();
   const uint32_t* codes = scratch.codes.data();
-  FillRow(row, features, scratch.keys.data(), scratch.codes.data());
+  const uint32_t* inline_codes = scratch.inline_codes.data();
+  FillRow(row, features, scratch.keys.data(), scratch.codes.data(), scratch.inline_codes.data());
   for (const ScorePart& part : forest_.parts()) std::copy(part.base.begin(), part.base.end(), raw + part.raw_begin);
   static constexpr CategoricalSplit kNoSplit{};
   static constexpr uint32_t kNoWord = 0;
@@ -133,59 +173,73 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
   const uint32_t* words = forest_.category_words().empty() ? &kNoWord : forest_.category_words().data();
   const std::vector<CompiledTree>& trees = forest_.trees();
   const float* leaf_values = forest_.leaf_values().data();
+  // Each kind of tree walked in groups of kGroup (the order trees are
+  // walked in does not matter), each tree's leaf kept...
+  scratch.leaves.resize(trees.size());
+  uint32_t* leaf = scratch.leaves.data();
   uint32_t idx[kGroup];
   const RowNode* base[kGroup];
-  size_t t = 0;
-  while (t < trees.size()) {
-    // The next run of up to kGroup trees walked the same way, and its depth.
-    const Walk walk = WalkOf(trees[t]);
-    size_t end = t + 1;
-    uint32_t depth = trees[t].depth;
-    while (end < trees.size() && end - t < kGroup && WalkOf(trees[end]) == walk) {
-      depth = std::max(depth, trees[end].depth);
-      ++end;
-    }
-    const size_t g = end - t;
-    std::fill(idx, idx + g, 0u);
-    for (size_t i = 0; i < g; ++i) base[i] = nodes_.data() + trees[t + i].node_begin;
-    if (walk == Walk::kOblivious) {
-      for (size_t i = 0; i < g; ++i) {
-        const CompiledTree& tree = trees[t + i];
-        const CompiledNode* levels = forest_.nodes().data() + tree.node_begin;
-        for (uint32_t d = 0; d < tree.depth; ++d) {
-          idx[i] |= static_cast<uint32_t>(row[levels[d].feature] > levels[d].threshold) << d;
+  for (size_t kind = 0; kind < by_walk_.size(); ++kind) {
+    const auto walk = static_cast<Walk>(kind);
+    const std::vector<uint32_t>& list = by_walk_[kind];
+    for (size_t begin = 0; begin < list.size(); begin += kGroup) {
+      const size_t g = std::min(kGroup, list.size() - begin);
+      const uint32_t* group = list.data() + begin;
+      std::fill(idx, idx + g, 0u);
+      if (walk == Walk::kOblivious) {
+        for (size_t i = 0; i < g; ++i) {
+          const CompiledTree& tree = trees[group[i]];
+          const CompiledNode* levels = forest_.nodes().data() + tree.node_begin;
+          for (uint32_t d = 0; d < tree.depth; ++d) {
+            idx[i] |= static_cast<uint32_t>(row[levels[d].feature] > levels[d].threshold) << d;
+          }
+          leaf[group[i]] = idx[i];
         }
+        continue;
       }
-    } else {
-      // Leaves loop onto themselves, so the shallower trees of the run stay put.
+      uint32_t depth = 0;
+      for (size_t i = 0; i < g; ++i) {
+        base[i] = nodes_.data() + trees[group[i]].node_begin;
+        depth = std::max(depth, trees[group[i]].depth);
+      }
+      // Leaves loop onto themselves, so the shallower trees of the group stay put.
       for (uint32_t d = 0; d < depth; ++d) {
         uint32_t moved = 0;
         for (size_t i = 0; i < g; ++i) {
           const RowNode node = base[i][idx[i]];
-          const uint32_t next =
-              walk == Walk::kNumeric
-                  ? node.child + static_cast<uint32_t>(keys[node.column] > std::bit_cast<int32_t>(node.test))
-                  : MixedStep(node, row, codes, splits, words);
+          uint32_t next = 0;
+          if (walk == Walk::kNumeric) {
+            next = node.child + static_cast<uint32_t>(keys[node.column] > std::bit_cast<int32_t>(node.test));
+          } else if (walk == Walk::kInline) {
+            // Both decisions, the node's flag picks one (no branch on the data).
+            const uint32_t column = node.column & RowNode::kColumnMask;
+            const uint32_t is_set = node.column >> 15;
+            const auto numeric = static_cast<uint32_t>(keys[column] > std::bit_cast<int32_t>(node.test));
+            const uint32_t in_set = (node.test >> inline_codes[column]) & 1u;
+            next = node.child + ((in_set & (0u - is_set)) | (numeric & (is_set - 1u)));
+          } else {
+            next = MixedStep(node, row, codes, splits, words);
+          }
           moved |= next ^ idx[i];
           idx[i] = next;
         }
         if (moved == 0) break;
       }
+      for (size_t i = 0; i < g; ++i) leaf[group[i]] = idx[i];
     }
-    // The leaves, in the forest's order (as the block walk adds them).
-    for (size_t i = 0; i < g; ++i) {
-      const CompiledTree& tree = trees[t + i];
-      const float* values = walk == Walk::kOblivious
-                                ? leaf_values + tree.leaf_begin + static_cast<size_t>(idx[i]) * tree.leaf_width
-                                : leaf_values + payload_[tree.node_begin + idx[i]];
-      double* acc = raw + tree.output;
-      if (tree.leaf_width == 1 && !tree.float_sum) {
-        *acc += tree.weight * static_cast<double>(*values);
-      } else {
-        AddLeaf(acc, values, tree.leaf_width, tree.weight, tree.float_sum);
-      }
+  }
+  // ...and the leaves added in the forest's order, as the block walk adds them.
+  for (size_t t = 0; t < trees.size(); ++t) {
+    const CompiledTree& tree = trees[t];
+    const float* values = walks_[t] == Walk::kOblivious
+                              ? leaf_values + tree.leaf_begin + static_cast<size_t>(leaf[t]) * tree.leaf_width
+                              : leaf_values + payload_[tree.node_begin + leaf[t]];
+    double* acc = raw + tree.output;
+    if (tree.leaf_width == 1 && !tree.float_sum) {
+      *acc += tree.weight * static_cast<double>(*values);
+    } else {
+      AddLeaf(acc, values, tree.leaf_width, tree.weight, tree.float_sum);
     }
-    t = end;
   }
 }
 

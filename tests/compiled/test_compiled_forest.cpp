@@ -117,7 +117,9 @@ struct RandomTree {
     feature[static_cast<size_t>(id)] = f;
     if (with_categorical && rng() % 3 == 0) {
       categorical[static_cast<size_t>(id)] = 1;
-      for (uint32_t c = 0; c < 70; ++c) {
+      // Sets of codes below 30 (a row forest keeps them inline in the node) or up to 69.
+      const uint32_t codes = rng() % 2 == 0 ? 30 : 70;
+      for (uint32_t c = 0; c < codes; ++c) {
         if (rng() % 3 == 0) categories[static_cast<size_t>(id)].push_back(c);
       }
       if (categories[static_cast<size_t>(id)].empty()) categories[static_cast<size_t>(id)].push_back(5);
@@ -245,7 +247,10 @@ SourceTree ToSourceTree(const RandomTree& t, uint32_t output) {
 TEST(CompiledForestProperty, RandomXgboostTreesMatchItsRules) {
   for (uint32_t seed = 100; seed < 112; ++seed) {
     ValuePool pool(seed);
-    for (float c : {0.0f, 4.0f, 5.0f, 69.0f, 70.0f, 1000.0f, 2.999f, -1.0f, 16777215.0f, 16777216.0f}) pool.Add(c);
+    for (float c : {0.0f, 4.0f, 5.0f, 29.0f, 29.5f, 30.0f, 31.0f, 69.0f, 70.0f, 1000.0f, 2.999f, -1.0f, 16777215.0f,
+                    16777216.0f}) {
+      pool.Add(c);
+    }
     const uint32_t groups = seed % 2 == 0 ? 1 : 3;
     const ScoreLink link = groups == 3     ? ScoreLink::kSoftmax
                            : seed % 4 == 0 ? ScoreLink::kLogistic
