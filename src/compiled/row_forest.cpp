@@ -132,6 +132,13 @@ std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledF
   for (size_t t = 0; t < row->walks_.size(); ++t) {
     row->by_walk_[static_cast<size_t>(row->walks_[t])].push_back(static_cast<uint32_t>(t));
   }
+  // Trees of like depth walked together: a group steps until its deepest
+  // path ends, so a shallow tree beside deep ones would wait for them.
+  for (std::vector<uint32_t>& list : row->by_walk_) {
+    std::stable_sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) {
+      return forest.trees()[a].depth < forest.trees()[b].depth;
+    });
+  }
   return row;
 }
 
