@@ -18,21 +18,21 @@ using compiled_detail::AddLeaf;
 // few enough for their indices and node pointers to stay in registers.
 constexpr size_t kGroup = 16;
 
-// Codes of categories an inline set can hold (bits 0..29 of RowNode::test);
-// bit 30 is NaN's code when a node sends it right (every inline set holds
-// it), bit 31 the code of NaN sent left and of everything no set holds.
-constexpr uint32_t kInlineCodes = 30;
-constexpr uint32_t kNanRightCode = 30;
-constexpr uint32_t kNoCode = 31;
+// Codes of categories a small set can hold (bits 0..61 of its mask); bit
+// 62 is NaN's code when a node sends it right (every small set holds it),
+// bit 63 the code of NaN sent left and of everything no set holds.
+constexpr uint32_t kSmallCodes = 62;
+constexpr uint32_t kNanRightCode = 62;
+constexpr uint32_t kNoCode = 63;
 
 // The row's keys (EvalNode's: feature f at 2f with NaN largest, 2f + 1 with
 // NaN smallest) and category codes: the integer part of a valid code
 // (0 <= v < 2^24), else UINT32_MAX, whose word lies past every set, so a
 // categorical split sends it left.
-// Also, two per feature like the keys, each value's bit in an inline set
+// Also, two per feature like the keys, each value's bit in a small set
 // (2f: NaN sent right, 2f + 1: NaN sent left): its code when below
-// kInlineCodes, else kNoCode; NaN kNanRightCode or kNoCode.
-void FillRow(const float* row, size_t features, int32_t* keys, uint32_t* codes, uint32_t* inline_codes) {
+// kSmallCodes, else kNoCode; NaN kNanRightCode or kNoCode.
+void FillRow(const float* row, size_t features, int32_t* keys, uint32_t* codes, uint32_t* set_codes) {
   for (size_t f = 0; f < features; ++f) {
     const float v = row[f];
     const bool missing = std::isnan(v);
@@ -41,22 +41,22 @@ void FillRow(const float* row, size_t features, int32_t* keys, uint32_t* codes, 
     keys[2 * f + 1] = missing ? INT32_MIN : key;
     const bool valid = v >= 0.0f && v < 16777216.0f;  // false for NaN and infinities
     codes[f] = valid ? static_cast<uint32_t>(v) : UINT32_MAX;
-    const uint32_t bit = valid && codes[f] < kInlineCodes ? codes[f] : kNoCode;
-    inline_codes[2 * f] = missing ? kNanRightCode : bit;
-    inline_codes[2 * f + 1] = missing ? kNoCode : bit;
+    const uint32_t bit = valid && codes[f] < kSmallCodes ? codes[f] : kNoCode;
+    set_codes[2 * f] = missing ? kNanRightCode : bit;
+    set_codes[2 * f + 1] = missing ? kNoCode : bit;
   }
 }
 
-// The set of a categorical split as an inline mask (bit 30 set: NaN's code
+// The set of a categorical split as a 64-bit mask (bit 62 set: NaN's code
 // when the node sends it right), or nothing when a code in it is
-// kInlineCodes or more.
-std::optional<uint32_t> InlineSet(const CompiledForest& forest, uint32_t split_index) {
+// kSmallCodes or more.
+std::optional<uint64_t> SmallSet(const CompiledForest& forest, uint32_t split_index) {
   const CategoricalSplit& split = forest.categorical_splits().at(split_index);
-  uint32_t mask = 1u << kNanRightCode;
+  uint64_t mask = uint64_t{1} << kNanRightCode;
   for (uint32_t w = 0; w < split.words; ++w) {
-    const uint32_t word = forest.category_words().at(split.word_begin + w);
-    if (w > 0 ? word != 0 : (word >> kInlineCodes) != 0) return std::nullopt;
-    if (w == 0) mask |= word;
+    const uint64_t word = forest.category_words().at(split.word_begin + w);
+    if (w >= 2 ? word != 0 : w == 1 && (word >> (kSmallCodes - 32)) != 0) return std::nullopt;
+    if (w < 2) mask |= word << (32 * w);
   }
   return mask;
 }
@@ -91,6 +91,7 @@ std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledF
     return nullptr;
   }
   std::shared_ptr<RowForest> row(new RowForest(std::move(owner)));  // NOLINT: private constructor
+  row->sets_.push_back(0);  // read (and ignored) by numeric nodes of small-set trees
   const std::vector<CompiledNode>& nodes = forest.nodes();
   row->nodes_.resize(nodes.size());
   row->payload_.resize(nodes.size());
@@ -100,16 +101,16 @@ std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledF
       continue;
     }
     if (tree.num_nodes > size_t{UINT16_MAX} + 1) return nullptr;
-    // Inline when every categorical split's set does.
-    std::vector<std::optional<uint32_t>> sets(tree.num_nodes);
-    bool all_inline = true;
+    // Small sets when every categorical split's set is.
+    std::vector<std::optional<uint64_t>> sets(tree.num_nodes);
+    bool all_small = true;
     for (size_t i = 0; i < tree.num_nodes; ++i) {
       const CompiledNode& node = nodes[tree.node_begin + i];
       if ((node.child & CompiledNode::kCategorical) == 0) continue;
-      sets[i] = InlineSet(forest, node.payload);
-      all_inline = all_inline && sets[i].has_value();
+      sets[i] = SmallSet(forest, node.payload);
+      all_small = all_small && sets[i].has_value();
     }
-    const Walk walk = !tree.has_categorical ? Walk::kNumeric : all_inline ? Walk::kInline : Walk::kMixed;
+    const Walk walk = !tree.has_categorical ? Walk::kNumeric : all_small ? Walk::kSmallSets : Walk::kMixed;
     row->walks_.push_back(walk);
     for (size_t i = 0; i < tree.num_nodes; ++i) {
       const CompiledNode& node = nodes[tree.node_begin + i];
@@ -118,9 +119,14 @@ std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledF
       const bool categorical = (node.child & CompiledNode::kCategorical) != 0;
       if (walk != Walk::kMixed) {
         const EvalNode e = EvalNodeOf(node);
-        r.test = categorical ? *sets[i] : std::bit_cast<uint32_t>(e.threshold_key);
+        if (categorical) {
+          r.test = static_cast<uint32_t>(row->sets_.size());
+          row->sets_.push_back(*sets[i]);
+        } else {
+          r.test = std::bit_cast<uint32_t>(e.threshold_key);
+        }
         r.child = static_cast<uint16_t>(e.child);
-        r.column = static_cast<uint16_t>(e.column | (categorical ? RowNode::kInline : 0u));
+        r.column = static_cast<uint16_t>(e.column | (categorical ? RowNode::kSmallSet : 0u));
         continue;
       }
       r.test = categorical ? node.payload : std::bit_cast<uint32_t>(node.threshold);
@@ -135,9 +141,8 @@ std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledF
   // Trees of like depth walked together: a group steps until its deepest
   // path ends, so a shallow tree beside deep ones would wait for them.
   for (std::vector<uint32_t>& list : row->by_walk_) {
-    std::stable_sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) {
-      return forest.trees()[a].depth < forest.trees()[b].depth;
-    });
+    std::stable_sort(list.begin(), list.end(),
+                     [&](uint32_t a, uint32_t b) { return forest.trees()[a].depth < forest.trees()[b].depth; });
   }
   return row;
 }
@@ -167,11 +172,12 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
   const size_t features = forest_.num_tree_features();
   scratch.keys.resize(2 * features);
   scratch.codes.resize(features);
-  scratch.inline_codes.resize(2 * features);
+  scratch.set_codes.resize(2 * features);
   const int32_t* keys = scratch.keys.data();
   const uint32_t* codes = scratch.codes.data();
-  const uint32_t* inline_codes = scratch.inline_codes.data();
-  FillRow(row, features, scratch.keys.data(), scratch.codes.data(), scratch.inline_codes.data());
+  const uint32_t* set_codes = scratch.set_codes.data();
+  const uint64_t* sets = sets_.data();
+  FillRow(row, features, scratch.keys.data(), scratch.codes.data(), scratch.set_codes.data());
   for (const ScorePart& part : forest_.parts()) std::copy(part.base.begin(), part.base.end(), raw + part.raw_begin);
   static constexpr CategoricalSplit kNoSplit{};
   static constexpr uint32_t kNoWord = 0;
@@ -217,12 +223,12 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
           uint32_t next = 0;
           if (walk == Walk::kNumeric) {
             next = node.child + static_cast<uint32_t>(keys[node.column] > std::bit_cast<int32_t>(node.test));
-          } else if (walk == Walk::kInline) {
+          } else if (walk == Walk::kSmallSets) {
             // Both decisions, the node's flag picks one (no branch on the data).
             const uint32_t column = node.column & RowNode::kColumnMask;
             const uint32_t is_set = node.column >> 15;
             const auto numeric = static_cast<uint32_t>(keys[column] > std::bit_cast<int32_t>(node.test));
-            const uint32_t in_set = (node.test >> inline_codes[column]) & 1u;
+            const auto in_set = static_cast<uint32_t>((sets[node.test & (0u - is_set)] >> set_codes[column]) & 1u);
             next = node.child + ((in_set & (0u - is_set)) | (numeric & (is_set - 1u)));
           } else {
             next = MixedStep(node, row, codes, splits, words);

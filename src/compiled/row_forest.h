@@ -12,8 +12,8 @@
 //     are then added in the forest's order);
 //   - takes categorical splits without a branch on the data (the row's
 //     category codes computed once per call), and small category sets
-//     (codes below 30) as a bit mask inline in the node, as cheap as a
-//     numeric split.
+//     (codes below 62) as one 64-bit mask, about as cheap as a numeric
+//     split.
 // Leaves are added tree by tree in the forest's order and the links are the
 // forest's own, so the outputs are CompiledForest::Predict's to the bit.
 //
@@ -32,10 +32,10 @@ namespace tabpilot {
 
 // A node of a RowForest (8 bytes). Numeric trees: go right iff
 // key(column) > test (EvalNode's keys: column = 2 x feature + default_left).
-// Trees whose categorical splits all test codes below 30 ("inline"): the
-// same, but a node with kInline in `column` goes right iff its code's bit is
-// set in `test` (the row's codes are laid out like its keys, NaN's code
-// saying where the node sends it). Other trees with categorical splits:
+// Trees whose categorical splits all test codes below 62 ("small sets"):
+// the same, but a node with kSmallSet in `column` goes right iff the row's
+// code has its bit set in the 64-bit mask sets_[test] (the row's codes are
+// laid out like its keys, NaN's code saying where the node sends it). Other trees with categorical splits:
 // `column` is the feature with kCategorical and kDefaultLeft flags; `test`
 // holds a numeric split's threshold (float bits, go left iff x <= it) or a
 // categorical split's index. Leaves loop onto themselves and never go right.
@@ -43,8 +43,8 @@ struct RowNode {
   static constexpr uint16_t kDefaultLeft = 1u << 15;
   static constexpr uint16_t kCategorical = 1u << 14;
   static constexpr uint16_t kFeatureMask = kCategorical - 1;
-  static constexpr uint16_t kInline = 1u << 15;
-  static constexpr uint16_t kColumnMask = kInline - 1;
+  static constexpr uint16_t kSmallSet = 1u << 15;
+  static constexpr uint16_t kColumnMask = kSmallSet - 1;
 
   uint32_t test = 0;
   uint16_t child = 0;  // tree-local index of the left child (the right is child + 1)
@@ -56,11 +56,11 @@ class RowForest {
  public:
   // Buffers reused from call to call (one per calling thread).
   struct Scratch {
-    std::vector<int32_t> keys;    // 2 per tree feature
-    std::vector<uint32_t> codes;         // 1 per tree feature
-    std::vector<uint32_t> inline_codes;  // 2 per tree feature
-    std::vector<uint32_t> leaves;        // per tree: the leaf the row reached
-    std::vector<float> row;       // the row with the extensions' features
+    std::vector<int32_t> keys;        // 2 per tree feature
+    std::vector<uint32_t> codes;      // 1 per tree feature
+    std::vector<uint32_t> set_codes;  // 2 per tree feature
+    std::vector<uint32_t> leaves;     // per tree: the leaf the row reached
+    std::vector<float> row;           // the row with the extensions' features
     std::vector<double> raw;
     std::vector<double> work;
   };
@@ -75,17 +75,18 @@ class RowForest {
   void Predict(const Matrix& x, Scratch& scratch, float* out) const;
 
  private:
-  enum class Walk : uint8_t { kNumeric, kInline, kMixed, kOblivious };
+  enum class Walk : uint8_t { kNumeric, kSmallSets, kMixed, kOblivious };
 
   explicit RowForest(std::shared_ptr<const CompiledForest> forest) : owner_(std::move(forest)), forest_(*owner_) {}
   void Raw(const float* row, Scratch& scratch, double* raw) const;
 
   std::shared_ptr<const CompiledForest> owner_;
   const CompiledForest& forest_;
-  std::vector<Walk> walks_;                         // per tree: how it is walked
+  std::vector<Walk> walks_;                       // per tree: how it is walked
   std::array<std::vector<uint32_t>, 4> by_walk_;  // the trees of each Walk, in order
-  std::vector<RowNode> nodes_;     // parallel to forest_.nodes()
-  std::vector<uint32_t> payload_;  // leaves: their value offset in forest_.leaf_values()
+  std::vector<RowNode> nodes_;                    // parallel to forest_.nodes()
+  std::vector<uint32_t> payload_;                 // leaves: their value offset in forest_.leaf_values()
+  std::vector<uint64_t> sets_;                    // small-set trees' category masks (0: none)
 };
 
 }  // namespace tabpilot

@@ -117,8 +117,8 @@ struct RandomTree {
     feature[static_cast<size_t>(id)] = f;
     if (with_categorical && rng() % 3 == 0) {
       categorical[static_cast<size_t>(id)] = 1;
-      // Sets of codes below 30 (a row forest keeps them inline in the node) or up to 69.
-      const uint32_t codes = rng() % 2 == 0 ? 30 : 70;
+      // Sets of codes below 62 (a row forest keeps them as a 64-bit mask) or up to 69.
+      const uint32_t codes = rng() % 2 == 0 ? 62 : 70;
       for (uint32_t c = 0; c < codes; ++c) {
         if (rng() % 3 == 0) categories[static_cast<size_t>(id)].push_back(c);
       }
@@ -247,8 +247,8 @@ SourceTree ToSourceTree(const RandomTree& t, uint32_t output) {
 TEST(CompiledForestProperty, RandomXgboostTreesMatchItsRules) {
   for (uint32_t seed = 100; seed < 112; ++seed) {
     ValuePool pool(seed);
-    for (float c : {0.0f, 4.0f, 5.0f, 29.0f, 29.5f, 30.0f, 31.0f, 69.0f, 70.0f, 1000.0f, 2.999f, -1.0f, 16777215.0f,
-                    16777216.0f}) {
+    for (float c : {0.0f, 4.0f, 5.0f, 31.0f, 32.0f, 61.0f, 61.5f, 62.0f, 63.0f, 64.0f, 69.0f, 70.0f, 1000.0f, 2.999f,
+                    -1.0f, 16777215.0f, 16777216.0f}) {
       pool.Add(c);
     }
     const uint32_t groups = seed % 2 == 0 ? 1 : 3;
