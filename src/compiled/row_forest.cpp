@@ -83,6 +83,23 @@ inline uint32_t MixedStep(RowNode node, const float* row, const uint32_t* codes,
   return node.child + right;
 }
 
+// Steps the g trees whose nodes start at base[i] from idx[i], level by
+// level, until `depth` levels or no tree moved (leaves loop onto
+// themselves, so the shallower trees of the group stay put). `step` gives a
+// node's next index; one instantiation per kind of step.
+template <typename Step>
+inline void WalkGroup(const RowNode* const* base, size_t g, uint32_t depth, uint32_t* idx, Step step) {
+  for (uint32_t d = 0; d < depth; ++d) {
+    uint32_t moved = 0;
+    for (size_t i = 0; i < g; ++i) {
+      const uint32_t next = step(base[i][idx[i]]);
+      moved |= next ^ idx[i];
+      idx[i] = next;
+    }
+    if (moved == 0) break;
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledForest> owner) {
@@ -215,28 +232,21 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
         base[i] = nodes_.data() + trees[group[i]].node_begin;
         depth = std::max(depth, trees[group[i]].depth);
       }
-      // Leaves loop onto themselves, so the shallower trees of the group stay put.
-      for (uint32_t d = 0; d < depth; ++d) {
-        uint32_t moved = 0;
-        for (size_t i = 0; i < g; ++i) {
-          const RowNode node = base[i][idx[i]];
-          uint32_t next = 0;
-          if (walk == Walk::kNumeric) {
-            next = node.child + static_cast<uint32_t>(keys[node.column] > std::bit_cast<int32_t>(node.test));
-          } else if (walk == Walk::kSmallSets) {
-            // Both decisions, the node's flag picks one (no branch on the data).
-            const uint32_t column = node.column & RowNode::kColumnMask;
-            const uint32_t is_set = node.column >> 15;
-            const auto numeric = static_cast<uint32_t>(keys[column] > std::bit_cast<int32_t>(node.test));
-            const auto in_set = static_cast<uint32_t>((sets[node.test & (0u - is_set)] >> set_codes[column]) & 1u);
-            next = node.child + ((in_set & (0u - is_set)) | (numeric & (is_set - 1u)));
-          } else {
-            next = MixedStep(node, row, codes, splits, words);
-          }
-          moved |= next ^ idx[i];
-          idx[i] = next;
-        }
-        if (moved == 0) break;
+      if (walk == Walk::kNumeric) {
+        WalkGroup(base, g, depth, idx, [&](RowNode node) {
+          return node.child + static_cast<uint32_t>(keys[node.column] > std::bit_cast<int32_t>(node.test));
+        });
+      } else if (walk == Walk::kSmallSets) {
+        WalkGroup(base, g, depth, idx, [&](RowNode node) {
+          // Both decisions, the node's flag picks one (no branch on the data).
+          const uint32_t column = node.column & RowNode::kColumnMask;
+          const uint32_t is_set = node.column >> 15;
+          const auto numeric = static_cast<uint32_t>(keys[column] > std::bit_cast<int32_t>(node.test));
+          const auto in_set = static_cast<uint32_t>((sets[node.test & (0u - is_set)] >> set_codes[column]) & 1u);
+          return node.child + ((in_set & (0u - is_set)) | (numeric & (is_set - 1u)));
+        });
+      } else {
+        WalkGroup(base, g, depth, idx, [&](RowNode node) { return MixedStep(node, row, codes, splits, words); });
       }
       for (size_t i = 0; i < g; ++i) leaf[group[i]] = idx[i];
     }
