@@ -7,7 +7,7 @@
 // nodes), their misses. A RowForest therefore
 //   - keeps 8-byte nodes (RowNode), half the CompiledForest's, with each
 //     leaf's value offset in a side array read once per tree;
-//   - steps up to kGroup trees of the same kind together, level by level,
+//   - steps up to 8 trees of the same kind together, level by level,
 //     so the processor overlaps their loads (each kind in turn; the leaves
 //     are then added in the forest's order);
 //   - takes categorical splits without a branch on the data (the row's
