@@ -253,17 +253,33 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
     }
   }
   // ...and the leaves added in the forest's order, as the block walk adds them.
-  for (size_t t = 0; t < trees.size(); ++t) {
+  auto values_of = [&](size_t t) {
     const CompiledTree& tree = trees[t];
-    const float* values = walks_[t] == Walk::kOblivious
-                              ? leaf_values + tree.leaf_begin + static_cast<size_t>(leaf[t]) * tree.leaf_width
-                              : leaf_values + payload_[tree.node_begin + leaf[t]];
+    return walks_[t] == Walk::kOblivious
+               ? leaf_values + tree.leaf_begin + static_cast<size_t>(leaf[t]) * tree.leaf_width
+               : leaf_values + payload_[tree.node_begin + leaf[t]];
+  };
+  for (size_t t = 0; t < trees.size();) {
+    const CompiledTree& tree = trees[t];
     double* acc = raw + tree.output;
-    if (tree.leaf_width == 1 && !tree.float_sum) {
-      *acc += tree.weight * static_cast<double>(*values);
-    } else {
-      AddLeaf(acc, values, tree.leaf_width, tree.weight, tree.float_sum);
+    if (tree.leaf_width == 1 && tree.float_sum) {
+      // A run of float sums into one score kept in a float register:
+      // double(float(double(s) + v)) is float(s + v), so the roundings are
+      // those of adding tree by tree.
+      auto sum = static_cast<float>(*acc);
+      for (; t < trees.size() && trees[t].float_sum && trees[t].leaf_width == 1 && trees[t].output == tree.output;
+           ++t) {
+        sum += *values_of(t);
+      }
+      *acc = static_cast<double>(sum);
+      continue;
     }
+    if (tree.leaf_width == 1) {
+      *acc += tree.weight * static_cast<double>(*values_of(t));
+    } else {
+      AddLeaf(acc, values_of(t), tree.leaf_width, tree.weight, tree.float_sum);
+    }
+    ++t;
   }
 }
 
