@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
@@ -23,11 +24,29 @@
 #include "predict/trained_bundles.h"
 #include "support/test_support.h"
 
-// Counts this test program's allocations, for the steady-state check.
+// Counts this test program's allocations, for the steady-state check:
+// under AddressSanitizer (which owns operator new) through its allocator
+// hook, otherwise by replacing operator new.
 namespace {
 std::atomic<long> allocations{0};
 }  // namespace
 
+#if defined(__SANITIZE_ADDRESS__)
+#define TABPILOT_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TABPILOT_TEST_ASAN 1
+#endif
+#endif
+
+#ifdef TABPILOT_TEST_ASAN
+#include <sanitizer/allocator_interface.h>
+namespace {
+void CountAllocation(const volatile void*, size_t) { allocations.fetch_add(1, std::memory_order_relaxed); }
+void IgnoreFree(const volatile void*) {}
+const int kHooksInstalled = __sanitizer_install_malloc_and_free_hooks(CountAllocation, IgnoreFree);
+}  // namespace
+#else
 // GCC pairs the inlined malloc with std::free here and warns that they
 // mismatch new and delete: they are this program's new and delete.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -43,6 +62,7 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #endif
 
 namespace tabpilot {
@@ -108,6 +128,14 @@ TEST_F(RowPredictorBinary, ConcurrentCallersWithTheirOwnScratchGetTheSameValues)
 }
 
 TEST_F(RowPredictorBinary, AllocatesNothingOnceTheScratchHasGrown) {
+#ifdef TABPILOT_TEST_ASAN
+  ASSERT_NE(kHooksInstalled, 0) << "the sanitizer's allocator hook was not installed";
+#endif
+  // The counter sees an allocation.
+  const long probe = allocations.load();
+  auto box = std::make_unique<std::vector<int>>(100);
+  ASSERT_GT(allocations.load(), probe);
+  box.reset();
   for (BundleForm form : {BundleForm::kBagged, BundleForm::kFull}) {
     SCOPED_TRACE(BundleFormName(form));
     const auto predictor = Load(form);
