@@ -48,6 +48,14 @@ struct FitOptions {
   const std::vector<size_t>* categorical_features = nullptr;
 };
 
+// Buffers a model reuses from one prediction to the next on one thread (the
+// one-row path, predict/row_predictor.h); each family that keeps any
+// derives its own.
+class PredictScratch {
+ public:
+  virtual ~PredictScratch() = default;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -56,6 +64,12 @@ class Model {
   virtual int num_outputs() const = 0;
   // Writes x.rows * num_outputs() values, row-major, into `out`.
   virtual void Predict(const Matrix& x, float* out, int threads) const = 0;
+  // Buffers for PredictWith; null for a family that needs none.
+  virtual std::unique_ptr<PredictScratch> NewPredictScratch() const { return nullptr; }
+  // Predict on the calling thread, with `scratch` from NewPredictScratch
+  // (null when it gave none): once its buffers have grown, a family that
+  // keeps them allocates nothing.
+  virtual void PredictWith(const Matrix& x, float* out, PredictScratch* /*scratch*/) const { Predict(x, out, 1); }
   // Bytes that Learner::Load turns back into an identical model.
   virtual std::string Serialize() const = 0;
   // Facts learned during fitting worth showing (e.g. {"best_iteration": 412}).

@@ -180,32 +180,24 @@ class MlpModel final : public Model {
   // same row is scored inside a batch of different size: Eigen picks its
   // product kernel by shape).
   void Predict(const Matrix& x, float* out, int threads) const override {
-    if (x.cols != num_features_) {
-      throw InvalidInput("mlp model expects " + std::to_string(num_features_) + " feature columns, got " +
-                         std::to_string(x.cols));
-    }
-    const size_t outputs = static_cast<size_t>(num_outputs());
+    CheckColumns(x);
     const size_t blocks = (x.rows + kBlockRows - 1) / kBlockRows;
     ParallelFor(blocks, threads, [&](size_t b0, size_t b1, int) {
-      RowMatrixXf in, trig, embedded, z;
-      std::vector<RowMatrixXf> acts;
-      for (size_t blk = b0; blk < b1; ++blk) {
-        const size_t begin = blk * kBlockRows;
-        const size_t end = std::min(x.rows, begin + kBlockRows);
-        GatherBlock(x, begin, end, in);
-        if (embedding_.empty()) {
-          Forward(net_, in, 0.0f, nullptr, acts, z);
-        } else {
-          embedding_.Forward(in, trig, embedded);
-          Forward(net_, embedded, 0.0f, nullptr, acts, z);
-        }
-        for (size_t r = 0; r < end - begin; ++r) {
-          float* o = out + (begin + r) * outputs;
-          const float* zr = z.data() + r * static_cast<size_t>(z.cols());
-          WriteOutputs(zr, o);
-        }
-      }
+      Buffers buffers;
+      PredictBlocks(x, b0, b1, out, buffers);
     });
+  }
+
+  std::unique_ptr<PredictScratch> NewPredictScratch() const override { return std::make_unique<Buffers>(); }
+
+  void PredictWith(const Matrix& x, float* out, PredictScratch* scratch) const override {
+    auto* buffers = dynamic_cast<Buffers*>(scratch);
+    if (buffers == nullptr) {
+      Predict(x, out, 1);
+      return;
+    }
+    CheckColumns(x);
+    PredictBlocks(x, 0, (x.rows + kBlockRows - 1) / kBlockRows, out, *buffers);
   }
 
   std::string Serialize() const override {
@@ -359,6 +351,40 @@ class MlpModel final : public Model {
   }
 
  private:
+  // A block's activations, reused from block to block (and, through
+  // PredictWith, from call to call: same-shaped blocks allocate nothing).
+  struct Buffers final : PredictScratch {
+    RowMatrixXf in, trig, embedded, z;
+    std::vector<RowMatrixXf> acts;
+  };
+
+  void CheckColumns(const Matrix& x) const {
+    if (x.cols != num_features_) {
+      throw InvalidInput("mlp model expects " + std::to_string(num_features_) + " feature columns, got " +
+                         std::to_string(x.cols));
+    }
+  }
+
+  // Blocks [b0, b1) of kBlockRows rows of `x` into `out`.
+  void PredictBlocks(const Matrix& x, size_t b0, size_t b1, float* out, Buffers& buffers) const {
+    const auto outputs = static_cast<size_t>(num_outputs());
+    for (size_t blk = b0; blk < b1; ++blk) {
+      const size_t begin = blk * kBlockRows;
+      const size_t end = std::min(x.rows, begin + kBlockRows);
+      GatherBlock(x, begin, end, buffers.in);
+      if (embedding_.empty()) {
+        Forward(net_, buffers.in, 0.0f, nullptr, buffers.acts, buffers.z);
+      } else {
+        embedding_.Forward(buffers.in, buffers.trig, buffers.embedded);
+        Forward(net_, buffers.embedded, 0.0f, nullptr, buffers.acts, buffers.z);
+      }
+      const RowMatrixXf& z = buffers.z;
+      for (size_t r = 0; r < end - begin; ++r) {
+        WriteOutputs(z.data() + r * static_cast<size_t>(z.cols()), out + (begin + r) * outputs);
+      }
+    }
+  }
+
   // Output-layer values of one row -> probabilities or the de-standardized value.
   void WriteOutputs(const float* z, float* o) const {
     if (task_ == Task::kRegression) {

@@ -118,6 +118,8 @@ RowScratch RowPredictor::NewScratch() const {
     sm.by_fold.resize(per_bag * k_);
     sm.acc.resize(k_);
     sm.fold_acc.resize(per_bag * k_);
+    const BundleMember& member = bundle.members[m];
+    for (const std::unique_ptr<Model>& fold : member.folds) sm.models.push_back(fold->NewPredictScratch());
     s.members.push_back(std::move(sm));
   }
   s.buf.resize(k_);
@@ -236,7 +238,7 @@ void RowPredictor::PredictMember(size_t m, RowScratch& scratch) const {
       continue;
     }
     for (size_t j : cell.folds) {
-      bm.folds[j]->Predict(*x, buf, 1);
+      bm.folds[j]->PredictWith(*x, buf, sm.models[j].get());
       for (size_t i = 0; i < k_; ++i) sm.acc[i] += buf[i];
       if (by_index != nullptr) {
         for (size_t i = 0; i < k_; ++i) by_index[i] += buf[i];

@@ -4,11 +4,16 @@
 // the values Predictor::Predict gives for a table of that row.
 //
 // Steady state allocates nothing: every buffer lives in a RowScratch, made
-// once per calling thread (or connection) and reused from call to call.
-// Members of the compiled tree families and the linear model allocate
-// nothing; other families (the network, k-nearest neighbours) run their own
-// predict on a one-row matrix, which may allocate. A text column may
+// once per calling thread (or connection) and reused from call to call,
+// the buffers of families that keep their own (the network's activations,
+// Model::PredictWith) included. Members of the compiled tree families, the
+// linear model and the network allocate nothing; k-nearest neighbours runs
+// its own predict on a one-row matrix, which may. A text column may
 // allocate for words longer than a short string holds.
+//
+// Values: those of the batch predictor to the bit, but for the network,
+// whose products Eigen picks by shape: a row alone may differ from the same
+// row in a batch in the last bits.
 //
 // Thread safety: a RowPredictor is immutable; any number of threads may
 // call it at once, each with its own RowScratch.
@@ -16,6 +21,7 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -42,6 +48,8 @@ class RowScratch {
     std::vector<float> by_fold;      // per_bag x k: the mean over bags per fold index
     std::vector<double> acc;         // k
     std::vector<double> fold_acc;    // per_bag x k
+    // Per fold model not compiled: its family's buffers (Model::PredictWith).
+    std::vector<std::unique_ptr<PredictScratch>> models;
   };
   std::vector<TypedCell> cells;                // one per input column, typed
   std::vector<std::vector<TypedCell>> inputs;  // per pipeline: its input columns' cells

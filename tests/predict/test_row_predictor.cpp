@@ -157,6 +157,31 @@ TEST_F(RowPredictorBinary, AllocatesNothingOnceTheScratchHasGrown) {
   }
 }
 
+// The network keeps its activations in the caller's scratch
+// (Model::PredictWith): a bundle of one network member allocates nothing
+// once grown, and agrees with the batch predictor to float rounding (Eigen
+// may pick another product kernel for one row than for a batch).
+TEST(RowPredictorNetwork, AllocatesNothingOnceTheScratchHasGrownAndAgreesWithTheBatch) {
+  testing::TempDir dir;
+  SaveBundle(testing::TrainBundle(Task::kBinary, {"mlp"}, 1), dir / "model", SaveOptions{});
+  const auto predictor = Predictor::Load(dir / "model", Predictor::Options{});
+  ASSERT_EQ(predictor->bundle().members.size(), 1u);
+  ASSERT_EQ(predictor->bundle().members[0].family, "mlp");
+  const RowPredictor row(*predictor);
+  const Query q = MakeQuery(*predictor);
+  RowScratch scratch = row.NewScratch();
+  std::vector<float> got(row.num_outputs());
+  for (size_t r = 0; r < q.rows.size(); ++r) {
+    row.Predict(Views(q.rows[r]), scratch, got);
+    for (size_t k = 0; k < got.size(); ++k) ASSERT_NEAR(got[k], q.want.at(r, k), 1e-6) << "row " << r;
+  }
+  std::vector<std::vector<std::string_view>> cells;
+  for (const auto& r : q.rows) cells.push_back(Views(r));
+  const long before = allocations.load();
+  for (const auto& c : cells) row.Predict(c, scratch, got);
+  EXPECT_EQ(allocations.load() - before, 0) << "allocations in " << cells.size() << " one-row predictions";
+}
+
 TEST_F(RowPredictorBinary, BadRowsAreOneClearError) {
   const auto predictor = Load(BundleForm::kFull);
   const RowPredictor row(*predictor);
