@@ -1,5 +1,6 @@
 #include "automl/bundle_assembly.h"
 
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -194,6 +195,19 @@ TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const Ens
   SortLeaderboard(&rows);
   bundle.training = TrainingFacts(run, plan, ensemble, refitted);
   bundle.training.update(PredictCostFacts(options, ensemble, measured));
+  // The limit was kept by estimates made before the bundle was built: say
+  // when the built bundle, timed, is over it.
+  if (options.infer_limit_us_per_row > 0 && ens.info.at("predict_cost") == "measured") {
+    const bool met = measured.ensemble_us <= options.infer_limit_us_per_row;
+    bundle.training["infer_limit_met"] = met;
+    if (!met && !ensemble.cheapest_only) {
+      char line[200];
+      std::snprintf(line, sizeof line,
+                    "--infer-limit %.4g: the built ensemble measured %.4g us/row (estimated %.4g before it was built)",
+                    options.infer_limit_us_per_row, measured.ensemble_us, ensemble.cost_us);
+      options.logger.Warn(line);
+    }
+  }
   bundle.leaderboard = LeaderboardToJson(rows);
   bundle.leaderboard_csv = LeaderboardToCsv(rows);
   result.leaderboard = std::move(rows);

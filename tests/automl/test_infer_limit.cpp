@@ -170,6 +170,8 @@ TEST(TrainAutoML, TinyInferLimitKeepsTheCheapestModelAloneAndMarksTheOthers) {
   ASSERT_EQ(r.bundle.members.size(), 1u);
   EXPECT_DOUBLE_EQ(r.bundle.members[0].weight, 1.0);
   EXPECT_TRUE(r.bundle.training.at("infer_limit_cheapest_only").get<bool>());
+  // The built bundle, timed, is over a limit nothing could meet.
+  EXPECT_FALSE(r.bundle.training.at("infer_limit_met").get<bool>());
   size_t marked = 0;
   for (const LeaderboardRow& row : r.leaderboard) {
     if (row.model == "WeightedEnsemble" || row.model == r.bundle.members[0].name) {
@@ -192,6 +194,8 @@ TEST(TrainAutoML, HugeInferLimitLeavesTheEnsembleAsWithoutOne) {
   EXPECT_DOUBLE_EQ(Row(huge, "WeightedEnsemble").score_val, Row(free, "WeightedEnsemble").score_val);
   for (const LeaderboardRow& row : huge.leaderboard) EXPECT_EQ(row.status, "ok") << row.model;
   EXPECT_FALSE(huge.bundle.training.at("infer_limit_cheapest_only").get<bool>());
+  EXPECT_TRUE(huge.bundle.training.at("infer_limit_met").get<bool>());
+  EXPECT_FALSE(free.bundle.training.contains("infer_limit_met"));
 }
 
 TEST(TrainAutoML, FeasibleInferLimitKeepsTheChosenSetWithinIt) {
