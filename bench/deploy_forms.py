@@ -180,7 +180,7 @@ def run_fold(args, meta, train, test, work):
 
 def summarize(name, task, protocol, folds):
     main = MAIN_METRIC[task]
-    metrics = (main,) + tuple(m for m in SECONDARY[task] if m == "logloss")
+    metrics = (main,) + tuple(m for m in SECONDARY[task] if m in ("logloss", "f1", "macro_f1"))
     out = {"dataset": name, "task": task, "protocol": protocol, "folds": folds, "metric": main}
     for form in FORMS:
         for m in metrics:
@@ -207,15 +207,20 @@ def summarize(name, task, protocol, folds):
 
 def render(summaries):
     lines = ["| dataset | metric | bagged | full | full - bagged (± 1 SE) | verdict | logloss bagged → full "
-             "| refit members | bytes bagged | bytes full | full / bagged | predict ms/1k bagged → full |",
-             "|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|---|"]
+             "| F1 bagged → full | refit members | bytes bagged | bytes full | full / bagged "
+             "| predict ms/1k bagged → full |",
+             "|---|---|---:|---:|---:|---|---|---|---:|---:|---:|---:|---|"]
     for s in summaries:
         m = s["metric"]
         ll = (f"{s['bagged_logloss']:.4f} → {s['full_logloss']:.4f}"
               if "diff_logloss" in s else "-")
+        f1_name = "f1" if "bagged_f1" in s else "macro_f1" if "bagged_macro_f1" in s else None
+        f1 = (f"{s[f'bagged_{f1_name}']:.4f} → {s[f'full_{f1_name}']:.4f}"
+              + (" (macro)" if f1_name == "macro_f1" else "")
+              if f1_name else "-")
         lines.append(
             f"| {s['dataset']} ({s['protocol']}) | {m} | {s[f'bagged_{m}']:.4f} | {s[f'full_{m}']:.4f} "
-            f"| {s['diff']:+.4f} ± {s['diff_se']:.4f} | {s['verdict']} | {ll} | {s['refitted']} "
+            f"| {s['diff']:+.4f} ± {s['diff_se']:.4f} | {s['verdict']} | {ll} | {f1} | {s['refitted']} "
             f"| {s['bagged_bytes'] / 1024:.0f} KiB | {s['full_bytes'] / 1024:.0f} KiB "
             f"| {s['full_bytes'] / s['bagged_bytes']:.3f} "
             f"| {s['bagged_predict_ms_per_1k']:.0f} → {s['full_predict_ms_per_1k']:.0f} |")
