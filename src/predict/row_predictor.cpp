@@ -54,7 +54,7 @@ RowPredictor::RowPredictor(const Predictor& predictor)
   std::map<std::string, size_t> column_index;
   for (size_t c = 0; c < schema.columns.size(); ++c) {
     const ColumnSpec& spec = schema.columns[c];
-    Column column;
+    InputColumn column;
     column.type = spec.type;
     if (spec.type == ColumnType::kDatetime) {
       column.datetime = FindDatetimeFormat(spec.datetime_format);
@@ -132,7 +132,7 @@ RowScratch RowPredictor::NewScratch() const {
 TypedCell RowPredictor::Type(size_t column, std::string_view cell) const {
   TypedCell typed;
   if (IsMissingToken(cell)) return typed;
-  const Column& c = columns_[column];
+  const InputColumn& c = columns_[column];
   std::optional<double> number;
   switch (c.type) {
     case ColumnType::kNumeric:
@@ -163,12 +163,18 @@ void RowPredictor::Predict(std::span<const std::string_view> cells, RowScratch& 
     throw InvalidInput("a row has " + std::to_string(cells.size()) + " values; the model's input has " +
                        std::to_string(columns_.size()) + " columns");
   }
+  if (scratch.cells.size() != columns_.size() || scratch.members.size() != members_.size()) {
+    throw Internal("a one-row prediction was given the scratch of another model");
+  }
   for (size_t c = 0; c < cells.size(); ++c) scratch.cells[c] = Type(c, cells[c]);
   PredictTyped(scratch, out);
 }
 
 void RowPredictor::PredictJson(const Json& row, RowScratch& scratch, std::span<float> out) const {
   const Schema& schema = input_schema();
+  if (scratch.json_cells.size() != columns_.size()) {
+    throw Internal("a one-row prediction was given the scratch of another model");
+  }
   if (row.is_array()) {
     if (row.size() != columns_.size()) {
       throw InvalidInput("a row has " + std::to_string(row.size()) + " values; the model's input has " +

@@ -97,7 +97,7 @@ class RowPredictor {
   int ClassIndex(std::span<const float> probabilities) const;
 
  private:
-  struct Column {
+  struct InputColumn {
     ColumnType type = ColumnType::kNumeric;
     std::optional<DatetimeFormat> datetime;  // kDatetime only
   };
@@ -119,7 +119,7 @@ class RowPredictor {
 
   const Predictor& predictor_;
   size_t k_ = 0;
-  std::vector<Column> columns_;
+  std::vector<InputColumn> columns_;
   std::vector<Pipeline> pipelines_;
   std::vector<Member> members_;
 };
