@@ -27,12 +27,12 @@ constexpr uint32_t kNanRightCode = 62;
 constexpr uint32_t kNoCode = 63;
 
 // The row's keys (EvalNode's: feature f at 2f with NaN largest, 2f + 1 with
-// NaN smallest) and category codes: the integer part of a valid code
-// (0 <= v < 2^24), else UINT32_MAX, whose word lies past every set, so a
-// categorical split sends it left.
-// Also, two per feature like the keys, each value's bit in a small set
-// (2f: NaN sent right, 2f + 1: NaN sent left): its code when below
-// kSmallCodes, else kNoCode; NaN kNanRightCode or kNoCode.
+// NaN smallest); its category codes (the integer part of a valid code,
+// 0 <= v < 2^24, else UINT32_MAX, whose word lies past every set, so a
+// categorical split sends it left); and, two per feature like the keys,
+// each value's bit in a small set (2f: NaN sent right, 2f + 1: NaN sent
+// left): its code when below kSmallCodes, else kNoCode; NaN kNanRightCode
+// or kNoCode.
 void FillRow(const float* row, size_t features, int32_t* keys, uint32_t* codes, uint32_t* set_codes) {
   for (size_t f = 0; f < features; ++f) {
     const float v = row[f];

@@ -1,19 +1,18 @@
 // A compiled forest laid out for one row at a time: the one-row path's tree
 // engine (predict/row_predictor.h).
 //
-// One row cannot amortize a node's load over a block of rows, so a row costs
-// the trees' path latencies and, once a bundle's nodes outgrow the second
-// cache level (a 60 s Adult bundle holds ~1,000 trees, ~2 MB of 16-byte
-// nodes), their misses. A RowForest therefore
-//   - keeps 8-byte nodes (RowNode), half the CompiledForest's, with each
-//     leaf's value offset in a side array read once per tree;
-//   - steps up to 8 trees of the same kind together, level by level,
-//     so the processor overlaps their loads (each kind in turn; the leaves
-//     are then added in the forest's order);
+// One row cannot amortize a node's load over a block of rows: walked tree by
+// tree, a row costs the trees' summed path latencies. A RowForest therefore
+//   - steps up to 8 trees of the same kind together, level by level, so the
+//     processor overlaps their loads (each kind in turn, trees of like depth
+//     together; the leaves are then added in the forest's order);
 //   - takes categorical splits without a branch on the data (the row's
 //     category codes computed once per call), and small category sets
 //     (codes below 62) as one 64-bit mask, about as cheap as a numeric
-//     split.
+//     split;
+//   - keeps 8-byte nodes (RowNode), half the CompiledForest's, with each
+//     leaf's value offset in a side array read once per tree (measured, the
+//     two points above gave the speed; the smaller nodes cost nothing).
 // Leaves are added tree by tree in the forest's order and the links are the
 // forest's own, so the outputs are CompiledForest::Predict's to the bit.
 //
@@ -30,15 +29,19 @@
 
 namespace tabpilot {
 
-// A node of a RowForest (8 bytes). Numeric trees: go right iff
-// key(column) > test (EvalNode's keys: column = 2 x feature + default_left).
-// Trees whose categorical splits all test codes below 62 ("small sets"):
-// the same, but a node with kSmallSet in `column` goes right iff the row's
-// code has its bit set in the 64-bit mask sets_[test] (the row's codes are
-// laid out like its keys, NaN's code saying where the node sends it). Other trees with categorical splits:
-// `column` is the feature with kCategorical and kDefaultLeft flags; `test`
-// holds a numeric split's threshold (float bits, go left iff x <= it) or a
-// categorical split's index. Leaves loop onto themselves and never go right.
+// A node of a RowForest (8 bytes).
+//   Numeric trees: go right iff key(column) > test (EvalNode's keys:
+//     column = 2 x feature + default_left).
+//   Trees whose categorical splits all test codes below 62 ("small sets"):
+//     the same, but a node with kSmallSet in `column` goes right iff the
+//     row's code has its bit set in the 64-bit mask sets_[test] (the row's
+//     codes are laid out like its keys, NaN's code saying where the node
+//     sends it).
+//   Other trees with categorical splits: `column` is the feature with
+//     kCategorical and kDefaultLeft flags; `test` holds a numeric split's
+//     threshold (float bits, go left iff x <= it) or a categorical split's
+//     index.
+// Leaves loop onto themselves and never go right.
 struct RowNode {
   static constexpr uint16_t kDefaultLeft = 1u << 15;
   static constexpr uint16_t kCategorical = 1u << 14;
