@@ -1,12 +1,23 @@
-// Evaluation of a CompiledForest: blocks of rows, tree by tree, each tree's
-// nodes stepped level by level for the whole block (the rows' walks are
-// independent, so the processor overlaps their loads), then the links.
+// Evaluation of a CompiledForest: blocks of kBlockRows rows, tree by tree,
+// each tree's walk taking the whole block one level at a time (the rows'
+// walks are independent, so the processor overlaps their loads), then the
+// links. The block's values are first turned into integer keys, column-major
+// (simd_walk.h): numeric nodes compare keys, categorical ones codes.
+// WalkTree moves every row to its leaf with one of the kernels: scalar
+// loops (numeric trees on the keys, trees with categorical splits on the
+// CompiledNodes with MixedStep, oblivious trees on the floats), or the
+// AVX2 / AVX-512 kernels of simd_walk.cpp, 8 or 16 rows a vector, for all
+// three kinds. Then the leaves are added to the rows' raw scores by scalar
+// code, tree by tree in order, in double (or in float when the part sums in
+// float), so every kernel gives bit-identical results.
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "compiled/compiled_forest.h"
+#include "compiled/simd_walk.h"
 #include "core/error.h"
 #include "core/parallel.h"
 
@@ -15,7 +26,7 @@ namespace {
 
 // Rows walked together through one tree: their features (up to a few hundred
 // columns) and the tree's hot nodes stay in the first cache levels.
-constexpr size_t kBlockRows = 64;
+constexpr size_t kBlockRows = kWalkRows;
 
 // One step in a tree with categorical splits, without a branch on the node's
 // kind or the value (both are unpredictable): the numeric and the
@@ -47,108 +58,152 @@ inline void AddLeaf(double* acc, const float* values, uint32_t width, double w, 
   for (uint32_t k = 0; k < width; ++k) acc[k] += w * static_cast<double>(values[k]);
 }
 
-// The block's values as two integer keys per feature (EvalNode): row i's
-// feature f at keys[i * 2 * features + 2f] (NaN largest) and + 1 (NaN smallest).
-void FillKeys(const float* rows, size_t stride, size_t n, size_t features, int32_t* keys) {
+// The block's values as keys (simd_walk.h): column c's keys of row i at
+// keys[c * kBlockRows + i], two per feature (EvalNode) and, when `codes`,
+// then one category code per feature.
+void FillKeys(const float* rows, size_t stride, size_t n, size_t features, bool codes, int32_t* keys) {
+  int32_t* code = keys + 2 * features * kBlockRows;
   for (size_t i = 0; i < n; ++i) {
     const float* row = rows + i * stride;
-    int32_t* k = keys + i * 2 * features;
     for (size_t f = 0; f < features; ++f) {
       const float v = row[f];
       const bool missing = std::isnan(v);
       const int32_t key = FloatKey(missing ? 0.0f : v);
-      k[2 * f] = missing ? INT32_MAX : key;
-      k[2 * f + 1] = missing ? INT32_MIN : key;
+      keys[2 * f * kBlockRows + i] = missing ? INT32_MAX : key;
+      keys[(2 * f + 1) * kBlockRows + i] = missing ? INT32_MIN : key;
+      if (!codes) continue;
+      const bool valid = v >= 0.0f && v < 16777216.0f;  // false for NaN and infinities
+      code[f * kBlockRows + i] = missing ? kMissingCode : valid ? static_cast<int32_t>(v) : kInvalidCode;
+    }
+  }
+}
+
+// The kernel to run: kAuto's choice, or `kernel` if this processor runs it;
+// the scalar one for forests too wide for the vector kernels' offsets.
+TreeKernel ResolveKernel(TreeKernel kernel, size_t tree_features) {
+  if (kernel == TreeKernel::kAuto) kernel = FastestTreeKernel();
+  if (!TreeKernelSupported(kernel)) {
+    throw InvalidInput(std::string("this processor does not run the ") + TreeKernelName(kernel) + " tree kernel");
+  }
+  return tree_features > kMaxVectorFeatures ? TreeKernel::kScalar : kernel;
+}
+
+// Adds each row's leaf (leaf[i], a tree-local node index) to its raw scores.
+void AddLeaves(const CompiledTree& tree, const EvalNode* eval, const float* leaf_values, const uint32_t* leaf, size_t n,
+               size_t num_raw, double* raw) {
+  if (tree.leaf_width == 1 && tree.float_sum) {
+    double* out = raw + tree.output;
+    for (size_t i = 0; i < n; ++i) {
+      out[i * num_raw] = static_cast<double>(static_cast<float>(out[i * num_raw]) + leaf_values[eval[leaf[i]].payload]);
+    }
+  } else if (tree.leaf_width == 1) {
+    double* out = raw + tree.output;
+    for (size_t i = 0; i < n; ++i) {
+      out[i * num_raw] += tree.weight * static_cast<double>(leaf_values[eval[leaf[i]].payload]);
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      AddLeaf(raw + i * num_raw + tree.output, leaf_values + eval[leaf[i]].payload, tree.leaf_width, tree.weight,
+              tree.float_sum);
     }
   }
 }
 
 }  // namespace
 
-void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, double* raw,
+void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_t stride, size_t n, const int32_t* keys,
+                              TreeKernel kernel, uint32_t* leaf) const {
+  const CompiledNode* nodes = nodes_.data() + tree.node_begin;
+  const EvalNode* eval = eval_nodes_.data() + tree.node_begin;
+  const bool avx512 = kernel == TreeKernel::kAvx512;
+  if (tree.kind == CompiledTree::Kind::kOblivious) {
+    if (kernel != TreeKernel::kScalar) {
+      (avx512 ? ObliviousLeavesAvx512 : ObliviousLeavesAvx2)(nodes, tree.depth, keys, leaf);
+      return;
+    }
+    std::fill(leaf, leaf + n, 0u);
+    for (uint32_t d = 0; d < tree.depth; ++d) {
+      const float* column = rows + nodes[d].feature;
+      const float border = nodes[d].threshold;
+      for (size_t i = 0; i < n; ++i) leaf[i] |= static_cast<uint32_t>(column[i * stride] > border) << d;
+    }
+    return;
+  }
+  if (tree.has_categorical && kernel != TreeKernel::kScalar) {
+    const auto code_offset = static_cast<int32_t>(2 * num_tree_features_ * kBlockRows);
+    const uint32_t* words = category_words_.data();
+    (avx512 ? WalkMixedAvx512 : WalkMixedAvx2)(eval, tree.depth, keys, code_offset, words, leaf);
+    return;
+  }
+  if (kernel != TreeKernel::kScalar) {
+    (avx512 ? WalkNumericAvx512 : WalkNumericAvx2)(eval, tree.depth, keys, leaf);
+    return;
+  }
+  // Level by level until every row of the block is on a leaf (leaves
+  // loop onto themselves, so then no index moves): a deep leaf-wise tree
+  // costs the block its deepest path, not the tree's depth.
+  std::fill(leaf, leaf + n, 0u);
+  if (tree.has_categorical) {
+    static constexpr CategoricalSplit kNoSplit{};
+    static constexpr uint32_t kNoWord = 0;
+    const CategoricalSplit* splits = categorical_splits_.empty() ? &kNoSplit : categorical_splits_.data();
+    const uint32_t* words = category_words_.empty() ? &kNoWord : category_words_.data();
+    for (uint32_t d = 0; d < tree.depth; ++d) {
+      uint32_t moved = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const CompiledNode& node = nodes[leaf[i]];
+        const uint32_t next = MixedStep(node, rows[i * stride + node.feature], splits, words);
+        moved |= next ^ leaf[i];
+        leaf[i] = next;
+      }
+      if (moved == 0) break;
+    }
+    return;
+  }
+  for (uint32_t d = 0; d < tree.depth; ++d) {
+    uint32_t moved = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const EvalNode& node = eval[leaf[i]];
+      const uint32_t next = node.child + static_cast<uint32_t>(keys[node.column * kBlockRows + i] > node.threshold_key);
+      moved |= next ^ leaf[i];
+      leaf[i] = next;
+    }
+    if (moved == 0) break;
+  }
+}
+
+void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, double* raw, TreeKernel kernel,
                                   std::vector<int32_t>* key_buffer) const {
-  uint32_t idx[kBlockRows];
-  const size_t key_stride = 2 * num_tree_features_;
-  key_buffer->resize(kBlockRows * key_stride);
+  const bool vector = kernel != TreeKernel::kScalar;
+  const bool categorical = vector && !categorical_splits_.empty();
+  const bool need_keys = vector || std::any_of(trees_.begin(), trees_.end(), [](const CompiledTree& t) {
+                           return t.kind == CompiledTree::Kind::kNodes && !t.has_categorical;
+                         });
+  // Sized once per thread and never shrunk: rows past n keep valid keys.
+  key_buffer->resize(kBlockRows * (categorical ? 3 : 2) * num_tree_features_, 0);
   int32_t* keys = key_buffer->data();
-  const bool numeric_trees = std::any_of(trees_.begin(), trees_.end(), [](const CompiledTree& t) {
-    return t.kind == CompiledTree::Kind::kNodes && !t.has_categorical;
-  });
-  if (numeric_trees) FillKeys(rows, stride, n, num_tree_features_, keys);
+  if (need_keys) FillKeys(rows, stride, n, num_tree_features_, categorical, keys);
   const size_t num_raw = num_raw_;
   for (const ScorePart& part : parts_) {
     for (size_t i = 0; i < n; ++i) std::copy(part.base.begin(), part.base.end(), raw + i * num_raw + part.raw_begin);
   }
-  static constexpr CategoricalSplit kNoSplit{};
-  static constexpr uint32_t kNoWord = 0;
-  const CategoricalSplit* splits = categorical_splits_.empty() ? &kNoSplit : categorical_splits_.data();
-  const uint32_t* words = category_words_.empty() ? &kNoWord : category_words_.data();
+  uint32_t leaf[kBlockRows];
   for (const CompiledTree& tree : trees_) {
-    const CompiledNode* nodes = nodes_.data() + tree.node_begin;
-    std::fill(idx, idx + n, 0u);
+    WalkTree(tree, rows, stride, n, keys, kernel, leaf);
     if (tree.kind == CompiledTree::Kind::kOblivious) {
-      for (uint32_t d = 0; d < tree.depth; ++d) {
-        const float* column = rows + nodes[d].feature;
-        const float border = nodes[d].threshold;
-        for (size_t i = 0; i < n; ++i) idx[i] |= static_cast<uint32_t>(column[i * stride] > border) << d;
-      }
       const float* leaves = leaf_values_.data() + tree.leaf_begin;
       if (tree.leaf_width == 1 && !tree.float_sum) {
         double* out = raw + tree.output;
-        for (size_t i = 0; i < n; ++i) out[i * num_raw] += tree.weight * static_cast<double>(leaves[idx[i]]);
+        for (size_t i = 0; i < n; ++i) out[i * num_raw] += tree.weight * static_cast<double>(leaves[leaf[i]]);
         continue;
       }
       for (size_t i = 0; i < n; ++i) {
-        AddLeaf(raw + i * num_raw + tree.output, leaves + static_cast<size_t>(idx[i]) * tree.leaf_width,
+        AddLeaf(raw + i * num_raw + tree.output, leaves + static_cast<size_t>(leaf[i]) * tree.leaf_width,
                 tree.leaf_width, tree.weight, tree.float_sum);
       }
       continue;
     }
-    const EvalNode* eval = eval_nodes_.data() + tree.node_begin;
-    // Level by level until every row of the block is on a leaf (leaves
-    // loop onto themselves, so then no index moves): a deep leaf-wise tree
-    // costs the block its deepest path, not the tree's depth.
-    if (tree.has_categorical) {
-      for (uint32_t d = 0; d < tree.depth; ++d) {
-        uint32_t moved = 0;
-        for (size_t i = 0; i < n; ++i) {
-          const CompiledNode& node = nodes[idx[i]];
-          const uint32_t next = MixedStep(node, rows[i * stride + node.feature], splits, words);
-          moved |= next ^ idx[i];
-          idx[i] = next;
-        }
-        if (moved == 0) break;
-      }
-    } else {
-      for (uint32_t d = 0; d < tree.depth; ++d) {
-        uint32_t moved = 0;
-        for (size_t i = 0; i < n; ++i) {
-          const EvalNode& node = eval[idx[i]];
-          const uint32_t next =
-              node.child + static_cast<uint32_t>(keys[i * key_stride + node.column] > node.threshold_key);
-          moved |= next ^ idx[i];
-          idx[i] = next;
-        }
-        if (moved == 0) break;
-      }
-    }
-    if (tree.leaf_width == 1 && tree.float_sum) {
-      double* out = raw + tree.output;
-      for (size_t i = 0; i < n; ++i) {
-        out[i * num_raw] =
-            static_cast<double>(static_cast<float>(out[i * num_raw]) + leaf_values_[eval[idx[i]].payload]);
-      }
-    } else if (tree.leaf_width == 1) {
-      double* out = raw + tree.output;
-      for (size_t i = 0; i < n; ++i) {
-        out[i * num_raw] += tree.weight * static_cast<double>(leaf_values_[eval[idx[i]].payload]);
-      }
-    } else {
-      for (size_t i = 0; i < n; ++i) {
-        AddLeaf(raw + i * num_raw + tree.output, leaf_values_.data() + eval[idx[i]].payload, tree.leaf_width,
-                tree.weight, tree.float_sum);
-      }
-    }
+    AddLeaves(tree, eval_nodes_.data() + tree.node_begin, leaf_values_.data(), leaf, n, num_raw, raw);
   }
 }
 
@@ -198,11 +253,12 @@ void CompiledForest::ApplyLinks(const double* raw, size_t n, float* out) const {
   }
 }
 
-void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw) const {
+void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, TreeKernel kernel) const {
   if (x.cols != num_features_) {
     throw InvalidInput("compiled trees expect " + std::to_string(num_features_) + " feature columns, got " +
                        std::to_string(x.cols));
   }
+  kernel = ResolveKernel(kernel, num_tree_features_);
   std::vector<float> extended;
   std::vector<float> computed;
   std::vector<int32_t> keys;
@@ -227,15 +283,16 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
       }
       rows = extended.data();
     }
-    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, &keys);
+    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, kernel, &keys);
   }
 }
 
-void CompiledForest::Predict(const Matrix& x, float* out, int threads) const {
+void CompiledForest::Predict(const Matrix& x, float* out, int threads, TreeKernel kernel) const {
   if (x.cols != num_features_) {
     throw InvalidInput("compiled trees expect " + std::to_string(num_features_) + " feature columns, got " +
                        std::to_string(x.cols));
   }
+  kernel = ResolveKernel(kernel, num_tree_features_);
   const size_t blocks = (x.rows + kBlockRows - 1) / kBlockRows;
   const auto outputs = static_cast<size_t>(num_outputs_);
   ParallelFor(blocks, threads, [&](size_t b0, size_t b1, int) {
@@ -243,7 +300,7 @@ void CompiledForest::Predict(const Matrix& x, float* out, int threads) const {
     for (size_t b = b0; b < b1; ++b) {
       const size_t begin = b * kBlockRows;
       const size_t end = std::min(x.rows, begin + kBlockRows);
-      PredictRaw(x, begin, end, raw.data());
+      PredictRaw(x, begin, end, raw.data(), kernel);
       ApplyLinks(raw.data(), end - begin, out + begin * outputs);
     }
   });

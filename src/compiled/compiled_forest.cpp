@@ -34,12 +34,22 @@ int32_t FloatKey(float v) {
   return i >= 0 ? i : i ^ INT32_MAX;
 }
 
-EvalNode EvalNodeOf(const CompiledNode& node) {
+EvalNode EvalNodeOf(const CompiledNode& node, const std::vector<CategoricalSplit>& splits) {
   EvalNode e;
   e.child = node.child & CompiledNode::kIndexMask;
   e.payload = node.payload;
   if ((node.child & CompiledNode::kLeaf) != 0) {
     e.threshold_key = INT32_MAX;
+    return e;
+  }
+  if ((node.child & CompiledNode::kCategorical) != 0) {
+    if (node.payload >= splits.size()) Bad("internal: a categorical node before its split");
+    const CategoricalSplit& split = splits[node.payload];
+    e.child |= EvalNode::kCategorical;
+    if ((node.child & CompiledNode::kDefaultLeft) != 0) e.child |= EvalNode::kDefaultLeft;
+    e.threshold_key = static_cast<int32_t>(split.words * 32);  // words <= 2^19 + 1
+    e.column = node.feature;
+    e.payload = split.word_begin;
     return e;
   }
   // A NaN threshold (nothing goes left but missing values): below every key.
@@ -50,7 +60,7 @@ EvalNode EvalNodeOf(const CompiledNode& node) {
 
 void CompiledForest::PushNode(const CompiledNode& node) {
   nodes_.push_back(node);
-  eval_nodes_.push_back(EvalNodeOf(node));
+  eval_nodes_.push_back(EvalNodeOf(node, categorical_splits_));
 }
 
 void SourceTree::Resize(size_t n, uint32_t width) {

@@ -75,24 +75,32 @@ struct CompiledNode {
 };
 static_assert(sizeof(CompiledNode) == 16);
 
-// What the evaluator walks for numeric trees, derived from a CompiledNode
-// (EvalNodeOf): values are compared as order-preserving integer keys of the
-// floats (-0 as +0), from a block holding two keys per feature, NaN as the
-// largest key at 2f and as the smallest at 2f + 1. A node reads column
+// What the evaluator walks, derived from a CompiledNode (EvalNodeOf):
+// values are compared as order-preserving integer keys of the floats (-0 as
+// +0), from a block holding two keys per feature, NaN as the largest key at
+// 2f and as the smallest at 2f + 1. A numeric node reads column
 // 2f + default_left, so "right iff key > threshold key" sends NaN the
 // default way with one integer comparison. Leaves: threshold key INT32_MAX.
+// Categorical nodes (read by the vector kernels, simd_walk.h; the scalar
+// kernel walks CompiledNodes in trees that have them) carry kCategorical and
+// kDefaultLeft in `child`, the feature in `column` (its code column),
+// 32 x the split's words in `threshold_key` (codes at or past it go left)
+// and the split's first word in `payload`.
 struct EvalNode {
+  static constexpr uint32_t kCategorical = 1u << 31;
+  static constexpr uint32_t kDefaultLeft = 1u << 30;
+  static constexpr uint32_t kIndexMask = kDefaultLeft - 1;
+
   int32_t threshold_key = 0;
-  uint32_t column = 0;   // 2 x feature + default_left
-  uint32_t child = 0;    // tree-local index of the left child (leaves: their own)
-  uint32_t payload = 0;  // as CompiledNode::payload
+  uint32_t column = 0;   // 2 x feature + default_left (categorical: feature)
+  uint32_t child = 0;    // tree-local index of the left child (leaves: their own), flags above
+  uint32_t payload = 0;  // as CompiledNode::payload (categorical: CategoricalSplit::word_begin)
 };
 static_assert(sizeof(EvalNode) == 16);
 
 // The order-preserving key of a float that is not NaN: a < b iff Key(a) <
 // Key(b), with -0 and +0 equal.
 int32_t FloatKey(float v);
-EvalNode EvalNodeOf(const CompiledNode& node);
 
 struct CompiledTree {
   enum class Kind : uint8_t { kNodes, kOblivious };
@@ -112,6 +120,14 @@ struct CategoricalSplit {
   uint32_t word_begin = 0;  // in category_words
   uint32_t words = 0;
 };
+
+// `splits` holds the node's split when the node is categorical.
+EvalNode EvalNodeOf(const CompiledNode& node, const std::vector<CategoricalSplit>& splits);
+
+// How a block of rows walks the trees: the scalar loop, or row-vectorized
+// AVX2 / AVX-512 kernels (simd_walk.h), all reaching the same leaves, so
+// their results are bit-identical. kAuto takes the widest the processor runs.
+enum class TreeKernel : uint8_t { kAuto, kScalar, kAvx2, kAvx512 };
 
 struct ScorePart {
   uint32_t raw_begin = 0;
@@ -192,9 +208,11 @@ class CompiledForest {
   // ---- evaluation (compiled_evaluator.cpp)
   // Writes x.rows x num_outputs() values, row-major, into out, on up to
   // `threads` threads over blocks of rows. x.cols must be num_features().
-  void Predict(const Matrix& x, float* out, int threads) const;
+  // `kernel` is for tests and benchmarks (kAuto otherwise); one this
+  // processor does not run throws InvalidInput.
+  void Predict(const Matrix& x, float* out, int threads, TreeKernel kernel = TreeKernel::kAuto) const;
   // The raw scores (x.rows x num_raw(), base included) of rows [begin, end).
-  void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw) const;
+  void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, TreeKernel kernel = TreeKernel::kAuto) const;
 
   // ---- the form (read-only)
   size_t num_features() const { return num_features_; }
@@ -213,7 +231,10 @@ class CompiledForest {
 
  private:
   friend class CompiledForestMerger;
-  void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, std::vector<int32_t>* keys) const;
+  void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, TreeKernel kernel,
+                    std::vector<int32_t>* keys) const;
+  void WalkTree(const CompiledTree& tree, const float* rows, size_t stride, size_t n, const int32_t* keys,
+                TreeKernel kernel, uint32_t* leaf) const;
   void PushNode(const CompiledNode& node);
   void ApplyLinks(const double* raw, size_t n, float* out) const;
 
@@ -223,7 +244,7 @@ class CompiledForest {
   uint32_t num_raw_ = 0;
   std::vector<CompiledTree> trees_;
   std::vector<CompiledNode> nodes_;
-  std::vector<EvalNode> eval_nodes_;  // EvalNodeOf(nodes_[i])
+  std::vector<EvalNode> eval_nodes_;  // EvalNodeOf(nodes_[i], categorical_splits_)
   std::vector<float> covers_;
   std::vector<float> leaf_values_;
   std::vector<CategoricalSplit> categorical_splits_;

@@ -1,0 +1,327 @@
+// The row-vectorized tree walks (simd_walk.h). Each kernel walks the block's
+// rows as independent vectors of lanes in one loop, so the processor
+// overlaps their gathers; a step of one vector:
+//   node fields   three (numeric) or four (categorical) 32-bit gathers from
+//                 the tree's EvalNodes, at 4 x index + field;
+//   key           one gather from the key block at column x kWalkRows + row
+//                 (categorical nodes: the code column, at code_offset);
+//   categorical   code in [0, 32 x words) (unsigned compare: the negative
+//                 missing and invalid codes fail) gathers its set's word
+//                 under that mask, so no lane reads past its set;
+//                 kMissingCode goes the default way, everything else left;
+//   next          child + right, compared with the old index to see whether
+//                 any lane moved.
+#include "compiled/simd_walk.h"
+
+#include <immintrin.h>
+
+#include <cstddef>
+
+namespace tabpilot {
+namespace {
+
+#define TABPILOT_AVX2 __attribute__((target("avx2")))
+#define TABPILOT_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw")))
+
+constexpr int kThresholdAt = offsetof(EvalNode, threshold_key);
+constexpr int kColumnAt = offsetof(EvalNode, column);
+constexpr int kChildAt = offsetof(EvalNode, child);
+constexpr int kPayloadAt = offsetof(EvalNode, payload);
+constexpr int kRowShift = 6;  // log2(kWalkRows)
+static_assert(size_t{1} << kRowShift == kWalkRows);
+
+// The key of an oblivious level's border: x > border iff key(x) > it; a NaN
+// border (nothing is greater) is above every key.
+int32_t BorderKey(float border) { return border != border ? INT32_MAX : FloatKey(border); }
+
+const char* FieldBase(const EvalNode* nodes, int field) { return reinterpret_cast<const char*>(nodes) + field; }
+
+// ------------------------------------------------------------------ AVX2
+
+// One numeric step of 8 lanes; returns the lanes that moved (all ones).
+TABPILOT_AVX2 inline __m256i NumericStep8(const char* nodes, const int32_t* keys, __m256i rows, __m256i* idx) {
+  const __m256i at = _mm256_slli_epi32(*idx, 2);
+  const __m256i threshold = _mm256_i32gather_epi32(reinterpret_cast<const int*>(nodes + kThresholdAt), at, 4);
+  const __m256i column = _mm256_i32gather_epi32(reinterpret_cast<const int*>(nodes + kColumnAt), at, 4);
+  const __m256i child = _mm256_i32gather_epi32(reinterpret_cast<const int*>(nodes + kChildAt), at, 4);
+  const __m256i key = _mm256_i32gather_epi32(keys, _mm256_add_epi32(_mm256_slli_epi32(column, kRowShift), rows), 4);
+  const __m256i next = _mm256_sub_epi32(child, _mm256_cmpgt_epi32(key, threshold));  // right: -(-1)
+  const __m256i moved = _mm256_xor_si256(next, *idx);
+  *idx = next;
+  return moved;
+}
+
+// One step of 8 lanes in a tree with categorical splits.
+TABPILOT_AVX2 inline __m256i MixedStep8(const char* nodes, const int32_t* keys, __m256i code_offset,
+                                        const uint32_t* words, __m256i rows, __m256i* idx) {
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i at = _mm256_slli_epi32(*idx, 2);
+  const __m256i threshold = _mm256_i32gather_epi32(reinterpret_cast<const int*>(nodes + kThresholdAt), at, 4);
+  const __m256i column = _mm256_i32gather_epi32(reinterpret_cast<const int*>(nodes + kColumnAt), at, 4);
+  const __m256i child = _mm256_i32gather_epi32(reinterpret_cast<const int*>(nodes + kChildAt), at, 4);
+  const __m256i categorical = _mm256_srai_epi32(child, 31);
+  const __m256i key_at = _mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(column, kRowShift), rows),
+                                          _mm256_and_si256(categorical, code_offset));
+  const __m256i key = _mm256_i32gather_epi32(keys, key_at, 4);
+  const __m256i numeric_right = _mm256_cmpgt_epi32(key, threshold);
+  // Categorical lanes whose code lies in the set's words (threshold = 32 x words > 0).
+  const __m256i in_set = _mm256_and_si256(
+      categorical,
+      _mm256_and_si256(_mm256_cmpgt_epi32(threshold, key), _mm256_cmpgt_epi32(key, _mm256_set1_epi32(-1))));
+  const __m256i word_begin =
+      _mm256_mask_i32gather_epi32(zero, reinterpret_cast<const int*>(nodes + kPayloadAt), at, in_set, 4);
+  const __m256i word_at = _mm256_add_epi32(word_begin, _mm256_srli_epi32(key, 5));
+  const __m256i word = _mm256_mask_i32gather_epi32(zero, reinterpret_cast<const int*>(words), word_at, in_set, 4);
+  const __m256i bit = _mm256_and_si256(_mm256_srlv_epi32(word, _mm256_and_si256(key, _mm256_set1_epi32(31))), one);
+  const __m256i member = _mm256_and_si256(in_set, _mm256_cmpeq_epi32(bit, one));
+  const __m256i default_right =
+      _mm256_cmpeq_epi32(_mm256_and_si256(child, _mm256_set1_epi32(static_cast<int>(EvalNode::kDefaultLeft))), zero);
+  const __m256i missing_right =
+      _mm256_and_si256(_mm256_cmpeq_epi32(key, _mm256_set1_epi32(kMissingCode)), default_right);
+  const __m256i categorical_right = _mm256_or_si256(member, missing_right);
+  const __m256i right = _mm256_blendv_epi8(numeric_right, categorical_right, categorical);
+  const __m256i base = _mm256_and_si256(child, _mm256_set1_epi32(static_cast<int>(EvalNode::kIndexMask)));
+  const __m256i next = _mm256_sub_epi32(base, right);
+  const __m256i moved = _mm256_xor_si256(next, *idx);
+  *idx = next;
+  return moved;
+}
+
+TABPILOT_AVX2 inline __m256i Rows8(int first) {
+  return _mm256_add_epi32(_mm256_set1_epi32(first), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Four vectors (32 rows) at a time: enough independent gathers in flight,
+// few enough registers for AVX2's sixteen.
+TABPILOT_AVX2 void NumericAvx2(const EvalNode* nodes, uint32_t depth, const int32_t* keys, uint32_t* leaf) {
+  const char* base = FieldBase(nodes, 0);
+  for (int first = 0; first < static_cast<int>(kWalkRows); first += 32) {
+    __m256i i0 = _mm256_setzero_si256(), i1 = i0, i2 = i0, i3 = i0;
+    for (uint32_t d = 0; d < depth; ++d) {
+      __m256i moved = NumericStep8(base, keys, Rows8(first), &i0);
+      moved = _mm256_or_si256(moved, NumericStep8(base, keys, Rows8(first + 8), &i1));
+      moved = _mm256_or_si256(moved, NumericStep8(base, keys, Rows8(first + 16), &i2));
+      moved = _mm256_or_si256(moved, NumericStep8(base, keys, Rows8(first + 24), &i3));
+      if (_mm256_testz_si256(moved, moved) != 0) break;
+    }
+    __m256i* out = reinterpret_cast<__m256i*>(leaf + first);
+    _mm256_storeu_si256(out, i0);
+    _mm256_storeu_si256(out + 1, i1);
+    _mm256_storeu_si256(out + 2, i2);
+    _mm256_storeu_si256(out + 3, i3);
+  }
+}
+
+TABPILOT_AVX2 void MixedAvx2(const EvalNode* nodes, uint32_t depth, const int32_t* keys, int32_t code_offset,
+                             const uint32_t* words, uint32_t* leaf) {
+  const char* base = FieldBase(nodes, 0);
+  const __m256i offset = _mm256_set1_epi32(code_offset);
+  for (int first = 0; first < static_cast<int>(kWalkRows); first += 32) {
+    __m256i i0 = _mm256_setzero_si256(), i1 = i0, i2 = i0, i3 = i0;
+    for (uint32_t d = 0; d < depth; ++d) {
+      __m256i moved = MixedStep8(base, keys, offset, words, Rows8(first), &i0);
+      moved = _mm256_or_si256(moved, MixedStep8(base, keys, offset, words, Rows8(first + 8), &i1));
+      moved = _mm256_or_si256(moved, MixedStep8(base, keys, offset, words, Rows8(first + 16), &i2));
+      moved = _mm256_or_si256(moved, MixedStep8(base, keys, offset, words, Rows8(first + 24), &i3));
+      if (_mm256_testz_si256(moved, moved) != 0) break;
+    }
+    __m256i* out = reinterpret_cast<__m256i*>(leaf + first);
+    _mm256_storeu_si256(out, i0);
+    _mm256_storeu_si256(out + 1, i1);
+    _mm256_storeu_si256(out + 2, i2);
+    _mm256_storeu_si256(out + 3, i3);
+  }
+}
+
+TABPILOT_AVX2 void ObliviousAvx2(const CompiledNode* levels, uint32_t depth, const int32_t* keys, uint32_t* leaf) {
+  for (size_t first = 0; first < kWalkRows; first += 8) {
+    __m256i idx = _mm256_setzero_si256();
+    for (uint32_t d = 0; d < depth; ++d) {
+      const int32_t* column = keys + (2 * static_cast<size_t>(levels[d].feature) + 1) * kWalkRows + first;
+      const __m256i key = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(column));
+      const __m256i above = _mm256_cmpgt_epi32(key, _mm256_set1_epi32(BorderKey(levels[d].threshold)));
+      idx = _mm256_or_si256(idx, _mm256_and_si256(above, _mm256_set1_epi32(static_cast<int>(1u << d))));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(leaf + first), idx);
+  }
+}
+
+// ---------------------------------------------------------------- AVX-512
+
+// The all-lanes forms of the intrinsics GCC 12 defines over an undefined
+// vector (which its -Wmaybe-uninitialized flags): zero-masked or merged
+// into zero, with every lane selected.
+constexpr __mmask16 kAll16 = 0xFFFF;
+template <unsigned N>
+TABPILOT_AVX512 inline __m512i Shl16(__m512i x) {
+  return _mm512_maskz_slli_epi32(kAll16, x, N);
+}
+template <unsigned N>
+TABPILOT_AVX512 inline __m512i Shr16(__m512i x) {
+  return _mm512_maskz_srli_epi32(kAll16, x, N);
+}
+TABPILOT_AVX512 inline __m512i Shrv16(__m512i x, __m512i n) { return _mm512_maskz_srlv_epi32(kAll16, x, n); }
+TABPILOT_AVX512 inline __m512i Gather16(__m512i at, const void* base) {
+  return _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), kAll16, at, base, 4);
+}
+
+TABPILOT_AVX512 inline __mmask16 NumericStep16(const char* nodes, const int32_t* keys, __m512i rows, __m512i* idx) {
+  const __m512i at = Shl16<2>(*idx);
+  const __m512i threshold = Gather16(at, nodes + kThresholdAt);
+  const __m512i column = Gather16(at, nodes + kColumnAt);
+  const __m512i child = Gather16(at, nodes + kChildAt);
+  const __m512i key = Gather16(_mm512_add_epi32(Shl16<kRowShift>(column), rows), keys);
+  const __mmask16 right = _mm512_cmpgt_epi32_mask(key, threshold);
+  const __m512i next = _mm512_mask_add_epi32(child, right, child, _mm512_set1_epi32(1));
+  const __mmask16 moved = _mm512_cmpneq_epi32_mask(next, *idx);
+  *idx = next;
+  return moved;
+}
+
+TABPILOT_AVX512 inline __mmask16 MixedStep16(const char* nodes, const int32_t* keys, __m512i code_offset,
+                                             const uint32_t* words, __m512i rows, __m512i* idx) {
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i at = Shl16<2>(*idx);
+  const __m512i threshold = Gather16(at, nodes + kThresholdAt);
+  const __m512i column = Gather16(at, nodes + kColumnAt);
+  const __m512i child = Gather16(at, nodes + kChildAt);
+  const __mmask16 categorical = _mm512_cmplt_epi32_mask(child, zero);
+  __m512i key_at = _mm512_add_epi32(Shl16<kRowShift>(column), rows);
+  key_at = _mm512_mask_add_epi32(key_at, categorical, key_at, code_offset);
+  const __m512i key = Gather16(key_at, keys);
+  const __mmask16 numeric_right = _mm512_mask_cmpgt_epi32_mask(static_cast<__mmask16>(~categorical), key, threshold);
+  // Unsigned: the negative missing and invalid codes are never in the set.
+  const __mmask16 in_set = _mm512_mask_cmplt_epu32_mask(categorical, key, threshold);
+  const __m512i word_begin = _mm512_mask_i32gather_epi32(zero, in_set, at, nodes + kPayloadAt, 4);
+  const __m512i word_at = _mm512_add_epi32(word_begin, Shr16<5>(key));
+  const __m512i word = _mm512_mask_i32gather_epi32(zero, in_set, word_at, words, 4);
+  const __m512i shifted = Shrv16(word, _mm512_and_si512(key, _mm512_set1_epi32(31)));
+  const __mmask16 member = _mm512_mask_test_epi32_mask(in_set, shifted, _mm512_set1_epi32(1));
+  const __mmask16 default_right =
+      _mm512_mask_testn_epi32_mask(categorical, child, _mm512_set1_epi32(static_cast<int>(EvalNode::kDefaultLeft)));
+  const __mmask16 missing_right = _mm512_mask_cmpeq_epi32_mask(default_right, key, _mm512_set1_epi32(kMissingCode));
+  const __mmask16 right = numeric_right | member | missing_right;
+  const __m512i base = _mm512_and_si512(child, _mm512_set1_epi32(static_cast<int>(EvalNode::kIndexMask)));
+  const __m512i next = _mm512_mask_add_epi32(base, right, base, _mm512_set1_epi32(1));
+  const __mmask16 moved = _mm512_cmpneq_epi32_mask(next, *idx);
+  *idx = next;
+  return moved;
+}
+
+TABPILOT_AVX512 inline __m512i Rows16(int first) {
+  return _mm512_add_epi32(_mm512_set1_epi32(first),
+                          _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+}
+
+TABPILOT_AVX512 void NumericAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys, uint32_t* leaf) {
+  static_assert(kWalkRows == 64);
+  const char* base = FieldBase(nodes, 0);
+  const __m512i r0 = Rows16(0), r1 = Rows16(16), r2 = Rows16(32), r3 = Rows16(48);
+  __m512i i0 = _mm512_setzero_si512(), i1 = i0, i2 = i0, i3 = i0;
+  for (uint32_t d = 0; d < depth; ++d) {
+    __mmask16 moved = NumericStep16(base, keys, r0, &i0);
+    moved |= NumericStep16(base, keys, r1, &i1);
+    moved |= NumericStep16(base, keys, r2, &i2);
+    moved |= NumericStep16(base, keys, r3, &i3);
+    if (moved == 0) break;
+  }
+  _mm512_storeu_si512(leaf, i0);
+  _mm512_storeu_si512(leaf + 16, i1);
+  _mm512_storeu_si512(leaf + 32, i2);
+  _mm512_storeu_si512(leaf + 48, i3);
+}
+
+TABPILOT_AVX512 void MixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys, int32_t code_offset,
+                                 const uint32_t* words, uint32_t* leaf) {
+  const char* base = FieldBase(nodes, 0);
+  const __m512i offset = _mm512_set1_epi32(code_offset);
+  const __m512i r0 = Rows16(0), r1 = Rows16(16), r2 = Rows16(32), r3 = Rows16(48);
+  __m512i i0 = _mm512_setzero_si512(), i1 = i0, i2 = i0, i3 = i0;
+  for (uint32_t d = 0; d < depth; ++d) {
+    __mmask16 moved = MixedStep16(base, keys, offset, words, r0, &i0);
+    moved |= MixedStep16(base, keys, offset, words, r1, &i1);
+    moved |= MixedStep16(base, keys, offset, words, r2, &i2);
+    moved |= MixedStep16(base, keys, offset, words, r3, &i3);
+    if (moved == 0) break;
+  }
+  _mm512_storeu_si512(leaf, i0);
+  _mm512_storeu_si512(leaf + 16, i1);
+  _mm512_storeu_si512(leaf + 32, i2);
+  _mm512_storeu_si512(leaf + 48, i3);
+}
+
+TABPILOT_AVX512 void ObliviousAvx512(const CompiledNode* levels, uint32_t depth, const int32_t* keys, uint32_t* leaf) {
+  for (size_t first = 0; first < kWalkRows; first += 16) {
+    __m512i idx = _mm512_setzero_si512();
+    for (uint32_t d = 0; d < depth; ++d) {
+      const int32_t* column = keys + (2 * static_cast<size_t>(levels[d].feature) + 1) * kWalkRows + first;
+      const __mmask16 above =
+          _mm512_cmpgt_epi32_mask(_mm512_loadu_si512(column), _mm512_set1_epi32(BorderKey(levels[d].threshold)));
+      idx = _mm512_mask_or_epi32(idx, above, idx, _mm512_set1_epi32(static_cast<int>(1u << d)));
+    }
+    _mm512_storeu_si512(leaf + first, idx);
+  }
+}
+
+#undef TABPILOT_AVX2
+#undef TABPILOT_AVX512
+
+}  // namespace
+
+bool TreeKernelSupported(TreeKernel kernel) {
+  switch (kernel) {
+    case TreeKernel::kAuto:
+    case TreeKernel::kScalar:
+      return true;
+    case TreeKernel::kAvx2:
+      return __builtin_cpu_supports("avx2") != 0;
+    case TreeKernel::kAvx512:
+      return __builtin_cpu_supports("avx512f") != 0 && __builtin_cpu_supports("avx512vl") != 0 &&
+             __builtin_cpu_supports("avx512bw") != 0;
+  }
+  return false;
+}
+
+TreeKernel FastestTreeKernel() {
+  if (TreeKernelSupported(TreeKernel::kAvx512)) return TreeKernel::kAvx512;
+  if (TreeKernelSupported(TreeKernel::kAvx2)) return TreeKernel::kAvx2;
+  return TreeKernel::kScalar;
+}
+
+const char* TreeKernelName(TreeKernel kernel) {
+  switch (kernel) {
+    case TreeKernel::kAuto:
+      return "auto";
+    case TreeKernel::kScalar:
+      return "scalar";
+    case TreeKernel::kAvx2:
+      return "avx2";
+    case TreeKernel::kAvx512:
+      return "avx512";
+  }
+  return "?";
+}
+
+void WalkNumericAvx2(const EvalNode* nodes, uint32_t depth, const int32_t* keys, uint32_t* leaf) {
+  NumericAvx2(nodes, depth, keys, leaf);
+}
+void WalkNumericAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys, uint32_t* leaf) {
+  NumericAvx512(nodes, depth, keys, leaf);
+}
+void WalkMixedAvx2(const EvalNode* nodes, uint32_t depth, const int32_t* keys, int32_t code_offset,
+                   const uint32_t* words, uint32_t* leaf) {
+  MixedAvx2(nodes, depth, keys, code_offset, words, leaf);
+}
+void WalkMixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys, int32_t code_offset,
+                     const uint32_t* words, uint32_t* leaf) {
+  MixedAvx512(nodes, depth, keys, code_offset, words, leaf);
+}
+void ObliviousLeavesAvx2(const CompiledNode* levels, uint32_t depth, const int32_t* keys, uint32_t* leaf) {
+  ObliviousAvx2(levels, depth, keys, leaf);
+}
+void ObliviousLeavesAvx512(const CompiledNode* levels, uint32_t depth, const int32_t* keys, uint32_t* leaf) {
+  ObliviousAvx512(levels, depth, keys, leaf);
+}
+
+}  // namespace tabpilot

@@ -1,0 +1,57 @@
+// Row-vectorized walks of one block of rows through one compiled tree:
+// AVX2 (8 rows a vector) and AVX-512 (16 rows a vector) kernels, compiled
+// with function-level target attributes (the build itself assumes no AVX)
+// and chosen at run time (TreeKernel, compiled_forest.h). Every lane keeps
+// its own node index; a step gathers the node's fields and the row's key and
+// moves to child + (key > threshold key); the walk stops once no lane moved,
+// or after `depth` steps (leaves loop onto themselves). A kernel reaches the
+// same leaf as the scalar walk for every row, so results are bit-identical.
+//
+// The key block (compiled_evaluator.cpp fills it) is column-major, the
+// kWalkRows rows of a column contiguous: key columns 2f and 2f + 1 of
+// feature f (EvalNode), then, when the forest has categorical splits, one
+// code column per feature at keys + code_offset: kMissingCode for NaN,
+// kInvalidCode for values XGBoost sends left whatever the set (< 0, >= 2^24,
+// infinite), else the value's integer part. Rows past the block's end hold
+// stale but valid keys, so the kernels always walk kWalkRows lanes and every
+// gather stays in bounds; the caller ignores those lanes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "compiled/compiled_forest.h"
+
+namespace tabpilot {
+
+// Rows in a block (a multiple of 16).
+constexpr size_t kWalkRows = 64;
+constexpr int32_t kMissingCode = -2;
+constexpr int32_t kInvalidCode = -1;
+// Vector kernels index the key block with 32-bit offsets: forests with more
+// tree features than this are walked by the scalar kernel.
+constexpr size_t kMaxVectorFeatures = size_t{1} << 20;
+
+bool TreeKernelSupported(TreeKernel kernel);
+// The widest kernel this processor runs (never kAuto).
+TreeKernel FastestTreeKernel();
+const char* TreeKernelName(TreeKernel kernel);
+
+// Trees without categorical splits: leaf[i] = tree-local index of the leaf
+// row i of the block reaches, for all kWalkRows rows.
+void WalkNumericAvx2(const EvalNode* nodes, uint32_t depth, const int32_t* keys, uint32_t* leaf);
+void WalkNumericAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys, uint32_t* leaf);
+
+// Trees with categorical splits (EvalNode's categorical encoding); `words`
+// is the forest's category_words.
+void WalkMixedAvx2(const EvalNode* nodes, uint32_t depth, const int32_t* keys, int32_t code_offset,
+                   const uint32_t* words, uint32_t* leaf);
+void WalkMixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys, int32_t code_offset,
+                     const uint32_t* words, uint32_t* leaf);
+
+// Oblivious trees: leaf[i] = sum over levels d of (x > border_d) << d, NaN
+// 0, read from the NaN-smallest key column 2f + 1 of each level's feature.
+void ObliviousLeavesAvx2(const CompiledNode* levels, uint32_t depth, const int32_t* keys, uint32_t* leaf);
+void ObliviousLeavesAvx512(const CompiledNode* levels, uint32_t depth, const int32_t* keys, uint32_t* leaf);
+
+}  // namespace tabpilot
