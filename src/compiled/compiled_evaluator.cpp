@@ -129,9 +129,14 @@ void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_
     }
     return;
   }
+  const auto code_offset = static_cast<int32_t>(2 * num_tree_features_ * kBlockRows);
+  const uint32_t* words = category_words_.data();
+  if (avx512 && tree.mask_leaves != 0) {
+    MaskLeavesAvx512(mask_splits_.data() + tree.split_begin, static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves),
+                     leaf_order_.data() + tree.leaf_order_begin, keys, code_offset, words, leaf);
+    return;
+  }
   if (tree.has_categorical && kernel != TreeKernel::kScalar) {
-    const auto code_offset = static_cast<int32_t>(2 * num_tree_features_ * kBlockRows);
-    const uint32_t* words = category_words_.data();
     (avx512 ? WalkMixedAvx512 : WalkMixedAvx2)(eval, tree.depth, keys, code_offset, words, leaf);
     return;
   }
@@ -147,12 +152,12 @@ void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_
     static constexpr CategoricalSplit kNoSplit{};
     static constexpr uint32_t kNoWord = 0;
     const CategoricalSplit* splits = categorical_splits_.empty() ? &kNoSplit : categorical_splits_.data();
-    const uint32_t* words = category_words_.empty() ? &kNoWord : category_words_.data();
+    const uint32_t* set_words = category_words_.empty() ? &kNoWord : category_words_.data();
     for (uint32_t d = 0; d < tree.depth; ++d) {
       uint32_t moved = 0;
       for (size_t i = 0; i < n; ++i) {
         const CompiledNode& node = nodes[leaf[i]];
-        const uint32_t next = MixedStep(node, rows[i * stride + node.feature], splits, words);
+        const uint32_t next = MixedStep(node, rows[i * stride + node.feature], splits, set_words);
         moved |= next ^ leaf[i];
         leaf[i] = next;
       }

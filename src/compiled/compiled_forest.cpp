@@ -207,7 +207,48 @@ void CompiledForest::AddTree(const SourceTree& tree) {
     PushNode(node);
     covers_.push_back(tree.cover.empty() ? std::numeric_limits<float>::quiet_NaN() : tree.cover[u]);
   }
+  IndexTree(&t);
   trees_.push_back(t);
+}
+
+namespace {
+
+// Numbers the leaves under `node` left to right from *next_leaf, appending
+// them to `order` and their splits to `splits`; returns the mask of its leaves.
+uint64_t IndexSubtree(const CompiledNode* nodes, const EvalNode* eval, uint32_t node, uint32_t* next_leaf,
+                      std::vector<uint32_t>* order, std::vector<MaskSplit>* splits) {
+  if ((nodes[node].child & CompiledNode::kLeaf) != 0) {
+    order->push_back(node);
+    return uint64_t{1} << (*next_leaf)++;
+  }
+  const size_t at = splits->size();
+  splits->emplace_back();
+  const uint32_t left = nodes[node].child & CompiledNode::kIndexMask;
+  const uint64_t left_leaves = IndexSubtree(nodes, eval, left, next_leaf, order, splits);
+  const uint64_t right_leaves = IndexSubtree(nodes, eval, left + 1, next_leaf, order, splits);
+  MaskSplit& split = (*splits)[at];
+  split.keep = ~left_leaves;
+  split.threshold_key = eval[node].threshold_key;
+  split.column = eval[node].column;
+  split.flags = eval[node].child & ~EvalNode::kIndexMask;
+  split.word_begin = eval[node].payload;
+  return left_leaves | right_leaves;
+}
+
+}  // namespace
+
+void CompiledForest::IndexTree(CompiledTree* tree) {
+  tree->mask_leaves = 0;
+  if (tree->kind != CompiledTree::Kind::kNodes) return;
+  const CompiledNode* nodes = nodes_.data() + tree->node_begin;
+  uint32_t leaves = 0;
+  for (size_t i = 0; i < tree->num_nodes; ++i) leaves += (nodes[i].child & CompiledNode::kLeaf) != 0 ? 1 : 0;
+  if (leaves > kMaxMaskLeaves) return;  // then also depth < 64: the recursion is shallow
+  tree->split_begin = mask_splits_.size();
+  tree->leaf_order_begin = leaf_order_.size();
+  uint32_t next_leaf = 0;
+  IndexSubtree(nodes, eval_nodes_.data() + tree->node_begin, 0, &next_leaf, &leaf_order_, &mask_splits_);
+  tree->mask_leaves = leaves;
 }
 
 void CompiledForest::AddObliviousTree(const std::vector<uint32_t>& features, const std::vector<float>& thresholds,

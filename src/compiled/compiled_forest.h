@@ -102,6 +102,23 @@ static_assert(sizeof(EvalNode) == 16);
 // Key(b), with -0 and +0 equal.
 int32_t FloatKey(float v);
 
+// A split of a tree evaluated by leaf masks (simd_walk.h): the tree's
+// leaves are numbered left to right (at most 64); a row that goes right at a
+// split cannot reach the leaves under its left child, so they leave its mask
+// (`keep`); the row's leaf is the lowest leaf its mask keeps after every
+// split. The other fields are the split's EvalNode's.
+struct MaskSplit {
+  uint64_t keep = 0;
+  int32_t threshold_key = 0;
+  uint32_t column = 0;
+  uint32_t flags = 0;       // EvalNode::kCategorical | EvalNode::kDefaultLeft
+  uint32_t word_begin = 0;  // categorical: the split's first word in category_words
+};
+static_assert(sizeof(MaskSplit) == 24);
+
+// Leaves a tree may have to be evaluated by leaf masks.
+constexpr uint32_t kMaxMaskLeaves = 64;
+
 struct CompiledTree {
   enum class Kind : uint8_t { kNodes, kOblivious };
   Kind kind = Kind::kNodes;
@@ -114,6 +131,12 @@ struct CompiledTree {
   size_t leaf_begin = 0;   // oblivious: 2^depth x leaf_width values start here
   double weight = 1.0;     // multiplies the tree's leaf values (a forest's 1 / trees)
   bool float_sum = false;  // its part sums in float (ScorePart::float_sum)
+  // Node trees of at most kMaxMaskLeaves leaves: their count (else 0), and
+  // where their num_nodes - mask_leaves MaskSplits and their leaves'
+  // tree-local indices, left to right, start in mask_splits / leaf_order.
+  uint32_t mask_leaves = 0;
+  size_t split_begin = 0;
+  size_t leaf_order_begin = 0;
 };
 
 struct CategoricalSplit {
@@ -236,6 +259,9 @@ class CompiledForest {
   void WalkTree(const CompiledTree& tree, const float* rows, size_t stride, size_t n, const int32_t* keys,
                 TreeKernel kernel, uint32_t* leaf) const;
   void PushNode(const CompiledNode& node);
+  // Fills the leaf-mask form (mask_leaves, MaskSplits, leaf order) of a node
+  // tree whose nodes are in place.
+  void IndexTree(CompiledTree* tree);
   void ApplyLinks(const double* raw, size_t n, float* out) const;
 
   size_t num_features_ = 0;
@@ -244,7 +270,9 @@ class CompiledForest {
   uint32_t num_raw_ = 0;
   std::vector<CompiledTree> trees_;
   std::vector<CompiledNode> nodes_;
-  std::vector<EvalNode> eval_nodes_;  // EvalNodeOf(nodes_[i], categorical_splits_)
+  std::vector<EvalNode> eval_nodes_;    // EvalNodeOf(nodes_[i], categorical_splits_)
+  std::vector<MaskSplit> mask_splits_;  // CompiledTree::split_begin
+  std::vector<uint32_t> leaf_order_;    // CompiledTree::leaf_order_begin
   std::vector<float> covers_;
   std::vector<float> leaf_values_;
   std::vector<CategoricalSplit> categorical_splits_;

@@ -79,6 +79,7 @@ class CompiledForestMerger {
     const auto split_shift = static_cast<uint32_t>(out->categorical_splits_.size());
     const auto word_shift = static_cast<uint32_t>(out->category_words_.size());
     const size_t node_shift = out->nodes_.size();
+    const size_t first_tree = out->trees_.size();
     for (CompiledTree t : in.trees_) {
       size_t p = 0;
       while (!(t.output >= in.parts_[p].raw_begin && t.output < in.parts_[p].raw_begin + in.parts_[p].raw_dims)) ++p;
@@ -102,6 +103,7 @@ class CompiledForestMerger {
       if ((node.child & CompiledNode::kCategorical) != 0) node.payload += split_shift;
       out->PushNode(node);
     }
+    for (size_t t = first_tree; t < out->trees_.size(); ++t) out->IndexTree(&out->trees_[t]);
     out->covers_.insert(out->covers_.end(), in.covers_.begin(), in.covers_.end());
     out->leaf_values_.insert(out->leaf_values_.end(), in.leaf_values_.begin(), in.leaf_values_.end());
   }

@@ -15,6 +15,7 @@
 
 #include <immintrin.h>
 
+#include <bit>
 #include <cstddef>
 
 namespace tabpilot {
@@ -264,6 +265,57 @@ TABPILOT_AVX512 void ObliviousAvx512(const CompiledNode* levels, uint32_t depth,
   }
 }
 
+// The 16 rows from `row` of a split's column that go right at it: numeric
+// splits compare keys, categorical ones look their codes up in the set.
+TABPILOT_AVX512 inline __mmask16 Right16(const MaskSplit& split, const int32_t* keys, int32_t code_offset,
+                                         const uint32_t* words, size_t row) {
+  if ((split.flags & EvalNode::kCategorical) == 0) {
+    const __m512i key = _mm512_loadu_si512(keys + split.column * kWalkRows + row);
+    return _mm512_cmpgt_epi32_mask(key, _mm512_set1_epi32(split.threshold_key));
+  }
+  const __m512i code = _mm512_loadu_si512(keys + code_offset + split.column * kWalkRows + row);
+  // Unsigned: the negative missing and invalid codes are never in the set.
+  const __mmask16 in_set = _mm512_cmplt_epu32_mask(code, _mm512_set1_epi32(split.threshold_key));
+  const __m512i word =
+      _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), in_set, Shr16<5>(code), words + split.word_begin, 4);
+  const __m512i shifted = Shrv16(word, _mm512_and_si512(code, _mm512_set1_epi32(31)));
+  const __mmask16 member = _mm512_mask_test_epi32_mask(in_set, shifted, _mm512_set1_epi32(1));
+  if ((split.flags & EvalNode::kDefaultLeft) != 0) return member;
+  return member | _mm512_cmpeq_epi32_mask(code, _mm512_set1_epi32(kMissingCode));
+}
+
+// Clears `keep`'s zero bits from the masks of the 16 rows in `right`
+// (two vectors of 8 64-bit masks).
+TABPILOT_AVX512 inline void Apply16(__mmask16 right, __m512i keep, __m512i* lo, __m512i* hi) {
+  *lo = _mm512_mask_and_epi64(*lo, static_cast<__mmask8>(right), *lo, keep);
+  *hi = _mm512_mask_and_epi64(*hi, static_cast<__mmask8>(right >> 8), *hi, keep);
+}
+
+TABPILOT_AVX512 void MaskAvx512(const MaskSplit* splits, uint32_t count, const uint32_t* leaf_order,
+                                const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* leaf) {
+  const __m512i all = _mm512_set1_epi64(-1);
+  __m512i m0 = all, m1 = all, m2 = all, m3 = all, m4 = all, m5 = all, m6 = all, m7 = all;
+  for (uint32_t s = 0; s < count; ++s) {
+    const MaskSplit& split = splits[s];
+    const __m512i keep = _mm512_set1_epi64(static_cast<long long>(split.keep));
+    Apply16(Right16(split, keys, code_offset, words, 0), keep, &m0, &m1);
+    Apply16(Right16(split, keys, code_offset, words, 16), keep, &m2, &m3);
+    Apply16(Right16(split, keys, code_offset, words, 32), keep, &m4, &m5);
+    Apply16(Right16(split, keys, code_offset, words, 48), keep, &m6, &m7);
+  }
+  alignas(64) uint64_t masks[kWalkRows];
+  _mm512_store_si512(masks, m0);
+  _mm512_store_si512(masks + 8, m1);
+  _mm512_store_si512(masks + 16, m2);
+  _mm512_store_si512(masks + 24, m3);
+  _mm512_store_si512(masks + 32, m4);
+  _mm512_store_si512(masks + 40, m5);
+  _mm512_store_si512(masks + 48, m6);
+  _mm512_store_si512(masks + 56, m7);
+  // A row's own leaf is never cleared, so its mask is never zero.
+  for (size_t i = 0; i < kWalkRows; ++i) leaf[i] = leaf_order[std::countr_zero(masks[i])];
+}
+
 #undef TABPILOT_AVX2
 #undef TABPILOT_AVX512
 
@@ -316,6 +368,10 @@ void WalkMixedAvx2(const EvalNode* nodes, uint32_t depth, const int32_t* keys, i
 void WalkMixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys, int32_t code_offset,
                      const uint32_t* words, uint32_t* leaf) {
   MixedAvx512(nodes, depth, keys, code_offset, words, leaf);
+}
+void MaskLeavesAvx512(const MaskSplit* splits, uint32_t count, const uint32_t* leaf_order, const int32_t* keys,
+                      int32_t code_offset, const uint32_t* words, uint32_t* leaf) {
+  MaskAvx512(splits, count, leaf_order, keys, code_offset, words, leaf);
 }
 void ObliviousLeavesAvx2(const CompiledNode* levels, uint32_t depth, const int32_t* keys, uint32_t* leaf) {
   ObliviousAvx2(levels, depth, keys, leaf);

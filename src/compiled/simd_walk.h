@@ -49,6 +49,13 @@ void WalkMixedAvx2(const EvalNode* nodes, uint32_t depth, const int32_t* keys, i
 void WalkMixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys, int32_t code_offset,
                      const uint32_t* words, uint32_t* leaf);
 
+// Trees of at most kMaxMaskLeaves leaves, by leaf masks (MaskSplit): every
+// split tests all the block's rows with contiguous loads, no gathers but
+// categorical splits' words; the cost is the tree's splits, not its depth.
+// `count` splits from `splits`; `leaf_order` the tree's leaves left to right.
+void MaskLeavesAvx512(const MaskSplit* splits, uint32_t count, const uint32_t* leaf_order, const int32_t* keys,
+                      int32_t code_offset, const uint32_t* words, uint32_t* leaf);
+
 // Oblivious trees: leaf[i] = sum over levels d of (x > border_d) << d, NaN
 // 0, read from the NaN-smallest key column 2f + 1 of each level's feature.
 void ObliviousLeavesAvx2(const CompiledNode* levels, uint32_t depth, const int32_t* keys, uint32_t* leaf);
