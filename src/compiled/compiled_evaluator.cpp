@@ -133,7 +133,7 @@ void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_
   const uint32_t* words = category_words_.data();
   if (avx512 && tree.mask_leaves != 0) {
     MaskLeavesAvx512(mask_splits_.data() + tree.split_begin, static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves),
-                     leaf_order_.data() + tree.leaf_order_begin, keys, code_offset, words, leaf);
+                     tree.mask_leaves, leaf_order_.data() + tree.leaf_order_begin, keys, code_offset, words, leaf);
     return;
   }
   if (tree.has_categorical && kernel != TreeKernel::kScalar) {

@@ -213,26 +213,37 @@ void CompiledForest::AddTree(const SourceTree& tree) {
 
 namespace {
 
+// A set of at most kMaxMaskLeaves leaves, bit k of word k / 64 for leaf k.
+struct LeafSet {
+  uint64_t word[2] = {0, 0};
+};
+
 // Numbers the leaves under `node` left to right from *next_leaf, appending
-// them to `order` and their splits to `splits`; returns the mask of its leaves.
-uint64_t IndexSubtree(const CompiledNode* nodes, const EvalNode* eval, uint32_t node, uint32_t* next_leaf,
-                      std::vector<uint32_t>* order, std::vector<MaskSplit>* splits) {
+// them to `order` and their splits to `splits`; returns the set of its leaves.
+LeafSet IndexSubtree(const CompiledNode* nodes, const EvalNode* eval, uint32_t node, uint32_t* next_leaf,
+                     std::vector<uint32_t>* order, std::vector<MaskSplit>* splits) {
+  LeafSet set;
   if ((nodes[node].child & CompiledNode::kLeaf) != 0) {
     order->push_back(node);
-    return uint64_t{1} << (*next_leaf)++;
+    const uint32_t k = (*next_leaf)++;
+    set.word[k / 64] = uint64_t{1} << (k % 64);
+    return set;
   }
   const size_t at = splits->size();
   splits->emplace_back();
   const uint32_t left = nodes[node].child & CompiledNode::kIndexMask;
-  const uint64_t left_leaves = IndexSubtree(nodes, eval, left, next_leaf, order, splits);
-  const uint64_t right_leaves = IndexSubtree(nodes, eval, left + 1, next_leaf, order, splits);
+  const LeafSet left_leaves = IndexSubtree(nodes, eval, left, next_leaf, order, splits);
+  const LeafSet right_leaves = IndexSubtree(nodes, eval, left + 1, next_leaf, order, splits);
   MaskSplit& split = (*splits)[at];
-  split.keep = ~left_leaves;
+  for (int w = 0; w < 2; ++w) {
+    split.keep[w] = ~left_leaves.word[w];
+    set.word[w] = left_leaves.word[w] | right_leaves.word[w];
+  }
   split.threshold_key = eval[node].threshold_key;
   split.column = eval[node].column;
   split.flags = eval[node].child & ~EvalNode::kIndexMask;
   split.word_begin = eval[node].payload;
-  return left_leaves | right_leaves;
+  return set;
 }
 
 }  // namespace
@@ -243,7 +254,7 @@ void CompiledForest::IndexTree(CompiledTree* tree) {
   const CompiledNode* nodes = nodes_.data() + tree->node_begin;
   uint32_t leaves = 0;
   for (size_t i = 0; i < tree->num_nodes; ++i) leaves += (nodes[i].child & CompiledNode::kLeaf) != 0 ? 1 : 0;
-  if (leaves > kMaxMaskLeaves) return;  // then also depth < 64: the recursion is shallow
+  if (leaves > kMaxMaskLeaves) return;  // then also depth < 128: the recursion is shallow
   tree->split_begin = mask_splits_.size();
   tree->leaf_order_begin = leaf_order_.size();
   uint32_t next_leaf = 0;

@@ -103,21 +103,22 @@ static_assert(sizeof(EvalNode) == 16);
 int32_t FloatKey(float v);
 
 // A split of a tree evaluated by leaf masks (simd_walk.h): the tree's
-// leaves are numbered left to right (at most 64); a row that goes right at a
-// split cannot reach the leaves under its left child, so they leave its mask
-// (`keep`); the row's leaf is the lowest leaf its mask keeps after every
-// split. The other fields are the split's EvalNode's.
+// leaves are numbered left to right (at most kMaxMaskLeaves); a row that
+// goes right at a split cannot reach the leaves under its left child, so they
+// leave its mask (`keep`: bit k of word k / 64 for leaf k); the row's leaf is
+// the lowest leaf its mask keeps after every split. The other fields are the
+// split's EvalNode's.
 struct MaskSplit {
-  uint64_t keep = 0;
+  uint64_t keep[2] = {0, 0};
   int32_t threshold_key = 0;
   uint32_t column = 0;
   uint32_t flags = 0;       // EvalNode::kCategorical | EvalNode::kDefaultLeft
   uint32_t word_begin = 0;  // categorical: the split's first word in category_words
 };
-static_assert(sizeof(MaskSplit) == 24);
+static_assert(sizeof(MaskSplit) == 32);
 
 // Leaves a tree may have to be evaluated by leaf masks.
-constexpr uint32_t kMaxMaskLeaves = 64;
+constexpr uint32_t kMaxMaskLeaves = 128;
 
 struct CompiledTree {
   enum class Kind : uint8_t { kNodes, kOblivious };

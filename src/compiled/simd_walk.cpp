@@ -265,9 +265,22 @@ TABPILOT_AVX512 void ObliviousAvx512(const CompiledNode* levels, uint32_t depth,
   }
 }
 
+// A categorical split's set of at most 16 words (512 codes) in a vector,
+// so its words are picked by a permutation rather than gathered; zero for
+// other splits.
+constexpr int32_t kVectorSetCodes = 512;
+TABPILOT_AVX512 inline __m512i VectorSet(const MaskSplit& split, const uint32_t* words) {
+  if ((split.flags & EvalNode::kCategorical) == 0 || split.threshold_key > kVectorSetCodes) {
+    return _mm512_setzero_si512();
+  }
+  const auto count = static_cast<unsigned>(split.threshold_key) / 32;
+  return _mm512_maskz_loadu_epi32(static_cast<__mmask16>((1u << count) - 1), words + split.word_begin);
+}
+
 // The 16 rows from `row` of a split's column that go right at it: numeric
-// splits compare keys, categorical ones look their codes up in the set.
-TABPILOT_AVX512 inline __mmask16 Right16(const MaskSplit& split, const int32_t* keys, int32_t code_offset,
+// splits compare keys, categorical ones look their codes up in the set
+// (`set`: VectorSet).
+TABPILOT_AVX512 inline __mmask16 Right16(const MaskSplit& split, __m512i set, const int32_t* keys, int32_t code_offset,
                                          const uint32_t* words, size_t row) {
   if ((split.flags & EvalNode::kCategorical) == 0) {
     const __m512i key = _mm512_loadu_si512(keys + split.column * kWalkRows + row);
@@ -276,32 +289,60 @@ TABPILOT_AVX512 inline __mmask16 Right16(const MaskSplit& split, const int32_t* 
   const __m512i code = _mm512_loadu_si512(keys + code_offset + split.column * kWalkRows + row);
   // Unsigned: the negative missing and invalid codes are never in the set.
   const __mmask16 in_set = _mm512_cmplt_epu32_mask(code, _mm512_set1_epi32(split.threshold_key));
+  const __m512i word_at = Shr16<5>(code);
   const __m512i word =
-      _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), in_set, Shr16<5>(code), words + split.word_begin, 4);
+      split.threshold_key <= kVectorSetCodes
+          ? _mm512_maskz_permutexvar_epi32(kAll16, word_at, set)
+          : _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), in_set, word_at, words + split.word_begin, 4);
   const __m512i shifted = Shrv16(word, _mm512_and_si512(code, _mm512_set1_epi32(31)));
   const __mmask16 member = _mm512_mask_test_epi32_mask(in_set, shifted, _mm512_set1_epi32(1));
   if ((split.flags & EvalNode::kDefaultLeft) != 0) return member;
   return member | _mm512_cmpeq_epi32_mask(code, _mm512_set1_epi32(kMissingCode));
 }
 
-// Clears `keep`'s zero bits from the masks of the 16 rows in `right`
-// (two vectors of 8 64-bit masks).
+// Clears `keep`'s zero bits from the 64-bit masks of the 16 rows in
+// `right` (two vectors of 8).
 TABPILOT_AVX512 inline void Apply16(__mmask16 right, __m512i keep, __m512i* lo, __m512i* hi) {
   *lo = _mm512_mask_and_epi64(*lo, static_cast<__mmask8>(right), *lo, keep);
   *hi = _mm512_mask_and_epi64(*hi, static_cast<__mmask8>(right >> 8), *hi, keep);
 }
 
-TABPILOT_AVX512 void MaskAvx512(const MaskSplit* splits, uint32_t count, const uint32_t* leaf_order,
-                                const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* leaf) {
+// Trees of at most 32 leaves: one 32-bit mask a row, 16 rows a vector.
+TABPILOT_AVX512 void Mask32Avx512(const MaskSplit* splits, uint32_t count, const uint32_t* leaf_order,
+                                  const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* leaf) {
+  const __m512i all = _mm512_set1_epi32(-1);
+  __m512i m0 = all, m1 = all, m2 = all, m3 = all;
+  for (uint32_t s = 0; s < count; ++s) {
+    const MaskSplit& split = splits[s];
+    const __m512i set = VectorSet(split, words);
+    const __m512i keep = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(split.keep[0])));
+    m0 = _mm512_mask_and_epi32(m0, Right16(split, set, keys, code_offset, words, 0), m0, keep);
+    m1 = _mm512_mask_and_epi32(m1, Right16(split, set, keys, code_offset, words, 16), m1, keep);
+    m2 = _mm512_mask_and_epi32(m2, Right16(split, set, keys, code_offset, words, 32), m2, keep);
+    m3 = _mm512_mask_and_epi32(m3, Right16(split, set, keys, code_offset, words, 48), m3, keep);
+  }
+  alignas(64) uint32_t masks[kWalkRows];
+  _mm512_store_si512(masks, m0);
+  _mm512_store_si512(masks + 16, m1);
+  _mm512_store_si512(masks + 32, m2);
+  _mm512_store_si512(masks + 48, m3);
+  // A row's own leaf is never cleared, so its mask is never zero.
+  for (size_t i = 0; i < kWalkRows; ++i) leaf[i] = leaf_order[std::countr_zero(masks[i])];
+}
+
+// Trees of at most 64 leaves: one 64-bit mask a row, 8 rows a vector.
+TABPILOT_AVX512 void Mask64Avx512(const MaskSplit* splits, uint32_t count, const uint32_t* leaf_order,
+                                  const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* leaf) {
   const __m512i all = _mm512_set1_epi64(-1);
   __m512i m0 = all, m1 = all, m2 = all, m3 = all, m4 = all, m5 = all, m6 = all, m7 = all;
   for (uint32_t s = 0; s < count; ++s) {
     const MaskSplit& split = splits[s];
-    const __m512i keep = _mm512_set1_epi64(static_cast<long long>(split.keep));
-    Apply16(Right16(split, keys, code_offset, words, 0), keep, &m0, &m1);
-    Apply16(Right16(split, keys, code_offset, words, 16), keep, &m2, &m3);
-    Apply16(Right16(split, keys, code_offset, words, 32), keep, &m4, &m5);
-    Apply16(Right16(split, keys, code_offset, words, 48), keep, &m6, &m7);
+    const __m512i set = VectorSet(split, words);
+    const __m512i keep = _mm512_set1_epi64(static_cast<long long>(split.keep[0]));
+    Apply16(Right16(split, set, keys, code_offset, words, 0), keep, &m0, &m1);
+    Apply16(Right16(split, set, keys, code_offset, words, 16), keep, &m2, &m3);
+    Apply16(Right16(split, set, keys, code_offset, words, 32), keep, &m4, &m5);
+    Apply16(Right16(split, set, keys, code_offset, words, 48), keep, &m6, &m7);
   }
   alignas(64) uint64_t masks[kWalkRows];
   _mm512_store_si512(masks, m0);
@@ -312,8 +353,41 @@ TABPILOT_AVX512 void MaskAvx512(const MaskSplit* splits, uint32_t count, const u
   _mm512_store_si512(masks + 40, m5);
   _mm512_store_si512(masks + 48, m6);
   _mm512_store_si512(masks + 56, m7);
-  // A row's own leaf is never cleared, so its mask is never zero.
   for (size_t i = 0; i < kWalkRows; ++i) leaf[i] = leaf_order[std::countr_zero(masks[i])];
+}
+
+// Trees of at most 128 leaves: two 64-bit masks a row, 32 rows at a time.
+TABPILOT_AVX512 void Mask128Avx512(const MaskSplit* splits, uint32_t count, const uint32_t* leaf_order,
+                                   const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* leaf) {
+  const __m512i all = _mm512_set1_epi64(-1);
+  for (size_t first = 0; first < kWalkRows; first += 32) {
+    __m512i l0 = all, l1 = all, l2 = all, l3 = all, h0 = all, h1 = all, h2 = all, h3 = all;
+    for (uint32_t s = 0; s < count; ++s) {
+      const MaskSplit& split = splits[s];
+      const __m512i set = VectorSet(split, words);
+      const __m512i keep_lo = _mm512_set1_epi64(static_cast<long long>(split.keep[0]));
+      const __m512i keep_hi = _mm512_set1_epi64(static_cast<long long>(split.keep[1]));
+      const __mmask16 r0 = Right16(split, set, keys, code_offset, words, first);
+      const __mmask16 r1 = Right16(split, set, keys, code_offset, words, first + 16);
+      Apply16(r0, keep_lo, &l0, &l1);
+      Apply16(r0, keep_hi, &h0, &h1);
+      Apply16(r1, keep_lo, &l2, &l3);
+      Apply16(r1, keep_hi, &h2, &h3);
+    }
+    alignas(64) uint64_t lo[32];
+    alignas(64) uint64_t hi[32];
+    _mm512_store_si512(lo, l0);
+    _mm512_store_si512(lo + 8, l1);
+    _mm512_store_si512(lo + 16, l2);
+    _mm512_store_si512(lo + 24, l3);
+    _mm512_store_si512(hi, h0);
+    _mm512_store_si512(hi + 8, h1);
+    _mm512_store_si512(hi + 16, h2);
+    _mm512_store_si512(hi + 24, h3);
+    for (size_t i = 0; i < 32; ++i) {
+      leaf[first + i] = leaf_order[lo[i] != 0 ? std::countr_zero(lo[i]) : 64 + std::countr_zero(hi[i])];
+    }
+  }
 }
 
 #undef TABPILOT_AVX2
@@ -369,9 +443,15 @@ void WalkMixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys,
                      const uint32_t* words, uint32_t* leaf) {
   MixedAvx512(nodes, depth, keys, code_offset, words, leaf);
 }
-void MaskLeavesAvx512(const MaskSplit* splits, uint32_t count, const uint32_t* leaf_order, const int32_t* keys,
-                      int32_t code_offset, const uint32_t* words, uint32_t* leaf) {
-  MaskAvx512(splits, count, leaf_order, keys, code_offset, words, leaf);
+void MaskLeavesAvx512(const MaskSplit* splits, uint32_t count, uint32_t leaves, const uint32_t* leaf_order,
+                      const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* leaf) {
+  if (leaves <= 32) {
+    Mask32Avx512(splits, count, leaf_order, keys, code_offset, words, leaf);
+  } else if (leaves <= 64) {
+    Mask64Avx512(splits, count, leaf_order, keys, code_offset, words, leaf);
+  } else {
+    Mask128Avx512(splits, count, leaf_order, keys, code_offset, words, leaf);
+  }
 }
 void ObliviousLeavesAvx2(const CompiledNode* levels, uint32_t depth, const int32_t* keys, uint32_t* leaf) {
   ObliviousAvx2(levels, depth, keys, leaf);

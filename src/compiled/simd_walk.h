@@ -52,9 +52,10 @@ void WalkMixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys,
 // Trees of at most kMaxMaskLeaves leaves, by leaf masks (MaskSplit): every
 // split tests all the block's rows with contiguous loads, no gathers but
 // categorical splits' words; the cost is the tree's splits, not its depth.
-// `count` splits from `splits`; `leaf_order` the tree's leaves left to right.
-void MaskLeavesAvx512(const MaskSplit* splits, uint32_t count, const uint32_t* leaf_order, const int32_t* keys,
-                      int32_t code_offset, const uint32_t* words, uint32_t* leaf);
+// `count` splits from `splits`; `leaf_order` the tree's `leaves` leaves left
+// to right. Masks of 32, 64 or 128 bits a row, as the leaves need.
+void MaskLeavesAvx512(const MaskSplit* splits, uint32_t count, uint32_t leaves, const uint32_t* leaf_order,
+                      const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* leaf);
 
 // Oblivious trees: leaf[i] = sum over levels d of (x > border_d) << d, NaN
 // 0, read from the NaN-smallest key column 2f + 1 of each level's feature.
