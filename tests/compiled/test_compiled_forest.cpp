@@ -358,6 +358,12 @@ CompiledForest MixedForest(ValuePool& pool, size_t cols, uint32_t groups, bool f
     RandomTree tree;
     const int depth = t % 10 == 0 ? 12 : 1 + static_cast<int>(pool.rng()() % 8);
     tree.Grow(pool.rng(), pool, depth, cols, 1, t % 3 == 1);
+    if (t % 6 == 1) {
+      // Large codes: sets of more than 16 words, read word by word.
+      for (auto& set : tree.categories) {
+        if (!set.empty()) set.push_back(600 + static_cast<uint32_t>(pool.rng()() % 1200));
+      }
+    }
     f.AddTree(ToSourceTree(tree, static_cast<uint32_t>(t) % groups));
     if (t % 4 == 3) {
       std::vector<uint32_t> features;
@@ -383,15 +389,29 @@ TEST(CompiledForestKernels, EveryKernelGivesTheScalarResultsBitForBit) {
   for (TreeKernel k : kernels) names += std::string(" ") + TreeKernelName(k);
   std::cout << "[ kernels  ] comparing" << names << " (the ones this processor runs)\n";
   RecordProperty("kernels", names);
+  // Trees by how the vector kernels take them (leaf masks of 32, 64, 128
+  // bits, walks, oblivious), categorical sets by length: all are covered.
+  std::vector<int> tree_kinds(5, 0);
+  int short_sets = 0, long_sets = 0;
   for (uint32_t seed = 300; seed < 316; ++seed) {
     ValuePool pool(seed);
-    for (float c : {0.0f, 4.0f, 5.0f, 31.0f, 32.0f, 69.0f, 70.0f, 1000.0f, 2.999f, -1.0f, -0.5f, 16777215.0f,
-                    16777216.0f, 4294967296.0f}) {
+    for (float c : {0.0f, 4.0f, 5.0f, 31.0f, 32.0f, 69.0f, 70.0f, 511.0f, 512.0f, 1000.0f, 2.999f, -1.0f, -0.5f,
+                    16777215.0f, 16777216.0f, 4294967296.0f}) {
       pool.Add(c);
     }
+    for (int i = 0; i < 20; ++i) pool.Add(static_cast<float>(600 + pool.rng()() % 1300));
     const size_t cols = 1 + pool.rng()() % 9;
     const uint32_t groups = seed % 3 == 0 ? 3 : 1;
     const CompiledForest f = MixedForest(pool, cols, groups, seed % 2 == 0);
+    for (const CompiledTree& t : f.trees()) {
+      const int kind = t.kind == CompiledTree::Kind::kOblivious ? 4
+                       : t.mask_leaves == 0                     ? 3
+                       : t.mask_leaves > 64                     ? 2
+                       : t.mask_leaves > 32                     ? 1
+                                                                : 0;
+      ++tree_kinds[kind];
+    }
+    for (const CategoricalSplit& split : f.categorical_splits()) ++(split.words > 16 ? long_sets : short_sets);
     for (const size_t rows : {size_t{1}, size_t{5}, size_t{64}, size_t{1000}}) {
       const Matrix x = pool.Rows(rows, cols);
       const size_t raw_size = rows * f.num_raw();
@@ -412,6 +432,9 @@ TEST(CompiledForestKernels, EveryKernelGivesTheScalarResultsBitForBit) {
       }
     }
   }
+  for (int kind = 0; kind < 5; ++kind) EXPECT_GT(tree_kinds[kind], 0) << "no trees of kind " << kind;
+  EXPECT_GT(short_sets, 0);
+  EXPECT_GT(long_sets, 0);
 }
 
 TEST(CompiledForestKernels, AutoIsTheFastestSupported) {
