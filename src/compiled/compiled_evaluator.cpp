@@ -49,13 +49,16 @@ inline uint32_t MixedStep(const CompiledNode& node, float v, const CategoricalSp
   return base + right;
 }
 
-// Adds w x values[0..width) to acc; in float (w is then 1) when float_sum.
+// Adds w x values[0..width) to a row's scores acc[k x kBlockRows] (the
+// block's score columns); in float (w is then 1) when float_sum.
 inline void AddLeaf(double* acc, const float* values, uint32_t width, double w, bool float_sum) {
   if (float_sum) {
-    for (uint32_t k = 0; k < width; ++k) acc[k] = static_cast<double>(static_cast<float>(acc[k]) + values[k]);
+    for (uint32_t k = 0; k < width; ++k) {
+      acc[k * kBlockRows] = static_cast<double>(static_cast<float>(acc[k * kBlockRows]) + values[k]);
+    }
     return;
   }
-  for (uint32_t k = 0; k < width; ++k) acc[k] += w * static_cast<double>(values[k]);
+  for (uint32_t k = 0; k < width; ++k) acc[k * kBlockRows] += w * static_cast<double>(values[k]);
 }
 
 // The block's values as keys (simd_walk.h): column c's keys of row i at
@@ -90,21 +93,17 @@ TreeKernel ResolveKernel(TreeKernel kernel, size_t tree_features) {
 
 // Adds each row's leaf (leaf[i], a tree-local node index) to its raw scores.
 void AddLeaves(const CompiledTree& tree, const EvalNode* eval, const float* leaf_values, const uint32_t* leaf, size_t n,
-               size_t num_raw, double* raw) {
+               double* scores) {
+  double* out = scores + tree.output * kBlockRows;
   if (tree.leaf_width == 1 && tree.float_sum) {
-    double* out = raw + tree.output;
     for (size_t i = 0; i < n; ++i) {
-      out[i * num_raw] = static_cast<double>(static_cast<float>(out[i * num_raw]) + leaf_values[eval[leaf[i]].payload]);
+      out[i] = static_cast<double>(static_cast<float>(out[i]) + leaf_values[eval[leaf[i]].payload]);
     }
   } else if (tree.leaf_width == 1) {
-    double* out = raw + tree.output;
-    for (size_t i = 0; i < n; ++i) {
-      out[i * num_raw] += tree.weight * static_cast<double>(leaf_values[eval[leaf[i]].payload]);
-    }
+    for (size_t i = 0; i < n; ++i) out[i] += tree.weight * static_cast<double>(leaf_values[eval[leaf[i]].payload]);
   } else {
     for (size_t i = 0; i < n; ++i) {
-      AddLeaf(raw + i * num_raw + tree.output, leaf_values + eval[leaf[i]].payload, tree.leaf_width, tree.weight,
-              tree.float_sum);
+      AddLeaf(out + i, leaf_values + eval[leaf[i]].payload, tree.leaf_width, tree.weight, tree.float_sum);
     }
   }
 }
@@ -133,7 +132,9 @@ void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_
   const uint32_t* words = category_words_.data();
   if (avx512 && tree.mask_leaves != 0) {
     MaskLeavesAvx512(mask_splits_.data() + tree.split_begin, static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves),
-                     tree.mask_leaves, leaf_order_.data() + tree.leaf_order_begin, keys, code_offset, words, leaf);
+                     tree.mask_leaves, keys, code_offset, words, leaf);
+    const uint32_t* order = leaf_order_.data() + tree.leaf_order_begin;
+    for (size_t i = 0; i < kBlockRows; ++i) leaf[i] = order[leaf[i]];
     return;
   }
   if (tree.has_categorical && kernel != TreeKernel::kScalar) {
@@ -178,7 +179,7 @@ void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_
 }
 
 void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, double* raw, TreeKernel kernel,
-                                  std::vector<int32_t>* key_buffer) const {
+                                  std::vector<int32_t>* key_buffer, std::vector<double>* score_buffer) const {
   const bool vector = kernel != TreeKernel::kScalar;
   const bool categorical = vector && !categorical_splits_.empty();
   const bool need_keys = vector || std::any_of(trees_.begin(), trees_.end(), [](const CompiledTree& t) {
@@ -188,27 +189,53 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
   key_buffer->resize(kBlockRows * (categorical ? 3 : 2) * num_tree_features_, 0);
   int32_t* keys = key_buffer->data();
   if (need_keys) FillKeys(rows, stride, n, num_tree_features_, categorical, keys);
+  // The block's raw scores, column-major (raw score r of row i at
+  // scores[r * kBlockRows + i]) while the trees add to them.
   const size_t num_raw = num_raw_;
+  score_buffer->resize(num_raw * kBlockRows);
+  double* scores = score_buffer->data();
   for (const ScorePart& part : parts_) {
-    for (size_t i = 0; i < n; ++i) std::copy(part.base.begin(), part.base.end(), raw + i * num_raw + part.raw_begin);
+    for (uint32_t k = 0; k < part.raw_dims; ++k) {
+      std::fill(scores + (part.raw_begin + k) * kBlockRows, scores + (part.raw_begin + k) * kBlockRows + n,
+                part.base[k]);
+    }
   }
   uint32_t leaf[kBlockRows];
+  const auto code_offset = static_cast<int32_t>(2 * num_tree_features_ * kBlockRows);
   for (const CompiledTree& tree : trees_) {
-    WalkTree(tree, rows, stride, n, keys, kernel, leaf);
     if (tree.kind == CompiledTree::Kind::kOblivious) {
+      WalkTree(tree, rows, stride, n, keys, kernel, leaf);
       const float* leaves = leaf_values_.data() + tree.leaf_begin;
+      double* out = scores + tree.output * kBlockRows;
       if (tree.leaf_width == 1 && !tree.float_sum) {
-        double* out = raw + tree.output;
-        for (size_t i = 0; i < n; ++i) out[i * num_raw] += tree.weight * static_cast<double>(leaves[leaf[i]]);
+        for (size_t i = 0; i < n; ++i) out[i] += tree.weight * static_cast<double>(leaves[leaf[i]]);
         continue;
       }
       for (size_t i = 0; i < n; ++i) {
-        AddLeaf(raw + i * num_raw + tree.output, leaves + static_cast<size_t>(leaf[i]) * tree.leaf_width,
-                tree.leaf_width, tree.weight, tree.float_sum);
+        AddLeaf(out + i, leaves + static_cast<size_t>(leaf[i]) * tree.leaf_width, tree.leaf_width, tree.weight,
+                tree.float_sum);
       }
       continue;
     }
-    AddLeaves(tree, eval_nodes_.data() + tree.node_begin, leaf_values_.data(), leaf, n, num_raw, raw);
+    if (kernel == TreeKernel::kAvx512 && tree.leaf_width == 1 && tree.mask_leaves != 0) {
+      // Leaf masks straight to the leaves' values, left to right.
+      MaskLeavesAvx512(mask_splits_.data() + tree.split_begin, static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves),
+                       tree.mask_leaves, keys, code_offset, category_words_.data(), leaf);
+      AddNumberedLeavesAvx512(leaf_order_values_.data() + tree.leaf_order_begin, tree.mask_leaves, leaf, n,
+                              tree.float_sum, tree.weight, scores + tree.output * kBlockRows);
+      continue;
+    }
+    if (kernel == TreeKernel::kAvx512 && tree.leaf_width == 1) {
+      WalkTree(tree, rows, stride, n, keys, kernel, leaf);
+      AddLeavesAvx512(eval_nodes_.data() + tree.node_begin, leaf_values_.data(), leaf, n, tree.float_sum, tree.weight,
+                      scores + tree.output * kBlockRows);
+      continue;
+    }
+    WalkTree(tree, rows, stride, n, keys, kernel, leaf);
+    AddLeaves(tree, eval_nodes_.data() + tree.node_begin, leaf_values_.data(), leaf, n, scores);
+  }
+  for (size_t r = 0; r < num_raw; ++r) {
+    for (size_t i = 0; i < n; ++i) raw[i * num_raw + r] = scores[r * kBlockRows + i];
   }
 }
 
@@ -267,6 +294,7 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
   std::vector<float> extended;
   std::vector<float> computed;
   std::vector<int32_t> keys;
+  std::vector<double> scores;
   for (size_t b = begin; b < end; b += kBlockRows) {
     const size_t n = std::min(kBlockRows, end - b);
     const float* rows = x.row(b);
@@ -288,7 +316,7 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
       }
       rows = extended.data();
     }
-    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, kernel, &keys);
+    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, kernel, &keys, &scores);
   }
 }
 

@@ -259,6 +259,9 @@ void CompiledForest::IndexTree(CompiledTree* tree) {
   tree->leaf_order_begin = leaf_order_.size();
   uint32_t next_leaf = 0;
   IndexSubtree(nodes, eval_nodes_.data() + tree->node_begin, 0, &next_leaf, &leaf_order_, &mask_splits_);
+  for (size_t k = tree->leaf_order_begin; k < leaf_order_.size(); ++k) {
+    leaf_order_values_.push_back(leaf_values_.at(nodes[leaf_order_[k]].payload));
+  }
   tree->mask_leaves = leaves;
 }
 

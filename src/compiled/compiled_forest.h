@@ -134,7 +134,8 @@ struct CompiledTree {
   bool float_sum = false;  // its part sums in float (ScorePart::float_sum)
   // Node trees of at most kMaxMaskLeaves leaves: their count (else 0), and
   // where their num_nodes - mask_leaves MaskSplits and their leaves'
-  // tree-local indices, left to right, start in mask_splits / leaf_order.
+  // tree-local indices and first values, left to right, start in
+  // mask_splits / leaf_order and leaf_order_values.
   uint32_t mask_leaves = 0;
   size_t split_begin = 0;
   size_t leaf_order_begin = 0;
@@ -256,7 +257,7 @@ class CompiledForest {
  private:
   friend class CompiledForestMerger;
   void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, TreeKernel kernel,
-                    std::vector<int32_t>* keys) const;
+                    std::vector<int32_t>* keys, std::vector<double>* scores) const;
   void WalkTree(const CompiledTree& tree, const float* rows, size_t stride, size_t n, const int32_t* keys,
                 TreeKernel kernel, uint32_t* leaf) const;
   void PushNode(const CompiledNode& node);
@@ -271,9 +272,10 @@ class CompiledForest {
   uint32_t num_raw_ = 0;
   std::vector<CompiledTree> trees_;
   std::vector<CompiledNode> nodes_;
-  std::vector<EvalNode> eval_nodes_;    // EvalNodeOf(nodes_[i], categorical_splits_)
-  std::vector<MaskSplit> mask_splits_;  // CompiledTree::split_begin
-  std::vector<uint32_t> leaf_order_;    // CompiledTree::leaf_order_begin
+  std::vector<EvalNode> eval_nodes_;      // EvalNodeOf(nodes_[i], categorical_splits_)
+  std::vector<MaskSplit> mask_splits_;    // CompiledTree::split_begin
+  std::vector<uint32_t> leaf_order_;      // CompiledTree::leaf_order_begin
+  std::vector<float> leaf_order_values_;  // the first value of each leaf in leaf_order_
   std::vector<float> covers_;
   std::vector<float> leaf_values_;
   std::vector<CategoricalSplit> categorical_splits_;

@@ -103,9 +103,9 @@ class CompiledForestMerger {
       if ((node.child & CompiledNode::kCategorical) != 0) node.payload += split_shift;
       out->PushNode(node);
     }
-    for (size_t t = first_tree; t < out->trees_.size(); ++t) out->IndexTree(&out->trees_[t]);
     out->covers_.insert(out->covers_.end(), in.covers_.begin(), in.covers_.end());
     out->leaf_values_.insert(out->leaf_values_.end(), in.leaf_values_.begin(), in.leaf_values_.end());
+    for (size_t t = first_tree; t < out->trees_.size(); ++t) out->IndexTree(&out->trees_[t]);
   }
 };
 

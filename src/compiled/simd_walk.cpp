@@ -307,9 +307,28 @@ TABPILOT_AVX512 inline void Apply16(__mmask16 right, __m512i keep, __m512i* lo, 
   *hi = _mm512_mask_and_epi64(*hi, static_cast<__mmask8>(right >> 8), *hi, keep);
 }
 
+// The index of the lowest set bit of each lane (lanes not zero): the
+// lowest bit alone, converted to float (exact: a power of two), is 2^index.
+TABPILOT_AVX512 inline __m512i LowestBit16(__m512i x) {
+  const __m512i low = _mm512_and_si512(x, _mm512_sub_epi32(_mm512_setzero_si512(), x));
+  const __m512i bits = _mm512_castps_si512(_mm512_maskz_cvtepu32_ps(kAll16, low));
+  return _mm512_sub_epi32(Shr16<23>(bits), _mm512_set1_epi32(127));
+}
+
+// The lowest set bits of 16 64-bit masks (two vectors of 8; not zero).
+TABPILOT_AVX512 inline __m512i LowestBit64x16(__m512i a, __m512i b) {
+  // The low and the high halves of the 16 masks, a's rows first.
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i lo = _mm512_permutex2var_epi32(a, even, b);
+  const __m512i hi = _mm512_permutex2var_epi32(a, _mm512_add_epi32(even, _mm512_set1_epi32(1)), b);
+  const __mmask16 in_lo = _mm512_test_epi32_mask(lo, lo);
+  const __m512i from_hi = _mm512_add_epi32(LowestBit16(hi), _mm512_set1_epi32(32));
+  return _mm512_mask_blend_epi32(in_lo, from_hi, LowestBit16(lo));
+}
+
 // Trees of at most 32 leaves: one 32-bit mask a row, 16 rows a vector.
-TABPILOT_AVX512 void Mask32Avx512(const MaskSplit* splits, uint32_t count, const uint32_t* leaf_order,
-                                  const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* leaf) {
+TABPILOT_AVX512 void Mask32Avx512(const MaskSplit* splits, uint32_t count, const int32_t* keys, int32_t code_offset,
+                                  const uint32_t* words, uint32_t* number) {
   const __m512i all = _mm512_set1_epi32(-1);
   __m512i m0 = all, m1 = all, m2 = all, m3 = all;
   for (uint32_t s = 0; s < count; ++s) {
@@ -321,18 +340,16 @@ TABPILOT_AVX512 void Mask32Avx512(const MaskSplit* splits, uint32_t count, const
     m2 = _mm512_mask_and_epi32(m2, Right16(split, set, keys, code_offset, words, 32), m2, keep);
     m3 = _mm512_mask_and_epi32(m3, Right16(split, set, keys, code_offset, words, 48), m3, keep);
   }
-  alignas(64) uint32_t masks[kWalkRows];
-  _mm512_store_si512(masks, m0);
-  _mm512_store_si512(masks + 16, m1);
-  _mm512_store_si512(masks + 32, m2);
-  _mm512_store_si512(masks + 48, m3);
   // A row's own leaf is never cleared, so its mask is never zero.
-  for (size_t i = 0; i < kWalkRows; ++i) leaf[i] = leaf_order[std::countr_zero(masks[i])];
+  _mm512_storeu_si512(number, LowestBit16(m0));
+  _mm512_storeu_si512(number + 16, LowestBit16(m1));
+  _mm512_storeu_si512(number + 32, LowestBit16(m2));
+  _mm512_storeu_si512(number + 48, LowestBit16(m3));
 }
 
 // Trees of at most 64 leaves: one 64-bit mask a row, 8 rows a vector.
-TABPILOT_AVX512 void Mask64Avx512(const MaskSplit* splits, uint32_t count, const uint32_t* leaf_order,
-                                  const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* leaf) {
+TABPILOT_AVX512 void Mask64Avx512(const MaskSplit* splits, uint32_t count, const int32_t* keys, int32_t code_offset,
+                                  const uint32_t* words, uint32_t* number) {
   const __m512i all = _mm512_set1_epi64(-1);
   __m512i m0 = all, m1 = all, m2 = all, m3 = all, m4 = all, m5 = all, m6 = all, m7 = all;
   for (uint32_t s = 0; s < count; ++s) {
@@ -344,21 +361,15 @@ TABPILOT_AVX512 void Mask64Avx512(const MaskSplit* splits, uint32_t count, const
     Apply16(Right16(split, set, keys, code_offset, words, 32), keep, &m4, &m5);
     Apply16(Right16(split, set, keys, code_offset, words, 48), keep, &m6, &m7);
   }
-  alignas(64) uint64_t masks[kWalkRows];
-  _mm512_store_si512(masks, m0);
-  _mm512_store_si512(masks + 8, m1);
-  _mm512_store_si512(masks + 16, m2);
-  _mm512_store_si512(masks + 24, m3);
-  _mm512_store_si512(masks + 32, m4);
-  _mm512_store_si512(masks + 40, m5);
-  _mm512_store_si512(masks + 48, m6);
-  _mm512_store_si512(masks + 56, m7);
-  for (size_t i = 0; i < kWalkRows; ++i) leaf[i] = leaf_order[std::countr_zero(masks[i])];
+  _mm512_storeu_si512(number, LowestBit64x16(m0, m1));
+  _mm512_storeu_si512(number + 16, LowestBit64x16(m2, m3));
+  _mm512_storeu_si512(number + 32, LowestBit64x16(m4, m5));
+  _mm512_storeu_si512(number + 48, LowestBit64x16(m6, m7));
 }
 
 // Trees of at most 128 leaves: two 64-bit masks a row, 32 rows at a time.
-TABPILOT_AVX512 void Mask128Avx512(const MaskSplit* splits, uint32_t count, const uint32_t* leaf_order,
-                                   const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* leaf) {
+TABPILOT_AVX512 void Mask128Avx512(const MaskSplit* splits, uint32_t count, const int32_t* keys, int32_t code_offset,
+                                   const uint32_t* words, uint32_t* number) {
   const __m512i all = _mm512_set1_epi64(-1);
   for (size_t first = 0; first < kWalkRows; first += 32) {
     __m512i l0 = all, l1 = all, l2 = all, l3 = all, h0 = all, h1 = all, h2 = all, h3 = all;
@@ -385,8 +396,86 @@ TABPILOT_AVX512 void Mask128Avx512(const MaskSplit* splits, uint32_t count, cons
     _mm512_store_si512(hi + 16, h2);
     _mm512_store_si512(hi + 24, h3);
     for (size_t i = 0; i < 32; ++i) {
-      leaf[first + i] = leaf_order[lo[i] != 0 ? std::countr_zero(lo[i]) : 64 + std::countr_zero(hi[i])];
+      number[first + i] = static_cast<uint32_t>(lo[i] != 0 ? std::countr_zero(lo[i]) : 64 + std::countr_zero(hi[i]));
     }
+  }
+}
+
+// The values of the leaves numbered `number` (under mask k) of a tree whose
+// `leaves` values, left to right, are at `values`: picked by a permutation
+// of at most 32, else gathered.
+TABPILOT_AVX512 inline __m512 NumberedValues16(const float* values, uint32_t leaves, __m512i number, __mmask16 k) {
+  if (leaves <= 32) {
+    const auto below = static_cast<__mmask16>(leaves >= 16 ? 0xFFFF : (1u << leaves) - 1);
+    const auto above = static_cast<__mmask16>(leaves <= 16 ? 0 : (1u << (leaves - 16)) - 1);
+    const __m512 first = _mm512_maskz_loadu_ps(below, values);
+    const __m512 second = _mm512_maskz_loadu_ps(above, values + 16);
+    return _mm512_permutex2var_ps(first, number, second);
+  }
+  return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), k, number, values, 4);
+}
+
+// The leaf values of up to 16 rows from leaf + i (tree-local node indices)
+// under mask `k`.
+TABPILOT_AVX512 inline __m512 LeafValues16(const EvalNode* eval, const float* leaf_values, const uint32_t* leaf,
+                                           __mmask16 k) {
+  const __m512i idx = _mm512_maskz_loadu_epi32(k, leaf);
+  const __m512i payload =
+      _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), k, Shl16<2>(idx), FieldBase(eval, kPayloadAt), 4);
+  return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), k, payload, leaf_values, 4);
+}
+
+// raw[j] = double(float(raw[j]) + v[j]) for the 8 rows of mask k, as the
+// scalar code rounds.
+TABPILOT_AVX512 inline void AddInFloat8(__m256 v, __mmask8 k, double* raw) {
+  const __m512d r = _mm512_maskz_loadu_pd(k, raw);
+  const __m256 sum = _mm256_add_ps(_mm512_maskz_cvtpd_ps(0xFF, r), v);
+  _mm512_mask_storeu_pd(raw, k, _mm512_maskz_cvtps_pd(0xFF, sum));
+}
+
+// raw[j] += weight x double(v[j]) for the 8 rows of mask k (a product, then
+// a sum, as the scalar code rounds).
+TABPILOT_AVX512 inline void AddInDouble8(__m256 v, __mmask8 k, __m512d weight, double* raw) {
+  const __m512d r = _mm512_maskz_loadu_pd(k, raw);
+  const __m512d product = _mm512_mul_pd(weight, _mm512_maskz_cvtps_pd(0xFF, v));
+  _mm512_mask_storeu_pd(raw, k, _mm512_add_pd(r, product));
+}
+
+// Adds 16 rows' values v (under mask k) to the score column at raw.
+TABPILOT_AVX512 inline void AddValues16(__m512 v, __mmask16 k, bool float_sum, __m512d weight, double* raw) {
+  alignas(64) float values[16];  // halves through memory: GCC 12's extracts trip its warnings
+  _mm512_store_ps(values, v);
+  const __m256 lo = _mm256_load_ps(values);
+  const __m256 hi = _mm256_load_ps(values + 8);
+  if (float_sum) {
+    AddInFloat8(lo, static_cast<__mmask8>(k), raw);
+    AddInFloat8(hi, static_cast<__mmask8>(k >> 8), raw + 8);
+  } else {
+    AddInDouble8(lo, static_cast<__mmask8>(k), weight, raw);
+    AddInDouble8(hi, static_cast<__mmask8>(k >> 8), weight, raw + 8);
+  }
+}
+
+TABPILOT_AVX512 inline __mmask16 Rows16Mask(size_t n, size_t i) {
+  return n - i >= 16 ? kAll16 : static_cast<__mmask16>((1u << (n - i)) - 1);
+}
+
+TABPILOT_AVX512 void AddLeavesAvx512Impl(const EvalNode* eval, const float* leaf_values, const uint32_t* leaf, size_t n,
+                                         bool float_sum, double weight, double* raw) {
+  const __m512d w = _mm512_set1_pd(weight);
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 k = Rows16Mask(n, i);
+    AddValues16(LeafValues16(eval, leaf_values, leaf + i, k), k, float_sum, w, raw + i);
+  }
+}
+
+TABPILOT_AVX512 void AddNumberedAvx512(const float* values, uint32_t leaves, const uint32_t* number, size_t n,
+                                       bool float_sum, double weight, double* raw) {
+  const __m512d w = _mm512_set1_pd(weight);
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 k = Rows16Mask(n, i);
+    const __m512i numbers = _mm512_maskz_loadu_epi32(k, number + i);
+    AddValues16(NumberedValues16(values, leaves, numbers, k), k, float_sum, w, raw + i);
   }
 }
 
@@ -443,15 +532,23 @@ void WalkMixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys,
                      const uint32_t* words, uint32_t* leaf) {
   MixedAvx512(nodes, depth, keys, code_offset, words, leaf);
 }
-void MaskLeavesAvx512(const MaskSplit* splits, uint32_t count, uint32_t leaves, const uint32_t* leaf_order,
-                      const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* leaf) {
+void MaskLeavesAvx512(const MaskSplit* splits, uint32_t count, uint32_t leaves, const int32_t* keys,
+                      int32_t code_offset, const uint32_t* words, uint32_t* number) {
   if (leaves <= 32) {
-    Mask32Avx512(splits, count, leaf_order, keys, code_offset, words, leaf);
+    Mask32Avx512(splits, count, keys, code_offset, words, number);
   } else if (leaves <= 64) {
-    Mask64Avx512(splits, count, leaf_order, keys, code_offset, words, leaf);
+    Mask64Avx512(splits, count, keys, code_offset, words, number);
   } else {
-    Mask128Avx512(splits, count, leaf_order, keys, code_offset, words, leaf);
+    Mask128Avx512(splits, count, keys, code_offset, words, number);
   }
+}
+void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_t* number, size_t n, bool float_sum,
+                             double weight, double* raw) {
+  AddNumberedAvx512(values, leaves, number, n, float_sum, weight, raw);
+}
+void AddLeavesAvx512(const EvalNode* eval, const float* leaf_values, const uint32_t* leaf, size_t n, bool float_sum,
+                     double weight, double* raw) {
+  AddLeavesAvx512Impl(eval, leaf_values, leaf, n, float_sum, weight, raw);
 }
 void ObliviousLeavesAvx2(const CompiledNode* levels, uint32_t depth, const int32_t* keys, uint32_t* leaf) {
   ObliviousAvx2(levels, depth, keys, leaf);

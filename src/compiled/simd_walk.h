@@ -51,11 +51,25 @@ void WalkMixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys,
 
 // Trees of at most kMaxMaskLeaves leaves, by leaf masks (MaskSplit): every
 // split tests all the block's rows with contiguous loads, no gathers but
-// categorical splits' words; the cost is the tree's splits, not its depth.
-// `count` splits from `splits`; `leaf_order` the tree's `leaves` leaves left
-// to right. Masks of 32, 64 or 128 bits a row, as the leaves need.
-void MaskLeavesAvx512(const MaskSplit* splits, uint32_t count, uint32_t leaves, const uint32_t* leaf_order,
-                      const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* leaf);
+// for categorical sets of more than 16 words; the cost is the tree's splits,
+// not its depth. `count` splits from `splits`; masks of 32, 64 or 128 bits
+// a row as the tree's `leaves` need. number[i] = the left-to-right number
+// of the leaf row i reaches, for all kWalkRows rows.
+void MaskLeavesAvx512(const MaskSplit* splits, uint32_t count, uint32_t leaves, const int32_t* keys,
+                      int32_t code_offset, const uint32_t* words, uint32_t* number);
+
+// Adds the values of rows [0, n)'s leaves (number[i], as MaskLeavesAvx512
+// gives them) of a tree with one value a leaf, `values` its leaves' values
+// left to right, to raw[0, n) (a score column), rounding as AddLeavesAvx512.
+void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_t* number, size_t n, bool float_sum,
+                             double weight, double* raw);
+
+// Adds the leaves of rows [0, n) (leaf[i], tree-local node indices) of a
+// tree with one value a leaf to raw[0, n) (a score column) with the
+// scalar code's roundings: raw = double(float(raw) + value) when float_sum,
+// else raw += weight x double(value).
+void AddLeavesAvx512(const EvalNode* eval, const float* leaf_values, const uint32_t* leaf, size_t n, bool float_sum,
+                     double weight, double* raw);
 
 // Oblivious trees: leaf[i] = sum over levels d of (x > border_d) << d, NaN
 // 0, read from the NaN-smallest key column 2f + 1 of each level's feature.
