@@ -131,8 +131,9 @@ void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_
   const auto code_offset = static_cast<int32_t>(2 * num_tree_features_ * kBlockRows);
   const uint32_t* words = category_words_.data();
   if (avx512 && tree.mask_leaves != 0) {
-    MaskLeavesAvx512(mask_splits_.data() + tree.split_begin, static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves),
-                     tree.mask_leaves, keys, code_offset, words, leaf);
+    MaskLeavesAvx512(mask_splits_.data() + tree.split_begin, tree.mask_numeric, tree.mask_short_sets,
+                     static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves), tree.mask_leaves, keys, code_offset,
+                     words, leaf);
     const uint32_t* order = leaf_order_.data() + tree.leaf_order_begin;
     for (size_t i = 0; i < kBlockRows; ++i) leaf[i] = order[leaf[i]];
     return;
@@ -219,8 +220,9 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
     }
     if (kernel == TreeKernel::kAvx512 && tree.leaf_width == 1 && tree.mask_leaves != 0) {
       // Leaf masks straight to the leaves' values, left to right.
-      MaskLeavesAvx512(mask_splits_.data() + tree.split_begin, static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves),
-                       tree.mask_leaves, keys, code_offset, category_words_.data(), leaf);
+      MaskLeavesAvx512(mask_splits_.data() + tree.split_begin, tree.mask_numeric, tree.mask_short_sets,
+                       static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves), tree.mask_leaves, keys, code_offset,
+                       category_words_.data(), leaf);
       AddNumberedLeavesAvx512(leaf_order_values_.data() + tree.leaf_order_begin, tree.mask_leaves, leaf, n,
                               tree.float_sum, tree.weight, scores + tree.output * kBlockRows);
       continue;

@@ -259,6 +259,17 @@ void CompiledForest::IndexTree(CompiledTree* tree) {
   tree->leaf_order_begin = leaf_order_.size();
   uint32_t next_leaf = 0;
   IndexSubtree(nodes, eval_nodes_.data() + tree->node_begin, 0, &next_leaf, &leaf_order_, &mask_splits_);
+  const auto kind = [](const MaskSplit& split) {
+    if ((split.flags & EvalNode::kCategorical) == 0) return kNumericSplit;
+    return split.threshold_key <= static_cast<int32_t>(32 * kShortSetWords) ? kShortSetSplit : kLongSetSplit;
+  };
+  const auto first = mask_splits_.begin() + static_cast<std::ptrdiff_t>(tree->split_begin);
+  std::stable_sort(first, mask_splits_.end(),
+                   [&](const MaskSplit& a, const MaskSplit& b) { return kind(a) < kind(b); });
+  tree->mask_numeric = static_cast<uint32_t>(
+      std::count_if(first, mask_splits_.end(), [&](const MaskSplit& m) { return kind(m) == kNumericSplit; }));
+  tree->mask_short_sets = static_cast<uint32_t>(
+      std::count_if(first, mask_splits_.end(), [&](const MaskSplit& m) { return kind(m) == kShortSetSplit; }));
   for (size_t k = tree->leaf_order_begin; k < leaf_order_.size(); ++k) {
     leaf_order_values_.push_back(leaf_values_.at(nodes[leaf_order_[k]].payload));
   }

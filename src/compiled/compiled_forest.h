@@ -119,6 +119,10 @@ static_assert(sizeof(MaskSplit) == 32);
 
 // Leaves a tree may have to be evaluated by leaf masks.
 constexpr uint32_t kMaxMaskLeaves = 128;
+// A tree's MaskSplits come by kind: numeric, then categorical with sets of
+// at most kShortSetWords words (kept in one vector), then longer sets.
+enum MaskSplitKind : int { kNumericSplit, kShortSetSplit, kLongSetSplit };
+constexpr uint32_t kShortSetWords = 16;
 
 struct CompiledTree {
   enum class Kind : uint8_t { kNodes, kOblivious };
@@ -137,6 +141,8 @@ struct CompiledTree {
   // tree-local indices and first values, left to right, start in
   // mask_splits / leaf_order and leaf_order_values.
   uint32_t mask_leaves = 0;
+  uint32_t mask_numeric = 0;     // its numeric splits
+  uint32_t mask_short_sets = 0;  // its splits of short sets
   size_t split_begin = 0;
   size_t leaf_order_begin = 0;
 };

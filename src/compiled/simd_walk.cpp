@@ -265,46 +265,65 @@ TABPILOT_AVX512 void ObliviousAvx512(const CompiledNode* levels, uint32_t depth,
   }
 }
 
-// A categorical split's set of at most 16 words (512 codes) in a vector,
-// so its words are picked by a permutation rather than gathered; zero for
-// other splits.
-constexpr int32_t kVectorSetCodes = 512;
-TABPILOT_AVX512 inline __m512i VectorSet(const MaskSplit& split, const uint32_t* words) {
-  if ((split.flags & EvalNode::kCategorical) == 0 || split.threshold_key > kVectorSetCodes) {
-    return _mm512_setzero_si512();
+// The 16 rows at `column` (a split's key or code column, from the row)
+// that go right at a split of kind K (numeric, short set, long set: the
+// order MaskSplits come in). Numeric: key > threshold key. Categorical: the
+// code (`threshold` = 32 x the set's words) in the set, its word picked from
+// `set` (short sets, in one vector) or gathered from `set_words`, or the
+// code missing and the default right (`missing_right` all ones).
+template <int K>
+TABPILOT_AVX512 inline __mmask16 Right16(const int32_t* column, __m512i threshold, __m512i set,
+                                         const uint32_t* set_words, __mmask16 missing_right) {
+  if constexpr (K == kNumericSplit) {
+    return _mm512_cmpgt_epi32_mask(_mm512_loadu_si512(column), threshold);
+  } else {
+    const __m512i code = _mm512_loadu_si512(column);
+    // Unsigned: the negative missing and invalid codes are never in the set.
+    const __mmask16 in_set = _mm512_cmplt_epu32_mask(code, threshold);
+    const __m512i word_at = Shr16<5>(code);
+    __m512i word;
+    if constexpr (K == kShortSetSplit) {
+      word = _mm512_maskz_permutexvar_epi32(kAll16, word_at, set);
+    } else {
+      word = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), in_set, word_at, set_words, 4);
+    }
+    const __m512i shifted = Shrv16(word, _mm512_and_si512(code, _mm512_set1_epi32(31)));
+    const __mmask16 member = _mm512_mask_test_epi32_mask(in_set, shifted, _mm512_set1_epi32(1));
+    return member | _mm512_mask_cmpeq_epi32_mask(missing_right, code, _mm512_set1_epi32(kMissingCode));
   }
-  const auto count = static_cast<unsigned>(split.threshold_key) / 32;
-  return _mm512_maskz_loadu_epi32(static_cast<__mmask16>((1u << count) - 1), words + split.word_begin);
 }
 
-// The 16 rows from `row` of a split's column that go right at it: numeric
-// splits compare keys, categorical ones look their codes up in the set
-// (`set`: VectorSet).
-TABPILOT_AVX512 inline __mmask16 Right16(const MaskSplit& split, __m512i set, const int32_t* keys, int32_t code_offset,
-                                         const uint32_t* words, size_t row) {
-  if ((split.flags & EvalNode::kCategorical) == 0) {
-    const __m512i key = _mm512_loadu_si512(keys + split.column * kWalkRows + row);
-    return _mm512_cmpgt_epi32_mask(key, _mm512_set1_epi32(split.threshold_key));
-  }
-  const __m512i code = _mm512_loadu_si512(keys + code_offset + split.column * kWalkRows + row);
-  // Unsigned: the negative missing and invalid codes are never in the set.
-  const __mmask16 in_set = _mm512_cmplt_epu32_mask(code, _mm512_set1_epi32(split.threshold_key));
-  const __m512i word_at = Shr16<5>(code);
-  const __m512i word =
-      split.threshold_key <= kVectorSetCodes
-          ? _mm512_maskz_permutexvar_epi32(kAll16, word_at, set)
-          : _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), in_set, word_at, words + split.word_begin, 4);
-  const __m512i shifted = Shrv16(word, _mm512_and_si512(code, _mm512_set1_epi32(31)));
-  const __mmask16 member = _mm512_mask_test_epi32_mask(in_set, shifted, _mm512_set1_epi32(1));
-  if ((split.flags & EvalNode::kDefaultLeft) != 0) return member;
-  return member | _mm512_cmpeq_epi32_mask(code, _mm512_set1_epi32(kMissingCode));
-}
+// Leaf masks of the block's 64 rows: W 32-bit words a row (leaf k at bit
+// k % 32 of word k / 32), m[w][g] the words w of rows 16g to 16g + 15.
+template <int W>
+struct LeafMasks {
+  __m512i m[W][4];
+};
 
-// Clears `keep`'s zero bits from the 64-bit masks of the 16 rows in
-// `right` (two vectors of 8).
-TABPILOT_AVX512 inline void Apply16(__mmask16 right, __m512i keep, __m512i* lo, __m512i* hi) {
-  *lo = _mm512_mask_and_epi64(*lo, static_cast<__mmask8>(right), *lo, keep);
-  *hi = _mm512_mask_and_epi64(*hi, static_cast<__mmask8>(right >> 8), *hi, keep);
+// Applies splits [begin, end), all of kind K, to the masks.
+template <int W, int K>
+TABPILOT_AVX512 inline void ApplySplits(const MaskSplit* splits, uint32_t begin, uint32_t end, const int32_t* keys,
+                                        int32_t code_offset, const uint32_t* words, LeafMasks<W>* masks) {
+  for (uint32_t s = begin; s < end; ++s) {
+    const MaskSplit& split = splits[s];
+    const int32_t* column = keys + (K == kNumericSplit ? 0 : code_offset) + split.column * kWalkRows;
+    const __m512i threshold = _mm512_set1_epi32(split.threshold_key);
+    __m512i set = _mm512_setzero_si512();
+    if constexpr (K == kShortSetSplit) {
+      const auto count = static_cast<unsigned>(split.threshold_key) / 32;
+      set = _mm512_maskz_loadu_epi32(static_cast<__mmask16>((1u << count) - 1), words + split.word_begin);
+    }
+    const auto missing_right = static_cast<__mmask16>((split.flags & EvalNode::kDefaultLeft) != 0 ? 0 : kAll16);
+    __m512i keep[W];
+    for (int w = 0; w < W; ++w) {
+      keep[w] = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(split.keep[w / 2] >> (32 * (w % 2)))));
+    }
+    for (int g = 0; g < 4; ++g) {
+      const __mmask16 right = Right16<K>(column + 16 * g, threshold, set, words + split.word_begin, missing_right);
+      for (int w = 0; w < W; ++w)
+        masks->m[w][g] = _mm512_mask_and_epi32(masks->m[w][g], right, masks->m[w][g], keep[w]);
+    }
+  }
 }
 
 // The index of the lowest set bit of each lane (lanes not zero): the
@@ -315,89 +334,27 @@ TABPILOT_AVX512 inline __m512i LowestBit16(__m512i x) {
   return _mm512_sub_epi32(Shr16<23>(bits), _mm512_set1_epi32(127));
 }
 
-// The lowest set bits of 16 64-bit masks (two vectors of 8; not zero).
-TABPILOT_AVX512 inline __m512i LowestBit64x16(__m512i a, __m512i b) {
-  // The low and the high halves of the 16 masks, a's rows first.
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i lo = _mm512_permutex2var_epi32(a, even, b);
-  const __m512i hi = _mm512_permutex2var_epi32(a, _mm512_add_epi32(even, _mm512_set1_epi32(1)), b);
-  const __mmask16 in_lo = _mm512_test_epi32_mask(lo, lo);
-  const __m512i from_hi = _mm512_add_epi32(LowestBit16(hi), _mm512_set1_epi32(32));
-  return _mm512_mask_blend_epi32(in_lo, from_hi, LowestBit16(lo));
-}
-
-// Trees of at most 32 leaves: one 32-bit mask a row, 16 rows a vector.
-TABPILOT_AVX512 void Mask32Avx512(const MaskSplit* splits, uint32_t count, const int32_t* keys, int32_t code_offset,
-                                  const uint32_t* words, uint32_t* number) {
-  const __m512i all = _mm512_set1_epi32(-1);
-  __m512i m0 = all, m1 = all, m2 = all, m3 = all;
-  for (uint32_t s = 0; s < count; ++s) {
-    const MaskSplit& split = splits[s];
-    const __m512i set = VectorSet(split, words);
-    const __m512i keep = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(split.keep[0])));
-    m0 = _mm512_mask_and_epi32(m0, Right16(split, set, keys, code_offset, words, 0), m0, keep);
-    m1 = _mm512_mask_and_epi32(m1, Right16(split, set, keys, code_offset, words, 16), m1, keep);
-    m2 = _mm512_mask_and_epi32(m2, Right16(split, set, keys, code_offset, words, 32), m2, keep);
-    m3 = _mm512_mask_and_epi32(m3, Right16(split, set, keys, code_offset, words, 48), m3, keep);
+// number[i] = the lowest leaf row i's mask keeps (never none: a row's own
+// leaf is never cleared).
+template <int W>
+TABPILOT_AVX512 void MaskAvx512(const MaskSplit* splits, uint32_t numeric, uint32_t short_sets, uint32_t count,
+                                const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* number) {
+  LeafMasks<W> masks;
+  for (int w = 0; w < W; ++w) {
+    for (int g = 0; g < 4; ++g) masks.m[w][g] = _mm512_set1_epi32(-1);
   }
-  // A row's own leaf is never cleared, so its mask is never zero.
-  _mm512_storeu_si512(number, LowestBit16(m0));
-  _mm512_storeu_si512(number + 16, LowestBit16(m1));
-  _mm512_storeu_si512(number + 32, LowestBit16(m2));
-  _mm512_storeu_si512(number + 48, LowestBit16(m3));
-}
-
-// Trees of at most 64 leaves: one 64-bit mask a row, 8 rows a vector.
-TABPILOT_AVX512 void Mask64Avx512(const MaskSplit* splits, uint32_t count, const int32_t* keys, int32_t code_offset,
-                                  const uint32_t* words, uint32_t* number) {
-  const __m512i all = _mm512_set1_epi64(-1);
-  __m512i m0 = all, m1 = all, m2 = all, m3 = all, m4 = all, m5 = all, m6 = all, m7 = all;
-  for (uint32_t s = 0; s < count; ++s) {
-    const MaskSplit& split = splits[s];
-    const __m512i set = VectorSet(split, words);
-    const __m512i keep = _mm512_set1_epi64(static_cast<long long>(split.keep[0]));
-    Apply16(Right16(split, set, keys, code_offset, words, 0), keep, &m0, &m1);
-    Apply16(Right16(split, set, keys, code_offset, words, 16), keep, &m2, &m3);
-    Apply16(Right16(split, set, keys, code_offset, words, 32), keep, &m4, &m5);
-    Apply16(Right16(split, set, keys, code_offset, words, 48), keep, &m6, &m7);
-  }
-  _mm512_storeu_si512(number, LowestBit64x16(m0, m1));
-  _mm512_storeu_si512(number + 16, LowestBit64x16(m2, m3));
-  _mm512_storeu_si512(number + 32, LowestBit64x16(m4, m5));
-  _mm512_storeu_si512(number + 48, LowestBit64x16(m6, m7));
-}
-
-// Trees of at most 128 leaves: two 64-bit masks a row, 32 rows at a time.
-TABPILOT_AVX512 void Mask128Avx512(const MaskSplit* splits, uint32_t count, const int32_t* keys, int32_t code_offset,
-                                   const uint32_t* words, uint32_t* number) {
-  const __m512i all = _mm512_set1_epi64(-1);
-  for (size_t first = 0; first < kWalkRows; first += 32) {
-    __m512i l0 = all, l1 = all, l2 = all, l3 = all, h0 = all, h1 = all, h2 = all, h3 = all;
-    for (uint32_t s = 0; s < count; ++s) {
-      const MaskSplit& split = splits[s];
-      const __m512i set = VectorSet(split, words);
-      const __m512i keep_lo = _mm512_set1_epi64(static_cast<long long>(split.keep[0]));
-      const __m512i keep_hi = _mm512_set1_epi64(static_cast<long long>(split.keep[1]));
-      const __mmask16 r0 = Right16(split, set, keys, code_offset, words, first);
-      const __mmask16 r1 = Right16(split, set, keys, code_offset, words, first + 16);
-      Apply16(r0, keep_lo, &l0, &l1);
-      Apply16(r0, keep_hi, &h0, &h1);
-      Apply16(r1, keep_lo, &l2, &l3);
-      Apply16(r1, keep_hi, &h2, &h3);
+  ApplySplits<W, kNumericSplit>(splits, 0, numeric, keys, code_offset, words, &masks);
+  ApplySplits<W, kShortSetSplit>(splits, numeric, numeric + short_sets, keys, code_offset, words, &masks);
+  ApplySplits<W, kLongSetSplit>(splits, numeric + short_sets, count, keys, code_offset, words, &masks);
+  for (int g = 0; g < 4; ++g) {
+    __m512i lowest = LowestBit16(masks.m[W - 1][g]);
+    if constexpr (W > 1) lowest = _mm512_add_epi32(lowest, _mm512_set1_epi32(32 * (W - 1)));
+    for (int w = W - 2; w >= 0; --w) {
+      const __mmask16 here = _mm512_test_epi32_mask(masks.m[w][g], masks.m[w][g]);
+      lowest = _mm512_mask_blend_epi32(here, lowest,
+                                       _mm512_add_epi32(LowestBit16(masks.m[w][g]), _mm512_set1_epi32(32 * w)));
     }
-    alignas(64) uint64_t lo[32];
-    alignas(64) uint64_t hi[32];
-    _mm512_store_si512(lo, l0);
-    _mm512_store_si512(lo + 8, l1);
-    _mm512_store_si512(lo + 16, l2);
-    _mm512_store_si512(lo + 24, l3);
-    _mm512_store_si512(hi, h0);
-    _mm512_store_si512(hi + 8, h1);
-    _mm512_store_si512(hi + 16, h2);
-    _mm512_store_si512(hi + 24, h3);
-    for (size_t i = 0; i < 32; ++i) {
-      number[first + i] = static_cast<uint32_t>(lo[i] != 0 ? std::countr_zero(lo[i]) : 64 + std::countr_zero(hi[i]));
-    }
+    _mm512_storeu_si512(number + 16 * g, lowest);
   }
 }
 
@@ -532,14 +489,14 @@ void WalkMixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys,
                      const uint32_t* words, uint32_t* leaf) {
   MixedAvx512(nodes, depth, keys, code_offset, words, leaf);
 }
-void MaskLeavesAvx512(const MaskSplit* splits, uint32_t count, uint32_t leaves, const int32_t* keys,
-                      int32_t code_offset, const uint32_t* words, uint32_t* number) {
+void MaskLeavesAvx512(const MaskSplit* splits, uint32_t numeric, uint32_t short_sets, uint32_t count, uint32_t leaves,
+                      const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* number) {
   if (leaves <= 32) {
-    Mask32Avx512(splits, count, keys, code_offset, words, number);
+    MaskAvx512<1>(splits, numeric, short_sets, count, keys, code_offset, words, number);
   } else if (leaves <= 64) {
-    Mask64Avx512(splits, count, keys, code_offset, words, number);
+    MaskAvx512<2>(splits, numeric, short_sets, count, keys, code_offset, words, number);
   } else {
-    Mask128Avx512(splits, count, keys, code_offset, words, number);
+    MaskAvx512<4>(splits, numeric, short_sets, count, keys, code_offset, words, number);
   }
 }
 void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_t* number, size_t n, bool float_sum,

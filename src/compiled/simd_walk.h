@@ -52,11 +52,12 @@ void WalkMixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys,
 // Trees of at most kMaxMaskLeaves leaves, by leaf masks (MaskSplit): every
 // split tests all the block's rows with contiguous loads, no gathers but
 // for categorical sets of more than 16 words; the cost is the tree's splits,
-// not its depth. `count` splits from `splits`; masks of 32, 64 or 128 bits
-// a row as the tree's `leaves` need. number[i] = the left-to-right number
+// not its depth. `count` splits from `splits`, the first `numeric` of them
+// numeric, the next `short_sets` of short sets (MaskSplitKind); masks of 32,
+// 64 or 128 bits a row as the tree's `leaves` need. number[i] = the left-to-right number
 // of the leaf row i reaches, for all kWalkRows rows.
-void MaskLeavesAvx512(const MaskSplit* splits, uint32_t count, uint32_t leaves, const int32_t* keys,
-                      int32_t code_offset, const uint32_t* words, uint32_t* number);
+void MaskLeavesAvx512(const MaskSplit* splits, uint32_t numeric, uint32_t short_sets, uint32_t count, uint32_t leaves,
+                      const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* number);
 
 // Adds the values of rows [0, n)'s leaves (number[i], as MaskLeavesAvx512
 // gives them) of a tree with one value a leaf, `values` its leaves' values
