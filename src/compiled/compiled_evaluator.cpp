@@ -1,15 +1,29 @@
-// Evaluation of a CompiledForest: blocks of kBlockRows rows, tree by tree,
-// each tree's walk taking the whole block one level at a time (the rows'
-// walks are independent, so the processor overlaps their loads), then the
-// links. The block's values are first turned into integer keys, column-major
-// (simd_walk.h): numeric nodes compare keys, categorical ones codes.
-// WalkTree moves every row to its leaf with one of the kernels: scalar
-// loops (numeric trees on the keys, trees with categorical splits on the
-// CompiledNodes with MixedStep, oblivious trees on the floats), or the
-// AVX2 / AVX-512 kernels of simd_walk.cpp, 8 or 16 rows a vector, for all
-// three kinds. Then the leaves are added to the rows' raw scores by scalar
-// code, tree by tree in order, in double (or in float when the part sums in
-// float), so every kernel gives bit-identical results.
+// Evaluation of a CompiledForest: blocks of kBlockRows (64) rows, tree by
+// tree, then the links. A block's values are first turned into integer keys,
+// column-major (simd_walk.h: two order-preserving keys per feature so that
+// NaN goes the default way with one integer compare, and, for categorical
+// splits, one category code per feature), and its raw scores are kept
+// column-major while the trees add to them.
+//
+// Each tree takes the whole block at once, by one of the kernels
+// (TreeKernel; kAuto takes the widest the processor runs):
+//   scalar    the fallback: numeric trees step the keys level by level
+//             (EvalNode), trees with categorical splits step CompiledNodes
+//             (MixedStep), oblivious trees compare the floats; the step loop
+//             stops early once no row of the block moved.
+//   AVX-512   trees of at most 128 leaves by leaf masks (QuickScorer's idea,
+//             MaskSplit): every split tests the 64 rows with contiguous key
+//             loads and clears, for the rows going right, the leaves under
+//             its left child from their masks; a row's leaf is the lowest
+//             one left. The leaf values then go straight into the scores in
+//             vector code. Bigger trees: a gather walk of 16 rows a vector.
+//   AVX2      gather walks of 8 rows a vector for every node tree.
+//   Oblivious trees, in both vector kernels: a comparison per level on 8 or
+//   16 contiguous keys.
+// Every kernel reaches the same leaf for every row, and the leaves are
+// added tree by tree in order with the scalar code's roundings (double, or
+// float when the part sums in float), so results are bit-identical across
+// kernels (tests/compiled/test_compiled_forest.cpp compares them).
 #include <algorithm>
 #include <climits>
 #include <cmath>

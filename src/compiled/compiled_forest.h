@@ -1,6 +1,7 @@
 // The compiled form of every tree model (XGBoost boosters, our forests, the
 // oblivious booster): one compact layout of our own that our own code
-// evaluates, row-blocked and multi-threaded (compiled_evaluator.cpp).
+// evaluates, row-blocked and multi-threaded (compiled_evaluator.cpp), with
+// scalar code or AVX2 / AVX-512 kernels chosen at run time (simd_walk.h).
 //
 // Layout
 //   nodes     one array for all trees; tree t owns [node_begin, +num_nodes).
@@ -21,6 +22,12 @@
 //             level, no pointer chasing.
 //   leaves    leaf_width floats each, added (times the tree's weight) to the
 //             raw scores [output, output + leaf_width).
+//   eval nodes   per node, its EvalNode: the form the kernels step (keys
+//             for numeric splits, codes for categorical ones).
+//   leaf masks   per node tree of at most kMaxMaskLeaves leaves, its splits
+//             as MaskSplits (numeric first, then short sets, then long ones)
+//             and its leaves left to right (indices and first values), for
+//             the AVX-512 leaf-mask evaluation.
 //   covers    per node, the training weight (XGBoost's sum_hessian) that
 //             reached it, for TreeSHAP; NaN where the family keeps none
 //             (our forests and the oblivious booster, so far).

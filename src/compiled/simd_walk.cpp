@@ -1,4 +1,7 @@
-// The row-vectorized tree walks (simd_walk.h). Each kernel walks the block's
+// The vector kernels (simd_walk.h), compiled with function-level target
+// attributes and called only when the processor runs them.
+//
+// Gather walks (AVX2: 8 lanes, AVX-512: 16): each kernel walks the block's
 // rows as independent vectors of lanes in one loop, so the processor
 // overlaps their gathers; a step of one vector:
 //   node fields   three (numeric) or four (categorical) 32-bit gathers from
@@ -11,6 +14,12 @@
 //                 kMissingCode goes the default way, everything else left;
 //   next          child + right, compared with the old index to see whether
 //                 any lane moved.
+// Leaf masks (AVX-512): W = 1, 2 or 4 32-bit words a row, the masks of the
+// 64 rows in 4W vectors; per split one contiguous load and compare per 16
+// rows (categorical: the set's word permuted out of one vector for sets of
+// at most 16 words, else gathered under the in-range mask) and W masked ANDs.
+// A row's leaf number is the lowest set bit of its first non-zero word: the
+// bit alone converted to float is exactly 2^number.
 #include "compiled/simd_walk.h"
 
 #include <immintrin.h>

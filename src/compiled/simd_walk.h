@@ -1,11 +1,17 @@
-// Row-vectorized walks of one block of rows through one compiled tree:
-// AVX2 (8 rows a vector) and AVX-512 (16 rows a vector) kernels, compiled
-// with function-level target attributes (the build itself assumes no AVX)
-// and chosen at run time (TreeKernel, compiled_forest.h). Every lane keeps
-// its own node index; a step gathers the node's fields and the row's key and
-// moves to child + (key > threshold key); the walk stops once no lane moved,
-// or after `depth` steps (leaves loop onto themselves). A kernel reaches the
-// same leaf as the scalar walk for every row, so results are bit-identical.
+// The vector kernels of the compiled trees (compiled_evaluator.cpp): AVX2
+// (8 rows a vector) and AVX-512 (16 rows a vector), compiled with
+// function-level target attributes (the build itself assumes no AVX) and
+// chosen at run time (TreeKernel, compiled_forest.h). Two ways through a
+// tree:
+//   gather walks   every lane keeps its own node index; a step gathers the
+//                  node's fields and the row's key and moves to child +
+//                  (key > threshold key); the walk stops once no lane moved,
+//                  or after `depth` steps (leaves loop onto themselves);
+//   leaf masks     (AVX-512, trees of at most kMaxMaskLeaves leaves) every
+//                  split tests all rows at once and clears the leaves a row
+//                  going right cannot reach (MaskSplit).
+// A kernel reaches the same leaf as the scalar walk for every row, so
+// results are bit-identical.
 //
 // The key block (compiled_evaluator.cpp fills it) is column-major, the
 // kWalkRows rows of a column contiguous: key columns 2f and 2f + 1 of
@@ -13,8 +19,8 @@
 // code column per feature at keys + code_offset: kMissingCode for NaN,
 // kInvalidCode for values XGBoost sends left whatever the set (< 0, >= 2^24,
 // infinite), else the value's integer part. Rows past the block's end hold
-// stale but valid keys, so the kernels always walk kWalkRows lanes and every
-// gather stays in bounds; the caller ignores those lanes.
+// stale but valid keys, so the kernels always take kWalkRows lanes and every
+// load and gather stays in bounds; the caller ignores those lanes.
 #pragma once
 
 #include <cstddef>
