@@ -17,7 +17,8 @@
 //             its left child from their masks; a row's leaf is the lowest
 //             one left. The leaf values then go straight into the scores in
 //             vector code. Bigger trees: a gather walk of 16 rows a vector.
-//   AVX2      gather walks of 8 rows a vector for every node tree.
+//   AVX2      the same leaf masks, 8 rows a vector (values added by scalar
+//             code); gather walks of 8 rows a vector for bigger trees.
 //   Oblivious trees, in both vector kernels: a comparison per level on 8 or
 //   16 contiguous keys.
 // Every kernel reaches the same leaf for every row, and the leaves are
@@ -144,10 +145,10 @@ void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_
   }
   const auto code_offset = static_cast<int32_t>(2 * num_tree_features_ * kBlockRows);
   const uint32_t* words = category_words_.data();
-  if (avx512 && tree.mask_leaves != 0) {
-    MaskLeavesAvx512(mask_splits_.data() + tree.split_begin, tree.mask_numeric, tree.mask_short_sets,
-                     static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves), tree.mask_leaves, keys, code_offset,
-                     words, leaf);
+  if (kernel != TreeKernel::kScalar && tree.mask_leaves != 0) {
+    (avx512 ? MaskLeavesAvx512 : MaskLeavesAvx2)(
+        mask_splits_.data() + tree.split_begin, tree.mask_numeric, tree.mask_short_sets,
+        static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves), tree.mask_leaves, keys, code_offset, words, leaf);
     const uint32_t* order = leaf_order_.data() + tree.leaf_order_begin;
     for (size_t i = 0; i < kBlockRows; ++i) leaf[i] = order[leaf[i]];
     return;

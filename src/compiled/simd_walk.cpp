@@ -14,10 +14,12 @@
 //                 kMissingCode goes the default way, everything else left;
 //   next          child + right, compared with the old index to see whether
 //                 any lane moved.
-// Leaf masks (AVX-512): W = 1, 2 or 4 32-bit words a row, the masks of the
-// 64 rows in 4W vectors; per split one contiguous load and compare per 16
+// Leaf masks: W = 1, 2 or 4 32-bit words a row; AVX-512: the masks of the
+// 64 rows in 4W vectors, per split one contiguous load and compare per 16
 // rows (categorical: the set's word permuted out of one vector for sets of
-// at most 16 words, else gathered under the in-range mask) and W masked ANDs.
+// at most 16 words, else gathered under the in-range mask) and W masked ANDs;
+// AVX2: 64 / W rows at a time in 8 vectors, 8 rows a vector, sets of at most
+// 8 words permuted.
 // A row's leaf number is the lowest set bit of its first non-zero word: the
 // bit alone converted to float is exactly 2^number.
 #include "compiled/simd_walk.h"
@@ -154,6 +156,99 @@ TABPILOT_AVX2 void ObliviousAvx2(const CompiledNode* levels, uint32_t depth, con
       idx = _mm256_or_si256(idx, _mm256_and_si256(above, _mm256_set1_epi32(static_cast<int>(1u << d))));
     }
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(leaf + first), idx);
+  }
+}
+
+// AVX2 leaf masks: the rows (8 a vector) of a split of kind K going right,
+// all ones (Right16's rule; short sets of at most 8 words are permuted out
+// of `set`, longer ones gathered).
+template <int K>
+TABPILOT_AVX2 inline __m256i Right8(const int32_t* column, __m256i threshold, __m256i set, bool permute,
+                                    const uint32_t* set_words, __m256i missing_right) {
+  const __m256i value = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(column));
+  if constexpr (K == kNumericSplit) {
+    return _mm256_cmpgt_epi32(value, threshold);
+  } else {
+    const __m256i in_set =
+        _mm256_and_si256(_mm256_cmpgt_epi32(threshold, value), _mm256_cmpgt_epi32(value, _mm256_set1_epi32(-1)));
+    const __m256i word_at = _mm256_srli_epi32(value, 5);
+    const __m256i word = permute
+                             ? _mm256_permutevar8x32_epi32(set, word_at)
+                             : _mm256_mask_i32gather_epi32(_mm256_setzero_si256(),
+                                                           reinterpret_cast<const int*>(set_words), word_at, in_set, 4);
+    const __m256i one = _mm256_set1_epi32(1);
+    const __m256i bit = _mm256_and_si256(_mm256_srlv_epi32(word, _mm256_and_si256(value, _mm256_set1_epi32(31))), one);
+    const __m256i member = _mm256_and_si256(in_set, _mm256_cmpeq_epi32(bit, one));
+    const __m256i missing = _mm256_cmpeq_epi32(value, _mm256_set1_epi32(kMissingCode));
+    return _mm256_or_si256(member, _mm256_and_si256(missing, missing_right));
+  }
+}
+
+// Masks of 64 / W rows (8 / W vectors of 8), W 32-bit words a row.
+template <int W>
+struct LeafMasks8 {
+  __m256i m[W][8 / W];
+};
+
+template <int W, int K>
+TABPILOT_AVX2 inline void ApplySplits8(const MaskSplit* splits, uint32_t begin, uint32_t end, const int32_t* keys,
+                                       int32_t code_offset, const uint32_t* words, size_t first, LeafMasks8<W>* masks) {
+  for (uint32_t s = begin; s < end; ++s) {
+    const MaskSplit& split = splits[s];
+    const int32_t* column = keys + (K == kNumericSplit ? 0 : code_offset) + split.column * kWalkRows + first;
+    const __m256i threshold = _mm256_set1_epi32(split.threshold_key);
+    const auto set_words = static_cast<uint32_t>(split.threshold_key) / 32;  // categorical splits
+    const bool permute = K == kShortSetSplit && set_words <= 8;
+    __m256i set = _mm256_setzero_si256();
+    if (permute) {
+      alignas(32) uint32_t copy[8] = {};
+      for (uint32_t w = 0; w < set_words; ++w) copy[w] = words[split.word_begin + w];
+      set = _mm256_load_si256(reinterpret_cast<const __m256i*>(copy));
+    }
+    const __m256i missing_right = _mm256_set1_epi32((split.flags & EvalNode::kDefaultLeft) != 0 ? 0 : -1);
+    __m256i keep[W];
+    for (int w = 0; w < W; ++w) {
+      keep[w] = _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(split.keep[w / 2] >> (32 * (w % 2)))));
+    }
+    for (int g = 0; g < 8 / W; ++g) {
+      const __m256i right = Right8<K>(column + 8 * g, threshold, set, permute, words + split.word_begin, missing_right);
+      for (int w = 0; w < W; ++w) {
+        masks->m[w][g] = _mm256_andnot_si256(_mm256_andnot_si256(keep[w], right), masks->m[w][g]);
+      }
+    }
+  }
+}
+
+// The lowest set bit of each lane (Avx512's LowestBit16; signed conversion:
+// 2^31 becomes -2^31, whose exponent is the same).
+TABPILOT_AVX2 inline __m256i LowestBit8(__m256i x) {
+  const __m256i low = _mm256_and_si256(x, _mm256_sub_epi32(_mm256_setzero_si256(), x));
+  const __m256i bits = _mm256_castps_si256(_mm256_cvtepi32_ps(low));
+  const __m256i exponent = _mm256_and_si256(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(0xFF));
+  return _mm256_sub_epi32(exponent, _mm256_set1_epi32(127));
+}
+
+template <int W>
+TABPILOT_AVX2 void MaskAvx2(const MaskSplit* splits, uint32_t numeric, uint32_t short_sets, uint32_t count,
+                            const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* number) {
+  constexpr int kGroups = 8 / W;
+  for (size_t first = 0; first < kWalkRows; first += 8 * kGroups) {
+    LeafMasks8<W> masks;
+    for (int w = 0; w < W; ++w) {
+      for (int g = 0; g < kGroups; ++g) masks.m[w][g] = _mm256_set1_epi32(-1);
+    }
+    ApplySplits8<W, kNumericSplit>(splits, 0, numeric, keys, code_offset, words, first, &masks);
+    ApplySplits8<W, kShortSetSplit>(splits, numeric, numeric + short_sets, keys, code_offset, words, first, &masks);
+    ApplySplits8<W, kLongSetSplit>(splits, numeric + short_sets, count, keys, code_offset, words, first, &masks);
+    for (int g = 0; g < kGroups; ++g) {
+      __m256i lowest = _mm256_add_epi32(LowestBit8(masks.m[W - 1][g]), _mm256_set1_epi32(32 * (W - 1)));
+      for (int w = W - 2; w >= 0; --w) {
+        const __m256i empty = _mm256_cmpeq_epi32(masks.m[w][g], _mm256_setzero_si256());
+        const __m256i here = _mm256_add_epi32(LowestBit8(masks.m[w][g]), _mm256_set1_epi32(32 * w));
+        lowest = _mm256_blendv_epi8(here, lowest, empty);
+      }
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(number + first + 8 * g), lowest);
+    }
   }
 }
 
@@ -506,6 +601,16 @@ void MaskLeavesAvx512(const MaskSplit* splits, uint32_t numeric, uint32_t short_
     MaskAvx512<2>(splits, numeric, short_sets, count, keys, code_offset, words, number);
   } else {
     MaskAvx512<4>(splits, numeric, short_sets, count, keys, code_offset, words, number);
+  }
+}
+void MaskLeavesAvx2(const MaskSplit* splits, uint32_t numeric, uint32_t short_sets, uint32_t count, uint32_t leaves,
+                    const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* number) {
+  if (leaves <= 32) {
+    MaskAvx2<1>(splits, numeric, short_sets, count, keys, code_offset, words, number);
+  } else if (leaves <= 64) {
+    MaskAvx2<2>(splits, numeric, short_sets, count, keys, code_offset, words, number);
+  } else {
+    MaskAvx2<4>(splits, numeric, short_sets, count, keys, code_offset, words, number);
   }
 }
 void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_t* number, size_t n, bool float_sum,

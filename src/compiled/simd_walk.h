@@ -7,7 +7,7 @@
 //                  node's fields and the row's key and moves to child +
 //                  (key > threshold key); the walk stops once no lane moved,
 //                  or after `depth` steps (leaves loop onto themselves);
-//   leaf masks     (AVX-512, trees of at most kMaxMaskLeaves leaves) every
+//   leaf masks     (trees of at most kMaxMaskLeaves leaves) every
 //                  split tests all rows at once and clears the leaves a row
 //                  going right cannot reach (MaskSplit).
 // A kernel reaches the same leaf as the scalar walk for every row, so
@@ -64,6 +64,8 @@ void WalkMixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys,
 // of the leaf row i reaches, for all kWalkRows rows.
 void MaskLeavesAvx512(const MaskSplit* splits, uint32_t numeric, uint32_t short_sets, uint32_t count, uint32_t leaves,
                       const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* number);
+void MaskLeavesAvx2(const MaskSplit* splits, uint32_t numeric, uint32_t short_sets, uint32_t count, uint32_t leaves,
+                    const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* number);
 
 // Adds the values of rows [0, n)'s leaves (number[i], as MaskLeavesAvx512
 // gives them) of a tree with one value a leaf, `values` its leaves' values
