@@ -1,8 +1,10 @@
 // Trees alone: a bundle's tree members evaluated by the compiled forests and
 // by each family's own predict, on the same feature rows in memory.
 //
-// Usage: tree_bench MODEL DATA.csv [ROWS] [THREADS] [REPEATS] [FORM]
-// DATA's rows are repeated up to ROWS (default 100000). Prints one JSON object:
+// Usage: tree_bench MODEL DATA.csv [ROWS] [THREADS] [REPEATS] [FORM] [KERNEL]
+// DATA's rows are repeated up to ROWS (default 100000). KERNEL (auto, scalar,
+// avx2, avx512; default auto) is the compiled forests' tree kernel for the
+// per-member figures. Prints one JSON object:
 // per member its trees, nodes and depths and the seconds of both engines
 // (median of REPEATS, default 5), the same for the whole predictor, and the
 // latency of one-row calls: the one-row path from raw cells and, for
@@ -11,9 +13,11 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "compiled/simd_walk.h"
 #include "core/json.h"
 #include "data/csv_reader.h"
 #include "model/stacking.h"
@@ -116,9 +120,16 @@ Json TreeShape(const MemberPlan& plan) {
               {"mean_depth", trees == 0 ? 0.0 : static_cast<double>(sum_depth) / static_cast<double>(trees)}};
 }
 
+TreeKernel ParseKernel(const std::string& name) {
+  for (TreeKernel k : {TreeKernel::kAuto, TreeKernel::kScalar, TreeKernel::kAvx2, TreeKernel::kAvx512}) {
+    if (name == TreeKernelName(k)) return k;
+  }
+  throw std::invalid_argument("KERNEL: auto, scalar, avx2 or avx512, not " + name);
+}
+
 int Run(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: tree_bench MODEL DATA.csv [ROWS] [THREADS] [REPEATS] [FORM]\n";
+    std::cerr << "usage: tree_bench MODEL DATA.csv [ROWS] [THREADS] [REPEATS] [FORM] [KERNEL]\n";
     return 2;
   }
   const size_t rows = argc > 3 ? std::stoul(argv[3]) : 100000;
@@ -127,6 +138,7 @@ int Run(int argc, char** argv) {
   Predictor::Options options;
   options.threads = threads;
   options.load.form = ParseBundleForm(argc > 6 ? argv[6] : "default", "FORM");
+  const TreeKernel kernel = ParseKernel(argc > 7 ? argv[7] : "auto");
   const auto compiled = Predictor::Load(argv[1], options);
   options.reference = true;
   const auto reference = Predictor::Load(argv[1], options);
@@ -152,7 +164,7 @@ int Run(int argc, char** argv) {
       for (const auto& fold : member.folds) fold->Predict(x, buf.data(), threads);
     });
     const double ours = MedianSeconds(repeats, [&] {
-      for (const FoldCell& cell : plan.cells) cell.compiled->Predict(x, buf.data(), threads);
+      for (const FoldCell& cell : plan.cells) cell.compiled->Predict(x, buf.data(), threads, kernel);
     });
     // One row at a time through the one-row layout (row_forest.h), this
     // member alone: its nodes stay warm in the caches between calls.
@@ -173,6 +185,7 @@ int Run(int argc, char** argv) {
     shape["cells"] = plan.cells.size();
     shape["reference_s"] = own;
     shape["compiled_s"] = ours;
+    shape["kernel"] = TreeKernelName(kernel);
     shape["speedup"] = own / ours;
     members.push_back(shape);
     tree_compiled += ours;

@@ -1,113 +1,258 @@
-// Evaluation of a CompiledForest: blocks of rows, tree by tree, each tree's
-// nodes stepped level by level for the whole block (the rows' walks are
-// independent, so the processor overlaps their loads), then the links.
+// Evaluation of a CompiledForest: blocks of kBlockRows (64) rows, tree by
+// tree, then the links. A block's values are first turned into integer keys,
+// column-major (simd_walk.h: two order-preserving keys per feature so that
+// NaN goes the default way with one integer compare, and, for categorical
+// splits, one category code per feature), and its raw scores are kept
+// column-major while the trees add to them.
+//
+// Each tree takes the whole block at once, by one of the kernels
+// (TreeKernel; kAuto takes the widest the processor runs):
+//   scalar    the fallback: numeric trees step the keys level by level
+//             (EvalNode), trees with categorical splits step CompiledNodes
+//             (MixedStep), oblivious trees compare the floats; the step loop
+//             stops early once no row of the block moved.
+//   AVX-512   trees of at most 128 leaves by leaf masks (QuickScorer's idea,
+//             MaskSplit): every split tests the 64 rows with contiguous key
+//             loads and clears, for the rows going right, the leaves under
+//             its left child from their masks; a row's leaf is the lowest
+//             one left. The leaf values then go straight into the scores in
+//             vector code. Bigger trees: a gather walk of 16 rows a vector.
+//   AVX2      the same leaf masks, 8 rows a vector (values added by scalar
+//             code); gather walks of 8 rows a vector for bigger trees.
+//   Oblivious trees, in both vector kernels: a comparison per level on 8 or
+//   16 contiguous keys.
+// Every kernel reaches the same leaf for every row, and the leaves are
+// added tree by tree in order with the scalar code's roundings (double, or
+// float when the part sums in float), so results are bit-identical across
+// kernels (tests/compiled/test_compiled_forest.cpp compares them).
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "compiled/compiled_forest.h"
-#include "compiled/eval_step.h"
+#include "compiled/simd_walk.h"
 #include "core/error.h"
 #include "core/parallel.h"
 
 namespace tabpilot {
 namespace {
 
-using compiled_detail::AddLeaf;
-using compiled_detail::FillKeys;
-using compiled_detail::MixedStep;
-
 // Rows walked together through one tree: their features (up to a few hundred
 // columns) and the tree's hot nodes stay in the first cache levels.
-constexpr size_t kBlockRows = 64;
+constexpr size_t kBlockRows = kWalkRows;
+
+// One step in a tree with categorical splits, without a branch on the node's
+// kind or the value (both are unpredictable): the numeric and the
+// categorical decision are both computed and the node's flag picks one.
+// `words` has at least one word (a split's bits are read at index 0 when the
+// code is out of its range, then ignored).
+inline uint32_t MixedStep(const CompiledNode& node, float v, const CategoricalSplit* splits, const uint32_t* words) {
+  const uint32_t base = node.child & CompiledNode::kIndexMask;
+  const uint32_t default_right = ((node.child >> 31) & 1u) ^ 1u;
+  const uint32_t numeric = static_cast<uint32_t>(!(v <= node.threshold));
+  const uint32_t is_categorical = (node.child >> 30) & 1u;
+  const CategoricalSplit split = splits[is_categorical != 0 ? node.payload : 0];
+  const bool valid = v >= 0.0f && v < 16777216.0f;  // false for NaN and infinities
+  const auto code = static_cast<uint32_t>(valid ? v : 0.0f);
+  const uint32_t w = code >> 5;
+  const bool in_range = valid && w < split.words;
+  const uint32_t word = words[in_range ? split.word_begin + w : 0];
+  const uint32_t categorical = in_range ? (word >> (code & 31u)) & 1u : 0u;
+  const uint32_t right = std::isnan(v) ? default_right : (is_categorical != 0 ? categorical : numeric);
+  return base + right;
+}
+
+// Adds w x values[0..width) to a row's scores acc[k x kBlockRows] (the
+// block's score columns); in float (w is then 1) when float_sum.
+inline void AddLeaf(double* acc, const float* values, uint32_t width, double w, bool float_sum) {
+  if (float_sum) {
+    for (uint32_t k = 0; k < width; ++k) {
+      acc[k * kBlockRows] = static_cast<double>(static_cast<float>(acc[k * kBlockRows]) + values[k]);
+    }
+    return;
+  }
+  for (uint32_t k = 0; k < width; ++k) acc[k * kBlockRows] += w * static_cast<double>(values[k]);
+}
+
+// The block's values as keys (simd_walk.h): column c's keys of row i at
+// keys[c * kBlockRows + i], two per feature (EvalNode) and, when `codes`,
+// then one category code per feature.
+void FillKeys(const float* rows, size_t stride, size_t n, size_t features, bool codes, int32_t* keys) {
+  int32_t* code = keys + 2 * features * kBlockRows;
+  for (size_t i = 0; i < n; ++i) {
+    const float* row = rows + i * stride;
+    for (size_t f = 0; f < features; ++f) {
+      const float v = row[f];
+      const bool missing = std::isnan(v);
+      const int32_t key = FloatKey(missing ? 0.0f : v);
+      keys[2 * f * kBlockRows + i] = missing ? INT32_MAX : key;
+      keys[(2 * f + 1) * kBlockRows + i] = missing ? INT32_MIN : key;
+      if (!codes) continue;
+      const bool valid = v >= 0.0f && v < 16777216.0f;  // false for NaN and infinities
+      code[f * kBlockRows + i] = missing ? kMissingCode : valid ? static_cast<int32_t>(v) : kInvalidCode;
+    }
+  }
+}
+
+// The kernel to run: kAuto's choice, or `kernel` if this processor runs it;
+// the scalar one for forests too wide for the vector kernels' offsets.
+TreeKernel ResolveKernel(TreeKernel kernel, size_t tree_features) {
+  if (kernel == TreeKernel::kAuto) kernel = FastestTreeKernel();
+  if (!TreeKernelSupported(kernel)) {
+    throw InvalidInput(std::string("this processor does not run the ") + TreeKernelName(kernel) + " tree kernel");
+  }
+  return tree_features > kMaxVectorFeatures ? TreeKernel::kScalar : kernel;
+}
+
+// Adds each row's leaf (leaf[i], a tree-local node index) to its raw scores.
+void AddLeaves(const CompiledTree& tree, const EvalNode* eval, const float* leaf_values, const uint32_t* leaf, size_t n,
+               double* scores) {
+  double* out = scores + tree.output * kBlockRows;
+  if (tree.leaf_width == 1 && tree.float_sum) {
+    for (size_t i = 0; i < n; ++i) {
+      out[i] = static_cast<double>(static_cast<float>(out[i]) + leaf_values[eval[leaf[i]].payload]);
+    }
+  } else if (tree.leaf_width == 1) {
+    for (size_t i = 0; i < n; ++i) out[i] += tree.weight * static_cast<double>(leaf_values[eval[leaf[i]].payload]);
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      AddLeaf(out + i, leaf_values + eval[leaf[i]].payload, tree.leaf_width, tree.weight, tree.float_sum);
+    }
+  }
+}
 
 }  // namespace
 
-void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, double* raw,
-                                  std::vector<int32_t>* key_buffer) const {
-  uint32_t idx[kBlockRows];
-  const size_t key_stride = 2 * num_tree_features_;
-  key_buffer->resize(kBlockRows * key_stride);
-  int32_t* keys = key_buffer->data();
-  const bool numeric_trees = std::any_of(trees_.begin(), trees_.end(), [](const CompiledTree& t) {
-    return t.kind == CompiledTree::Kind::kNodes && !t.has_categorical;
-  });
-  if (numeric_trees) FillKeys(rows, stride, n, num_tree_features_, keys);
-  const size_t num_raw = num_raw_;
-  for (const ScorePart& part : parts_) {
-    for (size_t i = 0; i < n; ++i) std::copy(part.base.begin(), part.base.end(), raw + i * num_raw + part.raw_begin);
+void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_t stride, size_t n, const int32_t* keys,
+                              TreeKernel kernel, uint32_t* leaf) const {
+  const CompiledNode* nodes = nodes_.data() + tree.node_begin;
+  const EvalNode* eval = eval_nodes_.data() + tree.node_begin;
+  const bool avx512 = kernel == TreeKernel::kAvx512;
+  if (tree.kind == CompiledTree::Kind::kOblivious) {
+    if (kernel != TreeKernel::kScalar) {
+      (avx512 ? ObliviousLeavesAvx512 : ObliviousLeavesAvx2)(nodes, tree.depth, keys, leaf);
+      return;
+    }
+    std::fill(leaf, leaf + n, 0u);
+    for (uint32_t d = 0; d < tree.depth; ++d) {
+      const float* column = rows + nodes[d].feature;
+      const float border = nodes[d].threshold;
+      for (size_t i = 0; i < n; ++i) leaf[i] |= static_cast<uint32_t>(column[i * stride] > border) << d;
+    }
+    return;
   }
-  static constexpr CategoricalSplit kNoSplit{};
-  static constexpr uint32_t kNoWord = 0;
-  const CategoricalSplit* splits = categorical_splits_.empty() ? &kNoSplit : categorical_splits_.data();
-  const uint32_t* words = category_words_.empty() ? &kNoWord : category_words_.data();
-  for (const CompiledTree& tree : trees_) {
-    const CompiledNode* nodes = nodes_.data() + tree.node_begin;
-    std::fill(idx, idx + n, 0u);
-    if (tree.kind == CompiledTree::Kind::kOblivious) {
-      for (uint32_t d = 0; d < tree.depth; ++d) {
-        const float* column = rows + nodes[d].feature;
-        const float border = nodes[d].threshold;
-        for (size_t i = 0; i < n; ++i) idx[i] |= static_cast<uint32_t>(column[i * stride] > border) << d;
+  const auto code_offset = static_cast<int32_t>(2 * num_tree_features_ * kBlockRows);
+  const uint32_t* words = category_words_.data();
+  if (kernel != TreeKernel::kScalar && tree.mask_leaves != 0) {
+    (avx512 ? MaskLeavesAvx512 : MaskLeavesAvx2)(
+        mask_splits_.data() + tree.split_begin, tree.mask_numeric, tree.mask_short_sets,
+        static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves), tree.mask_leaves, keys, code_offset, words, leaf);
+    const uint32_t* order = leaf_order_.data() + tree.leaf_order_begin;
+    for (size_t i = 0; i < kBlockRows; ++i) leaf[i] = order[leaf[i]];
+    return;
+  }
+  if (tree.has_categorical && kernel != TreeKernel::kScalar) {
+    (avx512 ? WalkMixedAvx512 : WalkMixedAvx2)(eval, tree.depth, keys, code_offset, words, leaf);
+    return;
+  }
+  if (kernel != TreeKernel::kScalar) {
+    (avx512 ? WalkNumericAvx512 : WalkNumericAvx2)(eval, tree.depth, keys, leaf);
+    return;
+  }
+  // Level by level until every row of the block is on a leaf (leaves
+  // loop onto themselves, so then no index moves): a deep leaf-wise tree
+  // costs the block its deepest path, not the tree's depth.
+  std::fill(leaf, leaf + n, 0u);
+  if (tree.has_categorical) {
+    static constexpr CategoricalSplit kNoSplit{};
+    static constexpr uint32_t kNoWord = 0;
+    const CategoricalSplit* splits = categorical_splits_.empty() ? &kNoSplit : categorical_splits_.data();
+    const uint32_t* set_words = category_words_.empty() ? &kNoWord : category_words_.data();
+    for (uint32_t d = 0; d < tree.depth; ++d) {
+      uint32_t moved = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const CompiledNode& node = nodes[leaf[i]];
+        const uint32_t next = MixedStep(node, rows[i * stride + node.feature], splits, set_words);
+        moved |= next ^ leaf[i];
+        leaf[i] = next;
       }
+      if (moved == 0) break;
+    }
+    return;
+  }
+  for (uint32_t d = 0; d < tree.depth; ++d) {
+    uint32_t moved = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const EvalNode& node = eval[leaf[i]];
+      const uint32_t next = node.child + static_cast<uint32_t>(keys[node.column * kBlockRows + i] > node.threshold_key);
+      moved |= next ^ leaf[i];
+      leaf[i] = next;
+    }
+    if (moved == 0) break;
+  }
+}
+
+void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, double* raw, TreeKernel kernel,
+                                  std::vector<int32_t>* key_buffer, std::vector<double>* score_buffer) const {
+  const bool vector = kernel != TreeKernel::kScalar;
+  const bool categorical = vector && !categorical_splits_.empty();
+  const bool need_keys = vector || std::any_of(trees_.begin(), trees_.end(), [](const CompiledTree& t) {
+                           return t.kind == CompiledTree::Kind::kNodes && !t.has_categorical;
+                         });
+  // Sized once per thread and never shrunk: rows past n keep valid keys.
+  key_buffer->resize(kBlockRows * (categorical ? 3 : 2) * num_tree_features_, 0);
+  int32_t* keys = key_buffer->data();
+  if (need_keys) FillKeys(rows, stride, n, num_tree_features_, categorical, keys);
+  // The block's raw scores, column-major (raw score r of row i at
+  // scores[r * kBlockRows + i]) while the trees add to them.
+  const size_t num_raw = num_raw_;
+  score_buffer->resize(num_raw * kBlockRows);
+  double* scores = score_buffer->data();
+  for (const ScorePart& part : parts_) {
+    for (uint32_t k = 0; k < part.raw_dims; ++k) {
+      std::fill(scores + (part.raw_begin + k) * kBlockRows, scores + (part.raw_begin + k) * kBlockRows + n,
+                part.base[k]);
+    }
+  }
+  uint32_t leaf[kBlockRows];
+  const auto code_offset = static_cast<int32_t>(2 * num_tree_features_ * kBlockRows);
+  for (const CompiledTree& tree : trees_) {
+    if (tree.kind == CompiledTree::Kind::kOblivious) {
+      WalkTree(tree, rows, stride, n, keys, kernel, leaf);
       const float* leaves = leaf_values_.data() + tree.leaf_begin;
+      double* out = scores + tree.output * kBlockRows;
       if (tree.leaf_width == 1 && !tree.float_sum) {
-        double* out = raw + tree.output;
-        for (size_t i = 0; i < n; ++i) out[i * num_raw] += tree.weight * static_cast<double>(leaves[idx[i]]);
+        for (size_t i = 0; i < n; ++i) out[i] += tree.weight * static_cast<double>(leaves[leaf[i]]);
         continue;
       }
       for (size_t i = 0; i < n; ++i) {
-        AddLeaf(raw + i * num_raw + tree.output, leaves + static_cast<size_t>(idx[i]) * tree.leaf_width,
-                tree.leaf_width, tree.weight, tree.float_sum);
+        AddLeaf(out + i, leaves + static_cast<size_t>(leaf[i]) * tree.leaf_width, tree.leaf_width, tree.weight,
+                tree.float_sum);
       }
       continue;
     }
-    const EvalNode* eval = eval_nodes_.data() + tree.node_begin;
-    // Level by level until every row of the block is on a leaf (leaves
-    // loop onto themselves, so then no index moves): a deep leaf-wise tree
-    // costs the block its deepest path, not the tree's depth.
-    if (tree.has_categorical) {
-      for (uint32_t d = 0; d < tree.depth; ++d) {
-        uint32_t moved = 0;
-        for (size_t i = 0; i < n; ++i) {
-          const CompiledNode& node = nodes[idx[i]];
-          const uint32_t next = MixedStep(node, rows[i * stride + node.feature], splits, words);
-          moved |= next ^ idx[i];
-          idx[i] = next;
-        }
-        if (moved == 0) break;
-      }
-    } else {
-      for (uint32_t d = 0; d < tree.depth; ++d) {
-        uint32_t moved = 0;
-        for (size_t i = 0; i < n; ++i) {
-          const EvalNode& node = eval[idx[i]];
-          const uint32_t next =
-              node.child + static_cast<uint32_t>(keys[i * key_stride + node.column] > node.threshold_key);
-          moved |= next ^ idx[i];
-          idx[i] = next;
-        }
-        if (moved == 0) break;
-      }
+    if (kernel == TreeKernel::kAvx512 && tree.leaf_width == 1 && tree.mask_leaves != 0) {
+      // Leaf masks straight to the leaves' values, left to right.
+      MaskLeavesAvx512(mask_splits_.data() + tree.split_begin, tree.mask_numeric, tree.mask_short_sets,
+                       static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves), tree.mask_leaves, keys, code_offset,
+                       category_words_.data(), leaf);
+      AddNumberedLeavesAvx512(leaf_order_values_.data() + tree.leaf_order_begin, tree.mask_leaves, leaf, n,
+                              tree.float_sum, tree.weight, scores + tree.output * kBlockRows);
+      continue;
     }
-    if (tree.leaf_width == 1 && tree.float_sum) {
-      double* out = raw + tree.output;
-      for (size_t i = 0; i < n; ++i) {
-        out[i * num_raw] =
-            static_cast<double>(static_cast<float>(out[i * num_raw]) + leaf_values_[eval[idx[i]].payload]);
-      }
-    } else if (tree.leaf_width == 1) {
-      double* out = raw + tree.output;
-      for (size_t i = 0; i < n; ++i) {
-        out[i * num_raw] += tree.weight * static_cast<double>(leaf_values_[eval[idx[i]].payload]);
-      }
-    } else {
-      for (size_t i = 0; i < n; ++i) {
-        AddLeaf(raw + i * num_raw + tree.output, leaf_values_.data() + eval[idx[i]].payload, tree.leaf_width,
-                tree.weight, tree.float_sum);
-      }
+    if (kernel == TreeKernel::kAvx512 && tree.leaf_width == 1) {
+      WalkTree(tree, rows, stride, n, keys, kernel, leaf);
+      AddLeavesAvx512(eval_nodes_.data() + tree.node_begin, leaf_values_.data(), leaf, n, tree.float_sum, tree.weight,
+                      scores + tree.output * kBlockRows);
+      continue;
     }
+    WalkTree(tree, rows, stride, n, keys, kernel, leaf);
+    AddLeaves(tree, eval_nodes_.data() + tree.node_begin, leaf_values_.data(), leaf, n, scores);
+  }
+  for (size_t r = 0; r < num_raw; ++r) {
+    for (size_t i = 0; i < n; ++i) raw[i * num_raw + r] = scores[r * kBlockRows + i];
   }
 }
 
@@ -159,19 +304,20 @@ void CompiledForest::ApplyLinks(const double* raw, size_t n, float* out, std::ve
   }
 }
 
-void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw) const {
+void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, TreeKernel kernel) const {
   Scratch scratch;
-  PredictRaw(x, begin, end, raw, scratch);
+  PredictRaw(x, begin, end, raw, ResolveKernel(kernel, num_tree_features_), scratch);
 }
 
 void CompiledForest::PredictSmall(const Matrix& x, Scratch& scratch, float* out) const {
   if (x.rows > kSmallRows) throw Internal("PredictSmall takes at most " + std::to_string(kSmallRows) + " rows");
   scratch.raw.resize(x.rows * num_raw_);
-  PredictRaw(x, 0, x.rows, scratch.raw.data(), scratch);
+  PredictRaw(x, 0, x.rows, scratch.raw.data(), ResolveKernel(TreeKernel::kAuto, num_tree_features_), scratch);
   ApplyLinks(scratch.raw.data(), x.rows, out, scratch.work);
 }
 
-void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, Scratch& scratch) const {
+void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, TreeKernel kernel,
+                                Scratch& scratch) const {
   if (x.cols != num_features_) {
     throw InvalidInput("compiled trees expect " + std::to_string(num_features_) + " feature columns, got " +
                        std::to_string(x.cols));
@@ -199,15 +345,16 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
       }
       rows = extended.data();
     }
-    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, &scratch.keys);
+    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, kernel, &scratch.keys, &scratch.scores);
   }
 }
 
-void CompiledForest::Predict(const Matrix& x, float* out, int threads) const {
+void CompiledForest::Predict(const Matrix& x, float* out, int threads, TreeKernel kernel) const {
   if (x.cols != num_features_) {
     throw InvalidInput("compiled trees expect " + std::to_string(num_features_) + " feature columns, got " +
                        std::to_string(x.cols));
   }
+  kernel = ResolveKernel(kernel, num_tree_features_);
   const size_t blocks = (x.rows + kBlockRows - 1) / kBlockRows;
   const auto outputs = static_cast<size_t>(num_outputs_);
   ParallelFor(blocks, threads, [&](size_t b0, size_t b1, int) {
@@ -216,7 +363,7 @@ void CompiledForest::Predict(const Matrix& x, float* out, int threads) const {
     for (size_t b = b0; b < b1; ++b) {
       const size_t begin = b * kBlockRows;
       const size_t end = std::min(x.rows, begin + kBlockRows);
-      PredictRaw(x, begin, end, scratch.raw.data(), scratch);
+      PredictRaw(x, begin, end, scratch.raw.data(), kernel, scratch);
       ApplyLinks(scratch.raw.data(), end - begin, out + begin * outputs, scratch.work);
     }
   });

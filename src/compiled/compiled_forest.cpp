@@ -34,12 +34,22 @@ int32_t FloatKey(float v) {
   return i >= 0 ? i : i ^ INT32_MAX;
 }
 
-EvalNode EvalNodeOf(const CompiledNode& node) {
+EvalNode EvalNodeOf(const CompiledNode& node, const std::vector<CategoricalSplit>& splits) {
   EvalNode e;
   e.child = node.child & CompiledNode::kIndexMask;
   e.payload = node.payload;
   if ((node.child & CompiledNode::kLeaf) != 0) {
     e.threshold_key = INT32_MAX;
+    return e;
+  }
+  if ((node.child & CompiledNode::kCategorical) != 0) {
+    if (node.payload >= splits.size()) Bad("internal: a categorical node before its split");
+    const CategoricalSplit& split = splits[node.payload];
+    e.child |= EvalNode::kCategorical;
+    if ((node.child & CompiledNode::kDefaultLeft) != 0) e.child |= EvalNode::kDefaultLeft;
+    e.threshold_key = static_cast<int32_t>(split.words * 32);  // words <= 2^19 + 1
+    e.column = node.feature;
+    e.payload = split.word_begin;
     return e;
   }
   // A NaN threshold (nothing goes left but missing values): below every key.
@@ -50,7 +60,7 @@ EvalNode EvalNodeOf(const CompiledNode& node) {
 
 void CompiledForest::PushNode(const CompiledNode& node) {
   nodes_.push_back(node);
-  eval_nodes_.push_back(EvalNodeOf(node));
+  eval_nodes_.push_back(EvalNodeOf(node, categorical_splits_));
 }
 
 void SourceTree::Resize(size_t n, uint32_t width) {
@@ -197,7 +207,73 @@ void CompiledForest::AddTree(const SourceTree& tree) {
     PushNode(node);
     covers_.push_back(tree.cover.empty() ? std::numeric_limits<float>::quiet_NaN() : tree.cover[u]);
   }
+  IndexTree(&t);
   trees_.push_back(t);
+}
+
+namespace {
+
+// A set of at most kMaxMaskLeaves leaves, bit k of word k / 64 for leaf k.
+struct LeafSet {
+  uint64_t word[2] = {0, 0};
+};
+
+// Numbers the leaves under `node` left to right from *next_leaf, appending
+// them to `order` and their splits to `splits`; returns the set of its leaves.
+LeafSet IndexSubtree(const CompiledNode* nodes, const EvalNode* eval, uint32_t node, uint32_t* next_leaf,
+                     std::vector<uint32_t>* order, std::vector<MaskSplit>* splits) {
+  LeafSet set;
+  if ((nodes[node].child & CompiledNode::kLeaf) != 0) {
+    order->push_back(node);
+    const uint32_t k = (*next_leaf)++;
+    set.word[k / 64] = uint64_t{1} << (k % 64);
+    return set;
+  }
+  const size_t at = splits->size();
+  splits->emplace_back();
+  const uint32_t left = nodes[node].child & CompiledNode::kIndexMask;
+  const LeafSet left_leaves = IndexSubtree(nodes, eval, left, next_leaf, order, splits);
+  const LeafSet right_leaves = IndexSubtree(nodes, eval, left + 1, next_leaf, order, splits);
+  MaskSplit& split = (*splits)[at];
+  for (int w = 0; w < 2; ++w) {
+    split.keep[w] = ~left_leaves.word[w];
+    set.word[w] = left_leaves.word[w] | right_leaves.word[w];
+  }
+  split.threshold_key = eval[node].threshold_key;
+  split.column = eval[node].column;
+  split.flags = eval[node].child & ~EvalNode::kIndexMask;
+  split.word_begin = eval[node].payload;
+  return set;
+}
+
+}  // namespace
+
+void CompiledForest::IndexTree(CompiledTree* tree) {
+  tree->mask_leaves = 0;
+  if (tree->kind != CompiledTree::Kind::kNodes) return;
+  const CompiledNode* nodes = nodes_.data() + tree->node_begin;
+  uint32_t leaves = 0;
+  for (size_t i = 0; i < tree->num_nodes; ++i) leaves += (nodes[i].child & CompiledNode::kLeaf) != 0 ? 1 : 0;
+  if (leaves > kMaxMaskLeaves) return;  // then also depth < 128: the recursion is shallow
+  tree->split_begin = mask_splits_.size();
+  tree->leaf_order_begin = leaf_order_.size();
+  uint32_t next_leaf = 0;
+  IndexSubtree(nodes, eval_nodes_.data() + tree->node_begin, 0, &next_leaf, &leaf_order_, &mask_splits_);
+  const auto kind = [](const MaskSplit& split) {
+    if ((split.flags & EvalNode::kCategorical) == 0) return kNumericSplit;
+    return split.threshold_key <= static_cast<int32_t>(32 * kShortSetWords) ? kShortSetSplit : kLongSetSplit;
+  };
+  const auto first = mask_splits_.begin() + static_cast<std::ptrdiff_t>(tree->split_begin);
+  std::stable_sort(first, mask_splits_.end(),
+                   [&](const MaskSplit& a, const MaskSplit& b) { return kind(a) < kind(b); });
+  tree->mask_numeric = static_cast<uint32_t>(
+      std::count_if(first, mask_splits_.end(), [&](const MaskSplit& m) { return kind(m) == kNumericSplit; }));
+  tree->mask_short_sets = static_cast<uint32_t>(
+      std::count_if(first, mask_splits_.end(), [&](const MaskSplit& m) { return kind(m) == kShortSetSplit; }));
+  for (size_t k = tree->leaf_order_begin; k < leaf_order_.size(); ++k) {
+    leaf_order_values_.push_back(leaf_values_.at(nodes[leaf_order_[k]].payload));
+  }
+  tree->mask_leaves = leaves;
 }
 
 void CompiledForest::AddObliviousTree(const std::vector<uint32_t>& features, const std::vector<float>& thresholds,

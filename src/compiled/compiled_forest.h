@@ -1,6 +1,7 @@
 // The compiled form of every tree model (XGBoost boosters, our forests, the
 // oblivious booster): one compact layout of our own that our own code
-// evaluates, row-blocked and multi-threaded (compiled_evaluator.cpp).
+// evaluates, row-blocked and multi-threaded (compiled_evaluator.cpp), with
+// scalar code or AVX2 / AVX-512 kernels chosen at run time (simd_walk.h).
 //
 // Layout
 //   nodes     one array for all trees; tree t owns [node_begin, +num_nodes).
@@ -21,6 +22,12 @@
 //             level, no pointer chasing.
 //   leaves    leaf_width floats each, added (times the tree's weight) to the
 //             raw scores [output, output + leaf_width).
+//   eval nodes   per node, its EvalNode: the form the kernels step (keys
+//             for numeric splits, codes for categorical ones).
+//   leaf masks   per node tree of at most kMaxMaskLeaves leaves, its splits
+//             as MaskSplits (numeric first, then short sets, then long ones)
+//             and its leaves left to right (indices and first values), for
+//             the AVX-512 leaf-mask evaluation.
 //   covers    per node, the training weight (XGBoost's sum_hessian) that
 //             reached it, for TreeSHAP; NaN where the family keeps none
 //             (our forests and the oblivious booster, so far).
@@ -75,24 +82,54 @@ struct CompiledNode {
 };
 static_assert(sizeof(CompiledNode) == 16);
 
-// What the evaluator walks for numeric trees, derived from a CompiledNode
-// (EvalNodeOf): values are compared as order-preserving integer keys of the
-// floats (-0 as +0), from a block holding two keys per feature, NaN as the
-// largest key at 2f and as the smallest at 2f + 1. A node reads column
+// What the evaluator walks, derived from a CompiledNode (EvalNodeOf):
+// values are compared as order-preserving integer keys of the floats (-0 as
+// +0), from a block holding two keys per feature, NaN as the largest key at
+// 2f and as the smallest at 2f + 1. A numeric node reads column
 // 2f + default_left, so "right iff key > threshold key" sends NaN the
 // default way with one integer comparison. Leaves: threshold key INT32_MAX.
+// Categorical nodes (read by the vector kernels, simd_walk.h; the scalar
+// kernel walks CompiledNodes in trees that have them) carry kCategorical and
+// kDefaultLeft in `child`, the feature in `column` (its code column),
+// 32 x the split's words in `threshold_key` (codes at or past it go left)
+// and the split's first word in `payload`.
 struct EvalNode {
+  static constexpr uint32_t kCategorical = 1u << 31;
+  static constexpr uint32_t kDefaultLeft = 1u << 30;
+  static constexpr uint32_t kIndexMask = kDefaultLeft - 1;
+
   int32_t threshold_key = 0;
-  uint32_t column = 0;   // 2 x feature + default_left
-  uint32_t child = 0;    // tree-local index of the left child (leaves: their own)
-  uint32_t payload = 0;  // as CompiledNode::payload
+  uint32_t column = 0;   // 2 x feature + default_left (categorical: feature)
+  uint32_t child = 0;    // tree-local index of the left child (leaves: their own), flags above
+  uint32_t payload = 0;  // as CompiledNode::payload (categorical: CategoricalSplit::word_begin)
 };
 static_assert(sizeof(EvalNode) == 16);
 
 // The order-preserving key of a float that is not NaN: a < b iff Key(a) <
 // Key(b), with -0 and +0 equal.
 int32_t FloatKey(float v);
-EvalNode EvalNodeOf(const CompiledNode& node);
+
+// A split of a tree evaluated by leaf masks (simd_walk.h): the tree's
+// leaves are numbered left to right (at most kMaxMaskLeaves); a row that
+// goes right at a split cannot reach the leaves under its left child, so they
+// leave its mask (`keep`: bit k of word k / 64 for leaf k); the row's leaf is
+// the lowest leaf its mask keeps after every split. The other fields are the
+// split's EvalNode's.
+struct MaskSplit {
+  uint64_t keep[2] = {0, 0};
+  int32_t threshold_key = 0;
+  uint32_t column = 0;
+  uint32_t flags = 0;       // EvalNode::kCategorical | EvalNode::kDefaultLeft
+  uint32_t word_begin = 0;  // categorical: the split's first word in category_words
+};
+static_assert(sizeof(MaskSplit) == 32);
+
+// Leaves a tree may have to be evaluated by leaf masks.
+constexpr uint32_t kMaxMaskLeaves = 128;
+// A tree's MaskSplits come by kind: numeric, then categorical with sets of
+// at most kShortSetWords words (kept in one vector), then longer sets.
+enum MaskSplitKind : int { kNumericSplit, kShortSetSplit, kLongSetSplit };
+constexpr uint32_t kShortSetWords = 16;
 
 struct CompiledTree {
   enum class Kind : uint8_t { kNodes, kOblivious };
@@ -106,12 +143,29 @@ struct CompiledTree {
   size_t leaf_begin = 0;   // oblivious: 2^depth x leaf_width values start here
   double weight = 1.0;     // multiplies the tree's leaf values (a forest's 1 / trees)
   bool float_sum = false;  // its part sums in float (ScorePart::float_sum)
+  // Node trees of at most kMaxMaskLeaves leaves: their count (else 0), and
+  // where their num_nodes - mask_leaves MaskSplits and their leaves'
+  // tree-local indices and first values, left to right, start in
+  // mask_splits / leaf_order and leaf_order_values.
+  uint32_t mask_leaves = 0;
+  uint32_t mask_numeric = 0;     // its numeric splits
+  uint32_t mask_short_sets = 0;  // its splits of short sets
+  size_t split_begin = 0;
+  size_t leaf_order_begin = 0;
 };
 
 struct CategoricalSplit {
   uint32_t word_begin = 0;  // in category_words
   uint32_t words = 0;
 };
+
+// `splits` holds the node's split when the node is categorical.
+EvalNode EvalNodeOf(const CompiledNode& node, const std::vector<CategoricalSplit>& splits);
+
+// How a block of rows walks the trees: the scalar loop, or row-vectorized
+// AVX2 / AVX-512 kernels (simd_walk.h), all reaching the same leaves, so
+// their results are bit-identical. kAuto takes the widest the processor runs.
+enum class TreeKernel : uint8_t { kAuto, kScalar, kAvx2, kAvx512 };
 
 struct ScorePart {
   uint32_t raw_begin = 0;
@@ -192,9 +246,11 @@ class CompiledForest {
   // ---- evaluation (compiled_evaluator.cpp)
   // Writes x.rows x num_outputs() values, row-major, into out, on up to
   // `threads` threads over blocks of rows. x.cols must be num_features().
-  void Predict(const Matrix& x, float* out, int threads) const;
+  // `kernel` is for tests and benchmarks (kAuto otherwise); one this
+  // processor does not run throws InvalidInput.
+  void Predict(const Matrix& x, float* out, int threads, TreeKernel kernel = TreeKernel::kAuto) const;
   // The raw scores (x.rows x num_raw(), base included) of rows [begin, end).
-  void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw) const;
+  void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, TreeKernel kernel = TreeKernel::kAuto) const;
 
   // Buffers for PredictSmall, grown on first use and reused: once grown to a
   // forest's sizes, PredictSmall allocates nothing. One per calling thread.
@@ -202,6 +258,7 @@ class CompiledForest {
     std::vector<double> raw;
     std::vector<double> work;
     std::vector<int32_t> keys;
+    std::vector<double> scores;
     std::vector<float> extended;
     std::vector<float> computed;
   };
@@ -232,10 +289,16 @@ class CompiledForest {
 
  private:
   friend class CompiledForestMerger;
-  // PredictRaw with `scratch`'s buffers.
-  void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, Scratch& scratch) const;
-  void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, std::vector<int32_t>* keys) const;
+  // PredictRaw with `scratch`'s buffers and a resolved `kernel`.
+  void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, TreeKernel kernel, Scratch& scratch) const;
+  void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, TreeKernel kernel,
+                    std::vector<int32_t>* keys, std::vector<double>* scores) const;
+  void WalkTree(const CompiledTree& tree, const float* rows, size_t stride, size_t n, const int32_t* keys,
+                TreeKernel kernel, uint32_t* leaf) const;
   void PushNode(const CompiledNode& node);
+  // Fills the leaf-mask form (mask_leaves, MaskSplits, leaf order) of a node
+  // tree whose nodes are in place.
+  void IndexTree(CompiledTree* tree);
 
   size_t num_features_ = 0;
   size_t num_tree_features_ = 0;
@@ -243,7 +306,10 @@ class CompiledForest {
   uint32_t num_raw_ = 0;
   std::vector<CompiledTree> trees_;
   std::vector<CompiledNode> nodes_;
-  std::vector<EvalNode> eval_nodes_;  // EvalNodeOf(nodes_[i])
+  std::vector<EvalNode> eval_nodes_;      // EvalNodeOf(nodes_[i], categorical_splits_)
+  std::vector<MaskSplit> mask_splits_;    // CompiledTree::split_begin
+  std::vector<uint32_t> leaf_order_;      // CompiledTree::leaf_order_begin
+  std::vector<float> leaf_order_values_;  // the first value of each leaf in leaf_order_
   std::vector<float> covers_;
   std::vector<float> leaf_values_;
   std::vector<CategoricalSplit> categorical_splits_;

@@ -79,6 +79,7 @@ class CompiledForestMerger {
     const auto split_shift = static_cast<uint32_t>(out->categorical_splits_.size());
     const auto word_shift = static_cast<uint32_t>(out->category_words_.size());
     const size_t node_shift = out->nodes_.size();
+    const size_t first_tree = out->trees_.size();
     for (CompiledTree t : in.trees_) {
       size_t p = 0;
       while (!(t.output >= in.parts_[p].raw_begin && t.output < in.parts_[p].raw_begin + in.parts_[p].raw_dims)) ++p;
@@ -89,6 +90,12 @@ class CompiledForestMerger {
       t.leaf_begin += leaf_shift;
       out->trees_.push_back(t);
     }
+    // Splits first: a categorical node's EvalNode reads its split.
+    for (CategoricalSplit s : in.categorical_splits_) {
+      s.word_begin += word_shift;
+      out->categorical_splits_.push_back(s);
+    }
+    out->category_words_.insert(out->category_words_.end(), in.category_words_.begin(), in.category_words_.end());
     for (size_t i = 0; i < in.nodes_.size(); ++i) {
       CompiledNode node = in.nodes_[i];
       if (node.feature >= ext_from) node.feature = node.feature - ext_from + ext_to;
@@ -98,11 +105,7 @@ class CompiledForestMerger {
     }
     out->covers_.insert(out->covers_.end(), in.covers_.begin(), in.covers_.end());
     out->leaf_values_.insert(out->leaf_values_.end(), in.leaf_values_.begin(), in.leaf_values_.end());
-    for (CategoricalSplit s : in.categorical_splits_) {
-      s.word_begin += word_shift;
-      out->categorical_splits_.push_back(s);
-    }
-    out->category_words_.insert(out->category_words_.end(), in.category_words_.begin(), in.category_words_.end());
+    for (size_t t = first_tree; t < out->trees_.size(); ++t) out->IndexTree(&out->trees_[t]);
   }
 };
 

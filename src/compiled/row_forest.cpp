@@ -6,13 +6,20 @@
 #include <cmath>
 #include <optional>
 
-#include "compiled/eval_step.h"
 #include "core/error.h"
 
 namespace tabpilot {
 namespace {
 
-using compiled_detail::AddLeaf;
+// Adds w x values[0..width) to a row's scores acc[0..width); in float (w
+// is then 1) when float_sum, as XGBoost sums (the block walk's rule).
+inline void AddRowLeaf(double* acc, const float* values, uint32_t width, double w, bool float_sum) {
+  if (float_sum) {
+    for (uint32_t k = 0; k < width; ++k) acc[k] = static_cast<double>(static_cast<float>(acc[k]) + values[k]);
+    return;
+  }
+  for (uint32_t k = 0; k < width; ++k) acc[k] += w * static_cast<double>(values[k]);
+}
 
 // Trees stepped together: enough independent loads to hide their latency,
 // few enough for their indices and node pointers to stay in registers. On
@@ -65,7 +72,7 @@ std::optional<uint64_t> SmallSet(const CompiledForest& forest, uint32_t split_in
 // One step in a tree with categorical splits (CompiledForest's rule, see
 // compiled_forest.h) with no branch on the data: the numeric and the
 // categorical decision are both computed and combined with masks.
-inline uint32_t MixedStep(RowNode node, const float* row, const uint32_t* codes, const CategoricalSplit* splits,
+inline uint32_t MixedRowStep(RowNode node, const float* row, const uint32_t* codes, const CategoricalSplit* splits,
                           const uint32_t* words) {
   const uint32_t feature = node.column & RowNode::kFeatureMask;
   const float v = row[feature];
@@ -136,15 +143,18 @@ std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledF
       row->payload_[tree.node_begin + i] = node.payload;
       const bool categorical = (node.child & CompiledNode::kCategorical) != 0;
       if (walk != Walk::kMixed) {
-        const EvalNode e = EvalNodeOf(node);
+        const uint32_t default_left = (node.child & CompiledNode::kDefaultLeft) != 0 ? 1u : 0u;
         if (categorical) {
           r.test = static_cast<uint32_t>(row->sets_.size());
           row->sets_.push_back(*sets[i]);
+          r.child = static_cast<uint16_t>(node.child & CompiledNode::kIndexMask);
+          r.column = static_cast<uint16_t>((2 * node.feature + default_left) | RowNode::kSmallSet);
         } else {
+          const EvalNode e = EvalNodeOf(node, forest.categorical_splits());
           r.test = std::bit_cast<uint32_t>(e.threshold_key);
+          r.child = static_cast<uint16_t>(e.child & EvalNode::kIndexMask);
+          r.column = static_cast<uint16_t>(e.column);
         }
-        r.child = static_cast<uint16_t>(e.child);
-        r.column = static_cast<uint16_t>(e.column | (categorical ? RowNode::kSmallSet : 0u));
         continue;
       }
       r.test = categorical ? node.payload : std::bit_cast<uint32_t>(node.threshold);
@@ -247,7 +257,7 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
           return node.child + ((in_set & (0u - is_set)) | (numeric & (is_set - 1u)));
         });
       } else {
-        WalkGroup(base, g, depth, idx, [&](RowNode node) { return MixedStep(node, row, codes, splits, words); });
+        WalkGroup(base, g, depth, idx, [&](RowNode node) { return MixedRowStep(node, row, codes, splits, words); });
       }
       for (size_t i = 0; i < g; ++i) leaf[group[i]] = idx[i];
     }
@@ -277,7 +287,7 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
     if (tree.leaf_width == 1) {
       *acc += tree.weight * static_cast<double>(*values_of(t));
     } else {
-      AddLeaf(acc, values_of(t), tree.leaf_width, tree.weight, tree.float_sum);
+      AddRowLeaf(acc, values_of(t), tree.leaf_width, tree.weight, tree.float_sum);
     }
     ++t;
   }

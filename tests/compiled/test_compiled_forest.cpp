@@ -7,16 +7,20 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <functional>
+#include <iostream>
 #include <limits>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "compiled/compiled_forest.h"
 #include "compiled/compiled_merge.h"
 #include "compiled/forest_converter.h"
 #include "compiled/row_forest.h"
+#include "compiled/simd_walk.h"
 #include "core/error.h"
 #include "learners/forest_tree.h"
 
@@ -366,6 +370,117 @@ TEST(CompiledForestProperty, RandomObliviousTreesMatchTheirLeafIndex) {
       }
       for (size_t k = 0; k < outputs; ++k) ASSERT_NEAR(got[r * outputs + k], want[k], 1e-6) << "seed " << seed;
     }
+  }
+}
+
+// ------------------------------------------------- every kernel, bit for bit
+
+// The kernels this processor runs, the scalar one first.
+std::vector<TreeKernel> SupportedKernels() {
+  std::vector<TreeKernel> kernels;
+  for (TreeKernel k : {TreeKernel::kScalar, TreeKernel::kAvx2, TreeKernel::kAvx512}) {
+    if (TreeKernelSupported(k)) kernels.push_back(k);
+  }
+  return kernels;
+}
+
+// One forest of every kind of tree (numeric, with categorical splits,
+// oblivious; shallow and deep, few and many leaves) in `groups` raw scores.
+CompiledForest MixedForest(ValuePool& pool, size_t cols, uint32_t groups, bool float_sum) {
+  const ScoreLink link = groups > 1 ? ScoreLink::kSoftmax : ScoreLink::kLogistic;
+  CompiledForest f(cols, LinkOutputs(link, static_cast<int>(groups)));
+  f.AddPart(link, std::vector<double>(groups, 0.5), 1.0);
+  if (float_sum) f.SetFloatSum(0);
+  for (int t = 0; t < 40; ++t) {
+    RandomTree tree;
+    const int depth = t % 10 == 0 ? 12 : 1 + static_cast<int>(pool.rng()() % 8);
+    tree.Grow(pool.rng(), pool, depth, cols, 1, t % 3 == 1);
+    if (t % 6 == 1) {
+      // Large codes: sets of more than 16 words, read word by word.
+      for (auto& set : tree.categories) {
+        if (!set.empty()) set.push_back(600 + static_cast<uint32_t>(pool.rng()() % 1200));
+      }
+    }
+    f.AddTree(ToSourceTree(tree, static_cast<uint32_t>(t) % groups));
+    if (t % 4 == 3) {
+      std::vector<uint32_t> features;
+      std::vector<float> borders, leaves;
+      const size_t levels = pool.rng()() % 7;
+      for (size_t d = 0; d < levels; ++d) {
+        features.push_back(static_cast<uint32_t>(pool.rng()() % cols));
+        borders.push_back(d == 2 ? kNaN : pool.Threshold());
+        pool.AddWithNeighbours(borders.back());
+      }
+      for (size_t i = 0; i < (size_t{1} << levels); ++i) {
+        leaves.push_back(std::normal_distribution<float>(0.0f, 1.0f)(pool.rng()));
+      }
+      f.AddObliviousTree(features, borders, leaves, static_cast<uint32_t>(t) % groups, 1, 1.0);
+    }
+  }
+  return f;
+}
+
+TEST(CompiledForestKernels, EveryKernelGivesTheScalarResultsBitForBit) {
+  const std::vector<TreeKernel> kernels = SupportedKernels();
+  std::string names;
+  for (TreeKernel k : kernels) names += std::string(" ") + TreeKernelName(k);
+  std::cout << "[ kernels  ] comparing" << names << " (the ones this processor runs)\n";
+  RecordProperty("kernels", names);
+  // Trees by how the vector kernels take them (leaf masks of 32, 64, 128
+  // bits, walks, oblivious), categorical sets by length: all are covered.
+  std::vector<int> tree_kinds(5, 0);
+  int short_sets = 0, long_sets = 0;
+  for (uint32_t seed = 300; seed < 316; ++seed) {
+    ValuePool pool(seed);
+    for (float c : {0.0f, 4.0f, 5.0f, 31.0f, 32.0f, 69.0f, 70.0f, 511.0f, 512.0f, 1000.0f, 2.999f, -1.0f, -0.5f,
+                    16777215.0f, 16777216.0f, 4294967296.0f}) {
+      pool.Add(c);
+    }
+    for (int i = 0; i < 20; ++i) pool.Add(static_cast<float>(600 + pool.rng()() % 1300));
+    const size_t cols = 1 + pool.rng()() % 9;
+    const uint32_t groups = seed % 3 == 0 ? 3 : 1;
+    const CompiledForest f = MixedForest(pool, cols, groups, seed % 2 == 0);
+    for (const CompiledTree& t : f.trees()) {
+      const int kind = t.kind == CompiledTree::Kind::kOblivious ? 4
+                       : t.mask_leaves == 0                     ? 3
+                       : t.mask_leaves > 64                     ? 2
+                       : t.mask_leaves > 32                     ? 1
+                                                                : 0;
+      ++tree_kinds[kind];
+    }
+    for (const CategoricalSplit& split : f.categorical_splits()) ++(split.words > 16 ? long_sets : short_sets);
+    for (const size_t rows : {size_t{1}, size_t{5}, size_t{64}, size_t{1000}}) {
+      const Matrix x = pool.Rows(rows, cols);
+      const size_t raw_size = rows * f.num_raw();
+      const size_t out_size = rows * static_cast<size_t>(f.num_outputs());
+      std::vector<double> want_raw(raw_size);
+      std::vector<float> want_out(out_size);
+      f.PredictRaw(x, 0, rows, want_raw.data(), TreeKernel::kScalar);
+      f.Predict(x, want_out.data(), 2, TreeKernel::kScalar);
+      for (TreeKernel k : kernels) {
+        std::vector<double> raw(raw_size);
+        std::vector<float> out(out_size);
+        f.PredictRaw(x, 0, rows, raw.data(), k);
+        f.Predict(x, out.data(), 2, k);
+        ASSERT_EQ(std::memcmp(raw.data(), want_raw.data(), raw_size * sizeof(double)), 0)
+            << TreeKernelName(k) << " seed " << seed << " rows " << rows;
+        ASSERT_EQ(std::memcmp(out.data(), want_out.data(), out_size * sizeof(float)), 0)
+            << TreeKernelName(k) << " seed " << seed << " rows " << rows;
+      }
+    }
+  }
+  for (int kind = 0; kind < 5; ++kind) EXPECT_GT(tree_kinds[kind], 0) << "no trees of kind " << kind;
+  EXPECT_GT(short_sets, 0);
+  EXPECT_GT(long_sets, 0);
+}
+
+TEST(CompiledForestKernels, AutoIsTheFastestSupported) {
+  EXPECT_TRUE(TreeKernelSupported(TreeKernel::kScalar));
+  const TreeKernel fastest = FastestTreeKernel();
+  EXPECT_NE(fastest, TreeKernel::kAuto);
+  EXPECT_TRUE(TreeKernelSupported(fastest));
+  if (TreeKernelSupported(TreeKernel::kAvx512)) {
+    EXPECT_EQ(fastest, TreeKernel::kAvx512);
   }
 }
 
