@@ -143,8 +143,7 @@ int Run(int argc, char** argv) {
   options.reference = true;
   const auto reference = Predictor::Load(argv[1], options);
   const RawTable raw = ReadRawCsv(argv[2], CsvOptions{});
-  const Table input =
-      Repeat(BuildPredictionInput(raw, compiled->input_schema(), Logger(Logger::Level::kQuiet)), rows);
+  const Table input = Repeat(BuildPredictionInput(raw, compiled->input_schema(), Logger(Logger::Level::kQuiet)), rows);
   const Bundle& bundle = compiled->bundle();
   const auto k = static_cast<size_t>(bundle.problem.num_outputs());
   std::vector<float> buf(rows * k);

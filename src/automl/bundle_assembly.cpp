@@ -80,8 +80,8 @@ std::optional<DeployedCost> TryMeasureDeployedCost(const TrainingRun& run, const
   }
   try {
     Stopwatch clock;
-    DeployedCost cost = MeasureDeployedCost(bundle, run.learners(), run.data().features, run.options().threads,
-                                            deadline);
+    DeployedCost cost =
+        MeasureDeployedCost(bundle, run.learners(), run.data().features, run.options().threads, deadline);
     log.Debug(run.Clock(false) + "timed the bundle's served form (" + FormatSeconds(clock.Seconds()) + ", expected ~" +
               FormatSeconds(expected_seconds) + ")");
     return cost;
@@ -189,7 +189,8 @@ TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const Ens
   LeaderboardRow ens = EnsembleRow(run, ensemble);
   AddMembers(run, ensemble, needed, bundle, ens);
   if (run.scorer().tunes_threshold()) ens.params["decision_threshold"] = ensemble.threshold;
-  const DeployedCost measured = RecordPredictCosts(run, bundle, ensemble, costs, one_model, timing_deadline, board, ens);
+  const DeployedCost measured =
+      RecordPredictCosts(run, bundle, ensemble, costs, one_model, timing_deadline, board, ens);
   std::vector<LeaderboardRow> rows = board;
   rows.push_back(ens);
   SortLeaderboard(&rows);

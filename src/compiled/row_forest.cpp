@@ -73,7 +73,7 @@ std::optional<uint64_t> SmallSet(const CompiledForest& forest, uint32_t split_in
 // compiled_forest.h) with no branch on the data: the numeric and the
 // categorical decision are both computed and combined with masks.
 inline uint32_t MixedRowStep(RowNode node, const float* row, const uint32_t* codes, const CategoricalSplit* splits,
-                          const uint32_t* words) {
+                             const uint32_t* words) {
   const uint32_t feature = node.column & RowNode::kFeatureMask;
   const float v = row[feature];
   const uint32_t is_categorical = (node.column & RowNode::kCategorical) != 0 ? 1u : 0u;

@@ -43,11 +43,11 @@ class RowScratch {
  private:
   friend class RowPredictor;
   struct Member {
-    Matrix stacked;                  // 1 row: features then stack columns (level 2 only)
-    std::vector<float> bagged;       // k: the mean of its fold models
-    std::vector<float> by_fold;      // per_bag x k: the mean over bags per fold index
-    std::vector<double> acc;         // k
-    std::vector<double> fold_acc;    // per_bag x k
+    Matrix stacked;                // 1 row: features then stack columns (level 2 only)
+    std::vector<float> bagged;     // k: the mean of its fold models
+    std::vector<float> by_fold;    // per_bag x k: the mean over bags per fold index
+    std::vector<double> acc;       // k
+    std::vector<double> fold_acc;  // per_bag x k
     // Per fold model not compiled: its family's buffers (Model::PredictWith).
     std::vector<std::unique_ptr<PredictScratch>> models;
   };

@@ -76,9 +76,11 @@ struct LimitFixture {
   Matrix far = Column({0.5f, 0.4f, 0.6f, 0.5f});
   Matrix stacked = Column({0.9f, 0.1f, 0.9f, 0.1f});
   std::vector<const Matrix*> oofs{&exact, &near, &far, &stacked};
-  InferenceCosts costs{
-      {{10, 10, false, "tree", {}}, {1, 1, false, "tree", {}}, {1, 1, false, "tree", {}}, {0.5, 0.5, false, "tree", {0}}},
-      {{"tree", 0.5}}};
+  InferenceCosts costs{{{10, 10, false, "tree", {}},
+                        {1, 1, false, "tree", {}},
+                        {1, 1, false, "tree", {}},
+                        {0.5, 0.5, false, "tree", {0}}},
+                       {{"tree", 0.5}}};
 
   EnsembleChoice Choose(const InferLimit* limit) const {
     const OofScorer scorer(problem, y);

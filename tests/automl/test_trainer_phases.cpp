@@ -426,7 +426,8 @@ TEST(AssembleBundle, KeepsTheNeededMembersAndAddsTheEnsembleRow) {
   choice.weights = {0.0, 1.0};
   choice.score = 0.5;
   choice.threshold = 0.4;
-  const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"d1"}, 0, MeasureCandidateCosts(f.run), Deadline::Never());
+  const TrainResult result =
+      AssembleBundle(f.run, f.plan, choice, {"d1"}, 0, MeasureCandidateCosts(f.run), Deadline::Never());
   ASSERT_EQ(result.bundle.members.size(), 1u);
   EXPECT_EQ(result.bundle.members[0].name, "d1");
   EXPECT_EQ(result.bundle.members[0].folds.size(), 8u);
@@ -493,8 +494,8 @@ TEST(AssembleBundle, KeepsBothFormsOfARefitMemberAndTheBaggedOneWithoutRefit) {
     choice.weights = {1.0};
     choice.score = 0.5;
     const Json refit_params = f.run.board()[0].info.value("refit", Json::object()).value("params", Json());
-    const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"q1"}, refitted, MeasureCandidateCosts(f.run),
-                                                  Deadline::Never());
+    const TrainResult result =
+        AssembleBundle(f.run, f.plan, choice, {"q1"}, refitted, MeasureCandidateCosts(f.run), Deadline::Never());
     ASSERT_EQ(result.bundle.members.size(), 1u);
     const BundleMember& m = result.bundle.members[0];
     EXPECT_EQ(m.folds.size(), 8u) << refit;  // the bagged form, always
