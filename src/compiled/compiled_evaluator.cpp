@@ -6,7 +6,8 @@
 // column-major while the trees add to them.
 //
 // Each tree takes the whole block at once, by one of the kernels
-// (TreeKernel; kAuto takes the widest the processor runs):
+// (TreeKernel; kAuto takes the widest the processor runs, and the scalar
+// loops for blocks of fewer than 8 or 16 rows, such as one-row calls):
 //   scalar    the fallback: numeric trees step the keys level by level
 //             (EvalNode), trees with categorical splits step CompiledNodes
 //             (MixedStep), oblivious trees compare the floats; the step loop
@@ -104,6 +105,15 @@ TreeKernel ResolveKernel(TreeKernel kernel, size_t tree_features) {
     throw InvalidInput(std::string("this processor does not run the ") + TreeKernelName(kernel) + " tree kernel");
   }
   return tree_features > kMaxVectorFeatures ? TreeKernel::kScalar : kernel;
+}
+
+// The kernel kAuto gives a block of n rows: the vector kernels take all
+// kBlockRows lanes whatever n, so blocks of a few rows (one-row calls) go
+// faster through the scalar loops; same results either way.
+TreeKernel BlockKernel(TreeKernel requested, TreeKernel resolved, size_t n) {
+  if (requested != TreeKernel::kAuto) return resolved;
+  const size_t min_rows = resolved == TreeKernel::kAvx512 ? 8 : 16;
+  return n < min_rows ? TreeKernel::kScalar : resolved;
 }
 
 // Adds each row's leaf (leaf[i], a tree-local node index) to its raw scores.
@@ -307,7 +317,7 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
     throw InvalidInput("compiled trees expect " + std::to_string(num_features_) + " feature columns, got " +
                        std::to_string(x.cols));
   }
-  kernel = ResolveKernel(kernel, num_tree_features_);
+  const TreeKernel resolved = ResolveKernel(kernel, num_tree_features_);
   std::vector<float> extended;
   std::vector<float> computed;
   std::vector<int32_t> keys;
@@ -333,7 +343,7 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
       }
       rows = extended.data();
     }
-    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, kernel, &keys, &scores);
+    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, BlockKernel(kernel, resolved, n), &keys, &scores);
   }
 }
 
@@ -342,7 +352,7 @@ void CompiledForest::Predict(const Matrix& x, float* out, int threads, TreeKerne
     throw InvalidInput("compiled trees expect " + std::to_string(num_features_) + " feature columns, got " +
                        std::to_string(x.cols));
   }
-  kernel = ResolveKernel(kernel, num_tree_features_);
+  ResolveKernel(kernel, num_tree_features_);  // throws here, not on a worker thread
   const size_t blocks = (x.rows + kBlockRows - 1) / kBlockRows;
   const auto outputs = static_cast<size_t>(num_outputs_);
   ParallelFor(blocks, threads, [&](size_t b0, size_t b1, int) {

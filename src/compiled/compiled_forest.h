@@ -164,7 +164,8 @@ EvalNode EvalNodeOf(const CompiledNode& node, const std::vector<CategoricalSplit
 
 // How a block of rows walks the trees: the scalar loop, or row-vectorized
 // AVX2 / AVX-512 kernels (simd_walk.h), all reaching the same leaves, so
-// their results are bit-identical. kAuto takes the widest the processor runs.
+// their results are bit-identical. kAuto takes the widest the processor runs
+// (and the scalar loops for blocks of a few rows).
 enum class TreeKernel : uint8_t { kAuto, kScalar, kAvx2, kAvx512 };
 
 struct ScorePart {
