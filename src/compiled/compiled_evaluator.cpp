@@ -211,7 +211,7 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
   const bool need_keys = vector || std::any_of(trees_.begin(), trees_.end(), [](const CompiledTree& t) {
                            return t.kind == CompiledTree::Kind::kNodes && !t.has_categorical;
                          });
-  // Sized once per thread and never shrunk: rows past n keep valid keys.
+  // Rows past n keep valid keys: stale ones, or zeros.
   key_buffer->resize(kBlockRows * (categorical ? 3 : 2) * num_tree_features_, 0);
   int32_t* keys = key_buffer->data();
   if (need_keys) FillKeys(rows, stride, n, num_tree_features_, categorical, keys);
