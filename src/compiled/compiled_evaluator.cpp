@@ -6,7 +6,8 @@
 // column-major while the trees add to them.
 //
 // Each tree takes the whole block at once, by one of the kernels
-// (TreeKernel; kAuto takes the widest the processor runs):
+// (TreeKernel; kAuto takes the widest the processor runs, and the scalar
+// loops for blocks of fewer than 8 or 16 rows, such as one-row calls):
 //   scalar    the fallback: numeric trees step the keys level by level
 //             (EvalNode), trees with categorical splits step CompiledNodes
 //             (MixedStep), oblivious trees compare the floats; the step loop
@@ -106,6 +107,15 @@ TreeKernel ResolveKernel(TreeKernel kernel, size_t tree_features) {
   return tree_features > kMaxVectorFeatures ? TreeKernel::kScalar : kernel;
 }
 
+// The kernel kAuto gives a block of n rows: the vector kernels take all
+// kBlockRows lanes whatever n, so blocks of a few rows (one-row calls) go
+// faster through the scalar loops; same results either way.
+TreeKernel BlockKernel(TreeKernel requested, TreeKernel resolved, size_t n) {
+  if (requested != TreeKernel::kAuto) return resolved;
+  const size_t min_rows = resolved == TreeKernel::kAvx512 ? 8 : 16;
+  return n < min_rows ? TreeKernel::kScalar : resolved;
+}
+
 // Adds each row's leaf (leaf[i], a tree-local node index) to its raw scores.
 void AddLeaves(const CompiledTree& tree, const EvalNode* eval, const float* leaf_values, const uint32_t* leaf, size_t n,
                double* scores) {
@@ -201,7 +211,7 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
   const bool need_keys = vector || std::any_of(trees_.begin(), trees_.end(), [](const CompiledTree& t) {
                            return t.kind == CompiledTree::Kind::kNodes && !t.has_categorical;
                          });
-  // Sized once per thread and never shrunk: rows past n keep valid keys.
+  // Rows past n keep valid keys: stale ones, or zeros.
   key_buffer->resize(kBlockRows * (categorical ? 3 : 2) * num_tree_features_, 0);
   int32_t* keys = key_buffer->data();
   if (need_keys) FillKeys(rows, stride, n, num_tree_features_, categorical, keys);
@@ -306,13 +316,13 @@ void CompiledForest::ApplyLinks(const double* raw, size_t n, float* out, std::ve
 
 void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, TreeKernel kernel) const {
   Scratch scratch;
-  PredictRaw(x, begin, end, raw, ResolveKernel(kernel, num_tree_features_), scratch);
+  PredictRaw(x, begin, end, raw, kernel, scratch);
 }
 
 void CompiledForest::PredictSmall(const Matrix& x, Scratch& scratch, float* out) const {
   if (x.rows > kSmallRows) throw Internal("PredictSmall takes at most " + std::to_string(kSmallRows) + " rows");
   scratch.raw.resize(x.rows * num_raw_);
-  PredictRaw(x, 0, x.rows, scratch.raw.data(), ResolveKernel(TreeKernel::kAuto, num_tree_features_), scratch);
+  PredictRaw(x, 0, x.rows, scratch.raw.data(), TreeKernel::kAuto, scratch);
   ApplyLinks(scratch.raw.data(), x.rows, out, scratch.work);
 }
 
@@ -322,6 +332,7 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
     throw InvalidInput("compiled trees expect " + std::to_string(num_features_) + " feature columns, got " +
                        std::to_string(x.cols));
   }
+  const TreeKernel resolved = ResolveKernel(kernel, num_tree_features_);
   std::vector<float>& extended = scratch.extended;
   std::vector<float>& computed = scratch.computed;
   for (size_t b = begin; b < end; b += kBlockRows) {
@@ -345,7 +356,8 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
       }
       rows = extended.data();
     }
-    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, kernel, &scratch.keys, &scratch.scores);
+    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, BlockKernel(kernel, resolved, n), &scratch.keys,
+                 &scratch.scores);
   }
 }
 
@@ -354,7 +366,7 @@ void CompiledForest::Predict(const Matrix& x, float* out, int threads, TreeKerne
     throw InvalidInput("compiled trees expect " + std::to_string(num_features_) + " feature columns, got " +
                        std::to_string(x.cols));
   }
-  kernel = ResolveKernel(kernel, num_tree_features_);
+  ResolveKernel(kernel, num_tree_features_);  // throws here, not on a worker thread
   const size_t blocks = (x.rows + kBlockRows - 1) / kBlockRows;
   const auto outputs = static_cast<size_t>(num_outputs_);
   ParallelFor(blocks, threads, [&](size_t b0, size_t b1, int) {

@@ -164,7 +164,8 @@ EvalNode EvalNodeOf(const CompiledNode& node, const std::vector<CategoricalSplit
 
 // How a block of rows walks the trees: the scalar loop, or row-vectorized
 // AVX2 / AVX-512 kernels (simd_walk.h), all reaching the same leaves, so
-// their results are bit-identical. kAuto takes the widest the processor runs.
+// their results are bit-identical. kAuto takes the widest the processor runs
+// (and the scalar loops for blocks of a few rows).
 enum class TreeKernel : uint8_t { kAuto, kScalar, kAvx2, kAvx512 };
 
 struct ScorePart {
@@ -289,7 +290,7 @@ class CompiledForest {
 
  private:
   friend class CompiledForestMerger;
-  // PredictRaw with `scratch`'s buffers and a resolved `kernel`.
+  // PredictRaw with `scratch`'s buffers.
   void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, TreeKernel kernel, Scratch& scratch) const;
   void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, TreeKernel kernel,
                     std::vector<int32_t>* keys, std::vector<double>* scores) const;

@@ -420,12 +420,40 @@ CompiledForest MixedForest(ValuePool& pool, size_t cols, uint32_t groups, bool f
   return f;
 }
 
+// Every kernel in `kernels` gives f's scalar raw scores and outputs, bit
+// for bit, on rows from `pool`.
+void ExpectKernelsAgree(const CompiledForest& f, const std::vector<TreeKernel>& kernels, ValuePool& pool,
+                        const std::string& what) {
+  const size_t cols = f.num_features();
+  for (const size_t rows : {size_t{1}, size_t{5}, size_t{64}, size_t{1000}}) {
+    const Matrix x = pool.Rows(rows, cols);
+    const size_t raw_size = rows * f.num_raw();
+    const size_t out_size = rows * static_cast<size_t>(f.num_outputs());
+    std::vector<double> want_raw(raw_size);
+    std::vector<float> want_out(out_size);
+    f.PredictRaw(x, 0, rows, want_raw.data(), TreeKernel::kScalar);
+    f.Predict(x, want_out.data(), 2, TreeKernel::kScalar);
+    for (TreeKernel k : kernels) {
+      std::vector<double> raw(raw_size);
+      std::vector<float> out(out_size);
+      f.PredictRaw(x, 0, rows, raw.data(), k);
+      f.Predict(x, out.data(), 2, k);
+      ASSERT_EQ(std::memcmp(raw.data(), want_raw.data(), raw_size * sizeof(double)), 0)
+          << TreeKernelName(k) << " " << what << " rows " << rows;
+      ASSERT_EQ(std::memcmp(out.data(), want_out.data(), out_size * sizeof(float)), 0)
+          << TreeKernelName(k) << " " << what << " rows " << rows;
+    }
+  }
+}
+
 TEST(CompiledForestKernels, EveryKernelGivesTheScalarResultsBitForBit) {
   const std::vector<TreeKernel> kernels = SupportedKernels();
   std::string names;
   for (TreeKernel k : kernels) names += std::string(" ") + TreeKernelName(k);
   std::cout << "[ kernels  ] comparing" << names << " (the ones this processor runs)\n";
   RecordProperty("kernels", names);
+  std::vector<TreeKernel> compared = kernels;
+  compared.push_back(TreeKernel::kAuto);  // which also picks scalar loops for small blocks
   // Trees by how the vector kernels take them (leaf masks of 32, 64, 128
   // bits, walks, oblivious), categorical sets by length: all are covered.
   std::vector<int> tree_kinds(5, 0);
@@ -449,25 +477,11 @@ TEST(CompiledForestKernels, EveryKernelGivesTheScalarResultsBitForBit) {
       ++tree_kinds[kind];
     }
     for (const CategoricalSplit& split : f.categorical_splits()) ++(split.words > 16 ? long_sets : short_sets);
-    for (const size_t rows : {size_t{1}, size_t{5}, size_t{64}, size_t{1000}}) {
-      const Matrix x = pool.Rows(rows, cols);
-      const size_t raw_size = rows * f.num_raw();
-      const size_t out_size = rows * static_cast<size_t>(f.num_outputs());
-      std::vector<double> want_raw(raw_size);
-      std::vector<float> want_out(out_size);
-      f.PredictRaw(x, 0, rows, want_raw.data(), TreeKernel::kScalar);
-      f.Predict(x, want_out.data(), 2, TreeKernel::kScalar);
-      for (TreeKernel k : kernels) {
-        std::vector<double> raw(raw_size);
-        std::vector<float> out(out_size);
-        f.PredictRaw(x, 0, rows, raw.data(), k);
-        f.Predict(x, out.data(), 2, k);
-        ASSERT_EQ(std::memcmp(raw.data(), want_raw.data(), raw_size * sizeof(double)), 0)
-            << TreeKernelName(k) << " seed " << seed << " rows " << rows;
-        ASSERT_EQ(std::memcmp(out.data(), want_out.data(), out_size * sizeof(float)), 0)
-            << TreeKernelName(k) << " seed " << seed << " rows " << rows;
-      }
-    }
+    ExpectKernelsAgree(f, compared, pool, "seed " + std::to_string(seed));
+    // Merged with another forest (trees re-indexed after the merge).
+    const CompiledForest g = MixedForest(pool, cols, groups, seed % 2 != 0);
+    const CompiledForest merged = MergeCompiledForests({{&f, 0.6}, {&g, 0.4}});
+    ExpectKernelsAgree(merged, compared, pool, "merged, seed " + std::to_string(seed));
   }
   for (int kind = 0; kind < 5; ++kind) EXPECT_GT(tree_kinds[kind], 0) << "no trees of kind " << kind;
   EXPECT_GT(short_sets, 0);
