@@ -13,10 +13,12 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "compiled/row_forest.h"
 #include "compiled/simd_walk.h"
 #include "core/json.h"
 #include "data/csv_reader.h"
@@ -168,12 +170,14 @@ int Run(int argc, char** argv) {
     // One row at a time through the one-row layout (row_forest.h), this
     // member alone: its nodes stay warm in the caches between calls.
     Json one_row_member;
-    if (plan.cells[0].row != nullptr) {
+    std::vector<std::shared_ptr<const RowForest>> row_forests;
+    for (const FoldCell& cell : plan.cells) row_forests.push_back(RowForest::Make(cell.compiled));
+    if (std::all_of(row_forests.begin(), row_forests.end(), [](const auto& r) { return r != nullptr; })) {
       RowForest::Scratch scratch;
       Matrix one(1, x.cols);
       one_row_member = Latency(std::min<size_t>(2000, x.rows), [&](size_t i) {
         std::copy_n(x.row(i), x.cols, one.values.data());
-        for (const FoldCell& cell : plan.cells) cell.row->Predict(one, scratch, buf.data());
+        for (const auto& row : row_forests) row->Predict(one, scratch, buf.data());
       });
     }
     Json shape = TreeShape(plan);

@@ -23,7 +23,9 @@ inline void AddRowLeaf(double* acc, const float* values, uint32_t width, double 
 
 // Trees stepped together: enough independent loads to hide their latency,
 // few enough for their indices and node pointers to stay in registers. On
-// the Adult 60 s bundle (2026-12-03), 8 beat 4, 6, 12, 16, 24 and 32 by 5-30 %.
+// the Adult 60 s bundle (2026-12-03, noisy machine) 8 gave the lowest
+// per-member one-row times; 6 and 12 were within noise, 4, 16, 24 and 32
+// slower.
 constexpr size_t kGroup = 8;
 
 // Codes of categories a small set can hold (bits 0..61 of its mask); bit

@@ -38,10 +38,7 @@ MemberPlan PlanMember(const BundleMember& member, size_t per_bag, bool compile) 
         if (plan.per_bag == 0 || j % plan.per_bag == p) cell.folds.push_back(j);
       }
       if (cell.folds.empty()) continue;
-      if (compiler != nullptr) {
-        cell.compiled = CompileCell(member, cell.folds, compiler);
-        cell.row = RowForest::Make(cell.compiled);
-      }
+      if (compiler != nullptr) cell.compiled = CompileCell(member, cell.folds, compiler);
       plan.cells.push_back(std::move(cell));
     }
   }

@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "compiled/compiled_forest.h"
-#include "compiled/row_forest.h"
 #include "model/bundle.h"
 
 namespace tabpilot {
@@ -33,9 +32,6 @@ struct FoldCell {
   std::vector<size_t> folds;  // the member's fold models in the cell
   // The cell's fold models merged, outputs = their mean; null = use the fold models.
   std::shared_ptr<const CompiledForest> compiled;
-  // `compiled` laid out for one row (the one-row path); null when it does
-  // not fit RowForest's 16-bit indices (then compiled->PredictSmall).
-  std::shared_ptr<const RowForest> row;
 };
 
 struct MemberPlan {

@@ -92,6 +92,9 @@ RowPredictor::RowPredictor(const Predictor& predictor)
     }
     Member member;
     member.pipeline = it->second;
+    for (const FoldCell& cell : predictor.plans()[m].cells) {
+      member.rows.push_back(cell.compiled != nullptr ? RowForest::Make(cell.compiled) : nullptr);
+    }
     for (const std::string& input : bm.stack_inputs) member.stack_inputs.push_back(member_index.at(input));
     members_.push_back(std::move(member));
     member_index[bm.name] = m;
@@ -207,7 +210,8 @@ void RowPredictor::PredictMember(size_t m, RowScratch& scratch) const {
   float* buf = scratch.buf.data();
   const Matrix* x = &scratch.features[member.pipeline];
   size_t stacked_group = plan.groups;  // none yet
-  for (const FoldCell& cell : plan.cells) {
+  for (size_t c = 0; c < plan.cells.size(); ++c) {
+    const FoldCell& cell = plan.cells[c];
     if (!member.stack_inputs.empty()) {
       if (stacked_group != cell.group) {
         // The features, then each input's predictions for this group (as
@@ -231,8 +235,8 @@ void RowPredictor::PredictMember(size_t m, RowScratch& scratch) const {
     double* by_index = plan.per_bag > 0 ? sm.fold_acc.data() + cell.fold_index * k_ : nullptr;
     if (cell.compiled != nullptr) {
       // The cell's mean, counted once per fold model in it.
-      if (cell.row != nullptr) {
-        cell.row->Predict(*x, scratch.row_forest, buf);
+      if (member.rows[c] != nullptr) {
+        member.rows[c]->Predict(*x, scratch.row_forest, buf);
       } else {
         cell.compiled->PredictSmall(*x, scratch.forest, buf);
       }

@@ -108,6 +108,9 @@ class RowPredictor {
   struct Member {
     size_t pipeline = 0;
     std::vector<size_t> stack_inputs;  // member indices
+    // Per cell of its plan: the compiled forest laid out for one row (null
+    // for cells without one, or too large for RowForest: PredictSmall).
+    std::vector<std::shared_ptr<const RowForest>> rows;
   };
 
   // Types cell `c` of column `column` into a TypedCell.
