@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/parallel.h"
 #include "learners/byte_io.h"
+#include "learners/dense_kernel.h"
 #include "learners/periodic_embedding.h"
 #include "learners/train_data_check.h"
 
@@ -171,14 +172,18 @@ class MlpModel final : public Model {
         net_(std::move(net)),
         y_mean_(y_mean),
         y_sd_(y_sd),
-        summary_(summary) {}
+        summary_(summary),
+        packed_embedding_(embedding_.PackColumns()) {
+    for (const Layer& l : net_) {
+      packed_.emplace_back(l.w.data(), l.b.data(), static_cast<size_t>(l.w.rows()), static_cast<size_t>(l.w.cols()));
+    }
+  }
 
   int num_outputs() const override { return IsClassification(task_) ? num_classes_ : 1; }
 
-  // Blocks of kBlockRows rows are scored independently, so a row's prediction
-  // does not depend on the thread count (it may differ in the last bit when the
-  // same row is scored inside a batch of different size: Eigen picks its
-  // product kernel by shape).
+  // Blocks of kBlockRows rows are scored independently by the dense
+  // kernels, whose outputs do not depend on the block: a row's prediction
+  // depends neither on the thread count nor on the rows around it.
   void Predict(const Matrix& x, float* out, int threads) const override {
     CheckColumns(x);
     const size_t blocks = (x.rows + kBlockRows - 1) / kBlockRows;
@@ -351,11 +356,12 @@ class MlpModel final : public Model {
   }
 
  private:
-  // A block's activations, reused from block to block (and, through
-  // PredictWith, from call to call: same-shaped blocks allocate nothing).
+  // A block's inputs and activations (rows x width, row-major), reused
+  // from block to block and, through PredictWith, from call to call:
+  // same-sized blocks allocate nothing.
   struct Buffers final : PredictScratch {
-    RowMatrixXf in, trig, embedded, z;
-    std::vector<RowMatrixXf> acts;
+    std::vector<float> in, trig, embedded, z;
+    std::vector<std::vector<float>> acts;
   };
 
   void CheckColumns(const Matrix& x) const {
@@ -365,23 +371,38 @@ class MlpModel final : public Model {
     }
   }
 
-  // Blocks [b0, b1) of kBlockRows rows of `x` into `out`.
+  // Blocks [b0, b1) of kBlockRows rows of `x` into `out`, by the dense
+  // kernels (dense_kernel.h): a row's outputs do not depend on its block.
   void PredictBlocks(const Matrix& x, size_t b0, size_t b1, float* out, Buffers& buffers) const {
     const auto outputs = static_cast<size_t>(num_outputs());
+    const size_t width = x.cols;
+    buffers.acts.resize(packed_.size() - 1);
     for (size_t blk = b0; blk < b1; ++blk) {
       const size_t begin = blk * kBlockRows;
-      const size_t end = std::min(x.rows, begin + kBlockRows);
-      GatherBlock(x, begin, end, buffers.in);
-      if (embedding_.empty()) {
-        Forward(net_, buffers.in, 0.0f, nullptr, buffers.acts, buffers.z);
-      } else {
-        embedding_.Forward(buffers.in, buffers.trig, buffers.embedded);
-        Forward(net_, buffers.embedded, 0.0f, nullptr, buffers.acts, buffers.z);
+      const size_t rows = std::min(x.rows, begin + kBlockRows) - begin;
+      buffers.in.resize(rows * width);
+      const float* src = x.row(begin);
+      for (size_t i = 0; i < rows * width; ++i) buffers.in[i] = Finite(src[i]);
+      const float* a = buffers.in.data();
+      size_t a_width = width;
+      if (!embedding_.empty()) {
+        a_width = embedding_.output_width();
+        buffers.trig.resize(rows * embedding_.columns().size() * 2 * static_cast<size_t>(embedding_.frequencies()));
+        buffers.embedded.resize(rows * a_width);
+        embedding_.Infer(a, width, rows, packed_embedding_, buffers.trig.data(), buffers.embedded.data());
+        a = buffers.embedded.data();
       }
-      const RowMatrixXf& z = buffers.z;
-      for (size_t r = 0; r < end - begin; ++r) {
-        WriteOutputs(z.data() + r * static_cast<size_t>(z.cols()), out + (begin + r) * outputs);
+      for (size_t l = 0; l + 1 < packed_.size(); ++l) {
+        const PackedDense& layer = packed_[l];
+        std::vector<float>& h = buffers.acts[l];
+        h.resize(rows * layer.out);
+        DenseForward(layer, a, a_width, rows, /*relu=*/true, h.data(), layer.out);
+        a = h.data();
+        a_width = layer.out;
       }
+      buffers.z.resize(rows * outputs);
+      DenseForward(packed_.back(), a, a_width, rows, /*relu=*/false, buffers.z.data(), outputs);
+      for (size_t r = 0; r < rows; ++r) WriteOutputs(buffers.z.data() + r * outputs, out + (begin + r) * outputs);
     }
   }
 
@@ -410,6 +431,9 @@ class MlpModel final : public Model {
   double y_mean_;  // regression target standardization (0 and 1 for classification)
   double y_sd_;
   FitSummary summary_;
+  // Inference copies of the weights (dense_kernel.h), made once.
+  std::vector<PackedDense> packed_embedding_;  // one per embedded column
+  std::vector<PackedDense> packed_;            // one per layer
 };
 
 // Sample weights scaled to mean 1 (all ones when absent).

@@ -130,15 +130,7 @@ void PeriodicEmbedding::Forward(const RowMatrixXf& x, RowMatrixXf& trig, RowMatr
   out.resize(rows, static_cast<Eigen::Index>(output_width()));
   trig.resize(rows, e_count * 2 * k);
   for (Eigen::Index r = 0; r < rows; ++r) {
-    for (Eigen::Index e = 0; e < e_count; ++e) {
-      const float v = FiniteOrZero(x(r, columns_[static_cast<size_t>(e)]));
-      float* t = trig.data() + r * trig.cols() + e * 2 * k;
-      for (Eigen::Index f = 0; f < k; ++f) {
-        const float u = kTwoPi * params_.c(e, f) * v;
-        t[f] = std::sin(u);
-        t[k + f] = std::cos(u);
-      }
-    }
+    RowTrig(x.data() + r * x.cols(), trig.data() + r * trig.cols());
     for (size_t p = 0; p < passthrough_.size(); ++p) {
       out(r, embedded_width + static_cast<Eigen::Index>(p)) = FiniteOrZero(x(r, passthrough_[p]));
     }
@@ -148,6 +140,50 @@ void PeriodicEmbedding::Forward(const RowMatrixXf& x, RowMatrixXf& trig, RowMatr
     block.noalias() = trig.middleCols(e * 2 * k, 2 * k) * params_.w.middleRows(e * 2 * k, 2 * k);
     block.rowwise() += params_.b.row(e);
     block = block.cwiseMax(0.0f);
+  }
+}
+
+void PeriodicEmbedding::RowTrig(const float* x, float* trig) const {
+  const auto k = static_cast<size_t>(frequencies_);
+  const float* c = params_.c.data();
+  for (size_t e = 0; e < columns_.size(); ++e) {
+    const float v = FiniteOrZero(x[columns_[e]]);
+    float* t = trig + e * 2 * k;
+    for (size_t f = 0; f < k; ++f) {
+      const float u = kTwoPi * c[e * k + f] * v;
+      t[f] = std::sin(u);
+      t[k + f] = std::cos(u);
+    }
+  }
+}
+
+std::vector<PackedDense> PeriodicEmbedding::PackColumns() const {
+  const auto k2 = 2 * static_cast<size_t>(frequencies_);
+  const auto d = static_cast<size_t>(dim_);
+  std::vector<PackedDense> packed;
+  packed.reserve(columns_.size());
+  for (size_t e = 0; e < columns_.size(); ++e) {
+    packed.emplace_back(params_.w.data() + e * k2 * d, params_.b.data() + e * d, k2, d);
+  }
+  return packed;
+}
+
+void PeriodicEmbedding::Infer(const float* x, size_t x_stride, size_t rows, const std::vector<PackedDense>& columns,
+                              float* trig, float* out) const {
+  if (columns.size() != columns_.size()) throw Internal("periodic embedding: packed columns do not match");
+  const size_t width = output_width();
+  const size_t trig_width = columns_.size() * 2 * static_cast<size_t>(frequencies_);
+  const auto d = static_cast<size_t>(dim_);
+  const size_t embedded_width = columns_.size() * d;
+  for (size_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * x_stride;
+    RowTrig(xr, trig + r * trig_width);
+    float* o = out + r * width + embedded_width;
+    for (size_t p = 0; p < passthrough_.size(); ++p) o[p] = FiniteOrZero(xr[passthrough_[p]]);
+  }
+  const auto k2 = 2 * static_cast<size_t>(frequencies_);
+  for (size_t e = 0; e < columns_.size(); ++e) {
+    DenseForward(columns[e], trig + e * k2, trig_width, rows, /*relu=*/true, out + e * d, width);
   }
 }
 

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "data/matrix.h"
+#include "learners/dense_kernel.h"
 
 namespace tabpilot {
 
@@ -72,6 +73,16 @@ class PeriodicEmbedding {
   void Backward(const RowMatrixXf& x, const RowMatrixXf& trig, const RowMatrixXf& out, const RowMatrixXf& dout,
                 EmbeddingParams& grad) const;
 
+  // Inference (the model's predict): each embedded column's layer packed
+  // for DenseForward, made once from the trained parameters.
+  std::vector<PackedDense> PackColumns() const;
+  // Forward's output for `rows` rows of x (finite values, row stride
+  // x_stride) into out (row stride output_width()), by the dense kernels;
+  // `trig` receives rows x E*2K values. Agrees with Forward to float
+  // rounding, and one row alone gets its value in any block to the bit.
+  void Infer(const float* x, size_t x_stride, size_t rows, const std::vector<PackedDense>& columns, float* trig,
+             float* out) const;
+
  private:
   size_t num_inputs_ = 0;
   std::vector<uint32_t> columns_;      // embedded
@@ -79,6 +90,9 @@ class PeriodicEmbedding {
   int frequencies_ = 0;                // K
   int dim_ = 0;                        // D
   EmbeddingParams params_;
+
+  // The sines and cosines of one row (x: num_inputs values) into trig (E*2K).
+  void RowTrig(const float* x, float* trig) const;
 };
 
 }  // namespace tabpilot

@@ -11,9 +11,9 @@
 // its own predict on a one-row matrix, which may. A text column may
 // allocate for words longer than a short string holds.
 //
-// Values: those of the batch predictor to the bit, but for the network,
-// whose products Eigen picks by shape: a row alone may differ from the same
-// row in a batch in the last bits.
+// Values: those of the batch predictor to the bit (the network's dense
+// kernels too give a row the same value alone as in a block,
+// learners/dense_kernel.h).
 //
 // Thread safety: a RowPredictor is immutable; any number of threads may
 // call it at once, each with its own RowScratch.
