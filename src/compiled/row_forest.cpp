@@ -110,6 +110,26 @@ inline void WalkGroup(const RowNode* const* base, size_t g, uint32_t depth, uint
   }
 }
 
+// WalkGroup for a full group: the kGroup indices and node pointers stay in
+// registers (the loop over the group unrolled).
+template <typename Step>
+inline void WalkFullGroup(const RowNode* const* base_in, uint32_t depth, uint32_t* idx_out, Step step) {
+  const RowNode* base[kGroup];
+  uint32_t idx[kGroup] = {};
+  for (size_t i = 0; i < kGroup; ++i) base[i] = base_in[i];
+  for (uint32_t d = 0; d < depth; ++d) {
+    uint32_t moved = 0;
+#pragma GCC unroll 8
+    for (size_t i = 0; i < kGroup; ++i) {
+      const uint32_t next = step(base[i][idx[i]]);
+      moved |= next ^ idx[i];
+      idx[i] = next;
+    }
+    if (moved == 0) break;
+  }
+  for (size_t i = 0; i < kGroup; ++i) idx_out[i] = idx[i];
+}
+
 }  // namespace
 
 std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledForest> owner) {
@@ -122,6 +142,7 @@ std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledF
   const std::vector<CompiledNode>& nodes = forest.nodes();
   row->nodes_.resize(nodes.size());
   row->payload_.resize(nodes.size());
+  row->leaf_value_.resize(nodes.size());
   for (const CompiledTree& tree : forest.trees()) {
     if (tree.kind == CompiledTree::Kind::kOblivious) {
       row->walks_.push_back(Walk::kOblivious);  // walked from the forest's level nodes
@@ -143,6 +164,9 @@ std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledF
       const CompiledNode& node = nodes[tree.node_begin + i];
       RowNode& r = row->nodes_[tree.node_begin + i];
       row->payload_[tree.node_begin + i] = node.payload;
+      if (tree.leaf_width == 1 && (node.child & CompiledNode::kLeaf) != 0) {
+        row->leaf_value_[tree.node_begin + i] = forest.leaf_values().at(node.payload);
+      }
       const bool categorical = (node.child & CompiledNode::kCategorical) != 0;
       if (walk != Walk::kMixed) {
         const uint32_t default_left = (node.child & CompiledNode::kDefaultLeft) != 0 ? 1u : 0u;
@@ -245,12 +269,19 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
         base[i] = nodes_.data() + trees[group[i]].node_begin;
         depth = std::max(depth, trees[group[i]].depth);
       }
+      auto walk_group = [&](auto step) {
+        if (g == kGroup) {
+          WalkFullGroup(base, depth, idx, step);
+        } else {
+          WalkGroup(base, g, depth, idx, step);
+        }
+      };
       if (walk == Walk::kNumeric) {
-        WalkGroup(base, g, depth, idx, [&](RowNode node) {
+        walk_group([&](RowNode node) {
           return node.child + static_cast<uint32_t>(keys[node.column] > std::bit_cast<int32_t>(node.test));
         });
       } else if (walk == Walk::kSmallSets) {
-        WalkGroup(base, g, depth, idx, [&](RowNode node) {
+        walk_group([&](RowNode node) {
           // Both decisions, the node's flag picks one (no branch on the data).
           const uint32_t column = node.column & RowNode::kColumnMask;
           const uint32_t is_set = node.column >> 15;
@@ -259,7 +290,7 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
           return node.child + ((in_set & (0u - is_set)) | (numeric & (is_set - 1u)));
         });
       } else {
-        WalkGroup(base, g, depth, idx, [&](RowNode node) { return MixedRowStep(node, row, codes, splits, words); });
+        walk_group([&](RowNode node) { return MixedRowStep(node, row, codes, splits, words); });
       }
       for (size_t i = 0; i < g; ++i) leaf[group[i]] = idx[i];
     }
@@ -281,7 +312,7 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
       auto sum = static_cast<float>(*acc);
       for (; t < trees.size() && trees[t].float_sum && trees[t].leaf_width == 1 && trees[t].output == tree.output;
            ++t) {
-        sum += *values_of(t);
+        sum += walks_[t] == Walk::kOblivious ? *values_of(t) : leaf_value_[trees[t].node_begin + leaf[t]];
       }
       *acc = static_cast<double>(sum);
       continue;

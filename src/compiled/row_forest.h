@@ -11,8 +11,12 @@
 //     (codes below 62) as one 64-bit mask, about as cheap as a numeric
 //     split;
 //   - keeps 8-byte nodes (RowNode), half the CompiledForest's, with each
-//     leaf's value offset in a side array read once per tree (measured, the
-//     two points above gave the speed; the smaller nodes cost nothing).
+//     leaf's value offset in a side array read once per tree, and for trees
+//     of one value per leaf the value itself in another (one dependent load
+//     less a tree); measured, the two points above gave the speed, the
+//     smaller nodes cost nothing;
+//   - steps a full group with its indices in registers (the loop over the
+//     group unrolled: about 12 % fewer instructions a row).
 // Leaves are added tree by tree in the forest's order and the links are the
 // forest's own, so the outputs are CompiledForest::Predict's to the bit.
 //
@@ -89,6 +93,7 @@ class RowForest {
   std::array<std::vector<uint32_t>, 4> by_walk_;  // the trees of each Walk, in order
   std::vector<RowNode> nodes_;                    // parallel to forest_.nodes()
   std::vector<uint32_t> payload_;                 // leaves: their value offset in forest_.leaf_values()
+  std::vector<float> leaf_value_;                 // leaves of one-value trees: the value (one load less)
   std::vector<uint64_t> sets_;                    // small-set trees' category masks (0: none)
 };
 
