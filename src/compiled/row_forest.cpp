@@ -93,52 +93,51 @@ inline uint32_t MixedRowStep(RowNode node, const float* row, const uint32_t* cod
   return node.child + right;
 }
 
-// Steps the g trees whose nodes start at base[i] from idx[i], level by
+// Steps the g trees from their nodes idx[i] (indices in `nodes`), level by
 // level, until `depth` levels or no tree moved (leaves loop onto
-// themselves, so the shallower trees of the group stay put). `step` gives a
-// node's next index; one instantiation per kind of step.
-template <typename Step>
-inline void WalkGroup(const RowNode* const* base, size_t g, uint32_t depth, uint32_t* idx, Step step) {
+// themselves, so the shallower trees of the group stay put). `step` gives
+// the distance from a node to the next (0 at a leaf); one instantiation per
+// kind of step.
+template <typename Node, typename Step>
+inline void WalkGroup(const Node* nodes, size_t g, uint32_t depth, uint32_t* idx, Step step) {
   for (uint32_t d = 0; d < depth; ++d) {
     uint32_t moved = 0;
     for (size_t i = 0; i < g; ++i) {
-      const uint32_t next = step(base[i][idx[i]]);
-      moved |= next ^ idx[i];
-      idx[i] = next;
+      const uint32_t delta = step(nodes[idx[i]]);
+      moved |= delta;
+      idx[i] += delta;
     }
     if (moved == 0) break;
   }
 }
 
-// WalkGroup for a full group: the kGroup indices and node pointers stay in
-// registers (the loop over the group unrolled).
-template <typename Step>
-inline void WalkFullGroup(const RowNode* const* base_in, uint32_t depth, uint32_t* idx_out, Step step) {
-  const RowNode* base[kGroup];
-  uint32_t idx[kGroup] = {};
-  for (size_t i = 0; i < kGroup; ++i) base[i] = base_in[i];
+// WalkGroup for a full group: the kGroup indices stay in registers (the
+// loop over the group unrolled).
+template <typename Node, typename Step>
+inline void WalkFullGroup(const Node* nodes, uint32_t depth, uint32_t* idx_io, Step step) {
+  uint32_t idx[kGroup];
+  for (size_t i = 0; i < kGroup; ++i) idx[i] = idx_io[i];
   for (uint32_t d = 0; d < depth; ++d) {
     uint32_t moved = 0;
 #pragma GCC unroll 8
     for (size_t i = 0; i < kGroup; ++i) {
-      const uint32_t next = step(base[i][idx[i]]);
-      moved |= next ^ idx[i];
-      idx[i] = next;
+      const uint32_t delta = step(nodes[idx[i]]);
+      moved |= delta;
+      idx[i] += delta;
     }
     if (moved == 0) break;
   }
-  for (size_t i = 0; i < kGroup; ++i) idx_out[i] = idx[i];
+  for (size_t i = 0; i < kGroup; ++i) idx_io[i] = idx[i];
 }
 
 }  // namespace
 
 std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledForest> owner) {
   const CompiledForest& forest = *owner;
-  if (2 * forest.num_tree_features() + 1 > RowNode::kColumnMask || forest.num_tree_features() > RowNode::kFeatureMask) {
+  if (2 * forest.num_tree_features() + 1 > UINT16_MAX || forest.num_tree_features() > RowNode::kFeatureMask) {
     return nullptr;
   }
   std::shared_ptr<RowForest> row(new RowForest(std::move(owner)));  // NOLINT: private constructor
-  row->sets_.push_back(0);  // read (and ignored) by numeric nodes of small-set trees
   const std::vector<CompiledNode>& nodes = forest.nodes();
   row->nodes_.resize(nodes.size());
   row->payload_.resize(nodes.size());
@@ -168,29 +167,54 @@ std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledF
         row->leaf_value_[tree.node_begin + i] = forest.leaf_values().at(node.payload);
       }
       const bool categorical = (node.child & CompiledNode::kCategorical) != 0;
-      if (walk != Walk::kMixed) {
-        const uint32_t default_left = (node.child & CompiledNode::kDefaultLeft) != 0 ? 1u : 0u;
+      // Children come after their parent (leaves: the node itself); the
+      // walk adds the distance.
+      const uint32_t left = node.child & CompiledNode::kIndexMask;
+      if (left < i || left - i >= UINT16_MAX) return nullptr;
+      r.child = static_cast<uint16_t>(left - i);
+      if (walk == Walk::kSmallSets) {
+        if (row->set_nodes_.empty()) row->set_nodes_.resize(nodes.size());
+        SetRowNode& n = row->set_nodes_[tree.node_begin + i];
+        n.child = r.child;
         if (categorical) {
-          r.test = static_cast<uint32_t>(row->sets_.size());
-          row->sets_.push_back(*sets[i]);
-          r.child = static_cast<uint16_t>(node.child & CompiledNode::kIndexMask);
-          r.column = static_cast<uint16_t>((2 * node.feature + default_left) | RowNode::kSmallSet);
+          const uint32_t default_left = (node.child & CompiledNode::kDefaultLeft) != 0 ? 1u : 0u;
+          n.set = *sets[i];
+          n.threshold = INT32_MAX;
+          n.column = static_cast<uint16_t>(2 * node.feature + default_left);
         } else {
           const EvalNode e = EvalNodeOf(node, forest.categorical_splits());
-          r.test = std::bit_cast<uint32_t>(e.threshold_key);
-          r.child = static_cast<uint16_t>(e.child & EvalNode::kIndexMask);
-          r.column = static_cast<uint16_t>(e.column);
+          n.threshold = e.threshold_key;
+          n.column = static_cast<uint16_t>(e.column);
         }
         continue;
       }
+      if (walk == Walk::kNumeric) {
+        const EvalNode e = EvalNodeOf(node, forest.categorical_splits());
+        r.test = std::bit_cast<uint32_t>(e.threshold_key);
+        r.column = static_cast<uint16_t>(e.column);
+        continue;
+      }
       r.test = categorical ? node.payload : std::bit_cast<uint32_t>(node.threshold);
-      r.child = static_cast<uint16_t>(node.child & CompiledNode::kIndexMask);
       r.column = static_cast<uint16_t>(node.feature | (categorical ? RowNode::kCategorical : 0u) |
                                        ((node.child & CompiledNode::kDefaultLeft) != 0 ? RowNode::kDefaultLeft : 0u));
     }
   }
   for (size_t t = 0; t < row->walks_.size(); ++t) {
     row->by_walk_[static_cast<size_t>(row->walks_[t])].push_back(static_cast<uint32_t>(t));
+  }
+  // The leaf sums: runs of node trees of one float value a leaf summed
+  // into the same score, every other tree alone.
+  const std::vector<CompiledTree>& trees = forest.trees();
+  for (uint32_t t = 0; t < trees.size();) {
+    const auto fast = [&](uint32_t u) {
+      return trees[u].float_sum && trees[u].leaf_width == 1 && row->walks_[u] != Walk::kOblivious;
+    };
+    LeafRun run{t, t + 1, trees[t].output, fast(t)};
+    if (run.float_values) {
+      while (run.end < trees.size() && fast(run.end) && trees[run.end].output == run.output) ++run.end;
+    }
+    row->runs_.push_back(run);
+    t = run.end;
   }
   // Trees of like depth walked together: a group steps until its deepest
   // path ends, so a shallow tree beside deep ones would wait for them.
@@ -230,7 +254,6 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
   const int32_t* keys = scratch.keys.data();
   const uint32_t* codes = scratch.codes.data();
   const uint32_t* set_codes = scratch.set_codes.data();
-  const uint64_t* sets = sets_.data();
   FillRow(row, features, scratch.keys.data(), scratch.codes.data(), scratch.set_codes.data());
   for (const ScorePart& part : forest_.parts()) std::copy(part.base.begin(), part.base.end(), raw + part.raw_begin);
   static constexpr CategoricalSplit kNoSplit{};
@@ -245,7 +268,6 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
   scratch.leaves.resize(trees.size());
   uint32_t* leaf = scratch.leaves.data();
   uint32_t idx[kGroup];
-  const RowNode* base[kGroup];
   for (size_t kind = 0; kind < by_walk_.size(); ++kind) {
     const auto walk = static_cast<Walk>(kind);
     const std::vector<uint32_t>& list = by_walk_[kind];
@@ -266,63 +288,61 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
       }
       uint32_t depth = 0;
       for (size_t i = 0; i < g; ++i) {
-        base[i] = nodes_.data() + trees[group[i]].node_begin;
+        idx[i] = static_cast<uint32_t>(trees[group[i]].node_begin);
         depth = std::max(depth, trees[group[i]].depth);
       }
       auto walk_group = [&](auto step) {
         if (g == kGroup) {
-          WalkFullGroup(base, depth, idx, step);
+          WalkFullGroup(nodes_.data(), depth, idx, step);
         } else {
-          WalkGroup(base, g, depth, idx, step);
+          WalkGroup(nodes_.data(), g, depth, idx, step);
         }
       };
       if (walk == Walk::kNumeric) {
-        walk_group([&](RowNode node) {
+        walk_group([&](const RowNode& node) {
           return node.child + static_cast<uint32_t>(keys[node.column] > std::bit_cast<int32_t>(node.test));
         });
       } else if (walk == Walk::kSmallSets) {
-        walk_group([&](RowNode node) {
-          // Both decisions, the node's flag picks one (no branch on the data).
-          const uint32_t column = node.column & RowNode::kColumnMask;
-          const uint32_t is_set = node.column >> 15;
-          const auto numeric = static_cast<uint32_t>(keys[column] > std::bit_cast<int32_t>(node.test));
-          const auto in_set = static_cast<uint32_t>((sets[node.test & (0u - is_set)] >> set_codes[column]) & 1u);
-          return node.child + ((in_set & (0u - is_set)) | (numeric & (is_set - 1u)));
-        });
+        // Both decisions, no branch on the data: a numeric node holds the
+        // empty set, a set node a threshold no key exceeds.
+        const auto step = [&](const SetRowNode& node) {
+          const auto numeric = static_cast<uint32_t>(keys[node.column] > node.threshold);
+          const auto in_set = static_cast<uint32_t>((node.set >> set_codes[node.column]) & 1u);
+          return node.child + (numeric | in_set);
+        };
+        if (g == kGroup) {
+          WalkFullGroup(set_nodes_.data(), depth, idx, step);
+        } else {
+          WalkGroup(set_nodes_.data(), g, depth, idx, step);
+        }
       } else {
-        walk_group([&](RowNode node) { return MixedRowStep(node, row, codes, splits, words); });
+        walk_group([&](const RowNode& node) { return MixedRowStep(node, row, codes, splits, words); });
       }
+      // The leaf's index in nodes_ (the leaf sums read their values by it).
       for (size_t i = 0; i < g; ++i) leaf[group[i]] = idx[i];
     }
   }
   // ...and the leaves added in the forest's order, as the block walk adds them.
-  auto values_of = [&](size_t t) {
-    const CompiledTree& tree = trees[t];
-    return walks_[t] == Walk::kOblivious
-               ? leaf_values + tree.leaf_begin + static_cast<size_t>(leaf[t]) * tree.leaf_width
-               : leaf_values + payload_[tree.node_begin + leaf[t]];
-  };
-  for (size_t t = 0; t < trees.size();) {
-    const CompiledTree& tree = trees[t];
-    double* acc = raw + tree.output;
-    if (tree.leaf_width == 1 && tree.float_sum) {
+  for (const LeafRun& run : runs_) {
+    double* acc = raw + run.output;
+    if (run.float_values) {
       // A run of float sums into one score kept in a float register:
       // double(float(double(s) + v)) is float(s + v), so the roundings are
       // those of adding tree by tree.
       auto sum = static_cast<float>(*acc);
-      for (; t < trees.size() && trees[t].float_sum && trees[t].leaf_width == 1 && trees[t].output == tree.output;
-           ++t) {
-        sum += walks_[t] == Walk::kOblivious ? *values_of(t) : leaf_value_[trees[t].node_begin + leaf[t]];
-      }
+      for (uint32_t t = run.begin; t < run.end; ++t) sum += leaf_value_[leaf[t]];
       *acc = static_cast<double>(sum);
       continue;
     }
-    if (tree.leaf_width == 1) {
-      *acc += tree.weight * static_cast<double>(*values_of(t));
+    const CompiledTree& tree = trees[run.begin];
+    const float* values = walks_[run.begin] == Walk::kOblivious
+                              ? leaf_values + tree.leaf_begin + static_cast<size_t>(leaf[run.begin]) * tree.leaf_width
+                              : leaf_values + payload_[leaf[run.begin]];
+    if (tree.leaf_width == 1 && !tree.float_sum) {
+      *acc += tree.weight * static_cast<double>(*values);
     } else {
-      AddRowLeaf(acc, values_of(t), tree.leaf_width, tree.weight, tree.float_sum);
+      AddRowLeaf(acc, values, tree.leaf_width, tree.weight, tree.float_sum);
     }
-    ++t;
   }
 }
 

@@ -8,8 +8,8 @@
 //     together; the leaves are then added in the forest's order);
 //   - takes categorical splits without a branch on the data (the row's
 //     category codes computed once per call), and small category sets
-//     (codes below 62) as one 64-bit mask, about as cheap as a numeric
-//     split;
+//     (codes below 62) as one 64-bit mask held in the node (SetRowNode),
+//     about as cheap as a numeric split;
 //   - keeps 8-byte nodes (RowNode), half the CompiledForest's, with each
 //     leaf's value offset in a side array read once per tree, and for trees
 //     of one value per leaf the value itself in another (one dependent load
@@ -36,28 +36,35 @@ namespace tabpilot {
 // A node of a RowForest (8 bytes).
 //   Numeric trees: go right iff key(column) > test (EvalNode's keys:
 //     column = 2 x feature + default_left).
-//   Trees whose categorical splits all test codes below 62 ("small sets"):
-//     the same, but a node with kSmallSet in `column` goes right iff the
-//     row's code has its bit set in the 64-bit mask sets_[test] (the row's
-//     codes are laid out like its keys, NaN's code saying where the node
-//     sends it).
-//   Other trees with categorical splits: `column` is the feature with
-//     kCategorical and kDefaultLeft flags; `test` holds a numeric split's
-//     threshold (float bits, go left iff x <= it) or a categorical split's
-//     index.
+//   Trees with categorical splits of large sets: `column` is the feature
+//     with kCategorical and kDefaultLeft flags; `test` holds a numeric
+//     split's threshold (float bits, go left iff x <= it) or a categorical
+//     split's index.
+//   (Trees of small sets walk SetRowNodes.)
 // Leaves loop onto themselves and never go right.
 struct RowNode {
   static constexpr uint16_t kDefaultLeft = 1u << 15;
   static constexpr uint16_t kCategorical = 1u << 14;
   static constexpr uint16_t kFeatureMask = kCategorical - 1;
-  static constexpr uint16_t kSmallSet = 1u << 15;
-  static constexpr uint16_t kColumnMask = kSmallSet - 1;
 
   uint32_t test = 0;
-  uint16_t child = 0;  // tree-local index of the left child (the right is child + 1)
+  uint16_t child = 0;  // distance to the left child (the right is one further; leaves: 0)
   uint16_t column = 0;
 };
 static_assert(sizeof(RowNode) == 8);
+
+// A node of a tree whose categorical splits all test codes below 62
+// ("small sets"; 16 bytes): go right iff key(column) > threshold or the
+// row's code (laid out like its keys, NaN's code saying where the node sends
+// it) has its bit in `set`. Numeric splits have an empty set, set splits a
+// threshold no key exceeds, leaves both.
+struct SetRowNode {
+  uint64_t set = 0;
+  int32_t threshold = INT32_MAX;
+  uint16_t child = 0;  // distance to the left child (leaves: 0)
+  uint16_t column = 0;
+};
+static_assert(sizeof(SetRowNode) == 16);
 
 class RowForest {
  public:
@@ -94,7 +101,15 @@ class RowForest {
   std::vector<RowNode> nodes_;                    // parallel to forest_.nodes()
   std::vector<uint32_t> payload_;                 // leaves: their value offset in forest_.leaf_values()
   std::vector<float> leaf_value_;                 // leaves of one-value trees: the value (one load less)
-  std::vector<uint64_t> sets_;                    // small-set trees' category masks (0: none)
+  std::vector<SetRowNode> set_nodes_;             // parallel to nodes_ when a tree has small sets
+  // Trees [begin, end) whose leaves are added together (Raw's last step).
+  struct LeafRun {
+    uint32_t begin = 0;
+    uint32_t end = 0;
+    uint32_t output = 0;        // the raw score they add to
+    bool float_values = false;  // node trees of one value a leaf summed in float (leaf_value_)
+  };
+  std::vector<LeafRun> runs_;
 };
 
 }  // namespace tabpilot
