@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "core/deadline.h"
 #include "core/log.h"
+#include "core/memory_reuse.h"
 #include "predict/batch_predict.h"
 
 namespace tabpilot::cli {
@@ -22,6 +23,7 @@ struct PredictArgs {
 
 int RunPredict(const PredictArgs& a) {
   Stopwatch clock;
+  KeepFreedMemory();  // chunk buffers reused, not mapped afresh each chunk
   BatchPredictOptions options;
   options.model = a.model;
   options.data = a.data;
