@@ -1,11 +1,13 @@
 #include "learners/periodic_embedding.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <string>
 #include <utility>
 
 #include "core/error.h"
+#include "learners/sincos_kernel.h"
 
 namespace tabpilot {
 namespace {
@@ -146,13 +148,15 @@ void PeriodicEmbedding::Forward(const RowMatrixXf& x, RowMatrixXf& trig, RowMatr
 void PeriodicEmbedding::RowTrig(const float* x, float* trig) const {
   const auto k = static_cast<size_t>(frequencies_);
   const float* c = params_.c.data();
+  constexpr size_t kStep = 64;
+  float u[kStep];
   for (size_t e = 0; e < columns_.size(); ++e) {
     const float v = FiniteOrZero(x[columns_[e]]);
     float* t = trig + e * 2 * k;
-    for (size_t f = 0; f < k; ++f) {
-      const float u = kTwoPi * c[e * k + f] * v;
-      t[f] = std::sin(u);
-      t[k + f] = std::cos(u);
+    for (size_t f0 = 0; f0 < k; f0 += kStep) {
+      const size_t n = std::min(kStep, k - f0);
+      for (size_t f = 0; f < n; ++f) u[f] = kTwoPi * c[e * k + f0 + f] * v;
+      SinCos(u, n, t + f0, t + k + f0);
     }
   }
 }
