@@ -1,6 +1,8 @@
 #include "predict/batch_predict.h"
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <exception>
 #include <fstream>
 #include <limits>
@@ -82,7 +84,12 @@ class FirstFailure {
   std::exception_ptr error_;
 };
 
-// The three stages of the streaming path and what they share.
+// The stages of the streaming path and what they share: a reader, as many
+// predict workers as threads (each predicts whole chunks, so the threads do
+// not meet at every member; a chunk gets the threads no other worker is
+// using, all of them when it is alone), and a writer that gets the chunks
+// in file order (a worker hands its chunk on when the one before it has
+// been, so at most one chunk a worker waits).
 class StreamingTransform {
  public:
   StreamingTransform(const Predictor& predictor, const BatchPredictOptions& options, CsvChunkReader& reader,
@@ -98,9 +105,12 @@ class StreamingTransform {
   size_t Run() {
     output_.Write(format_.Header());
     std::vector<std::jthread> stages;
+    const int workers = std::max(1, options_.threads);
+    live_workers_ = workers;
     try {
       stages.emplace_back([this] { ReadStage(); });
       stages.emplace_back([this] { WriteStage(); });
+      for (int w = 1; w < workers; ++w) stages.emplace_back([this] { PredictStage(); });
       PredictStage();
     } catch (...) {  // a thread could not start
       failure_.Record(0, std::current_exception());
@@ -116,6 +126,26 @@ class StreamingTransform {
   void Cancel() {
     parsed_.Cancel();
     predicted_.Cancel();
+    {
+      std::lock_guard<std::mutex> lock(turn_mutex_);
+      cancelled_ = true;
+    }
+    turn_.notify_all();
+  }
+
+  // Waits until chunk `index` is the next to hand to the writer; false when
+  // the transform was cancelled.
+  bool WaitForTurn(size_t index) {
+    std::unique_lock<std::mutex> lock(turn_mutex_);
+    turn_.wait(lock, [&] { return cancelled_ || next_to_write_ == index; });
+    return !cancelled_;
+  }
+  void PassTurn() {
+    {
+      std::lock_guard<std::mutex> lock(turn_mutex_);
+      ++next_to_write_;
+    }
+    turn_.notify_all();
   }
 
   void ReadStage() {
@@ -133,20 +163,33 @@ class StreamingTransform {
 
   void PredictStage() {
     size_t index = 0;
+    BuildReport coerced;
     try {
       while (auto batch = parsed_.Pop()) {
         index = batch->index;
-        Table input = BuildPredictionChunk(batch->raw, predictor_.input_schema(), options_.threads, coerced_);
-        batch->predictions = predictor_.Predict(input);
+        const int busy = ++busy_workers_;
+        const int threads = std::max(1, options_.threads - (busy - 1));
+        Table input = BuildPredictionChunk(batch->raw, predictor_.input_schema(), threads, coerced);
+        batch->predictions = predictor_.Predict(input, threads);
+        --busy_workers_;
         batch->labels = predictor_.Labels(batch->predictions);
         if (!options_.join) batch->raw = RawTable();
-        if (!predicted_.Push(std::move(*batch))) return;
+        if (!WaitForTurn(index)) return;
+        const bool pushed = predicted_.Push(std::move(*batch));
+        PassTurn();
+        if (!pushed) return;
       }
-      predicted_.Close();
+      MergeCoerced(coerced);
+      if (--live_workers_ == 0) predicted_.Close();
     } catch (...) {
       failure_.Record(index, std::current_exception());
       Cancel();
     }
+  }
+
+  void MergeCoerced(const BuildReport& part) {
+    std::lock_guard<std::mutex> lock(turn_mutex_);
+    for (const auto& [column, count] : part.coerced) coerced_.coerced[column] += count;
   }
 
   void WriteStage() {
@@ -173,8 +216,14 @@ class StreamingTransform {
   BoundedQueue<Batch> parsed_{kQueueDepth};
   BoundedQueue<Batch> predicted_{kQueueDepth};
   FirstFailure failure_;
-  BuildReport coerced_;  // written by the predict stage only
+  BuildReport coerced_;  // the workers' reports, merged under turn_mutex_
   size_t rows_ = 0;      // written by the write stage only
+  std::atomic<int> busy_workers_{0};
+  std::atomic<int> live_workers_{0};
+  std::mutex turn_mutex_;
+  std::condition_variable turn_;
+  size_t next_to_write_ = 0;  // under turn_mutex_
+  bool cancelled_ = false;    // under turn_mutex_
 };
 
 size_t PredictStreaming(const Predictor& predictor, const BatchPredictOptions& options) {

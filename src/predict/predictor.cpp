@@ -74,7 +74,7 @@ Matrix Mean(const std::vector<double>& acc, size_t rows, size_t k, double n) {
 
 }  // namespace
 
-Matrix Predictor::Predict(const Table& table) const {
+Matrix Predictor::Predict(const Table& table, int threads) const {
   const size_t rows = table.num_rows();
   const size_t k = static_cast<size_t>(bundle_.problem.num_outputs());
   std::map<std::string, Matrix> features;       // each pipeline transforms once
@@ -86,7 +86,7 @@ Matrix Predictor::Predict(const Table& table) const {
     const MemberPlan& plan = plans_[mi];
     auto it = features.find(m.pipeline);
     if (it == features.end()) {
-      it = features.emplace(m.pipeline, bundle_.pipelines.at(m.pipeline).Transform(table, options_.threads)).first;
+      it = features.emplace(m.pipeline, bundle_.pipelines.at(m.pipeline).Transform(table, threads)).first;
     }
     std::vector<double> acc(rows * k, 0.0);
     std::vector<std::vector<double>> fold_acc(plan.per_bag, std::vector<double>(rows * k, 0.0));
@@ -107,7 +107,7 @@ Matrix Predictor::Predict(const Table& table) const {
       std::vector<double>* by_index = plan.per_bag > 0 ? &fold_acc[cell.fold_index] : nullptr;
       if (cell.compiled != nullptr) {
         // The cell's mean, counted once per fold model in it.
-        cell.compiled->Predict(*x, buf.data(), options_.threads);
+        cell.compiled->Predict(*x, buf.data(), threads);
         const auto n = static_cast<double>(cell.folds.size());
         for (size_t i = 0; i < rows * k; ++i) acc[i] += n * buf[i];
         if (by_index != nullptr) {
@@ -116,7 +116,7 @@ Matrix Predictor::Predict(const Table& table) const {
         continue;
       }
       for (size_t j : cell.folds) {
-        m.folds[j]->Predict(*x, buf.data(), options_.threads);
+        m.folds[j]->Predict(*x, buf.data(), threads);
         for (size_t i = 0; i < rows * k; ++i) acc[i] += buf[i];
         if (by_index != nullptr) {
           for (size_t i = 0; i < rows * k; ++i) (*by_index)[i] += buf[i];

@@ -47,7 +47,10 @@ class Predictor {
 
   // rows × num_outputs: class probabilities (classification) or values (regression).
   // `table` must have every input column (matched by name); others are ignored.
-  Matrix Predict(const Table& table) const;
+  Matrix Predict(const Table& table) const { return Predict(table, options_.threads); }
+  // The same on `threads` threads (the streaming transform predicts whole
+  // chunks side by side, each on one).
+  Matrix Predict(const Table& table, int threads) const;
   // The decided label per row: threshold on the positive class (binary), argmax
   // (multiclass), or the value formatted (regression).
   std::vector<std::string> Labels(const Matrix& predictions) const;

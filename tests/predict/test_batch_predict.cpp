@@ -127,6 +127,9 @@ TEST_F(BatchPredictTest, TrickyCsvsGiveTheWholeFileBytes) {
   const std::vector<std::string> five(rows.begin(), rows.begin() + 5);
   ExpectSameAsWholeFile(dir_.Write("five.csv", Join(five, "\n", true)), 5, {5, 50000}, 2);
   ExpectSameAsWholeFile(dir_.Write("forty.csv", Join(rows, "\n", true)), 40, {20, 40}, 2);
+  // More predict workers than chunks in flight, chunks of one row and a few:
+  // the writer still gets them in file order.
+  ExpectSameAsWholeFile(dir_.Write("forty4.csv", Join(rows, "\n", true)), 40, {1, 3, 7}, 4);
 }
 
 TEST_F(BatchPredictTest, HeaderOnlyFailsAsTheWholeFilePathAndWritesNothing) {
@@ -159,9 +162,11 @@ TEST_F(BatchPredictTest, BadRecordInALaterChunkLeavesNoOutput) {
     ASSERT_NE(whole.find(message), std::string::npos) << whole;
     ASSERT_EQ(whole.rfind(data.string() + ":", 0), 0u) << whole;
     for (size_t chunk : {size_t{7}, size_t{1}}) {
-      EXPECT_EQ(InvalidMessage([&] { Predict(data, out, chunk, true); }), whole);
-      EXPECT_FALSE(fs::exists(out));
-      EXPECT_EQ(OtherFiles(dir_.path(), {"model", "bad.csv"}), std::vector<std::string>{});
+      for (int threads : {1, 4}) {
+        EXPECT_EQ(InvalidMessage([&] { Predict(data, out, chunk, true, threads); }), whole);
+        EXPECT_FALSE(fs::exists(out));
+        EXPECT_EQ(OtherFiles(dir_.path(), {"model", "bad.csv"}), std::vector<std::string>{});
+      }
     }
   }
   // Line numbers: the ragged row is data row 75; rows 0, 4, 8, ... span two lines.
