@@ -8,6 +8,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export OMP_WAIT_POLICY=PASSIVE
 jobs=$(nproc)
 
+# One PostgreSQL server for both test runs: without TABPILOT_TEST_POSTGRES_URL
+# every test process that touches the PostgreSQL backend starts (initdb) and
+# stops a server of its own, a second or more each (see
+# tests/store/store_test_support.h). Each test still gets a fresh database.
+if [[ -z "${TABPILOT_TEST_POSTGRES_URL:-}" ]]; then
+  pg_out=$(bash "$root/scripts/postgres.sh" start)
+  pg_url=$(grep -m1 '^postgresql://' <<<"$pg_out")
+  pg_dir=$(grep -A1 '^postgresql://' <<<"$pg_out" | sed -n 2p)
+  trap 'bash "$root/scripts/postgres.sh" stop "$pg_dir"' EXIT
+  export TABPILOT_TEST_POSTGRES_URL=$pg_url
+fi
+
 echo "== release build"
 bash "$root/scripts/build.sh" "$root/build"
 (cd "$root/build" && ctest --output-on-failure -j "$jobs" --timeout 1200)
