@@ -2,7 +2,7 @@
 # Builds and runs the whole test suite: a Release build with every test, then
 # a clang AddressSanitizer + UndefinedBehaviorSanitizer build of the unit tests
 # and the fuzz targets (the slow end-to-end tests, labelled "slow", run in the
-# Release build only).
+# Release build only; the sanitizer build does not even build them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export OMP_WAIT_POLICY=PASSIVE
@@ -32,7 +32,8 @@ if [[ "${TABPILOT_SKIP_SANITIZE:-0}" != 1 ]]; then
   # cores; reports still name functions. Each fuzz target runs a few seconds
   # on its corpus as a test (label "fuzz"; longer runs: scripts/fuzz.sh).
   bash "$root/scripts/build.sh" "$root/build-asan" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
-    -DCMAKE_CXX_FLAGS=-O1 -DTABPILOT_FUZZ=ON -DTABPILOT_FUZZ_SECONDS=5 -DTABPILOT_BUILD_BENCH=OFF
+    -DCMAKE_CXX_FLAGS=-O1 -DTABPILOT_FUZZ=ON -DTABPILOT_FUZZ_SECONDS=5 -DTABPILOT_BUILD_BENCH=OFF \
+    -DTABPILOT_SLOW_TESTS=OFF
   # LeakSanitizer reports OpenMP's never-freed thread pool; leaks are not what
   # the unit tests check (the fuzz targets, which set their own options, do).
   (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
