@@ -2,11 +2,23 @@
 # Builds and runs the whole test suite: a Release build with every test, then
 # a clang AddressSanitizer + UndefinedBehaviorSanitizer build of the unit tests
 # and the fuzz targets (the slow end-to-end tests, labelled "slow", run in the
-# Release build only).
+# Release build only; the sanitizer build does not even build them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export OMP_WAIT_POLICY=PASSIVE
 jobs=$(nproc)
+
+# One PostgreSQL server for both test runs: without TABPILOT_TEST_POSTGRES_URL
+# every test process that touches the PostgreSQL backend starts (initdb) and
+# stops a server of its own, a second or more each (see
+# tests/store/store_test_support.h). Each test still gets a fresh database.
+if [[ -z "${TABPILOT_TEST_POSTGRES_URL:-}" ]]; then
+  pg_out=$(bash "$root/scripts/postgres.sh" start)
+  pg_url=$(grep -m1 '^postgresql://' <<<"$pg_out")
+  pg_dir=$(grep -A1 '^postgresql://' <<<"$pg_out" | sed -n 2p)
+  trap 'bash "$root/scripts/postgres.sh" stop "$pg_dir"' EXIT
+  export TABPILOT_TEST_POSTGRES_URL=$pg_url
+fi
 
 echo "== release build"
 bash "$root/scripts/build.sh" "$root/build"
@@ -20,7 +32,8 @@ if [[ "${TABPILOT_SKIP_SANITIZE:-0}" != 1 ]]; then
   # cores; reports still name functions. Each fuzz target runs a few seconds
   # on its corpus as a test (label "fuzz"; longer runs: scripts/fuzz.sh).
   bash "$root/scripts/build.sh" "$root/build-asan" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
-    -DCMAKE_CXX_FLAGS=-O1 -DTABPILOT_FUZZ=ON -DTABPILOT_FUZZ_SECONDS=5 -DTABPILOT_BUILD_BENCH=OFF
+    -DCMAKE_CXX_FLAGS=-O1 -DTABPILOT_FUZZ=ON -DTABPILOT_FUZZ_SECONDS=5 -DTABPILOT_BUILD_BENCH=OFF \
+    -DTABPILOT_SLOW_TESTS=OFF
   # LeakSanitizer reports OpenMP's never-freed thread pool; leaks are not what
   # the unit tests check (the fuzz targets, which set their own options, do).
   (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
