@@ -18,10 +18,11 @@
 namespace tabpilot {
 
 struct BatchPredictOptions {
-  // Rows per chunk by default: the fixed cost per chunk stays under 2 % of a
-  // fast bundle's time, and 1,000,000 Adult rows peak at 132 MiB with a
-  // 60-second bundle (docs/architecture.md, "Chunk size, by measurement").
-  static constexpr size_t kDefaultChunkRows = 50000;
+  // Rows per chunk by default: with one chunk per predict worker alive,
+  // 1,000,000 Adult rows peak at 135 MiB with a 60-second bundle and two
+  // threads, and run as fast as with 50,000-row chunks (283 MiB)
+  // (docs/architecture.md, "Chunk size, by measurement").
+  static constexpr size_t kDefaultChunkRows = 20000;
 
   std::filesystem::path model;   // bundle directory
   std::filesystem::path data;    // CSV to predict
