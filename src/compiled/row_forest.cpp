@@ -35,6 +35,12 @@ constexpr uint32_t kSmallCodes = 62;
 constexpr uint32_t kNanRightCode = 62;
 constexpr uint32_t kNoCode = 63;
 
+// EvalNode's key as an unsigned number of the same order (sign bit
+// flipped): "key > threshold" is then one unsigned comparison, which the
+// compiler adds to the child's distance with its carry (no setcc, no
+// zero-extension).
+constexpr uint32_t UnsignedKey(int32_t key) { return std::bit_cast<uint32_t>(key) ^ 0x80000000u; }
+
 // The row's keys (EvalNode's: feature f at 2f with NaN largest, 2f + 1 with
 // NaN smallest); its category codes (the integer part of a valid code,
 // 0 <= v < 2^24, else UINT32_MAX, whose word lies past every set, so a
@@ -42,13 +48,13 @@ constexpr uint32_t kNoCode = 63;
 // each value's bit in a small set (2f: NaN sent right, 2f + 1: NaN sent
 // left): its code when below kSmallCodes, else kNoCode; NaN kNanRightCode
 // or kNoCode.
-void FillRow(const float* row, size_t features, int32_t* keys, uint32_t* codes, uint32_t* set_codes) {
+void FillRow(const float* row, size_t features, uint32_t* keys, uint32_t* codes, uint32_t* set_codes) {
   for (size_t f = 0; f < features; ++f) {
     const float v = row[f];
     const bool missing = std::isnan(v);
     const int32_t key = FloatKey(missing ? 0.0f : v);
-    keys[2 * f] = missing ? INT32_MAX : key;
-    keys[2 * f + 1] = missing ? INT32_MIN : key;
+    keys[2 * f] = missing ? UINT32_MAX : UnsignedKey(key);
+    keys[2 * f + 1] = missing ? 0u : UnsignedKey(key);
     const bool valid = v >= 0.0f && v < 16777216.0f;  // false for NaN and infinities
     codes[f] = valid ? static_cast<uint32_t>(v) : UINT32_MAX;
     const uint32_t bit = valid && codes[f] < kSmallCodes ? codes[f] : kNoCode;
@@ -179,18 +185,18 @@ std::shared_ptr<const RowForest> RowForest::Make(std::shared_ptr<const CompiledF
         if (categorical) {
           const uint32_t default_left = (node.child & CompiledNode::kDefaultLeft) != 0 ? 1u : 0u;
           n.set = *sets[i];
-          n.threshold = INT32_MAX;
+          n.threshold = UINT32_MAX;
           n.column = static_cast<uint16_t>(2 * node.feature + default_left);
         } else {
           const EvalNode e = EvalNodeOf(node, forest.categorical_splits());
-          n.threshold = e.threshold_key;
+          n.threshold = UnsignedKey(e.threshold_key);
           n.column = static_cast<uint16_t>(e.column);
         }
         continue;
       }
       if (walk == Walk::kNumeric) {
         const EvalNode e = EvalNodeOf(node, forest.categorical_splits());
-        r.test = std::bit_cast<uint32_t>(e.threshold_key);
+        r.test = UnsignedKey(e.threshold_key);
         r.column = static_cast<uint16_t>(e.column);
         continue;
       }
@@ -251,7 +257,7 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
   scratch.keys.resize(2 * features);
   scratch.codes.resize(features);
   scratch.set_codes.resize(2 * features);
-  const int32_t* keys = scratch.keys.data();
+  const uint32_t* keys = scratch.keys.data();
   const uint32_t* codes = scratch.codes.data();
   const uint32_t* set_codes = scratch.set_codes.data();
   FillRow(row, features, scratch.keys.data(), scratch.codes.data(), scratch.set_codes.data());
@@ -299,16 +305,15 @@ void RowForest::Raw(const float* row, Scratch& scratch, double* raw) const {
         }
       };
       if (walk == Walk::kNumeric) {
-        walk_group([&](const RowNode& node) {
-          return node.child + static_cast<uint32_t>(keys[node.column] > std::bit_cast<int32_t>(node.test));
-        });
+        walk_group(
+            [&](const RowNode& node) { return node.child + static_cast<uint32_t>(keys[node.column] > node.test); });
       } else if (walk == Walk::kSmallSets) {
         // Both decisions, no branch on the data: a numeric node holds the
-        // empty set, a set node a threshold no key exceeds.
+        // empty set, a set node a threshold no key exceeds, so at most one
+        // is 1 and they add (the comparison through the carry).
         const auto step = [&](const SetRowNode& node) {
-          const auto numeric = static_cast<uint32_t>(keys[node.column] > node.threshold);
           const auto in_set = static_cast<uint32_t>((node.set >> set_codes[node.column]) & 1u);
-          return node.child + (numeric | in_set);
+          return node.child + in_set + static_cast<uint32_t>(keys[node.column] > node.threshold);
         };
         if (g == kGroup) {
           WalkFullGroup(set_nodes_.data(), depth, idx, step);

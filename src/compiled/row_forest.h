@@ -34,7 +34,8 @@
 namespace tabpilot {
 
 // A node of a RowForest (8 bytes).
-//   Numeric trees: go right iff key(column) > test (EvalNode's keys:
+//   Numeric trees: go right iff key(column) > test (EvalNode's keys and
+//     threshold keys with the sign bit flipped, compared unsigned:
 //     column = 2 x feature + default_left).
 //   Trees with categorical splits of large sets: `column` is the feature
 //     with kCategorical and kDefaultLeft flags; `test` holds a numeric
@@ -60,8 +61,8 @@ static_assert(sizeof(RowNode) == 8);
 // threshold no key exceeds, leaves both.
 struct SetRowNode {
   uint64_t set = 0;
-  int32_t threshold = INT32_MAX;
-  uint16_t child = 0;  // distance to the left child (leaves: 0)
+  uint32_t threshold = UINT32_MAX;  // unsigned key order (sign bit flipped)
+  uint16_t child = 0;               // distance to the left child (leaves: 0)
   uint16_t column = 0;
 };
 static_assert(sizeof(SetRowNode) == 16);
@@ -70,7 +71,7 @@ class RowForest {
  public:
   // Buffers reused from call to call (one per calling thread).
   struct Scratch {
-    std::vector<int32_t> keys;        // 2 per tree feature
+    std::vector<uint32_t> keys;       // 2 per tree feature, unsigned key order
     std::vector<uint32_t> codes;      // 1 per tree feature
     std::vector<uint32_t> set_codes;  // 2 per tree feature
     std::vector<uint32_t> leaves;     // per tree: the leaf the row reached
