@@ -202,40 +202,7 @@ TABPILOT_AVX2 void ForwardAvx2(const PackedDense& layer, const float* x, size_t 
 #undef TABPILOT_AVX2
 #undef TABPILOT_AVX512
 
-DenseKernel Fastest() {
-  if (DenseKernelSupported(DenseKernel::kAvx512)) return DenseKernel::kAvx512;
-  if (DenseKernelSupported(DenseKernel::kAvx2)) return DenseKernel::kAvx2;
-  return DenseKernel::kScalar;
-}
-
 }  // namespace
-
-bool DenseKernelSupported(DenseKernel kernel) {
-  switch (kernel) {
-    case DenseKernel::kAuto:
-    case DenseKernel::kScalar:
-      return true;
-    case DenseKernel::kAvx2:
-      return __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0;
-    case DenseKernel::kAvx512:
-      return __builtin_cpu_supports("avx512f") != 0;
-  }
-  return false;
-}
-
-const char* DenseKernelName(DenseKernel kernel) {
-  switch (kernel) {
-    case DenseKernel::kAuto:
-      return "auto";
-    case DenseKernel::kScalar:
-      return "scalar";
-    case DenseKernel::kAvx2:
-      return "avx2";
-    case DenseKernel::kAvx512:
-      return "avx512";
-  }
-  return "?";
-}
 
 PackedDense::PackedDense(const float* w_rows, const float* bias, size_t in_count, size_t out_count)
     : in(in_count),
@@ -248,20 +215,14 @@ PackedDense::PackedDense(const float* w_rows, const float* bias, size_t in_count
 }
 
 void DenseForward(const PackedDense& layer, const float* x, size_t x_stride, size_t rows, bool relu, float* y,
-                  size_t y_stride, DenseKernel kernel) {
+                  size_t y_stride, VectorKernel kernel) {
   if (x_stride < layer.in || y_stride < layer.out) throw Internal("dense layer: strides smaller than the layer");
   if (rows == 0 || layer.out == 0) return;
-  static const DenseKernel kFastest = Fastest();
-  if (kernel == DenseKernel::kAuto) {
-    kernel = kFastest;
-  } else if (!DenseKernelSupported(kernel)) {
-    throw InvalidInput(std::string("the ") + DenseKernelName(kernel) + " dense kernel does not run on this processor");
-  }
-  switch (kernel) {
-    case DenseKernel::kAvx512:
+  switch (ResolveVectorKernel(kernel)) {
+    case VectorKernel::kAvx512:
       ForwardAvx512(layer, x, x_stride, rows, relu, y, y_stride);
       return;
-    case DenseKernel::kAvx2:
+    case VectorKernel::kAvx2:
       ForwardAvx2(layer, x, x_stride, rows, relu, y, y_stride);
       return;
     default:

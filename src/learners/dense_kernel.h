@@ -18,20 +18,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "learners/vector_kernel.h"
+
 namespace tabpilot {
 
 // Columns per padded weight row (one AVX-512 vector of floats).
 constexpr size_t kDenseLanes = 16;
-
-enum class DenseKernel : uint8_t {
-  kAuto,    // the fastest this processor runs
-  kScalar,  // std::fma, any processor
-  kAvx2,    // 8 floats a vector, FMA
-  kAvx512,  // 16 floats a vector
-};
-
-bool DenseKernelSupported(DenseKernel kernel);
-const char* DenseKernelName(DenseKernel kernel);
 
 struct PackedDense {
   size_t in = 0;
@@ -52,6 +44,6 @@ struct PackedDense {
 // y must not overlap. Inputs are expected finite (the caller maps missing
 // values to 0).
 void DenseForward(const PackedDense& layer, const float* x, size_t x_stride, size_t rows, bool relu, float* y,
-                  size_t y_stride, DenseKernel kernel = DenseKernel::kAuto);
+                  size_t y_stride, VectorKernel kernel = VectorKernel::kAuto);
 
 }  // namespace tabpilot

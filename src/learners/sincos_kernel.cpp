@@ -10,8 +10,6 @@
 #include <bit>
 #include <cmath>
 
-#include "core/error.h"
-
 namespace tabpilot {
 namespace {
 
@@ -160,39 +158,14 @@ TABPILOT_AVX2 void SinCosAvx2(const float* u, size_t n, float* s, float* c) {
 #undef TABPILOT_AVX2
 #undef TABPILOT_AVX512
 
-SinCosKernel Fastest() {
-  if (SinCosKernelSupported(SinCosKernel::kAvx512)) return SinCosKernel::kAvx512;
-  if (SinCosKernelSupported(SinCosKernel::kAvx2)) return SinCosKernel::kAvx2;
-  return SinCosKernel::kScalar;
-}
-
 }  // namespace
 
-bool SinCosKernelSupported(SinCosKernel kernel) {
-  switch (kernel) {
-    case SinCosKernel::kAuto:
-    case SinCosKernel::kScalar:
-      return true;
-    case SinCosKernel::kAvx2:
-      return __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0;
-    case SinCosKernel::kAvx512:
-      return __builtin_cpu_supports("avx512f") != 0;
-  }
-  return false;
-}
-
-void SinCos(const float* u, size_t n, float* s, float* c, SinCosKernel kernel) {
-  static const SinCosKernel kFastest = Fastest();
-  if (kernel == SinCosKernel::kAuto) {
-    kernel = kFastest;
-  } else if (!SinCosKernelSupported(kernel)) {
-    throw InvalidInput("this processor does not run the requested sine kernel");
-  }
-  switch (kernel) {
-    case SinCosKernel::kAvx512:
+void SinCos(const float* u, size_t n, float* s, float* c, VectorKernel kernel) {
+  switch (ResolveVectorKernel(kernel)) {
+    case VectorKernel::kAvx512:
       SinCosAvx512(u, n, s, c);
       return;
-    case SinCosKernel::kAvx2:
+    case VectorKernel::kAvx2:
       SinCosAvx2(u, n, s, c);
       return;
     default:

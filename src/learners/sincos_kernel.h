@@ -16,17 +16,15 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "learners/vector_kernel.h"
+
 namespace tabpilot {
 
 // The largest |u| reduced in the kernel (the three-part constant keeps the
 // reduction exact enough below it).
 constexpr float kSinCosReduced = 8192.0f;
 
-enum class SinCosKernel : uint8_t { kAuto, kScalar, kAvx2, kAvx512 };
-
-bool SinCosKernelSupported(SinCosKernel kernel);
-
 // s[i] = sin(u[i]), c[i] = cos(u[i]) for i < n. The arrays must not overlap.
-void SinCos(const float* u, size_t n, float* s, float* c, SinCosKernel kernel = SinCosKernel::kAuto);
+void SinCos(const float* u, size_t n, float* s, float* c, VectorKernel kernel = VectorKernel::kAuto);
 
 }  // namespace tabpilot
