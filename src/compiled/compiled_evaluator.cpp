@@ -133,6 +133,18 @@ void AddLeaves(const CompiledTree& tree, const EvalNode* eval, const float* leaf
   }
 }
 
+// Adds the values of rows [0, n)'s leaves, by their left-to-right numbers
+// (`values` the tree's leaves' values in that order), to a score column,
+// rounding as AddLeaves.
+void AddNumberedLeaves(const float* values, const uint32_t* number, size_t n, bool float_sum, double weight,
+                       double* out) {
+  if (float_sum) {
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<double>(static_cast<float>(out[i]) + values[number[i]]);
+  } else {
+    for (size_t i = 0; i < n; ++i) out[i] += weight * static_cast<double>(values[number[i]]);
+  }
+}
+
 }  // namespace
 
 void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_t stride, size_t n, const int32_t* keys,
@@ -156,9 +168,13 @@ void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_
   const auto code_offset = static_cast<int32_t>(2 * num_tree_features_ * kBlockRows);
   const uint32_t* words = category_words_.data();
   if (kernel != TreeKernel::kScalar && tree.mask_leaves != 0) {
-    (avx512 ? MaskLeavesAvx512 : MaskLeavesAvx2)(
-        mask_splits_.data() + tree.split_begin, tree.mask_numeric, tree.mask_short_sets,
-        static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves), tree.mask_leaves, keys, code_offset, words, leaf);
+    if (avx512) {
+      MaskLeavesAvx512(mask_splits_.data() + tree.split_begin, tree.mask_numeric, tree.mask_short_sets,
+                       static_cast<uint32_t>(tree.num_nodes - tree.mask_leaves), tree.mask_leaves, keys, code_offset,
+                       words, leaf);
+    } else {
+      MaskWordsAvx2(tree, word_splits_.data() + tree.word_split_begin, keys, code_offset, words, leaf);
+    }
     const uint32_t* order = leaf_order_.data() + tree.leaf_order_begin;
     for (size_t i = 0; i < kBlockRows; ++i) leaf[i] = order[leaf[i]];
     return;
@@ -256,6 +272,13 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
       WalkTree(tree, rows, stride, n, keys, kernel, leaf);
       AddLeavesAvx512(eval_nodes_.data() + tree.node_begin, leaf_values_.data(), leaf, n, tree.float_sum, tree.weight,
                       scores + tree.output * kBlockRows);
+      continue;
+    }
+    if (kernel == TreeKernel::kAvx2 && tree.leaf_width == 1 && tree.mask_leaves != 0) {
+      MaskWordsAvx2(tree, word_splits_.data() + tree.word_split_begin, keys, code_offset, category_words_.data(),
+                    leaf);
+      AddNumberedLeaves(leaf_order_values_.data() + tree.leaf_order_begin, leaf, n, tree.float_sum, tree.weight,
+                        scores + tree.output * kBlockRows);
       continue;
     }
     WalkTree(tree, rows, stride, n, keys, kernel, leaf);

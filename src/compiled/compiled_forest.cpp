@@ -246,6 +246,11 @@ LeafSet IndexSubtree(const CompiledNode* nodes, const EvalNode* eval, uint32_t n
   return set;
 }
 
+MaskSplitKind SplitKind(const MaskSplit& split) {
+  if ((split.flags & EvalNode::kCategorical) == 0) return kNumericSplit;
+  return split.threshold_key <= static_cast<int32_t>(32 * kShortSetWords) ? kShortSetSplit : kLongSetSplit;
+}
+
 }  // namespace
 
 void CompiledForest::IndexTree(CompiledTree* tree) {
@@ -259,21 +264,44 @@ void CompiledForest::IndexTree(CompiledTree* tree) {
   tree->leaf_order_begin = leaf_order_.size();
   uint32_t next_leaf = 0;
   IndexSubtree(nodes, eval_nodes_.data() + tree->node_begin, 0, &next_leaf, &leaf_order_, &mask_splits_);
-  const auto kind = [](const MaskSplit& split) {
-    if ((split.flags & EvalNode::kCategorical) == 0) return kNumericSplit;
-    return split.threshold_key <= static_cast<int32_t>(32 * kShortSetWords) ? kShortSetSplit : kLongSetSplit;
-  };
   const auto first = mask_splits_.begin() + static_cast<std::ptrdiff_t>(tree->split_begin);
   std::stable_sort(first, mask_splits_.end(),
-                   [&](const MaskSplit& a, const MaskSplit& b) { return kind(a) < kind(b); });
+                   [&](const MaskSplit& a, const MaskSplit& b) { return SplitKind(a) < SplitKind(b); });
   tree->mask_numeric = static_cast<uint32_t>(
-      std::count_if(first, mask_splits_.end(), [&](const MaskSplit& m) { return kind(m) == kNumericSplit; }));
+      std::count_if(first, mask_splits_.end(), [&](const MaskSplit& m) { return SplitKind(m) == kNumericSplit; }));
   tree->mask_short_sets = static_cast<uint32_t>(
-      std::count_if(first, mask_splits_.end(), [&](const MaskSplit& m) { return kind(m) == kShortSetSplit; }));
+      std::count_if(first, mask_splits_.end(), [&](const MaskSplit& m) { return SplitKind(m) == kShortSetSplit; }));
+  IndexWords(tree);
   for (size_t k = tree->leaf_order_begin; k < leaf_order_.size(); ++k) {
     leaf_order_values_.push_back(leaf_values_.at(nodes[leaf_order_[k]].payload));
   }
   tree->mask_leaves = leaves;
+}
+
+void CompiledForest::IndexWords(CompiledTree* tree) {
+  tree->word_split_begin = word_splits_.size();
+  tree->word_end = {};
+  tree->word_numeric = {};
+  tree->word_short_sets = {};
+  const size_t count = mask_splits_.size() - tree->split_begin;
+  const size_t leaves = tree->num_nodes - count;
+  for (size_t w = 0; w * 32 < leaves; ++w) {
+    for (size_t i = tree->split_begin; i < mask_splits_.size(); ++i) {
+      const MaskSplit& split = mask_splits_[i];
+      const auto clear = static_cast<uint32_t>(~split.keep[w / 2] >> (32 * (w % 2)));
+      if (clear == 0) continue;
+      if (split.word_begin >= (1u << 31)) Bad("too many categorical set words");
+      WordSplit word;
+      word.threshold_key = split.threshold_key;
+      word.column = split.column;
+      word.clear = clear;
+      word.set = split.word_begin << 1 | ((split.flags & EvalNode::kDefaultLeft) != 0 ? 1u : 0u);
+      word_splits_.push_back(word);
+      if (SplitKind(split) == kNumericSplit) ++tree->word_numeric[w];
+      if (SplitKind(split) == kShortSetSplit) ++tree->word_short_sets[w];
+    }
+    tree->word_end[w] = static_cast<uint16_t>(word_splits_.size() - tree->word_split_begin);
+  }
 }
 
 void CompiledForest::AddObliviousTree(const std::vector<uint32_t>& features, const std::vector<float>& thresholds,

@@ -42,6 +42,7 @@
 // Thread safety: immutable once built; Predict is const and re-entrant.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -124,8 +125,20 @@ struct MaskSplit {
 };
 static_assert(sizeof(MaskSplit) == 32);
 
+// A MaskSplit as the AVX2 kernel takes it: one 32-bit word of the leaf
+// masks at a time (leaves 32w to 32w + 31), so a split costs only the words
+// holding leaves under its left child (a deep split: one), not all of them.
+struct WordSplit {
+  int32_t threshold_key = 0;
+  uint32_t column = 0;
+  uint32_t clear = 0;  // the word's leaves under the split's left child
+  uint32_t set = 0;    // categorical: word_begin << 1, | 1 if missing goes left
+};
+static_assert(sizeof(WordSplit) == 16);
+
 // Leaves a tree may have to be evaluated by leaf masks.
 constexpr uint32_t kMaxMaskLeaves = 128;
+constexpr uint32_t kMaxMaskWords = kMaxMaskLeaves / 32;
 // A tree's MaskSplits come by kind: numeric, then categorical with sets of
 // at most kShortSetWords words (kept in one vector), then longer sets.
 enum MaskSplitKind : int { kNumericSplit, kShortSetSplit, kLongSetSplit };
@@ -152,6 +165,14 @@ struct CompiledTree {
   uint32_t mask_short_sets = 0;  // its splits of short sets
   size_t split_begin = 0;
   size_t leaf_order_begin = 0;
+  // The same splits as WordSplits, word by word from word_split_begin in
+  // word_splits: word w's end at word_end[w] (counted from
+  // word_split_begin), the first word_numeric[w] numeric, the next
+  // word_short_sets[w] of short sets.
+  size_t word_split_begin = 0;
+  std::array<uint16_t, kMaxMaskWords> word_end{};
+  std::array<uint8_t, kMaxMaskWords> word_numeric{};
+  std::array<uint8_t, kMaxMaskWords> word_short_sets{};
 };
 
 struct CategoricalSplit {
@@ -300,6 +321,8 @@ class CompiledForest {
   // Fills the leaf-mask form (mask_leaves, MaskSplits, leaf order) of a node
   // tree whose nodes are in place.
   void IndexTree(CompiledTree* tree);
+  // Fills the WordSplits of a tree IndexTree has given its MaskSplits.
+  void IndexWords(CompiledTree* tree);
 
   size_t num_features_ = 0;
   size_t num_tree_features_ = 0;
@@ -309,6 +332,7 @@ class CompiledForest {
   std::vector<CompiledNode> nodes_;
   std::vector<EvalNode> eval_nodes_;      // EvalNodeOf(nodes_[i], categorical_splits_)
   std::vector<MaskSplit> mask_splits_;    // CompiledTree::split_begin
+  std::vector<WordSplit> word_splits_;    // CompiledTree::word_split_begin
   std::vector<uint32_t> leaf_order_;      // CompiledTree::leaf_order_begin
   std::vector<float> leaf_order_values_;  // the first value of each leaf in leaf_order_
   std::vector<float> covers_;

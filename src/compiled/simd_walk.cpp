@@ -18,8 +18,10 @@
 // 64 rows in 4W vectors, per split one contiguous load and compare per 16
 // rows (categorical: the set's word permuted out of one vector for sets of
 // at most 16 words, else gathered under the in-range mask) and W masked ANDs;
-// AVX2: 64 / W rows at a time in 8 vectors, 8 rows a vector, sets of at most
-// 8 words permuted.
+// AVX2: one 32-bit word of the 64 rows' masks at a time in 8 vectors, with
+// only the splits that have leaves of that word under their left child
+// (WordSplit: a deep split touches one word, so a 128-leaf tree costs about
+// a quarter of the four-word pass), sets of at most 8 words permuted.
 // A row's leaf number is the lowest set bit of its first non-zero word: the
 // bit alone converted to float is exactly 2^number.
 #include "compiled/simd_walk.h"
@@ -184,37 +186,29 @@ TABPILOT_AVX2 inline __m256i Right8(const int32_t* column, __m256i threshold, __
   }
 }
 
-// Masks of 64 / W rows (8 / W vectors of 8), W 32-bit words a row.
-template <int W>
-struct LeafMasks8 {
-  __m256i m[W][8 / W];
-};
-
-template <int W, int K>
-TABPILOT_AVX2 inline void ApplySplits8(const MaskSplit* splits, uint32_t begin, uint32_t end, const int32_t* keys,
-                                       int32_t code_offset, const uint32_t* words, size_t first, LeafMasks8<W>* masks) {
+// One word of the 64 rows' leaf masks (8 vectors of 8 rows) after the word's
+// splits of kind K in [begin, end).
+template <int K>
+TABPILOT_AVX2 inline void ApplyWordSplits8(const WordSplit* splits, uint32_t begin, uint32_t end, const int32_t* keys,
+                                           int32_t code_offset, const uint32_t* words, __m256i* mask) {
   for (uint32_t s = begin; s < end; ++s) {
-    const MaskSplit& split = splits[s];
-    const int32_t* column = keys + (K == kNumericSplit ? 0 : code_offset) + split.column * kWalkRows + first;
+    const WordSplit& split = splits[s];
+    const int32_t* column = keys + (K == kNumericSplit ? 0 : code_offset) + split.column * kWalkRows;
     const __m256i threshold = _mm256_set1_epi32(split.threshold_key);
+    const __m256i clear = _mm256_set1_epi32(static_cast<int>(split.clear));
+    const uint32_t word_begin = split.set >> 1;
     const auto set_words = static_cast<uint32_t>(split.threshold_key) / 32;  // categorical splits
     const bool permute = K == kShortSetSplit && set_words <= 8;
     __m256i set = _mm256_setzero_si256();
     if (permute) {
       alignas(32) uint32_t copy[8] = {};
-      for (uint32_t w = 0; w < set_words; ++w) copy[w] = words[split.word_begin + w];
+      for (uint32_t w = 0; w < set_words; ++w) copy[w] = words[word_begin + w];
       set = _mm256_load_si256(reinterpret_cast<const __m256i*>(copy));
     }
-    const __m256i missing_right = _mm256_set1_epi32((split.flags & EvalNode::kDefaultLeft) != 0 ? 0 : -1);
-    __m256i keep[W];
-    for (int w = 0; w < W; ++w) {
-      keep[w] = _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(split.keep[w / 2] >> (32 * (w % 2)))));
-    }
-    for (int g = 0; g < 8 / W; ++g) {
-      const __m256i right = Right8<K>(column + 8 * g, threshold, set, permute, words + split.word_begin, missing_right);
-      for (int w = 0; w < W; ++w) {
-        masks->m[w][g] = _mm256_andnot_si256(_mm256_andnot_si256(keep[w], right), masks->m[w][g]);
-      }
+    const __m256i missing_right = _mm256_set1_epi32((split.set & 1) != 0 ? 0 : -1);
+    for (int g = 0; g < 8; ++g) {
+      const __m256i right = Right8<K>(column + 8 * g, threshold, set, permute, words + word_begin, missing_right);
+      mask[g] = _mm256_andnot_si256(_mm256_and_si256(right, clear), mask[g]);
     }
   }
 }
@@ -228,27 +222,34 @@ TABPILOT_AVX2 inline __m256i LowestBit8(__m256i x) {
   return _mm256_sub_epi32(exponent, _mm256_set1_epi32(127));
 }
 
-template <int W>
-TABPILOT_AVX2 void MaskAvx2(const MaskSplit* splits, uint32_t numeric, uint32_t short_sets, uint32_t count,
-                            const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* number) {
-  constexpr int kGroups = 8 / W;
-  for (size_t first = 0; first < kWalkRows; first += 8 * kGroups) {
-    LeafMasks8<W> masks;
-    for (int w = 0; w < W; ++w) {
-      for (int g = 0; g < kGroups; ++g) masks.m[w][g] = _mm256_set1_epi32(-1);
+// Word by word, the 64 rows' masks of that word after its splits; then each
+// row's leaf: the lowest bit of its first non-empty word.
+TABPILOT_AVX2 void MaskWordsAvx2Impl(const CompiledTree& tree, const WordSplit* splits, const int32_t* keys,
+                                     int32_t code_offset, const uint32_t* words, uint32_t* number) {
+  const uint32_t num_words = (tree.mask_leaves + 31) / 32;
+  alignas(32) uint32_t masks[kMaxMaskWords][kWalkRows];
+  uint32_t begin = 0;
+  for (uint32_t w = 0; w < num_words; ++w) {
+    __m256i mask[8];
+    for (auto& m : mask) m = _mm256_set1_epi32(-1);
+    const uint32_t numeric_end = begin + tree.word_numeric[w];
+    const uint32_t short_end = numeric_end + tree.word_short_sets[w];
+    ApplyWordSplits8<kNumericSplit>(splits, begin, numeric_end, keys, code_offset, words, mask);
+    ApplyWordSplits8<kShortSetSplit>(splits, numeric_end, short_end, keys, code_offset, words, mask);
+    ApplyWordSplits8<kLongSetSplit>(splits, short_end, tree.word_end[w], keys, code_offset, words, mask);
+    for (int g = 0; g < 8; ++g) _mm256_store_si256(reinterpret_cast<__m256i*>(masks[w] + 8 * g), mask[g]);
+    begin = tree.word_end[w];
+  }
+  for (size_t g = 0; g < kWalkRows; g += 8) {
+    const __m256i last = _mm256_load_si256(reinterpret_cast<const __m256i*>(masks[num_words - 1] + g));
+    __m256i lowest = _mm256_add_epi32(LowestBit8(last), _mm256_set1_epi32(static_cast<int>(32 * (num_words - 1))));
+    for (uint32_t w = num_words - 1; w-- > 0;) {
+      const __m256i word = _mm256_load_si256(reinterpret_cast<const __m256i*>(masks[w] + g));
+      const __m256i empty = _mm256_cmpeq_epi32(word, _mm256_setzero_si256());
+      const __m256i here = _mm256_add_epi32(LowestBit8(word), _mm256_set1_epi32(static_cast<int>(32 * w)));
+      lowest = _mm256_blendv_epi8(here, lowest, empty);
     }
-    ApplySplits8<W, kNumericSplit>(splits, 0, numeric, keys, code_offset, words, first, &masks);
-    ApplySplits8<W, kShortSetSplit>(splits, numeric, numeric + short_sets, keys, code_offset, words, first, &masks);
-    ApplySplits8<W, kLongSetSplit>(splits, numeric + short_sets, count, keys, code_offset, words, first, &masks);
-    for (int g = 0; g < kGroups; ++g) {
-      __m256i lowest = _mm256_add_epi32(LowestBit8(masks.m[W - 1][g]), _mm256_set1_epi32(32 * (W - 1)));
-      for (int w = W - 2; w >= 0; --w) {
-        const __m256i empty = _mm256_cmpeq_epi32(masks.m[w][g], _mm256_setzero_si256());
-        const __m256i here = _mm256_add_epi32(LowestBit8(masks.m[w][g]), _mm256_set1_epi32(32 * w));
-        lowest = _mm256_blendv_epi8(here, lowest, empty);
-      }
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(number + first + 8 * g), lowest);
-    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(number + g), lowest);
   }
 }
 
@@ -603,15 +604,9 @@ void MaskLeavesAvx512(const MaskSplit* splits, uint32_t numeric, uint32_t short_
     MaskAvx512<4>(splits, numeric, short_sets, count, keys, code_offset, words, number);
   }
 }
-void MaskLeavesAvx2(const MaskSplit* splits, uint32_t numeric, uint32_t short_sets, uint32_t count, uint32_t leaves,
-                    const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* number) {
-  if (leaves <= 32) {
-    MaskAvx2<1>(splits, numeric, short_sets, count, keys, code_offset, words, number);
-  } else if (leaves <= 64) {
-    MaskAvx2<2>(splits, numeric, short_sets, count, keys, code_offset, words, number);
-  } else {
-    MaskAvx2<4>(splits, numeric, short_sets, count, keys, code_offset, words, number);
-  }
+void MaskWordsAvx2(const CompiledTree& tree, const WordSplit* splits, const int32_t* keys, int32_t code_offset,
+                   const uint32_t* words, uint32_t* number) {
+  MaskWordsAvx2Impl(tree, splits, keys, code_offset, words, number);
 }
 void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_t* number, size_t n, bool float_sum,
                              double weight, double* raw) {

@@ -64,8 +64,10 @@ void WalkMixedAvx512(const EvalNode* nodes, uint32_t depth, const int32_t* keys,
 // of the leaf row i reaches, for all kWalkRows rows.
 void MaskLeavesAvx512(const MaskSplit* splits, uint32_t numeric, uint32_t short_sets, uint32_t count, uint32_t leaves,
                       const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* number);
-void MaskLeavesAvx2(const MaskSplit* splits, uint32_t numeric, uint32_t short_sets, uint32_t count, uint32_t leaves,
-                    const int32_t* keys, int32_t code_offset, const uint32_t* words, uint32_t* number);
+// The AVX2 form: the same leaf numbers from the tree's WordSplits (`splits`
+// = the forest's word_splits from tree.word_split_begin), word by word.
+void MaskWordsAvx2(const CompiledTree& tree, const WordSplit* splits, const int32_t* keys, int32_t code_offset,
+                   const uint32_t* words, uint32_t* number);
 
 // Adds the values of rows [0, n)'s leaves (number[i], as MaskLeavesAvx512
 // gives them) of a tree with one value a leaf, `values` its leaves' values
