@@ -133,18 +133,6 @@ void AddLeaves(const CompiledTree& tree, const EvalNode* eval, const float* leaf
   }
 }
 
-// Adds the values of rows [0, n)'s leaves, by their left-to-right numbers
-// (`values` the tree's leaves' values in that order), to a score column,
-// rounding as AddLeaves.
-void AddNumberedLeaves(const float* values, const uint32_t* number, size_t n, bool float_sum, double weight,
-                       double* out) {
-  if (float_sum) {
-    for (size_t i = 0; i < n; ++i) out[i] = static_cast<double>(static_cast<float>(out[i]) + values[number[i]]);
-  } else {
-    for (size_t i = 0; i < n; ++i) out[i] += weight * static_cast<double>(values[number[i]]);
-  }
-}
-
 }  // namespace
 
 void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_t stride, size_t n, const int32_t* keys,
@@ -277,8 +265,8 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
     if (kernel == TreeKernel::kAvx2 && tree.leaf_width == 1 && tree.mask_leaves != 0) {
       MaskWordsAvx2(tree, word_splits_.data() + tree.word_split_begin, keys, code_offset, category_words_.data(),
                     leaf);
-      AddNumberedLeaves(leaf_order_values_.data() + tree.leaf_order_begin, leaf, n, tree.float_sum, tree.weight,
-                        scores + tree.output * kBlockRows);
+      AddNumberedLeavesAvx2(leaf_order_values_.data() + tree.leaf_order_begin, leaf, n, tree.float_sum, tree.weight,
+                            scores + tree.output * kBlockRows);
       continue;
     }
     WalkTree(tree, rows, stride, n, keys, kernel, leaf);

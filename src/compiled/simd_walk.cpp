@@ -201,9 +201,11 @@ TABPILOT_AVX2 inline void ApplyWordSplits8(const WordSplit* splits, uint32_t beg
     const bool permute = K == kShortSetSplit && set_words <= 8;
     __m256i set = _mm256_setzero_si256();
     if (permute) {
-      alignas(32) uint32_t copy[8] = {};
-      for (uint32_t w = 0; w < set_words; ++w) copy[w] = words[word_begin + w];
-      set = _mm256_load_si256(reinterpret_cast<const __m256i*>(copy));
+      // The set's words in lanes [0, set_words) by one masked load (a copy
+      // through the stack would stall on store forwarding).
+      const __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(set_words)),
+                                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+      set = _mm256_maskload_epi32(reinterpret_cast<const int*>(words + word_begin), lanes);
     }
     const __m256i missing_right = _mm256_set1_epi32((split.set & 1) != 0 ? 0 : -1);
     for (int g = 0; g < 8; ++g) {
@@ -250,6 +252,35 @@ TABPILOT_AVX2 void MaskWordsAvx2Impl(const CompiledTree& tree, const WordSplit* 
       lowest = _mm256_blendv_epi8(here, lowest, empty);
     }
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(number + g), lowest);
+  }
+}
+
+// raw[i] = double(float(raw[i]) + value) (float_sum) or raw[i] + weight x
+// double(value), value = values[number[i]], for rows [0, n): the scalar
+// loop's roundings, 8 rows at a time.
+TABPILOT_AVX2 void AddNumberedAvx2(const float* values, const uint32_t* number, size_t n, bool float_sum,
+                                   double weight, double* raw) {
+  const __m256d w = _mm256_set1_pd(weight);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i at = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(number + i));
+    const __m256 value = _mm256_i32gather_ps(values, at, 4);
+    const __m256d lo = _mm256_loadu_pd(raw + i);
+    const __m256d hi = _mm256_loadu_pd(raw + i + 4);
+    if (float_sum) {
+      const __m256 sum = _mm256_add_ps(_mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo)), value);
+      _mm256_storeu_pd(raw + i, _mm256_cvtps_pd(_mm256_castps256_ps128(sum)));
+      _mm256_storeu_pd(raw + i + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(sum, 1)));
+    } else {
+      _mm256_storeu_pd(raw + i, _mm256_add_pd(lo, _mm256_mul_pd(w, _mm256_cvtps_pd(_mm256_castps256_ps128(value)))));
+      _mm256_storeu_pd(raw + i + 4,
+                       _mm256_add_pd(hi, _mm256_mul_pd(w, _mm256_cvtps_pd(_mm256_extractf128_ps(value, 1)))));
+    }
+  }
+  for (; i < n; ++i) {
+    const float value = values[number[i]];
+    raw[i] = float_sum ? static_cast<double>(static_cast<float>(raw[i]) + value)
+                       : raw[i] + weight * static_cast<double>(value);
   }
 }
 
@@ -611,6 +642,10 @@ void MaskWordsAvx2(const CompiledTree& tree, const WordSplit* splits, const int3
 void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_t* number, size_t n, bool float_sum,
                              double weight, double* raw) {
   AddNumberedAvx512(values, leaves, number, n, float_sum, weight, raw);
+}
+void AddNumberedLeavesAvx2(const float* values, const uint32_t* number, size_t n, bool float_sum, double weight,
+                           double* raw) {
+  AddNumberedAvx2(values, number, n, float_sum, weight, raw);
 }
 void AddLeavesAvx512(const EvalNode* eval, const float* leaf_values, const uint32_t* leaf, size_t n, bool float_sum,
                      double weight, double* raw) {

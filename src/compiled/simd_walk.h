@@ -75,6 +75,10 @@ void MaskWordsAvx2(const CompiledTree& tree, const WordSplit* splits, const int3
 void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_t* number, size_t n, bool float_sum,
                              double weight, double* raw);
 
+// The same for AVX2 (MaskWordsAvx2's numbers).
+void AddNumberedLeavesAvx2(const float* values, const uint32_t* number, size_t n, bool float_sum, double weight,
+                           double* raw);
+
 // Adds the leaves of rows [0, n) (leaf[i], tree-local node indices) of a
 // tree with one value a leaf to raw[0, n) (a score column) with the
 // scalar code's roundings: raw = double(float(raw) + value) when float_sum,
