@@ -209,7 +209,9 @@ void CompiledForest::WalkTree(const CompiledTree& tree, const float* rows, size_
 }
 
 void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, double* raw, TreeKernel kernel,
-                                  std::vector<int32_t>* key_buffer, std::vector<double>* score_buffer) const {
+                                  Scratch& scratch) const {
+  std::vector<int32_t>* key_buffer = &scratch.keys;
+  std::vector<double>* score_buffer = &scratch.scores;
   const bool vector = kernel != TreeKernel::kScalar;
   const bool categorical = vector && !categorical_splits_.empty();
   const bool need_keys = vector || std::any_of(trees_.begin(), trees_.end(), [](const CompiledTree& t) {
@@ -232,7 +234,34 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
   }
   uint32_t leaf[kBlockRows];
   const auto code_offset = static_cast<int32_t>(2 * num_tree_features_ * kBlockRows);
+  // AVX2: a score column that only float-summed trees add to is kept in
+  // float while they do (in_float[r]), which gives the same bits as
+  // rounding the double to float and back at every tree, without doing so.
+  scratch.float_scores.resize(num_raw * kBlockRows);
+  scratch.in_float.assign(num_raw, 0);
+  float* float_scores = scratch.float_scores.data();
+  uint8_t* in_float = scratch.in_float.data();
+  const auto to_double = [&](uint32_t first, uint32_t count) {
+    for (uint32_t r = first; r < first + count; ++r) {
+      if (in_float[r] == 0) continue;
+      for (size_t i = 0; i < n; ++i) scores[r * kBlockRows + i] = float_scores[r * kBlockRows + i];
+      in_float[r] = 0;
+    }
+  };
   for (const CompiledTree& tree : trees_) {
+    if (kernel == TreeKernel::kAvx2 && tree.leaf_width == 1 && tree.mask_leaves != 0 && tree.float_sum) {
+      float* out = float_scores + tree.output * kBlockRows;
+      if (in_float[tree.output] == 0) {
+        const double* from = scores + tree.output * kBlockRows;
+        for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(from[i]);
+        in_float[tree.output] = 1;
+      }
+      MaskWordsAvx2(tree, word_splits_.data() + tree.word_split_begin, keys, code_offset, category_words_.data(),
+                    leaf);
+      AddNumberedFloatsAvx2(leaf_order_values_.data() + tree.leaf_order_begin, leaf, n, out);
+      continue;
+    }
+    to_double(tree.output, tree.leaf_width);
     if (tree.kind == CompiledTree::Kind::kOblivious) {
       WalkTree(tree, rows, stride, n, keys, kernel, leaf);
       const float* leaves = leaf_values_.data() + tree.leaf_begin;
@@ -272,6 +301,7 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
     WalkTree(tree, rows, stride, n, keys, kernel, leaf);
     AddLeaves(tree, eval_nodes_.data() + tree.node_begin, leaf_values_.data(), leaf, n, scores);
   }
+  to_double(0, static_cast<uint32_t>(num_raw));
   for (size_t r = 0; r < num_raw; ++r) {
     for (size_t i = 0; i < n; ++i) raw[i * num_raw + r] = scores[r * kBlockRows + i];
   }
@@ -367,8 +397,7 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
       }
       rows = extended.data();
     }
-    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, BlockKernel(kernel, resolved, n), &scratch.keys,
-                 &scratch.scores);
+    PredictBlock(rows, stride, n, raw + (b - begin) * num_raw_, BlockKernel(kernel, resolved, n), scratch);
   }
 }
 

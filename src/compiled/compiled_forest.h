@@ -281,6 +281,8 @@ class CompiledForest {
     std::vector<double> work;
     std::vector<int32_t> keys;
     std::vector<double> scores;
+    std::vector<float> float_scores;
+    std::vector<uint8_t> in_float;
     std::vector<float> extended;
     std::vector<float> computed;
   };
@@ -314,7 +316,7 @@ class CompiledForest {
   // PredictRaw with `scratch`'s buffers.
   void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, TreeKernel kernel, Scratch& scratch) const;
   void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, TreeKernel kernel,
-                    std::vector<int32_t>* keys, std::vector<double>* scores) const;
+                    Scratch& scratch) const;
   void WalkTree(const CompiledTree& tree, const float* rows, size_t stride, size_t n, const int32_t* keys,
                 TreeKernel kernel, uint32_t* leaf) const;
   void PushNode(const CompiledNode& node);

@@ -284,6 +284,16 @@ TABPILOT_AVX2 void AddNumberedAvx2(const float* values, const uint32_t* number, 
   }
 }
 
+// out[i] += values[number[i]] in float, rows [0, n).
+TABPILOT_AVX2 void AddNumberedFloatsAvx2Impl(const float* values, const uint32_t* number, size_t n, float* out) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i at = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(number + i));
+    _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), _mm256_i32gather_ps(values, at, 4)));
+  }
+  for (; i < n; ++i) out[i] += values[number[i]];
+}
+
 // ---------------------------------------------------------------- AVX-512
 
 // The all-lanes forms of the intrinsics GCC 12 defines over an undefined
@@ -646,6 +656,9 @@ void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_
 void AddNumberedLeavesAvx2(const float* values, const uint32_t* number, size_t n, bool float_sum, double weight,
                            double* raw) {
   AddNumberedAvx2(values, number, n, float_sum, weight, raw);
+}
+void AddNumberedFloatsAvx2(const float* values, const uint32_t* number, size_t n, float* out) {
+  AddNumberedFloatsAvx2Impl(values, number, n, out);
 }
 void AddLeavesAvx512(const EvalNode* eval, const float* leaf_values, const uint32_t* leaf, size_t n, bool float_sum,
                      double weight, double* raw) {

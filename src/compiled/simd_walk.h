@@ -79,6 +79,10 @@ void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_
 void AddNumberedLeavesAvx2(const float* values, const uint32_t* number, size_t n, bool float_sum, double weight,
                            double* raw);
 
+// out[i] += values[number[i]] in float for rows [0, n): a float-summed
+// tree's leaves added to a score column kept in float.
+void AddNumberedFloatsAvx2(const float* values, const uint32_t* number, size_t n, float* out);
+
 // Adds the leaves of rows [0, n) (leaf[i], tree-local node indices) of a
 // tree with one value a leaf to raw[0, n) (a score column) with the
 // scalar code's roundings: raw = double(float(raw) + value) when float_sum,
