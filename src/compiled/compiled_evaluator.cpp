@@ -79,9 +79,10 @@ inline void AddLeaf(double* acc, const float* values, uint32_t width, double w, 
 
 // The block's values as keys (simd_walk.h): column c's keys of row i at
 // keys[c * kBlockRows + i], two per feature (EvalNode) and, when `codes`,
-// then one category code per feature.
+// then one category code per feature and one category bit per feature.
 void FillKeys(const float* rows, size_t stride, size_t n, size_t features, bool codes, int32_t* keys) {
   int32_t* code = keys + 2 * features * kBlockRows;
+  int32_t* bits = code + features * kBlockRows;
   for (size_t i = 0; i < n; ++i) {
     const float* row = rows + i * stride;
     for (size_t f = 0; f < features; ++f) {
@@ -92,7 +93,11 @@ void FillKeys(const float* rows, size_t stride, size_t n, size_t features, bool 
       keys[(2 * f + 1) * kBlockRows + i] = missing ? INT32_MIN : key;
       if (!codes) continue;
       const bool valid = v >= 0.0f && v < 16777216.0f;  // false for NaN and infinities
-      code[f * kBlockRows + i] = missing ? kMissingCode : valid ? static_cast<int32_t>(v) : kInvalidCode;
+      const int32_t c = missing ? kMissingCode : valid ? static_cast<int32_t>(v) : kInvalidCode;
+      code[f * kBlockRows + i] = c;
+      bits[f * kBlockRows + i] = static_cast<int32_t>(missing          ? 1u << 31
+                                                      : c >= 0 && c < 31 ? 1u << c
+                                                                         : 0u);
     }
   }
 }
@@ -218,7 +223,7 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
                            return t.kind == CompiledTree::Kind::kNodes && !t.has_categorical;
                          });
   // Rows past n keep valid keys: stale ones, or zeros.
-  key_buffer->resize(kBlockRows * (categorical ? 3 : 2) * num_tree_features_, 0);
+  key_buffer->resize(kBlockRows * (categorical ? 4 : 2) * num_tree_features_, 0);
   int32_t* keys = key_buffer->data();
   if (need_keys) FillKeys(rows, stride, n, num_tree_features_, categorical, keys);
   // The block's raw scores, column-major (raw score r of row i at

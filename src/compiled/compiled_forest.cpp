@@ -282,23 +282,35 @@ void CompiledForest::IndexWords(CompiledTree* tree) {
   tree->word_split_begin = word_splits_.size();
   tree->word_end = {};
   tree->word_numeric = {};
+  tree->word_tiny_sets = {};
   tree->word_short_sets = {};
   const size_t count = mask_splits_.size() - tree->split_begin;
   const size_t leaves = tree->num_nodes - count;
+  constexpr uint32_t kTop = 1u << 31;
+  const auto kind = [&](const MaskSplit& split) {
+    const MaskSplitKind k = SplitKind(split);
+    const bool one_word = split.threshold_key == 32 && (category_words_[split.word_begin] & kTop) == 0;
+    return k == kShortSetSplit && one_word ? kTinySetSplit : k;
+  };
   for (size_t w = 0; w * 32 < leaves; ++w) {
-    for (size_t i = tree->split_begin; i < mask_splits_.size(); ++i) {
-      const MaskSplit& split = mask_splits_[i];
-      const auto clear = static_cast<uint32_t>(~split.keep[w / 2] >> (32 * (w % 2)));
-      if (clear == 0) continue;
-      if (split.word_begin >= (1u << 31)) Bad("too many categorical set words");
-      WordSplit word;
-      word.threshold_key = split.threshold_key;
-      word.column = split.column;
-      word.clear = clear;
-      word.set = split.word_begin << 1 | ((split.flags & EvalNode::kDefaultLeft) != 0 ? 1u : 0u);
-      word_splits_.push_back(word);
-      if (SplitKind(split) == kNumericSplit) ++tree->word_numeric[w];
-      if (SplitKind(split) == kShortSetSplit) ++tree->word_short_sets[w];
+    for (const MaskSplitKind want : {kNumericSplit, kTinySetSplit, kShortSetSplit, kLongSetSplit}) {
+      for (size_t i = tree->split_begin; i < mask_splits_.size(); ++i) {
+        const MaskSplit& split = mask_splits_[i];
+        const auto clear = static_cast<uint32_t>(~split.keep[w / 2] >> (32 * (w % 2)));
+        if (clear == 0 || kind(split) != want) continue;
+        if (split.word_begin >= kTop) Bad("too many categorical set words");
+        const bool default_left = (split.flags & EvalNode::kDefaultLeft) != 0;
+        WordSplit word;
+        word.threshold_key = split.threshold_key;
+        word.column = split.column;
+        word.clear = clear;
+        word.set = want == kTinySetSplit ? category_words_[split.word_begin] | (default_left ? 0u : kTop)
+                                         : split.word_begin << 1 | (default_left ? 1u : 0u);
+        word_splits_.push_back(word);
+        if (want == kNumericSplit) ++tree->word_numeric[w];
+        if (want == kTinySetSplit) ++tree->word_tiny_sets[w];
+        if (want == kShortSetSplit) ++tree->word_short_sets[w];
+      }
     }
     tree->word_end[w] = static_cast<uint16_t>(word_splits_.size() - tree->word_split_begin);
   }

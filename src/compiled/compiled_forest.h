@@ -132,7 +132,9 @@ struct WordSplit {
   int32_t threshold_key = 0;
   uint32_t column = 0;
   uint32_t clear = 0;  // the word's leaves under the split's left child
-  uint32_t set = 0;    // categorical: word_begin << 1, | 1 if missing goes left
+  // Categorical: word_begin << 1, | 1 if missing goes left; tiny sets: the
+  // set's word, | 1 << 31 if missing goes right.
+  uint32_t set = 0;
 };
 static_assert(sizeof(WordSplit) == 16);
 
@@ -141,7 +143,9 @@ constexpr uint32_t kMaxMaskLeaves = 128;
 constexpr uint32_t kMaxMaskWords = kMaxMaskLeaves / 32;
 // A tree's MaskSplits come by kind: numeric, then categorical with sets of
 // at most kShortSetWords words (kept in one vector), then longer sets.
-enum MaskSplitKind : int { kNumericSplit, kShortSetSplit, kLongSetSplit };
+// WordSplits (AVX2) also have tiny sets: one word of categories 0 to 30,
+// tested against a block column of 1 << code (missing: 1 << 31) with one AND.
+enum MaskSplitKind : int { kNumericSplit, kShortSetSplit, kLongSetSplit, kTinySetSplit };
 constexpr uint32_t kShortSetWords = 16;
 
 struct CompiledTree {
@@ -168,10 +172,12 @@ struct CompiledTree {
   // The same splits as WordSplits, word by word from word_split_begin in
   // word_splits: word w's end at word_end[w] (counted from
   // word_split_begin), the first word_numeric[w] numeric, the next
-  // word_short_sets[w] of short sets.
+  // word_tiny_sets[w] of tiny sets, the next word_short_sets[w] of other
+  // short sets.
   size_t word_split_begin = 0;
   std::array<uint16_t, kMaxMaskWords> word_end{};
   std::array<uint8_t, kMaxMaskWords> word_numeric{};
+  std::array<uint8_t, kMaxMaskWords> word_tiny_sets{};
   std::array<uint8_t, kMaxMaskWords> word_short_sets{};
 };
 

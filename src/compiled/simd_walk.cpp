@@ -215,6 +215,24 @@ TABPILOT_AVX2 inline void ApplyWordSplits8(const WordSplit* splits, uint32_t beg
   }
 }
 
+// Tiny sets: right iff the row's bit (1 << code, missing 1 << 31, else 0)
+// is in the split's word (which holds 1 << 31 when missing goes right).
+TABPILOT_AVX2 inline void ApplyTinySets8(const WordSplit* splits, uint32_t begin, uint32_t end, const int32_t* bits,
+                                         __m256i* mask) {
+  const __m256i zero = _mm256_setzero_si256();
+  for (uint32_t s = begin; s < end; ++s) {
+    const WordSplit& split = splits[s];
+    const int32_t* column = bits + split.column * kWalkRows;
+    const __m256i set = _mm256_set1_epi32(static_cast<int>(split.set));
+    const __m256i clear = _mm256_set1_epi32(static_cast<int>(split.clear));
+    for (int g = 0; g < 8; ++g) {
+      const __m256i bit = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(column + 8 * g));
+      const __m256i left = _mm256_cmpeq_epi32(_mm256_and_si256(bit, set), zero);
+      mask[g] = _mm256_andnot_si256(_mm256_andnot_si256(left, clear), mask[g]);
+    }
+  }
+}
+
 // The lowest set bit of each lane (Avx512's LowestBit16; signed conversion:
 // 2^31 becomes -2^31, whose exponent is the same).
 TABPILOT_AVX2 inline __m256i LowestBit8(__m256i x) {
@@ -235,9 +253,11 @@ TABPILOT_AVX2 void MaskWordsAvx2Impl(const CompiledTree& tree, const WordSplit* 
     __m256i mask[8];
     for (auto& m : mask) m = _mm256_set1_epi32(-1);
     const uint32_t numeric_end = begin + tree.word_numeric[w];
-    const uint32_t short_end = numeric_end + tree.word_short_sets[w];
+    const uint32_t tiny_end = numeric_end + tree.word_tiny_sets[w];
+    const uint32_t short_end = tiny_end + tree.word_short_sets[w];
     ApplyWordSplits8<kNumericSplit>(splits, begin, numeric_end, keys, code_offset, words, mask);
-    ApplyWordSplits8<kShortSetSplit>(splits, numeric_end, short_end, keys, code_offset, words, mask);
+    ApplyTinySets8(splits, numeric_end, tiny_end, keys + code_offset + code_offset / 2, mask);
+    ApplyWordSplits8<kShortSetSplit>(splits, tiny_end, short_end, keys, code_offset, words, mask);
     ApplyWordSplits8<kLongSetSplit>(splits, short_end, tree.word_end[w], keys, code_offset, words, mask);
     for (int g = 0; g < 8; ++g) _mm256_store_si256(reinterpret_cast<__m256i*>(masks[w] + 8 * g), mask[g]);
     begin = tree.word_end[w];

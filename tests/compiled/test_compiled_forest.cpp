@@ -121,8 +121,10 @@ struct RandomTree {
     feature[static_cast<size_t>(id)] = f;
     if (with_categorical && rng() % 3 == 0) {
       categorical[static_cast<size_t>(id)] = 1;
-      // Sets of codes below 62 (a row forest keeps them as a 64-bit mask) or up to 69.
-      const uint32_t codes = rng() % 2 == 0 ? 62 : 70;
+      // Sets of codes below 31 (AVX2's tiny sets), 32 (one word), 62 (a row
+      // forest keeps them as a 64-bit mask) or 70.
+      static constexpr uint32_t kCodes[] = {31, 32, 62, 70};
+      const uint32_t codes = kCodes[rng() % 4];
       for (uint32_t c = 0; c < codes; ++c) {
         if (rng() % 3 == 0) categories[static_cast<size_t>(id)].push_back(c);
       }
@@ -457,7 +459,7 @@ TEST(CompiledForestKernels, EveryKernelGivesTheScalarResultsBitForBit) {
   // Trees by how the vector kernels take them (leaf masks of 32, 64, 128
   // bits, walks, oblivious), categorical sets by length: all are covered.
   std::vector<int> tree_kinds(5, 0);
-  int short_sets = 0, long_sets = 0;
+  int short_sets = 0, long_sets = 0, tiny_sets = 0;
   for (uint32_t seed = 300; seed < 316; ++seed) {
     ValuePool pool(seed);
     for (float c : {0.0f, 4.0f, 5.0f, 31.0f, 32.0f, 69.0f, 70.0f, 511.0f, 512.0f, 1000.0f, 2.999f, -1.0f, -0.5f,
@@ -476,7 +478,11 @@ TEST(CompiledForestKernels, EveryKernelGivesTheScalarResultsBitForBit) {
                                                                 : 0;
       ++tree_kinds[kind];
     }
-    for (const CategoricalSplit& split : f.categorical_splits()) ++(split.words > 16 ? long_sets : short_sets);
+    for (const CategoricalSplit& split : f.categorical_splits()) {
+      ++(split.words > 16 ? long_sets : short_sets);
+      // AVX2's tiny sets: one word, categories 0 to 30.
+      if (split.words == 1 && (f.category_words()[split.word_begin] >> 31) == 0) ++tiny_sets;
+    }
     ExpectKernelsAgree(f, compared, pool, "seed " + std::to_string(seed));
     // Merged with another forest (trees re-indexed after the merge).
     const CompiledForest g = MixedForest(pool, cols, groups, seed % 2 != 0);
@@ -486,6 +492,8 @@ TEST(CompiledForestKernels, EveryKernelGivesTheScalarResultsBitForBit) {
   for (int kind = 0; kind < 5; ++kind) EXPECT_GT(tree_kinds[kind], 0) << "no trees of kind " << kind;
   EXPECT_GT(short_sets, 0);
   EXPECT_GT(long_sets, 0);
+  EXPECT_GT(tiny_sets, 0);
+  EXPECT_GT(short_sets, tiny_sets);
 }
 
 TEST(CompiledForestKernels, AutoIsTheFastestSupported) {
