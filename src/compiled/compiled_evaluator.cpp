@@ -80,10 +80,11 @@ inline void AddLeaf(double* acc, const float* values, uint32_t width, double w, 
 // The block's values as keys (simd_walk.h): column c's keys of row i at
 // keys[c * kBlockRows + i], two per feature (EvalNode) and, when `codes`,
 // then one category code per feature and one category bit per feature.
-void FillKeys(const float* rows, size_t stride, size_t n, size_t features, bool codes, int32_t* keys) {
+void FillKeys(const float* rows, size_t stride, size_t n, size_t features, bool codes, int32_t* keys, bool avx2) {
   int32_t* code = keys + 2 * features * kBlockRows;
   int32_t* bits = code + features * kBlockRows;
-  for (size_t i = 0; i < n; ++i) {
+  const size_t done = avx2 ? FillKeysAvx2(rows, stride, n, features, codes, keys) : 0;
+  for (size_t i = done; i < n; ++i) {
     const float* row = rows + i * stride;
     for (size_t f = 0; f < features; ++f) {
       const float v = row[f];
@@ -225,7 +226,7 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
   // Rows past n keep valid keys: stale ones, or zeros.
   key_buffer->resize(kBlockRows * (categorical ? 4 : 2) * num_tree_features_, 0);
   int32_t* keys = key_buffer->data();
-  if (need_keys) FillKeys(rows, stride, n, num_tree_features_, categorical, keys);
+  if (need_keys) FillKeys(rows, stride, n, num_tree_features_, categorical, keys, kernel == TreeKernel::kAvx2);
   // The block's raw scores, column-major (raw score r of row i at
   // scores[r * kBlockRows + i]) while the trees add to them.
   const size_t num_raw = num_raw_;
@@ -385,6 +386,13 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
     const size_t n = std::min(kBlockRows, end - b);
     const float* rows = x.row(b);
     size_t stride = x.cols;
+    // The next block's rows towards the cache while this one walks the
+    // trees: its keys are gathered a feature at a time, 8 rows apart.
+    if (b + kBlockRows < end) {
+      const auto* next = reinterpret_cast<const char*>(x.row(b + kBlockRows));
+      const size_t bytes = std::min(kBlockRows, end - b - kBlockRows) * x.cols * sizeof(float);
+      for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(next + at, 0, 2);
+    }
     if (!extensions_.empty()) {
       // The rows with every extension's features appended.
       stride = num_tree_features_;

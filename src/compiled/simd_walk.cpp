@@ -29,6 +29,7 @@
 #include <immintrin.h>
 
 #include <bit>
+#include <climits>
 #include <cstddef>
 
 namespace tabpilot {
@@ -312,6 +313,72 @@ TABPILOT_AVX2 void AddNumberedFloatsAvx2Impl(const float* values, const uint32_t
     _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), _mm256_i32gather_ps(values, at, 4)));
   }
   for (; i < n; ++i) out[i] += values[number[i]];
+}
+
+// The keys (and, when `code` is set, codes and bits) of one feature's 8 rows
+// `v`, stored at `at` in each of its columns (FillKeys' rules).
+TABPILOT_AVX2 inline void StoreKeys8(__m256 v, size_t f, size_t at, int32_t* keys, int32_t* code, int32_t* bits) {
+  const __m256i low31 = _mm256_set1_epi32(INT32_MAX);
+  const __m256i top = _mm256_set1_epi32(INT32_MIN);
+  const __m256i m = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+  // FloatKey: -0 as +0; negative values' bits with the low 31 flipped.
+  const __m256i b = _mm256_castps_si256(_mm256_andnot_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_EQ_OQ), v));
+  const __m256i key = _mm256_xor_si256(b, _mm256_and_si256(_mm256_srai_epi32(b, 31), low31));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + 2 * f * kWalkRows + at), _mm256_blendv_epi8(key, low31, m));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + (2 * f + 1) * kWalkRows + at), _mm256_blendv_epi8(key, top, m));
+  if (code == nullptr) return;
+  const __m256 valid = _mm256_and_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GE_OQ),
+                                     _mm256_cmp_ps(v, _mm256_set1_ps(16777216.0f), _CMP_LT_OQ));
+  const __m256i truncated = _mm256_cvttps_epi32(_mm256_and_ps(v, valid));
+  const __m256i c =
+      _mm256_blendv_epi8(_mm256_blendv_epi8(_mm256_set1_epi32(kInvalidCode), truncated, _mm256_castps_si256(valid)),
+                         _mm256_set1_epi32(kMissingCode), m);
+  const __m256i bit =
+      _mm256_and_si256(_mm256_sllv_epi32(_mm256_set1_epi32(1), c), _mm256_cmpgt_epi32(_mm256_set1_epi32(31), c));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(code + f * kWalkRows + at), c);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(bits + f * kWalkRows + at),
+                      _mm256_or_si256(bit, _mm256_and_si256(m, top)));
+}
+
+// FillKeys (compiled_evaluator.cpp) for rows [0, n - n % 8): 8 rows by 8
+// features loaded row by row and transposed in registers (a gather per
+// feature costs far more), the last features gathered.
+TABPILOT_AVX2 size_t FillKeysAvx2Impl(const float* rows, size_t stride, size_t n, size_t features, bool codes,
+                                      int32_t* keys) {
+  int32_t* code = codes ? keys + 2 * features * kWalkRows : nullptr;
+  int32_t* bits = codes ? code + features * kWalkRows : nullptr;
+  const size_t whole = n - n % 8;
+  const size_t tiled = features - features % 8;
+  const __m256i lanes = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                           _mm256_set1_epi32(static_cast<int>(stride)));
+  for (size_t i = 0; i < whole; i += 8) {
+    const float* block = rows + i * stride;
+    for (size_t f = 0; f < tiled; f += 8) {
+      __m256 r[8];
+      for (size_t k = 0; k < 8; ++k) r[k] = _mm256_loadu_ps(block + k * stride + f);
+      const __m256 a0 = _mm256_unpacklo_ps(r[0], r[1]), a1 = _mm256_unpackhi_ps(r[0], r[1]);
+      const __m256 a2 = _mm256_unpacklo_ps(r[2], r[3]), a3 = _mm256_unpackhi_ps(r[2], r[3]);
+      const __m256 a4 = _mm256_unpacklo_ps(r[4], r[5]), a5 = _mm256_unpackhi_ps(r[4], r[5]);
+      const __m256 a6 = _mm256_unpacklo_ps(r[6], r[7]), a7 = _mm256_unpackhi_ps(r[6], r[7]);
+      const __m256 b0 = _mm256_shuffle_ps(a0, a2, 0x44), b1 = _mm256_shuffle_ps(a0, a2, 0xEE);
+      const __m256 b2 = _mm256_shuffle_ps(a1, a3, 0x44), b3 = _mm256_shuffle_ps(a1, a3, 0xEE);
+      const __m256 b4 = _mm256_shuffle_ps(a4, a6, 0x44), b5 = _mm256_shuffle_ps(a4, a6, 0xEE);
+      const __m256 b6 = _mm256_shuffle_ps(a5, a7, 0x44), b7 = _mm256_shuffle_ps(a5, a7, 0xEE);
+      // Column k of the tile: feature f + k of rows i to i + 7.
+      StoreKeys8(_mm256_permute2f128_ps(b0, b4, 0x20), f + 0, i, keys, code, bits);
+      StoreKeys8(_mm256_permute2f128_ps(b1, b5, 0x20), f + 1, i, keys, code, bits);
+      StoreKeys8(_mm256_permute2f128_ps(b2, b6, 0x20), f + 2, i, keys, code, bits);
+      StoreKeys8(_mm256_permute2f128_ps(b3, b7, 0x20), f + 3, i, keys, code, bits);
+      StoreKeys8(_mm256_permute2f128_ps(b0, b4, 0x31), f + 4, i, keys, code, bits);
+      StoreKeys8(_mm256_permute2f128_ps(b1, b5, 0x31), f + 5, i, keys, code, bits);
+      StoreKeys8(_mm256_permute2f128_ps(b2, b6, 0x31), f + 6, i, keys, code, bits);
+      StoreKeys8(_mm256_permute2f128_ps(b3, b7, 0x31), f + 7, i, keys, code, bits);
+    }
+    for (size_t f = tiled; f < features; ++f) {
+      StoreKeys8(_mm256_i32gather_ps(block + f, lanes, 4), f, i, keys, code, bits);
+    }
+  }
+  return whole;
 }
 
 // ---------------------------------------------------------------- AVX-512
@@ -676,6 +743,9 @@ void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_
 void AddNumberedLeavesAvx2(const float* values, const uint32_t* number, size_t n, bool float_sum, double weight,
                            double* raw) {
   AddNumberedAvx2(values, number, n, float_sum, weight, raw);
+}
+size_t FillKeysAvx2(const float* rows, size_t stride, size_t n, size_t features, bool codes, int32_t* keys) {
+  return FillKeysAvx2Impl(rows, stride, n, features, codes, keys);
 }
 void AddNumberedFloatsAvx2(const float* values, const uint32_t* number, size_t n, float* out) {
   AddNumberedFloatsAvx2Impl(values, number, n, out);

@@ -81,6 +81,11 @@ void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_
 void AddNumberedLeavesAvx2(const float* values, const uint32_t* number, size_t n, bool float_sum, double weight,
                            double* raw);
 
+// The key block (above) of rows [0, n) of row-major `rows` (stride floats
+// apart), as far as whole groups of 8 rows go; returns the rows it filled
+// (the caller fills the rest).
+size_t FillKeysAvx2(const float* rows, size_t stride, size_t n, size_t features, bool codes, int32_t* keys);
+
 // out[i] += values[number[i]] in float for rows [0, n): a float-summed
 // tree's leaves added to a score column kept in float.
 void AddNumberedFloatsAvx2(const float* values, const uint32_t* number, size_t n, float* out);
