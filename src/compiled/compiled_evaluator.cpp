@@ -264,7 +264,7 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
       }
       MaskWordsAvx2(tree, word_splits_.data() + tree.word_split_begin, keys, code_offset, category_words_.data(),
                     leaf);
-      AddNumberedFloatsAvx2(leaf_order_values_.data() + tree.leaf_order_begin, leaf, n, out);
+      AddNumberedFloatsAvx2(leaf_order_values_.data() + tree.leaf_order_begin, tree.mask_leaves, leaf, n, out);
       continue;
     }
     to_double(tree.output, tree.leaf_width);

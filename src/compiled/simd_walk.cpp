@@ -305,12 +305,44 @@ TABPILOT_AVX2 void AddNumberedAvx2(const float* values, const uint32_t* number, 
   }
 }
 
-// out[i] += values[number[i]] in float, rows [0, n).
-TABPILOT_AVX2 void AddNumberedFloatsAvx2Impl(const float* values, const uint32_t* number, size_t n, float* out) {
+// Lanes [0, count) of values, the rest 0, with no read past them.
+TABPILOT_AVX2 inline __m256 LoadFirst8(const float* values, uint32_t count) {
+  const __m256i lanes =
+      _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  return _mm256_maskload_ps(values, lanes);
+}
+
+// values[number] for 8 numbers below 32 (`table`: the values in four
+// vectors) by permutes: the low 3 bits pick a lane, bits 3 and 4 a vector.
+TABPILOT_AVX2 inline __m256 Lookup32(const __m256* table, __m256i number) {
+  const __m256 bit3 = _mm256_castsi256_ps(_mm256_slli_epi32(number, 28));
+  const __m256 bit4 = _mm256_castsi256_ps(_mm256_slli_epi32(number, 27));
+  const __m256 low = _mm256_blendv_ps(_mm256_permutevar8x32_ps(table[0], number),
+                                      _mm256_permutevar8x32_ps(table[1], number), bit3);
+  const __m256 high = _mm256_blendv_ps(_mm256_permutevar8x32_ps(table[2], number),
+                                       _mm256_permutevar8x32_ps(table[3], number), bit3);
+  return _mm256_blendv_ps(low, high, bit4);
+}
+
+// out[i] += values[number[i]] in float, rows [0, n): trees of at most 32
+// leaves by permutes, larger ones by gathers.
+TABPILOT_AVX2 void AddNumberedFloatsAvx2Impl(const float* values, uint32_t leaves, const uint32_t* number, size_t n,
+                                             float* out) {
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256i at = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(number + i));
-    _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), _mm256_i32gather_ps(values, at, 4)));
+  if (leaves <= 32) {
+    __m256 table[4];
+    for (uint32_t t = 0; t < 4; ++t) {
+      table[t] = 8 * t < leaves ? LoadFirst8(values + 8 * t, leaves - 8 * t) : _mm256_setzero_ps();
+    }
+    for (; i + 8 <= n; i += 8) {
+      const __m256i at = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(number + i));
+      _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), Lookup32(table, at)));
+    }
+  } else {
+    for (; i + 8 <= n; i += 8) {
+      const __m256i at = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(number + i));
+      _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), _mm256_i32gather_ps(values, at, 4)));
+    }
   }
   for (; i < n; ++i) out[i] += values[number[i]];
 }
@@ -747,8 +779,8 @@ void AddNumberedLeavesAvx2(const float* values, const uint32_t* number, size_t n
 size_t FillKeysAvx2(const float* rows, size_t stride, size_t n, size_t features, bool codes, int32_t* keys) {
   return FillKeysAvx2Impl(rows, stride, n, features, codes, keys);
 }
-void AddNumberedFloatsAvx2(const float* values, const uint32_t* number, size_t n, float* out) {
-  AddNumberedFloatsAvx2Impl(values, number, n, out);
+void AddNumberedFloatsAvx2(const float* values, uint32_t leaves, const uint32_t* number, size_t n, float* out) {
+  AddNumberedFloatsAvx2Impl(values, leaves, number, n, out);
 }
 void AddLeavesAvx512(const EvalNode* eval, const float* leaf_values, const uint32_t* leaf, size_t n, bool float_sum,
                      double weight, double* raw) {

@@ -87,8 +87,8 @@ void AddNumberedLeavesAvx2(const float* values, const uint32_t* number, size_t n
 size_t FillKeysAvx2(const float* rows, size_t stride, size_t n, size_t features, bool codes, int32_t* keys);
 
 // out[i] += values[number[i]] in float for rows [0, n): a float-summed
-// tree's leaves added to a score column kept in float.
-void AddNumberedFloatsAvx2(const float* values, const uint32_t* number, size_t n, float* out);
+// tree's leaves (`leaves` values) added to a score column kept in float.
+void AddNumberedFloatsAvx2(const float* values, uint32_t leaves, const uint32_t* number, size_t n, float* out);
 
 // Adds the leaves of rows [0, n) (leaf[i], tree-local node indices) of a
 // tree with one value a leaf to raw[0, n) (a score column) with the
