@@ -298,9 +298,10 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
       continue;
     }
     if (kernel == TreeKernel::kAvx2 && tree.leaf_width == 1 && tree.mask_leaves != 0) {
+      // Summed in double (the float-summed trees took the branch above).
       MaskWordsAvx2(tree, word_splits_.data() + tree.word_split_begin, keys, code_offset, category_words_.data(),
                     leaf);
-      AddNumberedLeavesAvx2(leaf_order_values_.data() + tree.leaf_order_begin, leaf, n, tree.float_sum, tree.weight,
+      AddWeightedLeavesAvx2(leaf_order_values_.data() + tree.leaf_order_begin, leaf, n, tree.weight,
                             scores + tree.output * kBlockRows);
       continue;
     }

@@ -276,33 +276,20 @@ TABPILOT_AVX2 void MaskWordsAvx2Impl(const CompiledTree& tree, const WordSplit* 
   }
 }
 
-// raw[i] = double(float(raw[i]) + value) (float_sum) or raw[i] + weight x
-// double(value), value = values[number[i]], for rows [0, n): the scalar
-// loop's roundings, 8 rows at a time.
-TABPILOT_AVX2 void AddNumberedAvx2(const float* values, const uint32_t* number, size_t n, bool float_sum,
-                                   double weight, double* raw) {
+// raw[i] += weight x double(values[number[i]]) for rows [0, n), 8 rows at a
+// time: the scalar loop's roundings (trees summed in double).
+TABPILOT_AVX2 void AddNumberedAvx2(const float* values, const uint32_t* number, size_t n, double weight, double* raw) {
   const __m256d w = _mm256_set1_pd(weight);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256i at = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(number + i));
     const __m256 value = _mm256_i32gather_ps(values, at, 4);
-    const __m256d lo = _mm256_loadu_pd(raw + i);
-    const __m256d hi = _mm256_loadu_pd(raw + i + 4);
-    if (float_sum) {
-      const __m256 sum = _mm256_add_ps(_mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo)), value);
-      _mm256_storeu_pd(raw + i, _mm256_cvtps_pd(_mm256_castps256_ps128(sum)));
-      _mm256_storeu_pd(raw + i + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(sum, 1)));
-    } else {
-      _mm256_storeu_pd(raw + i, _mm256_add_pd(lo, _mm256_mul_pd(w, _mm256_cvtps_pd(_mm256_castps256_ps128(value)))));
-      _mm256_storeu_pd(raw + i + 4,
-                       _mm256_add_pd(hi, _mm256_mul_pd(w, _mm256_cvtps_pd(_mm256_extractf128_ps(value, 1)))));
-    }
+    const __m256d lo = _mm256_mul_pd(w, _mm256_cvtps_pd(_mm256_castps256_ps128(value)));
+    const __m256d hi = _mm256_mul_pd(w, _mm256_cvtps_pd(_mm256_extractf128_ps(value, 1)));
+    _mm256_storeu_pd(raw + i, _mm256_add_pd(_mm256_loadu_pd(raw + i), lo));
+    _mm256_storeu_pd(raw + i + 4, _mm256_add_pd(_mm256_loadu_pd(raw + i + 4), hi));
   }
-  for (; i < n; ++i) {
-    const float value = values[number[i]];
-    raw[i] = float_sum ? static_cast<double>(static_cast<float>(raw[i]) + value)
-                       : raw[i] + weight * static_cast<double>(value);
-  }
+  for (; i < n; ++i) raw[i] += weight * static_cast<double>(values[number[i]]);
 }
 
 // Lanes [0, count) of values, the rest 0, with no read past them.
@@ -772,9 +759,8 @@ void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_
                              double weight, double* raw) {
   AddNumberedAvx512(values, leaves, number, n, float_sum, weight, raw);
 }
-void AddNumberedLeavesAvx2(const float* values, const uint32_t* number, size_t n, bool float_sum, double weight,
-                           double* raw) {
-  AddNumberedAvx2(values, number, n, float_sum, weight, raw);
+void AddWeightedLeavesAvx2(const float* values, const uint32_t* number, size_t n, double weight, double* raw) {
+  AddNumberedAvx2(values, number, n, weight, raw);
 }
 size_t FillKeysAvx2(const float* rows, size_t stride, size_t n, size_t features, bool codes, int32_t* keys) {
   return FillKeysAvx2Impl(rows, stride, n, features, codes, keys);

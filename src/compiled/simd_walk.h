@@ -77,9 +77,9 @@ void MaskWordsAvx2(const CompiledTree& tree, const WordSplit* splits, const int3
 void AddNumberedLeavesAvx512(const float* values, uint32_t leaves, const uint32_t* number, size_t n, bool float_sum,
                              double weight, double* raw);
 
-// The same for AVX2 (MaskWordsAvx2's numbers).
-void AddNumberedLeavesAvx2(const float* values, const uint32_t* number, size_t n, bool float_sum, double weight,
-                           double* raw);
+// AVX2, trees summed in double (MaskWordsAvx2's numbers): raw[i] +=
+// weight x double(values[number[i]]) for rows [0, n).
+void AddWeightedLeavesAvx2(const float* values, const uint32_t* number, size_t n, double weight, double* raw);
 
 // The key block (above) of rows [0, n) of row-major `rows` (stride floats
 // apart), as far as whole groups of 8 rows go; returns the rows it filled
