@@ -96,9 +96,7 @@ void FillKeys(const float* rows, size_t stride, size_t n, size_t features, bool 
       const bool valid = v >= 0.0f && v < 16777216.0f;  // false for NaN and infinities
       const int32_t c = missing ? kMissingCode : valid ? static_cast<int32_t>(v) : kInvalidCode;
       code[f * kBlockRows + i] = c;
-      bits[f * kBlockRows + i] = static_cast<int32_t>(missing          ? 1u << 31
-                                                      : c >= 0 && c < 31 ? 1u << c
-                                                                         : 0u);
+      bits[f * kBlockRows + i] = static_cast<int32_t>(missing ? 1u << 31 : c >= 0 && c < 31 ? 1u << c : 0u);
     }
   }
 }
@@ -262,8 +260,7 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
         for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(from[i]);
         in_float[tree.output] = 1;
       }
-      MaskWordsAvx2(tree, word_splits_.data() + tree.word_split_begin, keys, code_offset, category_words_.data(),
-                    leaf);
+      MaskWordsAvx2(tree, word_splits_.data() + tree.word_split_begin, keys, code_offset, category_words_.data(), leaf);
       AddNumberedFloatsAvx2(leaf_order_values_.data() + tree.leaf_order_begin, tree.mask_leaves, leaf, n, out);
       continue;
     }
@@ -299,8 +296,7 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
     }
     if (kernel == TreeKernel::kAvx2 && tree.leaf_width == 1 && tree.mask_leaves != 0) {
       // Summed in double (the float-summed trees took the branch above).
-      MaskWordsAvx2(tree, word_splits_.data() + tree.word_split_begin, keys, code_offset, category_words_.data(),
-                    leaf);
+      MaskWordsAvx2(tree, word_splits_.data() + tree.word_split_begin, keys, code_offset, category_words_.data(), leaf);
       AddWeightedLeavesAvx2(leaf_order_values_.data() + tree.leaf_order_begin, leaf, n, tree.weight,
                             scores + tree.output * kBlockRows);
       continue;

@@ -321,8 +321,7 @@ class CompiledForest {
   friend class CompiledForestMerger;
   // PredictRaw with `scratch`'s buffers.
   void PredictRaw(const Matrix& x, size_t begin, size_t end, double* raw, TreeKernel kernel, Scratch& scratch) const;
-  void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, TreeKernel kernel,
-                    Scratch& scratch) const;
+  void PredictBlock(const float* rows, size_t stride, size_t n, double* raw, TreeKernel kernel, Scratch& scratch) const;
   void WalkTree(const CompiledTree& tree, const float* rows, size_t stride, size_t n, const int32_t* keys,
                 TreeKernel kernel, uint32_t* leaf) const;
   void PushNode(const CompiledNode& node);

@@ -204,8 +204,8 @@ TABPILOT_AVX2 inline void ApplyWordSplits8(const WordSplit* splits, uint32_t beg
     if (permute) {
       // The set's words in lanes [0, set_words) by one masked load (a copy
       // through the stack would stall on store forwarding).
-      const __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(set_words)),
-                                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+      const __m256i lanes =
+          _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(set_words)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
       set = _mm256_maskload_epi32(reinterpret_cast<const int*>(words + word_begin), lanes);
     }
     const __m256i missing_right = _mm256_set1_epi32((split.set & 1) != 0 ? 0 : -1);
@@ -304,10 +304,10 @@ TABPILOT_AVX2 inline __m256 LoadFirst8(const float* values, uint32_t count) {
 TABPILOT_AVX2 inline __m256 Lookup32(const __m256* table, __m256i number) {
   const __m256 bit3 = _mm256_castsi256_ps(_mm256_slli_epi32(number, 28));
   const __m256 bit4 = _mm256_castsi256_ps(_mm256_slli_epi32(number, 27));
-  const __m256 low = _mm256_blendv_ps(_mm256_permutevar8x32_ps(table[0], number),
-                                      _mm256_permutevar8x32_ps(table[1], number), bit3);
-  const __m256 high = _mm256_blendv_ps(_mm256_permutevar8x32_ps(table[2], number),
-                                       _mm256_permutevar8x32_ps(table[3], number), bit3);
+  const __m256 low =
+      _mm256_blendv_ps(_mm256_permutevar8x32_ps(table[0], number), _mm256_permutevar8x32_ps(table[1], number), bit3);
+  const __m256 high =
+      _mm256_blendv_ps(_mm256_permutevar8x32_ps(table[2], number), _mm256_permutevar8x32_ps(table[3], number), bit3);
   return _mm256_blendv_ps(low, high, bit4);
 }
 
@@ -368,8 +368,8 @@ TABPILOT_AVX2 size_t FillKeysAvx2Impl(const float* rows, size_t stride, size_t n
   int32_t* bits = codes ? code + features * kWalkRows : nullptr;
   const size_t whole = n - n % 8;
   const size_t tiled = features - features % 8;
-  const __m256i lanes = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                           _mm256_set1_epi32(static_cast<int>(stride)));
+  const __m256i lanes =
+      _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(stride)));
   for (size_t i = 0; i < whole; i += 8) {
     const float* block = rows + i * stride;
     for (size_t f = 0; f < tiled; f += 8) {
