@@ -79,7 +79,8 @@ inline void AddLeaf(double* acc, const float* values, uint32_t width, double w, 
 
 // The block's values as keys (simd_walk.h): column c's keys of row i at
 // keys[c * kBlockRows + i], two per feature (EvalNode) and, when `codes`,
-// then one category code per feature and one category bit per feature.
+// then one category code per feature and, for the AVX2 kernels (`avx2`),
+// one category bit per feature.
 void FillKeys(const float* rows, size_t stride, size_t n, size_t features, bool codes, int32_t* keys, bool avx2) {
   int32_t* code = keys + 2 * features * kBlockRows;
   int32_t* bits = code + features * kBlockRows;
@@ -96,6 +97,7 @@ void FillKeys(const float* rows, size_t stride, size_t n, size_t features, bool 
       const bool valid = v >= 0.0f && v < 16777216.0f;  // false for NaN and infinities
       const int32_t c = missing ? kMissingCode : valid ? static_cast<int32_t>(v) : kInvalidCode;
       code[f * kBlockRows + i] = c;
+      if (!avx2) continue;
       bits[f * kBlockRows + i] = static_cast<int32_t>(missing ? 1u << 31 : c >= 0 && c < 31 ? 1u << c : 0u);
     }
   }
@@ -222,9 +224,10 @@ void CompiledForest::PredictBlock(const float* rows, size_t stride, size_t n, do
                            return t.kind == CompiledTree::Kind::kNodes && !t.has_categorical;
                          });
   // Rows past n keep valid keys: stale ones, or zeros.
-  key_buffer->resize(kBlockRows * (categorical ? 4 : 2) * num_tree_features_, 0);
+  const bool avx2 = kernel == TreeKernel::kAvx2;
+  key_buffer->resize(kBlockRows * (categorical ? (avx2 ? 4 : 3) : 2) * num_tree_features_, 0);
   int32_t* keys = key_buffer->data();
-  if (need_keys) FillKeys(rows, stride, n, num_tree_features_, categorical, keys, kernel == TreeKernel::kAvx2);
+  if (need_keys) FillKeys(rows, stride, n, num_tree_features_, categorical, keys, avx2);
   // The block's raw scores, column-major (raw score r of row i at
   // scores[r * kBlockRows + i]) while the trees add to them.
   const size_t num_raw = num_raw_;
@@ -384,7 +387,7 @@ void CompiledForest::PredictRaw(const Matrix& x, size_t begin, size_t end, doubl
     const float* rows = x.row(b);
     size_t stride = x.cols;
     // The next block's rows towards the cache while this one walks the
-    // trees: its keys are gathered a feature at a time, 8 rows apart.
+    // trees (its key block reads them row by row, stride floats apart).
     if (b + kBlockRows < end) {
       const auto* next = reinterpret_cast<const char*>(x.row(b + kBlockRows));
       const size_t bytes = std::min(kBlockRows, end - b - kBlockRows) * x.cols * sizeof(float);

@@ -18,7 +18,7 @@
 // feature f (EvalNode), then, when the forest has categorical splits, one
 // code column per feature at keys + code_offset: kMissingCode for NaN,
 // kInvalidCode for values XGBoost sends left whatever the set (< 0, >= 2^24,
-// infinite), else the value's integer part; then one bit column per feature
+// infinite), else the value's integer part; then (AVX2 only) one bit column per feature
 // at keys + code_offset x 3 / 2: 1 << code for codes 0 to 30, 1 << 31 for
 // kMissingCode, else 0 (WordSplit's tiny sets). Rows past the block's end hold
 // stale but valid keys, so the kernels always take kWalkRows lanes and every
