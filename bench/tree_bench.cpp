@@ -7,8 +7,8 @@
 // per-member figures. Prints one JSON object:
 // per member its trees, nodes and depths and the seconds of both engines
 // (median of REPEATS, default 5), the same for the whole predictor, and the
-// latency of one-row calls: the one-row path from raw cells and, for
-// comparison, the batch path on one-row tables.
+// latency of one-row calls: the one-row path from raw cells (one thread a
+// call, and THREADS), and for comparison the batch path on one-row tables.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -70,9 +70,10 @@ Json BatchPathLatency(const Predictor& predictor, const Table& input, size_t cal
 }
 
 // Latency of the one-row path (predict/row_predictor.h) from the raw cells
-// of `raw`'s rows, as a server gets them, one caller with its scratch.
-Json OneRowLatency(const Predictor& predictor, const RawTable& raw, size_t calls) {
-  const RowPredictor row(predictor);
+// of `raw`'s rows, as a server gets them, one caller with its scratch and
+// `threads` threads per call.
+Json OneRowLatency(const Predictor& predictor, const RawTable& raw, size_t calls, int threads) {
+  const RowPredictor row(predictor, threads);
   std::vector<std::vector<std::string_view>> cells;
   for (size_t r = 0; r < std::min(calls, raw.num_rows()); ++r) {
     std::vector<std::string_view> one;
@@ -200,11 +201,13 @@ int Run(int argc, char** argv) {
   one_thread.threads = 1;
   one_thread.reference = false;
   const auto single = Predictor::Load(argv[1], one_thread);
-  const Json one_row = OneRowLatency(*single, raw, 2000);
+  const Json one_row = OneRowLatency(*single, raw, 2000, 1);
+  const Json one_row_threads = threads > 1 ? OneRowLatency(*single, raw, 2000, threads) : Json();
   const Json one_row_batch = BatchPathLatency(*single, input, 2000);
   Json out{
       {"rows", rows},
       {"one_row", one_row},
+      {"one_row_threads", one_row_threads},
       {"one_row_batch_path", one_row_batch},
       {"form", BundleFormName(bundle.form)},
       {"threads", threads},

@@ -12,8 +12,9 @@ member (level 1) the seconds of its compiled forest (its fold models merged)
 and of its models' own predict (XGBoost's predictor, the forest's walk) over
 the same feature rows, the median of R runs, and the same for the whole
 predictor (features, every member, stacking), and the latency of one-row
-calls to the whole predictor (one thread): the one-row path from raw cells
-(predict/row_predictor.h) and the batch path on typed one-row tables. Raw results go to
+calls to the whole predictor: the one-row path from raw cells
+(predict/row_predictor.h) with one thread a call and with T (each level's
+members shared among them), and the batch path on typed one-row tables. Raw results go to
 bench/results/<date>-tree-speed[-TAG].json and a table is appended to
 docs/benchmarks.md (unless --no-append). Exit status 0, or 2 when a step fails.
 """
@@ -99,6 +100,11 @@ def table(results):
         o = r["one_row"]
         lines.append(f"| {form} | **one row**, one-row path from raw cells, 1 thread, {o['calls']:,} calls: median "
                      f"{o['median_us']:.1f} µs, p99 {o['p99_us']:.1f} µs | | | | | | | |")
+        o = r.get("one_row_threads")
+        if o:
+            lines.append(f"| {form} | **one row**, one-row path from raw cells, {r['threads']} threads a call "
+                         f"(each level's members shared), {o['calls']:,} calls: median "
+                         f"{o['median_us']:.1f} µs, p99 {o['p99_us']:.1f} µs | | | | | | | |")
         b = r.get("one_row_batch_path")
         if b:
             lines.append(f"| {form} | one row through the batch path (typed one-row tables): median "

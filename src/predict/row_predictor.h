@@ -17,9 +17,16 @@
 //
 // Thread safety: a RowPredictor is immutable; any number of threads may
 // call it at once, each with its own RowScratch.
+//
+// Threads: made with threads > 1, a call shares each level's members among
+// the caller and threads - 1 helpers of its scratch's own (a ForkJoinTeam,
+// core/fork_join.h), for the latency of one row when cores are free; the
+// values are the same to the bit (each member is computed as alone, and
+// the ensemble adds them in the bundle's order after all are done).
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -30,6 +37,7 @@
 
 #include "compiled/compiled_forest.h"
 #include "compiled/row_forest.h"
+#include "core/fork_join.h"
 #include "core/json.h"
 #include "data/datetime_parse.h"
 #include "features/column_transform.h"
@@ -51,14 +59,21 @@ class RowScratch {
     // Per fold model not compiled: its family's buffers (Model::PredictWith).
     std::vector<std::unique_ptr<PredictScratch>> models;
   };
-  std::vector<TypedCell> cells;                // one per input column, typed
+  std::vector<TypedCell> cells;  // one per input column, typed
+  // What one thread of a call uses while it predicts a member.
+  struct Lane {
+    std::vector<float> buf;  // k: one model's or cell's output
+    CompiledForest::Scratch forest;
+    RowForest::Scratch row_forest;
+  };
   std::vector<std::vector<TypedCell>> inputs;  // per pipeline: its input columns' cells
   std::vector<Matrix> features;                // per pipeline: 1 row
   std::vector<Member> members;
-  std::vector<float> buf;   // k: one model's or cell's output
+  std::vector<Lane> lanes;  // one per thread of a call
   std::vector<double> acc;  // k: the ensemble
-  CompiledForest::Scratch forest;
-  RowForest::Scratch row_forest;
+  // Threads > 1: the helpers, and the next member of a level to take.
+  std::unique_ptr<ForkJoinTeam> team;
+  std::unique_ptr<std::atomic<size_t>> next;
   // JSON input: each column's value as a cell, and numbers' text.
   std::vector<std::string_view> json_cells;
   std::vector<std::array<char, 32>> json_numbers;
@@ -66,18 +81,25 @@ class RowScratch {
 
 class RowPredictor {
  public:
-  // Serves `predictor`, which must outlive it. Throws InvalidInput when the
-  // bundle's input schema and a feature pipeline disagree on a column (a
-  // pipeline reading a column the schema lacks, or typing it otherwise).
-  explicit RowPredictor(const Predictor& predictor);
+  // Serves `predictor`, which must outlive it, with `threads` threads per
+  // call (see above; each scratch then starts threads - 1 helpers). Throws
+  // InvalidInput when the bundle's input schema and a feature pipeline
+  // disagree on a column (a pipeline reading a column the schema lacks, or
+  // typing it otherwise).
+  explicit RowPredictor(const Predictor& predictor, int threads = 1);
 
   // The input columns, in the order cells are given (the bundle's input schema).
   const Schema& input_schema() const { return predictor_.input_schema(); }
   // Values written per row: class probabilities, or the regression value.
   size_t num_outputs() const { return k_; }
 
-  // Buffers sized for this predictor (the first calls may still grow some).
+  // Buffers sized for this predictor (each lane has predicted every member
+  // once, on a row of zeros; a later call may still grow a buffer that
+  // depends on the values, e.g. a long text cell's), and the helper threads
+  // of a predictor made with threads > 1.
   RowScratch NewScratch() const;
+  // Threads per call.
+  int threads() const { return threads_; }
 
   // `cells`: one per input column, in input_schema() order, as a CSV reader
   // gives them (trimmed, unquoted). Missing values are the CSV's tokens
@@ -117,14 +139,21 @@ class RowPredictor {
   TypedCell Type(size_t column, std::string_view cell) const;
   // Predicts from scratch.cells (already typed).
   void PredictTyped(RowScratch& scratch, std::span<float> out) const;
-  // One member's outputs into scratch.members[m].
-  void PredictMember(size_t m, RowScratch& scratch) const;
+  // One member's outputs into scratch.members[m], with `lane`'s buffers.
+  void PredictMember(size_t m, RowScratch& scratch, RowScratch::Lane& lane) const;
+  // A rough cost of member m for one row (ordering only: the costliest of
+  // a level are taken first).
+  double MemberCost(size_t m) const;
 
   const Predictor& predictor_;
   size_t k_ = 0;
   std::vector<InputColumn> columns_;
   std::vector<Pipeline> pipelines_;
   std::vector<Member> members_;
+  int threads_ = 1;
+  // Members by level (a level's stack inputs all in earlier ones), each
+  // level's costliest first; threads == 1: one level, the bundle's order.
+  std::vector<std::vector<size_t>> levels_;
 };
 
 }  // namespace tabpilot

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -100,7 +101,10 @@ TEST_F(RowPredictorBinary, GivesTheBatchValuesFromCellsAndJsonInBothForms) {
     SCOPED_TRACE(BundleFormName(form));
     const auto predictor = Load(form);
     for (const BundleMember& m : predictor->bundle().members) stacked_by_fold |= m.stack_input_folds > 0;
-    CheckRows(RowPredictor(*predictor), MakeQuery(*predictor));
+    for (int threads : {1, 2, 3}) {
+      SCOPED_TRACE(std::to_string(threads) + " threads a call");
+      CheckRows(RowPredictor(*predictor, threads), MakeQuery(*predictor));
+    }
   }
   // The bagged form fed a level-2 member fold by fold: that path was covered.
   EXPECT_TRUE(stacked_by_fold);
@@ -108,7 +112,8 @@ TEST_F(RowPredictorBinary, GivesTheBatchValuesFromCellsAndJsonInBothForms) {
 
 TEST_F(RowPredictorBinary, ConcurrentCallersWithTheirOwnScratchGetTheSameValues) {
   const auto predictor = Load(BundleForm::kBagged);
-  const RowPredictor row(*predictor);
+  // Two threads a call: each caller's scratch has a helper of its own.
+  const RowPredictor row(*predictor, 2);
   const Query q = MakeQuery(*predictor);
   constexpr int kThreads = 4;
   std::vector<int> mismatches(kThreads, 0);
@@ -140,10 +145,11 @@ TEST_F(RowPredictorBinary, AllocatesNothingOnceTheScratchHasGrown) {
   auto box = std::make_unique<std::vector<int>>(100);
   ASSERT_GT(allocations.load(), probe);
   box.reset();
-  for (BundleForm form : {BundleForm::kBagged, BundleForm::kFull}) {
-    SCOPED_TRACE(BundleFormName(form));
+  for (auto [form, threads] : {std::pair{BundleForm::kBagged, 1}, std::pair{BundleForm::kFull, 1},
+                               std::pair{BundleForm::kBagged, 2}, std::pair{BundleForm::kFull, 2}}) {
+    SCOPED_TRACE(std::string(BundleFormName(form)) + ", " + std::to_string(threads) + " threads a call");
     const auto predictor = Load(form);
-    const RowPredictor row(*predictor);
+    const RowPredictor row(*predictor, threads);
     const Query q = MakeQuery(*predictor);
     std::vector<std::vector<std::string_view>> cells;
     for (const auto& r : q.rows) cells.push_back(Views(r));

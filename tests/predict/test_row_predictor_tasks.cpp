@@ -1,7 +1,7 @@
 // The one-row path against the batch predictor on bundles the trainer makes
 // for each task (compiled tree members, a linear model, a level-2 member
 // stacked fold by fold in the bagged form): the same values for every row,
-// from CSV cells and from JSON, in both forms.
+// from CSV cells and from JSON, in both forms, with one and two threads a call.
 #include <gtest/gtest.h>
 
 #include <span>
@@ -39,6 +39,8 @@ TEST_P(RowPredictorTest, GivesTheBatchPredictorsValuesForEveryRowInBothForms) {
     EXPECT_EQ(row.num_outputs(), static_cast<size_t>(predictor->problem().num_outputs()));
     const Query q = MakeQuery(*predictor);
     CheckRows(row, q);
+    // Each level's members shared among two threads: the same values.
+    CheckRows(RowPredictor(*predictor, 2), q);
 
     // The decided class agrees with the batch predictor's.
     if (task != Task::kRegression) {
