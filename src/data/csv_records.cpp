@@ -222,4 +222,40 @@ RawTable RawTableBuilder::FromRecords(std::string buffer, const csv::RecordIndex
   return table;
 }
 
+RawTable RawTableBuilder::FromCells(std::vector<std::string> names, size_t rows,
+                                    std::span<const std::string_view> cells, std::span<const uint8_t> missing,
+                                    const std::string& source) {
+  const size_t cols = names.size();
+  if (cells.size() != rows * cols || (!missing.empty() && missing.size() != cells.size())) {
+    throw Internal("RawTableBuilder::FromCells: " + std::to_string(cells.size()) + " cells for " +
+                   std::to_string(rows) + " rows of " + std::to_string(cols) + " columns");
+  }
+  RawTable table;
+  table.source_ = source;
+  table.names_ = std::move(names);
+  table.num_rows_ = rows;
+  size_t bytes = 0;
+  for (std::string_view cell : cells) bytes += cell.size();
+  table.buffer_.reserve(bytes);
+  table.cells_.assign(cols * rows, 0);
+  table.lines_.resize(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    table.lines_[r] = static_cast<uint32_t>(r + 1);
+    for (size_t c = 0; c < cols; ++c) {
+      const size_t i = r * cols + c;
+      const std::string_view cell = cells[i];
+      if (cell.size() > RawTable::kMaxCellBytes) {
+        throw InvalidInput(source + ": row " + std::to_string(r + 1) + ", column '" + table.names_[c] +
+                           "': field longer than 8 MiB");
+      }
+      const bool is_missing = (!missing.empty() && missing[i] != 0) || IsMissingToken(cell);
+      const uint64_t offset = table.buffer_.size();
+      table.buffer_.append(cell);
+      table.cells_[c * rows + r] =
+          (offset << RawTable::kLengthBits) | (uint64_t{cell.size()} << 1) | (is_missing ? 1u : 0u);
+    }
+  }
+  return table;
+}
+
 }  // namespace tabpilot

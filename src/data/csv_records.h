@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -267,6 +268,14 @@ class RawTableBuilder {
   static RawTable FromRecords(std::string buffer, const csv::RecordIndex& records, size_t first_record,
                               std::vector<std::string> names, const std::string& source, const csv::Dialect& dialect,
                               int threads);
+  // The table of `rows` rows of `cells` (row-major, names.size() a row,
+  // each as RawTable::cell gives one: trimmed and unquoted), copied into the
+  // table's buffer; a cell is missing when `missing` (same layout; may be
+  // empty: none) says so or it is a missing token. Row r's "line" is r + 1
+  // (errors then name rows). Throws InvalidInput for a cell longer than
+  // RawTable::kMaxCellBytes.
+  static RawTable FromCells(std::vector<std::string> names, size_t rows, std::span<const std::string_view> cells,
+                            std::span<const uint8_t> missing, const std::string& source);
 };
 
 }  // namespace tabpilot
