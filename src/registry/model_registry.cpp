@@ -65,14 +65,7 @@ std::string PostgresSchema() {
   return sql;
 }
 
-void CheckGroupName(const std::string& name) {
-  bool ok = !name.empty() && name.size() <= 63 && std::isalnum(static_cast<unsigned char>(name[0]));
-  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
-  if (!ok) {
-    throw InvalidInput("invalid model package group name '" + name +
-                       "': use 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit");
-  }
-}
+void CheckGroupName(const std::string& name) { CheckResourceName(name, "model package group"); }
 
 Json ParseStored(const std::string& text, const char* column) {
   try {
@@ -120,6 +113,15 @@ Json ReadLeaderboard(const fs::path& model_dir) {
 }
 
 }  // namespace
+
+void CheckResourceName(const std::string& name, const std::string& what) {
+  bool ok = !name.empty() && name.size() <= 63 && std::isalnum(static_cast<unsigned char>(name[0]));
+  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+  if (!ok) {
+    throw InvalidInput("invalid " + what + " name '" + name +
+                       "': use 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit");
+  }
+}
 
 std::string ToString(ApprovalStatus status) { return kStatusNames[static_cast<int>(status)]; }
 

@@ -147,4 +147,10 @@ class ModelRegistry {
 // The metrics summary Register() derives from an evaluation report.
 Json MetricsSummary(const Json& evaluation_report);
 
+// The naming rule of model package groups, shared by everything named in the
+// store beside them (endpoints): 1-63 characters of letters, digits, '-', '_'
+// and '.', starting with a letter or digit. Throws InvalidInput("invalid
+// <what> name 'N': use ...") otherwise; `what` is e.g. "model package group".
+void CheckResourceName(const std::string& name, const std::string& what);
+
 }  // namespace tabpilot
