@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "model/bundle.h"
 
@@ -24,6 +25,7 @@ Runner AddPipelineCommand(CLI::App& app);
 Runner AddRegistryCommand(CLI::App& app);
 Runner AddSignCommand(CLI::App& app);
 Runner AddExportCommand(CLI::App& app);
+Runner AddEndpointCommand(CLI::App& app);
 
 // 0 -> all hardware threads; negative -> InvalidInput.
 int ResolveThreads(int requested);
@@ -53,5 +55,9 @@ struct ModelLoadingArgs {
   BundleLoadOptions Options() const;
 };
 void AddModelLoadingOptions(CLI::App* sub, ModelLoadingArgs* args);
+
+// Prints rows (the first is the header) as left-aligned columns two spaces
+// apart, on stdout; every row has the header's number of cells.
+void PrintTable(const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace tabpilot::cli

@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 
 #include "cli/commands.h"
 #include "core/error.h"
@@ -49,6 +51,21 @@ void AddModelLoadingOptions(CLI::App* sub, ModelLoadingArgs* args) {
   sub->add_flag("--reference", args->reference,
                 "Predict with each model family's own code (XGBoost's predict, the forest's walk) instead of the "
                 "compiled trees: the reference the compiled trees are checked against, much slower");
+}
+
+void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths(rows.at(0).size(), 0);
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size(); ++i) widths[i] = std::max(widths[i], r[i].size());
+  }
+  for (const auto& cells : rows) {
+    std::string line;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      line += cells[i];
+      if (i + 1 < cells.size()) line += std::string(widths[i] - cells[i].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
 }
 
 }  // namespace tabpilot::cli

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   add(tabpilot::cli::AddLearnersCommand(app));
   add(tabpilot::cli::AddPipelineCommand(app));
   add(tabpilot::cli::AddRegistryCommand(app));
+  add(tabpilot::cli::AddEndpointCommand(app));
   add(tabpilot::cli::AddSignCommand(app));
   add(tabpilot::cli::AddExportCommand(app));
 

@@ -117,24 +117,6 @@ Json DescribeJson(const ModelVersion& v, bool artifact_present, bool artifact_ve
           {"leaderboard", v.leaderboard}};
 }
 
-void PrintRow(const std::vector<std::string>& cells, const std::vector<size_t>& widths) {
-  std::string line;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    line += cells[i];
-    if (i + 1 < cells.size())
-      line += std::string(widths[i] > cells[i].size() ? widths[i] - cells[i].size() + 2 : 2, ' ');
-  }
-  std::cout << line << "\n";
-}
-
-void PrintTable(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths(rows.at(0).size(), 0);
-  for (const auto& r : rows) {
-    for (size_t i = 0; i < r.size(); ++i) widths[i] = std::max(widths[i], r[i].size());
-  }
-  for (const auto& r : rows) PrintRow(r, widths);
-}
-
 int RunRegistry(const RegistryArgs& a) {
   Store store = OpenStore(a.store);
   ModelRegistry registry(*store.db, store.artifacts);
