@@ -11,8 +11,12 @@ packages=(
   # libraries
   libxgboost-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libgtest-dev libgmock-dev
   libbenchmark-dev zlib1g-dev libyaml-cpp-dev libsqlite3-dev libpqxx-dev libssl-dev
+  # the server: Boost.Beast/Asio (header-only) and the Prometheus client library
+  libboost-dev prometheus-cpp-dev
   # services the tests start themselves (PostgreSQL for the shared-store tests)
   postgresql
+  # the server's load generator (bench/serve_*), on loopback only
+  wrk
   # benchmark peers (measured side by side with tabpilot)
   python3 python3-xgboost python3-sklearn python3-pandas python3-numpy python3-matplotlib
 )

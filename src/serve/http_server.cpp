@@ -1,0 +1,299 @@
+#include "serve/http_server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <csignal>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.h"
+#include "core/json.h"
+
+namespace tabpilot {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using ErrorCode = beast::error_code;
+
+std::string LowerCase(boost::beast::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string ErrorBody(const std::string& message) { return Json{{"error", message}}.dump() + "\n"; }
+
+}  // namespace
+
+class HttpSession;
+
+struct HttpServer::Impl {
+  Impl(Options o, Handler h)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        acceptor(net::make_strand(ioc)),
+        signals(ioc),
+        drain_timer(ioc),
+        work(net::make_work_guard(ioc)) {}
+
+  void Accept();
+  void BeginDrain();
+  void Register(HttpSession* session, const std::shared_ptr<HttpSession>& self);
+  void Unregister(HttpSession* session);
+
+  Options options;
+  Handler handler;
+  net::io_context ioc;
+  // On a strand: accepting and the drain (which closes it) never run at once.
+  tcp::acceptor acceptor;
+  net::signal_set signals;
+  net::steady_timer drain_timer;
+  // Keeps Run's threads in ioc.run() while the listener is momentarily idle;
+  // released by the drain.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::atomic<bool> draining{false};
+  uint16_t port = 0;
+  mutable std::mutex mutex;  // guards sessions
+  std::unordered_map<HttpSession*, std::weak_ptr<HttpSession>> sessions;
+};
+
+// One connection: reads requests one after another on its strand.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {
+    ErrorCode ec;
+    const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+  }
+  ~HttpSession() { server_.Unregister(this); }
+
+  void Start() {
+    server_.Register(this, shared_from_this());
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::ReadHeader, shared_from_this()));
+  }
+
+  // The drain: an idle connection is closed now, a busy one after its answer.
+  void Drain() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) self->Close();
+    });
+  }
+
+ private:
+  void ReadHeader() {
+    busy_ = false;
+    if (server_.draining.load()) return Close();
+    parser_.emplace();
+    parser_->body_limit(server_.options.max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(std::min<size_t>(server_.options.max_header_bytes, UINT32_MAX)));
+    stream_.expires_after(server_.options.idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(ErrorCode ec, size_t /*bytes*/) {
+    if (ec) return OnReadError(ec);
+    busy_ = true;
+    stream_.expires_after(server_.options.body_timeout);
+    const auto& req = parser_->get();
+    if (LowerCase(req[http::field::expect]) == "100-continue" && !parser_->is_done()) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
+      http::async_write(stream_, *cont, [self = shared_from_this(), cont](ErrorCode wec, size_t) {
+        if (wec) return self->Close();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+  }
+
+  void OnReadError(ErrorCode ec) {
+    if (ec == http::error::body_limit) {
+      return Fail(http::status::payload_too_large,
+                  "the request body is over the limit of " + std::to_string(server_.options.max_body_bytes) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return Fail(http::status::request_header_fields_too_large, "the request header is too large");
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return Fail(http::status::bad_request, "malformed HTTP request: " + ec.message());
+    }
+    Close();  // end of stream, timeout, reset, drain
+  }
+
+  // Answers an error and closes the connection.
+  void Fail(http::status status, const std::string& message) {
+    busy_ = true;
+    auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+    res->set(http::field::content_type, "application/json");
+    res->keep_alive(false);
+    res->body() = ErrorBody(message);
+    res->prepare_payload();
+    stream_.expires_after(server_.options.write_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res](ErrorCode, size_t) { self->Close(); });
+  }
+
+  void OnRead(ErrorCode ec, size_t /*bytes*/) {
+    if (ec) return OnReadError(ec);
+    http::request<http::string_body> req = parser_->release();
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    const size_t q = request.target.find('?');
+    request.path = request.target.substr(0, q);
+    if (q != std::string::npos) request.query = request.target.substr(q + 1);
+    for (const auto& field : req)
+      request.headers.emplace_back(LowerCase(field.name_string()), std::string(field.value()));
+    request.body = std::move(req.body());
+    request.remote = remote_;
+    HttpResponse response;
+    try {
+      response = server_.handler(request);
+    } catch (const std::exception& e) {
+      response = HttpResponse{500, "application/json", ErrorBody(e.what()), {}};
+    }
+    res_ = {};
+    res_.version(req.version());
+    res_.result(static_cast<unsigned>(response.status));
+    res_.set(http::field::server, "tabpilot");
+    if (!response.content_type.empty()) res_.set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) res_.set(name, value);
+    res_.body() = std::move(response.body);
+    res_.keep_alive(req.keep_alive() && !server_.draining.load());
+    res_.prepare_payload();
+    stream_.expires_after(server_.options.write_timeout);
+    http::async_write(stream_, res_, beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(ErrorCode ec, size_t /*bytes*/) {
+    if (ec) return Close();
+    if (!res_.keep_alive()) return Close();
+    ReadHeader();
+  }
+
+  void Close() {
+    ErrorCode ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  HttpServer::Impl& server_;
+  std::string remote_;
+  bool busy_ = false;  // between a request's header and its answer written
+};
+
+void HttpServer::Impl::Register(HttpSession* session, const std::shared_ptr<HttpSession>& self) {
+  const std::lock_guard<std::mutex> lock(mutex);
+  sessions.emplace(session, self);
+}
+
+void HttpServer::Impl::Unregister(HttpSession* session) {
+  const std::lock_guard<std::mutex> lock(mutex);
+  sessions.erase(session);
+  if (draining.load() && sessions.empty()) {
+    net::post(ioc, [this] { drain_timer.cancel(); });
+  }
+}
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](ErrorCode ec, tcp::socket socket) {
+    if (draining.load() || !acceptor.is_open()) return;
+    if (!ec) {
+      ErrorCode ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<HttpSession>(std::move(socket), *this)->Start();
+    }
+    Accept();
+  });
+}
+
+void HttpServer::Impl::BeginDrain() {
+  if (draining.exchange(true)) return;
+  ErrorCode ignored;
+  acceptor.close(ignored);
+  signals.cancel(ignored);
+  std::vector<std::shared_ptr<HttpSession>> open;
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    for (auto& [ptr, weak] : sessions) {
+      if (auto s = weak.lock()) open.push_back(std::move(s));
+    }
+  }
+  for (auto& s : open) s->Drain();
+  work.reset();
+  if (!open.empty()) {
+    drain_timer.expires_after(options.drain_timeout);
+    drain_timer.async_wait([this](ErrorCode ec) {
+      if (!ec) ioc.stop();  // the deadline passed: cut what is left
+    });
+  }
+}
+
+HttpServer::HttpServer(Options options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {
+  Impl& s = *impl_;
+  const std::string where = s.options.host + ":" + std::to_string(s.options.port);
+  ErrorCode ec;
+  const net::ip::address address = net::ip::make_address(s.options.host, ec);
+  if (ec) throw InvalidInput("cannot listen on " + where + ": '" + s.options.host + "' is not an IP address");
+  const tcp::endpoint endpoint(address, s.options.port);
+  s.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(endpoint, ec);
+  if (!ec) s.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw IoError("cannot listen on " + where + ": " + ec.message());
+  s.port = s.acceptor.local_endpoint().port();
+}
+
+HttpServer::~HttpServer() = default;
+
+uint16_t HttpServer::port() const { return impl_->port; }
+
+void HttpServer::HandleSignals() {
+  Impl& s = *impl_;
+  s.signals.add(SIGTERM);
+  s.signals.add(SIGINT);
+  s.signals.async_wait([&s](ErrorCode ec, int) {
+    if (!ec) net::post(s.acceptor.get_executor(), [&s] { s.BeginDrain(); });
+  });
+}
+
+void HttpServer::Run() {
+  Impl& s = *impl_;
+  s.Accept();
+  std::vector<std::thread> threads;
+  for (int t = 1; t < std::max(1, s.options.threads); ++t) threads.emplace_back([&s] { s.ioc.run(); });
+  s.ioc.run();
+  for (std::thread& t : threads) t.join();
+}
+
+void HttpServer::Stop() {
+  Impl& s = *impl_;
+  net::post(s.acceptor.get_executor(), [&s] { s.BeginDrain(); });
+}
+
+size_t HttpServer::open_connections() const {
+  const std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->sessions.size();
+}
+
+}  // namespace tabpilot

@@ -1,0 +1,241 @@
+#include "serve/inference_router.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/json.h"
+#include "core/version.h"
+#include "serve/oip_protocol.h"
+#include "serve/prediction_response.h"
+#include "serve/request_rows.h"
+#include "store/timestamp.h"
+
+namespace tabpilot {
+namespace {
+
+HttpResponse JsonAnswer(int status, const Json& body) {
+  return HttpResponse{status, "application/json", body.dump() + "\n", {}};
+}
+HttpResponse ErrorAnswer(int status, const std::string& message) {
+  return JsonAnswer(status, Json{{"error", message}});
+}
+
+// The status of an error thrown while answering.
+int StatusOf(const Error& e) {
+  switch (e.kind()) {
+    case ErrorKind::kInvalidInput:
+      return 400;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kConflict:
+      return 409;
+    default:
+      return 500;
+  }
+}
+
+// "/a/b/c" -> {"a", "b", "c"}.
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    const size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash);
+  }
+  return out;
+}
+
+}  // namespace
+
+struct InferenceRouter::Routed {
+  std::string endpoint;  // "" when none
+  std::string route = "unknown";
+  size_t rows = 0;
+};
+
+InferenceRouter::InferenceRouter(const ModelManager& models, ServerMetrics& metrics, LogSink log,
+                                 std::function<size_t()> connections)
+    : models_(models), metrics_(metrics), log_(std::move(log)), connections_(std::move(connections)) {}
+
+HttpResponse InferenceRouter::Handle(HttpRequest& request) const {
+  const auto start = std::chrono::steady_clock::now();
+  const size_t request_bytes = request.body.size();  // the routes may take the body
+  Routed routed;
+  HttpResponse response;
+  try {
+    response = Route(request, routed);
+  } catch (const Error& e) {
+    response = ErrorAnswer(StatusOf(e), e.what());
+  } catch (const std::exception& e) {
+    response = ErrorAnswer(500, std::string("internal error: ") + e.what());
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.Request(routed.endpoint, routed.route, response.status, seconds);
+  if (routed.rows > 0 && response.status == 200) metrics_.RowsPredicted(routed.endpoint, routed.rows);
+  if (log_) {
+    Json line{{"time", UtcTimestamp()},
+              {"remote", request.remote},
+              {"method", request.method},
+              {"path", request.path},
+              {"route", routed.route},
+              {"endpoint", routed.endpoint},
+              {"status", response.status},
+              {"rows", routed.rows},
+              {"request_bytes", request_bytes},
+              {"response_bytes", response.body.size()},
+              {"ms", std::round(seconds * 1e6) / 1e3}};
+    log_(line.dump());
+  }
+  return response;
+}
+
+HttpResponse InferenceRouter::Route(HttpRequest& request, Routed& routed) const {
+  const std::vector<std::string_view> seg = Segments(request.path);
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  const bool post = request.method == "POST";
+  auto method_not_allowed = [&](const char* allowed) {
+    HttpResponse r = ErrorAnswer(405, request.method + " is not allowed on " + request.path + " (use " + allowed + ")");
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+  };
+  auto named = [&](std::string_view name) {
+    routed.endpoint = std::string(name);
+    std::shared_ptr<const ServedModel> model = models_.Get(name);
+    if (model == nullptr) throw NotFound("endpoint '" + std::string(name) + "' is not served here");
+    return model;
+  };
+  if (seg.size() == 1 && seg[0] == "ping") {
+    routed.route = "ping";
+    if (!get) return method_not_allowed("GET");
+    std::string why;
+    if (models_.Default(&why) == nullptr && models_.Summaries().empty()) return ErrorAnswer(503, why);
+    for (const ModelManager::Summary& s : models_.Summaries()) {
+      if (s.model == nullptr) return ErrorAnswer(503, "endpoint '" + s.endpoint + "' has no model loaded");
+    }
+    return HttpResponse{200, "application/json", "{\"status\":\"healthy\"}\n", {}};
+  }
+  if (seg.size() == 1 && seg[0] == "invocations") {
+    routed.route = "invocations";
+    if (!post) return method_not_allowed("POST");
+    const std::string_view target = request.Header("x-amzn-sagemaker-target-model");
+    if (!target.empty()) return Invocations(request, named(target), routed);
+    std::string why;
+    std::shared_ptr<const ServedModel> model = models_.Default(&why);
+    if (model == nullptr) return ErrorAnswer(models_.Summaries().size() > 1 ? 400 : 503, why);
+    routed.endpoint = model->identity().endpoint;
+    return Invocations(request, model, routed);
+  }
+  if (seg.size() == 3 && seg[0] == "endpoints" && seg[2] == "invocations") {
+    routed.route = "invocations";
+    if (!post) return method_not_allowed("POST");
+    return Invocations(request, named(seg[1]), routed);
+  }
+  if (seg.size() == 1 && seg[0] == "metrics") {
+    routed.route = "metrics";
+    if (!get) return method_not_allowed("GET");
+    return HttpResponse{
+        200, "text/plain; version=0.0.4", metrics_.Scrape(models_.Summaries(), connections_ ? connections_() : 0), {}};
+  }
+  if (!seg.empty() && seg[0] == "v2") {
+    routed.route = "oip";
+    if (seg.size() == 1) {
+      if (!get) return method_not_allowed("GET");
+      return JsonAnswer(200, {{"name", "tabpilot"}, {"version", TABPILOT_VERSION}, {"extensions", Json::array()}});
+    }
+    if (seg.size() == 3 && seg[1] == "health" && (seg[2] == "live" || seg[2] == "ready")) {
+      if (!get) return method_not_allowed("GET");
+      if (seg[2] == "live") return JsonAnswer(200, {{"live", true}});
+      bool ready = true;
+      for (const ModelManager::Summary& s : models_.Summaries()) ready = ready && s.model != nullptr;
+      return JsonAnswer(ready ? 200 : 503, {{"ready", ready}});
+    }
+    if (seg.size() >= 3 && seg[1] == "models") {
+      // /v2/models/{name}[/versions/{v}][/ready|/infer]
+      size_t at = 3;
+      if (seg.size() >= 5 && seg[3] == "versions") at = 5;
+      const std::string_view action = seg.size() > at ? seg[at] : std::string_view();
+      if (seg.size() > at + 1) return ErrorAnswer(404, "no route " + request.path);
+      if (action.empty()) {
+        if (!get) return method_not_allowed("GET");
+        return JsonAnswer(200, OipModelMetadata(*named(seg[2])));
+      }
+      if (action == "ready") {
+        if (!get) return method_not_allowed("GET");
+        routed.endpoint = std::string(seg[2]);
+        const bool ready = models_.Get(seg[2]) != nullptr;
+        return JsonAnswer(ready ? 200 : 404, {{"name", std::string(seg[2])}, {"ready", ready}});
+      }
+      if (action == "infer") {
+        if (!post) return method_not_allowed("POST");
+        return OipInfer(request, named(seg[2]), routed);
+      }
+    }
+  }
+  return ErrorAnswer(404, "no route " + request.path +
+                              " (routes: /ping, /invocations, /endpoints/NAME/invocations, /metrics, /v2/...)");
+}
+
+HttpResponse InferenceRouter::Invocations(HttpRequest& request, const std::shared_ptr<const ServedModel>& model,
+                                          Routed& routed) const {
+  const std::string_view content_type = request.Header("content-type");
+  const std::optional<RowFormat> in =
+      content_type.empty() ? std::optional(RowFormat::kCsv) : ParseRowFormat(content_type);
+  if (!in) {
+    return ErrorAnswer(415, "unsupported Content-Type '" + std::string(content_type) +
+                                "' (text/csv, application/json or application/jsonlines)");
+  }
+  std::optional<RowFormat> out = in;
+  const std::string_view accept = request.Header("accept");
+  if (!accept.empty() && accept != "*/*") {
+    out.reset();
+    // The first listed type we write.
+    std::string_view list = accept;
+    while (!out && !list.empty()) {
+      const size_t comma = list.find(',');
+      std::string_view type = list.substr(0, comma);
+      while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
+      out = type.substr(0, type.find(';')) == "*/*" ? in : ParseRowFormat(type);
+      list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+    }
+    if (!out) {
+      return ErrorAnswer(
+          406, "cannot answer in '" + std::string(accept) + "' (text/csv, application/json or application/jsonlines)");
+    }
+  }
+  const Schema& schema = model->input_schema();
+  std::string_view field_list = request.QueryParam("output");
+  if (field_list.empty()) field_list = request.Header("x-tabpilot-output");
+  const std::vector<OutputField> fields =
+      field_list.empty() ? DefaultOutputFields() : ParseOutputFields(field_list, model->problem().task);
+  if (request.body.empty()) return ErrorAnswer(400, "the request body is empty");
+  RequestRows rows = *in == RowFormat::kCsv    ? DecodeCsvRows(std::move(request.body), schema)
+                     : *in == RowFormat::kJson ? DecodeJsonRows(request.body, schema)
+                                               : DecodeJsonLinesRows(request.body, schema);
+  CheckCellTypes(rows, schema);
+  routed.rows = rows.rows();
+  const Matrix predictions = model->Predict(rows);
+  return HttpResponse{
+      200, std::string(MediaType(*out)), FormatPredictions(model->problem(), predictions, fields, *out), {}};
+}
+
+HttpResponse InferenceRouter::OipInfer(HttpRequest& request, const std::shared_ptr<const ServedModel>& model,
+                                       Routed& routed) const {
+  const std::string_view content_type = request.Header("content-type");
+  if (!content_type.empty() && ParseRowFormat(content_type) != RowFormat::kJson) {
+    return ErrorAnswer(415, "unsupported Content-Type '" + std::string(content_type) + "' (application/json)");
+  }
+  if (request.body.empty()) return ErrorAnswer(400, "the request body is empty");
+  const OipInferRequest infer = DecodeOipInfer(request.body, model->input_schema());
+  CheckCellTypes(infer.rows, model->input_schema());
+  routed.rows = infer.rows.rows();
+  const Matrix predictions = model->Predict(infer.rows);
+  return HttpResponse{200, "application/json", EncodeOipInferResponse(*model, infer, predictions), {}};
+}
+
+}  // namespace tabpilot

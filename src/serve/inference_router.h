@@ -1,0 +1,59 @@
+// The server's routes: what each HTTP request gets.
+//
+//   GET  /ping                          200 when the default model is loaded, else 503
+//   POST /invocations                   the default endpoint, or the one named by the
+//                                       X-Amzn-SageMaker-Target-Model header
+//   POST /endpoints/{name}/invocations  a named endpoint
+//   GET  /metrics                       Prometheus text
+//   GET  /v2, /v2/health/live, /v2/health/ready
+//   GET  /v2/models/{name}, /v2/models/{name}/ready
+//   POST /v2/models/{name}/infer        (also under /versions/{v}/)
+//
+// /invocations takes text/csv, application/json or application/jsonlines
+// (request_rows.h) and answers in the Accept header's format (default: the
+// request's), with the fields of the `output` query parameter or the
+// X-Tabpilot-Output header (prediction_response.h). Errors are JSON
+// {"error": "..."} with 400 (bad rows, naming row and column), 404
+// (unknown endpoint or route), 405, 406 (Accept), 415 (Content-Type) or 503
+// (no model loaded). One access-log line (JSON) per request goes to the
+// log sink.
+#pragma once
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "serve/http_message.h"
+#include "serve/model_manager.h"
+#include "serve/server_metrics.h"
+
+namespace tabpilot {
+
+class InferenceRouter {
+ public:
+  // Where access-log lines go (one call a line, without the newline); null: nowhere.
+  using LogSink = std::function<void(const std::string& line)>;
+
+  // Borrows both (they outlive the router). `connections` reports the open
+  // connection count for /metrics (may be null).
+  InferenceRouter(const ModelManager& models, ServerMetrics& metrics, LogSink log,
+                  std::function<size_t()> connections = nullptr);
+
+  // Thread-safe.
+  HttpResponse Handle(HttpRequest& request) const;
+
+ private:
+  struct Routed;  // what a route did, for the metrics and the log
+  HttpResponse Route(HttpRequest& request, Routed& routed) const;
+  HttpResponse Invocations(HttpRequest& request, const std::shared_ptr<const ServedModel>& model, Routed& routed) const;
+  HttpResponse OipInfer(HttpRequest& request, const std::shared_ptr<const ServedModel>& model, Routed& routed) const;
+
+  const ModelManager& models_;
+  ServerMetrics& metrics_;
+  LogSink log_;
+  std::function<size_t()> connections_;
+};
+
+}  // namespace tabpilot

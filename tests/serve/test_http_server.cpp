@@ -1,0 +1,189 @@
+// The HTTP layer (serve/http_server.h) on loopback: keep-alive, pipelining,
+// 100-continue, the limits (413, 431, 400), the idle timeout, many idle
+// connections, handler errors, and the drain (in-flight requests finish,
+// new connections are refused).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "core/json.h"
+#include "serve/http_server.h"
+#include "serve/http_test_client.h"
+
+namespace tabpilot {
+namespace {
+
+using testing::RawConnection;
+
+// A server on a free port running on a thread of its own, stopped (and
+// joined) at the end of the test.
+class Running {
+ public:
+  Running(HttpServer::Options options, HttpServer::Handler handler) {
+    options.port = 0;
+    options.threads = 2;
+    server_ = std::make_unique<HttpServer>(options, std::move(handler));
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+  ~Running() {
+    server_->Stop();
+    thread_.join();
+  }
+  HttpServer& server() { return *server_; }
+  uint16_t port() const { return server_->port(); }
+  std::thread& thread() { return thread_; }
+
+ private:
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+};
+
+// Echoes what it got as JSON.
+HttpResponse Echo(HttpRequest& r) {
+  if (r.path == "/throw") throw std::runtime_error("handler failed");
+  if (r.path == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  return HttpResponse{200,
+                      "application/json",
+                      Json{{"method", r.method},
+                           {"path", r.path},
+                           {"query", r.query},
+                           {"body", r.body},
+                           {"type", std::string(r.Header("content-type"))}}
+                          .dump(),
+                      {{"X-Test", "1"}}};
+}
+
+std::string Post(const std::string& path, const std::string& body) {
+  return "POST " + path +
+         " HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+TEST(HttpServer, KeepAliveAndPipelinedRequestsAreAnsweredInOrder) {
+  Running s({}, Echo);
+  RawConnection c(s.port());
+  c.Send(Post("/a?x=1", "1,2"));
+  RawConnection::Response r = c.Read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.head.find("X-Test: 1"), std::string::npos);
+  const Json first = Json::parse(r.body);
+  EXPECT_EQ(first["path"], "/a");
+  EXPECT_EQ(first["query"], "x=1");
+  EXPECT_EQ(first["body"], "1,2");
+  EXPECT_EQ(first["type"], "text/csv");
+  // Two requests in one write on the same connection.
+  c.Send(Post("/b", "b") + Post("/c", "c"));
+  EXPECT_EQ(Json::parse(c.Read().body)["path"], "/b");
+  EXPECT_EQ(Json::parse(c.Read().body)["path"], "/c");
+}
+
+TEST(HttpServer, ContinueIsSentBeforeTheBody) {
+  Running s({}, Echo);
+  RawConnection c(s.port());
+  c.Send("POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  const RawConnection::Response cont = c.Read();
+  EXPECT_EQ(cont.status, 100);
+  c.Send("hello");
+  const RawConnection::Response r = c.Read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(Json::parse(r.body)["body"], "hello");
+}
+
+TEST(HttpServer, LimitsAndMalformedRequestsAreAnsweredAndClosed) {
+  HttpServer::Options options;
+  options.max_body_bytes = 100;
+  options.max_header_bytes = 1024;
+  Running s(options, Echo);
+  {
+    RawConnection c(s.port());
+    c.Send(Post("/big", std::string(101, 'x')));
+    const RawConnection::Response r = c.Read();
+    EXPECT_EQ(r.status, 413);
+    EXPECT_NE(r.body.find("over the limit of 100 bytes"), std::string::npos);
+    EXPECT_TRUE(c.ClosedWithin(2000));
+  }
+  {
+    RawConnection c(s.port());
+    c.Send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'y') + "\r\n\r\n");
+    EXPECT_EQ(c.Read().status, 431);
+  }
+  {
+    RawConnection c(s.port());
+    c.Send("NOT HTTP AT ALL\r\n\r\n");
+    EXPECT_EQ(c.Read().status, 400);
+    EXPECT_TRUE(c.ClosedWithin(2000));
+  }
+  {
+    RawConnection c(s.port());
+    c.Send("GET /throw HTTP/1.1\r\nHost: x\r\n\r\n");
+    const RawConnection::Response r = c.Read();
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(Json::parse(r.body)["error"], "handler failed");
+  }
+  // Still serving.
+  RawConnection c(s.port());
+  c.Send(Post("/ok", "1"));
+  EXPECT_EQ(c.Read().status, 200);
+}
+
+TEST(HttpServer, IdleAndSlowConnectionsAreClosedAndManyIdleOnesCostNoThread) {
+  HttpServer::Options options;
+  options.idle_timeout = std::chrono::milliseconds(300);
+  options.body_timeout = std::chrono::milliseconds(300);
+  Running s(options, Echo);
+  {
+    RawConnection idle(s.port());
+    EXPECT_TRUE(idle.ClosedWithin(3000));
+  }
+  {
+    // A body that never comes: closed by the body timeout.
+    RawConnection slow(s.port());
+    slow.Send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+    EXPECT_TRUE(slow.ClosedWithin(3000));
+  }
+  // 300 idle connections on a 2-thread server: a new one is still answered.
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 300; ++i) idle.push_back(std::make_unique<RawConnection>(s.port()));
+  RawConnection c(s.port());
+  c.Send(Post("/ok", "1"));
+  EXPECT_EQ(c.Read().status, 200);
+  EXPECT_GE(s.server().open_connections(), 300u);
+}
+
+TEST(HttpServer, StopDrainsRequestsInFlightAndRefusesNewConnections) {
+  auto s = std::make_unique<Running>(HttpServer::Options{}, Echo);
+  const uint16_t port = s->port();
+  RawConnection busy(port);
+  RawConnection idle(port);
+  busy.Send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the request is in the handler
+  s->server().Stop();
+  const RawConnection::Response r = busy.Read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.head.find("Connection: close"), std::string::npos);
+  EXPECT_TRUE(idle.ClosedWithin(3000));
+  s.reset();  // Run returned: the thread joins
+  EXPECT_THROW(RawConnection late(port), std::runtime_error);
+}
+
+TEST(HttpServer, ABusyAddressIsOneClearError) {
+  Running s({}, Echo);
+  HttpServer::Options options;
+  options.port = s.port();
+  try {
+    HttpServer second(options, Echo);
+    ADD_FAILURE() << "bound a port in use";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot listen on 127.0.0.1:" + std::to_string(s.port())), std::string::npos)
+        << e.what();
+  }
+  options.host = "not-an-address";
+  EXPECT_THROW(HttpServer bad(options, Echo), std::exception);
+}
+
+}  // namespace
+}  // namespace tabpilot
