@@ -26,6 +26,7 @@ Runner AddRegistryCommand(CLI::App& app);
 Runner AddSignCommand(CLI::App& app);
 Runner AddExportCommand(CLI::App& app);
 Runner AddEndpointCommand(CLI::App& app);
+Runner AddServeCommand(CLI::App& app);
 
 // 0 -> all hardware threads; negative -> InvalidInput.
 int ResolveThreads(int requested);

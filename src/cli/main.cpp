@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   add(tabpilot::cli::AddPipelineCommand(app));
   add(tabpilot::cli::AddRegistryCommand(app));
   add(tabpilot::cli::AddEndpointCommand(app));
+  add(tabpilot::cli::AddServeCommand(app));
   add(tabpilot::cli::AddSignCommand(app));
   add(tabpilot::cli::AddExportCommand(app));
 

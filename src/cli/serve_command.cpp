@@ -1,0 +1,152 @@
+// tabpilot serve: real-time endpoints over HTTP (serve/).
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <mutex>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/parallel.h"
+#include "serve/http_server.h"
+#include "serve/inference_router.h"
+#include "serve/model_manager.h"
+#include "serve/server_metrics.h"
+#include "serve/store_endpoints.h"
+#include "store/postgres_database.h"
+
+namespace tabpilot::cli {
+namespace {
+
+struct ServeArgs {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string store;
+  std::string model;
+  std::string name = "default";
+  std::string default_endpoint;
+  int threads = 0;
+  int row_threads = 1;
+  int poll_ms = 1000;
+  double max_body_mb = 6;
+  std::string access_log = "-";
+  std::string verify_key;
+  bool quiet = false;
+};
+
+// Access-log lines to stdout or a file, whole lines under a lock.
+class AccessLog {
+ public:
+  explicit AccessLog(const std::string& where) {
+    if (where == "off") return;
+    if (where == "-") {
+      file_ = stdout;
+      return;
+    }
+    file_ = std::fopen(where.c_str(), "a");
+    owned_ = true;
+    if (file_ == nullptr) throw IoError("cannot open the access log " + where);
+  }
+  ~AccessLog() {
+    if (owned_) std::fclose(file_);
+  }
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+  bool on() const { return file_ != nullptr; }
+  void Write(const std::string& line) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    std::fwrite(line.data(), 1, line.size(), file_);
+    std::fputc('\n', file_);
+    std::fflush(file_);
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+  bool owned_ = false;
+  std::mutex mutex_;
+};
+
+int RunServe(const ServeArgs& a) {
+  if (a.port < 0 || a.port > 65535) throw InvalidInput("--port must be 0-65535, not " + std::to_string(a.port));
+  if (a.poll_ms < 10) throw InvalidInput("--poll-interval-ms must be at least 10");
+  if (!(a.max_body_mb > 0)) throw InvalidInput("--max-body-mb must be positive");
+  if (a.row_threads < 1) throw InvalidInput("--row-threads must be at least 1");
+  const Logger logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
+  std::unique_ptr<EndpointWatch> watch;
+  std::string source;
+  if (!a.model.empty()) {
+    CheckResourceName(a.name, "endpoint");
+    EndpointTarget target;
+    target.identity.endpoint = a.name;
+    target.identity.model = a.model;
+    target.identity.generation = 1;
+    target.identity.bundle = a.model;
+    watch = std::make_unique<FixedEndpoints>(std::vector<EndpointTarget>{target});
+    source = "bundle " + a.model + " as endpoint '" + a.name + "'";
+  } else {
+    auto store = std::make_unique<StoreEndpoints>(a.store);
+    source = "the endpoints in " + RedactUrl(store->database());
+    watch = std::move(store);
+  }
+  ModelManager::Options options;
+  options.poll_interval = std::chrono::milliseconds(a.poll_ms);
+  options.default_endpoint = a.default_endpoint;
+  options.model.row_threads = a.row_threads;
+  options.model.load = BundleLoading(a.verify_key);
+  const bool fixed = !a.model.empty();
+  ModelManager models(std::move(watch), options, logger);
+  models.Refresh();  // the first load, before the port opens
+  if (fixed && models.Get(a.name) == nullptr) {
+    throw InvalidInput("cannot serve " + a.model + ": the model did not load (see above)");
+  }
+  if (!fixed) models.Start();
+
+  HttpServer::Options http;
+  http.host = a.host;
+  http.port = static_cast<uint16_t>(a.port);
+  http.threads = ResolveThreads(a.threads);
+  http.max_body_bytes = static_cast<size_t>(a.max_body_mb * 1024 * 1024);
+  ServerMetrics metrics;
+  AccessLog access(a.access_log);
+  HttpServer* server_ptr = nullptr;
+  InferenceRouter router(models, metrics,
+                         access.on() ? InferenceRouter::LogSink([&](const std::string& line) { access.Write(line); })
+                                     : InferenceRouter::LogSink(),
+                         [&] { return server_ptr == nullptr ? size_t{0} : server_ptr->open_connections(); });
+  HttpServer server(http, [&router](HttpRequest& request) { return router.Handle(request); });
+  server_ptr = &server;
+  server.HandleSignals();
+  // The line scripts and tests wait for (the port is the one bound).
+  std::cerr << "tabpilot serve: listening on http://" << a.host << ":" << server.port() << " with " << http.threads
+            << " thread(s), serving " << source << std::endl;
+  server.Run();
+  std::cerr << "tabpilot serve: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+Runner AddServeCommand(CLI::App& app) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* sub =
+      app.add_subcommand("serve", "Serve endpoints over HTTP (SageMaker /invocations, Open Inference Protocol v2)");
+  sub->add_option("--port", args->port, "Port to listen on (0 = any free port)")->capture_default_str();
+  sub->add_option("--host", args->host, "Address to bind (0.0.0.0 for every interface)")->capture_default_str();
+  sub->add_option("--store", args->store,
+                  "Metadata store whose endpoints to serve (default: $TABPILOT_STORE or .tabpilot/)");
+  sub->add_option("--model,-m", args->model, "Serve this bundle alone instead of the store's endpoints");
+  sub->add_option("--name", args->name, "Endpoint name for --model")->capture_default_str();
+  sub->add_option("--default-endpoint", args->default_endpoint,
+                  "Endpoint /invocations serves without a target (default: the only one)");
+  sub->add_option("--threads", args->threads, "Server threads (0 = all cores)")->capture_default_str();
+  sub->add_option("--row-threads", args->row_threads, "Threads per one-row prediction")->capture_default_str();
+  sub->add_option("--poll-interval-ms", args->poll_ms, "How often the store is checked for changes")
+      ->capture_default_str();
+  sub->add_option("--max-body-mb", args->max_body_mb, "Largest request body (MiB; larger: 413)")->capture_default_str();
+  sub->add_option("--access-log", args->access_log, "Access log: - (stdout), a file, or off")->capture_default_str();
+  sub->add_option("--verify-key", args->verify_key, "Serve only bundles signed with this key");
+  sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
+  return [args] { return RunServe(*args); };
+}
+
+}  // namespace tabpilot::cli
