@@ -5,8 +5,10 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "data/file_bytes.h"
 #include "registry/model_registry.h"
 #include "serve/endpoint_store.h"
+#include "serve/http_client.h"
 #include "store/postgres_database.h"
 #include "store/store_location.h"
 
@@ -27,7 +29,52 @@ struct EndpointArgs {
   CLI::App* describe = nullptr;
   CLI::App* update = nullptr;
   CLI::App* delete_ = nullptr;
+  CLI::App* invoke = nullptr;
+  // invoke
+  std::string data;
+  std::string url = "http://127.0.0.1:8080";
+  std::string content_type;
+  std::string accept;
+  std::string output;
 };
+
+// The media type of a request file by its name: .json, .jsonl / .jsonlines,
+// else CSV.
+std::string ContentTypeOf(const std::string& path) {
+  auto ends = [&](const std::string& suffix) {
+    return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends(".jsonl") || ends(".jsonlines")) return "application/jsonlines";
+  if (ends(".json")) return "application/json";
+  return "text/csv";
+}
+
+// POST the file to a running server's /endpoints/NAME/invocations and print
+// the answer; a 4xx/5xx is one error line (the server's message) and exit 2
+// or 1.
+int RunInvoke(const EndpointArgs& a) {
+  CheckResourceName(a.name, "endpoint");
+  const std::string body = ReadFileBytes(a.data);
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"Content-Type", a.content_type.empty() ? ContentTypeOf(a.data) : a.content_type}};
+  if (!a.accept.empty()) headers.emplace_back("Accept", a.accept);
+  if (!a.output.empty()) headers.emplace_back("X-Tabpilot-Output", a.output);
+  std::string base = a.url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const HttpResponse r = HttpCall("POST", base + "/endpoints/" + a.name + "/invocations", headers, body);
+  if (r.status >= 200 && r.status < 300) {
+    std::cout << r.body;
+    return 0;
+  }
+  std::string message = r.body;
+  try {
+    message = Json::parse(r.body).value("error", r.body);
+  } catch (const Json::exception&) {
+  }
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+  std::cerr << "error: endpoint '" << a.name << "' answered " << r.status << ": " << message << "\n";
+  return r.status < 500 ? 2 : 1;
+}
 
 // --model PATH, or --model-group G with --version N (one version) or without
 // (follow the group's latest Approved version).
@@ -131,6 +178,7 @@ void PrintChange(const char* verb, const EndpointConfig& c, ModelRegistry& regis
 }
 
 int RunEndpoint(const EndpointArgs& a) {
+  if (a.invoke->parsed()) return RunInvoke(a);  // a running server's business, not the store's
   Store store = OpenStore(a.store);
   ModelRegistry registry(*store.db, store.artifacts);
   EndpointStore endpoints(*store.db, registry);
@@ -182,6 +230,13 @@ Runner AddEndpointCommand(CLI::App& app) {
   a->describe->add_flag("--json", a->json, "Print JSON");
   a->delete_ = sub->add_subcommand("delete", "Delete an endpoint (its history is kept)");
   a->delete_->add_option("name", a->name, "Endpoint name")->required();
+  a->invoke = sub->add_subcommand("invoke", "Send rows to an endpoint of a running `tabpilot serve`; print the answer");
+  a->invoke->add_option("name", a->name, "Endpoint name")->required();
+  a->invoke->add_option("--data,-d", a->data, "Rows to send: .csv, .json or .jsonl")->required();
+  a->invoke->add_option("--url", a->url, "The server")->capture_default_str();
+  a->invoke->add_option("--content-type", a->content_type, "Override the type the file name implies");
+  a->invoke->add_option("--accept", a->accept, "The answer's type (default: the request's)");
+  a->invoke->add_option("--output", a->output, "Fields: predicted_label, probability, probabilities, labels");
   return [a] { return RunEndpoint(*a); };
 }
 

@@ -104,10 +104,12 @@ HttpResponse InferenceRouter::Route(HttpRequest& request, Routed& routed) const 
     r.headers.emplace_back("Allow", allowed);
     return r;
   };
+  // The endpoint label is set only for served endpoints: unknown names
+  // must not grow the metrics' label sets.
   auto named = [&](std::string_view name) {
-    routed.endpoint = std::string(name);
     std::shared_ptr<const ServedModel> model = models_.Get(name);
     if (model == nullptr) throw NotFound("endpoint '" + std::string(name) + "' is not served here");
+    routed.endpoint = std::string(name);
     return model;
   };
   if (seg.size() == 1 && seg[0] == "ping") {
@@ -167,8 +169,8 @@ HttpResponse InferenceRouter::Route(HttpRequest& request, Routed& routed) const 
       }
       if (action == "ready") {
         if (!get) return method_not_allowed("GET");
-        routed.endpoint = std::string(seg[2]);
         const bool ready = models_.Get(seg[2]) != nullptr;
+        if (ready) routed.endpoint = std::string(seg[2]);
         return JsonAnswer(ready ? 200 : 404, {{"name", std::string(seg[2])}, {"ready", ready}});
       }
       if (action == "infer") {

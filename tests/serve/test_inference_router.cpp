@@ -124,8 +124,8 @@ TEST_F(Router, InvocationsGiveTheBatchPredictorsAnswersInEveryFormat) {
     for (size_t c = 0; c < 4; ++c) row.push_back(raw.is_missing(i, c) ? Json() : Json(std::string(raw.cell(i, c))));
     instances.push_back(row);
   }
-  HttpResponse js = Call(Request("POST", "/invocations?output=probability", Json{{"instances", instances}}.dump(),
-                                 "application/json"));
+  HttpResponse js = Call(
+      Request("POST", "/invocations?output=probability", Json{{"instances", instances}}.dump(), "application/json"));
   ASSERT_EQ(js.status, 200) << js.body;
   const Json js_rows = Json::parse(js.body)["predictions"];
   ASSERT_EQ(js_rows.size(), want.rows);
@@ -195,6 +195,8 @@ TEST_F(Router, BadRequestsGetTheirStatusAndAMessage) {
   EXPECT_NE(metrics.find("tabpilot_requests_total{endpoint=\"adult\",route=\"invocations\",status=\"400\"}"),
             std::string::npos)
       << metrics;
+  // An unknown endpoint's name is not a label (a scanner must not grow the label sets).
+  EXPECT_EQ(metrics.find("nope"), std::string::npos) << metrics;
 }
 
 TEST_F(Router, HealthMetricsAndTheOpenInferenceProtocol) {

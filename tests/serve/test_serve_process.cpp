@@ -147,6 +147,22 @@ TEST_F(ServeProcess, ABundleAnswersEveryProtocolAndStopsCleanlyOnSigterm) {
   EXPECT_NE(r.body.find("row 1, column 'a': 'zero' is not a number"), std::string::npos) << r.body;
   c.Send(Get("/v2/models/other"));
   EXPECT_EQ(c.Read().status, 404);
+  // The small client: the same answers, errors as one line and exit 2.
+  const std::string bin = testing::TabpilotBinary().string();
+  const std::string url = " --url http://127.0.0.1:" + std::to_string(server.port());
+  const std::filesystem::path rows = dir_->Write("rows.csv", "a,b,colour,size\n0.5,-1,red,1\n");
+  const testing::CommandResult invoked =
+      testing::RunCommand(bin + " endpoint invoke m --data " + rows.string() + url + " --accept application/json");
+  ASSERT_EQ(invoked.exit_code, 0) << invoked.output;
+  EXPECT_EQ(Json::parse(invoked.output)["predictions"].size(), 1u);
+  const std::filesystem::path bad =
+      dir_->Write("bad.json", R"({"instances": [{"a": "x", "b": 1, "colour": "red", "size": 1}]})");
+  const testing::CommandResult refused = testing::RunCommand(bin + " endpoint invoke m --data " + bad.string() + url);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(refused.output, "error: endpoint 'm' answered 400: row 1, column 'a': 'x' is not a number\n");
+  const testing::CommandResult unknown = testing::RunCommand(bin + " endpoint invoke zz --data " + rows.string() + url);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.output.find("answered 404: endpoint 'zz' is not served here"), std::string::npos) << unknown.output;
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
   EXPECT_NE(server.Log().find("tabpilot serve: stopped"), std::string::npos);
 }
