@@ -41,10 +41,20 @@ struct HttpServer::Impl {
   Impl(Options o, Handler h)
       : options(std::move(o)),
         handler(std::move(h)),
-        acceptor(net::make_strand(ioc)),
-        signals(ioc),
-        drain_timer(ioc),
-        work(net::make_work_guard(ioc)) {}
+        contexts(MakeContexts(options.threads)),
+        acceptor(*contexts[0]),
+        signals(*contexts[0]),
+        drain_timer(*contexts[0]) {
+    for (auto& context : contexts) work.push_back(net::make_work_guard(*context));
+  }
+
+  // One event loop per thread, each run by one thread (no locks between
+  // them): a connection lives on one, taken in turn as they are accepted.
+  static std::vector<std::unique_ptr<net::io_context>> MakeContexts(int threads) {
+    std::vector<std::unique_ptr<net::io_context>> out;
+    for (int t = 0; t < std::max(1, threads); ++t) out.push_back(std::make_unique<net::io_context>(1));
+    return out;
+  }
 
   void Accept();
   void BeginDrain();
@@ -53,21 +63,26 @@ struct HttpServer::Impl {
 
   Options options;
   Handler handler;
-  net::io_context ioc;
-  // On a strand: accepting and the drain (which closes it) never run at once.
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  // The acceptor, the signals, the drain and its timer live on contexts[0]
+  // (one thread: accepting and the drain never run at once).
   tcp::acceptor acceptor;
   net::signal_set signals;
   net::steady_timer drain_timer;
-  // Keeps Run's threads in ioc.run() while the listener is momentarily idle;
+  size_t next_context = 0;  // the accept loop's turn
+  // Keep the threads in run() while their loops are momentarily idle;
   // released by the drain.
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
+  // Set as soon as a stop is asked (answers in flight on any thread then say
+  // `Connection: close`); the drain itself runs on contexts[0].
   std::atomic<bool> draining{false};
+  bool drain_started = false;  // contexts[0] only
   uint16_t port = 0;
   mutable std::mutex mutex;  // guards sessions
   std::unordered_map<HttpSession*, std::weak_ptr<HttpSession>> sessions;
 };
 
-// One connection: reads requests one after another on its strand.
+// One connection: reads requests one after another on its event loop.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {
@@ -210,12 +225,14 @@ void HttpServer::Impl::Unregister(HttpSession* session) {
   const std::lock_guard<std::mutex> lock(mutex);
   sessions.erase(session);
   if (draining.load() && sessions.empty()) {
-    net::post(ioc, [this] { drain_timer.cancel(); });
+    net::post(*contexts[0], [this] { drain_timer.cancel(); });
   }
 }
 
 void HttpServer::Impl::Accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](ErrorCode ec, tcp::socket socket) {
+  net::io_context& context = *contexts[next_context];
+  next_context = (next_context + 1) % contexts.size();
+  acceptor.async_accept(context, [this](ErrorCode ec, tcp::socket socket) {
     if (draining.load() || !acceptor.is_open()) return;
     if (!ec) {
       ErrorCode ignored;
@@ -227,7 +244,9 @@ void HttpServer::Impl::Accept() {
 }
 
 void HttpServer::Impl::BeginDrain() {
-  if (draining.exchange(true)) return;
+  draining.store(true);
+  if (drain_started) return;
+  drain_started = true;
   ErrorCode ignored;
   acceptor.close(ignored);
   signals.cancel(ignored);
@@ -239,11 +258,12 @@ void HttpServer::Impl::BeginDrain() {
     }
   }
   for (auto& s : open) s->Drain();
-  work.reset();
+  work.clear();
   if (!open.empty()) {
     drain_timer.expires_after(options.drain_timeout);
     drain_timer.async_wait([this](ErrorCode ec) {
-      if (!ec) ioc.stop();  // the deadline passed: cut what is left
+      if (ec) return;
+      for (auto& context : contexts) context->stop();  // the deadline passed: cut what is left
     });
   }
 }
@@ -273,7 +293,7 @@ void HttpServer::HandleSignals() {
   s.signals.add(SIGTERM);
   s.signals.add(SIGINT);
   s.signals.async_wait([&s](ErrorCode ec, int) {
-    if (!ec) net::post(s.acceptor.get_executor(), [&s] { s.BeginDrain(); });
+    if (!ec) s.BeginDrain();  // on contexts[0], the drain's thread
   });
 }
 
@@ -281,13 +301,14 @@ void HttpServer::Run() {
   Impl& s = *impl_;
   s.Accept();
   std::vector<std::thread> threads;
-  for (int t = 1; t < std::max(1, s.options.threads); ++t) threads.emplace_back([&s] { s.ioc.run(); });
-  s.ioc.run();
+  for (size_t t = 1; t < s.contexts.size(); ++t) threads.emplace_back([&s, t] { s.contexts[t]->run(); });
+  s.contexts[0]->run();
   for (std::thread& t : threads) t.join();
 }
 
 void HttpServer::Stop() {
   Impl& s = *impl_;
+  s.draining.store(true);
   net::post(s.acceptor.get_executor(), [&s] { s.BeginDrain(); });
 }
 

@@ -1,10 +1,12 @@
 // The HTTP/1.1 server under `tabpilot serve`: Boost.Beast over Asio, event-
 // driven (no thread per connection), included nowhere else.
 //
-// - A fixed number of threads (Options::threads, the cores by default) run
-//   the event loop and the handler: a prediction runs on the thread that
-//   read its request, so no more threads are ever busy than that number,
-//   and an idle connection costs a socket and a small buffer, no thread.
+// - A fixed number of threads (Options::threads, the cores by default), each
+//   running an event loop of its own (a connection stays on the one it was
+//   given when accepted: no locks or hand-offs between threads), run the
+//   handler too: a prediction runs on the thread that read its request, so
+//   no more threads are ever busy than that number, and an idle connection
+//   costs a socket and a small buffer, no thread.
 // - Keep-alive; pipelined requests are read and answered in order.
 // - Timeouts: a connection idle (or sending its header) longer than
 //   idle_timeout, or its body longer than body_timeout, is closed, so a slow
