@@ -1,4 +1,5 @@
 // tabpilot serve: real-time endpoints over HTTP (serve/).
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -8,6 +9,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/parallel.h"
+#include "data/file_bytes.h"
 #include "serve/http_server.h"
 #include "serve/inference_router.h"
 #include "serve/model_manager.h"
@@ -31,8 +33,22 @@ struct ServeArgs {
   double max_body_mb = 6;
   std::string access_log = "-";
   std::string verify_key;
+  std::string auth_token_file;
   bool quiet = false;
 };
+
+// The bearer token in `path` (surrounding whitespace dropped), or "" when
+// no file is given. InvalidInput for an empty token.
+std::string ReadAuthToken(const std::string& path) {
+  if (path.empty()) return "";
+  std::string token = ReadFileBytes(path);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  size_t start = 0;
+  while (start < token.size() && std::isspace(static_cast<unsigned char>(token[start]))) ++start;
+  token.erase(0, start);
+  if (token.empty()) throw InvalidInput("--auth-token-file " + path + " holds no token");
+  return token;
+}
 
 // Access-log lines to stdout or a file, whole lines under a lock.
 class AccessLog {
@@ -109,10 +125,11 @@ int RunServe(const ServeArgs& a) {
   ServerMetrics metrics;
   AccessLog access(a.access_log);
   HttpServer* server_ptr = nullptr;
-  InferenceRouter router(models, metrics,
-                         access.on() ? InferenceRouter::LogSink([&](const std::string& line) { access.Write(line); })
-                                     : InferenceRouter::LogSink(),
-                         [&] { return server_ptr == nullptr ? size_t{0} : server_ptr->open_connections(); });
+  InferenceRouter::Options routing;
+  if (access.on()) routing.log = [&](const std::string& line) { access.Write(line); };
+  routing.connections = [&] { return server_ptr == nullptr ? size_t{0} : server_ptr->open_connections(); };
+  routing.auth_token = ReadAuthToken(a.auth_token_file);
+  InferenceRouter router(models, metrics, std::move(routing));
   HttpServer server(http, [&router](HttpRequest& request) { return router.Handle(request); });
   server_ptr = &server;
   server.HandleSignals();
@@ -145,6 +162,8 @@ Runner AddServeCommand(CLI::App& app) {
   sub->add_option("--max-body-mb", args->max_body_mb, "Largest request body (MiB; larger: 413)")->capture_default_str();
   sub->add_option("--access-log", args->access_log, "Access log: - (stdout), a file, or off")->capture_default_str();
   sub->add_option("--verify-key", args->verify_key, "Serve only bundles signed with this key");
+  sub->add_option("--auth-token-file", args->auth_token_file,
+                  "Require `Authorization: Bearer <token>` (the file's content) on every route but the health checks");
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
   return [args] { return RunServe(*args); };
 }

@@ -51,6 +51,19 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return out;
 }
 
+// `Authorization: Bearer <token>` against the server's token, in time that
+// depends on the lengths only (no early exit on the first differing byte).
+bool BearerMatches(std::string_view header, const std::string& token) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header.size() < kScheme.size() || header.substr(0, kScheme.size()) != kScheme) return false;
+  const std::string_view given = header.substr(kScheme.size());
+  unsigned diff = given.size() == token.size() ? 0u : 1u;
+  for (size_t i = 0; i < token.size(); ++i) {
+    diff |= static_cast<unsigned char>(token[i]) ^ static_cast<unsigned char>(i < given.size() ? given[i] : 0);
+  }
+  return diff == 0;
+}
+
 }  // namespace
 
 struct InferenceRouter::Routed {
@@ -59,9 +72,8 @@ struct InferenceRouter::Routed {
   size_t rows = 0;
 };
 
-InferenceRouter::InferenceRouter(const ModelManager& models, ServerMetrics& metrics, LogSink log,
-                                 std::function<size_t()> connections)
-    : models_(models), metrics_(metrics), log_(std::move(log)), connections_(std::move(connections)) {}
+InferenceRouter::InferenceRouter(const ModelManager& models, ServerMetrics& metrics, Options options)
+    : models_(models), metrics_(metrics), options_(std::move(options)) {}
 
 HttpResponse InferenceRouter::Handle(HttpRequest& request) const {
   const auto start = std::chrono::steady_clock::now();
@@ -78,7 +90,7 @@ HttpResponse InferenceRouter::Handle(HttpRequest& request) const {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.Request(routed.endpoint, routed.route, response.status, seconds);
   if (routed.rows > 0 && response.status == 200) metrics_.RowsPredicted(routed.endpoint, routed.rows);
-  if (log_) {
+  if (options_.log) {
     Json line{{"time", UtcTimestamp()},
               {"remote", request.remote},
               {"method", request.method},
@@ -90,7 +102,7 @@ HttpResponse InferenceRouter::Handle(HttpRequest& request) const {
               {"request_bytes", request_bytes},
               {"response_bytes", response.body.size()},
               {"ms", std::round(seconds * 1e6) / 1e3}};
-    log_(line.dump());
+    options_.log(line.dump());
   }
   return response;
 }
@@ -112,6 +124,15 @@ HttpResponse InferenceRouter::Route(HttpRequest& request, Routed& routed) const 
     routed.endpoint = std::string(name);
     return model;
   };
+  const bool open_route =
+      (seg.size() == 1 && seg[0] == "ping") || (seg.size() == 3 && seg[0] == "v2" && seg[1] == "health");
+  if (!options_.auth_token.empty() && !open_route &&
+      !BearerMatches(request.Header("authorization"), options_.auth_token)) {
+    routed.route = "unauthorized";
+    HttpResponse r = ErrorAnswer(401, "this route needs the server's bearer token (Authorization: Bearer ...)");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
   if (seg.size() == 1 && seg[0] == "ping") {
     routed.route = "ping";
     if (!get) return method_not_allowed("GET");
@@ -141,8 +162,10 @@ HttpResponse InferenceRouter::Route(HttpRequest& request, Routed& routed) const 
   if (seg.size() == 1 && seg[0] == "metrics") {
     routed.route = "metrics";
     if (!get) return method_not_allowed("GET");
-    return HttpResponse{
-        200, "text/plain; version=0.0.4", metrics_.Scrape(models_.Summaries(), connections_ ? connections_() : 0), {}};
+    return HttpResponse{200,
+                        "text/plain; version=0.0.4",
+                        metrics_.Scrape(models_.Summaries(), options_.connections ? options_.connections() : 0),
+                        {}};
   }
   if (!seg.empty() && seg[0] == "v2") {
     routed.route = "oip";

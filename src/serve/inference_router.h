@@ -15,8 +15,8 @@
 // X-Tabpilot-Output header (prediction_response.h). Errors are JSON
 // {"error": "..."} with 400 (bad rows, naming row and column), 404
 // (unknown endpoint or route), 405, 406 (Accept), 415 (Content-Type) or 503
-// (no model loaded). One access-log line (JSON) per request goes to the
-// log sink.
+// (no model loaded), 401 (a bearer token is required and missing or
+// wrong). One access-log line (JSON) per request goes to the log sink.
 #pragma once
 
 #include <cstdio>
@@ -36,10 +36,16 @@ class InferenceRouter {
   // Where access-log lines go (one call a line, without the newline); null: nowhere.
   using LogSink = std::function<void(const std::string& line)>;
 
-  // Borrows both (they outlive the router). `connections` reports the open
-  // connection count for /metrics (may be null).
-  InferenceRouter(const ModelManager& models, ServerMetrics& metrics, LogSink log,
-                  std::function<size_t()> connections = nullptr);
+  struct Options {
+    LogSink log;                          // null: no access log
+    std::function<size_t()> connections;  // the open connection count for /metrics (may be null)
+    // Non-empty: every route but /ping and /v2/health/* needs
+    // `Authorization: Bearer <token>` (compared in constant time), else 401.
+    std::string auth_token;
+  };
+
+  // Borrows both (they outlive the router).
+  InferenceRouter(const ModelManager& models, ServerMetrics& metrics, Options options);
 
   // Thread-safe.
   HttpResponse Handle(HttpRequest& request) const;
@@ -52,8 +58,7 @@ class InferenceRouter {
 
   const ModelManager& models_;
   ServerMetrics& metrics_;
-  LogSink log_;
-  std::function<size_t()> connections_;
+  Options options_;
 };
 
 }  // namespace tabpilot

@@ -20,7 +20,7 @@ std::string KeyOf(const ServedModel::Identity& id) { return id.bundle.string() +
 
 }  // namespace
 
-ModelManager::ModelManager(std::unique_ptr<EndpointWatch> watch, Options options, const Logger& logger)
+ModelManager::ModelManager(std::unique_ptr<EndpointWatch> watch, Options options, Logger logger)
     : watch_(std::move(watch)), options_(std::move(options)), logger_(logger) {}
 
 ModelManager::~ModelManager() {

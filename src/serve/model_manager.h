@@ -86,7 +86,7 @@ class ModelManager {
     int64_t load_failures = 0;
   };
 
-  ModelManager(std::unique_ptr<EndpointWatch> watch, Options options, const Logger& logger);
+  ModelManager(std::unique_ptr<EndpointWatch> watch, Options options, Logger logger);
   ~ModelManager();
   ModelManager(const ModelManager&) = delete;
   ModelManager& operator=(const ModelManager&) = delete;
@@ -116,7 +116,7 @@ class ModelManager {
 
   std::unique_ptr<EndpointWatch> watch_;
   Options options_;
-  const Logger& logger_;
+  Logger logger_;                    // a level: held by value
   mutable std::shared_mutex mutex_;  // guards entries_
   std::map<std::string, Entry, std::less<>> entries_;
   std::mutex stop_mutex_;

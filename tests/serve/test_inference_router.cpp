@@ -74,8 +74,14 @@ class Router : public ::testing::Test {
     watch_ = watch.get();
     manager_ = std::make_unique<ModelManager>(std::move(watch), ModelManager::Options{}, Logger(Logger::Level::kQuiet));
     manager_->Refresh();
-    router_ =
-        std::make_unique<InferenceRouter>(*manager_, metrics_, [this](const std::string& l) { log_.push_back(l); });
+    router_ = std::make_unique<InferenceRouter>(*manager_, metrics_,
+                                                Options([this](const std::string& l) { log_.push_back(l); }));
+  }
+  static InferenceRouter::Options Options(InferenceRouter::LogSink log, std::string token = "") {
+    InferenceRouter::Options o;
+    o.log = std::move(log);
+    o.auth_token = std::move(token);
+    return o;
   }
   HttpResponse Call(HttpRequest r) { return router_->Handle(r); }
   // `csv` without its header, and its row count.
@@ -266,6 +272,27 @@ TEST_F(Router, HotSwapAndFailedLoadsKeepAModelServing) {
   manager_->Refresh();
   EXPECT_EQ(manager_->Get("adult"), nullptr);
   EXPECT_NE(manager_->Get("iris"), nullptr);
+}
+
+TEST_F(Router, ABearerTokenGuardsEveryRouteButTheHealthChecks) {
+  const InferenceRouter guarded(*manager_, metrics_, Options(nullptr, "s3cret-token"));
+  auto call = [&](HttpRequest r, const std::string& authorization) {
+    if (!authorization.empty()) r.headers.emplace_back("authorization", authorization);
+    return guarded.Handle(r);
+  };
+  EXPECT_EQ(call(Request("GET", "/ping"), "").status, 200);
+  EXPECT_EQ(call(Request("GET", "/v2/health/ready"), "").status, 200);
+  for (const std::string& bad : {std::string(), std::string("Bearer s3cret-toke"), std::string("Bearer s3cret-token2"),
+                                 std::string("Basic s3cret-token"), std::string("Bearer S3cret-token")}) {
+    SCOPED_TRACE(bad);
+    const HttpResponse r = call(Request("POST", "/invocations", "1,2,red,1\n", "text/csv"), bad);
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(r.headers.at(0), (std::pair<std::string, std::string>("WWW-Authenticate", "Bearer")));
+    EXPECT_EQ(call(Request("GET", "/metrics"), bad).status, 401);
+    EXPECT_EQ(call(Request("GET", "/v2/models/adult"), bad).status, 401);
+  }
+  EXPECT_EQ(call(Request("POST", "/invocations", "1,2,red,1\n", "text/csv"), "Bearer s3cret-token").status, 200);
+  EXPECT_EQ(call(Request("GET", "/metrics"), "Bearer s3cret-token").status, 200);
 }
 
 }  // namespace
