@@ -62,7 +62,7 @@ OipInferRequest DecodeOipInfer(std::string_view body, const Schema& schema) {
   rows.columns = schema.columns.size();
   try {
     rows.json = std::make_unique<Json>(Json::parse(body));
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number past double
     throw InvalidInput(std::string("malformed JSON in the infer request: ") + e.what());
   }
   const Json& doc = *rows.json;

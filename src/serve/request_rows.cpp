@@ -166,7 +166,7 @@ namespace {
 Json ParseJsonBody(std::string_view body, const std::string& what) {
   try {
     return Json::parse(body);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number past double
     throw InvalidInput("malformed JSON in " + what + ": " + e.what());
   }
 }

@@ -82,6 +82,9 @@ TEST(RequestRows, EveryJsonShapeGivesTheSameCells) {
 TEST(RequestRows, BadJsonNamesTheRowAndColumn) {
   const Schema schema = TestSchema();
   ExpectInvalid([&] { DecodeJsonRows("{\"instances\": [", schema); }, "malformed JSON");
+  // A number past double's range is nlohmann's out_of_range, not a parse error: still a 400.
+  ExpectInvalid([&] { DecodeJsonRows("[[1e999, \"x\", true]]", schema); }, "malformed JSON");
+  ExpectInvalid([&] { DecodeJsonLinesRows("[1e999, \"x\", true]\n", schema); }, "malformed JSON");
   ExpectInvalid([&] { DecodeJsonRows(R"({"instances": [{"age": 1, "job": "x", "ok": true}, {"age": 2}]})", schema); },
                 "row 2: missing column 'job'");
   ExpectInvalid([&] { DecodeJsonRows(R"({"instances": [[1, "x"]]})", schema); }, "row 1 has 2 values");
@@ -149,6 +152,9 @@ TEST(OipProtocol, NamedTensorsAndARowTableGiveTheSameCells) {
       },
       "unknown output 'x'");
   ExpectInvalid([&] { DecodeOipInfer("[", schema); }, "malformed JSON");
+  ExpectInvalid(
+      [&] { DecodeOipInfer(R"({"inputs": [{"name": "t", "shape": [1, 3], "data": [1e999, 2, 3]}]})", schema); },
+      "malformed JSON");
 }
 
 TEST(PredictionResponse, FieldsAndFormats) {
