@@ -557,6 +557,15 @@ def append_docs_entry(title, tag, date, bullets, table):
         f.write(entry)
 
 
+def measure_in_tempdir(prefix, measure, args):
+    """Runs measure(args, folder) in a temporary folder (removed after);
+    returns (its results, the load average before, the UTC time after)."""
+    load_start = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        results = measure(args, Path(tmp))
+    return results, load_start, datetime.datetime.now(datetime.timezone.utc)
+
+
 def machine_facts(load_start):
     cpu = "unknown CPU"
     mem_kib = None
