@@ -61,8 +61,19 @@ struct HttpServer::Impl {
   void Register(HttpSession* session, const std::shared_ptr<HttpSession>& self);
   void Unregister(HttpSession* session);
 
+  // Destroying the loops destroys the sessions still queued in them (after a
+  // drain cut short), and a session's destructor unregisters: what it
+  // touches is declared before the loops, so it outlives them.
+  ~Impl() { closing.store(true); }
+
   Options options;
   Handler handler;
+  mutable std::mutex mutex;  // guards sessions
+  std::unordered_map<HttpSession*, std::weak_ptr<HttpSession>> sessions;
+  // Set as soon as a stop is asked (answers in flight on any thread then say
+  // `Connection: close`); the drain itself runs on contexts[0].
+  std::atomic<bool> draining{false};
+  std::atomic<bool> closing{false};  // the loops are being destroyed: post nothing
   std::vector<std::unique_ptr<net::io_context>> contexts;
   // The acceptor, the signals, the drain and its timer live on contexts[0]
   // (one thread: accepting and the drain never run at once).
@@ -73,13 +84,8 @@ struct HttpServer::Impl {
   // Keep the threads in run() while their loops are momentarily idle;
   // released by the drain.
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
-  // Set as soon as a stop is asked (answers in flight on any thread then say
-  // `Connection: close`); the drain itself runs on contexts[0].
-  std::atomic<bool> draining{false};
   bool drain_started = false;  // contexts[0] only
   uint16_t port = 0;
-  mutable std::mutex mutex;  // guards sessions
-  std::unordered_map<HttpSession*, std::weak_ptr<HttpSession>> sessions;
 };
 
 // One connection: reads requests one after another on its event loop.
@@ -224,7 +230,7 @@ void HttpServer::Impl::Register(HttpSession* session, const std::shared_ptr<Http
 void HttpServer::Impl::Unregister(HttpSession* session) {
   const std::lock_guard<std::mutex> lock(mutex);
   sessions.erase(session);
-  if (draining.load() && sessions.empty()) {
+  if (draining.load() && sessions.empty() && !closing.load()) {
     net::post(*contexts[0], [this] { drain_timer.cancel(); });
   }
 }
