@@ -132,5 +132,6 @@ std::unique_ptr<StepType> MakeEvaluateStep();
 std::unique_ptr<StepType> MakeConditionStep();
 std::unique_ptr<StepType> MakeRegisterStep();
 std::unique_ptr<StepType> MakeFailStep();
+std::unique_ptr<StepType> MakeDeployStep();
 
 }  // namespace tabpilot

@@ -12,6 +12,7 @@ void RegisterBuiltinSteps(StepTypeRegistry& registry) {
   registry.Add(MakeConditionStep());
   registry.Add(MakeRegisterStep());
   registry.Add(MakeFailStep());
+  registry.Add(MakeDeployStep());
 }
 
 }  // namespace tabpilot

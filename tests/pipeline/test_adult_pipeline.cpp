@@ -1,8 +1,10 @@
 // The examples/adult pipeline end to end through the CLI (slow: trains on
-// 32,561 rows): the model is registered when F1 clears the threshold, and a
-// second run reuses every cached step (the batch transform included).
+// 32,561 rows): the model is registered when F1 clears the threshold and the
+// endpoint set to follow its group, and a second run reuses every cached step
+// (the batch transform included) and leaves the endpoint as it was.
 #include <gtest/gtest.h>
 
+#include "core/json.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
@@ -25,6 +27,13 @@ TEST(AdultPipeline, RegistersTheModelAndCachesTheRerun) {
             std::string::npos)
       << first.output;
   EXPECT_TRUE(fs::exists(dir / ".tabpilot" / "metadata.db"));
+  // Deploy made the endpoint follow the group; nothing is Approved yet.
+  EXPECT_NE(first.output.find("step Deploy: Succeeded"), std::string::npos) << first.output;
+  const auto described = testing::RunCommand("cd " + dir.path().string() + " && " + testing::TabpilotBinary().string() +
+                                             " endpoint describe adult --json");
+  ASSERT_EQ(described.exit_code, 0) << described.output;
+  EXPECT_NE(described.output.find("\"latest_approved\""), std::string::npos) << described.output;
+  EXPECT_NE(described.output.find("has no Approved version"), std::string::npos) << described.output;
 
   auto second = testing::RunCommand(run);
   ASSERT_EQ(second.exit_code, 0) << second.output;
@@ -34,6 +43,12 @@ TEST(AdultPipeline, RegistersTheModelAndCachesTheRerun) {
         << second.output;
   }
   EXPECT_NE(second.output.find("AutoMLModelPackageGroup version 2"), std::string::npos) << second.output;
+  // The endpoint already followed the group: the second deploy changed
+  // nothing (no new generation for servers to reload).
+  const auto again = testing::RunCommand("cd " + dir.path().string() + " && " + testing::TabpilotBinary().string() +
+                                         " endpoint describe adult --json");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(Json::parse(again.output)["generation"], 1) << again.output;
 
   // An unreachable threshold ends in the fail step with its message.
   auto gated = testing::RunCommand(run + " --param model_registration_metric_threshold=0.99");

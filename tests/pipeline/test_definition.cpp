@@ -151,8 +151,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"name: X\nsurprise: 1\nsteps:\n  - {name: A, type: fail}\n",
                 "p.yaml:2: unknown field 'surprise' (valid: name, description, parameters, steps)"},
         BadCase{"name: X\nsteps:\n  - name: A\n    type: teleport\n",
-                "p.yaml:3: step 'A': unknown step type 'teleport' (valid: automl, condition, evaluate, fail, model, "
-                "processing, register, transform)"},
+                "p.yaml:3: step 'A': unknown step type 'teleport' (valid: automl, condition, deploy, evaluate, fail, "
+                "model, processing, register, transform)"},
         BadCase{
             "name: X\nsteps:\n  - name: A\n    type: processing\n    command: ls\n    colour: red\n",
             "p.yaml:6: step 'A': unknown field 'colour' for type 'processing' (valid: command, argv, inputs, outputs, "
