@@ -1,6 +1,5 @@
 #include "serve/endpoint_store.h"
 
-#include <cstdlib>
 
 #include "core/error.h"
 #include "store/timestamp.h"
@@ -240,12 +239,9 @@ const std::vector<Migration>& EndpointStore::Migrations() {
 
 EndpointStore::EndpointStore(Database& db, ModelRegistry& registry) : EndpointStore(db, registry, Options{}) {}
 
+// No user given: the registry's ($USER, else "unknown"), one rule for both trails.
 EndpointStore::EndpointStore(Database& db, ModelRegistry& registry, Options options)
-    : db_(db), registry_(registry), user_(std::move(options.user)) {
-  if (user_.empty()) {
-    const char* env = std::getenv("USER");
-    user_ = env && *env ? env : "unknown";
-  }
+    : db_(db), registry_(registry), user_(options.user.empty() ? registry.user() : std::move(options.user)) {
   Migrate(db_, "endpoints", Migrations());
 }
 

@@ -109,7 +109,7 @@ Json ToJson(const EndpointEvent& event);
 class EndpointStore {
  public:
   struct Options {
-    // Who appears in the history; empty means $USER, else "unknown".
+    // Who appears in the history; empty means the registry's ($USER, else "unknown").
     std::string user;
   };
 
