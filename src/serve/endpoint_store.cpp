@@ -1,6 +1,5 @@
 #include "serve/endpoint_store.h"
 
-
 #include "core/error.h"
 #include "store/timestamp.h"
 
