@@ -1,6 +1,6 @@
 // The server's routes: what each HTTP request gets.
 //
-//   GET  /ping                          200 when the default model is loaded, else 503
+//   GET  /ping                          200 when every endpoint has a model loaded, else 503
 //   POST /invocations                   the default endpoint, or the one named by the
 //                                       X-Amzn-SageMaker-Target-Model header
 //   POST /endpoints/{name}/invocations  a named endpoint
