@@ -57,6 +57,9 @@ struct ModelLoadingArgs {
 };
 void AddModelLoadingOptions(CLI::App* sub, ModelLoadingArgs* args);
 
+// --store PATH_OR_URL on `sub` (the metadata store: store_location.h).
+void AddStoreOption(CLI::App* sub, std::string* store);
+
 // Prints rows (the first is the header) as left-aligned columns two spaces
 // apart, on stdout; every row has the header's number of cells.
 void PrintTable(const std::vector<std::vector<std::string>>& rows);

@@ -68,4 +68,10 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
+void AddStoreOption(CLI::App* sub, std::string* store) {
+  sub->add_option(
+      "--store", *store,
+      "Metadata store: SQLite file or postgresql:// URL (default $TABPILOT_STORE, else .tabpilot/metadata.db)");
+}
+
 }  // namespace tabpilot::cli

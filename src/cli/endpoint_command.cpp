@@ -214,9 +214,7 @@ Runner AddEndpointCommand(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("endpoint", "Real-time endpoints: which model each serves");
   sub->require_subcommand(1);
   sub->fallthrough();
-  sub->add_option(
-      "--store", a->store,
-      "Metadata store: SQLite file or postgresql:// URL (default $TABPILOT_STORE, else .tabpilot/metadata.db)");
+  AddStoreOption(sub, &a->store);
   a->create = sub->add_subcommand("create", "Create an endpoint serving a bundle or a registered model");
   a->update = sub->add_subcommand("update", "Point an endpoint at another model (bumps its generation)");
   for (CLI::App* s : {a->create, a->update}) {

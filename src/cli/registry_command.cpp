@@ -206,9 +206,7 @@ Runner AddRegistryCommand(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("registry", "Model registry: groups, versions, approval");
   sub->require_subcommand(1);
   sub->fallthrough();
-  sub->add_option(
-      "--store", a->store,
-      "Metadata store: SQLite file or postgresql:// URL (default $TABPILOT_STORE, else .tabpilot/metadata.db)");
+  AddStoreOption(sub, &a->store);
   a->groups = sub->add_subcommand("groups", "List model package groups");
   a->versions = sub->add_subcommand("versions", "List the versions of a group, newest first");
   a->versions->add_option("group", a->group, "Model package group")->required();

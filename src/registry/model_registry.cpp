@@ -56,13 +56,8 @@ CREATE TABLE model_package_approvals (
 )sql";
 
 std::string PostgresSchema() {
-  std::string sql = kCreateSqlite;
-  auto replace = [&sql](const std::string& from, const std::string& to) {
-    for (size_t p = 0; (p = sql.find(from, p)) != std::string::npos; p += to.size()) sql.replace(p, from.size(), to);
-  };
-  replace("id INTEGER PRIMARY KEY AUTOINCREMENT", "id BIGSERIAL PRIMARY KEY");
-  replace("version INTEGER NOT NULL", "version BIGINT NOT NULL");
-  return sql;
+  return RewriteSql(kCreateSqlite, {{"id INTEGER PRIMARY KEY AUTOINCREMENT", "id BIGSERIAL PRIMARY KEY"},
+                                    {"version INTEGER NOT NULL", "version BIGINT NOT NULL"}});
 }
 
 void CheckGroupName(const std::string& name) { CheckResourceName(name, "model package group"); }

@@ -45,13 +45,8 @@ CREATE INDEX endpoint_history_by_name ON endpoint_history (name, id);
 )sql";
 
 std::string PostgresSchema() {
-  std::string sql = kCreateSqlite;
-  auto replace = [&sql](const std::string& from, const std::string& to) {
-    for (size_t p = 0; (p = sql.find(from, p)) != std::string::npos; p += to.size()) sql.replace(p, from.size(), to);
-  };
-  replace("id INTEGER PRIMARY KEY AUTOINCREMENT", "id BIGSERIAL PRIMARY KEY");
-  replace("INTEGER NOT NULL", "BIGINT NOT NULL");
-  return sql;
+  return RewriteSql(kCreateSqlite, {{"id INTEGER PRIMARY KEY AUTOINCREMENT", "id BIGSERIAL PRIMARY KEY"},
+                                    {"INTEGER NOT NULL", "BIGINT NOT NULL"}});
 }
 
 // Column list shared by the queries that build an EndpointConfig (FromRow):

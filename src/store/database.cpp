@@ -14,10 +14,14 @@ namespace {
 
 const char* KindName(const SqlValue& v) {
   switch (v.index()) {
-    case 0: return "NULL";
-    case 1: return "integer";
-    case 2: return "real";
-    default: return "text";
+    case 0:
+      return "NULL";
+    case 1:
+      return "integer";
+    case 2:
+      return "real";
+    default:
+      return "text";
   }
 }
 
@@ -112,6 +116,14 @@ void Migrate(Database& db, const std::string& component, const std::vector<Migra
       if (attempt == kAttempts) throw;
     }
   }
+}
+
+std::string RewriteSql(std::string sql,
+                       std::initializer_list<std::pair<std::string_view, std::string_view>> replacements) {
+  for (const auto& [from, to] : replacements) {
+    for (size_t p = 0; (p = sql.find(from, p)) != std::string::npos; p += to.size()) sql.replace(p, from.size(), to);
+  }
+  return sql;
 }
 
 }  // namespace tabpilot

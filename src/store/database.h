@@ -11,9 +11,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -71,6 +73,12 @@ struct Migration {
   std::string sqlite_sql;    // may hold several statements separated by ';'
   std::string postgres_sql;  // empty = same as sqlite_sql
 };
+
+// `sql` with every occurrence of each `from` replaced by its `to`, in order:
+// the PostgreSQL text of a migration written for SQLite (e.g.
+// "INTEGER PRIMARY KEY AUTOINCREMENT" -> "BIGSERIAL PRIMARY KEY").
+std::string RewriteSql(std::string sql,
+                       std::initializer_list<std::pair<std::string_view, std::string_view>> replacements);
 
 // Applies the not-yet-applied migrations of `component` ("registry", "pipeline").
 void Migrate(Database& db, const std::string& component, const std::vector<Migration>& migrations);
