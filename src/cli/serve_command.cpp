@@ -1,5 +1,8 @@
 // tabpilot serve: real-time endpoints over HTTP (serve/).
+#include <sys/resource.h>
+
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -10,6 +13,7 @@
 #include "core/log.h"
 #include "core/parallel.h"
 #include "data/file_bytes.h"
+#include "serve/endpoint_admin.h"
 #include "serve/http_server.h"
 #include "serve/inference_router.h"
 #include "serve/model_manager.h"
@@ -31,9 +35,11 @@ struct ServeArgs {
   int row_threads = 1;
   int poll_ms = 1000;
   double max_body_mb = 6;
+  double idle_timeout_s = 60;
   std::string access_log = "-";
   std::string verify_key;
   std::string auth_token_file;
+  bool admin = false;
   bool quiet = false;
 };
 
@@ -82,11 +88,35 @@ class AccessLog {
   std::mutex mutex_;
 };
 
+// Whether `host` is a loopback address (only this machine can connect).
+bool IsLoopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
+
+// Each connection is a file descriptor: the soft limit (often 1,024) is
+// raised to the hard one so that a thousand clients can connect. Returns
+// the limit now in force.
+rlim_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return raised.rlim_cur;
+  }
+  return limit.rlim_cur;
+}
+
 int RunServe(const ServeArgs& a) {
   if (a.port < 0 || a.port > 65535) throw InvalidInput("--port must be 0-65535, not " + std::to_string(a.port));
   if (a.poll_ms < 10) throw InvalidInput("--poll-interval-ms must be at least 10");
   if (!(a.max_body_mb > 0)) throw InvalidInput("--max-body-mb must be positive");
+  if (!(a.idle_timeout_s >= 0.1 && a.idle_timeout_s <= 86400)) {
+    throw InvalidInput("--idle-timeout-s must be 0.1-86400");
+  }
   if (a.row_threads < 1) throw InvalidInput("--row-threads must be at least 1");
+  const std::string auth_token = ReadAuthToken(a.auth_token_file);
+  if (a.admin && auth_token.empty() && !IsLoopback(a.host)) {
+    throw InvalidInput("--admin on " + a.host + " (not a loopback address) needs --auth-token-file");
+  }
   const Logger logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
   std::unique_ptr<EndpointWatch> watch;
   std::string source;
@@ -110,32 +140,39 @@ int RunServe(const ServeArgs& a) {
   options.model.row_threads = a.row_threads;
   options.model.load = BundleLoading(a.verify_key);
   const bool fixed = !a.model.empty();
+  std::unique_ptr<EndpointAdmin> admin;
+  if (a.admin && !fixed) admin = std::make_unique<EndpointAdmin>(a.store);
   ModelManager models(std::move(watch), options, logger);
   models.Refresh();  // the first load, before the port opens
   if (fixed && models.Get(a.name) == nullptr) {
     throw InvalidInput("cannot serve " + a.model + ": the model did not load (see above)");
   }
-  if (!fixed) models.Start();
+  models.Start();  // a fixed bundle's poll is free, and /admin/reload needs the thread
+  const rlim_t open_files = RaiseOpenFileLimit();
 
   HttpServer::Options http;
   http.host = a.host;
   http.port = static_cast<uint16_t>(a.port);
   http.threads = ResolveThreads(a.threads);
   http.max_body_bytes = static_cast<size_t>(a.max_body_mb * 1024 * 1024);
+  http.idle_timeout = std::chrono::milliseconds(static_cast<int64_t>(a.idle_timeout_s * 1000));
   ServerMetrics metrics;
   AccessLog access(a.access_log);
   HttpServer* server_ptr = nullptr;
   InferenceRouter::Options routing;
   if (access.on()) routing.log = [&](const std::string& line) { access.Write(line); };
   routing.connections = [&] { return server_ptr == nullptr ? size_t{0} : server_ptr->open_connections(); };
-  routing.auth_token = ReadAuthToken(a.auth_token_file);
+  routing.auth_token = auth_token;
+  routing.admin = a.admin;
+  routing.endpoint_admin = admin.get();
   InferenceRouter router(models, metrics, std::move(routing));
   HttpServer server(http, [&router](HttpRequest& request) { return router.Handle(request); });
   server_ptr = &server;
   server.HandleSignals();
   // The line scripts and tests wait for (the port is the one bound).
   std::cerr << "tabpilot serve: listening on http://" << a.host << ":" << server.port() << " with " << http.threads
-            << " thread(s), serving " << source << std::endl;
+            << " thread(s), serving " << source << (a.admin ? ", admin routes on" : "") << " (up to " << open_files
+            << " open files)" << std::endl;
   server.Run();
   std::cerr << "tabpilot serve: stopped" << std::endl;
   return 0;
@@ -160,10 +197,16 @@ Runner AddServeCommand(CLI::App& app) {
   sub->add_option("--poll-interval-ms", args->poll_ms, "How often the store is checked for changes")
       ->capture_default_str();
   sub->add_option("--max-body-mb", args->max_body_mb, "Largest request body (MiB; larger: 413)")->capture_default_str();
+  sub->add_option("--idle-timeout-s", args->idle_timeout_s,
+                  "Close a keep-alive connection idle this long (seconds; also the limit for a request's header)")
+      ->capture_default_str();
   sub->add_option("--access-log", args->access_log, "Access log: - (stdout), a file, or off")->capture_default_str();
   sub->add_option("--verify-key", args->verify_key, "Serve only bundles signed with this key");
   sub->add_option("--auth-token-file", args->auth_token_file,
                   "Require `Authorization: Bearer <token>` (the file's content) on every route but the health checks");
+  sub->add_flag("--admin", args->admin,
+                "Serve the admin routes (/admin/endpoints, /admin/reload); off a loopback address, only with "
+                "--auth-token-file");
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
   return [args] { return RunServe(*args); };
 }

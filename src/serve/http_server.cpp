@@ -44,7 +44,8 @@ struct HttpServer::Impl {
         contexts(MakeContexts(options.threads)),
         acceptor(*contexts[0]),
         signals(*contexts[0]),
-        drain_timer(*contexts[0]) {
+        drain_timer(*contexts[0]),
+        accept_timer(*contexts[0]) {
     for (auto& context : contexts) work.push_back(net::make_work_guard(*context));
   }
 
@@ -80,6 +81,9 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor;
   net::signal_set signals;
   net::steady_timer drain_timer;
+  // Out of file descriptors (EMFILE), accepting again at once would spin:
+  // the accept loop waits on this timer first.
+  net::steady_timer accept_timer;
   size_t next_context = 0;  // the accept loop's turn
   // Keep the threads in run() while their loops are momentarily idle;
   // released by the drain.
@@ -244,6 +248,13 @@ void HttpServer::Impl::Accept() {
       ErrorCode ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       std::make_shared<HttpSession>(std::move(socket), *this)->Start();
+    } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space || ec == net::error::no_memory) {
+      // The connection waits in the backlog until a descriptor frees up.
+      accept_timer.expires_after(std::chrono::milliseconds(50));
+      accept_timer.async_wait([this](ErrorCode) {
+        if (!draining.load() && acceptor.is_open()) Accept();
+      });
+      return;
     }
     Accept();
   });
@@ -255,6 +266,7 @@ void HttpServer::Impl::BeginDrain() {
   drain_started = true;
   ErrorCode ignored;
   acceptor.close(ignored);
+  accept_timer.cancel();
   signals.cancel(ignored);
   std::vector<std::shared_ptr<HttpSession>> open;
   {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include "core/error.h"
 #include "core/json.h"
@@ -72,7 +73,7 @@ struct InferenceRouter::Routed {
   size_t rows = 0;
 };
 
-InferenceRouter::InferenceRouter(const ModelManager& models, ServerMetrics& metrics, Options options)
+InferenceRouter::InferenceRouter(ModelManager& models, ServerMetrics& metrics, Options options)
     : models_(models), metrics_(metrics), options_(std::move(options)) {}
 
 HttpResponse InferenceRouter::Handle(HttpRequest& request) const {
@@ -202,8 +203,87 @@ HttpResponse InferenceRouter::Route(HttpRequest& request, Routed& routed) const 
       }
     }
   }
+  if (!seg.empty() && seg[0] == "admin") {
+    routed.route = "admin";
+    if (!options_.admin) {
+      return ErrorAnswer(404,
+                         "no route " + request.path + " (the admin routes are off: start the server with --admin)");
+    }
+    return Admin(request, seg);
+  }
   return ErrorAnswer(404, "no route " + request.path +
                               " (routes: /ping, /invocations, /endpoints/NAME/invocations, /metrics, /v2/...)");
+}
+
+HttpResponse InferenceRouter::Admin(HttpRequest& request, const std::vector<std::string_view>& seg) const {
+  auto method_not_allowed = [&](const char* allowed) {
+    HttpResponse r = ErrorAnswer(405, request.method + " is not allowed on " + request.path + " (use " + allowed + ")");
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+  };
+  if (seg.size() == 2 && seg[1] == "reload") {
+    if (request.method != "POST") return method_not_allowed("POST");
+    Json names = Json::array();
+    for (const ModelManager::Summary& s : models_.Summaries()) names.push_back(s.endpoint);
+    models_.RequestRefresh(true);
+    return JsonAnswer(202, {{"reloading", names}});
+  }
+  if (seg.size() == 2 && seg[1] == "endpoints") {
+    if (request.method != "GET" && request.method != "HEAD") return method_not_allowed("GET");
+    std::map<std::string, Json> sources;
+    if (options_.endpoint_admin != nullptr) {
+      for (const EndpointConfig& c : options_.endpoint_admin->List()) {
+        sources[c.name] = {{"source", ToJson(c.source)}, {"generation", c.generation}};
+      }
+    }
+    Json out = Json::array();
+    for (const ModelManager::Summary& s : models_.Summaries()) {
+      Json e{{"name", s.endpoint},
+             {"serving", s.model == nullptr ? Json(nullptr) : Json(s.model->identity().model)},
+             {"serving_generation", s.model == nullptr ? Json(nullptr) : Json(s.model->identity().generation)},
+             {"status", ToJson(s.status)},
+             {"load_failures", s.load_failures}};
+      auto it = sources.find(s.endpoint);
+      if (it != sources.end()) {
+        e["source"] = it->second["source"];
+        e["generation"] = it->second["generation"];
+        sources.erase(it);
+      }
+      out.push_back(std::move(e));
+    }
+    // Configured but not yet seen by the server.
+    for (auto& [name, config] : sources) {
+      out.push_back(
+          {{"name", name}, {"serving", nullptr}, {"source", config["source"]}, {"generation", config["generation"]}});
+    }
+    return JsonAnswer(200, {{"endpoints", out}});
+  }
+  if (seg.size() == 3 && seg[1] == "endpoints") {
+    const std::string name(seg[2]);
+    if (request.method != "PUT" && request.method != "DELETE") return method_not_allowed("PUT, DELETE");
+    if (options_.endpoint_admin == nullptr) {
+      return ErrorAnswer(409,
+                         "this server serves a fixed bundle (--model): endpoint changes need a server of the "
+                         "store's endpoints");
+    }
+    CheckResourceName(name, "endpoint");
+    if (request.method == "DELETE") {
+      options_.endpoint_admin->Delete(name);
+      models_.RequestRefresh(false);
+      return JsonAnswer(200, {{"deleted", name}});
+    }
+    Json body;
+    try {
+      body = Json::parse(request.body);
+    } catch (const Json::exception& e) {
+      throw InvalidInput(std::string("the body is not JSON: ") + e.what());
+    }
+    const EndpointAdmin::PutResult put = options_.endpoint_admin->Put(name, AdminSourceFromJson(body));
+    models_.RequestRefresh(false);
+    return JsonAnswer(put.created ? 201 : 200, ToJson(put.config));
+  }
+  return ErrorAnswer(
+      404, "no route " + request.path + " (admin routes: /admin/endpoints, /admin/endpoints/NAME, /admin/reload)");
 }
 
 HttpResponse InferenceRouter::Invocations(HttpRequest& request, const std::shared_ptr<const ServedModel>& model,

@@ -9,6 +9,17 @@
 //   GET  /v2/models/{name}, /v2/models/{name}/ready
 //   POST /v2/models/{name}/infer        (also under /versions/{v}/)
 //
+// Admin routes, only when Options::admin is set (`tabpilot serve --admin`):
+//   GET    /admin/endpoints             what each endpoint serves, its status
+//                                       and (store-backed servers) its source
+//   POST   /admin/reload                every endpoint's model loaded again in
+//                                       the background (202; failed loads retried)
+//   PUT    /admin/endpoints/{name}      create or update an endpoint (store-
+//                                       backed servers): {"model_group": G} or
+//                                       {"model_group": G, "version": N}
+//   DELETE /admin/endpoints/{name}      delete an endpoint (store-backed servers)
+// Endpoint changes are written to the store and picked up at once.
+//
 // /invocations takes text/csv, application/json or application/jsonlines
 // (request_rows.h) and answers in the Accept header's format (default: the
 // request's), with the fields of the `output` query parameter or the
@@ -16,7 +27,8 @@
 // {"error": "..."} with 400 (bad rows, naming row and column), 404
 // (unknown endpoint or route), 405, 406 (Accept), 415 (Content-Type) or 503
 // (no model loaded), 401 (a bearer token is required and missing or
-// wrong). One access-log line (JSON) per request goes to the log sink.
+// wrong), 409 (an endpoint change on a server of fixed bundles). One access-log line (JSON) per request goes to the log
+// sink.
 #pragma once
 
 #include <cstdio>
@@ -24,7 +36,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "serve/endpoint_admin.h"
 #include "serve/http_message.h"
 #include "serve/model_manager.h"
 #include "serve/server_metrics.h"
@@ -42,10 +57,15 @@ class InferenceRouter {
     // Non-empty: every route but /ping and /v2/health/* needs
     // `Authorization: Bearer <token>` (compared in constant time), else 401.
     std::string auth_token;
+    // The admin routes are served (else 404).
+    bool admin = false;
+    // With admin: the store the endpoint changes go to; null for a server of
+    // fixed bundles (changes: 409). Borrowed.
+    EndpointAdmin* endpoint_admin = nullptr;
   };
 
   // Borrows both (they outlive the router).
-  InferenceRouter(const ModelManager& models, ServerMetrics& metrics, Options options);
+  InferenceRouter(ModelManager& models, ServerMetrics& metrics, Options options);
 
   // Thread-safe.
   HttpResponse Handle(HttpRequest& request) const;
@@ -55,8 +75,9 @@ class InferenceRouter {
   HttpResponse Route(HttpRequest& request, Routed& routed) const;
   HttpResponse Invocations(HttpRequest& request, const std::shared_ptr<const ServedModel>& model, Routed& routed) const;
   HttpResponse OipInfer(HttpRequest& request, const std::shared_ptr<const ServedModel>& model, Routed& routed) const;
+  HttpResponse Admin(HttpRequest& request, const std::vector<std::string_view>& seg) const;
 
-  const ModelManager& models_;
+  ModelManager& models_;
   ServerMetrics& metrics_;
   Options options_;
 };

@@ -41,6 +41,17 @@ void ModelManager::Set(const std::string& endpoint, const EndpointStatus& status
 }
 
 void ModelManager::Refresh() {
+  bool reload_all = false;
+  {
+    const std::lock_guard<std::mutex> lock(stop_mutex_);
+    std::swap(reload_all, reload_all_);
+    wake_ = false;
+  }
+  RefreshLocked(reload_all);
+}
+
+void ModelManager::RefreshLocked(bool reload_all) {
+  const std::lock_guard<std::mutex> refreshing(refresh_mutex_);
   std::vector<EndpointTarget> targets;
   try {
     targets = watch_->Current();
@@ -72,8 +83,8 @@ void ModelManager::Refresh() {
       continue;
     }
     const std::string key = KeyOf(target.identity);
-    if (current != nullptr && KeyOf(current->identity()) == key) continue;  // up to date
-    if (key == failed_key) continue;                                        // failed before: wait for a change
+    if (!reload_all && current != nullptr && KeyOf(current->identity()) == key) continue;  // up to date
+    if (!reload_all && key == failed_key) continue;  // failed before: wait for a change
     Set(name, StatusOf(EndpointState::kLoading, target.identity.model, target.identity.generation, ""));
     try {
       ServedModel::Identity identity = target.identity;
@@ -121,12 +132,24 @@ void ModelManager::Refresh() {
 void ModelManager::Start() {
   poller_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(stop_mutex_);
-    while (!stop_cv_.wait_for(lock, options_.poll_interval, [this] { return stop_; })) {
+    for (;;) {
+      // Wakes at the interval, or at once for RequestRefresh or the stop.
+      stop_cv_.wait_for(lock, options_.poll_interval, [this] { return stop_ || wake_; });
+      if (stop_) break;
       lock.unlock();
       Refresh();
       lock.lock();
     }
   });
+}
+
+void ModelManager::RequestRefresh(bool reload_all) {
+  {
+    const std::lock_guard<std::mutex> lock(stop_mutex_);
+    wake_ = true;
+    reload_all_ = reload_all_ || reload_all;
+  }
+  stop_cv_.notify_all();
 }
 
 std::shared_ptr<const ServedModel> ModelManager::Get(std::string_view endpoint) const {

@@ -91,11 +91,16 @@ class ModelManager {
   ModelManager(const ModelManager&) = delete;
   ModelManager& operator=(const ModelManager&) = delete;
 
-  // Loads and unloads to match the watch (see above). Not concurrent with
-  // itself (the polling thread, or the caller before Start).
+  // Loads and unloads to match the watch (see above). Calls are serialized
+  // (the polling thread's, the caller's before Start).
   void Refresh();
   // Polls on a background thread until destruction.
   void Start();
+  // Makes the polling thread refresh now instead of at its next interval;
+  // with `reload_all`, every endpoint's model is loaded again even when its
+  // target is unchanged (a bundle rewritten in place) and failed loads are
+  // retried. Returns at once; thread-safe.
+  void RequestRefresh(bool reload_all);
 
   // The model an endpoint serves now, or null. Thread-safe, lock-shared.
   std::shared_ptr<const ServedModel> Get(std::string_view endpoint) const;
@@ -113,15 +118,19 @@ class ModelManager {
     std::string failed_key;  // the target last failed to load (not retried)
   };
   void Set(const std::string& endpoint, const EndpointStatus& status);
+  void RefreshLocked(bool reload_all);
 
   std::unique_ptr<EndpointWatch> watch_;
   Options options_;
   Logger logger_;                    // a level: held by value
   mutable std::shared_mutex mutex_;  // guards entries_
   std::map<std::string, Entry, std::less<>> entries_;
-  std::mutex stop_mutex_;
+  std::mutex refresh_mutex_;  // one Refresh at a time
+  std::mutex stop_mutex_;     // guards stop_, wake_, reload_all_
   std::condition_variable stop_cv_;
   bool stop_ = false;
+  bool wake_ = false;        // RequestRefresh was called
+  bool reload_all_ = false;  // ... with reload_all
   std::thread poller_;
 };
 

@@ -293,6 +293,72 @@ TEST_F(Router, ABearerTokenGuardsEveryRouteButTheHealthChecks) {
   }
   EXPECT_EQ(call(Request("POST", "/invocations", "1,2,red,1\n", "text/csv"), "Bearer s3cret-token").status, 200);
   EXPECT_EQ(call(Request("GET", "/metrics"), "Bearer s3cret-token").status, 200);
+  // The admin routes are guarded too.
+  InferenceRouter::Options admin = Options(nullptr, "s3cret-token");
+  admin.admin = true;
+  const InferenceRouter guarded_admin(*manager_, metrics_, admin);
+  HttpRequest reload = Request("POST", "/admin/reload");
+  EXPECT_EQ(guarded_admin.Handle(reload).status, 401);
+  reload.headers.emplace_back("authorization", "Bearer s3cret-token");
+  EXPECT_EQ(guarded_admin.Handle(reload).status, 202);
+}
+
+TEST_F(Router, AdminRoutesAreOffUnlessEnabledAndReloadEveryModel) {
+  // Off (the default): not found, and nothing reloads.
+  const HttpResponse off = Call(Request("POST", "/admin/reload"));
+  EXPECT_EQ(off.status, 404);
+  EXPECT_NE(off.body.find("--admin"), std::string::npos) << off.body;
+  const std::shared_ptr<const ServedModel> before = manager_->Get("adult");
+  manager_->Refresh();
+  EXPECT_EQ(manager_->Get("adult"), before);
+
+  InferenceRouter::Options options = Options(nullptr);
+  options.admin = true;
+  const InferenceRouter admin(*manager_, metrics_, options);
+  auto call = [&](HttpRequest r) { return admin.Handle(r); };
+  const Json listed = Json::parse(call(Request("GET", "/admin/endpoints")).body);
+  ASSERT_EQ(listed["endpoints"].size(), 1u);
+  EXPECT_EQ(listed["endpoints"][0]["name"], "adult");
+  EXPECT_EQ(listed["endpoints"][0]["serving"], "a");
+  EXPECT_EQ(listed["endpoints"][0]["status"]["state"], "serving");
+
+  // Reload: the same target loaded again (the poller would do this Refresh).
+  const HttpResponse reloading = call(Request("POST", "/admin/reload"));
+  EXPECT_EQ(reloading.status, 202);
+  EXPECT_EQ(Json::parse(reloading.body)["reloading"], Json::array({"adult"}));
+  manager_->Refresh();
+  const std::shared_ptr<const ServedModel> after = manager_->Get("adult");
+  ASSERT_NE(after, nullptr);
+  EXPECT_NE(after, before);
+  manager_->Refresh();  // the request is used up: no second reload
+  EXPECT_EQ(manager_->Get("adult"), after);
+  EXPECT_EQ(call(Request("POST", "/invocations", "1,2,red,1\n", "text/csv")).status, 200);
+
+  // Wrong methods, unknown admin routes; endpoint changes need a store.
+  EXPECT_EQ(call(Request("GET", "/admin/reload")).status, 405);
+  EXPECT_EQ(call(Request("POST", "/admin/endpoints")).status, 405);
+  EXPECT_EQ(call(Request("GET", "/admin/nothing")).status, 404);
+  EXPECT_EQ(call(Request("PUT", "/admin/endpoints/other", R"({"model_group": "G"})")).status, 409);
+  EXPECT_EQ(call(Request("DELETE", "/admin/endpoints/adult")).status, 409);
+  EXPECT_NE(manager_->Get("adult"), nullptr);
+}
+
+TEST(AdminSource, RegistrySourcesOnly) {
+  EXPECT_EQ(AdminSourceFromJson(Json::parse(R"({"model_group": "G"})")), EndpointSource::LatestApproved("G"));
+  EXPECT_EQ(AdminSourceFromJson(Json::parse(R"({"model_group": "G", "version": 3})")),
+            EndpointSource::GroupVersion("G", 3));
+  for (const char* bad :
+       {R"({"model": "/etc"})", R"({"model_group": "G", "bundle": "/tmp/m"})", R"({"path": "x"})", R"({})",
+        R"({"model_group": ""})", R"({"model_group": 3})", R"({"model_group": "G", "version": 0})",
+        R"({"model_group": "G", "version": "3"})", R"({"model_group": "G", "extra": 1})", R"([1])"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THROW(AdminSourceFromJson(Json::parse(bad)), Error);
+  }
+  try {
+    AdminSourceFromJson(Json::parse(R"({"model": "/etc"})"));
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no request names a file"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // `tabpilot serve` as a user runs it: the binary started on a free port
 // against a bundle or a temporary store, driven over HTTP, and stopped with
 // SIGTERM. Covers the store's endpoints hot-swapped under load (no failed
-// request), the status written back for `endpoint describe`, and the drain.
+// request), the status written back for `endpoint describe`, the admin
+// routes, and the drain.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "core/json.h"
@@ -267,6 +269,81 @@ TEST_F(ServeProcess, AnEndpointFollowingAGroupIsDeployedByApprovingAVersion) {
   EXPECT_EQ(described["status"]["model"], "G v1");
   c.Send(Get("/v2/models/adult"));
   EXPECT_EQ(Json::parse(c.Read().body)["versions"][0], "1");
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+}
+
+std::string Request(const std::string& method, const std::string& path, const std::string& body) {
+  return method + " " + path +
+         " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+TEST_F(ServeProcess, AdminRoutesChangeTheStoresEndpoints) {
+  const std::string store = (*dir_ / "store_admin").string();
+  const std::string bin = testing::TabpilotBinary().string();
+  const auto run = [&](const std::string& args) {
+    const testing::CommandResult r = testing::RunCommand(bin + " " + args + " --store " + store);
+    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.output;
+    return r.output;
+  };
+  run("registry register G --model " + (*dir_ / "binary").string());
+  run("registry register G --model " + (*dir_ / "binary").string());
+  // Not on a public address without a token.
+  const testing::CommandResult refused =
+      testing::RunCommand(bin + " serve --admin --host 0.0.0.0 --port 0 --store " + store);
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("needs --auth-token-file"), std::string::npos) << refused.output;
+
+  ServerProcess server({"--store", store, "--admin", "--poll-interval-ms", "60000", "--access-log", "off"},
+                       *dir_ / "serve4.log");
+  RawConnection c(server.port());
+  // The poll interval is a minute: each change is picked up because the
+  // admin route wakes the server, not by the poll.
+  auto served_version = [&](const std::string& want) {
+    std::string got;
+    for (int i = 0; i < 300 && got != want; ++i) {
+      c.Send(Get("/v2/models/web"));
+      const RawConnection::Response r = c.Read();
+      got = r.status == 200 ? Json::parse(r.body)["versions"][0].get<std::string>() : std::to_string(r.status);
+      if (got != want) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return got;
+  };
+  c.Send(Request("PUT", "/admin/endpoints/web", R"({"model_group": "G", "version": 1})"));
+  RawConnection::Response r = c.Read();
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["generation"], 1);
+  EXPECT_EQ(served_version("1"), "1");
+  c.Send(Request("PUT", "/admin/endpoints/web", R"({"model_group": "G", "version": 2})"));
+  r = c.Read();
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(served_version("2"), "2");
+  c.Send(Post("/endpoints/web/invocations", "text/csv", "0.5,-1,red,1\n"));
+  EXPECT_EQ(c.Read().status, 200);
+  c.Send(Get("/admin/endpoints"));
+  const Json listed = Json::parse(c.Read().body)["endpoints"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["source"]["version"], 2);
+  EXPECT_EQ(listed[0]["serving"], "G v2");
+
+  // Bad changes: a file, a bad name, an unknown group, not JSON.
+  for (const auto& [path, body, status] : std::vector<std::tuple<std::string, std::string, int>>{
+           {"/admin/endpoints/web", R"({"model": "/etc"})", 400},
+           {"/admin/endpoints/bad%20name", R"({"model_group": "G"})", 400},
+           {"/admin/endpoints/web", R"({"model_group": "Nope"})", 404},
+           {"/admin/endpoints/web", "{", 400}}) {
+    SCOPED_TRACE(path + " " + body);
+    c.Send(Request("PUT", path, body));
+    EXPECT_EQ(c.Read().status, status);
+  }
+  EXPECT_EQ(served_version("2"), "2");
+
+  // The store holds the changes (the CLI sees them), then the delete.
+  EXPECT_EQ(Json::parse(run("endpoint describe web --json"))["source"]["version"], 2);
+  c.Send(Request("DELETE", "/admin/endpoints/web", ""));
+  EXPECT_EQ(c.Read().status, 200);
+  EXPECT_EQ(served_version("404"), "404");
+  EXPECT_EQ(Json::parse(run("endpoint list --json")).size(), 0u);
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
 }
 
