@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git clang-format clang-tidy
   # the fuzz targets: clang with libFuzzer and its OpenMP runtime
   clang libclang-rt-dev libomp-dev
+  # LLVM's linker: links the test executables faster than GNU ld
+  lld
   # libraries
   libxgboost-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libgtest-dev libgmock-dev
   libbenchmark-dev zlib1g-dev libyaml-cpp-dev libsqlite3-dev libpqxx-dev libssl-dev

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds and runs the whole test suite: a Release build with every test, then
-# a clang AddressSanitizer + UndefinedBehaviorSanitizer build of the unit tests
-# and the fuzz targets (the slow end-to-end tests, labelled "slow", run in the
-# Release build only; the sanitizer build does not even build them).
+# Builds and runs the whole test suite, each test built and run once: a
+# Release build of the product, the benchmark programs and the slow
+# end-to-end tests (labelled "slow": whole trainings, pipelines, the shipped
+# binary's determinism), then a clang AddressSanitizer +
+# UndefinedBehaviorSanitizer build of every other test (the unit tests) and
+# the fuzz targets.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export OMP_WAIT_POLICY=PASSIVE
@@ -20,8 +22,8 @@ if [[ -z "${TABPILOT_TEST_POSTGRES_URL:-}" ]]; then
   export TABPILOT_TEST_POSTGRES_URL=$pg_url
 fi
 
-echo "== release build"
-bash "$root/scripts/build.sh" "$root/build"
+echo "== release build (the end-to-end tests)"
+bash "$root/scripts/build.sh" "$root/build" -DTABPILOT_UNIT_TESTS=OFF
 (cd "$root/build" && ctest --output-on-failure -j "$jobs" --timeout 1200)
 
 if [[ "${TABPILOT_SKIP_SANITIZE:-0}" != 1 ]]; then
@@ -33,7 +35,7 @@ if [[ "${TABPILOT_SKIP_SANITIZE:-0}" != 1 ]]; then
   # on its corpus as a test (label "fuzz"; longer runs: scripts/fuzz.sh).
   bash "$root/scripts/build.sh" "$root/build-asan" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
     -DCMAKE_CXX_FLAGS=-O1 -DTABPILOT_FUZZ=ON -DTABPILOT_FUZZ_SECONDS=5 -DTABPILOT_BUILD_BENCH=OFF \
-    -DTABPILOT_SLOW_TESTS=OFF
+    -DTABPILOT_SLOW_TESTS=OFF -DTABPILOT_UNIT_TESTS=ON
   # LeakSanitizer reports OpenMP's never-freed thread pool; leaks are not what
   # the unit tests check (the fuzz targets, which set their own options, do).
   (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
