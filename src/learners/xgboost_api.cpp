@@ -124,8 +124,8 @@ size_t XgbBooster::NumFeatures() const {
 XgbBooster XgbBooster::Slice(int begin, int end) const {
   BoosterHandle out = nullptr;
   int rc = XGBoosterSlice(handle_, begin, end, 1, &out);
-  if (rc == -2) throw Internal("xgboost: slice [" + std::to_string(begin) + ", " + std::to_string(end) +
-                               ") is out of bounds");
+  if (rc == -2)
+    throw Internal("xgboost: slice [" + std::to_string(begin) + ", " + std::to_string(end) + ") is out of bounds");
   XgbCheck(rc, "slicing a model");
   return XgbBooster(out);
 }
@@ -145,6 +145,18 @@ void XgbBooster::PredictCached(const XgbDMatrix& m, std::vector<float>* out) {
   bst_ulong dim = 0;
   const float* result = nullptr;
   XgbCheck(XGBoosterPredictFromDMatrix(handle_, m.handle(), kConfig, &shape, &dim, &result), "predicting");
+  size_t n = 1;
+  for (bst_ulong i = 0; i < dim; ++i) n *= static_cast<size_t>(shape[i]);
+  out->assign(result, result + n);
+}
+
+void XgbBooster::PredictContribs(const XgbDMatrix& m, std::vector<float>* out) const {
+  static constexpr char kConfig[] =
+      "{\"type\":2,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,\"strict_shape\":false}";
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* result = nullptr;
+  XgbCheck(XGBoosterPredictFromDMatrix(handle_, m.handle(), kConfig, &shape, &dim, &result), "predicting contribs");
   size_t n = 1;
   for (bst_ulong i = 0; i < dim; ++i) n *= static_cast<size_t>(shape[i]);
   out->assign(result, result + n);

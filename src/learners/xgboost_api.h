@@ -89,8 +89,13 @@ class XgbBooster {
   // missing), no copy of the input. Uses rounds [0, iteration_end), all when 0.
   // Writes exactly `out_size` values to `out`; throws Internal if XGBoost
   // produces a different number.
-  void PredictDense(const float* data, size_t rows, size_t cols, int iteration_end, float* out,
-                    size_t out_size) const;
+  void PredictDense(const float* data, size_t rows, size_t cols, int iteration_end, float* out, size_t out_size) const;
+
+  // XGBoost's own TreeSHAP (pred_contribs) of the whole model for a matrix:
+  // per row (and per class for multiclass) one value per feature, then the
+  // bias, in margin space, written to `out` (resized). The oracle of
+  // explain/'s TreeSHAP. Same thread-safety as PredictDense.
+  void PredictContribs(const XgbDMatrix& m, std::vector<float>* out) const;
 
   void* handle() const { return handle_; }
 
