@@ -44,7 +44,7 @@
 
 namespace tabpilot {
 
-struct ShapPathElement;  // an entry of the unique path (tree_shap.cpp)
+struct ShapWorkspace;  // a worker thread's buffers (tree_shap.cpp)
 
 class TreeShap {
  public:
@@ -83,10 +83,9 @@ class TreeShap {
 
  private:
   TreeShap(ShapTrees trees, FeatureExtensions extensions);
-  // Elements a worker's path buffer needs for the deepest tree.
-  size_t PathCapacity() const;
-  // One row's values (row: its tree features) into out (row_width() values).
-  void ExplainRow(const float* row, double* out, ShapPathElement* path) const;
+  // One row's values (row: its tree features) into out (row_width()
+  // values), with a worker's buffers sized for the deepest tree.
+  void ExplainRow(const float* row, double* out, ShapWorkspace& workspace) const;
 
   ShapTrees trees_;
   FeatureExtensions extensions_;
