@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <exception>
 
+#include "store/timestamp.h"
+
 namespace tabpilot {
 namespace {
 
@@ -12,6 +14,7 @@ EndpointStatus StatusOf(EndpointState state, std::string model, int64_t generati
   status.model = std::move(model);
   status.generation = generation;
   status.message = std::move(message);
+  status.reported_at = UtcTimestamp();
   return status;
 }
 

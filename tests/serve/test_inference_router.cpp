@@ -321,6 +321,7 @@ TEST_F(Router, AdminRoutesAreOffUnlessEnabledAndReloadEveryModel) {
   EXPECT_EQ(listed["endpoints"][0]["name"], "adult");
   EXPECT_EQ(listed["endpoints"][0]["serving"], "a");
   EXPECT_EQ(listed["endpoints"][0]["status"]["state"], "serving");
+  EXPECT_EQ(listed["endpoints"][0]["status"]["reported_at"].get<std::string>().size(), 24u);  // ISO 8601, ms, Z
 
   // Reload: the same target loaded again (the poller would do this Refresh).
   const HttpResponse reloading = call(Request("POST", "/admin/reload"));
