@@ -295,6 +295,12 @@ def measure(args, work):
     return results
 
 
+def one_row_line(label, w):
+    """A table row for a one-row-a-request wrk result (requests/s = rows/s)."""
+    return (f"| {label} | {w['requests_per_s']:,.0f} | {w['requests_per_s']:,.0f} | {w['p50_us'] / 1000:.2f} ms | "
+            f"{w['p99_us'] / 1000:.2f} ms | {w['errors']} |")
+
+
 def table(r, args):
     o, t, ip, single = r["one_row"], r["thousand_rows"], r["in_process_one_row"], r["one_row_single"]
     overhead = single["p50_us"] / ip["median_us"] if ip["median_us"] else float("nan")
@@ -313,15 +319,12 @@ def table(r, args):
         f"| server over in-process, one row (1-connection p50 / in-process median) | | | {overhead:.1f}x | | |",
     ]
     if "one_row_contended" in r:
-        c = r["one_row_contended"]
-        lines.append(f"| one row, wrk with {args.contended_wrk_threads} threads (wrk and server threads compete for "
-                     f"the cores) | {c['requests_per_s']:,.0f} | {c['requests_per_s']:,.0f} | {c['p50_us'] / 1000:.2f} ms | "
-                     f"{c['p99_us'] / 1000:.2f} ms | {c['errors']} |")
+        lines.append(one_row_line(f"one row, wrk with {args.contended_wrk_threads} threads (wrk and server threads "
+                                  "compete for the cores)", r["one_row_contended"]))
     if "hot_swap" in r:
         h = r["hot_swap"]
-        lines.append(f"| one row, a hot swap every {args.swap_every:g} s ({h['swaps_served']} of {h['swaps']} swaps "
-                     f"served) | {h['requests_per_s']:,.0f} | {h['requests_per_s']:,.0f} | {h['p50_us'] / 1000:.2f} ms | "
-                     f"{h['p99_us'] / 1000:.2f} ms | {h['errors']} |")
+        lines.append(one_row_line(f"one row, a hot swap every {args.swap_every:g} s ({h['swaps_served']} of "
+                                  f"{h['swaps']} swaps served)", h))
     if "idle" in r:
         i = r["idle"]
         lines.append(f"| one row, without / with {i['idle']:,} idle connections (3 rounds each; all "
@@ -330,10 +333,9 @@ def table(r, args):
                      f"{i['errors']} |")
     if "soak" in r:
         k = r["soak"]
-        lines.append(f"| one row, {args.soak_seconds} s soak: RSS {k['rss_minute_kib'] / 1024:.1f} MiB at 1 min, "
-                     f"{k['rss_last_kib'] / 1024:.1f} MiB at the end ({k['rss_growth_pct']:+.2f} %) | "
-                     f"{k['requests_per_s']:,.0f} | {k['requests_per_s']:,.0f} | {k['p50_us'] / 1000:.2f} ms | "
-                     f"{k['p99_us'] / 1000:.2f} ms | {k['errors']} |")
+        lines.append(one_row_line(f"one row, {args.soak_seconds} s soak: RSS {k['rss_minute_kib'] / 1024:.1f} MiB at "
+                                  f"1 min, {k['rss_last_kib'] / 1024:.1f} MiB at the end ({k['rss_growth_pct']:+.2f} %)",
+                                  k))
     return "\n".join(lines)
 
 

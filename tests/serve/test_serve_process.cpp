@@ -101,9 +101,24 @@ class ServerProcess {
   uint16_t port_ = 0;
 };
 
-std::string Post(const std::string& path, const std::string& type, const std::string& body) {
-  return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: " + type +
+std::string Request(const std::string& method, const std::string& path, const std::string& type,
+                    const std::string& body) {
+  return method + " " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: " + type +
          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+std::string Post(const std::string& path, const std::string& type, const std::string& body) {
+  return Request("POST", path, type, body);
+}
+std::string JsonRequest(const std::string& method, const std::string& path, const std::string& body) {
+  return Request(method, path, "application/json", body);
+}
+
+// `tabpilot ARGS --store STORE`, which must exit 0; its output.
+std::string RunCli(const std::string& store, const std::string& args) {
+  const testing::CommandResult r =
+      testing::RunCommand(testing::TabpilotBinary().string() + " " + args + " --store " + store);
+  EXPECT_EQ(r.exit_code, 0) << args << ": " << r.output;
+  return r.output;
 }
 std::string Get(const std::string& path) { return "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"; }
 
@@ -240,12 +255,7 @@ TEST_F(ServeProcess, StoreEndpointsHotSwapUnderLoadWithoutAFailedRequest) {
 
 TEST_F(ServeProcess, AnEndpointFollowingAGroupIsDeployedByApprovingAVersion) {
   const std::string store = (*dir_ / "store_approval").string();
-  const std::string bin = testing::TabpilotBinary().string();
-  const auto run = [&](const std::string& args) {
-    const testing::CommandResult r = testing::RunCommand(bin + " " + args + " --store " + store);
-    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.output;
-    return r.output;
-  };
+  const auto run = [&](const std::string& args) { return RunCli(store, args); };
   run("registry register G --model " + (*dir_ / "binary").string());
   run("endpoint create adult --model-group G");
   ServerProcess server({"--store", store, "--poll-interval-ms", "100", "--access-log", "off"}, *dir_ / "serve3.log");
@@ -272,25 +282,14 @@ TEST_F(ServeProcess, AnEndpointFollowingAGroupIsDeployedByApprovingAVersion) {
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
 }
 
-std::string Request(const std::string& method, const std::string& path, const std::string& body) {
-  return method + " " + path +
-         " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + body;
-}
-
 TEST_F(ServeProcess, AdminRoutesChangeTheStoresEndpoints) {
   const std::string store = (*dir_ / "store_admin").string();
-  const std::string bin = testing::TabpilotBinary().string();
-  const auto run = [&](const std::string& args) {
-    const testing::CommandResult r = testing::RunCommand(bin + " " + args + " --store " + store);
-    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.output;
-    return r.output;
-  };
+  const auto run = [&](const std::string& args) { return RunCli(store, args); };
   run("registry register G --model " + (*dir_ / "binary").string());
   run("registry register G --model " + (*dir_ / "binary").string());
   // Not on a public address without a token.
-  const testing::CommandResult refused =
-      testing::RunCommand(bin + " serve --admin --host 0.0.0.0 --port 0 --store " + store);
+  const testing::CommandResult refused = testing::RunCommand(testing::TabpilotBinary().string() +
+                                                             " serve --admin --host 0.0.0.0 --port 0 --store " + store);
   EXPECT_EQ(refused.exit_code, 2) << refused.output;
   EXPECT_NE(refused.output.find("needs --auth-token-file"), std::string::npos) << refused.output;
 
@@ -309,12 +308,12 @@ TEST_F(ServeProcess, AdminRoutesChangeTheStoresEndpoints) {
     }
     return got;
   };
-  c.Send(Request("PUT", "/admin/endpoints/web", R"({"model_group": "G", "version": 1})"));
+  c.Send(JsonRequest("PUT", "/admin/endpoints/web", R"({"model_group": "G", "version": 1})"));
   RawConnection::Response r = c.Read();
   EXPECT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(Json::parse(r.body)["generation"], 1);
   EXPECT_EQ(served_version("1"), "1");
-  c.Send(Request("PUT", "/admin/endpoints/web", R"({"model_group": "G", "version": 2})"));
+  c.Send(JsonRequest("PUT", "/admin/endpoints/web", R"({"model_group": "G", "version": 2})"));
   r = c.Read();
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(served_version("2"), "2");
@@ -333,14 +332,14 @@ TEST_F(ServeProcess, AdminRoutesChangeTheStoresEndpoints) {
            {"/admin/endpoints/web", R"({"model_group": "Nope"})", 404},
            {"/admin/endpoints/web", "{", 400}}) {
     SCOPED_TRACE(path + " " + body);
-    c.Send(Request("PUT", path, body));
+    c.Send(JsonRequest("PUT", path, body));
     EXPECT_EQ(c.Read().status, status);
   }
   EXPECT_EQ(served_version("2"), "2");
 
   // The store holds the changes (the CLI sees them), then the delete.
   EXPECT_EQ(Json::parse(run("endpoint describe web --json"))["source"]["version"], 2);
-  c.Send(Request("DELETE", "/admin/endpoints/web", ""));
+  c.Send(JsonRequest("DELETE", "/admin/endpoints/web", ""));
   EXPECT_EQ(c.Read().status, 200);
   EXPECT_EQ(served_version("404"), "404");
   EXPECT_EQ(Json::parse(run("endpoint list --json")).size(), 0u);
