@@ -138,28 +138,33 @@ std::string XgbBooster::SaveToBuffer(const char* format) const {
   return std::string(data, static_cast<size_t>(len));
 }
 
-void XgbBooster::PredictCached(const XgbDMatrix& m, std::vector<float>* out) {
-  static constexpr char kConfig[] =
-      "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,\"strict_shape\":false}";
+namespace {
+
+// XGBoosterPredictFromDMatrix with `config` (its prediction type), the
+// whole result copied into out.
+void PredictFromDMatrix(BoosterHandle booster, DMatrixHandle m, const char* config, const char* what,
+                        std::vector<float>* out) {
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* result = nullptr;
-  XgbCheck(XGBoosterPredictFromDMatrix(handle_, m.handle(), kConfig, &shape, &dim, &result), "predicting");
+  XgbCheck(XGBoosterPredictFromDMatrix(booster, m, config, &shape, &dim, &result), what);
   size_t n = 1;
   for (bst_ulong i = 0; i < dim; ++i) n *= static_cast<size_t>(shape[i]);
   out->assign(result, result + n);
 }
 
+}  // namespace
+
+void XgbBooster::PredictCached(const XgbDMatrix& m, std::vector<float>* out) {
+  static constexpr char kConfig[] =
+      "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,\"strict_shape\":false}";
+  PredictFromDMatrix(handle_, m.handle(), kConfig, "predicting", out);
+}
+
 void XgbBooster::PredictContribs(const XgbDMatrix& m, std::vector<float>* out) const {
   static constexpr char kConfig[] =
       "{\"type\":2,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,\"strict_shape\":false}";
-  const bst_ulong* shape = nullptr;
-  bst_ulong dim = 0;
-  const float* result = nullptr;
-  XgbCheck(XGBoosterPredictFromDMatrix(handle_, m.handle(), kConfig, &shape, &dim, &result), "predicting contribs");
-  size_t n = 1;
-  for (bst_ulong i = 0; i < dim; ++i) n *= static_cast<size_t>(shape[i]);
-  out->assign(result, result + n);
+  PredictFromDMatrix(handle_, m.handle(), kConfig, "predicting contribs", out);
 }
 
 void XgbBooster::PredictDense(const float* data, size_t rows, size_t cols, int iteration_end, float* out,
