@@ -25,6 +25,7 @@
 #include "explain/tree_shap.h"
 #include "learners/learner_registry.h"
 #include "shap_test_util.h"
+#include "support/task_labels.h"
 
 namespace tabpilot::shap_brute_force {
 namespace {
@@ -339,11 +340,7 @@ std::vector<float> MakeLabels(const Matrix& x, Task task) {
     const float a = std::isnan(x.at(r, 1)) ? 0.3f : x.at(r, 1);
     const float b = std::isnan(x.at(r, 2)) ? -0.2f : x.at(r, 2);
     const float z = (c == 1 || c == 3 ? 0.8f : -0.4f) + a - 0.6f * a * b + 0.3f * (r % 7 == 0 ? 1.0f : 0.0f);
-    y[r] = task == Task::kRegression ? z
-           : task == Task::kBinary   ? (z > 0 ? 1.0f : 0.0f)
-                                     : (z < -0.3f  ? 0.0f
-                                        : z < 0.7f ? 1.0f
-                                                   : 2.0f);
+    y[r] = testing::TaskLabel(task, z, -0.3f, 0.7f);
   }
   return y;
 }

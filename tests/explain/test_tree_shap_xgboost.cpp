@@ -20,6 +20,7 @@
 #include "learners/xgboost_api.h"
 #include "learners/xgboost_learner.h"
 #include "shap_test_util.h"
+#include "support/task_labels.h"
 
 namespace tabpilot::shap_xgboost {
 namespace {
@@ -55,11 +56,7 @@ std::vector<float> MakeLabels(const Matrix& x, Task task, uint32_t seed) {
     const float x1 = std::isnan(x.at(r, 1)) ? 0.5f : x.at(r, 1);
     const float x2 = std::isnan(x.at(r, 2)) ? -0.5f : x.at(r, 2);
     const float z = signal + x1 + 0.7f * x1 * x2 + normal(rng);
-    y[r] = task == Task::kRegression ? z
-           : task == Task::kBinary   ? (z > 0 ? 1.0f : 0.0f)
-                                     : (z < -0.5f  ? 0.0f
-                                        : z < 0.8f ? 1.0f
-                                                   : 2.0f);
+    y[r] = testing::TaskLabel(task, z, -0.5f, 0.8f);
   }
   return y;
 }

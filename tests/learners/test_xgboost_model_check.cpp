@@ -15,6 +15,7 @@
 #include "learners/xgboost_api.h"
 #include "learners/xgboost_learner.h"
 #include "learners/xgboost_model_check.h"
+#include "support/task_labels.h"
 
 namespace tabpilot {
 namespace {
@@ -42,11 +43,7 @@ Fitted Fit(Task task, int rounds, bool categorical = false, size_t cols = 5) {
     const int code = static_cast<int>(x.at(r, 0));
     const float signal = categorical ? ((code == 1 || code == 4 || code == 6) ? 1.0f : -1.0f) : x.at(r, 0);
     const float z = signal + x.at(r, 1) + 0.3f * normal(rng);
-    y[r] = task == Task::kRegression ? z
-           : task == Task::kBinary   ? (z > 0 ? 1.0f : 0.0f)
-                                     : (z < -0.5f  ? 0.0f
-                                        : z < 0.5f ? 1.0f
-                                                   : 2.0f);
+    y[r] = testing::TaskLabel(task, z, -0.5f, 0.5f);
   }
   Fitted f;
   f.options.task = task;
