@@ -44,27 +44,14 @@ class DeployStep : public StepType {
     Store store = OpenStore(ctx.store_location);
     ModelRegistry registry(*store.db, store.artifacts);
     EndpointStore endpoints(*store.db, registry);
-    std::optional<EndpointConfig> existing;
-    try {
-      existing = endpoints.Get(endpoint);
-    } catch (const NotFound&) {
-    }
-    EndpointConfig config;
-    bool changed = true;
-    if (!existing) {
-      config = endpoints.Create(endpoint, source);
-      ctx.Log("created endpoint " + endpoint + " (generation " + std::to_string(config.generation) +
-              "): " + DescribeSource(source));
+    const EndpointStore::PutResult put = endpoints.Put(endpoint, source);
+    const EndpointConfig& config = put.config;
+    const bool changed = put.action != EndpointStore::PutAction::kUnchanged;
+    if (changed) {
+      ctx.Log(std::string(put.action == EndpointStore::PutAction::kCreated ? "created" : "updated") + " endpoint " +
+              endpoint + " (generation " + std::to_string(config.generation) + "): " + DescribeSource(source));
     } else {
-      config = *existing;
-      if (config.source == source) {
-        changed = false;  // an unchanged source would only make servers reload
-        ctx.Log("endpoint " + endpoint + " already serves " + DescribeSource(source));
-      } else {
-        config = endpoints.Update(endpoint, source);
-        ctx.Log("updated endpoint " + endpoint + " (generation " + std::to_string(config.generation) +
-                "): " + DescribeSource(source));
-      }
+      ctx.Log("endpoint " + endpoint + " already serves " + DescribeSource(source));
     }
     std::string serves_now;
     try {

@@ -1,7 +1,5 @@
 #include "serve/endpoint_admin.h"
 
-#include <algorithm>
-
 #include "core/error.h"
 
 namespace tabpilot {
@@ -35,13 +33,9 @@ EndpointAdmin::EndpointAdmin(const std::string& store_flag) : store_(OpenStore(s
   endpoints_ = std::make_unique<EndpointStore>(*store_.db, *registry_);
 }
 
-EndpointAdmin::PutResult EndpointAdmin::Put(const std::string& name, const EndpointSource& source) {
-  CheckResourceName(name, "endpoint");
+EndpointStore::PutResult EndpointAdmin::Put(const std::string& name, const EndpointSource& source) {
   const std::lock_guard<std::mutex> lock(mutex_);
-  const std::vector<EndpointConfig> all = endpoints_->List();
-  const bool exists = std::any_of(all.begin(), all.end(), [&](const EndpointConfig& c) { return c.name == name; });
-  if (exists) return {endpoints_->Update(name, source), false};
-  return {endpoints_->Create(name, source), true};
+  return endpoints_->Put(name, source);
 }
 
 void EndpointAdmin::Delete(const std::string& name) {

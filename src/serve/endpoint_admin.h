@@ -27,13 +27,9 @@ class EndpointAdmin {
   // one request at a time (the calls are serialized).
   explicit EndpointAdmin(const std::string& store_flag);
 
-  struct PutResult {
-    EndpointConfig config;
-    bool created = false;  // false: an existing endpoint was updated
-  };
-  // Creates the endpoint, or updates it (a new generation) when it exists.
-  // Throws what EndpointStore::Create / Update throw.
-  PutResult Put(const std::string& name, const EndpointSource& source);
+  // EndpointStore::Put: creates, updates, or leaves an endpoint already
+  // serving `source` alone. Throws what it throws.
+  EndpointStore::PutResult Put(const std::string& name, const EndpointSource& source);
   // NotFound for an unknown endpoint.
   void Delete(const std::string& name);
   std::vector<EndpointConfig> List();

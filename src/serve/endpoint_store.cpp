@@ -345,6 +345,15 @@ void EndpointStore::Delete(const std::string& name) {
   if (!found) throw NotFound(NoEndpoint(name));
 }
 
+EndpointStore::PutResult EndpointStore::Put(const std::string& name, const EndpointSource& source) {
+  CheckResourceName(name, "endpoint");
+  auto rows = db_.Query(std::string(kConfigSelect) + " WHERE e.name = ?", {name});
+  if (rows.empty()) return {Create(name, source), PutAction::kCreated};
+  EndpointConfig existing = FromRow(rows[0]);
+  if (existing.source == CheckedSource(source)) return {std::move(existing), PutAction::kUnchanged};
+  return {Update(name, source), PutAction::kUpdated};
+}
+
 EndpointConfig EndpointStore::Get(const std::string& name) {
   auto rows = db_.Query(std::string(kConfigSelect) + " WHERE e.name = ?", {name});
   if (rows.empty()) throw NotFound(NoEndpoint(name));

@@ -131,6 +131,17 @@ class EndpointStore {
   // when the source is unchanged: that is how to make servers reload.
   // NotFound("endpoint 'N' does not exist").
   EndpointConfig Update(const std::string& name, const EndpointSource& source);
+  // What Put did.
+  enum class PutAction { kCreated, kUpdated, kUnchanged };
+  struct PutResult {
+    EndpointConfig config;
+    PutAction action = PutAction::kCreated;
+  };
+  // Makes the endpoint serve `source` (checked as in Create): creates it,
+  // updates it when it serves another source, and leaves it alone (no new
+  // generation, so servers do not reload) when it already serves this one.
+  // The pipeline's deploy step and the server's admin PUT.
+  PutResult Put(const std::string& name, const EndpointSource& source);
   // Removes the endpoint and its status; its history stays. NotFound as above.
   void Delete(const std::string& name);
 

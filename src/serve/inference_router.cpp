@@ -278,9 +278,9 @@ HttpResponse InferenceRouter::Admin(HttpRequest& request, const std::vector<std:
     } catch (const Json::exception& e) {
       throw InvalidInput(std::string("the body is not JSON: ") + e.what());
     }
-    const EndpointAdmin::PutResult put = options_.endpoint_admin->Put(name, AdminSourceFromJson(body));
-    models_.RequestRefresh(false);
-    return JsonAnswer(put.created ? 201 : 200, ToJson(put.config));
+    const EndpointStore::PutResult put = options_.endpoint_admin->Put(name, AdminSourceFromJson(body));
+    if (put.action != EndpointStore::PutAction::kUnchanged) models_.RequestRefresh(false);
+    return JsonAnswer(put.action == EndpointStore::PutAction::kCreated ? 201 : 200, ToJson(put.config));
   }
   return ErrorAnswer(
       404, "no route " + request.path + " (admin routes: /admin/endpoints, /admin/endpoints/NAME, /admin/reload)");

@@ -130,6 +130,25 @@ TEST_P(EndpointStoreTest, BundlePathsAreStoredAbsolute) {
             store_.dir() / "other");
 }
 
+TEST_P(EndpointStoreTest, PutCreatesUpdatesOrLeavesAlone) {
+  using Action = EndpointStore::PutAction;
+  EndpointStore::PutResult put = endpoints_.Put("e", EndpointSource::Bundle(Bundle()));
+  EXPECT_EQ(put.action, Action::kCreated);
+  EXPECT_EQ(put.config.generation, 1);
+  // The same folder spelled differently is the same source: no new generation.
+  put = endpoints_.Put("e", EndpointSource::Bundle(Bundle() / "." / ""));
+  EXPECT_EQ(put.action, Action::kUnchanged);
+  EXPECT_EQ(put.config.generation, 1);
+  put = endpoints_.Put("e", EndpointSource::Bundle(store_.dir() / "other"));
+  EXPECT_EQ(put.action, Action::kUpdated);
+  EXPECT_EQ(put.config.generation, 2);
+  EXPECT_EQ(put.config.source, EndpointSource::Bundle(store_.dir() / "other"));
+  EXPECT_EQ(endpoints_.History("e").size(), 2u);
+  EXPECT_THROW(endpoints_.Put("e", EndpointSource::Bundle(store_.dir() / "missing")), NotFound);
+  EXPECT_THROW(endpoints_.Put("bad name", EndpointSource::Bundle(Bundle())), InvalidInput);
+  EXPECT_EQ(endpoints_.Get("e").generation, 2);
+}
+
 TEST_P(EndpointStoreTest, HistorySurvivesDeleteAndGenerationsNeverRepeat) {
   endpoints_.Create("e", EndpointSource::Bundle(Bundle()));
   endpoints_.Update("e", EndpointSource::Bundle(store_.dir() / "other"));

@@ -319,6 +319,11 @@ TEST_F(ServeProcess, AdminRoutesChangeTheStoresEndpoints) {
   EXPECT_EQ(served_version("2"), "2");
   c.Send(Post("/endpoints/web/invocations", "text/csv", "0.5,-1,red,1\n"));
   EXPECT_EQ(c.Read().status, 200);
+  // The same source again changes nothing (no new generation, no reload).
+  c.Send(JsonRequest("PUT", "/admin/endpoints/web", R"({"model_group": "G", "version": 2})"));
+  r = c.Read();
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["generation"], 2);
   c.Send(Get("/admin/endpoints"));
   const Json listed = Json::parse(c.Read().body)["endpoints"];
   ASSERT_EQ(listed.size(), 1u);
