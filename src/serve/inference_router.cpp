@@ -36,6 +36,13 @@ int StatusOf(const Error& e) {
   }
 }
 
+// 405 for a method the route does not take, with the Allow header.
+HttpResponse MethodNotAllowed(const HttpRequest& request, const char* allowed) {
+  HttpResponse r = ErrorAnswer(405, request.method + " is not allowed on " + request.path + " (use " + allowed + ")");
+  r.headers.emplace_back("Allow", allowed);
+  return r;
+}
+
 // "/a/b/c" -> {"a", "b", "c"}.
 std::vector<std::string_view> Segments(std::string_view path) {
   std::vector<std::string_view> out;
@@ -112,11 +119,7 @@ HttpResponse InferenceRouter::Route(HttpRequest& request, Routed& routed) const 
   const std::vector<std::string_view> seg = Segments(request.path);
   const bool get = request.method == "GET" || request.method == "HEAD";
   const bool post = request.method == "POST";
-  auto method_not_allowed = [&](const char* allowed) {
-    HttpResponse r = ErrorAnswer(405, request.method + " is not allowed on " + request.path + " (use " + allowed + ")");
-    r.headers.emplace_back("Allow", allowed);
-    return r;
-  };
+  auto method_not_allowed = [&](const char* allowed) { return MethodNotAllowed(request, allowed); };
   // The endpoint label is set only for served endpoints: unknown names
   // must not grow the metrics' label sets.
   auto named = [&](std::string_view name) {
@@ -216,11 +219,7 @@ HttpResponse InferenceRouter::Route(HttpRequest& request, Routed& routed) const 
 }
 
 HttpResponse InferenceRouter::Admin(HttpRequest& request, const std::vector<std::string_view>& seg) const {
-  auto method_not_allowed = [&](const char* allowed) {
-    HttpResponse r = ErrorAnswer(405, request.method + " is not allowed on " + request.path + " (use " + allowed + ")");
-    r.headers.emplace_back("Allow", allowed);
-    return r;
-  };
+  auto method_not_allowed = [&](const char* allowed) { return MethodNotAllowed(request, allowed); };
   if (seg.size() == 2 && seg[1] == "reload") {
     if (request.method != "POST") return method_not_allowed("POST");
     Json names = Json::array();

@@ -32,14 +32,8 @@ namespace fs = std::filesystem;
 constexpr double kBudgetSeconds = 10;
 // How far past the budget the measured wall time may go (see
 // TrainPredictEvaluate).
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef TABPILOT_TEST_ASAN
 constexpr double kBudgetSlack = 1.30;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr double kBudgetSlack = 1.30;
-#else
-constexpr double kBudgetSlack = 1.10;
-#endif
 #else
 constexpr double kBudgetSlack = 1.10;
 #endif

@@ -32,14 +32,6 @@ namespace {
 std::atomic<long> allocations{0};
 }  // namespace
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TABPILOT_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TABPILOT_TEST_ASAN 1
-#endif
-#endif
-
 #ifdef TABPILOT_TEST_ASAN
 #include <sanitizer/allocator_interface.h>
 namespace {

@@ -9,6 +9,16 @@
 
 #include "core/error.h"
 
+// Defined when the tests are built with AddressSanitizer (GCC says so with
+// __SANITIZE_ADDRESS__, clang with __has_feature).
+#if defined(__SANITIZE_ADDRESS__)
+#define TABPILOT_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TABPILOT_TEST_ASAN 1
+#endif
+#endif
+
 namespace tabpilot::testing {
 
 // ../shared/datasets (or $TABPILOT_DATASETS).
