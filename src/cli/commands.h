@@ -19,6 +19,7 @@ using Runner = std::function<int()>;
 Runner AddTrainCommand(CLI::App& app);
 Runner AddPredictCommand(CLI::App& app);
 Runner AddEvaluateCommand(CLI::App& app);
+Runner AddExplainCommand(CLI::App& app);
 Runner AddLeaderboardCommand(CLI::App& app);
 Runner AddLearnersCommand(CLI::App& app);
 Runner AddPipelineCommand(CLI::App& app);

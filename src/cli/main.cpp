@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   add(tabpilot::cli::AddTrainCommand(app));
   add(tabpilot::cli::AddPredictCommand(app));
   add(tabpilot::cli::AddEvaluateCommand(app));
+  add(tabpilot::cli::AddExplainCommand(app));
   add(tabpilot::cli::AddLeaderboardCommand(app));
   add(tabpilot::cli::AddLearnersCommand(app));
   add(tabpilot::cli::AddPipelineCommand(app));

@@ -215,6 +215,9 @@ class FeatureExtension {
   virtual size_t count() const = 0;
   // Writes count() values per row of x[begin, end) into out, row-major.
   virtual void Compute(const Matrix& x, size_t begin, size_t end, float* out) const = 0;
+  // The input columns feature i (< count()) is computed from (explanations
+  // hand its attribution to them).
+  virtual std::vector<uint32_t> Sources(size_t i) const = 0;
 };
 
 // A tree in its family's own numbering (root = node 0, children anywhere

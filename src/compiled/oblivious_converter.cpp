@@ -15,6 +15,7 @@ class TargetStatisticsFeatures final : public FeatureExtension {
   void Compute(const Matrix& x, size_t begin, size_t end, float* out) const override {
     ctr_.Transform(x, begin, end, out);
   }
+  std::vector<uint32_t> Sources(size_t i) const override { return ctr_.FeatureColumns(i); }
 
  private:
   TargetStatistics ctr_;

@@ -69,6 +69,15 @@ FeaturePipeline FeaturePipeline::Fit(const Table& train, const std::vector<std::
   return p;
 }
 
+std::vector<size_t> FeaturePipeline::feature_sources() const {
+  std::vector<size_t> out(feature_names_.size(), 0);
+  for (size_t i = 0; i < offsets_.size(); ++i) {
+    const size_t end = i + 1 < offsets_.size() ? offsets_[i + 1] : feature_names_.size();
+    for (size_t f = offsets_[i]; f < end; ++f) out[f] = i;
+  }
+  return out;
+}
+
 void FeaturePipeline::Index() {
   input_columns_.clear();
   feature_names_.clear();

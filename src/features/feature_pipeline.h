@@ -56,6 +56,9 @@ class FeaturePipeline {
   ColumnType input_type(size_t i) const { return transforms_.at(i)->fitted_type(); }
   // One name per Matrix column, e.g. "workclass=Private", "age".
   const std::vector<std::string>& feature_names() const { return feature_names_; }
+  // For each Matrix column, the index in input_columns() of the column it
+  // was made from (a one-hot or derived feature folds back to its source).
+  std::vector<size_t> feature_sources() const;
   // Matrix columns holding native categorical codes (only with native_categorical).
   const std::vector<size_t>& categorical_feature_indices() const { return categorical_indices_; }
   // Number of categories of each of those features (same order), for XGBoost.

@@ -56,6 +56,21 @@ class PredictScratch {
   virtual ~PredictScratch() = default;
 };
 
+// A model that is a linear function of its features followed by a link
+// (the linear family): raw score r = intercepts[r] + sum over j of
+// weights[r * features + j] * x_j, with non-finite x_j read as 0; outputs
+// are the raw score (kIdentity, regression), [1 - s, s] with s the logistic
+// of the one raw score (kLogistic, binary), or the softmax of one raw score
+// per class (kSoftmax). Explanations are exact on this form.
+struct LinearForm {
+  enum class Link : uint8_t { kIdentity, kLogistic, kSoftmax };
+  Link link = Link::kIdentity;
+  size_t features = 0;
+  size_t raw = 1;
+  std::vector<double> weights;     // raw x features, row-major
+  std::vector<double> intercepts;  // raw
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -74,6 +89,8 @@ class Model {
   virtual std::string Serialize() const = 0;
   // Facts learned during fitting worth showing (e.g. {"best_iteration": 412}).
   virtual Json Info() const { return Json::object(); }
+  // The model as a LinearForm, for a family that is one; nullopt otherwise.
+  virtual std::optional<LinearForm> AsLinear() const { return std::nullopt; }
 };
 
 class Learner {

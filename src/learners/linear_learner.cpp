@@ -319,6 +319,22 @@ class LinearModel final : public Model {
     });
   }
 
+  std::optional<LinearForm> AsLinear() const override {
+    LinearForm form;
+    form.link = task_ == Task::kRegression ? LinearForm::Link::kIdentity
+                : task_ == Task::kBinary   ? LinearForm::Link::kLogistic
+                                           : LinearForm::Link::kSoftmax;
+    form.features = num_features_;
+    form.raw = static_cast<size_t>(cols_);
+    const size_t stride = num_features_ + 1;
+    for (size_t k = 0; k < form.raw; ++k) {
+      const double* w = coef_.data() + k * stride;
+      form.weights.insert(form.weights.end(), w, w + num_features_);
+      form.intercepts.push_back(w[num_features_]);
+    }
+    return form;
+  }
+
   std::string Serialize() const override {
     ByteWriter w;
     w.Reserve(kHeaderBytes + 8 * coef_.size());

@@ -152,6 +152,13 @@ std::string TargetStatistics::FeatureName(size_t i) const {
   return "freq(" + cols(tables_[i - means]) + ")";
 }
 
+std::vector<uint32_t> TargetStatistics::FeatureColumns(size_t i) const {
+  const size_t means = tables_.size() * dims_;
+  if (i < means) return tables_[i / dims_].columns;
+  if (i - means >= tables_.size()) throw Internal("target statistics: feature " + std::to_string(i) + " out of range");
+  return tables_[i - means].columns;
+}
+
 void TargetStatistics::Write(ByteWriter& w) const {
   w.U32(dims_);
   w.U32(num_single_);

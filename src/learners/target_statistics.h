@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "data/matrix.h"
-#include "learners/byte_io.h"
 #include "data/task.h"
+#include "learners/byte_io.h"
 
 namespace tabpilot {
 
@@ -63,6 +63,8 @@ class TargetStatistics {
   size_t num_tables() const { return tables_.size(); }
   // Human-readable name of feature i (e.g. "ctr(3,5)[0]", "freq(3)").
   std::string FeatureName(size_t i) const;
+  // The input columns feature i is computed from (one, or a pair).
+  std::vector<uint32_t> FeatureColumns(size_t i) const;
 
   void Write(ByteWriter& w) const;
   // Reads what Write wrote; `num_columns` bounds the column indices.

@@ -56,16 +56,6 @@ std::unique_ptr<Predictor> Predictor::FromBundle(Bundle bundle, const Options& o
 
 namespace {
 
-// Predictions of one member: bagged (the mean over all its fold models) and,
-// when a level-2 member aligns its inputs by fold, the mean over its bags of
-// the fold models with each fold index.
-struct MemberOutput {
-  Matrix bagged;
-  std::vector<Matrix> by_fold;  // empty unless asked for and the fold count allows
-
-  const Matrix& ForFold(size_t j) const { return by_fold.empty() ? bagged : by_fold[j % by_fold.size()]; }
-};
-
 Matrix Mean(const std::vector<double>& acc, size_t rows, size_t k, double n) {
   Matrix out(rows, k);
   for (size_t i = 0; i < rows * k; ++i) out.values[i] = static_cast<float>(acc[i] / n);
@@ -74,11 +64,25 @@ Matrix Mean(const std::vector<double>& acc, size_t rows, size_t k, double n) {
 
 }  // namespace
 
-Matrix Predictor::Predict(const Table& table, int threads) const {
+Matrix Predictor::StackedRows(size_t m, const Matrix& features, const std::vector<MemberOutput>& outputs,
+                              size_t group) const {
+  const BundleMember& member = bundle_.members.at(m);
+  std::vector<const Matrix*> inputs;
+  for (const std::string& name : member.stack_inputs) {
+    size_t l = 0;
+    while (l < m && bundle_.members[l].name != name) ++l;
+    if (l == m || l >= outputs.size()) throw Internal("stack input " + name + " has no predictions yet");
+    inputs.push_back(&outputs[l].ForFold(group));
+  }
+  return AppendStackFeatures(features, inputs, bundle_.problem.task);
+}
+
+std::vector<Predictor::MemberOutput> Predictor::MemberOutputs(const Table& table, int threads) const {
   const size_t rows = table.num_rows();
   const size_t k = static_cast<size_t>(bundle_.problem.num_outputs());
-  std::map<std::string, Matrix> features;       // each pipeline transforms once
-  std::map<std::string, MemberOutput> outputs;  // per member (stack inputs are reused)
+  std::map<std::string, Matrix> features;  // each pipeline transforms once
+  std::vector<MemberOutput> outputs;       // per member (stack inputs are reused)
+  outputs.reserve(bundle_.members.size());
   std::vector<float> buf(rows * k, 0.0f);
   // Members are stored in level order, so stack inputs are always computed first.
   for (size_t mi = 0; mi < bundle_.members.size(); ++mi) {
@@ -97,9 +101,7 @@ Matrix Predictor::Predict(const Table& table, int threads) const {
       const Matrix* x = &it->second;
       if (!m.stack_inputs.empty()) {
         if (stacked_group != cell.group) {
-          std::vector<const Matrix*> inputs;
-          for (const std::string& name : m.stack_inputs) inputs.push_back(&outputs.at(name).ForFold(cell.group));
-          stacked = AppendStackFeatures(*x, inputs, bundle_.problem.task);
+          stacked = StackedRows(mi, *x, outputs, cell.group);
           stacked_group = cell.group;
         }
         x = &stacked;
@@ -129,19 +131,29 @@ Matrix Predictor::Predict(const Table& table, int threads) const {
     for (const std::vector<double>& f : fold_acc) {
       out.by_fold.push_back(Mean(f, rows, k, folds / static_cast<double>(plan.per_bag)));
     }
-    outputs.emplace(m.name, std::move(out));
+    outputs.push_back(std::move(out));
   }
+  return outputs;
+}
+
+Matrix Predictor::Combine(const std::vector<MemberOutput>& outputs) const {
+  if (outputs.size() != bundle_.members.size()) throw Internal("one prediction per member expected");
+  const size_t k = static_cast<size_t>(bundle_.problem.num_outputs());
+  const size_t rows = outputs.empty() ? 0 : outputs[0].bagged.rows;
   double total = 0;
   std::vector<double> acc(rows * k, 0.0);
-  for (const BundleMember& m : bundle_.members) {
-    if (m.weight <= 0) continue;
-    total += m.weight;
-    const Matrix& p = outputs.at(m.name).bagged;
-    for (size_t i = 0; i < rows * k; ++i) acc[i] += m.weight * p.values[i];
+  for (size_t mi = 0; mi < outputs.size(); ++mi) {
+    const double w = bundle_.members[mi].weight;
+    if (w <= 0) continue;
+    total += w;
+    const Matrix& p = outputs[mi].bagged;
+    for (size_t i = 0; i < rows * k; ++i) acc[i] += w * p.values[i];
   }
   if (total <= 0) throw Internal("model has no member with positive weight");
   return Mean(acc, rows, k, total);
 }
+
+Matrix Predictor::Predict(const Table& table, int threads) const { return Combine(MemberOutputs(table, threads)); }
 
 std::vector<int> Predictor::ClassIndices(const Matrix& p) const {
   std::vector<int> out(p.rows, 0);

@@ -51,6 +51,26 @@ class Predictor {
   // The same on `threads` threads (the streaming transform predicts whole
   // chunks side by side, each on one).
   Matrix Predict(const Table& table, int threads) const;
+  // What Predict computes before the ensemble: each member's predictions
+  // (rows x num_outputs), in the bundle's order. `bagged` is the mean over
+  // all its fold models; `by_fold[p]` (only for a member whose level-2
+  // consumers align their inputs by fold, BundleMember::stack_input_folds)
+  // the mean over its bags of the fold models with fold index p.
+  struct MemberOutput {
+    Matrix bagged;
+    std::vector<Matrix> by_fold;
+    // The predictions a level-2 fold model of stack group g sees.
+    const Matrix& ForFold(size_t g) const { return by_fold.empty() ? bagged : by_fold[g % by_fold.size()]; }
+  };
+  std::vector<MemberOutput> MemberOutputs(const Table& table, int threads) const;
+  // The ensemble's predictions from the members': their weighted mean.
+  Matrix Combine(const std::vector<MemberOutput>& outputs) const;
+  // The rows level-2 member `m` (in the bundle's order) takes for stack
+  // group `group`: `features` (its pipeline's) with its stack inputs'
+  // predictions appended (`outputs` as MemberOutputs gives them); a
+  // level-1 member's are `features` themselves.
+  Matrix StackedRows(size_t m, const Matrix& features, const std::vector<MemberOutput>& outputs, size_t group) const;
+
   // The decided label per row: threshold on the positive class (binary), argmax
   // (multiclass), or the value formatted (regression).
   std::vector<std::string> Labels(const Matrix& predictions) const;

@@ -1,0 +1,179 @@
+#include "explain/sampling_unit.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "core/parallel.h"
+
+namespace tabpilot {
+namespace {
+
+class SamplingUnit final : public UnitExplainer {
+ public:
+  SamplingUnit(const Model& model, FeaturePlayers players, const Matrix& background, const SamplingOptions& options)
+      : model_(model), players_(std::move(players)), background_(background), options_(options) {
+    if (background_.rows == 0 || background_.cols != players_.of_feature.size()) {
+      throw InvalidInput("sampled explanation: the background rows do not match the model's features");
+    }
+    options_.orderings = std::max(2, options_.orderings + (options_.orderings % 2));
+    features_of_.resize(players_.players);
+    for (size_t f = 0; f < players_.of_feature.size(); ++f) features_of_[players_.of_feature[f]].push_back(f);
+    for (size_t p = 0; p < players_.players; ++p) {
+      if (!features_of_[p].empty()) active_.push_back(static_cast<uint32_t>(p));
+    }
+    const size_t k = outputs();
+    std::vector<float> out(background_.rows * k);
+    model_.Predict(background_, out.data(), 1);
+    base_.assign(k, 0.0);
+    for (size_t b = 0; b < background_.rows; ++b) {
+      for (size_t c = 0; c < k; ++c) base_[c] += out[b * k + c];
+    }
+    for (double& v : base_) v /= static_cast<double>(background_.rows);
+  }
+
+  size_t outputs() const override { return static_cast<size_t>(model_.num_outputs()); }
+  const std::vector<double>& base() const override { return base_; }
+  std::string method() const override { return "sampling"; }
+
+  void Explain(const Matrix& x, double* out, int threads) const override {
+    if (x.cols != background_.cols) throw Internal("sampled explanation: wrong feature count");
+    const size_t k = outputs();
+    const size_t np = players_.players;
+    std::fill(out, out + x.rows * k * np, 0.0);
+    if (active_.empty()) return;
+    const bool exact = active_.size() <= options_.exact_players;
+    ParallelFor(x.rows, threads, [&](size_t r0, size_t r1, int) {
+      Matrix batch;
+      std::vector<float> pred;
+      for (size_t i = r0; i < r1; ++i) {
+        double* o = out + i * k * np;
+        if (exact) {
+          Enumerate(x.row(i), batch, pred, o);
+        } else {
+          Sample(x.row(i), i, batch, pred, o);
+        }
+      }
+    });
+  }
+
+ private:
+  // Sets the features of player p in `row` to the explained row's.
+  void Take(uint32_t p, const float* from, float* row) const {
+    for (size_t f : features_of_[p]) row[f] = from[f];
+  }
+
+  // v(coalition) for each block of background rows in pred: the mean over the block, per output.
+  void BlockMeans(const std::vector<float>& pred, size_t blocks, std::vector<double>& means) const {
+    const size_t k = outputs();
+    const size_t nb = background_.rows;
+    means.assign(blocks * k, 0.0);
+    for (size_t s = 0; s < blocks; ++s) {
+      for (size_t b = 0; b < nb; ++b) {
+        for (size_t c = 0; c < k; ++c) means[s * k + c] += pred[(s * nb + b) * k + c];
+      }
+      for (size_t c = 0; c < k; ++c) means[s * k + c] /= static_cast<double>(nb);
+    }
+  }
+
+  void Predict(Matrix& batch, std::vector<float>& pred) const {
+    pred.resize(batch.rows * outputs());
+    model_.Predict(batch, pred.data(), 1);
+  }
+
+  void Sample(const float* row, size_t index, Matrix& batch, std::vector<float>& pred, double* out) const {
+    const size_t n = active_.size();
+    const size_t nb = background_.rows;
+    const size_t width = background_.cols;
+    const size_t k = outputs();
+    const size_t np = players_.players;
+    const auto orderings = static_cast<size_t>(options_.orderings);
+    std::mt19937_64 rng(options_.seed * 0x9E3779B97F4A7C15ULL + index);
+    std::vector<std::vector<uint32_t>> order(orderings);
+    for (size_t m = 0; m < orderings; m += 2) {
+      order[m] = active_;
+      std::shuffle(order[m].begin(), order[m].end(), rng);
+      order[m + 1].assign(order[m].rbegin(), order[m].rend());
+    }
+    // Block (m, t): the background with the first t + 1 players of ordering m taken from the row.
+    batch = Matrix(orderings * n * nb, width);
+    for (size_t m = 0; m < orderings; ++m) {
+      for (size_t t = 0; t < n; ++t) {
+        float* block = batch.values.data() + (m * n + t) * nb * width;
+        const float* previous = t == 0 ? background_.values.data() : block - nb * width;
+        std::copy(previous, previous + nb * width, block);
+        for (size_t b = 0; b < nb; ++b) Take(order[m][t], row, block + b * width);
+      }
+    }
+    Predict(batch, pred);
+    std::vector<double> v;
+    BlockMeans(pred, orderings * n, v);
+    const double share = 1.0 / static_cast<double>(orderings);
+    for (size_t m = 0; m < orderings; ++m) {
+      for (size_t t = 0; t < n; ++t) {
+        const uint32_t p = order[m][t];
+        for (size_t c = 0; c < k; ++c) {
+          const double before = t == 0 ? base_[c] : v[(m * n + t - 1) * k + c];
+          out[c * np + p] += share * (v[(m * n + t) * k + c] - before);
+        }
+      }
+    }
+  }
+
+  void Enumerate(const float* row, Matrix& batch, std::vector<float>& pred, double* out) const {
+    const size_t n = active_.size();
+    const size_t nb = background_.rows;
+    const size_t width = background_.cols;
+    const size_t k = outputs();
+    const size_t np = players_.players;
+    const size_t coalitions = size_t{1} << n;
+    batch = Matrix(coalitions * nb, width);
+    for (size_t s = 0; s < coalitions; ++s) {
+      float* block = batch.values.data() + s * nb * width;
+      std::copy(background_.values.begin(), background_.values.end(), block);
+      for (size_t a = 0; a < n; ++a) {
+        if (((s >> a) & 1u) == 0) continue;
+        for (size_t b = 0; b < nb; ++b) Take(active_[a], row, block + b * width);
+      }
+    }
+    Predict(batch, pred);
+    std::vector<double> v;
+    BlockMeans(pred, coalitions, v);
+    // Shapley weight of a coalition of size s without the player: s! (n - s - 1)! / n!.
+    std::vector<double> weight(n, 0.0);
+    for (size_t s = 0; s < n; ++s) {
+      double w = 1.0 / static_cast<double>(n);
+      // 1 / (n * C(n - 1, s))
+      for (size_t j = 0; j < s; ++j) w *= static_cast<double>(j + 1) / static_cast<double>(n - 1 - j);
+      weight[s] = w;
+    }
+    for (size_t a = 0; a < n; ++a) {
+      const size_t bit = size_t{1} << a;
+      for (size_t s = 0; s < coalitions; ++s) {
+        if ((s & bit) != 0) continue;
+        const double w = weight[static_cast<size_t>(__builtin_popcountll(s))];
+        for (size_t c = 0; c < k; ++c) out[c * np + active_[a]] += w * (v[(s | bit) * k + c] - v[s * k + c]);
+      }
+    }
+  }
+
+  const Model& model_;
+  FeaturePlayers players_;
+  Matrix background_;
+  SamplingOptions options_;
+  std::vector<std::vector<size_t>> features_of_;  // per player
+  std::vector<uint32_t> active_;                  // players with features
+  std::vector<double> base_;
+};
+
+}  // namespace
+
+std::unique_ptr<UnitExplainer> MakeSamplingUnit(const Model& model, FeaturePlayers players, const Matrix& background,
+                                                const SamplingOptions& options) {
+  return std::make_unique<SamplingUnit>(model, std::move(players), background, options);
+}
+
+}  // namespace tabpilot

@@ -1,0 +1,42 @@
+// Attributions of any model (the network, kNN) by sampling: interventional
+// Shapley values of the players against fixed background rows. A coalition
+// S of players is worth v(S), the mean over the background rows b of the
+// model's output on b with the features of the players in S taken from the
+// row explained. A player's value is the mean, over sampled orderings of the
+// players, of what it adds to v when it joins (Strumbelj and Kononenko
+// 2014), with each ordering drawn together with its reverse (antithetic
+// sampling, which cancels much of the noise). Along any ordering the
+// additions telescope to v(all) - v(none) = the output minus the mean
+// background output, so the sum holds exactly however few orderings are
+// drawn; the orderings only set the noise. With few players every
+// coalition is enumerated instead and the values are exact Shapley values.
+// Players the member's rows do not carry get 0 and are left out of the
+// orderings (a player that changes nothing has value 0).
+//
+// Cost per row: orderings x active players x background rows predictions
+// (enumeration: 2^players x background rows), one batch per row.
+// The orderings of row i derive from (seed, i): results do not depend on
+// the thread count.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "explain/unit_explainer.h"
+#include "learners/learner.h"
+
+namespace tabpilot {
+
+struct SamplingOptions {
+  int orderings = 10;        // rounded up to even (each with its reverse)
+  size_t exact_players = 6;  // enumerate every coalition up to this many active players
+  uint64_t seed = 0;
+};
+
+// `model` must outlive the result; `background`: the member's feature rows
+// (copied). Throws InvalidInput when the background is empty or its width
+// is not the players' feature count.
+std::unique_ptr<UnitExplainer> MakeSamplingUnit(const Model& model, FeaturePlayers players, const Matrix& background,
+                                                const SamplingOptions& options);
+
+}  // namespace tabpilot
