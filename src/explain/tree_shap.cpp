@@ -1,6 +1,7 @@
 #include "explain/tree_shap.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <utility>
 
@@ -9,196 +10,234 @@
 
 namespace tabpilot {
 
-// A feature on the unique path: the fractions of the subsets in which it is
-// unknown (zero) and known (one), and `weight`, the weight of the subsets of
-// the position's size (the position is the element's index).
-struct ShapPathElement {
-  double zero = 0;
-  double one = 0;
-  double weight = 0;
-  int32_t feature = -1;
+// Where a feature stands on the current path: its combined fractions (both
+// 1 while it is not on the path) and the accumulator of its latest edge
+// (null while it is not on the path).
+struct ShapFeatureState {
+  double one = 1;
+  double zero = 1;
+  double* excluded = nullptr;
+  const double* inverse = nullptr;  // 1 / its factor at each point
 };
 
-// A worker's buffers, sized for trees of depth up to `depth`: the unique
-// paths of a walk's levels (each level's copy after its parent's, at most
-// depth + 2 elements deep) and AddLeaf's chains.
+// A worker's buffers, sized for trees of depth up to `depth`, `points`
+// quadrature points and `width` raw scores per leaf: per level, the path
+// product at each point, the sums its node returns and the accumulator of
+// its edge; and every tree feature's state.
 struct ShapWorkspace {
-  explicit ShapWorkspace(size_t depth) : path((depth + 2) * (depth + 3) / 2), chains(3 * (depth + 2)) {}
-  std::vector<ShapPathElement> path;
-  std::vector<double> chains;
+  ShapWorkspace(size_t depth, size_t points, size_t width, size_t features)
+      : product((depth + 2) * points),
+        sums((depth + 2) * points * width),
+        excluded((depth + 2) * points * width),
+        inverse((depth + 2) * points),
+        factor(points),
+        state(features) {}
+  std::vector<double> product;
+  std::vector<double> sums;
+  std::vector<double> excluded;
+  std::vector<double> inverse;  // per level: 1 / the factor of its edge's feature at each point
+  std::vector<double> factor;   // the current edge's factor at each point
+  std::vector<ShapFeatureState> state;
 };
 
 namespace {
 
-using PathElement = ShapPathElement;
-
 // Rows whose extension features are computed together.
 constexpr size_t kRowBlock = 64;
 
-// What one tree's walk for one row reads.
+// What one tree's walk for one row reads and writes.
 struct Walk {
   const ShapNode* nodes;
   const double* values;   // leaf values x tree weight
   const uint32_t* words;  // category sets
   const float* row;       // the row's tree features
-  const double* inverse;  // inverse[k] = 1 / k
   double* phi;            // the row's values for the tree's first raw score
   size_t stride;          // values per raw score (features + bias)
   uint32_t width;         // raw scores per leaf
-  // Scratch of max depth + 2 values each for AddLeaf's chains.
-  double* hot_zero;
-  double* hot_next;
-  double* hot_total;
+  uint32_t points;        // quadrature points
+  const double* t;        // the points, in (0, 1)
+  const double* w;        // their weights
+  const double* i_cold;   // 1 / (1 - t)
+  ShapWorkspace* space;
 };
 
-// EXTEND, written into the child's slot: `to` gets the `len` elements of
-// `from` (the parent's path, left as it is for the other child) and
-// (zero, one, feature), with the subset-size weights updated:
-//   weight'[m] = (zero (len - m) weight[m] + one m weight[m - 1]) / (len + 1).
-// Each new weight reads only old ones, so the steps do not wait on each other.
-inline void ExtendInto(PathElement* to, const PathElement* from, uint32_t len, double zero, double one, int32_t feature,
-                       const double* inverse) {
-  to[len].zero = zero;
-  to[len].one = one;
-  to[len].feature = feature;
-  if (len == 0) {
-    to[0].weight = 1.0;
-    return;
-  }
-  const double scale = inverse[len + 1];
-  const double zero_scale = zero * scale;
-  const double one_scale = one * scale;
-  to[len].weight = one_scale * from[len - 1].weight * static_cast<double>(len);
-  for (uint32_t m = 1; m < len; ++m) {
-    to[m].zero = from[m].zero;
-    to[m].one = from[m].one;
-    to[m].feature = from[m].feature;
-    to[m].weight = zero_scale * from[m].weight * static_cast<double>(len - m) +
-                   one_scale * from[m - 1].weight * static_cast<double>(m);
-  }
-  to[0].zero = from[0].zero;
-  to[0].one = from[0].one;
-  to[0].feature = from[0].feature;
-  to[0].weight = zero_scale * from[0].weight * static_cast<double>(len);
-}
-
-// UNWIND: takes element i out of the path of elements [0, last].
-inline void Unwind(PathElement* path, uint32_t last, uint32_t i, const double* inverse) {
-  const double one = path[i].one;
-  const double zero = path[i].zero;
-  const auto size = static_cast<double>(last + 1);
-  double next = path[last].weight;
-  if (one != 0) {
-    const double per_one = size / one;
-    for (uint32_t j = last; j-- > 0;) {
-      const double kept = path[j].weight;
-      path[j].weight = next * per_one * inverse[j + 1];
-      next = kept - path[j].weight * zero * static_cast<double>(last - j) / size;
-    }
-  } else {
-    const double per_zero = size / zero;  // zero > 0: subtrees with both 0 are never entered
-    for (uint32_t j = last; j-- > 0;) path[j].weight *= per_zero * inverse[last - j];
-  }
-  for (uint32_t j = i; j < last; ++j) {
-    path[j].zero = path[j + 1].zero;
-    path[j].one = path[j + 1].one;
-    path[j].feature = path[j + 1].feature;
-  }
-}
-
-// A leaf's contributions: element i of the path [0, last] (0 is the
-// root's placeholder) adds (one_i - zero_i) x the total weight of the path
-// with i unwound x the leaf's values. `one` is exactly 0 or 1 (the root's
-// 1, then 1 on the row's branches, 0 on the others, or a repeated feature's
-// earlier value), so:
-//   one = 0: the unwound total is (last + 1) / zero_i x sum over j < last of
-//            weight_j / (last - j), the same sum for every such element, and
-//            (one - zero) cancels zero_i: each adds -(last + 1) x that sum.
-//   one = 1: back-substitution from the last weight down, one chain per
-//            element; the chains are independent and stepped together so
-//            the processor overlaps their latencies.
-inline void AddLeaf(const Walk& walk, const ShapNode& leaf, const PathElement* path, uint32_t last) {
-  const auto size = static_cast<double>(last + 1);
-  const double* inverse = walk.inverse;
-  double cold = 0;
-  for (uint32_t j = 0; j < last; ++j) cold += path[j].weight * inverse[last - j];
-  cold *= -size;
-  double* hot_zero = walk.hot_zero;
-  double* hot_next = walk.hot_next;
-  double* hot_total = walk.hot_total;
-  uint32_t hot = 0;
-  for (uint32_t i = 1; i <= last; ++i) {
-    if (path[i].one == 0) continue;
-    hot_zero[hot] = path[i].zero;
-    hot_next[hot] = path[last].weight;
-    hot_total[hot] = 0;
-    ++hot;
-  }
-  const double per_size = inverse[last + 1];
-  for (uint32_t j = last; j-- > 0;) {
-    const double up = size * inverse[j + 1];
-    const double down = static_cast<double>(last - j) * per_size;
-    const double weight = path[j].weight;
-    for (uint32_t e = 0; e < hot; ++e) {
-      const double t = hot_next[e] * up;
-      hot_total[e] += t;
-      hot_next[e] = weight - t * hot_zero[e] * down;
-    }
-  }
-  const double* values = walk.values + leaf.payload;
-  uint32_t e = 0;
-  for (uint32_t i = 1; i <= last; ++i) {
-    const double scale = path[i].one == 0 ? cold : hot_total[e] * (1.0 - hot_zero[e]);
-    e += path[i].one == 0 ? 0 : 1;
-    double* phi = walk.phi + path[i].feature;
-    for (uint32_t k = 0; k < walk.width; ++k) phi[k * walk.stride] += scale * values[k];
-  }
-}
-
-// RECURSE: node j, reached with the `len` elements of `path` (the last one
-// for the split that led here).
-void Recurse(const Walk& walk, uint32_t j, PathElement* path, uint32_t len) {
+// Writes into `out` (points x width) the sum over the leaves under node j
+// (not a leaf; at level d, whose path product is space.product[d]) of the
+// leaf's values times its path product; adds the contributions of the
+// edges below j. N: the points when known at compile time (0: walk.points);
+// One: one raw score per leaf.
+template <uint32_t N, bool One>
+void Visit(const Walk& walk, uint32_t j, uint32_t d, double* out) {
   const ShapNode& node = walk.nodes[j];
-  if (node.leaf()) {
-    AddLeaf(walk, node, path, len - 1);
-    return;
-  }
+  const uint32_t points = N > 0 ? N : walk.points;
+  const uint32_t width = One ? 1 : walk.width;
+  const size_t block = static_cast<size_t>(points) * width;
+  const double* product = walk.space->product.data() + static_cast<size_t>(d) * points;
+  std::fill(out, out + block, 0.0);
   const uint32_t left = node.left();
   const uint32_t hot = left + (GoesRight(node, walk.row[node.feature], walk.words) ? 1u : 0u);
   const uint32_t cold = 2 * left + 1 - hot;
-  // A feature split on before leaves the path and comes back with the
-  // product of its fractions.
-  double in_zero = 1;
-  double in_one = 1;
-  const auto split_feature = static_cast<int32_t>(node.feature);
-  for (uint32_t k = 1; k < len; ++k) {
-    if (path[k].feature != split_feature) continue;
-    in_zero = path[k].zero;
-    in_one = path[k].one;
-    Unwind(path, len - 1, k, walk.inverse);
-    --len;
-    break;
+  ShapFeatureState& state = walk.space->state[node.feature];
+  const ShapFeatureState before = state;
+  const bool present = before.excluded != nullptr;
+  double* child_product = walk.space->product.data() + static_cast<size_t>(d + 1) * points;
+  double* child_sums = walk.space->sums.data() + static_cast<size_t>(d + 1) * block;
+  double* excluded = walk.space->excluded.data() + static_cast<size_t>(d + 1) * block;
+  double* inverse = walk.space->inverse.data() + static_cast<size_t>(d + 1) * points;
+  double* phi = walk.phi + node.feature;
+  for (int side = 0; side < 2; ++side) {
+    const uint32_t child = side == 0 ? hot : cold;
+    const double one = side == 0 ? before.one : 0.0;
+    const double zero = before.zero * walk.nodes[child].fraction;
+    if (one == 0 && zero == 0) continue;  // every leaf below weighs 0
+    const double gap = one - zero;
+    // The child's path product: the feature's factor t one + (1 - t) zero
+    // replaces its earlier one (whose inverse its state keeps).
+    for (uint32_t k = 0; k < points; ++k) {
+      const double factor = walk.t[k] * one + (1.0 - walk.t[k]) * zero;
+      child_product[k] = product[k] * factor * (present ? before.inverse[k] : 1.0);
+    }
+    const ShapNode& below = walk.nodes[child];
+    if (below.leaf()) {
+      // One leaf: its integral is the leaf's values times the quadrature of
+      // the path product without this feature's factor (the product before it).
+      const double* values = walk.values + below.payload;
+      double integral = 0;
+      for (uint32_t k = 0; k < points; ++k) integral += walk.w[k] * product[k] * (present ? before.inverse[k] : 1.0);
+      for (uint32_t c = 0; c < width; ++c) {
+        phi[c * walk.stride] += gap * integral * values[c];
+        for (uint32_t k = 0; k < points; ++k) {
+          const double v = child_product[k] * values[c];
+          out[k * width + c] += v;
+          if (present) before.excluded[k * width + c] += v;
+        }
+      }
+      continue;
+    }
+    // The factor's inverse at each point: on a branch the row does not take
+    // (one = 0) the factor is (1 - t) zero, so one division serves them all.
+    if (one == 0) {
+      const double per_zero = 1.0 / zero;
+      for (uint32_t k = 0; k < points; ++k) inverse[k] = walk.i_cold[k] * per_zero;
+    } else {
+      for (uint32_t k = 0; k < points; ++k) inverse[k] = 1.0 / (walk.t[k] * one + (1.0 - walk.t[k]) * zero);
+    }
+    std::fill(excluded, excluded + block, 0.0);
+    state.one = one;
+    state.zero = zero;
+    state.excluded = excluded;
+    state.inverse = inverse;
+    Visit<N, One>(walk, child, d + 1, child_sums);
+    state = before;
+    for (uint32_t c = 0; c < width; ++c) {
+      double integral = 0;
+      for (uint32_t k = 0; k < points; ++k) {
+        integral += walk.w[k] * inverse[k] * (child_sums[k * width + c] - excluded[k * width + c]);
+      }
+      phi[c * walk.stride] += gap * integral;
+    }
+    if (present) {
+      for (size_t q = 0; q < block; ++q) before.excluded[q] += child_sums[q];
+    }
+    for (size_t q = 0; q < block; ++q) out[q] += child_sums[q];
   }
-  PathElement* next = path + len;
-  const double hot_zero = in_zero * walk.nodes[hot].fraction;
-  if (hot_zero != 0 || in_one != 0) {
-    ExtendInto(next, path, len, hot_zero, in_one, split_feature, walk.inverse);
-    Recurse(walk, hot, next, len + 1);
+}
+
+// The walk of one tree (its root not a leaf), with the points fixed at
+// compile time for the common depths.
+template <bool One>
+void WalkTree(const Walk& walk, double* sums) {
+  switch (walk.points) {
+    case 1:
+      return Visit<1, One>(walk, 0, 0, sums);
+    case 2:
+      return Visit<2, One>(walk, 0, 0, sums);
+    case 3:
+      return Visit<3, One>(walk, 0, 0, sums);
+    case 4:
+      return Visit<4, One>(walk, 0, 0, sums);
+    case 5:
+      return Visit<5, One>(walk, 0, 0, sums);
+    case 6:
+      return Visit<6, One>(walk, 0, 0, sums);
+    case 7:
+      return Visit<7, One>(walk, 0, 0, sums);
+    case 8:
+      return Visit<8, One>(walk, 0, 0, sums);
+    case 10:
+      return Visit<10, One>(walk, 0, 0, sums);
+    case 12:
+      return Visit<12, One>(walk, 0, 0, sums);
+    default:
+      return Visit<0, One>(walk, 0, 0, sums);
   }
-  const double cold_zero = in_zero * walk.nodes[cold].fraction;
-  if (cold_zero != 0) {
-    ExtendInto(next, path, len, cold_zero, 0.0, split_feature, walk.inverse);
-    Recurse(walk, cold, next, len + 1);
+}
+
+// Gauss-Legendre nodes and weights of n points on [0, 1] (Newton's method on
+// the Legendre polynomial from Chebyshev starting points).
+void GaussLegendre(uint32_t n, double* t, double* w) {
+  for (uint32_t i = 0; i < n; ++i) {
+    double x = std::cos(M_PI * (i + 0.75) / (n + 0.5));
+    double derivative = 1;
+    for (int iteration = 0; iteration < 100; ++iteration) {
+      double p0 = 1;
+      double p1 = x;
+      for (uint32_t k = 2; k <= n; ++k) {
+        const double p2 = ((2.0 * k - 1.0) * x * p1 - (k - 1.0) * p0) / k;
+        p0 = p1;
+        p1 = p2;
+      }
+      derivative = n * (x * p1 - p0) / (x * x - 1.0);
+      const double step = p1 / derivative;
+      x -= step;
+      if (std::fabs(step) < 1e-16) break;
+    }
+    t[i] = 0.5 * (1.0 - x);
+    w[i] = 1.0 / ((1.0 - x * x) * derivative * derivative);  // 2 / ((1 - x^2) P'^2), halved for [0, 1]
   }
+}
+
+// The most distinct features on a root-to-leaf path under node j, with
+// `count` the times each feature was split on above it and `distinct` how
+// many have a count.
+uint32_t MostDistinct(const ShapNode* nodes, uint32_t j, std::vector<uint32_t>& count, uint32_t distinct) {
+  const ShapNode& node = nodes[j];
+  if (node.leaf()) return distinct;
+  const uint32_t here = distinct + (count[node.feature] == 0 ? 1 : 0);
+  ++count[node.feature];
+  const uint32_t most =
+      std::max(MostDistinct(nodes, node.left(), count, here), MostDistinct(nodes, node.left() + 1, count, here));
+  --count[node.feature];
+  return most;
 }
 
 }  // namespace
 
 TreeShap::TreeShap(ShapTrees trees, FeatureExtensions extensions)
     : trees_(std::move(trees)), extensions_(std::move(extensions)) {
-  inverse_.assign(trees_.max_depth() + 3, 0.0);
-  for (size_t k = 1; k < inverse_.size(); ++k) inverse_[k] = 1.0 / static_cast<double>(k);
+  // A leaf's path product over u distinct features, one factor left out, is
+  // a polynomial of degree u - 1; n points integrate degree 2n - 1 exactly.
+  std::vector<uint32_t> count(trees_.num_tree_features(), 0);
+  uint32_t most = 1;
+  for (const ShapTree& tree : trees_.trees()) {
+    const uint32_t distinct =
+        tree.num_nodes == 1 ? 0 : MostDistinct(trees_.nodes().data() + tree.node_begin, 0, count, 0);
+    points_.push_back(PointsFor(distinct));
+    most = std::max(most, points_.back());
+  }
+  max_points_ = most;
+  point_begin_.assign(most + 2, 0);
+  for (uint32_t n = 1; n <= most; ++n) point_begin_[n + 1] = point_begin_[n] + n;
+  nodes_.resize(point_begin_[most + 1]);
+  weights_.resize(point_begin_[most + 1]);
+  cold_inverse_.resize(point_begin_[most + 1]);
+  for (uint32_t n = 1; n <= most; ++n)
+    GaussLegendre(n, nodes_.data() + point_begin_[n], weights_.data() + point_begin_[n]);
+  for (size_t k = 0; k < nodes_.size(); ++k) cold_inverse_[k] = 1.0 / (1.0 - nodes_[k]);
+  for (const ShapTree& tree : trees_.trees()) max_width_ = std::max(max_width_, tree.leaf_width);
 }
+
+uint32_t TreeShap::PointsFor(uint32_t distinct) { return std::max<uint32_t>(1, (distinct + 1) / 2); }
 
 std::unique_ptr<TreeShap> TreeShap::Create(const CompiledForest& forest, const Options& options) {
   ShapTrees trees(forest, options.background, options.covers, options.threads);
@@ -213,19 +252,24 @@ void TreeShap::ExplainRow(const float* row, double* out, ShapWorkspace& workspac
   walk.values = trees_.values().data();
   walk.words = trees_.category_words().data();
   walk.row = row;
-  walk.inverse = inverse_.data();
   walk.stride = stride;
-  const size_t chain = trees_.max_depth() + 2;
-  walk.hot_zero = workspace.chains.data();
-  walk.hot_next = walk.hot_zero + chain;
-  walk.hot_total = walk.hot_next + chain;
-  for (const ShapTree& tree : trees_.trees()) {
+  walk.space = &workspace;
+  for (size_t t = 0; t < trees_.trees().size(); ++t) {
+    const ShapTree& tree = trees_.trees()[t];
     if (tree.num_nodes == 1) continue;  // a lone leaf: all bias
     walk.nodes = trees_.nodes().data() + tree.node_begin;
     walk.phi = out + tree.output * stride;
     walk.width = tree.leaf_width;
-    ExtendInto(workspace.path.data(), nullptr, 0, 1.0, 1.0, -1, walk.inverse);  // the root's placeholder
-    Recurse(walk, 0, workspace.path.data(), 1);
+    walk.points = points_[t];
+    walk.t = nodes_.data() + point_begin_[walk.points];
+    walk.w = weights_.data() + point_begin_[walk.points];
+    walk.i_cold = cold_inverse_.data() + point_begin_[walk.points];
+    std::fill(workspace.product.begin(), workspace.product.begin() + walk.points, 1.0);
+    if (walk.width == 1) {
+      WalkTree<true>(walk, workspace.sums.data());
+    } else {
+      WalkTree<false>(walk, workspace.sums.data());
+    }
   }
 }
 
@@ -238,7 +282,7 @@ void TreeShap::Explain(const Matrix& x, double* out, int threads) const {
   const size_t width = row_width();
   const size_t features = num_features();
   ParallelFor(blocks, threads, [&](size_t b0, size_t b1, int) {
-    ShapWorkspace workspace(trees_.max_depth());
+    ShapWorkspace workspace(trees_.max_depth(), max_points_, max_width_, features);
     TreeRowsScratch scratch;
     for (size_t b = b0; b < b1; ++b) {
       const size_t begin = b * kRowBlock;
