@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "automl/background_sample.h"
 #include "automl/deployed_cost.h"
 
 namespace tabpilot {
@@ -175,6 +176,7 @@ TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const Ens
   bundle.problem = run.problem();
   bundle.problem.threshold = ensemble.threshold;
   bundle.input_schema = plan.input_schema;
+  bundle.background_csv = BackgroundCsv(run.data().features, plan.input_schema, kBackgroundRows, run.options().seed);
   // Both forms when the members were refit (those without a full model
   // serve their folds in both), the bagged form alone otherwise.
   const TrainerOptions& options = run.options();

@@ -79,8 +79,9 @@ Runner AddExplainCommand(CLI::App& app) {
   sub->add_option("--output,-o", args->output, "CSV of SHAP values to write")->required();
   sub->add_option("--report", args->report, "Global report JSON to write (default: OUTPUT with .report.json)");
   sub->add_option("--background", args->background,
-                  "CSV of reference rows (default: a sample of --data), e.g. training rows");
-  sub->add_option("--background-rows", args->background_rows, "Rows sampled from --data as the background")
+                  "CSV of reference rows (default: the training rows the model keeps, else a sample of --data)");
+  sub->add_option("--background-rows", args->background_rows,
+                  "Rows sampled from --data as the background of a model that keeps none")
       ->capture_default_str();
   sub->add_flag("--probability", args->probability, "Classification: values in probability, not log-odds");
   sub->add_option("--top", args->top, "Columns with a dependence summary in the report")->capture_default_str();

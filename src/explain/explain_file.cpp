@@ -56,8 +56,19 @@ ExplainFileResult ExplainFile(const ExplainFileOptions& a) {
   const auto predictor = Predictor::Load(a.model, options);
   const ProblemInfo& problem = predictor->problem();
   const Table input = ReadInput(a.data, *predictor, a);
-  const Table background =
-      a.background.empty() ? SampleRows(input, a.background_rows, a.seed) : ReadInput(a.background, *predictor, a);
+  // The background: the file given, else the training rows the bundle
+  // keeps, else a sample of the rows explained.
+  Table background;
+  if (!a.background.empty()) {
+    background = ReadInput(a.background, *predictor, a);
+  } else if (!predictor->bundle().background_csv.empty()) {
+    CsvOptions csv;
+    csv.limits = a.load.limits;
+    const RawTable raw = ParseRawCsv(predictor->bundle().background_csv, a.model.string() + "/background.csv", csv);
+    background = BuildPredictionInput(raw, predictor->input_schema(), a.logger);
+  } else {
+    background = SampleRows(input, a.background_rows, a.seed);
+  }
 
   ModelExplainer::Options eo;
   eo.threads = a.threads;
@@ -151,6 +162,9 @@ ExplainFileResult ExplainFile(const ExplainFileOptions& a) {
   result.report["model"] = a.model.string();
   result.report["data"] = a.data.string();
   result.report["background_rows"] = background.num_rows();
+  result.report["background"] = !a.background.empty()                         ? a.background.string()
+                                : !predictor->bundle().background_csv.empty() ? "the model's training rows"
+                                                                              : "a sample of the data";
   result.report["members"] = explainer->Methods();
   if (!a.report.empty()) WriteFileAtomic(a.report, result.report.dump(2) + "\n");
   file.Commit();

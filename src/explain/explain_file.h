@@ -25,8 +25,9 @@ struct ExplainFileOptions {
   std::filesystem::path data;
   std::filesystem::path output;  // the values CSV
   std::filesystem::path report;  // the global report JSON (empty: not written)
-  // Background rows: a CSV with the model's input columns; empty = a
-  // sample of `background_rows` rows of `data` (seeded).
+  // Background rows: a CSV with the model's input columns; empty = the
+  // training rows the bundle keeps (Bundle::background_csv), or for a
+  // bundle without them a sample of `background_rows` rows of `data` (seeded).
   std::filesystem::path background;
   size_t background_rows = 100;
   bool probability = false;  // classification: probabilities, not log-odds

@@ -290,6 +290,7 @@ void SaveBundle(const Bundle& bundle, const fs::path& dir, const SaveOptions& op
 
   if (!bundle.leaderboard.empty()) StageFile(out.staging(), "leaderboard.json", bundle.leaderboard.dump(2), files);
   if (!bundle.leaderboard_csv.empty()) StageFile(out.staging(), "leaderboard.csv", bundle.leaderboard_csv, files);
+  if (!bundle.background_csv.empty()) StageFile(out.staging(), "background.csv", bundle.background_csv, files);
   manifest["files"] = files;
   const std::string manifest_bytes = manifest.dump(2);
   WriteFileAtomic(out.staging() / "manifest.json", manifest_bytes);
@@ -440,6 +441,8 @@ Bundle LoadBundle(const fs::path& dir, const LearnerRegistry& learners, const Bu
     current = "leaderboard.json";
     if (files.contains("leaderboard.json")) b.leaderboard = Json::parse(read("leaderboard.json"));
     if (files.contains("leaderboard.csv")) b.leaderboard_csv = read("leaderboard.csv");
+    current = "background.csv";
+    if (files.contains("background.csv")) b.background_csv = read("background.csv");
   } catch (const Json::exception& e) {
     throw InvalidInput("corrupt model bundle " + dir.string() + ": " + current + ": " + e.what());
   } catch (const InvalidInput& e) {

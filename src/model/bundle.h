@@ -101,6 +101,9 @@ struct Bundle {
   Json training = Json::object();    // metrics and facts about training (OOF scores, time, rows)
   Json leaderboard = Json::array();  // rows as written by the trainer
   std::string leaderboard_csv;
+  // A CSV of training rows (the input columns, up to a few hundred) that
+  // explanations measure from (explain/); empty when the bundle has none.
+  std::string background_csv;
 };
 
 struct SaveOptions {

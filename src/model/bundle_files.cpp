@@ -130,7 +130,8 @@ std::string ReadAll(const Fd& fd, uint64_t size) {
 }  // namespace
 
 bool IsBundleFileName(std::string_view rel) {
-  if (rel == "manifest.json" || rel == "digest.json" || rel == "leaderboard.json" || rel == "leaderboard.csv") {
+  if (rel == "manifest.json" || rel == "digest.json" || rel == "leaderboard.json" || rel == "leaderboard.csv" ||
+      rel == "background.csv") {
     return true;
   }
   std::string_view s = rel;

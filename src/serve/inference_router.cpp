@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/version.h"
+#include "serve/explanation_response.h"
 #include "serve/oip_protocol.h"
 #include "serve/prediction_response.h"
 #include "serve/request_rows.h"
@@ -317,6 +318,13 @@ HttpResponse InferenceRouter::Invocations(HttpRequest& request, const std::share
   if (field_list.empty()) field_list = request.Header("x-tabpilot-output");
   const std::vector<OutputField> fields =
       field_list.empty() ? DefaultOutputFields() : ParseOutputFields(field_list, model->problem().task);
+  const std::optional<ExplainScale> explain =
+      ParseExplainParameter(request.QueryParam("explain"), model->problem().task);
+  if (explain && *out == RowFormat::kCsv) {
+    return ErrorAnswer(406,
+                       "explanations are answered in JSON: ask with Accept: application/json or "
+                       "application/jsonlines");
+  }
   if (request.body.empty()) return ErrorAnswer(400, "the request body is empty");
   RequestRows rows = *in == RowFormat::kCsv    ? DecodeCsvRows(std::move(request.body), schema)
                      : *in == RowFormat::kJson ? DecodeJsonRows(request.body, schema)
@@ -324,6 +332,14 @@ HttpResponse InferenceRouter::Invocations(HttpRequest& request, const std::share
   CheckCellTypes(rows, schema);
   routed.rows = rows.rows();
   const Matrix predictions = model->Predict(rows);
+  if (explain) {
+    const Explanation explanation = model->Explain(rows, *explain);
+    const std::vector<std::string> columns = model->ColumnNames();
+    return HttpResponse{200,
+                        std::string(MediaType(*out)),
+                        FormatPredictions(model->problem(), predictions, fields, *out, &explanation, &columns),
+                        {}};
+  }
   return HttpResponse{
       200, std::string(MediaType(*out)), FormatPredictions(model->problem(), predictions, fields, *out), {}};
 }
@@ -335,10 +351,15 @@ HttpResponse InferenceRouter::OipInfer(HttpRequest& request, const std::shared_p
     return ErrorAnswer(415, "unsupported Content-Type '" + std::string(content_type) + "' (application/json)");
   }
   if (request.body.empty()) return ErrorAnswer(400, "the request body is empty");
-  const OipInferRequest infer = DecodeOipInfer(request.body, model->input_schema());
+  OipInferRequest infer = DecodeOipInfer(request.body, model->input_schema());
+  infer.explain = ParseExplainParameter(infer.explain_parameter, model->problem().task);
   CheckCellTypes(infer.rows, model->input_schema());
   routed.rows = infer.rows.rows();
   const Matrix predictions = model->Predict(infer.rows);
+  if (infer.explain) {
+    const Explanation explanation = model->Explain(infer.rows, *infer.explain);
+    return HttpResponse{200, "application/json", EncodeOipInferResponse(*model, infer, predictions, &explanation), {}};
+  }
   return HttpResponse{200, "application/json", EncodeOipInferResponse(*model, infer, predictions), {}};
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "predict/json_cell.h"
+#include "serve/explanation_response.h"
 #include "serve/prediction_response.h"
 
 namespace tabpilot {
@@ -81,6 +82,18 @@ OipInferRequest DecodeOipInfer(std::string_view body, const Schema& schema) {
         throw InvalidInput("unknown output '" + n + "' (outputs: predicted_label, probabilities)");
       }
       req.outputs.push_back(n);
+    }
+  }
+  if (auto parameters = doc.find("parameters"); parameters != doc.end()) {
+    if (!parameters->is_object()) throw InvalidInput("an infer request's \"parameters\" must be an object");
+    if (auto explain = parameters->find("explain"); explain != parameters->end()) {
+      if (explain->is_boolean()) {
+        req.explain_parameter = explain->get<bool>() ? "true" : "false";
+      } else if (explain->is_string()) {
+        req.explain_parameter = explain->get<std::string>();
+      } else {
+        throw InvalidInput("the \"explain\" parameter must be true, false, \"log_odds\" or \"probability\"");
+      }
     }
   }
   auto inputs = doc.find("inputs");
@@ -173,8 +186,8 @@ Json OipModelMetadata(const ServedModel& model) {
               {"outputs", outputs}};
 }
 
-std::string EncodeOipInferResponse(const ServedModel& model, const OipInferRequest& request,
-                                   const Matrix& predictions) {
+std::string EncodeOipInferResponse(const ServedModel& model, const OipInferRequest& request, const Matrix& predictions,
+                                   const Explanation* explanation) {
   const ProblemInfo& problem = model.problem();
   const ServedModel::Identity& id = model.identity();
   const size_t n = predictions.rows;
@@ -206,6 +219,32 @@ std::string EncodeOipInferResponse(const ServedModel& model, const OipInferReque
                        {"datatype", "FP32"},
                        {"shape", {static_cast<int64_t>(n), static_cast<int64_t>(k)}},
                        {"data", std::move(data)}});
+  }
+  if (explanation != nullptr) {
+    const std::vector<size_t> reported = ReportedOutputs(problem);
+    Json data = Json::array();
+    Json labels = Json::array();
+    Json bases = Json::array();
+    for (size_t r = 0; r < n; ++r) {
+      for (size_t c : reported) {
+        for (size_t j = 0; j < explanation->columns; ++j) data.push_back(explanation->at(r, c, j));
+      }
+    }
+    for (size_t c : reported) {
+      labels.push_back(IsClassification(problem.task) ? problem.class_labels[c] : problem.target);
+      bases.push_back(explanation->base[c]);
+    }
+    outputs.push_back(
+        {{"name", "explanation"},
+         {"datatype", "FP64"},
+         {"shape",
+          {static_cast<int64_t>(n), static_cast<int64_t>(reported.size()), static_cast<int64_t>(explanation->columns)}},
+         {"parameters",
+          {{"scale", ExplainScaleName(explanation->scale)},
+           {"columns", model.ColumnNames()},
+           {"labels", std::move(labels)},
+           {"base_values", std::move(bases)}}},
+         {"data", std::move(data)}});
   }
   Json answer{{"model_name", id.endpoint},
               {"model_version", std::to_string(id.version > 0 ? id.version : id.generation)}};

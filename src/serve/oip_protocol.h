@@ -11,6 +11,7 @@
 // "outputs" list may ask for one of them only.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,10 @@ struct OipInferRequest {
   std::string id;                    // echoed in the answer
   RequestRows rows;                  // schema order
   std::vector<std::string> outputs;  // asked for; empty: all
+  // The request's "parameters": {"explain": true | false | "log_odds" |
+  // "probability"}, as text (explanation_response.h parses it); empty if absent.
+  std::string explain_parameter;
+  std::optional<ExplainScale> explain;  // set by the router from explain_parameter
 };
 
 // InvalidInput naming the tensor (and row) for a malformed request.
@@ -34,7 +39,11 @@ OipInferRequest DecodeOipInfer(std::string_view body, const Schema& schema);
 // GET /v2/models/{name}: name, versions, platform, inputs and outputs.
 Json OipModelMetadata(const ServedModel& model);
 
-// The answer to an infer request.
-std::string EncodeOipInferResponse(const ServedModel& model, const OipInferRequest& request, const Matrix& predictions);
+// The answer to an infer request. With `explanation`, also the tensor
+// "explanation" (FP64, [n, outputs, columns]: the SHAP values of the
+// outputs explanation_response.h reports), its parameters naming the scale,
+// the columns, the outputs' labels and base values.
+std::string EncodeOipInferResponse(const ServedModel& model, const OipInferRequest& request, const Matrix& predictions,
+                                   const Explanation* explanation = nullptr);
 
 }  // namespace tabpilot

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "serve/explanation_response.h"
 
 namespace tabpilot {
 namespace {
@@ -98,7 +99,11 @@ std::vector<OutputField> ParseOutputFields(std::string_view list, Task task) {
 }
 
 std::string FormatPredictions(const ProblemInfo& problem, const Matrix& predictions,
-                              const std::vector<OutputField>& fields, RowFormat format) {
+                              const std::vector<OutputField>& fields, RowFormat format, const Explanation* explanation,
+                              const std::vector<std::string>* columns) {
+  if (explanation != nullptr && (format == RowFormat::kCsv || columns == nullptr)) {
+    throw Internal("explanations are written in JSON only, with their column names");
+  }
   const size_t k = predictions.cols;
   const bool regression = problem.task == Task::kRegression;
   std::string out;
@@ -165,6 +170,7 @@ std::string FormatPredictions(const ProblemInfo& problem, const Matrix& predicti
           break;
       }
     }
+    if (explanation != nullptr) row["explanation"] = ExplanationJson(problem, *explanation, *columns, r);
     out += row.dump();
     if (format == RowFormat::kJsonLines) out.push_back('\n');
   }

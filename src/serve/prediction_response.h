@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data/matrix.h"
+#include "explain/model_explainer.h"
 #include "model/bundle.h"
 #include "serve/request_rows.h"
 
@@ -38,8 +39,12 @@ std::vector<OutputField> DefaultOutputFields();
 //   probabilities / labels: every class's, in the labels' order.
 // CSV: one line a row, the fields in the order asked, lists as "[a, b]";
 // JSON: {"predictions": [{field: value, ...}, ...]}; JSON lines: one such
-// object a line.
+// object a line. With `explanation` (JSON and JSON lines only; `columns`
+// names its columns) each row's object also has "explanation"
+// (explanation_response.h).
 std::string FormatPredictions(const ProblemInfo& problem, const Matrix& predictions,
-                              const std::vector<OutputField>& fields, RowFormat format);
+                              const std::vector<OutputField>& fields, RowFormat format,
+                              const Explanation* explanation = nullptr,
+                              const std::vector<std::string>* columns = nullptr);
 
 }  // namespace tabpilot

@@ -56,15 +56,42 @@ Matrix ServedModel::Predict(const RequestRows& rows) const {
     ReturnScratch(std::move(scratch));
     return out;
   }
+  return predictor_->Predict(RequestTable(rows), 1);
+}
+
+Table ServedModel::RequestTable(const RequestRows& rows) const {
   BuildReport report;
   if (rows.csv != nullptr) {
     // CSV: the reader's table itself (columns matched by name).
-    return predictor_->Predict(BuildPredictionChunk(*rows.csv, input_schema(), 1, report), 1);
+    return BuildPredictionChunk(*rows.csv, input_schema(), 1, report);
   }
+  const RawTable raw = RawTableBuilder::FromCells(ColumnNames(), rows.rows(), rows.cells, rows.missing, "request");
+  return BuildPredictionChunk(raw, input_schema(), 1, report);
+}
+
+std::vector<std::string> ServedModel::ColumnNames() const {
   std::vector<std::string> names;
   for (const ColumnSpec& c : input_schema().columns) names.push_back(c.name);
-  const RawTable raw = RawTableBuilder::FromCells(std::move(names), n, rows.cells, rows.missing, "request");
-  return predictor_->Predict(BuildPredictionChunk(raw, input_schema(), 1, report), 1);
+  return names;
+}
+
+Explanation ServedModel::Explain(const RequestRows& rows, ExplainScale scale) const {
+  const ModelExplainer* explainer = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(explainer_mutex_);
+    if (explainer_ == nullptr) {
+      const std::string& background = predictor_->bundle().background_csv;
+      if (background.empty()) {
+        throw InvalidInput("this model keeps no background rows to explain from (retrain it to get explanations)");
+      }
+      const RawTable raw = ParseRawCsv(background, "background.csv", CsvOptions{});
+      ModelExplainer::Options options;
+      explainer_ = ModelExplainer::Create(
+          *predictor_, BuildPredictionInput(raw, input_schema(), Logger(Logger::Level::kQuiet)), options);
+    }
+    explainer = explainer_.get();
+  }
+  return explainer->Explain(RequestTable(rows), scale, 1);
 }
 
 }  // namespace tabpilot

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "data/matrix.h"
+#include "explain/model_explainer.h"
 #include "predict/predictor.h"
 #include "predict/row_predictor.h"
 #include "serve/request_rows.h"
@@ -55,10 +56,20 @@ class ServedModel {
   // have passed CheckCellTypes. Thread-safe.
   Matrix Predict(const RequestRows& rows) const;
 
+  // The rows' SHAP values in `scale` (explain/model_explainer.h), measured
+  // from the background rows the bundle keeps; the explainer is made on the
+  // first call. InvalidInput when the bundle keeps none (bundles from
+  // before explanations). Thread-safe.
+  Explanation Explain(const RequestRows& rows, ExplainScale scale) const;
+  // The input columns, in the order of Explanation's.
+  std::vector<std::string> ColumnNames() const;
+
  private:
   ServedModel() = default;
   // A one-row scratch for this call (reused from a pool), and its return.
   std::unique_ptr<RowScratch> TakeScratch() const;
+  // The rows as a typed table (the batch path's input).
+  Table RequestTable(const RequestRows& rows) const;
   void ReturnScratch(std::unique_ptr<RowScratch> scratch) const;
 
   Identity identity_;
@@ -67,6 +78,8 @@ class ServedModel {
   std::unique_ptr<RowPredictor> row_;
   mutable std::mutex mutex_;  // guards pool_
   mutable std::vector<std::unique_ptr<RowScratch>> pool_;
+  mutable std::mutex explainer_mutex_;  // guards explainer_'s creation
+  mutable std::unique_ptr<ModelExplainer> explainer_;
 };
 
 }  // namespace tabpilot

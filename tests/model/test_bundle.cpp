@@ -46,6 +46,18 @@ TEST_F(BundleTest, RoundTripPredictsBitIdentically) {
   for (size_t r = 0; r < got.rows; ++r) EXPECT_EQ(labels[r], got.at(r, 1) >= 0.4f ? "yes" : "no");
 }
 
+// The background rows explanations measure from travel with the bundle,
+// checked like every other file.
+TEST_F(BundleTest, BackgroundRowsRoundTripAndAreVerified) {
+  EXPECT_TRUE(Predictor::Load(model(), Predictor::Options{})->bundle().background_csv.empty());
+  Bundle b = MakeBundle(table_);
+  b.background_csv = "a,b\n1,x\n,y\n";
+  SaveBundle(b, dir_ / "with", SaveOptions{"test"});
+  EXPECT_EQ(Predictor::Load(dir_ / "with", Predictor::Options{})->bundle().background_csv, b.background_csv);
+  WriteFileAtomic(dir_ / "with" / "background.csv", "a,b\n2,x\n,y\n");
+  EXPECT_THROW(Predictor::Load(dir_ / "with", Predictor::Options{}), InvalidInput);
+}
+
 TEST_F(BundleTest, SaveReplacesAtomically) {
   Bundle b = MakeBundle(table_);
   SaveBundle(b, model(), SaveOptions{"test"});

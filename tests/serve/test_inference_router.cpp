@@ -5,6 +5,7 @@
 // request without a model.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,6 +64,10 @@ class Router : public ::testing::Test {
     dir_ = new testing::TempDir();
     SaveBundle(testing::TrainBundle(Task::kBinary, {"xgboost", "linear"}, 3), *dir_ / "a", SaveOptions{});
     SaveBundle(testing::TrainBundle(Task::kMulticlass, {"xgboost"}, 1), *dir_ / "b", SaveOptions{});
+    // A bundle that keeps no background rows (as bundles from before explanations).
+    Bundle plain = testing::TrainBundle(Task::kBinary, {"linear"}, 1);
+    plain.background_csv.clear();
+    SaveBundle(plain, *dir_ / "plain", SaveOptions{});
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -237,6 +242,77 @@ TEST_F(Router, HealthMetricsAndTheOpenInferenceProtocol) {
   EXPECT_NE(metrics.find("tabpilot_model_loaded{endpoint=\"adult\""), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("tabpilot_rows_predicted_total{endpoint=\"adult\"} 4"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("tabpilot_request_duration_seconds_bucket"), std::string::npos);
+}
+
+// ?explain= on /invocations and the OIP "explain" parameter: per row the
+// SHAP values of the reported outputs (binary: the positive class; multiclass:
+// every class), summing to the prediction minus the base, the prediction
+// being the model's own answer in the scale asked for; CSV answers and bad
+// values refused.
+TEST_F(Router, ExplanationsOnRequest) {
+  const std::string csv = testing::PredictCsv(Task::kBinary, 12, 3);
+  HttpResponse r =
+      Call(Request("POST", "/invocations?explain=probability&output=probability", csv, "text/csv", "application/json"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const Json rows = Json::parse(r.body)["predictions"];
+  ASSERT_EQ(rows.size(), 12u);
+  for (const Json& row : rows) {
+    const Json& e = row["explanation"];
+    EXPECT_EQ(e["scale"], "probability");
+    ASSERT_EQ(e["outputs"].size(), 1u);
+    const Json& out = e["outputs"][0];
+    EXPECT_TRUE(out["label"] == "yes" || out["label"] == "no") << out["label"];  // the positive class
+    ASSERT_EQ(out["values"].size(), 4u);
+    double sum = out["base_value"].get<double>();
+    for (const auto& [column, value] : out["values"].items()) sum += value.get<double>();
+    EXPECT_NEAR(sum, out["prediction"].get<double>(), 1e-9);
+    EXPECT_NEAR(out["prediction"].get<double>(), row["probability"].get<double>(), 1e-4);
+  }
+  // Log-odds by default, in JSON lines too.
+  r = Call(Request("POST", "/invocations?explain=true&output=probability", csv, "text/csv", "application/jsonlines"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const Json first = Json::parse(r.body.substr(0, r.body.find('\n')));
+  const double p = first["probability"].get<double>();
+  EXPECT_EQ(first["explanation"]["scale"], "log_odds");
+  EXPECT_NEAR(first["explanation"]["outputs"][0]["prediction"].get<double>(), std::log(p / (1 - p)), 1e-3);
+  // CSV cannot carry them; a bad value is a 400; explain=false is a plain answer.
+  EXPECT_EQ(Call(Request("POST", "/invocations?explain=true", csv, "text/csv", "text/csv")).status, 406);
+  EXPECT_EQ(Call(Request("POST", "/invocations?explain=yes", csv, "text/csv", "application/json")).status, 400);
+  r = Call(Request("POST", "/invocations?explain=false", csv, "text/csv", "application/json"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_FALSE(Json::parse(r.body)["predictions"][0].contains("explanation"));
+  // The OIP parameter: an "explanation" tensor [rows, outputs, columns].
+  const HttpResponse infer = Call(Request("POST", "/v2/models/adult/infer", R"({"parameters": {"explain": true},
+      "inputs": [{"name": "a", "shape": [2], "datatype": "FP64", "data": [1.5, null]},
+      {"name": "b", "shape": [2], "datatype": "FP64", "data": [0.5, 2]},
+      {"name": "colour", "shape": [2], "datatype": "BYTES", "data": ["red", "never seen"]},
+      {"name": "size", "shape": [2], "datatype": "FP64", "data": [1, 2]}]})",
+                                          "application/json"));
+  ASSERT_EQ(infer.status, 200) << infer.body;
+  const Json outputs = Json::parse(infer.body)["outputs"];
+  ASSERT_EQ(outputs.size(), 3u);
+  EXPECT_EQ(outputs[2]["name"], "explanation");
+  EXPECT_EQ(outputs[2]["shape"], Json::parse("[2, 1, 4]"));
+  EXPECT_EQ(outputs[2]["parameters"]["columns"], Json::parse(R"(["a", "b", "colour", "size"])"));
+  EXPECT_EQ(outputs[2]["data"].size(), 8u);
+  EXPECT_EQ(Call(Request("POST", "/v2/models/adult/infer", R"({"parameters": {"explain": 3}, "inputs": []})",
+                         "application/json"))
+                .status,
+            400);
+  // A multiclass model: every class.
+  targets_.push_back(Target("colours", *dir_ / "b", 1));
+  manager_->Refresh();
+  r = Call(Request("POST", "/endpoints/colours/invocations?explain=true", testing::PredictCsv(Task::kMulticlass, 3, 4),
+                   "text/csv", "application/json"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["predictions"][0]["explanation"]["outputs"].size(), 3u);
+  // A model without background rows: a 400 that says so; its predictions still served.
+  targets_.push_back(Target("plain", *dir_ / "plain", 1));
+  manager_->Refresh();
+  r = Call(Request("POST", "/endpoints/plain/invocations?explain=true", csv, "text/csv", "application/json"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("no background rows"), std::string::npos) << r.body;
+  EXPECT_EQ(Call(Request("POST", "/endpoints/plain/invocations", csv, "text/csv", "application/json")).status, 200);
 }
 
 TEST_F(Router, HotSwapAndFailedLoadsKeepAModelServing) {
