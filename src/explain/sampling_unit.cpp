@@ -26,8 +26,10 @@ class SamplingUnit final : public UnitExplainer {
       if (!features_of_[p].empty()) active_.push_back(static_cast<uint32_t>(p));
     }
     const size_t k = outputs();
+    sums_ = model_.AsFeatureSum();
+    if (sums_ != nullptr) PrepareSums();
     std::vector<float> out(background_.rows * k);
-    model_.Predict(background_, out.data(), 1);
+    Predict(Start(), out);
     base_.assign(k, 0.0);
     for (size_t b = 0; b < background_.rows; ++b) {
       for (size_t c = 0; c < k; ++c) base_[c] += out[b * k + c];
@@ -61,9 +63,68 @@ class SamplingUnit final : public UnitExplainer {
   }
 
  private:
-  // Sets the features of player p in `row` to the explained row's.
-  void Take(uint32_t p, const float* from, float* row) const {
-    for (size_t f : features_of_[p]) row[f] = from[f];
+  // Coalitions are rows the model predicts. Features: the background rows
+  // with a coalition's features taken from the explained row. Sums (a model
+  // with a FeatureSumForm): each background row's first-stage sum, with a
+  // coalition's players' vectors swapped for the explained row's.
+  //
+  // The rows every coalition starts from (the background, or its sums).
+  const Matrix& Start() const { return sums_ != nullptr ? background_sums_ : background_; }
+
+  // The per-player vectors of the background rows and their sums.
+  void PrepareSums() {
+    const size_t width = sums_->sum_width();
+    const size_t nb = background_.rows;
+    std::vector<float> contributions;
+    sums_->Contributions(background_, contributions);
+    background_sums_ = Matrix(nb, width);
+    background_players_.assign(nb * players_.players * width, 0.0f);
+    for (size_t b = 0; b < nb; ++b) {
+      float* sum = background_sums_.row(b);
+      std::copy(sums_->sum_bias().begin(), sums_->sum_bias().end(), sum);
+      for (size_t f = 0; f < background_.cols; ++f) {
+        const float* c = contributions.data() + (b * background_.cols + f) * width;
+        float* player = background_players_.data() + (b * players_.players + players_.of_feature[f]) * width;
+        for (size_t j = 0; j < width; ++j) {
+          sum[j] += c[j];
+          player[j] += c[j];
+        }
+      }
+    }
+  }
+
+  // What Apply needs of the explained row: its features, or its per-player vectors.
+  struct Explained {
+    const float* row = nullptr;
+    std::vector<float> players;  // players x sum width (sums only)
+  };
+  Explained Describe(const float* row) const {
+    Explained e;
+    e.row = row;
+    if (sums_ == nullptr) return e;
+    const size_t width = sums_->sum_width();
+    Matrix one(1, background_.cols);
+    std::copy(row, row + background_.cols, one.values.begin());
+    std::vector<float> contributions;
+    sums_->Contributions(one, contributions);
+    e.players.assign(players_.players * width, 0.0f);
+    for (size_t f = 0; f < background_.cols; ++f) {
+      float* player = e.players.data() + players_.of_feature[f] * width;
+      for (size_t j = 0; j < width; ++j) player[j] += contributions[f * width + j];
+    }
+    return e;
+  }
+
+  // Moves player p of background row b's coalition row `row` to the explained row's side.
+  void Apply(uint32_t p, const Explained& x, size_t b, float* row) const {
+    if (sums_ == nullptr) {
+      for (size_t f : features_of_[p]) row[f] = x.row[f];
+      return;
+    }
+    const size_t width = sums_->sum_width();
+    const float* mine = x.players.data() + p * width;
+    const float* theirs = background_players_.data() + (b * players_.players + p) * width;
+    for (size_t j = 0; j < width; ++j) row[j] += mine[j] - theirs[j];
   }
 
   // v(coalition) for each block of background rows in pred: the mean over the block, per output.
@@ -79,18 +140,24 @@ class SamplingUnit final : public UnitExplainer {
     }
   }
 
-  void Predict(Matrix& batch, std::vector<float>& pred) const {
+  void Predict(const Matrix& batch, std::vector<float>& pred) const {
     pred.resize(batch.rows * outputs());
-    model_.Predict(batch, pred.data(), 1);
+    if (sums_ != nullptr) {
+      sums_->PredictFromSums(batch.values.data(), batch.rows, pred.data());
+    } else {
+      model_.Predict(batch, pred.data(), 1);
+    }
   }
 
   void Sample(const float* row, size_t index, Matrix& batch, std::vector<float>& pred, double* out) const {
     const size_t n = active_.size();
-    const size_t nb = background_.rows;
-    const size_t width = background_.cols;
+    const Matrix& start = Start();
+    const size_t nb = start.rows;
+    const size_t width = start.cols;
     const size_t k = outputs();
     const size_t np = players_.players;
     const auto orderings = static_cast<size_t>(options_.orderings);
+    const Explained x = Describe(row);
     std::mt19937_64 rng(options_.seed * 0x9E3779B97F4A7C15ULL + index);
     std::vector<std::vector<uint32_t>> order(orderings);
     for (size_t m = 0; m < orderings; m += 2) {
@@ -103,9 +170,9 @@ class SamplingUnit final : public UnitExplainer {
     for (size_t m = 0; m < orderings; ++m) {
       for (size_t t = 0; t < n; ++t) {
         float* block = batch.values.data() + (m * n + t) * nb * width;
-        const float* previous = t == 0 ? background_.values.data() : block - nb * width;
+        const float* previous = t == 0 ? start.values.data() : block - nb * width;
         std::copy(previous, previous + nb * width, block);
-        for (size_t b = 0; b < nb; ++b) Take(order[m][t], row, block + b * width);
+        for (size_t b = 0; b < nb; ++b) Apply(order[m][t], x, b, block + b * width);
       }
     }
     Predict(batch, pred);
@@ -125,18 +192,20 @@ class SamplingUnit final : public UnitExplainer {
 
   void Enumerate(const float* row, Matrix& batch, std::vector<float>& pred, double* out) const {
     const size_t n = active_.size();
-    const size_t nb = background_.rows;
-    const size_t width = background_.cols;
+    const Matrix& start = Start();
+    const size_t nb = start.rows;
+    const size_t width = start.cols;
     const size_t k = outputs();
     const size_t np = players_.players;
     const size_t coalitions = size_t{1} << n;
+    const Explained x = Describe(row);
     batch = Matrix(coalitions * nb, width);
     for (size_t s = 0; s < coalitions; ++s) {
       float* block = batch.values.data() + s * nb * width;
-      std::copy(background_.values.begin(), background_.values.end(), block);
+      std::copy(start.values.begin(), start.values.end(), block);
       for (size_t a = 0; a < n; ++a) {
         if (((s >> a) & 1u) == 0) continue;
-        for (size_t b = 0; b < nb; ++b) Take(active_[a], row, block + b * width);
+        for (size_t b = 0; b < nb; ++b) Apply(active_[a], x, b, block + b * width);
       }
     }
     Predict(batch, pred);
@@ -161,8 +230,11 @@ class SamplingUnit final : public UnitExplainer {
   }
 
   const Model& model_;
+  const FeatureSumForm* sums_ = nullptr;  // the model's, when it has one
   FeaturePlayers players_;
   Matrix background_;
+  Matrix background_sums_;                 // sums only: per background row, its sum
+  std::vector<float> background_players_;  // sums only: background rows x players x sum width
   SamplingOptions options_;
   std::vector<std::vector<size_t>> features_of_;  // per player
   std::vector<uint32_t> active_;                  // players with features

@@ -71,6 +71,24 @@ struct LinearForm {
   std::vector<double> intercepts;  // raw
 };
 
+// A model whose first stage adds up one vector per input feature (the mlp
+// family: its first layer's pre-activations): for a row x,
+//   z = sum_bias() + sum over features f of T_f(x_f)     (sum_width() values)
+// and its outputs are a function of z alone (PredictFromSums). Sampled
+// explanations build coalitions of features by adding these vectors instead
+// of running the whole model on every mixed row (explain/sampling_unit.h).
+class FeatureSumForm {
+ public:
+  virtual ~FeatureSumForm() = default;
+  virtual size_t sum_width() const = 0;
+  virtual const std::vector<float>& sum_bias() const = 0;
+  // T_f(x_f) for every feature of every row of x: rows x x.cols x sum_width().
+  virtual void Contributions(const Matrix& x, std::vector<float>& out) const = 0;
+  // The outputs (n x num_outputs, as Predict writes them) of n sums (n x
+  // sum_width(), row-major, bias included). Allocates; one thread.
+  virtual void PredictFromSums(const float* sums, size_t n, float* out) const = 0;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -91,6 +109,8 @@ class Model {
   virtual Json Info() const { return Json::object(); }
   // The model as a LinearForm, for a family that is one; nullopt otherwise.
   virtual std::optional<LinearForm> AsLinear() const { return std::nullopt; }
+  // The model as a FeatureSumForm (valid while the model lives), or null.
+  virtual const FeatureSumForm* AsFeatureSum() const { return nullptr; }
 };
 
 class Learner {

@@ -161,7 +161,7 @@ struct FitSummary {
   double best_valid_loss = std::numeric_limits<double>::quiet_NaN();
 };
 
-class MlpModel final : public Model {
+class MlpModel final : public Model, public FeatureSumForm {
  public:
   MlpModel(Task task, int num_classes, size_t num_features, PeriodicEmbedding embedding, Net net, double y_mean,
            double y_sd, FitSummary summary)
@@ -177,6 +177,71 @@ class MlpModel final : public Model {
     for (const Layer& l : net_) {
       packed_.emplace_back(l.w.data(), l.b.data(), static_cast<size_t>(l.w.rows()), static_cast<size_t>(l.w.cols()));
     }
+    // Which input feature each of the first layer's inputs comes from.
+    if (embedding_.empty()) {
+      for (size_t f = 0; f < num_features_; ++f) first_input_feature_.push_back(static_cast<uint32_t>(f));
+    } else {
+      for (uint32_t c : embedding_.columns())
+        first_input_feature_.insert(first_input_feature_.end(), static_cast<size_t>(embedding_.dim()), c);
+      for (uint32_t c : embedding_.passthrough()) first_input_feature_.push_back(c);
+    }
+    if (!packed_.empty()) sum_bias_.assign(packed_[0].b.begin(), packed_[0].b.begin() + packed_[0].out);
+  }
+
+  const FeatureSumForm* AsFeatureSum() const override { return packed_.empty() ? nullptr : this; }
+  size_t sum_width() const override { return packed_[0].out; }
+  const std::vector<float>& sum_bias() const override { return sum_bias_; }
+
+  void Contributions(const Matrix& x, std::vector<float>& out) const override {
+    CheckColumns(x);
+    const PackedDense& first = packed_[0];
+    const size_t width = first.out;
+    out.assign(x.rows * num_features_ * width, 0.0f);
+    std::vector<float> in(x.values.size());
+    for (size_t i = 0; i < in.size(); ++i) in[i] = Finite(x.values[i]);
+    std::vector<float> embedded;
+    const float* a = in.data();
+    size_t a_width = num_features_;
+    if (!embedding_.empty()) {
+      a_width = embedding_.output_width();
+      std::vector<float> trig(x.rows * embedding_.columns().size() * 2 * static_cast<size_t>(embedding_.frequencies()));
+      embedded.resize(x.rows * a_width);
+      embedding_.Infer(in.data(), num_features_, x.rows, packed_embedding_, trig.data(), embedded.data());
+      a = embedded.data();
+    }
+    for (size_t r = 0; r < x.rows; ++r) {
+      for (size_t k = 0; k < a_width; ++k) {
+        const float v = a[r * a_width + k];
+        if (v == 0.0f) continue;
+        float* o = out.data() + (r * num_features_ + first_input_feature_[k]) * width;
+        const float* w = first.w.data() + k * first.stride;
+        for (size_t j = 0; j < width; ++j) o[j] += v * w[j];
+      }
+    }
+  }
+
+  void PredictFromSums(const float* sums, size_t n, float* out) const override {
+    const auto outputs = static_cast<size_t>(num_outputs());
+    std::vector<float> a;
+    std::vector<float> h;
+    std::vector<float> z(n * outputs);
+    if (packed_.size() == 1) {
+      // The first layer is the output layer: the sums are its values.
+      for (size_t r = 0; r < n; ++r) WriteOutputs(sums + r * outputs, out + r * outputs);
+      return;
+    }
+    size_t a_width = packed_[0].out;
+    a.resize(n * a_width);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = std::max(0.0f, sums[i]);
+    for (size_t l = 1; l + 1 < packed_.size(); ++l) {
+      const PackedDense& layer = packed_[l];
+      h.resize(n * layer.out);
+      DenseForward(layer, a.data(), a_width, n, /*relu=*/true, h.data(), layer.out);
+      a.swap(h);
+      a_width = layer.out;
+    }
+    DenseForward(packed_.back(), a.data(), a_width, n, /*relu=*/false, z.data(), outputs);
+    for (size_t r = 0; r < n; ++r) WriteOutputs(z.data() + r * outputs, out + r * outputs);
   }
 
   int num_outputs() const override { return IsClassification(task_) ? num_classes_ : 1; }
@@ -434,6 +499,8 @@ class MlpModel final : public Model {
   // Inference copies of the weights (dense_kernel.h), made once.
   std::vector<PackedDense> packed_embedding_;  // one per embedded column
   std::vector<PackedDense> packed_;            // one per layer
+  std::vector<uint32_t> first_input_feature_;  // per input of the first layer, its feature
+  std::vector<float> sum_bias_;                // the first layer's bias
 };
 
 // Sample weights scaled to mean 1 (all ones when absent).

@@ -58,6 +58,8 @@ class PeriodicEmbedding {
   bool empty() const { return columns_.empty(); }
   size_t num_inputs() const { return num_inputs_; }
   const std::vector<uint32_t>& columns() const { return columns_; }
+  // The columns passed through as they are, ascending (after the embedded ones in Forward's output).
+  const std::vector<uint32_t>& passthrough() const { return passthrough_; }
   int frequencies() const { return frequencies_; }
   int dim() const { return dim_; }
   // Width of Forward's output: E * D + (num_inputs - E).

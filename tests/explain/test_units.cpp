@@ -14,6 +14,7 @@
 
 #include "explain/linear_unit.h"
 #include "explain/sampling_unit.h"
+#include "learners/learner_registry.h"
 
 namespace tabpilot {
 namespace {
@@ -143,6 +144,52 @@ TEST(SamplingUnit, SampledOrderingsSumExactlyAndComeCloseToExact) {
   std::vector<double> again(x.rows * width);
   sampled->Explain(x, again.data(), 1);
   EXPECT_EQ(again, got);
+}
+
+// The network builds coalitions from its first layer's per-feature vectors
+// (FeatureSumForm) instead of running on mixed rows: the values must still
+// be the Shapley values of the model's own Predict, and sum to it.
+TEST(SamplingUnit, TheNetworksFeatureSumsGiveTheShapleyValuesOfItsPredict) {
+  const Matrix train = RandomRows(400, 5, 11);
+  std::vector<float> y(train.rows);
+  for (size_t i = 0; i < train.rows; ++i) {
+    const float* r = train.row(i);
+    y[i] = r[0] * r[1] + std::sin(r[2]) - r[3] > 0 ? 1.0f : 0.0f;
+  }
+  FitOptions fit;
+  fit.task = Task::kBinary;
+  fit.num_classes = 2;
+  fit.seed = 3;
+  // Embedded numeric columns (periodic embedding) and two hidden layers.
+  const auto model = LearnerRegistry::WithBuiltins()
+                         .Create("mlp", Json{{"hidden", "16,8"}, {"epochs", 5}, {"numeric_embedding", "periodic"}})
+                         ->Fit(TrainData{&train, &y, nullptr}, nullptr, fit);
+  ASSERT_NE(model->AsFeatureSum(), nullptr);
+  const FeaturePlayers players = ToyPlayers();
+  const Matrix background = RandomRows(12, 5, 12);
+  Matrix x = RandomRows(5, 5, 13);
+  x.values[6] = NAN;  // missing, as the network reads it (0)
+  SamplingOptions options;
+  options.exact_players = 6;
+  auto unit = MakeSamplingUnit(*model, players, background, options);
+  std::vector<double> out(x.rows * 2 * players.players);
+  unit->Explain(x, out.data(), 2);
+  for (size_t i = 0; i < x.rows; ++i) {
+    const std::vector<double> want = OrderingShapley(*model, players, x.row(i), background, 1);
+    for (size_t p = 0; p < players.players; ++p) {
+      EXPECT_NEAR(out[(i * 2 + 1) * players.players + p], want[p], 2e-5) << "row " << i << " player " << p;
+    }
+  }
+  // Sampled: the values sum to the model's own prediction minus the base.
+  options.exact_players = 0;
+  auto sampled = MakeSamplingUnit(*model, players, background, options);
+  sampled->Explain(x, out.data(), 1);
+  std::vector<float> pred(x.rows * 2);
+  model->Predict(x, pred.data(), 1);
+  for (size_t i = 0; i < x.rows; ++i) {
+    const double* v = out.data() + (i * 2 + 1) * players.players;
+    EXPECT_NEAR(std::accumulate(v, v + players.players, 0.0), pred[i * 2 + 1] - sampled->base()[1], 2e-5);
+  }
 }
 
 TEST(LinearUnit, ValuesAreTheLinearShapleyValuesThroughTheLink) {
