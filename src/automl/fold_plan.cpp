@@ -26,8 +26,7 @@ bool AutomaticHoldout(const DataShape& shape) {
 
 }  // namespace
 
-FoldPlan ChooseFoldPlan(int requested_folds, const DataShape& shape, const std::vector<float>& y,
-                                uint64_t seed) {
+FoldPlan ChooseFoldPlan(int requested_folds, const DataShape& shape, const std::vector<float>& y, uint64_t seed) {
   if (requested_folds < 0) throw InvalidInput("folds must be 0 (automatic), 1 (holdout) or >= 2");
   FoldPlan plan;
   const bool holdout = requested_folds == 1 || (requested_folds == 0 && AutomaticHoldout(shape));

@@ -45,7 +45,6 @@ inline constexpr double kHoldoutWorkPerSecond = 2e6;
 // rows) or long budgets (>= 180 s, or none), 5 otherwise. Folds are
 // stratified (see AssignFolds) and deterministic in (y, seed).
 // Throws InvalidInput when a holdout is requested on fewer than kMinHoldoutRows rows.
-FoldPlan ChooseFoldPlan(int requested_folds, const DataShape& shape, const std::vector<float>& y,
-                                uint64_t seed);
+FoldPlan ChooseFoldPlan(int requested_folds, const DataShape& shape, const std::vector<float>& y, uint64_t seed);
 
 }  // namespace tabpilot

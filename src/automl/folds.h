@@ -2,10 +2,9 @@
 // sorted target value (in k-sized bins) for regression, shuffled with a seed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
-
-#include <cstddef>
 
 namespace tabpilot {
 

@@ -17,7 +17,8 @@ namespace {
 // number, else lexicographic.
 std::vector<std::string> SortedLabels(const std::set<std::string>& distinct) {
   std::vector<std::string> labels(distinct.begin(), distinct.end());
-  bool numeric = std::all_of(labels.begin(), labels.end(), [](const std::string& s) { return ParseNumber(s).has_value(); });
+  bool numeric =
+      std::all_of(labels.begin(), labels.end(), [](const std::string& s) { return ParseNumber(s).has_value(); });
   if (numeric) {
     std::stable_sort(labels.begin(), labels.end(),
                      [](const std::string& a, const std::string& b) { return *ParseNumber(a) < *ParseNumber(b); });
@@ -130,8 +131,8 @@ TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& opt
       std::string positive;
       if (!options.positive_label.empty()) {
         if (!distinct.count(options.positive_label)) {
-          throw InvalidInput("--positive-label '" + options.positive_label + "' is not a class of '" +
-                             options.target + "' (classes: " + labels[0] + ", " + labels[1] + ")");
+          throw InvalidInput("--positive-label '" + options.positive_label + "' is not a class of '" + options.target +
+                             "' (classes: " + labels[0] + ", " + labels[1] + ")");
         }
         positive = options.positive_label;
       } else {

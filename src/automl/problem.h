@@ -15,18 +15,18 @@
 namespace tabpilot {
 
 struct ProblemOptions {
-  std::string target;                 // required
-  std::optional<Task> task;           // --problem-type; inferred when empty
-  std::string metric;                 // --metric; default per task when empty
-  std::string positive_label;         // --positive-label; binary only (default: minority class)
+  std::string target;          // required
+  std::optional<Task> task;    // --problem-type; inferred when empty
+  std::string metric;          // --metric; default per task when empty
+  std::string positive_label;  // --positive-label; binary only (default: minority class)
 };
 
 // Training data split into features and a numeric target, plus the problem.
 struct TrainingData {
-  Table features;          // every column but the target (rows with a missing target removed)
-  Schema feature_schema;   // types of `features`' columns, as inferred
-  std::vector<float> y;    // class index (classification) or value (regression)
-  ProblemInfo problem;     // threshold left at 0.5; the trainer tunes it
+  Table features;         // every column but the target (rows with a missing target removed)
+  Schema feature_schema;  // types of `features`' columns, as inferred
+  std::vector<float> y;   // class index (classification) or value (regression)
+  ProblemInfo problem;    // threshold left at 0.5; the trainer tunes it
 };
 
 // Fewer labelled rows than this cannot be bagged and validated meaningfully.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "automl/bundle_assembly.h"
+#include "automl/bundle_reports.h"
 #include "automl/candidate_search.h"
 #include "automl/deployed_cost.h"
 #include "automl/ensemble_choice.h"
@@ -59,7 +60,10 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   const size_t refitted = options.refit_full ? RefitMembers(run, needed, budget.Refit(timing_seconds)) : 0;
 
   // 6. The bundle and the leaderboard (bundle_assembly.h).
-  return AssembleBundle(run, plan, ensemble, needed, refitted, costs, budget.Timing());
+  TrainResult result = AssembleBundle(run, plan, ensemble, needed, refitted, costs, budget.Timing());
+  // 7. The reports it carries: data, model quality, explainability (bundle_reports.h).
+  AddBundleReports(result, run, plan, ensemble);
+  return result;
 }
 
 }  // namespace tabpilot

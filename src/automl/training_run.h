@@ -71,6 +71,8 @@ class TrainingRun {
   bool holdout() const { return fold_plan_.holdout(); }
   // Rows the OOF predictions, scores and ensemble cover.
   size_t scored_rows() const { return holdout() ? fold_plan_.scored_rows.size() : data_.y.size(); }
+  // The scored rows' targets (the rows of every candidate's OOF predictions).
+  const std::vector<float>& scored_y() const { return holdout() ? fold_plan_.scored_y : data_.y; }
   const OofScorer& scorer() const { return scorer_; }
   FeatureCache& features() { return features_; }
   const FeatureCache& features() const { return features_; }

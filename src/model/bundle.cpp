@@ -291,6 +291,10 @@ void SaveBundle(const Bundle& bundle, const fs::path& dir, const SaveOptions& op
   if (!bundle.leaderboard.empty()) StageFile(out.staging(), "leaderboard.json", bundle.leaderboard.dump(2), files);
   if (!bundle.leaderboard_csv.empty()) StageFile(out.staging(), "leaderboard.csv", bundle.leaderboard_csv, files);
   if (!bundle.background_csv.empty()) StageFile(out.staging(), "background.csv", bundle.background_csv, files);
+  for (const auto& [name, report] : bundle.reports) {
+    if (!IsBundleFileName("reports/" + name + ".json")) throw Internal("report name '" + name + "' is not a file name");
+    StageFile(out.staging(), "reports/" + name + ".json", report.dump(2), files);
+  }
   manifest["files"] = files;
   const std::string manifest_bytes = manifest.dump(2);
   WriteFileAtomic(out.staging() / "manifest.json", manifest_bytes);
@@ -443,6 +447,11 @@ Bundle LoadBundle(const fs::path& dir, const LearnerRegistry& learners, const Bu
     if (files.contains("leaderboard.csv")) b.leaderboard_csv = read("leaderboard.csv");
     current = "background.csv";
     if (files.contains("background.csv")) b.background_csv = read("background.csv");
+    for (const auto& [rel, facts] : files.items()) {
+      if (rel.rfind("reports/", 0) != 0) continue;
+      current = rel;
+      b.reports[rel.substr(8, rel.size() - 8 - 5)] = Json::parse(read(rel));
+    }
   } catch (const Json::exception& e) {
     throw InvalidInput("corrupt model bundle " + dir.string() + ": " + current + ": " + e.what());
   } catch (const InvalidInput& e) {

@@ -104,6 +104,9 @@ struct Bundle {
   // A CSV of training rows (the input columns, up to a few hundred) that
   // explanations measure from (explain/); empty when the bundle has none.
   std::string background_csv;
+  // Reports the trainer writes (reports/<name>.json: "data", "model_quality",
+  // "explainability"); names are letters, digits, '_' and '-'.
+  std::map<std::string, Json> reports;
 };
 
 struct SaveOptions {

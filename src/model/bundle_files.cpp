@@ -136,6 +136,7 @@ bool IsBundleFileName(std::string_view rel) {
   }
   std::string_view s = rel;
   if (ConsumePrefix(s, "features/")) return ConsumeSuffix(s, ".json") && IsId(s);
+  if (ConsumePrefix(s, "reports/")) return ConsumeSuffix(s, ".json") && IsId(s);
   if (!ConsumePrefix(s, "members/")) return false;
   const size_t slash = s.find('/');
   if (slash == std::string_view::npos || !IsId(s.substr(0, slash))) return false;

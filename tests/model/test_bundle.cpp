@@ -46,15 +46,22 @@ TEST_F(BundleTest, RoundTripPredictsBitIdentically) {
   for (size_t r = 0; r < got.rows; ++r) EXPECT_EQ(labels[r], got.at(r, 1) >= 0.4f ? "yes" : "no");
 }
 
-// The background rows explanations measure from travel with the bundle,
-// checked like every other file.
-TEST_F(BundleTest, BackgroundRowsRoundTripAndAreVerified) {
+// The background rows explanations measure from and the reports travel
+// with the bundle, checked like every other file.
+TEST_F(BundleTest, BackgroundRowsAndReportsRoundTripAndAreVerified) {
   EXPECT_TRUE(Predictor::Load(model(), Predictor::Options{})->bundle().background_csv.empty());
   Bundle b = MakeBundle(table_);
   b.background_csv = "a,b\n1,x\n,y\n";
+  b.reports["data"] = Json{{"rows", 2}};
+  b.reports["model_quality"] = Json{{"f1", 0.5}};
   SaveBundle(b, dir_ / "with", SaveOptions{"test"});
-  EXPECT_EQ(Predictor::Load(dir_ / "with", Predictor::Options{})->bundle().background_csv, b.background_csv);
-  WriteFileAtomic(dir_ / "with" / "background.csv", "a,b\n2,x\n,y\n");
+  const auto loaded = Predictor::Load(dir_ / "with", Predictor::Options{});
+  EXPECT_EQ(loaded->bundle().background_csv, b.background_csv);
+  EXPECT_EQ(loaded->bundle().reports, b.reports);
+  Bundle bad = MakeBundle(table_);
+  bad.reports["../x"] = Json::object();
+  EXPECT_THROW(SaveBundle(bad, dir_ / "bad", SaveOptions{"test"}), Internal);
+  WriteFileAtomic(dir_ / "with" / "reports" / "data.json", "{\"rows\": 3}");
   EXPECT_THROW(Predictor::Load(dir_ / "with", Predictor::Options{}), InvalidInput);
 }
 

@@ -1,0 +1,93 @@
+#include "automl/bundle_reports.h"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include "automl/data_report.h"
+#include "core/error.h"
+#include "data/csv_reader.h"
+#include "evaluate/quality_report.h"
+#include "explain/model_explainer.h"
+#include "explain/shap_summary.h"
+#include "model/served_copy.h"
+#include "predict/predictor.h"
+
+namespace tabpilot {
+namespace {
+
+Json ExplainabilityReport(const Bundle& bundle, const TrainingRun& run) {
+  const TrainerOptions& options = run.options();
+  Predictor::Options po;
+  po.threads = options.threads;
+  const auto predictor = Predictor::FromBundle(ServedCopy(bundle, BundleForm::kDefault, run.learners()), po);
+  const RawTable raw = ParseRawCsv(bundle.background_csv, "background.csv", CsvOptions{});
+  const Table background = BuildPredictionInput(raw, predictor->input_schema(), Logger(Logger::Level::kQuiet));
+  ModelExplainer::Options eo;
+  eo.threads = options.threads;
+  eo.sampling.seed = options.seed;
+  const auto explainer = ModelExplainer::Create(*predictor, background, eo);
+  // A seeded sample of the training rows, in order.
+  const Table& features = run.data().features;
+  std::vector<size_t> rows(features.num_rows());
+  std::iota(rows.begin(), rows.end(), size_t{0});
+  if (rows.size() > kExplainedRows) {
+    std::mt19937_64 rng(options.seed ^ 0x6578706c61696eULL);
+    std::shuffle(rows.begin(), rows.end(), rng);
+    rows.resize(kExplainedRows);
+    std::sort(rows.begin(), rows.end());
+  }
+  const Table explained = features.SelectRows(rows);
+  const ProblemInfo& problem = bundle.problem;
+  const bool classification = IsClassification(problem.task);
+  const Explanation e =
+      explainer->Explain(explained, classification ? ExplainScale::kLogOdds : ExplainScale::kRaw, options.threads);
+  std::vector<size_t> reported;
+  if (problem.task == Task::kBinary) {
+    reported.push_back(static_cast<size_t>(problem.positive_class));
+  } else {
+    for (int c = 0; c < problem.num_outputs(); ++c) reported.push_back(static_cast<size_t>(c));
+  }
+  const std::vector<std::string> labels =
+      classification ? problem.class_labels : std::vector<std::string>{problem.target};
+  Json report = BuildShapSummary(e, explained, explainer->columns(), reported, labels, 5);
+  report["data"] = "a sample of the training rows";
+  report["form"] = BundleFormName(bundle.forms.default_form);
+  report["background_rows"] = background.num_rows();
+  report["members"] = explainer->Methods();
+  return report;
+}
+
+}  // namespace
+
+void AddBundleReports(TrainResult& result, const TrainingRun& run, const TrainingPlan& plan,
+                      const EnsembleChoice& ensemble) {
+  Bundle& bundle = result.bundle;
+  const Logger& logger = run.options().logger;
+  const ProblemInfo& problem = bundle.problem;
+  try {
+    bundle.reports["data"] = BuildDataReport(run.data(), plan.screen);
+    for (const Json& w : bundle.reports["data"]["warnings"]) {
+      const std::string text = w.get<std::string>();
+      if (text.find("possible leak") != std::string::npos) logger.Warn(text);
+    }
+  } catch (const Error& e) {
+    logger.Warn(std::string("the data report was left out: ") + e.what());
+  }
+  try {
+    Json quality = BuildQualityReport(problem.task, problem.class_labels, problem.positive_class, problem.threshold,
+                                      run.scored_y(), ensemble.oof.values.data(), ensemble.oof.rows);
+    quality["data"] = "the ensemble's out-of-fold predictions of the training rows";
+    bundle.reports["model_quality"] = std::move(quality);
+  } catch (const Error& e) {
+    logger.Warn(std::string("the model-quality report was left out: ") + e.what());
+  }
+  try {
+    if (!bundle.background_csv.empty()) bundle.reports["explainability"] = ExplainabilityReport(bundle, run);
+  } catch (const Error& e) {
+    logger.Warn(std::string("the explainability report was left out: ") + e.what());
+  }
+}
+
+}  // namespace tabpilot
