@@ -41,6 +41,36 @@ Table SampleRows(const Table& table, size_t n, uint64_t seed) {
   return table.SelectRows(rows);
 }
 
+// The background: the file given, else the training rows the bundle keeps,
+// else a sample of the rows explained.
+Table Background(const Predictor& predictor, const Table& input, const ExplainFileOptions& a) {
+  if (!a.background.empty()) return ReadInput(a.background, predictor, a);
+  if (predictor.bundle().background_csv.empty()) return SampleRows(input, a.background_rows, a.seed);
+  CsvOptions csv;
+  csv.limits = a.load.limits;
+  const RawTable raw = ParseRawCsv(predictor.bundle().background_csv, a.model.string() + "/background.csv", csv);
+  return BuildPredictionInput(raw, predictor.input_schema(), a.logger);
+}
+
+// The values CSV's header: per reported output, the columns, base_value and
+// prediction (prefixed "<class>:" when `prefix`).
+std::string Header(const std::vector<std::string>& columns, const std::vector<std::string>& labels,
+                   const std::vector<size_t>& reported, bool prefix) {
+  std::string text;
+  for (size_t c : reported) {
+    const std::string head = prefix ? labels[c] + ":" : std::string();
+    for (const std::string& name : columns) {
+      if (!text.empty()) text += ',';
+      AppendCsvField(text, head + name);
+    }
+    text += ',';
+    AppendCsvField(text, head + "base_value");
+    text += ',';
+    AppendCsvField(text, head + "prediction");
+  }
+  return text + '\n';
+}
+
 void AppendNumber(std::string& out, double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.7g", v);
@@ -56,19 +86,7 @@ ExplainFileResult ExplainFile(const ExplainFileOptions& a) {
   const auto predictor = Predictor::Load(a.model, options);
   const ProblemInfo& problem = predictor->problem();
   const Table input = ReadInput(a.data, *predictor, a);
-  // The background: the file given, else the training rows the bundle
-  // keeps, else a sample of the rows explained.
-  Table background;
-  if (!a.background.empty()) {
-    background = ReadInput(a.background, *predictor, a);
-  } else if (!predictor->bundle().background_csv.empty()) {
-    CsvOptions csv;
-    csv.limits = a.load.limits;
-    const RawTable raw = ParseRawCsv(predictor->bundle().background_csv, a.model.string() + "/background.csv", csv);
-    background = BuildPredictionInput(raw, predictor->input_schema(), a.logger);
-  } else {
-    background = SampleRows(input, a.background_rows, a.seed);
-  }
+  const Table background = Background(*predictor, input, a);
 
   ModelExplainer::Options eo;
   eo.threads = a.threads;
@@ -92,19 +110,7 @@ ExplainFileResult ExplainFile(const ExplainFileOptions& a) {
   AtomicOutputFile file(a.output);
   std::ofstream out(file.path(), std::ios::binary);
   if (!out) throw IoError("cannot write " + a.output.string());
-  std::string text;
-  for (size_t c : reported) {
-    const std::string head = prefix ? labels[c] + ":" : std::string();
-    for (const std::string& name : columns) {
-      if (!text.empty()) text += ',';
-      AppendCsvField(text, head + name);
-    }
-    text += ',';
-    AppendCsvField(text, head + "base_value");
-    text += ',';
-    AppendCsvField(text, head + "prediction");
-  }
-  text += '\n';
+  std::string text = Header(columns, labels, reported, prefix);
 
   // The report needs every row's values; the CSV streams.
   Explanation all;
