@@ -96,7 +96,27 @@ Json ArtifactForms(const ArtifactStore& artifacts, const ModelVersion& v, bool v
   }
 }
 
-Json DescribeJson(const ModelVersion& v, bool artifact_present, bool artifact_verified, const Json& forms) {
+// The reports a stored bundle carries (reports/<name>.json: data,
+// model_quality, explainability), name -> path; empty when unverified.
+Json ArtifactReports(const ArtifactStore& artifacts, const ModelVersion& v, bool verified) {
+  Json out = Json::object();
+  if (!verified) return out;
+  try {
+    const Json manifest = ReadManifest(artifacts.Path(v.artifact_hash));
+    for (const auto& [rel, facts] : manifest.at("files").items()) {
+      if (rel.rfind("reports/", 0) != 0 || rel.size() <= 13) continue;
+      out[rel.substr(8, rel.size() - 13)] = (artifacts.Path(v.artifact_hash) / rel).string();
+    }
+  } catch (const Error&) {
+    return Json::object();
+  } catch (const Json::exception&) {
+    return Json::object();
+  }
+  return out;
+}
+
+Json DescribeJson(const ModelVersion& v, bool artifact_present, bool artifact_verified, const Json& forms,
+                  const Json& reports) {
   return {{"model_package_group", v.group},
           {"version", v.version},
           {"approval_status", ToString(v.status)},
@@ -108,7 +128,8 @@ Json DescribeJson(const ModelVersion& v, bool artifact_present, bool artifact_ve
             {"path", v.artifact_path.string()},
             {"present", artifact_present},
             {"verified", artifact_verified},
-            {"forms", forms}}},
+            {"forms", forms},
+            {"reports", reports}}},
           {"metrics", v.metrics},
           {"tags", v.tags},
           {"lineage", {{"execution_id", v.execution_id}, {"input_data_hashes", v.input_data_hashes}}},
@@ -154,7 +175,8 @@ int RunRegistry(const RegistryArgs& a) {
     ModelVersion v = registry.Describe(a.group, a.version);
     const bool verified = store.artifacts.Verify(v.artifact_hash);
     const Json forms = ArtifactForms(store.artifacts, v, verified);
-    std::cout << DescribeJson(v, store.artifacts.Exists(v.artifact_hash), verified, forms).dump(2) << "\n";
+    const Json reports = ArtifactReports(store.artifacts, v, verified);
+    std::cout << DescribeJson(v, store.artifacts.Exists(v.artifact_hash), verified, forms, reports).dump(2) << "\n";
     return 0;
   }
   if (a.approve->parsed() || a.reject->parsed()) {

@@ -30,12 +30,14 @@ struct ShapWorkspace {
         sums((depth + 2) * points * width),
         excluded((depth + 2) * points * width),
         inverse((depth + 2) * points),
+        without((depth + 2) * points),
         factor(points),
         state(features) {}
   std::vector<double> product;
   std::vector<double> sums;
   std::vector<double> excluded;
   std::vector<double> inverse;  // per level: 1 / the factor of its edge's feature at each point
+  std::vector<double> without;  // per level: its path product without its split feature's factor
   std::vector<double> factor;   // the current edge's factor at each point
   std::vector<ShapFeatureState> state;
 };
@@ -85,6 +87,14 @@ void Visit(const Walk& walk, uint32_t j, uint32_t d, double* out) {
   double* excluded = walk.space->excluded.data() + static_cast<size_t>(d + 1) * block;
   double* inverse = walk.space->inverse.data() + static_cast<size_t>(d + 1) * points;
   double* phi = walk.phi + node.feature;
+  // The path product without the split feature's factor, and its quadrature
+  // (a leaf child's integral, up to the leaf's values).
+  double* without = walk.space->without.data() + static_cast<size_t>(d) * points;
+  double leaf_integral = 0;
+  for (uint32_t k = 0; k < points; ++k) {
+    without[k] = present ? product[k] * before.inverse[k] : product[k];
+    leaf_integral += walk.w[k] * without[k];
+  }
   for (int side = 0; side < 2; ++side) {
     const uint32_t child = side == 0 ? hot : cold;
     const double one = side == 0 ? before.one : 0.0;
@@ -93,19 +103,14 @@ void Visit(const Walk& walk, uint32_t j, uint32_t d, double* out) {
     const double gap = one - zero;
     // The child's path product: the feature's factor t one + (1 - t) zero
     // replaces its earlier one (whose inverse its state keeps).
-    for (uint32_t k = 0; k < points; ++k) {
-      const double factor = walk.t[k] * one + (1.0 - walk.t[k]) * zero;
-      child_product[k] = product[k] * factor * (present ? before.inverse[k] : 1.0);
-    }
+    for (uint32_t k = 0; k < points; ++k) child_product[k] = without[k] * (walk.t[k] * one + (1.0 - walk.t[k]) * zero);
     const ShapNode& below = walk.nodes[child];
     if (below.leaf()) {
       // One leaf: its integral is the leaf's values times the quadrature of
-      // the path product without this feature's factor (the product before it).
+      // the path product without this feature's factor.
       const double* values = walk.values + below.payload;
-      double integral = 0;
-      for (uint32_t k = 0; k < points; ++k) integral += walk.w[k] * product[k] * (present ? before.inverse[k] : 1.0);
       for (uint32_t c = 0; c < width; ++c) {
-        phi[c * walk.stride] += gap * integral * values[c];
+        phi[c * walk.stride] += gap * leaf_integral * values[c];
         for (uint32_t k = 0; k < points; ++k) {
           const double v = child_product[k] * values[c];
           out[k * width + c] += v;
