@@ -20,6 +20,20 @@ struct ShapFeatureState {
   const double* inverse = nullptr;  // 1 / its factor at each point
 };
 
+// Rows a lane walk explains together (one tree walk, each value a vector of
+// kLanes: the traversal is the same for every row, only the branches each
+// row takes differ).
+constexpr size_t kLanes = 4;
+
+// A feature's state in a lane walk: per row its combined `one`, the shared
+// `zero`, and the level buffers of its latest edge (null: not on the path).
+struct ShapLaneState {
+  double one[kLanes] = {1, 1, 1, 1};
+  double zero = 1;
+  double* excluded = nullptr;
+  const double* inverse = nullptr;
+};
+
 // A worker's buffers, sized for trees of depth up to `depth`, `points`
 // quadrature points and `width` raw scores per leaf: per level, the path
 // product at each point, the sums its node returns and the accumulator of
@@ -32,7 +46,12 @@ struct ShapWorkspace {
         inverse((depth + 2) * points),
         without((depth + 2) * points),
         factor(points),
-        state(features) {}
+        state(features),
+        lane_product((depth + 2) * points * kLanes),
+        lane_sums((depth + 2) * points * kLanes),
+        lane_excluded((depth + 2) * points * kLanes),
+        lane_inverse((depth + 2) * points * kLanes),
+        lane_state(features) {}
   std::vector<double> product;
   std::vector<double> sums;
   std::vector<double> excluded;
@@ -40,6 +59,12 @@ struct ShapWorkspace {
   std::vector<double> without;  // per level: its path product without its split feature's factor
   std::vector<double> factor;   // the current edge's factor at each point
   std::vector<ShapFeatureState> state;
+  // The lane walk's (width-1 trees), per level points x kLanes values.
+  std::vector<double> lane_product;
+  std::vector<double> lane_sums;
+  std::vector<double> lane_excluded;
+  std::vector<double> lane_inverse;
+  std::vector<ShapLaneState> lane_state;
 };
 
 namespace {
@@ -178,6 +203,131 @@ void WalkTree(const Walk& walk, double* sums) {
   }
 }
 
+// The lane walk: Visit for kLanes rows at once on a tree with one raw score
+// per leaf, every value [point][lane]. `rows[l]`: lane l's tree features;
+// `phi[l]`: its values for the tree's raw score.
+struct LaneWalk {
+  const ShapNode* nodes;
+  const double* values;
+  const uint32_t* words;
+  const float* rows[kLanes];
+  double* phi[kLanes];
+  const double* t;
+  const double* w;
+  ShapWorkspace* space;
+};
+
+template <uint32_t N>
+void VisitLanes(const LaneWalk& walk, uint32_t j, uint32_t d, double* out) {
+  constexpr size_t L = kLanes;
+  const ShapNode& node = walk.nodes[j];
+  const uint32_t f = node.feature;
+  const double* product = walk.space->lane_product.data() + static_cast<size_t>(d) * N * L;
+  double* child_product = walk.space->lane_product.data() + static_cast<size_t>(d + 1) * N * L;
+  double* child_sums = walk.space->lane_sums.data() + static_cast<size_t>(d + 1) * N * L;
+  double* excluded = walk.space->lane_excluded.data() + static_cast<size_t>(d + 1) * N * L;
+  double* inverse = walk.space->lane_inverse.data() + static_cast<size_t>(d + 1) * N * L;
+  ShapLaneState& state = walk.space->lane_state[f];
+  const ShapLaneState before = state;
+  const bool present = before.excluded != nullptr;
+  double right[L];
+  for (size_t l = 0; l < L; ++l) right[l] = GoesRight(node, walk.rows[l][f], walk.words) ? 1.0 : 0.0;
+  double without[N * L];
+  double leaf_integral[L] = {};
+  for (size_t q = 0; q < N * L; ++q) without[q] = present ? product[q] * before.inverse[q] : product[q];
+  for (size_t k = 0; k < N; ++k) {
+    for (size_t l = 0; l < L; ++l) leaf_integral[l] += walk.w[k] * without[k * L + l];
+  }
+  for (size_t q = 0; q < N * L; ++q) out[q] = 0.0;
+  const uint32_t left = node.left();
+  for (uint32_t side = 0; side < 2; ++side) {
+    const ShapNode& below = walk.nodes[left + side];
+    const double zero = before.zero * below.fraction;
+    double one[L];
+    bool any = zero != 0;
+    for (size_t l = 0; l < L; ++l) {
+      one[l] = before.one[l] * (side == 1 ? right[l] : 1.0 - right[l]);
+      any = any || one[l] != 0;
+    }
+    if (!any) continue;  // every leaf below weighs 0 for every row
+    double factor[N * L];
+    for (size_t k = 0; k < N; ++k) {
+      for (size_t l = 0; l < L; ++l) factor[k * L + l] = walk.t[k] * one[l] + (1.0 - walk.t[k]) * zero;
+    }
+    for (size_t q = 0; q < N * L; ++q) child_product[q] = without[q] * factor[q];
+    if (below.leaf()) {
+      const double v = walk.values[below.payload];
+      for (size_t l = 0; l < L; ++l) walk.phi[l][f] += (one[l] - zero) * leaf_integral[l] * v;
+      for (size_t q = 0; q < N * L; ++q) out[q] += child_product[q] * v;
+      if (present) {
+        for (size_t q = 0; q < N * L; ++q) before.excluded[q] += child_product[q] * v;
+      }
+      continue;
+    }
+    // A row whose factor is 0 has a zero product below: its inverse is never used.
+    for (size_t q = 0; q < N * L; ++q) inverse[q] = factor[q] != 0 ? 1.0 / factor[q] : 0.0;
+    for (size_t q = 0; q < N * L; ++q) excluded[q] = 0.0;
+    for (size_t l = 0; l < L; ++l) state.one[l] = one[l];
+    state.zero = zero;
+    state.excluded = excluded;
+    state.inverse = inverse;
+    VisitLanes<N>(walk, left + side, d + 1, child_sums);
+    state = before;
+    double integral[L] = {};
+    for (size_t k = 0; k < N; ++k) {
+      for (size_t l = 0; l < L; ++l) {
+        integral[l] += walk.w[k] * inverse[k * L + l] * (child_sums[k * L + l] - excluded[k * L + l]);
+      }
+    }
+    for (size_t l = 0; l < L; ++l) walk.phi[l][f] += (one[l] - zero) * integral[l];
+    if (present) {
+      for (size_t q = 0; q < N * L; ++q) before.excluded[q] += child_sums[q];
+    }
+    for (size_t q = 0; q < N * L; ++q) out[q] += child_sums[q];
+  }
+}
+
+// The lane walk of one tree (its root not a leaf, one raw score per leaf);
+// false when its points have no lane walk (then each row walks alone).
+bool WalkTreeLanes(const LaneWalk& walk, uint32_t points) {
+  double* sums = walk.space->lane_sums.data();
+  std::fill(walk.space->lane_product.begin(), walk.space->lane_product.begin() + points * kLanes, 1.0);
+  switch (points) {
+    case 1:
+      VisitLanes<1>(walk, 0, 0, sums);
+      return true;
+    case 2:
+      VisitLanes<2>(walk, 0, 0, sums);
+      return true;
+    case 3:
+      VisitLanes<3>(walk, 0, 0, sums);
+      return true;
+    case 4:
+      VisitLanes<4>(walk, 0, 0, sums);
+      return true;
+    case 5:
+      VisitLanes<5>(walk, 0, 0, sums);
+      return true;
+    case 6:
+      VisitLanes<6>(walk, 0, 0, sums);
+      return true;
+    case 7:
+      VisitLanes<7>(walk, 0, 0, sums);
+      return true;
+    case 8:
+      VisitLanes<8>(walk, 0, 0, sums);
+      return true;
+    case 10:
+      VisitLanes<10>(walk, 0, 0, sums);
+      return true;
+    case 12:
+      VisitLanes<12>(walk, 0, 0, sums);
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Gauss-Legendre nodes and weights of n points on [0, 1] (Newton's method on
 // the Legendre polynomial from Chebyshev starting points).
 void GaussLegendre(uint32_t n, double* t, double* w) {
@@ -249,31 +399,52 @@ std::unique_ptr<TreeShap> TreeShap::Create(const CompiledForest& forest, const O
   return std::unique_ptr<TreeShap>(new TreeShap(std::move(trees), forest.extensions()));
 }
 
-void TreeShap::ExplainRow(const float* row, double* out, ShapWorkspace& workspace) const {
+void TreeShap::ExplainRows(const float* const* rows, double* const* out, size_t n, ShapWorkspace& workspace) const {
   const size_t stride = num_features() + 1;
-  std::fill(out, out + row_width(), 0.0);
-  for (uint32_t r = 0; r < num_raw(); ++r) out[r * stride + num_features()] = bias()[r];
+  for (size_t l = 0; l < n; ++l) {
+    std::fill(out[l], out[l] + row_width(), 0.0);
+    for (uint32_t r = 0; r < num_raw(); ++r) out[l][r * stride + num_features()] = bias()[r];
+  }
   Walk walk{};
   walk.values = trees_.values().data();
   walk.words = trees_.category_words().data();
-  walk.row = row;
   walk.stride = stride;
   walk.space = &workspace;
+  LaneWalk lanes{};
+  lanes.values = walk.values;
+  lanes.words = walk.words;
+  lanes.space = &workspace;
   for (size_t t = 0; t < trees_.trees().size(); ++t) {
     const ShapTree& tree = trees_.trees()[t];
     if (tree.num_nodes == 1) continue;  // a lone leaf: all bias
+    const uint32_t points = points_[t];
+    const double* t_points = nodes_.data() + point_begin_[points];
+    const double* w_points = weights_.data() + point_begin_[points];
+    if (n == kLanes && tree.leaf_width == 1) {
+      lanes.nodes = trees_.nodes().data() + tree.node_begin;
+      lanes.t = t_points;
+      lanes.w = w_points;
+      for (size_t l = 0; l < kLanes; ++l) {
+        lanes.rows[l] = rows[l];
+        lanes.phi[l] = out[l] + tree.output * stride;
+      }
+      if (WalkTreeLanes(lanes, points)) continue;
+    }
     walk.nodes = trees_.nodes().data() + tree.node_begin;
-    walk.phi = out + tree.output * stride;
     walk.width = tree.leaf_width;
-    walk.points = points_[t];
-    walk.t = nodes_.data() + point_begin_[walk.points];
-    walk.w = weights_.data() + point_begin_[walk.points];
-    walk.i_cold = cold_inverse_.data() + point_begin_[walk.points];
-    std::fill(workspace.product.begin(), workspace.product.begin() + walk.points, 1.0);
-    if (walk.width == 1) {
-      WalkTree<true>(walk, workspace.sums.data());
-    } else {
-      WalkTree<false>(walk, workspace.sums.data());
+    walk.points = points;
+    walk.t = t_points;
+    walk.w = w_points;
+    walk.i_cold = cold_inverse_.data() + point_begin_[points];
+    for (size_t l = 0; l < n; ++l) {
+      walk.row = rows[l];
+      walk.phi = out[l] + tree.output * stride;
+      std::fill(workspace.product.begin(), workspace.product.begin() + walk.points, 1.0);
+      if (walk.width == 1) {
+        WalkTree<true>(walk, workspace.sums.data());
+      } else {
+        WalkTree<false>(walk, workspace.sums.data());
+      }
     }
   }
 }
@@ -293,7 +464,16 @@ void TreeShap::Explain(const Matrix& x, double* out, int threads) const {
       const size_t begin = b * kRowBlock;
       const size_t end = std::min(x.rows, begin + kRowBlock);
       const float* rows = TreeRows(x, begin, end, extensions_, features, scratch);
-      for (size_t i = begin; i < end; ++i) ExplainRow(rows + (i - begin) * features, out + i * width, workspace);
+      for (size_t i = begin; i < end; i += kLanes) {
+        const size_t n = std::min(kLanes, end - i);
+        const float* lane_rows[kLanes];
+        double* lane_out[kLanes];
+        for (size_t l = 0; l < n; ++l) {
+          lane_rows[l] = rows + (i + l - begin) * features;
+          lane_out[l] = out + (i + l) * width;
+        }
+        ExplainRows(lane_rows, lane_out, n, workspace);
+      }
     }
   });
 }

@@ -95,9 +95,11 @@ class TreeShap {
 
  private:
   TreeShap(ShapTrees trees, FeatureExtensions extensions);
-  // One row's values (row: its tree features) into out (row_width()
-  // values), with a worker's buffers sized for the deepest tree.
-  void ExplainRow(const float* row, double* out, ShapWorkspace& workspace) const;
+  // The values of n <= 4 rows (rows[l]: row l's tree features) into out[l]
+  // (row_width() values each), with a worker's buffers sized for the
+  // deepest tree: four rows walk each tree with one raw score per leaf
+  // together (the lane walk), other trees and fewer rows one row at a time.
+  void ExplainRows(const float* const* rows, double* const* out, size_t n, ShapWorkspace& workspace) const;
 
   ShapTrees trees_;
   FeatureExtensions extensions_;
