@@ -112,11 +112,18 @@ ExplainFileResult ExplainFile(const ExplainFileOptions& a) {
   if (!out) throw IoError("cannot write " + a.output.string());
   std::string text = Header(columns, labels, reported, prefix);
 
-  // The report needs every row's values; the CSV streams.
+  // The report needs every row's values of the reported outputs (kept in
+  // their order: output q of `all` is reported[q]); the CSV streams.
   Explanation all;
   all.scale = scale;
-  all.outputs = static_cast<size_t>(problem.num_outputs());
+  all.outputs = reported.size();
   all.columns = columns.size();
+  std::vector<std::string> reported_labels;
+  std::vector<size_t> kept;
+  for (size_t q = 0; q < reported.size(); ++q) {
+    reported_labels.push_back(labels[reported[q]]);
+    kept.push_back(q);
+  }
   double seconds = 0;
   const auto started = std::chrono::steady_clock::now();
   for (size_t begin = 0; begin < input.num_rows(); begin += kChunkRows) {
@@ -145,9 +152,15 @@ ExplainFileResult ExplainFile(const ExplainFileOptions& a) {
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     text.clear();
     all.rows += e.rows;
-    all.base = e.base;
-    all.values.insert(all.values.end(), e.values.begin(), e.values.end());
-    all.prediction.insert(all.prediction.end(), e.prediction.begin(), e.prediction.end());
+    all.base.clear();
+    for (size_t c : reported) all.base.push_back(e.base[c]);
+    for (size_t i = 0; i < e.rows; ++i) {
+      for (size_t c : reported) {
+        const double* v = e.values.data() + (i * e.outputs + c) * e.columns;
+        all.values.insert(all.values.end(), v, v + e.columns);
+        all.prediction.push_back(e.prediction[i * e.outputs + c]);
+      }
+    }
     if (input.num_rows() > kChunkRows) {
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       const double left = elapsed / static_cast<double>(end) * static_cast<double>(input.num_rows() - end);
@@ -164,7 +177,7 @@ ExplainFileResult ExplainFile(const ExplainFileOptions& a) {
   ExplainFileResult result;
   result.rows = all.rows;
   result.seconds = seconds;
-  result.report = BuildShapSummary(all, input, columns, reported, labels, a.top_columns);
+  result.report = BuildShapSummary(all, input, columns, kept, reported_labels, a.top_columns);
   result.report["model"] = a.model.string();
   result.report["data"] = a.data.string();
   result.report["background_rows"] = background.num_rows();
