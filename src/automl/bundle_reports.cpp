@@ -1,6 +1,7 @@
 #include "automl/bundle_reports.h"
 
 #include <algorithm>
+#include <chrono>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -16,6 +17,9 @@
 
 namespace tabpilot {
 namespace {
+
+// Rows explained first to time the explainer (the report's least).
+constexpr size_t kTimedRows = 16;
 
 Json ExplainabilityReport(const Bundle& bundle, const TrainingRun& run) {
   const TrainerOptions& options = run.options();
@@ -38,11 +42,22 @@ Json ExplainabilityReport(const Bundle& bundle, const TrainingRun& run) {
     rows.resize(kExplainedRows);
     std::sort(rows.begin(), rows.end());
   }
-  const Table explained = features.SelectRows(rows);
   const ProblemInfo& problem = bundle.problem;
   const bool classification = IsClassification(problem.task);
-  const Explanation e =
-      explainer->Explain(explained, classification ? ExplainScale::kLogOdds : ExplainScale::kRaw, options.threads);
+  const ExplainScale scale = classification ? ExplainScale::kLogOdds : ExplainScale::kRaw;
+  // Within the time budget: the first kTimedRows rows are timed, and the
+  // rest explained only as far as half the time left allows.
+  if (options.deadline.bounded() && rows.size() > kTimedRows) {
+    const auto start = std::chrono::steady_clock::now();
+    (void)explainer->Explain(features.SelectRows(std::vector<size_t>(rows.begin(), rows.begin() + kTimedRows)), scale,
+                             options.threads);
+    const double per_row = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / kTimedRows;
+    const double left = std::max(0.0, options.deadline.Remaining()) * 0.5;
+    const auto fit = static_cast<size_t>(left / std::max(per_row, 1e-9));
+    if (fit < rows.size()) rows.resize(std::max(kTimedRows, fit));
+  }
+  const Table explained = features.SelectRows(rows);
+  const Explanation e = explainer->Explain(explained, scale, options.threads);
   std::vector<size_t> reported;
   if (problem.task == Task::kBinary) {
     reported.push_back(static_cast<size_t>(problem.positive_class));

@@ -7,7 +7,10 @@
 //                     decision threshold);
 //   "explainability"  the global SHAP report (explain/shap_summary.h) of
 //                     the served form on up to kExplainedRows training rows,
-//                     measured from the bundle's background rows.
+//                     measured from the bundle's background rows. Under a
+//                     time limit, 16 rows are timed first and the others
+//                     explained only as far as half the time left allows
+//                     (its "rows" says how many).
 // A report that cannot be made is left out with a warning: training does
 // not fail for it.
 #pragma once
