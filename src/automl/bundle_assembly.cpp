@@ -66,13 +66,13 @@ void AddMembers(TrainingRun& run, const EnsembleChoice& ensemble, const std::set
   ens.params = Json{{"members", members}};
 }
 
-// The bundle's served form timed (deployed_cost.h) by `deadline`; nothing
-// when it cannot be: when less time is left than timing is expected to take
-// (`expected_seconds`; the training's budget comes first), or with a warning
-// when a family's models do not load from their bytes (e.g. a test family).
-// The figures are then the estimates.
+// The bundle's served form timed (deployed_cost.h) by `deadline`, its
+// predictor left in `served`; nothing when it cannot be: when less time is
+// left than timing is expected to take (`expected_seconds`; the training's
+// budget comes first), or with a warning when a family's models do not load
+// from their bytes (e.g. a test family). The figures are then the estimates.
 std::optional<DeployedCost> TryMeasureDeployedCost(const TrainingRun& run, const Bundle& bundle, Deadline deadline,
-                                                   double expected_seconds) {
+                                                   double expected_seconds, std::unique_ptr<Predictor>& served) {
   const Logger& log = run.options().logger;
   if (deadline.Expired() || expected_seconds > deadline.Remaining()) {
     log.Debug(run.Clock(false) + "no time left to time the bundle (needs ~" + FormatSeconds(expected_seconds) +
@@ -81,12 +81,14 @@ std::optional<DeployedCost> TryMeasureDeployedCost(const TrainingRun& run, const
   }
   try {
     Stopwatch clock;
-    DeployedCost cost =
-        MeasureDeployedCost(bundle, run.learners(), run.data().features, run.options().threads, deadline);
+    const int threads = run.options().threads;
+    served = ServedPredictor(bundle, run.learners(), threads);
+    DeployedCost cost = MeasureDeployedCost(*served, bundle, run.data().features, threads, deadline);
     log.Debug(run.Clock(false) + "timed the bundle's served form (" + FormatSeconds(clock.Seconds()) + ", expected ~" +
               FormatSeconds(expected_seconds) + ")");
     return cost;
   } catch (const std::exception& e) {
+    served.reset();
     log.Warn(std::string("could not time the bundle's predictions (the leaderboard shows estimates): ") + e.what());
     return std::nullopt;
   }
@@ -97,14 +99,15 @@ std::optional<DeployedCost> TryMeasureDeployedCost(const TrainingRun& run, const
 // the other candidates; rows the infer limit left out get their status.
 // `one_model[c]`: candidate c serves one model in the bundle's default form
 // (else its fold models). Returns the ensemble's figures (estimated when the
-// bundle could not be timed).
+// bundle could not be timed); `served` gets the predictor timed.
 DeployedCost RecordPredictCosts(const TrainingRun& run, const Bundle& bundle, const EnsembleChoice& ensemble,
                                 const InferenceCosts& costs, const std::vector<char>& one_model, Deadline deadline,
-                                std::vector<LeaderboardRow>& board, LeaderboardRow& ens) {
+                                std::vector<LeaderboardRow>& board, LeaderboardRow& ens,
+                                std::unique_ptr<Predictor>& served) {
   const std::vector<size_t> members = EnsembleMembers(ensemble);
   const double estimate_us = costs.SetCost(members, one_model);
   const std::optional<DeployedCost> measured =
-      TryMeasureDeployedCost(run, bundle, deadline, DeployedCostSeconds(estimate_us));
+      TryMeasureDeployedCost(run, bundle, deadline, DeployedCostSeconds(estimate_us), served);
   for (size_t m = 0; m < run.done().size(); ++m) {
     LeaderboardRow& row = board[run.done()[m].leaderboard_row];
     const bool timed = measured && measured->member_us.count(row.model);
@@ -166,7 +169,7 @@ Json TrainingFacts(const TrainingRun& run, const TrainingPlan& plan, const Ensem
 
 TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const EnsembleChoice& ensemble,
                            const std::set<std::string>& needed, size_t refitted, const InferenceCosts& costs,
-                           Deadline timing_deadline) {
+                           Deadline timing_deadline, std::unique_ptr<Predictor>& served) {
   std::vector<LeaderboardRow>& board = run.board();
   for (size_t m = 0; m < run.done().size(); ++m) {
     board[run.done()[m].leaderboard_row].ensemble_weight = ensemble.weights[m];
@@ -192,7 +195,7 @@ TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const Ens
   AddMembers(run, ensemble, needed, bundle, ens);
   if (run.scorer().tunes_threshold()) ens.params["decision_threshold"] = ensemble.threshold;
   const DeployedCost measured =
-      RecordPredictCosts(run, bundle, ensemble, costs, one_model, timing_deadline, board, ens);
+      RecordPredictCosts(run, bundle, ensemble, costs, one_model, timing_deadline, board, ens, served);
   std::vector<LeaderboardRow> rows = board;
   rows.push_back(ens);
   SortLeaderboard(&rows);

@@ -3,6 +3,7 @@
 // facts) and the leaderboard with the ensemble's row.
 #pragma once
 
+#include <memory>
 #include <set>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "automl/trainer.h"
 #include "automl/training_plan.h"
 #include "automl/training_run.h"
+#include "predict/predictor.h"
 
 namespace tabpilot {
 
@@ -25,9 +27,11 @@ namespace tabpilot {
 // `timing_deadline` (else they are estimates too); the other candidates get
 // their estimate from `costs` (one per run.done() candidate), and those the infer
 // limit left out (ensemble.over_limit) the status kOverInferLimit. `run`
-// keeps its leaderboard rows but not the moved models.
+// keeps its leaderboard rows but not the moved models. `served` gets the
+// predictor that was timed (nullptr when the bundle was not timed), for the
+// explainability report.
 TrainResult AssembleBundle(TrainingRun& run, const TrainingPlan& plan, const EnsembleChoice& ensemble,
                            const std::set<std::string>& needed, size_t refitted, const InferenceCosts& costs,
-                           Deadline timing_deadline);
+                           Deadline timing_deadline, std::unique_ptr<Predictor>& served);
 
 }  // namespace tabpilot

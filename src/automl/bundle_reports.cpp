@@ -7,12 +7,12 @@
 #include <vector>
 
 #include "automl/data_report.h"
+#include "core/deadline.h"
 #include "core/error.h"
 #include "data/csv_reader.h"
 #include "evaluate/quality_report.h"
 #include "explain/model_explainer.h"
 #include "explain/shap_summary.h"
-#include "model/served_copy.h"
 #include "predict/predictor.h"
 
 namespace tabpilot {
@@ -21,17 +21,23 @@ namespace {
 // Rows explained first to time the explainer (the report's least).
 constexpr size_t kTimedRows = 16;
 
-Json ExplainabilityReport(const Bundle& bundle, const TrainingRun& run) {
+// Appends `more`'s rows to `e` (the same explainer and scale).
+void AppendRows(Explanation& e, const Explanation& more) {
+  e.values.insert(e.values.end(), more.values.begin(), more.values.end());
+  e.prediction.insert(e.prediction.end(), more.prediction.begin(), more.prediction.end());
+  e.predicted.values.insert(e.predicted.values.end(), more.predicted.values.begin(), more.predicted.values.end());
+  e.predicted.rows += more.predicted.rows;
+  e.rows += more.rows;
+}
+
+Json ExplainabilityReport(const Bundle& bundle, const TrainingRun& run, const Predictor& served, Deadline deadline) {
   const TrainerOptions& options = run.options();
-  Predictor::Options po;
-  po.threads = options.threads;
-  const auto predictor = Predictor::FromBundle(ServedCopy(bundle, BundleForm::kDefault, run.learners()), po);
   const RawTable raw = ParseRawCsv(bundle.background_csv, "background.csv", CsvOptions{});
-  const Table background = BuildPredictionInput(raw, predictor->input_schema(), Logger(Logger::Level::kQuiet));
+  const Table background = BuildPredictionInput(raw, served.input_schema(), Logger(Logger::Level::kQuiet));
   ModelExplainer::Options eo;
   eo.threads = options.threads;
   eo.sampling.seed = options.seed;
-  const auto explainer = ModelExplainer::Create(*predictor, background, eo);
+  const auto explainer = ModelExplainer::Create(served, background, eo);
   // A seeded sample of the training rows, in order.
   const Table& features = run.data().features;
   std::vector<size_t> rows(features.num_rows());
@@ -45,19 +51,28 @@ Json ExplainabilityReport(const Bundle& bundle, const TrainingRun& run) {
   const ProblemInfo& problem = bundle.problem;
   const bool classification = IsClassification(problem.task);
   const ExplainScale scale = classification ? ExplainScale::kLogOdds : ExplainScale::kRaw;
-  // Within the time budget: the first kTimedRows rows are timed, and the
-  // rest explained only as far as half the time left allows.
-  if (options.deadline.bounded() && rows.size() > kTimedRows) {
-    const auto start = std::chrono::steady_clock::now();
-    (void)explainer->Explain(features.SelectRows(std::vector<size_t>(rows.begin(), rows.begin() + kTimedRows)), scale,
-                             options.threads);
-    const double per_row = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / kTimedRows;
-    const double left = std::max(0.0, options.deadline.Remaining()) * 0.5;
-    const auto fit = static_cast<size_t>(left / std::max(per_row, 1e-9));
-    if (fit < rows.size()) rows.resize(std::max(kTimedRows, fit));
+  // Within `deadline`: the first kTimedRows rows are timed, and the rest
+  // explained only as far as the time left allows.
+  Explanation e;
+  size_t done = 0;
+  if (deadline.bounded() && rows.size() > kTimedRows) {
+    const Stopwatch clock;
+    e = explainer->Explain(features.SelectRows(std::vector<size_t>(rows.begin(), rows.begin() + kTimedRows)), scale,
+                           options.threads);
+    done = kTimedRows;
+    const double per_row = clock.Seconds() / kTimedRows;
+    const auto fit = kTimedRows + static_cast<size_t>(std::max(0.0, deadline.Remaining()) / std::max(per_row, 1e-9));
+    if (fit < rows.size()) rows.resize(fit);
+  }
+  const Explanation rest = explainer->Explain(
+      features.SelectRows(std::vector<size_t>(rows.begin() + static_cast<std::ptrdiff_t>(done), rows.end())), scale,
+      options.threads);
+  if (done == 0) {
+    e = rest;
+  } else {
+    AppendRows(e, rest);
   }
   const Table explained = features.SelectRows(rows);
-  const Explanation e = explainer->Explain(explained, scale, options.threads);
   std::vector<size_t> reported;
   if (problem.task == Task::kBinary) {
     reported.push_back(static_cast<size_t>(problem.positive_class));
@@ -77,7 +92,7 @@ Json ExplainabilityReport(const Bundle& bundle, const TrainingRun& run) {
 }  // namespace
 
 void AddBundleReports(TrainResult& result, const TrainingRun& run, const TrainingPlan& plan,
-                      const EnsembleChoice& ensemble) {
+                      const EnsembleChoice& ensemble, const Predictor* served, Deadline deadline) {
   Bundle& bundle = result.bundle;
   const Logger& logger = run.options().logger;
   const ProblemInfo& problem = bundle.problem;
@@ -99,7 +114,13 @@ void AddBundleReports(TrainResult& result, const TrainingRun& run, const Trainin
     logger.Warn(std::string("the model-quality report was left out: ") + e.what());
   }
   try {
-    if (!bundle.background_csv.empty()) bundle.reports["explainability"] = ExplainabilityReport(bundle, run);
+    if (bundle.background_csv.empty()) {
+      // Nothing to measure from (a bundle without background rows).
+    } else if (served == nullptr || deadline.Expired()) {
+      logger.Info("no time left in the budget for the explainability report; `tabpilot explain --report` makes it");
+    } else {
+      bundle.reports["explainability"] = ExplainabilityReport(bundle, run, *served, deadline);
+    }
   } catch (const Error& e) {
     logger.Warn(std::string("the explainability report was left out: ") + e.what());
   }

@@ -6,11 +6,13 @@
 //                     test file (evaluate/quality_report.h; the tuned
 //                     decision threshold);
 //   "explainability"  the global SHAP report (explain/shap_summary.h) of
-//                     the served form on up to kExplainedRows training rows,
-//                     measured from the bundle's background rows. Under a
-//                     time limit, 16 rows are timed first and the others
-//                     explained only as far as half the time left allows
-//                     (its "rows" says how many).
+//                     the served form (`served`, the predictor timed for
+//                     the leaderboard) on up to kExplainedRows training
+//                     rows, measured from the bundle's background rows. By
+//                     `deadline`: 16 rows are timed first and the others
+//                     explained only as far as the time left allows (its
+//                     "rows" says how many); left out (said at info level)
+//                     when the bundle was not timed or no time is left.
 // A report that cannot be made is left out with a warning: training does
 // not fail for it.
 #pragma once
@@ -19,12 +21,14 @@
 #include "automl/trainer.h"
 #include "automl/training_plan.h"
 #include "automl/training_run.h"
+#include "core/deadline.h"
+#include "predict/predictor.h"
 
 namespace tabpilot {
 
 inline constexpr size_t kExplainedRows = 300;
 
 void AddBundleReports(TrainResult& result, const TrainingRun& run, const TrainingPlan& plan,
-                      const EnsembleChoice& ensemble);
+                      const EnsembleChoice& ensemble, const Predictor* served, Deadline deadline);
 
 }  // namespace tabpilot

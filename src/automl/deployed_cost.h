@@ -5,12 +5,14 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "core/deadline.h"
 #include "data/table.h"
 #include "learners/learner_registry.h"
 #include "model/bundle.h"
+#include "predict/predictor.h"
 
 namespace tabpilot {
 
@@ -32,10 +34,14 @@ struct DeployedCost {
 // to time the bundle at all.
 double DeployedCostSeconds(double us_per_row);
 
-// Times a copy of `bundle`'s default form (model/served_copy.h) on
-// CostRows(`table`) with `threads`; once `deadline` has passed, every figure
-// is one run.
-DeployedCost MeasureDeployedCost(const Bundle& bundle, const LearnerRegistry& learners, const Table& table, int threads,
+// The predictor of a copy of `bundle`'s default form (model/served_copy.h)
+// with `threads`: what is timed here, and what the explainability report
+// explains (bundle_reports.h), built once for both.
+std::unique_ptr<Predictor> ServedPredictor(const Bundle& bundle, const LearnerRegistry& learners, int threads);
+
+// Times `served` (ServedPredictor of `bundle`) on CostRows(`table`) with
+// `threads`; once `deadline` has passed, every figure is one run.
+DeployedCost MeasureDeployedCost(const Predictor& served, const Bundle& bundle, const Table& table, int threads,
                                  Deadline deadline);
 
 }  // namespace tabpilot

@@ -60,9 +60,11 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   const size_t refitted = options.refit_full ? RefitMembers(run, needed, budget.Refit(timing_seconds)) : 0;
 
   // 6. The bundle and the leaderboard (bundle_assembly.h).
-  TrainResult result = AssembleBundle(run, plan, ensemble, needed, refitted, costs, budget.Timing());
-  // 7. The reports it carries: data, model quality, explainability (bundle_reports.h).
-  AddBundleReports(result, run, plan, ensemble);
+  std::unique_ptr<Predictor> served;
+  TrainResult result = AssembleBundle(run, plan, ensemble, needed, refitted, costs, budget.Timing(), served);
+  // 7. The reports it carries: data, model quality, and, in what is left before the write
+  // reserve, explainability on the predictor just timed (bundle_reports.h).
+  AddBundleReports(result, run, plan, ensemble, served.get(), budget.Timing());
   return result;
 }
 

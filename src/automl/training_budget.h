@@ -8,7 +8,8 @@
 //
 // "time" is timing the built bundle for the leaderboard's predict cost
 // (deployed_cost.h): its length is known only once the ensemble is chosen,
-// so it comes out of the refit's share.
+// so it comes out of the refit's share. The explainability report
+// (bundle_reports.h) uses what is left of it, if anything.
 //
 // The reserves are fixed when the budget is made (from the time left then);
 // the deadlines are absolute points in time, so asking again later gives the
@@ -52,7 +53,8 @@ class TrainingBudget {
   // Refitting's deadline: the total minus the write reserve and
   // `timing_seconds` for timing the bundle afterwards.
   Deadline Refit(double timing_seconds) const;
-  // Timing the built bundle's deadline: the total minus the write reserve.
+  // Timing the built bundle's deadline, and the explainability report's: the
+  // total minus the write reserve.
   Deadline Timing() const;
 
   // Most one sampled configuration may be expected to take of what is left

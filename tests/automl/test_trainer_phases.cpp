@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -19,6 +20,7 @@
 #include "automl/training_plan.h"
 #include "automl/training_run.h"
 #include "core/error.h"
+#include "predict/predictor.h"
 #include "sleepy_learner.h"
 #include "toy_learner.h"
 #include "trainer_test_data.h"
@@ -426,8 +428,9 @@ TEST(AssembleBundle, KeepsTheNeededMembersAndAddsTheEnsembleRow) {
   choice.weights = {0.0, 1.0};
   choice.score = 0.5;
   choice.threshold = 0.4;
+  std::unique_ptr<Predictor> served;
   const TrainResult result =
-      AssembleBundle(f.run, f.plan, choice, {"d1"}, 0, MeasureCandidateCosts(f.run), Deadline::Never());
+      AssembleBundle(f.run, f.plan, choice, {"d1"}, 0, MeasureCandidateCosts(f.run), Deadline::Never(), served);
   ASSERT_EQ(result.bundle.members.size(), 1u);
   EXPECT_EQ(result.bundle.members[0].name, "d1");
   EXPECT_EQ(result.bundle.members[0].folds.size(), 8u);
@@ -471,9 +474,12 @@ TEST(AssembleBundle, TimesTheBundleOnlyWithinItsDeadline) {
     EnsembleChoice choice;
     choice.weights = {1.0};
     choice.score = 0.5;
+    std::unique_ptr<Predictor> served;
     const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"l1"}, 0, MeasureCandidateCosts(f.run),
-                                              in_time ? Deadline::Never() : Deadline::Never().Sub(0));
+                                              in_time ? Deadline::Never() : Deadline::Never().Sub(0), served);
     const std::string expected = in_time ? "measured" : "estimated";
+    // The predictor timed is handed on (for the explainability report), and only when timed.
+    EXPECT_EQ(served != nullptr, in_time);
     for (const LeaderboardRow& r : result.leaderboard) {
       EXPECT_GT(r.predict_us_per_row, 0.0) << r.model;
       EXPECT_EQ(r.info.at("predict_cost"), expected) << r.model << " in time: " << in_time;
@@ -494,8 +500,9 @@ TEST(AssembleBundle, KeepsBothFormsOfARefitMemberAndTheBaggedOneWithoutRefit) {
     choice.weights = {1.0};
     choice.score = 0.5;
     const Json refit_params = f.run.board()[0].info.value("refit", Json::object()).value("params", Json());
-    const TrainResult result =
-        AssembleBundle(f.run, f.plan, choice, {"q1"}, refitted, MeasureCandidateCosts(f.run), Deadline::Never());
+    std::unique_ptr<Predictor> served;
+    const TrainResult result = AssembleBundle(f.run, f.plan, choice, {"q1"}, refitted, MeasureCandidateCosts(f.run),
+                                              Deadline::Never(), served);
     ASSERT_EQ(result.bundle.members.size(), 1u);
     const BundleMember& m = result.bundle.members[0];
     EXPECT_EQ(m.folds.size(), 8u) << refit;  // the bagged form, always
