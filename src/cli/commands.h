@@ -28,6 +28,14 @@ Runner AddSignCommand(CLI::App& app);
 Runner AddExportCommand(CLI::App& app);
 Runner AddEndpointCommand(CLI::App& app);
 Runner AddServeCommand(CLI::App& app);
+Runner AddUiCommand(CLI::App& app);
+
+// The bearer token in `path` (surrounding whitespace dropped), or "" when
+// no file is given. InvalidInput for an empty token. (--auth-token-file)
+std::string ReadAuthToken(const std::string& path);
+
+// True for localhost, ::1 and 127.x.y.z: where a server may listen without a token.
+bool IsLoopback(const std::string& host);
 
 // 0 -> all hardware threads; negative -> InvalidInput.
 int ResolveThreads(int requested);

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -6,6 +7,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/parallel.h"
+#include "data/file_bytes.h"
 
 namespace tabpilot::cli {
 
@@ -73,5 +75,18 @@ void AddStoreOption(CLI::App* sub, std::string* store) {
       "--store", *store,
       "Metadata store: SQLite file or postgresql:// URL (default $TABPILOT_STORE, else .tabpilot/metadata.db)");
 }
+
+std::string ReadAuthToken(const std::string& path) {
+  if (path.empty()) return "";
+  std::string token = ReadFileBytes(path);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  size_t start = 0;
+  while (start < token.size() && std::isspace(static_cast<unsigned char>(token[start]))) ++start;
+  token.erase(0, start);
+  if (token.empty()) throw InvalidInput("--auth-token-file " + path + " holds no token");
+  return token;
+}
+
+bool IsLoopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
 
 }  // namespace tabpilot::cli

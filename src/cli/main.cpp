@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   add(tabpilot::cli::AddRegistryCommand(app));
   add(tabpilot::cli::AddEndpointCommand(app));
   add(tabpilot::cli::AddServeCommand(app));
+  add(tabpilot::cli::AddUiCommand(app));
   add(tabpilot::cli::AddSignCommand(app));
   add(tabpilot::cli::AddExportCommand(app));
 

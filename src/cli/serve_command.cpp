@@ -43,19 +43,6 @@ struct ServeArgs {
   bool quiet = false;
 };
 
-// The bearer token in `path` (surrounding whitespace dropped), or "" when
-// no file is given. InvalidInput for an empty token.
-std::string ReadAuthToken(const std::string& path) {
-  if (path.empty()) return "";
-  std::string token = ReadFileBytes(path);
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  size_t start = 0;
-  while (start < token.size() && std::isspace(static_cast<unsigned char>(token[start]))) ++start;
-  token.erase(0, start);
-  if (token.empty()) throw InvalidInput("--auth-token-file " + path + " holds no token");
-  return token;
-}
-
 // Access-log lines to stdout or a file, whole lines under a lock.
 class AccessLog {
  public:
@@ -87,9 +74,6 @@ class AccessLog {
   bool owned_ = false;
   std::mutex mutex_;
 };
-
-// Whether `host` is a loopback address (only this machine can connect).
-bool IsLoopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
 
 // Each connection is a file descriptor: the soft limit (often 1,024) is
 // raised to the hard one so that a thousand clients can connect. Returns

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/version.h"
+#include "jobs/job_recorder.h"
 #include "model/bundle.h"
 
 namespace tabpilot::cli {
@@ -35,6 +36,7 @@ struct TrainArgs {
   bool quiet = false;
   bool verbose = false;
   std::string signing_key;
+  std::string store;
 };
 
 // CLI11's NonNegativeNumber spells out its upper bound (DBL_MAX, 300 digits)
@@ -76,11 +78,35 @@ std::string PredictCostLine(const Json& training) {
   return out + "\n";
 }
 
+int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJobRecorder* job);
+
 int RunTrain(const TrainArgs& a, Deadline deadline) {
   if (!(a.time_limit > 0)) throw InvalidInput("--time-limit must be more than 0 seconds");
   CheckModelOutputPath(a.output);
-  const std::string signing_key = a.signing_key.empty() ? std::string() : ReadSigningKey(a.signing_key);
   Logger logger(a.quiet ? Logger::Level::kQuiet : (a.verbose ? Logger::Level::kDebug : Logger::Level::kInfo));
+  // The run as an AutoML job in the store, when one is named (the UI lists it).
+  std::unique_ptr<AutoMLJobRecorder> job;
+  const std::string store = TrainingStoreFromEnvironment(a.store);
+  if (!store.empty()) {
+    AutoMLJobRecorder::Options o;
+    o.store = store;
+    o.data_path = a.data;
+    o.target = a.target;
+    o.model_dir = a.output;
+    o.time_limit_seconds = a.time_limit;
+    o.logger = logger;
+    job = std::make_unique<AutoMLJobRecorder>(o);
+  }
+  try {
+    return Train(a, deadline, logger, job.get());
+  } catch (const std::exception& e) {
+    if (job) job->Failed(e.what());
+    throw;
+  }
+}
+
+int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJobRecorder* job) {
+  const std::string signing_key = a.signing_key.empty() ? std::string() : ReadSigningKey(a.signing_key);
   const int threads = ResolveThreads(a.threads);
 
   ProblemOptions problem;
@@ -110,6 +136,7 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
   save.producer_version = TABPILOT_VERSION;
   save.signing_key = signing_key;
   SaveBundle(result.bundle, a.output, save);
+  if (job != nullptr) job->Completed(data, result, deadline.Elapsed());
   if (!a.quiet) {
     std::cout << FormatLeaderboard(result.leaderboard);
     const ProblemInfo& p = result.bundle.problem;
@@ -133,6 +160,7 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
                 << "', decision threshold " << p.threshold << "\n";
     }
     std::cout << "model written to " << a.output << " in " << FormatSeconds(deadline.Elapsed()) << "\n";
+    if (job != nullptr) std::cout << "recorded as AutoML job " << job->id() << "\n";
   }
   return 0;
 }
@@ -175,6 +203,9 @@ Runner AddTrainCommand(CLI::App& app) {
       ->delimiter(',');
   sub->add_option("--signing-key", args->signing_key,
                   "Key file (at least 32 random bytes) to sign the bundle with; predict --verify-key checks it");
+  sub->add_option("--store", args->store,
+                  "Record the run as an AutoML job in this metadata store (SQLite path or postgresql:// URL; default: "
+                  "$TABPILOT_STORE when set, else not recorded), where `tabpilot ui` lists it");
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
   sub->add_flag("--verbose,-v", args->verbose,
                 "Also print the search's decisions (skipped candidates, bags cut short)");

@@ -1,5 +1,6 @@
 #include "evaluate/quality_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -24,9 +25,9 @@ struct Statistic {
 
 // Sample standard deviation per statistic over resamples (nullopt when fewer
 // than two resamples gave a value).
-std::vector<std::optional<double>> BootstrapDeviations(const std::vector<Statistic>& stats,
-                                                       const std::vector<float>& y, const float* pred, size_t rows,
-                                                       size_t k, const QualityReportOptions& options) {
+std::vector<std::optional<double>> BootstrapDeviations(const std::vector<Statistic>& stats, const std::vector<float>& y,
+                                                       const float* pred, size_t rows, size_t k,
+                                                       const QualityReportOptions& options) {
   std::vector<std::optional<double>> out(stats.size());
   if (options.bootstrap_resamples <= 0) return out;
   std::vector<double> sum(stats.size(), 0), sum_sq(stats.size(), 0);
@@ -86,7 +87,8 @@ Json ConfusionJson(const ConfusionMatrix& cm, const std::vector<std::string>& la
   Json out = Json::object();
   for (int a = 0; a < cm.num_classes(); ++a) {
     Json row = Json::object();
-    for (int p = 0; p < cm.num_classes(); ++p) row[labels[static_cast<size_t>(p)]] = static_cast<int64_t>(cm.count(a, p));
+    for (int p = 0; p < cm.num_classes(); ++p)
+      row[labels[static_cast<size_t>(p)]] = static_cast<int64_t>(cm.count(a, p));
     out[labels[static_cast<size_t>(a)]] = std::move(row);
   }
   return out;
@@ -100,6 +102,46 @@ Json Thinned(const std::vector<double>& xs, const std::vector<double>& ys, size_
     yj.push_back(ys[i]);
   }
   return {{x_key, std::move(xj)}, {y_key, std::move(yj)}};
+}
+
+// Precision, recall, F1 and the false-positive rate at thresholds 0, 0.01,
+// ..., 1 (predict positive when the positive class's probability is >= the
+// threshold; column 1 of `pred`): what the UI's threshold slider shows. One
+// sort of the scores, then a binary search per threshold.
+Json ThresholdCurve(const std::vector<float>& y, const float* pred, size_t rows) {
+  std::vector<std::pair<float, bool>> scored(rows);
+  for (size_t r = 0; r < rows; ++r) scored[r] = {pred[2 * r + 1], y[r] == 1.0f};
+  std::sort(scored.begin(), scored.end());
+  // positives_below[i]: positives among the i lowest scores.
+  std::vector<size_t> positives_below(rows + 1, 0);
+  for (size_t i = 0; i < rows; ++i) positives_below[i + 1] = positives_below[i] + (scored[i].second ? 1 : 0);
+  const double positives = static_cast<double>(positives_below[rows]);
+  const double negatives = static_cast<double>(rows) - positives;
+  Json thresholds = Json::array(), precisions = Json::array(), recalls = Json::array(), f1s = Json::array(),
+       fprs = Json::array();
+  constexpr int kSteps = 100;
+  for (int k = 0; k <= kSteps; ++k) {
+    const double t = k / static_cast<double>(kSteps);
+    const auto below = static_cast<size_t>(
+        std::lower_bound(scored.begin(), scored.end(), t,
+                         [](const std::pair<float, bool>& a, double v) { return static_cast<double>(a.first) < v; }) -
+        scored.begin());
+    const double tp = positives - static_cast<double>(positives_below[below]);
+    const double predicted = static_cast<double>(rows - below);
+    const double fp = predicted - tp;
+    const double precision = predicted > 0 ? tp / predicted : 1.0;
+    const double recall = positives > 0 ? tp / positives : 0.0;
+    thresholds.push_back(t);
+    precisions.push_back(precision);
+    recalls.push_back(recall);
+    f1s.push_back(precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0.0);
+    fprs.push_back(negatives > 0 ? fp / negatives : 0.0);
+  }
+  return {{"thresholds", std::move(thresholds)},
+          {"precisions", std::move(precisions)},
+          {"recalls", std::move(recalls)},
+          {"f1s", std::move(f1s)},
+          {"false_positive_rates", std::move(fprs)}};
 }
 
 double Prevalence(const std::vector<float>& y, size_t rows) {
@@ -166,6 +208,7 @@ Json BinarySection(const std::vector<std::string>& labels, int positive_class, d
     section["precision_recall_curve"] =
         Thinned(pr.precisions, pr.recalls, options.max_curve_points, "precisions", "recalls");
   }
+  if (rows > 0) section["threshold_curve"] = ThresholdCurve(y, pred.data(), rows);
   section["threshold"] = threshold;
   section["positive_label"] = labels[static_cast<size_t>(positive_class)];
   return section;
@@ -261,8 +304,7 @@ Json BuildQualityReport(Task task, const std::vector<std::string>& class_labels,
     throw InvalidInput("quality report: a multiclass problem needs at least 2 class labels, got " + std::to_string(k));
   }
   if (task == Task::kBinary && positive_class != 0 && positive_class != 1) {
-    throw InvalidInput("quality report: positive class index " + std::to_string(positive_class) +
-                       " is not 0 or 1");
+    throw InvalidInput("quality report: positive class index " + std::to_string(positive_class) + " is not 0 or 1");
   }
   if (IsClassification(task)) {
     for (size_t a = 0; a < class_labels.size(); ++a) {

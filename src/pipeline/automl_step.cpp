@@ -4,6 +4,7 @@
 #include "automl/problem.h"
 #include "automl/trainer.h"
 #include "core/version.h"
+#include "jobs/job_recorder.h"
 #include "model/bundle.h"
 #include "pipeline/step.h"
 
@@ -48,7 +49,7 @@ class AutoMLStep : public StepType {
     return specs;
   }
   std::optional<std::vector<std::string>> Outputs(const Json&) const override {
-    return std::vector<std::string>{"model_dir", "leaderboard", "best_score", "best_model", "metric"};
+    return std::vector<std::string>{"model_dir", "leaderboard", "best_score", "best_model", "metric", "job_id"};
   }
 
   Json Run(const StepContext& ctx) const override {
@@ -66,6 +67,29 @@ class AutoMLStep : public StepType {
     CsvOptions csv;
     csv.threads = ctx.threads;
     csv.limits = ctx.limits;
+    // The step's run as an AutoML job in the pipeline's store (the UI lists it).
+    AutoMLJobRecorder::Options record;
+    record.store = ctx.store_location;
+    record.data_path = ctx.Path("data").string();
+    record.target = problem.target;
+    record.model_dir = (ctx.output_dir / "model").string();
+    record.time_limit_seconds = time_limit;
+    record.execution_id = ctx.execution_id;
+    record.step_name = ctx.step_name;
+    record.logger = ctx.logger;
+    AutoMLJobRecorder job(record);
+    try {
+      return Train(ctx, problem, csv, deadline, time_limit, job);
+    } catch (const std::exception& e) {
+      job.Failed(e.what());
+      throw;
+    }
+  }
+
+ private:
+  static Json Train(const StepContext& ctx, const ProblemOptions& problem, const CsvOptions& csv, Deadline deadline,
+                    double time_limit, AutoMLJobRecorder& job) {
+    const Params& f = ctx.fields;
     Logger quiet(Logger::Level::kQuiet);
     TrainingData data = LoadTrainingData(ctx.Path("data").string(), problem, csv, quiet);
 
@@ -83,6 +107,7 @@ class AutoMLStep : public StepType {
     SaveOptions save;
     save.producer_version = TABPILOT_VERSION;
     SaveBundle(result.bundle, ctx.staging_dir / "model", save);
+    job.Completed(data, result, deadline.Elapsed());
 
     Json out = Json::object();
     out["model_dir"] = (ctx.output_dir / "model").string();
@@ -95,11 +120,13 @@ class AutoMLStep : public StepType {
       out["best_score"] = nullptr;
       out["best_model"] = "";
     }
-    ctx.Log("trained in " + FormatSeconds(deadline.Elapsed()) + "; best " + out["best_model"].get<std::string>() + " " +
-            out["metric"].get<std::string>() + " " + out["best_score"].dump() + "; ensemble predict " +
+    ctx.Log("AutoML job " + job.id() + " trained in " + FormatSeconds(deadline.Elapsed()) + "; best " +
+            out["best_model"].get<std::string>() + " " + out["metric"].get<std::string>() + " " +
+            out["best_score"].dump() + "; ensemble predict " +
             result.bundle.training.value("predict_us_per_row", Json(0.0)).dump() + " us/row" +
             (options.infer_limit_us_per_row > 0 ? " (infer limit " + Json(options.infer_limit_us_per_row).dump() + ")"
                                                 : std::string()));
+    out["job_id"] = job.id();
     return out;
   }
 };

@@ -30,18 +30,7 @@ namespace tabpilot {
 namespace fs = std::filesystem;
 namespace {
 
-std::string NewExecutionId() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  std::random_device rd;
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffffu);
-  return std::string(stamp) + "-" + suffix;
-}
+std::string NewExecutionId() { return TimestampedId(); }
 
 // Absolute: processing commands run in the definition's folder, not here.
 fs::path ExecutionsRoot(const StoreLocation& location) {

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "core/error.h"
@@ -181,6 +182,47 @@ std::vector<ExecutionRecord> ExecutionRecords::ListExecutions(const std::string&
   std::vector<ExecutionRecord> out;
   for (const auto& r : rows) out.push_back(ExecutionFromRow(r));
   return out;
+}
+
+std::vector<PipelineSummary> ExecutionRecords::ListPipelines() {
+  std::vector<PipelineSummary> out;
+  for (const SqlRow& r :
+       db_.Query("SELECT p.name, (SELECT COUNT(*) FROM pipeline_executions e WHERE e.pipeline_name = p.name), "
+                 "(SELECT e.status FROM pipeline_executions e WHERE e.pipeline_name = p.name "
+                 "ORDER BY e.start_time DESC, e.id DESC LIMIT 1), "
+                 "(SELECT MAX(e.start_time) FROM pipeline_executions e WHERE e.pipeline_name = p.name) "
+                 "FROM pipelines p ORDER BY p.name")) {
+    out.push_back({r.Text(0), r.Int(1), TextOr(r, 2), TextOr(r, 3)});
+  }
+  return out;
+}
+
+std::vector<ExecutionRecord> ExecutionRecords::ListExecutionPage(const std::string& pipeline_name, int64_t offset,
+                                                                 int64_t limit) {
+  // The execution columns with the definition text left out.
+  const std::string columns =
+      "id, pipeline_name, definition_hash, '', source_path, base_dir, parameters, status, start_time, end_time, "
+      "failure_reason, runner_host, runner_pid, claim_token";
+  const std::vector<SqlValue> page{std::max<int64_t>(0, limit), std::max<int64_t>(0, offset)};
+  std::vector<SqlRow> rows;
+  if (pipeline_name.empty()) {
+    rows = db_.Query(
+        "SELECT " + columns + " FROM pipeline_executions ORDER BY start_time DESC, id DESC LIMIT ? OFFSET ?", page);
+  } else {
+    rows = db_.Query("SELECT " + columns +
+                         " FROM pipeline_executions WHERE pipeline_name = ? ORDER BY start_time DESC, id DESC "
+                         "LIMIT ? OFFSET ?",
+                     {pipeline_name, page[0], page[1]});
+  }
+  std::vector<ExecutionRecord> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(ExecutionFromRow(r));
+  return out;
+}
+
+int64_t ExecutionRecords::CountExecutions(const std::string& pipeline_name) {
+  if (pipeline_name.empty()) return db_.Query("SELECT COUNT(*) FROM pipeline_executions")[0].Int(0);
+  return db_.Query("SELECT COUNT(*) FROM pipeline_executions WHERE pipeline_name = ?", {pipeline_name})[0].Int(0);
 }
 
 std::vector<StepRecord> ExecutionRecords::ListSteps(const std::string& execution_id) {

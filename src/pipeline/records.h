@@ -57,6 +57,14 @@ struct StepRecord {
   std::string failure_reason;
 };
 
+// One pipeline as listed: how often it ran and its newest run.
+struct PipelineSummary {
+  std::string name;
+  int64_t executions = 0;
+  std::string latest_status;  // "" when it never ran
+  std::string latest_start;
+};
+
 class ExecutionRecords {
  public:
   // Applies the "pipeline" migrations (idempotent).
@@ -80,6 +88,14 @@ class ExecutionRecords {
   ExecutionRecord GetExecution(const std::string& id);
   // Newest first. NotFound when no pipeline of that name was ever run.
   std::vector<ExecutionRecord> ListExecutions(const std::string& pipeline_name);
+  // Every pipeline ever run, by name.
+  std::vector<PipelineSummary> ListPipelines();
+  // One page of executions, newest first (`limit` from `offset`): of
+  // `pipeline_name`, or of every pipeline when it is empty; without their
+  // definition texts (left empty).
+  std::vector<ExecutionRecord> ListExecutionPage(const std::string& pipeline_name, int64_t offset, int64_t limit);
+  // How many ListExecutionPage pages through.
+  int64_t CountExecutions(const std::string& pipeline_name);
   // In the order they started.
   std::vector<StepRecord> ListSteps(const std::string& execution_id);
   // The newest Succeeded step row with this type and cache key that ended at

@@ -1,5 +1,6 @@
 #include "registry/model_registry.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -243,6 +244,20 @@ std::vector<ModelVersion> ModelRegistry::ListVersions(const std::string& group) 
   std::vector<ModelVersion> out;
   for (const SqlRow& r : rows) out.push_back(FromRow(r, artifacts_));
   return out;
+}
+
+ModelRegistry::VersionPage ModelRegistry::ListVersionPage(const std::string& group, int64_t offset, int64_t limit) {
+  VersionPage page;
+  page.total = db_.Query("SELECT COUNT(*) FROM model_package_versions WHERE group_name = ?", {group})[0].Int(0);
+  if (page.total == 0) GetGroup(group);  // throws NotFound for an unknown group
+  // The listing's columns, the two large JSON ones replaced by empty values.
+  auto rows = db_.Query(
+      "SELECT group_name, version, artifact_hash, approval_status, execution_id, description, created_at, "
+      "updated_at, '{}', '[]', input_data_hashes, metrics, tags FROM model_package_versions WHERE group_name = ? "
+      "ORDER BY version DESC LIMIT ? OFFSET ?",
+      {group, std::max<int64_t>(0, limit), std::max<int64_t>(0, offset)});
+  for (const SqlRow& r : rows) page.versions.push_back(FromRow(r, artifacts_));
+  return page;
 }
 
 ModelVersion ModelRegistry::Describe(const std::string& group, int64_t version) {

@@ -121,6 +121,14 @@ class ModelRegistry {
   ModelPackageGroup GetGroup(const std::string& group);
   // The group's versions, newest first (without audit trails).
   std::vector<ModelVersion> ListVersions(const std::string& group);
+  // One page of the group's versions, newest first (`limit` from `offset`),
+  // without their evaluation reports and leaderboards (left empty): what a
+  // listing shows, cheap on groups of thousands. `total`: the group's count.
+  struct VersionPage {
+    int64_t total = 0;
+    std::vector<ModelVersion> versions;
+  };
+  VersionPage ListVersionPage(const std::string& group, int64_t offset, int64_t limit);
   // One version with its audit trail. NotFound("model package group 'G' has no
   // version 7") for an unknown version, or the unknown-group message.
   ModelVersion Describe(const std::string& group, int64_t version);

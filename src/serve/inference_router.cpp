@@ -8,72 +8,13 @@
 #include "core/json.h"
 #include "core/version.h"
 #include "serve/explanation_response.h"
+#include "serve/http_answers.h"
 #include "serve/oip_protocol.h"
 #include "serve/prediction_response.h"
 #include "serve/request_rows.h"
 #include "store/timestamp.h"
 
 namespace tabpilot {
-namespace {
-
-HttpResponse JsonAnswer(int status, const Json& body) {
-  return HttpResponse{status, "application/json", body.dump() + "\n", {}};
-}
-HttpResponse ErrorAnswer(int status, const std::string& message) {
-  return JsonAnswer(status, Json{{"error", message}});
-}
-
-// The status of an error thrown while answering.
-int StatusOf(const Error& e) {
-  switch (e.kind()) {
-    case ErrorKind::kInvalidInput:
-      return 400;
-    case ErrorKind::kNotFound:
-      return 404;
-    case ErrorKind::kConflict:
-      return 409;
-    default:
-      return 500;
-  }
-}
-
-// 405 for a method the route does not take, with the Allow header.
-HttpResponse MethodNotAllowed(const HttpRequest& request, const char* allowed) {
-  HttpResponse r = ErrorAnswer(405, request.method + " is not allowed on " + request.path + " (use " + allowed + ")");
-  r.headers.emplace_back("Allow", allowed);
-  return r;
-}
-
-// "/a/b/c" -> {"a", "b", "c"}.
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
-    const size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash);
-  }
-  return out;
-}
-
-// `Authorization: Bearer <token>` against the server's token, in time that
-// depends on the lengths only (no early exit on the first differing byte).
-bool BearerMatches(std::string_view header, const std::string& token) {
-  constexpr std::string_view kScheme = "Bearer ";
-  if (header.size() < kScheme.size() || header.substr(0, kScheme.size()) != kScheme) return false;
-  const std::string_view given = header.substr(kScheme.size());
-  unsigned diff = given.size() == token.size() ? 0u : 1u;
-  for (size_t i = 0; i < token.size(); ++i) {
-    diff |= static_cast<unsigned char>(token[i]) ^ static_cast<unsigned char>(i < given.size() ? given[i] : 0);
-  }
-  return diff == 0;
-}
-
-}  // namespace
 
 struct InferenceRouter::Routed {
   std::string endpoint;  // "" when none

@@ -1,6 +1,8 @@
 #include "store/timestamp.h"
 
+#include <cstdio>
 #include <ctime>
+#include <random>
 
 namespace tabpilot {
 
@@ -17,5 +19,17 @@ std::string FormatUtcTimestamp(std::chrono::system_clock::time_point t) {
 }
 
 std::string UtcTimestamp() { return FormatUtcTimestamp(std::chrono::system_clock::now()); }
+
+std::string TimestampedId() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  std::random_device rd;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffffu);
+  return std::string(stamp) + "-" + suffix;
+}
 
 }  // namespace tabpilot

@@ -14,4 +14,8 @@ std::string UtcTimestamp();
 // Formats a point in time the same way.
 std::string FormatUtcTimestamp(std::chrono::system_clock::time_point t);
 
+// A new record id: "YYYYMMDD-HHMMSS-" (UTC, now) and 6 random hex digits, so
+// ids sort by creation and two made in the same second differ.
+std::string TimestampedId();
+
 }  // namespace tabpilot

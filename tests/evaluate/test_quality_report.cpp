@@ -1,12 +1,11 @@
 // Expected metric values come from scikit-learn 1.2.1 on the same inputs (see
 // tests/metrics/test_metrics.cpp); rates and best-constant values by hand.
-#include "evaluate/quality_report.h"
-
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "core/error.h"
+#include "evaluate/quality_report.h"
 
 namespace tabpilot {
 namespace {
@@ -75,6 +74,22 @@ TEST(QualityReport, BinaryValuesAndShape) {
   EXPECT_EQ(pr["recalls"].front(), 0.0);
   EXPECT_EQ(pr["recalls"].back(), 1.0);
   EXPECT_EQ(pr["precisions"].back(), 0.5);
+
+  // The threshold slider's curve: 101 points; at the report's threshold
+  // (0.5) it agrees with the report's own precision, recall and F1; at 0
+  // everything is predicted positive, past the top score nothing is.
+  const Json& tc = m["threshold_curve"];
+  ASSERT_EQ(tc["thresholds"].size(), 101u);
+  for (const char* key : {"precisions", "recalls", "f1s", "false_positive_rates"}) {
+    ASSERT_EQ(tc[key].size(), 101u) << key;
+  }
+  EXPECT_NEAR(tc["precisions"][50].get<double>(), m["precision"]["value"].get<double>(), kTol);
+  EXPECT_NEAR(tc["recalls"][50].get<double>(), m["recall"]["value"].get<double>(), kTol);
+  EXPECT_NEAR(tc["f1s"][50].get<double>(), m["f1"]["value"].get<double>(), kTol);
+  EXPECT_NEAR(tc["false_positive_rates"][50].get<double>(), 0.4, kTol);
+  EXPECT_EQ(tc["recalls"][0], 1.0);
+  EXPECT_EQ(tc["false_positive_rates"][0], 1.0);
+  EXPECT_EQ(tc["recalls"][100], 0.0);
 }
 
 TEST(QualityReport, PositiveClassZeroIsTheSameReportMirrored) {
