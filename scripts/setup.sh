@@ -19,6 +19,8 @@ packages=(
   postgresql
   # the server's load generator (bench/serve_*), on loopback only
   wrk
+  # the web UI's browser tests: headless Chromium driven by Playwright (from npm)
+  chromium
   # benchmark peers (measured side by side with tabpilot)
   python3 python3-xgboost python3-sklearn python3-pandas python3-numpy python3-matplotlib
 )
@@ -37,4 +39,22 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# Node.js and npm build the web UI (web/); a machine with Node.js from elsewhere
+# (it bundles npm) keeps it.
+if ! command -v npm >/dev/null 2>&1; then
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
 echo "setup: all packages present"
+
+# The web UI's pages: exact versions from web/package-lock.json (installed
+# again only when the lockfile changed), then built into web/dist/ (a second).
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ ! -f "$root/web/node_modules/.package-lock.json" || "$root/web/package-lock.json" -nt "$root/web/node_modules/.package-lock.json" ]]; then
+  (cd "$root/web" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+(cd "$root/web" && npm run --silent build)
+echo "setup: web UI built in web/dist"

@@ -20,6 +20,8 @@
 #include "serve/server_metrics.h"
 #include "serve/store_endpoints.h"
 #include "store/postgres_database.h"
+#include "ui/static_files.h"
+#include "ui/ui_api.h"
 
 namespace tabpilot::cli {
 namespace {
@@ -40,6 +42,8 @@ struct ServeArgs {
   std::string verify_key;
   std::string auth_token_file;
   bool admin = false;
+  bool ui = false;
+  std::string web_dir;
   bool quiet = false;
 };
 
@@ -150,13 +154,41 @@ int RunServe(const ServeArgs& a) {
   routing.admin = a.admin;
   routing.endpoint_admin = admin.get();
   InferenceRouter router(models, metrics, std::move(routing));
-  HttpServer server(http, [&router](HttpRequest& request) { return router.Handle(request); });
+  // --ui: the web UI under /ui/ (its pages and /ui/api/), over the same store,
+  // the live figures from this server's own metrics.
+  std::unique_ptr<StaticFiles> pages;
+  std::unique_ptr<UiApi> ui;
+  if (a.ui) {
+    if (fixed) throw InvalidInput("--ui shows a store's registry and endpoints: use it without --model");
+    pages = std::make_unique<StaticFiles>(a.web_dir.empty() ? StaticFiles::DefaultFolder()
+                                                            : std::filesystem::path(a.web_dir));
+    UiApi::Options ui_options;
+    ui_options.store = a.store;
+    ui_options.auth_token = auth_token;
+    ui_options.metrics_text = [&] {
+      return metrics.Scrape(models.Summaries(), server_ptr == nullptr ? size_t{0} : server_ptr->open_connections());
+    };
+    ui = std::make_unique<UiApi>(ui_options);
+  }
+  HttpServer server(http, [&](HttpRequest& request) {
+    if (ui != nullptr && request.path == "/ui") {  // the pages' relative links need the slash
+      HttpResponse r{301, "text/plain", "moved to /ui/\n", {}};
+      r.headers.emplace_back("Location", "/ui/");
+      return r;
+    }
+    if (ui != nullptr && request.path.rfind("/ui/", 0) == 0) {
+      request.path = request.path.substr(3);
+      if (request.path.rfind("/api/", 0) == 0) return ui->Handle(request);
+      return pages->Answer(request.path);
+    }
+    return router.Handle(request);
+  });
   server_ptr = &server;
   server.HandleSignals();
   // The line scripts and tests wait for (the port is the one bound).
   std::cerr << "tabpilot serve: listening on http://" << a.host << ":" << server.port() << " with " << http.threads
-            << " thread(s), serving " << source << (a.admin ? ", admin routes on" : "") << " (up to " << open_files
-            << " open files)" << std::endl;
+            << " thread(s), serving " << source << (a.admin ? ", admin routes on" : "")
+            << (a.ui ? ", the web UI at /ui/" : "") << " (up to " << open_files << " open files)" << std::endl;
   server.Run();
   std::cerr << "tabpilot serve: stopped" << std::endl;
   return 0;
@@ -188,6 +220,11 @@ Runner AddServeCommand(CLI::App& app) {
   sub->add_option("--verify-key", args->verify_key, "Serve only bundles signed with this key");
   sub->add_option("--auth-token-file", args->auth_token_file,
                   "Require `Authorization: Bearer <token>` (the file's content) on every route but the health checks");
+  sub->add_flag("--ui", args->ui,
+                "Also serve the web UI at /ui/ over the same store (as `tabpilot ui`; its live endpoint figures from "
+                "this server)");
+  sub->add_option("--web-dir", args->web_dir,
+                  "With --ui: the built pages (default: $TABPILOT_WEB_DIR, else web/dist of the source tree)");
   sub->add_flag("--admin", args->admin,
                 "Serve the admin routes (/admin/endpoints, /admin/reload); off a loopback address, only with "
                 "--auth-token-file");

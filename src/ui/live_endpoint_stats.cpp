@@ -46,9 +46,11 @@ Json Number(double v) { return std::isfinite(v) ? Json(std::round(v * 1000.0) / 
 
 }  // namespace
 
-LiveEndpointStats::LiveEndpointStats(std::string url) : url_(std::move(url)) {}
+LiveEndpointStats::LiveEndpointStats(std::string url, std::function<std::string()> metrics_text)
+    : url_(std::move(url)), metrics_text_(std::move(metrics_text)) {}
 
 Json LiveEndpointStats::Read() {
+  if (metrics_text_) return FromMetricsText(metrics_text_(), std::chrono::steady_clock::now());
   HttpClientOptions options;
   options.timeout = std::chrono::milliseconds(500);
   try {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -17,8 +18,9 @@ namespace tabpilot {
 
 class LiveEndpointStats {
  public:
-  // `url`: http://HOST:PORT of the server.
-  explicit LiveEndpointStats(std::string url);
+  // `url`: http://HOST:PORT of the server. `metrics_text`, when set, gives
+  // the /metrics text directly (the server the UI runs in).
+  explicit LiveEndpointStats(std::string url, std::function<std::string()> metrics_text = {});
 
   // endpoint name -> {"url", "requests_total", "errors_total",
   // "requests_per_second", "latency_ms_p50", "latency_ms_p99"}; an empty
@@ -37,6 +39,7 @@ class LiveEndpointStats {
     std::chrono::steady_clock::time_point at;
   };
   std::string url_;
+  std::function<std::string()> metrics_text_;
   std::mutex mutex_;
   std::map<std::string, Sample> previous_;
 };

@@ -202,7 +202,9 @@ UiApi::UiApi(Options options)
   records_ = std::make_unique<ExecutionRecords>(*store_.db);
   jobs_ = std::make_unique<AutoMLJobs>(*store_.db);
   endpoints_ = std::make_unique<EndpointStore>(*store_.db, *registry_);
-  if (!options_.endpoint_url.empty()) live_ = std::make_unique<LiveEndpointStats>(options_.endpoint_url);
+  if (!options_.endpoint_url.empty() || options_.metrics_text) {
+    live_ = std::make_unique<LiveEndpointStats>(options_.endpoint_url, options_.metrics_text);
+  }
 }
 
 UiApi::~UiApi() = default;
@@ -544,8 +546,24 @@ HttpResponse UiApi::Endpoints() {
   const Json live = live_ ? live_->Read() : Json::object();
   Json items = Json::array();
   for (const EndpointConfig& c : configs) {
-    Json item = ToJson(c);
-    item["version_served"] = c.status ? Json(c.status->model) : Json(nullptr);
+    Json item = {
+        {"name", c.name}, {"generation", c.generation}, {"created_at", c.created_at}, {"updated_at", c.updated_at}};
+    // The version it serves: its pinned one, or the group's latest Approved now.
+    Json served = nullptr;
+    if (c.source.kind == ModelSourceKind::kBundle) {
+      item["source"] = {{"bundle", c.source.bundle.string()}};
+    } else if (c.source.kind == ModelSourceKind::kGroupVersion) {
+      item["source"] = {{"model_group", c.source.group}, {"version", c.source.version}};
+      served = c.source.version;
+    } else {
+      item["source"] = {{"model_group", c.source.group}};
+      std::lock_guard<std::mutex> lock(store_mutex_);
+      const auto latest = registry_->LatestApproved(c.source.group);
+      if (latest) served = latest->version;
+    }
+    item["version_served"] = served;
+    item["status"] = c.status ? Json(ToString(c.status->state)) : Json(nullptr);
+    item["status_detail"] = c.status ? ToJson(*c.status) : Json(nullptr);
     item["live"] = live.contains(c.name) ? live[c.name] : Json(nullptr);
     items.push_back(std::move(item));
   }

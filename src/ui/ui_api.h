@@ -14,6 +14,7 @@
 // one connection (each is a few milliseconds).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +38,9 @@ class UiApi {
     // A running `tabpilot serve` (http://HOST:PORT) whose /metrics give the
     // endpoints' live request rate and latency; "" = none.
     std::string endpoint_url;
+    // Instead of endpoint_url: the /metrics text of the server this UI runs
+    // in (`tabpilot serve --ui`), read without a request to itself.
+    std::function<std::string()> metrics_text;
     size_t max_loaded_versions = 4;  // registry versions kept loaded for "try it"
     std::string user;                // the audit trail's "changed_by" ("" = $USER)
   };
