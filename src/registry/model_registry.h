@@ -129,6 +129,14 @@ class ModelRegistry {
     std::vector<ModelVersion> versions;
   };
   VersionPage ListVersionPage(const std::string& group, int64_t offset, int64_t limit);
+  // Every version's number, status and metrics summary, oldest first (the
+  // first `limit`): a metric across versions, one light query.
+  struct VersionMetrics {
+    int64_t version = 0;
+    ApprovalStatus status = ApprovalStatus::kPendingManualApproval;
+    Json metrics;
+  };
+  std::vector<VersionMetrics> ListVersionMetrics(const std::string& group, int64_t limit);
   // One version with its audit trail. NotFound("model package group 'G' has no
   // version 7") for an unknown version, or the unknown-group message.
   ModelVersion Describe(const std::string& group, int64_t version);

@@ -330,20 +330,23 @@ HttpResponse UiApi::Versions(const std::string& group, const HttpRequest& reques
 
 HttpResponse UiApi::MetricSeries(const std::string& group, const HttpRequest& request) {
   std::string metric(request.QueryParam("metric"));
-  std::lock_guard<std::mutex> lock(store_mutex_);
-  const ModelRegistry::VersionPage versions = registry_->ListVersionPage(group, 0, kMaxMetricPoints);
+  std::vector<ModelRegistry::VersionMetrics> versions;
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    versions = registry_->ListVersionMetrics(group, kMaxMetricPoints);
+  }
   // Without ?metric=: f1 when the newest version has it, else its first metric.
-  if (metric.empty() && !versions.versions.empty() && !versions.versions.front().metrics.empty()) {
-    const Json& newest = versions.versions.front().metrics;
+  if (metric.empty() && !versions.empty() && !versions.back().metrics.empty()) {
+    const Json& newest = versions.back().metrics;
     metric = newest.contains("f1") ? "f1" : newest.begin().key();
   }
   std::set<std::string> available;
   Json points = Json::array();
-  for (auto it = versions.versions.rbegin(); it != versions.versions.rend(); ++it) {
-    for (const auto& [name, value] : it->metrics.items()) available.insert(name);
-    const auto value = it->metrics.find(metric);
-    if (value == it->metrics.end() || !value->is_number()) continue;
-    points.push_back({{"version", it->version}, {"value", *value}, {"status", ToString(it->status)}});
+  for (const ModelRegistry::VersionMetrics& v : versions) {
+    for (const auto& [name, value] : v.metrics.items()) available.insert(name);
+    const auto value = v.metrics.find(metric);
+    if (value == v.metrics.end() || !value->is_number()) continue;
+    points.push_back({{"version", v.version}, {"value", *value}, {"status", ToString(v.status)}});
   }
   return JsonAnswer(200, {{"metric", metric}, {"metrics", available}, {"points", std::move(points)}});
 }
