@@ -25,6 +25,20 @@ std::string ContentTypeOf(const fs::path& name) {
   return "application/octet-stream";
 }
 
+// "name-HASH.js" with HASH of 8 or more upper-case letters and digits (esbuild's).
+bool IsHashedName(const std::string& name) {
+  const size_t dash = name.rfind('-');
+  const size_t dot = name.rfind('.');
+  if (dash == std::string::npos || dot == std::string::npos || dot < dash + 9 || name.substr(dot) != ".js") {
+    return false;
+  }
+  for (size_t i = dash + 1; i < dot; ++i) {
+    const char c = name[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void AddSecurityHeaders(HttpResponse& response) {
@@ -57,8 +71,10 @@ HttpResponse StaticFiles::Answer(const std::string& path) const {
   auto it = files_.find(name);
   if (it == files_.end()) it = files_.find("index.html");
   HttpResponse r{200, it->second.content_type, it->second.bytes, {}};
-  // index.html names the bundle; always revalidated so a rebuilt UI shows at once.
-  r.headers.emplace_back("Cache-Control", it->first == "index.html" ? "no-cache" : "max-age=300");
+  // Scripts named with their content's hash ("app-D6O3X3SE.js") never change:
+  // kept for good. The rest (index.html, which names them; app.css) is
+  // revalidated, so a rebuilt UI shows at once and never mixes builds.
+  r.headers.emplace_back("Cache-Control", IsHashedName(it->first) ? "max-age=31536000, immutable" : "no-cache");
   AddSecurityHeaders(r);
   return r;
 }

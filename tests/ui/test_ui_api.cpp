@@ -324,11 +324,22 @@ TEST_F(UiApiTest, WithATokenEveryRouteNeedsIt) {
 TEST(StaticFiles, AnswersTheBuiltFilesAndIndexForAnythingElse) {
   testing::TempDir dir;
   dir.Write("index.html", "<!doctype html><title>t</title>");
-  dir.Write("app.js", "console.log(1)");
+  dir.Write("app-D6O3X3SE.js", "console.log(1)");
+  dir.Write("app.css", "body{}");
   const StaticFiles files(dir.path());
-  const HttpResponse js = files.Answer("/app.js");
+  const HttpResponse js = files.Answer("/app-D6O3X3SE.js");
   EXPECT_EQ(js.body, "console.log(1)");
   EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
+  auto cache = [](const HttpResponse& r) {
+    for (const auto& [name, value] : r.headers) {
+      if (name == "Cache-Control") return value;
+    }
+    return std::string();
+  };
+  // Hashed scripts are kept; what names them, and the style sheet, revalidated.
+  EXPECT_EQ(cache(js), "max-age=31536000, immutable");
+  EXPECT_EQ(cache(files.Answer("/")), "no-cache");
+  EXPECT_EQ(cache(files.Answer("/app.css")), "no-cache");
   EXPECT_EQ(files.Answer("/").body, "<!doctype html><title>t</title>");
   // Never a file outside the folder: anything unknown is the index.
   EXPECT_EQ(files.Answer("/../../etc/passwd").body, "<!doctype html><title>t</title>");

@@ -1,14 +1,11 @@
-// ECharts, tree-shaken (bar, line, graph; grid and tooltip), SVG renderer (labels become SVG text nodes, so user
-// strings are never parsed as HTML). Charts are created lazily: only when
-// their container scrolls into view (hidden tab panels have no size), and
-// disposed when the page changes. Tooltips are built as DOM nodes.
-import * as echarts from 'echarts/core';
-import { BarChart, LineChart, GraphChart } from 'echarts/charts';
-import { GridComponent, TooltipComponent } from 'echarts/components';
-import { SVGRenderer } from 'echarts/renderers';
-import { h, fmtNum, isNum } from './dom.js';
-
-echarts.use([BarChart, LineChart, GraphChart, GridComponent, TooltipComponent, SVGRenderer]);
+// Charts: ECharts (bar, line, graph; grid and tooltip), SVG renderer (labels
+// become SVG text nodes, so user strings are never parsed as HTML). ECharts
+// itself lives in echarts-setup.js, loaded with a dynamic import() the first
+// time a chart is created, so pages render their data without it. Charts are
+// created lazily: only when their container scrolls into view (hidden tab
+// panels have no size), and disposed when the page changes. Tooltips are
+// built as DOM nodes. Everything exported here works without ECharts loaded.
+import { h, fmtNum, isNum, emptyNote } from './dom.js';
 
 export const COLORS = {
   blue: '#2563c9', teal: '#0f8b8d', orange: '#d9730d', red: '#c62f3a', green: '#1f8a4c', grey: '#8b95a1',
@@ -19,7 +16,23 @@ export const STATUS_COLORS = {
 };
 const PALETTE = [COLORS.blue, COLORS.teal, COLORS.orange, COLORS.purple, COLORS.green, COLORS.red, COLORS.amber, COLORS.grey];
 
-const live = new Set(); // {el, chart, io, ro}
+const live = new Set(); // {el, chart, observers, ro, loading, timer}
+
+// The ECharts chunk, fetched once, when the first chart is created.
+let echartsModule = null;
+let echartsLoaded = false;
+function loadECharts() {
+  if (!echartsModule) {
+    echartsModule = import('./echarts-setup.js').then((ec) => {
+      echartsLoaded = true;
+      return ec;
+    }, (err) => {
+      echartsModule = null; // let a later chart try again
+      throw err;
+    });
+  }
+  return echartsModule;
+}
 
 // Escapes text for the few places ECharts takes an HTML string.
 export function esc(s) {
@@ -69,20 +82,39 @@ export function categoryAxis(data, extra = {}) {
   };
 }
 
-// Creates the chart when `el` becomes visible; `build()` returns the option.
+// Charts below the fold (in the 300 px look-ahead margin, not on screen) wait
+// this long before they load ECharts, unless scrolled to: the main thread
+// stays free for the first interactions after a page renders. Charts on
+// screen, or created once ECharts is loaded, are drawn at once.
+const SETTLE_MS = 800;
+
+// Creates the chart when `el` becomes visible (loading ECharts first, when
+// this is the first chart); `build()` returns the option. Anything already in
+// `el` (a loading note) is removed when the chart is drawn.
 // Returns {ready: Promise<chart>, update(option)}.
 export function lazyChart(el, build, { onInit, rebuildOnResize = false } = {}) {
   let resolveReady;
   const ready = new Promise((r) => {
     resolveReady = r;
   });
-  const entry = { el, chart: null, io: null, ro: null };
+  const entry = { el, chart: null, observers: [], ro: null, loading: false, timer: 0 };
   live.add(entry);
-  const init = () => {
-    if (entry.chart || !el.isConnected) return;
-    if (el.clientWidth === 0) return; // hidden (e.g. inactive tab): wait
-    entry.io && entry.io.disconnect();
-    const chart = echarts.init(el, null, { renderer: 'svg' });
+  const observe = () => {
+    for (const o of entry.observers) o.observe(el);
+  };
+  const unobserve = () => {
+    for (const o of entry.observers) o.disconnect();
+    clearTimeout(entry.timer);
+    entry.timer = 0;
+  };
+  const create = (ec) => {
+    if (entry.chart || !live.has(entry) || !el.isConnected) return;
+    if (el.clientWidth === 0) {
+      observe(); // hidden again while ECharts loaded: wait until visible
+      return;
+    }
+    el.replaceChildren(); // a placeholder (e.g. a loading note) goes
+    const chart = ec.init(el, null, { renderer: 'svg' });
     entry.chart = chart;
     chart.on('finished', () => {
       el.dataset.chartReady = '1';
@@ -99,11 +131,42 @@ export function lazyChart(el, build, { onInit, rebuildOnResize = false } = {}) {
     entry.ro.observe(el);
     resolveReady(chart);
   };
+  const init = () => {
+    if (entry.chart || entry.loading || !live.has(entry) || !el.isConnected) return;
+    if (el.clientWidth === 0) return; // hidden (e.g. inactive tab): wait
+    unobserve();
+    entry.loading = true;
+    loadECharts().then((ec) => {
+      // Each chart in a task of its own, not in the one that ran ECharts'
+      // module code: input and painting get a turn in between.
+      setTimeout(() => {
+        entry.loading = false;
+        create(ec);
+      }, 0);
+    }, (err) => {
+      entry.loading = false;
+      if (!live.has(entry) || !el.isConnected) return;
+      console.error(err);
+      // E.g. a cached app.js naming a chunk that a newer build replaced.
+      el.dataset.chartError = '1';
+      el.style.height = 'auto';
+      el.replaceChildren(emptyNote('The chart could not be loaded. Reload the page to try again.'));
+    });
+  };
   if ('IntersectionObserver' in window) {
-    entry.io = new IntersectionObserver((es) => {
+    const onScreen = (e) => e.boundingClientRect.bottom > 0 && e.boundingClientRect.top < window.innerHeight;
+    // Near the viewport: draw now if on screen or ECharts is here, else soon.
+    entry.observers.push(new IntersectionObserver((es) => {
+      const e = es.find((x) => x.isIntersecting);
+      if (!e) return;
+      if (echartsLoaded || onScreen(e)) init();
+      else if (!entry.timer) entry.timer = setTimeout(init, SETTLE_MS);
+    }, { rootMargin: '300px 0px' }));
+    // On screen (scrolled to): draw now.
+    entry.observers.push(new IntersectionObserver((es) => {
       if (es.some((e) => e.isIntersecting)) init();
-    }, { rootMargin: '300px 0px' });
-    entry.io.observe(el);
+    }));
+    observe();
   } else {
     requestAnimationFrame(init);
   }
@@ -119,7 +182,8 @@ export function lazyChart(el, build, { onInit, rebuildOnResize = false } = {}) {
 export function disposeCharts(root) {
   for (const entry of [...live]) {
     if (root && entry.el.isConnected && !root.contains(entry.el)) continue;
-    entry.io && entry.io.disconnect();
+    for (const o of entry.observers) o.disconnect();
+    clearTimeout(entry.timer);
     entry.ro && entry.ro.disconnect();
     if (entry.chart) entry.chart.dispose();
     live.delete(entry);

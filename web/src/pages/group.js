@@ -1,5 +1,7 @@
 // #/registry/{group}: the group's versions (paginated) and a metric across versions.
-import { h, replace, link, route, badge, fmtAuto, timeCell, section, emptyNote, errorBox, nextId, statusTone, isNum } from '../dom.js';
+import {
+  h, replace, link, route, badge, fmtAuto, timeCell, section, emptyNote, errorBox, nextId, statusTone, isNum, spinner,
+} from '../dom.js';
 import { api, list, enc } from '../api.js';
 import { pagedTable } from '../table.js';
 import { lazyChart, chartBox, baseOption, valueAxis, tip, COLORS, STATUS_COLORS } from '../charts.js';
@@ -51,33 +53,40 @@ export async function renderGroup(ctx) {
       loadMetric();
     },
   }, metricKeys.map((k) => h('option', { value: k, selected: k === metric }, k)));
+  // The chart's box (with a loading note) is on the page at once; the page is
+  // ready with its versions table, and the chart draws when its points (and
+  // ECharts) have loaded.
+  let loads = 0;
   const loadMetric = async () => {
+    const mine = ++loads;
     if (!metric) {
       replace(chartHost, emptyNote('The versions carry no metrics.'));
       return;
     }
+    const box = chartBox(`${metric} across versions`, { 'data-testid': 'metric-chart' }, 240);
+    box.append(spinner(`Loading ${metric} across versions…`));
+    replace(chartHost, box, legend());
     try {
       const res = await api(`groups/${enc(group)}/metrics`, { query: { metric }, signal: ctx.signal });
+      if (mine !== loads || !ctx.alive) return;
       const pts = (res.points || []).filter((p) => isNum(p.value));
       if (!pts.length) {
         replace(chartHost, emptyNote(`No version has ${metric}.`));
         return;
       }
-      const box = chartBox(`${metric} across versions`, { 'data-testid': 'metric-chart' }, 240);
-      replace(chartHost, box, legend());
       lazyChart(box, () => metricOption(res.metric || metric, pts));
     } catch (err) {
-      if (!ctx.signal.aborted) replace(chartHost, errorBox(err));
+      if (mine === loads && !ctx.signal.aborted) replace(chartHost, errorBox(err));
     }
   };
 
+  loadMetric(); // the request goes out now, while the page is built
   replace(ctx.main,
     pageHeader(group, { eyebrow: 'Model package group' }),
     section('Metric across versions', { 'data-testid': 'metric-section' },
       metricKeys.length ? h('div', { class: 'toolbar' }, h('label', { for: selectId }, 'Metric'), select) : null,
       chartHost),
     h('section', { class: 'card flush', 'aria-label': 'Versions' }, h('h2', { class: 'card-title pad' }, 'Versions'), table.el));
-  await loadMetric();
   ctx.ready('group');
 }
 
