@@ -127,10 +127,9 @@ class SamplingUnit final : public UnitExplainer {
     for (size_t j = 0; j < width; ++j) row[j] += mine[j] - theirs[j];
   }
 
-  // v(coalition) for each block of background rows in pred: the mean over the block, per output.
-  void BlockMeans(const std::vector<float>& pred, size_t blocks, std::vector<double>& means) const {
+  // v(coalition) for each block of `nb` background rows in pred: the mean over the block, per output.
+  void BlockMeans(const std::vector<float>& pred, size_t blocks, size_t nb, std::vector<double>& means) const {
     const size_t k = outputs();
-    const size_t nb = background_.rows;
     means.assign(blocks * k, 0.0);
     for (size_t s = 0; s < blocks; ++s) {
       for (size_t b = 0; b < nb; ++b) {
@@ -165,19 +164,29 @@ class SamplingUnit final : public UnitExplainer {
       std::shuffle(order[m].begin(), order[m].end(), rng);
       order[m + 1].assign(order[m].rbegin(), order[m].rend());
     }
-    // Block (m, t): the background with the first t + 1 players of ordering m taken from the row.
-    batch = Matrix(orderings * n * nb, width);
+    // Pair j's background rows: `per` of them from a random start, the pairs walking on.
+    const size_t per = options_.background_per_ordering == 0 ? nb : std::min(nb, options_.background_per_ordering);
+    const size_t first = static_cast<size_t>(rng() % nb);
+    auto background_row = [&](size_t m, size_t q) { return (first + (m / 2) * per + q) % nb; };
+    // Block (m, t): ordering m's background rows with its first t + 1 players taken from the row.
+    batch = Matrix(orderings * n * per, width);
     for (size_t m = 0; m < orderings; ++m) {
       for (size_t t = 0; t < n; ++t) {
-        float* block = batch.values.data() + (m * n + t) * nb * width;
-        const float* previous = t == 0 ? start.values.data() : block - nb * width;
-        std::copy(previous, previous + nb * width, block);
-        for (size_t b = 0; b < nb; ++b) Apply(order[m][t], x, b, block + b * width);
+        float* block = batch.values.data() + (m * n + t) * per * width;
+        if (t == 0) {
+          for (size_t q = 0; q < per; ++q) {
+            const float* from = start.row(background_row(m, q));
+            std::copy(from, from + width, block + q * width);
+          }
+        } else {
+          std::copy(block - per * width, block, block);
+        }
+        for (size_t q = 0; q < per; ++q) Apply(order[m][t], x, background_row(m, q), block + q * width);
       }
     }
     Predict(batch, pred);
     std::vector<double> v;
-    BlockMeans(pred, orderings * n, v);
+    BlockMeans(pred, orderings * n, per, v);
     const double share = 1.0 / static_cast<double>(orderings);
     for (size_t m = 0; m < orderings; ++m) {
       for (size_t t = 0; t < n; ++t) {
@@ -210,7 +219,7 @@ class SamplingUnit final : public UnitExplainer {
     }
     Predict(batch, pred);
     std::vector<double> v;
-    BlockMeans(pred, coalitions, v);
+    BlockMeans(pred, coalitions, nb, v);
     // Shapley weight of a coalition of size s without the player: s! (n - s - 1)! / n!.
     std::vector<double> weight(n, 0.0);
     for (size_t s = 0; s < n; ++s) {

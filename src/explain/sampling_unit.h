@@ -13,8 +13,16 @@
 // Players the member's rows do not carry get 0 and are left out of the
 // orderings (a player that changes nothing has value 0).
 //
-// Cost per row: orderings x active players x background rows predictions
-// (enumeration: 2^players x background rows), one batch per row. A model
+// Each antithetic pair of orderings measures v against its own share of the
+// background (background_per_ordering rows from a random start, the pairs
+// walking on through the background): the cost falls by that share while
+// the estimate stays unbiased (every background row equally likely in every
+// coalition's mean). The sum still holds exactly: each ordering's first
+// addition is measured from the mean over the whole background (the base),
+// so the additions telescope to the output minus the base.
+//
+// Cost per row: orderings x active players x background_per_ordering
+// predictions (enumeration: 2^players x background rows), one batch per row. A model
 // with a FeatureSumForm (the network: its first layer adds one vector per
 // feature) is not run on mixed rows: a coalition row is a background row's
 // first-layer sum with the coalition's players' vectors swapped for the
@@ -35,6 +43,8 @@ namespace tabpilot {
 struct SamplingOptions {
   int orderings = 10;        // rounded up to even (each with its reverse)
   size_t exact_players = 6;  // enumerate every coalition up to this many active players
+  // Background rows each pair of orderings uses (0 = all of them).
+  size_t background_per_ordering = 8;
   uint64_t seed = 0;
 };
 
