@@ -143,15 +143,49 @@ export function layoutDag(names, edges) {
   return { pos, layers: layers.filter(Boolean) };
 }
 
-function dagChart(steps, edges, onClick) {
+// The edges not implied by others (a -> c is implied when c can be reached
+// from a through another step): a step that reads outputs of every step
+// before it would otherwise draw an edge to each of them.
+export function reduceEdges(edges) {
+  const succs = new Map();
+  for (const [a, b] of edges) {
+    if (!succs.has(a)) succs.set(a, new Set());
+    succs.get(a).add(b);
+  }
+  const reaches = (from, to, skip) => {
+    const seen = new Set();
+    const stack = [...(succs.get(from) || [])].filter((n) => n !== skip);
+    while (stack.length) {
+      const n = stack.pop();
+      if (n === to) return true;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      for (const m of succs.get(n) || []) stack.push(m);
+    }
+    return false;
+  };
+  const seenEdge = new Set();
+  return edges.filter(([a, b]) => {
+    const key = `${a}\u0000${b}`;
+    if (seenEdge.has(key)) return false;
+    seenEdge.add(key);
+    return !reaches(a, b, b);
+  });
+}
+
+function dagChart(steps, allEdges, onClick) {
   if (!steps.length) return emptyNote('The definition has no steps.');
   const names = steps.map((s) => s.name);
   const byName = new Map(steps.map((s) => [s.name, s]));
+  const edges = reduceEdges(allEdges);
   const { pos, layers } = layoutDag(names, edges);
   const widest = Math.max(...layers.map((l) => l.length));
   const height = Math.max(120, widest * 64 + 40);
-  const box = chartBox(`Pipeline graph: ${names.length} steps, ${edges.length} dependencies`, {
-    'data-testid': 'dag-chart', 'data-nodes': String(names.length), 'data-edges': String(edges.length),
+  const implied = allEdges.length - edges.length;
+  const box = chartBox(`Pipeline graph: ${names.length} steps, ${allEdges.length} dependencies` +
+    (implied > 0 ? ` (${implied} implied by others not drawn)` : ''), {
+    'data-testid': 'dag-chart', 'data-nodes': String(names.length), 'data-edges': String(allEdges.length),
+    'data-edges-drawn': String(edges.length),
   }, height);
   // Pixel coordinates for the container's width, with two invisible corner
   // nodes so the graph's view maps them 1:1 (symbols keep their size).
