@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <set>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/version.h"
+#include "data/csv_reader.h"
 #include "model/bundle.h"
 #include "pipeline/definition.h"
 #include "pipeline/definition_check.h"
@@ -157,21 +159,22 @@ void AddBundleFacts(const fs::path& bundle, Json& out) {
   }
 }
 
-// The input schema with, per column, the values seen in the background rows
-// (categorical) and an example (the first row's), for the try-it form.
-Json SchemaWithExamples(const Json& schema, const VersionModels::Loaded& loaded) {
+// The input schema with, per column, the values seen in the bundle's
+// background rows (categorical) and an example (the first row's), for the
+// try-it form: read from background.csv alone, without loading the model
+// (a version page stays a few milliseconds on its first visit too).
+Json SchemaWithExamples(const Json& schema, const fs::path& bundle) {
+  const RawTable raw = ParseRawCsv(ReadFile(bundle / "background.csv"), "background.csv", CsvOptions{});
   Json out = Json::array();
   for (const Json& column : schema) {
     Json c = column;
-    const std::string name = column.value("name", "");
-    const auto at = std::find(loaded.columns.begin(), loaded.columns.end(), name);
-    if (at != loaded.columns.end()) {
-      const auto j = static_cast<size_t>(at - loaded.columns.begin());
-      if (!loaded.rows.empty()) c["example"] = loaded.rows[0][j];
+    const std::optional<size_t> j = raw.Find(column.value("name", ""));
+    if (j) {
+      if (raw.num_rows() > 0) c["example"] = raw.is_missing(0, *j) ? std::string() : std::string(raw.cell(0, *j));
       if (column.value("type", "") == "categorical") {
         std::set<std::string> values;
-        for (const auto& row : loaded.rows) {
-          if (!row[j].empty()) values.insert(row[j]);
+        for (size_t r = 0; r < raw.num_rows(); ++r) {
+          if (!raw.is_missing(r, *j)) values.insert(std::string(raw.cell(r, *j)));
         }
         c["values"] = values;
       }
@@ -367,7 +370,7 @@ HttpResponse UiApi::Version(const std::string& group, int64_t version) {
   AddBundleFacts(v.artifact_path, out);
   if (!out["input_schema"].empty()) {
     try {
-      out["input_schema"] = SchemaWithExamples(out["input_schema"], *Loaded(group, version));
+      out["input_schema"] = SchemaWithExamples(out["input_schema"], v.artifact_path);
     } catch (const Error&) {  // NOLINT(bugprone-empty-catch): the schema without examples still makes a form
     }
   }
