@@ -120,17 +120,9 @@ int RunDescribe(const PipelineArgs& a) {
                 {"failure_reason", e.failure_reason},
                 {"steps", Json::array()}};
     for (const auto& s : steps) {
-      out["steps"].push_back({{"name", s.step_name},
-                              {"type", s.step_type},
-                              {"status", ToString(s.status)},
-                              {"start_time", s.start_time},
-                              {"end_time", s.end_time},
-                              {"attempts", s.attempts},
-                              {"cache_hit", s.cache_hit},
-                              {"cached_from", s.cached_from},
-                              {"outputs", s.outputs},
-                              {"log", s.log_path},
-                              {"failure_reason", s.failure_reason}});
+      Json step = ToJson(s);
+      step["log"] = s.log_path;
+      out["steps"].push_back(std::move(step));
     }
     std::cout << out.dump(2) << "\n";
     return 0;

@@ -68,18 +68,6 @@ std::string MetricsText(const Json& metrics) {
   return out.empty() ? "-" : out;
 }
 
-Json AuditJson(const std::vector<ApprovalEvent>& audit) {
-  Json out = Json::array();
-  for (const ApprovalEvent& e : audit) {
-    out.push_back({{"changed_at", e.changed_at},
-                   {"changed_by", e.changed_by},
-                   {"old_status", e.old_status.empty() ? Json(nullptr) : Json(e.old_status)},
-                   {"new_status", e.new_status},
-                   {"comment", e.comment}});
-  }
-  return out;
-}
-
 // The forms of the model a stored bundle holds and the one it serves by
 // default, from its verified manifest; null when the artifact is not a
 // loadable bundle (or was changed since it was stored).

@@ -70,6 +70,14 @@ bool ProcessAlive(int64_t pid) {
 
 }  // namespace
 
+Json ToJson(const StepRecord& s) {
+  return {{"name", s.step_name},          {"type", s.step_type},
+          {"status", ToString(s.status)}, {"start_time", s.start_time},
+          {"end_time", s.end_time},       {"attempts", s.attempts},
+          {"cache_hit", s.cache_hit},     {"cached_from", s.cached_from},
+          {"outputs", s.outputs},         {"failure_reason", s.failure_reason}};
+}
+
 std::string HostName() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";

@@ -111,6 +111,11 @@ class ExecutionRecords {
   Database& db_;
 };
 
+// A step row as JSON: name, type, status, start_time, end_time, attempts,
+// cache_hit, cached_from, outputs, failure_reason (callers add what they
+// show of the log).
+Json ToJson(const StepRecord& step);
+
 // This host's name (for runner_host).
 std::string HostName();
 

@@ -119,6 +119,20 @@ void CheckResourceName(const std::string& name, const std::string& what) {
   }
 }
 
+Json ToJson(const ApprovalEvent& e) {
+  return {{"changed_at", e.changed_at},
+          {"changed_by", e.changed_by},
+          {"old_status", e.old_status.empty() ? Json(nullptr) : Json(e.old_status)},
+          {"new_status", e.new_status},
+          {"comment", e.comment}};
+}
+
+Json AuditJson(const std::vector<ApprovalEvent>& audit) {
+  Json out = Json::array();
+  for (const ApprovalEvent& e : audit) out.push_back(ToJson(e));
+  return out;
+}
+
 std::string ToString(ApprovalStatus status) { return kStatusNames[static_cast<int>(status)]; }
 
 ApprovalStatus ParseApprovalStatus(std::string_view text) {

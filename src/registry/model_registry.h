@@ -160,6 +160,11 @@ class ModelRegistry {
   std::string user_;
 };
 
+// One audit row as JSON: changed_at, changed_by, old_status (null for the
+// registration), new_status, comment; and a whole trail, oldest first.
+Json ToJson(const ApprovalEvent& event);
+Json AuditJson(const std::vector<ApprovalEvent>& audit);
+
 // The metrics summary Register() derives from an evaluation report.
 Json MetricsSummary(const Json& evaluation_report);
 

@@ -106,18 +106,6 @@ Json VersionItem(const ModelVersion& v) {
           {"metrics", v.metrics}};
 }
 
-Json AuditJson(const std::vector<ApprovalEvent>& audit) {
-  Json out = Json::array();
-  for (const ApprovalEvent& e : audit) {
-    out.push_back({{"changed_by", e.changed_by},
-                   {"changed_at", e.changed_at},
-                   {"old_status", e.old_status},
-                   {"new_status", e.new_status},
-                   {"comment", e.comment}});
-  }
-  return out;
-}
-
 Json ExecutionItem(const ExecutionRecord& e) {
   return {{"id", e.id},
           {"pipeline_name", e.pipeline_name},
@@ -504,17 +492,9 @@ HttpResponse UiApi::Execution(const std::string& id) {
       continue;
     }
     const StepRecord& s = *r->second;
-    items.push_back({{"name", s.step_name},
-                     {"type", s.step_type},
-                     {"status", ToString(s.status)},
-                     {"start_time", s.start_time},
-                     {"end_time", s.end_time},
-                     {"attempts", s.attempts},
-                     {"cache_hit", s.cache_hit},
-                     {"cached_from", s.cached_from},
-                     {"failure_reason", s.failure_reason},
-                     {"outputs", s.outputs},
-                     {"has_log", !s.log_path.empty()}});
+    Json step = ToJson(s);
+    step["has_log"] = !s.log_path.empty();
+    items.push_back(std::move(step));
   }
   out["steps"] = std::move(items);
   out["edges"] = std::move(edges);

@@ -209,6 +209,7 @@ TEST_F(UiApiTest, ApprovingNeedsTheCsrfTokenAndAJsonBodyAndIsAudited) {
   EXPECT_EQ(v["status"], "Approved");
   ASSERT_EQ(v["audit"].size(), 2u);
   EXPECT_EQ(v["audit"][1]["old_status"], "PendingManualApproval");
+  EXPECT_TRUE(v["audit"][0]["old_status"].is_null());  // the registration
   EXPECT_EQ(v["audit"][1]["new_status"], "Approved");
   EXPECT_EQ(v["audit"][1]["comment"], "F1 <b>fine</b>");  // stored as given; the page sets it as text
   EXPECT_EQ(v["audit"][1]["changed_by"], "bob");
