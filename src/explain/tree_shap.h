@@ -70,6 +70,9 @@ class TreeShap {
     const Matrix* background = nullptr;
     // Threads counting the background.
     int threads = 1;
+    // Run the lane walk's AVX2 build where the processor has AVX2 (false:
+    // the portable build everywhere; both give the same values).
+    bool avx2 = true;
   };
 
   // Prepares the trees of `forest` (which need not outlive the result).
@@ -94,7 +97,7 @@ class TreeShap {
   void Explain(const Matrix& x, double* out, int threads) const;
 
  private:
-  TreeShap(ShapTrees trees, FeatureExtensions extensions);
+  TreeShap(ShapTrees trees, FeatureExtensions extensions, bool avx2);
   // The values of n <= 4 rows (rows[l]: row l's tree features) into out[l]
   // (row_width() values each), with a worker's buffers sized for the
   // deepest tree: four rows walk each tree with one raw score per leaf
@@ -113,6 +116,7 @@ class TreeShap {
   std::vector<double> weights_;
   std::vector<double> cold_inverse_;  // 1 / (1 - node)
   uint32_t max_width_ = 1;            // raw scores per leaf, at most
+  bool avx2_ = false;                 // the lane walk's AVX2 build runs here
 };
 
 }  // namespace tabpilot

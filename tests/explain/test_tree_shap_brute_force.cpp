@@ -306,6 +306,32 @@ TEST(TreeShapBruteForce, DeepTreeRepeatingOneFeature) {
   CheckBruteForce(forest, RandomRows(200, spec, 5), RandomRows(60, spec, 6), ShapCovers::kModel);
 }
 
+// The lane walk has an AVX2 build and a portable one: on the same trees and
+// rows they give the same values, bit for bit (neither contracts to FMA).
+TEST(TreeShapBruteForce, PortableAndAvx2LaneWalksAgree) {
+  const RandomTreeSpec spec;
+  const CompiledForest forest = RandomForest(7, spec);
+  const Matrix background = RandomRows(40, spec, 8);
+  const Matrix x = RandomRows(203, spec, 9);  // not a multiple of four: the last rows walk alone
+  TreeShap::Options options;
+  options.background = &background;
+  options.covers = ShapCovers::kBackground;
+  const auto vector = TreeShap::Create(forest, options);
+  options.avx2 = false;
+  const auto portable = TreeShap::Create(forest, options);
+  std::vector<double> a(x.rows * vector->row_width());
+  std::vector<double> b(x.rows * portable->row_width());
+  vector->Explain(x, a.data(), 2);
+  portable->Explain(x, b.data(), 1);
+  ASSERT_EQ(a.size(), b.size());
+  size_t nonzero = 0;
+  for (size_t q = 0; q < a.size(); ++q) {
+    ASSERT_EQ(a[q], b[q]) << "value " << q;
+    nonzero += a[q] != 0 ? 1 : 0;
+  }
+  EXPECT_GT(nonzero, x.rows);
+}
+
 TEST(TreeShapBruteForce, TreesWithoutCoversNeedBackground) {
   const RandomTreeSpec spec;
   const CompiledForest forest = RandomForest(1, spec);  // its tree 5 keeps no covers
