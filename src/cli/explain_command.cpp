@@ -85,7 +85,8 @@ Runner AddExplainCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--probability", args->probability, "Classification: values in probability, not log-odds");
   sub->add_option("--top", args->top, "Columns with a dependence summary in the report")->capture_default_str();
-  sub->add_option("--orderings", args->orderings, "Sampled orderings for the network and kNN members")
+  sub->add_option("--orderings", args->orderings,
+                  "Sampled orderings per network or kNN member (split over its fold models)")
       ->capture_default_str();
   sub->add_option("--seed", args->seed, "Seed of the background sample and the orderings")->capture_default_str();
   sub->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();

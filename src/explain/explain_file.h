@@ -32,7 +32,7 @@ struct ExplainFileOptions {
   size_t background_rows = 100;
   bool probability = false;  // classification: probabilities, not log-odds
   size_t top_columns = 5;    // dependence summaries in the report
-  int orderings = 10;        // sampled members (sampling_unit.h)
+  int orderings = 10;        // per sampled member (model_explainer.h)
   uint64_t seed = 0;
   int threads = 1;
   Logger logger;

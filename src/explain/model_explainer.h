@@ -68,6 +68,8 @@ class ModelExplainer {
     // Background rows the sampled members use (the first ones of the
     // background given; every given row counts for means and covers).
     size_t sampling_rows = 32;
+    // Per member: a bagged member's orderings are split over its fold
+    // models (at least 2 each, every fold model its own seed).
     SamplingOptions sampling;
   };
 

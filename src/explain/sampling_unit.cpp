@@ -1,6 +1,7 @@
 #include "explain/sampling_unit.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 #include <utility>
@@ -28,11 +29,10 @@ class SamplingUnit final : public UnitExplainer {
     const size_t k = outputs();
     sums_ = model_.AsFeatureSum();
     if (sums_ != nullptr) PrepareSums();
-    std::vector<float> out(background_.rows * k);
-    Predict(Start(), out);
+    Predict(Start(), background_pred_);
     base_.assign(k, 0.0);
     for (size_t b = 0; b < background_.rows; ++b) {
-      for (size_t c = 0; c < k; ++c) base_[c] += out[b * k + c];
+      for (size_t c = 0; c < k; ++c) base_[c] += background_pred_[b * k + c];
     }
     for (double& v : base_) v /= static_cast<double>(background_.rows);
   }
@@ -148,6 +148,17 @@ class SamplingUnit final : public UnitExplainer {
     }
   }
 
+  // Whether player p's features are the same in `row` as in background row
+  // b (missing in both counts as the same): then moving p to the row's side
+  // changes nothing, and the coalition row is the one before it.
+  bool Same(uint32_t p, const float* row, size_t b) const {
+    const float* theirs = background_.row(b);
+    for (size_t f : features_of_[p]) {
+      if (!(row[f] == theirs[f] || (std::isnan(row[f]) && std::isnan(theirs[f])))) return false;
+    }
+    return true;
+  }
+
   void Sample(const float* row, size_t index, Matrix& batch, std::vector<float>& pred, double* out) const {
     const size_t n = active_.size();
     const Matrix& start = Start();
@@ -168,25 +179,48 @@ class SamplingUnit final : public UnitExplainer {
     const size_t per = options_.background_per_ordering == 0 ? nb : std::min(nb, options_.background_per_ordering);
     const size_t first = static_cast<size_t>(rng() % nb);
     auto background_row = [&](size_t m, size_t q) { return (first + (m / 2) * per + q) % nb; };
-    // Block (m, t): ordering m's background rows with its first t + 1 players taken from the row.
+    // Block (m, t): ordering m's background rows with its first t + 1
+    // players taken from the row. Only the coalition rows a player's move
+    // changes are predicted (`batch`, in order); the others repeat the row
+    // before them: `from[(m * n + t) * per + q]` is the batch row a
+    // coalition row's prediction is, or kBackground + b for background row
+    // b unchanged.
+    constexpr size_t kBackground = size_t{1} << 62;
+    std::vector<size_t> from(orderings * n * per);
+    std::vector<float> current(per * width);
     batch = Matrix(orderings * n * per, width);
+    size_t rows = 0;
     for (size_t m = 0; m < orderings; ++m) {
+      for (size_t q = 0; q < per; ++q) {
+        const float* start_row = start.row(background_row(m, q));
+        std::copy(start_row, start_row + width, current.data() + q * width);
+      }
       for (size_t t = 0; t < n; ++t) {
-        float* block = batch.values.data() + (m * n + t) * per * width;
-        if (t == 0) {
-          for (size_t q = 0; q < per; ++q) {
-            const float* from = start.row(background_row(m, q));
-            std::copy(from, from + width, block + q * width);
+        for (size_t q = 0; q < per; ++q) {
+          const size_t b = background_row(m, q);
+          const size_t at = (m * n + t) * per + q;
+          if (Same(order[m][t], x.row, b)) {
+            from[at] = t == 0 ? kBackground + b : from[at - per];
+            continue;
           }
-        } else {
-          std::copy(block - per * width, block, block);
+          float* coalition = current.data() + q * width;
+          Apply(order[m][t], x, b, coalition);
+          std::copy(coalition, coalition + width, batch.row(rows));
+          from[at] = rows++;
         }
-        for (size_t q = 0; q < per; ++q) Apply(order[m][t], x, background_row(m, q), block + q * width);
       }
     }
+    batch.rows = rows;
+    batch.values.resize(rows * width);
     Predict(batch, pred);
+    std::vector<float> all(from.size() * k);
+    for (size_t at = 0; at < from.size(); ++at) {
+      const float* p =
+          from[at] >= kBackground ? background_pred_.data() + (from[at] - kBackground) * k : pred.data() + from[at] * k;
+      std::copy(p, p + k, all.data() + at * k);
+    }
     std::vector<double> v;
-    BlockMeans(pred, orderings * n, per, v);
+    BlockMeans(all, orderings * n, per, v);
     const double share = 1.0 / static_cast<double>(orderings);
     for (size_t m = 0; m < orderings; ++m) {
       for (size_t t = 0; t < n; ++t) {
@@ -248,6 +282,7 @@ class SamplingUnit final : public UnitExplainer {
   std::vector<std::vector<size_t>> features_of_;  // per player
   std::vector<uint32_t> active_;                  // players with features
   std::vector<double> base_;
+  std::vector<float> background_pred_;  // the model's outputs on each background row
 };
 
 }  // namespace

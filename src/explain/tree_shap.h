@@ -39,7 +39,9 @@
 // Speed: trees are prepared once (ShapTrees, the quadrature points per
 // tree); each worker thread keeps buffers of (depth + 2) x points x leaf
 // width values and writes straight into the output, so the walk allocates
-// nothing.
+// nothing. Trees with one raw score per leaf are walked by four rows at
+// once, every value a vector of four doubles (one AVX2 register; the AVX2
+// build is chosen at run time, the portable one gives the same values).
 //
 // Thread safety: immutable once created; Explain is const and re-entrant.
 #pragma once

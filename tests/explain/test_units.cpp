@@ -190,6 +190,31 @@ TEST(SamplingUnit, TheNetworksFeatureSumsGiveTheShapleyValuesOfItsPredict) {
     const double* v = out.data() + (i * 2 + 1) * players.players;
     EXPECT_NEAR(std::accumulate(v, v + players.players, 0.0), pred[i * 2 + 1] - sampled->base()[1], 2e-5);
   }
+  // A player whose features are the same in the row and in every background
+  // row (feature 3: player 2) moves nothing: its coalition rows are not
+  // predicted again but taken from the row before. Its value is exactly 0,
+  // the values still sum to the prediction, and the others stay close to
+  // the exact ones. (Every ordering uses the whole background here: with a
+  // share of it, an ordering's first addition, measured from the whole
+  // background's mean, is not 0 even for such a player.)
+  Matrix shared_background = background;
+  Matrix shared_x = x;
+  for (size_t b = 0; b < shared_background.rows; ++b) shared_background.at(b, 3) = 0.5f;
+  for (size_t i = 0; i < shared_x.rows; ++i) shared_x.at(i, 3) = 0.5f;
+  options.orderings = 200;
+  options.background_per_ordering = 0;
+  auto shared = MakeSamplingUnit(*model, players, shared_background, options);
+  shared->Explain(shared_x, out.data(), 2);
+  model->Predict(shared_x, pred.data(), 1);
+  double worst = 0;
+  for (size_t i = 0; i < shared_x.rows; ++i) {
+    const double* v = out.data() + (i * 2 + 1) * players.players;
+    EXPECT_EQ(v[2], 0.0) << "row " << i;
+    EXPECT_NEAR(std::accumulate(v, v + players.players, 0.0), pred[i * 2 + 1] - shared->base()[1], 2e-5);
+    const std::vector<double> want = OrderingShapley(*model, players, shared_x.row(i), shared_background, 1);
+    for (size_t p = 0; p < players.players; ++p) worst = std::max(worst, std::fabs(v[p] - want[p]));
+  }
+  EXPECT_LT(worst, 0.02);
 }
 
 TEST(LinearUnit, ValuesAreTheLinearShapleyValuesThroughTheLink) {
