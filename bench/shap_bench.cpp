@@ -123,6 +123,7 @@ int Run(int argc, char** argv) {
   const auto explainer = ModelExplainer::Create(*predictor, background, eo);
   const ExplainScale scale = IsClassification(bundle.problem.task) ? ExplainScale::kLogOdds : ExplainScale::kRaw;
   out["whole_bundle_s"] = MedianSeconds(repeats, [&] { (void)explainer->Explain(input, scale, threads); });
+  out["bundle_members"] = explainer->Methods();
   std::cout << out.dump(2) << "\n";
   return 0;
 }

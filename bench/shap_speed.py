@@ -79,6 +79,12 @@ def table(r):
     lines.append(f"| **tree members** | | | | | {ours:.3f} | {theirs:.3f} | {theirs / ours:.2f} |")
     lines.append(f"| **whole bundle** (every member, stacking carried back, log-odds) | | | | | "
                  f"{r['whole_bundle_s']:.3f} | | |")
+    members = r.get("bundle_members", [])
+    if members:
+        described = ", ".join(f"{m['member']} ({m['family']}, level {m['level']}, weight {m['weight']:g}, "
+                              f"{' + '.join(m['methods'])})" for m in members)
+        lines.append("")
+        lines.append(f"Whole bundle's members (how each is explained): {described}.")
     return "\n".join(lines)
 
 
