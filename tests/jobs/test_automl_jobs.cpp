@@ -3,7 +3,10 @@
 // `train --store` and the pipelines' automl step use, on a real training.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "automl/problem.h"
@@ -179,6 +182,25 @@ TEST(AutoMLJobRecorder, ATrainingThatThrowsEndsFailed) {
 }
 
 TEST(TrainingStoreFromEnvironment, TheFlagFirstThenTheEnvironment) {
+  // Restores $TABPILOT_STORE as it was, whatever the test does.
+  struct SavedStore {
+    std::optional<std::string> value;
+    SavedStore() {
+      if (const char* v = std::getenv("TABPILOT_STORE")) value = v;  // NOLINT(concurrency-mt-unsafe)
+    }
+    ~SavedStore() {
+      if (value) {
+        ::setenv("TABPILOT_STORE", value->c_str(), 1);
+      } else {
+        ::unsetenv("TABPILOT_STORE");
+      }
+    }
+  } saved;
+  ::unsetenv("TABPILOT_STORE");
+  EXPECT_EQ(TrainingStoreFromEnvironment(""), "");
+  EXPECT_EQ(TrainingStoreFromEnvironment("/x/store.db"), "/x/store.db");
+  ::setenv("TABPILOT_STORE", "/env/store.db", 1);
+  EXPECT_EQ(TrainingStoreFromEnvironment(""), "/env/store.db");
   EXPECT_EQ(TrainingStoreFromEnvironment("/x/store.db"), "/x/store.db");
 }
 
