@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/error.h"
 
@@ -17,6 +18,40 @@ std::string DenseArrayInterface(const float* data, size_t rows, size_t cols) {
   return "{\"data\":[" + std::to_string(reinterpret_cast<std::uintptr_t>(data)) + ",true],\"shape\":[" +
          std::to_string(rows) + "," + std::to_string(cols) + "],\"typestr\":\"<f4\",\"version\":3}";
 }
+
+// The one batch a quantized matrix reads (XGQuantileDMatrixCreateFromCallback):
+// the dense buffer in place, with its column types set on the proxy before
+// XGBoost sketches it (categorical columns are not cut into quantiles).
+struct OneDenseBatch {
+  DMatrixHandle proxy = nullptr;
+  std::string array;                                // the buffer's array interface
+  const std::vector<std::string>* types = nullptr;  // "q"/"c" per column, or empty
+  bool given = false;
+  std::string error;  // a failed setter's message (a callback cannot throw)
+};
+
+int NextDenseBatch(DataIterHandle handle) {
+  auto* batch = static_cast<OneDenseBatch*>(handle);
+  if (batch->given) return 0;
+  batch->given = true;
+  if (!batch->types->empty()) {
+    std::vector<const char*> ptrs;
+    ptrs.reserve(batch->types->size());
+    for (const std::string& t : *batch->types) ptrs.push_back(t.c_str());
+    if (XGDMatrixSetStrFeatureInfo(batch->proxy, "feature_type", ptrs.data(), static_cast<bst_ulong>(ptrs.size())) !=
+        0) {
+      batch->error = XGBGetLastError();
+      return 0;
+    }
+  }
+  if (XGProxyDMatrixSetDataDense(batch->proxy, batch->array.c_str()) != 0) {
+    batch->error = XGBGetLastError();
+    return 0;
+  }
+  return 1;
+}
+
+void ResetDenseBatches(DataIterHandle handle) { static_cast<OneDenseBatch*>(handle)->given = false; }
 
 }  // namespace
 
@@ -40,6 +75,27 @@ XgbDMatrix XgbDMatrix::FromDense(const float* data, size_t rows, size_t cols, in
   const std::string config = "{\"missing\":NaN,\"nthread\":" + std::to_string(threads < 1 ? 1 : threads) + "}";
   DMatrixHandle h = nullptr;
   XgbCheck(XGDMatrixCreateFromDense(array.c_str(), config.c_str(), &h), "creating a DMatrix");
+  return XgbDMatrix(h);
+}
+
+XgbDMatrix XgbDMatrix::Quantized(const float* data, size_t rows, size_t cols, const std::vector<std::string>& types,
+                                 int max_bin, int threads) {
+  if (!types.empty() && types.size() != cols) throw Internal("xgboost: feature types do not match the columns");
+  OneDenseBatch batch;
+  XgbCheck(XGProxyDMatrixCreate(&batch.proxy), "creating a proxy DMatrix");
+  const XgbDMatrix proxy(batch.proxy);  // freed on every path
+  batch.array = DenseArrayInterface(data, rows, cols);
+  batch.types = &types;
+  const std::string config = "{\"missing\":NaN,\"nthread\":" + std::to_string(threads < 1 ? 1 : threads) +
+                             ",\"max_bin\":" + std::to_string(max_bin) + "}";
+  DMatrixHandle h = nullptr;
+  const int rc = XGQuantileDMatrixCreateFromCallback(&batch, batch.proxy, nullptr, ResetDenseBatches, NextDenseBatch,
+                                                     config.c_str(), &h);
+  if (!batch.error.empty()) {
+    if (h != nullptr) XGDMatrixFree(h);
+    throw Internal("xgboost: setting a quantized matrix's batch: " + batch.error);
+  }
+  XgbCheck(rc, "creating a quantized DMatrix");
   return XgbDMatrix(h);
 }
 

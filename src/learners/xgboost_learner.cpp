@@ -225,7 +225,23 @@ void DescribeFeatures(XgbDMatrix* m, const std::vector<std::string>& names, cons
   if (!types.empty()) m->SetStrFeatureInfo("feature_type", types);
 }
 
-XgbDMatrix MakeDMatrix(const TrainData& data, const FitOptions& options) {
+// The training rows' matrix: quantized (XgbDMatrix::Quantized) with the
+// booster's `max_bin`, about a byte a cell, where a DMatrix from the dense
+// rows holds eight and hist then adds its own bins. Same cut points, so the
+// same model to the byte.
+XgbDMatrix MakeTrainingDMatrix(const TrainData& data, const FitOptions& options, const std::vector<std::string>& types,
+                               int max_bin) {
+  XgbDMatrix m =
+      XgbDMatrix::Quantized(data.x->values.data(), data.x->rows, data.x->cols, types, max_bin, options.threads);
+  m.SetFloatInfo("label", data.y->data(), data.y->size());
+  if (data.weights && !data.weights->empty()) m.SetFloatInfo("weight", data.weights->data(), data.weights->size());
+  return m;
+}
+
+// The early-stopping rows' matrix, from the dense rows: XGBoost 1.7 predicts
+// a quantized one several times slower, and early stopping predicts it every
+// round (a fold's fit took 2.5-3x as long).
+XgbDMatrix MakeValidationDMatrix(const TrainData& data, const FitOptions& options) {
   XgbDMatrix m = XgbDMatrix::FromDense(data.x->values.data(), data.x->rows, data.x->cols, options.threads);
   m.SetFloatInfo("label", data.y->data(), data.y->size());
   if (data.weights && !data.weights->empty()) m.SetFloatInfo("weight", data.weights->data(), data.weights->size());
@@ -327,12 +343,13 @@ class XgboostLearner final : public Learner {
     const std::vector<std::string> names = FeatureNames(options, cols);
     const std::vector<std::string> types = FeatureTypes(train, options, cols);
 
-    XgbDMatrix dtrain = MakeDMatrix(train, options);
+    const int max_bin = static_cast<int>(params_.Int("max_bin"));
+    XgbDMatrix dtrain = MakeTrainingDMatrix(train, options, types, max_bin);
     DescribeFeatures(&dtrain, names, types);
     std::vector<const XgbDMatrix*> cache = {&dtrain};
     std::optional<XgbDMatrix> dvalid;
     if (early_stopping) {
-      dvalid.emplace(MakeDMatrix(*valid, options));
+      dvalid.emplace(MakeValidationDMatrix(*valid, options));
       DescribeFeatures(&*dvalid, names, types);
       cache.push_back(&*dvalid);
     }
