@@ -23,14 +23,17 @@ FoldFit FitFold(const Learner& learner, const Matrix& x, const std::vector<float
   std::vector<size_t> train_rows;
   SplitFold(folds, fold, &train_rows, &out.held_rows);
   if (out.held_rows.empty() || train_rows.empty()) throw Internal("empty fold in bagging");
-  const Matrix x_train = x.SelectRows(train_rows);
+  // Learners that take a row view read the fold's rows from the shared
+  // matrix; the others get a copy of them.
+  const bool view = learner.takes_row_view();
+  const Matrix x_train = view ? Matrix() : x.SelectRows(train_rows);
   const Matrix x_held = x.SelectRows(out.held_rows);
   std::vector<float> y_train, y_held;
   y_train.reserve(train_rows.size());
   y_held.reserve(out.held_rows.size());
   for (size_t r : train_rows) y_train.push_back(y[r]);
   for (size_t r : out.held_rows) y_held.push_back(y[r]);
-  TrainData train{&x_train, &y_train, nullptr};
+  TrainData train = view ? TrainData{&x, &y_train, nullptr, &train_rows} : TrainData{&x_train, &y_train, nullptr};
   TrainData held{&x_held, &y_held, nullptr};
   Stopwatch fit_clock;
   out.model = learner.Fit(train, learner.early_stops() ? &held : nullptr, fo);

@@ -15,8 +15,8 @@
 
 #include <vector>
 
-#include "learners/learner_registry.h"
 #include "core/params.h"
+#include "learners/learner_registry.h"
 
 namespace tabpilot {
 

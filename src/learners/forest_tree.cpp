@@ -132,10 +132,9 @@ void FlatForest::PredictMean(const Matrix& x, size_t row_begin, size_t row_end, 
 }
 
 FlatForest FlatForest::FromArrays(int num_features, int values_per_leaf, std::vector<uint64_t> tree_begin,
-                                  std::vector<int32_t> feature, std::vector<float> threshold,
-                                  std::vector<int32_t> left, std::vector<int32_t> right,
-                                  std::vector<uint8_t> default_left, std::vector<int32_t> value_offset,
-                                  std::vector<float> leaf_values) {
+                                  std::vector<int32_t> feature, std::vector<float> threshold, std::vector<int32_t> left,
+                                  std::vector<int32_t> right, std::vector<uint8_t> default_left,
+                                  std::vector<int32_t> value_offset, std::vector<float> leaf_values) {
   FlatForest f(num_features, values_per_leaf);
   f.tree_begin_ = std::move(tree_begin);
   f.feature_ = std::move(feature);

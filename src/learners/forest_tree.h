@@ -75,10 +75,9 @@ class FlatForest {
 
   // Rebuilds a forest from raw arrays (the decoder's entry point); validates.
   static FlatForest FromArrays(int num_features, int values_per_leaf, std::vector<uint64_t> tree_begin,
-                               std::vector<int32_t> feature, std::vector<float> threshold,
-                               std::vector<int32_t> left, std::vector<int32_t> right,
-                               std::vector<uint8_t> default_left, std::vector<int32_t> value_offset,
-                               std::vector<float> leaf_values);
+                               std::vector<int32_t> feature, std::vector<float> threshold, std::vector<int32_t> left,
+                               std::vector<int32_t> right, std::vector<uint8_t> default_left,
+                               std::vector<int32_t> value_offset, std::vector<float> leaf_values);
 
  private:
   int num_features_ = 0;

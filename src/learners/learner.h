@@ -33,6 +33,14 @@ struct TrainData {
   const Matrix* x = nullptr;
   const std::vector<float>* y = nullptr;
   const std::vector<float>* weights = nullptr;
+  // When set, the rows are x's rows at these indices, in this order (a fold
+  // of a shared matrix, not a copy); y and weights are per listed row. Only
+  // learners whose takes_row_view() is true are given one.
+  const std::vector<size_t>* rows = nullptr;
+
+  size_t num_rows() const { return rows != nullptr ? rows->size() : x->rows; }
+  // Row i of the data (x's row (*rows)[i] for a view).
+  const float* row(size_t i) const { return x->row(rows != nullptr ? (*rows)[i] : i); }
 };
 
 struct FitOptions {
@@ -122,6 +130,9 @@ class Learner {
   // Whether Fit early-stops on `early_stopping` rows (bagging passes the
   // held-out fold; refit fixes the effort the folds found instead).
   virtual bool early_stops() const { return false; }
+  // Whether Fit takes training rows as a view of a shared matrix
+  // (TrainData::rows); bagging then passes each fold's rows without copying them.
+  virtual bool takes_row_view() const { return false; }
   // Fits a model. `early_stopping` may be null (then no early stopping). Must return a usable model even if the
   // deadline passes mid-fit (fewer trees/iterations), unless nothing at all
   // could be fitted (then it throws Internal).

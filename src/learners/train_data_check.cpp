@@ -22,7 +22,7 @@ void CheckTask(const std::string& where, const FitOptions& options) {
 }
 
 void CheckLabelsAndWeights(const TrainData& data, const std::string& where, const FitOptions& options) {
-  const size_t rows = data.x->rows;
+  const size_t rows = data.num_rows();
   const bool weighted = data.weights != nullptr && !data.weights->empty();
   double total_weight = 0;
   for (size_t r = 0; r < rows; ++r) {
@@ -60,24 +60,32 @@ void CheckTrainData(const TrainData& data, const std::string& where, const FitOp
   CheckTask(where, options);
   if (data.x == nullptr || data.y == nullptr) throw InvalidInput(where + " rows are missing");
   const Matrix& x = *data.x;
-  if (x.rows == 0) throw InvalidInput(where + " data has no rows");
+  const size_t rows = data.num_rows();
+  if (rows == 0) throw InvalidInput(where + " data has no rows");
   if (x.cols == 0) throw InvalidInput(where + " data has no feature columns");
   if (x.cols != cols) {
     throw InvalidInput(where + " data has " + std::to_string(x.cols) + " columns, expected " + std::to_string(cols));
   }
   if (x.values.size() != x.rows * x.cols) throw InvalidInput(where + " matrix size does not match its shape");
-  if (data.y->size() != x.rows) {
-    throw InvalidInput(where + " data has " + std::to_string(x.rows) + " rows but " + std::to_string(data.y->size()) +
+  if (data.rows != nullptr) {
+    for (const size_t r : *data.rows) {
+      if (r >= x.rows) throw Internal(where + " rows list row " + std::to_string(r) + " of " + std::to_string(x.rows));
+    }
+  }
+  if (data.y->size() != rows) {
+    throw InvalidInput(where + " data has " + std::to_string(rows) + " rows but " + std::to_string(data.y->size()) +
                        " labels");
   }
-  if (data.weights && !data.weights->empty() && data.weights->size() != x.rows) {
-    throw InvalidInput(where + " data has " + std::to_string(x.rows) + " rows but " +
+  if (data.weights && !data.weights->empty() && data.weights->size() != rows) {
+    throw InvalidInput(where + " data has " + std::to_string(rows) + " rows but " +
                        std::to_string(data.weights->size()) + " weights");
   }
-  for (size_t i = 0; i < x.values.size(); ++i) {
-    if (std::isinf(x.values[i])) {
-      throw InvalidInput(where + " " + RowText(i / x.cols) + ", " + ColumnText(i % x.cols, options) +
-                         ": infinite feature value");
+  for (size_t i = 0; i < rows; ++i) {
+    const float* row = data.row(i);
+    for (size_t c = 0; c < x.cols; ++c) {
+      if (std::isinf(row[c])) {
+        throw InvalidInput(where + " " + RowText(i) + ", " + ColumnText(c, options) + ": infinite feature value");
+      }
     }
   }
   CheckLabelsAndWeights(data, where, options);

@@ -19,39 +19,59 @@ std::string DenseArrayInterface(const float* data, size_t rows, size_t cols) {
          std::to_string(rows) + "," + std::to_string(cols) + "],\"typestr\":\"<f4\",\"version\":3}";
 }
 
-// The one batch a quantized matrix reads (XGQuantileDMatrixCreateFromCallback):
-// the dense buffer in place, with its column types set on the proxy before
-// XGBoost sketches it (categorical columns are not cut into quantiles).
-struct OneDenseBatch {
+// The batches a quantized matrix reads (XGQuantileDMatrixCreateFromCallback):
+// the dense buffer in place as one batch, or, for a list of its rows, blocks
+// of those rows gathered one at a time (XGBoost sketches the blocks into the
+// same cut points as one batch). The column types are set on the proxy
+// before XGBoost sketches (categorical columns are not cut into quantiles).
+constexpr size_t kGatherRows = 65536;
+
+struct DenseBatches {
   DMatrixHandle proxy = nullptr;
-  std::string array;                                // the buffer's array interface
+  const float* data = nullptr;
+  size_t cols = 0;
+  size_t count = 0;                                 // rows in all
+  const std::vector<size_t>* rows = nullptr;        // the buffer's rows to read, or null: all, in place
   const std::vector<std::string>* types = nullptr;  // "q"/"c" per column, or empty
-  bool given = false;
-  std::string error;  // a failed setter's message (a callback cannot throw)
+  size_t next = 0;                                  // the next batch's first row
+  std::vector<float> gathered;                      // the current block of listed rows
+  std::string array;                                // the current batch's array interface
+  std::string error;                                // a failed setter's message (a callback cannot throw)
 };
 
 int NextDenseBatch(DataIterHandle handle) {
-  auto* batch = static_cast<OneDenseBatch*>(handle);
-  if (batch->given) return 0;
-  batch->given = true;
-  if (!batch->types->empty()) {
+  auto* b = static_cast<DenseBatches*>(handle);
+  if (b->next >= b->count) return 0;
+  const size_t begin = b->next;
+  const size_t n = b->rows == nullptr ? b->count : std::min(kGatherRows, b->count - begin);
+  const float* batch = b->data;
+  if (b->rows != nullptr) {
+    b->gathered.resize(n * b->cols);
+    for (size_t i = 0; i < n; ++i) {
+      const float* from = b->data + (*b->rows)[begin + i] * b->cols;
+      std::copy(from, from + b->cols, b->gathered.data() + i * b->cols);
+    }
+    batch = b->gathered.data();
+  }
+  b->next = begin + n;
+  if (!b->types->empty()) {
     std::vector<const char*> ptrs;
-    ptrs.reserve(batch->types->size());
-    for (const std::string& t : *batch->types) ptrs.push_back(t.c_str());
-    if (XGDMatrixSetStrFeatureInfo(batch->proxy, "feature_type", ptrs.data(), static_cast<bst_ulong>(ptrs.size())) !=
-        0) {
-      batch->error = XGBGetLastError();
+    ptrs.reserve(b->types->size());
+    for (const std::string& t : *b->types) ptrs.push_back(t.c_str());
+    if (XGDMatrixSetStrFeatureInfo(b->proxy, "feature_type", ptrs.data(), static_cast<bst_ulong>(ptrs.size())) != 0) {
+      b->error = XGBGetLastError();
       return 0;
     }
   }
-  if (XGProxyDMatrixSetDataDense(batch->proxy, batch->array.c_str()) != 0) {
-    batch->error = XGBGetLastError();
+  b->array = DenseArrayInterface(batch, n, b->cols);
+  if (XGProxyDMatrixSetDataDense(b->proxy, b->array.c_str()) != 0) {
+    b->error = XGBGetLastError();
     return 0;
   }
   return 1;
 }
 
-void ResetDenseBatches(DataIterHandle handle) { static_cast<OneDenseBatch*>(handle)->given = false; }
+void ResetDenseBatches(DataIterHandle handle) { static_cast<DenseBatches*>(handle)->next = 0; }
 
 }  // namespace
 
@@ -78,22 +98,28 @@ XgbDMatrix XgbDMatrix::FromDense(const float* data, size_t rows, size_t cols, in
   return XgbDMatrix(h);
 }
 
-XgbDMatrix XgbDMatrix::Quantized(const float* data, size_t rows, size_t cols, const std::vector<std::string>& types,
-                                 int max_bin, int threads) {
+XgbDMatrix XgbDMatrix::Quantized(const float* data, size_t rows, size_t cols, const std::vector<size_t>* row_list,
+                                 const std::vector<std::string>& types, int max_bin, int threads) {
   if (!types.empty() && types.size() != cols) throw Internal("xgboost: feature types do not match the columns");
-  OneDenseBatch batch;
-  XgbCheck(XGProxyDMatrixCreate(&batch.proxy), "creating a proxy DMatrix");
-  const XgbDMatrix proxy(batch.proxy);  // freed on every path
-  batch.array = DenseArrayInterface(data, rows, cols);
-  batch.types = &types;
+  DenseBatches batches;
+  XgbCheck(XGProxyDMatrixCreate(&batches.proxy), "creating a proxy DMatrix");
+  const XgbDMatrix proxy(batches.proxy);  // freed on every path
+  batches.data = data;
+  batches.cols = cols;
+  batches.rows = row_list;
+  batches.count = row_list != nullptr ? row_list->size() : rows;
+  batches.types = &types;
+  for (size_t r : row_list != nullptr ? *row_list : std::vector<size_t>{}) {
+    if (r >= rows) throw Internal("xgboost: a listed row lies past the buffer");
+  }
   const std::string config = "{\"missing\":NaN,\"nthread\":" + std::to_string(threads < 1 ? 1 : threads) +
                              ",\"max_bin\":" + std::to_string(max_bin) + "}";
   DMatrixHandle h = nullptr;
-  const int rc = XGQuantileDMatrixCreateFromCallback(&batch, batch.proxy, nullptr, ResetDenseBatches, NextDenseBatch,
-                                                     config.c_str(), &h);
-  if (!batch.error.empty()) {
+  const int rc = XGQuantileDMatrixCreateFromCallback(&batches, batches.proxy, nullptr, ResetDenseBatches,
+                                                     NextDenseBatch, config.c_str(), &h);
+  if (!batches.error.empty()) {
     if (h != nullptr) XGDMatrixFree(h);
-    throw Internal("xgboost: setting a quantized matrix's batch: " + batch.error);
+    throw Internal("xgboost: setting a quantized matrix's batch: " + batches.error);
   }
   XgbCheck(rc, "creating a quantized DMatrix");
   return XgbDMatrix(h);

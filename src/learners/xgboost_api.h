@@ -27,14 +27,17 @@ class XgbDMatrix {
   // `threads` is used for the copy (XGBoost builds a CSR page).
   static XgbDMatrix FromDense(const float* data, size_t rows, size_t cols, int threads);
   // A quantized matrix (XGBoost's QuantileDMatrix) for training with
-  // tree_method "hist": the bins of a dense row-major float32 buffer (NaN =
-  // missing), read in place, about one byte a cell where FromDense keeps
-  // eight (and hist then adds its own bins on top). `types`: "q"/"c" per
-  // column, or empty (all numeric). `max_bin` must be the booster's. The
-  // buffer is read during the call only. (XGBoost 1.7 predicts such a matrix
-  // several times slower than FromDense's: use it for training rows.)
-  static XgbDMatrix Quantized(const float* data, size_t rows, size_t cols, const std::vector<std::string>& types,
-                              int max_bin, int threads);
+  // tree_method "hist": the bins of a dense row-major float32 buffer of
+  // `rows` rows (NaN = missing), about one byte a cell where FromDense keeps
+  // eight (and hist then adds its own bins on top). `row_list`: the buffer's
+  // rows to take, in this order (a fold of a shared matrix: read in blocks of
+  // 65,536 gathered rows, never copied whole), or null for all of them, read
+  // in place. `types`: "q"/"c" per column, or empty (all numeric). `max_bin`
+  // must be the booster's. The buffer is read during the call only. (XGBoost
+  // 1.7 predicts such a matrix several times slower than FromDense's: use it
+  // for training rows.)
+  static XgbDMatrix Quantized(const float* data, size_t rows, size_t cols, const std::vector<size_t>* row_list,
+                              const std::vector<std::string>& types, int max_bin, int threads);
 
   XgbDMatrix(XgbDMatrix&& other) noexcept;
   XgbDMatrix& operator=(XgbDMatrix&& other) noexcept;

@@ -227,12 +227,13 @@ void DescribeFeatures(XgbDMatrix* m, const std::vector<std::string>& names, cons
 
 // The training rows' matrix: quantized (XgbDMatrix::Quantized) with the
 // booster's `max_bin`, about a byte a cell, where a DMatrix from the dense
-// rows holds eight and hist then adds its own bins. Same cut points, so the
+// rows holds eight and hist then adds its own bins; a row view (a bagging
+// fold) is gathered in blocks, never copied whole. Same cut points, so the
 // same model to the byte.
 XgbDMatrix MakeTrainingDMatrix(const TrainData& data, const FitOptions& options, const std::vector<std::string>& types,
                                int max_bin) {
-  XgbDMatrix m =
-      XgbDMatrix::Quantized(data.x->values.data(), data.x->rows, data.x->cols, types, max_bin, options.threads);
+  XgbDMatrix m = XgbDMatrix::Quantized(data.x->values.data(), data.x->rows, data.x->cols, data.rows, types, max_bin,
+                                       options.threads);
   m.SetFloatInfo("label", data.y->data(), data.y->size());
   if (data.weights && !data.weights->empty()) m.SetFloatInfo("weight", data.weights->data(), data.weights->size());
   return m;
@@ -331,6 +332,7 @@ class XgboostLearner final : public Learner {
   const Params& params() const override { return params_; }
   FeatureFlavor flavor() const override { return FeatureFlavor::kTree; }
   bool early_stops() const override { return params_.Int("early_stopping_rounds") > 0; }
+  bool takes_row_view() const override { return true; }
   // The refit boosts the mean number of rounds its folds kept (early stopping
   // or the deadline ended them), without early stopping: it has no held-out rows.
   std::optional<Json> RefitParams(const Json& fold_info) const override;
@@ -430,9 +432,8 @@ class XgboostLearner final : public Learner {
                            std::to_string(cols) + " columns)");
       }
       types[c] = "c";
-      const Matrix& x = *train.x;
-      for (size_t r = 0; r < x.rows; ++r) {
-        const float v = x.at(r, c);
+      for (size_t r = 0; r < train.num_rows(); ++r) {
+        const float v = train.row(r)[c];
         if (!std::isnan(v) && (v < 0 || v != std::floor(v) || v > 16777216.0f)) {
           throw InvalidInput("xgboost: training " + RowText(r) + ", categorical " + ColumnText(c, options) +
                              ": value " + Num(v) + " is not a category code");

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include "automl/bagging.h"
 #include "automl/folds.h"
@@ -63,6 +64,38 @@ TEST(FitBagged, EveryRowGetsOneOutOfFoldPrediction) {
   EXPECT_GT(correct, 280u);
   EXPECT_GT(bag.fit_seconds, 0.0);
   EXPECT_EQ(bag.info.size(), 5u);
+}
+
+// XGBoost takes each fold's training rows as a view of the shared matrix
+// (no copy of them): its fold models are the ones fitted on copies of the
+// same rows, to the byte.
+TEST(FitBagged, AFoldViewGivesTheModelsOfFoldCopies) {
+  const Problem p = NoisyBinary(500);
+  const std::vector<int> folds = AssignFolds(p.y, 5, 2);
+  const auto learner = Booster();
+  ASSERT_TRUE(learner->takes_row_view());
+  BaggingOptions options;
+  options.num_folds = 5;
+  const BaggedFit bag = FitBagged(*learner, p.x, p.y, folds, BinaryFit(1), options);
+  ASSERT_TRUE(bag.complete);
+  ASSERT_EQ(bag.folds.size(), 5u);
+  for (int f = 0; f < 5; ++f) {
+    std::vector<size_t> train_rows;
+    std::vector<size_t> held_rows;
+    SplitFold(folds, f, &train_rows, &held_rows);
+    const Matrix x_train = p.x.SelectRows(train_rows);
+    const Matrix x_held = p.x.SelectRows(held_rows);
+    std::vector<float> y_train;
+    std::vector<float> y_held;
+    for (size_t r : train_rows) y_train.push_back(p.y[r]);
+    for (size_t r : held_rows) y_held.push_back(p.y[r]);
+    FitOptions fo = BinaryFit(1);
+    fo.seed = 5 + static_cast<uint64_t>(f) * 1000003ULL;  // bagging's seed for fold f
+    const TrainData train{&x_train, &y_train, nullptr};
+    const TrainData held{&x_held, &y_held, nullptr};
+    const auto copy = learner->Fit(train, learner->early_stops() ? &held : nullptr, fo);
+    EXPECT_EQ(copy->Serialize(), bag.folds[static_cast<size_t>(f)]->Serialize()) << "fold " << f;
+  }
 }
 
 TEST(FitBagged, ConcurrentFoldsGiveTheSameModelsAsOneAfterAnother) {

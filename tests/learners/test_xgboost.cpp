@@ -320,22 +320,38 @@ TEST(Xgboost, FeatureNamesAreAcceptedEvenWithOddCharacters) {
 
 // Training rows go to XGBoost quantized (about a byte a cell instead of
 // eight): the booster grown on them is the one grown on the dense rows, to
-// the byte, with missing values and a categorical column.
+// the byte, with missing values and a categorical column; also when the
+// rows are a shuffled list of a larger buffer's (a bagging fold's view),
+// gathered in more than one block.
 TEST(XgboostApi, QuantizedTrainingRowsGrowTheSameBooster) {
-  constexpr size_t kRows = 3000;
+  constexpr size_t kAll = 80000;
   constexpr size_t kCols = 4;
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> x(kRows * kCols);
-  std::vector<float> y(kRows);
-  for (size_t r = 0; r < kRows; ++r) {
-    float* row = x.data() + r * kCols;
+  std::vector<float> all(kAll * kCols);
+  std::vector<float> all_y(kAll);
+  for (size_t r = 0; r < kAll; ++r) {
+    float* row = all.data() + r * kCols;
     row[0] = normal(rng);
     row[1] = rng() % 10 == 0 ? std::numeric_limits<float>::quiet_NaN() : normal(rng);
     row[2] = static_cast<float>(rng() % 6);  // a category code
     row[3] = normal(rng);
     const float z = row[0] - (std::isnan(row[1]) ? 0.5f : row[1]) + (row[2] == 3.0f ? 1.5f : 0.0f) + 0.3f * normal(rng);
-    y[r] = z > 0 ? 1.0f : 0.0f;
+    all_y[r] = z > 0 ? 1.0f : 0.0f;
+  }
+  // The fold: every row but each seventh, shuffled (two blocks of gathered rows).
+  std::vector<size_t> list;
+  for (size_t r = 0; r < kAll; ++r) {
+    if (r % 7 != 0) list.push_back(r);
+  }
+  std::shuffle(list.begin(), list.end(), rng);
+  ASSERT_GT(list.size(), size_t{65536});
+  const size_t rows = list.size();
+  std::vector<float> x(rows * kCols);
+  std::vector<float> y(rows);
+  for (size_t i = 0; i < rows; ++i) {
+    std::copy_n(all.data() + list[i] * kCols, kCols, x.data() + i * kCols);
+    y[i] = all_y[list[i]];
   }
   const std::vector<std::string> types = {"q", "q", "c", "q"};
   auto grow = [&](XgbDMatrix m) {
@@ -347,21 +363,26 @@ TEST(XgboostApi, QuantizedTrainingRowsGrowTheSameBooster) {
     booster.SetParam("objective", "binary:logistic");
     booster.SetParam("max_cat_to_onehot", "1");
     booster.SetParam("nthread", "2");
-    for (int round = 0; round < 12; ++round) booster.UpdateOneIter(round, m);
-    std::vector<float> p(kRows);
-    booster.PredictDense(x.data(), kRows, kCols, 0, p.data(), p.size());
+    for (int round = 0; round < 8; ++round) booster.UpdateOneIter(round, m);
+    std::vector<float> p(rows);
+    booster.PredictDense(x.data(), rows, kCols, 0, p.data(), p.size());
     return std::make_pair(booster.SaveToBuffer("ubj"), p);
   };
-  const auto dense = grow(XgbDMatrix::FromDense(x.data(), kRows, kCols, 2));
-  const auto quantized = grow(XgbDMatrix::Quantized(x.data(), kRows, kCols, types, 64, 2));
+  const auto dense = grow(XgbDMatrix::FromDense(x.data(), rows, kCols, 2));
+  const auto quantized = grow(XgbDMatrix::Quantized(x.data(), rows, kCols, nullptr, types, 64, 2));
+  const auto viewed = grow(XgbDMatrix::Quantized(all.data(), kAll, kCols, &list, types, 64, 2));
   EXPECT_EQ(dense.first, quantized.first);
   EXPECT_EQ(dense.second, quantized.second);
+  EXPECT_EQ(dense.first, viewed.first);
+  EXPECT_EQ(dense.second, viewed.second);
   // The model learned something (not two empty boosters agreeing).
   size_t right = 0;
-  for (size_t r = 0; r < kRows; ++r) right += (dense.second[r] > 0.5f) == (y[r] > 0.5f) ? 1 : 0;
-  EXPECT_GT(right, kRows * 8 / 10);
-  // A types list of the wrong width is refused.
-  EXPECT_THROW(XgbDMatrix::Quantized(x.data(), kRows, kCols, {"q"}, 64, 1), Internal);
+  for (size_t r = 0; r < rows; ++r) right += (dense.second[r] > 0.5f) == (y[r] > 0.5f) ? 1 : 0;
+  EXPECT_GT(right, rows * 8 / 10);
+  // A types list of the wrong width, or a listed row past the buffer, is refused.
+  EXPECT_THROW(XgbDMatrix::Quantized(x.data(), rows, kCols, nullptr, {"q"}, 64, 1), Internal);
+  const std::vector<size_t> past = {0, kAll};
+  EXPECT_THROW(XgbDMatrix::Quantized(all.data(), kAll, kCols, &past, types, 64, 1), Internal);
 }
 
 }  // namespace
