@@ -109,8 +109,10 @@ XgbDMatrix XgbDMatrix::Quantized(const float* data, size_t rows, size_t cols, co
   batches.rows = row_list;
   batches.count = row_list != nullptr ? row_list->size() : rows;
   batches.types = &types;
-  for (size_t r : row_list != nullptr ? *row_list : std::vector<size_t>{}) {
-    if (r >= rows) throw Internal("xgboost: a listed row lies past the buffer");
+  if (row_list != nullptr) {
+    for (const size_t r : *row_list) {
+      if (r >= rows) throw Internal("xgboost: a listed row lies past the buffer");
+    }
   }
   const std::string config = "{\"missing\":NaN,\"nthread\":" + std::to_string(threads < 1 ? 1 : threads) +
                              ",\"max_bin\":" + std::to_string(max_bin) + "}";
