@@ -188,7 +188,8 @@ class SamplingUnit final : public UnitExplainer {
     constexpr size_t kBackground = size_t{1} << 62;
     std::vector<size_t> from(orderings * n * per);
     std::vector<float> current(per * width);
-    batch = Matrix(orderings * n * per, width);
+    batch.cols = width;
+    batch.values.clear();  // keeps the thread's buffer from the row before; rows are appended, not zero-filled
     size_t rows = 0;
     for (size_t m = 0; m < orderings; ++m) {
       for (size_t q = 0; q < per; ++q) {
@@ -205,13 +206,12 @@ class SamplingUnit final : public UnitExplainer {
           }
           float* coalition = current.data() + q * width;
           Apply(order[m][t], x, b, coalition);
-          std::copy(coalition, coalition + width, batch.row(rows));
+          batch.values.insert(batch.values.end(), coalition, coalition + width);
           from[at] = rows++;
         }
       }
     }
     batch.rows = rows;
-    batch.values.resize(rows * width);
     Predict(batch, pred);
     std::vector<float> all(from.size() * k);
     for (size_t at = 0; at < from.size(); ++at) {

@@ -225,6 +225,12 @@ void DescribeFeatures(XgbDMatrix* m, const std::vector<std::string>& names, cons
   if (!types.empty()) m->SetStrFeatureInfo("feature_type", types);
 }
 
+// The labels and sample weights (when given) of `data`, onto its matrix.
+void SetLabels(XgbDMatrix* m, const TrainData& data) {
+  m->SetFloatInfo("label", data.y->data(), data.y->size());
+  if (data.weights && !data.weights->empty()) m->SetFloatInfo("weight", data.weights->data(), data.weights->size());
+}
+
 // The training rows' matrix: quantized (XgbDMatrix::Quantized) with the
 // booster's `max_bin`, about a byte a cell, where a DMatrix from the dense
 // rows holds eight and hist then adds its own bins; a row view (a bagging
@@ -234,8 +240,7 @@ XgbDMatrix MakeTrainingDMatrix(const TrainData& data, const FitOptions& options,
                                int max_bin) {
   XgbDMatrix m = XgbDMatrix::Quantized(data.x->values.data(), data.x->rows, data.x->cols, data.rows, types, max_bin,
                                        options.threads);
-  m.SetFloatInfo("label", data.y->data(), data.y->size());
-  if (data.weights && !data.weights->empty()) m.SetFloatInfo("weight", data.weights->data(), data.weights->size());
+  SetLabels(&m, data);
   return m;
 }
 
@@ -244,8 +249,7 @@ XgbDMatrix MakeTrainingDMatrix(const TrainData& data, const FitOptions& options,
 // round (a fold's fit took 2.5-3x as long).
 XgbDMatrix MakeValidationDMatrix(const TrainData& data, const FitOptions& options) {
   XgbDMatrix m = XgbDMatrix::FromDense(data.x->values.data(), data.x->rows, data.x->cols, options.threads);
-  m.SetFloatInfo("label", data.y->data(), data.y->size());
-  if (data.weights && !data.weights->empty()) m.SetFloatInfo("weight", data.weights->data(), data.weights->size());
+  SetLabels(&m, data);
   return m;
 }
 
