@@ -6,7 +6,7 @@ on Adult's official split.
 Usage:
   bench/deploy_forms.py [--suite quick|full|FILE] [--datasets a,b] [--time-limit 60]
                         [--threads 1] [--seed 0] [--run-folds N] [--adult]
-                        [--no-append] [--no-results] [--tag NAME]
+                        [--accurate-reference] [--no-append] [--no-results] [--tag NAME]
 
 Per dataset and fold (the suite's folds, prepared by suite/prepare.py), and
 for Adult (bench/prepare_adult.py's adult_train.csv / adult_test.csv):
@@ -18,6 +18,12 @@ for Adult (bench/prepare_adult.py's adult_train.csv / adult_test.csv):
   and the bytes each form reads: the files the manifest lists for it (feature
   pipelines, the member models it serves, the leaderboard) plus manifest.json
   and digest.json.
+With --accurate-reference each fold also trains a second bundle with
+`--cost-tolerance 0` (the most accurate ensemble, whatever it costs to
+serve) and a second table compares what `tabpilot predict` serves by default
+(the first bundle's default form: the cheapest ensemble within noise, refit)
+against that bundle's bagged form, the same way.
+
 The difference full - bagged of the main metric (binary AUC, multiclass
 logloss, regression RMSE) is compared with its noise: a paired bootstrap over
 each fold's test rows (the same resample for both forms), combined over the
@@ -75,6 +81,8 @@ def parse_args(argv):
     p.add_argument("--run-folds", type=int, default=None, help="only the first N folds")
     p.add_argument("--adult", action="store_true",
                    help="also Adult's official split (bench/prepare_adult.py)")
+    p.add_argument("--accurate-reference", action="store_true",
+                   help="also train with --cost-tolerance 0 and compare the default deployment with its bagged form")
     p.add_argument("--tag", default="")
     p.add_argument("--no-append", action="store_true")
     p.add_argument("--no-results", action="store_true")
@@ -112,9 +120,9 @@ def dir_bytes(path):
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
 
 
-def paired_bootstrap(task, y, preds, classes, positive, seed=0):
-    """Bootstrap standard deviation of main(full) - main(bagged) over the
-    test rows, both forms scored on the same resample."""
+def paired_bootstrap(task, y, preds, classes, positive, seed=0, a="full", b="bagged"):
+    """Bootstrap standard deviation of main(preds[a]) - main(preds[b]) over
+    the test rows, both scored on the same resample."""
     rng = np.random.default_rng(seed)
     y = np.asarray(y, dtype=float) if task == "regression" else scoring.encode(y, classes)
     diffs = []
@@ -122,10 +130,47 @@ def paired_bootstrap(task, y, preds, classes, positive, seed=0):
         idx = rng.integers(0, len(y), len(y))
         if task == "binary" and len(np.unique(y[idx])) < 2:
             continue
-        a = scoring.main_metric(task, y[idx], preds["full"][idx], classes, positive)
-        b = scoring.main_metric(task, y[idx], preds["bagged"][idx], classes, positive)
-        diffs.append(a - b)
+        ma = scoring.main_metric(task, y[idx], preds[a][idx], classes, positive)
+        mb = scoring.main_metric(task, y[idx], preds[b][idx], classes, positive)
+        diffs.append(ma - mb)
     return float(np.std(diffs, ddof=1))
+
+
+def train_cmd(args, meta, train, model):
+    task = meta["task"]
+    cmd = ["train", "--data", train, "--target", meta["target"], "--time-limit", f"{args.time_limit:g}",
+           "--output", model, "--threads", args.threads, "--seed", args.seed,
+           "--problem-type", task, "--metric", TABPILOT_METRIC[task]]
+    if task == "binary":
+        cmd += ["--positive-label", meta["positive_label"]]
+    return cmd
+
+
+def accurate_reference(args, meta, train, test, work, y_test, preds, rec):
+    """The most accurate ensemble's bagged form (a training with
+    --cost-tolerance 0) beside the default deployment of `rec`'s bundle."""
+    task = meta["task"]
+    classes, positive = meta.get("classes"), meta.get("positive_label")
+    model = work / "model-accurate"
+    shutil.rmtree(model, ignore_errors=True)
+    _, command = tabpilot(args, work, "train-accurate", *train_cmd(args, meta, train, model), "--cost-tolerance", "0")
+    manifest = json.loads((model / "manifest.json").read_text())
+    out = work / "preds-accurate.csv"
+    wall, _ = tabpilot(args, work, "predict-accurate", "predict", "--model", model, "--data", test,
+                       "--output", out, "--threads", args.threads, "--form", "bagged", "--quiet")
+    pred, hard = scoring.read_predictions(out, task, classes, len(y_test))
+    preds["accurate"] = pred
+    rec["accurate_members"] = len(manifest["members"])
+    rec["accurate_train_command"] = command
+    rec["by_form"]["accurate"] = {
+        "metrics": scoring.score(task, y_test, pred, classes, positive, hard),
+        "predict_ms_per_1k": wall / len(y_test) * 1e6, "bytes": form_bytes(model, "bagged")}
+    main = MAIN_METRIC[task]
+    deployed = rec["default_form"] or "bagged"
+    rec["diff_deployed_main"] = (rec["by_form"][deployed]["metrics"][main]
+                                 - rec["by_form"]["accurate"]["metrics"][main])
+    rec["diff_deployed_std"] = paired_bootstrap(task, y_test, preds, classes, positive, a=deployed, b="accurate")
+    shutil.rmtree(model, ignore_errors=True)
 
 
 def run_fold(args, meta, train, test, work):
@@ -133,12 +178,7 @@ def run_fold(args, meta, train, test, work):
     task, target = meta["task"], meta["target"]
     model = work / "model"
     shutil.rmtree(model, ignore_errors=True)
-    cmd = ["train", "--data", train, "--target", target, "--time-limit", f"{args.time_limit:g}",
-           "--output", model, "--threads", args.threads, "--seed", args.seed,
-           "--problem-type", task, "--metric", TABPILOT_METRIC[task]]
-    if task == "binary":
-        cmd += ["--positive-label", meta["positive_label"]]
-    wall, command = tabpilot(args, work, "train", *cmd)
+    wall, command = tabpilot(args, work, "train", *train_cmd(args, meta, train, model))
     manifest = json.loads((model / "manifest.json").read_text())
     rec = {"train_s": wall, "train_command": command, "forms": manifest.get("forms"),
            "default_form": manifest.get("default_form"),
@@ -175,6 +215,8 @@ def run_fold(args, meta, train, test, work):
     rec["diff_main"] = rec["by_form"]["full"]["metrics"][main] - rec["by_form"]["bagged"]["metrics"][main]
     rec["diff_bootstrap_std"] = paired_bootstrap(task, y_test, preds, classes, positive)
     shutil.rmtree(model, ignore_errors=True)
+    if args.accurate_reference:
+        accurate_reference(args, meta, train, test, work, y_test, preds, rec)
     return rec
 
 
@@ -202,7 +244,46 @@ def summarize(name, task, protocol, folds):
     if "bagged_logloss" in out and main != "logloss":
         out["diff_logloss"] = out["full_logloss"] - out["bagged_logloss"]
     out["refitted"] = f"{sum(f['members_refitted'] or 0 for f in folds)}/{sum(f['members'] for f in folds)}"
+    if "accurate" in folds[0]["by_form"]:
+        deployed = folds[0]["default_form"] or "bagged"
+        out["deployed_form"] = deployed
+        for m in metrics:
+            out[f"accurate_{m}"] = float(np.mean([f["by_form"]["accurate"]["metrics"][m] for f in folds]))
+        for key in ("bytes", "predict_ms_per_1k"):
+            out[f"accurate_{key}"] = float(np.mean([f["by_form"]["accurate"][key] for f in folds]))
+        diffs = [f["diff_deployed_main"] for f in folds]
+        out["deployed_diff"] = float(np.mean(diffs))
+        boot = math.sqrt(sum(f["diff_deployed_std"] ** 2 for f in folds)) / len(folds)
+        spread = float(np.std(diffs, ddof=1)) / math.sqrt(len(diffs)) if len(diffs) > 1 else 0.0
+        out["deployed_diff_se"] = max(boot, spread)
+        gain = out["deployed_diff"] if HIGHER_IS_BETTER[main] else -out["deployed_diff"]
+        out["deployed_verdict"] = ("better" if gain > 2 * out["deployed_diff_se"]
+                                   else "worse" if gain < -2 * out["deployed_diff_se"] else "tie")
+        out["members_accurate_to_deployed"] = (f"{sum(f['accurate_members'] for f in folds)} → "
+                                               f"{sum(f['members'] for f in folds)}")
     return out
+
+
+def render_deployed(summaries):
+    """The default deployment against the most accurate ensemble's bagged form."""
+    lines = ["| dataset | metric | most accurate, bagged | deployed (default) | deployed - accurate (± 1 SE) "
+             "| verdict | logloss accurate → deployed | F1 accurate → deployed | members accurate → deployed "
+             "| bytes accurate → deployed | predict ms/1k accurate → deployed |",
+             "|---|---|---:|---:|---:|---|---|---|---|---|---|"]
+    for s in summaries:
+        if "deployed_diff" not in s:
+            continue
+        m, d = s["metric"], s["deployed_form"]
+        ll = (f"{s['accurate_logloss']:.4f} → {s[f'{d}_logloss']:.4f}" if "accurate_logloss" in s else "-")
+        f1_name = "f1" if "accurate_f1" in s else "macro_f1" if "accurate_macro_f1" in s else None
+        f1 = (f"{s[f'accurate_{f1_name}']:.4f} → {s[f'{d}_{f1_name}']:.4f}" if f1_name else "-")
+        lines.append(
+            f"| {s['dataset']} ({s['protocol']}) | {m} | {s[f'accurate_{m}']:.4f} | {s[f'{d}_{m}']:.4f} "
+            f"| {s['deployed_diff']:+.4f} ± {s['deployed_diff_se']:.4f} | {s['deployed_verdict']} | {ll} | {f1} "
+            f"| {s['members_accurate_to_deployed']} | {s['accurate_bytes'] / 1024:.0f} KiB → "
+            f"{s[f'{d}_bytes'] / 1024:.0f} KiB | {s['accurate_predict_ms_per_1k']:.0f} → "
+            f"{s[f'{d}_predict_ms_per_1k']:.0f} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
 
 
 def render(summaries):
@@ -301,6 +382,11 @@ def main(argv):
             summaries.append(summarize(name, meta["task"], protocol, records))
             log(render(summaries[-1:]))
     table = render(summaries)
+    deployed_table = render_deployed(summaries)
+    if deployed_table:
+        table += ("\n\nThe default deployment (the cheapest ensemble within one standard error, its default "
+                  "form) against the most accurate ensemble's bagged form (a second training with "
+                  "`--cost-tolerance 0`), on the same test rows:\n\n" + deployed_table)
     print(table)
     command = "bench/deploy_forms.py " + shlex.join(argv)
     results = {"meta": {"date": started.isoformat(), "command": command.strip(),

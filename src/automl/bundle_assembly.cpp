@@ -115,6 +115,9 @@ DeployedCost RecordPredictCosts(const TrainingRun& run, const Bundle& bundle, co
     row.info["predict_cost"] = timed || costs.item(m).measured ? "measured" : "estimated";
   }
   for (size_t m : ensemble.over_limit) board[run.done()[m].leaderboard_row].status = kOverInferLimit;
+  if (ensemble.traded) {
+    for (size_t m : ensemble.traded->dropped) board[run.done()[m].leaderboard_row].status = kLeftOutForCost;
+  }
   DeployedCost out;
   if (measured) {
     out = *measured;
@@ -136,6 +139,15 @@ Json PredictCostFacts(const TrainerOptions& options, const EnsembleChoice& ensem
     facts["infer_limit_us_per_row"] = options.infer_limit_us_per_row;
     facts["infer_limit_estimate_us_per_row"] = ensemble.cost_us;
     facts["infer_limit_cheapest_only"] = ensemble.cheapest_only;
+  }
+  facts["cost_tolerance_se"] = options.cost_tolerance_se;
+  if (ensemble.traded) {
+    const EnsembleChoice::CheaperWithinNoise& t = *ensemble.traded;
+    facts["cost_tradeoff"] = Json{{"accurate_estimate_us_per_row", t.accurate_cost_us},
+                                  {"estimate_us_per_row", t.cost_us},
+                                  {"accurate_selection_loss", t.accurate_loss},
+                                  {"selection_loss", t.loss},
+                                  {"accurate_selection_loss_se", t.loss_se}};
   }
   return facts;
 }

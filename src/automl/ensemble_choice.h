@@ -6,6 +6,7 @@
 // stays within the limit by the candidates' costs (inference_cost.h).
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,6 +31,16 @@ struct EnsembleChoice {
   double cost_us = 0;
   std::vector<size_t> over_limit;
   bool cheapest_only = false;
+  // Set when the cost trade-off (cost_tradeoff.h) kept this ensemble in
+  // place of the most accurate one, which costs more to serve.
+  struct CheaperWithinNoise {
+    double accurate_cost_us = 0, cost_us = 0;  // estimated serving costs (InferenceCosts::SetCost)
+    double accurate_loss = 0, loss = 0;        // selection losses on the OOF rows
+    double loss_se = 0;                        // standard error of accurate_loss (cost_tradeoff.h)
+    double tolerance_se = 0;                   // train --cost-tolerance
+    std::vector<size_t> dropped;               // members of the most accurate ensemble left out
+  };
+  std::optional<CheaperWithinNoise> traded;
 };
 
 // Indices of the candidates with weight in `ensemble`, in order.

@@ -18,7 +18,9 @@ std::string Num(double v, const char* fmt = "%.6g") {
 
 }  // namespace
 
-bool HasScore(const std::string& status) { return status == "ok" || status == kOverInferLimit; }
+bool HasScore(const std::string& status) {
+  return status == "ok" || status == kOverInferLimit || status == kLeftOutForCost;
+}
 
 void SortLeaderboard(std::vector<LeaderboardRow>* rows) {
   std::stable_sort(rows->begin(), rows->end(), [](const LeaderboardRow& a, const LeaderboardRow& b) {

@@ -36,8 +36,11 @@ struct LeaderboardRow {
 };
 
 inline constexpr const char* kOverInferLimit = "over_infer_limit";
+// A member of the most accurate ensemble that the cost trade-off left out
+// (cost_tradeoff.h): the ensemble without it is cheaper and within noise.
+inline constexpr const char* kLeftOutForCost = "left_out_for_cost";
 
-// Whether a row with `status` has a score (ok or left out for the limit).
+// Whether a row with `status` has a score (ok, or left out for the limit or for cost).
 bool HasScore(const std::string& status);
 
 // Sorted best first (by score_val in the metric's direction; rows without a score last).

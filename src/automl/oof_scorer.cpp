@@ -32,9 +32,11 @@ double OofScorer::Score(const Matrix& pred, double* threshold) const {
   return objective_.Score(y_, pred.values.data(), pred.rows, ctx);
 }
 
-double OofScorer::SelectionLoss(const float* pred) const {
+double OofScorer::SelectionLoss(const float* pred) const { return SelectionLoss(y_, pred); }
+
+double OofScorer::SelectionLoss(const std::vector<float>& y, const float* pred) const {
   const Metric& m = tunes_threshold() ? metrics_.Get("logloss") : objective_;
-  return m.Loss(y_, pred, y_.size(), ctx_);
+  return m.Loss(y, pred, y.size(), ctx_);
 }
 
 }  // namespace tabpilot

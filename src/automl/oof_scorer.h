@@ -30,6 +30,9 @@ class OofScorer {
   // functions of the weights, so for them the ensemble is chosen on logloss
   // (calibrated probabilities) and the threshold is tuned afterwards.
   double SelectionLoss(const float* pred) const;
+  // The same loss on other rows: `y` (their targets) and `pred` (rows x
+  // outputs); what a bootstrap of the scored rows resamples.
+  double SelectionLoss(const std::vector<float>& y, const float* pred) const;
 
   const Metric& objective() const { return objective_; }
   // Whether `a` is a better objective score than `b`.

@@ -9,6 +9,7 @@
 #include "automl/bundle_assembly.h"
 #include "automl/bundle_reports.h"
 #include "automl/candidate_search.h"
+#include "automl/cost_tradeoff.h"
 #include "automl/deployed_cost.h"
 #include "automl/ensemble_choice.h"
 #include "automl/inference_cost.h"
@@ -48,10 +49,21 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   const InferLimit limit{options.infer_limit_us_per_row, &costs};
   std::vector<const Matrix*> oofs;
   for (const Candidate& c : run.done()) oofs.push_back(&c.fit.oof);
-  const EnsembleChoice ensemble = ChooseEnsemble(oofs, run.scorer(), options.ensemble_rounds,
-                                                 options.infer_limit_us_per_row > 0 ? &limit : nullptr);
+  EnsembleChoice ensemble = ChooseEnsemble(oofs, run.scorer(), options.ensemble_rounds,
+                                           options.infer_limit_us_per_row > 0 ? &limit : nullptr);
   if (ensemble.cheapest_only)
     options.logger.Warn(CheapestOnlyWarning(run.done(), ensemble, options.infer_limit_us_per_row));
+  // ... then the cheapest ensemble within noise of it (cost_tradeoff.h; off with --cost-tolerance 0).
+  if (options.cost_tolerance_se > 0 && !ensemble.cheapest_only && run.done().size() >= 2) {
+    CostTradeoffOptions tradeoff;
+    tradeoff.tolerance_se = options.cost_tolerance_se;
+    tradeoff.rounds = options.ensemble_rounds;
+    tradeoff.limit_us = options.infer_limit_us_per_row;
+    tradeoff.seed = options.seed;
+    tradeoff.note = [&options](const std::string& line) { options.logger.Debug(line); };
+    ensemble = TradeCostForNoise(oofs, run.scored_y(), run.scorer(), costs, ensemble, tradeoff);
+    if (ensemble.traded) options.logger.Info(DescribeTradeoff(run.done(), ensemble));
+  }
   const std::set<std::string> needed = NeededCandidates(run.done(), ensemble.weights);
 
   // 5. Refit the needed members on all rows, kept beside their folds (member_refit.h; off with

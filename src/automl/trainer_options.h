@@ -47,6 +47,10 @@ struct TrainerOptions {
   // ensemble_choice.h); when no single candidate fits, the cheapest is kept
   // alone with a warning.
   double infer_limit_us_per_row = 0;
+  // train --cost-tolerance: the ensemble deployed is the cheapest to serve
+  // whose validation loss is within this many standard errors of the most
+  // accurate ensemble's (cost_tradeoff.h); 0 keeps the most accurate one.
+  double cost_tolerance_se = 1.0;
   // Restrict to these learner families (empty = all but the opt-in ones, which
   // run only when named here; see CandidateConfig::opt_in).
   std::vector<std::string> families;

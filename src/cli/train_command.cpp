@@ -30,7 +30,8 @@ struct TrainArgs {
   int threads = 0;
   int folds = 0;
   int max_models = 0;
-  double infer_limit = 0;  // microseconds per row; 0 = none
+  double infer_limit = 0;       // microseconds per row; 0 = none
+  double cost_tolerance = 1.0;  // standard errors; 0 = the most accurate ensemble
   bool refit_full = true;
   std::vector<std::string> learners;
   bool quiet = false;
@@ -60,6 +61,18 @@ CLI::Validator PositiveMicroseconds() {
         return number && v > 0 ? std::string() : "must be a number of microseconds per row above 0, got " + value;
       },
       "MICROSECONDS");
+}
+
+// --cost-tolerance: a finite number of standard errors, 0 or more.
+CLI::Validator StandardErrors() {
+  return CLI::Validator(
+      [](std::string& value) {
+        char* end = nullptr;
+        const double v = std::strtod(value.c_str(), &end);
+        const bool number = !value.empty() && end == value.c_str() + value.size() && std::isfinite(v);
+        return number && v >= 0 ? std::string() : "must be a number of standard errors, 0 or more, got " + value;
+      },
+      "SE");
 }
 
 // The ensemble's measured predict time, beside the limit when one was set.
@@ -129,6 +142,7 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
   options.max_models = a.max_models;
   options.refit_full = a.refit_full;
   options.infer_limit_us_per_row = a.infer_limit;
+  options.cost_tolerance_se = a.cost_tolerance;
   options.logger = logger;
   TrainResult result = TrainAutoML(data, options);
 
@@ -197,6 +211,11 @@ Runner AddTrainCommand(CLI::App& app) {
                   "1,000 rows, --threads threads); members are chosen within it, and the cheapest model alone is "
                   "kept when none fits (default: no limit)")
       ->check(PositiveMicroseconds());
+  sub->add_option("--cost-tolerance", args->cost_tolerance,
+                  "Deploy the cheapest ensemble whose validation loss is within this many standard errors of the "
+                  "most accurate one's (0 = the most accurate, whatever it costs to serve)")
+      ->check(StandardErrors())
+      ->capture_default_str();
   sub->add_option("--learners", args->learners,
                   "Only these learner families (e.g. xgboost,linear); opt-in families (oblivious_boost) run only when "
                   "named here")

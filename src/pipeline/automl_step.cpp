@@ -39,6 +39,14 @@ class AutoMLStep : public StepType {
          1e12,
          {},
          "most the ensemble may take to predict, microseconds per row (as train --infer-limit; default: no limit)"},
+        {"cost_tolerance",
+         K::kFloat,
+         1.0,
+         0,
+         1e6,
+         {},
+         "deploy the cheapest ensemble within this many standard errors of the most accurate one's validation loss "
+         "(as train --cost-tolerance; 0 = the most accurate)"},
         {"refit_full",
          K::kBool,
          true,
@@ -102,6 +110,7 @@ class AutoMLStep : public StepType {
     options.families = f.StringList("learners");
     options.refit_full = f.Bool("refit_full");
     if (f.Has("infer_limit")) options.infer_limit_us_per_row = f.Float("infer_limit");
+    options.cost_tolerance_se = f.Float("cost_tolerance");
     options.logger = quiet;
     TrainResult result = TrainAutoML(data, options);
     SaveOptions save;

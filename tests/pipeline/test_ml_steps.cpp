@@ -155,5 +155,31 @@ TEST(PipelineMLSteps, AutoMLStepPassesTheInferLimit) {
   EXPECT_EQ(manifest.at("members").size(), 1u);
 }
 
+// The automl step's cost_tolerance field is train's --cost-tolerance: it
+// reaches the trainer (recorded in the manifest), 1 by default.
+TEST(PipelineMLSteps, AutoMLStepPassesTheCostTolerance) {
+  testing::TempDir dir;
+  dir.Write("train.csv", TinyCsv(150, 1));
+  for (const std::string& field : {std::string(), std::string("    cost_tolerance: 0\n")}) {
+    const fs::path yaml = dir.Write("p.yaml",
+                                    "name: Tolerance\n"
+                                    "steps:\n"
+                                    "  - name: Train\n"
+                                    "    type: automl\n"
+                                    "    data: train.csv\n"
+                                    "    target: label\n"
+                                    "    time_limit: 5\n"
+                                    "    learners: [linear]\n" +
+                                        field);
+    ExecutorOptions options;
+    options.store = (dir / "store" / "metadata.db").string();
+    const ExecutionResult r = RunPipeline(LoadDefinition(yaml), {}, options);
+    ASSERT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
+    const fs::path model = Step(r, "Train").outputs["model_dir"].get<std::string>();
+    const Json manifest = Json::parse(ReadFile(model / "manifest.json"));
+    EXPECT_DOUBLE_EQ(manifest.at("training").at("cost_tolerance_se").get<double>(), field.empty() ? 1.0 : 0.0);
+  }
+}
+
 }  // namespace
 }  // namespace tabpilot

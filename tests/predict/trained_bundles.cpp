@@ -61,6 +61,9 @@ Bundle TrainBundle(Task task, const std::vector<std::string>& families, int max_
   options.threads = 2;
   options.max_models = max_models;
   options.families = families;
+  // The most accurate ensemble, stacked: the predict tests need every path
+  // it serves (the cost trade-off would often deploy one member).
+  options.cost_tolerance_se = 0;
   options.logger = quiet;
   return TrainAutoML(data, options).bundle;
 }

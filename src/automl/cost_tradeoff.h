@@ -1,0 +1,58 @@
+// The deployable default among ensembles: the cheapest to serve whose
+// validation loss is within one standard error of the most accurate one's
+// (the one-standard-error rule of Breiman et al. and of glmnet's
+// lambda.1se, with serving cost as the complexity it trades).
+//
+// Greedy selection is run again under shrinking cost limits (the candidates'
+// estimated costs, inference_cost.h, as `train --infer-limit` uses them);
+// each ensemble it gives is compared with the most accurate one on the
+// selection loss (oof_scorer.h) over the same OOF rows. The standard error
+// is that of the most accurate ensemble's loss as an estimate of its loss
+// on new rows, from a bootstrap of the OOF rows. The cheapest ensemble whose
+// loss exceeds the best one's by at most `tolerance_se` of it is kept.
+// `train --cost-tolerance SE` sets the tolerance; 0 keeps the most accurate
+// ensemble whatever it costs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "automl/ensemble_choice.h"
+#include "automl/inference_cost.h"
+#include "automl/oof_scorer.h"
+#include "data/matrix.h"
+
+namespace tabpilot {
+
+struct CostTradeoffOptions {
+  double tolerance_se = 1.0;  // > 0; how many standard errors of loss a cheaper ensemble may add
+  int rounds = 25;            // greedy selection rounds, as for the most accurate ensemble
+  double limit_us = 0;        // train --infer-limit (0 = none): every limit tried stays within it
+  uint64_t seed = 0;          // the bootstrap's
+  int resamples = 64;         // bootstrap resamples
+  size_t max_rows = 20000;    // rows a resample draws at most (the SE is scaled to all rows)
+  double step = 0.7;          // each limit tried is this share of the previous one
+  // Told one line per cheaper ensemble compared (null: silent).
+  std::function<void(const std::string&)> note;
+};
+
+// The standard error of SelectionLoss(pred) over the scored rows (`y` their
+// targets; `pred`: rows x outputs), by a bootstrap of at most
+// options.max_rows rows a resample, scaled to all rows.
+double LossSE(const OofScorer& scorer, const std::vector<float>& y, const Matrix& pred,
+              const CostTradeoffOptions& options);
+
+// `best`: the most accurate ensemble (ChooseEnsemble over `oofs`, within
+// options.limit_us when set). Returns `best` itself when no cheaper
+// ensemble is within noise, else the cheapest one that is, with `traded`
+// set. `y`: the scored rows' targets (the scorer's).
+EnsembleChoice TradeCostForNoise(const std::vector<const Matrix*>& oofs, const std::vector<float>& y,
+                                 const OofScorer& scorer, const InferenceCosts& costs, const EnsembleChoice& best,
+                                 const CostTradeoffOptions& options);
+
+// The one-line summary for the log of a traded ensemble over the candidates `done`.
+std::string DescribeTradeoff(const std::vector<Candidate>& done, const EnsembleChoice& chosen);
+
+}  // namespace tabpilot
