@@ -708,8 +708,8 @@ bool TreeKernelSupported(TreeKernel kernel) {
 }
 
 TreeKernel FastestTreeKernel() {
-  if (TreeKernelSupported(TreeKernel::kAvx512)) return TreeKernel::kAvx512;
   if (TreeKernelSupported(TreeKernel::kAvx2)) return TreeKernel::kAvx2;
+  if (TreeKernelSupported(TreeKernel::kAvx512)) return TreeKernel::kAvx512;
   return TreeKernel::kScalar;
 }
 

@@ -41,7 +41,11 @@ constexpr int32_t kInvalidCode = -1;
 constexpr size_t kMaxVectorFeatures = size_t{1} << 20;
 
 bool TreeKernelSupported(TreeKernel kernel);
-// The widest kernel this processor runs (never kAuto).
+// The kernel kAuto runs (never kAuto): AVX2 where the processor has it,
+// even beside AVX-512, whose kernel lacks the AVX2 one's word splits,
+// transposed key blocks and permute lookups and measured slower on every
+// member of the Adult bundles on an AVX-512 Xeon (docs/architecture.md,
+// "Compiled trees"); AVX-512 where only it is there; else scalar.
 TreeKernel FastestTreeKernel();
 const char* TreeKernelName(TreeKernel kernel);
 

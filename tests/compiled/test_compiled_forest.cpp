@@ -496,14 +496,15 @@ TEST(CompiledForestKernels, EveryKernelGivesTheScalarResultsBitForBit) {
   EXPECT_GT(short_sets, tiny_sets);
 }
 
-TEST(CompiledForestKernels, AutoIsTheFastestSupported) {
+TEST(CompiledForestKernels, AutoPrefersAvx2ThenAvx512ThenScalar) {
   EXPECT_TRUE(TreeKernelSupported(TreeKernel::kScalar));
   const TreeKernel fastest = FastestTreeKernel();
   EXPECT_NE(fastest, TreeKernel::kAuto);
   EXPECT_TRUE(TreeKernelSupported(fastest));
-  if (TreeKernelSupported(TreeKernel::kAvx512)) {
-    EXPECT_EQ(fastest, TreeKernel::kAvx512);
-  }
+  const TreeKernel expected = TreeKernelSupported(TreeKernel::kAvx2)     ? TreeKernel::kAvx2
+                              : TreeKernelSupported(TreeKernel::kAvx512) ? TreeKernel::kAvx512
+                                                                         : TreeKernel::kScalar;
+  EXPECT_EQ(fastest, expected);
 }
 
 // ------------------------------------------------- structure and merging
