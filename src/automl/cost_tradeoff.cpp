@@ -1,6 +1,7 @@
 #include "automl/cost_tradeoff.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -64,6 +65,7 @@ EnsembleChoice TradeCostForNoise(const std::vector<const Matrix*>& oofs, const s
                                  const CostTradeoffOptions& options) {
   if (!(options.tolerance_se > 0)) throw Internal("cost trade-off: the tolerance must be positive");
   if (costs.size() != oofs.size()) throw Internal("cost trade-off: one cost per candidate is needed");
+  const auto started = std::chrono::steady_clock::now();
   const std::vector<size_t> best_members = EnsembleMembers(best);
   const double best_cost = costs.SetCost(best_members);
   const double best_loss = scorer.SelectionLoss(best.oof.values.data());
@@ -74,6 +76,7 @@ EnsembleChoice TradeCostForNoise(const std::vector<const Matrix*>& oofs, const s
   int misses = 0;
   for (double limit_us : LimitsBelow(best_cost, CheapestCost(costs), options.step)) {
     if (limit_us >= chosen_cost) continue;
+    if (options.deadline.Expired()) break;
     const InferLimit limit{limit_us, &costs};
     EnsembleChoice e = ChooseEnsemble(oofs, scorer, options.rounds, &limit);
     const std::vector<size_t> members = EnsembleMembers(e);
@@ -84,8 +87,10 @@ EnsembleChoice TradeCostForNoise(const std::vector<const Matrix*>& oofs, const s
     const double loss = scorer.SelectionLoss(e.oof.values.data());
     if (options.note) {
       char line[200];
-      std::snprintf(line, sizeof line, "cost trade-off: %zu member(s), about %.3g us/row: loss %+.5f (%.2f SE)",
-                    members.size(), cost, loss - best_loss, se > 0 ? (loss - best_loss) / se : 0.0);
+      std::snprintf(line, sizeof line,
+                    "cost trade-off: %zu member(s), about %.3g us/row: loss %+.5f (%.2f SE), %.2f s into the search",
+                    members.size(), cost, loss - best_loss, se > 0 ? (loss - best_loss) / se : 0.0,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       options.note(line);
     }
     if (loss - best_loss > options.tolerance_se * se) {

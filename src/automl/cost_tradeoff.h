@@ -22,6 +22,7 @@
 #include "automl/ensemble_choice.h"
 #include "automl/inference_cost.h"
 #include "automl/oof_scorer.h"
+#include "core/deadline.h"
 #include "data/matrix.h"
 
 namespace tabpilot {
@@ -34,6 +35,9 @@ struct CostTradeoffOptions {
   int resamples = 64;         // bootstrap resamples
   size_t max_rows = 20000;    // rows a resample draws at most (the SE is scaled to all rows)
   double step = 0.7;          // each limit tried is this share of the previous one
+  // No further cheaper set is tried once this passes (each try is a greedy
+  // selection over every candidate's OOF predictions: seconds on millions of rows).
+  Deadline deadline = Deadline::Never();
   // Told one line per cheaper ensemble compared (null: silent).
   std::function<void(const std::string&)> note;
 };

@@ -1,6 +1,7 @@
 // TrainAutoML as its list of phases; each phase lives in its own file.
 #include "automl/trainer.h"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <string>
@@ -60,6 +61,11 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     tradeoff.rounds = options.ensemble_rounds;
     tradeoff.limit_us = options.infer_limit_us_per_row;
     tradeoff.seed = options.seed;
+    // 2 % of the budget (at least a second), which the refit's reserve absorbs.
+    if (options.deadline.bounded()) {
+      const double budget_seconds = options.deadline.Elapsed() + options.deadline.Remaining();
+      tradeoff.deadline = options.deadline.Sub(std::max(1.0, 0.02 * budget_seconds));
+    }
     tradeoff.note = [&options](const std::string& line) { options.logger.Debug(line); };
     ensemble = TradeCostForNoise(oofs, run.scored_y(), run.scorer(), costs, ensemble, tradeoff);
     if (ensemble.traded) options.logger.Info(DescribeTradeoff(run.done(), ensemble));

@@ -142,6 +142,10 @@ TEST(TradeCostForNoise, TheToleranceDecidesForASlightlyWorseCheapEnsemble) {
   EXPECT_GT(loose.traded->loss, loose.traded->accurate_loss);
   EXPECT_GT(loose.traded->loss_se, 0.0);
   EXPECT_GT(loose.traded->loss - loose.traded->accurate_loss, 2 * loose.traded->loss_se);
+  // A search whose time is up tries nothing cheaper.
+  options.deadline = Deadline::Never().Sub(0);
+  EXPECT_FALSE(TradeCostForNoise(oofs, f.y, scorer, costs, best, options).traded.has_value());
+  options.deadline = Deadline::Never();
   options.tolerance_se = 0;
   EXPECT_THROW(TradeCostForNoise(oofs, f.y, scorer, costs, best, options), Internal);
 }
