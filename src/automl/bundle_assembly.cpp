@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "automl/background_sample.h"
+#include "automl/cost_tradeoff.h"
 #include "automl/deployed_cost.h"
 
 namespace tabpilot {
@@ -140,7 +141,6 @@ Json PredictCostFacts(const TrainerOptions& options, const EnsembleChoice& ensem
     facts["infer_limit_estimate_us_per_row"] = ensemble.cost_us;
     facts["infer_limit_cheapest_only"] = ensemble.cheapest_only;
   }
-  facts["cost_tolerance_se"] = options.cost_tolerance_se;
   if (ensemble.traded) {
     const EnsembleChoice::CheaperWithinNoise& t = *ensemble.traded;
     facts["cost_tradeoff"] = Json{{"accurate_estimate_us_per_row", t.accurate_cost_us},
@@ -170,6 +170,8 @@ Json TrainingFacts(const TrainingRun& run, const TrainingPlan& plan, const Ensem
               {"scored_rows", run.scored_rows()},
               {"stacking", plan.stacking},
               {"refit_full", options.refit_full},
+              {"cost_tolerance_se", EffectiveCostTolerance(options.cost_tolerance_se, run.scored_rows())},
+              {"cost_tolerance_automatic", !options.cost_tolerance_se.has_value()},
               {"members_refitted", refitted},
               {"seed", options.seed},
               {"threads", options.threads},

@@ -29,6 +29,11 @@ std::vector<double> LimitsBelow(double from, double cheapest, double step) {
 
 }  // namespace
 
+double EffectiveCostTolerance(std::optional<double> given, size_t scored_rows) {
+  if (given) return *given;
+  return scored_rows >= kCostTradeoffMinRows ? kDefaultCostToleranceSE : 0.0;
+}
+
 double LossSE(const OofScorer& scorer, const std::vector<float>& y, const Matrix& pred,
               const CostTradeoffOptions& options) {
   if (pred.rows != y.size() || y.empty()) throw Internal("loss SE: predictions and targets differ in rows");

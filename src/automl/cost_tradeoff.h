@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,19 @@
 #include "data/matrix.h"
 
 namespace tabpilot {
+
+// The automatic tolerance: kDefaultCostToleranceSE once the run scores at
+// least kCostTradeoffMinRows rows, else 0 (the most accurate ensemble). On
+// the quick suite (docs/benchmarks.md, 2026-12-04 18:27) one standard error
+// lost beyond noise on credit_g (667 scored rows: -0.019 AUC) and abalone
+// (2,785: +0.022 RMSE), where the standard error is wide and refitting one
+// member loses what bagging gave it; on Adult (32,561) it tied (-0.0004 AUC).
+inline constexpr double kDefaultCostToleranceSE = 1.0;
+inline constexpr size_t kCostTradeoffMinRows = 10000;
+
+// `given` when set (train --cost-tolerance), else the automatic tolerance
+// for a run scoring `scored_rows` rows.
+double EffectiveCostTolerance(std::optional<double> given, size_t scored_rows);
 
 struct CostTradeoffOptions {
   double tolerance_se = 1.0;  // > 0; how many standard errors of loss a cheaper ensemble may add

@@ -55,9 +55,10 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   if (ensemble.cheapest_only)
     options.logger.Warn(CheapestOnlyWarning(run.done(), ensemble, options.infer_limit_us_per_row));
   // ... then the cheapest ensemble within noise of it (cost_tradeoff.h; off with --cost-tolerance 0).
-  if (options.cost_tolerance_se > 0 && !ensemble.cheapest_only && run.done().size() >= 2) {
+  const double tolerance_se = EffectiveCostTolerance(options.cost_tolerance_se, run.scored_rows());
+  if (tolerance_se > 0 && !ensemble.cheapest_only && run.done().size() >= 2) {
     CostTradeoffOptions tradeoff;
-    tradeoff.tolerance_se = options.cost_tolerance_se;
+    tradeoff.tolerance_se = tolerance_se;
     tradeoff.rounds = options.ensemble_rounds;
     tradeoff.limit_us = options.infer_limit_us_per_row;
     tradeoff.seed = options.seed;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,9 @@ struct TrainerOptions {
   // train --cost-tolerance: the ensemble deployed is the cheapest to serve
   // whose validation loss is within this many standard errors of the most
   // accurate ensemble's (cost_tradeoff.h); 0 keeps the most accurate one.
-  double cost_tolerance_se = 1.0;
+  // Unset: automatic (EffectiveCostTolerance: 1 from kCostTradeoffMinRows
+  // scored rows, else 0).
+  std::optional<double> cost_tolerance_se;
   // Restrict to these learner families (empty = all but the opt-in ones, which
   // run only when named here; see CandidateConfig::opt_in).
   std::vector<std::string> families;

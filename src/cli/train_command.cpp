@@ -30,8 +30,8 @@ struct TrainArgs {
   int threads = 0;
   int folds = 0;
   int max_models = 0;
-  double infer_limit = 0;       // microseconds per row; 0 = none
-  double cost_tolerance = 1.0;  // standard errors; 0 = the most accurate ensemble
+  double infer_limit = 0;      // microseconds per row; 0 = none
+  double cost_tolerance = -1;  // standard errors; 0 = the most accurate ensemble; < 0 = automatic
   bool refit_full = true;
   std::vector<std::string> learners;
   bool quiet = false;
@@ -142,7 +142,7 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
   options.max_models = a.max_models;
   options.refit_full = a.refit_full;
   options.infer_limit_us_per_row = a.infer_limit;
-  options.cost_tolerance_se = a.cost_tolerance;
+  if (a.cost_tolerance >= 0) options.cost_tolerance_se = a.cost_tolerance;
   options.logger = logger;
   TrainResult result = TrainAutoML(data, options);
 
@@ -213,9 +213,9 @@ Runner AddTrainCommand(CLI::App& app) {
       ->check(PositiveMicroseconds());
   sub->add_option("--cost-tolerance", args->cost_tolerance,
                   "Deploy the cheapest ensemble whose validation loss is within this many standard errors of the "
-                  "most accurate one's (0 = the most accurate, whatever it costs to serve)")
-      ->check(StandardErrors())
-      ->capture_default_str();
+                  "most accurate one's (0 = the most accurate, whatever it costs to serve; default: 1 from 10,000 "
+                  "validation rows, else 0)")
+      ->check(StandardErrors());
   sub->add_option("--learners", args->learners,
                   "Only these learner families (e.g. xgboost,linear); opt-in families (oblivious_boost) run only when "
                   "named here")

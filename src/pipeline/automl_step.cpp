@@ -41,12 +41,12 @@ class AutoMLStep : public StepType {
          "most the ensemble may take to predict, microseconds per row (as train --infer-limit; default: no limit)"},
         {"cost_tolerance",
          K::kFloat,
-         1.0,
+         nullptr,
          0,
          1e6,
          {},
          "deploy the cheapest ensemble within this many standard errors of the most accurate one's validation loss "
-         "(as train --cost-tolerance; 0 = the most accurate)"},
+         "(as train --cost-tolerance; 0 = the most accurate; default: 1 from 10,000 validation rows, else 0)"},
         {"refit_full",
          K::kBool,
          true,
@@ -110,7 +110,7 @@ class AutoMLStep : public StepType {
     options.families = f.StringList("learners");
     options.refit_full = f.Bool("refit_full");
     if (f.Has("infer_limit")) options.infer_limit_us_per_row = f.Float("infer_limit");
-    options.cost_tolerance_se = f.Float("cost_tolerance");
+    if (f.Has("cost_tolerance")) options.cost_tolerance_se = f.Float("cost_tolerance");
     options.logger = quiet;
     TrainResult result = TrainAutoML(data, options);
     SaveOptions save;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -74,6 +75,13 @@ TEST(LossSE, IsZeroForPerfectPredictionsAndMatchesTheAnalyticValueForAMeanLoss) 
   // Mismatched shapes are a bug of the caller.
   Matrix short_a(f.n - 1, 1);
   EXPECT_THROW(LossSE(scorer, f.y, short_a, options), Internal);
+}
+
+TEST(EffectiveCostTolerance, IsTheGivenOneElseOneStandardErrorFromTenThousandRows) {
+  EXPECT_EQ(EffectiveCostTolerance(2.5, 10), 2.5);
+  EXPECT_EQ(EffectiveCostTolerance(0.0, 1000000), 0.0);
+  EXPECT_EQ(EffectiveCostTolerance(std::nullopt, kCostTradeoffMinRows - 1), 0.0);
+  EXPECT_EQ(EffectiveCostTolerance(std::nullopt, kCostTradeoffMinRows), kDefaultCostToleranceSE);
 }
 
 TEST(TradeCostForNoise, KeepsTheCheapestEnsembleThatIsNoWorseAndNamesWhatItLeftOut) {
@@ -152,7 +160,7 @@ TEST(TradeCostForNoise, TheToleranceDecidesForASlightlyWorseCheapEnsemble) {
 
 // Four candidates (xgboost configs and the linear model) on a small binary
 // table, one thread, no deadline: the same candidates every run.
-TrainResult Train(double cost_tolerance_se) {
+TrainResult Train(std::optional<double> cost_tolerance_se) {
   const TrainingData data = testing::LoadCsv(testing::BinaryCsv(300, true));
   TrainerOptions options;
   options.threads = 1;
@@ -168,6 +176,12 @@ TEST(TrainAutoML, ALooseCostToleranceDeploysACheaperEnsembleAndTheLeaderboardSay
   const TrainResult accurate = Train(0);
   EXPECT_FALSE(accurate.bundle.training.contains("cost_tradeoff"));
   EXPECT_EQ(accurate.bundle.training.at("cost_tolerance_se").get<double>(), 0.0);
+  EXPECT_FALSE(accurate.bundle.training.at("cost_tolerance_automatic").get<bool>());
+  // Automatic on 300 rows (below kCostTradeoffMinRows): the most accurate ensemble.
+  const TrainResult automatic = Train(std::nullopt);
+  EXPECT_TRUE(automatic.bundle.training.at("cost_tolerance_automatic").get<bool>());
+  EXPECT_EQ(automatic.bundle.training.at("cost_tolerance_se").get<double>(), 0.0);
+  EXPECT_FALSE(automatic.bundle.training.contains("cost_tradeoff"));
   // Any ensemble is within a million standard errors: the cheapest is kept.
   const TrainResult cheap = Train(1e6);
   const Json& training = cheap.bundle.training;

@@ -156,11 +156,12 @@ TEST(PipelineMLSteps, AutoMLStepPassesTheInferLimit) {
 }
 
 // The automl step's cost_tolerance field is train's --cost-tolerance: it
-// reaches the trainer (recorded in the manifest), 1 by default.
+// reaches the trainer (recorded in the manifest); unset, it is automatic
+// (0 on 150 rows, below kCostTradeoffMinRows).
 TEST(PipelineMLSteps, AutoMLStepPassesTheCostTolerance) {
   testing::TempDir dir;
   dir.Write("train.csv", TinyCsv(150, 1));
-  for (const std::string& field : {std::string(), std::string("    cost_tolerance: 0\n")}) {
+  for (const std::string& field : {std::string(), std::string("    cost_tolerance: 2\n")}) {
     const fs::path yaml = dir.Write("p.yaml",
                                     "name: Tolerance\n"
                                     "steps:\n"
@@ -177,7 +178,8 @@ TEST(PipelineMLSteps, AutoMLStepPassesTheCostTolerance) {
     ASSERT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
     const fs::path model = Step(r, "Train").outputs["model_dir"].get<std::string>();
     const Json manifest = Json::parse(ReadFile(model / "manifest.json"));
-    EXPECT_DOUBLE_EQ(manifest.at("training").at("cost_tolerance_se").get<double>(), field.empty() ? 1.0 : 0.0);
+    EXPECT_DOUBLE_EQ(manifest.at("training").at("cost_tolerance_se").get<double>(), field.empty() ? 0.0 : 2.0);
+    EXPECT_EQ(manifest.at("training").at("cost_tolerance_automatic").get<bool>(), field.empty());
   }
 }
 
