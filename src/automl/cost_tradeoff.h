@@ -30,7 +30,7 @@ namespace tabpilot {
 
 // The automatic tolerance: kDefaultCostToleranceSE once the run scores at
 // least kCostTradeoffMinRows rows, else 0 (the most accurate ensemble). On
-// the quick suite (docs/benchmarks.md, 2026-12-04 18:27) one standard error
+// the quick suite (docs/benchmarks.md, 2026-12-04 18:26) one standard error
 // lost beyond noise on credit_g (667 scored rows: -0.019 AUC) and abalone
 // (2,785: +0.022 RMSE), where the standard error is wide and refitting one
 // member loses what bagging gave it; on Adult (32,561) it tied (-0.0004 AUC).
