@@ -1,11 +1,15 @@
 #include "automl/problem.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "core/error.h"
+#include "data/file_bytes.h"
 #include "data/type_inference.h"
 #include "data/value_parse.h"
 #include "metrics/metric_registry.h"
@@ -66,10 +70,52 @@ Task InferTask(const std::vector<std::string_view>& values) {
   return Task::kRegression;
 }
 
+namespace {
+
+// "1.2 GiB", "340.0 MiB": sizes in the progress lines.
+std::string Mebibytes(uint64_t bytes) {
+  char text[32];
+  const double mib = static_cast<double>(bytes) / (1 << 20);
+  if (mib >= 1024) {
+    std::snprintf(text, sizeof text, "%.1f GiB", mib / 1024);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f MiB", mib);
+  }
+  return text;
+}
+
+// A large file's read, told every kProgressSeconds: bytes so far (of the
+// size on disk when known; a gzip file's is its compressed size) and the rate.
+constexpr double kProgressSeconds = 2.0;
+CsvOptions WithReadProgress(const std::string& path, const CsvOptions& csv, const Logger& logger) {
+  CsvOptions out = csv;
+  const auto started = std::chrono::steady_clock::now();
+  auto last = std::make_shared<double>(0.0);
+  out.progress = [path, started, last, &logger](uint64_t read, uint64_t stored) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (seconds - *last < kProgressSeconds) return;
+    *last = seconds;
+    std::string line = "reading " + path + ": " + Mebibytes(read);
+    if (stored > 0 && !IsGzipPath(path)) line += " of " + Mebibytes(stored);
+    char rate[48];
+    std::snprintf(rate, sizeof rate, " (%.0f MiB/s, %s)", static_cast<double>(read) / (1 << 20) / seconds,
+                  FormatSeconds(seconds).c_str());
+    logger.Info(line + rate);
+  };
+  return out;
+}
+
+}  // namespace
+
 TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& options, const CsvOptions& csv,
                               const Logger& logger) {
   if (options.target.empty()) throw InvalidInput("--target is required");
-  RawTable raw = ReadRawCsv(path, csv);
+  const auto started = std::chrono::steady_clock::now();
+  const auto since = [&started] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  RawTable raw = ReadRawCsv(path, WithReadProgress(path, csv, logger));
+  const double read_seconds = since();
   auto target_col = raw.Find(options.target);
   if (!target_col) {
     throw InvalidInput(path + ": no target column '" + options.target + "' (columns: " + ColumnList(raw) + ")");
@@ -102,6 +148,14 @@ TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& opt
   BuildOptions build;
   Table table = BuildTable(raw, schema, build);
   table.set_source(path);
+  // A load long enough to notice says where its time went.
+  if (since() >= kProgressSeconds) {
+    char line[160];
+    std::snprintf(line, sizeof line, "loaded %zu rows x %zu columns in %s (reading and splitting %s, typing %s)",
+                  raw.num_rows(), raw.num_columns(), FormatSeconds(since()).c_str(),
+                  FormatSeconds(read_seconds).c_str(), FormatSeconds(since() - read_seconds).c_str());
+    logger.Info(line);
+  }
 
   Column target = table.TakeColumn(options.target);
   std::vector<size_t> keep;

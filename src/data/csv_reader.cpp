@@ -121,7 +121,7 @@ RawTable ReadRawCsv(const std::filesystem::path& path, const CsvOptions& options
   if (IsArffPath(path)) return ReadArff(path, options).raw;
   CsvParseOptions parse;
   parse.csv = options;
-  return ParseRawCsvBuffer(ReadFileBytes(path, options.limits), path.string(), parse);
+  return ParseRawCsvBuffer(ReadFileBytes(path, options.limits, options.progress), path.string(), parse);
 }
 
 }  // namespace tabpilot

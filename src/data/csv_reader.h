@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,10 @@ struct CsvOptions {
   // found and before the cell index is allocated; exceeding one is an
   // InvalidInput naming the file, the line or counts, and the limit.
   InputLimits limits;
+  // ReadRawCsv only: told the bytes read so far and the file's size on disk
+  // (0 when unknown) while the file is read (file_bytes.h), so a caller can
+  // show progress on a large file.
+  std::function<void(uint64_t read, uint64_t stored_size)> progress;
 };
 
 // Parsed cells before typing, stored compactly: the file's bytes are kept in

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 // Reads everything up to `limit` bytes; one byte more is an error, so a small
 // file that inflates without end (a "gzip bomb") costs at most the limit.
-std::string ReadAll(FileStream& in, const fs::path& path, uint64_t limit) {
+std::string ReadAll(FileStream& in, const fs::path& path, uint64_t limit, const ReadBytesProgress& progress) {
   const bool gzip = in.gzip();
   const char* what = gzip ? "inflates to" : "holds";
   const char* variable = gzip ? "TABPILOT_LIMIT_DECOMPRESSED_BYTES" : "TABPILOT_LIMIT_FILE_BYTES";
@@ -31,17 +31,26 @@ std::string ReadAll(FileStream& in, const fs::path& path, uint64_t limit) {
   if (!gzip && in.stored_size()) first = *in.stored_size() + 1;
   std::string out;
   size_t used = 0;
+  uint64_t told = 0;
+  const uint64_t stored = in.stored_size().value_or(0);
   out.resize(static_cast<size_t>(std::min<uint64_t>(cap, first)));
   while (true) {
     if (used == out.size()) {
       if (used >= cap) TooLarge(path, what, limit, variable);
       out.resize(static_cast<size_t>(std::min<uint64_t>(cap, uint64_t{out.size()} * 2)));
     }
-    const size_t n = in.Read(out.data() + used, out.size() - used);
+    // Reads of at most kProgressBytes, so the reader hears of each.
+    const size_t want = progress ? std::min<size_t>(out.size() - used, kProgressBytes) : out.size() - used;
+    const size_t n = in.Read(out.data() + used, want);
     if (n == 0) break;
     used += n;
+    if (progress && used - told >= kProgressBytes) {
+      told = used;
+      progress(used, stored);
+    }
   }
   out.resize(used);
+  if (progress) progress(used, stored);
   return out;
 }
 
@@ -60,12 +69,12 @@ fs::path WithoutGzipExtension(const fs::path& path) {
   return p;
 }
 
-std::string ReadFileBytes(const fs::path& path, const InputLimits& limits) {
+std::string ReadFileBytes(const fs::path& path, const InputLimits& limits, const ReadBytesProgress& progress) {
   FileStream in(path);
   if (in.stored_size() && *in.stored_size() > limits.file_bytes) {
     TooLarge(path, "holds", limits.file_bytes, "TABPILOT_LIMIT_FILE_BYTES");
   }
-  return ReadAll(in, path, in.gzip() ? limits.decompressed_bytes : limits.file_bytes);
+  return ReadAll(in, path, in.gzip() ? limits.decompressed_bytes : limits.file_bytes, progress);
 }
 
 }  // namespace tabpilot

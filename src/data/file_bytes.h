@@ -1,7 +1,9 @@
 // Whole-file reading for the data readers, with transparent gzip.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "core/input_limits.h"
@@ -14,7 +16,13 @@ namespace tabpilot {
 // InvalidInput naming the limit when the file holds more than
 // limits.file_bytes or inflates to more than limits.decompressed_bytes (found
 // while reading: at most that much plus one buffer is ever allocated).
-std::string ReadFileBytes(const std::filesystem::path& path, const InputLimits& limits = {});
+// `progress`, when set, is told the bytes read so far (decompressed for
+// ".gz") and the file's size on disk (0 when unknown) every
+// kProgressBytes and once at the end.
+using ReadBytesProgress = std::function<void(uint64_t read, uint64_t stored_size)>;
+inline constexpr uint64_t kProgressBytes = uint64_t{64} << 20;
+std::string ReadFileBytes(const std::filesystem::path& path, const InputLimits& limits = {},
+                          const ReadBytesProgress& progress = nullptr);
 
 // True if the path's extension is ".gz" (case-insensitive).
 bool IsGzipPath(const std::filesystem::path& path);

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -232,6 +234,30 @@ TEST(CsvReader, ReadsFilesAndGzip) {
 
   auto corrupt = dir.Write("bad.csv.gz", std::string("\x1f\x8b\x08\x00garbage-garbage", 19));
   EXPECT_THROW(ReadRawCsv(corrupt, Opts()), IoError);
+}
+
+TEST(CsvReader, TellsItsProgressWithTheBytesReadAndTheSizeOnDisk) {
+  testing::TempDir dir;
+  const std::string text = "a,b\n1,x\n2,y\n";
+  std::vector<std::pair<uint64_t, uint64_t>> calls;
+  CsvOptions options = Opts();
+  options.progress = [&calls](uint64_t read, uint64_t stored) { calls.emplace_back(read, stored); };
+  const auto plain = dir.Write("d.csv", text);
+  EXPECT_EQ(ReadRawCsv(plain, options).num_rows(), 2u);
+  ASSERT_EQ(calls.size(), 1u);  // a small file: the end only
+  EXPECT_EQ(calls.back(), std::make_pair(uint64_t{text.size()}, uint64_t{text.size()}));
+
+  // A gzip file: the bytes inflated, beside the compressed size on disk.
+  calls.clear();
+  const auto gz_path = dir / "d.csv.gz";
+  gzFile gz = gzopen(gz_path.c_str(), "wb");
+  ASSERT_NE(gz, nullptr);
+  ASSERT_EQ(gzwrite(gz, text.data(), static_cast<unsigned>(text.size())), static_cast<int>(text.size()));
+  gzclose(gz);
+  EXPECT_EQ(ReadRawCsv(gz_path, options).num_rows(), 2u);
+  ASSERT_FALSE(calls.empty());
+  EXPECT_EQ(calls.back().first, text.size());
+  EXPECT_EQ(calls.back().second, std::filesystem::file_size(gz_path));
 }
 
 using testing::MessyCsv;
