@@ -105,6 +105,16 @@ CsvOptions WithReadProgress(const std::string& path, const CsvOptions& csv, cons
   return out;
 }
 
+// A load long enough to notice says where its time went.
+void LogLoadTime(const RawTable& raw, double read_seconds, double load_seconds, const Logger& logger) {
+  if (load_seconds < kProgressSeconds) return;
+  char line[160];
+  std::snprintf(line, sizeof line, "loaded %zu rows x %zu columns in %s (reading and splitting %s, typing %s)",
+                raw.num_rows(), raw.num_columns(), FormatSeconds(load_seconds).c_str(),
+                FormatSeconds(read_seconds).c_str(), FormatSeconds(load_seconds - read_seconds).c_str());
+  logger.Info(line);
+}
+
 }  // namespace
 
 TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& options, const CsvOptions& csv,
@@ -148,14 +158,7 @@ TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& opt
   BuildOptions build;
   Table table = BuildTable(raw, schema, build);
   table.set_source(path);
-  // A load long enough to notice says where its time went.
-  if (since() >= kProgressSeconds) {
-    char line[160];
-    std::snprintf(line, sizeof line, "loaded %zu rows x %zu columns in %s (reading and splitting %s, typing %s)",
-                  raw.num_rows(), raw.num_columns(), FormatSeconds(since()).c_str(),
-                  FormatSeconds(read_seconds).c_str(), FormatSeconds(since() - read_seconds).c_str());
-    logger.Info(line);
-  }
+  LogLoadTime(raw, read_seconds, since(), logger);
 
   Column target = table.TakeColumn(options.target);
   std::vector<size_t> keep;
