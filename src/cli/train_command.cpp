@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "automl/problem.h"
 #include "automl/trainer.h"
@@ -52,13 +53,19 @@ CLI::Validator NonNegative() {
 
 // --infer-limit: a finite number of microseconds above 0 (CLI11's own
 // messages for a bad double name the type, not the option's meaning).
+// The whole of `value` as a finite number, or nullopt.
+std::optional<double> FiniteNumber(const std::string& value) {
+  char* end = nullptr;
+  const double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || end != value.c_str() + value.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
 CLI::Validator PositiveMicroseconds() {
   return CLI::Validator(
       [](std::string& value) {
-        char* end = nullptr;
-        const double v = std::strtod(value.c_str(), &end);
-        const bool number = !value.empty() && end == value.c_str() + value.size() && std::isfinite(v);
-        return number && v > 0 ? std::string() : "must be a number of microseconds per row above 0, got " + value;
+        const std::optional<double> v = FiniteNumber(value);
+        return v && *v > 0 ? std::string() : "must be a number of microseconds per row above 0, got " + value;
       },
       "MICROSECONDS");
 }
@@ -67,10 +74,8 @@ CLI::Validator PositiveMicroseconds() {
 CLI::Validator StandardErrors() {
   return CLI::Validator(
       [](std::string& value) {
-        char* end = nullptr;
-        const double v = std::strtod(value.c_str(), &end);
-        const bool number = !value.empty() && end == value.c_str() + value.size() && std::isfinite(v);
-        return number && v >= 0 ? std::string() : "must be a number of standard errors, 0 or more, got " + value;
+        const std::optional<double> v = FiniteNumber(value);
+        return v && *v >= 0 ? std::string() : "must be a number of standard errors, 0 or more, got " + value;
       },
       "SE");
 }
