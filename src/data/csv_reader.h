@@ -16,13 +16,13 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/input_limits.h"
+#include "data/file_bytes.h"
 
 namespace tabpilot {
 
@@ -43,7 +43,7 @@ struct CsvOptions {
   // ReadRawCsv only: told the bytes read so far and the file's size on disk
   // (0 when unknown) while the file is read (file_bytes.h), so a caller can
   // show progress on a large file.
-  std::function<void(uint64_t read, uint64_t stored_size)> progress;
+  ReadBytesProgress progress;
 };
 
 // Parsed cells before typing, stored compactly: the file's bytes are kept in

@@ -158,18 +158,11 @@ TEST(TradeCostForNoise, TheToleranceDecidesForASlightlyWorseCheapEnsemble) {
   EXPECT_THROW(TradeCostForNoise(oofs, f.y, scorer, costs, best, options), Internal);
 }
 
-// Four candidates (xgboost configs and the linear model) on a small binary
-// table, one thread, no deadline: the same candidates every run.
+// The four-candidate run (trainer_test_data.h) with `cost_tolerance_se`.
 TrainResult Train(std::optional<double> cost_tolerance_se) {
-  const TrainingData data = testing::LoadCsv(testing::BinaryCsv(300, true));
-  TrainerOptions options;
-  options.threads = 1;
-  options.families = {"xgboost", "linear"};
-  options.max_models = 4;
-  options.stack_levels = 1;
+  TrainerOptions options = testing::FourCandidateOptions();
   options.cost_tolerance_se = cost_tolerance_se;
-  options.logger = Logger(Logger::Level::kQuiet);
-  return TrainAutoML(data, options);
+  return testing::TrainFourCandidates(options);
 }
 
 TEST(TrainAutoML, ALooseCostToleranceDeploysACheaperEnsembleAndTheLeaderboardSaysWhatItLeftOut) {

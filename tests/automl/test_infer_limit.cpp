@@ -123,19 +123,12 @@ TEST(ChooseEnsemble, AboveEverySetTheLimitChangesNothing) {
   EXPECT_TRUE(limited.over_limit.empty());
 }
 
-// Four candidates (xgboost configs and the linear model) on a small binary
-// table, one thread, no deadline: the same candidates every run.
+// The four-candidate run (trainer_test_data.h) under `infer_limit`.
 TrainResult Train(double infer_limit) {
-  const TrainingData data = testing::LoadCsv(testing::BinaryCsv(300, true));
-  TrainerOptions options;
-  options.threads = 1;
-  options.families = {"xgboost", "linear"};
-  options.max_models = 4;
-  options.stack_levels = 1;
+  TrainerOptions options = testing::FourCandidateOptions();
   options.infer_limit_us_per_row = infer_limit;
   options.cost_tolerance_se = 0;  // the limit alone (test_cost_tradeoff.cpp has the trade-off)
-  options.logger = Logger(Logger::Level::kQuiet);
-  return TrainAutoML(data, options);
+  return testing::TrainFourCandidates(options);
 }
 
 std::map<std::string, double> Weights(const TrainResult& r) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "automl/problem.h"
+#include "automl/trainer.h"
 #include "support/test_support.h"
 
 namespace tabpilot::testing {
@@ -34,6 +35,24 @@ inline TrainingData LoadCsv(const std::string& csv, const std::string& target = 
   problem.target = target;
   problem.metric = metric;
   return LoadTrainingData(dir.Write("d.csv", csv).string(), problem, CsvOptions{}, Logger(Logger::Level::kQuiet));
+}
+
+// Options for four candidates (xgboost configs and the linear model) on a
+// small binary table: one thread, no stacking, no deadline, quiet, so the
+// same candidates train every run.
+inline TrainerOptions FourCandidateOptions() {
+  TrainerOptions options;
+  options.threads = 1;
+  options.families = {"xgboost", "linear"};
+  options.max_models = 4;
+  options.stack_levels = 1;
+  options.logger = Logger(Logger::Level::kQuiet);
+  return options;
+}
+
+// BinaryCsv(300, true) trained with `options`.
+inline TrainResult TrainFourCandidates(const TrainerOptions& options) {
+  return TrainAutoML(LoadCsv(BinaryCsv(300, true)), options);
 }
 
 }  // namespace tabpilot::testing
