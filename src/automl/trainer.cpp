@@ -13,9 +13,12 @@
 #include "automl/cost_tradeoff.h"
 #include "automl/deployed_cost.h"
 #include "automl/ensemble_choice.h"
+#include "automl/held_out_ensemble.h"
 #include "automl/inference_cost.h"
 #include "automl/level_plan.h"
 #include "automl/member_refit.h"
+#include "automl/sampled_refit.h"
+#include "automl/search_sample.h"
 #include "automl/training_budget.h"
 #include "automl/training_plan.h"
 #include "automl/training_run.h"
@@ -31,11 +34,27 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
 
   // 1. Screen: the columns worth using (training_plan.h).
   ScreenResult screen = ScreenTrainingColumns(data, options.logger);
+  // A table far larger than the budget can search is searched on a sample, its chosen members
+  // then refit on every row (search_sample.h); no stacking then (level 2 would need every row's
+  // level-1 OOF predictions).
+  const SearchSample sample = ChooseSearchSample(data, screen.kept.size(), options.search_sample_rows,
+                                                 options.deadline.bounded() ? options.time_limit_seconds : 0,
+                                                 options.seed);
+  std::optional<TrainingData> sampled;
+  TrainerOptions search_options = options;
+  if (sample.sampled()) {
+    options.logger.Info(DescribeSearchSample(sample));
+    sampled = SampleTrainingData(data, sample.rows);
+    search_options.stack_levels = 1;
+    search_options.families = SampledSearchFamilies(options, learners);
+  }
+  const TrainingData& search_data = sampled ? *sampled : data;
   // 2. Plan: the data's shape, the fold plan, stacking; then the time budget (training_budget.h).
-  const TrainingPlan plan = PlanTraining(data, options, std::move(screen));
-  TrainingRun run(data, options, learners, plan.screen.kept, plan.fold_plan);
-  const TrainingBudget budget(options.deadline, options.refit_full);
-  options.logger.Info(DescribePlan(data, options, plan));
+  const TrainingPlan plan = PlanTraining(search_data, search_options, std::move(screen));
+  TrainingRun run(search_data, search_options, learners, plan.screen.kept, plan.fold_plan);
+  const TrainingBudget budget(options.deadline, options.refit_full,
+                              sample.sampled() ? kSampledRefitShare : kRefitShare);
+  options.logger.Info(DescribePlan(search_data, search_options, plan));
 
   // 3. Search level 1, then level 2 on level 1's OOF predictions (candidate_search.h, level_plan.h).
   SearchState search(plan.shape, options.seed, SearchFamilies(options, learners),
@@ -71,16 +90,33 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     ensemble = TradeCostForNoise(oofs, run.scored_y(), run.scorer(), costs, ensemble, tradeoff);
     if (ensemble.traded) options.logger.Info(DescribeTradeoff(run.done(), ensemble));
   }
-  const std::set<std::string> needed = NeededCandidates(run.done(), ensemble.weights);
+  std::set<std::string> needed = NeededCandidates(run.done(), ensemble.weights);
 
   // 5. Refit the needed members on all rows, kept beside their folds (member_refit.h; off with
   // --no-refit-full), leaving the time to time the bundle afterwards (deployed_cost.h).
   const double timing_seconds = DeployedCostSeconds(costs.SetCost(EnsembleMembers(ensemble)));
-  const size_t refitted = options.refit_full ? RefitMembers(run, needed, budget.Refit(timing_seconds)) : 0;
+  size_t refitted = 0;
+  if (options.refit_full && sample.sampled()) {
+    // ... on more rows than the sample, then weighed again on rows neither saw (held_out_ensemble.h).
+    run.ReleaseModelsExcept(needed);
+    const RefitRows split = SplitRefitRows(data, sample, options.seed + 17);
+    refitted = RefitMembersOnAllRows(run, data, split, needed, ensemble.weights, budget.Refit(timing_seconds));
+    if (refitted > 0) {
+      ensemble = ReweighOnHeldOut(run, data, split, ensemble, options.ensemble_rounds);
+      needed = NeededCandidates(run.done(), ensemble.weights);
+    }
+  } else if (options.refit_full) {
+    refitted = RefitMembers(run, needed, budget.Refit(timing_seconds));
+  }
+  if (sample.sampled()) MarkSampledScores(sample, run.board());
 
   // 6. The bundle and the leaderboard (bundle_assembly.h).
   std::unique_ptr<Predictor> served;
   TrainResult result = AssembleBundle(run, plan, ensemble, needed, refitted, costs, budget.Timing(), served);
+  if (sample.sampled()) {
+    result.bundle.training["rows"] = sample.table_rows;
+    result.bundle.training["search_sample_rows"] = sample.rows.size();
+  }
   // 7. The reports it carries: data, model quality, and, in what is left before the write
   // reserve, explainability on the predictor just timed (bundle_reports.h).
   AddBundleReports(result, run, plan, ensemble, served.get(), budget.Timing());

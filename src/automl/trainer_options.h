@@ -54,6 +54,11 @@ struct TrainerOptions {
   // Unset: automatic (EffectiveCostTolerance: 1 from kCostTradeoffMinRows
   // scored rows, else 0).
   std::optional<double> cost_tolerance_se;
+  // train --search-sample: search (fit, bag and ensemble the candidates) on a
+  // stratified sample of this many rows, then refit the chosen members on
+  // every row (search_sample.h); 0 = always search on every row. Unset:
+  // automatic, from the table's size and the budget.
+  std::optional<size_t> search_sample_rows;
   // Restrict to these learner families (empty = all but the opt-in ones, which
   // run only when named here; see CandidateConfig::opt_in).
   std::vector<std::string> families;

@@ -5,10 +5,10 @@
 
 namespace tabpilot {
 
-TrainingBudget::TrainingBudget(Deadline total, bool refit_full) : total_(total) {
+TrainingBudget::TrainingBudget(Deadline total, bool refit_full, double refit_share) : total_(total) {
   const double left = total.Remaining();
   write_reserve_ = std::isinf(left) ? 0.0 : std::clamp(0.08 * left, 0.5, 15.0);
-  refit_reserve_ = refit_full && !std::isinf(left) ? kRefitShare * (left - write_reserve_) : 0.0;
+  refit_reserve_ = refit_full && !std::isinf(left) ? refit_share * (left - write_reserve_) : 0.0;
 }
 
 Deadline TrainingBudget::Search() const {

@@ -32,9 +32,11 @@ inline constexpr double kMaxSearchShare = 0.35;
 
 class TrainingBudget {
  public:
-  // Splits what is left of `total` now. `refit_full`: keep back kRefitShare
-  // of the time after the write reserve for refitting (train --refit-full).
-  TrainingBudget(Deadline total, bool refit_full);
+  // Splits what is left of `total` now. `refit_full`: keep back
+  // `refit_share` of the time after the write reserve for refitting (train
+  // --refit-full; kRefitShare, or kSampledRefitShare after a search on a
+  // sample, search_sample.h).
+  TrainingBudget(Deadline total, bool refit_full, double refit_share = kRefitShare);
 
   // Seconds kept back for ensembling and writing the bundle:
   // clamp(8% of the total, 0.5 s, 15 s). Writing hundreds of fold models (a

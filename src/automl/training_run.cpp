@@ -175,6 +175,15 @@ bool TrainingRun::Repeat(size_t index, Deadline deadline, uint64_t seed) {
   }
 }
 
+void TrainingRun::ReleaseModelsExcept(const std::set<std::string>& keep) {
+  for (Candidate& c : done_) {
+    if (keep.count(c.config.name)) continue;
+    c.fit.folds.clear();
+    c.fit.folds.shrink_to_fit();
+    c.full.reset();
+  }
+}
+
 void TrainingRun::UpdateBest() {
   for (size_t i = 0; i < done_.size(); ++i) {
     const double s = done_[i].score;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -118,6 +119,11 @@ class TrainingRun {
   // Fit options for `config` on a matrix with column `names` (kept by
   // reference: `names` must outlive the fit); every thread of the run.
   FitOptions MakeFitOptions(const CandidateConfig& config, const std::vector<std::string>& names, uint64_t seed);
+
+  // Frees the models of the candidates not named in `keep` (the ensemble
+  // chose them out: only their leaderboard rows, scores and OOF predictions
+  // are used from here on), before a refit on a large table needs the memory.
+  void ReleaseModelsExcept(const std::set<std::string>& keep);
 
   // "[12.3s, 40.1s left] " style prefix for progress lines.
   std::string Clock(bool with_remaining) const;

@@ -428,10 +428,12 @@ std::unique_ptr<Learner> CreateKnnLearner(const Json& params) {
 }
 
 void RegisterKnnLearner(LearnerRegistry& registry) {
-  registry.Register({kFamily, "k nearest neighbours (Euclidean, uniform or distance weights)", KnnParamSpecs(),
-                     [](const Json& params) { return CreateKnnLearner(params); },
-                     /*repeat_bags=*/false,
-                     /*stack_input=*/false});
+  LearnerRegistry::Entry entry{kFamily, "k nearest neighbours (Euclidean, uniform or distance weights)",
+                               KnnParamSpecs(), [](const Json& params) { return CreateKnnLearner(params); },
+                               /*repeat_bags=*/false,
+                               /*stack_input=*/false};
+  entry.in_sampled_search = false;
+  registry.Register(std::move(entry));
 }
 
 }  // namespace tabpilot

@@ -27,6 +27,21 @@ namespace tabpilot {
 //   kDense - no NaN (imputed), standardized numerics, one-hot categoricals.
 enum class FeatureFlavor { kTree, kDense };
 
+// Training rows made a block at a time rather than held in one Matrix (a
+// table encoded on the fly: the trainer's refit on every row of a large
+// table, automl/table_row_blocks.h). A learner that takes them reads each
+// block once per pass and keeps its own compact copy (XGBoost's quantized
+// matrix), so the dense rows never exist whole.
+class RowBlocks {
+ public:
+  virtual ~RowBlocks() = default;
+  virtual size_t rows() const = 0;
+  virtual size_t cols() const = 0;
+  // Rows [begin, begin + count) into `out` (resized to count x cols(),
+  // row-major; NaN = missing). Throws on a failed read or encoding.
+  virtual void Read(size_t begin, size_t count, std::vector<float>* out) const = 0;
+};
+
 // Training rows. `y` holds the class index (0..num_classes-1) as a float for
 // classification, the value for regression. `weights` may be empty (all 1).
 struct TrainData {
@@ -37,9 +52,14 @@ struct TrainData {
   // of a shared matrix, not a copy); y and weights are per listed row. Only
   // learners whose takes_row_view() is true are given one.
   const std::vector<size_t>* rows = nullptr;
+  // When set (and x is null), the rows come from here a block at a time; y
+  // and weights are per row of it. Only learners whose takes_row_view() is
+  // true are given them, and never as early-stopping rows.
+  const RowBlocks* blocks = nullptr;
 
-  size_t num_rows() const { return rows != nullptr ? rows->size() : x->rows; }
-  // Row i of the data (x's row (*rows)[i] for a view).
+  size_t num_rows() const { return blocks != nullptr ? blocks->rows() : rows != nullptr ? rows->size() : x->rows; }
+  size_t num_cols() const { return blocks != nullptr ? blocks->cols() : x->cols; }
+  // Row i of the data (x's row (*rows)[i] for a view). Not for blocks.
   const float* row(size_t i) const { return x->row(rows != nullptr ? (*rows)[i] : i); }
 };
 
@@ -131,7 +151,8 @@ class Learner {
   // held-out fold; refit fixes the effort the folds found instead).
   virtual bool early_stops() const { return false; }
   // Whether Fit takes training rows as a view of a shared matrix
-  // (TrainData::rows); bagging then passes each fold's rows without copying them.
+  // (TrainData::rows; bagging then passes each fold's rows without copying
+  // them) or a block at a time (TrainData::blocks).
   virtual bool takes_row_view() const { return false; }
   // Fits a model. `early_stopping` may be null (then no early stopping). Must return a usable model even if the
   // deadline passes mid-fit (fewer trees/iterations), unless nothing at all

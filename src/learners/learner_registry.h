@@ -39,6 +39,12 @@ class LearnerRegistry {
     // sum of their shares.
     SearchSampler sample = nullptr;
     double search_share = 0;
+    // Tried when a large table is searched on a sample of its rows
+    // (automl/search_sample.h). Not kNN: its model is its training rows, so
+    // it would know the sample alone and cannot be refit on the table; on a
+    // table of near-duplicate rows the sample's validation also flatters it
+    // (each held-out row's near copy is among its neighbours).
+    bool in_sampled_search = true;
     bool searched() const { return sample != nullptr && search_share > 0; }
   };
 

@@ -56,20 +56,40 @@ std::string ColumnText(size_t index, const FitOptions& options) {
   return text;
 }
 
+void CheckRowValues(const float* values, size_t count, size_t cols, size_t first_row, const std::string& where,
+                    const FitOptions& options) {
+  for (size_t i = 0; i < count; ++i) {
+    const float* row = values + i * cols;
+    for (size_t c = 0; c < cols; ++c) {
+      if (std::isinf(row[c])) {
+        throw InvalidInput(where + " " + RowText(first_row + i) + ", " + ColumnText(c, options) +
+                           ": infinite feature value");
+      }
+    }
+  }
+}
+
 void CheckTrainData(const TrainData& data, const std::string& where, const FitOptions& options, size_t cols) {
   CheckTask(where, options);
-  if (data.x == nullptr || data.y == nullptr) throw InvalidInput(where + " rows are missing");
-  const Matrix& x = *data.x;
+  if ((data.x == nullptr && data.blocks == nullptr) || data.y == nullptr) {
+    throw InvalidInput(where + " rows are missing");
+  }
   const size_t rows = data.num_rows();
   if (rows == 0) throw InvalidInput(where + " data has no rows");
-  if (x.cols == 0) throw InvalidInput(where + " data has no feature columns");
-  if (x.cols != cols) {
-    throw InvalidInput(where + " data has " + std::to_string(x.cols) + " columns, expected " + std::to_string(cols));
+  if (data.num_cols() == 0) throw InvalidInput(where + " data has no feature columns");
+  if (data.num_cols() != cols) {
+    throw InvalidInput(where + " data has " + std::to_string(data.num_cols()) + " columns, expected " +
+                       std::to_string(cols));
   }
-  if (x.values.size() != x.rows * x.cols) throw InvalidInput(where + " matrix size does not match its shape");
-  if (data.rows != nullptr) {
-    for (const size_t r : *data.rows) {
-      if (r >= x.rows) throw Internal(where + " rows list row " + std::to_string(r) + " of " + std::to_string(x.rows));
+  if (data.x != nullptr) {
+    const Matrix& x = *data.x;
+    if (x.values.size() != x.rows * x.cols) throw InvalidInput(where + " matrix size does not match its shape");
+    if (data.rows != nullptr) {
+      for (const size_t r : *data.rows) {
+        if (r >= x.rows) {
+          throw Internal(where + " rows list row " + std::to_string(r) + " of " + std::to_string(x.rows));
+        }
+      }
     }
   }
   if (data.y->size() != rows) {
@@ -80,22 +100,23 @@ void CheckTrainData(const TrainData& data, const std::string& where, const FitOp
     throw InvalidInput(where + " data has " + std::to_string(rows) + " rows but " +
                        std::to_string(data.weights->size()) + " weights");
   }
-  for (size_t i = 0; i < rows; ++i) {
-    const float* row = data.row(i);
-    for (size_t c = 0; c < x.cols; ++c) {
-      if (std::isinf(row[c])) {
-        throw InvalidInput(where + " " + RowText(i) + ", " + ColumnText(c, options) + ": infinite feature value");
-      }
-    }
+  // Blocks are checked as they are read (CheckRowValues).
+  if (data.x != nullptr) {
+    for (size_t i = 0; i < rows; ++i) CheckRowValues(data.row(i), 1, cols, i, where, options);
   }
   CheckLabelsAndWeights(data, where, options);
 }
 
 void CheckFitData(const std::string& family, const TrainData& train, const TrainData* early_stopping,
                   const FitOptions& options) {
-  if (train.x == nullptr || train.y == nullptr) throw InvalidInput(family + ": training rows are missing");
-  CheckTrainData(train, family + ": training", options, train.x->cols);
-  if (early_stopping != nullptr) CheckTrainData(*early_stopping, family + ": early-stopping", options, train.x->cols);
+  if ((train.x == nullptr && train.blocks == nullptr) || train.y == nullptr) {
+    throw InvalidInput(family + ": training rows are missing");
+  }
+  CheckTrainData(train, family + ": training", options, train.num_cols());
+  if (early_stopping != nullptr) {
+    if (early_stopping->blocks != nullptr) throw Internal(family + ": early-stopping rows given as blocks");
+    CheckTrainData(*early_stopping, family + ": early-stopping", options, train.num_cols());
+  }
 }
 
 }  // namespace tabpilot

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,22 +31,37 @@ struct DenseBatches {
   DMatrixHandle proxy = nullptr;
   const float* data = nullptr;
   size_t cols = 0;
-  size_t count = 0;                                 // rows in all
-  const std::vector<size_t>* rows = nullptr;        // the buffer's rows to read, or null: all, in place
-  const std::vector<std::string>* types = nullptr;  // "q"/"c" per column, or empty
-  size_t next = 0;                                  // the next batch's first row
-  std::vector<float> gathered;                      // the current block of listed rows
-  std::string array;                                // the current batch's array interface
-  std::string error;                                // a failed setter's message (a callback cannot throw)
+  size_t count = 0;                                  // rows in all
+  const std::vector<size_t>* rows = nullptr;         // the buffer's rows to read, or null: all, in place
+  const XgbDMatrix::BlockReader* reader = nullptr;   // or: rows read a block at a time (data unused)
+  const std::vector<std::string>* types = nullptr;   // "q"/"c" per column, or empty
+  size_t next = 0;                                   // the next batch's first row
+  std::vector<float> gathered;                       // the current block of listed rows
+  std::string array;                                 // the current batch's array interface
+  std::string error;                                 // a failed setter's message (a callback cannot throw)
+  std::exception_ptr read_error;                     // what the reader threw
 };
 
 int NextDenseBatch(DataIterHandle handle) {
   auto* b = static_cast<DenseBatches*>(handle);
   if (b->next >= b->count) return 0;
   const size_t begin = b->next;
-  const size_t n = b->rows == nullptr ? b->count : std::min(kGatherRows, b->count - begin);
+  const bool blocks = b->rows != nullptr || b->reader != nullptr;
+  const size_t n = blocks ? std::min(kGatherRows, b->count - begin) : b->count;
   const float* batch = b->data;
-  if (b->rows != nullptr) {
+  if (b->reader != nullptr) {
+    try {
+      (*b->reader)(begin, n, &b->gathered);
+    } catch (...) {
+      b->read_error = std::current_exception();
+      return 0;
+    }
+    if (b->gathered.size() != n * b->cols) {
+      b->error = "a block of " + std::to_string(n) + " rows read " + std::to_string(b->gathered.size()) + " values";
+      return 0;
+    }
+    batch = b->gathered.data();
+  } else if (b->rows != nullptr) {
     b->gathered.resize(n * b->cols);
     for (size_t i = 0; i < n; ++i) {
       const float* from = b->data + (*b->rows)[begin + i] * b->cols;
@@ -98,12 +114,36 @@ XgbDMatrix XgbDMatrix::FromDense(const float* data, size_t rows, size_t cols, in
   return XgbDMatrix(h);
 }
 
+namespace {
+
+// XGQuantileDMatrixCreateFromCallback over `batches` (everything set but the
+// proxy): the new matrix's handle, owned by the caller.
+DMatrixHandle QuantizedFromBatches(DenseBatches& batches, int max_bin, int threads) {
+  XgbCheck(XGProxyDMatrixCreate(&batches.proxy), "creating a proxy DMatrix");
+  struct FreeProxy {
+    DMatrixHandle h;
+    ~FreeProxy() { XGDMatrixFree(h); }
+  } const proxy{batches.proxy};  // freed on every path
+  const std::string config = "{\"missing\":NaN,\"nthread\":" + std::to_string(threads < 1 ? 1 : threads) +
+                             ",\"max_bin\":" + std::to_string(max_bin) + "}";
+  DMatrixHandle h = nullptr;
+  const int rc = XGQuantileDMatrixCreateFromCallback(&batches, batches.proxy, nullptr, ResetDenseBatches,
+                                                     NextDenseBatch, config.c_str(), &h);
+  if (batches.read_error || !batches.error.empty()) {
+    if (h != nullptr) XGDMatrixFree(h);
+    if (batches.read_error) std::rethrow_exception(batches.read_error);
+    throw Internal("xgboost: setting a quantized matrix's batch: " + batches.error);
+  }
+  XgbCheck(rc, "creating a quantized DMatrix");
+  return h;
+}
+
+}  // namespace
+
 XgbDMatrix XgbDMatrix::Quantized(const float* data, size_t rows, size_t cols, const std::vector<size_t>* row_list,
                                  const std::vector<std::string>& types, int max_bin, int threads) {
   if (!types.empty() && types.size() != cols) throw Internal("xgboost: feature types do not match the columns");
   DenseBatches batches;
-  XgbCheck(XGProxyDMatrixCreate(&batches.proxy), "creating a proxy DMatrix");
-  const XgbDMatrix proxy(batches.proxy);  // freed on every path
   batches.data = data;
   batches.cols = cols;
   batches.rows = row_list;
@@ -114,17 +154,19 @@ XgbDMatrix XgbDMatrix::Quantized(const float* data, size_t rows, size_t cols, co
       if (r >= rows) throw Internal("xgboost: a listed row lies past the buffer");
     }
   }
-  const std::string config = "{\"missing\":NaN,\"nthread\":" + std::to_string(threads < 1 ? 1 : threads) +
-                             ",\"max_bin\":" + std::to_string(max_bin) + "}";
-  DMatrixHandle h = nullptr;
-  const int rc = XGQuantileDMatrixCreateFromCallback(&batches, batches.proxy, nullptr, ResetDenseBatches,
-                                                     NextDenseBatch, config.c_str(), &h);
-  if (!batches.error.empty()) {
-    if (h != nullptr) XGDMatrixFree(h);
-    throw Internal("xgboost: setting a quantized matrix's batch: " + batches.error);
-  }
-  XgbCheck(rc, "creating a quantized DMatrix");
-  return XgbDMatrix(h);
+  return XgbDMatrix(QuantizedFromBatches(batches, max_bin, threads));
+}
+
+XgbDMatrix XgbDMatrix::QuantizedFromBlocks(size_t rows, size_t cols, const BlockReader& read,
+                                           const std::vector<std::string>& types, int max_bin, int threads) {
+  if (!types.empty() && types.size() != cols) throw Internal("xgboost: feature types do not match the columns");
+  if (rows == 0 || cols == 0) throw Internal("xgboost: a quantized matrix needs rows and columns");
+  DenseBatches batches;
+  batches.cols = cols;
+  batches.reader = &read;
+  batches.count = rows;
+  batches.types = &types;
+  return XgbDMatrix(QuantizedFromBatches(batches, max_bin, threads));
 }
 
 XgbDMatrix::XgbDMatrix(XgbDMatrix&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,14 @@ class XgbDMatrix {
   // for training rows.)
   static XgbDMatrix Quantized(const float* data, size_t rows, size_t cols, const std::vector<size_t>* row_list,
                               const std::vector<std::string>& types, int max_bin, int threads);
+  // Reads rows [begin, begin + count) into `out` (count x cols, row-major).
+  using BlockReader = std::function<void(size_t begin, size_t count, std::vector<float>* out)>;
+  // The same from rows read a block of 65,536 at a time by `read` (each
+  // block once per pass XGBoost makes over the data, two or three passes):
+  // the dense rows never exist whole. An exception `read` throws is rethrown
+  // from here.
+  static XgbDMatrix QuantizedFromBlocks(size_t rows, size_t cols, const BlockReader& read,
+                                        const std::vector<std::string>& types, int max_bin, int threads);
 
   XgbDMatrix(XgbDMatrix&& other) noexcept;
   XgbDMatrix& operator=(XgbDMatrix&& other) noexcept;

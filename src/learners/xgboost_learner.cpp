@@ -231,6 +231,24 @@ void SetLabels(XgbDMatrix* m, const TrainData& data) {
   if (data.weights && !data.weights->empty()) m->SetFloatInfo("weight", data.weights->data(), data.weights->size());
 }
 
+// Throws InvalidInput naming the row (first_row + i) and column of the first
+// value of a categorical column ("c" in `types`) among `count` row-major rows
+// that is not a category code (a non-negative integer up to 2^24, or NaN).
+void CheckCategoryCodes(const float* values, size_t count, size_t cols, size_t first_row,
+                        const std::vector<std::string>& types, const FitOptions& options) {
+  if (types.empty()) return;
+  for (size_t c = 0; c < cols; ++c) {
+    if (types[c] != "c") continue;
+    for (size_t i = 0; i < count; ++i) {
+      const float v = values[i * cols + c];
+      if (!std::isnan(v) && (v < 0 || v != std::floor(v) || v > 16777216.0f)) {
+        throw InvalidInput("xgboost: training " + RowText(first_row + i) + ", categorical " + ColumnText(c, options) +
+                           ": value " + Num(v) + " is not a category code");
+      }
+    }
+  }
+}
+
 // The training rows' matrix: quantized (XgbDMatrix::Quantized) with the
 // booster's `max_bin`, about a byte a cell, where a DMatrix from the dense
 // rows holds eight and hist then adds its own bins; a row view (a bagging
@@ -238,8 +256,22 @@ void SetLabels(XgbDMatrix* m, const TrainData& data) {
 // same model to the byte.
 XgbDMatrix MakeTrainingDMatrix(const TrainData& data, const FitOptions& options, const std::vector<std::string>& types,
                                int max_bin) {
-  XgbDMatrix m = XgbDMatrix::Quantized(data.x->values.data(), data.x->rows, data.x->cols, data.rows, types, max_bin,
-                                       options.threads);
+  if (data.blocks == nullptr) {
+    XgbDMatrix m = XgbDMatrix::Quantized(data.x->values.data(), data.x->rows, data.x->cols, data.rows, types, max_bin,
+                                         options.threads);
+    SetLabels(&m, data);
+    return m;
+  }
+  // Rows read a block at a time are checked as they come (CheckFitData cannot see them).
+  const RowBlocks& blocks = *data.blocks;
+  const size_t cols = blocks.cols();
+  const XgbDMatrix::BlockReader read = [&](size_t begin, size_t count, std::vector<float>* out) {
+    blocks.Read(begin, count, out);
+    if (out->size() != count * cols) throw Internal("xgboost: a block of training rows has the wrong size");
+    CheckRowValues(out->data(), count, cols, begin, kFamily + ": training", options);
+    CheckCategoryCodes(out->data(), count, cols, begin, types, options);
+  };
+  XgbDMatrix m = XgbDMatrix::QuantizedFromBlocks(blocks.rows(), cols, read, types, max_bin, options.threads);
   SetLabels(&m, data);
   return m;
 }
@@ -343,7 +375,7 @@ class XgboostLearner final : public Learner {
 
   std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid, const FitOptions& options) const override {
     CheckFitData(kFamily, train, valid, options);
-    const size_t cols = train.x->cols;
+    const size_t cols = train.num_cols();
     const bool early_stopping = valid != nullptr && early_stops();
 
     const std::vector<std::string> names = FeatureNames(options, cols);
@@ -436,13 +468,9 @@ class XgboostLearner final : public Learner {
                            std::to_string(cols) + " columns)");
       }
       types[c] = "c";
-      for (size_t r = 0; r < train.num_rows(); ++r) {
-        const float v = train.row(r)[c];
-        if (!std::isnan(v) && (v < 0 || v != std::floor(v) || v > 16777216.0f)) {
-          throw InvalidInput("xgboost: training " + RowText(r) + ", categorical " + ColumnText(c, options) +
-                             ": value " + Num(v) + " is not a category code");
-        }
-      }
+    }
+    if (train.blocks == nullptr) {
+      for (size_t r = 0; r < train.num_rows(); ++r) CheckCategoryCodes(train.row(r), 1, cols, r, types, options);
     }
     return types;
   }

@@ -1,0 +1,67 @@
+#include "automl/held_out_ensemble.h"
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace tabpilot {
+
+Matrix MeanPrediction(const std::vector<const Model*>& models, const Matrix& x, int threads) {
+  const int outputs = models.front()->num_outputs();
+  Matrix mean(x.rows, static_cast<size_t>(outputs), 0.0f);
+  std::vector<float> one(mean.values.size());
+  for (const Model* m : models) {
+    m->Predict(x, one.data(), threads);
+    for (size_t i = 0; i < one.size(); ++i) mean.values[i] += one[i] / static_cast<float>(models.size());
+  }
+  return mean;
+}
+
+EnsembleChoice ReweighOnHeldOut(TrainingRun& run, const TrainingData& all, const RefitRows& split,
+                                const EnsembleChoice& chosen, int rounds) {
+  const std::vector<size_t> members = EnsembleMembers(chosen);
+  if (split.held_out.empty() || members.size() < 2) return chosen;
+  const int threads = run.options().threads;
+  const Table held_table = all.features.SelectRows(split.held_out);
+  std::map<std::string, Matrix> encoded;  // by pipeline id
+  std::vector<Matrix> predictions;
+  predictions.reserve(members.size());
+  for (size_t m : members) {
+    const Candidate& c = run.done()[m];
+    const std::string id = PipelineId(c.config.features);
+    auto x = encoded.find(id);
+    if (x == encoded.end()) {
+      x = encoded.emplace(id, run.features().Encode(c.config.features).pipeline.Transform(held_table, threads)).first;
+    }
+    std::vector<const Model*> models;
+    if (c.full) {
+      models.push_back(c.full.get());
+    } else {
+      for (const auto& f : c.fit.folds) models.push_back(f.get());
+    }
+    predictions.push_back(MeanPrediction(models, x->second, threads));
+  }
+  std::vector<const Matrix*> inputs;
+  for (const Matrix& p : predictions) inputs.push_back(&p);
+  const OofScorer scorer(run.problem(), split.held_out_y);
+  const EnsembleChoice held = ChooseEnsemble(inputs, scorer, rounds);
+  EnsembleChoice out = chosen;
+  std::fill(out.weights.begin(), out.weights.end(), 0.0);
+  std::string text;
+  for (size_t i = 0; i < members.size(); ++i) {
+    out.weights[members[i]] = held.weights[i];
+    char part[160];
+    std::snprintf(part, sizeof part, "%s%s %.2f -> %.2f", text.empty() ? "" : ", ",
+                  run.done()[members[i]].config.name.c_str(), chosen.weights[members[i]], held.weights[i]);
+    text += part;
+  }
+  out.threshold = held.threshold;
+  char score[64];
+  std::snprintf(score, sizeof score, "; %s there %.5f", run.problem().metric.c_str(), held.score);
+  run.options().logger.Info(run.Clock(false) + "ensemble weighed again on " + std::to_string(split.held_out.size()) +
+                            " held-out rows with the refit models: " + text + score);
+  return out;
+}
+
+}  // namespace tabpilot

@@ -1,0 +1,189 @@
+#include "automl/sampled_refit.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "automl/held_out_ensemble.h"
+#include "automl/search_sample.h"
+#include "automl/table_row_blocks.h"
+#include "learners/early_stopping_loss.h"
+
+namespace tabpilot {
+namespace {
+
+// How much faster a fit on every thread runs than on one (the sample's folds
+// ran one thread each): boosting's histogram building parallelizes well on
+// large data, not perfectly.
+double ThreadSpeedup(int threads) { return std::max(1.0, 0.8 * static_cast<double>(std::max(1, threads))); }
+
+// Seconds the member's refit on `rows` rows should take: its mean fold fit,
+// scaled from the fold's training rows to `rows` and to every thread.
+double RefitEstimate(const TrainingRun& run, const Candidate& c, size_t rows) {
+  const size_t folds = std::max<size_t>(1, c.fit.folds.size());
+  const double fold_seconds = c.fit.fit_seconds / static_cast<double>(folds);
+  const int k = std::max(2, run.num_folds());
+  const double fold_rows =
+      static_cast<double>(run.data().y.size()) * (run.holdout() ? 0.9 : static_cast<double>(k - 1) / k);
+  return fold_seconds * static_cast<double>(rows) / std::max(1.0, fold_rows) / ThreadSpeedup(run.options().threads);
+}
+
+// The early-stopping loss (logloss, or RMSE for regression) of the mean of
+// `models` on `valid` (a binary model's second column is P(class 1)).
+double ModelLoss(const std::vector<const Model*>& models, const TrainData& valid, const ProblemInfo& problem,
+                 int threads) {
+  const Matrix mean = MeanPrediction(models, *valid.x, threads);
+  if (problem.task == Task::kBinary) {
+    std::vector<float> positive(mean.rows);
+    for (size_t r = 0; r < mean.rows; ++r) positive[r] = mean.at(r, 1);
+    return EarlyStoppingLoss(positive.data(), valid, problem.task, problem.num_outputs());
+  }
+  return EarlyStoppingLoss(mean.values.data(), valid, problem.task, problem.num_outputs());
+}
+
+// Fits candidate `index` on `train_rows` of `all` (read a block at a time),
+// early-stopped on the held-out rows, into Candidate::full, when it does
+// better than the candidate's sample fold models there.
+bool RefitOne(TrainingRun& run, size_t index, const TrainingData& all, const RefitRows& split,
+              const std::vector<size_t>& train_rows, Deadline deadline) {
+  Candidate& c = run.done()[index];
+  const Logger& log = run.options().logger;
+  const int threads = run.options().threads;
+  try {
+    LeaderboardRow& row = run.board()[c.leaderboard_row];
+    std::unique_ptr<Learner> learner = run.learners().Create(c.config.family, c.config.params);
+    std::vector<std::string> names;
+    Matrix unused;
+    run.Inputs(c.config, {}, &unused, &names);
+    FitOptions fit = run.MakeFitOptions(c.config, names, run.options().seed * 7919ULL + 400000 + index);
+    fit.deadline = deadline;
+    const FeaturePipeline& pipeline = run.features().Encode(c.config.features).pipeline;
+    const Matrix held_x = pipeline.Transform(all.features.SelectRows(split.held_out), threads);
+    const TrainData held{&held_x, &split.held_out_y, nullptr};
+    std::vector<float> train_y;
+    train_y.reserve(train_rows.size());
+    for (size_t r : train_rows) train_y.push_back(all.y[r]);
+    const TableRowBlocks blocks(all.features, pipeline, &train_rows, threads);
+    TrainData train;
+    train.y = &train_y;
+    train.blocks = &blocks;
+    Stopwatch clock;
+    std::unique_ptr<Model> model = learner->Fit(train, &held, fit);
+    const double seconds = clock.Seconds();
+    std::vector<const Model*> folds;
+    for (const auto& f : c.fit.folds) folds.push_back(f.get());
+    const double refit_loss = ModelLoss({model.get()}, held, run.problem(), threads);
+    const double sample_loss = ModelLoss(folds, held, run.problem(), threads);
+    c.fit.fit_seconds += seconds;
+    row.fit_seconds = c.fit.fit_seconds;
+    row.info["refit"] = Json{{"params", learner->params().values()},
+                             {"rows", train_rows.size()},
+                             {"held_out_rows", split.held_out.size()},
+                             {"held_out_loss", refit_loss},
+                             {"sample_models_held_out_loss", sample_loss},
+                             {"fit_seconds", seconds},
+                             {"info", model->Info()}};
+    const std::string losses = " (held-out loss " + std::to_string(refit_loss) + " vs " +
+                               std::to_string(sample_loss) + " for its sample models; " + FormatSeconds(seconds) + ")";
+    if (!(refit_loss <= sample_loss)) {
+      row.info["refit"]["served"] = false;
+      log.Info(run.Clock(true) + c.config.name + ": the refit on " + std::to_string(train_rows.size()) +
+               " rows did worse" + losses + ", serving its sample models");
+      return false;
+    }
+    row.info["refit"]["served"] = true;
+    c.full = std::move(model);
+    log.Info(run.Clock(true) + "refitted " + c.config.name + " on " + std::to_string(train_rows.size()) + " of " +
+             std::to_string(all.y.size()) + " rows" + losses);
+    return true;
+  } catch (const std::exception& e) {
+    log.Warn(c.config.name + ": refit on more rows failed, serving its sample models: " + e.what());
+    return false;
+  }
+}
+
+// The members of `run` worth refitting: needed, level 1, of a family that
+// reads rows without a copy; heaviest first.
+std::vector<size_t> RefitCandidates(const TrainingRun& run, const std::set<std::string>& needed,
+                                    const std::vector<double>& weights) {
+  std::vector<size_t> members;
+  for (size_t m = 0; m < run.done().size(); ++m) {
+    const Candidate& c = run.done()[m];
+    if (!needed.count(c.config.name)) continue;
+    if (c.level != 1 || c.fit.own_oof || !run.learners().Create(c.config.family, c.config.params)->takes_row_view()) {
+      run.options().logger.Debug(c.config.name + ": keeps its models fitted on the sample");
+      continue;
+    }
+    members.push_back(m);
+  }
+  std::stable_sort(members.begin(), members.end(), [&](size_t a, size_t b) { return weights[a] > weights[b]; });
+  return members;
+}
+
+}  // namespace
+
+RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample, uint64_t seed) {
+  std::vector<char> in_sample(all.y.size(), 0);
+  for (size_t r : sample.rows) in_sample[r] = 1;
+  std::vector<size_t> outside;
+  std::vector<float> outside_y;
+  for (size_t r = 0; r < all.y.size(); ++r) {
+    if (in_sample[r]) continue;
+    outside.push_back(r);
+    outside_y.push_back(all.y[r]);
+  }
+  const auto wanted = static_cast<size_t>(kRefitHeldOutShare * static_cast<double>(all.y.size()));
+  const size_t n = std::min({kRefitHeldOutRows, std::max<size_t>(wanted, 1), outside.size()});
+  RefitRows out;
+  std::vector<char> held(all.y.size(), 0);
+  if (n > 0) {
+    for (size_t i : StratifiedRows(outside_y, n, seed)) {
+      out.held_out.push_back(outside[i]);
+      out.held_out_y.push_back(all.y[outside[i]]);
+      held[outside[i]] = 1;
+    }
+  }
+  for (size_t r = 0; r < all.y.size(); ++r) {
+    if (!held[r]) out.train.push_back(r);
+  }
+  return out;
+}
+
+size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const RefitRows& split,
+                             const std::set<std::string>& needed, const std::vector<double>& weights,
+                             Deadline deadline) {
+  const Logger& log = run.options().logger;
+  const std::vector<size_t> members = RefitCandidates(run, needed, weights);
+  if (members.empty()) return 0;
+  size_t refitted = 0;
+  for (size_t i = 0; i < members.size(); ++i) {
+    const Candidate& c = run.done()[members[i]];
+    // An equal share of the time left for each member still to refit; within it, every row
+    // or as many as the share allows (a stratified pick). Early stopping on the held-out rows
+    // keeps a fit the deadline cuts short a validated one.
+    const double share = deadline.Remaining() / static_cast<double>(members.size() - i);
+    const double every_row = RefitEstimate(run, c, split.train.size());
+    size_t rows = split.train.size();
+    if (every_row > share) rows = static_cast<size_t>(static_cast<double>(rows) * share / every_row);
+    if (static_cast<double>(rows) < kMinRefitRowsTimesSample * static_cast<double>(run.data().y.size())) {
+      log.Info(run.Clock(true) + c.config.name + ": no time to refit on more rows (every row needs ~" +
+               FormatSeconds(every_row) + "), serving its sample models");
+      continue;
+    }
+    std::vector<size_t> subset;
+    if (rows < split.train.size()) {
+      std::vector<float> train_y;
+      train_y.reserve(split.train.size());
+      for (size_t r : split.train) train_y.push_back(all.y[r]);
+      for (size_t j : StratifiedRows(train_y, rows, run.options().seed + 31 + members[i]))
+        subset.push_back(split.train[j]);
+    }
+    const Deadline until = deadline.Sub(share);
+    refitted += RefitOne(run, members[i], all, split, subset.empty() ? split.train : subset, until) ? 1 : 0;
+  }
+  log.Info(run.Clock(false) + "refitted " + std::to_string(refitted) + " of " + std::to_string(needed.size()) +
+           " ensemble members on more rows than the sample");
+  return refitted;
+}
+
+}  // namespace tabpilot

@@ -1,0 +1,62 @@
+// The refit after a search on a sample (search_sample.h): each member the
+// ensemble chose is fitted once more on every row of the table (but a
+// held-out few), and kept beside its sample fold models as its full-form
+// model (model/bundle_form.h) when it does better than they do.
+//
+// The refit keeps the member's configuration and early-stops on rows held
+// out from both the search sample and the refit (kRefitHeldOutRows, at most
+// kRefitHeldOutShare of the table): the effort its sample folds found need
+// not suit ten or a hundred times the rows, and a fit the deadline cuts
+// short is still a validated one. On those rows the refit model must score
+// at least as well as the member's sample fold models (the same loss), or
+// they serve instead.
+//
+// Only families that read rows without a copy of them (Learner::takes_row_view:
+// the boosters, given the table encoded a block at a time,
+// table_row_blocks.h) are refit; the network, linear, kNN and forest members
+// keep the models fitted on the sample, which a dense copy of every row
+// would not fit beside in memory. Members are refit heaviest first, one at a
+// time with every thread, each within an equal share of the time left: on
+// every row, or on as many (a stratified pick) as its fold fits, scaled up,
+// say the share allows; fewer than kMinRefitRowsTimesSample times the
+// sample's rows is not worth a refit.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "automl/problem.h"
+#include "automl/search_sample.h"
+#include "automl/training_run.h"
+#include "core/deadline.h"
+
+namespace tabpilot {
+
+inline constexpr size_t kRefitHeldOutRows = 20000;
+inline constexpr double kRefitHeldOutShare = 0.02;
+inline constexpr double kMinRefitRowsTimesSample = 1.5;
+
+// The rows outside the search sample that a refit early-stops on and the
+// refit ensemble is weighed on (a stratified pick of kRefitHeldOutRows, at
+// most kRefitHeldOutShare of the table), and the rows a refit may train on
+// (all the others, ascending).
+struct RefitRows {
+  std::vector<size_t> held_out;
+  std::vector<float> held_out_y;
+  std::vector<size_t> train;
+};
+RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample, uint64_t seed);
+
+// Refits the candidates of `run` (trained on a sample of `all`) named in
+// `needed` on the rows of `all`, heaviest `weights` first (one per
+// run.done() candidate), all before `deadline`. Records on each member's
+// leaderboard row what its refit did (info.refit: rows, held-out losses,
+// whether it is served). Returns how many members serve a refit model.
+size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const RefitRows& split,
+                             const std::set<std::string>& needed, const std::vector<double>& weights,
+                             Deadline deadline);
+
+}  // namespace tabpilot

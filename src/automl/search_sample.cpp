@@ -1,0 +1,95 @@
+#include "automl/search_sample.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "automl/level_plan.h"
+
+namespace tabpilot {
+namespace {
+
+// Thousands separated: "1,000,000".
+std::string Count(size_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<size_t> StratifiedRows(const std::vector<float>& y, size_t n, uint64_t seed) {
+  std::vector<size_t> order(y.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed ^ 0x5a3c1e7b9d2f4861ULL);
+  std::shuffle(order.begin(), order.end(), rng);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return y[a] < y[b]; });
+  const double step = static_cast<double>(y.size()) / static_cast<double>(n);
+  const double start = std::uniform_real_distribution<double>(0.0, step)(rng);
+  std::vector<size_t> rows;
+  rows.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto at = static_cast<size_t>(start + step * static_cast<double>(i));
+    rows.push_back(order[std::min(at, order.size() - 1)]);
+  }
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  return rows;
+}
+
+SearchSample ChooseSearchSample(const TrainingData& data, size_t columns, std::optional<size_t> requested,
+                                double time_limit_seconds, uint64_t seed) {
+  SearchSample sample;
+  sample.table_rows = data.y.size();
+  size_t size = 0;
+  if (requested.has_value()) {
+    if (*requested == 0 || *requested >= sample.table_rows) return sample;
+    size = *requested;
+  } else {
+    if (time_limit_seconds <= 0 || columns == 0) return sample;
+    const double cells = kSampleCellsPerSecond * time_limit_seconds / static_cast<double>(columns);
+    size = std::max(kMinSearchSampleRows, static_cast<size_t>(cells));
+    if (sample.table_rows < kMinSampledTableRows ||
+        static_cast<double>(sample.table_rows) < kSampleWhenRowsTimes * static_cast<double>(size)) {
+      return sample;
+    }
+  }
+  sample.rows = StratifiedRows(data.y, size, seed);
+  return sample;
+}
+
+TrainingData SampleTrainingData(const TrainingData& data, const std::vector<size_t>& rows) {
+  TrainingData out;
+  out.features = data.features.SelectRows(rows);
+  out.features.set_source(data.features.source());
+  out.feature_schema = data.feature_schema;
+  out.y.reserve(rows.size());
+  for (size_t r : rows) out.y.push_back(data.y[r]);
+  out.problem = data.problem;
+  return out;
+}
+
+std::vector<std::string> SampledSearchFamilies(const TrainerOptions& options, const LearnerRegistry& learners) {
+  if (!options.families.empty()) return options.families;
+  std::vector<std::string> out;
+  for (const std::string& f : learners.Families()) {
+    if (FamilyAllowed(options, f) && learners.Get(f).in_sampled_search) out.push_back(f);
+  }
+  return out;
+}
+
+void MarkSampledScores(const SearchSample& sample, std::vector<LeaderboardRow>& board) {
+  for (LeaderboardRow& row : board) row.info["search_sample"] = Json{{"rows", sample.rows.size()}, {"of", sample.table_rows}};
+}
+
+std::string DescribeSearchSample(const SearchSample& sample) {
+  return "searching on a stratified sample of " + Count(sample.rows.size()) + " of " + Count(sample.table_rows) +
+         " rows; the ensemble's members are then refit on every row";
+}
+
+}  // namespace tabpilot

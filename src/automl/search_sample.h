@@ -1,0 +1,77 @@
+// Searching a large table on a sample (issue: large tables on one machine).
+// When a table has far more rows than the budget can search, candidates are
+// fitted, bagged and ensembled on a stratified sample of its rows, and the
+// members the ensemble chose are then refit on every row with the time kept
+// back for it (member_refit.h, RefitMembersOnAllRows). AutoGluon and H2O do
+// the same on large data: the comparison between candidates needs far fewer
+// rows than the final models benefit from.
+//
+// The sample's size follows the budget: kSampleCellsPerSecond cells
+// (rows x feature columns) per second of --time-limit, at least
+// kMinSearchSampleRows rows; a table is sampled only when it has at least
+// kMinSampledTableRows rows and kSampleWhenRowsTimes times the sample's (a
+// smaller saving is not worth the refit). On Adult's 14 columns: 120 s ->
+// 20,000 rows (a search of ten candidates of seven families on two cores),
+// 900 s -> 128,571. Tables below 250,000 rows train as before.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "automl/leaderboard.h"
+#include "automl/problem.h"
+#include "automl/trainer_options.h"
+#include "learners/learner_registry.h"
+
+namespace tabpilot {
+
+inline constexpr double kSampleCellsPerSecond = 2000;
+inline constexpr size_t kMinSearchSampleRows = 20000;
+inline constexpr double kSampleWhenRowsTimes = 4.0;
+inline constexpr size_t kMinSampledTableRows = 250000;
+// Share of the search time kept back for the refit on every row when the
+// search ran on a sample (10 % otherwise, training_budget.h): refitting a
+// booster on ten times the rows costs about ten of its fold fits.
+inline constexpr double kSampledRefitShare = 0.4;
+
+// The rows the search runs on: every row (empty `rows`) or a stratified
+// sample (ascending row indices into the table).
+struct SearchSample {
+  std::vector<size_t> rows;  // empty: not sampled
+  size_t table_rows = 0;     // rows of the whole table
+
+  bool sampled() const { return !rows.empty(); }
+};
+
+// `requested`: train --search-sample (0 = never sample; a number of rows =
+// sample that many when the table has more; unset = automatic, as above,
+// only with a bounded budget of `time_limit_seconds`). `columns`: the
+// feature columns kept by screening. The sample is stratified like the folds
+// (folds.h) and deterministic in (y, seed).
+SearchSample ChooseSearchSample(const TrainingData& data, size_t columns, std::optional<size_t> requested,
+                                double time_limit_seconds, uint64_t seed);
+
+// `n` rows of `y` (n <= y.size()), ascending, spread evenly over the rows
+// sorted by target (ties shuffled by `seed`): each class gets its share, a
+// regression target its whole range.
+std::vector<size_t> StratifiedRows(const std::vector<float>& y, size_t n, uint64_t seed);
+
+// `data` restricted to `rows` (features, targets; the problem and schema as they are).
+TrainingData SampleTrainingData(const TrainingData& data, const std::vector<size_t>& rows);
+
+// Says on every leaderboard row which rows its score used:
+// info.search_sample = {"rows": the sample's rows, "of": the table's}.
+void MarkSampledScores(const SearchSample& sample, std::vector<LeaderboardRow>& board);
+
+// The families a search on a sample tries: `options.families` when it
+// names any, else every family the trainer would try whose registry entry
+// is in_sampled_search.
+std::vector<std::string> SampledSearchFamilies(const TrainerOptions& options, const LearnerRegistry& learners);
+
+// "searching on a stratified sample of 85,714 of 1,000,000 rows; ..." for the log.
+std::string DescribeSearchSample(const SearchSample& sample);
+
+}  // namespace tabpilot
