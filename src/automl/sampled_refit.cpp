@@ -83,8 +83,8 @@ bool RefitOne(TrainingRun& run, size_t index, const TrainingData& all, const Ref
                              {"sample_models_held_out_loss", sample_loss},
                              {"fit_seconds", seconds},
                              {"info", model->Info()}};
-    const std::string losses = " (held-out loss " + std::to_string(refit_loss) + " vs " +
-                               std::to_string(sample_loss) + " for its sample models; " + FormatSeconds(seconds) + ")";
+    const std::string losses = " (held-out loss " + std::to_string(refit_loss) + " vs " + std::to_string(sample_loss) +
+                               " for its sample models; " + FormatSeconds(seconds) + ")";
     if (!(refit_loss <= sample_loss)) {
       row.info["refit"]["served"] = false;
       log.Info(run.Clock(true) + c.config.name + ": the refit on " + std::to_string(train_rows.size()) +

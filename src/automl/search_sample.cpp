@@ -84,7 +84,8 @@ std::vector<std::string> SampledSearchFamilies(const TrainerOptions& options, co
 }
 
 void MarkSampledScores(const SearchSample& sample, std::vector<LeaderboardRow>& board) {
-  for (LeaderboardRow& row : board) row.info["search_sample"] = Json{{"rows", sample.rows.size()}, {"of", sample.table_rows}};
+  for (LeaderboardRow& row : board)
+    row.info["search_sample"] = Json{{"rows", sample.rows.size()}, {"of", sample.table_rows}};
 }
 
 std::string DescribeSearchSample(const SearchSample& sample) {

@@ -12,8 +12,8 @@ TableRowBlocks::TableRowBlocks(const Table& table, const FeaturePipeline& pipeli
 
 void TableRowBlocks::Read(size_t begin, size_t count, std::vector<float>* out) const {
   if (begin > rows() || count > rows() - begin) {
-    throw Internal("rows " + std::to_string(begin) + "+" + std::to_string(count) + " of a " +
-                   std::to_string(rows()) + "-row table");
+    throw Internal("rows " + std::to_string(begin) + "+" + std::to_string(count) + " of a " + std::to_string(rows()) +
+                   "-row table");
   }
   std::vector<size_t> index(count);
   for (size_t i = 0; i < count; ++i) index[i] = rows_ != nullptr ? (*rows_)[begin + i] : begin + i;

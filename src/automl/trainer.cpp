@@ -37,9 +37,9 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   // A table far larger than the budget can search is searched on a sample, its chosen members
   // then refit on every row (search_sample.h); no stacking then (level 2 would need every row's
   // level-1 OOF predictions).
-  const SearchSample sample = ChooseSearchSample(data, screen.kept.size(), options.search_sample_rows,
-                                                 options.deadline.bounded() ? options.time_limit_seconds : 0,
-                                                 options.seed);
+  const SearchSample sample =
+      ChooseSearchSample(data, screen.kept.size(), options.search_sample_rows,
+                         options.deadline.bounded() ? options.time_limit_seconds : 0, options.seed);
   std::optional<TrainingData> sampled;
   TrainerOptions search_options = options;
   if (sample.sampled()) {

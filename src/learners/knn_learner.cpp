@@ -428,8 +428,10 @@ std::unique_ptr<Learner> CreateKnnLearner(const Json& params) {
 }
 
 void RegisterKnnLearner(LearnerRegistry& registry) {
-  LearnerRegistry::Entry entry{kFamily, "k nearest neighbours (Euclidean, uniform or distance weights)",
-                               KnnParamSpecs(), [](const Json& params) { return CreateKnnLearner(params); },
+  LearnerRegistry::Entry entry{kFamily,
+                               "k nearest neighbours (Euclidean, uniform or distance weights)",
+                               KnnParamSpecs(),
+                               [](const Json& params) { return CreateKnnLearner(params); },
                                /*repeat_bags=*/false,
                                /*stack_input=*/false};
   entry.in_sampled_search = false;

@@ -31,15 +31,15 @@ struct DenseBatches {
   DMatrixHandle proxy = nullptr;
   const float* data = nullptr;
   size_t cols = 0;
-  size_t count = 0;                                  // rows in all
-  const std::vector<size_t>* rows = nullptr;         // the buffer's rows to read, or null: all, in place
-  const XgbDMatrix::BlockReader* reader = nullptr;   // or: rows read a block at a time (data unused)
-  const std::vector<std::string>* types = nullptr;   // "q"/"c" per column, or empty
-  size_t next = 0;                                   // the next batch's first row
-  std::vector<float> gathered;                       // the current block of listed rows
-  std::string array;                                 // the current batch's array interface
-  std::string error;                                 // a failed setter's message (a callback cannot throw)
-  std::exception_ptr read_error;                     // what the reader threw
+  size_t count = 0;                                 // rows in all
+  const std::vector<size_t>* rows = nullptr;        // the buffer's rows to read, or null: all, in place
+  const XgbDMatrix::BlockReader* reader = nullptr;  // or: rows read a block at a time (data unused)
+  const std::vector<std::string>* types = nullptr;  // "q"/"c" per column, or empty
+  size_t next = 0;                                  // the next batch's first row
+  std::vector<float> gathered;                      // the current block of listed rows
+  std::string array;                                // the current batch's array interface
+  std::string error;                                // a failed setter's message (a callback cannot throw)
+  std::exception_ptr read_error;                    // what the reader threw
 };
 
 int NextDenseBatch(DataIterHandle handle) {

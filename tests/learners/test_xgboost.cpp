@@ -385,6 +385,55 @@ TEST(XgboostApi, QuantizedTrainingRowsGrowTheSameBooster) {
   EXPECT_THROW(XgbDMatrix::Quantized(all.data(), kAll, kCols, &past, types, 64, 1), Internal);
 }
 
+// Rows of a matrix handed out a block at a time, counting the reads.
+class MatrixBlocks final : public RowBlocks {
+ public:
+  explicit MatrixBlocks(const Matrix& x) : x_(x) {}
+  size_t rows() const override { return x_.rows; }
+  size_t cols() const override { return x_.cols; }
+  void Read(size_t begin, size_t count, std::vector<float>* out) const override {
+    reads_ += 1;
+    out->assign(x_.row(begin), x_.row(begin) + count * x_.cols);
+  }
+  int reads() const { return reads_; }
+
+ private:
+  const Matrix& x_;
+  mutable int reads_ = 0;
+};
+
+// A refit on a large table reads its rows a block at a time (the table
+// encoded on the fly): the booster is the one grown on the whole matrix.
+TEST(Xgboost, RowsReadInBlocksGrowTheSameModel) {
+  const Data train = Binary(70000, 21), test = Binary(300, 22);  // two blocks of 65,536 rows
+  const Json params = {{"n_estimators", 10}, {"max_bin", 64}};
+  auto whole = Make(params)->Fit(train.train(), nullptr, Options(Task::kBinary, 2, 2));
+  const MatrixBlocks blocks(train.x);
+  TrainData read;
+  read.y = &train.y;
+  read.blocks = &blocks;
+  auto from_blocks = Make(params)->Fit(read, nullptr, Options(Task::kBinary, 2, 2));
+  EXPECT_GE(blocks.reads(), 4);  // both blocks, in each of XGBoost's passes
+  EXPECT_EQ(whole->Serialize(), from_blocks->Serialize());
+  EXPECT_TRUE(BitIdentical(PredictAll(*whole, test.x), PredictAll(*from_blocks, test.x)));
+
+  // A bad value in a block is named by its row, as in a matrix.
+  Data bad = Binary(70000, 23);
+  bad.x.at(66000, 2) = std::numeric_limits<float>::infinity();
+  const MatrixBlocks bad_blocks(bad.x);
+  TrainData bad_read;
+  bad_read.y = &bad.y;
+  bad_read.blocks = &bad_blocks;
+  try {
+    Make(params)->Fit(bad_read, nullptr, Options(Task::kBinary, 2, 1));
+    FAIL() << "an infinite value was accepted";
+  } catch (const InvalidInput& e) {
+    EXPECT_NE(std::string(e.what()).find("row 66001, column 3"), std::string::npos) << e.what();
+  }
+  // Blocks are for training rows only.
+  EXPECT_THROW(Make(params)->Fit(train.train(), &read, Options(Task::kBinary, 2, 1)), Internal);
+}
+
 }  // namespace
 }  // namespace tabpilot
 

@@ -1,0 +1,169 @@
+// Searching a large table on a sample (search_sample.h), reading its rows
+// encoded a block at a time (table_row_blocks.h), and a whole training that
+// searches on a sample and refits on more rows (sampled_refit.h,
+// held_out_ensemble.h).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "automl/leaderboard.h"
+#include "automl/search_sample.h"
+#include "automl/table_row_blocks.h"
+#include "automl/trainer.h"
+#include "core/error.h"
+#include "features/feature_pipeline.h"
+#include "learners/learner_registry.h"
+#include "trainer_test_data.h"
+
+namespace tabpilot {
+namespace {
+
+// Targets only: what the sample is chosen from. `every`: one row in `every` is class 1.
+TrainingData Targets(size_t rows, size_t every = 10) {
+  TrainingData data;
+  for (size_t r = 0; r < rows; ++r) data.y.push_back(r % every == 0 ? 1.0f : 0.0f);
+  return data;
+}
+
+size_t Automatic(size_t rows, double seconds, size_t columns = 14) {
+  return ChooseSearchSample(Targets(rows), columns, std::nullopt, seconds, 0).rows.size();
+}
+
+TEST(SearchSample, AutomaticOnlyForLargeTablesUnderABudget) {
+  // 2,000 cells a second of budget, at least 20,000 rows.
+  EXPECT_EQ(Automatic(1000000, 120), 20000u);
+  EXPECT_EQ(Automatic(1000000, 900), 128571u);
+  EXPECT_EQ(Automatic(10000000, 900, 7), 257142u);
+  // Not below 250,000 rows, nor unless the table holds four samples, nor without a budget.
+  EXPECT_EQ(Automatic(200000, 120), 0u);
+  EXPECT_EQ(Automatic(300000, 900), 0u);
+  EXPECT_EQ(Automatic(1000000, 0), 0u);
+}
+
+TEST(SearchSample, AskedForSizes) {
+  const TrainingData data = Targets(20000);
+  EXPECT_FALSE(ChooseSearchSample(data, 3, size_t{0}, 60, 0).sampled());
+  EXPECT_FALSE(ChooseSearchSample(data, 3, size_t{20000}, 60, 0).sampled());
+  const SearchSample s = ChooseSearchSample(data, 3, size_t{5000}, 0, 0);  // asked: even without a budget
+  EXPECT_EQ(s.rows.size(), 5000u);
+  EXPECT_EQ(s.table_rows, 20000u);
+}
+
+TEST(SearchSample, StratifiedAscendingAndSeeded) {
+  const TrainingData data = Targets(100000, 10);
+  const std::vector<size_t> rows = StratifiedRows(data.y, 10000, 3);
+  ASSERT_EQ(rows.size(), 10000u);
+  EXPECT_TRUE(std::is_sorted(rows.begin(), rows.end()));
+  EXPECT_EQ(std::adjacent_find(rows.begin(), rows.end()), rows.end());
+  size_t positives = 0;
+  for (size_t r : rows) positives += data.y[r] > 0.5f ? 1 : 0;
+  EXPECT_NEAR(static_cast<double>(positives), 1000.0, 1.0);
+  EXPECT_EQ(StratifiedRows(data.y, 10000, 3), rows);
+  EXPECT_NE(StratifiedRows(data.y, 10000, 4), rows);
+
+  // A regression target's whole range: the sample reaches both ends.
+  std::vector<float> y;
+  for (int i = 0; i < 50000; ++i) y.push_back(static_cast<float>((i * 7919) % 50000));
+  const std::vector<size_t> spread = StratifiedRows(y, 500, 1);
+  float low = 1e9f, high = -1e9f;
+  for (size_t r : spread) {
+    low = std::min(low, y[r]);
+    high = std::max(high, y[r]);
+  }
+  EXPECT_LT(low, 100.0f);
+  EXPECT_GT(high, 49900.0f);
+}
+
+TEST(SearchSample, LeavesOutFamiliesWhoseModelIsTheirRows) {
+  const LearnerRegistry learners = LearnerRegistry::WithBuiltins();
+  TrainerOptions options;
+  const std::vector<std::string> families = SampledSearchFamilies(options, learners);
+  EXPECT_NE(std::find(families.begin(), families.end(), "xgboost"), families.end());
+  EXPECT_NE(std::find(families.begin(), families.end(), "mlp"), families.end());
+  EXPECT_EQ(std::find(families.begin(), families.end(), "knn"), families.end());
+  options.families = {"knn", "xgboost"};  // named: as asked
+  EXPECT_EQ(SampledSearchFamilies(options, learners), options.families);
+}
+
+TEST(TableRowBlocks, ReadsTheRowsTheTransformMakes) {
+  const TrainingData data = testing::LoadCsv(testing::BinaryCsv(500, true));
+  const std::vector<std::string> columns = {"a", "b", "c"};
+  const FeaturePipeline pipeline = FeaturePipeline::Fit(data.features, columns, FeatureOptions{});
+  const Matrix whole = pipeline.Transform(data.features, 1);
+  const std::vector<size_t> listed = {499, 3, 250, 4};
+  const TableRowBlocks all(data.features, pipeline, nullptr, 2);
+  const TableRowBlocks some(data.features, pipeline, &listed, 1);
+  EXPECT_EQ(all.rows(), 500u);
+  EXPECT_EQ(some.rows(), 4u);
+  EXPECT_EQ(all.cols(), whole.cols);
+  std::vector<float> block;
+  all.Read(100, 50, &block);
+  EXPECT_EQ(block, std::vector<float>(whole.row(100), whole.row(150)));
+  some.Read(1, 3, &block);
+  ASSERT_EQ(block.size(), 3 * whole.cols);
+  EXPECT_EQ(std::vector<float>(block.begin(), block.begin() + static_cast<long>(whole.cols)),
+            std::vector<float>(whole.row(3), whole.row(4)));
+  EXPECT_THROW(all.Read(490, 20, &block), Internal);
+}
+
+// A whole training on a sample: searched on 800 of 3,000 rows (no stacking),
+// the boosters refit on every row but the held-out ones, the leaderboard
+// saying which rows each score used.
+TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
+  const TrainingData data = testing::LoadCsv(testing::BinaryCsv(3000, true));
+  TrainerOptions options = testing::FourCandidateOptions();
+  options.max_models = 3;
+  options.stack_levels = 2;
+  options.cost_tolerance_se = 0;
+  options.search_sample_rows = 800;
+  const TrainResult result = TrainAutoML(data, options);
+  const Json& facts = result.bundle.training;
+  EXPECT_EQ(facts.at("rows"), 3000);
+  EXPECT_EQ(facts.at("search_sample_rows"), 800);
+  EXPECT_EQ(facts.at("stacking"), false);
+  size_t refits = 0;
+  for (const LeaderboardRow& row : result.leaderboard) {
+    if (row.family == "ensemble") continue;
+    EXPECT_EQ(row.info.at("search_sample").at("rows"), 800) << row.model;
+    EXPECT_EQ(row.info.at("search_sample").at("of"), 3000) << row.model;
+    if (!row.info.contains("refit")) continue;
+    const Json& refit = row.info.at("refit");
+    EXPECT_EQ(row.family, "xgboost");  // linear keeps its sample models
+    // 2 % of the rows held out (from outside the sample), the rest trained on.
+    EXPECT_EQ(refit.at("held_out_rows"), 60);
+    EXPECT_EQ(refit.at("rows"), 2940);
+    // Served only when it does at least as well there as the sample's fold models.
+    const double refit_loss = refit.at("held_out_loss").get<double>();
+    const double sample_loss = refit.at("sample_models_held_out_loss").get<double>();
+    if (refit.at("served").get<bool>()) {
+      EXPECT_LE(refit_loss, sample_loss) << row.model;
+      refits += 1;
+    } else {
+      EXPECT_GT(refit_loss, sample_loss) << row.model;
+    }
+  }
+  EXPECT_EQ(facts.at("members_refitted"), refits);
+  EXPECT_GT(refits, 0u);
+  // A bundle member serves a full model exactly when its refit is served;
+  // the weights (chosen again on the held-out rows) sum to 1.
+  double weights = 0;
+  for (const BundleMember& m : result.bundle.members) {
+    const auto row = std::find_if(result.leaderboard.begin(), result.leaderboard.end(),
+                                  [&](const LeaderboardRow& r) { return r.model == m.name; });
+    ASSERT_NE(row, result.leaderboard.end()) << m.name;
+    const bool served = row->info.contains("refit") && row->info.at("refit").at("served").get<bool>();
+    EXPECT_EQ(m.full != nullptr, served) << m.name;
+    weights += m.weight;
+  }
+  EXPECT_NEAR(weights, 1.0, 1e-9);
+
+  options.search_sample_rows = 0;  // never: every row, as before
+  const TrainResult every_row = TrainAutoML(data, options);
+  EXPECT_FALSE(every_row.bundle.training.contains("search_sample_rows"));
+  EXPECT_EQ(every_row.bundle.training.at("rows"), 3000);
+}
+
+}  // namespace
+}  // namespace tabpilot
