@@ -4,6 +4,7 @@
 Usage: bench/train_memory.py [--rows N[,N...]] [--time-limit S[,S...]]
                              [--threads T] [--before BIN] [--bin BIN]
                              [--no-peer] [--tag TAG] [--no-append]
+                             [--keep-logs DIR]
 
 For each size N (default 100,000 and 1,000,000 rows) builds a training CSV
 from Adult's training rows repeated and jittered (fnlwgt moved by up to
@@ -19,7 +20,10 @@ lives in a temp folder), then measures, one run each:
            XGBClassifier with defaults and tree_method "hist" on every row,
            and its test AUC (--no-peer to skip)
 Each run reports wall time, peak resident memory (ru_maxrss of the child,
-from os.wait4) and its ratio to the CSV's size. Raw results go to
+from os.wait4) and its ratio to the CSV's size; ours also the load's time
+and rows read per second (the manifest's load_seconds: reading, splitting
+and typing the CSV) and the search sample's rows when the table was
+searched on one. Raw results go to
 bench/results/<date>-train-memory[-TAG].json and a table is appended to
 docs/benchmarks.md (unless --no-append). Every child gets
 OMP_WAIT_POLICY=PASSIVE. Exit status 0 on success, 2 when a step fails.
@@ -55,6 +59,7 @@ def parse_args(argv):
     p.add_argument("--no-peer", action="store_true")
     p.add_argument("--tag", default="")
     p.add_argument("--no-append", action="store_true")
+    p.add_argument("--keep-logs", help="copy each run's log into this folder")
     args = p.parse_args(argv)
     args.sizes = [int(s) for s in args.rows.split(",") if s]
     limits = [int(s) for s in args.time_limit.split(",") if s]
@@ -107,8 +112,10 @@ def train_ours(binary, data, test, limit, threads, work, name):
     adult.run_measured([binary, "predict", "--model", model, "--data", test, "--output", preds, "--threads", threads],
                        work / f"predict-{name}.log")
     members = bundle_members(model)
+    training = json.loads((Path(model) / "manifest.json").read_text())["training"]
     return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mib": rss, "test_auc": test_auc(preds, test),
-            "members": members, "families": sorted({m["family"] for m in members})}
+            "members": members, "families": sorted({m["family"] for m in members}),
+            "load_s": training.get("load_seconds"), "search_sample_rows": training.get("search_sample_rows")}
 
 
 def measure(args, work):
@@ -134,13 +141,18 @@ def measure(args, work):
             row["peer"] = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mib": rss, "test_auc": peer["test_auc"],
                            "fit_s": peer["fit_seconds"]}
         table.unlink()
+        if args.keep_logs:
+            Path(args.keep_logs).mkdir(parents=True, exist_ok=True)
+            for log in work.glob("*.log"):
+                (Path(args.keep_logs) / log.name).write_bytes(log.read_bytes())
         runs.append(row)
     return runs
 
 
 def table_text(runs):
-    lines = ["| rows | CSV MiB | run | budget s | wall s | peak RSS MiB | RSS / CSV | test AUC | ensemble |",
-             "|---:|---:|---|---:|---:|---:|---:|---:|---|"]
+    lines = ["| rows | CSV MiB | run | budget s | wall s | load s | read rows/s | search sample | peak RSS MiB | "
+             "RSS / CSV | test AUC | ensemble |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in runs:
         for name in ("ours", "before", "peer"):
             if name not in r:
@@ -151,9 +163,12 @@ def table_text(runs):
             budget = r["time_limit_s"] if name != "peer" else "—"
             ensemble = (", ".join(f"{x['name']} ({x['family']}, {x['weight']:.2f})" for x in m["members"])
                         if "members" in m else "one model")
+            load = m.get("load_s")
+            load_text = f"{load:.1f} | {r['rows'] / load:,.0f}" if load else "— | —"
+            sample = f"{m['search_sample_rows']:,}" if m.get("search_sample_rows") else "—"
             lines.append(f"| {r['rows']:,} | {r['csv_mib']:.0f} | {label} | {budget} | {m['wall_s']:.1f} | "
-                         f"{m['peak_rss_mib']:.0f} | {m['peak_rss_mib'] / r['csv_mib']:.1f} | "
-                         f"{m['test_auc']:.4f} | {ensemble} |")
+                         f"{load_text} | {sample} | {m['peak_rss_mib']:.0f} | "
+                         f"{m['peak_rss_mib'] / r['csv_mib']:.1f} | {m['test_auc']:.4f} | {ensemble} |")
     return "\n".join(lines)
 
 

@@ -1,12 +1,14 @@
 #include "automl/sampled_refit.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <string>
 
 #include "automl/held_out_ensemble.h"
 #include "automl/search_sample.h"
 #include "automl/table_row_blocks.h"
+#include "core/process_memory.h"
 #include "learners/early_stopping_loss.h"
 
 namespace tabpilot {
@@ -120,6 +122,16 @@ std::vector<size_t> RefitCandidates(const TrainingRun& run, const std::set<std::
   return members;
 }
 
+// Rows a refit of `cols` encoded columns may take within --memory-limit,
+// beside what the process holds now (no limit: every row).
+size_t RowsWithinMemory(const TrainingRun& run, size_t cols) {
+  const double limit = run.options().memory_limit_bytes;
+  if (!(limit > 0)) return std::numeric_limits<size_t>::max();
+  const double room = limit - static_cast<double>(ResidentBytes()) - kRefitFixedBytes;
+  if (room <= 0) return 0;
+  return static_cast<size_t>(room / (kRefitBytesPerCell * static_cast<double>(cols) + kRefitBytesPerRow));
+}
+
 }  // namespace
 
 RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample, uint64_t seed) {
@@ -165,8 +177,17 @@ size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const Re
     const double every_row = RefitEstimate(run, c, split.train.size());
     size_t rows = split.train.size();
     if (every_row > share) rows = static_cast<size_t>(static_cast<double>(rows) * share / every_row);
+    // ... and as many as --memory-limit leaves room for.
+    const size_t cols = run.features().Encode(c.config.features).pipeline.feature_names().size();
+    const size_t memory_rows = RowsWithinMemory(run, cols);
+    if (memory_rows < rows) {
+      log.Info(run.Clock(true) + c.config.name + ": --memory-limit " +
+               FormatGigabytes(run.options().memory_limit_bytes) + " leaves room to refit on " +
+               std::to_string(memory_rows) + " rows (" + std::to_string(rows) + " in the time)");
+      rows = memory_rows;
+    }
     if (static_cast<double>(rows) < kMinRefitRowsTimesSample * static_cast<double>(run.data().y.size())) {
-      log.Info(run.Clock(true) + c.config.name + ": no time to refit on more rows (every row needs ~" +
+      log.Info(run.Clock(true) + c.config.name + ": no time or memory to refit on more rows (every row needs ~" +
                FormatSeconds(every_row) + "), serving its sample models");
       continue;
     }

@@ -47,6 +47,8 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     sampled = SampleTrainingData(data, sample.rows);
     search_options.stack_levels = 1;
     search_options.families = SampledSearchFamilies(options, learners);
+    // The sample compares candidates; more folds would buy steadier fold models that the refit replaces.
+    if (search_options.num_folds == 0) search_options.num_folds = kSampledSearchFolds;
   }
   const TrainingData& search_data = sampled ? *sampled : data;
   // 2. Plan: the data's shape, the fold plan, stacking; then the time budget (training_budget.h).
@@ -104,18 +106,23 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     if (refitted > 0) {
       ensemble = ReweighOnHeldOut(run, data, split, ensemble, options.ensemble_rounds);
       needed = NeededCandidates(run.done(), ensemble.weights);
+      refitted = 0;  // of the members still needed
+      for (const Candidate& c : run.done()) refitted += needed.count(c.config.name) && c.full ? 1 : 0;
     }
   } else if (options.refit_full) {
     refitted = RefitMembers(run, needed, budget.Refit(timing_seconds));
   }
-  if (sample.sampled()) MarkSampledScores(sample, run.board());
 
   // 6. The bundle and the leaderboard (bundle_assembly.h).
   std::unique_ptr<Predictor> served;
   TrainResult result = AssembleBundle(run, plan, ensemble, needed, refitted, costs, budget.Timing(), served);
+  if (options.memory_limit_bytes > 0) result.bundle.training["memory_limit_bytes"] = options.memory_limit_bytes;
   if (sample.sampled()) {
     result.bundle.training["rows"] = sample.table_rows;
     result.bundle.training["search_sample_rows"] = sample.rows.size();
+    MarkSampledScores(sample, result.leaderboard);
+    result.bundle.leaderboard = LeaderboardToJson(result.leaderboard);
+    result.bundle.leaderboard_csv = LeaderboardToCsv(result.leaderboard);
   }
   // 7. The reports it carries: data, model quality, and, in what is left before the write
   // reserve, explainability on the predictor just timed (bundle_reports.h).

@@ -59,6 +59,10 @@ struct TrainerOptions {
   // every row (search_sample.h); 0 = always search on every row. Unset:
   // automatic, from the table's size and the budget.
   std::optional<size_t> search_sample_rows;
+  // train --memory-limit, in bytes (0 = none): a large table's refit takes
+  // no more rows than this leaves room for beside what the process holds
+  // (sampled_refit.h).
+  double memory_limit_bytes = 0;
   // Restrict to these learner families (empty = all but the opt-in ones, which
   // run only when named here; see CandidateConfig::opt_in).
   std::vector<std::string> families;

@@ -3,6 +3,7 @@
 // folder, the leaderboard file and the best validation score.
 #include "automl/problem.h"
 #include "automl/trainer.h"
+#include "core/process_memory.h"
 #include "core/version.h"
 #include "jobs/job_recorder.h"
 #include "model/bundle.h"
@@ -111,6 +112,8 @@ class AutoMLStep : public StepType {
     options.refit_full = f.Bool("refit_full");
     if (f.Has("infer_limit")) options.infer_limit_us_per_row = f.Float("infer_limit");
     if (f.Has("cost_tolerance")) options.cost_tolerance_se = f.Float("cost_tolerance");
+    // As `train` without --memory-limit: a share of the machine's memory.
+    options.memory_limit_bytes = kDefaultMemoryShare * static_cast<double>(PhysicalMemoryBytes());
     options.logger = quiet;
     TrainResult result = TrainAutoML(data, options);
     SaveOptions save;

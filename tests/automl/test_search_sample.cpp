@@ -13,6 +13,7 @@
 #include "automl/table_row_blocks.h"
 #include "automl/trainer.h"
 #include "core/error.h"
+#include "core/process_memory.h"
 #include "features/feature_pipeline.h"
 #include "learners/learner_registry.h"
 #include "trainer_test_data.h"
@@ -144,7 +145,6 @@ TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
       EXPECT_GT(refit_loss, sample_loss) << row.model;
     }
   }
-  EXPECT_EQ(facts.at("members_refitted"), refits);
   EXPECT_GT(refits, 0u);
   // A bundle member serves a full model exactly when its refit is served;
   // the weights (chosen again on the held-out rows) sum to 1.
@@ -158,6 +158,19 @@ TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
     weights += m.weight;
   }
   EXPECT_NEAR(weights, 1.0, 1e-9);
+  const auto full_models = std::count_if(result.bundle.members.begin(), result.bundle.members.end(),
+                                         [](const BundleMember& m) { return m.full != nullptr; });
+  EXPECT_EQ(facts.at("members_refitted"), full_models);
+  EXPECT_LE(static_cast<size_t>(full_models), refits);  // the weights may drop a refit member
+
+  // No room under the memory limit: the sample's models serve, nothing is refit.
+  options.memory_limit_bytes = static_cast<double>(ResidentBytes());
+  const TrainResult no_room = TrainAutoML(data, options);
+  EXPECT_EQ(no_room.bundle.training.at("members_refitted"), 0);
+  EXPECT_EQ(no_room.bundle.training.at("memory_limit_bytes"), options.memory_limit_bytes);
+  for (const LeaderboardRow& row : no_room.leaderboard) EXPECT_FALSE(row.info.contains("refit")) << row.model;
+  for (const BundleMember& m : no_room.bundle.members) EXPECT_EQ(m.full, nullptr) << m.name;
+  options.memory_limit_bytes = 0;
 
   options.search_sample_rows = 0;  // never: every row, as before
   const TrainResult every_row = TrainAutoML(data, options);
