@@ -6,11 +6,15 @@
 namespace tabpilot {
 
 bool FamilyAllowed(const TrainerOptions& options, const std::string& family) {
+  const auto& excluded = options.excluded_families;
+  if (std::find(excluded.begin(), excluded.end(), family) != excluded.end()) return false;
   return options.families.empty() ||
          std::find(options.families.begin(), options.families.end(), family) != options.families.end();
 }
 
 bool ConfigAllowed(const TrainerOptions& options, const CandidateConfig& config) {
+  const auto& excluded = options.excluded_families;
+  if (std::find(excluded.begin(), excluded.end(), config.family) != excluded.end()) return false;
   if (config.opt_in) {
     return std::find(options.families.begin(), options.families.end(), config.family) != options.families.end();
   }

@@ -5,7 +5,6 @@
 #include <numeric>
 #include <random>
 
-#include "automl/level_plan.h"
 
 namespace tabpilot {
 namespace {
@@ -74,11 +73,11 @@ TrainingData SampleTrainingData(const TrainingData& data, const std::vector<size
   return out;
 }
 
-std::vector<std::string> SampledSearchFamilies(const TrainerOptions& options, const LearnerRegistry& learners) {
-  if (!options.families.empty()) return options.families;
-  std::vector<std::string> out;
+std::vector<std::string> SampledSearchExclusions(const TrainerOptions& options, const LearnerRegistry& learners) {
+  std::vector<std::string> out = options.excluded_families;
   for (const std::string& f : learners.Families()) {
-    if (FamilyAllowed(options, f) && learners.Get(f).in_sampled_search) out.push_back(f);
+    const bool named = std::find(options.families.begin(), options.families.end(), f) != options.families.end();
+    if (!learners.Get(f).in_sampled_search && !named) out.push_back(f);
   }
   return out;
 }

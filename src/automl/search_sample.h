@@ -70,10 +70,10 @@ TrainingData SampleTrainingData(const TrainingData& data, const std::vector<size
 // info.search_sample = {"rows": the sample's rows, "of": the table's}.
 void MarkSampledScores(const SearchSample& sample, std::vector<LeaderboardRow>& board);
 
-// The families a search on a sample tries: `options.families` when it
-// names any, else every family the trainer would try whose registry entry
-// is in_sampled_search.
-std::vector<std::string> SampledSearchFamilies(const TrainerOptions& options, const LearnerRegistry& learners);
+// The families a search on a sample leaves out (TrainerOptions::
+// excluded_families): those whose registry entry is not in_sampled_search,
+// unless `options.families` names them.
+std::vector<std::string> SampledSearchExclusions(const TrainerOptions& options, const LearnerRegistry& learners);
 
 // "searching on a stratified sample of 85,714 of 1,000,000 rows; ..." for the log.
 std::string DescribeSearchSample(const SearchSample& sample);

@@ -46,7 +46,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     options.logger.Info(DescribeSearchSample(sample));
     sampled = SampleTrainingData(data, sample.rows);
     search_options.stack_levels = 1;
-    search_options.families = SampledSearchFamilies(options, learners);
+    search_options.excluded_families = SampledSearchExclusions(options, learners);
     // The sample compares candidates; more folds would buy steadier fold models that the refit replaces.
     if (search_options.num_folds == 0) search_options.num_folds = kSampledSearchFolds;
   }

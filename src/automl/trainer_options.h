@@ -66,6 +66,10 @@ struct TrainerOptions {
   // Restrict to these learner families (empty = all but the opt-in ones, which
   // run only when named here; see CandidateConfig::opt_in).
   std::vector<std::string> families;
+  // Families left out whatever `families` says (the trainer's own choice: a
+  // search on a sample leaves out those whose registry entry is not
+  // in_sampled_search, search_sample.h).
+  std::vector<std::string> excluded_families;
   // The families the trainer may create learners from. Not owned; must
   // outlive the TrainAutoML call. A family the curated portfolio does not
   // list gets one opt-in candidate with its declared defaults, run when

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "automl/leaderboard.h"
+#include "automl/level_plan.h"
 #include "automl/search_sample.h"
 #include "automl/table_row_blocks.h"
 #include "automl/trainer.h"
@@ -80,12 +81,18 @@ TEST(SearchSample, StratifiedAscendingAndSeeded) {
 TEST(SearchSample, LeavesOutFamiliesWhoseModelIsTheirRows) {
   const LearnerRegistry learners = LearnerRegistry::WithBuiltins();
   TrainerOptions options;
-  const std::vector<std::string> families = SampledSearchFamilies(options, learners);
-  EXPECT_NE(std::find(families.begin(), families.end(), "xgboost"), families.end());
-  EXPECT_NE(std::find(families.begin(), families.end(), "mlp"), families.end());
-  EXPECT_EQ(std::find(families.begin(), families.end(), "knn"), families.end());
+  EXPECT_EQ(SampledSearchExclusions(options, learners), std::vector<std::string>{"knn"});
+  options.excluded_families = SampledSearchExclusions(options, learners);
+  EXPECT_FALSE(FamilyAllowed(options, "knn"));
+  EXPECT_TRUE(FamilyAllowed(options, "xgboost"));
+  // Opt-in configurations stay opt-in: leaving knn out names no other family.
+  CandidateConfig opt_in;
+  opt_in.family = "oblivious_boost";
+  opt_in.opt_in = true;
+  EXPECT_FALSE(ConfigAllowed(options, opt_in));
+  options.excluded_families.clear();
   options.families = {"knn", "xgboost"};  // named: as asked
-  EXPECT_EQ(SampledSearchFamilies(options, learners), options.families);
+  EXPECT_TRUE(SampledSearchExclusions(options, learners).empty());
 }
 
 TEST(TableRowBlocks, ReadsTheRowsTheTransformMakes) {
