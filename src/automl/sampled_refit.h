@@ -40,9 +40,9 @@ inline constexpr double kRefitHeldOutShare = 0.02;
 inline constexpr double kMinRefitRowsTimesSample = 1.5;
 // What a booster's refit holds per row and cell at its peak, for
 // --memory-limit: XGBoost's quantized matrix while it is built (4.6 bytes a
-// cell measured on 500,000 rows of 108 one-hot and numeric columns) and its
-// training buffers; per row, the row list and targets; fixed, a few blocks
-// of encoded rows.
+// cell, measured once with XGBoost's Python package on 500,000 rows of 108
+// one-hot and numeric columns) and its training buffers; per row, the row
+// list and targets; fixed, a few blocks of encoded rows.
 inline constexpr double kRefitBytesPerCell = 6.0;
 inline constexpr double kRefitBytesPerRow = 32.0;
 inline constexpr double kRefitFixedBytes = 128e6;

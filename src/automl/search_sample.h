@@ -11,8 +11,7 @@
 // kMinSearchSampleRows rows; a table is sampled only when it has at least
 // kMinSampledTableRows rows and kSampleWhenRowsTimes times the sample's (a
 // smaller saving is not worth the refit). On Adult's 14 columns: 120 s ->
-// 20,000 rows (a search of ten candidates of seven families on two cores),
-// 900 s -> 128,571. Tables below 250,000 rows train as before.
+// 20,000 rows, 900 s -> 128,571. Tables below 250,000 rows train as before.
 #pragma once
 
 #include <cstddef>

@@ -54,8 +54,6 @@ CLI::Validator NonNegative() {
       "NONNEGATIVE");
 }
 
-// --infer-limit: a finite number of microseconds above 0 (CLI11's own
-// messages for a bad double name the type, not the option's meaning).
 // The whole of `value` as a finite number, or nullopt.
 std::optional<double> FiniteNumber(const std::string& value) {
   char* end = nullptr;
@@ -64,34 +62,22 @@ std::optional<double> FiniteNumber(const std::string& value) {
   return v;
 }
 
-CLI::Validator PositiveMicroseconds() {
+// A finite number above 0 (or, `zero_ok`, 0 or more), else "must be a number
+// of <what>, got VALUE" (CLI11's own messages for a bad double name the
+// type, not the option's meaning).
+CLI::Validator FiniteNumberOf(const std::string& what, bool zero_ok, const std::string& name) {
   return CLI::Validator(
-      [](std::string& value) {
+      [what, zero_ok](std::string& value) {
         const std::optional<double> v = FiniteNumber(value);
-        return v && *v > 0 ? std::string() : "must be a number of microseconds per row above 0, got " + value;
+        return v && (*v > 0 || (zero_ok && *v == 0)) ? std::string() : "must be a number of " + what + ", got " + value;
       },
-      "MICROSECONDS");
+      name);
 }
 
-// --cost-tolerance: a finite number of standard errors, 0 or more.
-CLI::Validator StandardErrors() {
-  return CLI::Validator(
-      [](std::string& value) {
-        const std::optional<double> v = FiniteNumber(value);
-        return v && *v >= 0 ? std::string() : "must be a number of standard errors, 0 or more, got " + value;
-      },
-      "SE");
-}
-
-// --memory-limit: a finite number of gigabytes above 0.
-CLI::Validator Gigabytes() {
-  return CLI::Validator(
-      [](std::string& value) {
-        const std::optional<double> v = FiniteNumber(value);
-        return v && *v > 0 ? std::string() : "must be a number of gigabytes above 0, got " + value;
-      },
-      "GB");
-}
+// --infer-limit, --cost-tolerance, --memory-limit.
+CLI::Validator PositiveMicroseconds() { return FiniteNumberOf("microseconds per row above 0", false, "MICROSECONDS"); }
+CLI::Validator StandardErrors() { return FiniteNumberOf("standard errors, 0 or more", true, "SE"); }
+CLI::Validator Gigabytes() { return FiniteNumberOf("gigabytes above 0", false, "GB"); }
 
 // Loading a CSV peaks at about this many bytes per byte on disk (the text,
 // its cells, then the typed table; 1,000,000 Adult rows, 103 MiB, peaked at
