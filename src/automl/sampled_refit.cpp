@@ -54,12 +54,10 @@ bool RefitOne(TrainingRun& run, size_t index, const TrainingData& all, const Ref
   try {
     LeaderboardRow& row = run.board()[c.leaderboard_row];
     std::unique_ptr<Learner> learner = run.learners().Create(c.config.family, c.config.params);
-    std::vector<std::string> names;
-    Matrix unused;
-    run.Inputs(c.config, {}, &unused, &names);
-    FitOptions fit = run.MakeFitOptions(c.config, names, run.options().seed * 7919ULL + 400000 + index);
-    fit.deadline = deadline;
     const FeaturePipeline& pipeline = run.features().Encode(c.config.features).pipeline;
+    FitOptions fit =
+        run.MakeFitOptions(c.config, pipeline.feature_names(), run.options().seed * 7919ULL + 400000 + index);
+    fit.deadline = deadline;
     const Matrix held_x = pipeline.Transform(all.features.SelectRows(split.held_out), threads);
     const TrainData held{&held_x, &split.held_out_y, nullptr};
     std::vector<float> train_y;
