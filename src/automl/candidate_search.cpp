@@ -18,6 +18,10 @@ SearchState::SearchState(const DataShape& shape_in, uint64_t seed, std::vector<s
 void SearchLevel(TrainingRun& run, const SearchLevelPlan& plan, SearchState& state) {
   const Logger& log = run.options().logger;
   std::vector<CandidateConfig> queue = plan.portfolio;
+  const bool as_codes = run.options().categoricals_as_codes;
+  if (as_codes) {
+    for (CandidateConfig& c : queue) ReadCategoricalsAsCodes(c, run.learners());
+  }
   const size_t portfolio_size = queue.size();
   const double search_cap = TrainingBudget::SearchCap(plan.deadline);
   int misses = 0;
@@ -32,6 +36,7 @@ void SearchLevel(TrainingRun& run, const SearchLevelPlan& plan, SearchState& sta
       }
       CandidateConfig sampled = SampleConfig(run.learners(), state.rng, ++state.sampled, state.families);
       sampled.name += plan.sampled_suffix;
+      if (as_codes) ReadCategoricalsAsCodes(sampled, run.learners());
       queue.push_back(std::move(sampled));
     }
     const CandidateConfig& config = queue[i];

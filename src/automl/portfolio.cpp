@@ -160,6 +160,16 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape, const Lear
   return p;
 }
 
+bool ReadCategoricalsAsCodes(CandidateConfig& config, const LearnerRegistry& learners) {
+  if (config.features.encoding != Encoding::kTree || config.features.native_categorical) return false;
+  if (!learners.Has(config.family)) return false;
+  const std::string& param = learners.Get(config.family).native_categorical_param;
+  if (param.empty()) return false;
+  config.params[param] = true;
+  config.features.native_categorical = true;
+  return true;
+}
+
 CandidateConfig SampleConfig(const LearnerRegistry& learners, std::mt19937_64& rng, int index,
                              const std::vector<std::string>& families) {
   if (families.empty()) throw Internal("random search without a family to sample");

@@ -62,6 +62,13 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape, const Lear
 CandidateConfig SampleConfig(const LearnerRegistry& learners, std::mt19937_64& rng, int index,
                              const std::vector<std::string>& families);
 
+// Makes a tree config read each categorical as one code column when its
+// family can (LearnerRegistry::Entry::native_categorical_param): for large
+// tables, where a refit's quantized matrix would otherwise hold a column per
+// category level (Adult: 108 one-hot columns for 14). Other configs are left
+// as they are. Returns whether `config` changed.
+bool ReadCategoricalsAsCodes(CandidateConfig& config, const LearnerRegistry& learners);
+
 // A short stable id for the feature pipeline a config needs: "dense",
 // "tree_native", "tree" (default one-hot cap) or "tree_onehot<N>".
 std::string PipelineId(const FeatureOptions& options);

@@ -47,6 +47,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     sampled = SampleTrainingData(data, sample.rows);
     search_options.stack_levels = 1;
     search_options.excluded_families = SampledSearchExclusions(options, learners);
+    search_options.categoricals_as_codes = true;
     // The sample compares candidates; more folds would buy steadier fold models that the refit replaces.
     if (search_options.num_folds == 0) search_options.num_folds = kSampledSearchFolds;
   }

@@ -70,6 +70,11 @@ struct TrainerOptions {
   // search on a sample leaves out those whose registry entry is not
   // in_sampled_search, search_sample.h).
   std::vector<std::string> excluded_families;
+  // Tree configs of families that can read categoricals as codes do so
+  // (ReadCategoricalsAsCodes, portfolio.h). The trainer's own choice for a
+  // search on a sample: the refit's quantized matrix then grows with the
+  // table's columns, not with its categories' levels.
+  bool categoricals_as_codes = false;
   // The families the trainer may create learners from. Not owned; must
   // outlive the TrainAutoML call. A family the curated portfolio does not
   // list gets one opt-in candidate with its declared defaults, run when

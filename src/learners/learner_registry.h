@@ -45,6 +45,11 @@ class LearnerRegistry {
     // table of near-duplicate rows the sample's validation also flatters it
     // (each held-out row's near copy is among its neighbours).
     bool in_sampled_search = true;
+    // The boolean parameter that makes its learners read each categorical as
+    // one code column (FeatureOptions::native_categorical) instead of one-hot
+    // columns; empty = they cannot. A search on a sample turns it on for the
+    // family's tree configs (automl/portfolio.h, ReadCategoricalsAsCodes).
+    std::string native_categorical_param = {};
     bool searched() const { return sample != nullptr && search_share > 0; }
   };
 

@@ -577,6 +577,7 @@ void RegisterXgboostLearner(LearnerRegistry& registry) {
                                XgboostParamSpecs(), CreateXgboostLearner, /*repeat_bags=*/true};
   entry.sample = SampleXgboostConfig;
   entry.search_share = 0.75;  // mostly boosters: the strongest family on tabular data
+  entry.native_categorical_param = "enable_categorical";
   registry.Register(std::move(entry));
 }
 

@@ -98,6 +98,30 @@ TEST(DefaultPortfolio, BoostersOneHotUpTo64LevelsForestsKeepTheDefault) {
   EXPECT_GT(sampled, 0);
 }
 
+// A large table's search reads categoricals as codes where the family can:
+// the one-hot boosters switch (parameter and pipeline), the forests and the
+// dense configs stay as they are.
+TEST(ReadCategoricalsAsCodes, BoostersSwitchOthersStay) {
+  const LearnerRegistry builtins = LearnerRegistry::WithBuiltins();
+  const DataShape large{Task::kBinary, 1000000, 14, 2, 120};
+  int switched = 0;
+  for (CandidateConfig c : DefaultPortfolio(large, builtins)) {
+    const CandidateConfig before = c;
+    const bool changed = ReadCategoricalsAsCodes(c, builtins);
+    if (before.family == "xgboost" && !before.features.native_categorical) {
+      EXPECT_TRUE(changed) << c.name;
+      EXPECT_EQ(PipelineId(c.features), "tree_native") << c.name;
+      EXPECT_EQ(c.params.at("enable_categorical"), true) << c.name;
+      ++switched;
+    } else {
+      EXPECT_FALSE(changed) << c.name;
+      EXPECT_EQ(PipelineId(c.features), PipelineId(before.features)) << c.name;
+      EXPECT_EQ(c.params, before.params) << c.name;
+    }
+  }
+  EXPECT_GE(switched, 3);
+}
+
 TEST(PipelineId, NamesEachEncoding) {
   FeatureOptions f;
   EXPECT_EQ(PipelineId(f), "tree");
