@@ -5,6 +5,7 @@ Usage: bench/train_memory.py [--rows N[,N...]] [--time-limit S[,S...]]
                              [--threads T] [--before BIN] [--bin BIN]
                              [--no-peer] [--tag TAG] [--no-append]
                              [--keep-logs DIR] [--table adult|synthetic]
+                             [--groups]
 
 For each size N (default 100,000 and 1,000,000 rows) builds a training CSV
 from Adult's training rows repeated and jittered (fnlwgt moved by up to
@@ -23,7 +24,10 @@ Each run reports wall time, peak resident memory (ru_maxrss of the child,
 from os.wait4) and its ratio to the CSV's size; ours also the load's time
 and rows read per second (the manifest's load_seconds: reading, splitting
 and typing the CSV) and the search sample's rows when the table was
-searched on one. Raw results go to
+searched on one. With --groups the Adult table gets one more column,
+`record` (the index of the Adult row each row copies), which ours is told
+is the rows' group (`--group-column record`: validation keeps a record's
+copies together) and the peer drops. Raw results go to
 bench/results/<date>-train-memory[-TAG].json and a table is appended to
 docs/benchmarks.md (unless --no-append). Every child gets
 OMP_WAIT_POLICY=PASSIVE. Exit status 0 on success, 2 when a step fails.
@@ -62,7 +66,12 @@ def parse_args(argv):
     p.add_argument("--keep-logs", help="copy each run's log into this folder")
     p.add_argument("--table", choices=["adult", "synthetic"], default="adult",
                    help="adult: Adult's rows repeated and jittered; synthetic: a numeric-only table, no repeats")
+    p.add_argument("--groups", action="store_true",
+                   help="adult only: add the copied record's index as column `record` and train with "
+                        "--group-column record (the peer drops it)")
     args = p.parse_args(argv)
+    if args.groups and args.table != "adult":
+        p.error("--groups applies to --table adult")
     args.sizes = [int(s) for s in args.rows.split(",") if s]
     limits = [int(s) for s in args.time_limit.split(",") if s]
     if limits and len(limits) != len(args.sizes):
@@ -71,8 +80,9 @@ def parse_args(argv):
     return args
 
 
-def make_table(source, rows, path, seed):
-    """Writes `rows` rows of `source` (headed CSV) repeated and jittered."""
+def make_table(source, rows, path, seed, record_column=False):
+    """Writes `rows` rows of `source` (headed CSV) repeated and jittered; with
+    `record_column` a last column `record` holds the copied row's index."""
     rng = random.Random(seed)
     with open(source, newline="") as f:
         reader = csv.reader(f)
@@ -81,13 +91,13 @@ def make_table(source, rows, path, seed):
     age, weight = header.index("age"), header.index("fnlwgt")
     with open(path, "w", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
+        writer.writerow(header + (["record"] if record_column else []))
         for i in range(rows):
             r = list(records[i % len(records)])
             if i >= len(records):
                 r[age] = str(max(17, int(r[age]) + rng.randint(-1, 1)))
                 r[weight] = str(max(1, int(r[weight]) + rng.randint(-500, 500)))
-            writer.writerow(r)
+            writer.writerow(r + ([str(i % len(records))] if record_column else []))
 
 
 def make_synthetic(rows, path, seed):
@@ -125,11 +135,11 @@ def bundle_members(model):
             for m in manifest["members"] if m["weight"] > 0 or m["level"] > 1]
 
 
-def train_ours(binary, data, test, limit, threads, work, name):
+def train_ours(binary, data, test, limit, threads, work, name, extra=()):
     model = work / f"model-{name}"
     wall, cpu, rss = adult.run_measured(
         [binary, "train", "--data", data, "--target", "income", "--output", model, "--time-limit", limit,
-         "--threads", threads], work / f"train-{name}.log")
+         "--threads", threads, *extra], work / f"train-{name}.log")
     preds = work / f"preds-{name}.csv"
     adult.run_measured([binary, "predict", "--model", model, "--data", test, "--output", preds, "--threads", threads],
                        work / f"predict-{name}.log")
@@ -154,17 +164,18 @@ def measure(args, work):
         if args.table == "synthetic":
             make_synthetic(n, table, seed=n + 2)
         else:
-            make_table(data_dir / "adult_train.csv", n, table, seed=n)
+            make_table(data_dir / "adult_train.csv", n, table, seed=n, record_column=args.groups)
         csv_mib = table.stat().st_size / 2**20
         row = {"rows": n, "csv_mib": csv_mib, "time_limit_s": limit}
-        row["ours"] = train_ours(args.bin, table, test, limit, args.threads, work, f"ours-{n}")
+        extra = ["--group-column", "record"] if args.groups else []
+        row["ours"] = train_ours(args.bin, table, test, limit, args.threads, work, f"ours-{n}", extra)
         if args.before:
-            row["before"] = train_ours(args.before, table, test, limit, args.threads, work, f"before-{n}")
+            row["before"] = train_ours(args.before, table, test, limit, args.threads, work, f"before-{n}", extra)
         if not args.no_peer:
             log = work / f"peer-{n}.log"
             wall, cpu, rss = adult.run_measured(
                 [sys.executable, BENCH_DIR / "peer_train.py", "--train", table, "--test", test,
-                 "--threads", args.threads], log)
+                 "--threads", args.threads, *(["--drop", "record"] if args.groups else [])], log)
             peer = json.loads(log.read_text().strip().splitlines()[-1])
             row["peer"] = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mib": rss, "test_auc": peer["test_auc"],
                            "fit_s": peer["fit_seconds"]}
@@ -219,7 +230,9 @@ def main(argv):
              f"raw results: `{path.relative_to(REPO_ROOT)}`",
              ("data: a numeric-only synthetic table (ten N(0,1) features, a nonlinear logit of six; no repeated "
               "rows), test AUC on 50,000 fresh rows" if args.table == "synthetic" else
-              "data: Adult's training rows repeated and jittered (fnlwgt +-500, age +-1), test AUC on adult_test.csv")
+              "data: Adult's training rows repeated and jittered (fnlwgt +-500, age +-1), test AUC on adult_test.csv"
+              + ("; a `record` column names the copied row: ours trains with --group-column record, the peer "
+                 "drops it" if args.groups else ""))
              + f"; {args.threads} threads; one run each; peak RSS = ru_maxrss of the process"], text)
     return 0
 

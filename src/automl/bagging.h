@@ -43,7 +43,8 @@ struct BaggingOptions {
   // A learner that has_own_oof() (a bootstrapped forest: out-of-bag trees) is
   // fitted once on all rows with every thread, and its own out-of-sample
   // predictions are the OOF: k times cheaper to fit and to serve. Not for a
-  // holdout, whose model must not see the held-out rows.
+  // holdout, whose model must not see the held-out rows, nor for grouped rows
+  // (a bootstrap draws rows, not groups).
   bool allow_own_oof = false;
 };
 

@@ -43,8 +43,13 @@ inline constexpr double kHoldoutWorkPerSecond = 2e6;
 // data has at least kMinAutoHoldoutRows rows and its round work exceeds
 // kHoldoutWorkPerSecond x the budget; else 8 folds for small data (<= 5,000
 // rows) or long budgets (>= 180 s, or none), 5 otherwise. Folds are
-// stratified (see AssignFolds) and deterministic in (y, seed).
-// Throws InvalidInput when a holdout is requested on fewer than kMinHoldoutRows rows.
-FoldPlan ChooseFoldPlan(int requested_folds, const DataShape& shape, const std::vector<float>& y, uint64_t seed);
+// stratified (see AssignFolds) and deterministic in (y, seed, groups).
+// `groups` (TrainingData::groups, may be empty): whole groups go to a fold,
+// k is capped at the number of groups, and an automatic holdout needs
+// kHoldoutParts of them. Throws InvalidInput when a holdout is requested on
+// fewer than kMinHoldoutRows rows or kHoldoutParts groups, or when there
+// are fewer than 2 groups.
+FoldPlan ChooseFoldPlan(int requested_folds, const DataShape& shape, const std::vector<float>& y, uint64_t seed,
+                        const std::vector<uint32_t>& groups = {});
 
 }  // namespace tabpilot

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "core/error.h"
@@ -115,6 +116,26 @@ void LogLoadTime(const RawTable& raw, double read_seconds, double load_seconds, 
   logger.Info(line);
 }
 
+// Group ids of the `keep` rows of a categorical column: its codes renumbered
+// from 0 in order of first appearance, a missing value a group of its own.
+std::vector<uint32_t> GroupIds(const Column& column, const std::vector<size_t>& keep) {
+  std::vector<uint32_t> ids;
+  ids.reserve(keep.size());
+  std::vector<int64_t> renumbered(column.categories.size(), -1);
+  uint32_t next = 0;
+  for (size_t r : keep) {
+    const int32_t code = column.codes[r];
+    if (code < 0) {
+      ids.push_back(next++);
+      continue;
+    }
+    int64_t& id = renumbered[static_cast<size_t>(code)];
+    if (id < 0) id = next++;
+    ids.push_back(static_cast<uint32_t>(id));
+  }
+  return ids;
+}
+
 }  // namespace
 
 TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& options, const CsvOptions& csv,
@@ -131,6 +152,16 @@ TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& opt
     throw InvalidInput(path + ": no target column '" + options.target + "' (columns: " + ColumnList(raw) + ")");
   }
   if (raw.num_columns() < 2) throw InvalidInput(path + ": need at least one feature column besides the target");
+  if (!options.group_column.empty()) {
+    if (options.group_column == options.target) {
+      throw InvalidInput("--group-column '" + options.group_column + "' is the target; name the column of row groups");
+    }
+    if (!raw.Find(options.group_column)) {
+      throw InvalidInput(path + ": no group column '" + options.group_column + "' (columns: " + ColumnList(raw) + ")");
+    }
+    if (raw.num_columns() < 3)
+      throw InvalidInput(path + ": need at least one feature column besides the target and the group column");
+  }
 
   std::vector<std::string_view> target_values;
   target_values.reserve(raw.num_rows());
@@ -154,6 +185,7 @@ TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& opt
   InferenceOptions inference;
   inference.overrides[options.target] =
       IsClassification(problem.task) ? ColumnType::kCategorical : ColumnType::kNumeric;
+  if (!options.group_column.empty()) inference.overrides[options.group_column] = ColumnType::kCategorical;
   Schema schema = InferSchema(raw, inference);
   BuildOptions build;
   Table table = BuildTable(raw, schema, build);
@@ -161,6 +193,8 @@ TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& opt
   LogLoadTime(raw, read_seconds, since(), logger);
 
   Column target = table.TakeColumn(options.target);
+  std::optional<Column> group;
+  if (!options.group_column.empty()) group = table.TakeColumn(options.group_column);
   std::vector<size_t> keep;
   keep.reserve(table.num_rows());
   for (size_t r = 0; r < table.num_rows(); ++r) {
@@ -225,10 +259,14 @@ TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& opt
     throw InvalidInput("metric '" + problem.metric + "' does not apply to " + TaskName(problem.task) + " problems");
   }
 
+  if (group) {
+    out.groups = GroupIds(*group, keep);
+    out.group_column = options.group_column;
+  }
   out.features = keep.size() == table.num_rows() ? std::move(table) : table.SelectRows(keep);
   out.features.set_source(path);
   for (const ColumnSpec& spec : schema.columns) {
-    if (spec.name != options.target) out.feature_schema.columns.push_back(spec);
+    if (spec.name != options.target && spec.name != options.group_column) out.feature_schema.columns.push_back(spec);
   }
   return out;
 }

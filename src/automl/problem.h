@@ -19,6 +19,10 @@ struct ProblemOptions {
   std::optional<Task> task;    // --problem-type; inferred when empty
   std::string metric;          // --metric; default per task when empty
   std::string positive_label;  // --positive-label; binary only (default: minority class)
+  // --group-column: rows sharing its value are one group (one customer, one
+  // patient, copies of one record) that validation never splits (folds.h).
+  // Not a feature. Empty = none.
+  std::string group_column;
 };
 
 // Training data split into features and a numeric target, plus the problem.
@@ -27,6 +31,11 @@ struct TrainingData {
   Schema feature_schema;  // types of `features`' columns, as inferred
   std::vector<float> y;   // class index (classification) or value (regression)
   ProblemInfo problem;    // threshold left at 0.5; the trainer tunes it
+  // With ProblemOptions::group_column: each row's group, numbered from 0 in
+  // order of first appearance (a row with a missing group value is a group
+  // of its own); empty = every row is its own group.
+  std::vector<uint32_t> groups;
+  std::string group_column;
 };
 
 // Fewer labelled rows than this cannot be bagged and validated meaningfully.

@@ -132,26 +132,13 @@ size_t RowsWithinMemory(const TrainingRun& run, size_t cols) {
 
 }  // namespace
 
-RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample, uint64_t seed) {
-  std::vector<char> in_sample(all.y.size(), 0);
-  for (size_t r : sample.rows) in_sample[r] = 1;
-  std::vector<size_t> outside;
-  std::vector<float> outside_y;
-  for (size_t r = 0; r < all.y.size(); ++r) {
-    if (in_sample[r]) continue;
-    outside.push_back(r);
-    outside_y.push_back(all.y[r]);
-  }
-  const auto wanted = static_cast<size_t>(kRefitHeldOutShare * static_cast<double>(all.y.size()));
-  const size_t n = std::min({kRefitHeldOutRows, std::max<size_t>(wanted, 1), outside.size()});
+RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample) {
   RefitRows out;
+  out.held_out = sample.held_out;
   std::vector<char> held(all.y.size(), 0);
-  if (n > 0) {
-    for (size_t i : StratifiedRows(outside_y, n, seed)) {
-      out.held_out.push_back(outside[i]);
-      out.held_out_y.push_back(all.y[outside[i]]);
-      held[outside[i]] = 1;
-    }
+  for (size_t r : out.held_out) {
+    out.held_out_y.push_back(all.y[r]);
+    held[r] = 1;
   }
   for (size_t r = 0; r < all.y.size(); ++r) {
     if (!held[r]) out.train.push_back(r);

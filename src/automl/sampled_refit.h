@@ -35,8 +35,6 @@
 
 namespace tabpilot {
 
-inline constexpr size_t kRefitHeldOutRows = 20000;
-inline constexpr double kRefitHeldOutShare = 0.02;
 inline constexpr double kMinRefitRowsTimesSample = 1.5;
 // What a booster's refit holds per row and cell at its peak, for
 // --memory-limit: XGBoost's quantized matrix while it is built (4.6 bytes a
@@ -47,16 +45,15 @@ inline constexpr double kRefitBytesPerCell = 6.0;
 inline constexpr double kRefitBytesPerRow = 32.0;
 inline constexpr double kRefitFixedBytes = 128e6;
 
-// The rows outside the search sample that a refit early-stops on and the
-// refit ensemble is weighed on (a stratified pick of kRefitHeldOutRows, at
-// most kRefitHeldOutShare of the table), and the rows a refit may train on
-// (all the others, ascending).
+// The rows a refit early-stops on and the refit ensemble is weighed on (the
+// sample's held_out, search_sample.h, with their targets), and the rows a
+// refit may train on (all the others, ascending).
 struct RefitRows {
   std::vector<size_t> held_out;
   std::vector<float> held_out_y;
   std::vector<size_t> train;
 };
-RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample, uint64_t seed);
+RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample);
 
 // Refits the candidates of `run` (trained on a sample of `all`) named in
 // `needed` on the rows of `all`, heaviest `weights` first (one per

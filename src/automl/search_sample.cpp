@@ -5,6 +5,8 @@
 #include <numeric>
 #include <random>
 
+#include "automl/folds.h"
+
 namespace tabpilot {
 namespace {
 
@@ -57,8 +59,40 @@ SearchSample ChooseSearchSample(const TrainingData& data, size_t columns, std::o
       return sample;
     }
   }
-  sample.rows = StratifiedRows(data.y, size, seed);
+  // The held-out rows first, so that whole groups of them stay out of the sample too.
+  sample.held_out = RefitHeldOutRows(data, seed + 17);
+  std::vector<size_t> others;
+  std::vector<float> others_y;
+  others.reserve(sample.table_rows - sample.held_out.size());
+  others_y.reserve(others.capacity());
+  size_t next_held = 0;
+  for (size_t r = 0; r < sample.table_rows; ++r) {
+    if (next_held < sample.held_out.size() && sample.held_out[next_held] == r) {
+      ++next_held;
+      continue;
+    }
+    others.push_back(r);
+    others_y.push_back(data.y[r]);
+  }
+  for (size_t i : StratifiedRows(others_y, std::min(size, others.size()), seed)) sample.rows.push_back(others[i]);
   return sample;
+}
+
+std::vector<size_t> RefitHeldOutRows(const TrainingData& data, uint64_t seed) {
+  const size_t rows = data.y.size();
+  if (data.groups.empty()) {
+    const auto wanted = static_cast<size_t>(kRefitHeldOutShare * static_cast<double>(rows));
+    return StratifiedRows(data.y, std::min(kRefitHeldOutRows, std::max<size_t>(wanted, 1)), seed);
+  }
+  const size_t num_groups = CountGroups(data.groups);
+  if (num_groups < 2) return {};
+  const auto parts = static_cast<int>(std::min<size_t>(num_groups, std::lround(1.0 / kRefitHeldOutShare)));
+  const std::vector<int> folds = AssignFolds(data.y, parts, seed, data.groups);
+  std::vector<size_t> held_out;
+  for (size_t r = 0; r < rows; ++r) {
+    if (folds[r] == 0) held_out.push_back(r);
+  }
+  return held_out;
 }
 
 TrainingData SampleTrainingData(const TrainingData& data, const std::vector<size_t>& rows) {
@@ -68,6 +102,11 @@ TrainingData SampleTrainingData(const TrainingData& data, const std::vector<size
   out.feature_schema = data.feature_schema;
   out.y.reserve(rows.size());
   for (size_t r : rows) out.y.push_back(data.y[r]);
+  if (!data.groups.empty()) {
+    out.groups.reserve(rows.size());
+    for (size_t r : rows) out.groups.push_back(data.groups[r]);
+  }
+  out.group_column = data.group_column;
   out.problem = data.problem;
   return out;
 }

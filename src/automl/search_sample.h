@@ -39,12 +39,23 @@ inline constexpr double kSampledRefitShare = 0.4;
 // (not 8 for long budgets, fold_plan.h): the sample is there to compare
 // candidates, and 8 folds of 128,571 rows let a 900 s search fit three.
 inline constexpr int kSampledSearchFolds = 5;
+// Rows kept out of both the sample and the refit, which the refit early-stops
+// on and the ensemble is weighed again on (sampled_refit.h,
+// held_out_ensemble.h): a stratified kRefitHeldOutShare of the table, at most
+// kRefitHeldOutRows. With row groups (train --group-column) whole groups,
+// kRefitHeldOutShare of them, whatever their rows: a group's rows are one
+// unit of evidence, and rows whose group is also in training would flatter
+// the models that memorize.
+inline constexpr size_t kRefitHeldOutRows = 20000;
+inline constexpr double kRefitHeldOutShare = 0.02;
 
 // The rows the search runs on: every row (empty `rows`) or a stratified
-// sample (ascending row indices into the table).
+// sample (ascending row indices into the table), drawn from the rows outside
+// `held_out` (ascending too; empty when not sampled).
 struct SearchSample {
-  std::vector<size_t> rows;  // empty: not sampled
-  size_t table_rows = 0;     // rows of the whole table
+  std::vector<size_t> rows;      // empty: not sampled
+  std::vector<size_t> held_out;  // kept out of the sample and of every refit
+  size_t table_rows = 0;         // rows of the whole table
 
   bool sampled() const { return !rows.empty(); }
 };
@@ -52,8 +63,9 @@ struct SearchSample {
 // `requested`: train --search-sample (0 = never sample; a number of rows =
 // sample that many when the table has more; unset = automatic, as above,
 // only with a bounded budget of `time_limit_seconds`). `columns`: the
-// feature columns kept by screening. The sample is stratified like the folds
-// (folds.h) and deterministic in (y, seed).
+// feature columns kept by screening. The held-out rows and the sample are
+// stratified like the folds (folds.h, whole groups for the held-out rows of
+// grouped data) and deterministic in (y, groups, seed).
 SearchSample ChooseSearchSample(const TrainingData& data, size_t columns, std::optional<size_t> requested,
                                 double time_limit_seconds, uint64_t seed);
 
@@ -62,7 +74,10 @@ SearchSample ChooseSearchSample(const TrainingData& data, size_t columns, std::o
 // regression target its whole range.
 std::vector<size_t> StratifiedRows(const std::vector<float>& y, size_t n, uint64_t seed);
 
-// `data` restricted to `rows` (features, targets; the problem and schema as they are).
+// The held-out rows of a sampled search (kRefitHeldOutRows above), ascending.
+std::vector<size_t> RefitHeldOutRows(const TrainingData& data, uint64_t seed);
+
+// `data` restricted to `rows` (features, targets, groups; the problem and schema as they are).
 TrainingData SampleTrainingData(const TrainingData& data, const std::vector<size_t>& rows);
 
 // Says on every leaderboard row which rows its score used:

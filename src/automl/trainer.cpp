@@ -13,6 +13,7 @@
 #include "automl/cost_tradeoff.h"
 #include "automl/deployed_cost.h"
 #include "automl/ensemble_choice.h"
+#include "automl/folds.h"
 #include "automl/held_out_ensemble.h"
 #include "automl/inference_cost.h"
 #include "automl/level_plan.h"
@@ -102,7 +103,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   if (options.refit_full && sample.sampled()) {
     // ... on more rows than the sample, then weighed again on rows neither saw (held_out_ensemble.h).
     run.ReleaseModelsExcept(needed);
-    const RefitRows split = SplitRefitRows(data, sample, options.seed + 17);
+    const RefitRows split = SplitRefitRows(data, sample);
     refitted = RefitMembersOnAllRows(run, data, split, needed, ensemble.weights, budget.Refit(timing_seconds));
     if (refitted > 0) {
       ensemble = ReweighOnHeldOut(run, data, split, ensemble, options.ensemble_rounds);
@@ -118,9 +119,14 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   std::unique_ptr<Predictor> served;
   TrainResult result = AssembleBundle(run, plan, ensemble, needed, refitted, costs, budget.Timing(), served);
   if (options.memory_limit_bytes > 0) result.bundle.training["memory_limit_bytes"] = options.memory_limit_bytes;
+  if (!data.groups.empty()) {
+    result.bundle.training["group_column"] = data.group_column;
+    result.bundle.training["groups"] = CountGroups(data.groups);
+  }
   if (sample.sampled()) {
     result.bundle.training["rows"] = sample.table_rows;
     result.bundle.training["search_sample_rows"] = sample.rows.size();
+    result.bundle.training["held_out_rows"] = sample.held_out.size();
     MarkSampledScores(sample, result.leaderboard);
     result.bundle.leaderboard = LeaderboardToJson(result.leaderboard);
     result.bundle.leaderboard_csv = LeaderboardToCsv(result.leaderboard);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "automl/folds.h"
 #include "core/error.h"
 
 namespace tabpilot {
@@ -41,7 +42,8 @@ TrainingPlan PlanTraining(const TrainingData& data, const TrainerOptions& option
   const size_t rows = data.features.num_rows();
   plan.shape = DataShape{problem.task, rows, plan.screen.kept.size(), problem.num_outputs(),
                          options.deadline.bounded() ? options.deadline.Remaining() : 0.0};
-  plan.fold_plan = ChooseFoldPlan(options.num_folds, FoldPlanShape(plan.shape, options), data.y, options.seed);
+  plan.fold_plan =
+      ChooseFoldPlan(options.num_folds, FoldPlanShape(plan.shape, options), data.y, options.seed, data.groups);
   plan.stacking = options.stack_levels > 1 && rows >= kMinStackRows && !plan.fold_plan.holdout();
   return plan;
 }
@@ -54,6 +56,10 @@ std::string DescribePlan(const TrainingData& data, const TrainerOptions& options
     fold_plan_text = "validated on a " + std::to_string(folds.scored_rows.size()) + "-row holdout (1/" +
                      std::to_string(kHoldoutParts) + " of the rows" +
                      (options.num_folds == 1 ? std::string(")") : "; too large to bag in the budget)");
+  }
+  if (!data.groups.empty()) {
+    fold_plan_text +=
+        " keeping each of " + std::to_string(CountGroups(data.groups)) + " '" + data.group_column + "' groups whole";
   }
   return "training " + std::string(TaskName(problem.task)) + " model for '" + problem.target + "' on " +
          std::to_string(plan.shape.rows) + " rows x " + std::to_string(plan.screen.kept.size()) + " columns; metric " +

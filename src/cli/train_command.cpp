@@ -28,6 +28,7 @@ struct TrainArgs {
   std::string problem_type;
   std::string metric;
   std::string positive_label;
+  std::string group_column;
   uint64_t seed = 0;
   int threads = 0;
   int folds = 0;
@@ -159,6 +160,7 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
   if (!a.problem_type.empty()) problem.task = ParseTask(a.problem_type);
   problem.metric = a.metric;
   problem.positive_label = a.positive_label;
+  problem.group_column = a.group_column;
   CsvOptions csv;
   csv.threads = threads;
   csv.limits = LimitsFromEnvironment();
@@ -233,6 +235,9 @@ Runner AddTrainCommand(CLI::App& app) {
                   "Objective: f1 (binary default), accuracy (multiclass default), mse (regression default), auc, "
                   "logloss, balanced_accuracy, precision, recall, f1_macro, rmse, mae, r2");
   sub->add_option("--positive-label", args->positive_label, "Binary: the positive class (default: the minority)");
+  sub->add_option("--group-column", args->group_column,
+                  "Column of row groups (a customer, a patient, copies of one record): validation never splits a "
+                  "group across folds or held-out rows; not a feature");
   sub->add_option("--seed", args->seed, "Random seed")->capture_default_str();
   sub->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
   sub->add_option("--folds", args->folds, "Bagging folds (0 = automatic; 1 = validate on a 10% holdout instead)")

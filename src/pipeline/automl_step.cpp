@@ -30,6 +30,13 @@ class AutoMLStep : public StepType {
          "the task (default: inferred from the target)"},
         {"metric", K::kString, nullptr, 0, 0, {}, "objective metric (default per problem type)"},
         {"positive_label", K::kText, nullptr, 0, 0, {}, "binary: the positive class"},
+        {"group_column",
+         K::kText,
+         nullptr,
+         0,
+         0,
+         {},
+         "column of row groups (customer, patient, copies of a record) validation keeps together; not a feature"},
         {"learners", K::kStringList, nullptr, 0, 0, {}, "learner families to try (default: all)"},
         {"seed", K::kInt, 0, 0, 9007199254740992.0, {}, "random seed"},
         {"folds", K::kInt, 0, 0, 100, {}, "bagging folds (0 = automatic; 1 = a 10% holdout)"},
@@ -73,6 +80,7 @@ class AutoMLStep : public StepType {
     if (f.Has("problem_type")) problem.task = ParseTask(f.String("problem_type"));
     if (f.Has("metric")) problem.metric = f.String("metric");
     if (f.Has("positive_label")) problem.positive_label = f.String("positive_label");
+    if (f.Has("group_column")) problem.group_column = f.String("group_column");
     CsvOptions csv;
     csv.threads = ctx.threads;
     csv.limits = ctx.limits;

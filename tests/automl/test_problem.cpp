@@ -1,7 +1,6 @@
-#include "automl/problem.h"
-
 #include <gtest/gtest.h>
 
+#include "automl/problem.h"
 #include "core/error.h"
 #include "support/test_support.h"
 
@@ -48,6 +47,30 @@ TEST(LoadTrainingData, BinaryMinorityIsPositiveAndMissingTargetsDropped) {
   EXPECT_EQ(d.y[0], 1.0f);  // row 0 is "rare" = positive
   EXPECT_EQ(d.y[1], 0.0f);
   EXPECT_FALSE(d.features.Find("y").has_value());
+}
+
+// --group-column: the column leaves the features and numbers each row's
+// group in order of first appearance; a missing value is a group of its own.
+TEST(LoadTrainingData, GroupColumnIsTakenOutAndNumbered) {
+  testing::TempDir dir;
+  auto path = dir.Write("d.csv",
+                        "who,x,y\nann,1,a\nbob,2,b\nann,3,a\n,4,b\ncid,5,a\nbob,6,b\n,7,a\n"
+                        "cid,8,b\nann,9,a\ndan,10,b\n,11,\n");
+  ProblemOptions opts;
+  opts.target = "y";
+  opts.group_column = "who";
+  const TrainingData d = LoadTrainingData(path.string(), opts, CsvOptions{}, Logger(Logger::Level::kQuiet));
+  EXPECT_EQ(d.group_column, "who");
+  // The last row (missing target) is dropped with its group.
+  EXPECT_EQ(d.groups, (std::vector<uint32_t>{0, 1, 0, 2, 3, 1, 4, 3, 0, 5}));
+  EXPECT_FALSE(d.features.Find("who").has_value());
+  for (const ColumnSpec& spec : d.feature_schema.columns) EXPECT_NE(spec.name, "who");
+  EXPECT_EQ(d.features.num_columns(), 1u);
+
+  opts.group_column = "nobody";
+  EXPECT_THROW(LoadTrainingData(path.string(), opts, CsvOptions{}, Logger(Logger::Level::kQuiet)), InvalidInput);
+  opts.group_column = "y";
+  EXPECT_THROW(LoadTrainingData(path.string(), opts, CsvOptions{}, Logger(Logger::Level::kQuiet)), InvalidInput);
 }
 
 TEST(LoadTrainingData, PositiveLabelOverridesAndIsValidated) {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,28 @@ TEST(SearchSample, AskedForSizes) {
   const SearchSample s = ChooseSearchSample(data, 3, size_t{5000}, 0, 0);  // asked: even without a budget
   EXPECT_EQ(s.rows.size(), 5000u);
   EXPECT_EQ(s.table_rows, 20000u);
+  // 2 % held out (at most 20,000 rows), none of them in the sample.
+  EXPECT_EQ(s.held_out.size(), 400u);
+  std::vector<size_t> both;
+  std::set_intersection(s.rows.begin(), s.rows.end(), s.held_out.begin(), s.held_out.end(), std::back_inserter(both));
+  EXPECT_TRUE(both.empty());
+  EXPECT_EQ(ChooseSearchSample(Targets(2000000), 3, size_t{5000}, 0, 0).held_out.size(), 20000u);
+}
+
+// With row groups the held-out rows are whole groups (2 % of them), and no
+// row of theirs is in the sample: a held-out row's copies are never trained on.
+TEST(SearchSample, GroupsAreHeldOutWhole) {
+  TrainingData data = Targets(3000);
+  for (uint32_t r = 0; r < 3000; ++r) data.groups.push_back(r / 10);  // 300 groups of 10 rows
+  const SearchSample s = ChooseSearchSample(data, 3, size_t{800}, 0, 0);
+  EXPECT_EQ(s.rows.size(), 800u);
+  std::set<uint32_t> held_groups;
+  for (size_t r : s.held_out) held_groups.insert(data.groups[r]);
+  EXPECT_EQ(held_groups.size(), 6u);
+  EXPECT_EQ(s.held_out.size(), 60u);  // every row of those groups
+  EXPECT_TRUE(std::is_sorted(s.held_out.begin(), s.held_out.end()));
+  for (size_t r : s.rows) EXPECT_EQ(held_groups.count(data.groups[r]), 0u) << "row " << r;
+  EXPECT_EQ(RefitHeldOutRows(data, 17), RefitHeldOutRows(data, 17));
 }
 
 TEST(SearchSample, StratifiedAscendingAndSeeded) {
@@ -183,10 +207,40 @@ TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
   for (const BundleMember& m : no_room.bundle.members) EXPECT_EQ(m.full, nullptr) << m.name;
   options.memory_limit_bytes = 0;
 
+  // Row groups: the held-out rows are whole groups (2 % of them) and the facts say so.
+  TrainingData grouped = data;
+  for (uint32_t r = 0; r < 3000; ++r) grouped.groups.push_back(r / 5);  // 600 groups of 5 rows
+  grouped.group_column = "g";
+  const TrainResult by_group = TrainAutoML(grouped, options);
+  EXPECT_EQ(by_group.bundle.training.at("group_column"), "g");
+  EXPECT_EQ(by_group.bundle.training.at("groups"), 600);
+  EXPECT_EQ(by_group.bundle.training.at("held_out_rows"), 60);  // 12 groups
+
   options.search_sample_rows = 0;  // never: every row, as before
   const TrainResult every_row = TrainAutoML(data, options);
   EXPECT_FALSE(every_row.bundle.training.contains("search_sample_rows"));
   EXPECT_EQ(every_row.bundle.training.at("rows"), 3000);
+}
+
+// A bootstrapped forest's out-of-bag predictions stand in for its folds,
+// except over row groups: a bootstrap draws rows, so a row's out-of-bag trees
+// saw the rest of its group. Then the forest is bagged on group folds.
+TEST(GroupedTraining, ForestsBagOnGroupFoldsNotOutOfBag) {
+  TrainingData data = testing::LoadCsv(testing::BinaryCsv(600, true));
+  TrainerOptions options = testing::FourCandidateOptions();
+  options.families = {"random_forest"};
+  options.max_models = 1;
+  options.num_folds = 4;
+  const auto forest_folds = [&](const TrainResult& result) {
+    for (const LeaderboardRow& row : result.leaderboard) {
+      if (row.family == "random_forest") return row.folds;
+    }
+    return -1;
+  };
+  EXPECT_EQ(forest_folds(TrainAutoML(data, options)), 1);
+  for (uint32_t r = 0; r < 600; ++r) data.groups.push_back(r / 3);
+  data.group_column = "g";
+  EXPECT_EQ(forest_folds(TrainAutoML(data, options)), 4);
 }
 
 }  // namespace
