@@ -29,13 +29,16 @@ struct LeaderboardRow {
   int folds = 0;
   double ensemble_weight = 0;
   // "ok"; "over_infer_limit" (a scored candidate the ensemble left out because
-  // adding it would exceed train --infer-limit); or why a candidate has no
-  // score ("timeout", "error: ...").
+  // adding it would exceed train --infer-limit); "halved_out" (a config a
+  // rung of successive halving stopped: its score is the rung's, on fewer
+  // rows, successive_halving.h); or why a candidate has no score ("timeout",
+  // "error: ...").
   std::string status = "ok";
   Json info = Json::object();  // family-specific facts (e.g. best iterations)
 };
 
 inline constexpr const char* kOverInferLimit = "over_infer_limit";
+inline constexpr const char* kHalvedOut = "halved_out";
 // A member of the most accurate ensemble that the cost trade-off left out
 // (cost_tradeoff.h): the ensemble without it is cheaper and within noise.
 inline constexpr const char* kLeftOutForCost = "left_out_for_cost";

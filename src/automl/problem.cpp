@@ -116,6 +116,20 @@ void LogLoadTime(const RawTable& raw, double read_seconds, double load_seconds, 
   logger.Info(line);
 }
 
+// --group-column: not the target, a column of `raw`, and not the only other column.
+void CheckGroupColumn(const RawTable& raw, const ProblemOptions& options, const std::string& path) {
+  if (options.group_column.empty()) return;
+  if (options.group_column == options.target) {
+    throw InvalidInput("--group-column '" + options.group_column + "' is the target; name the column of row groups");
+  }
+  if (!raw.Find(options.group_column)) {
+    throw InvalidInput(path + ": no group column '" + options.group_column + "' (columns: " + ColumnList(raw) + ")");
+  }
+  if (raw.num_columns() < 3) {
+    throw InvalidInput(path + ": need at least one feature column besides the target and the group column");
+  }
+}
+
 // Group ids of the `keep` rows of a categorical column: its codes renumbered
 // from 0 in order of first appearance, a missing value a group of its own.
 std::vector<uint32_t> GroupIds(const Column& column, const std::vector<size_t>& keep) {
@@ -152,16 +166,7 @@ TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& opt
     throw InvalidInput(path + ": no target column '" + options.target + "' (columns: " + ColumnList(raw) + ")");
   }
   if (raw.num_columns() < 2) throw InvalidInput(path + ": need at least one feature column besides the target");
-  if (!options.group_column.empty()) {
-    if (options.group_column == options.target) {
-      throw InvalidInput("--group-column '" + options.group_column + "' is the target; name the column of row groups");
-    }
-    if (!raw.Find(options.group_column)) {
-      throw InvalidInput(path + ": no group column '" + options.group_column + "' (columns: " + ColumnList(raw) + ")");
-    }
-    if (raw.num_columns() < 3)
-      throw InvalidInput(path + ": need at least one feature column besides the target and the group column");
-  }
+  CheckGroupColumn(raw, options, path);
 
   std::vector<std::string_view> target_values;
   target_values.reserve(raw.num_rows());
@@ -259,10 +264,8 @@ TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& opt
     throw InvalidInput("metric '" + problem.metric + "' does not apply to " + TaskName(problem.task) + " problems");
   }
 
-  if (group) {
-    out.groups = GroupIds(*group, keep);
-    out.group_column = options.group_column;
-  }
+  if (group) out.groups = GroupIds(*group, keep);
+  out.group_column = options.group_column;
   out.features = keep.size() == table.num_rows() ? std::move(table) : table.SelectRows(keep);
   out.features.set_source(path);
   for (const ColumnSpec& spec : schema.columns) {

@@ -63,12 +63,21 @@ bool RefitOne(TrainingRun& run, size_t index, const TrainingData& all, const Ref
     std::vector<float> train_y;
     train_y.reserve(train_rows.size());
     for (size_t r : train_rows) train_y.push_back(all.y[r]);
-    const TableRowBlocks blocks(all.features, pipeline, &train_rows, threads);
-    TrainData train;
-    train.y = &train_y;
-    train.blocks = &blocks;
     Stopwatch clock;
-    std::unique_ptr<Model> model = learner->Fit(train, &held, fit);
+    std::unique_ptr<Model> model;
+    if (learner->takes_row_view()) {
+      const TableRowBlocks blocks(all.features, pipeline, &train_rows, threads);
+      TrainData train;
+      train.y = &train_y;
+      train.blocks = &blocks;
+      model = learner->Fit(train, &held, fit);
+    } else {
+      // The network and linear models read a dense matrix: the rows' copy, as many as the
+      // time and memory allowed (RowsWithinMemory).
+      const Matrix x = pipeline.Transform(all.features.SelectRows(train_rows), threads);
+      const TrainData train{&x, &train_y, nullptr};
+      model = learner->Fit(train, &held, fit);
+    }
     const double seconds = clock.Seconds();
     std::vector<const Model*> folds;
     for (const auto& f : c.fit.folds) folds.push_back(f.get());
@@ -102,15 +111,16 @@ bool RefitOne(TrainingRun& run, size_t index, const TrainingData& all, const Ref
   }
 }
 
-// The members of `run` worth refitting: needed, level 1, of a family that
-// reads rows without a copy; heaviest first.
+// The members of `run` worth refitting: needed, level 1, not fitted once for
+// their own OOF, of a family whose models do not grow with their rows;
+// heaviest first.
 std::vector<size_t> RefitCandidates(const TrainingRun& run, const std::set<std::string>& needed,
                                     const std::vector<double>& weights) {
   std::vector<size_t> members;
   for (size_t m = 0; m < run.done().size(); ++m) {
     const Candidate& c = run.done()[m];
     if (!needed.count(c.config.name)) continue;
-    if (c.level != 1 || c.fit.own_oof || !run.learners().Create(c.config.family, c.config.params)->takes_row_view()) {
+    if (c.level != 1 || c.fit.own_oof || run.learners().Get(c.config.family).grows_with_rows) {
       run.options().logger.Debug(c.config.name + ": keeps its models fitted on the sample");
       continue;
     }
@@ -121,13 +131,19 @@ std::vector<size_t> RefitCandidates(const TrainingRun& run, const std::set<std::
 }
 
 // Rows a refit of `cols` encoded columns may take within --memory-limit,
-// beside what the process holds now (no limit: every row).
-size_t RowsWithinMemory(const TrainingRun& run, size_t cols) {
+// beside what the process holds now (no limit: every row). `dense`: the
+// learner reads a copy of the rows (the table's and the encoded ones).
+size_t RowsWithinMemory(const TrainingRun& run, size_t cols, bool dense) {
   const double limit = run.options().memory_limit_bytes;
   if (!(limit > 0)) return std::numeric_limits<size_t>::max();
   const double room = limit - static_cast<double>(ResidentBytes()) - kRefitFixedBytes;
   if (room <= 0) return 0;
-  return static_cast<size_t>(room / (kRefitBytesPerCell * static_cast<double>(cols) + kRefitBytesPerRow));
+  const double per_row =
+      dense ? kDenseRefitBytesPerCell * static_cast<double>(cols) +
+                  kDenseRefitTableBytesPerCell * static_cast<double>(run.data().features.num_columns()) +
+                  kRefitBytesPerRow
+            : kRefitBytesPerCell * static_cast<double>(cols) + kRefitBytesPerRow;
+  return static_cast<size_t>(room / per_row);
 }
 
 }  // namespace
@@ -155,16 +171,21 @@ size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const Re
   size_t refitted = 0;
   for (size_t i = 0; i < members.size(); ++i) {
     const Candidate& c = run.done()[members[i]];
-    // An equal share of the time left for each member still to refit; within it, every row
-    // or as many as the share allows (a stratified pick). Early stopping on the held-out rows
-    // keeps a fit the deadline cuts short a validated one.
-    const double share = deadline.Remaining() / static_cast<double>(members.size() - i);
+    // A share of the time left in proportion to the member's weight among those still to
+    // refit; within it, every row or as many as the share allows (a stratified pick). Early
+    // stopping on the held-out rows keeps a fit the deadline cuts short a validated one.
+    double weight_left = 0;
+    for (size_t j = i; j < members.size(); ++j) weight_left += weights[members[j]];
+    const double part =
+        weight_left > 0 ? weights[members[i]] / weight_left : 1.0 / static_cast<double>(members.size() - i);
+    const double share = deadline.Remaining() * part;
     const double every_row = RefitEstimate(run, c, split.train.size());
     size_t rows = split.train.size();
     if (every_row > share) rows = static_cast<size_t>(static_cast<double>(rows) * share / every_row);
     // ... and as many as --memory-limit leaves room for.
     const size_t cols = run.features().Encode(c.config.features).pipeline.feature_names().size();
-    const size_t memory_rows = RowsWithinMemory(run, cols);
+    const bool dense = !run.learners().Create(c.config.family, c.config.params)->takes_row_view();
+    const size_t memory_rows = RowsWithinMemory(run, cols, dense);
     if (memory_rows < rows) {
       log.Info(run.Clock(true) + c.config.name + ": --memory-limit " +
                FormatGigabytes(run.options().memory_limit_bytes) + " leaves room to refit on " +

@@ -11,12 +11,16 @@
 // at least as well as the member's sample fold models (the same loss), or
 // they serve instead.
 //
-// Only families that read rows without a copy of them (Learner::takes_row_view:
-// the boosters, given the table encoded a block at a time,
-// table_row_blocks.h) are refit; the network, linear, kNN and forest members
-// keep the models fitted on the sample, which a dense copy of every row
-// would not fit beside in memory. Members are refit heaviest first, one at a
-// time with every thread, each within an equal share of the time left: on
+// Families that read rows without a copy of them (Learner::takes_row_view:
+// the boosters) are given the table encoded a block at a time
+// (table_row_blocks.h); the network and linear members a dense copy of the
+// rows they refit on, which the memory limit caps. Forests and kNN keep the
+// models fitted on the sample (LearnerRegistry::Entry::grows_with_rows: on
+// ten times the rows their models would be ten times larger), and so does a
+// member fitted once for its own OOF. Members are refit heaviest first, one at a
+// time with every thread, each within a share of the time left in proportion
+// to its ensemble weight among the members still to refit (what a fast
+// refit leaves goes to those after it): on
 // every row, or on as many (a stratified pick) as its fold fits, scaled up,
 // say the share allows, and as --memory-limit leaves room for; fewer than
 // kMinRefitRowsTimesSample times the sample's rows is not worth a refit.
@@ -44,6 +48,11 @@ inline constexpr double kMinRefitRowsTimesSample = 1.5;
 inline constexpr double kRefitBytesPerCell = 6.0;
 inline constexpr double kRefitBytesPerRow = 32.0;
 inline constexpr double kRefitFixedBytes = 128e6;
+// A dense refit (the network, linear models): per encoded cell the float
+// matrix and the learner's working copy of a batch; per table cell the
+// selected rows' typed copy the matrix is encoded from.
+inline constexpr double kDenseRefitBytesPerCell = 8.0;
+inline constexpr double kDenseRefitTableBytesPerCell = 8.0;
 
 // The rows a refit early-stops on and the refit ensemble is weighed on (the
 // sample's held_out, search_sample.h, with their targets), and the rows a

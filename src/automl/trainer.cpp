@@ -20,6 +20,7 @@
 #include "automl/member_refit.h"
 #include "automl/sampled_refit.h"
 #include "automl/search_sample.h"
+#include "automl/successive_halving.h"
 #include "automl/training_budget.h"
 #include "automl/training_plan.h"
 #include "automl/training_run.h"
@@ -27,6 +28,34 @@
 #include "learners/learner_registry.h"
 
 namespace tabpilot {
+
+namespace {
+
+// What the bundle's training facts and leaderboard say about the rows: the
+// groups, and for a search on a sample its rows, its rungs and the rows each
+// score used (halved-out configs added with their rung's).
+void RecordRows(const TrainingData& data, const SearchSample& sample, std::vector<LeaderboardRow> halved_out,
+                const std::vector<size_t>& rung_rows, TrainResult& result) {
+  Json& facts = result.bundle.training;
+  if (!data.groups.empty()) {
+    facts["group_column"] = data.group_column;
+    facts["groups"] = CountGroups(data.groups);
+  }
+  if (!sample.sampled()) return;
+  facts["rows"] = sample.table_rows;
+  facts["search_sample_rows"] = sample.rows.size();
+  facts["held_out_rows"] = sample.held_out.size();
+  if (!rung_rows.empty()) facts["halving_rung_rows"] = rung_rows;
+  MarkSampledScores(sample, result.leaderboard);
+  for (LeaderboardRow& row : halved_out) {
+    row.info["search_sample"]["of"] = sample.table_rows;
+    result.leaderboard.push_back(std::move(row));
+  }
+  result.bundle.leaderboard = LeaderboardToJson(result.leaderboard);
+  result.bundle.leaderboard_csv = LeaderboardToCsv(result.leaderboard);
+}
+
+}  // namespace
 
 TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options) {
   std::optional<LearnerRegistry> builtins;
@@ -63,7 +92,16 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   // 3. Search level 1, then level 2 on level 1's OOF predictions (candidate_search.h, level_plan.h).
   SearchState search(plan.shape, options.seed, SearchFamilies(options, learners),
                      options.deadline.bounded() || options.max_models > 0);
-  SearchLevel(run, Level1Plan(run, plan, budget), search);
+  SearchLevelPlan level1 = Level1Plan(run, plan, budget);
+  HalvingResult halving;
+  if (sample.sampled()) {
+    // ... the portfolio halved first on parts of the sample (successive_halving.h).
+    const Deadline rungs = level1.deadline.Sub(kHalvingShare * level1.deadline.Remaining());
+    halving =
+        HalvePortfolio(search_data, search_options, learners, plan.screen.kept, std::move(level1.portfolio), rungs);
+    level1.portfolio = std::move(halving.survivors);
+  }
+  SearchLevel(run, level1, search);
   if (run.done().empty()) throw Internal("no model could be trained (see the warnings above)");
   if (plan.stacking && run.done().size() >= 2) SearchLevel(run, Level2Plan(run, plan, budget), search);
 
@@ -119,18 +157,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   std::unique_ptr<Predictor> served;
   TrainResult result = AssembleBundle(run, plan, ensemble, needed, refitted, costs, budget.Timing(), served);
   if (options.memory_limit_bytes > 0) result.bundle.training["memory_limit_bytes"] = options.memory_limit_bytes;
-  if (!data.groups.empty()) {
-    result.bundle.training["group_column"] = data.group_column;
-    result.bundle.training["groups"] = CountGroups(data.groups);
-  }
-  if (sample.sampled()) {
-    result.bundle.training["rows"] = sample.table_rows;
-    result.bundle.training["search_sample_rows"] = sample.rows.size();
-    result.bundle.training["held_out_rows"] = sample.held_out.size();
-    MarkSampledScores(sample, result.leaderboard);
-    result.bundle.leaderboard = LeaderboardToJson(result.leaderboard);
-    result.bundle.leaderboard_csv = LeaderboardToCsv(result.leaderboard);
-  }
+  RecordRows(data, sample, std::move(halving.halved_out), halving.rung_rows, result);
   // 7. The reports it carries: data, model quality, and, in what is left before the write
   // reserve, explainability on the predictor just timed (bundle_reports.h).
   AddBundleReports(result, run, plan, ensemble, served.get(), budget.Timing());

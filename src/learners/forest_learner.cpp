@@ -341,6 +341,7 @@ void RegisterForestLearners(LearnerRegistry& registry) {
       return std::make_unique<ForestLearner>(kind, Params::Validate(specs, given, FamilyName(kind)));
     };
     entry.stack_input = false;
+    entry.grows_with_rows = true;
     registry.Register(std::move(entry));
   }
 }

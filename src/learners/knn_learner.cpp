@@ -435,6 +435,7 @@ void RegisterKnnLearner(LearnerRegistry& registry) {
                                /*repeat_bags=*/false,
                                /*stack_input=*/false};
   entry.in_sampled_search = false;
+  entry.grows_with_rows = true;
   registry.Register(std::move(entry));
 }
 

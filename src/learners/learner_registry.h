@@ -50,6 +50,11 @@ class LearnerRegistry {
     // columns; empty = they cannot. A search on a sample turns it on for the
     // family's tree configs (automl/portfolio.h, ReadCategoricalsAsCodes).
     std::string native_categorical_param = {};
+    // Its models grow with the rows they are fitted on (forests' deep trees,
+    // kNN's stored rows): a search on a sample does not refit them on more
+    // rows (automl/sampled_refit.h), which would multiply their size and
+    // predict cost.
+    bool grows_with_rows = false;
     bool searched() const { return sample != nullptr && search_share > 0; }
   };
 
