@@ -127,8 +127,8 @@ void MarkSampledScores(const SearchSample& sample, std::vector<LeaderboardRow>& 
 
 std::string DescribeSearchSample(const SearchSample& sample) {
   return "searching on a stratified sample of " + Count(sample.rows.size()) + " of " + Count(sample.table_rows) +
-         " rows, boosters reading each categorical as one code column; the ensemble's boosters are then refit on "
-         "as many rows as the time and memory allow";
+         " rows, boosters reading each categorical as one code column; the ensemble's members but forests are then "
+         "refit on as many rows as the time and memory allow";
 }
 
 }  // namespace tabpilot

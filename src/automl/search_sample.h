@@ -1,8 +1,9 @@
 // Searching a large table on a sample (issue: large tables on one machine).
 // When a table has far more rows than the budget can search, candidates are
-// fitted, bagged and ensembled on a stratified sample of its rows, and the
-// members the ensemble chose are then refit on every row with the time kept
-// back for it (member_refit.h, RefitMembersOnAllRows). AutoGluon and H2O do
+// fitted, bagged and ensembled on a stratified sample of its rows (the
+// portfolio first halved on parts of it, successive_halving.h), and the
+// members the ensemble chose are then refit on more rows with the time kept
+// back for it (sampled_refit.h, RefitMembersOnAllRows). AutoGluon and H2O do
 // the same on large data: the comparison between candidates needs far fewer
 // rows than the final models benefit from.
 //

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "automl/candidate_search.h"
+#include "automl/ensemble_choice.h"
 #include "automl/fold_plan.h"
 #include "automl/search_sample.h"
 #include "automl/training_run.h"
@@ -51,17 +52,20 @@ std::vector<CandidateConfig> RunRung(const TrainingData& sample, const TrainerOp
     loss[i] = run.scorer().SelectionLoss(run.done()[i].fit.oof.values.data());
   }
   std::stable_sort(ranked.begin(), ranked.end(), [&](size_t a, size_t b) { return loss[a] < loss[b]; });
-  // The better half go on, and each family's best whatever its rank: halving prunes
-  // configs within a family, while the ensemble still gets to mix the families.
+  // The better half go on, and whatever the rung's own ensemble (greedy selection on
+  // its OOF predictions) gives weight: a config that ranks low alone but errs
+  // differently (a network beside boosters) is what an ensemble is made of.
+  std::vector<const Matrix*> oofs;
+  for (const Candidate& c : run.done()) oofs.push_back(&c.fit.oof);
+  const std::vector<double> weights =
+      oofs.empty() ? std::vector<double>{} : ChooseEnsemble(oofs, run.scorer(), options.ensemble_rounds).weights;
   const size_t keep = (ranked.size() + 1) / 2;
   std::vector<CandidateConfig> survivors;
   std::set<std::string> fitted;
-  std::set<std::string> families;
   for (size_t j = 0; j < ranked.size(); ++j) {
     const Candidate& c = run.done()[ranked[j]];
     fitted.insert(c.config.name);
-    if (j < keep || families.count(c.config.family) == 0) {
-      families.insert(c.config.family);
+    if (j < keep || weights[ranked[j]] > 0) {
       survivors.push_back(c.config);
       continue;
     }

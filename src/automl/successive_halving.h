@@ -5,15 +5,16 @@
 // halving, as in Hyperband and H2O's large-data searches). A config costs
 // about its rows, so each rung costs what the whole portfolio would on an
 // eighth of the sample, and the full sample's time goes to the configs that
-// earned it. Each family's best config goes on too, whatever its rank:
-// halving prunes configs within a family, and the ensemble still gets to mix
-// families (a network ranks low on 5,000 rows and adds to boosters on more).
+// earned it. A config the rung's own ensemble (greedy selection on the
+// rung's OOF predictions) gives weight goes on too, whatever its rank: what
+// ranks low alone but errs differently (a network beside boosters) is what
+// an ensemble is made of.
 //
 // Rungs are ranked by the ensemble's selection loss on their OOF predictions
 // (logloss, or the regression loss), steadier on a few thousand rows than a
 // thresholded metric. A config a rung had no time to try goes on after the
-// survivors; one a rung fitted and ranked in its lower half, behind a better
-// config of its family, stops there, its
+// survivors; one a rung fitted, ranked in its lower half and left out of the
+// rung's ensemble stops there, its
 // leaderboard row kept with status "halved_out" and info.search_sample
 // naming the rung's rows. A rung below kMinRungRows rows is skipped, and so
 // is halving for portfolios of fewer than kMinHalvingConfigs configs.
