@@ -148,17 +148,25 @@ size_t RowsWithinMemory(const TrainingRun& run, size_t cols, bool dense) {
 
 }  // namespace
 
-RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample) {
+RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample, uint64_t seed) {
   RefitRows out;
-  out.held_out = sample.held_out;
   std::vector<char> held(all.y.size(), 0);
-  for (size_t r : out.held_out) {
-    out.held_out_y.push_back(all.y[r]);
-    held[r] = 1;
-  }
+  for (size_t r : sample.held_out) held[r] = 1;
   for (size_t r = 0; r < all.y.size(); ++r) {
     if (!held[r]) out.train.push_back(r);
   }
+  // Scored: every held-out row, or a stratified kRefitHeldOutRows of them (whole groups are
+  // kept out of training, but 2% of 10M copied rows is 200,000 rows to predict per member).
+  out.held_out = sample.held_out;
+  if (out.held_out.size() > kRefitHeldOutRows) {
+    std::vector<float> held_y;
+    held_y.reserve(out.held_out.size());
+    for (size_t r : out.held_out) held_y.push_back(all.y[r]);
+    std::vector<size_t> scored;
+    for (size_t i : StratifiedRows(held_y, kRefitHeldOutRows, seed)) scored.push_back(out.held_out[i]);
+    out.held_out = std::move(scored);
+  }
+  for (size_t r : out.held_out) out.held_out_y.push_back(all.y[r]);
   return out;
 }
 

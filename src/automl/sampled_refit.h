@@ -55,14 +55,15 @@ inline constexpr double kDenseRefitBytesPerCell = 8.0;
 inline constexpr double kDenseRefitTableBytesPerCell = 8.0;
 
 // The rows a refit early-stops on and the refit ensemble is weighed on (the
-// sample's held_out, search_sample.h, with their targets), and the rows a
-// refit may train on (all the others, ascending).
+// sample's held_out, search_sample.h, with their targets; of more than
+// kRefitHeldOutRows, a stratified pick of that many, by `seed`), and the rows
+// a refit may train on (all but the sample's held_out, ascending).
 struct RefitRows {
   std::vector<size_t> held_out;
   std::vector<float> held_out_y;
   std::vector<size_t> train;
 };
-RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample);
+RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample, uint64_t seed);
 
 // Refits the candidates of `run` (trained on a sample of `all`) named in
 // `needed` on the rows of `all`, heaviest `weights` first (one per

@@ -6,22 +6,9 @@
 #include <random>
 
 #include "automl/folds.h"
+#include "core/log.h"
 
 namespace tabpilot {
-namespace {
-
-// Thousands separated: "1,000,000".
-std::string Count(size_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-}  // namespace
 
 std::vector<size_t> StratifiedRows(const std::vector<float>& y, size_t n, uint64_t seed) {
   std::vector<size_t> order(y.size());
@@ -126,7 +113,8 @@ void MarkSampledScores(const SearchSample& sample, std::vector<LeaderboardRow>& 
 }
 
 std::string DescribeSearchSample(const SearchSample& sample) {
-  return "searching on a stratified sample of " + Count(sample.rows.size()) + " of " + Count(sample.table_rows) +
+  return "searching on a stratified sample of " + FormatCount(sample.rows.size()) + " of " +
+         FormatCount(sample.table_rows) +
          " rows, boosters reading each categorical as one code column; the ensemble's members but forests are then "
          "refit on as many rows as the time and memory allow";
 }

@@ -46,7 +46,8 @@ inline constexpr int kSampledSearchFolds = 5;
 // kRefitHeldOutRows. With row groups (train --group-column) whole groups,
 // kRefitHeldOutShare of them, whatever their rows: a group's rows are one
 // unit of evidence, and rows whose group is also in training would flatter
-// the models that memorize.
+// the models that memorize. All of them stay out of training; a refit scores
+// at most kRefitHeldOutRows of them (sampled_refit.h, SplitRefitRows).
 inline constexpr size_t kRefitHeldOutRows = 20000;
 inline constexpr double kRefitHeldOutShare = 0.02;
 

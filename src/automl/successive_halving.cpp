@@ -9,24 +9,15 @@
 #include "automl/fold_plan.h"
 #include "automl/search_sample.h"
 #include "automl/training_run.h"
+#include "core/log.h"
 
 namespace tabpilot {
 namespace {
 
-// Thousands separated: "32,142".
-std::string Count(size_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 // One rung: `configs` fitted on `rows` of `sample` until `deadline`. Returns
-// the survivors (the better half of those fitted, best first, then those not
-// fitted) and appends the rows of the others to `halved_out`.
+// the survivors (the better half of those fitted and those the rung's
+// ensemble uses, best first, then those not fitted) and appends the rows of
+// the others to `halved_out`.
 std::vector<CandidateConfig> RunRung(const TrainingData& sample, const TrainerOptions& options,
                                      const LearnerRegistry& learners, const std::vector<std::string>& columns,
                                      const std::vector<CandidateConfig>& configs, size_t rows, int rung,
@@ -106,8 +97,8 @@ HalvingResult HalvePortfolio(const TrainingData& sample, const TrainerOptions& o
     if (deadline.Expired()) break;
     const double share = deadline.Remaining() / static_cast<double>(rungs.size() - r);
     options.logger.Info("rung " + std::to_string(r + 1) + " of " + std::to_string(rungs.size()) + ": " +
-                        std::to_string(portfolio.size()) + " configs on " + Count(rungs[r]) + " of " +
-                        Count(sample.y.size()) + " rows; the better half go on");
+                        std::to_string(portfolio.size()) + " configs on " + FormatCount(rungs[r]) + " of " +
+                        FormatCount(sample.y.size()) + " rows; the better half go on");
     portfolio = RunRung(sample, options, learners, columns, portfolio, rungs[r], static_cast<int>(r),
                         deadline.Sub(share), &result.halved_out);
     result.rung_rows.push_back(rungs[r]);

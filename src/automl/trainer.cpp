@@ -141,7 +141,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   if (options.refit_full && sample.sampled()) {
     // ... on more rows than the sample, then weighed again on rows neither saw (held_out_ensemble.h).
     run.ReleaseModelsExcept(needed);
-    const RefitRows split = SplitRefitRows(data, sample);
+    const RefitRows split = SplitRefitRows(data, sample, options.seed + 19);
     refitted = RefitMembersOnAllRows(run, data, split, needed, ensemble.weights, budget.Refit(timing_seconds));
     if (refitted > 0) {
       ensemble = ReweighOnHeldOut(run, data, split, ensemble, options.ensemble_rounds);

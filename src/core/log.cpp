@@ -19,6 +19,16 @@ void Logger::Debug(const std::string& message) const {
   if (level_ >= Level::kDebug) std::cerr << "debug: " << message << "\n";
 }
 
+std::string FormatCount(size_t n) {
+  const std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 std::string FormatSeconds(double seconds) {
   char buf[32];
   if (seconds < 60) {

@@ -2,6 +2,7 @@
 // down through Options structs; there is no global logger.
 #pragma once
 
+#include <cstddef>
 #include <iosfwd>
 #include <string>
 
@@ -28,5 +29,8 @@ class Logger {
 
 // Formats a duration as "1m05s" / "12.3s".
 std::string FormatSeconds(double seconds);
+
+// Formats a count with thousands separated: "1,000,000".
+std::string FormatCount(size_t n);
 
 }  // namespace tabpilot

@@ -12,6 +12,7 @@
 
 #include "automl/leaderboard.h"
 #include "automl/level_plan.h"
+#include "automl/sampled_refit.h"
 #include "automl/search_sample.h"
 #include "automl/table_row_blocks.h"
 #include "automl/trainer.h"
@@ -75,6 +76,23 @@ TEST(SearchSample, GroupsAreHeldOutWhole) {
   EXPECT_TRUE(std::is_sorted(s.held_out.begin(), s.held_out.end()));
   for (size_t r : s.rows) EXPECT_EQ(held_groups.count(data.groups[r]), 0u) << "row " << r;
   EXPECT_EQ(RefitHeldOutRows(data, 17), RefitHeldOutRows(data, 17));
+}
+
+// Large groups: every row of the held-out groups stays out of the refit, but
+// only 20,000 of them are scored (each member predicts them).
+TEST(SearchSample, ARefitScoresAtMost20000OfTheHeldOutGroupsRows) {
+  TrainingData data = Targets(2000000);
+  for (uint32_t r = 0; r < 2000000; ++r) data.groups.push_back(r % 1000);  // 1,000 groups of 2,000 rows
+  const SearchSample s = ChooseSearchSample(data, 3, size_t{5000}, 0, 0);
+  EXPECT_EQ(s.held_out.size(), 40000u);  // 20 groups
+  const RefitRows split = SplitRefitRows(data, s, 3);
+  EXPECT_EQ(split.held_out.size(), 20000u);
+  EXPECT_EQ(split.held_out_y.size(), 20000u);
+  EXPECT_EQ(split.train.size(), 2000000u - 40000u);
+  EXPECT_TRUE(std::includes(s.held_out.begin(), s.held_out.end(), split.held_out.begin(), split.held_out.end()));
+  std::set<uint32_t> held_groups;
+  for (size_t r : s.held_out) held_groups.insert(data.groups[r]);
+  for (size_t r : split.train) ASSERT_EQ(held_groups.count(data.groups[r]), 0u) << "row " << r;
 }
 
 TEST(SearchSample, StratifiedAscendingAndSeeded) {
