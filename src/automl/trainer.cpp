@@ -12,6 +12,7 @@
 #include "automl/candidate_search.h"
 #include "automl/cost_tradeoff.h"
 #include "automl/deployed_cost.h"
+#include "automl/duplicate_rows.h"
 #include "automl/ensemble_choice.h"
 #include "automl/folds.h"
 #include "automl/held_out_ensemble.h"
@@ -64,6 +65,9 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
 
   // 1. Screen: the columns worth using (training_plan.h).
   ScreenResult screen = ScreenTrainingColumns(data, options.logger);
+  // Rows repeating another row's features hint at groups the folds would split (duplicate_rows.h).
+  const double repeated = data.groups.empty() ? DuplicateRowShare(data.features, screen.kept) : 0.0;
+  if (repeated >= kDuplicateWarnShare) options.logger.Warn(DuplicateRowsWarning(repeated));
   // A table far larger than the budget can search is searched on a sample, its chosen members
   // then refit on every row (search_sample.h); no stacking then (level 2 would need every row's
   // level-1 OOF predictions).
@@ -158,6 +162,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   TrainResult result = AssembleBundle(run, plan, ensemble, needed, refitted, costs, budget.Timing(), served);
   if (options.memory_limit_bytes > 0) result.bundle.training["memory_limit_bytes"] = options.memory_limit_bytes;
   RecordRows(data, sample, std::move(halving.halved_out), halving.rung_rows, result);
+  if (data.groups.empty()) result.bundle.training["repeated_rows_share"] = repeated;
   // 7. The reports it carries: data, model quality, and, in what is left before the write
   // reserve, explainability on the predictor just timed (bundle_reports.h).
   AddBundleReports(result, run, plan, ensemble, served.get(), budget.Timing());
