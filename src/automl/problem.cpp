@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -11,7 +12,7 @@
 
 #include "core/error.h"
 #include "data/file_bytes.h"
-#include "data/type_inference.h"
+#include "data/table_stream.h"
 #include "data/value_parse.h"
 #include "metrics/metric_registry.h"
 
@@ -31,10 +32,10 @@ std::vector<std::string> SortedLabels(const std::set<std::string>& distinct) {
   return labels;
 }
 
-std::string ColumnList(const RawTable& raw) {
+std::string ColumnList(const std::vector<std::string>& names) {
   std::string out;
-  for (size_t c = 0; c < raw.num_columns() && c < 30; ++c) out += (c ? ", " : "") + raw.name(c);
-  if (raw.num_columns() > 30) out += ", ...";
+  for (size_t c = 0; c < names.size() && c < 30; ++c) out += (c ? ", " : "") + names[c];
+  if (names.size() > 30) out += ", ...";
   return out;
 }
 
@@ -52,11 +53,10 @@ std::string DefaultMetric(Task task) {
   return "mse";
 }
 
-Task InferTask(const std::vector<std::string_view>& values) {
-  std::set<std::string_view> distinct(values.begin(), values.end());
+Task InferTask(const std::vector<std::string>& distinct, size_t values) {
   bool numeric = true;
   bool integral = true;
-  for (std::string_view v : distinct) {
+  for (const std::string& v : distinct) {
     auto d = ParseNumber(v);
     if (!d) {
       numeric = false;
@@ -67,7 +67,7 @@ Task InferTask(const std::vector<std::string_view>& values) {
   if (!numeric) return distinct.size() <= 2 ? Task::kBinary : Task::kMulticlass;
   if (distinct.size() <= 2) return Task::kBinary;
   // Integer codes with few distinct values and many repeats look like classes.
-  if (integral && distinct.size() <= 10 && values.size() >= 20 * distinct.size()) return Task::kMulticlass;
+  if (integral && distinct.size() <= 10 && values >= 20 * distinct.size()) return Task::kMulticlass;
   return Task::kRegression;
 }
 
@@ -86,48 +86,95 @@ std::string Mebibytes(uint64_t bytes) {
 }
 
 // A large file's read, told every kProgressSeconds: bytes so far (of the
-// size on disk when known; a gzip file's is its compressed size) and the rate.
+// size on disk when known; a gzip file's are inflated bytes) and rows, with
+// their rates.
 constexpr double kProgressSeconds = 2.0;
-CsvOptions WithReadProgress(const std::string& path, const CsvOptions& csv, const Logger& logger) {
-  CsvOptions out = csv;
+std::function<void(const TableStreamProgress&)> ReadProgress(const std::string& path, const Logger& logger) {
   const auto started = std::chrono::steady_clock::now();
   auto last = std::make_shared<double>(0.0);
-  out.progress = [path, started, last, &logger](uint64_t read, uint64_t stored) {
+  return [path, started, last, &logger](const TableStreamProgress& p) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (seconds - *last < kProgressSeconds) return;
     *last = seconds;
-    std::string line = "reading " + path + ": " + Mebibytes(read);
-    if (stored > 0 && !IsGzipPath(path)) line += " of " + Mebibytes(stored);
-    char rate[48];
-    std::snprintf(rate, sizeof rate, " (%.0f MiB/s, %s)", static_cast<double>(read) / (1 << 20) / seconds,
+    std::string line = "reading " + path + ": " + Mebibytes(p.bytes);
+    if (p.stored_bytes > 0) line += " of " + Mebibytes(p.stored_bytes);
+    line += ", " + FormatCount(p.rows) + " rows";
+    char rate[64];
+    std::snprintf(rate, sizeof rate, " (%.0f MiB/s, %s rows/s, %s)", static_cast<double>(p.bytes) / (1 << 20) / seconds,
+                  FormatCount(static_cast<size_t>(static_cast<double>(p.rows) / seconds)).c_str(),
                   FormatSeconds(seconds).c_str());
     logger.Info(line + rate);
   };
-  return out;
 }
 
-// A load long enough to notice says where its time went.
-void LogLoadTime(const RawTable& raw, double read_seconds, double load_seconds, const Logger& logger) {
-  if (load_seconds < kProgressSeconds) return;
-  char line[160];
-  std::snprintf(line, sizeof line, "loaded %zu rows x %zu columns in %s (reading and splitting %s, typing %s)",
-                raw.num_rows(), raw.num_columns(), FormatSeconds(load_seconds).c_str(),
-                FormatSeconds(read_seconds).c_str(), FormatSeconds(load_seconds - read_seconds).c_str());
+// A load long enough to notice says how long it took, and why a column was
+// read twice.
+void LogLoad(const StreamedTable& streamed, double seconds, const Logger& logger) {
+  for (const auto& [name, line] : streamed.reread) {
+    logger.Info("column '" + name + "' held numbers up to line " + std::to_string(line) +
+                "; its rows before that line were read again as text");
+  }
+  if (seconds < kProgressSeconds) return;
+  char line[200];
+  const size_t rows = streamed.table.num_rows();
+  std::snprintf(line, sizeof line, "loaded %s rows x %zu columns in %s (%s rows/s, %.0f MiB/s)",
+                FormatCount(rows).c_str(), streamed.table.num_columns(), FormatSeconds(seconds).c_str(),
+                FormatCount(static_cast<size_t>(static_cast<double>(rows) / seconds)).c_str(),
+                static_cast<double>(streamed.bytes) / (1 << 20) / seconds);
   logger.Info(line);
 }
 
-// --group-column: not the target, a column of `raw`, and not the only other column.
-void CheckGroupColumn(const RawTable& raw, const ProblemOptions& options, const std::string& path) {
+// The target and --group-column name columns of the file, and leave a feature.
+void CheckColumns(const std::vector<std::string>& names, const ProblemOptions& options, const std::string& path) {
+  auto has = [&names](const std::string& name) { return std::find(names.begin(), names.end(), name) != names.end(); };
+  if (!has(options.target)) {
+    throw InvalidInput(path + ": no target column '" + options.target + "' (columns: " + ColumnList(names) + ")");
+  }
+  if (names.size() < 2) throw InvalidInput(path + ": need at least one feature column besides the target");
   if (options.group_column.empty()) return;
   if (options.group_column == options.target) {
     throw InvalidInput("--group-column '" + options.group_column + "' is the target; name the column of row groups");
   }
-  if (!raw.Find(options.group_column)) {
-    throw InvalidInput(path + ": no group column '" + options.group_column + "' (columns: " + ColumnList(raw) + ")");
+  if (!has(options.group_column)) {
+    throw InvalidInput(path + ": no group column '" + options.group_column + "' (columns: " + ColumnList(names) + ")");
   }
-  if (raw.num_columns() < 3) {
+  if (names.size() < 3) {
     throw InvalidInput(path + ": need at least one feature column besides the target and the group column");
   }
+}
+
+// The target's task: given, or inferred from its distinct cells as written.
+Task TargetTask(const Column& target, size_t labelled, const ProblemOptions& options) {
+  if (options.task) return *options.task;
+  // A target with more distinct numbers than a label keeps arrives as numbers.
+  if (target.type == ColumnType::kNumeric) return Task::kRegression;
+  return InferTask(target.categories, labelled);
+}
+
+// A regression target read as strings, as numbers; a cell that is not one is
+// an error naming its line.
+void TargetToNumbers(Column& target, const std::vector<uint32_t>& lines, const std::string& path) {
+  if (target.type == ColumnType::kNumeric) return;
+  std::vector<double> values(target.categories.size());
+  std::vector<bool> bad(target.categories.size(), false);
+  for (size_t c = 0; c < values.size(); ++c) {
+    const std::optional<double> v = ParseNumber(target.categories[c]);
+    bad[c] = !v;
+    values[c] = v.value_or(0.0);
+  }
+  target.numbers.resize(target.codes.size());
+  for (size_t r = 0; r < target.codes.size(); ++r) {
+    const int32_t code = target.codes[r];
+    if (code >= 0 && bad[static_cast<size_t>(code)]) {
+      std::string cell = target.categories[static_cast<size_t>(code)];
+      if (cell.size() > 40) cell = cell.substr(0, 40) + "...";
+      throw InvalidInput(Where(path, lines[r], target.name) + ": cannot parse '" + cell + "' as numeric");
+    }
+    target.numbers[r] = code < 0 ? kMissingNumber : values[static_cast<size_t>(code)];
+  }
+  target.type = ColumnType::kNumeric;
+  target.codes = {};
+  target.categories = {};
 }
 
 // Group ids of the `keep` rows of a categorical column: its codes renumbered
@@ -153,53 +200,47 @@ std::vector<uint32_t> GroupIds(const Column& column, const std::vector<size_t>& 
 }  // namespace
 
 TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& options, const CsvOptions& csv,
-                              const Logger& logger) {
+                              const Logger& logger, double memory_limit_bytes) {
   if (options.target.empty()) throw InvalidInput("--target is required");
   const auto started = std::chrono::steady_clock::now();
   const auto since = [&started] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
-  RawTable raw = ReadRawCsv(path, WithReadProgress(path, csv, logger));
-  const double read_seconds = since();
-  auto target_col = raw.Find(options.target);
-  if (!target_col) {
-    throw InvalidInput(path + ": no target column '" + options.target + "' (columns: " + ColumnList(raw) + ")");
-  }
-  if (raw.num_columns() < 2) throw InvalidInput(path + ": need at least one feature column besides the target");
-  CheckGroupColumn(raw, options, path);
+  TableStreamOptions stream;
+  stream.csv = csv;
+  // Class labels are strings ("1" and "1.0" are two); a regression target
+  // arrives as strings until it has many distinct values, then as numbers.
+  stream.modes[options.target] =
+      options.task && IsClassification(*options.task) ? ColumnBuilder::Mode::kCategorical : ColumnBuilder::Mode::kLabel;
+  if (!options.group_column.empty()) stream.modes[options.group_column] = ColumnBuilder::Mode::kCategorical;
+  stream.on_header = [&](const std::vector<std::string>& names) { CheckColumns(names, options, path); };
+  stream.progress = ReadProgress(path, logger);
+  stream.memory_limit_bytes = memory_limit_bytes;
+  StreamedTable streamed = StreamTable(path, stream);
+  LogLoad(streamed, since(), logger);
+  Table& table = streamed.table;
+  table.set_source(path);
 
-  std::vector<std::string_view> target_values;
-  target_values.reserve(raw.num_rows());
-  for (size_t r = 0; r < raw.num_rows(); ++r) {
-    if (!raw.is_missing(r, *target_col)) target_values.push_back(raw.cell(r, *target_col));
-  }
-  size_t dropped = raw.num_rows() - target_values.size();
-  if (target_values.empty()) {
+  Column target = table.TakeColumn(options.target);
+  std::optional<Column> group;
+  if (!options.group_column.empty()) group = table.TakeColumn(options.group_column);
+  const size_t labelled = target.size() - target.CountMissing();
+  const size_t dropped = target.size() - labelled;
+  if (labelled == 0) {
     throw InvalidInput(path + ": column '" + options.target + "': the target has no non-missing values");
   }
-  if (target_values.size() < kMinTrainingRows) {
+  if (labelled < kMinTrainingRows) {
     throw InvalidInput(path + ": need at least " + std::to_string(kMinTrainingRows) +
-                       " rows with a target to train, got " + std::to_string(target_values.size()));
+                       " rows with a target to train, got " + std::to_string(labelled));
   }
 
   TrainingData out;
   ProblemInfo& problem = out.problem;
   problem.target = options.target;
-  problem.task = options.task ? *options.task : InferTask(target_values);
+  problem.task = TargetTask(target, labelled, options);
+  if (!IsClassification(problem.task)) TargetToNumbers(target, streamed.lines, path);
+  const Schema& schema = streamed.schema;
 
-  InferenceOptions inference;
-  inference.overrides[options.target] =
-      IsClassification(problem.task) ? ColumnType::kCategorical : ColumnType::kNumeric;
-  if (!options.group_column.empty()) inference.overrides[options.group_column] = ColumnType::kCategorical;
-  Schema schema = InferSchema(raw, inference);
-  BuildOptions build;
-  Table table = BuildTable(raw, schema, build);
-  table.set_source(path);
-  LogLoadTime(raw, read_seconds, since(), logger);
-
-  Column target = table.TakeColumn(options.target);
-  std::optional<Column> group;
-  if (!options.group_column.empty()) group = table.TakeColumn(options.group_column);
   std::vector<size_t> keep;
   keep.reserve(table.num_rows());
   for (size_t r = 0; r < table.num_rows(); ++r) {

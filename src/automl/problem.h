@@ -45,16 +45,19 @@ inline constexpr size_t kMinTrainingRows = 10;
 // binary -> f1, multiclass -> accuracy, regression -> mse.
 std::string DefaultMetric(Task task);
 
-// Reads `path`, infers the problem and splits off the target. Throws
-// InvalidInput for: no such target column (listing the columns), a target with
-// a single class, too few rows, a metric that does not fit the task.
+// Reads `path` as it streams in (data/table_stream.h), infers the problem and
+// splits off the target. Throws InvalidInput for: no such target column
+// (listing the columns), a target with a single class, too few rows, a metric
+// that does not fit the task, a typed table estimated above
+// `memory_limit_bytes` (0: none; told as soon as the estimate is known).
 TrainingData LoadTrainingData(const std::string& path, const ProblemOptions& options, const CsvOptions& csv,
-                              const Logger& logger);
+                              const Logger& logger, double memory_limit_bytes = 0);
 
-// Infers the task from a target's raw cells (non-missing strings):
-// non-numeric -> binary (2 distinct) / multiclass; numeric with 2 distinct values
-// -> binary; integer-valued with at most 10 distinct values and many repeats
-// -> multiclass; otherwise regression.
-Task InferTask(const std::vector<std::string_view>& values);
+// Infers the task from a target's distinct non-missing cells (as written)
+// and how many non-missing cells it has: non-numeric -> binary (2 distinct)
+// / multiclass; numeric with 2 distinct values -> binary; integer-valued
+// with at most 10 distinct values and many repeats -> multiclass; otherwise
+// regression.
+Task InferTask(const std::vector<std::string>& distinct, size_t values);
 
 }  // namespace tabpilot

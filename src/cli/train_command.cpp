@@ -80,32 +80,11 @@ CLI::Validator PositiveMicroseconds() { return FiniteNumberOf("microseconds per 
 CLI::Validator StandardErrors() { return FiniteNumberOf("standard errors, 0 or more", true, "SE"); }
 CLI::Validator Gigabytes() { return FiniteNumberOf("gigabytes above 0", false, "GB"); }
 
-// Loading a CSV peaks at about this many bytes per byte on disk (the text,
-// its cells, then the typed table; 1,000,000 Adult rows, 103 MiB, peaked at
-// 333 MiB).
-constexpr double kLoadBytesPerCsvByte = 3.5;
-
 // The memory limit in bytes: --memory-limit, else kDefaultMemoryShare of the
 // machine's memory (none when that cannot be told).
 double MemoryLimitBytes(double gigabytes) {
   if (gigabytes > 0) return gigabytes * 1e9;
   return kDefaultMemoryShare * static_cast<double>(PhysicalMemoryBytes());
-}
-
-// Throws InvalidInput, naming the estimate, when loading `path` (a plain
-// CSV; a gzip'd one's size once inflated is not known) would not fit in
-// `limit_bytes`. A missing file is left to the load to report.
-void CheckLoadFits(const std::string& path, double limit_bytes) {
-  if (!(limit_bytes > 0) || (path.size() >= 3 && path.compare(path.size() - 3, 3, ".gz") == 0)) return;
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return;
-  const double need = kLoadBytesPerCsvByte * static_cast<double>(size);
-  if (need > limit_bytes) {
-    throw InvalidInput(path + ": loading it needs about " + FormatGigabytes(need) + " (" +
-                       FormatGigabytes(static_cast<double>(size)) + " on disk), more than --memory-limit " +
-                       FormatGigabytes(limit_bytes));
-  }
 }
 
 // The ensemble's measured predict time, beside the limit when one was set.
@@ -165,9 +144,8 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
   csv.threads = threads;
   csv.limits = LimitsFromEnvironment();
   const double memory_limit = MemoryLimitBytes(a.memory_limit);
-  CheckLoadFits(a.data, memory_limit);
   const double load_started = deadline.Elapsed();
-  TrainingData data = LoadTrainingData(a.data, problem, csv, logger);
+  TrainingData data = LoadTrainingData(a.data, problem, csv, logger, memory_limit);
   const double load_seconds = deadline.Elapsed() - load_started;
 
   TrainerOptions options;

@@ -50,6 +50,7 @@ bool CsvChunkReader::ReadMore(size_t min_bytes) {
     got += n;
   }
   buffer_.resize(old + got);
+  bytes_read_ += got;
   return got > 0;
 }
 

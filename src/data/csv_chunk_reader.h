@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -59,6 +60,11 @@ class CsvChunkReader {
   size_t rows_per_chunk() const { return rows_per_chunk_; }
   // Bytes read from the file and not yet handed out in a chunk.
   size_t buffered_bytes() const { return buffer_.size(); }
+  // Bytes read from the file so far (inflated for ".gz").
+  uint64_t bytes_read() const { return bytes_read_; }
+  // The file's size on disk (compressed for ".gz"), if known.
+  std::optional<uint64_t> stored_size() const { return in_.stored_size(); }
+  bool gzip() const { return in_.gzip(); }
 
   // The next chunk of rows in file order, or nullopt after the last. Line
   // numbers are the file's. Throws InvalidInput naming the file and line for
@@ -86,6 +92,7 @@ class CsvChunkReader {
   size_t line_ = 1;     // the physical line at pos_
   bool eof_ = false;
   size_t rows_read_ = 0;
+  uint64_t bytes_read_ = 0;
   size_t rows_per_chunk_ = 1;
 };
 

@@ -69,11 +69,19 @@ fs::path WithoutGzipExtension(const fs::path& path) {
   return p;
 }
 
+void CheckStoredBytes(const fs::path& path, uint64_t stored, const InputLimits& limits) {
+  if (stored > limits.file_bytes) TooLarge(path, "holds", limits.file_bytes, "TABPILOT_LIMIT_FILE_BYTES");
+}
+
+void CheckInflatedBytes(const fs::path& path, uint64_t inflated, const InputLimits& limits) {
+  if (inflated > limits.decompressed_bytes) {
+    TooLarge(path, "inflates to", limits.decompressed_bytes, "TABPILOT_LIMIT_DECOMPRESSED_BYTES");
+  }
+}
+
 std::string ReadFileBytes(const fs::path& path, const InputLimits& limits, const ReadBytesProgress& progress) {
   FileStream in(path);
-  if (in.stored_size() && *in.stored_size() > limits.file_bytes) {
-    TooLarge(path, "holds", limits.file_bytes, "TABPILOT_LIMIT_FILE_BYTES");
-  }
+  if (in.stored_size()) CheckStoredBytes(path, *in.stored_size(), limits);
   return ReadAll(in, path, in.gzip() ? limits.decompressed_bytes : limits.file_bytes, progress);
 }
 

@@ -24,6 +24,13 @@ inline constexpr uint64_t kProgressBytes = uint64_t{64} << 20;
 std::string ReadFileBytes(const std::filesystem::path& path, const InputLimits& limits = {},
                           const ReadBytesProgress& progress = nullptr);
 
+// The limits ReadFileBytes applies, for readers that stream a file instead:
+// InvalidInput naming the file and the limit when `stored` (its size on disk)
+// exceeds limits.file_bytes, or when `inflated` (bytes a ".gz" file gave so
+// far) exceeds limits.decompressed_bytes.
+void CheckStoredBytes(const std::filesystem::path& path, uint64_t stored, const InputLimits& limits);
+void CheckInflatedBytes(const std::filesystem::path& path, uint64_t inflated, const InputLimits& limits);
+
 // True if the path's extension is ".gz" (case-insensitive).
 bool IsGzipPath(const std::filesystem::path& path);
 

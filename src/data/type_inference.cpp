@@ -20,17 +20,6 @@ namespace {
 constexpr double kTextMinMeanWords = 3.0;
 constexpr double kTextMinDistinctFraction = 0.5;
 
-size_t CountWords(std::string_view s) {
-  size_t words = 0;
-  bool in_word = false;
-  for (char c : s) {
-    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
-    if (!space && !in_word) ++words;
-    in_word = !space;
-  }
-  return words;
-}
-
 std::optional<DatetimeFormat> DetectDatetimeFormat(const RawTable& raw, size_t col) {
   for (DatetimeFormat f : AllDatetimeFormats()) {
     bool all = true;
@@ -82,11 +71,7 @@ ColumnSpec InferColumn(const RawTable& raw, size_t col) {
     words += CountWords(cell);
     distinct.insert(cell);
   }
-  double mean_words = static_cast<double>(words) / static_cast<double>(non_missing);
-  double distinct_fraction = static_cast<double>(distinct.size()) / static_cast<double>(non_missing);
-  spec.type = (mean_words >= kTextMinMeanWords && distinct_fraction >= kTextMinDistinctFraction)
-                  ? ColumnType::kText
-                  : ColumnType::kCategorical;
+  spec.type = IsFreeText(words, distinct.size(), non_missing) ? ColumnType::kText : ColumnType::kCategorical;
   return spec;
 }
 
@@ -117,9 +102,8 @@ size_t BuildColumn(const RawTable& raw, size_t col, const ColumnSpec& spec, bool
       ++coerced;
       return false;
     }
-    std::string what = spec.type == ColumnType::kDatetime
-                           ? std::string("datetime (") + spec.datetime_format + ")"
-                           : std::string(ColumnTypeName(spec.type));
+    std::string what = spec.type == ColumnType::kDatetime ? std::string("datetime (") + spec.datetime_format + ")"
+                                                          : std::string(ColumnTypeName(spec.type));
     error.row = r;
     error.message = Where(raw.source(), raw.line_of_row(r), spec.name) + ": cannot parse '" +
                     Excerpt(raw.cell(r, col)) + "' as " + what;
@@ -207,8 +191,8 @@ Schema InferSchemaColumns(const RawTable& raw, const InferenceOptions& options, 
       if (spec.type == ColumnType::kDatetime) {
         auto f = DetectDatetimeFormat(raw, c);
         if (!f) {
-          errors[i] = Where(raw.source(), 0, spec.name) +
-                      ": values match no datetime format (iso8601, ymd_slash, mdy_slash)";
+          errors[i] =
+              Where(raw.source(), 0, spec.name) + ": values match no datetime format (iso8601, ymd_slash, mdy_slash)";
           continue;
         }
         spec.datetime_format = DatetimeFormatId(*f);
@@ -231,6 +215,24 @@ void CheckOverrides(const RawTable& raw, const InferenceOptions& options) {
 }
 
 }  // namespace
+
+size_t CountWords(std::string_view s) {
+  size_t words = 0;
+  bool in_word = false;
+  for (char c : s) {
+    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (!space && !in_word) ++words;
+    in_word = !space;
+  }
+  return words;
+}
+
+bool IsFreeText(size_t words, size_t distinct, size_t non_missing) {
+  if (non_missing == 0) return false;
+  const double mean_words = static_cast<double>(words) / static_cast<double>(non_missing);
+  const double distinct_fraction = static_cast<double>(distinct) / static_cast<double>(non_missing);
+  return mean_words >= kTextMinMeanWords && distinct_fraction >= kTextMinDistinctFraction;
+}
 
 Schema InferSchema(const RawTable& raw, const InferenceOptions& options) {
   CheckOverrides(raw, options);

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "data/csv_reader.h"
 #include "data/schema.h"
@@ -31,6 +32,13 @@ struct InferenceOptions {
   // Worker threads (columns are inferred in parallel). 0 = all hardware threads.
   int threads = 0;
 };
+
+// The text rule's parts (shared with the streaming column builder,
+// data/column_builder.h): words are runs of non-space characters; a column
+// is free text when its non-missing cells average at least 3 words and at
+// least half of them are distinct.
+size_t CountWords(std::string_view s);
+bool IsFreeText(size_t words, size_t distinct, size_t non_missing);
 
 // Infers one ColumnSpec per raw column, in raw order.
 Schema InferSchema(const RawTable& raw, const InferenceOptions& options);
@@ -57,8 +65,7 @@ struct BuildReport {
 // columns get their own dictionary, codes in first-seen order. The table's
 // source() is raw.source(). Results do not depend on the thread count; when
 // several cells are bad, the error is the one on the earliest line.
-Table BuildTable(const RawTable& raw, const Schema& schema, const BuildOptions& options,
-                 BuildReport* report = nullptr);
+Table BuildTable(const RawTable& raw, const Schema& schema, const BuildOptions& options, BuildReport* report = nullptr);
 
 // InferSchema + BuildTable (strict) in one faster pass: columns are first
 // parsed as numbers in row blocks across all columns, and only the columns

@@ -108,7 +108,9 @@ class AutoMLStep : public StepType {
                     double time_limit, AutoMLJobRecorder& job) {
     const Params& f = ctx.fields;
     Logger quiet(Logger::Level::kQuiet);
-    TrainingData data = LoadTrainingData(ctx.Path("data").string(), problem, csv, quiet);
+    // As `train` without --memory-limit: a share of the machine's memory.
+    const double memory_limit = kDefaultMemoryShare * static_cast<double>(PhysicalMemoryBytes());
+    TrainingData data = LoadTrainingData(ctx.Path("data").string(), problem, csv, quiet, memory_limit);
 
     TrainerOptions options;
     options.deadline = deadline;
@@ -120,8 +122,7 @@ class AutoMLStep : public StepType {
     options.refit_full = f.Bool("refit_full");
     if (f.Has("infer_limit")) options.infer_limit_us_per_row = f.Float("infer_limit");
     if (f.Has("cost_tolerance")) options.cost_tolerance_se = f.Float("cost_tolerance");
-    // As `train` without --memory-limit: a share of the machine's memory.
-    options.memory_limit_bytes = kDefaultMemoryShare * static_cast<double>(PhysicalMemoryBytes());
+    options.memory_limit_bytes = memory_limit;
     options.logger = quiet;
     TrainResult result = TrainAutoML(data, options);
     SaveOptions save;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "automl/problem.h"
 #include "core/error.h"
 #include "support/test_support.h"
@@ -7,27 +9,32 @@
 namespace tabpilot {
 namespace {
 
-std::vector<std::string_view> Views(const std::vector<std::string>& v) {
-  return std::vector<std::string_view>(v.begin(), v.end());
+// The task of a target written as `cells`: its distinct cells (as written) and their count.
+Task TaskOf(const std::vector<std::string>& cells) {
+  std::vector<std::string> distinct;
+  for (const std::string& c : cells) {
+    if (std::find(distinct.begin(), distinct.end(), c) == distinct.end()) distinct.push_back(c);
+  }
+  return InferTask(distinct, cells.size());
 }
 
 TEST(InferTask, FromTargetValues) {
   std::vector<std::string> words{">50K", "<=50K", ">50K"};
-  EXPECT_EQ(InferTask(Views(words)), Task::kBinary);
+  EXPECT_EQ(TaskOf((words)), Task::kBinary);
   std::vector<std::string> three{"a", "b", "c", "a"};
-  EXPECT_EQ(InferTask(Views(three)), Task::kMulticlass);
+  EXPECT_EQ(TaskOf((three)), Task::kMulticlass);
   std::vector<std::string> zero_one{"0", "1", "1", "0"};
-  EXPECT_EQ(InferTask(Views(zero_one)), Task::kBinary);
+  EXPECT_EQ(TaskOf((zero_one)), Task::kBinary);
   std::vector<std::string> reals;
   for (int i = 0; i < 100; ++i) reals.push_back(std::to_string(i * 0.37));
-  EXPECT_EQ(InferTask(Views(reals)), Task::kRegression);
+  EXPECT_EQ(TaskOf((reals)), Task::kRegression);
   // Few integer codes with many repeats are classes; many distinct integers are a quantity.
   std::vector<std::string> codes;
   for (int i = 0; i < 200; ++i) codes.push_back(std::to_string(i % 5));
-  EXPECT_EQ(InferTask(Views(codes)), Task::kMulticlass);
+  EXPECT_EQ(TaskOf((codes)), Task::kMulticlass);
   std::vector<std::string> counts;
   for (int i = 0; i < 200; ++i) counts.push_back(std::to_string(i % 50));
-  EXPECT_EQ(InferTask(Views(counts)), Task::kRegression);
+  EXPECT_EQ(TaskOf((counts)), Task::kRegression);
 }
 
 TEST(LoadTrainingData, BinaryMinorityIsPositiveAndMissingTargetsDropped) {
@@ -118,6 +125,33 @@ TEST(LoadTrainingData, RegressionAndMetricChecks) {
   opts.metric = "";
   opts.target = "nope";
   EXPECT_THROW(LoadTrainingData(path.string(), opts, CsvOptions{}, Logger(Logger::Level::kQuiet)), InvalidInput);
+}
+
+// A regression target arrives as strings while it has few distinct values
+// and as numbers after that (the streaming load's label column); either way
+// a cell that is not a number names its line, and the values are the same.
+TEST(LoadTrainingData, RegressionTargetsOfFewAndManyValues) {
+  testing::TempDir dir;
+  ProblemOptions opts;
+  opts.target = "y";
+  opts.task = Task::kRegression;
+  const Logger quiet(Logger::Level::kQuiet);
+  std::string few = "x,y\n";
+  for (int i = 0; i < 30; ++i) few += std::to_string(i) + "," + std::to_string(i % 3) + ".50\n";
+  few += "30,abc\n";
+  const auto few_path = dir.Write("few.csv", few);
+  EXPECT_EQ(testing::InvalidMessage([&] { LoadTrainingData(few_path.string(), opts, CsvOptions{}, quiet); }),
+            few_path.string() + ":32: column 'y': cannot parse 'abc' as numeric");
+
+  std::string many = "x,y\n";
+  const int rows = 5000;
+  for (int i = 0; i < rows; ++i) many += std::to_string(i % 10) + "," + std::to_string(i * 0.25) + "\n";
+  const auto many_path = dir.Write("many.csv", many);
+  opts.task.reset();
+  const TrainingData d = LoadTrainingData(many_path.string(), opts, CsvOptions{}, quiet);
+  EXPECT_EQ(d.problem.task, Task::kRegression);
+  ASSERT_EQ(d.y.size(), static_cast<size_t>(rows));
+  EXPECT_FLOAT_EQ(d.y[4999], 1249.75f);
 }
 
 }  // namespace
