@@ -147,7 +147,8 @@ Json PredictCostFacts(const TrainerOptions& options, const EnsembleChoice& ensem
                                   {"estimate_us_per_row", t.cost_us},
                                   {"accurate_selection_loss", t.accurate_loss},
                                   {"selection_loss", t.loss},
-                                  {"accurate_selection_loss_se", t.loss_se}};
+                                  {"accurate_selection_loss_se", t.loss_se},
+                                  {"rows", t.rows}};
   }
   return facts;
 }

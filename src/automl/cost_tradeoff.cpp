@@ -110,6 +110,7 @@ EnsembleChoice TradeCostForNoise(const std::vector<const Matrix*>& oofs, const s
     traded.accurate_loss = best_loss;
     traded.loss = loss;
     traded.loss_se = se;
+    traded.rows = y.size();
     traded.tolerance_se = options.tolerance_se;
     for (size_t m : best_members) {
       if (e.weights[m] <= 0) traded.dropped.push_back(m);

@@ -37,8 +37,9 @@ struct EnsembleChoice {
     double accurate_cost_us = 0, cost_us = 0;  // estimated serving costs (InferenceCosts::SetCost)
     double accurate_loss = 0, loss = 0;        // selection losses on the OOF rows
     double loss_se = 0;                        // standard error of accurate_loss (cost_tradeoff.h)
-    double tolerance_se = 0;                   // train --cost-tolerance
-    std::vector<size_t> dropped;               // members of the most accurate ensemble left out
+    size_t rows = 0;              // the rows the losses are measured on (OOF, or held out after a sampled search)
+    double tolerance_se = 0;      // train --cost-tolerance
+    std::vector<size_t> dropped;  // members of the most accurate ensemble left out
   };
   std::optional<CheaperWithinNoise> traded;
 };

@@ -4,6 +4,9 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+
+#include "core/error.h"
 
 namespace tabpilot {
 
@@ -18,10 +21,25 @@ Matrix MeanPrediction(const std::vector<const Model*>& models, const Matrix& x, 
   return mean;
 }
 
-EnsembleChoice ReweighOnHeldOut(TrainingRun& run, const TrainingData& all, const RefitRows& split,
-                                const EnsembleChoice& chosen, int rounds) {
-  const std::vector<size_t> members = EnsembleMembers(chosen);
-  if (split.held_out.empty() || members.size() < 2) return chosen;
+namespace {
+
+// The members' costs alone, indexed as `members` (a sampled search has no
+// stacked candidates).
+InferenceCosts MemberCosts(const InferenceCosts& costs, const std::vector<size_t>& members) {
+  std::vector<InferenceCosts::Item> items;
+  std::map<std::string, double> transforms;
+  for (size_t m : members) {
+    const InferenceCosts::Item& item = costs.item(m);
+    if (!item.stack_inputs.empty()) throw Internal("a held-out choice among stacked candidates");
+    items.push_back(item);
+    transforms[item.pipeline] = costs.transform_us(item.pipeline);
+  }
+  return InferenceCosts(std::move(items), std::move(transforms));
+}
+
+// Each member's held-out predictions from the models it serves by default.
+std::vector<Matrix> HeldOutPredictions(TrainingRun& run, const TrainingData& all, const RefitRows& split,
+                                       const std::vector<size_t>& members) {
   const int threads = run.options().threads;
   const Table held_table = all.features.SelectRows(split.held_out);
   std::map<std::string, Matrix> encoded;  // by pipeline id
@@ -42,25 +60,47 @@ EnsembleChoice ReweighOnHeldOut(TrainingRun& run, const TrainingData& all, const
     }
     predictions.push_back(MeanPrediction(models, x->second, threads));
   }
+  return predictions;
+}
+
+}  // namespace
+
+EnsembleChoice ChooseOnHeldOut(TrainingRun& run, const TrainingData& all, const RefitRows& split,
+                               const EnsembleChoice& chosen, const HeldOutChoiceOptions& options) {
+  const std::vector<size_t> members = EnsembleMembers(chosen);
+  if (split.held_out.empty() || members.size() < 2) return chosen;
+  const std::vector<Matrix> predictions = HeldOutPredictions(run, all, split, members);
   std::vector<const Matrix*> inputs;
   for (const Matrix& p : predictions) inputs.push_back(&p);
   const OofScorer scorer(run.problem(), split.held_out_y);
-  const EnsembleChoice held = ChooseEnsemble(inputs, scorer, rounds);
+  const EnsembleChoice best = ChooseEnsemble(inputs, scorer, options.rounds);
+  EnsembleChoice held = best;
+  if (options.tradeoff && options.costs) {
+    held = TradeCostForNoise(inputs, split.held_out_y, scorer, MemberCosts(*options.costs, members), best,
+                             *options.tradeoff);
+  }
   EnsembleChoice out = chosen;
   std::fill(out.weights.begin(), out.weights.end(), 0.0);
   std::string text;
   for (size_t i = 0; i < members.size(); ++i) {
-    out.weights[members[i]] = held.weights[i];
+    out.weights[members[i]] = best.weights[i];
     char part[160];
     std::snprintf(part, sizeof part, "%s%s %.2f -> %.2f", text.empty() ? "" : ", ",
-                  run.done()[members[i]].config.name.c_str(), chosen.weights[members[i]], held.weights[i]);
+                  run.done()[members[i]].config.name.c_str(), chosen.weights[members[i]], best.weights[i]);
     text += part;
   }
-  out.threshold = held.threshold;
   char score[64];
-  std::snprintf(score, sizeof score, "; %s there %.5f", run.problem().metric.c_str(), held.score);
+  std::snprintf(score, sizeof score, "; %s there %.5f", run.problem().metric.c_str(), best.score);
   run.options().logger.Info(run.Clock(false) + "ensemble weighed again on " + std::to_string(split.held_out.size()) +
                             " held-out rows with the refit models: " + text + score);
+  std::fill(out.weights.begin(), out.weights.end(), 0.0);
+  for (size_t i = 0; i < members.size(); ++i) out.weights[members[i]] = held.weights[i];
+  out.threshold = held.threshold;
+  out.traded = held.traded;
+  if (out.traded) {
+    for (size_t& d : out.traded->dropped) d = members[d];
+    run.options().logger.Info(DescribeTradeoff(run.done(), out) + " (on the held-out rows)");
+  }
   return out;
 }
 

@@ -1,16 +1,23 @@
 // After a search on a sample and the refit on more rows (sampled_refit.h):
-// the ensemble's weights chosen again, on rows held out from both the sample
-// and the refits, with the predictions of the models each member serves by
-// default (its refit model, else its sample models). The weights chosen on
+// the ensemble chosen again, on rows held out from both the sample and the
+// refits, with the predictions of the models each member serves by default
+// (its refit model, else its sample models): first the most accurate
+// weights, then, as on OOF predictions otherwise, the cheapest ensemble
+// within noise of it (cost_tradeoff.h). The trade-off waits for these rows
+// because the sample's OOF losses describe the sample models, not the ones
+// that serve. The weights chosen on
 // the sample's OOF predictions describe the sample models; a member refit on
 // ten times the rows is a better model than its OOF score says, and a
 // member that memorizes its neighbours (kNN on near-duplicate rows) a worse
 // one than the sample's OOF says (the sample holds near copies of its rows).
 #pragma once
 
+#include <optional>
 #include <vector>
 
+#include "automl/cost_tradeoff.h"
 #include "automl/ensemble_choice.h"
+#include "automl/inference_cost.h"
 #include "automl/problem.h"
 #include "automl/sampled_refit.h"
 #include "automl/training_run.h"
@@ -21,12 +28,20 @@ namespace tabpilot {
 // The mean of `models`' predictions on `x` (rows x num_outputs, as Predict writes them).
 Matrix MeanPrediction(const std::vector<const Model*>& models, const Matrix& x, int threads);
 
-// Greedy selection (ChooseEnsemble, `rounds` rounds) among the members of
-// `chosen` on the held-out rows of `split`; returns `chosen` with its
-// weights (members only, summing to 1) and decision threshold replaced by
-// the held-out choice's (its OOF predictions and score stay the sample's).
-// Unchanged when there are no held-out rows or one member.
-EnsembleChoice ReweighOnHeldOut(TrainingRun& run, const TrainingData& all, const RefitRows& split,
-                                const EnsembleChoice& chosen, int rounds);
+struct HeldOutChoiceOptions {
+  int rounds = 25;  // greedy selection rounds
+  // The cost trade-off among the members on the held-out rows (its
+  // tolerance, deadline, seed); none: the most accurate weights.
+  std::optional<CostTradeoffOptions> tradeoff;
+  const InferenceCosts* costs = nullptr;  // run.done()'s, for the trade-off
+};
+
+// Greedy selection (ChooseEnsemble) among the members of `chosen` on the
+// held-out rows of `split`, then the trade-off when asked; returns `chosen`
+// with its weights (members only, summing to 1), decision threshold and
+// `traded` replaced by the held-out choice's (its OOF predictions and score
+// stay the sample's). Unchanged when there are no held-out rows or one member.
+EnsembleChoice ChooseOnHeldOut(TrainingRun& run, const TrainingData& all, const RefitRows& split,
+                               const EnsembleChoice& chosen, const HeldOutChoiceOptions& options);
 
 }  // namespace tabpilot

@@ -56,6 +56,22 @@ void RecordRows(const TrainingData& data, const SearchSample& sample, std::vecto
   result.bundle.leaderboard_csv = LeaderboardToCsv(result.leaderboard);
 }
 
+// The cost trade-off's options for a run (cost_tradeoff.h).
+CostTradeoffOptions TradeoffOptions(const TrainerOptions& options, double tolerance_se) {
+  CostTradeoffOptions tradeoff;
+  tradeoff.tolerance_se = tolerance_se;
+  tradeoff.rounds = options.ensemble_rounds;
+  tradeoff.limit_us = options.infer_limit_us_per_row;
+  tradeoff.seed = options.seed;
+  // 2 % of the budget (at least a second), which the refit's reserve absorbs.
+  if (options.deadline.bounded()) {
+    const double budget_seconds = options.deadline.Elapsed() + options.deadline.Remaining();
+    tradeoff.deadline = options.deadline.Sub(std::max(1.0, 0.02 * budget_seconds));
+  }
+  tradeoff.note = [&options](const std::string& line) { options.logger.Debug(line); };
+  return tradeoff;
+}
+
 }  // namespace
 
 TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options) {
@@ -119,21 +135,13 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
                                            options.infer_limit_us_per_row > 0 ? &limit : nullptr);
   if (ensemble.cheapest_only)
     options.logger.Warn(CheapestOnlyWarning(run.done(), ensemble, options.infer_limit_us_per_row));
-  // ... then the cheapest ensemble within noise of it (cost_tradeoff.h; off with --cost-tolerance 0).
+  // ... then the cheapest ensemble within noise of it (cost_tradeoff.h; off with --cost-tolerance 0);
+  // after a search on a sample, on held-out rows once the members are refit (below).
+  const bool choose_on_held_out = options.refit_full && sample.sampled();
   const double tolerance_se = EffectiveCostTolerance(options.cost_tolerance_se, run.scored_rows());
-  if (tolerance_se > 0 && !ensemble.cheapest_only && run.done().size() >= 2) {
-    CostTradeoffOptions tradeoff;
-    tradeoff.tolerance_se = tolerance_se;
-    tradeoff.rounds = options.ensemble_rounds;
-    tradeoff.limit_us = options.infer_limit_us_per_row;
-    tradeoff.seed = options.seed;
-    // 2 % of the budget (at least a second), which the refit's reserve absorbs.
-    if (options.deadline.bounded()) {
-      const double budget_seconds = options.deadline.Elapsed() + options.deadline.Remaining();
-      tradeoff.deadline = options.deadline.Sub(std::max(1.0, 0.02 * budget_seconds));
-    }
-    tradeoff.note = [&options](const std::string& line) { options.logger.Debug(line); };
-    ensemble = TradeCostForNoise(oofs, run.scored_y(), run.scorer(), costs, ensemble, tradeoff);
+  if (tolerance_se > 0 && !ensemble.cheapest_only && run.done().size() >= 2 && !choose_on_held_out) {
+    ensemble =
+        TradeCostForNoise(oofs, run.scored_y(), run.scorer(), costs, ensemble, TradeoffOptions(options, tolerance_se));
     if (ensemble.traded) options.logger.Info(DescribeTradeoff(run.done(), ensemble));
   }
   std::set<std::string> needed = NeededCandidates(run.done(), ensemble.weights);
@@ -142,17 +150,23 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   // --no-refit-full), leaving the time to time the bundle afterwards (deployed_cost.h).
   const double timing_seconds = DeployedCostSeconds(costs.SetCost(EnsembleMembers(ensemble)));
   size_t refitted = 0;
-  if (options.refit_full && sample.sampled()) {
-    // ... on more rows than the sample, then weighed again on rows neither saw (held_out_ensemble.h).
+  if (choose_on_held_out) {
+    // ... on more rows than the sample, then chosen again on rows neither saw (held_out_ensemble.h).
     run.ReleaseModelsExcept(needed);
     const RefitRows split = SplitRefitRows(data, sample, options.seed + 19);
-    refitted = RefitMembersOnAllRows(run, data, split, needed, ensemble.weights, budget.Refit(timing_seconds));
-    if (refitted > 0) {
-      ensemble = ReweighOnHeldOut(run, data, split, ensemble, options.ensemble_rounds);
-      needed = NeededCandidates(run.done(), ensemble.weights);
-      refitted = 0;  // of the members still needed
-      for (const Candidate& c : run.done()) refitted += needed.count(c.config.name) && c.full ? 1 : 0;
+    RefitMembersOnAllRows(run, data, split, needed, ensemble.weights, budget.Refit(timing_seconds));
+    HeldOutChoiceOptions held;
+    held.rounds = options.ensemble_rounds;
+    held.costs = &costs;
+    const double held_tolerance = EffectiveCostTolerance(options.cost_tolerance_se, split.held_out.size());
+    if (held_tolerance > 0 && !ensemble.cheapest_only) {
+      held.tradeoff = TradeoffOptions(options, held_tolerance);
+      // A few members on at most kRefitHeldOutRows rows: milliseconds a try, within the whole budget.
+      held.tradeoff->deadline = options.deadline;
     }
+    ensemble = ChooseOnHeldOut(run, data, split, ensemble, held);
+    needed = NeededCandidates(run.done(), ensemble.weights);
+    for (const Candidate& c : run.done()) refitted += needed.count(c.config.name) && c.full ? 1 : 0;
   } else if (options.refit_full) {
     refitted = RefitMembers(run, needed, budget.Refit(timing_seconds));
   }

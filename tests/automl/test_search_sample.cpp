@@ -236,6 +236,19 @@ TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
   EXPECT_EQ(by_group.bundle.training.at("groups"), 600);
   EXPECT_EQ(by_group.bundle.training.at("held_out_rows"), 60);  // 12 groups
 
+  // The cost trade-off waits for the refit and compares ensembles on the
+  // held-out rows, with the models that serve: with any loss tolerated, the
+  // cheapest member alone.
+  options.cost_tolerance_se = 1e9;
+  const TrainResult cheapest = TrainAutoML(data, options);
+  ASSERT_TRUE(cheapest.bundle.training.contains("cost_tradeoff"));
+  EXPECT_EQ(cheapest.bundle.training.at("cost_tradeoff").at("rows"), 60);
+  EXPECT_EQ(cheapest.bundle.members.size(), 1u);
+  size_t left_out = 0;
+  for (const LeaderboardRow& row : cheapest.leaderboard) left_out += row.status == kLeftOutForCost ? 1 : 0;
+  EXPECT_GT(left_out, 0u);
+  options.cost_tolerance_se = 0;
+
   options.search_sample_rows = 0;  // never: every row, as before
   const TrainResult every_row = TrainAutoML(data, options);
   EXPECT_FALSE(every_row.bundle.training.contains("search_sample_rows"));
