@@ -61,7 +61,8 @@ struct TrainerOptions {
   std::optional<size_t> search_sample_rows;
   // train --memory-limit, in bytes (0 = none): a large table's refit takes
   // no more rows than this leaves room for beside what the process holds
-  // (sampled_refit.h).
+  // (sampled_refit.h), and no more folds are fitted at once than fit in it
+  // (training_run.cpp, MakeBaggingOptions).
   double memory_limit_bytes = 0;
   // Restrict to these learner families (empty = all but the opt-in ones, which
   // run only when named here; see CandidateConfig::opt_in).

@@ -154,5 +154,26 @@ TEST(LoadTrainingData, RegressionTargetsOfFewAndManyValues) {
   EXPECT_FLOAT_EQ(d.y[4999], 1249.75f);
 }
 
+// A gzip'd table trains as the plain one (inflated as it is read, never whole).
+TEST(LoadTrainingData, GzipIsTheSameTable) {
+  testing::TempDir dir;
+  std::string csv = "x,c,y\n";
+  for (int i = 0; i < 300; ++i) {
+    csv += std::to_string(i * 0.5) + ",k" + std::to_string(i % 7) + "," + (i % 3 ? "no" : "yes") + "\n";
+  }
+  ProblemOptions opts;
+  opts.target = "y";
+  const Logger quiet(Logger::Level::kQuiet);
+  const TrainingData plain = LoadTrainingData(dir.Write("d.csv", csv).string(), opts, CsvOptions{}, quiet);
+  const TrainingData gz = LoadTrainingData(dir.WriteGzip("d.csv.gz", csv).string(), opts, CsvOptions{}, quiet);
+  EXPECT_EQ(gz.y, plain.y);
+  EXPECT_EQ(gz.problem.class_labels, plain.problem.class_labels);
+  EXPECT_EQ(gz.feature_schema, plain.feature_schema);
+  ASSERT_EQ(gz.features.num_columns(), 2u);
+  EXPECT_EQ(gz.features.column(0).numbers, plain.features.column(0).numbers);
+  EXPECT_EQ(gz.features.column(1).codes, plain.features.column(1).codes);
+  EXPECT_EQ(gz.features.column(1).categories, plain.features.column(1).categories);
+}
+
 }  // namespace
 }  // namespace tabpilot
