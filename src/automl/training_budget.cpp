@@ -9,6 +9,7 @@ TrainingBudget::TrainingBudget(Deadline total, bool refit_full, double refit_sha
   const double left = total.Remaining();
   write_reserve_ = std::isinf(left) ? 0.0 : std::clamp(0.08 * left, 0.5, 15.0);
   refit_reserve_ = refit_full && !std::isinf(left) ? refit_share * (left - write_reserve_) : 0.0;
+  explain_reserve_ = refit_full && !std::isinf(left) ? std::clamp(0.02 * left, 0.25, 10.0) : 0.0;
 }
 
 Deadline TrainingBudget::Search() const {
@@ -21,7 +22,8 @@ Deadline TrainingBudget::Level1(bool stacking) const {
 }
 
 Deadline TrainingBudget::Refit(double timing_seconds) const {
-  return total_.Sub(std::max(0.0, total_.Remaining() - write_reserve_ - std::max(0.0, timing_seconds)));
+  return total_.Sub(
+      std::max(0.0, total_.Remaining() - write_reserve_ - explain_reserve_ - std::max(0.0, timing_seconds)));
 }
 
 Deadline TrainingBudget::Timing() const { return total_.Sub(std::max(0.0, total_.Remaining() - write_reserve_)); }

@@ -2,14 +2,16 @@
 // deadline is split between the search (level 1 and level 2), refitting the
 // chosen members, and ensembling plus writing the bundle.
 //
-//   |<---------------------------- total ---------------------------->|
-//   |<------------- search ------------->|<- refit ->|<- time ->|<-write->|
+//   |<---------------------------- total ------------------------------------->|
+//   |<------------- search ------------->|<- refit ->|<- time ->|<-explain->|<-write->|
 //   |<-- level 1 (70%) -->|<- level 2 -->|
 //
 // "time" is timing the built bundle for the leaderboard's predict cost
 // (deployed_cost.h): its length is known only once the ensemble is chosen,
 // so it comes out of the refit's share. The explainability report
-// (bundle_reports.h) uses what is left of it, if anything.
+// (bundle_reports.h) gets the explain reserve (with --refit-full, whose
+// refit may use every second it is given: a search on a sample refits
+// several members on millions of rows) and whatever timing left.
 //
 // The reserves are fixed when the budget is made (from the time left then);
 // the deadlines are absolute points in time, so asking again later gives the
@@ -45,6 +47,9 @@ class TrainingBudget {
   double write_reserve() const { return write_reserve_; }
   // Seconds kept back for refitting (refitting costs about one fold fit per member).
   double refit_reserve() const { return refit_reserve_; }
+  // Seconds the refit leaves for the explainability report (refit_full):
+  // clamp(2% of the total, 0.25 s, 10 s).
+  double explain_reserve() const { return explain_reserve_; }
 
   // The search's deadline (both levels): the total minus both reserves. The
   // run's first candidate gets all of it (a model must come out of any budget).
@@ -52,7 +57,7 @@ class TrainingBudget {
   // Level 1's deadline: kLevel1Share of the search's time left now when a
   // second level follows, else the whole search.
   Deadline Level1(bool stacking) const;
-  // Refitting's deadline: the total minus the write reserve and
+  // Refitting's deadline: the total minus the write and explain reserves and
   // `timing_seconds` for timing the bundle afterwards.
   Deadline Refit(double timing_seconds) const;
   // Timing the built bundle's deadline, and the explainability report's: the
@@ -70,6 +75,7 @@ class TrainingBudget {
   Deadline total_;
   double write_reserve_ = 0;
   double refit_reserve_ = 0;
+  double explain_reserve_ = 0;
 };
 
 }  // namespace tabpilot

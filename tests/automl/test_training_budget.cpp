@@ -26,6 +26,7 @@ TEST(TrainingBudget, KeepsBackTheWriteReserveForTheBundle) {
   const TrainingBudget budget(Deadline::In(100), /*refit_full=*/false);
   EXPECT_NEAR(budget.write_reserve(), 8.0, kSlack);  // 8% of 100 s
   EXPECT_EQ(budget.refit_reserve(), 0.0);
+  EXPECT_EQ(budget.explain_reserve(), 0.0);
   EXPECT_NEAR(budget.Search().Remaining(), 92.0, kSlack);
   EXPECT_NEAR(budget.Refit(0.0).Remaining(), 92.0, kSlack);
   EXPECT_NEAR(budget.Timing().Remaining(), 92.0, kSlack);
@@ -42,10 +43,12 @@ TEST(TrainingBudget, RefitFullKeepsATenthOfTheSearchTimeForRefitting) {
   EXPECT_NEAR(budget.Search().Remaining(), 82.8, kSlack);
   EXPECT_NEAR(budget.Level1(true).Remaining(), 0.7 * 82.8, kSlack);
   // Refitting may use the search's leftovers and its own reserve, not the
-  // write reserve nor the time the bundle's timing is expected to take.
-  EXPECT_NEAR(budget.Refit(0.0).Remaining(), 92.0, kSlack);
-  EXPECT_NEAR(budget.Refit(3.0).Remaining(), 89.0, kSlack);
-  EXPECT_NEAR(budget.Refit(-1.0).Remaining(), 92.0, kSlack);
+  // write reserve, the explainability report's 2 % nor the time the
+  // bundle's timing is expected to take.
+  EXPECT_NEAR(budget.explain_reserve(), 2.0, kSlack);
+  EXPECT_NEAR(budget.Refit(0.0).Remaining(), 90.0, kSlack);
+  EXPECT_NEAR(budget.Refit(3.0).Remaining(), 87.0, kSlack);
+  EXPECT_NEAR(budget.Refit(-1.0).Remaining(), 90.0, kSlack);
   EXPECT_NEAR(budget.Timing().Remaining(), 92.0, kSlack);
   // Timing longer than what is left: an expired deadline, not a negative one.
   EXPECT_TRUE(budget.Refit(500.0).Expired());
