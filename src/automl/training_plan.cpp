@@ -4,6 +4,7 @@
 
 #include "automl/folds.h"
 #include "core/error.h"
+#include "core/process_memory.h"
 
 namespace tabpilot {
 namespace {
@@ -65,7 +66,8 @@ std::string DescribePlan(const TrainingData& data, const TrainerOptions& options
          std::to_string(plan.shape.rows) + " rows x " + std::to_string(plan.screen.kept.size()) + " columns; metric " +
          problem.metric + "; " + fold_plan_text + (plan.stacking ? " + stacking" : "") + "; " +
          std::to_string(options.threads) + " thread(s); time limit " +
-         (options.deadline.bounded() ? FormatSeconds(options.time_limit_seconds) : std::string("none"));
+         (options.deadline.bounded() ? FormatSeconds(options.time_limit_seconds) : std::string("none")) +
+         (options.memory_limit_bytes > 0 ? "; memory limit " + FormatGigabytes(options.memory_limit_bytes) : "");
 }
 
 }  // namespace tabpilot

@@ -223,7 +223,7 @@ const Matrix& TrainingRun::Inputs(const CandidateConfig& config, const std::vect
 // `deadline`; one fold per thread at a time while the folds' bytes fit in
 // what --memory-limit leaves beside the process's resident memory (without a
 // limit, in kMaxConcurrentFoldBytes).
-BaggingOptions TrainingRun::MakeBaggingOptions(Deadline deadline, const Matrix& x) const {
+BaggingOptions TrainingRun::MakeBaggingOptions(Deadline deadline, const Matrix& x) {
   BaggingOptions bagging;
   bagging.num_folds = fold_plan_.num_folds;
   bagging.deadline = deadline;
@@ -235,6 +235,15 @@ BaggingOptions TrainingRun::MakeBaggingOptions(Deadline deadline, const Matrix& 
                           ? options_.memory_limit_bytes - static_cast<double>(ResidentBytes())
                           : kMaxConcurrentFoldBytes;
   bagging.concurrent_folds = ConcurrentFolds(x.rows, x.cols, fold_plan_.num_folds, options_.threads, room);
+  const int most = std::max(1, std::min(options_.threads, fold_plan_.num_folds));
+  if (bagging.concurrent_folds < most && options_.memory_limit_bytes > 0 && !told_fold_memory_) {
+    told_fold_memory_ = true;
+    char line[200];
+    std::snprintf(line, sizeof line, "fitting %d fold(s) at a time, not %d: --memory-limit leaves %s for %s-row folds",
+                  bagging.concurrent_folds, most, FormatGigabytes(std::max(0.0, room)).c_str(),
+                  FormatCount(x.rows).c_str());
+    options_.logger.Info(Clock(false) + line);
+  }
   return bagging;
 }
 

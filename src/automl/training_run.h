@@ -129,7 +129,8 @@ class TrainingRun {
   std::string Clock(bool with_remaining) const;
 
  private:
-  BaggingOptions MakeBaggingOptions(Deadline deadline, const Matrix& x) const;
+  // Not const: says once when the memory limit caps the folds fitted at once.
+  BaggingOptions MakeBaggingOptions(Deadline deadline, const Matrix& x);
   // Candidate::fold_predict_us of `fold` (of `family`) on rows of `x`.
   double FoldPredictCost(const Model& fold, const std::string& family, const Matrix& x) const;
   LeaderboardRow NewRow(const CandidateConfig& config) const;
@@ -146,6 +147,7 @@ class TrainingRun {
   std::map<std::string, double> family_cost_;  // measured seconds per unit of relative_cost
   double best_score_ = 0;
   std::string best_name_;
+  bool told_fold_memory_ = false;
 };
 
 }  // namespace tabpilot

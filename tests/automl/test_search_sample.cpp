@@ -297,5 +297,29 @@ TEST(GroupedTraining, ForestsBagOnGroupFoldsNotOutOfBag) {
   EXPECT_EQ(forest_folds(TrainAutoML(data, options)), 4);
 }
 
+// Under a memory limit the process already fills, folds are fitted one at
+// a time, and train says so once; without one, one per thread as before.
+TEST(SampledTraining, TheMemoryLimitCapsTheFoldsFittedAtOnceAndSaysSo) {
+  const TrainingData data = testing::LoadCsv(testing::BinaryCsv(600, true));
+  TrainerOptions options = testing::FourCandidateOptions();
+  options.threads = 2;
+  options.max_models = 2;
+  options.logger = Logger(Logger::Level::kInfo);
+  options.memory_limit_bytes = static_cast<double>(ResidentBytes());
+  ::testing::internal::CaptureStderr();
+  const TrainResult capped = TrainAutoML(data, options);
+  const std::string told = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(told.find("fitting 1 fold(s) at a time, not 2: --memory-limit leaves 0 GB for 600-row folds"),
+            std::string::npos)
+      << told;
+  EXPECT_EQ(told.find("fold(s) at a time"), told.rfind("fold(s) at a time"));  // once
+  EXPECT_NE(told.find("memory limit "), std::string::npos);                    // the plan line names it
+  options.memory_limit_bytes = 0;
+  ::testing::internal::CaptureStderr();
+  TrainAutoML(data, options);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr().find("fold(s) at a time"), std::string::npos);
+  EXPECT_FALSE(capped.bundle.members.empty());
+}
+
 }  // namespace
 }  // namespace tabpilot
