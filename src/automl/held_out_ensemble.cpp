@@ -79,11 +79,8 @@ EnsembleChoice ChooseOnHeldOut(TrainingRun& run, const TrainingData& all, const 
     held = TradeCostForNoise(inputs, split.held_out_y, scorer, MemberCosts(*options.costs, members), best,
                              *options.tradeoff);
   }
-  EnsembleChoice out = chosen;
-  std::fill(out.weights.begin(), out.weights.end(), 0.0);
   std::string text;
   for (size_t i = 0; i < members.size(); ++i) {
-    out.weights[members[i]] = best.weights[i];
     char part[160];
     std::snprintf(part, sizeof part, "%s%s %.2f -> %.2f", text.empty() ? "" : ", ",
                   run.done()[members[i]].config.name.c_str(), chosen.weights[members[i]], best.weights[i]);
@@ -93,6 +90,7 @@ EnsembleChoice ChooseOnHeldOut(TrainingRun& run, const TrainingData& all, const 
   std::snprintf(score, sizeof score, "; %s there %.5f", run.problem().metric.c_str(), best.score);
   run.options().logger.Info(run.Clock(false) + "ensemble weighed again on " + std::to_string(split.held_out.size()) +
                             " held-out rows with the refit models: " + text + score);
+  EnsembleChoice out = chosen;
   std::fill(out.weights.begin(), out.weights.end(), 0.0);
   for (size_t i = 0; i < members.size(); ++i) out.weights[members[i]] = held.weights[i];
   out.threshold = held.threshold;
