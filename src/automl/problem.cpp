@@ -11,8 +11,8 @@
 #include <set>
 
 #include "core/error.h"
-#include "data/file_bytes.h"
 #include "data/table_stream.h"
+#include "data/type_inference.h"
 #include "data/value_parse.h"
 #include "metrics/metric_registry.h"
 
@@ -166,9 +166,8 @@ void TargetToNumbers(Column& target, const std::vector<uint32_t>& lines, const s
   for (size_t r = 0; r < target.codes.size(); ++r) {
     const int32_t code = target.codes[r];
     if (code >= 0 && bad[static_cast<size_t>(code)]) {
-      std::string cell = target.categories[static_cast<size_t>(code)];
-      if (cell.size() > 40) cell = cell.substr(0, 40) + "...";
-      throw InvalidInput(Where(path, lines[r], target.name) + ": cannot parse '" + cell + "' as numeric");
+      throw InvalidInput(Where(path, lines[r], target.name) + ": cannot parse '" +
+                         CellExcerpt(target.categories[static_cast<size_t>(code)]) + "' as numeric");
     }
     target.numbers[r] = code < 0 ? kMissingNumber : values[static_cast<size_t>(code)];
   }

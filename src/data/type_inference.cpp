@@ -80,15 +80,6 @@ struct CellError {
   std::string message;
 };
 
-std::string Excerpt(std::string_view s) {
-  constexpr size_t kMax = 40;
-  if (s.size() <= kMax) return std::string(s);
-  size_t cut = kMax;
-  // Do not cut a UTF-8 sequence in half.
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(s.substr(0, cut)) + "...";
-}
-
 // Builds one column; returns the number of coerced cells, or records the
 // first unparsable cell in `error` (strict mode) and stops.
 size_t BuildColumn(const RawTable& raw, size_t col, const ColumnSpec& spec, bool lenient, Column& out,
@@ -106,7 +97,7 @@ size_t BuildColumn(const RawTable& raw, size_t col, const ColumnSpec& spec, bool
                                                           : std::string(ColumnTypeName(spec.type));
     error.row = r;
     error.message = Where(raw.source(), raw.line_of_row(r), spec.name) + ": cannot parse '" +
-                    Excerpt(raw.cell(r, col)) + "' as " + what;
+                    CellExcerpt(raw.cell(r, col)) + "' as " + what;
     return true;
   };
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -215,6 +206,15 @@ void CheckOverrides(const RawTable& raw, const InferenceOptions& options) {
 }
 
 }  // namespace
+
+std::string CellExcerpt(std::string_view s) {
+  constexpr size_t kMax = 40;
+  if (s.size() <= kMax) return std::string(s);
+  size_t cut = kMax;
+  // Do not cut a UTF-8 sequence in half.
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(s.substr(0, cut)) + "...";
+}
 
 size_t CountWords(std::string_view s) {
   size_t words = 0;

@@ -33,6 +33,10 @@ struct InferenceOptions {
   int threads = 0;
 };
 
+// A cell as an error message quotes it: at most 40 bytes, not cutting a
+// UTF-8 sequence, "..." when cut.
+std::string CellExcerpt(std::string_view s);
+
 // The text rule's parts (shared with the streaming column builder,
 // data/column_builder.h): words are runs of non-space characters; a column
 // is free text when its non-missing cells average at least 3 words and at
