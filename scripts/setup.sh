@@ -15,6 +15,8 @@ packages=(
   libbenchmark-dev zlib1g-dev libyaml-cpp-dev libsqlite3-dev libpqxx-dev libssl-dev
   # the server: Boost.Beast/Asio (header-only) and the Prometheus client library
   libboost-dev prometheus-cpp-dev
+  # scale-out: the search over MPI ranks (mpirun / srun start the same binary)
+  openmpi-bin libopenmpi-dev
   # services the tests start themselves (PostgreSQL for the shared-store tests)
   postgresql
   # the server's load generator (bench/serve_*), on loopback only

@@ -7,6 +7,8 @@
 #include <memory>
 #include <vector>
 
+#include "automl/fit_journal.h"
+#include "automl/fold_executor.h"
 #include "core/deadline.h"
 #include "data/matrix.h"
 #include "learners/learner.h"
@@ -33,7 +35,7 @@ struct BaggingOptions {
   // early as its family allows, e.g. one boosting round). The run's first
   // candidate uses it: a model must come out of any budget.
   bool must_complete = false;
-  // Folds fitted at once, each on fit.threads / concurrent_folds threads
+  // Folds fitted at once by the local executor, each on fit.threads / concurrent_folds threads
   // (at least one). Several one-thread fits beat one fit on several threads
   // on small data: no OpenMP barrier per tree level, where a passive wait
   // costs far more than the work (car, 2 threads: 79 s against 4.1 s). The
@@ -46,6 +48,12 @@ struct BaggingOptions {
   // holdout, whose model must not see the held-out rows, nor for grouped rows
   // (a bootstrap draws rows, not groups).
   bool allow_own_oof = false;
+  // Where the fold fits run (not owned); null: on threads of this process,
+  // concurrent_folds at once.
+  FoldExecutor* executor = nullptr;
+  // When set, each finished fold fit is recorded in it, and a fit it already
+  // holds (an interrupted run's) is taken from it instead of fitted again.
+  FitJournal* journal = nullptr;
 };
 
 // What one fold's fit holds at its peak beside the shared matrix, per cell of

@@ -12,6 +12,9 @@
 
 namespace tabpilot {
 
+class FitJournal;
+class FoldExecutor;
+
 class LearnerRegistry;
 
 // Which form of the ensemble a trained bundle serves unless told otherwise:
@@ -81,6 +84,13 @@ struct TrainerOptions {
   // list gets one opt-in candidate with its declared defaults, run when
   // `families` names it (see DefaultPortfolio in portfolio.h).
   const LearnerRegistry* learners = nullptr;  // null = the built-in families
+  // Where the search's fold fits run (not owned; must outlive the
+  // TrainAutoML call): null = on this process's threads; the MPI task farm
+  // (scaleout/mpi_farm.h) sends them to other ranks. Refits stay here.
+  FoldExecutor* fold_executor = nullptr;
+  // Records every finished fold fit, and answers those an interrupted run
+  // recorded (train --resume; fit_journal.h). Not owned; null = none.
+  FitJournal* journal = nullptr;
   Logger logger;
 };
 

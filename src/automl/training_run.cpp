@@ -234,9 +234,12 @@ BaggingOptions TrainingRun::MakeBaggingOptions(Deadline deadline, const Matrix& 
   const double room = options_.memory_limit_bytes > 0
                           ? options_.memory_limit_bytes - static_cast<double>(ResidentBytes())
                           : kMaxConcurrentFoldBytes;
+  bagging.executor = options_.fold_executor;
+  bagging.journal = options_.journal;
   bagging.concurrent_folds = ConcurrentFolds(x.rows, x.cols, fold_plan_.num_folds, options_.threads, room);
   const int most = std::max(1, std::min(options_.threads, fold_plan_.num_folds));
-  if (bagging.concurrent_folds < most && options_.memory_limit_bytes > 0 && !told_fold_memory_) {
+  if (bagging.executor == nullptr && bagging.concurrent_folds < most && options_.memory_limit_bytes > 0 &&
+      !told_fold_memory_) {
     told_fold_memory_ = true;
     char line[200];
     std::snprintf(line, sizeof line, "fitting %d fold(s) at a time, not %d: --memory-limit leaves %s for %s-row folds",

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "automl/fit_journal.h"
 #include "automl/problem.h"
 #include "automl/trainer.h"
 #include "cli/commands.h"
@@ -15,6 +16,8 @@
 #include "core/version.h"
 #include "jobs/job_recorder.h"
 #include "model/bundle.h"
+#include "scaleout/fold_worker.h"
+#include "scaleout/mpi_farm.h"
 
 namespace tabpilot::cli {
 
@@ -38,6 +41,7 @@ struct TrainArgs {
   int64_t search_sample = -1;  // rows; 0 = never sample; < 0 = automatic
   double memory_limit = 0;     // GB; 0 = automatic (kDefaultMemoryShare of the machine's memory)
   bool refit_full = true;
+  bool resume = false;
   std::vector<std::string> learners;
   bool quiet = false;
   bool verbose = false;
@@ -103,12 +107,56 @@ std::string PredictCostLine(const Json& training) {
   return out + "\n";
 }
 
-int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJobRecorder* job);
+// The output folder may hold an interrupted run's journal (and nothing else
+// of a model) only with --resume; --resume needs one, not a finished model.
+void CheckOutput(const TrainArgs& a) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool journal = fs::exists(JournalPath(a.output), ec);
+  if (a.resume && fs::exists(fs::path(a.output) / "manifest.json", ec) && !journal) {
+    throw InvalidInput("--resume: " + a.output + " is a finished model, not an interrupted run");
+  }
+  if (journal && !a.resume) {
+    throw InvalidInput("--output " + a.output +
+                       " holds the journal of an interrupted run: add --resume to continue it, or remove the folder");
+  }
+  if (!journal) CheckModelOutputPath(a.output);
+}
+
+// What runs the search's fold fits: under an MPI launcher with two ranks or
+// more, rank 0's task farm (the other ranks fit, and return from here when it
+// stops them); else this process's threads.
+struct FitPlacement {
+  std::unique_ptr<MpiWorld> world;
+  std::unique_ptr<MpiFoldFarm> farm;
+  bool worker = false;
+};
+
+FitPlacement PlaceFits(const Logger& logger) {
+  FitPlacement p;
+  if (!MpiWorld::Launched()) return p;
+  p.world = std::make_unique<MpiWorld>();
+  if (p.world->size() < 2) return p;
+  if (p.world->rank() > 0) {
+    p.worker = true;
+    RunFoldWorker(*p.world);
+    return p;
+  }
+  FarmOptions farm;
+  farm.logger = logger;
+  p.farm = std::make_unique<MpiFoldFarm>(*p.world, farm);
+  logger.Info("fitting folds on " + p.farm->Describe());
+  return p;
+}
+
+int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJobRecorder* job, FoldExecutor* farm);
 
 int RunTrain(const TrainArgs& a, Deadline deadline) {
-  if (!(a.time_limit > 0)) throw InvalidInput("--time-limit must be more than 0 seconds");
-  CheckModelOutputPath(a.output);
   Logger logger(a.quiet ? Logger::Level::kQuiet : (a.verbose ? Logger::Level::kDebug : Logger::Level::kInfo));
+  const FitPlacement placement = PlaceFits(logger);
+  if (placement.worker) return 0;
+  if (!(a.time_limit > 0)) throw InvalidInput("--time-limit must be more than 0 seconds");
+  CheckOutput(a);
   // The run as an AutoML job in the store, when one is named (the UI lists it).
   std::unique_ptr<AutoMLJobRecorder> job;
   const std::string store = TrainingStoreFromEnvironment(a.store);
@@ -123,14 +171,14 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
     job = std::make_unique<AutoMLJobRecorder>(o);
   }
   try {
-    return Train(a, deadline, logger, job.get());
+    return Train(a, deadline, logger, job.get(), placement.farm.get());
   } catch (const std::exception& e) {
     if (job) job->Failed(e.what());
     throw;
   }
 }
 
-int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJobRecorder* job) {
+int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJobRecorder* job, FoldExecutor* farm) {
   const std::string signing_key = a.signing_key.empty() ? std::string() : ReadSigningKey(a.signing_key);
   const int threads = ResolveThreads(a.threads);
 
@@ -161,8 +209,15 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
   if (a.cost_tolerance >= 0) options.cost_tolerance_se = a.cost_tolerance;
   if (a.search_sample >= 0) options.search_sample_rows = static_cast<size_t>(a.search_sample);
   options.memory_limit_bytes = memory_limit;
+  options.fold_executor = farm;
+  FitJournal journal(JournalPath(a.output), a.resume, logger);
+  if (a.resume) logger.Info("resuming: the journal holds " + std::to_string(journal.size()) + " finished fit(s)");
+  options.journal = &journal;
   options.logger = logger;
   TrainResult result = TrainAutoML(data, options);
+  if (a.resume) {
+    logger.Info(std::to_string(journal.replayed()) + " fit(s) taken from the journal, not fitted again");
+  }
   result.bundle.training["load_seconds"] = load_seconds;
 
   SaveOptions save;
@@ -256,6 +311,9 @@ Runner AddTrainCommand(CLI::App& app) {
   sub->add_option("--store", args->store,
                   "Record the run as an AutoML job in this metadata store (SQLite path or postgresql:// URL; default: "
                   "$TABPILOT_STORE when set, else not recorded), where `tabpilot ui` lists it");
+  sub->add_flag("--resume", args->resume,
+                "Continue an interrupted run into the same --output: the fold fits it finished (kept in "
+                "OUTPUT/journal) are not fitted again; give the same data, options and seed");
   sub->add_flag("--quiet,-q", args->quiet, "Print only errors");
   sub->add_flag("--verbose,-v", args->verbose,
                 "Also print the search's decisions (skipped candidates, bags cut short)");

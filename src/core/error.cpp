@@ -22,4 +22,20 @@ std::string Where(const std::string& file, size_t line, const std::string& colum
   return out;
 }
 
+void ThrowAs(ErrorKind kind, const std::string& message) {
+  switch (kind) {
+    case ErrorKind::kInvalidInput:
+      throw InvalidInput(message);
+    case ErrorKind::kNotFound:
+      throw NotFound(message);
+    case ErrorKind::kConflict:
+      throw Conflict(message);
+    case ErrorKind::kIo:
+      throw IoError(message);
+    case ErrorKind::kInternal:
+      break;
+  }
+  throw Internal(message);
+}
+
 }  // namespace tabpilot

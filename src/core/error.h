@@ -45,6 +45,11 @@ class Internal : public Error {
   explicit Internal(const std::string& m) : Error(ErrorKind::kInternal, m) {}
 };
 
+// Throws the error class of `kind` (InvalidInput for kInvalidInput, ...) with
+// `message`: an error that crossed a thread or a process boundary as its kind
+// and text is thrown again as what it was.
+[[noreturn]] void ThrowAs(ErrorKind kind, const std::string& message);
+
 // Process exit code for an error kind: 2 for the user's mistakes, 1 for ours.
 int ExitCodeFor(ErrorKind kind);
 

@@ -1,0 +1,157 @@
+#include "scaleout/mpi_farm.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <set>
+
+#include "automl/fold_wire.h"
+#include "core/error.h"
+#include "learners/byte_io.h"
+
+namespace tabpilot {
+namespace {
+
+// How long rank 0 waits for the workers' hellos (MPI starts them together).
+constexpr double kHelloSeconds = 120;
+
+}  // namespace
+
+MpiFoldFarm::MpiFoldFarm(MpiWorld& world, FarmOptions options) : world_(world), options_(std::move(options)) {
+  if (world_.rank() != 0 || world_.size() < 2) throw Internal("the task farm runs on rank 0 of two ranks or more");
+  std::map<std::string, int> per_host;
+  for (int r = 1; r < world_.size(); ++r) {
+    std::optional<MpiMessage> m = world_.Receive(r, kHelloSeconds);
+    if (!m) throw Internal("rank " + std::to_string(r) + " did not start within " + FormatSeconds(kHelloSeconds));
+    if (m->tag != kFarmHello) throw Internal("rank " + std::to_string(r) + " sent something other than its hello");
+    ByteReader reader(m->bytes, "damaged hello");
+    Worker w;
+    w.rank = r;
+    const uint32_t host_bytes = reader.U32("host");
+    w.host = std::string(reader.Raw(host_bytes, "host"));
+    w.threads = std::max(1, static_cast<int>(reader.U32("threads")));
+    ++per_host[w.host];
+    workers_.push_back(std::move(w));
+  }
+  for (Worker& w : workers_) w.threads = std::max(1, w.threads / per_host[w.host]);
+}
+
+MpiFoldFarm::~MpiFoldFarm() {
+  for (const Worker& w : workers_) {
+    try {
+      world_.Send(w.rank, kFarmStop, {});
+    } catch (const std::exception&) {  // the job is ending anyway
+    }
+  }
+}
+
+std::string MpiFoldFarm::Describe() const {
+  std::set<std::string> hosts;
+  for (const Worker& w : workers_) hosts.insert(w.host);
+  std::string names;
+  for (const std::string& h : hosts) names += (names.empty() ? "" : ", ") + h;
+  return std::to_string(workers_.size()) + " worker rank(s) on " + std::to_string(hosts.size()) + " host(s) (" + names +
+         "), " + std::to_string(workers_.front().threads) + " thread(s) each";
+}
+
+void MpiFoldFarm::Submit(FoldJob job) {
+  if (job.x_key == 0 && job.y_key == 0) throw Internal("a farmed job without its data keys");
+  queued_.push_back(std::move(job));
+  ++pending_;
+  Dispatch();
+}
+
+void MpiFoldFarm::Dispatch() {
+  for (Worker& w : workers_) {
+    if (queued_.empty()) return;
+    if (w.busy) continue;
+    FoldJob job = std::move(queued_.front());
+    queued_.pop_front();
+    Start(w, std::move(job));
+  }
+}
+
+void MpiFoldFarm::Hold(Worker& w, std::deque<uint64_t>& held, uint64_t key, int kind, const FoldJob& job) {
+  auto it = std::find(held.begin(), held.end(), key);
+  if (it != held.end()) {
+    held.erase(it);
+    held.push_back(key);
+    return;
+  }
+  if (held.size() >= kWorkerHeldData) {
+    ByteWriter drop;
+    drop.U8(static_cast<uint8_t>(kind));
+    drop.U64(held.front());
+    world_.Send(w.rank, kFarmDrop, drop.Take());
+    held.pop_front();
+  }
+  if (kind == 0) {
+    WireData data;
+    data.key = key;
+    data.x = *job.x;
+    if (job.fit.feature_names != nullptr) data.names = *job.fit.feature_names;
+    if (job.fit.categorical_features != nullptr) data.categorical = *job.fit.categorical_features;
+    world_.Send(w.rank, kFarmData, EncodeData(data));
+  } else {
+    WireTarget target;
+    target.key = key;
+    target.y = *job.y;
+    if (job.fold != kOwnOofFold) target.folds = *job.folds;
+    world_.Send(w.rank, kFarmTarget, EncodeTarget(target));
+  }
+  held.push_back(key);
+}
+
+void MpiFoldFarm::Start(Worker& w, FoldJob job) {
+  Hold(w, w.data, job.x_key, 0, job);
+  Hold(w, w.target, job.y_key, 1, job);
+  WireJob wire = ToWire(job);
+  wire.threads = std::min(wire.threads, w.threads);
+  world_.Send(w.rank, kFarmJob, EncodeJob(wire));
+  w.limit = wire.seconds >= 0 ? wire.seconds * 1.25 + options_.grace_seconds : 0;
+  w.since = Stopwatch();
+  w.busy = true;
+  w.job = std::move(job);
+}
+
+void MpiFoldFarm::CheckHung() {
+  for (const Worker& w : workers_) {
+    if (!w.busy || w.limit <= 0 || w.since.Seconds() <= w.limit) continue;
+    // The one line a failed command prints (cli/main.cpp's form): MPI_Abort ends this process now.
+    std::cerr << "error: rank " << w.rank << " on " << w.host << " did not return fold " << w.job.fold << " of "
+              << w.job.learner->family() << " within " << FormatSeconds(w.limit)
+              << "; stopping the job (train --resume continues it)" << std::endl;
+    world_.Abort(1);
+  }
+}
+
+FoldOutcome MpiFoldFarm::Next() {
+  for (;;) {
+    if (!finished_.empty()) {
+      FoldOutcome out = std::move(finished_.front());
+      finished_.pop_front();
+      --pending_;
+      return out;
+    }
+    if (pending_ == 0) throw Internal("MpiFoldFarm::Next with no job submitted");
+    std::optional<MpiMessage> m = world_.Receive(-1, 0.5);
+    if (!m) {
+      CheckHung();
+      continue;
+    }
+    auto it = std::find_if(workers_.begin(), workers_.end(), [&](const Worker& w) { return w.rank == m->source; });
+    if (m->tag != kFarmOutcome || it == workers_.end() || !it->busy) {
+      throw Internal("rank " + std::to_string(m->source) + " sent an unexpected message (tag " +
+                     std::to_string(m->tag) + ")");
+    }
+    Worker& w = *it;
+    w.busy = false;
+    WireOutcome wire = DecodeOutcome(m->bytes);
+    if (wire.tag != w.job.tag) throw Internal("rank " + std::to_string(w.rank) + " answered another job");
+    if (!wire.error.empty()) wire.error += " (on rank " + std::to_string(w.rank) + ", " + w.host + ")";
+    finished_.push_back(FromWire(std::move(wire), w.job));
+    Dispatch();
+  }
+}
+
+}  // namespace tabpilot

@@ -1,0 +1,92 @@
+// The MPI task farm: rank 0 runs the search and this executor hands each fold
+// fit to a worker rank as one frees up (ranks 1..N-1 run RunFoldWorker).
+// A worker receives each matrix and fold assignment once (and drops the
+// least recently used when it holds kWorkerHeldData of them); a job is then a
+// few hundred bytes, and its outcome the fold model's bytes and its held
+// rows' predictions. A worker that does not answer within its fit's time and
+// a grace stops the whole job, naming its rank and host (the fit journal
+// keeps what finished; train --resume continues).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "automl/fold_executor.h"
+#include "core/deadline.h"
+#include "core/log.h"
+#include "scaleout/mpi_comm.h"
+
+namespace tabpilot {
+
+// Message tags between rank 0 and the workers.
+enum FarmTag : int {
+  kFarmHello = 1,  // worker -> 0: its host and hardware threads
+  kFarmData,       // 0 -> worker: WireData
+  kFarmTarget,     // 0 -> worker: WireTarget
+  kFarmDrop,       // 0 -> worker: u8 kind (0 data, 1 target) + u64 key
+  kFarmJob,        // 0 -> worker: WireJob
+  kFarmOutcome,    // worker -> 0: WireOutcome
+  kFarmStop,       // 0 -> worker: no more jobs
+};
+
+// Matrices (and fold assignments) a worker keeps at once.
+inline constexpr size_t kWorkerHeldData = 4;
+
+struct FarmOptions {
+  // A fit with a deadline may overrun it by this much (and by a quarter of
+  // its time) before its worker counts as hung.
+  double grace_seconds = 60;
+  Logger logger;
+};
+
+class MpiFoldFarm final : public FoldExecutor {
+ public:
+  // On rank 0 of `world` (size >= 2): waits for every worker's hello.
+  MpiFoldFarm(MpiWorld& world, FarmOptions options);
+  // Stops the workers.
+  ~MpiFoldFarm() override;
+  MpiFoldFarm(const MpiFoldFarm&) = delete;
+  MpiFoldFarm& operator=(const MpiFoldFarm&) = delete;
+
+  int slots() const override { return static_cast<int>(workers_.size()); }
+  // The run's threads; each worker caps them at its host's hardware threads
+  // shared by the workers on that host.
+  int ThreadsPerJob(int /*running*/, int threads) const override { return threads; }
+  bool needs_keys() const override { return true; }
+  void Submit(FoldJob job) override;
+  FoldOutcome Next() override;
+
+  // "2 worker ranks on 2 hosts (a, b)" style description.
+  std::string Describe() const;
+
+ private:
+  struct Worker {
+    int rank = 0;
+    std::string host;
+    int threads = 1;  // its share of its host's hardware threads
+    bool busy = false;
+    FoldJob job;
+    Stopwatch since;
+    double limit = 0;             // seconds before it counts as hung; 0 = none
+    std::deque<uint64_t> data;    // keys held, least recently used first
+    std::deque<uint64_t> target;  // likewise
+  };
+
+  void Dispatch();
+  void Start(Worker& w, FoldJob job);
+  // Sends `key`'s payload unless `w` holds it; drops its oldest beyond kWorkerHeldData.
+  void Hold(Worker& w, std::deque<uint64_t>& held, uint64_t key, int kind, const FoldJob& job);
+  void CheckHung();
+
+  MpiWorld& world_;
+  FarmOptions options_;
+  std::vector<Worker> workers_;
+  std::deque<FoldJob> queued_;
+  std::deque<FoldOutcome> finished_;
+  int pending_ = 0;
+};
+
+}  // namespace tabpilot
