@@ -17,6 +17,8 @@ packages=(
   libboost-dev prometheus-cpp-dev
   # scale-out: the search over MPI ranks (mpirun / srun start the same binary)
   openmpi-bin libopenmpi-dev
+  # the multi-host test's "hosts": network namespaces (ip netns)
+  iproute2
   # services the tests start themselves (PostgreSQL for the shared-store tests)
   postgresql
   # the server's load generator (bench/serve_*), on loopback only

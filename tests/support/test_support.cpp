@@ -54,6 +54,7 @@ TempDir::~TempDir() {
 
 fs::path TempDir::Write(const std::string& name, const std::string& content) const {
   fs::path p = path_ / name;
+  fs::create_directories(p.parent_path());
   std::ofstream out(p, std::ios::binary);
   out << content;
   if (!out) throw std::runtime_error("cannot write " + p.string());

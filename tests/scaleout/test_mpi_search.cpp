@@ -1,0 +1,175 @@
+// The search over MPI ranks, as a user runs it: `mpirun -np 3 tabpilot train`
+// gives the same leaderboard, ensemble and predictions as one process with
+// the same seed and --max-models; a worker rank killed mid-run stops the job
+// (mpirun names the rank), and `train --resume` finishes it from the fit
+// journal with the same result as an uninterrupted run.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/atomic_file.h"
+#include "core/json.h"
+#include "support/test_support.h"
+
+extern char** environ;
+
+namespace tabpilot {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kHeader =
+    "age,workclass,fnlwgt,education,education_num,marital,occupation,relationship,race,sex,gain,loss,hours,country,"
+    "income\n";
+
+// mpirun as root (CI runs as root) with more ranks than cores, every rank's
+// threads free to move (the default binds each rank to one core).
+std::string Mpirun(int ranks) {
+  return "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe --bind-to none -np " +
+         std::to_string(ranks) + " ";
+}
+
+class MpiSearch : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    const fs::path adult = testing::DatasetsDir() / "adult" / "adult.data";
+    std::ifstream in(adult);
+    ASSERT_TRUE(in) << testing::MissingDatasetMessage(adult);
+    std::string train = kHeader, test = kHeader, line;
+    for (int i = 0; i < 6000 && std::getline(in, line); ++i) (i < 4000 ? train : test) += line + "\n";
+    dir_->Write("train.csv", train);
+    dir_->Write("test.csv", test);
+    const auto r = testing::RunCommand(TrainLine("m1"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    Predict("m1");
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+
+  // The same search everywhere: seed, candidates and one thread per fit.
+  static std::string TrainLine(const std::string& out) {
+    return testing::TabpilotBinary().string() + " train --data " + (*dir_ / "train.csv").string() +
+           " --target income --time-limit 600 --max-models 6 --threads 1 --seed 7 --output " + (*dir_ / out).string();
+  }
+  static void Predict(const std::string& model) {
+    const auto r = testing::RunCommand(testing::TabpilotBinary().string() + " predict --quiet --model " +
+                                       (*dir_ / model).string() + " --data " + (*dir_ / "test.csv").string() +
+                                       " --output " + (*dir_ / (model + ".csv")).string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  // Each leaderboard row's model, score and ensemble weight.
+  static std::vector<std::string> Board(const std::string& model) {
+    const Json j = Json::parse(ReadFile(*dir_ / model / "leaderboard.json"));
+    std::vector<std::string> rows;
+    for (const Json& row : j) {
+      std::ostringstream s;
+      s.precision(17);
+      s << row.at("model").get<std::string>() << " " << row.at("score_val").get<double>() << " "
+        << row.value("ensemble_weight", 0.0) << " " << row.at("status").get<std::string>();
+      rows.push_back(s.str());
+    }
+    return rows;
+  }
+
+  static testing::TempDir* dir_;
+};
+
+testing::TempDir* MpiSearch::dir_ = nullptr;
+
+TEST_F(MpiSearch, ThreeRanksGiveTheOneProcessLeaderboardAndPredictions) {
+  const auto r = testing::RunCommand(Mpirun(3) + TrainLine("m2"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("fitting folds on 2 worker rank(s) on 1 host(s)"), std::string::npos) << r.output;
+  EXPECT_EQ(Board("m2"), Board("m1"));
+  EXPECT_EQ(Board("m1").size(), 7u);  // 6 candidates + the ensemble
+  Predict("m2");
+  const std::string p1 = ReadFile(*dir_ / "m1.csv"), p2 = ReadFile(*dir_ / "m2.csv");
+  EXPECT_GT(p1.size(), 2000u);
+  EXPECT_EQ(p1, p2);
+  EXPECT_FALSE(fs::exists(*dir_ / "m2" / "journal"));  // the bundle replaced it
+}
+
+// The pid of mpirun's child whose MPI rank is `rank`, or -1.
+pid_t RankPid(pid_t mpirun, int rank) {
+  const std::string want = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank);
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream status(entry.path() / "status");
+    std::string line;
+    bool child = false;
+    while (std::getline(status, line)) {
+      if (line.rfind("PPid:", 0) == 0) child = std::stol(line.substr(5)) == mpirun;
+    }
+    if (!child) continue;
+    std::ifstream env(entry.path() / "environ", std::ios::binary);
+    std::string var;
+    while (std::getline(env, var, '\0')) {
+      if (var == want) return static_cast<pid_t>(std::stol(name));
+    }
+  }
+  return -1;
+}
+
+TEST_F(MpiSearch, AKilledWorkerStopsTheJobAndResumeFinishesItTheSame) {
+  const fs::path log = *dir_ / "m3.log";
+  const std::string line = Mpirun(3) + TrainLine("m3") + " > " + log.string() + " 2>&1";
+  pid_t shell = -1;
+  std::vector<std::string> argv = {"/bin/bash", "-c", "exec " + line};
+  std::vector<char*> c_argv;
+  for (std::string& a : argv) c_argv.push_back(a.data());
+  c_argv.push_back(nullptr);
+  ASSERT_EQ(posix_spawn(&shell, c_argv[0], nullptr, nullptr, c_argv.data(), environ), 0);
+  // Kill worker rank 2 once the second candidate is done: mid-search.
+  pid_t victim = -1;
+  int status = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_EQ(waitpid(shell, &status, WNOHANG), 0) << "mpirun ended before the kill: " << ReadFile(log);
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (text.str().find("] 2 done: ") != std::string::npos) {
+      victim = RankPid(shell, 2);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GT(victim, 0) << ReadFile(log);
+  ASSERT_EQ(kill(victim, SIGKILL), 0);
+  ASSERT_EQ(waitpid(shell, &status, 0), shell);
+  const std::string output = ReadFile(log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << output;
+  EXPECT_NE(output.find("rank 2"), std::string::npos) << output;  // mpirun names the rank that died
+  ASSERT_TRUE(fs::exists(*dir_ / "m3" / "journal" / "fits.bin")) << output;
+  EXPECT_FALSE(fs::exists(*dir_ / "m3" / "manifest.json"));
+
+  // Resumed on three ranks again: finished fits come from the journal.
+  const auto r = testing::RunCommand(Mpirun(3) + TrainLine("m3") + " --resume");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("resuming: the journal holds "), std::string::npos) << r.output;
+  std::smatch taken;
+  ASSERT_TRUE(std::regex_search(r.output, taken, std::regex("(\\d+) fit\\(s\\) taken from the journal"))) << r.output;
+  EXPECT_GT(std::stoi(taken[1]), 0) << r.output;
+  EXPECT_EQ(Board("m3"), Board("m1"));
+  Predict("m3");
+  EXPECT_EQ(ReadFile(*dir_ / "m3.csv"), ReadFile(*dir_ / "m1.csv"));
+}
+
+}  // namespace
+}  // namespace tabpilot
