@@ -149,7 +149,7 @@ FitPlacement PlaceFits(const Logger& logger) {
   return p;
 }
 
-int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJobRecorder* job, FoldExecutor* farm);
+int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJobRecorder* job, MpiFoldFarm* farm);
 
 int RunTrain(const TrainArgs& a, Deadline deadline) {
   Logger logger(a.quiet ? Logger::Level::kQuiet : (a.verbose ? Logger::Level::kDebug : Logger::Level::kInfo));
@@ -178,7 +178,7 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
   }
 }
 
-int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJobRecorder* job, FoldExecutor* farm) {
+int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJobRecorder* job, MpiFoldFarm* farm) {
   const std::string signing_key = a.signing_key.empty() ? std::string() : ReadSigningKey(a.signing_key);
   const int threads = ResolveThreads(a.threads);
 
@@ -219,6 +219,18 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
     logger.Info(std::to_string(journal.replayed()) + " fit(s) taken from the journal, not fitted again");
   }
   result.bundle.training["load_seconds"] = load_seconds;
+  if (farm != nullptr) {
+    const FarmStats& f = farm->stats();
+    result.bundle.training["farm"] = f.ToJson();
+    char line[240];
+    std::snprintf(line, sizeof line,
+                  "farm: %zu fits on %d worker rank(s) in %s; rank 0 spent %.3f s sending (%.1f MB, %.1f MB of it "
+                  "data) and %.3f s gathering (%.1f MB)",
+                  f.fits, f.workers, FormatSeconds(f.span_seconds).c_str(), f.send_seconds,
+                  static_cast<double>(f.job_bytes + f.data_bytes) / 1e6, static_cast<double>(f.data_bytes) / 1e6,
+                  f.gather_seconds, static_cast<double>(f.outcome_bytes) / 1e6);
+    logger.Info(line);
+  }
 
   SaveOptions save;
   save.producer_version = TABPILOT_VERSION;

@@ -34,6 +34,7 @@ MpiFoldFarm::MpiFoldFarm(MpiWorld& world, FarmOptions options) : world_(world), 
     workers_.push_back(std::move(w));
   }
   for (Worker& w : workers_) w.threads = std::max(1, w.threads / per_host[w.host]);
+  stats_.workers = static_cast<int>(workers_.size());
 }
 
 MpiFoldFarm::~MpiFoldFarm() {
@@ -43,6 +44,21 @@ MpiFoldFarm::~MpiFoldFarm() {
     } catch (const std::exception&) {  // the job is ending anyway
     }
   }
+}
+
+Json FarmStats::ToJson() const {
+  return Json{{"workers", workers},
+              {"fits", fits},
+              {"span_seconds", span_seconds},
+              {"fit_seconds", fit_seconds},
+              {"fit_times", fit_times},
+              {"job_bytes", job_bytes},
+              {"data_bytes", data_bytes},
+              {"data_messages", data_messages},
+              {"outcome_bytes", outcome_bytes},
+              {"send_seconds", send_seconds},
+              {"data_send_seconds", data_send_seconds},
+              {"gather_seconds", gather_seconds}};
 }
 
 std::string MpiFoldFarm::Describe() const {
@@ -85,29 +101,41 @@ void MpiFoldFarm::Hold(Worker& w, std::deque<uint64_t>& held, uint64_t key, int 
     world_.Send(w.rank, kFarmDrop, drop.Take());
     held.pop_front();
   }
+  Stopwatch clock;
+  std::string bytes;
   if (kind == 0) {
     WireData data;
     data.key = key;
     data.x = *job.x;
     if (job.fit.feature_names != nullptr) data.names = *job.fit.feature_names;
     if (job.fit.categorical_features != nullptr) data.categorical = *job.fit.categorical_features;
-    world_.Send(w.rank, kFarmData, EncodeData(data));
+    bytes = EncodeData(data);
   } else {
     WireTarget target;
     target.key = key;
     target.y = *job.y;
     if (job.fold != kOwnOofFold) target.folds = *job.folds;
-    world_.Send(w.rank, kFarmTarget, EncodeTarget(target));
+    bytes = EncodeTarget(target);
   }
+  world_.Send(w.rank, kind == 0 ? kFarmData : kFarmTarget, bytes);
+  stats_.data_bytes += bytes.size();
+  ++stats_.data_messages;
+  stats_.data_send_seconds += clock.Seconds();
+  stats_.send_seconds += clock.Seconds();
   held.push_back(key);
 }
 
 void MpiFoldFarm::Start(Worker& w, FoldJob job) {
+  if (!first_sent_) first_sent_.emplace();
   Hold(w, w.data, job.x_key, 0, job);
   Hold(w, w.target, job.y_key, 1, job);
+  Stopwatch clock;
   WireJob wire = ToWire(job);
   wire.threads = std::min(wire.threads, w.threads);
-  world_.Send(w.rank, kFarmJob, EncodeJob(wire));
+  const std::string bytes = EncodeJob(wire);
+  world_.Send(w.rank, kFarmJob, bytes);
+  stats_.job_bytes += bytes.size();
+  stats_.send_seconds += clock.Seconds();
   w.limit = wire.seconds >= 0 ? wire.seconds * 1.25 + options_.grace_seconds : 0;
   w.since = Stopwatch();
   w.busy = true;
@@ -139,6 +167,8 @@ FoldOutcome MpiFoldFarm::Next() {
       CheckHung();
       continue;
     }
+    // Timed from the message's arrival: the wait before it is the fit's.
+    Stopwatch clock;
     auto it = std::find_if(workers_.begin(), workers_.end(), [&](const Worker& w) { return w.rank == m->source; });
     if (m->tag != kFarmOutcome || it == workers_.end() || !it->busy) {
       throw Internal("rank " + std::to_string(m->source) + " sent an unexpected message (tag " +
@@ -149,7 +179,13 @@ FoldOutcome MpiFoldFarm::Next() {
     WireOutcome wire = DecodeOutcome(m->bytes);
     if (wire.tag != w.job.tag) throw Internal("rank " + std::to_string(w.rank) + " answered another job");
     if (!wire.error.empty()) wire.error += " (on rank " + std::to_string(w.rank) + ", " + w.host + ")";
+    stats_.outcome_bytes += m->bytes.size();
+    stats_.fit_seconds += wire.fit_seconds;
+    stats_.fit_times.push_back(wire.fit_seconds);
+    ++stats_.fits;
     finished_.push_back(FromWire(std::move(wire), w.job));
+    stats_.gather_seconds += clock.Seconds();
+    stats_.span_seconds = first_sent_->Seconds();
     Dispatch();
   }
 }

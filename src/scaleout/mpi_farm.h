@@ -11,11 +11,13 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "automl/fold_executor.h"
 #include "core/deadline.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "scaleout/mpi_comm.h"
 
@@ -34,6 +36,23 @@ enum FarmTag : int {
 
 // Matrices (and fold assignments) a worker keeps at once.
 inline constexpr size_t kWorkerHeldData = 4;
+
+// What the farm did, for the run's record and the scale-out benchmark.
+struct FarmStats {
+  int workers = 0;
+  size_t fits = 0;                // outcomes gathered
+  double span_seconds = 0;        // from the first job sent to the last outcome gathered
+  double fit_seconds = 0;         // the workers' fit times, summed
+  std::vector<double> fit_times;  // each fit's, in the order gathered
+  size_t job_bytes = 0;           // sent: jobs
+  size_t data_bytes = 0;          // sent: matrices and fold assignments
+  size_t outcome_bytes = 0;       // received
+  size_t data_messages = 0;
+  double send_seconds = 0;       // rank 0 sending jobs and data
+  double data_send_seconds = 0;  // of which data
+  double gather_seconds = 0;     // rank 0 receiving, decoding and loading outcomes
+  Json ToJson() const;
+};
 
 struct FarmOptions {
   // A fit with a deadline may overrun it by this much (and by a quarter of
@@ -61,6 +80,7 @@ class MpiFoldFarm final : public FoldExecutor {
 
   // "2 worker ranks on 2 hosts (a, b)" style description.
   std::string Describe() const;
+  const FarmStats& stats() const { return stats_; }
 
  private:
   struct Worker {
@@ -87,6 +107,8 @@ class MpiFoldFarm final : public FoldExecutor {
   std::deque<FoldJob> queued_;
   std::deque<FoldOutcome> finished_;
   int pending_ = 0;
+  FarmStats stats_;
+  std::optional<Stopwatch> first_sent_;
 };
 
 }  // namespace tabpilot
