@@ -78,14 +78,26 @@ const WireOutcome* FitJournal::Find(uint64_t key) const {
 
 void FitJournal::Append(uint64_t key, const WireOutcome& outcome) {
   if (failed_) return;
+  Stopwatch clock;
   const std::string body = EncodeOutcome(outcome);
+  const double encoding = clock.Seconds();
+  AppendEncoded(key, body);
+  write_seconds_ += encoding;
+}
+
+void FitJournal::AppendEncoded(uint64_t key, std::string_view body) {
+  if (failed_) return;
+  Stopwatch clock;
   ByteWriter w;
   w.U32(static_cast<uint32_t>(body.size() + 8));
   w.U64(key);
   w.Raw(body.data(), body.size());
   try {
-    Write(w.Take());
+    const std::string record = w.Take();
+    Write(record);
     ++written_;
+    written_bytes_ += record.size();
+    write_seconds_ += clock.Seconds();
   } catch (const IoError& e) {
     failed_ = true;
     logger_.Warn(std::string(e.what()) + ": fits are no longer recorded for --resume");
@@ -146,7 +158,15 @@ FoldOutcome JournaledExecutor::Next() {
   if (it == keys_.end()) throw Internal("the journal lost track of a job");
   const uint64_t key = it->second;
   keys_.erase(it);
-  if (out.error.empty()) journal_.Append(key, ToWire(out));
+  if (out.error.empty()) {
+    if (out.encoded.empty()) {
+      journal_.Append(key, ToWire(out));
+    } else {
+      journal_.AppendEncoded(key, out.encoded);
+    }
+  }
+  out.encoded.clear();
+  out.encoded.shrink_to_fit();
   return out;
 }
 

@@ -48,9 +48,16 @@ class FitJournal {
   // Appends and fsyncs one record. A journal that cannot be written (a full
   // disk) is not the run's failure: it warns once and records nothing more.
   void Append(uint64_t key, const WireOutcome& outcome);
+  // The same for an outcome already encoded (EncodeOutcome bytes).
+  void AppendEncoded(uint64_t key, std::string_view encoded);
   // Records read at the start.
   size_t size() const { return records_.size(); }
   size_t replayed() const { return replayed_; }
+  // Records appended by this run, their bytes, and the seconds spent
+  // encoding, writing and syncing them.
+  size_t written() const { return written_; }
+  size_t written_bytes() const { return written_bytes_; }
+  double write_seconds() const { return write_seconds_; }
   void CountReplay() { ++replayed_; }
 
  private:
@@ -62,6 +69,8 @@ class FitJournal {
   int fd_ = -1;
   size_t replayed_ = 0;
   size_t written_ = 0;  // records this run appended
+  size_t written_bytes_ = 0;
+  double write_seconds_ = 0;
   bool failed_ = false;
   std::vector<std::filesystem::path> created_;  // folders made for the file, innermost last
 };

@@ -49,6 +49,9 @@ struct FoldOutcome {
   // Why the job failed (empty: it did not); the message of the fit's exception.
   std::string error;
   ErrorKind error_kind = ErrorKind::kInternal;
+  // The outcome's EncodeOutcome bytes when it came that way (from another
+  // rank): the journal records them as they are instead of encoding again.
+  std::string encoded;
 };
 
 // Runs `job` here, on job.fit.threads threads; a fit's exception becomes

@@ -219,6 +219,10 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
     logger.Info(std::to_string(journal.replayed()) + " fit(s) taken from the journal, not fitted again");
   }
   result.bundle.training["load_seconds"] = load_seconds;
+  result.bundle.training["journal"] = Json{{"records", journal.written()},
+                                           {"bytes", journal.written_bytes()},
+                                           {"seconds", journal.write_seconds()},
+                                           {"replayed", journal.replayed()}};
   if (farm != nullptr) {
     const FarmStats& f = farm->stats();
     result.bundle.training["farm"] = f.ToJson();

@@ -184,6 +184,7 @@ FoldOutcome MpiFoldFarm::Next() {
     stats_.fit_times.push_back(wire.fit_seconds);
     ++stats_.fits;
     finished_.push_back(FromWire(std::move(wire), w.job));
+    if (finished_.back().error.empty()) finished_.back().encoded = std::move(m->bytes);
     stats_.gather_seconds += clock.Seconds();
     stats_.span_seconds = first_sent_->Seconds();
     Dispatch();
