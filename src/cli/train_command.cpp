@@ -18,6 +18,7 @@
 #include "model/bundle.h"
 #include "scaleout/fold_worker.h"
 #include "scaleout/mpi_farm.h"
+#include "scaleout/sharded_booster.h"
 
 namespace tabpilot::cli {
 
@@ -42,6 +43,9 @@ struct TrainArgs {
   double memory_limit = 0;     // GB; 0 = automatic (kDefaultMemoryShare of the machine's memory)
   bool refit_full = true;
   bool resume = false;
+  std::string distributed_data;  // one booster on these shards (scaleout/sharded_booster.h)
+  int rounds = 300;
+  int checkpoint_every = 25;
   std::vector<std::string> learners;
   bool quiet = false;
   bool verbose = false;
@@ -151,11 +155,46 @@ FitPlacement PlaceFits(const Logger& logger) {
 
 int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJobRecorder* job, MpiFoldFarm* farm);
 
+// --distributed-data: one booster on shards, each rank reading its own.
+int RunSharded(const TrainArgs& a, const Logger& logger) {
+  std::unique_ptr<MpiWorld> world;
+  if (MpiWorld::Launched()) world = std::make_unique<MpiWorld>();
+  if (world == nullptr || world->rank() == 0) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const bool checkpoint = fs::exists(ShardedCheckpointPath(a.output), ec);
+    if (checkpoint && !a.resume) {
+      throw InvalidInput("--output " + a.output +
+                         " holds the checkpoint of an interrupted booster: add --resume to continue it, or remove "
+                         "the folder");
+    }
+    if (!checkpoint) CheckModelOutputPath(a.output);
+  }
+  if (a.rounds < 1) throw InvalidInput("--rounds must be 1 or more");
+  ShardedBoostArgs s;
+  s.shards = a.distributed_data;
+  s.target = a.target;
+  s.output = a.output;
+  s.problem_type = a.problem_type;
+  s.positive_label = a.positive_label;
+  s.rounds = a.rounds;
+  s.checkpoint_every = a.checkpoint_every;
+  s.time_limit = a.time_limit;
+  s.seed = a.seed;
+  s.threads = ResolveThreads(a.threads);
+  s.resume = a.resume;
+  s.csv.threads = s.threads;
+  s.csv.limits = LimitsFromEnvironment();
+  return TrainSharded(s, world.get(), logger);
+}
+
 int RunTrain(const TrainArgs& a, Deadline deadline) {
   Logger logger(a.quiet ? Logger::Level::kQuiet : (a.verbose ? Logger::Level::kDebug : Logger::Level::kInfo));
+  if (!(a.time_limit > 0)) throw InvalidInput("--time-limit must be more than 0 seconds");
+  if (!a.distributed_data.empty()) return RunSharded(a, logger);
+  if (a.data.empty()) throw InvalidInput("--data is required (or --distributed-data for one booster on shards)");
   const FitPlacement placement = PlaceFits(logger);
   if (placement.worker) return 0;
-  if (!(a.time_limit > 0)) throw InvalidInput("--time-limit must be more than 0 seconds");
   CheckOutput(a);
   // The run as an AutoML job in the store, when one is named (the UI lists it).
   std::unique_ptr<AutoMLJobRecorder> job;
@@ -274,7 +313,20 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
 Runner AddTrainCommand(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* sub = app.add_subcommand("train", "Train an AutoML ensemble on a CSV and write a model bundle");
-  sub->add_option("--data,-d", args->data, "Training CSV (header row; .csv, .tsv, .gz, .arff)")->required();
+  CLI::Option* data = sub->add_option("--data,-d", args->data, "Training CSV (header row; .csv, .tsv, .gz, .arff)");
+  CLI::Option* shards =
+      sub->add_option("--distributed-data", args->distributed_data,
+                      "Train one XGBoost booster on a folder of CSV shards instead of the AutoML search: under "
+                      "mpirun/srun each rank reads its own shards (rank r: shards r, r+N, ...) and XGBoost's Rabit "
+                      "sums the histograms across ranks; without a launcher one process reads them all");
+  data->excludes(shards);
+  shards->excludes(data);
+  sub->add_option("--rounds", args->rounds, "--distributed-data: boosting rounds")->capture_default_str();
+  sub->add_option("--checkpoint-every", args->checkpoint_every,
+                  "--distributed-data: checkpoint the booster every this many rounds (OUTPUT/checkpoint; --resume "
+                  "continues from it; 0 = never)")
+      ->check(NonNegative())
+      ->capture_default_str();
   sub->add_option("--target,-t", args->target, "Column to predict")->required();
   sub->add_option("--output,-o", args->output, "Model bundle directory to write")->required();
   sub->add_option("--time-limit", args->time_limit, "Seconds for the whole command, load to bundle written")

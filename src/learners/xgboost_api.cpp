@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/json.h"
 
 namespace tabpilot {
 namespace {
@@ -231,6 +232,11 @@ void XgbBooster::SetParam(const std::string& name, const std::string& value) {
   XgbCheck(XGBoosterSetParam(handle_, name.c_str(), value.c_str()), ("setting parameter " + name).c_str());
 }
 
+void XgbBooster::LoadModel(std::string_view bytes) {
+  XgbCheck(XGBoosterLoadModelFromBuffer(handle_, bytes.data(), static_cast<bst_ulong>(bytes.size())),
+           "loading a checkpoint");
+}
+
 void XgbBooster::UpdateOneIter(int iteration, const XgbDMatrix& train) {
   XgbCheck(XGBoosterUpdateOneIter(handle_, iteration, train.handle()), "boosting");
 }
@@ -312,5 +318,27 @@ void XgbBooster::PredictDense(const float* data, size_t rows, size_t cols, int i
   }
   std::copy(result, result + n, out);
 }
+
+XgbCollective::XgbCollective(const std::string& tracker_host, int tracker_port, const std::string& task_id,
+                             int world_size, int timeout_seconds) {
+  // XGBoost 1.7's keys (2.1 renames them dmlc_*).
+  const Json config{{"xgboost_communicator", "rabit"},
+                    {"DMLC_TRACKER_URI", tracker_host},
+                    {"DMLC_TRACKER_PORT", std::to_string(tracker_port)},
+                    {"DMLC_TASK_ID", task_id},
+                    {"rabit_timeout", "1"},
+                    {"rabit_timeout_sec", std::to_string(timeout_seconds)}};
+  XgbCheck(XGCommunicatorInit(config.dump().c_str()), "starting the collective");
+  rank_ = XGCommunicatorGetRank();
+  world_size_ = XGCommunicatorGetWorldSize();
+  if (world_size_ != world_size || XGCommunicatorIsDistributed() == 0) {
+    XGCommunicatorFinalize();
+    throw Internal("xgboost: the collective has " + std::to_string(world_size_) + " process(es), not " +
+                   std::to_string(world_size) + " (is the tracker at " + tracker_host + ":" +
+                   std::to_string(tracker_port) + " reachable?)");
+  }
+}
+
+XgbCollective::~XgbCollective() { XGCommunicatorFinalize(); }
 
 }  // namespace tabpilot

@@ -90,6 +90,9 @@ class XgbBooster {
   ~XgbBooster();
 
   void SetParam(const std::string& name, const std::string& value);
+  // Replaces the model with SaveToBuffer() bytes (a checkpoint to continue
+  // from), keeping this booster's prediction cache. Throws Internal on bad bytes.
+  void LoadModel(std::string_view bytes);
   // Runs boosting round `iteration` (0-based) on `train`.
   void UpdateOneIter(int iteration, const XgbDMatrix& train);
   // Number of boosting rounds in the model.
@@ -123,6 +126,30 @@ class XgbBooster {
  private:
   explicit XgbBooster(void* handle) : handle_(handle) {}
   void* handle_ = nullptr;
+};
+
+// XGBoost's own collective (Rabit in 1.7): while one is started, a booster
+// built and updated on every process at once trains one model on the rows of
+// all of them (the histograms are summed across processes each round). The
+// tracker at `tracker_host:tracker_port` (xgboost.tracker, a separate
+// process) introduces the processes to each other. Finalized on destruction.
+class XgbCollective {
+ public:
+  // Starts this process's part; `task_id` names it to the tracker. Throws
+  // Internal when it cannot, and when the tracker's world is not `world_size`
+  // processes (without a reachable tracker XGBoost would train alone).
+  XgbCollective(const std::string& tracker_host, int tracker_port, const std::string& task_id, int world_size,
+                int timeout_seconds);
+  ~XgbCollective();
+  XgbCollective(const XgbCollective&) = delete;
+  XgbCollective& operator=(const XgbCollective&) = delete;
+  // This process's rank in the collective (the tracker's, not the launcher's).
+  int rank() const { return rank_; }
+  int world_size() const { return world_size_; }
+
+ private:
+  int rank_ = 0;
+  int world_size_ = 1;
 };
 
 }  // namespace tabpilot

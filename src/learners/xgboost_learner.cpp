@@ -143,6 +143,18 @@ const char* ObjectiveName(Task task) {
 // Values XGBoost writes per row for a task (binary: just p).
 int RawWidth(const ModelMeta& m) { return m.task == Task::kBinary ? 1 : m.num_outputs; }
 
+// Model::Serialize's bytes of `booster` described by `meta` (the layout above).
+std::string SerializeBooster(const XgbBooster& booster, const ModelMeta& meta) {
+  const std::string model = booster.SaveToBuffer("ubj");
+  const std::string header = MetaToJson(meta).dump();
+  std::string out(kMagic, sizeof(kMagic));
+  PutU32(&out, static_cast<uint32_t>(header.size()));
+  out += header;
+  PutU64(&out, Checksum(header, model));
+  out += model;
+  return out;
+}
+
 // A fitted booster. Immutable after construction; Predict is safe to call from
 // several threads at once (see XgbBooster::PredictDense: the booster is
 // configured by a warm-up prediction in the constructor, before sharing).
@@ -183,16 +195,7 @@ class XgboostModel final : public Model {
     }
   }
 
-  std::string Serialize() const override {
-    const std::string model = booster_.SaveToBuffer("ubj");
-    const std::string header = MetaToJson(meta_).dump();
-    std::string out(kMagic, sizeof(kMagic));
-    PutU32(&out, static_cast<uint32_t>(header.size()));
-    out += header;
-    PutU64(&out, Checksum(header, model));
-    out += model;
-    return out;
-  }
+  std::string Serialize() const override { return SerializeBooster(booster_, meta_); }
 
   Json Info() const override {
     return Json{
@@ -426,6 +429,46 @@ class XgboostLearner final : public Learner {
     return std::make_unique<XgboostModel>(std::move(booster), meta);
   }
 
+  // See FitXgboostSharded in the header.
+  std::unique_ptr<Model> FitSharded(const TrainData& train, const FitOptions& options,
+                                    const ShardedBoostOptions& sharded) const {
+    CheckFitData(kFamily, train, nullptr, options);
+    const size_t cols = train.num_cols();
+    const std::vector<std::string> names = FeatureNames(options, cols);
+    const std::vector<std::string> types = FeatureTypes(train, options, cols);
+    XgbDMatrix dtrain = MakeTrainingDMatrix(train, options, types, static_cast<int>(params_.Int("max_bin")));
+    DescribeFeatures(&dtrain, names, types);
+    XgbBooster booster = XgbBooster::Create({&dtrain});
+    ModelMeta meta;
+    meta.task = options.task;
+    meta.num_outputs = IsClassification(options.task) ? options.num_classes : 1;
+    meta.num_features = cols;
+    if (!sharded.resume.empty()) {
+      ModelMeta saved;
+      booster.LoadModel(CheckedModelBytes(sharded.resume, &saved));
+      if (saved.task != meta.task || saved.num_outputs != meta.num_outputs || saved.num_features != cols) {
+        throw InvalidInput("xgboost: the checkpoint is of another problem (task, classes or features differ)");
+      }
+      meta.rounds_trained = saved.rounds;
+    }
+    SetBoosterParams(&booster, train, options, !types.empty());
+    if (options.task != Task::kMulticlass) booster.SetParam("base_score", Num(sharded.base_score));
+    for (int round = meta.rounds_trained; round < sharded.rounds; ++round) {
+      booster.UpdateOneIter(round, dtrain);
+      meta.rounds_trained = meta.rounds = round + 1;
+      meta.best_iteration = round;
+      if (sharded.checkpoint_every > 0 && sharded.checkpoint && (round + 1) % sharded.checkpoint_every == 0 &&
+          round + 1 < sharded.rounds) {
+        sharded.checkpoint(round + 1, SerializeBooster(booster, meta));
+      }
+      if (sharded.stop && sharded.stop(round + 1)) break;
+    }
+    if (meta.rounds_trained == 0) throw InvalidInput("xgboost: no boosting round to run (--rounds is already done)");
+    meta.rounds = meta.rounds_trained;
+    meta.best_iteration = meta.rounds - 1;
+    return std::make_unique<XgboostModel>(std::move(booster), meta);
+  }
+
   std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions& options) const override {
     (void)options;  // everything needed is in the bytes; threads are chosen per Predict call
     ModelMeta meta;
@@ -579,6 +622,13 @@ void RegisterXgboostLearner(LearnerRegistry& registry) {
   entry.search_share = 0.75;  // mostly boosters: the strongest family on tabular data
   entry.native_categorical_param = "enable_categorical";
   registry.Register(std::move(entry));
+}
+
+std::unique_ptr<Model> FitXgboostSharded(const Learner& learner, const TrainData& train, const FitOptions& options,
+                                         const ShardedBoostOptions& sharded) {
+  const auto* xgb = dynamic_cast<const XgboostLearner*>(&learner);
+  if (xgb == nullptr) throw Internal("FitXgboostSharded needs an xgboost learner, got " + learner.family());
+  return xgb->FitSharded(train, options, sharded);
 }
 
 }  // namespace tabpilot

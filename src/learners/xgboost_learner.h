@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -44,6 +46,29 @@ struct XgboostModelParts {
   std::string_view ubjson;  // a view into the bytes given
 };
 XgboostModelParts SplitXgboostModel(std::string_view bytes);
+
+// One booster on rows spread over processes: while an XgbCollective is
+// started (xgboost_api.h), every process calls this at once with the same
+// learner, options and rounds on its own rows, and XGBoost sums the
+// histograms across them each round; without one it trains on these rows
+// alone. Boosts rounds [r, rounds) after `resume` (Model::Serialize bytes of
+// the first r rounds; empty: r = 0), with no early stopping (the processes
+// must stay in step). `base_score`: the label mean over every process's rows
+// (binary, regression), so that all of them start from the same score.
+struct ShardedBoostOptions {
+  int rounds = 100;
+  double base_score = 0.5;
+  std::string resume;
+  // Every `checkpoint_every` rounds (0 = never) `checkpoint` gets the model
+  // so far as Model::Serialize bytes, with the rounds it holds.
+  int checkpoint_every = 0;
+  std::function<void(int rounds, const std::string& model)> checkpoint;
+  // Called after each round with the rounds done; true stops the boosting.
+  // It must answer the same on every process.
+  std::function<bool(int rounds)> stop;
+};
+std::unique_ptr<Model> FitXgboostSharded(const Learner& learner, const TrainData& train, const FitOptions& options,
+                                         const ShardedBoostOptions& sharded);
 
 // Adds the "xgboost" family to `registry` (called from learner_list.cpp).
 void RegisterXgboostLearner(LearnerRegistry& registry);

@@ -125,6 +125,28 @@ std::optional<MpiMessage> MpiWorld::Receive(int source, double timeout_seconds) 
   }
 }
 
+std::string MpiWorld::Broadcast(std::string bytes, int root) {
+  // Byte strings of any size through the chunked messages; each rank's copy comes from root.
+  constexpr int kBroadcastTag = 29999;
+  if (rank_ == root) {
+    for (int r = 0; r < size_; ++r) {
+      if (r != root) Send(r, kBroadcastTag, bytes);
+    }
+    return bytes;
+  }
+  for (;;) {
+    std::optional<MpiMessage> m = Receive(root, 0);
+    if (m && m->tag == kBroadcastTag) return std::move(m->bytes);
+    if (m)
+      throw Internal("MPI: rank " + std::to_string(root) + " sent tag " + std::to_string(m->tag) +
+                     " during a broadcast");
+  }
+}
+
+void MpiWorld::AllreduceSum(double* values, int count) {
+  Check(MPI_Allreduce(MPI_IN_PLACE, values, count, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "allreduce");
+}
+
 void MpiWorld::Abort(int code) {
   MPI_Abort(MPI_COMM_WORLD, code);
   std::_Exit(code);

@@ -50,6 +50,10 @@ class MpiWorld {
   // Waits for a message from `source` (any when negative), at most
   // `timeout_seconds` (infinite when not positive): nullopt when it passed.
   std::optional<MpiMessage> Receive(int source, double timeout_seconds);
+  // Rank `root`'s `bytes` on every rank (the others' argument is ignored).
+  std::string Broadcast(std::string bytes, int root);
+  // The sum over every rank of each value (every rank calls it at once).
+  void AllreduceSum(double* values, int count);
   // Stops every rank of the job (MPI_Abort) with `code`; does not return.
   [[noreturn]] void Abort(int code);
 

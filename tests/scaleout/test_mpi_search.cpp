@@ -21,9 +21,8 @@
 
 #include "core/atomic_file.h"
 #include "core/json.h"
+#include "scaleout/mpi_test_support.h"
 #include "support/test_support.h"
-
-extern char** environ;
 
 namespace tabpilot {
 namespace {
@@ -34,12 +33,8 @@ const char* kHeader =
     "age,workclass,fnlwgt,education,education_num,marital,occupation,relationship,race,sex,gain,loss,hours,country,"
     "income\n";
 
-// mpirun as root (CI runs as root) with more ranks than cores, every rank's
-// threads free to move (the default binds each rank to one core).
-std::string Mpirun(int ranks) {
-  return "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe --bind-to none -np " +
-         std::to_string(ranks) + " ";
-}
+using testing::Mpirun;
+using testing::RankPid;
 
 class MpiSearch : public ::testing::Test {
  protected:
@@ -104,37 +99,10 @@ TEST_F(MpiSearch, ThreeRanksGiveTheOneProcessLeaderboardAndPredictions) {
   EXPECT_FALSE(fs::exists(*dir_ / "m2" / "journal"));  // the bundle replaced it
 }
 
-// The pid of mpirun's child whose MPI rank is `rank`, or -1.
-pid_t RankPid(pid_t mpirun, int rank) {
-  const std::string want = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank);
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream status(entry.path() / "status");
-    std::string line;
-    bool child = false;
-    while (std::getline(status, line)) {
-      if (line.rfind("PPid:", 0) == 0) child = std::stol(line.substr(5)) == mpirun;
-    }
-    if (!child) continue;
-    std::ifstream env(entry.path() / "environ", std::ios::binary);
-    std::string var;
-    while (std::getline(env, var, '\0')) {
-      if (var == want) return static_cast<pid_t>(std::stol(name));
-    }
-  }
-  return -1;
-}
-
 TEST_F(MpiSearch, AKilledWorkerStopsTheJobAndResumeFinishesItTheSame) {
   const fs::path log = *dir_ / "m3.log";
-  const std::string line = Mpirun(3) + TrainLine("m3") + " > " + log.string() + " 2>&1";
-  pid_t shell = -1;
-  std::vector<std::string> argv = {"/bin/bash", "-c", "exec " + line};
-  std::vector<char*> c_argv;
-  for (std::string& a : argv) c_argv.push_back(a.data());
-  c_argv.push_back(nullptr);
-  ASSERT_EQ(posix_spawn(&shell, c_argv[0], nullptr, nullptr, c_argv.data(), environ), 0);
+  const pid_t shell = testing::StartInBackground(Mpirun(3) + TrainLine("m3"), log);
+  ASSERT_GT(shell, 0);
   // Kill worker rank 2 once the second candidate is done: mid-search.
   pid_t victim = -1;
   int status = 0;
