@@ -25,7 +25,8 @@ packages=(
   wrk
   # the web UI's browser tests: headless Chromium driven by Playwright (from npm)
   chromium
-  # benchmark peers (measured side by side with tabpilot)
+  # benchmark peers (measured side by side with tabpilot); python3-xgboost is
+  # also the tracker of train --distributed-data (XGBoost 1.7's is Python only)
   python3 python3-xgboost python3-sklearn python3-pandas python3-numpy python3-matplotlib
 )
 
