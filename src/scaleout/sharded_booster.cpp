@@ -183,10 +183,10 @@ int TrainSharded(const ShardedBoostArgs& args, MpiWorld* world, const Logger& lo
   }
   if (world != nullptr) setup_bytes = world->Broadcast(setup_bytes, 0);
   const Setup setup = SetupFrom(setup_bytes, args.target);
+  // The other shards are read as the same task; their labels are renumbered
+  // by name (Append), so a shard need not hold the positive class.
   problem.task = setup.problem.task;
-  if (setup.problem.task == Task::kBinary) {
-    problem.positive_label = setup.problem.class_labels.at(static_cast<size_t>(setup.problem.positive_class));
-  }
+  problem.positive_label.clear();
 
   Matrix x;
   std::vector<float> y;
