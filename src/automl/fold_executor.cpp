@@ -65,7 +65,7 @@ uint64_t MixBytes(uint64_t h, const void* bytes, size_t n) {
     h = Mix64(h ^ w);
   }
   uint64_t tail = 0;
-  std::memcpy(&tail, p + i, n - i);
+  if (n > i) std::memcpy(&tail, p + i, n - i);  // never memcpy from an empty vector's null data()
   return Mix64(h ^ tail ^ (static_cast<uint64_t>(n) << 56U));
 }
 

@@ -136,7 +136,7 @@ struct FitPlacement {
   bool worker = false;
 };
 
-FitPlacement PlaceFits(const Logger& logger) {
+FitPlacement PlaceFits(const Logger& logger, double time_limit) {
   FitPlacement p;
   if (!MpiWorld::Launched()) return p;
   p.world = std::make_unique<MpiWorld>();
@@ -148,6 +148,7 @@ FitPlacement PlaceFits(const Logger& logger) {
   }
   FarmOptions farm;
   farm.logger = logger;
+  farm.grace_seconds = FarmGraceSeconds(time_limit);
   p.farm = std::make_unique<MpiFoldFarm>(*p.world, farm);
   logger.Info("fitting folds on " + p.farm->Describe());
   return p;
@@ -193,7 +194,7 @@ int RunTrain(const TrainArgs& a, Deadline deadline) {
   if (!(a.time_limit > 0)) throw InvalidInput("--time-limit must be more than 0 seconds");
   if (!a.distributed_data.empty()) return RunSharded(a, logger);
   if (a.data.empty()) throw InvalidInput("--data is required (or --distributed-data for one booster on shards)");
-  const FitPlacement placement = PlaceFits(logger);
+  const FitPlacement placement = PlaceFits(logger, a.time_limit);
   if (placement.worker) return 0;
   CheckOutput(a);
   // The run as an AutoML job in the store, when one is named (the UI lists it).

@@ -60,13 +60,14 @@ MpiWorld::MpiWorld() {
 
 MpiWorld::~MpiWorld() { MPI_Finalize(); }
 
-void MpiWorld::Send(int dest, int tag, std::string_view bytes) {
+bool MpiWorld::Send(int dest, int tag, std::string_view bytes, double timeout_seconds) {
   if (tag < 0 || tag >= kChunkTag) throw Internal("MPI: tag out of range");
+  const Deadline deadline = Deadline::In(timeout_seconds);
   uint64_t header[2] = {bytes.size(), static_cast<uint64_t>(tag)};
   Check(MPI_Send(header, 2, MPI_UINT64_T, dest, tag, MPI_COMM_WORLD), "send");
   for (size_t at = 0; at < bytes.size(); at += kChunkBytes) {
     const size_t n = std::min(kChunkBytes, bytes.size() - at);
-    // MPI_Send takes a non-const buffer in old bindings; it does not write to it.
+    // MPI_Isend takes a non-const buffer in old bindings; it does not write to it.
     MPI_Request request;
     Check(MPI_Isend(const_cast<char*>(bytes.data() + at), static_cast<int>(n), MPI_BYTE, dest, kChunkTag,
                     MPI_COMM_WORLD, &request),
@@ -75,9 +76,11 @@ void MpiWorld::Send(int dest, int tag, std::string_view bytes) {
     for (int done = 0;;) {
       Check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "send");
       if (done) break;
+      if (deadline.Expired()) return false;
       backoff.Wait();
     }
   }
+  return true;
 }
 
 std::optional<MpiMessage> MpiWorld::TryReceive(int source) {

@@ -42,8 +42,9 @@ class MpiWorld {
   const std::string& host() const { return host_; }
 
   // Sends `bytes` to rank `dest` with `tag` (>= 0); returns once the bytes
-  // may be reused.
-  void Send(int dest, int tag, std::string_view bytes);
+  // may be reused: true, or false when `timeout_seconds` (if positive) passed
+  // first (a receiver that stopped taking them; the job should then end).
+  bool Send(int dest, int tag, std::string_view bytes, double timeout_seconds = 0);
   // A whole message from `source` (any rank when negative), if one has
   // arrived; never waits for one to arrive.
   std::optional<MpiMessage> TryReceive(int source);

@@ -17,6 +17,8 @@ constexpr double kHelloSeconds = 120;
 
 }  // namespace
 
+double FarmGraceSeconds(double time_limit_seconds) { return std::clamp(0.05 * time_limit_seconds, 2.0, 60.0); }
+
 MpiFoldFarm::MpiFoldFarm(MpiWorld& world, FarmOptions options) : world_(world), options_(std::move(options)) {
   if (world_.rank() != 0 || world_.size() < 2) throw Internal("the task farm runs on rank 0 of two ranks or more");
   std::map<std::string, int> per_host;
@@ -98,7 +100,7 @@ void MpiFoldFarm::Hold(Worker& w, std::deque<uint64_t>& held, uint64_t key, int 
     ByteWriter drop;
     drop.U8(static_cast<uint8_t>(kind));
     drop.U64(held.front());
-    world_.Send(w.rank, kFarmDrop, drop.Take());
+    SendTo(w, kFarmDrop, drop.Take(), "a drop message");
     held.pop_front();
   }
   Stopwatch clock;
@@ -117,7 +119,7 @@ void MpiFoldFarm::Hold(Worker& w, std::deque<uint64_t>& held, uint64_t key, int 
     if (job.fold != kOwnOofFold) target.folds = *job.folds;
     bytes = EncodeTarget(target);
   }
-  world_.Send(w.rank, kind == 0 ? kFarmData : kFarmTarget, bytes);
+  SendTo(w, kind == 0 ? kFarmData : kFarmTarget, bytes, kind == 0 ? "a matrix" : "the targets");
   stats_.data_bytes += bytes.size();
   ++stats_.data_messages;
   stats_.data_send_seconds += clock.Seconds();
@@ -133,7 +135,7 @@ void MpiFoldFarm::Start(Worker& w, FoldJob job) {
   WireJob wire = ToWire(job);
   wire.threads = std::min(wire.threads, w.threads);
   const std::string bytes = EncodeJob(wire);
-  world_.Send(w.rank, kFarmJob, bytes);
+  SendTo(w, kFarmJob, bytes, "a job");
   stats_.job_bytes += bytes.size();
   stats_.send_seconds += clock.Seconds();
   w.limit = wire.seconds >= 0 ? wire.seconds * 1.25 + options_.grace_seconds : 0;
@@ -142,14 +144,24 @@ void MpiFoldFarm::Start(Worker& w, FoldJob job) {
   w.job = std::move(job);
 }
 
+void MpiFoldFarm::SendTo(const Worker& w, int tag, const std::string& bytes, const char* what) {
+  if (!world_.Send(w.rank, tag, bytes, options_.grace_seconds)) {
+    Hung(w, std::string("did not take ") + what + " within " + FormatSeconds(options_.grace_seconds));
+  }
+}
+
+void MpiFoldFarm::Hung(const Worker& w, const std::string& what) {
+  // The one line a failed command prints (cli/main.cpp's form): MPI_Abort ends this process now.
+  std::cerr << "error: rank " << w.rank << " on " << w.host << " " << what
+            << "; stopping the job (train --resume continues it)" << std::endl;
+  world_.Abort(1);
+}
+
 void MpiFoldFarm::CheckHung() {
   for (const Worker& w : workers_) {
     if (!w.busy || w.limit <= 0 || w.since.Seconds() <= w.limit) continue;
-    // The one line a failed command prints (cli/main.cpp's form): MPI_Abort ends this process now.
-    std::cerr << "error: rank " << w.rank << " on " << w.host << " did not return fold " << w.job.fold << " of "
-              << w.job.learner->family() << " within " << FormatSeconds(w.limit)
-              << "; stopping the job (train --resume continues it)" << std::endl;
-    world_.Abort(1);
+    Hung(w, "did not return fold " + std::to_string(w.job.fold) + " of " + w.job.learner->family() + " within " +
+                FormatSeconds(w.limit));
   }
 }
 

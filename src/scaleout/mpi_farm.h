@@ -56,10 +56,14 @@ struct FarmStats {
 
 struct FarmOptions {
   // A fit with a deadline may overrun it by this much (and by a quarter of
-  // its time) before its worker counts as hung.
+  // its time) before its worker counts as hung (train: FarmGraceSeconds).
   double grace_seconds = 60;
   Logger logger;
 };
+
+// The grace for a run with `time_limit_seconds`: 5 % of it, 2 to 60 s, so
+// that a hung worker costs the budget little more than its fit's share.
+double FarmGraceSeconds(double time_limit_seconds);
 
 class MpiFoldFarm final : public FoldExecutor {
  public:
@@ -100,6 +104,9 @@ class MpiFoldFarm final : public FoldExecutor {
   // Sends `key`'s payload unless `w` holds it; drops its oldest beyond kWorkerHeldData.
   void Hold(Worker& w, std::deque<uint64_t>& held, uint64_t key, int kind, const FoldJob& job);
   void CheckHung();
+  // Sends to `w`, ending the job as hung when it does not take the bytes within the grace.
+  void SendTo(const Worker& w, int tag, const std::string& bytes, const char* what);
+  [[noreturn]] void Hung(const Worker& w, const std::string& what);
 
   MpiWorld& world_;
   FarmOptions options_;

@@ -188,6 +188,9 @@ int TrainSharded(const ShardedBoostArgs& args, MpiWorld* world, const Logger& lo
   problem.task = setup.problem.task;
   problem.positive_label.clear();
 
+  // Only rank 0 reports its reading: N ranks' progress lines would interleave.
+  const Logger quiet(Logger::Level::kQuiet);
+  const Logger& load_log = rank == 0 ? logger : quiet;
   Matrix x;
   std::vector<float> y;
   for (size_t i = 0; i < mine.size(); ++i) {
@@ -195,7 +198,7 @@ int TrainSharded(const ShardedBoostArgs& args, MpiWorld* world, const Logger& lo
       Append(*first, setup, mine[i].string(), args.threads, &x, &y);
       first.reset();
     } else {
-      Append(LoadTrainingData(mine[i].string(), problem, args.csv, logger), setup, mine[i].string(), args.threads, &x,
+      Append(LoadTrainingData(mine[i].string(), problem, args.csv, load_log), setup, mine[i].string(), args.threads, &x,
              &y);
     }
   }

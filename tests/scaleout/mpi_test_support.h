@@ -57,6 +57,12 @@ inline pid_t RankPid(pid_t mpirun, int rank) {
   return -1;
 }
 
+// The text of `path`, or "" while it does not exist yet (a background run's log).
+inline std::string LogText(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 // Whether any process runs XGBoost's tracker.
 inline bool TrackerRunning() {
   namespace fs = std::filesystem;

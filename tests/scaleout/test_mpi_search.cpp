@@ -108,7 +108,7 @@ TEST_F(MpiSearch, AKilledWorkerStopsTheJobAndResumeFinishesItTheSame) {
   int status = 0;
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < until) {
-    ASSERT_EQ(waitpid(shell, &status, WNOHANG), 0) << "mpirun ended before the kill: " << ReadFile(log);
+    ASSERT_EQ(waitpid(shell, &status, WNOHANG), 0) << "mpirun ended before the kill: " << testing::LogText(log);
     std::ifstream in(log);
     std::stringstream text;
     text << in.rdbuf();
@@ -118,7 +118,7 @@ TEST_F(MpiSearch, AKilledWorkerStopsTheJobAndResumeFinishesItTheSame) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ASSERT_GT(victim, 0) << ReadFile(log);
+  ASSERT_GT(victim, 0) << testing::LogText(log);
   ASSERT_EQ(kill(victim, SIGKILL), 0);
   ASSERT_EQ(waitpid(shell, &status, 0), shell);
   const std::string output = ReadFile(log);
@@ -137,6 +137,53 @@ TEST_F(MpiSearch, AKilledWorkerStopsTheJobAndResumeFinishesItTheSame) {
   EXPECT_EQ(Board("m3"), Board("m1"));
   Predict("m3");
   EXPECT_EQ(ReadFile(*dir_ / "m3.csv"), ReadFile(*dir_ / "m1.csv"));
+}
+
+// With a budget that binds, the whole job (load, the farmed search, refits,
+// bundle) keeps --time-limit as one process does (+10 %).
+TEST_F(MpiSearch, ThreeRanksKeepTheTimeBudget) {
+  const std::string line = testing::TabpilotBinary().string() + " train --data " + (*dir_ / "train.csv").string() +
+                           " --target income --time-limit 15 --seed 7 --output " + (*dir_ / "m5").string();
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = testing::RunCommand(Mpirun(3) + line);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_LE(seconds, 16.5) << r.output;
+  const Json board = Json::parse(ReadFile(*dir_ / "m5" / "leaderboard.json"));
+  EXPECT_GE(board.size(), 3u) << r.output;  // the budget bought candidates, not just one
+  EXPECT_NE(r.output.find("farm: "), std::string::npos) << r.output;
+}
+
+// A worker that stops answering (SIGSTOP: alive, silent) is caught by rank 0
+// after its fit's share of the budget and a grace (5 % of --time-limit,
+// at least 2 s): the job ends with one error line naming rank and host, well
+// within the budget, and the journal keeps what finished.
+TEST_F(MpiSearch, AHungWorkerStopsTheJobNamingItsRankAndHost) {
+  const fs::path log = *dir_ / "m4.log";
+  const std::string line = testing::TabpilotBinary().string() + " train --data " + (*dir_ / "train.csv").string() +
+                           " --target income --time-limit 40 --threads 1 --seed 7 --output " + (*dir_ / "m4").string();
+  const pid_t mpirun = testing::StartInBackground(Mpirun(3) + line, log);
+  ASSERT_GT(mpirun, 0);
+  int status = 0;
+  pid_t victim = -1;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (victim < 0 && std::chrono::steady_clock::now() < until) {
+    ASSERT_EQ(waitpid(mpirun, &status, WNOHANG), 0) << "mpirun ended before the stop: " << testing::LogText(log);
+    if (testing::LogText(log).find("] 1 done: ") != std::string::npos) victim = RankPid(mpirun, 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GT(victim, 0) << testing::LogText(log);
+  const auto stopped = std::chrono::steady_clock::now();
+  ASSERT_EQ(kill(victim, SIGSTOP), 0);
+  ASSERT_EQ(waitpid(mpirun, &status, 0), mpirun);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped).count();
+  const std::string output = ReadFile(log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << output;
+  EXPECT_TRUE(std::regex_search(output, std::regex("error: rank 2 on \\S+ did not return fold \\d+ of \\w+ within "
+                                                   "[^;]+; stopping the job \\(train --resume continues it\\)")))
+      << output;
+  EXPECT_LT(seconds, 40) << output;  // within the run's budget
+  EXPECT_TRUE(fs::exists(*dir_ / "m4" / "journal" / "fits.bin")) << output;
 }
 
 }  // namespace

@@ -117,10 +117,10 @@ TEST_F(RabitBooster, AKilledRankStopsTheJobAndResumeContinuesFromTheCheckpoint) 
   int status = 0;
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (!fs::exists(checkpoint) && std::chrono::steady_clock::now() < until) {
-    ASSERT_EQ(waitpid(mpirun, &status, WNOHANG), 0) << ReadFile(log);
+    ASSERT_EQ(waitpid(mpirun, &status, WNOHANG), 0) << testing::LogText(log);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ASSERT_TRUE(fs::exists(checkpoint)) << ReadFile(log);
+  ASSERT_TRUE(fs::exists(checkpoint)) << testing::LogText(log);
   const pid_t victim = testing::RankPid(mpirun, 1);
   ASSERT_GT(victim, 0);
   ASSERT_EQ(kill(victim, SIGKILL), 0);
