@@ -142,35 +142,39 @@ void SaveSharded(const ShardedBoostArgs& args, const Setup& setup, const Schema&
   SaveBundle(bundle, args.output, save);
 }
 
-}  // namespace
-
-std::string ShardedCheckpointPath(const std::string& output) {
-  return (fs::path(output) / "checkpoint" / "booster.bin").string();
-}
-
-// Long on purpose: one rank's whole part, step after step, each needing the
-// ones before it (shards, setup, rows, collective, checkpoint, boosting, bundle).
-int TrainSharded(const ShardedBoostArgs& args, MpiWorld* world, const Logger& logger) {
-  const Deadline deadline = Deadline::In(args.time_limit);
-  const int ranks = world != nullptr ? world->size() : 1;
-  const int rank = world != nullptr ? world->rank() : 0;
+// This rank's shards: r, r + N, ... of the sorted files.
+std::vector<fs::path> MyShards(const ShardedBoostArgs& args, int rank, int ranks, size_t* total) {
   const std::vector<fs::path> shards = ListShards(args.shards);
   if (shards.size() < static_cast<size_t>(ranks)) {
     throw InvalidInput("--distributed-data " + args.shards + " holds " + std::to_string(shards.size()) +
                        " shard(s) for " + std::to_string(ranks) + " ranks: every rank needs at least one");
   }
+  *total = shards.size();
   std::vector<fs::path> mine;
   for (size_t i = static_cast<size_t>(rank); i < shards.size(); i += static_cast<size_t>(ranks)) {
     mine.push_back(shards[i]);
   }
+  return mine;
+}
+
+// Every rank's rows, encoded and labelled as rank 0 decided from its first shard.
+struct RankRows {
+  Setup setup;
+  Schema input_schema;  // rank 0 only
+  Matrix x;
+  std::vector<float> y;
+};
+
+RankRows ReadRows(const ShardedBoostArgs& args, MpiWorld* world, const std::vector<fs::path>& mine,
+                  const Logger& logger) {
+  const int rank = world != nullptr ? world->rank() : 0;
   ProblemOptions problem;
   problem.target = args.target;
   if (!args.problem_type.empty()) problem.task = ParseTask(args.problem_type);
   problem.positive_label = args.positive_label;
-
+  RankRows out;
   // Rank 0 infers the problem and fits the encoding on its first shard.
   std::optional<TrainingData> first;
-  Schema input_schema;
   std::string setup_bytes;
   if (rank == 0) {
     first.emplace(LoadTrainingData(mine.front().string(), problem, args.csv, logger));
@@ -178,30 +182,46 @@ int TrainSharded(const ShardedBoostArgs& args, MpiWorld* world, const Logger& lo
     Setup s;
     s.problem = first->problem;
     s.pipeline = FeaturePipeline::Fit(first->features, screen.kept, FeatureOptions{});
-    for (const std::string& name : screen.kept) input_schema.columns.push_back(*first->feature_schema.Find(name));
+    for (const std::string& name : screen.kept) out.input_schema.columns.push_back(*first->feature_schema.Find(name));
     setup_bytes = SetupBytes(s);
   }
   if (world != nullptr) setup_bytes = world->Broadcast(setup_bytes, 0);
-  const Setup setup = SetupFrom(setup_bytes, args.target);
+  out.setup = SetupFrom(setup_bytes, args.target);
   // The other shards are read as the same task; their labels are renumbered
   // by name (Append), so a shard need not hold the positive class.
-  problem.task = setup.problem.task;
+  problem.task = out.setup.problem.task;
   problem.positive_label.clear();
-
   // Only rank 0 reports its reading: N ranks' progress lines would interleave.
   const Logger quiet(Logger::Level::kQuiet);
   const Logger& load_log = rank == 0 ? logger : quiet;
-  Matrix x;
-  std::vector<float> y;
   for (size_t i = 0; i < mine.size(); ++i) {
+    const std::string file = mine[i].string();
     if (i == 0 && first) {
-      Append(*first, setup, mine[i].string(), args.threads, &x, &y);
+      Append(*first, out.setup, file, args.threads, &out.x, &out.y);
       first.reset();
     } else {
-      Append(LoadTrainingData(mine[i].string(), problem, args.csv, load_log), setup, mine[i].string(), args.threads, &x,
-             &y);
+      Append(LoadTrainingData(file, problem, args.csv, load_log), out.setup, file, args.threads, &out.x, &out.y);
     }
   }
+  return out;
+}
+
+}  // namespace
+
+std::string ShardedCheckpointPath(const std::string& output) {
+  return (fs::path(output) / "checkpoint" / "booster.bin").string();
+}
+
+int TrainSharded(const ShardedBoostArgs& args, MpiWorld* world, const Logger& logger) {
+  const Deadline deadline = Deadline::In(args.time_limit);
+  const int ranks = world != nullptr ? world->size() : 1;
+  const int rank = world != nullptr ? world->rank() : 0;
+  size_t shard_count = 0;
+  const std::vector<fs::path> mine = MyShards(args, rank, ranks, &shard_count);
+  RankRows rows = ReadRows(args, world, mine, logger);
+  const Setup& setup = rows.setup;
+  const Matrix& x = rows.x;
+  const std::vector<float>& y = rows.y;
   double sums[2] = {0, static_cast<double>(y.size())};
   for (float v : y) sums[0] += v;
   if (world != nullptr) world->AllreduceSum(sums, 2);
@@ -248,24 +268,24 @@ int TrainSharded(const ShardedBoostArgs& args, MpiWorld* world, const Logger& lo
     return late > 0;
   };
   Stopwatch clock;
-  std::unique_ptr<Model> model = FitXgboostSharded(*learner, TrainData{&x, &y, nullptr}, fit, boost);
+  std::unique_ptr<Model> model = FitXgboostSharded(*learner, TrainData{&x, &rows.y, nullptr}, fit, boost);
   const double seconds = clock.Seconds();
   const int rounds = model->Info().value("rounds", 0);
   collective.reset();
   tracker.reset();
   if (rank != 0) return 0;
   const Json facts{{"ranks", ranks},
-                   {"shards", shards.size()},
+                   {"shards", shard_count},
                    {"rows", static_cast<size_t>(sums[1])},
                    {"rows_rank0", x.rows},
                    {"rounds", rounds},
                    {"resumed_from_rounds", resume.empty() ? 0 : SplitXgboostModel(resume).rounds},
                    {"boost_seconds", seconds},
                    {"base_score", base_score}};
-  SaveSharded(args, setup, input_schema, std::move(model), learner->params().values(), facts);
+  SaveSharded(args, setup, rows.input_schema, std::move(model), learner->params().values(), facts);
   char line[256];
   std::snprintf(line, sizeof line, "one booster: %d rounds on %zu rows over %d rank(s) (%zu shards) in %s", rounds,
-                static_cast<size_t>(sums[1]), ranks, shards.size(), FormatSeconds(seconds).c_str());
+                static_cast<size_t>(sums[1]), ranks, shard_count, FormatSeconds(seconds).c_str());
   logger.Info(line);
   logger.Info("model written to " + args.output + " in " + FormatSeconds(deadline.Elapsed()));
   return 0;
