@@ -66,7 +66,7 @@ BaggedFit FitBagged(const Learner& learner, const Matrix& x, const std::vector<f
       job.fit.deadline = options.split_remaining_time
                              ? options.deadline.Sub(options.deadline.Remaining() * std::min(slots, left) / left)
                              : options.deadline;
-      executor->Submit(std::move(job));
+      executor->Submit(job);
       ++next;
       ++in_flight;
     }

@@ -35,7 +35,7 @@ uint64_t JobKey(const FoldJob& job) {
 }
 
 FitJournal::FitJournal(std::filesystem::path path, bool resume, Logger logger)
-    : path_(std::move(path)), logger_(std::move(logger)) {
+    : path_(std::move(path)), logger_(logger) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path_, ec);
   if (!resume && exists) {
@@ -144,7 +144,7 @@ void JournaledExecutor::Submit(FoldJob job) {
     replayed_.pop_back();  // a record that no longer loads: fit it again
   }
   keys_[job.tag] = key;
-  inner_.Submit(std::move(job));
+  inner_.Submit(job);
 }
 
 FoldOutcome JournaledExecutor::Next() {

@@ -112,7 +112,7 @@ int LocalFoldExecutor::ThreadsPerJob(int running, int threads) const {
 
 void LocalFoldExecutor::Submit(FoldJob job) {
   std::lock_guard<std::mutex> lock(mutex_);
-  queued_.push_back(std::move(job));
+  queued_.push_back(job);
   ++pending_;
   // One worker thread per job at once, up to slots_; they live until the executor does.
   if (threads_.size() < static_cast<size_t>(slots_) && threads_.size() < static_cast<size_t>(pending_)) {
@@ -126,7 +126,7 @@ void LocalFoldExecutor::Work() {
   for (;;) {
     queued_cv_.wait(lock, [&] { return stopping_ || !queued_.empty(); });
     if (stopping_) return;
-    FoldJob job = std::move(queued_.front());
+    FoldJob job = queued_.front();
     queued_.pop_front();
     lock.unlock();
     FoldOutcome out = RunFoldJob(job);

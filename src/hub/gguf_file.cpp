@@ -87,9 +87,11 @@ class Parser {
       case GgufType::kUint8:
         v.unsigned_integer = r_.U8("a value");
         break;
-      case GgufType::kInt8:
-        v.integer = static_cast<int8_t>(r_.U8("a value"));
+      case GgufType::kInt8: {
+        const int byte = r_.U8("a value");
+        v.integer = byte >= 128 ? byte - 256 : byte;  // two's complement, without a signed char
         break;
+      }
       case GgufType::kBool: {
         const uint8_t b = r_.U8("a value");
         if (b > 1) Fail("a bool that is neither 0 nor 1");

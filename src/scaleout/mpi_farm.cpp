@@ -19,7 +19,7 @@ constexpr double kHelloSeconds = 120;
 
 double FarmGraceSeconds(double time_limit_seconds) { return std::clamp(0.05 * time_limit_seconds, 2.0, 60.0); }
 
-MpiFoldFarm::MpiFoldFarm(MpiWorld& world, FarmOptions options) : world_(world), options_(std::move(options)) {
+MpiFoldFarm::MpiFoldFarm(MpiWorld& world, FarmOptions options) : world_(world), options_(options) {
   if (world_.rank() != 0 || world_.size() < 2) throw Internal("the task farm runs on rank 0 of two ranks or more");
   std::map<std::string, int> per_host;
   for (int r = 1; r < world_.size(); ++r) {
@@ -74,7 +74,7 @@ std::string MpiFoldFarm::Describe() const {
 
 void MpiFoldFarm::Submit(FoldJob job) {
   if (job.x_key == 0 && job.y_key == 0) throw Internal("a farmed job without its data keys");
-  queued_.push_back(std::move(job));
+  queued_.push_back(job);
   ++pending_;
   Dispatch();
 }
@@ -83,9 +83,9 @@ void MpiFoldFarm::Dispatch() {
   for (Worker& w : workers_) {
     if (queued_.empty()) return;
     if (w.busy) continue;
-    FoldJob job = std::move(queued_.front());
+    FoldJob job = queued_.front();
     queued_.pop_front();
-    Start(w, std::move(job));
+    Start(w, job);
   }
 }
 
@@ -141,7 +141,7 @@ void MpiFoldFarm::Start(Worker& w, FoldJob job) {
   w.limit = wire.seconds >= 0 ? wire.seconds * 1.25 + options_.grace_seconds : 0;
   w.since = Stopwatch();
   w.busy = true;
-  w.job = std::move(job);
+  w.job = job;
 }
 
 void MpiFoldFarm::SendTo(const Worker& w, int tag, const std::string& bytes, const char* what) {
