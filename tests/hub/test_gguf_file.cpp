@@ -86,7 +86,8 @@ TEST(GgufFile, OpensAMappedFileAndNamesItInErrors) {
 TEST(GgufFile, EveryCutOfTheFileIsRefused) {
   const std::string bytes = Sample().Bytes();
   // Up to the last tensor's last byte; the padding after it may go.
-  const GgufTensor& last = GgufFile::FromBytes(bytes).tensors().back();
+  const GgufFile whole = GgufFile::FromBytes(bytes);
+  const GgufTensor& last = whole.tensors().back();
   const size_t end = static_cast<size_t>(last.data - reinterpret_cast<const unsigned char*>(bytes.data())) + last.bytes;
   ASSERT_LT(end, bytes.size());
   for (size_t n = 0; n < end; ++n) {
