@@ -26,7 +26,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -46,17 +45,6 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def run(cmd, log):
-    start = time.monotonic()
-    with open(log, "w") as out:
-        code = subprocess.call([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT,
-                               env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE"))
-    if code != 0:
-        print(f"error: {' '.join(map(str, cmd))} exited with {code} (log: {log})", file=sys.stderr)
-        sys.exit(2)
-    return time.monotonic() - start
-
-
 def rank_auc(scores, labels):
     pairs = sorted(zip(scores, labels))
     rank_sum, i = 0.0, 0
@@ -73,7 +61,7 @@ def rank_auc(scores, labels):
 
 def test_auc(args, work, model):
     out = work / f"{model.name}.csv"
-    run([args.bin, "predict", "--quiet", "--model", model, "--data", work / "adult_test.csv", "--output", out],
+    adult.run_measured([args.bin, "predict", "--quiet", "--model", model, "--data", work / "adult_test.csv", "--output", out],
         work / f"predict-{model.name}.log")
     with open(work / "adult_test.csv") as f:
         labels = [1 if row["income"] == ">50K" else 0 for row in csv.DictReader(f)]
@@ -96,7 +84,7 @@ def measure(args, work):
              "--checkpoint-every", 0]
     results = {}
     one = work / "one"
-    results["one"] = {"seconds": run([args.bin] + train + ["--output", one], work / "one.log")}
+    results["one"] = {"seconds": adult.run_measured([args.bin] + train + ["--output", one], work / "one.log")[0]}
     name = f"tpr{os.getpid() % 10000}"
     if subprocess.call([str(HOSTS), "up", name, "3"]) != 0:
         print("error: cannot make network namespaces (run as root)", file=sys.stderr)
@@ -105,8 +93,8 @@ def measure(args, work):
         hostfile = work / "hostfile"
         hostfile.write_text("10.77.0.11 slots=1\n10.77.0.12 slots=1\n")
         two = work / "two"
-        results["two"] = {"seconds": run([HOSTS, "mpirun", name, "--hostfile", hostfile, "-np", 2, args.bin] + train
-                                         + ["--output", two], work / "two.log")}
+        results["two"] = {"seconds": adult.run_measured([HOSTS, "mpirun", name, "--hostfile", hostfile, "-np", 2, args.bin]
+                                                        + train + ["--output", two], work / "two.log")[0]}
     finally:
         subprocess.call([str(HOSTS), "down", name, "3"])
     for key, model in (("one", one), ("two", two)):

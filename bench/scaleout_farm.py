@@ -62,15 +62,6 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def run(cmd, log):
-    with open(log, "w") as out:
-        code = subprocess.call([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT,
-                               env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE"))
-    if code != 0:
-        print(f"error: {' '.join(map(str, cmd))} exited with {code} (log: {log})", file=sys.stderr)
-        sys.exit(2)
-
-
 def search_on(args, work, data, workers, name):
     """One search with `workers` worker ranks; returns the farm record and the leaderboard."""
     hostfile = work / f"hosts-{workers}"
@@ -79,7 +70,7 @@ def search_on(args, work, data, workers, name):
     cmd = [HOSTS, "mpirun", name, "--hostfile", hostfile, "-np", workers + 1, args.bin, "train", "--data", data,
            "--target", "income", "--time-limit", 7200, "--max-models", args.max_models, "--threads", 1, "--seed", 3,
            "--output", out]
-    run(cmd, work / f"train-{workers}.log")
+    adult.run_measured(cmd, work / f"train-{workers}.log")
     manifest = json.loads((out / "manifest.json").read_text())
     board = [(r["model"], r["score_val"], r.get("ensemble_weight")) for r in
              json.loads((out / "leaderboard.json").read_text())]

@@ -15,6 +15,11 @@ extern char** environ;
 
 namespace tabpilot::testing {
 
+// The header line the tests put above Adult's headerless adult.data rows.
+inline constexpr const char* kAdultHeader =
+    "age,workclass,fnlwgt,education,education_num,marital,occupation,relationship,race,sex,gain,loss,hours,country,"
+    "income\n";
+
 // mpirun as root (CI runs as root) with more ranks than cores, every rank's
 // threads free to move (the default binds each rank to one core).
 inline std::string Mpirun(int ranks) {

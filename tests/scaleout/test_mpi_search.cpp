@@ -29,10 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* kHeader =
-    "age,workclass,fnlwgt,education,education_num,marital,occupation,relationship,race,sex,gain,loss,hours,country,"
-    "income\n";
-
 using testing::Mpirun;
 using testing::RankPid;
 
@@ -43,7 +39,7 @@ class MpiSearch : public ::testing::Test {
     const fs::path adult = testing::DatasetsDir() / "adult" / "adult.data";
     std::ifstream in(adult);
     ASSERT_TRUE(in) << testing::MissingDatasetMessage(adult);
-    std::string train = kHeader, test = kHeader, line;
+    std::string train = testing::kAdultHeader, test = testing::kAdultHeader, line;
     for (int i = 0; i < 6000 && std::getline(in, line); ++i) (i < 4000 ? train : test) += line + "\n";
     dir_->Write("train.csv", train);
     dir_->Write("test.csv", test);

@@ -27,10 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::Mpirun;
 
-const char* kHeader =
-    "age,workclass,fnlwgt,education,education_num,marital,occupation,relationship,race,sex,gain,loss,hours,country,"
-    "income\n";
-
 class RabitBooster : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -38,7 +34,7 @@ class RabitBooster : public ::testing::Test {
     const fs::path adult = testing::DatasetsDir() / "adult" / "adult.data";
     std::ifstream in(adult);
     ASSERT_TRUE(in) << testing::MissingDatasetMessage(adult);
-    std::string shard0 = kHeader, shard1 = kHeader, holdout = kHeader, line;
+    std::string shard0 = testing::kAdultHeader, shard1 = testing::kAdultHeader, holdout = testing::kAdultHeader, line;
     for (int i = 0; std::getline(in, line); ++i) {
       if (line.empty()) continue;
       (i < 12000 ? shard0 : i < 24000 ? shard1 : holdout) += line + "\n";
