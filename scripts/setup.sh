@@ -13,6 +13,8 @@ packages=(
   # libraries
   libxgboost-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libgtest-dev libgmock-dev
   libbenchmark-dev zlib1g-dev libyaml-cpp-dev libsqlite3-dev libpqxx-dev libssl-dev
+  # the model hub's tokenizers: Unicode character classes
+  libicu-dev
   # the server: Boost.Beast/Asio (header-only) and the Prometheus client library
   libboost-dev prometheus-cpp-dev
   # scale-out: the search over MPI ranks (mpirun / srun start the same binary)
@@ -63,3 +65,11 @@ if [[ ! -f "$root/web/node_modules/.package-lock.json" || "$root/web/package-loc
 fi
 (cd "$root/web" && npm run --silent build)
 echo "setup: web UI built in web/dist"
+
+# The model hub's test oracles: GPT-2's and LLaMA's reference tokenizers with
+# their real vocabularies (exact versions from tests/hub/oracle's lockfile).
+oracle="$root/tests/hub/oracle"
+if [[ ! -f "$oracle/node_modules/.package-lock.json" || "$oracle/package-lock.json" -nt "$oracle/node_modules/.package-lock.json" ]]; then
+  (cd "$oracle" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "setup: hub test oracles in tests/hub/oracle"
