@@ -1,0 +1,329 @@
+#include "hub/transformer.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "core/error.h"
+#include "hub/gguf_file.h"
+
+namespace tabpilot {
+namespace {
+
+std::string Shape(int64_t rows, int64_t cols) { return "[" + std::to_string(cols) + ", " + std::to_string(rows) + "]"; }
+
+const GgufTensor& Tensor(const GgufFile& file, const std::string& name, const std::string& source) {
+  const GgufTensor* t = file.FindTensor(name);
+  if (t == nullptr) throw InvalidInput(source + ": tensor '" + name + "' is missing");
+  return *t;
+}
+
+WeightMatrix Matrix(const GgufFile& file, const std::string& name, int64_t rows, int64_t cols,
+                    const std::string& source) {
+  const GgufTensor& t = Tensor(file, name, source);
+  if (t.shape.size() != 2 || static_cast<int64_t>(t.shape[0]) != cols || static_cast<int64_t>(t.shape[1]) != rows) {
+    std::string has;
+    for (uint64_t d : t.shape) has += (has.empty() ? "" : ", ") + std::to_string(d);
+    throw InvalidInput(source + ": tensor '" + name + "' has shape [" + has + "], expected " + Shape(rows, cols));
+  }
+  return ViewOf(t);
+}
+
+std::vector<float> Vector(const GgufFile& file, const std::string& name, int64_t n, const std::string& source) {
+  const GgufTensor& t = Tensor(file, name, source);
+  if (t.shape.size() != 1 || static_cast<int64_t>(t.shape[0]) != n) {
+    throw InvalidInput(source + ": tensor '" + name + "' is not a vector of " + std::to_string(n));
+  }
+  return Dequantize(ViewOf(t));
+}
+
+void LayerNorm(const float* x, int64_t n, int64_t dim, const std::vector<float>& w, const std::vector<float>& b,
+               double eps, float* out) {
+  for (int64_t t = 0; t < n; ++t) {
+    const float* xt = x + t * dim;
+    double mean = 0;
+    for (int64_t i = 0; i < dim; ++i) mean += xt[i];
+    mean /= static_cast<double>(dim);
+    double var = 0;
+    for (int64_t i = 0; i < dim; ++i) var += (xt[i] - mean) * (xt[i] - mean);
+    const double inv = 1.0 / std::sqrt(var / static_cast<double>(dim) + eps);
+    for (int64_t i = 0; i < dim; ++i) {
+      out[t * dim + i] =
+          static_cast<float>((xt[i] - mean) * inv) * w[static_cast<size_t>(i)] + b[static_cast<size_t>(i)];
+    }
+  }
+}
+
+void RmsNorm(const float* x, int64_t n, int64_t dim, const std::vector<float>& w, double eps, float* out) {
+  for (int64_t t = 0; t < n; ++t) {
+    const float* xt = x + t * dim;
+    double ss = 0;
+    for (int64_t i = 0; i < dim; ++i) ss += static_cast<double>(xt[i]) * xt[i];
+    const auto inv = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(dim) + eps));
+    for (int64_t i = 0; i < dim; ++i) out[t * dim + i] = xt[i] * inv * w[static_cast<size_t>(i)];
+  }
+}
+
+void AddBias(float* y, int64_t n, int64_t dim, const std::vector<float>& bias) {
+  for (int64_t t = 0; t < n; ++t) {
+    for (int64_t i = 0; i < dim; ++i) y[t * dim + i] += bias[static_cast<size_t>(i)];
+  }
+}
+
+void AddTo(float* x, const float* y, size_t count) {
+  for (size_t i = 0; i < count; ++i) x[i] += y[i];
+}
+
+float Gelu(float v) {  // the tanh approximation GPT-2 was trained with
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  return 0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * (v + 0.044715f * v * v * v)));
+}
+
+float Silu(float v) { return v / (1.0f + std::exp(-v)); }
+
+}  // namespace
+
+TransformerWeights BindGgufWeights(const GgufFile& file, const TransformerConfig& c, const std::string& source) {
+  TransformerWeights w;
+  const int64_t e = c.embedding;
+  const int64_t ff = c.feed_forward;
+  w.token_embedding = Matrix(file, "token_embd.weight", c.vocab, e, source);
+  w.output = file.FindTensor("output.weight") != nullptr ? Matrix(file, "output.weight", c.vocab, e, source)
+                                                         : w.token_embedding;
+  w.output_norm = Vector(file, "output_norm.weight", e, source);
+  const bool gpt2 = c.architecture == Architecture::kGpt2;
+  if (gpt2) {
+    w.position_embedding = Matrix(file, "position_embd.weight", c.context, e, source);
+    w.output_norm_bias = Vector(file, "output_norm.bias", e, source);
+  }
+  for (int64_t i = 0; i < c.layers; ++i) {
+    const std::string p = "blk." + std::to_string(i) + ".";
+    LayerWeights l;
+    l.attn_norm = Vector(file, p + "attn_norm.weight", e, source);
+    l.attn_out = Matrix(file, p + "attn_output.weight", e, e, source);
+    l.ffn_norm = Vector(file, p + "ffn_norm.weight", e, source);
+    l.up = Matrix(file, p + "ffn_up.weight", ff, e, source);
+    l.down = Matrix(file, p + "ffn_down.weight", e, ff, source);
+    if (gpt2) {
+      l.attn_norm_bias = Vector(file, p + "attn_norm.bias", e, source);
+      l.qkv = Matrix(file, p + "attn_qkv.weight", 3 * e, e, source);
+      l.qkv_bias = Vector(file, p + "attn_qkv.bias", 3 * e, source);
+      l.attn_out_bias = Vector(file, p + "attn_output.bias", e, source);
+      l.ffn_norm_bias = Vector(file, p + "ffn_norm.bias", e, source);
+      l.up_bias = Vector(file, p + "ffn_up.bias", ff, source);
+      l.down_bias = Vector(file, p + "ffn_down.bias", e, source);
+    } else {
+      l.q = Matrix(file, p + "attn_q.weight", e, e, source);
+      l.k = Matrix(file, p + "attn_k.weight", c.kv_dim(), e, source);
+      l.v = Matrix(file, p + "attn_v.weight", c.kv_dim(), e, source);
+      l.gate = Matrix(file, p + "ffn_gate.weight", ff, e, source);
+    }
+    w.layers.push_back(std::move(l));
+  }
+  return w;
+}
+
+Transformer::Transformer(TransformerConfig config, TransformerWeights weights, Options options)
+    : config_(std::move(config)), weights_(std::move(weights)) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads_ = options.threads > 0 ? options.threads : cores;
+  kernels_ = options.kernels != nullptr ? options.kernels : &BestKernels();
+  for (int64_t i = 0; i < config_.rope_dims / 2; ++i) {
+    rope_freq_.push_back(static_cast<float>(
+        std::pow(config_.rope_base, -2.0 * static_cast<double>(i) / static_cast<double>(config_.rope_dims))));
+  }
+}
+
+KvCache Transformer::NewCache(int64_t capacity) const { return KvCache(config_, capacity); }
+
+size_t Transformer::WeightBytesPerToken() const {
+  size_t bytes = weights_.token_embedding.row_bytes + weights_.output.bytes();
+  if (config_.architecture == Architecture::kGpt2) bytes += weights_.position_embedding.row_bytes;
+  for (const LayerWeights& l : weights_.layers) {
+    for (const WeightMatrix* m : {&l.qkv, &l.q, &l.k, &l.v, &l.attn_out, &l.gate, &l.up, &l.down}) bytes += m->bytes();
+  }
+  return bytes;
+}
+
+void Transformer::Embed(std::span<const int32_t> tokens, int64_t start, float* x) const {
+  const int64_t e = config_.embedding;
+  std::vector<float> position(static_cast<size_t>(e));
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    float* xt = x + static_cast<int64_t>(t) * e;
+    DequantizeRow(weights_.token_embedding, tokens[t], xt);
+    if (config_.architecture == Architecture::kGpt2) {
+      DequantizeRow(weights_.position_embedding, start + static_cast<int64_t>(t), position.data());
+      AddTo(xt, position.data(), position.size());
+    }
+  }
+}
+
+void Transformer::Rope(float* v, int64_t n, int64_t start, int64_t heads) const {
+  const int64_t d = config_.head_dim();
+  const int64_t pairs = config_.rope_dims / 2;
+  for (int64_t t = 0; t < n; ++t) {
+    const auto pos = static_cast<double>(start + t);
+    for (int64_t i = 0; i < pairs; ++i) {
+      const double angle = pos * rope_freq_[static_cast<size_t>(i)];
+      const auto c = static_cast<float>(std::cos(angle));
+      const auto s = static_cast<float>(std::sin(angle));
+      for (int64_t h = 0; h < heads; ++h) {
+        float* head = v + (t * heads + h) * d;
+        float* a = config_.rope_half_split ? head + i : head + 2 * i;
+        float* b = config_.rope_half_split ? head + i + pairs : head + 2 * i + 1;
+        const float x0 = *a;
+        const float x1 = *b;
+        *a = x0 * c - x1 * s;
+        *b = x0 * s + x1 * c;
+      }
+    }
+  }
+}
+
+void Transformer::Attention(int64_t layer, int64_t start, int64_t n, const float* q, KvCache* cache, float* out) const {
+  const int64_t heads = config_.heads;
+  const int64_t d = config_.head_dim();
+  const int64_t group = heads / config_.kv_heads;
+  const auto scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+  const int64_t items = n * heads;
+  const int use = static_cast<int>(std::clamp<int64_t>(items * (start + n) * d / 16384, 1, threads_));
+#pragma omp parallel num_threads(use)
+  {
+    std::vector<float> scores(static_cast<size_t>(start + n));
+#pragma omp for schedule(static)
+    for (int64_t item = 0; item < items; ++item) {
+      const int64_t t = item / heads;
+      const int64_t h = item % heads;
+      const int64_t last = start + t;  // causal: positions 0..last
+      const int64_t kv_offset = (h / group) * d;
+      const float* qh = q + t * config_.embedding + h * d;
+      float best = -INFINITY;
+      for (int64_t j = 0; j <= last; ++j) {
+        const float* k = cache->Keys(layer, j) + kv_offset;
+        float s = 0;
+        for (int64_t i = 0; i < d; ++i) s += qh[i] * k[i];
+        scores[static_cast<size_t>(j)] = s * scale;
+        best = std::max(best, s * scale);
+      }
+      float sum = 0;
+      for (int64_t j = 0; j <= last; ++j) {
+        scores[static_cast<size_t>(j)] = std::exp(scores[static_cast<size_t>(j)] - best);
+        sum += scores[static_cast<size_t>(j)];
+      }
+      float* oh = out + t * config_.embedding + h * d;
+      std::fill(oh, oh + d, 0.0f);
+      for (int64_t j = 0; j <= last; ++j) {
+        const float p = scores[static_cast<size_t>(j)] / sum;
+        const float* v = cache->Values(layer, j) + kv_offset;
+        for (int64_t i = 0; i < d; ++i) oh[i] += p * v[i];
+      }
+    }
+  }
+}
+
+void Transformer::Gpt2Block(int64_t layer, int64_t start, int64_t n, float* x, KvCache* cache) const {
+  const LayerWeights& l = weights_.layers[static_cast<size_t>(layer)];
+  const int64_t e = config_.embedding;
+  const int64_t ff = config_.feed_forward;
+  const double eps = config_.norm_epsilon;
+  std::vector<float> a(static_cast<size_t>(n * e));
+  std::vector<float> qkv(static_cast<size_t>(n * 3 * e));
+  LayerNorm(x, n, e, l.attn_norm, l.attn_norm_bias, eps, a.data());
+  MatMul(l.qkv, a.data(), n, qkv.data(), threads_, *kernels_);
+  AddBias(qkv.data(), n, 3 * e, l.qkv_bias);
+  std::vector<float> q(static_cast<size_t>(n * e));
+  for (int64_t t = 0; t < n; ++t) {
+    const float* row = qkv.data() + t * 3 * e;
+    std::copy(row, row + e, q.data() + t * e);
+    std::copy(row + e, row + 2 * e, cache->Keys(layer, start + t));
+    std::copy(row + 2 * e, row + 3 * e, cache->Values(layer, start + t));
+  }
+  Attention(layer, start, n, q.data(), cache, a.data());
+  std::vector<float> o(static_cast<size_t>(n * e));
+  MatMul(l.attn_out, a.data(), n, o.data(), threads_, *kernels_);
+  AddBias(o.data(), n, e, l.attn_out_bias);
+  AddTo(x, o.data(), o.size());
+  LayerNorm(x, n, e, l.ffn_norm, l.ffn_norm_bias, eps, a.data());
+  std::vector<float> u(static_cast<size_t>(n * ff));
+  MatMul(l.up, a.data(), n, u.data(), threads_, *kernels_);
+  AddBias(u.data(), n, ff, l.up_bias);
+  for (float& v : u) v = Gelu(v);
+  MatMul(l.down, u.data(), n, o.data(), threads_, *kernels_);
+  AddBias(o.data(), n, e, l.down_bias);
+  AddTo(x, o.data(), o.size());
+}
+
+void Transformer::LlamaBlock(int64_t layer, int64_t start, int64_t n, float* x, KvCache* cache) const {
+  const LayerWeights& l = weights_.layers[static_cast<size_t>(layer)];
+  const int64_t e = config_.embedding;
+  const int64_t kv = config_.kv_dim();
+  const int64_t ff = config_.feed_forward;
+  std::vector<float> a(static_cast<size_t>(n * e));
+  RmsNorm(x, n, e, l.attn_norm, config_.norm_epsilon, a.data());
+  std::vector<float> q(static_cast<size_t>(n * e));
+  std::vector<float> k(static_cast<size_t>(n * kv));
+  std::vector<float> v(static_cast<size_t>(n * kv));
+  MatMul(l.q, a.data(), n, q.data(), threads_, *kernels_);
+  MatMul(l.k, a.data(), n, k.data(), threads_, *kernels_);
+  MatMul(l.v, a.data(), n, v.data(), threads_, *kernels_);
+  Rope(q.data(), n, start, config_.heads);
+  Rope(k.data(), n, start, config_.kv_heads);
+  for (int64_t t = 0; t < n; ++t) {
+    std::copy(k.data() + t * kv, k.data() + (t + 1) * kv, cache->Keys(layer, start + t));
+    std::copy(v.data() + t * kv, v.data() + (t + 1) * kv, cache->Values(layer, start + t));
+  }
+  std::vector<float> att(static_cast<size_t>(n * e));
+  Attention(layer, start, n, q.data(), cache, att.data());
+  MatMul(l.attn_out, att.data(), n, a.data(), threads_, *kernels_);
+  AddTo(x, a.data(), a.size());
+  RmsNorm(x, n, e, l.ffn_norm, config_.norm_epsilon, a.data());
+  std::vector<float> g(static_cast<size_t>(n * ff));
+  std::vector<float> u(static_cast<size_t>(n * ff));
+  MatMul(l.gate, a.data(), n, g.data(), threads_, *kernels_);
+  MatMul(l.up, a.data(), n, u.data(), threads_, *kernels_);
+  for (size_t i = 0; i < g.size(); ++i) g[i] = Silu(g[i]) * u[i];
+  MatMul(l.down, g.data(), n, a.data(), threads_, *kernels_);
+  AddTo(x, a.data(), a.size());
+}
+
+void Transformer::Forward(std::span<const int32_t> tokens, KvCache* cache, std::vector<float>* logits, bool all) const {
+  const auto n = static_cast<int64_t>(tokens.size());
+  if (n == 0) throw InvalidInput("no tokens to run");
+  const int64_t start = cache->length();
+  if (start + n > cache->capacity()) {
+    throw InvalidInput("the sequence would be " + std::to_string(start + n) + " tokens; at most " +
+                       std::to_string(cache->capacity()) + " fit (the model's context is " +
+                       std::to_string(config_.context) + ")");
+  }
+  for (int32_t id : tokens) {
+    if (id < 0 || id >= config_.vocab) {
+      throw InvalidInput("token id " + std::to_string(id) + " is outside the vocabulary (0-" +
+                         std::to_string(config_.vocab - 1) + ")");
+    }
+  }
+  const int64_t e = config_.embedding;
+  std::vector<float> x(static_cast<size_t>(n * e));
+  Embed(tokens, start, x.data());
+  for (int64_t layer = 0; layer < config_.layers; ++layer) {
+    if (config_.architecture == Architecture::kGpt2) {
+      Gpt2Block(layer, start, n, x.data(), cache);
+    } else {
+      LlamaBlock(layer, start, n, x.data(), cache);
+    }
+  }
+  cache->length_ = start + n;
+  const int64_t rows = all ? n : 1;
+  const float* first = x.data() + (n - rows) * e;
+  std::vector<float> normed(static_cast<size_t>(rows * e));
+  if (config_.architecture == Architecture::kGpt2) {
+    LayerNorm(first, rows, e, weights_.output_norm, weights_.output_norm_bias, config_.norm_epsilon, normed.data());
+  } else {
+    RmsNorm(first, rows, e, weights_.output_norm, config_.norm_epsilon, normed.data());
+  }
+  logits->resize(static_cast<size_t>(rows * config_.vocab));
+  MatMul(weights_.output, normed.data(), rows, logits->data(), threads_, *kernels_);
+}
+
+}  // namespace tabpilot

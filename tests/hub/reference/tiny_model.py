@@ -1,0 +1,392 @@
+#!/usr/bin/python3
+"""Tiny GPT-2- and LLaMA-architecture models for the hub's tests, and the
+reference forward pass they are checked against.
+
+Writes a GGUF file as llama.cpp lays it out (v3, its metadata keys and tensor
+names, 32-byte alignment) with random weights in the asked storage type, and
+the logits a plain numpy forward pass computes from the same (dequantized)
+weights for a token sequence. Independent of the C++ engine and of the C++
+test writer: only numpy and the GGUF and ggml format descriptions.
+
+  tiny_model.py --arch gpt2|llama --type f32|f16|bf16|q8_0|q4_0 --out DIR
+                [--embd 64 --layers 2 --heads 4 --kv-heads 2 --ff 128 --ctx 128 --seed 1]
+
+DIR/model.gguf, DIR/reference.json {"tokens": [...], "vocab": n, "steps": n},
+DIR/logits.f32 (steps x vocab, float32, every position's logits).
+"""
+import argparse
+import json
+import os
+import struct
+
+import numpy as np
+
+GGML_TYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 8, "bf16": 30}
+ALIGN = 32
+
+
+# ---- storage types: bytes and the values they dequantize to -------------------------
+
+def to_bf16(x):
+    bits = x.astype(np.float32).view(np.uint32).astype(np.uint64)
+    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)  # round to nearest even
+    return rounded
+
+
+def quantize(w, kind):
+    """(bytes, dequantized float32 array of w's shape)."""
+    w = w.astype(np.float32)
+    if kind == "f32":
+        return w.tobytes(), w
+    if kind == "f16":
+        h = w.astype(np.float16)
+        return h.tobytes(), h.astype(np.float32)
+    if kind == "bf16":
+        b = to_bf16(w)
+        return b.tobytes(), (b.astype(np.uint32) << 16).view(np.float32).reshape(w.shape)
+    blocks = w.reshape(-1, 32)
+    out = bytearray()
+    deq = np.empty_like(blocks)
+    for i, blk in enumerate(blocks):
+        if kind == "q8_0":
+            amax = np.abs(blk).max()
+            d = np.float16(amax / 127.0)
+            inv = 1.0 / float(d) if float(d) != 0 else 0.0
+            q = np.round(blk * inv).astype(np.int8)
+            out += d.tobytes() + q.tobytes()
+            deq[i] = q.astype(np.float32) * np.float32(d)
+        elif kind == "q4_0":
+            mx = blk[np.argmax(np.abs(blk))]
+            d = np.float16(mx / -8.0)
+            inv = 1.0 / float(d) if float(d) != 0 else 0.0
+            q = np.minimum(15, (blk * inv + 8.5).astype(np.int8)).astype(np.uint8)
+            packed = (q[:16] | (q[16:] << 4)).astype(np.uint8)
+            out += d.tobytes() + packed.tobytes()
+            deq[i] = (q.astype(np.float32) - 8.0) * np.float32(d)
+        else:
+            raise ValueError(kind)
+    return bytes(out), deq.reshape(w.shape)
+
+
+# ---- GGUF writer ----------------------------------------------------------------------
+
+class Gguf:
+    def __init__(self):
+        self.kv = []
+        self.tensors = []
+
+    def add(self, key, vtype, value):
+        self.kv.append((key, vtype, value))
+
+    def tensor(self, name, array, kind):
+        """array: numpy (rows, cols) or (n,); stored as ggml ne = reversed shape."""
+        data, deq = quantize(array, kind if array.ndim == 2 else "f32")
+        t = kind if array.ndim == 2 else "f32"
+        self.tensors.append((name, list(reversed(array.shape)), GGML_TYPES[t], data))
+        return deq
+
+    @staticmethod
+    def _str(s):
+        b = s.encode("utf-8")
+        return struct.pack("<Q", len(b)) + b
+
+    def _value(self, vtype, value):
+        if vtype == "u32":
+            return struct.pack("<I", 4) + struct.pack("<I", value)
+        if vtype == "f32":
+            return struct.pack("<I", 6) + struct.pack("<f", value)
+        if vtype == "bool":
+            return struct.pack("<I", 7) + struct.pack("<B", 1 if value else 0)
+        if vtype == "str":
+            return struct.pack("<I", 8) + self._str(value)
+        if vtype == "strs":
+            return struct.pack("<IIQ", 9, 8, len(value)) + b"".join(self._str(s) for s in value)
+        if vtype == "f32s":
+            return struct.pack("<IIQ", 9, 6, len(value)) + struct.pack("<%df" % len(value), *value)
+        if vtype == "i32s":
+            return struct.pack("<IIQ", 9, 5, len(value)) + struct.pack("<%di" % len(value), *value)
+        raise ValueError(vtype)
+
+    def write(self, path):
+        head = b"GGUF" + struct.pack("<IQQ", 3, len(self.tensors), len(self.kv))
+        for key, vtype, value in self.kv:
+            head += self._str(key) + self._value(vtype, value)
+        offset = 0
+        datas = []
+        for name, ne, t, data in self.tensors:
+            head += self._str(name) + struct.pack("<I", len(ne)) + b"".join(struct.pack("<Q", d) for d in ne)
+            head += struct.pack("<IQ", t, offset)
+            pad = (-len(data)) % ALIGN
+            datas.append(data + b"\0" * pad)
+            offset += len(data) + pad
+        head += b"\0" * ((-len(head)) % ALIGN)
+        with open(path, "wb") as f:
+            f.write(head)
+            for d in datas:
+                f.write(d)
+
+
+# ---- vocabularies ---------------------------------------------------------------------
+
+def byte_stand_ins():
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAC + 1)) + list(range(0xAE, 0xFF + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(bs, cs)}
+
+
+CORPUS = ("to be or not to be that is the question whether tis nobler in the mind to suffer "
+          "the slings and arrows of outrageous fortune or to take arms against a sea of troubles ") * 4
+
+
+def gpt2_vocab(merges_wanted):
+    """256 byte tokens, `merges_wanted` merges learned on CORPUS, <|endoftext|>."""
+    m = byte_stand_ins()
+    words = [[m[b] for b in (" " + w if i else w).encode()] for i, w in enumerate(CORPUS.split())]
+    tokens = [m[b] for b in range(256)]
+    merges = []
+    for _ in range(merges_wanted):
+        counts = {}
+        for w in words:
+            for a, b in zip(w, w[1:]):
+                counts[(a, b)] = counts.get((a, b), 0) + 1
+        if not counts:
+            break
+        best = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        merges.append(best[0] + " " + best[1])
+        tokens.append(best[0] + best[1])
+        for w in words:
+            i = 0
+            while i < len(w) - 1:
+                if (w[i], w[i + 1]) == best:
+                    w[i:i + 2] = [best[0] + best[1]]
+                i += 1
+    tokens.append("<|endoftext|>")
+    types = [1] * (len(tokens) - 1) + [3]
+    return tokens, merges, types
+
+
+def llama_vocab(pieces_wanted):
+    """<unk> <s> </s>, 256 <0xXX> byte tokens, then pieces of CORPUS best first."""
+    tokens = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % b for b in range(256)]
+    types = [2, 3, 3] + [6] * 256
+    scores = [0.0] * len(tokens)
+    chars = sorted(set(CORPUS.replace(" ", "\u2581")))
+    words = ["\u2581" + w for w in CORPUS.split()]
+    pieces = []
+    for w in words:
+        for n in range(2, len(w) + 1):
+            if w[:n] not in pieces:
+                pieces.append(w[:n])
+    pieces = pieces[:pieces_wanted]
+    for i, p in enumerate(chars + pieces):
+        tokens.append(p)
+        types.append(1)
+        scores.append(-float(i))
+    return tokens, scores, types
+
+
+# ---- the models -----------------------------------------------------------------------
+
+def layer_norm(x, g, b, eps):
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * g + b
+
+
+def rms_norm(x, g, eps):
+    return x / np.sqrt((x * x).mean(-1, keepdims=True) + eps) * g
+
+
+def gelu(x):
+    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x ** 3)))
+
+
+def attention(q, k, v, heads, kv_heads):
+    """q: (T, H*d), k/v: (T, KV*d); causal; query head h reads kv head h // (H/KV)."""
+    t, dim = q.shape
+    d = dim // heads
+    out = np.zeros_like(q)
+    group = heads // kv_heads
+    for h in range(heads):
+        qh = q[:, h * d:(h + 1) * d]
+        kh = k[:, (h // group) * d:(h // group + 1) * d]
+        vh = v[:, (h // group) * d:(h // group + 1) * d]
+        s = qh @ kh.T / np.sqrt(d)
+        s = s + np.triu(np.full((t, t), -np.inf), 1)
+        s = np.exp(s - s.max(-1, keepdims=True))
+        out[:, h * d:(h + 1) * d] = (s / s.sum(-1, keepdims=True)) @ vh
+    return out
+
+
+def rope(x, heads, base, positions):
+    """ggml's normal mode: pairs (2i, 2i+1) of each head turned by pos * base^(-2i/d)."""
+    t, dim = x.shape
+    d = dim // heads
+    y = x.reshape(t, heads, d // 2, 2).copy()
+    freq = base ** (-np.arange(0, d, 2, dtype=np.float64) / d)
+    ang = positions[:, None].astype(np.float64) * freq[None, :]
+    c, s = np.cos(ang)[:, None, :], np.sin(ang)[:, None, :]
+    a, b = y[..., 0].copy(), y[..., 1].copy()
+    y[..., 0] = a * c - b * s
+    y[..., 1] = a * s + b * c
+    return y.reshape(t, dim)
+
+
+def build_gpt2(g, a, rng, kind):
+    tokens, merges, types = gpt2_vocab(80)
+    n_vocab, e, ff = len(tokens), a.embd, a.ff
+    g.add("general.architecture", "str", "gpt2")
+    g.add("general.name", "str", "tiny-gpt2")
+    g.add("general.license", "str", "mit")
+    g.add("gpt2.context_length", "u32", a.ctx)
+    g.add("gpt2.embedding_length", "u32", e)
+    g.add("gpt2.feed_forward_length", "u32", ff)
+    g.add("gpt2.block_count", "u32", a.layers)
+    g.add("gpt2.attention.head_count", "u32", a.heads)
+    g.add("gpt2.attention.layer_norm_epsilon", "f32", 1e-5)
+    g.add("tokenizer.ggml.model", "str", "gpt2")
+    g.add("tokenizer.ggml.pre", "str", "gpt-2")
+    g.add("tokenizer.ggml.tokens", "strs", tokens)
+    g.add("tokenizer.ggml.token_type", "i32s", types)
+    g.add("tokenizer.ggml.merges", "strs", merges)
+    g.add("tokenizer.ggml.bos_token_id", "u32", n_vocab - 1)
+    g.add("tokenizer.ggml.eos_token_id", "u32", n_vocab - 1)
+    r = lambda *s: (rng.standard_normal(s) * 0.2).astype(np.float32)  # noqa: E731
+    W = {}
+    W["wte"] = g.tensor("token_embd.weight", r(n_vocab, e), kind)
+    W["wpe"] = g.tensor("position_embd.weight", r(a.ctx, e), "f32")
+    layers = []
+    for i in range(a.layers):
+        p = "blk.%d." % i
+        L = {}
+        L["g1"] = g.tensor(p + "attn_norm.weight", 1 + r(e), kind)
+        L["b1"] = g.tensor(p + "attn_norm.bias", r(e), kind)
+        L["wqkv"] = g.tensor(p + "attn_qkv.weight", r(3 * e, e), kind)
+        L["bqkv"] = g.tensor(p + "attn_qkv.bias", r(3 * e), kind)
+        L["wo"] = g.tensor(p + "attn_output.weight", r(e, e), kind)
+        L["bo"] = g.tensor(p + "attn_output.bias", r(e), kind)
+        L["g2"] = g.tensor(p + "ffn_norm.weight", 1 + r(e), kind)
+        L["b2"] = g.tensor(p + "ffn_norm.bias", r(e), kind)
+        L["wup"] = g.tensor(p + "ffn_up.weight", r(ff, e), kind)
+        L["bup"] = g.tensor(p + "ffn_up.bias", r(ff), kind)
+        L["wdown"] = g.tensor(p + "ffn_down.weight", r(e, ff), kind)
+        L["bdown"] = g.tensor(p + "ffn_down.bias", r(e), kind)
+        layers.append(L)
+    W["gf"] = g.tensor("output_norm.weight", 1 + r(e), kind)
+    W["bf"] = g.tensor("output_norm.bias", r(e), kind)
+    # No output.weight: GPT-2 ties the output to the token embedding.
+    W["layers"] = layers
+    return W, n_vocab
+
+
+def forward_gpt2(W, ids, a):
+    eps = 1e-5
+    h = (W["wte"][ids] + W["wpe"][np.arange(len(ids))]).astype(np.float64)
+    e = a.embd
+    for L in W["layers"]:
+        x = layer_norm(h, L["g1"], L["b1"], eps)
+        qkv = x @ L["wqkv"].T + L["bqkv"]
+        att = attention(qkv[:, :e], qkv[:, e:2 * e], qkv[:, 2 * e:], a.heads, a.heads)
+        h = h + att @ L["wo"].T + L["bo"]
+        x = layer_norm(h, L["g2"], L["b2"], eps)
+        h = h + gelu(x @ L["wup"].T + L["bup"]) @ L["wdown"].T + L["bdown"]
+    return layer_norm(h, W["gf"], W["bf"], eps) @ W["wte"].T
+
+
+def build_llama(g, a, rng, kind):
+    tokens, scores, types = llama_vocab(120)
+    n_vocab, e, ff = len(tokens), a.embd, a.ff
+    kv = e // a.heads * a.kv_heads
+    g.add("general.architecture", "str", "llama")
+    g.add("general.name", "str", "tiny-llama")
+    g.add("general.license", "str", "apache-2.0")
+    g.add("llama.context_length", "u32", a.ctx)
+    g.add("llama.embedding_length", "u32", e)
+    g.add("llama.feed_forward_length", "u32", ff)
+    g.add("llama.block_count", "u32", a.layers)
+    g.add("llama.attention.head_count", "u32", a.heads)
+    g.add("llama.attention.head_count_kv", "u32", a.kv_heads)
+    g.add("llama.attention.layer_norm_rms_epsilon", "f32", 1e-5)
+    g.add("llama.rope.freq_base", "f32", 10000.0)
+    g.add("llama.rope.dimension_count", "u32", e // a.heads)
+    g.add("tokenizer.ggml.model", "str", "llama")
+    g.add("tokenizer.ggml.tokens", "strs", tokens)
+    g.add("tokenizer.ggml.scores", "f32s", scores)
+    g.add("tokenizer.ggml.token_type", "i32s", types)
+    g.add("tokenizer.ggml.bos_token_id", "u32", 1)
+    g.add("tokenizer.ggml.eos_token_id", "u32", 2)
+    g.add("tokenizer.ggml.unknown_token_id", "u32", 0)
+    r = lambda *s: (rng.standard_normal(s) * 0.2).astype(np.float32)  # noqa: E731
+    W = {"wte": g.tensor("token_embd.weight", r(n_vocab, e), kind)}
+    layers = []
+    for i in range(a.layers):
+        p = "blk.%d." % i
+        L = {}
+        L["g1"] = g.tensor(p + "attn_norm.weight", 1 + r(e), kind)
+        L["wq"] = g.tensor(p + "attn_q.weight", r(e, e), kind)
+        L["wk"] = g.tensor(p + "attn_k.weight", r(kv, e), kind)
+        L["wv"] = g.tensor(p + "attn_v.weight", r(kv, e), kind)
+        L["wo"] = g.tensor(p + "attn_output.weight", r(e, e), kind)
+        L["g2"] = g.tensor(p + "ffn_norm.weight", 1 + r(e), kind)
+        L["wgate"] = g.tensor(p + "ffn_gate.weight", r(ff, e), kind)
+        L["wup"] = g.tensor(p + "ffn_up.weight", r(ff, e), kind)
+        L["wdown"] = g.tensor(p + "ffn_down.weight", r(e, ff), kind)
+        layers.append(L)
+    W["gf"] = g.tensor("output_norm.weight", 1 + r(e), kind)
+    W["wout"] = g.tensor("output.weight", r(n_vocab, e), kind)
+    W["layers"] = layers
+    return W, n_vocab
+
+
+def forward_llama(W, ids, a):
+    eps = 1e-5
+    pos = np.arange(len(ids))
+    h = W["wte"][ids].astype(np.float64)
+    for L in W["layers"]:
+        x = rms_norm(h, L["g1"], eps)
+        q = rope(x @ L["wq"].T, a.heads, 10000.0, pos)
+        k = rope(x @ L["wk"].T, a.kv_heads, 10000.0, pos)
+        v = x @ L["wv"].T
+        h = h + attention(q, k, v, a.heads, a.kv_heads) @ L["wo"].T
+        x = rms_norm(h, L["g2"], eps)
+        gate = x @ L["wgate"].T
+        h = h + ((gate / (1 + np.exp(-gate))) * (x @ L["wup"].T)) @ L["wdown"].T
+    return rms_norm(h, W["gf"], eps) @ W["wout"].T
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--arch", choices=["gpt2", "llama"], required=True)
+    p.add_argument("--type", choices=list(GGML_TYPES), default="f32")
+    p.add_argument("--out", required=True)
+    p.add_argument("--embd", type=int, default=64)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--kv-heads", type=int, default=2)
+    p.add_argument("--ff", type=int, default=128)
+    p.add_argument("--ctx", type=int, default=128)
+    p.add_argument("--steps", type=int, default=12)
+    p.add_argument("--seed", type=int, default=1)
+    a = p.parse_args()
+    rng = np.random.default_rng(a.seed)
+    g = Gguf()
+    build = build_gpt2 if a.arch == "gpt2" else build_llama
+    W, n_vocab = build(g, a, rng, a.type)
+    os.makedirs(a.out, exist_ok=True)
+    g.write(os.path.join(a.out, "model.gguf"))
+    ids = rng.integers(0, n_vocab - 1, a.steps)
+    forward = forward_gpt2 if a.arch == "gpt2" else forward_llama
+    logits = forward(W, ids, a).astype(np.float32)
+    logits.tofile(os.path.join(a.out, "logits.f32"))
+    with open(os.path.join(a.out, "reference.json"), "w") as f:
+        json.dump({"tokens": [int(t) for t in ids], "vocab": int(n_vocab), "steps": int(a.steps)}, f)
+
+
+if __name__ == "__main__":
+    main()

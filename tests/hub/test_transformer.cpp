@@ -1,0 +1,137 @@
+// The forward pass against an independent numpy reference
+// (reference/tiny_model.py): tiny GPT-2- and LLaMA-architecture models with
+// random weights in every storage type, written by the reference as GGUF
+// files; our logits for every position match its logits (computed from the
+// same dequantized weights), whether the prompt runs in one call or token by
+// token through the KV cache, with the portable and the AVX2 kernels.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/error.h"
+#include "hub/language_model.h"
+#include "support/test_support.h"
+
+namespace tabpilot {
+namespace {
+
+using testing::TempDir;
+
+struct Reference {
+  std::vector<int32_t> tokens;
+  int64_t vocab = 0;
+  std::vector<float> logits;  // steps x vocab
+};
+
+// Writes DIR/model.gguf with the reference and reads its logits.
+Reference MakeModel(const TempDir& dir, const std::string& arch, const std::string& type,
+                    const std::string& extra = "") {
+  const std::string command = std::string("/usr/bin/python3 ") + TABPILOT_HUB_REFERENCE + " --arch " + arch +
+                              " --type " + type + " --out " + dir.path().string() + " " + extra;
+  const auto run = testing::RunCommand(command);
+  EXPECT_EQ(run.exit_code, 0) << command << "\n" << run.output;
+  std::ifstream meta(dir / "reference.json");
+  const auto j = nlohmann::json::parse(meta);
+  Reference r;
+  r.tokens = j.at("tokens").get<std::vector<int32_t>>();
+  r.vocab = j.at("vocab").get<int64_t>();
+  std::ifstream in(dir / "logits.f32", std::ios::binary);
+  r.logits.resize(r.tokens.size() * static_cast<size_t>(r.vocab));
+  in.read(reinterpret_cast<char*>(r.logits.data()), static_cast<std::streamsize>(r.logits.size() * 4));
+  EXPECT_TRUE(in.good());
+  // Logits that spread (random weights give a standard deviation near 1.7):
+  // a comparison with all-zero references would prove nothing.
+  double sum2 = 0;
+  for (float v : r.logits) sum2 += static_cast<double>(v) * v;
+  EXPECT_GT(std::sqrt(sum2 / static_cast<double>(r.logits.size())), 0.5);
+  return r;
+}
+
+// The largest |ours - reference| over every position's logits.
+double MaxError(const std::vector<float>& ours, const std::vector<float>& ref) {
+  EXPECT_EQ(ours.size(), ref.size());
+  double worst = 0;
+  for (size_t i = 0; i < std::min(ours.size(), ref.size()); ++i) {
+    worst = std::max(worst, std::abs(static_cast<double>(ours[i]) - ref[i]));
+  }
+  return worst;
+}
+
+std::vector<float> AllAtOnce(const LanguageModel& m, const std::vector<int32_t>& tokens) {
+  KvCache cache = m.transformer().NewCache(64);
+  std::vector<float> logits;
+  m.transformer().Forward(tokens, &cache, &logits, true);
+  EXPECT_EQ(cache.length(), static_cast<int64_t>(tokens.size()));
+  return logits;
+}
+
+std::vector<float> OneByOne(const LanguageModel& m, const std::vector<int32_t>& tokens) {
+  KvCache cache = m.transformer().NewCache(64);
+  std::vector<float> all;
+  std::vector<float> logits;
+  for (int32_t t : tokens) {
+    m.transformer().Forward(std::span<const int32_t>(&t, 1), &cache, &logits);
+    all.insert(all.end(), logits.begin(), logits.end());
+  }
+  return all;
+}
+
+class ForwardPass : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(ForwardPass, MatchesTheNumpyReference) {
+  const auto& [arch, type] = GetParam();
+  TempDir dir;
+  const Reference ref = MakeModel(dir, arch, type);
+  // The reference computes in float64 from the dequantized weights; ours in
+  // float32 (and in a different order), so the bound is float32 rounding.
+  constexpr double kTolerance = 1e-4;
+  const std::vector<const MatMulKernels*> kernels = {&GenericKernels(), &BestKernels()};
+  for (const MatMulKernels* k : kernels) {
+    for (int threads : {1, 2}) {
+      const auto model = LanguageModel::Open(dir / "model.gguf", {threads, k});
+      EXPECT_EQ(model->info().architecture, arch);
+      EXPECT_EQ(model->info().precision, type);
+      EXPECT_LE(MaxError(AllAtOnce(*model, ref.tokens), ref.logits), kTolerance) << k->name << " " << threads;
+      EXPECT_LE(MaxError(OneByOne(*model, ref.tokens), ref.logits), kTolerance) << k->name << " " << threads;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryTypeAndArchitecture, ForwardPass,
+                         ::testing::Combine(::testing::Values("gpt2", "llama"),
+                                            ::testing::Values("f32", "f16", "bf16", "q8_0", "q4_0")),
+                         [](const auto& p) { return std::get<0>(p.param) + "_" + std::get<1>(p.param); });
+
+TEST(ForwardPass, GroupedQueryAttentionAndWiderHeads) {
+  TempDir dir;
+  // 8 query heads sharing 2 kv heads; 3 layers; a feed-forward width that is not a power of two.
+  const Reference ref = MakeModel(dir, "llama", "f32", "--embd 128 --heads 8 --kv-heads 2 --layers 3 --ff 96");
+  const auto model = LanguageModel::Open(dir / "model.gguf", {});
+  EXPECT_LE(MaxError(AllAtOnce(*model, ref.tokens), ref.logits), 1e-4);
+}
+
+TEST(ForwardPass, BadInputIsRefused) {
+  TempDir dir;
+  MakeModel(dir, "gpt2", "f32", "--ctx 16");
+  const auto model = LanguageModel::Open(dir / "model.gguf", {});
+  KvCache cache = model->transformer().NewCache(1000);
+  EXPECT_EQ(cache.capacity(), 16);  // clamped to the context
+  std::vector<float> logits;
+  const std::vector<int32_t> too_long(17, 5);
+  EXPECT_NE(testing::InvalidMessage([&] {
+              model->transformer().Forward(too_long, &cache, &logits);
+            }).find("the sequence would be 17 tokens; at most 16 fit"),
+            std::string::npos);
+  const std::vector<int32_t> bad_id = {1, 100000};
+  EXPECT_NE(testing::InvalidMessage([&] {
+              model->transformer().Forward(bad_id, &cache, &logits);
+            }).find("token id 100000 is outside the vocabulary"),
+            std::string::npos);
+  EXPECT_EQ(cache.length(), 0);  // a refused call leaves the cache as it was
+}
+
+}  // namespace
+}  // namespace tabpilot
