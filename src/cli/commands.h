@@ -29,6 +29,7 @@ Runner AddExportCommand(CLI::App& app);
 Runner AddEndpointCommand(CLI::App& app);
 Runner AddServeCommand(CLI::App& app);
 Runner AddUiCommand(CLI::App& app);
+Runner AddHubCommand(CLI::App& app);
 
 // The bearer token in `path` (surrounding whitespace dropped), or "" when
 // no file is given. InvalidInput for an empty token. (--auth-token-file)

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   add(tabpilot::cli::AddUiCommand(app));
   add(tabpilot::cli::AddSignCommand(app));
   add(tabpilot::cli::AddExportCommand(app));
+  add(tabpilot::cli::AddHubCommand(app));
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;

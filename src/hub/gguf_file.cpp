@@ -216,7 +216,12 @@ GgufFile GgufFile::Open(const std::filesystem::path& path) {
   }
   auto mapping = std::make_shared<Mapping>();
   mapping->size = static_cast<size_t>(st.st_size);
-  if (mapping->size > 0) mapping->address = ::mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE, fd, 0);
+  // MAP_POPULATE: the pages are read and mapped now, at load, rather than
+  // one page fault at a time during the first prompt (a third of its time
+  // on GPT-2); every token reads every weight anyway.
+  if (mapping->size > 0) {
+    mapping->address = ::mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  }
   ::close(fd);
   if (mapping->size > 0 && mapping->address == MAP_FAILED) {
     throw IoError("cannot map " + path.string() + ": " + std::strerror(errno));

@@ -1,8 +1,7 @@
 #include "hub/matmul.h"
 
-#include <omp.h>
-
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace tabpilot {
@@ -32,6 +31,23 @@ void GenericRowDots(const WeightMatrix& w, int64_t r, const float* x, int64_t n,
   for (int64_t t = 0; t < n; ++t) y[t * y_stride] = Dot(row, x + t * w.cols, w.cols);
 }
 
+void GenericBlockDots(const WeightMatrix& w, int64_t begin, int64_t end, const float* x, int64_t n, float* y,
+                      int64_t y_stride, float* scratch) {
+  for (int64_t r = begin; r < end; ++r) GenericRowDots(w, r, x, n, y + r, y_stride, scratch);
+}
+
+void GenericGelu(float* v, int64_t n) {
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float x = v[i];
+    v[i] = 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
+  }
+}
+
+void GenericSiluMul(float* g, const float* u, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+}
+
 #if defined(__x86_64__)
 const MatMulKernels& Pick() {
   __builtin_cpu_init();
@@ -47,7 +63,7 @@ const MatMulKernels& Pick() { return GenericKernels(); }
 }  // namespace
 
 const MatMulKernels& GenericKernels() {
-  static const MatMulKernels kKernels{"generic", &GenericRowDots};
+  static const MatMulKernels kKernels{"generic", &GenericRowDots, &GenericBlockDots, &GenericGelu, &GenericSiluMul};
   return kKernels;
 }
 
@@ -56,16 +72,19 @@ const MatMulKernels& BestKernels() {
   return best;
 }
 
-void MatMul(const WeightMatrix& w, const float* x, int64_t n, float* y, int threads, const MatMulKernels& kernels) {
+void MatMul(const WeightMatrix& w, const float* x, int64_t n, float* y, SpinPool& pool, const MatMulKernels& kernels) {
   const int64_t rows = w.rows;
   // Few rows (a small model, a vector) are not worth waking threads for.
-  const int use = static_cast<int>(std::clamp<int64_t>(rows * w.cols * n / (1 << 16), 1, std::max(threads, 1)));
-#pragma omp parallel num_threads(use)
-  {
-    std::vector<float> scratch(static_cast<size_t>(w.cols));
-#pragma omp for schedule(static)
-    for (int64_t r = 0; r < rows; ++r) kernels.row_dots(w, r, x, n, y + r, rows, scratch.data());
-  }
+  const int use = static_cast<int>(std::clamp<int64_t>(rows * w.cols * n / (1 << 15), 1, pool.size()));
+  pool.For(rows, use, [&](int64_t begin, int64_t end) {
+    if (n == 1) {
+      std::vector<float> scratch(w.type != GgmlType::kF32 ? static_cast<size_t>(w.cols) : 0);
+      for (int64_t r = begin; r < end; ++r) kernels.row_dots(w, r, x, 1, y + r, rows, scratch.data());
+    } else {
+      std::vector<float> scratch(static_cast<size_t>(4 * w.cols));
+      kernels.block_dots(w, begin, end, x, n, y, rows, scratch.data());
+    }
+  });
 }
 
 }  // namespace tabpilot

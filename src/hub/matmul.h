@@ -2,13 +2,14 @@
 // vectors, W in its storage type (weight_matrix.h). Each weight row is read
 // once per call and dotted with every vector of the batch, so a prompt of n
 // tokens costs one pass over the weights, not n. Rows are shared out among
-// `threads` OpenMP threads (never more than asked). The kernels are chosen
+// the pool's threads (spin_pool.h). The kernels are chosen
 // once by what the CPU has: AVX2 + FMA + F16C when present, otherwise
 // portable C++ (the reference the fast ones are tested against).
 #pragma once
 
 #include <cstdint>
 
+#include "hub/spin_pool.h"
 #include "hub/weight_matrix.h"
 
 namespace tabpilot {
@@ -18,9 +19,22 @@ namespace tabpilot {
 using RowDotsFn = void (*)(const WeightMatrix& w, int64_t r, const float* x, int64_t n, float* y, int64_t y_stride,
                            float* scratch);
 
+// Rows [begin, end)'s dot products with `n` vectors (a prompt's batch):
+// y[t * y_stride + r] = row r . x[t * cols]. `scratch` holds 4 * cols floats.
+using BlockDotsFn = void (*)(const WeightMatrix& w, int64_t begin, int64_t end, const float* x, int64_t n, float* y,
+                             int64_t y_stride, float* scratch);
+
+// Activations over `n` values in place: GELU (tanh form, GPT-2), and
+// SiLU(g) * u into g (LLaMA's SwiGLU).
+using GeluFn = void (*)(float* v, int64_t n);
+using SiluMulFn = void (*)(float* g, const float* u, int64_t n);
+
 struct MatMulKernels {
   const char* name = "";
-  RowDotsFn row_dots = nullptr;
+  RowDotsFn row_dots = nullptr;      // one vector (a generated token)
+  BlockDotsFn block_dots = nullptr;  // several (a prompt)
+  GeluFn gelu = nullptr;
+  SiluMulFn silu_mul = nullptr;
 };
 
 // Portable kernels (any x86-64 or other CPU).
@@ -33,7 +47,7 @@ const MatMulKernels& Avx2Kernels();
 const MatMulKernels& BestKernels();
 
 // y (n x w.rows, row-major) = x (n x w.cols, row-major) times W transposed.
-void MatMul(const WeightMatrix& w, const float* x, int64_t n, float* y, int threads,
+void MatMul(const WeightMatrix& w, const float* x, int64_t n, float* y, SpinPool& pool,
             const MatMulKernels& kernels = BestKernels());
 
 }  // namespace tabpilot

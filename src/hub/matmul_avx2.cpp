@@ -3,6 +3,7 @@
 // after asking the CPU, so the binary still runs on any x86-64.
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "hub/matmul.h"
@@ -114,14 +115,90 @@ float DotQ4(const unsigned char* row, const float* x, int64_t n) {
   return Sum(acc);
 }
 
+// Row r as floats: a view of an f32 row, else expanded into `out`.
+const float* RowAsFloats(const WeightMatrix& w, int64_t r, float* out) {
+  const unsigned char* row = w.Row(r);
+  const int64_t cols = w.cols;
+  switch (w.type) {
+    case GgmlType::kF32:
+      return reinterpret_cast<const float*>(row);
+    case GgmlType::kF16:
+      for (int64_t i = 0; i + 8 <= cols; i += 8) _mm256_storeu_ps(out + i, LoadF16(row + 2 * i));
+      break;
+    case GgmlType::kBF16:
+      for (int64_t i = 0; i + 8 <= cols; i += 8) _mm256_storeu_ps(out + i, LoadBf16(row + 2 * i));
+      break;
+    default:
+      DequantizeRow(w, r, out);
+      return out;
+  }
+  for (int64_t i = cols / 8 * 8; i < cols; ++i) {  // the tail of a width that is not a multiple of 8
+    uint16_t h;
+    std::memcpy(&h, row + 2 * i, 2);
+    out[i] = w.type == GgmlType::kF16 ? _cvtsh_ss(h) : Bf16ToFloat(h);
+  }
+  return out;
+}
+
+// A tile: 4 weight rows x 3 vectors, 12 sums in registers; each 8-wide step
+// loads 4 + 3 vectors for 12 FMAs (one row at a time would load 2 per FMA).
+void Tile4x3(const float* const* wr, const float* x, int64_t cols, int64_t tokens, float out[4][3]) {
+  __m256 acc[4][3];
+  for (auto& row : acc) {
+    for (auto& a : row) a = _mm256_setzero_ps();
+  }
+  const float* xt[3] = {x, x + (tokens > 1 ? cols : 0), x + (tokens > 2 ? 2 * cols : 0)};
+  int64_t i = 0;
+  for (; i + 8 <= cols; i += 8) {
+    const __m256 w0 = _mm256_loadu_ps(wr[0] + i);
+    const __m256 w1 = _mm256_loadu_ps(wr[1] + i);
+    const __m256 w2 = _mm256_loadu_ps(wr[2] + i);
+    const __m256 w3 = _mm256_loadu_ps(wr[3] + i);
+    for (int t = 0; t < 3; ++t) {
+      const __m256 xv = _mm256_loadu_ps(xt[t] + i);
+      acc[0][t] = _mm256_fmadd_ps(w0, xv, acc[0][t]);
+      acc[1][t] = _mm256_fmadd_ps(w1, xv, acc[1][t]);
+      acc[2][t] = _mm256_fmadd_ps(w2, xv, acc[2][t]);
+      acc[3][t] = _mm256_fmadd_ps(w3, xv, acc[3][t]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) {
+    for (int t = 0; t < 3; ++t) {
+      float tail = 0;
+      for (int64_t k = i; k < cols; ++k) tail += wr[r][k] * xt[t][k];
+      out[r][t] = Sum(acc[r][t]) + tail;
+    }
+  }
+}
+
+void Avx2BlockDots(const WeightMatrix& w, int64_t begin, int64_t end, const float* x, int64_t n, float* y,
+                   int64_t y_stride, float* scratch) {
+  const int64_t cols = w.cols;
+  for (int64_t r0 = begin; r0 < end; r0 += 4) {
+    const float* wr[4];
+    for (int k = 0; k < 4; ++k) {
+      // Past the range's end a row repeats the last one; its sums are not stored.
+      wr[k] = RowAsFloats(w, std::min(r0 + k, end - 1), scratch + k * cols);
+    }
+    const int64_t rows_here = std::min<int64_t>(4, end - r0);
+    for (int64_t t0 = 0; t0 < n; t0 += 3) {
+      const int64_t tokens = std::min<int64_t>(3, n - t0);
+      float out[4][3];
+      Tile4x3(wr, x + t0 * cols, cols, tokens, out);
+      for (int64_t r = 0; r < rows_here; ++r) {
+        for (int64_t t = 0; t < tokens; ++t) y[(t0 + t) * y_stride + r0 + r] = out[r][t];
+      }
+    }
+  }
+}
+
 void Avx2RowDots(const WeightMatrix& w, int64_t r, const float* x, int64_t n, float* y, int64_t y_stride,
                  float* scratch) {
   const unsigned char* row = w.Row(r);
   const int64_t cols = w.cols;
-  if (n > 1 && w.type != GgmlType::kF32) {
-    // A batch: expand the row once, then plain dots.
-    DequantizeRow(w, r, scratch);
-    for (int64_t t = 0; t < n; ++t) y[t * y_stride] = DotF32(scratch, x + t * cols, cols);
+  if (n > 1) {
+    const float* f = RowAsFloats(w, r, scratch);
+    for (int64_t t = 0; t < n; ++t) y[t * y_stride] = DotF32(f, x + t * cols, cols);
     return;
   }
   for (int64_t t = 0; t < n; ++t) {
@@ -148,10 +225,59 @@ void Avx2RowDots(const WeightMatrix& w, int64_t r, const float* x, int64_t n, fl
   }
 }
 
+// e^x for 8 floats (Cephes' expf: 2^n * a degree-5 polynomial on
+// [-ln2/2, ln2/2]; relative error about 2e-7), saturating outside +-88.
+__m256 Exp(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-88.0f)), _mm256_set1_ps(88.0f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500E-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507E-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073E-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894E-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459E-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201E-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+// GELU's tanh form as x - x / (1 + e^(2z)) (= x/2 (1 + tanh z)).
+void Avx2Gelu(float* v, int64_t n) {
+  const __m256 k = _mm256_set1_ps(0.7978845608028654f);
+  const __m256 c = _mm256_set1_ps(0.044715f);
+  const __m256 one = _mm256_set1_ps(1.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_loadu_ps(v + i);
+    const __m256 z = _mm256_mul_ps(k, _mm256_fmadd_ps(_mm256_mul_ps(c, x), _mm256_mul_ps(x, x), x));
+    const __m256 e = Exp(_mm256_add_ps(z, z));
+    _mm256_storeu_ps(v + i, _mm256_sub_ps(x, _mm256_div_ps(x, _mm256_add_ps(one, e))));
+  }
+  for (; i < n; ++i) {
+    const float x = v[i];
+    v[i] = 0.5f * x * (1.0f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+  }
+}
+
+void Avx2SiluMul(float* g, const float* u, int64_t n) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 zero = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_loadu_ps(g + i);
+    const __m256 s = _mm256_div_ps(x, _mm256_add_ps(one, Exp(_mm256_sub_ps(zero, x))));
+    _mm256_storeu_ps(g + i, _mm256_mul_ps(s, _mm256_loadu_ps(u + i)));
+  }
+  for (; i < n; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+}
+
 }  // namespace
 
 const MatMulKernels& Avx2Kernels() {
-  static const MatMulKernels kKernels{"avx2", &Avx2RowDots};
+  static const MatMulKernels kKernels{"avx2", &Avx2RowDots, &Avx2BlockDots, &Avx2Gelu, &Avx2SiluMul};
   return kKernels;
 }
 

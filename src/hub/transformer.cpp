@@ -1,7 +1,5 @@
 #include "hub/transformer.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <thread>
@@ -76,13 +74,6 @@ void AddTo(float* x, const float* y, size_t count) {
   for (size_t i = 0; i < count; ++i) x[i] += y[i];
 }
 
-float Gelu(float v) {  // the tanh approximation GPT-2 was trained with
-  constexpr float kSqrt2OverPi = 0.7978845608028654f;
-  return 0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * (v + 0.044715f * v * v * v)));
-}
-
-float Silu(float v) { return v / (1.0f + std::exp(-v)); }
-
 }  // namespace
 
 TransformerWeights BindGgufWeights(const GgufFile& file, const TransformerConfig& c, const std::string& source) {
@@ -128,13 +119,15 @@ TransformerWeights BindGgufWeights(const GgufFile& file, const TransformerConfig
 Transformer::Transformer(TransformerConfig config, TransformerWeights weights, Options options)
     : config_(std::move(config)), weights_(std::move(weights)) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads_ = options.threads > 0 ? options.threads : cores;
+  pool_ = std::make_unique<SpinPool>(options.threads > 0 ? options.threads : cores);
   kernels_ = options.kernels != nullptr ? options.kernels : &BestKernels();
   for (int64_t i = 0; i < config_.rope_dims / 2; ++i) {
     rope_freq_.push_back(static_cast<float>(
         std::pow(config_.rope_base, -2.0 * static_cast<double>(i) / static_cast<double>(config_.rope_dims))));
   }
 }
+
+int Transformer::ElementwiseThreads(int64_t values) const { return values >= 16384 ? pool_->size() : 1; }
 
 KvCache Transformer::NewCache(int64_t capacity) const { return KvCache(config_, capacity); }
 
@@ -188,12 +181,10 @@ void Transformer::Attention(int64_t layer, int64_t start, int64_t n, const float
   const int64_t group = heads / config_.kv_heads;
   const auto scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
   const int64_t items = n * heads;
-  const int use = static_cast<int>(std::clamp<int64_t>(items * (start + n) * d / 16384, 1, threads_));
-#pragma omp parallel num_threads(use)
-  {
+  const int use = static_cast<int>(std::clamp<int64_t>(items * (start + n) * d / 8192, 1, pool_->size()));
+  pool_->For(items, use, [&](int64_t begin, int64_t end) {
     std::vector<float> scores(static_cast<size_t>(start + n));
-#pragma omp for schedule(static)
-    for (int64_t item = 0; item < items; ++item) {
+    for (int64_t item = begin; item < end; ++item) {
       const int64_t t = item / heads;
       const int64_t h = item % heads;
       const int64_t last = start + t;  // causal: positions 0..last
@@ -220,7 +211,7 @@ void Transformer::Attention(int64_t layer, int64_t start, int64_t n, const float
         for (int64_t i = 0; i < d; ++i) oh[i] += p * v[i];
       }
     }
-  }
+  });
 }
 
 void Transformer::Gpt2Block(int64_t layer, int64_t start, int64_t n, float* x, KvCache* cache) const {
@@ -231,7 +222,7 @@ void Transformer::Gpt2Block(int64_t layer, int64_t start, int64_t n, float* x, K
   std::vector<float> a(static_cast<size_t>(n * e));
   std::vector<float> qkv(static_cast<size_t>(n * 3 * e));
   LayerNorm(x, n, e, l.attn_norm, l.attn_norm_bias, eps, a.data());
-  MatMul(l.qkv, a.data(), n, qkv.data(), threads_, *kernels_);
+  MatMul(l.qkv, a.data(), n, qkv.data(), *pool_, *kernels_);
   AddBias(qkv.data(), n, 3 * e, l.qkv_bias);
   std::vector<float> q(static_cast<size_t>(n * e));
   for (int64_t t = 0; t < n; ++t) {
@@ -242,15 +233,16 @@ void Transformer::Gpt2Block(int64_t layer, int64_t start, int64_t n, float* x, K
   }
   Attention(layer, start, n, q.data(), cache, a.data());
   std::vector<float> o(static_cast<size_t>(n * e));
-  MatMul(l.attn_out, a.data(), n, o.data(), threads_, *kernels_);
+  MatMul(l.attn_out, a.data(), n, o.data(), *pool_, *kernels_);
   AddBias(o.data(), n, e, l.attn_out_bias);
   AddTo(x, o.data(), o.size());
   LayerNorm(x, n, e, l.ffn_norm, l.ffn_norm_bias, eps, a.data());
   std::vector<float> u(static_cast<size_t>(n * ff));
-  MatMul(l.up, a.data(), n, u.data(), threads_, *kernels_);
+  MatMul(l.up, a.data(), n, u.data(), *pool_, *kernels_);
   AddBias(u.data(), n, ff, l.up_bias);
-  for (float& v : u) v = Gelu(v);
-  MatMul(l.down, u.data(), n, o.data(), threads_, *kernels_);
+  pool_->For(n * ff, ElementwiseThreads(n * ff),
+             [&](int64_t begin, int64_t end) { kernels_->gelu(u.data() + begin, end - begin); });
+  MatMul(l.down, u.data(), n, o.data(), *pool_, *kernels_);
   AddBias(o.data(), n, e, l.down_bias);
   AddTo(x, o.data(), o.size());
 }
@@ -265,9 +257,9 @@ void Transformer::LlamaBlock(int64_t layer, int64_t start, int64_t n, float* x, 
   std::vector<float> q(static_cast<size_t>(n * e));
   std::vector<float> k(static_cast<size_t>(n * kv));
   std::vector<float> v(static_cast<size_t>(n * kv));
-  MatMul(l.q, a.data(), n, q.data(), threads_, *kernels_);
-  MatMul(l.k, a.data(), n, k.data(), threads_, *kernels_);
-  MatMul(l.v, a.data(), n, v.data(), threads_, *kernels_);
+  MatMul(l.q, a.data(), n, q.data(), *pool_, *kernels_);
+  MatMul(l.k, a.data(), n, k.data(), *pool_, *kernels_);
+  MatMul(l.v, a.data(), n, v.data(), *pool_, *kernels_);
   Rope(q.data(), n, start, config_.heads);
   Rope(k.data(), n, start, config_.kv_heads);
   for (int64_t t = 0; t < n; ++t) {
@@ -276,15 +268,16 @@ void Transformer::LlamaBlock(int64_t layer, int64_t start, int64_t n, float* x, 
   }
   std::vector<float> att(static_cast<size_t>(n * e));
   Attention(layer, start, n, q.data(), cache, att.data());
-  MatMul(l.attn_out, att.data(), n, a.data(), threads_, *kernels_);
+  MatMul(l.attn_out, att.data(), n, a.data(), *pool_, *kernels_);
   AddTo(x, a.data(), a.size());
   RmsNorm(x, n, e, l.ffn_norm, config_.norm_epsilon, a.data());
   std::vector<float> g(static_cast<size_t>(n * ff));
   std::vector<float> u(static_cast<size_t>(n * ff));
-  MatMul(l.gate, a.data(), n, g.data(), threads_, *kernels_);
-  MatMul(l.up, a.data(), n, u.data(), threads_, *kernels_);
-  for (size_t i = 0; i < g.size(); ++i) g[i] = Silu(g[i]) * u[i];
-  MatMul(l.down, g.data(), n, a.data(), threads_, *kernels_);
+  MatMul(l.gate, a.data(), n, g.data(), *pool_, *kernels_);
+  MatMul(l.up, a.data(), n, u.data(), *pool_, *kernels_);
+  pool_->For(n * ff, ElementwiseThreads(n * ff),
+             [&](int64_t begin, int64_t end) { kernels_->silu_mul(g.data() + begin, u.data() + begin, end - begin); });
+  MatMul(l.down, g.data(), n, a.data(), *pool_, *kernels_);
   AddTo(x, a.data(), a.size());
 }
 
@@ -323,7 +316,7 @@ void Transformer::Forward(std::span<const int32_t> tokens, KvCache* cache, std::
     RmsNorm(first, rows, e, weights_.output_norm, config_.norm_epsilon, normed.data());
   }
   logits->resize(static_cast<size_t>(rows * config_.vocab));
-  MatMul(weights_.output, normed.data(), rows, logits->data(), threads_, *kernels_);
+  MatMul(weights_.output, normed.data(), rows, logits->data(), *pool_, *kernels_);
 }
 
 }  // namespace tabpilot

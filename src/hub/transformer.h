@@ -2,11 +2,13 @@
 // transformer_config.h) over weights viewed in the model file: tokens in,
 // next-token logits out, keys and values kept in a KvCache. A prompt of n
 // tokens goes through in one call (each weight read once for all n); a
-// generated token is a call with one. Immutable after construction: any
-// number of threads may run Forward on their own caches at once.
+// generated token is a call with one. Immutable after construction but for
+// its thread pool: threads may run Forward on their own caches at once, and
+// their parallel steps take turns on the pool.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -58,7 +60,7 @@ class Transformer {
   Transformer(TransformerConfig config, TransformerWeights weights, Options options);
 
   const TransformerConfig& config() const { return config_; }
-  int threads() const { return threads_; }
+  int threads() const { return pool_->size(); }
   // A cache for a sequence of up to `capacity` tokens (clamped to the context).
   KvCache NewCache(int64_t capacity) const;
 
@@ -79,10 +81,12 @@ class Transformer {
   void Gpt2Block(int64_t layer, int64_t start, int64_t n, float* x, KvCache* cache) const;
   void LlamaBlock(int64_t layer, int64_t start, int64_t n, float* x, KvCache* cache) const;
   void Rope(float* v, int64_t n, int64_t start, int64_t heads) const;
+  // Threads worth waking for an elementwise pass over `values` floats.
+  int ElementwiseThreads(int64_t values) const;
 
   TransformerConfig config_;
   TransformerWeights weights_;
-  int threads_ = 1;
+  std::unique_ptr<SpinPool> pool_;
   const MatMulKernels* kernels_ = nullptr;
   std::vector<float> rope_freq_;  // per rotated pair: base^(-2i/d)
 };

@@ -10,6 +10,11 @@ test writer: only numpy and the GGUF and ggml format descriptions.
 
   tiny_model.py --arch gpt2|llama --type f32|f16|bf16|q8_0|q4_0 --out DIR
                 [--embd 64 --layers 2 --heads 4 --kv-heads 2 --ff 128 --ctx 128 --seed 1]
+                [--vocab-json FILE] [--no-reference]
+
+--vocab-json: a real vocabulary instead of the tiny one learned here, as
+{"tokens": [...], "merges": [...]} (gpt2) or {"tokens": [...], "scores": [...]}
+(llama): model-shaped files for benchmarks. --no-reference: the file only.
 
 DIR/model.gguf, DIR/reference.json {"tokens": [...], "vocab": n, "steps": n},
 DIR/logits.f32 (steps x vocab, float32, every position's logits).
@@ -45,27 +50,27 @@ def quantize(w, kind):
         b = to_bf16(w)
         return b.tobytes(), (b.astype(np.uint32) << 16).view(np.float32).reshape(w.shape)
     blocks = w.reshape(-1, 32)
-    out = bytearray()
-    deq = np.empty_like(blocks)
-    for i, blk in enumerate(blocks):
-        if kind == "q8_0":
-            amax = np.abs(blk).max()
-            d = np.float16(amax / 127.0)
-            inv = 1.0 / float(d) if float(d) != 0 else 0.0
-            q = np.round(blk * inv).astype(np.int8)
-            out += d.tobytes() + q.tobytes()
-            deq[i] = q.astype(np.float32) * np.float32(d)
-        elif kind == "q4_0":
-            mx = blk[np.argmax(np.abs(blk))]
-            d = np.float16(mx / -8.0)
-            inv = 1.0 / float(d) if float(d) != 0 else 0.0
-            q = np.minimum(15, (blk * inv + 8.5).astype(np.int8)).astype(np.uint8)
-            packed = (q[:16] | (q[16:] << 4)).astype(np.uint8)
-            out += d.tobytes() + packed.tobytes()
-            deq[i] = (q.astype(np.float32) - 8.0) * np.float32(d)
-        else:
-            raise ValueError(kind)
-    return bytes(out), deq.reshape(w.shape)
+    if kind == "q8_0":
+        d = (np.abs(blocks).max(axis=1) / 127.0).astype(np.float16)
+        df = d.astype(np.float32)
+        inv = np.divide(1.0, df, out=np.zeros_like(df), where=df != 0)
+        q = np.round(blocks * inv[:, None]).astype(np.int8)
+        raw = np.empty((len(blocks), 34), dtype=np.uint8)
+        raw[:, :2] = d.view(np.uint8).reshape(-1, 2)
+        raw[:, 2:] = q.view(np.uint8)
+        return raw.tobytes(), (q.astype(np.float32) * df[:, None]).reshape(w.shape)
+    if kind == "q4_0":
+        idx = np.argmax(np.abs(blocks), axis=1)
+        mx = blocks[np.arange(len(blocks)), idx]
+        d = (mx / -8.0).astype(np.float16)
+        df = d.astype(np.float32)
+        inv = np.divide(1.0, df, out=np.zeros_like(df), where=df != 0)
+        q = np.minimum(15, (blocks * inv[:, None] + 8.5).astype(np.int8)).astype(np.uint8)
+        raw = np.empty((len(blocks), 18), dtype=np.uint8)
+        raw[:, :2] = d.view(np.uint8).reshape(-1, 2)
+        raw[:, 2:] = q[:, :16] | (q[:, 16:] << 4)
+        return raw.tobytes(), ((q.astype(np.float32) - 8.0) * df[:, None]).reshape(w.shape)
+    raise ValueError(kind)
 
 
 # ---- GGUF writer ----------------------------------------------------------------------
@@ -238,8 +243,17 @@ def rope(x, heads, base, positions):
     return y.reshape(t, dim)
 
 
+def random_matrix(rng):
+    return lambda *s: (rng.standard_normal(s, dtype=np.float32) * 0.2)
+
+
 def build_gpt2(g, a, rng, kind):
-    tokens, merges, types = gpt2_vocab(80)
+    if a.vocab_json:
+        v = json.load(open(a.vocab_json))
+        tokens, merges = v["tokens"], v["merges"]
+        types = [3 if t == "<|endoftext|>" else 1 for t in tokens]
+    else:
+        tokens, merges, types = gpt2_vocab(80)
     n_vocab, e, ff = len(tokens), a.embd, a.ff
     g.add("general.architecture", "str", "gpt2")
     g.add("general.name", "str", "tiny-gpt2")
@@ -257,7 +271,7 @@ def build_gpt2(g, a, rng, kind):
     g.add("tokenizer.ggml.merges", "strs", merges)
     g.add("tokenizer.ggml.bos_token_id", "u32", n_vocab - 1)
     g.add("tokenizer.ggml.eos_token_id", "u32", n_vocab - 1)
-    r = lambda *s: (rng.standard_normal(s) * 0.2).astype(np.float32)  # noqa: E731
+    r = random_matrix(rng)
     W = {}
     W["wte"] = g.tensor("token_embd.weight", r(n_vocab, e), kind)
     W["wpe"] = g.tensor("position_embd.weight", r(a.ctx, e), "f32")
@@ -300,7 +314,12 @@ def forward_gpt2(W, ids, a):
 
 
 def build_llama(g, a, rng, kind):
-    tokens, scores, types = llama_vocab(120)
+    if a.vocab_json:
+        v = json.load(open(a.vocab_json))
+        tokens, scores = v["tokens"], v["scores"]
+        types = [2 if i == 0 else 3 if i < 3 else 6 if i < 259 else 1 for i in range(len(tokens))]
+    else:
+        tokens, scores, types = llama_vocab(120)
     n_vocab, e, ff = len(tokens), a.embd, a.ff
     kv = e // a.heads * a.kv_heads
     g.add("general.architecture", "str", "llama")
@@ -322,7 +341,7 @@ def build_llama(g, a, rng, kind):
     g.add("tokenizer.ggml.bos_token_id", "u32", 1)
     g.add("tokenizer.ggml.eos_token_id", "u32", 2)
     g.add("tokenizer.ggml.unknown_token_id", "u32", 0)
-    r = lambda *s: (rng.standard_normal(s) * 0.2).astype(np.float32)  # noqa: E731
+    r = random_matrix(rng)
     W = {"wte": g.tensor("token_embd.weight", r(n_vocab, e), kind)}
     layers = []
     for i in range(a.layers):
@@ -373,6 +392,8 @@ def main():
     p.add_argument("--ctx", type=int, default=128)
     p.add_argument("--steps", type=int, default=12)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--vocab-json")
+    p.add_argument("--no-reference", action="store_true")
     a = p.parse_args()
     rng = np.random.default_rng(a.seed)
     g = Gguf()
@@ -380,6 +401,8 @@ def main():
     W, n_vocab = build(g, a, rng, a.type)
     os.makedirs(a.out, exist_ok=True)
     g.write(os.path.join(a.out, "model.gguf"))
+    if a.no_reference:
+        return
     ids = rng.integers(0, n_vocab - 1, a.steps)
     forward = forward_gpt2 if a.arch == "gpt2" else forward_llama
     logits = forward(W, ids, a).astype(np.float32)

@@ -1,0 +1,69 @@
+// Text generation for one prompt: the prompt runs through the model once,
+// then tokens are sampled one at a time until max_tokens, the end of text
+// (after min_tokens) or a stop sequence. Several results for one prompt
+// share the prompt's pass (its KV cache is copied). Text is streamed in
+// whole UTF-8 characters, holding back what might be the start of a stop
+// sequence, so a client never sees a stop sequence or half a character.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hub/language_model.h"
+#include "hub/sampler.h"
+
+namespace tabpilot {
+
+enum class FinishReason { kLength, kEndOfText, kStop, kCancelled };
+// "length", "endoftext", "stop", "cancelled" (the Jurassic names; OpenAI says "stop" for the end of text too).
+const char* FinishReasonName(FinishReason reason);
+
+struct GenerationRequest {
+  std::vector<int32_t> prompt;  // ids (BOS included when the model wants one)
+  int max_tokens = 16;
+  int min_tokens = 0;
+  int results = 1;          // completions of the same prompt
+  SamplingParams sampling;  // result i draws with seed + i
+  std::vector<std::string> stop;
+
+  // InvalidInput naming the field for a value out of range for `model`.
+  void Check(const LanguageModel& model) const;
+};
+
+struct GeneratedToken {
+  int32_t id = -1;
+  float logprob = 0;
+  size_t text_begin = 0;  // where its bytes start in the completion's text (may lie past a stop cut)
+};
+
+struct Completion {
+  std::vector<GeneratedToken> tokens;  // the ones the text holds (a stop sequence's tokens are dropped)
+  std::string text;
+  FinishReason reason = FinishReason::kLength;
+  int64_t sampled = 0;  // tokens drawn (a stop sequence's included)
+};
+
+struct GenerationTimings {
+  int64_t prompt_tokens = 0;
+  int64_t generated_tokens = 0;
+  double prompt_seconds = 0;
+  double generation_seconds = 0;
+};
+
+struct Generation {
+  std::vector<Completion> completions;
+  GenerationTimings timings;
+};
+
+// Called with each new piece of a completion's text (`result` is its index);
+// return false to stop that generation (a client went away): its reason is kCancelled.
+using TextSink = std::function<bool(int result, std::string_view delta)>;
+
+// Runs `request` on `model`. InvalidInput for a bad request (see Check).
+Generation Generate(const LanguageModel& model, const GenerationRequest& request, const TextSink& sink = nullptr);
+
+}  // namespace tabpilot
