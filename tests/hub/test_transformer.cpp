@@ -7,12 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/error.h"
 #include "hub/language_model.h"
+#include "hub/reference_model.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
@@ -20,34 +18,11 @@ namespace {
 
 using testing::TempDir;
 
-struct Reference {
-  std::vector<int32_t> tokens;
-  int64_t vocab = 0;
-  std::vector<float> logits;  // steps x vocab
-};
+using Reference = testing::ReferenceModel;
 
-// Writes DIR/model.gguf with the reference and reads its logits.
 Reference MakeModel(const TempDir& dir, const std::string& arch, const std::string& type,
                     const std::string& extra = "") {
-  const std::string command = std::string("/usr/bin/python3 ") + TABPILOT_HUB_REFERENCE + " --arch " + arch +
-                              " --type " + type + " --out " + dir.path().string() + " " + extra;
-  const auto run = testing::RunCommand(command);
-  EXPECT_EQ(run.exit_code, 0) << command << "\n" << run.output;
-  std::ifstream meta(dir / "reference.json");
-  const auto j = nlohmann::json::parse(meta);
-  Reference r;
-  r.tokens = j.at("tokens").get<std::vector<int32_t>>();
-  r.vocab = j.at("vocab").get<int64_t>();
-  std::ifstream in(dir / "logits.f32", std::ios::binary);
-  r.logits.resize(r.tokens.size() * static_cast<size_t>(r.vocab));
-  in.read(reinterpret_cast<char*>(r.logits.data()), static_cast<std::streamsize>(r.logits.size() * 4));
-  EXPECT_TRUE(in.good());
-  // Logits that spread (random weights give a standard deviation near 1.7):
-  // a comparison with all-zero references would prove nothing.
-  double sum2 = 0;
-  for (float v : r.logits) sum2 += static_cast<double>(v) * v;
-  EXPECT_GT(std::sqrt(sum2 / static_cast<double>(r.logits.size())), 0.5);
-  return r;
+  return testing::MakeReferenceModel(dir, arch, type, extra);
 }
 
 // The largest |ours - reference| over every position's logits.

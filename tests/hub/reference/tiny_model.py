@@ -394,6 +394,7 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--vocab-json")
     p.add_argument("--no-reference", action="store_true")
+    p.add_argument("--greedy", type=int, default=0, help="also the greedy continuation of the tokens, this long")
     a = p.parse_args()
     rng = np.random.default_rng(a.seed)
     g = Gguf()
@@ -407,8 +408,14 @@ def main():
     forward = forward_gpt2 if a.arch == "gpt2" else forward_llama
     logits = forward(W, ids, a).astype(np.float32)
     logits.tofile(os.path.join(a.out, "logits.f32"))
+    greedy = []
+    seq = list(ids)
+    for _ in range(a.greedy):
+        nxt = int(np.argmax(forward(W, np.array(seq), a)[-1]))
+        greedy.append(nxt)
+        seq.append(nxt)
     with open(os.path.join(a.out, "reference.json"), "w") as f:
-        json.dump({"tokens": [int(t) for t in ids], "vocab": int(n_vocab), "steps": int(a.steps)}, f)
+        json.dump({"tokens": [int(t) for t in ids], "vocab": int(n_vocab), "steps": int(a.steps), "greedy": greedy}, f)
 
 
 if __name__ == "__main__":
