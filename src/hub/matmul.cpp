@@ -76,8 +76,17 @@ void MatMul(const WeightMatrix& w, const float* x, int64_t n, float* y, SpinPool
   const int64_t rows = w.rows;
   // Few rows (a small model, a vector) are not worth waking threads for.
   const int use = static_cast<int>(std::clamp<int64_t>(rows * w.cols * n / (1 << 15), 1, pool.size()));
+  // One vector and 8- or 4-bit weights: quantize the vector once for every row.
+  QuantizedVector vector;
+  const QuantizedVector* quantized = nullptr;
+  if (n == 1 && kernels.quantized_row_dot != nullptr && (w.type == GgmlType::kQ8_0 || w.type == GgmlType::kQ4_0)) {
+    kernels.quantize(x, w.cols, &vector);
+    quantized = &vector;
+  }
   pool.For(rows, use, [&](int64_t begin, int64_t end) {
-    if (n == 1) {
+    if (n == 1 && quantized != nullptr) {
+      for (int64_t r = begin; r < end; ++r) y[r] = kernels.quantized_row_dot(w, r, *quantized);
+    } else if (n == 1) {
       std::vector<float> scratch(w.type != GgmlType::kF32 ? static_cast<size_t>(w.cols) : 0);
       for (int64_t r = begin; r < end; ++r) kernels.row_dots(w, r, x, 1, y + r, rows, scratch.data());
     } else {

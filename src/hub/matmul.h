@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "hub/spin_pool.h"
 #include "hub/weight_matrix.h"
@@ -24,6 +25,18 @@ using RowDotsFn = void (*)(const WeightMatrix& w, int64_t r, const float* x, int
 using BlockDotsFn = void (*)(const WeightMatrix& w, int64_t begin, int64_t end, const float* x, int64_t n, float* y,
                              int64_t y_stride, float* scratch);
 
+// A vector quantized like a q8_0 row (per block of 32: a float scale and
+// 32 int8), so that the products with q8_0 and q4_0 weights run on integer
+// dot products, as llama.cpp's do: a generated token with 8-bit weights
+// would otherwise be bound by converting each weight to float. The cost is
+// the vector's rounding (about 0.4 % of each block's largest value).
+struct QuantizedVector {
+  std::vector<float> scale;  // per block
+  std::vector<int8_t> q;     // cols values
+};
+using QuantizeFn = void (*)(const float* x, int64_t cols, QuantizedVector* out);
+using QuantizedRowDotFn = float (*)(const WeightMatrix& w, int64_t r, const QuantizedVector& x);
+
 // Activations over `n` values in place: GELU (tanh form, GPT-2), and
 // SiLU(g) * u into g (LLaMA's SwiGLU).
 using GeluFn = void (*)(float* v, int64_t n);
@@ -35,6 +48,10 @@ struct MatMulKernels {
   BlockDotsFn block_dots = nullptr;  // several (a prompt)
   GeluFn gelu = nullptr;
   SiluMulFn silu_mul = nullptr;
+  // Integer products for q8_0 / q4_0 weights and one vector; null: the
+  // weights are converted to float (the portable kernels: exact).
+  QuantizeFn quantize = nullptr;
+  QuantizedRowDotFn quantized_row_dot = nullptr;
 };
 
 // Portable kernels (any x86-64 or other CPU).

@@ -274,10 +274,84 @@ void Avx2SiluMul(float* g, const float* u, int64_t n) {
   for (; i < n; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
 }
 
+void Avx2Quantize(const float* x, int64_t cols, QuantizedVector* out) {
+  const int64_t blocks = cols / 32;
+  out->scale.resize(static_cast<size_t>(blocks));
+  out->q.resize(static_cast<size_t>(cols));
+  const __m256 sign_bit = _mm256_set1_ps(-0.0f);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const float* xb = x + b * 32;
+    __m256 v[4];
+    __m256 amax = _mm256_setzero_ps();
+    for (int k = 0; k < 4; ++k) {
+      v[k] = _mm256_loadu_ps(xb + 8 * k);
+      amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign_bit, v[k]));
+    }
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    const float d = _mm_cvtss_f32(m) / 127.0f;
+    out->scale[static_cast<size_t>(b)] = d;
+    const __m256 id = _mm256_set1_ps(d != 0 ? 1.0f / d : 0.0f);
+    __m256i q[4];
+    for (int k = 0; k < 4; ++k) {
+      q[k] =
+          _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[k], id), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+    // int32 x 32 -> int8 x 32, back in order (the packs interleave 128-bit lanes).
+    const __m256i q16a = _mm256_packs_epi32(q[0], q[1]);
+    const __m256i q16b = _mm256_packs_epi32(q[2], q[3]);
+    __m256i q8 = _mm256_packs_epi16(q16a, q16b);
+    q8 = _mm256_permutevar8x32_epi32(q8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out->q.data() + b * 32), q8);
+  }
+}
+
+// Sum of 32 products of signed bytes as 8 int32 lanes, widened to float:
+// |w| (unsigned) times x with w's sign (maddubs cannot multiply two signed).
+__m256 SignedDot(__m256i w, __m256i x) {
+  const __m256i dot16 = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(dot16, _mm256_set1_epi16(1)));
+}
+
+float Avx2QuantizedRowDot(const WeightMatrix& w, int64_t r, const QuantizedVector& x) {
+  const unsigned char* row = w.Row(r);
+  const int64_t blocks = w.cols / 32;
+  __m256 acc = _mm256_setzero_ps();
+  if (w.type == GgmlType::kQ8_0) {
+    for (int64_t b = 0; b < blocks; ++b) {
+      const unsigned char* block = row + b * 34;
+      uint16_t h;
+      std::memcpy(&h, block, 2);
+      const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
+      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q.data() + b * 32));
+      const float d = _cvtsh_ss(h) * x.scale[static_cast<size_t>(b)];
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(d), SignedDot(qw, qx), acc);
+    }
+  } else {  // q4_0: nibbles 0-15 less 8; low nibbles are values 0-15, high nibbles 16-31
+    const __m128i low_mask = _mm_set1_epi8(0x0F);
+    const __m256i eight = _mm256_set1_epi8(8);
+    for (int64_t b = 0; b < blocks; ++b) {
+      const unsigned char* block = row + b * 18;
+      uint16_t h;
+      std::memcpy(&h, block, 2);
+      const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 2));
+      const __m128i lo = _mm_and_si128(packed, low_mask);
+      const __m128i hi = _mm_and_si128(_mm_srli_epi16(packed, 4), low_mask);
+      const __m256i qw = _mm256_sub_epi8(_mm256_set_m128i(hi, lo), eight);
+      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q.data() + b * 32));
+      const float d = _cvtsh_ss(h) * x.scale[static_cast<size_t>(b)];
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(d), SignedDot(qw, qx), acc);
+    }
+  }
+  return Sum(acc);
+}
+
 }  // namespace
 
 const MatMulKernels& Avx2Kernels() {
-  static const MatMulKernels kKernels{"avx2", &Avx2RowDots, &Avx2BlockDots, &Avx2Gelu, &Avx2SiluMul};
+  static const MatMulKernels kKernels{"avx2",       &Avx2RowDots,  &Avx2BlockDots,      &Avx2Gelu,
+                                      &Avx2SiluMul, &Avx2Quantize, &Avx2QuantizedRowDot};
   return kKernels;
 }
 

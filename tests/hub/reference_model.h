@@ -20,6 +20,9 @@ struct ReferenceModel {
   int64_t vocab = 0;
   std::vector<float> logits;    // tokens.size() x vocab: every position's next-token logits
   std::vector<int32_t> greedy;  // the greedy continuation of `tokens` (--greedy N)
+  // q8_0 / q4_0 only: the logits with each vector quantized to 8 bits before
+  // each product, as the integer kernels compute a generated token.
+  std::vector<float> quantized_logits;
 };
 
 // Writes DIR/model.gguf (`arch` gpt2|llama, storage `type`) with the
@@ -41,6 +44,11 @@ inline ReferenceModel MakeReferenceModel(const TempDir& dir, const std::string& 
   r.logits.resize(r.tokens.size() * static_cast<size_t>(r.vocab));
   in.read(reinterpret_cast<char*>(r.logits.data()), static_cast<std::streamsize>(r.logits.size() * 4));
   EXPECT_TRUE(in.good());
+  if (std::ifstream q(dir / "logits_q8.f32", std::ios::binary); q) {
+    r.quantized_logits.resize(r.logits.size());
+    q.read(reinterpret_cast<char*>(r.quantized_logits.data()), static_cast<std::streamsize>(r.logits.size() * 4));
+    EXPECT_TRUE(q.good());
+  }
   // Logits that spread (random weights give a standard deviation near 1.7):
   // a comparison with all-zero references would prove nothing.
   double sum2 = 0;

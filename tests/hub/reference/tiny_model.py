@@ -247,6 +247,24 @@ def random_matrix(rng):
     return lambda *s: (rng.standard_normal(s, dtype=np.float32) * 0.2)
 
 
+def plain_matmul(x, w):
+    return x @ w.T
+
+
+def quantize_rows(x):
+    """Each row's blocks of 32 as the engine quantizes a vector for its
+    integer kernels: scale = max|x| / 127 and x / scale rounded (float32)."""
+    x32 = np.asarray(x, dtype=np.float32).reshape(x.shape[0], -1, 32)
+    d = (np.abs(x32).max(axis=2, keepdims=True) / np.float32(127)).astype(np.float32)
+    inv = np.divide(np.float32(1), d, out=np.zeros_like(d), where=d != 0).astype(np.float32)
+    q = np.round((x32 * inv).astype(np.float32))
+    return (q.astype(np.float64) * d).reshape(x.shape)
+
+
+def quantized_matmul(x, w):
+    return quantize_rows(x) @ w.T
+
+
 def build_gpt2(g, a, rng, kind):
     if a.vocab_json:
         v = json.load(open(a.vocab_json))
@@ -299,18 +317,18 @@ def build_gpt2(g, a, rng, kind):
     return W, n_vocab
 
 
-def forward_gpt2(W, ids, a):
+def forward_gpt2(W, ids, a, mm):
     eps = 1e-5
     h = (W["wte"][ids] + W["wpe"][np.arange(len(ids))]).astype(np.float64)
     e = a.embd
     for L in W["layers"]:
         x = layer_norm(h, L["g1"], L["b1"], eps)
-        qkv = x @ L["wqkv"].T + L["bqkv"]
+        qkv = mm(x, L["wqkv"]) + L["bqkv"]
         att = attention(qkv[:, :e], qkv[:, e:2 * e], qkv[:, 2 * e:], a.heads, a.heads)
-        h = h + att @ L["wo"].T + L["bo"]
+        h = h + mm(att, L["wo"]) + L["bo"]
         x = layer_norm(h, L["g2"], L["b2"], eps)
-        h = h + gelu(x @ L["wup"].T + L["bup"]) @ L["wdown"].T + L["bdown"]
-    return layer_norm(h, W["gf"], W["bf"], eps) @ W["wte"].T
+        h = h + mm(gelu(mm(x, L["wup"]) + L["bup"]), L["wdown"]) + L["bdown"]
+    return mm(layer_norm(h, W["gf"], W["bf"], eps), W["wte"])
 
 
 def build_llama(g, a, rng, kind):
@@ -363,20 +381,20 @@ def build_llama(g, a, rng, kind):
     return W, n_vocab
 
 
-def forward_llama(W, ids, a):
+def forward_llama(W, ids, a, mm):
     eps = 1e-5
     pos = np.arange(len(ids))
     h = W["wte"][ids].astype(np.float64)
     for L in W["layers"]:
         x = rms_norm(h, L["g1"], eps)
-        q = rope(x @ L["wq"].T, a.heads, 10000.0, pos)
-        k = rope(x @ L["wk"].T, a.kv_heads, 10000.0, pos)
-        v = x @ L["wv"].T
-        h = h + attention(q, k, v, a.heads, a.kv_heads) @ L["wo"].T
+        q = rope(mm(x, L["wq"]), a.heads, 10000.0, pos)
+        k = rope(mm(x, L["wk"]), a.kv_heads, 10000.0, pos)
+        v = mm(x, L["wv"])
+        h = h + mm(attention(q, k, v, a.heads, a.kv_heads), L["wo"])
         x = rms_norm(h, L["g2"], eps)
-        gate = x @ L["wgate"].T
-        h = h + ((gate / (1 + np.exp(-gate))) * (x @ L["wup"].T)) @ L["wdown"].T
-    return rms_norm(h, W["gf"], eps) @ W["wout"].T
+        gate = mm(x, L["wgate"])
+        h = h + mm((gate / (1 + np.exp(-gate))) * mm(x, L["wup"]), L["wdown"])
+    return mm(rms_norm(h, W["gf"], eps), W["wout"])
 
 
 def main():
@@ -406,12 +424,15 @@ def main():
         return
     ids = rng.integers(0, n_vocab - 1, a.steps)
     forward = forward_gpt2 if a.arch == "gpt2" else forward_llama
-    logits = forward(W, ids, a).astype(np.float32)
+    logits = forward(W, ids, a, plain_matmul).astype(np.float32)
     logits.tofile(os.path.join(a.out, "logits.f32"))
+    if a.type in ("q8_0", "q4_0"):
+        # With the vectors quantized too, as the integer kernels compute a generated token.
+        forward(W, ids, a, quantized_matmul).astype(np.float32).tofile(os.path.join(a.out, "logits_q8.f32"))
     greedy = []
     seq = list(ids)
     for _ in range(a.greedy):
-        nxt = int(np.argmax(forward(W, np.array(seq), a)[-1]))
+        nxt = int(np.argmax(forward(W, np.array(seq), a, plain_matmul)[-1]))
         greedy.append(nxt)
         seq.append(nxt)
     with open(os.path.join(a.out, "reference.json"), "w") as f:
