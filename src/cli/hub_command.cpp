@@ -29,6 +29,7 @@ struct HubArgs {
   uint64_t seed = 0;
   std::vector<std::string> stop;
   int threads = 0;
+  std::string kernels;
   bool quiet = false;
 };
 
@@ -39,7 +40,7 @@ std::string Megabytes(double bytes) {
 }
 
 int RunInspect(const HubArgs& a) {
-  const auto model = LanguageModel::Open(a.model, {ResolveThreads(a.threads), nullptr});
+  const auto model = LanguageModel::Open(a.model, {ResolveThreads(a.threads), &KernelsNamed(a.kernels)});
   const LanguageModelInfo& i = model->info();
   const TransformerConfig& c = model->transformer().config();
   std::cout << "name:          " << i.name << "\n"
@@ -55,7 +56,7 @@ int RunInspect(const HubArgs& a) {
 }
 
 int RunGenerate(const HubArgs& a) {
-  const auto model = LanguageModel::Open(a.model, {ResolveThreads(a.threads), nullptr});
+  const auto model = LanguageModel::Open(a.model, {ResolveThreads(a.threads), &KernelsNamed(a.kernels)});
   GenerationRequest request;
   request.prompt = model->tokenizer().Encode(a.prompt);
   request.max_tokens = a.max_tokens;
@@ -119,6 +120,7 @@ Runner AddHubCommand(CLI::App& app) {
   gen->add_option("--stop", args->stop, "Stop before this text (repeatable)");
   for (CLI::App* sub : {inspect, gen}) {
     sub->add_option("--threads", args->threads, "Threads (0 = every core)");
+    sub->add_option("--kernels", args->kernels, "generic, avx2 or avx512-vnni (default: the best this CPU runs)");
   }
   gen->add_flag("--quiet,-q", args->quiet, "No timings on stderr");
   return [args, inspect, gen]() -> int {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "core/error.h"
+
 namespace tabpilot {
 namespace {
 
@@ -51,6 +53,10 @@ void GenericSiluMul(float* g, const float* u, int64_t n) {
 #if defined(__x86_64__)
 const MatMulKernels& Pick() {
   __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
+    return Avx512Kernels();
+  }
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
     return Avx2Kernels();
   }
@@ -65,6 +71,22 @@ const MatMulKernels& Pick() { return GenericKernels(); }
 const MatMulKernels& GenericKernels() {
   static const MatMulKernels kKernels{"generic", &GenericRowDots, &GenericBlockDots, &GenericGelu, &GenericSiluMul};
   return kKernels;
+}
+
+const MatMulKernels& KernelsNamed(const std::string& name) {
+  if (name.empty()) return BestKernels();
+  if (name == "generic") return GenericKernels();
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+  if (name == "avx2" || name == "avx512-vnni") {
+    if (!(name == "avx2" ? avx2 : avx512)) throw InvalidInput("kernels '" + name + "': this CPU cannot run them");
+    return name == "avx2" ? Avx2Kernels() : Avx512Kernels();
+  }
+#endif
+  throw InvalidInput("unknown kernels '" + name + "' (kernels: generic, avx2, avx512-vnni)");
 }
 
 const MatMulKernels& BestKernels() {

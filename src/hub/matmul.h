@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "hub/spin_pool.h"
@@ -33,6 +34,7 @@ using BlockDotsFn = void (*)(const WeightMatrix& w, int64_t begin, int64_t end, 
 struct QuantizedVector {
   std::vector<float> scale;  // per block
   std::vector<int8_t> q;     // cols values
+  std::vector<int32_t> sum;  // per block: the sum of its q (q4_0's offset of 8 is taken out with it)
 };
 using QuantizeFn = void (*)(const float* x, int64_t cols, QuantizedVector* out);
 using QuantizedRowDotFn = float (*)(const WeightMatrix& w, int64_t r, const QuantizedVector& x);
@@ -59,7 +61,13 @@ const MatMulKernels& GenericKernels();
 #if defined(__x86_64__)
 // AVX2 + FMA + F16C kernels (matmul_avx2.cpp); only for a CPU that has them.
 const MatMulKernels& Avx2Kernels();
+// The AVX2 kernels with AVX-512 VNNI integer products (matmul_avx512.cpp:
+// two blocks of 32 per instruction); only for a CPU with AVX-512 F/BW/VL/VNNI.
+const MatMulKernels& Avx512Kernels();
 #endif
+// The kernels named `name` ("generic", "avx2", "avx512-vnni"); InvalidInput
+// for an unknown name or one this CPU cannot run. "" is BestKernels().
+const MatMulKernels& KernelsNamed(const std::string& name);
 // The best kernels this CPU runs (chosen once, on first use).
 const MatMulKernels& BestKernels();
 
