@@ -89,31 +89,52 @@ const MatMulKernels& KernelsNamed(const std::string& name) {
   throw InvalidInput("unknown kernels '" + name + "' (kernels: generic, avx2, avx512-vnni)");
 }
 
+std::vector<const MatMulKernels*> AvailableKernels() {
+  std::vector<const MatMulKernels*> all = {&GenericKernels()};
+  for (const char* name : {"avx2", "avx512-vnni"}) {
+    try {
+      all.push_back(&KernelsNamed(name));
+    } catch (const InvalidInput&) {
+      // not on this CPU
+    }
+  }
+  return all;
+}
+
 const MatMulKernels& BestKernels() {
   static const MatMulKernels& best = Pick();
   return best;
 }
 
-void MatMul(const WeightMatrix& w, const float* x, int64_t n, float* y, SpinPool& pool, const MatMulKernels& kernels) {
+void MatMul(const WeightMatrix& w, const float* x, int64_t n, float* y, SpinPool& pool, const MatMulKernels& kernels,
+            int64_t tiled) {
   const int64_t rows = w.rows;
+  const int64_t cols = w.cols;
+  if (tiled < 0) tiled = n > 1 ? n : 0;
+  const int64_t vectors = n - tiled;
   // Few rows (a small model, a vector) are not worth waking threads for.
-  const int use = static_cast<int>(std::clamp<int64_t>(rows * w.cols * n / (1 << 15), 1, pool.size()));
-  // One vector and 8- or 4-bit weights: quantize the vector once for every row.
-  QuantizedVector vector;
-  const QuantizedVector* quantized = nullptr;
-  if (n == 1 && kernels.quantized_row_dot != nullptr && (w.type == GgmlType::kQ8_0 || w.type == GgmlType::kQ4_0)) {
-    kernels.quantize(x, w.cols, &vector);
-    quantized = &vector;
+  const int use = static_cast<int>(std::clamp<int64_t>(rows * cols * n / (1 << 15), 1, pool.size()));
+  // 8- or 4-bit weights: each vector quantized once for every row.
+  std::vector<QuantizedVector> quantized;
+  if (vectors > 0 && kernels.quantized_row_dot != nullptr && (w.type == GgmlType::kQ8_0 || w.type == GgmlType::kQ4_0)) {
+    quantized.resize(static_cast<size_t>(vectors));
+    for (int64_t v = 0; v < vectors; ++v)
+      kernels.quantize(x + (tiled + v) * cols, cols, &quantized[static_cast<size_t>(v)]);
   }
   pool.For(rows, use, [&](int64_t begin, int64_t end) {
-    if (n == 1 && quantized != nullptr) {
-      for (int64_t r = begin; r < end; ++r) y[r] = kernels.quantized_row_dot(w, r, *quantized);
-    } else if (n == 1) {
-      std::vector<float> scratch(w.type != GgmlType::kF32 ? static_cast<size_t>(w.cols) : 0);
-      for (int64_t r = begin; r < end; ++r) kernels.row_dots(w, r, x, 1, y + r, rows, scratch.data());
+    std::vector<float> scratch(static_cast<size_t>(4 * cols));
+    if (tiled > 0) kernels.block_dots(w, begin, end, x, tiled, y, rows, scratch.data());
+    if (vectors == 0) return;
+    float* yv = y + tiled * rows;
+    if (!quantized.empty()) {
+      for (int64_t r = begin; r < end; ++r) {
+        for (int64_t v = 0; v < vectors; ++v) {
+          yv[v * rows + r] = kernels.quantized_row_dot(w, r, quantized[static_cast<size_t>(v)]);
+        }
+      }
     } else {
-      std::vector<float> scratch(static_cast<size_t>(4 * w.cols));
-      kernels.block_dots(w, begin, end, x, n, y, rows, scratch.data());
+      for (int64_t r = begin; r < end; ++r)
+        kernels.row_dots(w, r, x + tiled * cols, vectors, yv + r, rows, scratch.data());
     }
   });
 }

@@ -68,11 +68,18 @@ const MatMulKernels& Avx512Kernels();
 // The kernels named `name` ("generic", "avx2", "avx512-vnni"); InvalidInput
 // for an unknown name or one this CPU cannot run. "" is BestKernels().
 const MatMulKernels& KernelsNamed(const std::string& name);
+// Every kernel set this CPU runs, portable first.
+std::vector<const MatMulKernels*> AvailableKernels();
 // The best kernels this CPU runs (chosen once, on first use).
 const MatMulKernels& BestKernels();
 
 // y (n x w.rows, row-major) = x (n x w.cols, row-major) times W transposed.
+// The first `tiled` vectors (a prompt's tokens) go through the tiled kernel
+// (weights converted to float once for all of them); the others (generated
+// tokens, one per sequence) each through the vector kernels, integer ones
+// for q8_0/q4_0 weights. A vector's result depends only on which group it
+// is in, never on the other vectors. tiled < 0: all when n > 1, none when n == 1.
 void MatMul(const WeightMatrix& w, const float* x, int64_t n, float* y, SpinPool& pool,
-            const MatMulKernels& kernels = BestKernels());
+            const MatMulKernels& kernels = BestKernels(), int64_t tiled = -1);
 
 }  // namespace tabpilot

@@ -205,13 +205,11 @@ void Avx2BlockDots(const WeightMatrix& w, int64_t begin, int64_t end, const floa
 
 void Avx2RowDots(const WeightMatrix& w, int64_t r, const float* x, int64_t n, float* y, int64_t y_stride,
                  float* scratch) {
+  // Each vector on its own, the row read from memory (from cache after the
+  // first): a token's result does not depend on what else is in the batch.
   const unsigned char* row = w.Row(r);
   const int64_t cols = w.cols;
-  if (n > 1) {
-    const float* f = RowAsFloats(w, r, scratch);
-    for (int64_t t = 0; t < n; ++t) y[t * y_stride] = DotF32(f, x + t * cols, cols);
-    return;
-  }
+  (void)scratch;
   for (int64_t t = 0; t < n; ++t) {
     const float* xt = x + t * cols;
     float v = 0;

@@ -140,56 +140,80 @@ size_t Transformer::WeightBytesPerToken() const {
   return bytes;
 }
 
-void Transformer::Embed(std::span<const int32_t> tokens, int64_t start, float* x) const {
+// Where each row of a batch goes: its token, its sequence's cache and its
+// position there. Rows of prompts (steps of several tokens) come first: the
+// tiled kernels take them; one-token steps follow (the vector kernels).
+struct Transformer::Batch {
+  int64_t n = 0;
+  int64_t tiled = 0;
+  std::vector<int32_t> token;
+  std::vector<KvCache*> cache;
+  std::vector<int64_t> pos;
+};
+
+void Transformer::Embed(const Batch& b, float* x) const {
   const int64_t e = config_.embedding;
   std::vector<float> position(static_cast<size_t>(e));
-  for (size_t t = 0; t < tokens.size(); ++t) {
-    float* xt = x + static_cast<int64_t>(t) * e;
-    DequantizeRow(weights_.token_embedding, tokens[t], xt);
+  for (int64_t t = 0; t < b.n; ++t) {
+    float* xt = x + t * e;
+    DequantizeRow(weights_.token_embedding, b.token[static_cast<size_t>(t)], xt);
     if (config_.architecture == Architecture::kGpt2) {
-      DequantizeRow(weights_.position_embedding, start + static_cast<int64_t>(t), position.data());
+      DequantizeRow(weights_.position_embedding, b.pos[static_cast<size_t>(t)], position.data());
       AddTo(xt, position.data(), position.size());
     }
   }
 }
 
-void Transformer::Rope(float* v, int64_t n, int64_t start, int64_t heads) const {
+void Transformer::Rope(float* v, const Batch& b, int64_t heads) const {
   const int64_t d = config_.head_dim();
   const int64_t pairs = config_.rope_dims / 2;
-  for (int64_t t = 0; t < n; ++t) {
-    const auto pos = static_cast<double>(start + t);
+  for (int64_t t = 0; t < b.n; ++t) {
+    const auto pos = static_cast<double>(b.pos[static_cast<size_t>(t)]);
     for (int64_t i = 0; i < pairs; ++i) {
       const double angle = pos * rope_freq_[static_cast<size_t>(i)];
       const auto c = static_cast<float>(std::cos(angle));
       const auto s = static_cast<float>(std::sin(angle));
       for (int64_t h = 0; h < heads; ++h) {
         float* head = v + (t * heads + h) * d;
-        float* a = config_.rope_half_split ? head + i : head + 2 * i;
-        float* b = config_.rope_half_split ? head + i + pairs : head + 2 * i + 1;
-        const float x0 = *a;
-        const float x1 = *b;
-        *a = x0 * c - x1 * s;
-        *b = x0 * s + x1 * c;
+        float* x0 = config_.rope_half_split ? head + i : head + 2 * i;
+        float* x1 = config_.rope_half_split ? head + i + pairs : head + 2 * i + 1;
+        const float a = *x0;
+        const float bb = *x1;
+        *x0 = a * c - bb * s;
+        *x1 = a * s + bb * c;
       }
     }
   }
 }
 
-void Transformer::Attention(int64_t layer, int64_t start, int64_t n, const float* q, KvCache* cache, float* out) const {
+void Transformer::StoreKeysValues(int64_t layer, const Batch& b, const float* k, const float* v, int64_t stride) const {
+  const int64_t kv = config_.kv_dim();
+  for (int64_t t = 0; t < b.n; ++t) {
+    KvCache* cache = b.cache[static_cast<size_t>(t)];
+    const int64_t pos = b.pos[static_cast<size_t>(t)];
+    std::copy(k + t * stride, k + t * stride + kv, cache->Keys(layer, pos));
+    std::copy(v + t * stride, v + t * stride + kv, cache->Values(layer, pos));
+  }
+}
+
+void Transformer::Attention(int64_t layer, const Batch& b, const float* q, int64_t q_stride, float* out) const {
   const int64_t heads = config_.heads;
   const int64_t d = config_.head_dim();
   const int64_t group = heads / config_.kv_heads;
   const auto scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
-  const int64_t items = n * heads;
-  const int use = static_cast<int>(std::clamp<int64_t>(items * (start + n) * d / 8192, 1, pool_->size()));
+  const int64_t items = b.n * heads;
+  int64_t longest = 0;
+  for (int64_t p : b.pos) longest = std::max(longest, p + 1);
+  const int use = static_cast<int>(std::clamp<int64_t>(items * longest * d / 8192, 1, pool_->size()));
   pool_->For(items, use, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores(static_cast<size_t>(start + n));
+    std::vector<float> scores(static_cast<size_t>(longest));
     for (int64_t item = begin; item < end; ++item) {
       const int64_t t = item / heads;
       const int64_t h = item % heads;
-      const int64_t last = start + t;  // causal: positions 0..last
+      const KvCache* cache = b.cache[static_cast<size_t>(t)];
+      const int64_t last = b.pos[static_cast<size_t>(t)];  // causal: positions 0..last of its own sequence
       const int64_t kv_offset = (h / group) * d;
-      const float* qh = q + t * config_.embedding + h * d;
+      const float* qh = q + t * q_stride + h * d;
       float best = -INFINITY;
       for (int64_t j = 0; j <= last; ++j) {
         const float* k = cache->Keys(layer, j) + kv_offset;
@@ -214,41 +238,39 @@ void Transformer::Attention(int64_t layer, int64_t start, int64_t n, const float
   });
 }
 
-void Transformer::Gpt2Block(int64_t layer, int64_t start, int64_t n, float* x, KvCache* cache) const {
+void Transformer::Gpt2Block(int64_t layer, const Batch& b, float* x) const {
   const LayerWeights& l = weights_.layers[static_cast<size_t>(layer)];
+  const int64_t n = b.n;
   const int64_t e = config_.embedding;
   const int64_t ff = config_.feed_forward;
   const double eps = config_.norm_epsilon;
   std::vector<float> a(static_cast<size_t>(n * e));
   std::vector<float> qkv(static_cast<size_t>(n * 3 * e));
   LayerNorm(x, n, e, l.attn_norm, l.attn_norm_bias, eps, a.data());
-  MatMul(l.qkv, a.data(), n, qkv.data(), *pool_, *kernels_);
+  MatMul(l.qkv, a.data(), n, qkv.data(), *pool_, *kernels_, b.tiled);
   AddBias(qkv.data(), n, 3 * e, l.qkv_bias);
-  std::vector<float> q(static_cast<size_t>(n * e));
-  for (int64_t t = 0; t < n; ++t) {
-    const float* row = qkv.data() + t * 3 * e;
-    std::copy(row, row + e, q.data() + t * e);
-    std::copy(row + e, row + 2 * e, cache->Keys(layer, start + t));
-    std::copy(row + 2 * e, row + 3 * e, cache->Values(layer, start + t));
-  }
-  Attention(layer, start, n, q.data(), cache, a.data());
+  StoreKeysValues(layer, b, qkv.data() + e, qkv.data() + 2 * e, 3 * e);
+  Attention(layer, b, qkv.data(), 3 * e, a.data());
   std::vector<float> o(static_cast<size_t>(n * e));
-  MatMul(l.attn_out, a.data(), n, o.data(), *pool_, *kernels_);
+  MatMul(l.attn_out, a.data(), n, o.data(), *pool_, *kernels_, b.tiled);
   AddBias(o.data(), n, e, l.attn_out_bias);
   AddTo(x, o.data(), o.size());
   LayerNorm(x, n, e, l.ffn_norm, l.ffn_norm_bias, eps, a.data());
   std::vector<float> u(static_cast<size_t>(n * ff));
-  MatMul(l.up, a.data(), n, u.data(), *pool_, *kernels_);
+  MatMul(l.up, a.data(), n, u.data(), *pool_, *kernels_, b.tiled);
   AddBias(u.data(), n, ff, l.up_bias);
-  pool_->For(n * ff, ElementwiseThreads(n * ff),
-             [&](int64_t begin, int64_t end) { kernels_->gelu(u.data() + begin, end - begin); });
-  MatMul(l.down, u.data(), n, o.data(), *pool_, *kernels_);
+  // Row by row: a row's values never depend on where a thread's share began.
+  pool_->For(n, ElementwiseThreads(n * ff), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) kernels_->gelu(u.data() + r * ff, ff);
+  });
+  MatMul(l.down, u.data(), n, o.data(), *pool_, *kernels_, b.tiled);
   AddBias(o.data(), n, e, l.down_bias);
   AddTo(x, o.data(), o.size());
 }
 
-void Transformer::LlamaBlock(int64_t layer, int64_t start, int64_t n, float* x, KvCache* cache) const {
+void Transformer::LlamaBlock(int64_t layer, const Batch& b, float* x) const {
   const LayerWeights& l = weights_.layers[static_cast<size_t>(layer)];
+  const int64_t n = b.n;
   const int64_t e = config_.embedding;
   const int64_t kv = config_.kv_dim();
   const int64_t ff = config_.feed_forward;
@@ -257,66 +279,121 @@ void Transformer::LlamaBlock(int64_t layer, int64_t start, int64_t n, float* x, 
   std::vector<float> q(static_cast<size_t>(n * e));
   std::vector<float> k(static_cast<size_t>(n * kv));
   std::vector<float> v(static_cast<size_t>(n * kv));
-  MatMul(l.q, a.data(), n, q.data(), *pool_, *kernels_);
-  MatMul(l.k, a.data(), n, k.data(), *pool_, *kernels_);
-  MatMul(l.v, a.data(), n, v.data(), *pool_, *kernels_);
-  Rope(q.data(), n, start, config_.heads);
-  Rope(k.data(), n, start, config_.kv_heads);
-  for (int64_t t = 0; t < n; ++t) {
-    std::copy(k.data() + t * kv, k.data() + (t + 1) * kv, cache->Keys(layer, start + t));
-    std::copy(v.data() + t * kv, v.data() + (t + 1) * kv, cache->Values(layer, start + t));
-  }
+  MatMul(l.q, a.data(), n, q.data(), *pool_, *kernels_, b.tiled);
+  MatMul(l.k, a.data(), n, k.data(), *pool_, *kernels_, b.tiled);
+  MatMul(l.v, a.data(), n, v.data(), *pool_, *kernels_, b.tiled);
+  Rope(q.data(), b, config_.heads);
+  Rope(k.data(), b, config_.kv_heads);
+  StoreKeysValues(layer, b, k.data(), v.data(), kv);
   std::vector<float> att(static_cast<size_t>(n * e));
-  Attention(layer, start, n, q.data(), cache, att.data());
-  MatMul(l.attn_out, att.data(), n, a.data(), *pool_, *kernels_);
+  Attention(layer, b, q.data(), e, att.data());
+  MatMul(l.attn_out, att.data(), n, a.data(), *pool_, *kernels_, b.tiled);
   AddTo(x, a.data(), a.size());
   RmsNorm(x, n, e, l.ffn_norm, config_.norm_epsilon, a.data());
   std::vector<float> g(static_cast<size_t>(n * ff));
   std::vector<float> u(static_cast<size_t>(n * ff));
-  MatMul(l.gate, a.data(), n, g.data(), *pool_, *kernels_);
-  MatMul(l.up, a.data(), n, u.data(), *pool_, *kernels_);
-  pool_->For(n * ff, ElementwiseThreads(n * ff),
-             [&](int64_t begin, int64_t end) { kernels_->silu_mul(g.data() + begin, u.data() + begin, end - begin); });
-  MatMul(l.down, g.data(), n, a.data(), *pool_, *kernels_);
+  MatMul(l.gate, a.data(), n, g.data(), *pool_, *kernels_, b.tiled);
+  MatMul(l.up, a.data(), n, u.data(), *pool_, *kernels_, b.tiled);
+  pool_->For(n, ElementwiseThreads(n * ff), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) kernels_->silu_mul(g.data() + r * ff, u.data() + r * ff, ff);
+  });
+  MatMul(l.down, g.data(), n, a.data(), *pool_, *kernels_, b.tiled);
   AddTo(x, a.data(), a.size());
 }
 
-void Transformer::Forward(std::span<const int32_t> tokens, KvCache* cache, std::vector<float>* logits, bool all) const {
-  const auto n = static_cast<int64_t>(tokens.size());
-  if (n == 0) throw InvalidInput("no tokens to run");
-  const int64_t start = cache->length();
-  if (start + n > cache->capacity()) {
-    throw InvalidInput("the sequence would be " + std::to_string(start + n) + " tokens; at most " +
-                       std::to_string(cache->capacity()) + " fit (the model's context is " +
-                       std::to_string(config_.context) + ")");
-  }
-  for (int32_t id : tokens) {
-    if (id < 0 || id >= config_.vocab) {
-      throw InvalidInput("token id " + std::to_string(id) + " is outside the vocabulary (0-" +
-                         std::to_string(config_.vocab - 1) + ")");
+void Transformer::Check(std::span<const SequenceStep> steps) const {
+  std::vector<const KvCache*> seen;
+  for (const SequenceStep& s : steps) {
+    const auto n = static_cast<int64_t>(s.tokens.size());
+    if (n == 0) throw InvalidInput("no tokens to run");
+    if (s.cache == nullptr || s.logits == nullptr) throw Internal("Transformer: a step without a cache or logits");
+    if (std::find(seen.begin(), seen.end(), s.cache) != seen.end()) {
+      throw Internal("Transformer: one cache twice in a batch");
     }
+    seen.push_back(s.cache);
+    if (s.cache->length() + n > s.cache->capacity()) {
+      throw InvalidInput("the sequence would be " + std::to_string(s.cache->length() + n) + " tokens; at most " +
+                         std::to_string(s.cache->capacity()) + " fit (the model's context is " +
+                         std::to_string(config_.context) + ")");
+    }
+    for (int32_t id : s.tokens) {
+      if (id < 0 || id >= config_.vocab) {
+        throw InvalidInput("token id " + std::to_string(id) + " is outside the vocabulary (0-" +
+                           std::to_string(config_.vocab - 1) + ")");
+      }
+    }
+  }
+}
+
+void Transformer::Forward(std::span<const int32_t> tokens, KvCache* cache, std::vector<float>* logits, bool all) const {
+  const SequenceStep step{tokens, cache, logits, all};
+  ForwardBatch(std::span<const SequenceStep>(&step, 1));
+}
+
+void Transformer::ForwardBatch(std::span<const SequenceStep> steps) const {
+  Check(steps);
+  // Prompts (several tokens) first, then one-token steps.
+  std::vector<size_t> order;
+  for (bool multi : {true, false}) {
+    for (size_t i = 0; i < steps.size(); ++i) {
+      if ((steps[i].tokens.size() > 1) == multi) order.push_back(i);
+    }
+  }
+  Batch b;
+  std::vector<int64_t> first_row(steps.size());
+  for (size_t i : order) {
+    const SequenceStep& s = steps[i];
+    first_row[i] = b.n;
+    for (size_t k = 0; k < s.tokens.size(); ++k) {
+      b.token.push_back(s.tokens[k]);
+      b.cache.push_back(s.cache);
+      b.pos.push_back(s.cache->length() + static_cast<int64_t>(k));
+    }
+    b.n += static_cast<int64_t>(s.tokens.size());
+    if (s.tokens.size() > 1) b.tiled = b.n;
   }
   const int64_t e = config_.embedding;
-  std::vector<float> x(static_cast<size_t>(n * e));
-  Embed(tokens, start, x.data());
+  std::vector<float> x(static_cast<size_t>(b.n * e));
+  Embed(b, x.data());
   for (int64_t layer = 0; layer < config_.layers; ++layer) {
     if (config_.architecture == Architecture::kGpt2) {
-      Gpt2Block(layer, start, n, x.data(), cache);
+      Gpt2Block(layer, b, x.data());
     } else {
-      LlamaBlock(layer, start, n, x.data(), cache);
+      LlamaBlock(layer, b, x.data());
     }
   }
-  cache->length_ = start + n;
-  const int64_t rows = all ? n : 1;
-  const float* first = x.data() + (n - rows) * e;
-  std::vector<float> normed(static_cast<size_t>(rows * e));
-  if (config_.architecture == Architecture::kGpt2) {
-    LayerNorm(first, rows, e, weights_.output_norm, weights_.output_norm_bias, config_.norm_epsilon, normed.data());
-  } else {
-    RmsNorm(first, rows, e, weights_.output_norm, config_.norm_epsilon, normed.data());
+  for (const SequenceStep& s : steps) s.cache->length_ += static_cast<int64_t>(s.tokens.size());
+  // The rows whose logits are wanted (a step's last, or all of them), in
+  // batch order so that a prompt's rows stay in the tiled group.
+  std::vector<int64_t> rows;
+  int64_t tiled_out = 0;
+  for (size_t i : order) {
+    const auto n = static_cast<int64_t>(steps[i].tokens.size());
+    for (int64_t r = steps[i].all ? 0 : n - 1; r < n; ++r) rows.push_back(first_row[i] + r);
+    if (n > 1) tiled_out = static_cast<int64_t>(rows.size());
   }
-  logits->resize(static_cast<size_t>(rows * config_.vocab));
-  MatMul(weights_.output, normed.data(), rows, logits->data(), *pool_, *kernels_);
+  const auto m = static_cast<int64_t>(rows.size());
+  std::vector<float> last(static_cast<size_t>(m * e));
+  for (int64_t r = 0; r < m; ++r) {
+    std::copy(x.begin() + rows[static_cast<size_t>(r)] * e, x.begin() + (rows[static_cast<size_t>(r)] + 1) * e,
+              last.begin() + r * e);
+  }
+  std::vector<float> normed(static_cast<size_t>(m * e));
+  if (config_.architecture == Architecture::kGpt2) {
+    LayerNorm(last.data(), m, e, weights_.output_norm, weights_.output_norm_bias, config_.norm_epsilon, normed.data());
+  } else {
+    RmsNorm(last.data(), m, e, weights_.output_norm, config_.norm_epsilon, normed.data());
+  }
+  const int64_t vocab = config_.vocab;
+  std::vector<float> out(static_cast<size_t>(m * vocab));
+  MatMul(weights_.output, normed.data(), m, out.data(), *pool_, *kernels_, tiled_out);
+  int64_t r = 0;
+  for (size_t i : order) {
+    const auto n = static_cast<int64_t>(steps[i].tokens.size());
+    const int64_t count = steps[i].all ? n : 1;
+    steps[i].logits->assign(out.begin() + r * vocab, out.begin() + (r + count) * vocab);
+    r += count;
+  }
 }
 
 }  // namespace tabpilot

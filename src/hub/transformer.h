@@ -48,6 +48,15 @@ struct TransformerWeights {
 // tensor for a missing or misshapen one.
 TransformerWeights BindGgufWeights(const GgufFile& file, const TransformerConfig& config, const std::string& source);
 
+// One sequence's part of a batch: its new tokens, its cache, where its
+// logits go (the last token's; every token's, n x vocab, when `all`).
+struct SequenceStep {
+  std::span<const int32_t> tokens;
+  KvCache* cache = nullptr;
+  std::vector<float>* logits = nullptr;
+  bool all = false;
+};
+
 class Transformer {
  public:
   struct Options {
@@ -70,17 +79,25 @@ class Transformer {
   // InvalidInput for an id outside the vocabulary or a sequence longer
   // than the cache.
   void Forward(std::span<const int32_t> tokens, KvCache* cache, std::vector<float>* logits, bool all = false) const;
+  // Several sequences in one pass (continuous batching): each weight is
+  // read once for every token of every step. A token's logits are the same
+  // as in a call of its own, whatever else is in the batch. Every step is
+  // checked before any cache changes.
+  void ForwardBatch(std::span<const SequenceStep> steps) const;
 
   // Bytes of weights one generated token reads (every matrix once, the
   // embedding one row): what memory bandwidth bounds generation by.
   size_t WeightBytesPerToken() const;
 
  private:
-  void Embed(std::span<const int32_t> tokens, int64_t start, float* x) const;
-  void Attention(int64_t layer, int64_t start, int64_t n, const float* q, KvCache* cache, float* out) const;
-  void Gpt2Block(int64_t layer, int64_t start, int64_t n, float* x, KvCache* cache) const;
-  void LlamaBlock(int64_t layer, int64_t start, int64_t n, float* x, KvCache* cache) const;
-  void Rope(float* v, int64_t n, int64_t start, int64_t heads) const;
+  struct Batch;
+  void Check(std::span<const SequenceStep> steps) const;
+  void Embed(const Batch& b, float* x) const;
+  void Rope(float* v, const Batch& b, int64_t heads) const;
+  void StoreKeysValues(int64_t layer, const Batch& b, const float* k, const float* v, int64_t stride) const;
+  void Attention(int64_t layer, const Batch& b, const float* q, int64_t q_stride, float* out) const;
+  void Gpt2Block(int64_t layer, const Batch& b, float* x) const;
+  void LlamaBlock(int64_t layer, const Batch& b, float* x) const;
   // Threads worth waking for an elementwise pass over `values` floats.
   int ElementwiseThreads(int64_t values) const;
 

@@ -75,8 +75,7 @@ TEST_P(ForwardPass, MatchesTheNumpyReference) {
   // float32 (and in a different order), so the bound is float32 rounding.
   constexpr double kTolerance = 1e-4;
   constexpr double kQuantizedTolerance = 1e-3;
-  const std::vector<const MatMulKernels*> kernels = {&GenericKernels(), &BestKernels()};
-  for (const MatMulKernels* k : kernels) {
+  for (const MatMulKernels* k : AvailableKernels()) {
     for (int threads : {1, 2}) {
       const auto model = LanguageModel::Open(dir / "model.gguf", {threads, k});
       EXPECT_EQ(model->info().architecture, arch);
@@ -109,6 +108,56 @@ TEST(ForwardPass, GroupedQueryAttentionAndWiderHeads) {
   const Reference ref = MakeModel(dir, "llama", "f32", "--embd 128 --heads 8 --kv-heads 2 --layers 3 --ff 96");
   const auto model = LanguageModel::Open(dir / "model.gguf", {});
   EXPECT_LE(MaxError(AllAtOnce(*model, ref.tokens), ref.logits), 1e-4);
+}
+
+// Continuous batching: prompts and generated tokens of several sequences in
+// one pass give each token exactly the logits it gets in a call of its own.
+TEST(ForwardPass, ABatchOfSequencesEqualsEachAlone) {
+  for (const std::string type : {"f16", "q4_0"}) {
+    TempDir dir;
+    const Reference ref = MakeModel(dir, "llama", type);
+    const auto model = LanguageModel::Open(dir / "model.gguf", {2, nullptr});
+    const Transformer& t = model->transformer();
+    const std::vector<int32_t> a = {5, 9, 14, 3, 22};
+    const std::vector<int32_t> c = {7, 7, 40};
+    const std::vector<int32_t> b_prompt = {11, 12};
+    const std::vector<int32_t> d_prompt = {30, 31, 32, 33};
+    const int32_t b_next = 50;
+    const int32_t d_next = 60;
+    // Alone.
+    std::vector<float> la, lb, lc, ld;
+    KvCache ca = t.NewCache(32), cb = t.NewCache(32), cc = t.NewCache(32), cd = t.NewCache(32);
+    t.Forward(a, &ca, &la);
+    t.Forward(b_prompt, &cb, &lb);
+    t.Forward(std::span<const int32_t>(&b_next, 1), &cb, &lb);
+    t.Forward(c, &cc, &lc, true);
+    t.Forward(d_prompt, &cd, &ld);
+    t.Forward(std::span<const int32_t>(&d_next, 1), &cd, &ld);
+    // Together: two prompts and two generated tokens (after their own prompts).
+    std::vector<float> ba, bb, bc, bd;
+    KvCache xa = t.NewCache(32), xb = t.NewCache(32), xc = t.NewCache(32), xd = t.NewCache(32);
+    t.Forward(b_prompt, &xb, &bb);
+    t.Forward(d_prompt, &xd, &bd);
+    const std::vector<SequenceStep> steps = {{std::span<const int32_t>(&b_next, 1), &xb, &bb, false},
+                                             {a, &xa, &ba, false},
+                                             {std::span<const int32_t>(&d_next, 1), &xd, &bd, false},
+                                             {c, &xc, &bc, true}};
+    t.ForwardBatch(steps);
+    EXPECT_EQ(ba, la) << type;
+    EXPECT_EQ(bb, lb) << type;
+    EXPECT_EQ(bc, lc) << type;
+    EXPECT_EQ(bd, ld) << type;
+    EXPECT_EQ(xa.length(), 5);
+    EXPECT_EQ(xb.length(), 3);
+    EXPECT_EQ(xc.length(), 3);
+    EXPECT_EQ(xd.length(), 5);
+    // A bad step refuses the whole batch before any cache changes.
+    const int32_t bad = 100000;
+    const std::vector<SequenceStep> refused = {{std::span<const int32_t>(&b_next, 1), &xb, &bb, false},
+                                               {std::span<const int32_t>(&bad, 1), &xd, &bd, false}};
+    EXPECT_THROW(t.ForwardBatch(refused), InvalidInput);
+    EXPECT_EQ(xb.length(), 3);
+  }
 }
 
 TEST(ForwardPass, BadInputIsRefused) {
