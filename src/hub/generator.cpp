@@ -36,64 +36,80 @@ size_t FindStop(std::string_view text, size_t from, const std::vector<std::strin
   return first;
 }
 
-// One completion from the prompt's cache.
-Completion Complete(const LanguageModel& model, const GenerationRequest& request, int result, KvCache cache,
-                    std::vector<float> logits, const TextSink& sink) {
-  const Tokenizer& tok = model.tokenizer();
-  SamplingParams params = request.sampling;
-  params.seed += static_cast<uint64_t>(result);
-  Sampler sampler(params);
-  std::vector<int32_t> sequence = request.prompt;
-  std::vector<int32_t> end_ids;
-  for (int32_t id = 0; id < tok.size(); ++id) {
-    if (tok.IsEndOfGeneration(id)) end_ids.push_back(id);
+}  // namespace
+
+CompletionState::CompletionState(const LanguageModel& model, const GenerationRequest& request, int result)
+    : tok_(model.tokenizer()),
+      request_(request),
+      result_(result),
+      sampler_([&] {
+        SamplingParams p = request.sampling;
+        p.seed += static_cast<uint64_t>(result);
+        return p;
+      }()),
+      sequence_(request.prompt) {
+  for (int32_t id = 0; id < tok_.size(); ++id) {
+    if (tok_.IsEndOfGeneration(id)) end_ids_.push_back(id);
   }
-  Completion c;
-  size_t streamed = 0;  // bytes of c.text already sent
-  size_t longest_stop = 0;
-  for (const std::string& s : request.stop) longest_stop = std::max(longest_stop, s.size());
-  for (int i = 0; i < request.max_tokens; ++i) {
-    const bool may_end = i >= request.min_tokens;
-    const SampledToken next = sampler.Next(logits, sequence, may_end ? std::span<const int32_t>() : end_ids);
-    if (tok.IsEndOfGeneration(next.id)) {
-      c.reason = FinishReason::kEndOfText;
-      break;
-    }
-    ++c.sampled;
-    sequence.push_back(next.id);
-    c.tokens.push_back({next.id, next.logprob, c.text.size()});
-    const size_t before = c.text.size();
-    c.text += tok.TokenBytes(next.id);
-    if (!request.stop.empty()) {
-      const size_t from = before > longest_stop ? before - longest_stop : 0;
-      const size_t at = FindStop(c.text, from, request.stop);
-      if (at != std::string::npos) {
-        c.text.resize(at);
-        while (!c.tokens.empty() && c.tokens.back().text_begin >= at) c.tokens.pop_back();
-        c.reason = FinishReason::kStop;
-        break;
-      }
-    }
-    if (sink) {
-      const std::string_view text(c.text);
-      const size_t hold = std::max(IncompleteUtf8Tail(text), PossibleStopStart(text, request.stop));
-      const size_t ready = text.size() - hold;
-      if (ready > streamed) {
-        if (!sink(result, text.substr(streamed, ready - streamed))) {
-          c.reason = FinishReason::kCancelled;
-          return c;
-        }
-        streamed = ready;
-      }
-    }
-    if (i + 1 == request.max_tokens || cache.length() >= cache.capacity()) break;
-    model.transformer().Forward(std::span<const int32_t>(&next.id, 1), &cache, &logits);
-  }
-  if (sink && c.text.size() > streamed) sink(result, std::string_view(c.text).substr(streamed));
-  return c;
+  for (const std::string& s : request.stop) longest_stop_ = std::max(longest_stop_, s.size());
+  if (request.max_tokens == 0) done_ = true;
 }
 
-}  // namespace
+int32_t CompletionState::Next(std::span<float> logits, int64_t room, const TextSink& sink) {
+  if (done_) return -1;
+  Completion& c = completion_;
+  const bool may_end = c.sampled >= request_.min_tokens;
+  const SampledToken next = sampler_.Next(logits, sequence_, may_end ? std::span<const int32_t>() : end_ids_);
+  if (tok_.IsEndOfGeneration(next.id)) {
+    c.reason = FinishReason::kEndOfText;
+    done_ = true;
+    return -1;
+  }
+  ++c.sampled;
+  sequence_.push_back(next.id);
+  c.tokens.push_back({next.id, next.logprob, c.text.size()});
+  const size_t before = c.text.size();
+  c.text += tok_.TokenBytes(next.id);
+  if (!request_.stop.empty()) {
+    const size_t from = before > longest_stop_ ? before - longest_stop_ : 0;
+    const size_t at = FindStop(c.text, from, request_.stop);
+    if (at != std::string::npos) {
+      c.text.resize(at);
+      while (!c.tokens.empty() && c.tokens.back().text_begin >= at) c.tokens.pop_back();
+      c.reason = FinishReason::kStop;
+      done_ = true;
+      return -1;
+    }
+  }
+  if (sink) {
+    const std::string_view text(c.text);
+    const size_t hold = std::max(IncompleteUtf8Tail(text), PossibleStopStart(text, request_.stop));
+    const size_t ready = text.size() - hold;
+    if (ready > streamed_) {
+      if (!sink(result_, text.substr(streamed_, ready - streamed_))) {
+        c.reason = FinishReason::kCancelled;
+        done_ = true;
+        return -1;
+      }
+      streamed_ = ready;
+    }
+  }
+  if (c.sampled >= request_.max_tokens || room <= 0) {
+    c.reason = FinishReason::kLength;
+    done_ = true;
+    return -1;
+  }
+  return next.id;
+}
+
+Completion CompletionState::Finish(const TextSink& sink) {
+  done_ = true;
+  if (sink && completion_.reason != FinishReason::kCancelled && completion_.text.size() > streamed_) {
+    sink(result_, std::string_view(completion_.text).substr(streamed_));
+    streamed_ = completion_.text.size();
+  }
+  return std::move(completion_);
+}
 
 const char* FinishReasonName(FinishReason reason) {
   switch (reason) {
@@ -137,9 +153,16 @@ Generation Generate(const LanguageModel& model, const GenerationRequest& request
   g.timings.prompt_seconds = Since(start);
   const auto generating = Clock::now();
   for (int r = 0; r < request.results; ++r) {
-    // The last result takes the prompt's cache; the others copy it.
+    // The last result takes the prompt's cache and logits; the others copy them.
     const bool last = r + 1 == request.results;
-    g.completions.push_back(Complete(model, request, r, last ? std::move(cache) : cache, logits, sink));
+    KvCache own = last ? std::move(cache) : cache;
+    std::vector<float> next_logits = last ? std::move(logits) : logits;
+    CompletionState state(model, request, r);
+    for (int32_t token = state.Next(next_logits, own.capacity() - own.length(), sink); token >= 0;
+         token = state.Next(next_logits, own.capacity() - own.length(), sink)) {
+      transformer.Forward(std::span<const int32_t>(&token, 1), &own, &next_logits);
+    }
+    g.completions.push_back(state.Finish(sink));
     g.timings.generated_tokens += g.completions.back().sampled;
   }
   g.timings.generation_seconds = Since(generating);

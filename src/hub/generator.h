@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,41 @@ struct Generation {
 // Called with each new piece of a completion's text (`result` is its index);
 // return false to stop that generation (a client went away): its reason is kCancelled.
 using TextSink = std::function<bool(int result, std::string_view delta)>;
+
+// One completion being generated: samples a token from the model's logits,
+// appends it, ends it at the end of text (after min tokens), a stop sequence
+// or the length, and streams whole characters. Generate and the batching
+// engine (generation_engine.h) both drive it, so a request gets the same
+// text from either.
+class CompletionState {
+ public:
+  CompletionState(const LanguageModel& model, const GenerationRequest& request, int result);
+  // Samples from `logits` (which it changes). Returns the token to run
+  // through the model next, or -1 once the completion has ended. `room`:
+  // positions left in the sequence's cache after this token.
+  int32_t Next(std::span<float> logits, int64_t room, const TextSink& sink);
+  // Sends any text held back (unless cancelled) and returns the completion.
+  Completion Finish(const TextSink& sink);
+  // Ends it as cancelled (a client went away, the model is unloading).
+  void Cancel() {
+    if (!done_) completion_.reason = FinishReason::kCancelled;
+    done_ = true;
+  }
+  bool done() const { return done_; }
+  int result() const { return result_; }
+
+ private:
+  const Tokenizer& tok_;
+  const GenerationRequest& request_;
+  int result_;
+  Sampler sampler_;
+  std::vector<int32_t> sequence_;
+  std::vector<int32_t> end_ids_;
+  Completion completion_;
+  size_t streamed_ = 0;  // bytes of the text already sent
+  size_t longest_stop_ = 0;
+  bool done_ = false;
+};
 
 // Runs `request` on `model`. InvalidInput for a bad request (see Check).
 Generation Generate(const LanguageModel& model, const GenerationRequest& request, const TextSink& sink = nullptr);
