@@ -111,30 +111,35 @@ void MatMul(const WeightMatrix& w, const float* x, int64_t n, float* y, SpinPool
   const int64_t rows = w.rows;
   const int64_t cols = w.cols;
   if (tiled < 0) tiled = n > 1 ? n : 0;
-  const int64_t vectors = n - tiled;
   // Few rows (a small model, a vector) are not worth waking threads for.
   const int use = static_cast<int>(std::clamp<int64_t>(rows * cols * n / (1 << 15), 1, pool.size()));
-  // 8- or 4-bit weights: each vector quantized once for every row.
-  std::vector<QuantizedVector> quantized;
-  if (vectors > 0 && kernels.quantized_row_dot != nullptr && (w.type == GgmlType::kQ8_0 || w.type == GgmlType::kQ4_0)) {
-    quantized.resize(static_cast<size_t>(vectors));
-    for (int64_t v = 0; v < vectors; ++v)
-      kernels.quantize(x + (tiled + v) * cols, cols, &quantized[static_cast<size_t>(v)]);
+  if (kernels.quantized_row_dots != nullptr && (w.type == GgmlType::kQ8_0 || w.type == GgmlType::kQ4_0)) {
+    // 8- or 4-bit weights: each vector quantized once for every row.
+    std::vector<QuantizedVector> quantized(static_cast<size_t>(n));
+    std::vector<const QuantizedVector*> pointers(static_cast<size_t>(n));
+    for (int64_t v = 0; v < n; ++v) {
+      kernels.quantize(x + v * cols, cols, &quantized[static_cast<size_t>(v)]);
+      pointers[static_cast<size_t>(v)] = &quantized[static_cast<size_t>(v)];
+    }
+    pool.For(rows, use, [&](int64_t begin, int64_t end) {
+      float out[kQuantizedGroup];
+      for (int64_t r = begin; r < end; ++r) {
+        for (int64_t v = 0; v < n; v += kQuantizedGroup) {
+          const int count = static_cast<int>(std::min<int64_t>(kQuantizedGroup, n - v));
+          kernels.quantized_row_dots(w, r, pointers.data() + v, count, out);
+          for (int k = 0; k < count; ++k) y[(v + k) * rows + r] = out[k];
+        }
+      }
+    });
+    return;
   }
+  const int64_t vectors = n - tiled;
   pool.For(rows, use, [&](int64_t begin, int64_t end) {
     std::vector<float> scratch(static_cast<size_t>(4 * cols));
     if (tiled > 0) kernels.block_dots(w, begin, end, x, tiled, y, rows, scratch.data());
     if (vectors == 0) return;
-    float* yv = y + tiled * rows;
-    if (!quantized.empty()) {
-      for (int64_t r = begin; r < end; ++r) {
-        for (int64_t v = 0; v < vectors; ++v) {
-          yv[v * rows + r] = kernels.quantized_row_dot(w, r, quantized[static_cast<size_t>(v)]);
-        }
-      }
-    } else {
-      for (int64_t r = begin; r < end; ++r)
-        kernels.row_dots(w, r, x + tiled * cols, vectors, yv + r, rows, scratch.data());
+    for (int64_t r = begin; r < end; ++r) {
+      kernels.row_dots(w, r, x + tiled * cols, vectors, y + tiled * rows + r, rows, scratch.data());
     }
   });
 }

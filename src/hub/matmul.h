@@ -37,7 +37,12 @@ struct QuantizedVector {
   std::vector<int32_t> sum;  // per block: the sum of its q (q4_0's offset of 8 is taken out with it)
 };
 using QuantizeFn = void (*)(const float* x, int64_t cols, QuantizedVector* out);
-using QuantizedRowDotFn = float (*)(const WeightMatrix& w, int64_t r, const QuantizedVector& x);
+// Row r's dot products with `count` (1 to kQuantizedGroup) quantized vectors
+// into out[0..count): each block of the row is unpacked once for all of
+// them, and each vector's sum is accumulated exactly as it is alone.
+constexpr int kQuantizedGroup = 4;
+using QuantizedRowDotsFn = void (*)(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, int count,
+                                    float* out);
 
 // Activations over `n` values in place: GELU (tanh form, GPT-2), and
 // SiLU(g) * u into g (LLaMA's SwiGLU).
@@ -50,10 +55,10 @@ struct MatMulKernels {
   BlockDotsFn block_dots = nullptr;  // several (a prompt)
   GeluFn gelu = nullptr;
   SiluMulFn silu_mul = nullptr;
-  // Integer products for q8_0 / q4_0 weights and one vector; null: the
-  // weights are converted to float (the portable kernels: exact).
+  // Integer products for q8_0 / q4_0 weights (every vector, prompts too);
+  // null: the weights are converted to float (the portable kernels: exact).
   QuantizeFn quantize = nullptr;
-  QuantizedRowDotFn quantized_row_dot = nullptr;
+  QuantizedRowDotsFn quantized_row_dots = nullptr;
 };
 
 // Portable kernels (any x86-64 or other CPU).
@@ -74,11 +79,12 @@ std::vector<const MatMulKernels*> AvailableKernels();
 const MatMulKernels& BestKernels();
 
 // y (n x w.rows, row-major) = x (n x w.cols, row-major) times W transposed.
-// The first `tiled` vectors (a prompt's tokens) go through the tiled kernel
-// (weights converted to float once for all of them); the others (generated
-// tokens, one per sequence) each through the vector kernels, integer ones
-// for q8_0/q4_0 weights. A vector's result depends only on which group it
-// is in, never on the other vectors. tiled < 0: all when n > 1, none when n == 1.
+// With q8_0/q4_0 weights and integer kernels, every vector is quantized and
+// goes through them. Otherwise the first `tiled` vectors (a prompt's tokens)
+// go through the tiled kernel and the others (generated tokens, one per
+// sequence) through the vector kernel. A vector's result depends only on
+// which group it is in, never on the other vectors. tiled < 0: all when
+// n > 1, none when n == 1.
 void MatMul(const WeightMatrix& w, const float* x, int64_t n, float* y, SpinPool& pool,
             const MatMulKernels& kernels = BestKernels(), int64_t tiled = -1);
 

@@ -27,23 +27,6 @@ float Sum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-float DotF32(const float* a, const float* b, int64_t n) {
-  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    Prefetch(a + i);
-    Prefetch(a + i + 16);
-    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
-    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
-    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
-  }
-  for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-  float tail = 0;
-  for (; i < n; ++i) tail += a[i] * b[i];
-  return Sum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3))) + tail;
-}
-
 __m256 LoadF16(const unsigned char* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
 
 __m256 LoadBf16(const unsigned char* p) {
@@ -51,38 +34,62 @@ __m256 LoadBf16(const unsigned char* p) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
 }
 
-float DotF16(const unsigned char* row, const float* x, int64_t n) {
-  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    Prefetch(row + 2 * i);
-    s0 = _mm256_fmadd_ps(LoadF16(row + 2 * i), _mm256_loadu_ps(x + i), s0);
-    s1 = _mm256_fmadd_ps(LoadF16(row + 2 * i + 16), _mm256_loadu_ps(x + i + 8), s1);
-  }
-  float tail = 0;
-  for (; i < n; ++i) {
+// A row of f32, f16 or bf16 weights: 8 values at a time as floats, and one.
+struct F32Row {
+  const float* p;
+  __m256 Load(int64_t i) const { return _mm256_loadu_ps(p + i); }
+  float At(int64_t i) const { return p[i]; }
+  const void* Address(int64_t i) const { return p + i; }
+};
+struct F16Row {
+  const unsigned char* p;
+  __m256 Load(int64_t i) const { return LoadF16(p + 2 * i); }
+  float At(int64_t i) const {
     uint16_t h;
-    std::memcpy(&h, row + 2 * i, 2);
-    tail += _cvtsh_ss(h) * x[i];
+    std::memcpy(&h, p + 2 * i, 2);
+    return _cvtsh_ss(h);
   }
-  return Sum(_mm256_add_ps(s0, s1)) + tail;
-}
+  const void* Address(int64_t i) const { return p + 2 * i; }
+};
+struct Bf16Row {
+  const unsigned char* p;
+  __m256 Load(int64_t i) const { return LoadBf16(p + 2 * i); }
+  float At(int64_t i) const {
+    uint16_t h;
+    std::memcpy(&h, p + 2 * i, 2);
+    return Bf16ToFloat(h);
+  }
+  const void* Address(int64_t i) const { return p + 2 * i; }
+};
 
-float DotBf16(const unsigned char* row, const float* x, int64_t n) {
-  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+// The dot products of one row with `count` (1 or 2) vectors, each summed in
+// the same order (four accumulators over steps of 32, then steps of 8, then
+// the tail): a vector's result is the same whichever vectors share the pass,
+// and the row is read and converted once for both.
+template <int count, typename Row>
+void Dots(const Row& row, const float* const* x, int64_t n, float* out) {
+  __m256 s[count][4];
+  for (auto& v : s) {
+    for (auto& a : v) a = _mm256_setzero_ps();
+  }
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    Prefetch(row + 2 * i);
-    s0 = _mm256_fmadd_ps(LoadBf16(row + 2 * i), _mm256_loadu_ps(x + i), s0);
-    s1 = _mm256_fmadd_ps(LoadBf16(row + 2 * i + 16), _mm256_loadu_ps(x + i + 8), s1);
+  for (; i + 32 <= n; i += 32) {
+    Prefetch(row.Address(i));
+    Prefetch(row.Address(i + 16));
+    const __m256 w[4] = {row.Load(i), row.Load(i + 8), row.Load(i + 16), row.Load(i + 24)};
+    for (int v = 0; v < count; ++v) {
+      for (int k = 0; k < 4; ++k) s[v][k] = _mm256_fmadd_ps(w[k], _mm256_loadu_ps(x[v] + i + 8 * k), s[v][k]);
+    }
   }
-  float tail = 0;
-  for (; i < n; ++i) {
-    uint16_t h;
-    std::memcpy(&h, row + 2 * i, 2);
-    tail += Bf16ToFloat(h) * x[i];
+  for (; i + 8 <= n; i += 8) {
+    const __m256 w = row.Load(i);
+    for (int v = 0; v < count; ++v) s[v][0] = _mm256_fmadd_ps(w, _mm256_loadu_ps(x[v] + i), s[v][0]);
   }
-  return Sum(_mm256_add_ps(s0, s1)) + tail;
+  for (int v = 0; v < count; ++v) {
+    float tail = 0;
+    for (int64_t k = i; k < n; ++k) tail += row.At(k) * x[v][k];
+    out[v] = Sum(_mm256_add_ps(_mm256_add_ps(s[v][0], s[v][1]), _mm256_add_ps(s[v][2], s[v][3]))) + tail;
+  }
 }
 
 __m256 Int8ToFloat(__m128i eight_bytes) { return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(eight_bytes)); }
@@ -203,34 +210,43 @@ void Avx2BlockDots(const WeightMatrix& w, int64_t begin, int64_t end, const floa
   }
 }
 
+template <typename Row>
+void DotsOf(const Row& row, const float* const* x, int count, int64_t n, float* out) {
+  if (count == 2) {
+    Dots<2>(row, x, n, out);
+  } else {
+    Dots<1>(row, x, n, out);
+  }
+}
+
 void Avx2RowDots(const WeightMatrix& w, int64_t r, const float* x, int64_t n, float* y, int64_t y_stride,
-                 float* scratch) {
-  // Each vector on its own, the row read from memory (from cache after the
-  // first): a token's result does not depend on what else is in the batch.
+                 float* /*scratch*/) {
+  // Two vectors per pass over the row, each summed as it is alone: a
+  // token's result does not depend on what else is in the batch.
   const unsigned char* row = w.Row(r);
   const int64_t cols = w.cols;
-  (void)scratch;
-  for (int64_t t = 0; t < n; ++t) {
-    const float* xt = x + t * cols;
-    float v = 0;
+  for (int64_t t = 0; t < n; t += 2) {
+    const int count = t + 1 < n ? 2 : 1;
+    const float* xs[2] = {x + t * cols, x + (t + count - 1) * cols};
+    float out[2] = {0, 0};
     switch (w.type) {
       case GgmlType::kF32:
-        v = DotF32(reinterpret_cast<const float*>(row), xt, cols);
+        DotsOf(F32Row{reinterpret_cast<const float*>(row)}, xs, count, cols, out);
         break;
       case GgmlType::kF16:
-        v = DotF16(row, xt, cols);
+        DotsOf(F16Row{row}, xs, count, cols, out);
         break;
       case GgmlType::kBF16:
-        v = DotBf16(row, xt, cols);
+        DotsOf(Bf16Row{row}, xs, count, cols, out);
         break;
       case GgmlType::kQ8_0:
-        v = DotQ8(row, xt, cols);
+        for (int v = 0; v < count; ++v) out[v] = DotQ8(row, xs[v], cols);
         break;
       case GgmlType::kQ4_0:
-        v = DotQ4(row, xt, cols);
+        for (int v = 0; v < count; ++v) out[v] = DotQ4(row, xs[v], cols);
         break;
     }
-    y[t * y_stride] = v;
+    for (int v = 0; v < count; ++v) y[(t + v) * y_stride] = out[v];
   }
 }
 
@@ -322,53 +338,62 @@ void Avx2Quantize(const float* x, int64_t cols, QuantizedVector* out) {
   }
 }
 
-// Sum of 32 products of signed bytes as 8 int32 lanes, widened to float:
-// |w| (unsigned) times x with w's sign (maddubs cannot multiply two signed).
-__m256 SignedDot(__m256i w, __m256i x) {
-  const __m256i dot16 = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
-  return _mm256_cvtepi32_ps(_mm256_madd_epi16(dot16, _mm256_set1_epi16(1)));
-}
-
-float Avx2QuantizedRowDot(const WeightMatrix& w, int64_t r, const QuantizedVector& x) {
+// Row r against `count` quantized vectors; each block is loaded and
+// unpacked once, and each vector's sum runs as it would alone.
+template <int count>
+void QuantizedDots(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, float* out) {
   const unsigned char* row = w.Row(r);
   const int64_t blocks = w.cols / 32;
-  __m256 acc = _mm256_setzero_ps();
-  if (w.type == GgmlType::kQ8_0) {
-    for (int64_t b = 0; b < blocks; ++b) {
-      const unsigned char* block = row + b * 34;
-      Prefetch(block);
-      uint16_t h;
-      std::memcpy(&h, block, 2);
-      const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
-      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q.data() + b * 32));
-      const float d = _cvtsh_ss(h) * x.scale[static_cast<size_t>(b)];
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(d), SignedDot(qw, qx), acc);
-    }
-  } else {  // q4_0: nibbles 0-15 less 8; low nibbles are values 0-15, high nibbles 16-31
-    const __m128i low_mask = _mm_set1_epi8(0x0F);
-    const __m256i eight = _mm256_set1_epi8(8);
-    for (int64_t b = 0; b < blocks; ++b) {
-      const unsigned char* block = row + b * 18;
-      Prefetch(block);
-      uint16_t h;
-      std::memcpy(&h, block, 2);
+  __m256 acc[count];
+  for (auto& a : acc) a = _mm256_setzero_ps();
+  const bool q8 = w.type == GgmlType::kQ8_0;
+  const __m128i low_mask = _mm_set1_epi8(0x0F);
+  const __m256i eight = _mm256_set1_epi8(8);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const unsigned char* block = row + b * (q8 ? 34 : 18);
+    Prefetch(block);
+    uint16_t h;
+    std::memcpy(&h, block, 2);
+    __m256i qw;
+    if (q8) {
+      qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
+    } else {  // q4_0: nibbles 0-15 less 8; low nibbles are values 0-15, high nibbles 16-31
       const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 2));
       const __m128i lo = _mm_and_si128(packed, low_mask);
       const __m128i hi = _mm_and_si128(_mm_srli_epi16(packed, 4), low_mask);
-      const __m256i qw = _mm256_sub_epi8(_mm256_set_m128i(hi, lo), eight);
-      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q.data() + b * 32));
-      const float d = _cvtsh_ss(h) * x.scale[static_cast<size_t>(b)];
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(d), SignedDot(qw, qx), acc);
+      qw = _mm256_sub_epi8(_mm256_set_m128i(hi, lo), eight);
+    }
+    const __m256i magnitude = _mm256_sign_epi8(qw, qw);
+    const float dw = _cvtsh_ss(h);
+    for (int v = 0; v < count; ++v) {
+      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[v]->q.data() + b * 32));
+      // |w| (unsigned) times x with w's sign: maddubs cannot multiply two signed.
+      const __m256i dot16 = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(qx, qw));
+      const __m256 dot = _mm256_cvtepi32_ps(_mm256_madd_epi16(dot16, _mm256_set1_epi16(1)));
+      acc[v] = _mm256_fmadd_ps(_mm256_set1_ps(dw * x[v]->scale[static_cast<size_t>(b)]), dot, acc[v]);
     }
   }
-  return Sum(acc);
+  for (int v = 0; v < count; ++v) out[v] = Sum(acc[v]);
+}
+
+void Avx2QuantizedRowDots(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, int count, float* out) {
+  switch (count) {
+    case 1:
+      return QuantizedDots<1>(w, r, x, out);
+    case 2:
+      return QuantizedDots<2>(w, r, x, out);
+    case 3:
+      return QuantizedDots<3>(w, r, x, out);
+    default:
+      return QuantizedDots<4>(w, r, x, out);
+  }
 }
 
 }  // namespace
 
 const MatMulKernels& Avx2Kernels() {
-  static const MatMulKernels kKernels{"avx2",       &Avx2RowDots,  &Avx2BlockDots,      &Avx2Gelu,
-                                      &Avx2SiluMul, &Avx2Quantize, &Avx2QuantizedRowDot};
+  static const MatMulKernels kKernels{"avx2",       &Avx2RowDots,  &Avx2BlockDots,       &Avx2Gelu,
+                                      &Avx2SiluMul, &Avx2Quantize, &Avx2QuantizedRowDots};
   return kKernels;
 }
 

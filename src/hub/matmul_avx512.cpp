@@ -26,8 +26,11 @@ float Scale(const unsigned char* block) {
 // Lanes 0-7 scaled by a, lanes 8-15 by b.
 __m512 Scales(float a, float b) { return _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(a), _mm512_set1_ps(b)); }
 
-float DotQ8(const unsigned char* row, int64_t blocks, const QuantizedVector& x) {
-  __m512 acc = _mm512_setzero_ps();
+// Row r (q8_0) against `count` quantized vectors, two blocks per step.
+template <int count>
+void DotsQ8(const unsigned char* row, int64_t blocks, const QuantizedVector* const* x, float* out) {
+  __m512 acc[count];
+  for (auto& a : acc) a = _mm512_setzero_ps();
   int64_t b = 0;
   for (; b + 2 <= blocks; b += 2) {
     const unsigned char* b0 = row + b * 34;
@@ -36,29 +39,43 @@ float DotQ8(const unsigned char* row, int64_t blocks, const QuantizedVector& x) 
     const __m512i w =
         _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0 + 2))),
                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b1 + 2)), 1);
-    const __m512i xv = _mm512_loadu_si512(x.q.data() + b * 32);
-    // |w| (unsigned) times x with w's sign.
-    const __m512i xs = _mm512_mask_sub_epi8(xv, _mm512_movepi8_mask(w), _mm512_setzero_si512(), xv);
-    const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_abs_epi8(w), xs);
-    const float d0 = Scale(b0) * x.scale[static_cast<size_t>(b)];
-    const float d1 = Scale(b1) * x.scale[static_cast<size_t>(b) + 1];
-    acc = _mm512_fmadd_ps(Scales(d0, d1), _mm512_cvtepi32_ps(dot), acc);
+    const __m512i magnitude = _mm512_abs_epi8(w);
+    const __mmask64 negative = _mm512_movepi8_mask(w);
+    const float w0 = Scale(b0);
+    const float w1 = Scale(b1);
+    for (int v = 0; v < count; ++v) {
+      const __m512i xv = _mm512_loadu_si512(x[v]->q.data() + b * 32);
+      // |w| (unsigned) times x with w's sign.
+      const __m512i xs = _mm512_mask_sub_epi8(xv, negative, _mm512_setzero_si512(), xv);
+      const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), magnitude, xs);
+      const float d0 = w0 * x[v]->scale[static_cast<size_t>(b)];
+      const float d1 = w1 * x[v]->scale[static_cast<size_t>(b) + 1];
+      acc[v] = _mm512_fmadd_ps(Scales(d0, d1), _mm512_cvtepi32_ps(dot), acc[v]);
+    }
   }
-  float total = _mm512_reduce_add_ps(acc);
-  for (; b < blocks; ++b) {  // an odd last block
-    const unsigned char* block = row + b * 34;
-    int32_t s = 0;
-    for (int i = 0; i < 32; ++i) s += static_cast<int8_t>(block[2 + i]) * x.q[static_cast<size_t>(b * 32 + i)];
-    total += Scale(block) * x.scale[static_cast<size_t>(b)] * static_cast<float>(s);
+  for (int v = 0; v < count; ++v) {
+    float total = _mm512_reduce_add_ps(acc[v]);
+    for (int64_t t = b; t < blocks; ++t) {  // an odd last block
+      const unsigned char* block = row + t * 34;
+      int32_t s = 0;
+      for (int i = 0; i < 32; ++i) s += static_cast<int8_t>(block[2 + i]) * x[v]->q[static_cast<size_t>(t * 32 + i)];
+      total += Scale(block) * x[v]->scale[static_cast<size_t>(t)] * static_cast<float>(s);
+    }
+    out[v] = total;
   }
-  return total;
 }
 
-// q4_0: nibbles n in 0-15 stand for n - 8; the sum of n * x comes from
-// vpdpbusd directly (n is unsigned), and 8 * sum(x) is taken off per block.
-float DotQ4(const unsigned char* row, int64_t blocks, const QuantizedVector& x) {
-  __m512 acc = _mm512_setzero_ps();
-  float offset = 0;  // sum over blocks of scale * sum(x)
+// q4_0 against `count` quantized vectors: nibbles n in 0-15 stand for n - 8;
+// the sum of n * x comes from vpdpbusd directly (n is unsigned), and 8 *
+// sum(x) is taken off per block.
+template <int count>
+void DotsQ4(const unsigned char* row, int64_t blocks, const QuantizedVector* const* x, float* out) {
+  __m512 acc[count];
+  float offset[count];  // sum over blocks of scale * sum(x)
+  for (int v = 0; v < count; ++v) {
+    acc[v] = _mm512_setzero_ps();
+    offset[v] = 0;
+  }
   const __m256i low = _mm256_set1_epi8(0x0F);
   // [lo0, lo1, hi0, hi1] (128-bit pieces) -> [lo0, hi0, lo1, hi1]: values 0-31 of each block in order.
   const __m512i order = _mm512_setr_epi64(0, 1, 4, 5, 2, 3, 6, 7);
@@ -72,30 +89,54 @@ float DotQ4(const unsigned char* row, int64_t blocks, const QuantizedVector& x) 
     const __m256i lo = _mm256_and_si256(packed, low);
     const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low);
     const __m512i w = _mm512_permutexvar_epi64(order, _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1));
-    const __m512i xv = _mm512_loadu_si512(x.q.data() + b * 32);
-    const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, xv);
-    const float d0 = Scale(b0) * x.scale[static_cast<size_t>(b)];
-    const float d1 = Scale(b1) * x.scale[static_cast<size_t>(b) + 1];
-    acc = _mm512_fmadd_ps(Scales(d0, d1), _mm512_cvtepi32_ps(dot), acc);
-    offset += d0 * static_cast<float>(x.sum[static_cast<size_t>(b)]) +
-              d1 * static_cast<float>(x.sum[static_cast<size_t>(b) + 1]);
-  }
-  float total = _mm512_reduce_add_ps(acc) - 8.0f * offset;
-  for (; b < blocks; ++b) {  // an odd last block
-    const unsigned char* block = row + b * 18;
-    int32_t s = 0;
-    for (int i = 0; i < 16; ++i) {
-      s += ((block[2 + i] & 0x0F) - 8) * x.q[static_cast<size_t>(b * 32 + i)];
-      s += ((block[2 + i] >> 4) - 8) * x.q[static_cast<size_t>(b * 32 + 16 + i)];
+    const float w0 = Scale(b0);
+    const float w1 = Scale(b1);
+    for (int v = 0; v < count; ++v) {
+      const __m512i xv = _mm512_loadu_si512(x[v]->q.data() + b * 32);
+      const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, xv);
+      const float d0 = w0 * x[v]->scale[static_cast<size_t>(b)];
+      const float d1 = w1 * x[v]->scale[static_cast<size_t>(b) + 1];
+      acc[v] = _mm512_fmadd_ps(Scales(d0, d1), _mm512_cvtepi32_ps(dot), acc[v]);
+      offset[v] += d0 * static_cast<float>(x[v]->sum[static_cast<size_t>(b)]) +
+                   d1 * static_cast<float>(x[v]->sum[static_cast<size_t>(b) + 1]);
     }
-    total += Scale(block) * x.scale[static_cast<size_t>(b)] * static_cast<float>(s);
   }
-  return total;
+  for (int v = 0; v < count; ++v) {
+    float total = _mm512_reduce_add_ps(acc[v]) - 8.0f * offset[v];
+    for (int64_t t = b; t < blocks; ++t) {  // an odd last block
+      const unsigned char* block = row + t * 18;
+      int32_t s = 0;
+      for (int i = 0; i < 16; ++i) {
+        s += ((block[2 + i] & 0x0F) - 8) * x[v]->q[static_cast<size_t>(t * 32 + i)];
+        s += ((block[2 + i] >> 4) - 8) * x[v]->q[static_cast<size_t>(t * 32 + 16 + i)];
+      }
+      total += Scale(block) * x[v]->scale[static_cast<size_t>(t)] * static_cast<float>(s);
+    }
+    out[v] = total;
+  }
 }
 
-float Avx512QuantizedRowDot(const WeightMatrix& w, int64_t r, const QuantizedVector& x) {
+template <int count>
+void Dots(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, float* out) {
   const int64_t blocks = w.cols / 32;
-  return w.type == GgmlType::kQ8_0 ? DotQ8(w.Row(r), blocks, x) : DotQ4(w.Row(r), blocks, x);
+  if (w.type == GgmlType::kQ8_0) {
+    DotsQ8<count>(w.Row(r), blocks, x, out);
+  } else {
+    DotsQ4<count>(w.Row(r), blocks, x, out);
+  }
+}
+
+void Avx512QuantizedRowDots(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, int count, float* out) {
+  switch (count) {
+    case 1:
+      return Dots<1>(w, r, x, out);
+    case 2:
+      return Dots<2>(w, r, x, out);
+    case 3:
+      return Dots<3>(w, r, x, out);
+    default:
+      return Dots<4>(w, r, x, out);
+  }
 }
 
 }  // namespace
@@ -104,7 +145,7 @@ const MatMulKernels& Avx512Kernels() {
   static const MatMulKernels kKernels = [] {
     MatMulKernels k = Avx2Kernels();
     k.name = "avx512-vnni";
-    k.quantized_row_dot = &Avx512QuantizedRowDot;
+    k.quantized_row_dots = &Avx512QuantizedRowDots;
     return k;
   }();
   return kKernels;
