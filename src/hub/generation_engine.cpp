@@ -58,7 +58,8 @@ GenerationEngine::~GenerationEngine() {
   scheduler_.join();
 }
 
-std::shared_ptr<GenerationEngine::Job> GenerationEngine::Submit(GenerationRequest request, TextSink sink) {
+std::shared_ptr<GenerationEngine::Job> GenerationEngine::Submit(GenerationRequest request, TextSink sink,
+                                                                DoneCallback done) {
   request.Check(*model_);
   if (request.results > options_.max_sequences) {
     throw InvalidInput("the number of results must be at most " + std::to_string(options_.max_sequences) +
@@ -67,9 +68,13 @@ std::shared_ptr<GenerationEngine::Job> GenerationEngine::Submit(GenerationReques
   auto job = std::make_shared<Job>();
   job->request_ = std::move(request);
   job->sink_ = std::move(sink);
+  job->on_done_ = std::move(done);
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) throw Conflict("the model is shutting down");
+    if (static_cast<int>(queue_.size()) >= options_.max_queued) {
+      throw Conflict("too many requests are waiting for this model (" + std::to_string(queue_.size()) + ")");
+    }
     queue_.push_back(job);
     ++stats_.queued;
   }
@@ -83,6 +88,7 @@ GenerationEngine::Stats GenerationEngine::stats() const {
 }
 
 void GenerationEngine::Fail(Job* job, std::exception_ptr error) {
+  if (job->on_done_) job->on_done_(nullptr, error);
   {
     const std::lock_guard<std::mutex> lock(job->mutex_);
     job->error_ = std::move(error);
@@ -107,6 +113,7 @@ void GenerationEngine::Complete(Running* r, int active) {
     stats_.running = active;  // before the caller hears of it
   }
   Job& job = *r->job;
+  if (job.on_done_) job.on_done_(&g, nullptr);
   {
     const std::lock_guard<std::mutex> lock(job.mutex_);
     job.result_ = std::move(g);

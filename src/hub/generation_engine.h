@@ -25,7 +25,13 @@ class GenerationEngine {
     // Sequences generated together (a request with n results counts n);
     // more requests wait in order.
     int max_sequences = 8;
+    // Requests that may wait; beyond, Submit refuses (the server answers 429).
+    int max_queued = 64;
   };
+
+  // Called once on the scheduler thread when a job ends: its result, or
+  // (result null) the error it ended with.
+  using DoneCallback = std::function<void(const Generation* result, std::exception_ptr error)>;
 
   // A submitted request: wait for its result, or cancel it.
   class Job {
@@ -40,6 +46,7 @@ class GenerationEngine {
     friend class GenerationEngine;
     GenerationRequest request_;
     TextSink sink_;
+    DoneCallback on_done_;
     std::atomic<bool> cancelled_{false};
     std::mutex mutex_;
     std::condition_variable done_cv_;
@@ -61,10 +68,11 @@ class GenerationEngine {
   GenerationEngine(const GenerationEngine&) = delete;
   GenerationEngine& operator=(const GenerationEngine&) = delete;
 
-  // Checks the request (InvalidInput) and queues it. `sink` (may be null)
-  // is called on the scheduler thread with each piece of text; it must be
-  // quick, and returning false cancels that completion.
-  std::shared_ptr<Job> Submit(GenerationRequest request, TextSink sink);
+  // Checks the request (InvalidInput) and queues it; Conflict when more than
+  // max_queued requests wait already. `sink` (may be null) is called on the
+  // scheduler thread with each piece of text; it must be quick, and
+  // returning false cancels that completion. `done` (may be null) as above.
+  std::shared_ptr<Job> Submit(GenerationRequest request, TextSink sink, DoneCallback done = nullptr);
   Stats stats() const;
   const LanguageModel& model() const { return *model_; }
 

@@ -3,6 +3,9 @@
 // is the one place that does).
 #pragma once
 
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,11 +45,68 @@ struct HttpRequest {
   }
 };
 
+// The body of a response produced later, on another thread (a text
+// generation): pieces are sent as they are written (chunked transfer
+// encoding; server-sent events are such pieces) until Close(). When the
+// client goes away, Write returns false and cancelled() turns true, so the
+// producer can stop and free what it holds. Thread-safe.
+class ResponseStream {
+ public:
+  // Queues `piece`; false once the client has gone (the piece is dropped).
+  bool Write(std::string_view piece) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (cancelled_) return false;
+    pending_.append(piece);
+    if (notify_) notify_();  // under the lock: after Cancel() returns it is never called again
+    return true;
+  }
+  // No more pieces (a second call does nothing).
+  void Close() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    if (notify_) notify_();
+  }
+  bool cancelled() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return cancelled_;
+  }
+
+  // The server's side: told (on the producer's thread, quickly: it must
+  // not block) when there is more; takes what was written so far and
+  // whether the stream is closed; cancels when the client is gone.
+  void SetNotify(std::function<void()> notify) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    notify_ = std::move(notify);
+    if (notify_ && (!pending_.empty() || closed_)) notify_();
+  }
+  std::string Take(bool* closed) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    *closed = closed_;
+    return std::exchange(pending_, std::string());
+  }
+  void Cancel() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    cancelled_ = true;
+    notify_ = nullptr;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::string pending_;
+  bool closed_ = false;
+  bool cancelled_ = false;
+  std::function<void()> notify_;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra fields
+  // Non-null: the body comes from this stream instead of `body`, sent with
+  // chunked transfer encoding as it is written.
+  std::shared_ptr<ResponseStream> stream = nullptr;
 };
 
 }  // namespace tabpilot

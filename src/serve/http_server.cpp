@@ -107,6 +107,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::ReadHeader, shared_from_this()));
   }
 
+  // After the event loops stopped: a stream still open is cancelled (its
+  // producer stops and never wakes a loop that is gone), which also lets
+  // the session go.
+  void AbandonStream() {
+    if (body_) body_->Cancel();
+    body_.reset();
+  }
+
   // The drain: an idle connection is closed now, a busy one after its answer.
   void Drain() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
@@ -192,6 +200,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     } catch (const std::exception& e) {
       response = HttpResponse{500, "application/json", ErrorBody(e.what()), {}};
     }
+    if (response.stream) return StartStream(req, std::move(response));
     res_ = {};
     res_.version(req.version());
     res_.result(static_cast<unsigned>(response.status));
@@ -203,6 +212,71 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res_.prepare_payload();
     stream_.expires_after(server_.options.write_timeout);
     http::async_write(stream_, res_, beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this()));
+  }
+
+  // A response whose body is written later by another thread: the header
+  // now (chunked), then each piece as the producer writes it.
+  void StartStream(const http::request<http::string_body>& req, HttpResponse response) {
+    stream_res_ = {};
+    stream_res_.version(req.version());
+    stream_res_.result(static_cast<unsigned>(response.status));
+    stream_res_.set(http::field::server, "tabpilot");
+    if (!response.content_type.empty()) stream_res_.set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) stream_res_.set(name, value);
+    stream_res_.chunked(true);
+    stream_res_.keep_alive(req.keep_alive() && !server_.draining.load());
+    body_ = std::move(response.stream);
+    serializer_.emplace(stream_res_);
+    stream_.expires_after(server_.options.write_timeout);
+    http::async_write_header(stream_, *serializer_, [self = shared_from_this()](ErrorCode ec, size_t) {
+      if (ec) return self->EndStream(false);
+      // The producer's thread wakes this connection's event loop. The
+      // callback holds the session: while it waits for the producer no
+      // operation does (EndStream lets go).
+      self->body_->SetNotify([self] { net::post(self->stream_.get_executor(), [self] { self->Pump(); }); });
+    });
+  }
+
+  // Writes what the producer has written so far, then the last chunk once it
+  // closed; one write at a time.
+  void Pump() {
+    if (writing_ || !body_) return;
+    bool closed = false;
+    chunk_ = body_->Take(&closed);
+    if (chunk_.empty() && !closed) return;
+    writing_ = true;
+    stream_.expires_after(server_.options.write_timeout);
+    if (chunk_.empty()) return WriteLastChunk();  // closed, nothing left
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                     [self = shared_from_this(), closed](ErrorCode ec, size_t) {
+                       self->writing_ = false;
+                       if (ec) return self->EndStream(false);
+                       if (closed) return self->WriteLastChunk();
+                       self->Pump();  // what came while this was written
+                     });
+  }
+
+  void WriteLastChunk() {
+    writing_ = true;
+    chunk_.clear();
+    stream_.expires_after(server_.options.write_timeout);
+    net::async_write(stream_, http::make_chunk_last(), [self = shared_from_this()](ErrorCode ec, size_t) {
+      self->writing_ = false;
+      self->EndStream(!ec);
+    });
+  }
+
+  // The stream is over: sent whole (`ok`), or the client went away (the
+  // producer is told, and stops).
+  void EndStream(bool ok) {
+    if (body_) {
+      if (!ok) body_->Cancel();
+      body_->SetNotify(nullptr);
+    }
+    body_.reset();
+    serializer_.reset();
+    if (!ok || !stream_res_.keep_alive()) return Close();
+    ReadHeader();
   }
 
   void OnWrite(ErrorCode ec, size_t /*bytes*/) {
@@ -221,6 +295,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
+  // A streamed response: its header, serializer, producer and the piece being written.
+  http::response<http::empty_body> stream_res_;
+  std::optional<http::response_serializer<http::empty_body>> serializer_;
+  std::shared_ptr<ResponseStream> body_;
+  std::string chunk_;
+  bool writing_ = false;
   HttpServer::Impl& server_;
   std::string remote_;
   bool busy_ = false;  // between a request's header and its answer written
@@ -322,6 +402,14 @@ void HttpServer::Run() {
   for (size_t t = 1; t < s.contexts.size(); ++t) threads.emplace_back([&s, t] { s.contexts[t]->run(); });
   s.contexts[0]->run();
   for (std::thread& t : threads) t.join();
+  std::vector<std::shared_ptr<HttpSession>> left;
+  {
+    const std::lock_guard<std::mutex> lock(s.mutex);
+    for (auto& [ptr, weak] : s.sessions) {
+      if (auto session = weak.lock()) left.push_back(std::move(session));
+    }
+  }
+  for (auto& session : left) session->AbandonStream();
 }
 
 void HttpServer::Stop() {

@@ -69,6 +69,29 @@ class RawConnection {
     return r;
   }
 
+  // The head of a chunked response (its status line and fields).
+  Response ReadHead(int timeout_ms = 10000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    size_t head_end;
+    while ((head_end = pending_.find("\r\n\r\n")) == std::string::npos) Fill(deadline);
+    Response r;
+    r.head = pending_.substr(0, head_end);
+    r.status = std::stoi(r.head.substr(9, 3));
+    pending_.erase(0, head_end + 4);
+    return r;
+  }
+  // The next chunk of a chunked body ("" for the last one).
+  std::string ReadChunk(int timeout_ms = 10000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    size_t line_end;
+    while ((line_end = pending_.find("\r\n")) == std::string::npos) Fill(deadline);
+    const size_t size = std::stoul(pending_.substr(0, line_end), nullptr, 16);
+    while (pending_.size() < line_end + 2 + size + 2) Fill(deadline);
+    std::string chunk = pending_.substr(line_end + 2, size);
+    pending_.erase(0, line_end + 2 + size + 2);
+    return chunk;
+  }
+
   // True when the server closes the connection within timeout_ms (with
   // nothing more to read).
   bool ClosedWithin(int timeout_ms) {

@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -183,6 +185,93 @@ TEST(HttpServer, ADrainCutShortByItsDeadlineStillEndsCleanly) {
   const auto start = std::chrono::steady_clock::now();
   s.reset();  // Stop, then Run returns once the handler does; the server is destroyed
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+// A body written later by another thread goes out piece by piece (chunked),
+// the connection stays open for the next request, and a client that goes
+// away cancels the producer.
+// Threads a handler starts, joined when the test ends however it ends.
+class Producers {
+ public:
+  ~Producers() {
+    for (std::thread& t : threads_) t.join();
+  }
+  template <typename Fn>
+  void Start(Fn fn) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    threads_.emplace_back(std::move(fn));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::thread> threads_;
+};
+
+TEST(HttpServer, StreamedBodiesArriveAsWrittenAndADisconnectCancelsThem) {
+  std::promise<void> first_read;
+  std::shared_future<void> first_read_future = first_read.get_future().share();
+  std::promise<bool> gone;
+  std::atomic<bool> gone_set{false};
+  // Declared after what the producers use and before the server: joined
+  // after the server stops, before the promises go.
+  Producers producers;
+  struct Release {  // a failed check must not leave the first producer waiting
+    std::promise<void>& p;
+    bool done = false;
+    ~Release() {
+      if (!done) p.set_value();
+    }
+  } release{first_read};
+  auto handler = [&](HttpRequest& r) {
+    if (r.path == "/plain") return HttpResponse{200, "application/json", "{}", {}};
+    auto stream = std::make_shared<ResponseStream>();
+    if (r.path == "/stream") {
+      producers.Start([stream, first_read_future] {
+        stream->Write("data: one\n\n");
+        first_read_future.wait();  // the client has the first piece before the second is written
+        stream->Write("data: two\n\n");
+        stream->Close();
+      });
+    } else {  // /endless: writes until the client goes away
+      producers.Start([stream, &gone, &gone_set] {
+        for (int i = 0; i < 1000; ++i) {
+          if (!stream->Write("data: x\n\n")) {
+            if (!gone_set.exchange(true)) gone.set_value(stream->cancelled());
+            return;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        stream->Close();
+      });
+    }
+    return HttpResponse{200, "text/event-stream", "", {}, stream};
+  };
+  {
+    Running server({}, handler);
+    RawConnection c(server.port());
+    c.Send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto head = c.ReadHead();
+    EXPECT_EQ(head.status, 200);
+    EXPECT_NE(head.head.find("Transfer-Encoding: chunked"), std::string::npos) << head.head;
+    EXPECT_NE(head.head.find("text/event-stream"), std::string::npos);
+    EXPECT_EQ(c.ReadChunk(), "data: one\n\n");
+    first_read.set_value();
+    release.done = true;
+    EXPECT_EQ(c.ReadChunk(), "data: two\n\n");
+    EXPECT_EQ(c.ReadChunk(), "");  // the last chunk
+    // The same connection serves the next request.
+    c.Send("GET /plain HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(c.Read().status, 200);
+    {
+      RawConnection d(server.port());
+      d.Send("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n");
+      d.ReadHead();
+      EXPECT_EQ(d.ReadChunk(), "data: x\n\n");
+    }  // the client goes away
+    auto cancelled = gone.get_future();
+    ASSERT_EQ(cancelled.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_TRUE(cancelled.get());
+  }
 }
 
 TEST(HttpServer, ABusyAddressIsOneClearError) {
