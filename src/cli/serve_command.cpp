@@ -13,8 +13,10 @@
 #include "core/log.h"
 #include "core/parallel.h"
 #include "data/file_bytes.h"
+#include "serve/completion_api.h"
 #include "serve/endpoint_admin.h"
 #include "serve/http_server.h"
+#include "serve/hub_endpoints.h"
 #include "serve/inference_router.h"
 #include "serve/model_manager.h"
 #include "serve/server_metrics.h"
@@ -44,8 +46,31 @@ struct ServeArgs {
   bool admin = false;
   bool ui = false;
   std::string web_dir;
+  std::vector<std::string> hub_models;  // NAME=FILE
+  int hub_streams = 8;
+  int hub_threads = 0;
   bool quiet = false;
 };
+
+// --hub-model NAME=FILE (or FILE: named after the file's stem).
+std::vector<HubEndpoints::Spec> HubSpecs(const std::vector<std::string>& args) {
+  std::vector<HubEndpoints::Spec> specs;
+  for (const std::string& a : args) {
+    const size_t eq = a.find('=');
+    HubEndpoints::Spec spec;
+    spec.file = eq == std::string::npos ? a : a.substr(eq + 1);
+    spec.name = eq == std::string::npos ? spec.file.stem().string() : a.substr(0, eq);
+    CheckResourceName(spec.name, "endpoint");
+    if (!std::filesystem::is_regular_file(spec.file)) {
+      throw NotFound("--hub-model " + a + ": no such file " + spec.file.string());
+    }
+    for (const auto& other : specs) {
+      if (other.name == spec.name) throw InvalidInput("--hub-model: the name '" + spec.name + "' is given twice");
+    }
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
 
 // Access-log lines to stdout or a file, whole lines under a lock.
 class AccessLog {
@@ -93,6 +118,12 @@ rlim_t RaiseOpenFileLimit() {
   return limit.rlim_cur;
 }
 
+std::string HubList(const HubEndpoints& hub) {
+  std::string names;
+  for (const std::string& n : hub.Names()) names += (names.empty() ? "" : ", ") + n;
+  return names + " (loading; /health says when ready)";
+}
+
 int RunServe(const ServeArgs& a) {
   if (a.port < 0 || a.port > 65535) throw InvalidInput("--port must be 0-65535, not " + std::to_string(a.port));
   if (a.poll_ms < 10) throw InvalidInput("--poll-interval-ms must be at least 10");
@@ -106,9 +137,23 @@ int RunServe(const ServeArgs& a) {
     throw InvalidInput("--admin on " + a.host + " (not a loopback address) needs --auth-token-file");
   }
   const Logger logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
+  if (a.hub_streams < 1 || a.hub_streams > 64) throw InvalidInput("--hub-streams must be 1-64");
+  // Text-generation models load in the background: /health says 503 until they are ready.
+  std::unique_ptr<HubEndpoints> hub;
+  std::unique_ptr<CompletionApi> completions;
+  if (!a.hub_models.empty()) {
+    HubEndpoints::Options hub_options;
+    hub_options.threads = ResolveThreads(a.hub_threads);
+    hub_options.max_sequences = a.hub_streams;
+    hub = std::make_unique<HubEndpoints>(HubSpecs(a.hub_models), hub_options);
+    completions = std::make_unique<CompletionApi>(*hub);
+  }
   std::unique_ptr<EndpointWatch> watch;
   std::string source;
-  if (!a.model.empty()) {
+  if (a.model.empty() && hub != nullptr && a.store.empty()) {
+    watch = std::make_unique<FixedEndpoints>(std::vector<EndpointTarget>{});
+    source = "no tabular endpoints";
+  } else if (!a.model.empty()) {
     CheckResourceName(a.name, "endpoint");
     EndpointTarget target;
     target.identity.endpoint = a.name;
@@ -153,6 +198,7 @@ int RunServe(const ServeArgs& a) {
   routing.auth_token = auth_token;
   routing.admin = a.admin;
   routing.endpoint_admin = admin.get();
+  routing.completions = completions.get();
   InferenceRouter router(models, metrics, std::move(routing));
   // --ui: the web UI under /ui/ (its pages and /ui/api/), over the same store,
   // the live figures from this server's own metrics.
@@ -188,7 +234,8 @@ int RunServe(const ServeArgs& a) {
   // The line scripts and tests wait for (the port is the one bound).
   std::cerr << "tabpilot serve: listening on http://" << a.host << ":" << server.port() << " with " << http.threads
             << " thread(s), serving " << source << (a.admin ? ", admin routes on" : "")
-            << (a.ui ? ", the web UI at /ui/" : "") << " (up to " << open_files << " open files)" << std::endl;
+            << (a.ui ? ", the web UI at /ui/" : "") << (hub ? ", text-generation models " + HubList(*hub) : "")
+            << " (up to " << open_files << " open files)" << std::endl;
   server.Run();
   std::cerr << "tabpilot serve: stopped" << std::endl;
   return 0;
@@ -209,6 +256,12 @@ Runner AddServeCommand(CLI::App& app) {
   sub->add_option("--default-endpoint", args->default_endpoint,
                   "Endpoint /invocations serves without a target (default: the only one)");
   sub->add_option("--threads", args->threads, "Server threads (0 = all cores)")->capture_default_str();
+  sub->add_option("--hub-model", args->hub_models,
+                  "Serve a text-generation model: NAME=FILE.gguf (repeatable; OpenAI /v1/..., /model/NAME/complete)");
+  sub->add_option("--hub-streams", args->hub_streams, "Completions generated at once per text-generation model")
+      ->capture_default_str();
+  sub->add_option("--hub-threads", args->hub_threads, "Threads of the text-generation kernels (0 = all cores)")
+      ->capture_default_str();
   sub->add_option("--row-threads", args->row_threads, "Threads per one-row prediction")->capture_default_str();
   sub->add_option("--poll-interval-ms", args->poll_ms, "How often the store is checked for changes")
       ->capture_default_str();

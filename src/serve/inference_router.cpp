@@ -70,8 +70,8 @@ HttpResponse InferenceRouter::Route(HttpRequest& request, Routed& routed) const 
     routed.endpoint = std::string(name);
     return model;
   };
-  const bool open_route =
-      (seg.size() == 1 && seg[0] == "ping") || (seg.size() == 3 && seg[0] == "v2" && seg[1] == "health");
+  const bool open_route = (seg.size() == 1 && (seg[0] == "ping" || seg[0] == "health")) ||
+                          (seg.size() == 3 && seg[0] == "v2" && seg[1] == "health");
   if (!options_.auth_token.empty() && !open_route &&
       !BearerMatches(request.Header("authorization"), options_.auth_token)) {
     routed.route = "unauthorized";
@@ -79,9 +79,19 @@ HttpResponse InferenceRouter::Route(HttpRequest& request, Routed& routed) const 
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
+  if (options_.completions != nullptr && CompletionApi::Serves(request.path)) {
+    routed.route = "hub";
+    return options_.completions->Handle(request);
+  }
   if (seg.size() == 1 && seg[0] == "ping") {
     routed.route = "ping";
     if (!get) return method_not_allowed("GET");
+    if (options_.completions != nullptr && models_.Summaries().empty()) {  // text-generation models only
+      HttpRequest health = request;
+      health.path = "/health";
+      health.method = "GET";
+      return options_.completions->Handle(health);
+    }
     std::string why;
     if (models_.Default(&why) == nullptr && models_.Summaries().empty()) return ErrorAnswer(503, why);
     for (const ModelManager::Summary& s : models_.Summaries()) {
@@ -108,10 +118,9 @@ HttpResponse InferenceRouter::Route(HttpRequest& request, Routed& routed) const 
   if (seg.size() == 1 && seg[0] == "metrics") {
     routed.route = "metrics";
     if (!get) return method_not_allowed("GET");
-    return HttpResponse{200,
-                        "text/plain; version=0.0.4",
-                        metrics_.Scrape(models_.Summaries(), options_.connections ? options_.connections() : 0),
-                        {}};
+    std::string text = metrics_.Scrape(models_.Summaries(), options_.connections ? options_.connections() : 0);
+    if (options_.completions != nullptr) text += options_.completions->MetricsText();
+    return HttpResponse{200, "text/plain; version=0.0.4", std::move(text), {}};
   }
   if (!seg.empty() && seg[0] == "v2") {
     routed.route = "oip";

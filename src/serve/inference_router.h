@@ -5,6 +5,8 @@
 //                                       X-Amzn-SageMaker-Target-Model header
 //   POST /endpoints/{name}/invocations  a named endpoint
 //   GET  /metrics                       Prometheus text
+//   /health, /v1/..., /model/{name}/complete, /tokenize, /detokenize: the
+//                                       text-generation models (completion_api.h)
 //   GET  /v2, /v2/health/live, /v2/health/ready
 //   GET  /v2/models/{name}, /v2/models/{name}/ready
 //   POST /v2/models/{name}/infer        (also under /versions/{v}/)
@@ -39,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include "serve/completion_api.h"
 #include "serve/endpoint_admin.h"
 #include "serve/http_message.h"
 #include "serve/model_manager.h"
@@ -62,6 +65,9 @@ class InferenceRouter {
     // With admin: the store the endpoint changes go to; null for a server of
     // fixed bundles (changes: 409). Borrowed.
     EndpointAdmin* endpoint_admin = nullptr;
+    // The text-generation routes (completion_api.h: /v1/..., /model/{name}/complete,
+    // /tokenize, /health), when the server hosts such models. Borrowed.
+    CompletionApi* completions = nullptr;
   };
 
   // Borrows both (they outlive the router).

@@ -80,6 +80,14 @@ class RawConnection {
     pending_.erase(0, head_end + 4);
     return r;
   }
+  // `length` bytes of body after a head read with ReadHead.
+  std::string ReadBody(size_t length, int timeout_ms = 10000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (pending_.size() < length) Fill(deadline);
+    std::string body = pending_.substr(0, length);
+    pending_.erase(0, length);
+    return body;
+  }
   // The next chunk of a chunked body ("" for the last one).
   std::string ReadChunk(int timeout_ms = 10000) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);

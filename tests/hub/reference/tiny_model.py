@@ -149,11 +149,13 @@ CORPUS = ("to be or not to be that is the question whether tis nobler in the min
           "the slings and arrows of outrageous fortune or to take arms against a sea of troubles ") * 4
 
 
-def gpt2_vocab(merges_wanted):
-    """256 byte tokens, `merges_wanted` merges learned on CORPUS, <|endoftext|>."""
+def gpt2_vocab(merges_wanted, ascii_only=False):
+    """256 byte tokens (printable ASCII only with `ascii_only`: every text
+    the model writes is then valid UTF-8), `merges_wanted` merges learned on
+    CORPUS, <|endoftext|>."""
     m = byte_stand_ins()
     words = [[m[b] for b in (" " + w if i else w).encode()] for i, w in enumerate(CORPUS.split())]
-    tokens = [m[b] for b in range(256)]
+    tokens = [m[b] for b in (range(32, 127) if ascii_only else range(256))]
     merges = []
     for _ in range(merges_wanted):
         counts = {}
@@ -271,7 +273,7 @@ def build_gpt2(g, a, rng, kind):
         tokens, merges = v["tokens"], v["merges"]
         types = [3 if t == "<|endoftext|>" else 1 for t in tokens]
     else:
-        tokens, merges, types = gpt2_vocab(80)
+        tokens, merges, types = gpt2_vocab(80, a.ascii)
     n_vocab, e, ff = len(tokens), a.embd, a.ff
     g.add("general.architecture", "str", "gpt2")
     g.add("general.name", "str", "tiny-gpt2")
@@ -411,6 +413,7 @@ def main():
     p.add_argument("--steps", type=int, default=12)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--vocab-json")
+    p.add_argument("--ascii", action="store_true", help="gpt2: a vocabulary of printable ASCII only")
     p.add_argument("--no-reference", action="store_true")
     p.add_argument("--greedy", type=int, default=0, help="also the greedy continuation of the tokens, this long")
     a = p.parse_args()
