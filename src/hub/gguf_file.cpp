@@ -1,15 +1,11 @@
 #include "hub/gguf_file.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <limits>
 
 #include "core/error.h"
+#include "hub/mapped_file.h"
 #include "learners/byte_io.h"
 
 namespace tabpilot {
@@ -193,42 +189,12 @@ uint64_t GgufTensor::elements() const {
   return n;
 }
 
-struct GgufFile::Mapping {
-  void* address = MAP_FAILED;
-  size_t size = 0;
-  ~Mapping() {
-    if (address != MAP_FAILED) ::munmap(address, size);
-  }
-};
-
 GgufFile GgufFile::Open(const std::filesystem::path& path) {
+  auto mapping = MappedFile::Open(path);
   GgufFile file;
   file.name_ = path.string();
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) throw NotFound(path.string() + ": no such file");
-    throw IoError("cannot open " + path.string() + ": " + std::strerror(errno));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw InvalidInput(path.string() + ": not a regular file");
-  }
-  auto mapping = std::make_shared<Mapping>();
-  mapping->size = static_cast<size_t>(st.st_size);
-  // MAP_POPULATE: the pages are read and mapped now, at load, rather than
-  // one page fault at a time during the first prompt (a third of its time
-  // on GPT-2); every token reads every weight anyway.
-  if (mapping->size > 0) {
-    mapping->address = ::mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-  }
-  ::close(fd);
-  if (mapping->size > 0 && mapping->address == MAP_FAILED) {
-    throw IoError("cannot map " + path.string() + ": " + std::strerror(errno));
-  }
   file.mapping_ = mapping;
-  const char* begin = mapping->size > 0 ? static_cast<const char*>(mapping->address) : "";
-  file.Parse(std::string_view(begin, mapping->size));
+  file.Parse(mapping->bytes());
   return file;
 }
 

@@ -105,11 +105,10 @@ class GgufFile {
   std::vector<double> Numbers(const std::string& key) const;
 
  private:
-  struct Mapping;
   void Parse(std::string_view bytes);
 
   std::string name_;
-  std::shared_ptr<Mapping> mapping_;  // keeps the bytes alive; null for FromBytes
+  std::shared_ptr<const void> mapping_;  // keeps the bytes alive; null for FromBytes
   uint32_t version_ = 0;
   std::map<std::string, GgufValue> metadata_;
   std::vector<GgufTensor> tensors_;

@@ -3,10 +3,41 @@
 #include <map>
 
 #include "core/error.h"
+#include "hub/hf_checkpoint.h"
 
 namespace tabpilot {
 
 std::unique_ptr<LanguageModel> LanguageModel::Open(const std::filesystem::path& path, const Options& options) {
+  if (std::filesystem::is_directory(path)) return OpenFolder(path, options);
+  if (path.extension() == ".safetensors") {
+    throw InvalidInput(path.string() +
+                       ": a safetensors model is a folder (config.json, *.safetensors, "
+                       "tokenizer.json): give the folder");
+  }
+  return OpenGguf(path, options);
+}
+
+std::unique_ptr<LanguageModel> LanguageModel::OpenFolder(const std::filesystem::path& path, const Options& options) {
+  HfCheckpoint ck = ReadHfCheckpoint(path);
+  std::unique_ptr<LanguageModel> model(new LanguageModel());
+  model->tokenizer_ = Tokenizer::Create(std::move(ck.vocab), path.string());
+  LanguageModelInfo& info = model->info_;
+  info.name = ck.name;
+  info.architecture = ck.config.architecture_name;
+  info.precision = ck.precision;
+  info.license = ck.license;
+  info.parameters = ck.parameters;
+  info.file_bytes = ck.file_bytes;
+  info.context = ck.config.context;
+  info.vocab = ck.config.vocab;
+  model->safetensors_ = std::move(ck.files);
+  model->owned_ = std::move(ck.owned);
+  model->transformer_ = std::make_unique<Transformer>(std::move(ck.config), std::move(ck.weights),
+                                                      Transformer::Options{options.threads, options.kernels});
+  return model;
+}
+
+std::unique_ptr<LanguageModel> LanguageModel::OpenGguf(const std::filesystem::path& path, const Options& options) {
   const std::string source = path.string();
   std::unique_ptr<LanguageModel> model(new LanguageModel());
   model->file_ = GgufFile::Open(path);

@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hub/gguf_file.h"
+#include "hub/safetensors_file.h"
 #include "hub/tokenizer.h"
 #include "hub/transformer.h"
 
@@ -33,8 +35,9 @@ class LanguageModel {
     const MatMulKernels* kernels = nullptr;  // default: the best this CPU runs
   };
 
-  // NotFound for a missing file; InvalidInput naming the file for anything
-  // malformed or unsupported.
+  // A GGUF file, or a Hugging Face checkpoint folder (config.json,
+  // *.safetensors, tokenizer.json; hf_checkpoint.h). NotFound for a missing
+  // path; InvalidInput naming it for anything malformed or unsupported.
   static std::unique_ptr<LanguageModel> Open(const std::filesystem::path& path, const Options& options);
 
   const Tokenizer& tokenizer() const { return *tokenizer_; }
@@ -44,7 +47,14 @@ class LanguageModel {
  private:
   LanguageModel() = default;
 
-  GgufFile file_;  // the mapping the weights point into
+  static std::unique_ptr<LanguageModel> OpenGguf(const std::filesystem::path& path, const Options& options);
+  static std::unique_ptr<LanguageModel> OpenFolder(const std::filesystem::path& path, const Options& options);
+
+  // What the weights point into: the GGUF file's mapping, or a checkpoint's
+  // safetensors mappings and transposed copies.
+  GgufFile file_;
+  std::vector<SafetensorsFile> safetensors_;
+  std::vector<std::shared_ptr<std::vector<unsigned char>>> owned_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<Transformer> transformer_;
   LanguageModelInfo info_;

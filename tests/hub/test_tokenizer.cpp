@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "hub/gguf_file.h"
 #include "hub/gguf_test_writer.h"
+#include "hub/hf_checkpoint.h"
 #include "hub/tokenizer.h"
 #include "hub/unicode_text.h"
 #include "support/test_support.h"
@@ -218,6 +219,42 @@ TEST(LlamaTokenizer, MatchesTheReferenceOnACorpusAndRandomTexts) {
     EXPECT_EQ(ids.front(), 1);
     EXPECT_EQ(tok->Decode(ids), " " + t);  // the space prefix SentencePiece adds
   }
+}
+
+// LLaMA's tokenizer as a Hugging Face tokenizer.json holds it (BPE with byte
+// fallback, its merges in rank order, <s> and </s> as added tokens) gives
+// the reference's ids too.
+TEST(LlamaTokenizer, FromATokenizerJsonMatchesTheReference) {
+  TempDir dir;
+  const auto out = dir / "llama-vocab.json";
+  const auto run = testing::RunCommand("node " + (kOracle / "tokenize.mjs").string() + " llama-vocab " + out.string());
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const json dump = json::parse(ReadFile(out));
+  const auto tokens = dump.at("tokens").get<std::vector<std::string>>();
+  std::vector<std::pair<double, std::string>> ranked;
+  for (const json& m : dump.at("merges")) ranked.emplace_back(m.at(1).get<double>(), m.at(0).get<std::string>());
+  std::sort(ranked.begin(), ranked.end());
+  tabpilot::Json vocab = tabpilot::Json::object();
+  for (size_t id = 3; id < tokens.size(); ++id) vocab[tokens[id]] = id;
+  tabpilot::Json merges = tabpilot::Json::array();
+  for (const auto& [rank, pair] : ranked) merges.push_back(pair);
+  const tabpilot::Json tokenizer = {
+      {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}, {"byte_fallback", true}}},
+      {"normalizer",
+       {{"type", "Sequence"},
+        {"normalizers", tabpilot::Json::array({{{"type", "Prepend"}, {"prepend", "\u2581"}},
+                                               {{"type", "Replace"}, {"content", "\u2581"}}})}}},
+      {"added_tokens", tabpilot::Json::array({{{"id", 0}, {"content", "<unk>"}, {"special", true}},
+                                              {{"id", 1}, {"content", "<s>"}, {"special", true}},
+                                              {{"id", 2}, {"content", "</s>"}, {"special", true}}})}};
+  const tabpilot::Json config = {{"bos_token", "<s>"}, {"eos_token", "</s>"}, {"unk_token", "<unk>"}};
+  const auto tok = Tokenizer::Create(ReadHfTokenizer(tokenizer, config, "tokenizer.json"), "tokenizer.json");
+  EXPECT_EQ(tok->vocabulary().model, "llama");
+  EXPECT_EQ(tok->vocabulary().bos, 1);
+  std::vector<std::string> texts = Corpus();
+  texts.erase(std::remove(texts.begin(), texts.end(), std::string()), texts.end());
+  for (std::string& t : RandomTexts(100, 13)) texts.push_back(std::move(t));
+  ExpectSameIds(*tok, "llama", texts);
 }
 
 TEST(LlamaTokenizer, ByteFallbackAndSpecials) {

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include "core/error.h"
 #include "hub/language_model.h"
@@ -103,6 +105,62 @@ INSTANTIATE_TEST_SUITE_P(EveryTypeAndArchitecture, ForwardPass,
                          ::testing::Combine(::testing::Values("gpt2", "llama"),
                                             ::testing::Values("f32", "f16", "bf16", "q8_0", "q4_0")),
                          [](const auto& p) { return std::get<0>(p.param) + "_" + std::get<1>(p.param); });
+
+// A Hugging Face checkpoint folder (config.json, model.safetensors,
+// tokenizer.json) with the same weights in Hugging Face's layout (GPT-2's
+// Conv1D transposed, LLaMA's rotary halves) gives the reference's logits.
+std::string ReadText(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void WriteText(const std::filesystem::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+class HfFolder : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(HfFolder, MatchesTheNumpyReference) {
+  const auto& [arch, type] = GetParam();
+  TempDir dir;
+  const Reference ref = MakeModel(dir, arch, type, "--format both");
+  const auto gguf = LanguageModel::Open(dir / "model.gguf", {});
+  const auto hf = LanguageModel::Open(dir / "hf", {});
+  EXPECT_EQ(hf->info().architecture, arch);
+  EXPECT_EQ(hf->info().precision, type);
+  EXPECT_EQ(hf->info().parameters, gguf->info().parameters);
+  EXPECT_EQ(hf->transformer().config().rope_half_split, arch == "llama");
+  EXPECT_LE(MaxError(AllAtOnce(*hf, ref.tokens), ref.logits), 1e-4);
+  EXPECT_LE(MaxError(OneByOne(*hf, ref.tokens), ref.logits), 1e-4);
+  // The same tokenizer from tokenizer.json as from the GGUF metadata.
+  for (const std::string text : {"to be or not to be", "whether tis nobler", "x y  z\n"}) {
+    EXPECT_EQ(hf->tokenizer().Encode(text), gguf->tokenizer().Encode(text)) << text;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, HfFolder,
+                         ::testing::Combine(::testing::Values("gpt2", "llama"),
+                                            ::testing::Values("f32", "f16", "bf16")),
+                         [](const auto& p) { return std::get<0>(p.param) + "_" + std::get<1>(p.param); });
+
+TEST(HfFolder, UnsupportedCheckpointsAreClearErrors) {
+  TempDir dir;
+  MakeModel(dir, "llama", "f16", "--format both");
+  const auto folder = dir / "hf";
+  auto message = [&] { return testing::InvalidMessage([&] { LanguageModel::Open(folder, {}); }); };
+  const std::string config = ReadText(folder / "config.json");
+  WriteText(folder / "config.json", config.substr(0, config.size() - 1) + R"(, "rope_scaling": {"type": "llama3"}})");
+  EXPECT_NE(message().find("rope_scaling is not supported"), std::string::npos);
+  WriteText(folder / "config.json", R"({"model_type": "mistral"})");
+  EXPECT_EQ(message(), folder.string() + ": model_type 'mistral' is not supported (supported: gpt2, llama)");
+  WriteText(folder / "config.json", config);
+  std::filesystem::remove(folder / "tokenizer.json");
+  EXPECT_EQ(message(), folder.string() + ": no tokenizer.json");
+  EXPECT_NE(testing::InvalidMessage([&] {
+              LanguageModel::Open(folder / "model.safetensors", {});
+            }).find("a safetensors model is a folder"),
+            std::string::npos);
+}
 
 TEST(ForwardPass, GroupedQueryAttentionAndWiderHeads) {
   TempDir dir;

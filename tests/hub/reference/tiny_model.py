@@ -131,6 +131,86 @@ class Gguf:
                 f.write(d)
 
 
+# ---- safetensors and a Hugging Face folder ---------------------------------------------
+
+def write_safetensors(path, tensors, kind):
+    """tensors: name -> float array; matrices stored as `kind` (F32 / F16 /
+    BF16), vectors and GPT-2's position table as F32, as in the GGUF file."""
+    header, blobs, offset = {}, [], 0
+    for name, array in tensors.items():
+        a = np.ascontiguousarray(array, dtype=np.float32)
+        if kind == "f32" or a.ndim == 1 or name == "wpe.weight":
+            raw, dtype = a.tobytes(), "F32"
+        elif kind == "f16":
+            raw, dtype = a.astype(np.float16).tobytes(), "F16"
+        else:
+            raw, dtype = to_bf16(a).tobytes(), "BF16"
+        header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header).encode()
+    text += b" " * ((-len(text)) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text)
+        for b in blobs:
+            f.write(b)
+
+
+def to_hf_rope(w, heads):
+    """GGUF's Q/K rows (pairs 2i, 2i+1 turned together) back to Hugging Face's (i, i + d/2)."""
+    out, cols = w.shape
+    return w.reshape(heads, out // heads // 2, 2, cols).swapaxes(1, 2).reshape(out, cols)
+
+
+def write_hf_folder(folder, a, W, tokens, merges, types):
+    """The same weights as a Hugging Face checkpoint: config.json, model.safetensors, tokenizer.json."""
+    os.makedirs(folder, exist_ok=True)
+    t = {}
+    if a.arch == "gpt2":
+        config = {"model_type": "gpt2", "n_embd": a.embd, "n_layer": a.layers, "n_head": a.heads,
+                  "n_positions": a.ctx, "n_inner": a.ff, "layer_norm_epsilon": 1e-5, "vocab_size": len(tokens),
+                  "activation_function": "gelu_new", "license": "mit"}
+        t["wte.weight"], t["wpe.weight"] = W["wte"], W["wpe"]
+        for i, L in enumerate(W["layers"]):
+            p = "h.%d." % i
+            t[p + "ln_1.weight"], t[p + "ln_1.bias"] = L["g1"], L["b1"]
+            t[p + "attn.c_attn.weight"], t[p + "attn.c_attn.bias"] = L["wqkv"].T, L["bqkv"]  # Conv1D: [in, out]
+            t[p + "attn.c_proj.weight"], t[p + "attn.c_proj.bias"] = L["wo"].T, L["bo"]
+            t[p + "ln_2.weight"], t[p + "ln_2.bias"] = L["g2"], L["b2"]
+            t[p + "mlp.c_fc.weight"], t[p + "mlp.c_fc.bias"] = L["wup"].T, L["bup"]
+            t[p + "mlp.c_proj.weight"], t[p + "mlp.c_proj.bias"] = L["wdown"].T, L["bdown"]
+        t["ln_f.weight"], t["ln_f.bias"] = W["gf"], W["bf"]
+    else:
+        config = {"model_type": "llama", "hidden_size": a.embd, "num_hidden_layers": a.layers,
+                  "num_attention_heads": a.heads, "num_key_value_heads": a.kv_heads, "intermediate_size": a.ff,
+                  "max_position_embeddings": a.ctx, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
+                  "vocab_size": len(tokens), "hidden_act": "silu", "tie_word_embeddings": False}
+        t["model.embed_tokens.weight"] = W["wte"]
+        for i, L in enumerate(W["layers"]):
+            p = "model.layers.%d." % i
+            t[p + "input_layernorm.weight"] = L["g1"]
+            t[p + "self_attn.q_proj.weight"] = to_hf_rope(L["wq"], a.heads)
+            t[p + "self_attn.k_proj.weight"] = to_hf_rope(L["wk"], a.kv_heads)
+            t[p + "self_attn.v_proj.weight"], t[p + "self_attn.o_proj.weight"] = L["wv"], L["wo"]
+            t[p + "post_attention_layernorm.weight"] = L["g2"]
+            t[p + "mlp.gate_proj.weight"], t[p + "mlp.up_proj.weight"] = L["wgate"], L["wup"]
+            t[p + "mlp.down_proj.weight"] = L["wdown"]
+        t["model.norm.weight"], t["lm_head.weight"] = W["gf"], W["wout"]
+    write_safetensors(os.path.join(folder, "model.safetensors"), t, a.type)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(config, f)
+    eot = len(tokens) - 1
+    tokenizer = {"version": "1.0", "model": {"type": "BPE", "vocab": {tok: i for i, tok in enumerate(tokens[:-1])},
+                                             "merges": merges},
+                 "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
+                                   "use_regex": True},
+                 "added_tokens": [{"id": eot, "content": tokens[eot], "special": True}]}
+    with open(os.path.join(folder, "tokenizer.json"), "w") as f:
+        json.dump(tokenizer, f)
+    with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
+        json.dump({"bos_token": tokens[eot], "eos_token": tokens[eot], "add_bos_token": False}, f)
+
+
 # ---- vocabularies ---------------------------------------------------------------------
 
 def byte_stand_ins():
@@ -316,6 +396,7 @@ def build_gpt2(g, a, rng, kind):
     W["bf"] = g.tensor("output_norm.bias", r(e), kind)
     # No output.weight: GPT-2 ties the output to the token embedding.
     W["layers"] = layers
+    W["vocab"] = (tokens, merges, types)
     return W, n_vocab
 
 
@@ -334,10 +415,14 @@ def forward_gpt2(W, ids, a, mm):
 
 
 def build_llama(g, a, rng, kind):
+    merges = None
     if a.vocab_json:
         v = json.load(open(a.vocab_json))
         tokens, scores = v["tokens"], v["scores"]
         types = [2 if i == 0 else 3 if i < 3 else 6 if i < 259 else 1 for i in range(len(tokens))]
+    elif a.format == "both":  # a byte-level BPE vocabulary (as LLaMA-3's): tokenizer.json carries it
+        tokens, merges, types = gpt2_vocab(80, a.ascii)
+        scores = None
     else:
         tokens, scores, types = llama_vocab(120)
     n_vocab, e, ff = len(tokens), a.embd, a.ff
@@ -354,13 +439,20 @@ def build_llama(g, a, rng, kind):
     g.add("llama.attention.layer_norm_rms_epsilon", "f32", 1e-5)
     g.add("llama.rope.freq_base", "f32", 10000.0)
     g.add("llama.rope.dimension_count", "u32", e // a.heads)
-    g.add("tokenizer.ggml.model", "str", "llama")
-    g.add("tokenizer.ggml.tokens", "strs", tokens)
-    g.add("tokenizer.ggml.scores", "f32s", scores)
-    g.add("tokenizer.ggml.token_type", "i32s", types)
-    g.add("tokenizer.ggml.bos_token_id", "u32", 1)
-    g.add("tokenizer.ggml.eos_token_id", "u32", 2)
-    g.add("tokenizer.ggml.unknown_token_id", "u32", 0)
+    if merges is not None:
+        g.add("tokenizer.ggml.model", "str", "gpt2")
+        g.add("tokenizer.ggml.tokens", "strs", tokens)
+        g.add("tokenizer.ggml.token_type", "i32s", types)
+        g.add("tokenizer.ggml.merges", "strs", merges)
+        g.add("tokenizer.ggml.eos_token_id", "u32", len(tokens) - 1)
+    else:
+        g.add("tokenizer.ggml.model", "str", "llama")
+        g.add("tokenizer.ggml.tokens", "strs", tokens)
+        g.add("tokenizer.ggml.scores", "f32s", scores)
+        g.add("tokenizer.ggml.token_type", "i32s", types)
+        g.add("tokenizer.ggml.bos_token_id", "u32", 1)
+        g.add("tokenizer.ggml.eos_token_id", "u32", 2)
+        g.add("tokenizer.ggml.unknown_token_id", "u32", 0)
     r = random_matrix(rng)
     W = {"wte": g.tensor("token_embd.weight", r(n_vocab, e), kind)}
     layers = []
@@ -380,6 +472,7 @@ def build_llama(g, a, rng, kind):
     W["gf"] = g.tensor("output_norm.weight", 1 + r(e), kind)
     W["wout"] = g.tensor("output.weight", r(n_vocab, e), kind)
     W["layers"] = layers
+    W["vocab"] = (tokens, merges, types)
     return W, n_vocab
 
 
@@ -414,6 +507,8 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--vocab-json")
     p.add_argument("--ascii", action="store_true", help="gpt2: a vocabulary of printable ASCII only")
+    p.add_argument("--format", choices=["gguf", "both"], default="gguf",
+                   help="both: also DIR/hf/, the same weights as a Hugging Face folder (f32, f16, bf16)")
     p.add_argument("--no-reference", action="store_true")
     p.add_argument("--greedy", type=int, default=0, help="also the greedy continuation of the tokens, this long")
     a = p.parse_args()
@@ -423,6 +518,9 @@ def main():
     W, n_vocab = build(g, a, rng, a.type)
     os.makedirs(a.out, exist_ok=True)
     g.write(os.path.join(a.out, "model.gguf"))
+    if a.format == "both":
+        tokens, merges, types = W["vocab"]
+        write_hf_folder(os.path.join(a.out, "hf"), a, W, tokens, merges, types)
     if a.no_reference:
         return
     ids = rng.integers(0, n_vocab - 1, a.steps)
