@@ -42,7 +42,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t family = data[0] % families.size();
   const int task = (data[0] / families.size()) % 3;
   tabpilot::FitOptions options;
-  options.task = task == 0 ? tabpilot::Task::kBinary : task == 1 ? tabpilot::Task::kMulticlass : tabpilot::Task::kRegression;
+  options.task = task == 0   ? tabpilot::Task::kBinary
+                 : task == 1 ? tabpilot::Task::kMulticlass
+                             : tabpilot::Task::kRegression;
   options.num_classes = task == 0 ? 2 : task == 1 ? 3 : 1;
   const size_t cols = data[1] % 64 + 1;
   return tabpilot::fuzz::Run([&] {

@@ -261,7 +261,8 @@ TEST_F(CompletionApiTest, AClientThatGoesAwayFreesItsSlot) {
   const int64_t before = server_->hub().Get("writer")->engine->stats().generated_tokens;
   {
     RawConnection c(server_->port());
-    const std::string body = R"({"prompt":"to be","max_tokens":4000,"temperature":1,"stream":true})";
+    // min_tokens: no end of text cuts it short; only the client's leaving can.
+    const std::string body = R"({"prompt":"to be","max_tokens":4000,"min_tokens":4000,"temperature":1,"stream":true})";
     c.Send("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
            body);
     c.ReadHead();
@@ -301,7 +302,8 @@ TEST(CompletionApiServer, HealthWhileLoadingAndAfterAFailure) {
 
 TEST(CompletionApiServer, TheTokenAndTheQueueLimit) {
   TempDir dir;
-  const auto model = testing::MakeReferenceModel(dir, "llama", "q8_0", "--ctx 512");
+  // A long context: the two slow requests below run for seconds, not milliseconds.
+  const auto model = testing::MakeReferenceModel(dir, "llama", "q8_0", "--ctx 4096");
   HubServer server({{"m", model.file}}, {.threads = 1, .max_sequences = 1, .max_queued = 1}, "secret");
   server.hub().WaitLoaded();
   EXPECT_EQ(server.Call("POST", "/v1/completions", R"({"prompt":"x"})").status, 401);
@@ -309,7 +311,7 @@ TEST(CompletionApiServer, TheTokenAndTheQueueLimit) {
   const std::string auth = "Authorization: Bearer secret\r\n";
   {
     // One running and one waiting fill the room; the third is refused.
-    const std::string slow = R"({"prompt":"x","max_tokens":400,"temperature":1,"stream":true})";
+    const std::string slow = R"({"prompt":"x","max_tokens":4000,"temperature":1,"min_tokens":4000,"stream":true})";
     RawConnection a(server.port()), b(server.port());
     for (RawConnection* c : {&a, &b}) {
       c->Send("POST /v1/completions HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: " + std::to_string(slow.size()) +
