@@ -9,7 +9,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double Since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 }  // namespace
 
@@ -106,7 +106,7 @@ void GenerationEngine::Complete(Running* r, int active) {
   }
   g.timings.prompt_tokens = static_cast<int64_t>(r->job->request_.prompt.size());
   g.timings.prompt_seconds = std::chrono::duration<double>(r->prompt_finished - r->admitted).count();
-  g.timings.generation_seconds = Since(r->prompt_finished);
+  g.timings.generation_seconds = SecondsSince(r->prompt_finished);
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     stats_.generated_tokens += g.timings.generated_tokens;
