@@ -557,6 +557,26 @@ def append_docs_entry(title, tag, date, bullets, table):
         f.write(entry)
 
 
+def record_run(name, script, argv, load_start, payload, table, title, tag, notes, append=True, meta_extra=None):
+    """What every benchmark does after measuring: the results file
+    (bench/results/<date>-<name>[-<tag>].json, with the date, command, commit
+    and machine), the table printed, and (unless `append` is false) a
+    docs/benchmarks.md entry whose bullets are the machine, the command, the
+    raw results and `notes`. Returns the results file's path."""
+    date = datetime.datetime.now(datetime.timezone.utc)
+    command = f"bench/{script} " + " ".join(argv)
+    meta = {"date": date.isoformat(timespec="seconds"), "command": command, "commit": git_commit(),
+            "machine": machine_facts(load_start), **(meta_extra or {})}
+    path = write_results(name, tag, date, {"meta": meta, **payload})
+    print(table)
+    if append:
+        append_docs_entry(title, tag, date,
+                          [f"machine: {machine_line(meta['machine'])}",
+                           f"command: `{command}` at {meta['commit']['short']}",
+                           f"raw results: `{path.relative_to(REPO_ROOT)}`", notes], table)
+    return path
+
+
 def measure_in_tempdir(prefix, measure, args):
     """Runs measure(args, folder) in a temporary folder (removed after);
     returns (its results, the load average before, the UTC time after)."""

@@ -32,7 +32,6 @@ appended to docs/benchmarks.md (unless --no-append). Exit 2 on a failure.
 """
 
 import argparse
-import datetime
 import heapq
 import json
 import os
@@ -169,22 +168,14 @@ def main(argv):
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="tabpilot-scaleout-") as tmp:
         result = measure(args, Path(tmp))
-    date = datetime.datetime.now(datetime.timezone.utc)
-    command = "bench/scaleout_farm.py " + " ".join(argv)
-    meta = {"date": date.isoformat(timespec="seconds"), "command": command, "commit": adult.git_commit(),
-            "machine": adult.machine_facts(load_start)}
-    path = adult.write_results("scaleout-farm", args.tag, date, {"meta": meta, **result})
-    text = table_text(result)
-    print(text)
-    if not args.no_append:
-        adult.append_docs_entry(
-            "the search over MPI ranks, fits per minute", args.tag, date,
-            [f"machine: {adult.machine_line(meta['machine'])}", f"command: `{command}` at {meta['commit']['short']}",
-             f"raw results: `{path.relative_to(REPO_ROOT)}`",
-             "ranks in network namespaces made by the script (own address and host name, TCP between them); "
-             "rank 0 on its own host; Adult training rows, --max-models "
-             f"{args.max_models}, --threads 1 (one core per worker), seed 3; one run each; the 64-rank row is a "
-             "simulation from the 2-rank run's measured per-fit dispatch and gather, data sent and fit times"], text)
+    adult.record_run(
+        "scaleout-farm", "scaleout_farm.py", argv, load_start, result, table_text(result),
+        "the search over MPI ranks, fits per minute", args.tag,
+        "ranks in network namespaces made by the script (own address and host name, TCP between them); "
+        "rank 0 on its own host; Adult training rows, --max-models "
+        f"{args.max_models}, --threads 1 (one core per worker), seed 3; one run each; the 64-rank row is a "
+        "simulation from the 2-rank run's measured per-fit dispatch and gather, data sent and fit times",
+        append=not args.no_append)
     return 0
 
 
