@@ -73,3 +73,11 @@ if [[ ! -f "$oracle/node_modules/.package-lock.json" || "$oracle/package-lock.js
   (cd "$oracle" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "setup: hub test oracles in tests/hub/oracle"
+
+# The hub benchmark's reference: llama.cpp's prebuilt CPU build (npm
+# node-llama-cpp; only the linux-x64 binaries, no install scripts).
+bench_llama="$root/bench/llama_cpp"
+if [[ ! -f "$bench_llama/node_modules/.package-lock.json" || "$bench_llama/package-lock.json" -nt "$bench_llama/node_modules/.package-lock.json" ]]; then
+  (cd "$bench_llama" && npm ci --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+echo "setup: llama.cpp (benchmark reference) in bench/llama_cpp"
