@@ -21,6 +21,7 @@ struct EndpointArgs {
   // create / update: the model source
   std::string model;
   std::string group;
+  std::string hub_model;  // a text-generation model's group (hub add)
   int64_t version = 0;
   bool json = false;
   // which subcommand was given
@@ -78,9 +79,30 @@ int RunInvoke(const EndpointArgs& a) {
 
 // --model PATH, or --model-group G with --version N (one version) or without
 // (follow the group's latest Approved version).
-EndpointSource SourceFromArgs(const EndpointArgs& a, const CLI::App* sub) {
+// --hub-model names a group `hub add` made: refused when the group holds
+// tabular models (its versions say kind=text-generation).
+void CheckHubGroup(const std::string& group, ModelRegistry& registry) {
+  const auto page = registry.ListVersionPage(group, 0, 1);
+  if (page.versions.empty() || page.versions[0].tags.value("kind", "") != "text-generation") {
+    throw InvalidInput(
+        "'" + group +
+        "' is not a text-generation model (add one with tabpilot hub add; use --model-group for tabular models)");
+  }
+}
+
+EndpointSource SourceFromArgs(const EndpointArgs& a, const CLI::App* sub, ModelRegistry& registry) {
+  if (sub->get_option("--version")->count() > 0 && a.group.empty() && a.hub_model.empty()) {
+    throw InvalidInput("--version needs --model-group or --hub-model");
+  }
   if (!a.model.empty()) return EndpointSource::Bundle(a.model);
-  if (a.group.empty()) throw InvalidInput("give the model: --model PATH, or --model-group GROUP [--version N]");
+  if (!a.hub_model.empty()) {
+    CheckHubGroup(a.hub_model, registry);
+    if (sub->get_option("--version")->count() > 0) return EndpointSource::GroupVersion(a.hub_model, a.version);
+    return EndpointSource::LatestApproved(a.hub_model);
+  }
+  if (a.group.empty()) {
+    throw InvalidInput("give the model: --model PATH, --model-group GROUP or --hub-model NAME [--version N]");
+  }
   if (sub->get_option("--version")->count() > 0) return EndpointSource::GroupVersion(a.group, a.version);
   return EndpointSource::LatestApproved(a.group);
 }
@@ -185,11 +207,11 @@ int RunEndpoint(const EndpointArgs& a) {
   if (a.list->parsed()) return RunList(a, endpoints, RedactUrl(store.location.database));
   if (a.describe->parsed()) return RunDescribe(a, endpoints, registry);
   if (a.create->parsed()) {
-    PrintChange("created", endpoints.Create(a.name, SourceFromArgs(a, a.create)), registry);
+    PrintChange("created", endpoints.Create(a.name, SourceFromArgs(a, a.create, registry)), registry);
     return 0;
   }
   if (a.update->parsed()) {
-    PrintChange("updated", endpoints.Update(a.name, SourceFromArgs(a, a.update)), registry);
+    PrintChange("updated", endpoints.Update(a.name, SourceFromArgs(a, a.update, registry)), registry);
     return 0;
   }
   endpoints.Delete(a.name);
@@ -202,9 +224,13 @@ void AddSourceOptions(CLI::App* sub, EndpointArgs* a) {
   CLI::Option* group = sub->add_option(
       "--model-group", a->group,
       "Serve a model package group's version: the latest Approved one (followed as approvals change), or --version");
-  CLI::Option* version = sub->add_option("--version", a->version, "With --model-group: serve this version");
+  CLI::Option* hub =
+      sub->add_option("--hub-model", a->hub_model,
+                      "Serve a text-generation model (tabpilot hub add): its latest Approved version, or --version");
+  sub->add_option("--version", a->version, "With --model-group or --hub-model: serve this version");
   model->excludes(group);
-  version->needs(group);
+  model->excludes(hub);
+  group->excludes(hub);
 }
 
 }  // namespace

@@ -1,7 +1,12 @@
 // tabpilot hub: text-generation models from files the user brings.
-//   hub inspect --model FILE       what the file is (architecture, size, precision, license)
+//   hub add NAME --path FILE|FOLDER  register the model as group NAME's next version (the registry's
+//                                    approval, audit and artifacts, as for tabular models)
+//   hub list                         the registered text-generation models
+//   hub inspect --model FILE         what the file is (architecture, size, precision, license)
 //   hub generate --model FILE --prompt TEXT [sampling options]
-//                                  a completion on stdout as it is generated, timings on stderr
+//                                    a completion on stdout as it is generated, timings on stderr
+#include <stdlib.h>
+
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -10,7 +15,11 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "hub/generator.h"
+#include "hub/hub_package.h"
 #include "hub/language_model.h"
+#include "registry/model_registry.h"
+#include "store/postgres_database.h"
+#include "store/store_location.h"
 
 namespace tabpilot::cli {
 namespace {
@@ -31,6 +40,15 @@ struct HubArgs {
   int threads = 0;
   std::string kernels;
   bool quiet = false;
+  // hub add / list
+  std::string name;
+  std::string path;
+  std::string description;
+  std::string license;
+  std::string license_file;
+  std::string usage_terms;
+  std::string store;
+  bool approve = false;
 };
 
 std::string Megabytes(double bytes) {
@@ -97,12 +115,132 @@ int RunGenerate(const HubArgs& a) {
   return 0;
 }
 
+// A folder of its own under the system's temporary folder, removed with everything in it.
+class StagingFolder {
+ public:
+  StagingFolder() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "tabpilot-hub-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw IoError("cannot make a temporary folder in " + pattern);
+    path_ = pattern;
+  }
+  ~StagingFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  StagingFolder(const StagingFolder&) = delete;
+  StagingFolder& operator=(const StagingFolder&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string Size(uint64_t bytes) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(bytes >= 1000000000 ? 2 : 0)
+    << (bytes >= 1000000000 ? static_cast<double>(bytes) / 1e9 : static_cast<double>(bytes) / 1e6)
+    << (bytes >= 1000000000 ? " GB" : " MB");
+  return s.str();
+}
+
+std::string Parameters(uint64_t n) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(n >= 1000000000 ? 2 : 1)
+    << (n >= 1000000000 ? static_cast<double>(n) / 1e9 : static_cast<double>(n) / 1e6) << (n >= 1000000000 ? "B" : "M");
+  return s.str();
+}
+
+int RunAdd(const HubArgs& a) {
+  CheckResourceName(a.name, "model package group");
+  // Opened first: a file the engine cannot run is refused before anything is stored.
+  const auto model = LanguageModel::Open(a.path, {1, nullptr});
+  Store store = OpenStore(a.store);
+  ModelRegistry registry(*store.db, store.artifacts);
+  const StagingFolder staging;
+  HubPackageOptions options;
+  options.license = a.license;
+  options.license_file = a.license_file;
+  options.usage_terms = a.usage_terms;
+  const Json manifest = WriteHubPackage(a.path, *model, options, staging.path() / "package");
+  RegisterRequest request;
+  request.group = a.name;
+  request.group_description = "text-generation model";
+  request.model_dir = staging.path() / "package";
+  request.description = a.description.empty()
+                            ? "text-generation model from " + std::filesystem::path(a.path).filename().string()
+                            : a.description;
+  const Json& info = manifest.at("info");
+  request.tags = {{"kind", "text-generation"},
+                  {"architecture", info.at("architecture").get<std::string>()},
+                  {"precision", info.at("precision").get<std::string>()},
+                  {"parameters", std::to_string(info.at("parameters").get<uint64_t>())},
+                  {"license", manifest.at("license").at("id").get<std::string>()}};
+  request.metrics = Json::object();
+  request.status = a.approve ? ApprovalStatus::kApproved : ApprovalStatus::kPendingManualApproval;
+  request.comment = a.approve ? "approved at registration (hub add --approve)" : "";
+  const ModelVersion v = registry.Register(request);
+  if (!a.quiet) {
+    std::cout << "registered " << v.group << " version " << v.version << " (" << ToString(v.status)
+              << "): " << info.at("architecture").get<std::string>() << ", "
+              << Parameters(info.at("parameters").get<uint64_t>()) << " parameters, "
+              << info.at("precision").get<std::string>() << ", " << Size(info.at("file_bytes").get<uint64_t>()) << "\n";
+    if (v.status != ApprovalStatus::kApproved) {
+      std::cout << "approve it to serve it: tabpilot registry approve " << v.group << " " << v.version << "\n";
+    }
+  }
+  return 0;
+}
+
+int RunList(const HubArgs& a) {
+  Store store = OpenStore(a.store);
+  ModelRegistry registry(*store.db, store.artifacts);
+  std::vector<std::vector<std::string>> rows = {
+      {"NAME", "VERSION", "STATUS", "ARCHITECTURE", "PARAMETERS", "PRECISION", "SIZE", "LICENSE"}};
+  for (const ModelPackageGroup& g : registry.ListGroups()) {
+    const auto page = registry.ListVersionPage(g.name, 0, 1);
+    if (page.versions.empty() || page.versions[0].tags.value("kind", "") != "text-generation") continue;
+    const ModelVersion& v = page.versions[0];
+    std::string size = "?";
+    try {
+      const Json m = ReadHubManifest(v.artifact_path);
+      size = Size(m.at("info").at("file_bytes").get<uint64_t>());
+    } catch (const std::exception&) {
+      size = "(artifact missing)";
+    }
+    rows.push_back({g.name, std::to_string(v.version), ToString(v.status), v.tags.value("architecture", "?"),
+                    Parameters(std::stoull(v.tags.value("parameters", "0"))), v.tags.value("precision", "?"), size,
+                    v.tags.value("license", "")});
+  }
+  if (rows.size() == 1) {
+    std::cout << "no text-generation models in " << RedactUrl(store.location.database)
+              << " (add one: tabpilot hub add NAME --path FILE)\n";
+    return 0;
+  }
+  PrintTable(rows);
+  return 0;
+}
+
 }  // namespace
 
 Runner AddHubCommand(CLI::App& app) {
   auto args = std::make_shared<HubArgs>();
   CLI::App* hub = app.add_subcommand("hub", "Text-generation models (GPT-2 and LLaMA families) from GGUF files");
   hub->require_subcommand(1);
+  CLI::App* add =
+      hub->add_subcommand("add", "Register a text-generation model as a model package group's next version");
+  add->add_option("name", args->name, "Model package group (the name endpoints use)")->required();
+  add->add_option("--path,-p", args->path, "GGUF file, or a Hugging Face folder (config.json, *.safetensors)")
+      ->required();
+  add->add_option("--description", args->description, "What the version is");
+  add->add_option("--license", args->license, "License identifier (default: what the file says)");
+  add->add_option("--license-file", args->license_file, "License text stored with the model");
+  add->add_option("--usage-terms", args->usage_terms, "Usage terms shown with the model");
+  add->add_flag("--approve", args->approve, "Register it Approved (default: PendingManualApproval)");
+  CLI::App* list = hub->add_subcommand("list", "List the registered text-generation models");
+  for (CLI::App* sub : {add, list}) {
+    sub->add_option("--store", args->store, "Metadata store (default: $TABPILOT_STORE or .tabpilot/)");
+  }
+  add->add_flag("--quiet,-q", args->quiet, "Print only errors");
   CLI::App* inspect = hub->add_subcommand("inspect", "Describe a model file");
   inspect->add_option("--model,-m", args->model, "GGUF model file")->required();
   CLI::App* gen = hub->add_subcommand("generate", "Complete a prompt");
@@ -123,7 +261,9 @@ Runner AddHubCommand(CLI::App& app) {
     sub->add_option("--kernels", args->kernels, "generic, avx2 or avx512-vnni (default: the best this CPU runs)");
   }
   gen->add_flag("--quiet,-q", args->quiet, "No timings on stderr");
-  return [args, inspect, gen]() -> int {
+  return [args, add, list, inspect, gen]() -> int {
+    if (add->parsed()) return RunAdd(*args);
+    if (list->parsed()) return RunList(*args);
     if (inspect->parsed()) return RunInspect(*args);
     if (gen->parsed()) return RunGenerate(*args);
     return 2;

@@ -17,6 +17,7 @@
 #include "serve/endpoint_admin.h"
 #include "serve/http_server.h"
 #include "serve/hub_endpoints.h"
+#include "serve/hub_watch.h"
 #include "serve/inference_router.h"
 #include "serve/model_manager.h"
 #include "serve/server_metrics.h"
@@ -61,7 +62,7 @@ std::vector<HubEndpoints::Spec> HubSpecs(const std::vector<std::string>& args) {
     spec.file = eq == std::string::npos ? a : a.substr(eq + 1);
     spec.name = eq == std::string::npos ? spec.file.stem().string() : a.substr(0, eq);
     CheckResourceName(spec.name, "endpoint");
-    if (!std::filesystem::is_regular_file(spec.file)) {
+    if (!std::filesystem::exists(spec.file)) {
       throw NotFound("--hub-model " + a + ": no such file " + spec.file.string());
     }
     for (const auto& other : specs) {
@@ -139,9 +140,11 @@ int RunServe(const ServeArgs& a) {
   const Logger logger(a.quiet ? Logger::Level::kQuiet : Logger::Level::kInfo);
   if (a.hub_streams < 1 || a.hub_streams > 64) throw InvalidInput("--hub-streams must be 1-64");
   // Text-generation models load in the background: /health says 503 until they are ready.
+  // A store-backed server also serves the store's text-generation endpoints.
+  const bool from_store = a.model.empty() && (a.hub_models.empty() || !a.store.empty());
   std::unique_ptr<HubEndpoints> hub;
   std::unique_ptr<CompletionApi> completions;
-  if (!a.hub_models.empty()) {
+  if (!a.hub_models.empty() || from_store) {
     HubEndpoints::Options hub_options;
     hub_options.threads = ResolveThreads(a.hub_threads);
     hub_options.max_sequences = a.hub_streams;
@@ -150,7 +153,7 @@ int RunServe(const ServeArgs& a) {
   }
   std::unique_ptr<EndpointWatch> watch;
   std::string source;
-  if (a.model.empty() && hub != nullptr && a.store.empty()) {
+  if (!from_store && a.model.empty()) {
     watch = std::make_unique<FixedEndpoints>(std::vector<EndpointTarget>{});
     source = "no tabular endpoints";
   } else if (!a.model.empty()) {
@@ -165,7 +168,7 @@ int RunServe(const ServeArgs& a) {
   } else {
     auto store = std::make_unique<StoreEndpoints>(a.store);
     source = "the endpoints in " + RedactUrl(store->database());
-    watch = std::move(store);
+    watch = std::make_unique<SplitEndpointWatch>(std::move(store), *hub);
   }
   ModelManager::Options options;
   options.poll_interval = std::chrono::milliseconds(a.poll_ms);
@@ -234,8 +237,9 @@ int RunServe(const ServeArgs& a) {
   // The line scripts and tests wait for (the port is the one bound).
   std::cerr << "tabpilot serve: listening on http://" << a.host << ":" << server.port() << " with " << http.threads
             << " thread(s), serving " << source << (a.admin ? ", admin routes on" : "")
-            << (a.ui ? ", the web UI at /ui/" : "") << (hub ? ", text-generation models " + HubList(*hub) : "")
-            << " (up to " << open_files << " open files)" << std::endl;
+            << (a.ui ? ", the web UI at /ui/" : "")
+            << (hub && !hub->empty() ? ", text-generation models " + HubList(*hub) : "") << " (up to " << open_files
+            << " open files)" << std::endl;
   server.Run();
   std::cerr << "tabpilot serve: stopped" << std::endl;
   return 0;

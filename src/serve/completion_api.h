@@ -36,6 +36,8 @@ class CompletionApi {
   static bool Serves(std::string_view path);
   // Answers a request for one of those paths. Thread-safe.
   HttpResponse Handle(const HttpRequest& request) const;
+  // Whether any text-generation endpoint is configured (ready or not).
+  bool HasModels() const { return !hub_.empty(); }
   // The models' Prometheus lines (tokens, rates, requests in flight).
   std::string MetricsText() const { return hub_.MetricsText(); }
 

@@ -1,25 +1,77 @@
 #include "serve/hub_endpoints.h"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
+#include <utility>
 
 #include "core/error.h"
 
 namespace tabpilot {
 
-HubEndpoints::HubEndpoints(std::vector<Spec> specs, Options options) : specs_(std::move(specs)), options_(options) {
-  for (const Spec& s : specs_) status_[s.name] = Status{};
-  for (const Spec& s : specs_) loaders_.emplace_back([this, s] { Load(s); });
+HubEndpoints::HubEndpoints(std::vector<Spec> fixed, Options options) : options_(options) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  for (Spec& spec : fixed) {
+    if (spec.key.empty()) spec.key = spec.file.string();
+    fixed_.push_back(spec.name);
+    specs_[spec.name] = spec;
+    StartLoad(spec);
+  }
 }
 
 HubEndpoints::~HubEndpoints() {
-  for (std::thread& t : loaders_) t.join();
+  std::vector<std::thread> loaders;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    loaders.swap(loaders_);
+  }
+  for (std::thread& t : loaders) t.join();
   // The engines stop (and cancel what runs) as ready_ goes.
 }
 
+void HubEndpoints::SetStatus(const std::string& name, Status status) {
+  status_[name] = status;
+  changes_.emplace_back(name, std::move(status));
+}
+
+void HubEndpoints::StartLoad(const Spec& spec) {
+  // A model still serving keeps serving while its successor loads.
+  if (ready_.count(spec.name) == 0) SetStatus(spec.name, Status{});
+  loaders_.emplace_back([this, spec] { Load(spec); });
+}
+
+void HubEndpoints::Sync(const std::vector<Spec>& specs) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  std::map<std::string, Spec> wanted;
+  for (const Spec& s : specs) wanted[s.name] = s;
+  for (const std::string& name : fixed_) wanted[name] = specs_[name];
+  for (auto it = specs_.begin(); it != specs_.end();) {
+    if (wanted.count(it->first) == 0) {  // gone from the store: stop serving it
+      ready_.erase(it->first);
+      status_.erase(it->first);
+      it = specs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [name, spec] : wanted) {
+    const auto it = specs_.find(name);
+    if (it != specs_.end() && it->second.key == spec.key) continue;
+    specs_[name] = spec;
+    StartLoad(spec);
+  }
+}
+
+std::vector<std::pair<std::string, HubEndpoints::Status>> HubEndpoints::TakeStatusChanges() {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return std::exchange(changes_, {});
+}
+
 void HubEndpoints::Load(const Spec& spec) {
+  std::shared_ptr<HubEndpoint> endpoint;
+  std::string error;
   try {
-    auto endpoint = std::make_shared<HubEndpoint>();
+    endpoint = std::make_shared<HubEndpoint>();
     endpoint->name = spec.name;
     endpoint->file = spec.file;
     endpoint->model = LanguageModel::Open(spec.file, {options_.threads, nullptr});
@@ -30,20 +82,39 @@ void HubEndpoints::Load(const Spec& spec) {
     endpoint->chat = DetectChatFormat(endpoint->model->tokenizer().vocabulary());
     endpoint->created =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    const std::lock_guard<std::mutex> lock(mutex_);
-    ready_[spec.name] = std::move(endpoint);
-    status_[spec.name] = Status{State::kReady, ""};
   } catch (const std::exception& e) {
+    error = e.what();
+  }
+  {
     const std::lock_guard<std::mutex> lock(mutex_);
-    status_[spec.name] = Status{State::kFailed, e.what()};
+    const auto it = specs_.find(spec.name);
+    // Superseded (a newer key) or removed meanwhile: this load is dropped.
+    if (it != specs_.end() && it->second.key == spec.key) {
+      if (error.empty()) {
+        ready_[spec.name] = std::move(endpoint);
+        SetStatus(spec.name, Status{State::kReady, ""});
+      } else if (ready_.count(spec.name) == 0) {
+        SetStatus(spec.name, Status{State::kFailed, error});
+      } else {  // the old model keeps serving; the failure is still reported
+        changes_.emplace_back(spec.name, Status{State::kFailed, error});
+      }
+    }
   }
   loaded_cv_.notify_all();
 }
 
 std::vector<std::string> HubEndpoints::Names() const {
-  std::vector<std::string> names;
-  for (const Spec& s : specs_) names.push_back(s.name);
+  const std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> names = fixed_;
+  for (const auto& [name, spec] : specs_) {
+    if (std::find(fixed_.begin(), fixed_.end(), name) == fixed_.end()) names.push_back(name);
+  }
   return names;
+}
+
+bool HubEndpoints::empty() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return specs_.empty();
 }
 
 bool HubEndpoints::Known(const std::string& name) const {
@@ -66,7 +137,10 @@ std::shared_ptr<HubEndpoint> HubEndpoints::Get(const std::string& name) const {
 
 bool HubEndpoints::AllReady() const {
   const std::lock_guard<std::mutex> lock(mutex_);
-  return ready_.size() == specs_.size();
+  for (const auto& [name, s] : status_) {
+    if (s.state != State::kReady) return false;
+  }
+  return true;
 }
 
 void HubEndpoints::WaitLoaded() const {

@@ -1,8 +1,12 @@
-// The text-generation endpoints a server hosts (`tabpilot serve --hub-model
-// NAME=FILE`): each model is opened on a thread of its own after the port is
-// open, so /health answers 503 {"status": "loading"} until every one is
-// ready and a model that fails to load is reported, not fatal. A ready
-// endpoint owns the model and its continuous-batching engine.
+// The text-generation endpoints a server hosts: fixed ones (`tabpilot serve
+// --hub-model NAME=FILE`) and the store's (endpoints whose registered model
+// is a hub package, handed over by Sync at every poll). Each model is opened
+// on a thread of its own, so /health answers 503 {"status": "loading"} until
+// every one is ready and a model that fails to load is reported, not fatal.
+// A changed target loads beside the old one and replaces it when ready (hot
+// swap: requests in flight finish on the old engine); an endpoint gone from
+// the store stops. A ready endpoint owns the model and its
+// continuous-batching engine.
 #pragma once
 
 #include <atomic>
@@ -36,6 +40,9 @@ class HubEndpoints {
   struct Spec {
     std::string name;
     std::filesystem::path file;
+    // What identifies the model to load (a registry version's artifact
+    // hash, or the path): a new key is a new model.
+    std::string key;
   };
   struct Options {
     int threads = 0;              // the engine's kernels (0: every core)
@@ -43,8 +50,8 @@ class HubEndpoints {
     int max_queued = 64;          // waiting requests per model (more: 429)
     int max_tokens_limit = 4096;  // the most a request may ask to generate
   };
-  // Starts loading every model in the background.
-  HubEndpoints(std::vector<Spec> specs, Options options);
+  // Starts loading every fixed model in the background.
+  HubEndpoints(std::vector<Spec> fixed, Options options);
   ~HubEndpoints();
   HubEndpoints(const HubEndpoints&) = delete;
   HubEndpoints& operator=(const HubEndpoints&) = delete;
@@ -55,9 +62,13 @@ class HubEndpoints {
     std::string error;  // kFailed: why
   };
 
-  bool empty() const { return specs_.empty(); }
   const Options& options() const { return options_; }
-  // Names in the order given.
+  // The store's hub endpoints now: new names and new keys start loading,
+  // names no longer given stop (fixed ones stay). Thread-safe; returns at once.
+  void Sync(const std::vector<Spec>& specs);
+  // Status changes since the last call (for the store's endpoint statuses).
+  std::vector<std::pair<std::string, Status>> TakeStatusChanges();
+  // Names: the fixed ones in the order given, then the store's by name.
   std::vector<std::string> Names() const;
   bool Known(const std::string& name) const;
   Status StatusOf(const std::string& name) const;
@@ -65,20 +76,25 @@ class HubEndpoints {
   std::shared_ptr<HubEndpoint> Get(const std::string& name) const;
   // True when every model is ready (a failed one counts as not ready).
   bool AllReady() const;
+  bool empty() const;
   // Blocks until no model is still loading (tests, `serve` before it says it listens).
   void WaitLoaded() const;
   // Prometheus exposition text for the hub's models.
   std::string MetricsText() const;
 
  private:
+  void StartLoad(const Spec& spec);  // mutex_ held
   void Load(const Spec& spec);
+  void SetStatus(const std::string& name, Status status);  // mutex_ held
 
-  std::vector<Spec> specs_;
+  std::vector<std::string> fixed_;
   Options options_;
   mutable std::mutex mutex_;
   mutable std::condition_variable loaded_cv_;
+  std::map<std::string, Spec> specs_;  // what should be served, by name
   std::map<std::string, Status> status_;
   std::map<std::string, std::shared_ptr<HubEndpoint>> ready_;
+  std::vector<std::pair<std::string, Status>> changes_;
   std::vector<std::thread> loaders_;
 };
 

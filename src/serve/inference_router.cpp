@@ -86,7 +86,8 @@ HttpResponse InferenceRouter::Route(HttpRequest& request, Routed& routed) const 
   if (seg.size() == 1 && seg[0] == "ping") {
     routed.route = "ping";
     if (!get) return method_not_allowed("GET");
-    if (options_.completions != nullptr && models_.Summaries().empty()) {  // text-generation models only
+    if (options_.completions != nullptr && options_.completions->HasModels() &&
+        models_.Summaries().empty()) {  // text-generation models only
       HttpRequest health = request;
       health.path = "/health";
       health.method = "GET";

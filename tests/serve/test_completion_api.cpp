@@ -88,7 +88,7 @@ class CompletionApiTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     gpt2_ = new testing::ReferenceModel(testing::MakeReferenceModel(*dir_, "gpt2", "f32", "--ctx 4096 --ascii"));
-    server_ = new HubServer({{"writer", gpt2_->file}}, {});
+    server_ = new HubServer({{"writer", gpt2_->file, ""}}, {});
     server_->hub().WaitLoaded();
     model_ = LanguageModel::Open(gpt2_->file, {}).release();
   }
@@ -281,7 +281,7 @@ TEST(CompletionApiServer, HealthWhileLoadingAndAfterAFailure) {
   TempDir dir;
   const std::string fifo = (dir / "slow.gguf").string();
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  HubServer server({{"slow", fifo}}, {});
+  HubServer server({{"slow", fifo, ""}}, {});
   // Opening a FIFO blocks until a writer comes: the model is "loading".
   auto health = server.Call("GET", "/health");
   EXPECT_EQ(health.status, 503);
@@ -304,7 +304,7 @@ TEST(CompletionApiServer, TheTokenAndTheQueueLimit) {
   TempDir dir;
   // A long context: the two slow requests below run for seconds, not milliseconds.
   const auto model = testing::MakeReferenceModel(dir, "llama", "q8_0", "--ctx 4096");
-  HubServer server({{"m", model.file}}, {.threads = 1, .max_sequences = 1, .max_queued = 1}, "secret");
+  HubServer server({{"m", model.file, ""}}, {.threads = 1, .max_sequences = 1, .max_queued = 1}, "secret");
   server.hub().WaitLoaded();
   EXPECT_EQ(server.Call("POST", "/v1/completions", R"({"prompt":"x"})").status, 401);
   EXPECT_EQ(server.Call("GET", "/health").status, 200);  // open, like /ping
