@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <set>
@@ -11,6 +12,7 @@
 #include "core/error.h"
 #include "core/version.h"
 #include "data/csv_reader.h"
+#include "hub/hub_package.h"
 #include "model/bundle.h"
 #include "pipeline/definition.h"
 #include "pipeline/definition_check.h"
@@ -251,6 +253,7 @@ HttpResponse UiApi::Route(const HttpRequest& request) {
     if (what == "executions" && n == 3 && get) return Execution(s[2]);
     if (what == "executions" && n == 6 && s[3] == "steps" && s[5] == "log" && get) return StepLog(s[2], s[4]);
     if (what == "endpoints" && n == 2 && get) return Endpoints();
+    if (what == "hub" && n == 2 && get) return HubModels();
     if (what == "endpoints" && n == 4 && s[3] == "predict" && post) return EndpointPredict(s[2], request);
   }
   if (!get && !post) return MethodNotAllowed(request, "GET, POST");
@@ -558,6 +561,59 @@ HttpResponse UiApi::Endpoints() {
   out["live_url"] = live_ ? Json(live_->url()) : Json(nullptr);
   out["live_reachable"] = live_ ? Json(!live.empty()) : Json(nullptr);
   return JsonAnswer(200, out);
+}
+
+// The registered text-generation models as cards show them: the latest
+// version's package manifest (architecture, size, precision, license and
+// usage terms, the license text), its status, and the endpoints that serve it.
+HttpResponse UiApi::HubModels() {
+  std::vector<ModelPackageGroup> groups;
+  std::vector<EndpointConfig> configs;
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    groups = registry_->ListGroups();
+    configs = endpoints_->List();
+  }
+  Json items = Json::array();
+  for (const ModelPackageGroup& g : groups) {
+    ModelRegistry::VersionPage page;
+    {
+      std::lock_guard<std::mutex> lock(store_mutex_);
+      page = registry_->ListVersionPage(g.name, 0, 1);
+    }
+    if (page.versions.empty() || page.versions[0].tags.value("kind", "") != "text-generation") continue;
+    const ModelVersion& v = page.versions[0];
+    Json item = {{"name", g.name},
+                 {"task", "text-generation"},
+                 {"version", v.version},
+                 {"status", ToString(v.status)},
+                 {"latest_approved", g.latest_approved},
+                 {"description", v.description},
+                 {"created_at", v.created_at}};
+    try {
+      const Json manifest = ReadHubManifest(v.artifact_path);
+      item["info"] = manifest.at("info");
+      item["license"] = manifest.value("license", Json::object());
+      if (item["license"].contains("file")) {
+        std::ifstream in(v.artifact_path / "LICENSE", std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (text.size() > 65536) text = text.substr(0, 65536) + "\n[...]";
+        item["license"]["text"] = text;
+      }
+    } catch (const std::exception& e) {
+      item["error"] = e.what();
+    }
+    Json serving = Json::array();
+    for (const EndpointConfig& c : configs) {
+      if (c.source.kind != ModelSourceKind::kBundle && c.source.group == g.name) {
+        serving.push_back({{"name", c.name}, {"status", c.status ? Json(ToString(c.status->state)) : Json(nullptr)}});
+      }
+    }
+    item["endpoints"] = std::move(serving);
+    items.push_back(std::move(item));
+  }
+  const auto total = static_cast<int64_t>(items.size());
+  return JsonAnswer(200, PageJson(total, Page{0, std::max<int64_t>(total, 1)}, std::move(items)));
 }
 
 HttpResponse UiApi::EndpointPredict(const std::string& name, const HttpRequest& request) {

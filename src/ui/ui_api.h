@@ -73,6 +73,7 @@ class UiApi {
   HttpResponse Execution(const std::string& id);
   HttpResponse StepLog(const std::string& id, const std::string& step);
   HttpResponse Endpoints();
+  HttpResponse HubModels();
   HttpResponse EndpointPredict(const std::string& name, const HttpRequest& request);
   // The version's loaded model (NotFound for an unknown version).
   std::shared_ptr<const VersionModels::Loaded> Loaded(const std::string& group, int64_t version);

@@ -24,6 +24,12 @@ function token() {
   }
 }
 
+// The Authorization header for calls outside /api/ (the hub's completions).
+export function authHeaders() {
+  const t = token();
+  return t ? { Authorization: `Bearer ${t}` } : {};
+}
+
 export function apiUrl(path, query) {
   const url = new URL(path.replace(/^\/?(api\/)?/, ''), BASE);
   if (query) {

@@ -9,6 +9,7 @@ import { renderVersion } from './pages/version.js';
 import { renderPipelines, renderPipeline } from './pages/pipelines.js';
 import { renderExecution } from './pages/execution.js';
 import { renderEndpoints, renderEndpoint } from './pages/endpoints.js';
+import { renderHub } from './pages/hub.js';
 
 addRoute('jobs', 'jobs', renderJobs);
 addRoute('jobs/:id', 'jobs', renderJob);
@@ -20,6 +21,7 @@ addRoute('pipelines/:name', 'pipelines', renderPipeline);
 addRoute('executions/:id', 'pipelines', renderExecution);
 addRoute('endpoints', 'endpoints', renderEndpoints);
 addRoute('endpoints/:name', 'endpoints', renderEndpoint);
+addRoute('hub', 'hub', renderHub);
 
 async function chrome() {
   try {
