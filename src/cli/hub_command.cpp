@@ -48,7 +48,7 @@ struct HubArgs {
   std::string license_file;
   std::string usage_terms;
   std::string store;
-  bool approve = false;
+  bool pending = false;
 };
 
 std::string Megabytes(double bytes) {
@@ -176,8 +176,10 @@ int RunAdd(const HubArgs& a) {
                   {"parameters", std::to_string(info.at("parameters").get<uint64_t>())},
                   {"license", manifest.at("license").at("id").get<std::string>()}};
   request.metrics = Json::object();
-  request.status = a.approve ? ApprovalStatus::kApproved : ApprovalStatus::kPendingManualApproval;
-  request.comment = a.approve ? "approved at registration (hub add --approve)" : "";
+  // The user brought the file and vouches for it: Approved, audited as such,
+  // unless --pending asks for a review (registry approve) before it serves.
+  request.status = a.pending ? ApprovalStatus::kPendingManualApproval : ApprovalStatus::kApproved;
+  request.comment = a.pending ? "" : "approved at registration by hub add (--pending would await a review)";
   const ModelVersion v = registry.Register(request);
   if (!a.quiet) {
     std::cout << "registered " << v.group << " version " << v.version << " (" << ToString(v.status)
@@ -235,7 +237,8 @@ Runner AddHubCommand(CLI::App& app) {
   add->add_option("--license", args->license, "License identifier (default: what the file says)");
   add->add_option("--license-file", args->license_file, "License text stored with the model");
   add->add_option("--usage-terms", args->usage_terms, "Usage terms shown with the model");
-  add->add_flag("--approve", args->approve, "Register it Approved (default: PendingManualApproval)");
+  add->add_flag("--pending", args->pending,
+                "Register it PendingManualApproval: served only once `registry approve` says so (default: Approved)");
   CLI::App* list = hub->add_subcommand("list", "List the registered text-generation models");
   for (CLI::App* sub : {add, list}) {
     sub->add_option("--store", args->store, "Metadata store (default: $TABPILOT_STORE or .tabpilot/)");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A text-generation model through the registry, as a user runs it: hub add
-# (pending) -> hub list -> endpoint create --hub-model -> serve from the store
+# --pending -> hub list -> endpoint create --hub-model -> serve from the store
 # (nothing served until approval) -> registry approve (the server loads it)
 # -> a completion -> a second version approved (hot swap: the endpoint's
 # status names v2) -> endpoint delete (404). Loopback only.
@@ -23,7 +23,7 @@ store="$work/store/"
 for seed in 1 2; do
   /usr/bin/python3 "$here/reference/tiny_model.py" --arch gpt2 --type f16 --ascii --ctx 512 --seed $seed --out "$work/m$seed" >/dev/null
 done
-out=$("$bin" hub add writer --path "$work/m1/model.gguf" --store "$store")
+out=$("$bin" hub add writer --path "$work/m1/model.gguf" --pending --store "$store")
 [[ $out == *"registered writer version 1 (PendingManualApproval): gpt2"* ]] || fail "hub add said: $out"
 out=$("$bin" hub list --store "$store")
 [[ $out == *"writer"*"1"*"PendingManualApproval"*"gpt2"*"f16"*"mit"* ]] || fail "hub list said: $out"
@@ -44,7 +44,7 @@ answer=$(curl -s "$url/v1/completions" -d '{"model":"chat","prompt":"to be","max
 [[ $answer == *'"finish_reason":"length"'* && $answer == *'"completion_tokens":5'* ]] || fail "completion: $answer"
 wait_for "'$bin' endpoint describe chat --store '$store' | grep -q 'status: serving writer v1'"
 # A second version, approved: the endpoint follows it.
-"$bin" hub add writer --path "$work/m2/model.gguf" --store "$store" --approve >/dev/null
+"$bin" hub add writer --path "$work/m2/model.gguf" --store "$store" >/dev/null
 wait_for "'$bin' endpoint describe chat --store '$store' | grep -q 'status: serving writer v2'"
 answer=$(curl -s "$url/v1/completions" -d '{"model":"chat","prompt":"to be","max_tokens":5,"temperature":0}')
 [[ $answer == *'"completion_tokens":5'* ]] || fail "completion after the swap: $answer"

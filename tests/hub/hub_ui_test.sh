@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The model hub page in a real browser (headless Chromium, web/tests/hub_e2e.mjs):
-# a test-made model added to a store (hub add --approve) and served by an
+# a test-made model added to a store (hub add: Approved) and served by an
 # endpoint, `tabpilot serve --ui` on a free loopback port, then the page's
 # card and its streamed "try it". The screenshot goes to ui-screenshots/.
 #   hub_ui_test.sh TABPILOT_BINARY SOURCE_ROOT
@@ -22,7 +22,7 @@ store="$work/store/"
 /usr/bin/python3 "$root/tests/hub/reference/tiny_model.py" --arch gpt2 --type f16 --ascii --ctx 1024 --out "$work/m" >/dev/null
 echo "Use it kindly." > "$work/LICENSE"
 "$bin" hub add poet --path "$work/m/model.gguf" --license-file "$work/LICENSE" --usage-terms "research only" \
-  --approve --store "$store" >/dev/null
+  --store "$store" >/dev/null
 "$bin" endpoint create poet-live --hub-model poet --store "$store" >/dev/null
 "$bin" serve --ui --store "$store" --port 0 --poll-interval-ms 100 --web-dir "$root/web/dist" --access-log off \
   2>"$work/serve.log" &
