@@ -29,7 +29,8 @@ struct GenerationEngine::Running {
   Running(std::shared_ptr<Job> j, KvCache kv) : job(std::move(j)), prompt_cache(std::move(kv)) {}
   std::shared_ptr<Job> job;
   KvCache prompt_cache;
-  std::vector<float> prompt_logits;
+  std::vector<float> prompt_logits;  // the last position's (every position's with prompt log-probabilities)
+  std::vector<float> prompt_logprobs;
   bool prompt_done = false;
   std::vector<std::unique_ptr<Sequence>> sequences;
   Clock::time_point admitted;
@@ -105,6 +106,7 @@ void GenerationEngine::Complete(Running* r, int active) {
     g.timings.generated_tokens += g.completions.back().sampled;
   }
   g.timings.prompt_tokens = static_cast<int64_t>(r->job->request_.prompt.size());
+  g.prompt_logprobs = std::move(r->prompt_logprobs);
   g.timings.prompt_seconds = std::chrono::duration<double>(r->prompt_finished - r->admitted).count();
   g.timings.generation_seconds = SecondsSince(r->prompt_finished);
   {
@@ -146,7 +148,8 @@ void GenerationEngine::Step(std::vector<std::unique_ptr<Running>>* running, int*
   for (auto& r : *running) {
     if (r->job->cancelled_.load()) continue;
     if (!r->prompt_done) {
-      steps.push_back({r->job->request_.prompt, &r->prompt_cache, &r->prompt_logits, false});
+      steps.push_back({r->job->request_.prompt, &r->prompt_cache, &r->prompt_logits,
+                       WantsPromptLogprobs(r->job->request_, *model_)});
       prompt_tokens += static_cast<int64_t>(r->job->request_.prompt.size());
     }
     for (auto& s : r->sequences) {
@@ -168,6 +171,11 @@ void GenerationEngine::Step(std::vector<std::unique_ptr<Running>>* running, int*
     if (!r->prompt_done) {
       r->prompt_done = true;
       r->prompt_finished = Clock::now();
+      if (WantsPromptLogprobs(req, *model_)) {
+        std::vector<float> last;
+        r->prompt_logprobs = PromptLogprobs(req.prompt, r->prompt_logits, model_->transformer().config().vocab, &last);
+        r->prompt_logits = std::move(last);
+      }
       for (int i = 0; i < req.results; ++i) {
         const bool last = i + 1 == req.results;
         r->sequences.push_back(std::make_unique<Sequence>(*model_, req, i,

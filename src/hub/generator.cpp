@@ -1,6 +1,8 @@
 #include "hub/generator.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "core/error.h"
 #include "hub/unicode_text.h"
@@ -111,6 +113,28 @@ Completion CompletionState::Finish(const TextSink& sink) {
   return std::move(completion_);
 }
 
+bool WantsPromptLogprobs(const GenerationRequest& request, const LanguageModel& model) {
+  return request.prompt_logprobs &&
+         static_cast<int64_t>(request.prompt.size()) * model.transformer().config().vocab <= kMaxPromptLogitFloats;
+}
+
+std::vector<float> PromptLogprobs(std::span<const int32_t> prompt, const std::vector<float>& all, int64_t vocab,
+                                  std::vector<float>* last) {
+  const auto n = static_cast<int64_t>(prompt.size());
+  std::vector<float> out(prompt.size(), std::numeric_limits<float>::quiet_NaN());
+  for (int64_t t = 1; t < n; ++t) {
+    const float* row = all.data() + (t - 1) * vocab;
+    float best = -std::numeric_limits<float>::infinity();
+    for (int64_t v = 0; v < vocab; ++v) best = std::max(best, row[v]);
+    double sum = 0;
+    for (int64_t v = 0; v < vocab; ++v) sum += std::exp(static_cast<double>(row[v] - best));
+    out[static_cast<size_t>(t)] =
+        static_cast<float>(static_cast<double>(row[prompt[static_cast<size_t>(t)]] - best) - std::log(sum));
+  }
+  last->assign(all.end() - vocab, all.end());
+  return out;
+}
+
 const char* FinishReasonName(FinishReason reason) {
   switch (reason) {
     case FinishReason::kLength:
@@ -148,7 +172,13 @@ Generation Generate(const LanguageModel& model, const GenerationRequest& request
   const auto start = Clock::now();
   KvCache cache = transformer.NewCache(static_cast<int64_t>(request.prompt.size()) + request.max_tokens);
   std::vector<float> logits;
-  transformer.Forward(request.prompt, &cache, &logits);
+  if (WantsPromptLogprobs(request, model)) {
+    std::vector<float> all;
+    transformer.Forward(request.prompt, &cache, &all, true);
+    g.prompt_logprobs = PromptLogprobs(request.prompt, all, transformer.config().vocab, &logits);
+  } else {
+    transformer.Forward(request.prompt, &cache, &logits);
+  }
   g.timings.prompt_tokens = static_cast<int64_t>(request.prompt.size());
   g.timings.prompt_seconds = Since(start);
   const auto generating = Clock::now();

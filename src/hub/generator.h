@@ -30,6 +30,11 @@ struct GenerationRequest {
   int results = 1;          // completions of the same prompt
   SamplingParams sampling;  // result i draws with seed + i
   std::vector<std::string> stop;
+  // Also the log-probability of each prompt token given the ones before it
+  // (AI21's answer carries them): the prompt's pass computes every
+  // position's logits. Skipped (left empty) when prompt x vocabulary would
+  // pass kMaxPromptLogitFloats.
+  bool prompt_logprobs = false;
 
   // InvalidInput naming the field for a value out of range for `model`.
   void Check(const LanguageModel& model) const;
@@ -58,7 +63,20 @@ struct GenerationTimings {
 struct Generation {
   std::vector<Completion> completions;
   GenerationTimings timings;
+  // With GenerationRequest::prompt_logprobs: one per prompt token, NaN for
+  // the first (nothing comes before it); empty otherwise.
+  std::vector<float> prompt_logprobs;
 };
+
+// The most floats (prompt tokens x vocabulary) prompt log-probabilities may take.
+inline constexpr int64_t kMaxPromptLogitFloats = int64_t{1} << 25;
+
+// Whether `request` gets prompt log-probabilities on `model`.
+bool WantsPromptLogprobs(const GenerationRequest& request, const LanguageModel& model);
+// Each prompt token's log-probability from every position's logits (n x
+// vocab), NaN for the first; leaves the last position's logits in `last`.
+std::vector<float> PromptLogprobs(std::span<const int32_t> prompt, const std::vector<float>& all, int64_t vocab,
+                                  std::vector<float>* last);
 
 // Called with each new piece of a completion's text (`result` is its index);
 // return false to stop that generation (a client went away): its reason is kCancelled.

@@ -218,6 +218,7 @@ HttpResponse CompletionApi::Jurassic(const HttpRequest& request, const std::stri
   const std::shared_ptr<HubEndpoint> e = Endpoint(name);
   const Tokenizer& tok = e->model->tokenizer();
   r.generation.prompt = tok.Encode(r.prompt);
+  r.generation.prompt_logprobs = true;  // AI21's answer scores the prompt's tokens too
   auto stream = std::make_shared<ResponseStream>();
   auto request_copy = std::make_shared<GenerationRequest>(r.generation);
   const std::string prompt = r.prompt;

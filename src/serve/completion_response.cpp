@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <random>
 
@@ -116,12 +117,16 @@ Json JurassicAnswer(const std::string& id, const std::string& prompt, const std:
   for (int32_t id_ : prompt_ids) decoded += tokenizer.TokenBytes(id_);
   const size_t shift = (!decoded.empty() && decoded[0] == ' ' && (prompt.empty() || prompt[0] != ' ')) ? 1 : 0;
   size_t at = 0;
-  for (int32_t token : prompt_ids) {
+  for (size_t i = 0; i < prompt_ids.size(); ++i) {
+    const int32_t token = prompt_ids[i];
     const size_t length = tokenizer.TokenBytes(token).size();
     const size_t start = at >= shift ? at - shift : 0;
     const size_t end = at + length >= shift ? at + length - shift : 0;
+    // The first token (and a prompt too long to score) has no log-probability.
+    Json logprob = nullptr;
+    if (i < g.prompt_logprobs.size() && !std::isnan(g.prompt_logprobs[i])) logprob = g.prompt_logprobs[i];
     if (length > 0) {
-      prompt_tokens.push_back(JurassicToken(tokenizer.vocabulary().tokens[static_cast<size_t>(token)], nullptr, start,
+      prompt_tokens.push_back(JurassicToken(tokenizer.vocabulary().tokens[static_cast<size_t>(token)], logprob, start,
                                             std::min(end, prompt.size())));
     }
     at += length;

@@ -53,6 +53,7 @@ std::vector<GenerationRequest> Mixed() {
     r.sampling.temperature = i % 2 == 0 ? 0.0 : 0.9;
     r.sampling.seed = 100 + static_cast<uint64_t>(i);
     r.results = i == 3 ? 3 : 1;
+    r.prompt_logprobs = i % 3 == 1;
     requests.push_back(r);
   }
   return requests;
@@ -78,6 +79,8 @@ TEST_F(EngineTest, ConcurrentRequestsGetWhatEachGetsAloneInFewerSteps) {
   for (size_t i = 0; i < jobs.size(); ++i) {
     const Generation g = jobs[i]->Wait();
     ASSERT_EQ(g.completions.size(), alone[i].completions.size());
+    ASSERT_EQ(g.prompt_logprobs.size(), alone[i].prompt_logprobs.size());
+    for (size_t t = 1; t < g.prompt_logprobs.size(); ++t) EXPECT_EQ(g.prompt_logprobs[t], alone[i].prompt_logprobs[t]);
     for (size_t c = 0; c < g.completions.size(); ++c) {
       EXPECT_EQ(g.completions[c].text, alone[i].completions[c].text) << "request " << i << " result " << c;
       EXPECT_EQ(g.completions[c].tokens.size(), alone[i].completions[c].tokens.size());

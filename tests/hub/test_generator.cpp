@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "core/error.h"
@@ -64,6 +65,25 @@ TEST_F(GenerationTest, GreedyTokensMatchTheReference) {
   EXPECT_EQ(c.text, model_->tokenizer().Decode(Ids(c)));
   EXPECT_EQ(g.timings.prompt_tokens, static_cast<int64_t>(ref_->tokens.size()));
   for (const GeneratedToken& t : c.tokens) EXPECT_LE(t.logprob, 0.0f);
+}
+
+TEST_F(GenerationTest, PromptLogprobsAreTheReferencesLogSoftmax) {
+  GenerationRequest r = Request(3);
+  r.prompt_logprobs = true;
+  const Generation g = Generate(*model_, r);
+  ASSERT_EQ(g.prompt_logprobs.size(), ref_->tokens.size());
+  EXPECT_TRUE(std::isnan(g.prompt_logprobs[0]));
+  for (size_t t = 1; t < ref_->tokens.size(); ++t) {
+    const float* row = ref_->logits.data() + (t - 1) * static_cast<size_t>(ref_->vocab);
+    double best = row[0];
+    for (int64_t v = 0; v < ref_->vocab; ++v) best = std::max(best, static_cast<double>(row[v]));
+    double sum = 0;
+    for (int64_t v = 0; v < ref_->vocab; ++v) sum += std::exp(row[v] - best);
+    const double expected = row[ref_->tokens[t]] - best - std::log(sum);
+    EXPECT_NEAR(g.prompt_logprobs[t], expected, 1e-4) << "position " << t;
+  }
+  // The completion itself is the same as without them.
+  EXPECT_EQ(Ids(g.completions[0]), Ids(Generate(*model_, Request(3)).completions[0]));
 }
 
 TEST_F(GenerationTest, SeedsRepeatAndDiffer) {

@@ -181,7 +181,12 @@ TEST_F(CompletionApiTest, JurassicCompleteHasItsShape) {
   ASSERT_EQ(r.status, 200) << r.body;
   const Json j = Json::parse(r.body);
   EXPECT_EQ(j.at("prompt").at("text"), "to be or");
-  EXPECT_FALSE(j.at("prompt").at("tokens").empty());
+  const Json& prompt_tokens = j.at("prompt").at("tokens");
+  ASSERT_GE(prompt_tokens.size(), 2u);
+  EXPECT_TRUE(prompt_tokens.at(0).at("generatedToken").at("logprob").is_null());  // nothing comes before it
+  for (size_t i = 1; i < prompt_tokens.size(); ++i) {
+    EXPECT_LT(prompt_tokens.at(i).at("generatedToken").at("logprob").get<double>(), 0.0);
+  }
   ASSERT_EQ(j.at("completions").size(), 2u);
   for (const Json& c : j.at("completions")) {
     EXPECT_EQ(c.at("data").at("text"), Direct("to be or", 5));
