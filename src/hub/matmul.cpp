@@ -1,5 +1,9 @@
 #include "hub/matmul.h"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -51,15 +55,42 @@ void GenericSiluMul(float* g, const float* u, int64_t n) {
 }
 
 #if defined(__x86_64__)
+// What this CPU (and the OS's saving of its registers) allows, from CPUID
+// and XGETBV directly: GCC's and clang's __builtin_cpu_supports disagree on
+// which feature names they know (clang 14 has no "f16c").
+struct CpuFeatures {
+  bool avx2 = false;    // with FMA and F16C
+  bool avx512 = false;  // F, BW, VL and VNNI
+};
+
+CpuFeatures DetectCpu() {
+  CpuFeatures f;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid(1, &a, &b, &c, &d) == 0) return f;
+  const bool fma = (c >> 12) & 1;
+  const bool osxsave = (c >> 27) & 1;
+  const bool avx = (c >> 28) & 1;
+  const bool f16c = (c >> 29) & 1;
+  if (!(osxsave && avx)) return f;
+  unsigned lo = 0, hi = 0;
+  __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  const uint64_t xcr0 = (static_cast<uint64_t>(hi) << 32) | lo;
+  if ((xcr0 & 0x6) != 0x6) return f;  // the OS saves SSE and AVX state
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0) return f;
+  f.avx2 = ((b >> 5) & 1) && fma && f16c;
+  const bool avx512_state = (xcr0 & 0xE6) == 0xE6;  // opmask and ZMM state too
+  f.avx512 = f.avx2 && avx512_state && ((b >> 16) & 1) && ((b >> 30) & 1) && ((b >> 31) & 1) && ((c >> 11) & 1);
+  return f;
+}
+
+const CpuFeatures& Cpu() {
+  static const CpuFeatures features = DetectCpu();
+  return features;
+}
+
 const MatMulKernels& Pick() {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
-    return Avx512Kernels();
-  }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
-    return Avx2Kernels();
-  }
+  if (Cpu().avx512) return Avx512Kernels();
+  if (Cpu().avx2) return Avx2Kernels();
   return GenericKernels();
 }
 #else
@@ -77,12 +108,10 @@ const MatMulKernels& KernelsNamed(const std::string& name) {
   if (name.empty()) return BestKernels();
   if (name == "generic") return GenericKernels();
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
   if (name == "avx2" || name == "avx512-vnni") {
-    if (!(name == "avx2" ? avx2 : avx512)) throw InvalidInput("kernels '" + name + "': this CPU cannot run them");
+    if (!(name == "avx2" ? Cpu().avx2 : Cpu().avx512)) {
+      throw InvalidInput("kernels '" + name + "': this CPU cannot run them");
+    }
     return name == "avx2" ? Avx2Kernels() : Avx512Kernels();
   }
 #endif
