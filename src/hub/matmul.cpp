@@ -1,6 +1,6 @@
 #include "hub/matmul.h"
 
-#if defined(__x86_64__)
+#ifdef __x86_64__
 #include <cpuid.h>
 #endif
 
