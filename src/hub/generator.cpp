@@ -185,8 +185,9 @@ Generation Generate(const LanguageModel& model, const GenerationRequest& request
   for (int r = 0; r < request.results; ++r) {
     // The last result takes the prompt's cache and logits; the others copy them.
     const bool last = r + 1 == request.results;
-    KvCache own = last ? std::move(cache) : cache;
-    std::vector<float> next_logits = last ? std::move(logits) : logits;
+    // Moved only on the last pass (the checker cannot see that).
+    KvCache own = last ? std::move(cache) : cache;                       // NOLINT(bugprone-use-after-move)
+    std::vector<float> next_logits = last ? std::move(logits) : logits;  // NOLINT(bugprone-use-after-move)
     CompletionState state(model, request, r);
     for (int32_t token = state.Next(next_logits, own.capacity() - own.length(), sink); token >= 0;
          token = state.Next(next_logits, own.capacity() - own.length(), sink)) {

@@ -51,7 +51,7 @@ Json WriteHubPackage(const fs::path& model_path, const LanguageModel& model, con
   }
   if (!options.usage_terms.empty()) license["usage_terms"] = options.usage_terms;
   const TransformerConfig& c = model.transformer().config();
-  const Json manifest = {
+  Json manifest = {
       {"format", kHubPackageFormat},
       {"format_version", 1},
       {"kind", "text-generation"},

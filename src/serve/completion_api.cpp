@@ -163,7 +163,7 @@ HttpResponse CompletionApi::Completions(const HttpRequest& request, bool chat) c
       (*started)[static_cast<size_t>(result)] = true;
       return stream->Write(OpenAiDeltaEvent(*meta, result, delta, first));
     };
-    done = [stream, meta, include_usage, endpoint](const Generation* g, std::exception_ptr error) {
+    done = [stream, meta, include_usage, endpoint](const Generation* g, const std::exception_ptr& error) {
       if (g != nullptr) {
         stream->Write(OpenAiEndEvents(*meta, *g, include_usage));
         if (g->timings.generation_seconds > 0) {
@@ -182,7 +182,7 @@ HttpResponse CompletionApi::Completions(const HttpRequest& request, bool chat) c
       stream->Close();
     };
   } else {
-    done = [stream, meta, endpoint](const Generation* g, std::exception_ptr error) {
+    done = [stream, meta, endpoint](const Generation* g, const std::exception_ptr& error) {
       if (g != nullptr) {
         stream->Write(DumpJson(OpenAiAnswer(*meta, *g)) + "\n");
         if (g->timings.generation_seconds > 0) {
@@ -223,7 +223,7 @@ HttpResponse CompletionApi::Jurassic(const HttpRequest& request, const std::stri
   auto request_copy = std::make_shared<GenerationRequest>(r.generation);
   const std::string prompt = r.prompt;
   const std::shared_ptr<const LanguageModel> model = e->model;
-  auto done = [stream, request_copy, prompt, model](const Generation* g, std::exception_ptr error) {
+  auto done = [stream, request_copy, prompt, model](const Generation* g, const std::exception_ptr& error) {
     if (g != nullptr) {
       stream->Write(DumpJson(JurassicAnswer(NewCompletionId(""), prompt, request_copy->prompt, *g, *request_copy,
                                             model->tokenizer())) +
