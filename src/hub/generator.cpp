@@ -28,12 +28,16 @@ size_t PossibleStopStart(std::string_view text, const std::vector<std::string>& 
   return hold;
 }
 
-// The first stop sequence in `text` at or after `from` (npos when none).
-size_t FindStop(std::string_view text, size_t from, const std::vector<std::string>& stops) {
+// The first stop sequence in `text` at or after `from` (npos when none);
+// `which` is set to it.
+size_t FindStop(std::string_view text, size_t from, const std::vector<std::string>& stops, std::string* which) {
   size_t first = std::string::npos;
   for (const std::string& stop : stops) {
     const size_t at = text.find(stop, from);
-    if (at < first) first = at;
+    if (at < first) {
+      first = at;
+      *which = stop;
+    }
   }
   return first;
 }
@@ -74,7 +78,7 @@ int32_t CompletionState::Next(std::span<float> logits, int64_t room, const TextS
   c.text += tok_.TokenBytes(next.id);
   if (!request_.stop.empty()) {
     const size_t from = before > longest_stop_ ? before - longest_stop_ : 0;
-    const size_t at = FindStop(c.text, from, request_.stop);
+    const size_t at = FindStop(c.text, from, request_.stop, &c.stop_sequence);
     if (at != std::string::npos) {
       c.text.resize(at);
       while (!c.tokens.empty() && c.tokens.back().text_begin >= at) c.tokens.pop_back();

@@ -50,7 +50,8 @@ struct Completion {
   std::vector<GeneratedToken> tokens;  // the ones the text holds (a stop sequence's tokens are dropped)
   std::string text;
   FinishReason reason = FinishReason::kLength;
-  int64_t sampled = 0;  // tokens drawn (a stop sequence's included)
+  std::string stop_sequence;  // kStop: the one that ended it
+  int64_t sampled = 0;        // tokens drawn (a stop sequence's included)
 };
 
 struct GenerationTimings {

@@ -142,6 +142,7 @@ Json JurassicAnswer(const std::string& id, const std::string& prompt, const std:
     }
     Json reason = {{"reason", FinishReasonName(c.reason)}};
     if (c.reason == FinishReason::kLength) reason["length"] = request.max_tokens;
+    if (c.reason == FinishReason::kStop) reason["sequence"] = c.stop_sequence;
     completions.push_back({{"data", {{"text", c.text}, {"tokens", std::move(tokens)}}}, {"finishReason", reason}});
   }
   return Json{{"id", id},

@@ -132,6 +132,7 @@ TEST_F(GenerationTest, StopSequencesCutTheTextAndAreNeverStreamed) {
   });
   const Completion& c = g.completions[0];
   EXPECT_EQ(c.reason, FinishReason::kStop);
+  EXPECT_EQ(c.stop_sequence, stop);
   EXPECT_EQ(c.text, full.substr(0, full.find(stop)));
   EXPECT_EQ(streamed, c.text);
   EXPECT_EQ(streamed.find(stop), std::string::npos);
