@@ -18,6 +18,25 @@ struct Refused : std::runtime_error {
   HttpResponse answer;
 };
 
+// The message of the error a generation ended with.
+std::string WhatOf(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "generation failed";
+  }
+}
+
+// Records the rate of a generation that finished, for /metrics.
+void RecordRate(HubEndpoint* endpoint, const Generation& g) {
+  if (g.timings.generation_seconds > 0) {
+    endpoint->last_tokens_per_second.store(static_cast<double>(g.timings.generated_tokens) /
+                                           g.timings.generation_seconds);
+  }
+}
+
 int64_t Now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -166,18 +185,9 @@ HttpResponse CompletionApi::Completions(const HttpRequest& request, bool chat) c
     done = [stream, meta, include_usage, endpoint](const Generation* g, const std::exception_ptr& error) {
       if (g != nullptr) {
         stream->Write(OpenAiEndEvents(*meta, *g, include_usage));
-        if (g->timings.generation_seconds > 0) {
-          endpoint->last_tokens_per_second.store(static_cast<double>(g->timings.generated_tokens) /
-                                                 g->timings.generation_seconds);
-        }
+        RecordRate(endpoint, *g);
       } else {
-        std::string what = "generation failed";
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& ex) {
-          what = ex.what();
-        }
-        stream->Write("data: " + DumpJson(Json{{"error", what}}) + "\n\ndata: [DONE]\n\n");
+        stream->Write("data: " + DumpJson(Json{{"error", WhatOf(error)}}) + "\n\ndata: [DONE]\n\n");
       }
       stream->Close();
     };
@@ -185,18 +195,9 @@ HttpResponse CompletionApi::Completions(const HttpRequest& request, bool chat) c
     done = [stream, meta, endpoint](const Generation* g, const std::exception_ptr& error) {
       if (g != nullptr) {
         stream->Write(DumpJson(OpenAiAnswer(*meta, *g)) + "\n");
-        if (g->timings.generation_seconds > 0) {
-          endpoint->last_tokens_per_second.store(static_cast<double>(g->timings.generated_tokens) /
-                                                 g->timings.generation_seconds);
-        }
+        RecordRate(endpoint, *g);
       } else {
-        std::string what = "generation failed";
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& ex) {
-          what = ex.what();
-        }
-        stream->Write(DumpJson(Json{{"error", what}}) + "\n");
+        stream->Write(DumpJson(Json{{"error", WhatOf(error)}}) + "\n");
       }
       stream->Close();
     };
@@ -229,13 +230,7 @@ HttpResponse CompletionApi::Jurassic(const HttpRequest& request, const std::stri
                                             model->tokenizer())) +
                     "\n");
     } else {
-      std::string what = "generation failed";
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& ex) {
-        what = ex.what();
-      }
-      stream->Write(DumpJson(Json{{"error", what}}) + "\n");
+      stream->Write(DumpJson(Json{{"error", WhatOf(error)}}) + "\n");
     }
     stream->Close();
   };
