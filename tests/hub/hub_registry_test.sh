@@ -8,13 +8,7 @@
 set -euo pipefail
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-server=""
-cleanup() {
-  if [[ -n "$server" ]]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/serve_lib.sh"
 fail() { echo "FAIL: $*"; [[ -f "$work/serve.log" ]] && cat "$work/serve.log"; exit 1; }
 # until CONDITION-COMMAND succeeds, at most 10 s
 wait_for() { for _ in $(seq 1 200); do if eval "$1" >/dev/null 2>&1; then return 0; fi; sleep 0.05; done; fail "timed out: $1"; }
@@ -31,11 +25,7 @@ out=$("$bin" hub list --store "$store")
 if "$bin" endpoint create other --hub-model nope --store "$store" 2>"$work/err"; then fail "a missing hub model was accepted"; fi
 grep -q "model package group 'nope' does not exist" "$work/err" || fail "$(cat "$work/err")"
 
-"$bin" serve --store "$store" --port 0 --poll-interval-ms 100 --access-log off 2>"$work/serve.log" &
-server=$!
-wait_for "grep -q 'listening on' '$work/serve.log'"
-port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/serve.log" | grep -o '[0-9]*$')
-url="http://127.0.0.1:$port"
+start_serve "$bin" --store "$store" --poll-interval-ms 100
 # Pending: nothing is served yet.
 [[ $(curl -s "$url/v1/models") == '{"object":"list","data":[]}' ]] || fail "a pending model is served"
 "$bin" registry approve writer 1 --store "$store" >/dev/null

@@ -7,13 +7,8 @@
 set -euo pipefail
 bin=$1
 root=$2
-work=$(mktemp -d)
-server=""
-cleanup() {
-  if [[ -n "$server" ]]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/serve_lib.sh"
 for tool in node /usr/bin/chromium; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (scripts/setup.sh installs it)"; exit 1; }
 done
@@ -24,17 +19,7 @@ echo "Use it kindly." > "$work/LICENSE"
 "$bin" hub add poet --path "$work/m/model.gguf" --license-file "$work/LICENSE" --usage-terms "research only" \
   --store "$store" >/dev/null
 "$bin" endpoint create poet-live --hub-model poet --store "$store" >/dev/null
-"$bin" serve --ui --store "$store" --port 0 --poll-interval-ms 100 --web-dir "$root/web/dist" --access-log off \
-  2>"$work/serve.log" &
-server=$!
-url=""
-for _ in $(seq 1 200); do
-  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" || true)
-  [[ -n "$url" ]] && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
-  sleep 0.05
-done
-[[ -n "$url" ]] || { echo "FAIL: serve did not start"; cat "$work/serve.log"; exit 1; }
+start_serve "$bin" --ui --store "$store" --poll-interval-ms 100 --web-dir "$root/web/dist"
 for _ in $(seq 1 200); do
   curl -s "$url/v1/models" | grep -q '"status":"ready"' && break
   sleep 0.05
