@@ -52,24 +52,21 @@ class RawConnection {
     std::string body;
   };
 
-  // The next response; throws on timeout or when the server closed first.
+  // The next response (its body by Content-Length); throws on timeout or
+  // when the server closed first.
   Response Read(int timeout_ms = 10000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    size_t head_end;
-    while ((head_end = pending_.find("\r\n\r\n")) == std::string::npos) Fill(deadline);
-    Response r;
-    r.head = pending_.substr(0, head_end);
-    r.status = std::stoi(r.head.substr(9, 3));
-    size_t length = 0;
-    const size_t at = Lower(r.head).find("\r\ncontent-length:");
-    if (at != std::string::npos) length = std::stoul(r.head.substr(at + 17));
-    while (pending_.size() < head_end + 4 + length) Fill(deadline);
-    r.body = pending_.substr(head_end + 4, length);
-    pending_.erase(0, head_end + 4 + length);
+    Response r = ReadHead(timeout_ms);
+    r.body = ReadBody(ContentLength(r.head), timeout_ms);
     return r;
   }
 
-  // The head of a chunked response (its status line and fields).
+  // A head's Content-Length (0 when it has none).
+  static size_t ContentLength(const std::string& head) {
+    const size_t at = Lower(head).find("\r\ncontent-length:");
+    return at == std::string::npos ? 0 : std::stoul(head.substr(at + 17));
+  }
+
+  // The head of a response (its status line and fields); the body follows.
   Response ReadHead(int timeout_ms = 10000) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     size_t head_end;

@@ -66,9 +66,7 @@ class HubServer {
     if (r.head.find("Transfer-Encoding: chunked") != std::string::npos) {
       for (std::string piece = c.ReadChunk(30000); !piece.empty(); piece = c.ReadChunk(30000)) r.body += piece;
     } else {
-      const size_t at = r.head.find("Content-Length: ");
-      const size_t length = at == std::string::npos ? 0 : std::stoul(r.head.substr(at + 16));
-      r.body = c.ReadBody(length, 30000);
+      r.body = c.ReadBody(RawConnection::ContentLength(r.head), 30000);
     }
     return r;
   }
