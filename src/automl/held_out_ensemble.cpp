@@ -6,16 +6,23 @@
 #include <string>
 #include <utility>
 
+#include "compiled/model_compiler.h"
 #include "core/error.h"
 
 namespace tabpilot {
 
-Matrix MeanPrediction(const std::vector<const Model*>& models, const Matrix& x, int threads) {
+Matrix MeanPrediction(const std::vector<const Model*>& models, const std::string& family, const Matrix& x,
+                      int threads) {
   const int outputs = models.front()->num_outputs();
   Matrix mean(x.rows, static_cast<size_t>(outputs), 0.0f);
   std::vector<float> one(mean.values.size());
+  const ModelCompiler compile = FindModelCompiler(family);
   for (const Model* m : models) {
-    m->Predict(x, one.data(), threads);
+    if (compile != nullptr) {
+      compile(m->Serialize()).Predict(x, one.data(), threads);
+    } else {
+      m->Predict(x, one.data(), threads);
+    }
     for (size_t i = 0; i < one.size(); ++i) mean.values[i] += one[i] / static_cast<float>(models.size());
   }
   return mean;
@@ -41,7 +48,7 @@ InferenceCosts MemberCosts(const InferenceCosts& costs, const std::vector<size_t
 std::vector<Matrix> HeldOutPredictions(TrainingRun& run, const TrainingData& all, const RefitRows& split,
                                        const std::vector<size_t>& members) {
   const int threads = run.options().threads;
-  const Table held_table = all.features.SelectRows(split.held_out);
+  const Table held_table = all.features.SelectRows(split.choice);
   std::map<std::string, Matrix> encoded;  // by pipeline id
   std::vector<Matrix> predictions;
   predictions.reserve(members.size());
@@ -58,7 +65,7 @@ std::vector<Matrix> HeldOutPredictions(TrainingRun& run, const TrainingData& all
     } else {
       for (const auto& f : c.fit.folds) models.push_back(f.get());
     }
-    predictions.push_back(MeanPrediction(models, x->second, threads));
+    predictions.push_back(MeanPrediction(models, c.config.family, x->second, threads));
   }
   return predictions;
 }
@@ -68,15 +75,15 @@ std::vector<Matrix> HeldOutPredictions(TrainingRun& run, const TrainingData& all
 EnsembleChoice ChooseOnHeldOut(TrainingRun& run, const TrainingData& all, const RefitRows& split,
                                const EnsembleChoice& chosen, const HeldOutChoiceOptions& options) {
   const std::vector<size_t> members = EnsembleMembers(chosen);
-  if (split.held_out.empty() || members.size() < 2) return chosen;
+  if (split.choice.empty() || members.size() < 2) return chosen;
   const std::vector<Matrix> predictions = HeldOutPredictions(run, all, split, members);
   std::vector<const Matrix*> inputs;
   for (const Matrix& p : predictions) inputs.push_back(&p);
-  const OofScorer scorer(run.problem(), split.held_out_y);
+  const OofScorer scorer(run.problem(), split.choice_y);
   const EnsembleChoice best = ChooseEnsemble(inputs, scorer, options.rounds);
   EnsembleChoice held = best;
   if (options.tradeoff && options.costs) {
-    held = TradeCostForNoise(inputs, split.held_out_y, scorer, MemberCosts(*options.costs, members), best,
+    held = TradeCostForNoise(inputs, split.choice_y, scorer, MemberCosts(*options.costs, members), best,
                              *options.tradeoff);
   }
   std::string text;
@@ -88,7 +95,7 @@ EnsembleChoice ChooseOnHeldOut(TrainingRun& run, const TrainingData& all, const 
   }
   char score[64];
   std::snprintf(score, sizeof score, "; %s there %.5f", run.problem().metric.c_str(), best.score);
-  run.options().logger.Info(run.Clock(false) + "ensemble weighed again on " + std::to_string(split.held_out.size()) +
+  run.options().logger.Info(run.Clock(false) + "ensemble weighed again on " + std::to_string(split.choice.size()) +
                             " held-out rows with the refit models: " + text + score);
   EnsembleChoice out = chosen;
   std::fill(out.weights.begin(), out.weights.end(), 0.0);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -32,9 +33,9 @@ double RefitEstimate(const TrainingRun& run, const Candidate& c, size_t rows) {
 
 // The early-stopping loss (logloss, or RMSE for regression) of the mean of
 // `models` on `valid` (a binary model's second column is P(class 1)).
-double ModelLoss(const std::vector<const Model*>& models, const TrainData& valid, const ProblemInfo& problem,
-                 int threads) {
-  const Matrix mean = MeanPrediction(models, *valid.x, threads);
+double ModelLoss(const std::vector<const Model*>& models, const std::string& family, const TrainData& valid,
+                 const ProblemInfo& problem, int threads) {
+  const Matrix mean = MeanPrediction(models, family, *valid.x, threads);
   if (problem.task == Task::kBinary) {
     std::vector<float> positive(mean.rows);
     for (size_t r = 0; r < mean.rows; ++r) positive[r] = mean.at(r, 1);
@@ -81,8 +82,8 @@ bool RefitOne(TrainingRun& run, size_t index, const TrainingData& all, const Ref
     const double seconds = clock.Seconds();
     std::vector<const Model*> folds;
     for (const auto& f : c.fit.folds) folds.push_back(f.get());
-    const double refit_loss = ModelLoss({model.get()}, held, run.problem(), threads);
-    const double sample_loss = ModelLoss(folds, held, run.problem(), threads);
+    const double refit_loss = ModelLoss({model.get()}, c.config.family, held, run.problem(), threads);
+    const double sample_loss = ModelLoss(folds, c.config.family, held, run.problem(), threads);
     c.fit.fit_seconds += seconds;
     row.fit_seconds = c.fit.fit_seconds;
     row.info["refit"] = Json{{"params", learner->params().values()},
@@ -111,12 +112,14 @@ bool RefitOne(TrainingRun& run, size_t index, const TrainingData& all, const Ref
   }
 }
 
-// The members of `run` worth refitting: needed, level 1, not fitted once for
-// their own OOF, of a family whose models do not grow with their rows;
-// heaviest first.
-std::vector<size_t> RefitCandidates(const TrainingRun& run, const std::set<std::string>& needed,
-                                    const std::vector<double>& weights) {
+// The members of `run` worth refitting (needed, level 1, not fitted once for
+// their own OOF, of a family whose models do not grow with their rows), with
+// their claims on the refit time (RefitClaims), largest first.
+std::vector<RefitClaim> RefitCandidates(const TrainingRun& run, const std::set<std::string>& needed,
+                                        const std::vector<double>& weights) {
   std::vector<size_t> members;
+  std::vector<std::string> families;
+  std::vector<double> member_weights;
   for (size_t m = 0; m < run.done().size(); ++m) {
     const Candidate& c = run.done()[m];
     if (!needed.count(c.config.name)) continue;
@@ -125,9 +128,12 @@ std::vector<size_t> RefitCandidates(const TrainingRun& run, const std::set<std::
       continue;
     }
     members.push_back(m);
+    families.push_back(c.config.family);
+    member_weights.push_back(weights[m]);
   }
-  std::stable_sort(members.begin(), members.end(), [&](size_t a, size_t b) { return weights[a] > weights[b]; });
-  return members;
+  std::vector<RefitClaim> claims = RefitClaims(families, member_weights);
+  for (RefitClaim& c : claims) c.member = members[c.member];
+  return claims;
 }
 
 // Rows a refit of `cols` encoded columns may take within --memory-limit,
@@ -148,6 +154,27 @@ size_t RowsWithinMemory(const TrainingRun& run, size_t cols, bool dense) {
 
 }  // namespace
 
+std::vector<RefitClaim> RefitClaims(const std::vector<std::string>& families, const std::vector<double>& weights) {
+  std::map<std::string, double> family_weight;
+  double total = 0;
+  for (size_t i = 0; i < families.size(); ++i) {
+    family_weight[families[i]] += weights[i];
+    total += weights[i];
+  }
+  const auto num_families = static_cast<double>(family_weight.size());
+  std::vector<RefitClaim> claims;
+  for (size_t i = 0; i < families.size(); ++i) {
+    const double within = family_weight[families[i]];
+    // The family's part: half its weight's share, half an equal share; split within it by weight.
+    const double family_part = 0.5 * (total > 0 ? within / total : 1.0 / num_families) + 0.5 / num_families;
+    const double member_part = within > 0 ? weights[i] / within : 0.0;
+    claims.push_back({i, family_part * member_part});
+  }
+  std::stable_sort(claims.begin(), claims.end(),
+                   [](const RefitClaim& a, const RefitClaim& b) { return a.claim > b.claim; });
+  return claims;
+}
+
 RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample, uint64_t seed) {
   RefitRows out;
   std::vector<char> held(all.y.size(), 0);
@@ -155,17 +182,22 @@ RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample, ui
   for (size_t r = 0; r < all.y.size(); ++r) {
     if (!held[r]) out.train.push_back(r);
   }
-  // Scored: every held-out row, or a stratified kRefitHeldOutRows of them (whole groups are
-  // kept out of training, but 2% of 10M copied rows is 200,000 rows to predict per member).
-  out.held_out = sample.held_out;
-  if (out.held_out.size() > kRefitHeldOutRows) {
-    std::vector<float> held_y;
-    held_y.reserve(out.held_out.size());
-    for (size_t r : out.held_out) held_y.push_back(all.y[r]);
-    std::vector<size_t> scored;
-    for (size_t i : StratifiedRows(held_y, kRefitHeldOutRows, seed)) scored.push_back(out.held_out[i]);
-    out.held_out = std::move(scored);
-  }
+  // Early-stopped on: every held-out row, or a stratified kRefitHeldOutRows of them (a
+  // booster scores them every round); weighed on: up to kHeldOutChoiceRows (whole groups
+  // are kept out of training, but 5% of 10M copied rows is 500,000 rows to predict per
+  // member). The early-stopping pick is drawn from the choice's rows.
+  std::vector<float> held_y;
+  held_y.reserve(sample.held_out.size());
+  for (size_t r : sample.held_out) held_y.push_back(all.y[r]);
+  const auto pick = [&](const std::vector<size_t>& from, const std::vector<float>& from_y, size_t most) {
+    if (from.size() <= most) return from;
+    std::vector<size_t> picked;
+    for (size_t i : StratifiedRows(from_y, most, seed)) picked.push_back(from[i]);
+    return picked;
+  };
+  out.choice = pick(sample.held_out, held_y, kHeldOutChoiceRows);
+  for (size_t r : out.choice) out.choice_y.push_back(all.y[r]);
+  out.held_out = pick(out.choice, out.choice_y, kRefitHeldOutRows);
   for (size_t r : out.held_out) out.held_out_y.push_back(all.y[r]);
   return out;
 }
@@ -174,18 +206,17 @@ size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const Re
                              const std::set<std::string>& needed, const std::vector<double>& weights,
                              Deadline deadline) {
   const Logger& log = run.options().logger;
-  const std::vector<size_t> members = RefitCandidates(run, needed, weights);
+  const std::vector<RefitClaim> members = RefitCandidates(run, needed, weights);
   if (members.empty()) return 0;
   size_t refitted = 0;
   for (size_t i = 0; i < members.size(); ++i) {
-    const Candidate& c = run.done()[members[i]];
-    // A share of the time left in proportion to the member's weight among those still to
+    const Candidate& c = run.done()[members[i].member];
+    // A share of the time left in proportion to the member's claim among those still to
     // refit; within it, every row or as many as the share allows (a stratified pick). Early
     // stopping on the held-out rows keeps a fit the deadline cuts short a validated one.
-    double weight_left = 0;
-    for (size_t j = i; j < members.size(); ++j) weight_left += weights[members[j]];
-    const double part =
-        weight_left > 0 ? weights[members[i]] / weight_left : 1.0 / static_cast<double>(members.size() - i);
+    double claim_left = 0;
+    for (size_t j = i; j < members.size(); ++j) claim_left += members[j].claim;
+    const double part = claim_left > 0 ? members[i].claim / claim_left : 1.0 / static_cast<double>(members.size() - i);
     const double share = deadline.Remaining() * part;
     const double every_row = RefitEstimate(run, c, split.train.size());
     size_t rows = split.train.size();
@@ -210,11 +241,11 @@ size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const Re
       std::vector<float> train_y;
       train_y.reserve(split.train.size());
       for (size_t r : split.train) train_y.push_back(all.y[r]);
-      for (size_t j : StratifiedRows(train_y, rows, run.options().seed + 31 + members[i]))
+      for (size_t j : StratifiedRows(train_y, rows, run.options().seed + 31 + members[i].member))
         subset.push_back(split.train[j]);
     }
     const Deadline until = deadline.Sub(share);
-    refitted += RefitOne(run, members[i], all, split, subset.empty() ? split.train : subset, until) ? 1 : 0;
+    refitted += RefitOne(run, members[i].member, all, split, subset.empty() ? split.train : subset, until) ? 1 : 0;
   }
   log.Info(run.Clock(false) + "refitted " + std::to_string(refitted) + " of " + std::to_string(needed.size()) +
            " ensemble members on more rows than the sample");

@@ -4,8 +4,8 @@
 // model (model/bundle_form.h) when it does better than they do.
 //
 // The refit keeps the member's configuration and early-stops on rows held
-// out from both the search sample and the refit (kRefitHeldOutRows, at most
-// kRefitHeldOutShare of the table): the effort its sample folds found need
+// out from both the search sample and the refit (at most kRefitHeldOutRows
+// of them, search_sample.h): the effort its sample folds found need
 // not suit ten or a hundred times the rows, and a fit the deadline cuts
 // short is still a validated one. On those rows the refit model must score
 // at least as well as the member's sample fold models (the same loss), or
@@ -17,10 +17,14 @@
 // rows they refit on, which the memory limit caps. Forests and kNN keep the
 // models fitted on the sample (LearnerRegistry::Entry::grows_with_rows: on
 // ten times the rows their models would be ten times larger), and so does a
-// member fitted once for its own OOF. Members are refit heaviest first, one at a
-// time with every thread, each within a share of the time left in proportion
-// to its ensemble weight among the members still to refit (what a fast
-// refit leaves goes to those after it): on
+// member fitted once for its own OOF. Members are refit one at a time with
+// every thread, each within a share of the time left in proportion to its
+// claim among the members still to refit, largest claim first (what a fast
+// refit leaves goes to those after it). A family's claim is half its
+// ensemble weight's share and half an equal share, a member's its part of
+// its family's by weight: a second booster refit adds little beside the
+// first, and the weight a network's sample models earned undersells what it
+// learns from more rows. Each refits on
 // every row, or on as many (a stratified pick) as its fold fits, scaled up,
 // say the share allows, and as --memory-limit leaves room for; fewer than
 // kMinRefitRowsTimesSample times the sample's rows is not worth a refit.
@@ -54,16 +58,31 @@ inline constexpr double kRefitFixedBytes = 128e6;
 inline constexpr double kDenseRefitBytesPerCell = 8.0;
 inline constexpr double kDenseRefitTableBytesPerCell = 8.0;
 
-// The rows a refit early-stops on and the refit ensemble is weighed on (the
-// sample's held_out, search_sample.h, with their targets; of more than
-// kRefitHeldOutRows, a stratified pick of that many, by `seed`), and the rows
-// a refit may train on (all but the sample's held_out, ascending).
+// The rows a refit early-stops on (the sample's held_out, search_sample.h,
+// with their targets; of more than kRefitHeldOutRows, a stratified pick of
+// that many, by `seed`), the rows the refit ensemble is weighed on (the same
+// way, at most kHeldOutChoiceRows; every early-stopping row among them), and
+// the rows a refit may train on (all but the sample's held_out, ascending).
 struct RefitRows {
   std::vector<size_t> held_out;
   std::vector<float> held_out_y;
+  std::vector<size_t> choice;
+  std::vector<float> choice_y;
   std::vector<size_t> train;
 };
 RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample, uint64_t seed);
+
+// The order members are refit in and their claims on the refit time (shares
+// summing to 1), largest first: each family's share is the mean of its
+// ensemble weight's share and an equal share, split among its members by
+// weight (`weights`, one per member, of the family in `families`). With one
+// family the claims are the weights' shares. `member`: an index into
+// `families`.
+struct RefitClaim {
+  size_t member = 0;
+  double claim = 0;
+};
+std::vector<RefitClaim> RefitClaims(const std::vector<std::string>& families, const std::vector<double>& weights);
 
 // Refits the candidates of `run` (trained on a sample of `all`) named in
 // `needed` on the rows of `all`, heaviest `weights` first (one per

@@ -69,7 +69,7 @@ std::vector<size_t> RefitHeldOutRows(const TrainingData& data, uint64_t seed) {
   const size_t rows = data.y.size();
   if (data.groups.empty()) {
     const auto wanted = static_cast<size_t>(kRefitHeldOutShare * static_cast<double>(rows));
-    return StratifiedRows(data.y, std::min(kRefitHeldOutRows, std::max<size_t>(wanted, 1)), seed);
+    return StratifiedRows(data.y, std::min(kHeldOutChoiceRows, std::max<size_t>(wanted, 1)), seed);
   }
   const size_t num_groups = CountGroups(data.groups);
   if (num_groups < 2) return {};

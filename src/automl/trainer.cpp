@@ -158,10 +158,10 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     HeldOutChoiceOptions held;
     held.rounds = options.ensemble_rounds;
     held.costs = &costs;
-    const double held_tolerance = EffectiveCostTolerance(options.cost_tolerance_se, split.held_out.size());
+    const double held_tolerance = EffectiveCostTolerance(options.cost_tolerance_se, split.choice.size());
     if (held_tolerance > 0 && !ensemble.cheapest_only) {
       held.tradeoff = TradeoffOptions(options, held_tolerance);
-      // A few members on at most kRefitHeldOutRows rows: milliseconds a try, within the whole budget.
+      // A few members on at most kHeldOutChoiceRows rows: milliseconds a try, within the whole budget.
       held.tradeoff->deadline = options.deadline;
     }
     ensemble = ChooseOnHeldOut(run, data, split, ensemble, held);

@@ -54,15 +54,15 @@ TEST(SearchSample, AskedForSizes) {
   const SearchSample s = ChooseSearchSample(data, 3, size_t{5000}, 0, 0);  // asked: even without a budget
   EXPECT_EQ(s.rows.size(), 5000u);
   EXPECT_EQ(s.table_rows, 20000u);
-  // 2 % held out (at most 20,000 rows), none of them in the sample.
-  EXPECT_EQ(s.held_out.size(), 400u);
+  // 5 % held out (at most 200,000 rows), none of them in the sample.
+  EXPECT_EQ(s.held_out.size(), 1000u);
   std::vector<size_t> both;
   std::set_intersection(s.rows.begin(), s.rows.end(), s.held_out.begin(), s.held_out.end(), std::back_inserter(both));
   EXPECT_TRUE(both.empty());
-  EXPECT_EQ(ChooseSearchSample(Targets(2000000), 3, size_t{5000}, 0, 0).held_out.size(), 20000u);
+  EXPECT_EQ(ChooseSearchSample(Targets(2000000), 3, size_t{5000}, 0, 0).held_out.size(), 100000u);
 }
 
-// With row groups the held-out rows are whole groups (2 % of them), and no
+// With row groups the held-out rows are whole groups (5 % of them), and no
 // row of theirs is in the sample: a held-out row's copies are never trained on.
 TEST(SearchSample, GroupsAreHeldOutWhole) {
   TrainingData data = Targets(3000);
@@ -71,28 +71,62 @@ TEST(SearchSample, GroupsAreHeldOutWhole) {
   EXPECT_EQ(s.rows.size(), 800u);
   std::set<uint32_t> held_groups;
   for (size_t r : s.held_out) held_groups.insert(data.groups[r]);
-  EXPECT_EQ(held_groups.size(), 6u);
-  EXPECT_EQ(s.held_out.size(), 60u);  // every row of those groups
+  EXPECT_EQ(held_groups.size(), 15u);
+  EXPECT_EQ(s.held_out.size(), 150u);  // every row of those groups
   EXPECT_TRUE(std::is_sorted(s.held_out.begin(), s.held_out.end()));
   for (size_t r : s.rows) EXPECT_EQ(held_groups.count(data.groups[r]), 0u) << "row " << r;
   EXPECT_EQ(RefitHeldOutRows(data, 17), RefitHeldOutRows(data, 17));
 }
 
 // Large groups: every row of the held-out groups stays out of the refit, but
-// only 20,000 of them are scored (each member predicts them).
-TEST(SearchSample, ARefitScoresAtMost20000OfTheHeldOutGroupsRows) {
-  TrainingData data = Targets(2000000);
-  for (uint32_t r = 0; r < 2000000; ++r) data.groups.push_back(r % 1000);  // 1,000 groups of 2,000 rows
+// a refit early-stops on 20,000 of them and the ensemble is weighed on
+// 200,000 (each member predicts them), the first among the second.
+TEST(SearchSample, ARefitScoresAFewOfTheHeldOutGroupsRowsTheChoiceMore) {
+  constexpr size_t kRows = 4200000;
+  TrainingData data = Targets(kRows);
+  for (uint32_t r = 0; r < kRows; ++r) data.groups.push_back(r % 1000);  // 1,000 groups of 4,200 rows
   const SearchSample s = ChooseSearchSample(data, 3, size_t{5000}, 0, 0);
-  EXPECT_EQ(s.held_out.size(), 40000u);  // 20 groups
+  EXPECT_EQ(s.held_out.size(), 210000u);  // 50 groups
   const RefitRows split = SplitRefitRows(data, s, 3);
-  EXPECT_EQ(split.held_out.size(), 20000u);
-  EXPECT_EQ(split.held_out_y.size(), 20000u);
-  EXPECT_EQ(split.train.size(), 2000000u - 40000u);
-  EXPECT_TRUE(std::includes(s.held_out.begin(), s.held_out.end(), split.held_out.begin(), split.held_out.end()));
+  EXPECT_EQ(split.held_out.size(), kRefitHeldOutRows);
+  EXPECT_EQ(split.held_out_y.size(), kRefitHeldOutRows);
+  EXPECT_EQ(split.choice.size(), kHeldOutChoiceRows);
+  EXPECT_EQ(split.choice_y.size(), kHeldOutChoiceRows);
+  EXPECT_EQ(split.train.size(), kRows - 210000u);
+  EXPECT_TRUE(std::includes(s.held_out.begin(), s.held_out.end(), split.choice.begin(), split.choice.end()));
+  EXPECT_TRUE(std::includes(split.choice.begin(), split.choice.end(), split.held_out.begin(), split.held_out.end()));
+  for (size_t i = 0; i < split.choice.size(); i += 997) EXPECT_EQ(split.choice_y[i], data.y[split.choice[i]]);
   std::set<uint32_t> held_groups;
   for (size_t r : s.held_out) held_groups.insert(data.groups[r]);
   for (size_t r : split.train) ASSERT_EQ(held_groups.count(data.groups[r]), 0u) << "row " << r;
+}
+
+// The refit's order and time shares: each family's share is half its
+// weight's share and half an equal share, split among its members by weight,
+// so a network the sample's ensemble gave 0.04 refits second, with 27 % of
+// the time.
+TEST(RefitClaims, EachFamilyGetsHalfItsWeightsShareAndHalfAnEqualShare) {
+  const std::vector<std::string> families = {"xgboost", "xgboost", "mlp", "xgboost"};
+  const std::vector<double> weights = {0.32, 0.44, 0.04, 0.20};
+  const std::vector<RefitClaim> claims = RefitClaims(families, weights);
+  ASSERT_EQ(claims.size(), 4u);
+  const std::vector<size_t> order = {claims[0].member, claims[1].member, claims[2].member, claims[3].member};
+  EXPECT_EQ(order, (std::vector<size_t>{1, 2, 0, 3}));
+  const double boosters = 0.5 * 0.96 + 0.25;
+  EXPECT_NEAR(claims[0].claim, boosters * 0.44 / 0.96, 1e-12);
+  EXPECT_NEAR(claims[1].claim, 0.5 * 0.04 + 0.25, 1e-12);
+  EXPECT_NEAR(claims[2].claim, boosters * 0.32 / 0.96, 1e-12);
+  EXPECT_NEAR(claims[3].claim, boosters * 0.20 / 0.96, 1e-12);
+  double total = 0;
+  for (const RefitClaim& c : claims) total += c.claim;
+  EXPECT_NEAR(total, 1.0, 1e-12);
+  // One family: the weights' shares, heaviest first; none: nothing.
+  const std::vector<RefitClaim> one = RefitClaims({"xgboost", "xgboost"}, {0.25, 0.75});
+  ASSERT_EQ(one.size(), 2u);
+  EXPECT_EQ(one[0].member, 1u);
+  EXPECT_NEAR(one[0].claim, 0.75, 1e-12);
+  EXPECT_NEAR(one[1].claim, 0.25, 1e-12);
+  EXPECT_TRUE(RefitClaims({}, {}).empty());
 }
 
 TEST(SearchSample, StratifiedAscendingAndSeeded) {
@@ -187,9 +221,9 @@ TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
     const Json& refit = row.info.at("refit");
     // The booster reads the table a block at a time, the linear model a dense copy of its rows.
     EXPECT_TRUE(row.family == "xgboost" || row.family == "linear") << row.family;
-    // 2 % of the rows held out (from outside the sample), the rest trained on.
-    EXPECT_EQ(refit.at("held_out_rows"), 60);
-    EXPECT_EQ(refit.at("rows"), 2940);
+    // 5 % of the rows held out (from outside the sample), the rest trained on.
+    EXPECT_EQ(refit.at("held_out_rows"), 150);
+    EXPECT_EQ(refit.at("rows"), 2850);
     // Served only when it does at least as well there as the sample's fold models.
     const double refit_loss = refit.at("held_out_loss").get<double>();
     const double sample_loss = refit.at("sample_models_held_out_loss").get<double>();
@@ -227,14 +261,14 @@ TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
   for (const BundleMember& m : no_room.bundle.members) EXPECT_EQ(m.full, nullptr) << m.name;
   options.memory_limit_bytes = 0;
 
-  // Row groups: the held-out rows are whole groups (2 % of them) and the facts say so.
+  // Row groups: the held-out rows are whole groups (5 % of them) and the facts say so.
   TrainingData grouped = data;
   for (uint32_t r = 0; r < 3000; ++r) grouped.groups.push_back(r / 5);  // 600 groups of 5 rows
   grouped.group_column = "g";
   const TrainResult by_group = TrainAutoML(grouped, options);
   EXPECT_EQ(by_group.bundle.training.at("group_column"), "g");
   EXPECT_EQ(by_group.bundle.training.at("groups"), 600);
-  EXPECT_EQ(by_group.bundle.training.at("held_out_rows"), 60);  // 12 groups
+  EXPECT_EQ(by_group.bundle.training.at("held_out_rows"), 150);  // 30 groups
 
   // The cost trade-off waits for the refit and compares ensembles on the
   // held-out rows, with the models that serve: with any loss tolerated, the
@@ -242,7 +276,7 @@ TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
   options.cost_tolerance_se = 1e9;
   const TrainResult cheapest = TrainAutoML(data, options);
   ASSERT_TRUE(cheapest.bundle.training.contains("cost_tradeoff"));
-  EXPECT_EQ(cheapest.bundle.training.at("cost_tradeoff").at("rows"), 60);
+  EXPECT_EQ(cheapest.bundle.training.at("cost_tradeoff").at("rows"), 150);
   EXPECT_EQ(cheapest.bundle.members.size(), 1u);
   size_t left_out = 0;
   for (const LeaderboardRow& row : cheapest.leaderboard) left_out += row.status == kLeftOutForCost ? 1 : 0;
