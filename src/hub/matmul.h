@@ -35,6 +35,16 @@ struct QuantizedVector {
   std::vector<float> scale;  // per block
   std::vector<int8_t> q;     // cols values
   std::vector<int32_t> sum;  // per block: the sum of its q (q4_0's offset of 8 is taken out with it)
+  // Laid out for the AVX-512 kernels (empty for the others), per pair of
+  // blocks (64 values, 16 lanes of four): the two scales, each in 8 lanes;
+  // q + 128 as unsigned bytes (q8_0's products: the weights' sign stays
+  // theirs, and 128 times each lane's weight sum is taken off once per row);
+  // and -8 times each lane's sum of q (q4_0's offset, so that a product
+  // starts from it). Each costs a few instructions per vector and block pair
+  // that would otherwise run for every row.
+  std::vector<float> pair_scale;
+  std::vector<uint8_t> biased;
+  std::vector<int32_t> pair_offset;
 };
 using QuantizeFn = void (*)(const float* x, int64_t cols, QuantizedVector* out);
 // Row r's dot products with `count` (1 to kQuantizedGroup) quantized vectors
@@ -43,6 +53,12 @@ using QuantizeFn = void (*)(const float* x, int64_t cols, QuantizedVector* out);
 constexpr int kQuantizedGroup = 4;
 using QuantizedRowDotsFn = void (*)(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, int count,
                                     float* out);
+// Rows [r, r + rows) (1 to kQuantizedRows) against `count` quantized vectors
+// into out[i * count + v]: each vector's values are loaded once for all the
+// rows, each (row, vector) sum runs as it would alone.
+constexpr int kQuantizedRows = 4;
+using QuantizedTileDotsFn = void (*)(const WeightMatrix& w, int64_t r, int rows, const QuantizedVector* const* x,
+                                     int count, float* out);
 
 // Activations over `n` values in place: GELU (tanh form, GPT-2), and
 // SiLU(g) * u into g (LLaMA's SwiGLU).
@@ -59,6 +75,7 @@ struct MatMulKernels {
   // null: the weights are converted to float (the portable kernels: exact).
   QuantizeFn quantize = nullptr;
   QuantizedRowDotsFn quantized_row_dots = nullptr;
+  QuantizedTileDotsFn quantized_tile_dots = nullptr;  // null: a row at a time
 };
 
 // Portable kernels (any x86-64 or other CPU).

@@ -26,117 +26,206 @@ float Scale(const unsigned char* block) {
 // Lanes 0-7 scaled by a, lanes 8-15 by b.
 __m512 Scales(float a, float b) { return _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(a), _mm512_set1_ps(b)); }
 
-// Row r (q8_0) against `count` quantized vectors, two blocks per step.
-template <int count>
-void DotsQ8(const unsigned char* row, int64_t blocks, const QuantizedVector* const* x, float* out) {
-  __m512 acc[count];
-  for (auto& a : acc) a = _mm512_setzero_ps();
-  int64_t b = 0;
-  for (; b + 2 <= blocks; b += 2) {
-    const unsigned char* b0 = row + b * 34;
-    const unsigned char* b1 = b0 + 34;
-    _mm_prefetch(reinterpret_cast<const char*>(b0) + kPrefetchAhead, _MM_HINT_T0);
-    const __m512i w =
-        _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0 + 2))),
-                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b1 + 2)), 1);
-    const __m512i magnitude = _mm512_abs_epi8(w);
-    const __mmask64 negative = _mm512_movepi8_mask(w);
-    const float w0 = Scale(b0);
-    const float w1 = Scale(b1);
-    for (int v = 0; v < count; ++v) {
-      const __m512i xv = _mm512_loadu_si512(x[v]->q.data() + b * 32);
-      // |w| (unsigned) times x with w's sign.
-      const __m512i xs = _mm512_mask_sub_epi8(xv, negative, _mm512_setzero_si512(), xv);
-      const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), magnitude, xs);
-      const float d0 = w0 * x[v]->scale[static_cast<size_t>(b)];
-      const float d1 = w1 * x[v]->scale[static_cast<size_t>(b) + 1];
-      acc[v] = _mm512_fmadd_ps(Scales(d0, d1), _mm512_cvtepi32_ps(dot), acc[v]);
-    }
-  }
-  for (int v = 0; v < count; ++v) {
-    float total = _mm512_reduce_add_ps(acc[v]);
-    for (int64_t t = b; t < blocks; ++t) {  // an odd last block
-      const unsigned char* block = row + t * 34;
-      int32_t s = 0;
-      for (int i = 0; i < 32; ++i) s += static_cast<int8_t>(block[2 + i]) * x[v]->q[static_cast<size_t>(t * 32 + i)];
-      total += Scale(block) * x[v]->scale[static_cast<size_t>(t)] * static_cast<float>(s);
-    }
-    out[v] = total;
+// The layout the kernels below read (QuantizedVector's pair_scale, biased
+// and pair_offset), from the AVX2 quantization.
+void Avx512Quantize(const float* x, int64_t cols, QuantizedVector* out) {
+  Avx2Kernels().quantize(x, cols, out);
+  const int64_t pairs = cols / 64;
+  out->pair_scale.resize(static_cast<size_t>(pairs * 16));
+  out->pair_offset.resize(static_cast<size_t>(pairs * 16));
+  out->biased.resize(static_cast<size_t>(pairs * 64));
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  const __m512i ones = _mm512_set1_epi8(1);
+  const __m512i minus_eight = _mm512_set1_epi32(-8);
+  for (int64_t p = 0; p < pairs; ++p) {
+    const __m512i q = _mm512_loadu_si512(out->q.data() + p * 64);
+    // q + 128 as unsigned: flipping the sign bit.
+    _mm512_storeu_si512(out->biased.data() + p * 64, _mm512_xor_si512(q, bias));
+    // Each lane's sum of four q: ones (unsigned) times q (signed).
+    const __m512i lane_sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, q);
+    _mm512_storeu_si512(out->pair_offset.data() + p * 16, _mm512_mullo_epi32(lane_sums, minus_eight));
+    _mm512_storeu_ps(out->pair_scale.data() + p * 16,
+                     Scales(out->scale[static_cast<size_t>(2 * p)], out->scale[static_cast<size_t>(2 * p + 1)]));
   }
 }
 
-// q4_0 against `count` quantized vectors: nibbles n in 0-15 stand for n - 8;
-// the sum of n * x comes from vpdpbusd directly (n is unsigned), and 8 *
-// sum(x) is taken off per block.
-template <int count>
-void DotsQ4(const unsigned char* row, int64_t blocks, const QuantizedVector* const* x, float* out) {
-  __m512 acc[count];
-  float offset[count];  // sum over blocks of scale * sum(x)
-  for (int v = 0; v < count; ++v) {
-    acc[v] = _mm512_setzero_ps();
-    offset[v] = 0;
-  }
+// One q8_0 block's 32 weights times 32 quantized values, exactly: in
+// intrinsics, because GCC 12 at -O2 with VNNI enabled turns the plain loop
+// (int8 weights read from unsigned bytes, times int8) into vpdpbusd with the
+// weights taken as unsigned, so every negative weight counted 256 too much.
+int32_t TailDotQ8(const unsigned char* weights, const int8_t* q) {
+  const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(weights));
+  const __m256i biased = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)),
+                                          _mm256_set1_epi8(static_cast<char>(0x80)));
+  const __m256i start =
+      _mm256_sub_epi32(_mm256_setzero_si256(),
+                       _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(static_cast<char>(0x80)), w));
+  const __m256i dot = _mm256_dpbusd_epi32(start, biased, w);
+  __m128i sum = _mm_add_epi32(_mm256_castsi256_si128(dot), _mm256_extracti128_si256(dot, 1));
+  sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 0x4E));
+  sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 0xB1));
+  return _mm_cvtsi128_si32(sum);
+}
+
+// A pair of q8_0 blocks of one row: the 64 weights (signed), minus 128 times
+// each lane's weight sum (where a product with biased values starts), and
+// the two scales in 8 lanes each.
+struct PairQ8 {
+  __m512i w;
+  __m512i start;
+  __m512 scale;
+};
+PairQ8 LoadPairQ8(const unsigned char* b0) {
+  const unsigned char* b1 = b0 + 34;
+  _mm_prefetch(reinterpret_cast<const char*>(b0) + kPrefetchAhead, _MM_HINT_T0);
+  PairQ8 p;
+  p.w = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0 + 2))),
+                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b1 + 2)), 1);
+  p.start =
+      _mm512_sub_epi32(_mm512_setzero_si512(),
+                       _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(static_cast<char>(0x80)), p.w));
+  p.scale = Scales(Scale(b0), Scale(b1));
+  return p;
+}
+
+// A pair of q4_0 blocks of one row: the 64 nibbles (0-15, unsigned, values
+// in order) and the two scales.
+struct PairQ4 {
+  __m512i w;
+  __m512 scale;
+};
+PairQ4 LoadPairQ4(const unsigned char* b0) {
+  const unsigned char* b1 = b0 + 18;
+  _mm_prefetch(reinterpret_cast<const char*>(b0) + kPrefetchAhead, _MM_HINT_T0);
   const __m256i low = _mm256_set1_epi8(0x0F);
   // [lo0, lo1, hi0, hi1] (128-bit pieces) -> [lo0, hi0, lo1, hi1]: values 0-31 of each block in order.
   const __m512i order = _mm512_setr_epi64(0, 1, 4, 5, 2, 3, 6, 7);
+  const __m256i packed = _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b1 + 2)),
+                                          _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + 2)));
+  const __m256i lo = _mm256_and_si256(packed, low);
+  const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low);
+  PairQ4 p;
+  p.w = _mm512_permutexvar_epi64(order, _mm512_inserti64x4(_mm512_zextsi256_si512(lo), hi, 1));
+  p.scale = Scales(Scale(b0), Scale(b1));
+  return p;
+}
+
+// One q4_0 block's 32 weights (nibbles less 8) times 32 quantized values.
+int32_t TailDotQ4(const unsigned char* packed, const int8_t* q) {
+  int32_t s = 0;
+  for (int i = 0; i < 16; ++i) {
+    s += ((packed[i] & 0x0F) - 8) * q[i];
+    s += ((packed[i] >> 4) - 8) * q[16 + i];
+  }
+  return s;
+}
+
+// `R` rows (q8_0 when q8, else q4_0) against `V` quantized vectors into
+// out[i * V + v], two blocks per step: each pair of blocks of a row is
+// unpacked once for the V vectors, and each vector's values are loaded once
+// for the R rows (a prompt's vectors would otherwise stream from the cache
+// once per row). Every (row, vector) sum runs through the same steps
+// whatever R and V are, so a vector gives the same bits alone or in a batch.
+// q8_0: the biased values (q + 128, unsigned) times the weights (signed),
+// from the row's start, is the exact integer product; q4_0: the nibbles
+// (unsigned) times the values (signed), from -8 times the values' lane sums.
+template <bool q8, int R, int V>
+void Tile(const unsigned char* const* rows, int64_t blocks, const QuantizedVector* const* x, float* out) {
+  __m512 acc[R][V];
+  for (auto& row : acc) {
+    for (auto& a : row) a = _mm512_setzero_ps();
+  }
+  constexpr int64_t kBlockBytes = q8 ? 34 : 18;
   int64_t b = 0;
   for (; b + 2 <= blocks; b += 2) {
-    const unsigned char* b0 = row + b * 18;
-    const unsigned char* b1 = b0 + 18;
-    _mm_prefetch(reinterpret_cast<const char*>(b0) + kPrefetchAhead, _MM_HINT_T0);
-    const __m256i packed = _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b1 + 2)),
-                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + 2)));
-    const __m256i lo = _mm256_and_si256(packed, low);
-    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low);
-    const __m512i w = _mm512_permutexvar_epi64(order, _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1));
-    const float w0 = Scale(b0);
-    const float w1 = Scale(b1);
-    for (int v = 0; v < count; ++v) {
-      const __m512i xv = _mm512_loadu_si512(x[v]->q.data() + b * 32);
-      const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, xv);
-      const float d0 = w0 * x[v]->scale[static_cast<size_t>(b)];
-      const float d1 = w1 * x[v]->scale[static_cast<size_t>(b) + 1];
-      acc[v] = _mm512_fmadd_ps(Scales(d0, d1), _mm512_cvtepi32_ps(dot), acc[v]);
-      offset[v] += d0 * static_cast<float>(x[v]->sum[static_cast<size_t>(b)]) +
-                   d1 * static_cast<float>(x[v]->sum[static_cast<size_t>(b) + 1]);
+    __m512i w[R];
+    __m512i start[R];
+    __m512 scale[R];
+    for (int i = 0; i < R; ++i) {
+      if constexpr (q8) {
+        const PairQ8 p = LoadPairQ8(rows[i] + b * kBlockBytes);
+        w[i] = p.w;
+        start[i] = p.start;
+        scale[i] = p.scale;
+      } else {
+        const PairQ4 p = LoadPairQ4(rows[i] + b * kBlockBytes);
+        w[i] = p.w;
+        scale[i] = p.scale;
+      }
+    }
+    for (int v = 0; v < V; ++v) {
+      const __m512 pair_scale = _mm512_loadu_ps(x[v]->pair_scale.data() + b * 8);
+      if constexpr (q8) {
+        const __m512i xv = _mm512_loadu_si512(x[v]->biased.data() + b * 32);
+        for (int i = 0; i < R; ++i) {
+          const __m512i dot = _mm512_dpbusd_epi32(start[i], xv, w[i]);
+          acc[i][v] = _mm512_fmadd_ps(_mm512_mul_ps(scale[i], pair_scale), _mm512_cvtepi32_ps(dot), acc[i][v]);
+        }
+      } else {
+        const __m512i xv = _mm512_loadu_si512(x[v]->q.data() + b * 32);
+        const __m512i offset = _mm512_loadu_si512(x[v]->pair_offset.data() + b * 8);
+        for (int i = 0; i < R; ++i) {
+          const __m512i dot = _mm512_dpbusd_epi32(offset, w[i], xv);
+          acc[i][v] = _mm512_fmadd_ps(_mm512_mul_ps(scale[i], pair_scale), _mm512_cvtepi32_ps(dot), acc[i][v]);
+        }
+      }
     }
   }
-  for (int v = 0; v < count; ++v) {
-    float total = _mm512_reduce_add_ps(acc[v]) - 8.0f * offset[v];
-    for (int64_t t = b; t < blocks; ++t) {  // an odd last block
-      const unsigned char* block = row + t * 18;
-      int32_t s = 0;
-      for (int i = 0; i < 16; ++i) {
-        s += ((block[2 + i] & 0x0F) - 8) * x[v]->q[static_cast<size_t>(t * 32 + i)];
-        s += ((block[2 + i] >> 4) - 8) * x[v]->q[static_cast<size_t>(t * 32 + 16 + i)];
+  for (int i = 0; i < R; ++i) {
+    for (int v = 0; v < V; ++v) {
+      float total = _mm512_reduce_add_ps(acc[i][v]);
+      for (int64_t t = b; t < blocks; ++t) {  // an odd last block
+        const unsigned char* block = rows[i] + t * kBlockBytes;
+        const int8_t* q = x[v]->q.data() + t * 32;
+        const int32_t dot = q8 ? TailDotQ8(block + 2, q) : TailDotQ4(block + 2, q);
+        total += Scale(block) * x[v]->scale[static_cast<size_t>(t)] * static_cast<float>(dot);
       }
-      total += Scale(block) * x[v]->scale[static_cast<size_t>(t)] * static_cast<float>(s);
+      out[i * V + v] = total;
     }
-    out[v] = total;
   }
 }
 
-template <int count>
-void Dots(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, float* out) {
-  const int64_t blocks = w.cols / 32;
+template <int R, int V>
+void TileOf(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, float* out) {
+  const unsigned char* rows[R];
+  for (int i = 0; i < R; ++i) rows[i] = w.Row(r + i);
   if (w.type == GgmlType::kQ8_0) {
-    DotsQ8<count>(w.Row(r), blocks, x, out);
+    Tile<true, R, V>(rows, w.cols / 32, x, out);
   } else {
-    DotsQ4<count>(w.Row(r), blocks, x, out);
+    Tile<false, R, V>(rows, w.cols / 32, x, out);
+  }
+}
+
+template <int R>
+void TileOfRows(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, int count, float* out) {
+  switch (count) {
+    case 1:
+      return TileOf<R, 1>(w, r, x, out);
+    case 2:
+      return TileOf<R, 2>(w, r, x, out);
+    case 3:
+      return TileOf<R, 3>(w, r, x, out);
+    default:
+      return TileOf<R, 4>(w, r, x, out);
+  }
+}
+
+void Avx512QuantizedTileDots(const WeightMatrix& w, int64_t r, int rows, const QuantizedVector* const* x, int count,
+                             float* out) {
+  switch (rows) {
+    case 1:
+      return TileOfRows<1>(w, r, x, count, out);
+    case 2:
+      return TileOfRows<2>(w, r, x, count, out);
+    case 3:
+      return TileOfRows<3>(w, r, x, count, out);
+    default:
+      return TileOfRows<4>(w, r, x, count, out);
   }
 }
 
 void Avx512QuantizedRowDots(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, int count, float* out) {
-  switch (count) {
-    case 1:
-      return Dots<1>(w, r, x, out);
-    case 2:
-      return Dots<2>(w, r, x, out);
-    case 3:
-      return Dots<3>(w, r, x, out);
-    default:
-      return Dots<4>(w, r, x, out);
-  }
+  TileOfRows<1>(w, r, x, count, out);
 }
 
 }  // namespace
@@ -145,7 +234,9 @@ const MatMulKernels& Avx512Kernels() {
   static const MatMulKernels kKernels = [] {
     MatMulKernels k = Avx2Kernels();
     k.name = "avx512-vnni";
+    k.quantize = &Avx512Quantize;
     k.quantized_row_dots = &Avx512QuantizedRowDots;
+    k.quantized_tile_dots = &Avx512QuantizedTileDots;
     return k;
   }();
   return kKernels;
