@@ -150,23 +150,22 @@ void MatMul(const WeightMatrix& w, const float* x, int64_t n, float* y, SpinPool
       kernels.quantize(x + v * cols, cols, &quantized[static_cast<size_t>(v)]);
       pointers[static_cast<size_t>(v)] = &quantized[static_cast<size_t>(v)];
     }
+    // A prompt's vectors (more than a group) through the kernel's tiles when it has them:
+    // each row would otherwise read all of them from the cache again. A generated token
+    // alone streams one row at a time faster.
+    if (kernels.quantized_rows_dots != nullptr && n > kQuantizedGroup) {
+      pool.For(rows, use, [&](int64_t begin, int64_t end) {
+        kernels.quantized_rows_dots(w, begin, end, pointers.data(), n, y, rows);
+      });
+      return;
+    }
     pool.For(rows, use, [&](int64_t begin, int64_t end) {
-      float out[kQuantizedRows * kQuantizedGroup];
-      // A tile of rows pays when the vectors outgrow a group (a prompt: each row would read them
-      // all from the cache again); a generated token alone streams one row at a time faster.
-      const int64_t step = kernels.quantized_tile_dots != nullptr && n > kQuantizedGroup ? kQuantizedRows : 1;
-      for (int64_t r = begin; r < end; r += step) {
-        const int tile = static_cast<int>(std::min(step, end - r));
+      float out[kQuantizedGroup];
+      for (int64_t r = begin; r < end; ++r) {
         for (int64_t v = 0; v < n; v += kQuantizedGroup) {
           const int count = static_cast<int>(std::min<int64_t>(kQuantizedGroup, n - v));
-          if (step > 1) {
-            kernels.quantized_tile_dots(w, r, tile, pointers.data() + v, count, out);
-          } else {
-            kernels.quantized_row_dots(w, r, pointers.data() + v, count, out);
-          }
-          for (int i = 0; i < tile; ++i) {
-            for (int k = 0; k < count; ++k) y[(v + k) * rows + r + i] = out[i * count + k];
-          }
+          kernels.quantized_row_dots(w, r, pointers.data() + v, count, out);
+          for (int k = 0; k < count; ++k) y[(v + k) * rows + r] = out[k];
         }
       }
     });

@@ -53,12 +53,11 @@ using QuantizeFn = void (*)(const float* x, int64_t cols, QuantizedVector* out);
 constexpr int kQuantizedGroup = 4;
 using QuantizedRowDotsFn = void (*)(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, int count,
                                     float* out);
-// Rows [r, r + rows) (1 to kQuantizedRows) against `count` quantized vectors
-// into out[i * count + v]: each vector's values are loaded once for all the
-// rows, each (row, vector) sum runs as it would alone.
-constexpr int kQuantizedRows = 4;
-using QuantizedTileDotsFn = void (*)(const WeightMatrix& w, int64_t r, int rows, const QuantizedVector* const* x,
-                                     int count, float* out);
+// Rows [begin, end) against all `n` quantized vectors (a prompt):
+// y[v * y_stride + r] = row r . x[v], each (row, vector) sum run as it would
+// alone; the kernel tiles rows and vectors as it likes.
+using QuantizedRowsDotsFn = void (*)(const WeightMatrix& w, int64_t begin, int64_t end, const QuantizedVector* const* x,
+                                     int64_t n, float* y, int64_t y_stride);
 
 // Activations over `n` values in place: GELU (tanh form, GPT-2), and
 // SiLU(g) * u into g (LLaMA's SwiGLU).
@@ -75,7 +74,7 @@ struct MatMulKernels {
   // null: the weights are converted to float (the portable kernels: exact).
   QuantizeFn quantize = nullptr;
   QuantizedRowDotsFn quantized_row_dots = nullptr;
-  QuantizedTileDotsFn quantized_tile_dots = nullptr;  // null: a row at a time
+  QuantizedRowsDotsFn quantized_rows_dots = nullptr;  // null: a row at a time
 };
 
 // Portable kernels (any x86-64 or other CPU).

@@ -5,7 +5,9 @@
 // asking the CPU; everything else is the AVX2 kernels'.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "hub/matmul.h"
 
@@ -67,18 +69,19 @@ int32_t TailDotQ8(const unsigned char* weights, const int8_t* q) {
   return _mm_cvtsi128_si32(sum);
 }
 
-// A pair of q8_0 blocks of one row: the 64 weights (signed), minus 128 times
-// each lane's weight sum (where a product with biased values starts), and
-// the two scales in 8 lanes each.
-struct PairQ8 {
+// A pair of blocks of one row, unpacked: the 64 weights (q8_0: signed;
+// q4_0: the nibbles 0-15, unsigned, values in order), for q8_0 minus 128
+// times each lane's weight sum (where a product with biased values starts),
+// and the two scales in 8 lanes each.
+struct Unpacked {
   __m512i w;
   __m512i start;
   __m512 scale;
 };
-PairQ8 LoadPairQ8(const unsigned char* b0) {
+Unpacked UnpackQ8(const unsigned char* b0) {
   const unsigned char* b1 = b0 + 34;
   _mm_prefetch(reinterpret_cast<const char*>(b0) + kPrefetchAhead, _MM_HINT_T0);
-  PairQ8 p;
+  Unpacked p;
   p.w = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0 + 2))),
                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b1 + 2)), 1);
   p.start =
@@ -87,14 +90,7 @@ PairQ8 LoadPairQ8(const unsigned char* b0) {
   p.scale = Scales(Scale(b0), Scale(b1));
   return p;
 }
-
-// A pair of q4_0 blocks of one row: the 64 nibbles (0-15, unsigned, values
-// in order) and the two scales.
-struct PairQ4 {
-  __m512i w;
-  __m512 scale;
-};
-PairQ4 LoadPairQ4(const unsigned char* b0) {
+Unpacked UnpackQ4(const unsigned char* b0) {
   const unsigned char* b1 = b0 + 18;
   _mm_prefetch(reinterpret_cast<const char*>(b0) + kPrefetchAhead, _MM_HINT_T0);
   const __m256i low = _mm256_set1_epi8(0x0F);
@@ -104,10 +100,19 @@ PairQ4 LoadPairQ4(const unsigned char* b0) {
                                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + 2)));
   const __m256i lo = _mm256_and_si256(packed, low);
   const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low);
-  PairQ4 p;
+  Unpacked p;
   p.w = _mm512_permutexvar_epi64(order, _mm512_inserti64x4(_mm512_zextsi256_si512(lo), hi, 1));
+  p.start = _mm512_setzero_si512();
   p.scale = Scales(Scale(b0), Scale(b1));
   return p;
+}
+template <bool q8>
+Unpacked Unpack(const unsigned char* b0) {
+  if constexpr (q8) {
+    return UnpackQ8(b0);
+  } else {
+    return UnpackQ4(b0);
+  }
 }
 
 // One q4_0 block's 32 weights (nibbles less 8) times 32 quantized values.
@@ -120,53 +125,43 @@ int32_t TailDotQ4(const unsigned char* packed, const int8_t* q) {
   return s;
 }
 
+constexpr int64_t BlockBytes(bool q8) { return q8 ? 34 : 18; }
+
 // `R` rows (q8_0 when q8, else q4_0) against `V` quantized vectors into
-// out[i * V + v], two blocks per step: each pair of blocks of a row is
-// unpacked once for the V vectors, and each vector's values are loaded once
-// for the R rows (a prompt's vectors would otherwise stream from the cache
-// once per row). Every (row, vector) sum runs through the same steps
-// whatever R and V are, so a vector gives the same bits alone or in a batch.
-// q8_0: the biased values (q + 128, unsigned) times the weights (signed),
-// from the row's start, is the exact integer product; q4_0: the nibbles
-// (unsigned) times the values (signed), from -8 times the values' lane sums.
-template <bool q8, int R, int V>
-void Tile(const unsigned char* const* rows, int64_t blocks, const QuantizedVector* const* x, float* out) {
+// out[i * V + v], two blocks per step; pair_of(i, b) gives row i's blocks b
+// and b + 1 unpacked. Each vector's values are loaded once for the R rows
+// (a prompt's vectors would otherwise stream from the cache once per row).
+// Every (row, vector) sum runs through the same steps whatever R and V are
+// and wherever the unpacked pairs come from, so a vector gives the same bits
+// alone or in a batch. q8_0: the biased values (q + 128, unsigned) times the
+// weights (signed), from the row's start, is the exact integer product;
+// q4_0: the nibbles (unsigned) times the values (signed), from -8 times the
+// values' lane sums.
+template <bool q8, int R, int V, class PairOf>
+void Tile(const PairOf& pair_of, const unsigned char* const* rows, int64_t blocks, const QuantizedVector* const* x,
+          float* out) {
   __m512 acc[R][V];
   for (auto& row : acc) {
     for (auto& a : row) a = _mm512_setzero_ps();
   }
-  constexpr int64_t kBlockBytes = q8 ? 34 : 18;
   int64_t b = 0;
   for (; b + 2 <= blocks; b += 2) {
-    __m512i w[R];
-    __m512i start[R];
-    __m512 scale[R];
-    for (int i = 0; i < R; ++i) {
-      if constexpr (q8) {
-        const PairQ8 p = LoadPairQ8(rows[i] + b * kBlockBytes);
-        w[i] = p.w;
-        start[i] = p.start;
-        scale[i] = p.scale;
-      } else {
-        const PairQ4 p = LoadPairQ4(rows[i] + b * kBlockBytes);
-        w[i] = p.w;
-        scale[i] = p.scale;
-      }
-    }
+    Unpacked pair[R];
+    for (int i = 0; i < R; ++i) pair[i] = pair_of(i, b);
     for (int v = 0; v < V; ++v) {
       const __m512 pair_scale = _mm512_loadu_ps(x[v]->pair_scale.data() + b * 8);
       if constexpr (q8) {
         const __m512i xv = _mm512_loadu_si512(x[v]->biased.data() + b * 32);
         for (int i = 0; i < R; ++i) {
-          const __m512i dot = _mm512_dpbusd_epi32(start[i], xv, w[i]);
-          acc[i][v] = _mm512_fmadd_ps(_mm512_mul_ps(scale[i], pair_scale), _mm512_cvtepi32_ps(dot), acc[i][v]);
+          const __m512i dot = _mm512_dpbusd_epi32(pair[i].start, xv, pair[i].w);
+          acc[i][v] = _mm512_fmadd_ps(_mm512_mul_ps(pair[i].scale, pair_scale), _mm512_cvtepi32_ps(dot), acc[i][v]);
         }
       } else {
         const __m512i xv = _mm512_loadu_si512(x[v]->q.data() + b * 32);
         const __m512i offset = _mm512_loadu_si512(x[v]->pair_offset.data() + b * 8);
         for (int i = 0; i < R; ++i) {
-          const __m512i dot = _mm512_dpbusd_epi32(offset, w[i], xv);
-          acc[i][v] = _mm512_fmadd_ps(_mm512_mul_ps(scale[i], pair_scale), _mm512_cvtepi32_ps(dot), acc[i][v]);
+          const __m512i dot = _mm512_dpbusd_epi32(offset, pair[i].w, xv);
+          acc[i][v] = _mm512_fmadd_ps(_mm512_mul_ps(pair[i].scale, pair_scale), _mm512_cvtepi32_ps(dot), acc[i][v]);
         }
       }
     }
@@ -175,7 +170,7 @@ void Tile(const unsigned char* const* rows, int64_t blocks, const QuantizedVecto
     for (int v = 0; v < V; ++v) {
       float total = _mm512_reduce_add_ps(acc[i][v]);
       for (int64_t t = b; t < blocks; ++t) {  // an odd last block
-        const unsigned char* block = rows[i] + t * kBlockBytes;
+        const unsigned char* block = rows[i] + t * BlockBytes(q8);
         const int8_t* q = x[v]->q.data() + t * 32;
         const int32_t dot = q8 ? TailDotQ8(block + 2, q) : TailDotQ4(block + 2, q);
         total += Scale(block) * x[v]->scale[static_cast<size_t>(t)] * static_cast<float>(dot);
@@ -185,47 +180,82 @@ void Tile(const unsigned char* const* rows, int64_t blocks, const QuantizedVecto
   }
 }
 
-template <int R, int V>
-void TileOf(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, float* out) {
-  const unsigned char* rows[R];
-  for (int i = 0; i < R; ++i) rows[i] = w.Row(r + i);
-  if (w.type == GgmlType::kQ8_0) {
-    Tile<true, R, V>(rows, w.cols / 32, x, out);
-  } else {
-    Tile<false, R, V>(rows, w.cols / 32, x, out);
-  }
-}
-
-template <int R>
-void TileOfRows(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, int count, float* out) {
+// Tile with `count` (1 to 4) vectors.
+template <bool q8, int R, class PairOf>
+void TileOf(const PairOf& pair_of, const unsigned char* const* rows, int64_t blocks, const QuantizedVector* const* x,
+            int count, float* out) {
   switch (count) {
     case 1:
-      return TileOf<R, 1>(w, r, x, out);
+      return Tile<q8, R, 1>(pair_of, rows, blocks, x, out);
     case 2:
-      return TileOf<R, 2>(w, r, x, out);
+      return Tile<q8, R, 2>(pair_of, rows, blocks, x, out);
     case 3:
-      return TileOf<R, 3>(w, r, x, out);
+      return Tile<q8, R, 3>(pair_of, rows, blocks, x, out);
     default:
-      return TileOf<R, 4>(w, r, x, out);
+      return Tile<q8, R, 4>(pair_of, rows, blocks, x, out);
   }
 }
 
-void Avx512QuantizedTileDots(const WeightMatrix& w, int64_t r, int rows, const QuantizedVector* const* x, int count,
-                             float* out) {
-  switch (rows) {
-    case 1:
-      return TileOfRows<1>(w, r, x, count, out);
-    case 2:
-      return TileOfRows<2>(w, r, x, count, out);
-    case 3:
-      return TileOfRows<3>(w, r, x, count, out);
-    default:
-      return TileOfRows<4>(w, r, x, count, out);
-  }
+// One row against `count` vectors, unpacking each pair of blocks as it goes
+// (a generated token: the row streams from memory once).
+template <bool q8>
+void RowDots(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, int count, float* out) {
+  const unsigned char* row = w.Row(r);
+  const auto pair_of = [row](int, int64_t b) { return Unpack<q8>(row + b * BlockBytes(q8)); };
+  TileOf<q8, 1>(pair_of, &row, w.cols / 32, x, count, out);
 }
 
 void Avx512QuantizedRowDots(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, int count, float* out) {
-  TileOfRows<1>(w, r, x, count, out);
+  if (w.type == GgmlType::kQ8_0) {
+    RowDots<true>(w, r, x, count, out);
+  } else {
+    RowDots<false>(w, r, x, count, out);
+  }
+}
+
+// Rows [begin, end) against all n vectors (a prompt), R rows at a time: a
+// tile's pairs of blocks are unpacked once into `unpacked` and read from
+// there by every group of 4 vectors (unpacking them again for each group
+// was about 40 % of the tile's instructions).
+template <bool q8, int R>
+void RowTile(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, int64_t n, float* y, int64_t y_stride,
+             std::vector<Unpacked>& unpacked) {
+  const int64_t blocks = w.cols / 32;
+  const int64_t pairs = blocks / 2;
+  const unsigned char* rows[R];
+  for (int i = 0; i < R; ++i) rows[i] = w.Row(r + i);
+  unpacked.resize(static_cast<size_t>(pairs * R));
+  for (int64_t p = 0; p < pairs; ++p) {
+    for (int i = 0; i < R; ++i) unpacked[static_cast<size_t>(p * R + i)] = Unpack<q8>(rows[i] + 2 * p * BlockBytes(q8));
+  }
+  const Unpacked* from = unpacked.data();
+  const auto pair_of = [from](int i, int64_t b) { return from[b / 2 * R + i]; };
+  float out[R * kQuantizedGroup];
+  for (int64_t v = 0; v < n; v += kQuantizedGroup) {
+    const int count = static_cast<int>(std::min<int64_t>(kQuantizedGroup, n - v));
+    TileOf<q8, R>(pair_of, rows, blocks, x + v, count, out);
+    for (int i = 0; i < R; ++i) {
+      for (int k = 0; k < count; ++k) y[(v + k) * y_stride + r + i] = out[i * count + k];
+    }
+  }
+}
+
+template <bool q8>
+void RowTiles(const WeightMatrix& w, int64_t begin, int64_t end, const QuantizedVector* const* x, int64_t n, float* y,
+              int64_t y_stride) {
+  std::vector<Unpacked> unpacked;
+  int64_t r = begin;
+  for (; r + 4 <= end; r += 4) RowTile<q8, 4>(w, r, x, n, y, y_stride, unpacked);
+  for (; r < end; ++r) RowTile<q8, 1>(w, r, x, n, y, y_stride, unpacked);
+}
+
+void Avx512QuantizedRowsDots(const WeightMatrix& w, int64_t begin, int64_t end, const QuantizedVector* const* x,
+                             int64_t n, float* y, int64_t y_stride) {
+  if (w.type == GgmlType::kQ8_0) {
+    RowTiles<true>(w, begin, end, x, n, y, y_stride);
+  } else {
+    RowTiles<false>(w, begin, end, x, n, y, y_stride);
+  }
 }
 
 }  // namespace
@@ -236,7 +266,7 @@ const MatMulKernels& Avx512Kernels() {
     k.name = "avx512-vnni";
     k.quantize = &Avx512Quantize;
     k.quantized_row_dots = &Avx512QuantizedRowDots;
-    k.quantized_tile_dots = &Avx512QuantizedTileDots;
+    k.quantized_rows_dots = &Avx512QuantizedRowsDots;
     return k;
   }();
   return kKernels;
