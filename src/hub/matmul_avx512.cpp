@@ -216,7 +216,8 @@ void Avx512QuantizedRowDots(const WeightMatrix& w, int64_t r, const QuantizedVec
 // Rows [begin, end) against all n vectors (a prompt), R rows at a time: a
 // tile's pairs of blocks are unpacked once into `unpacked` and read from
 // there by every group of 4 vectors (unpacking them again for each group
-// was about 40 % of the tile's instructions).
+// held a 100-token prompt on the 1.1B q8_0 shape to 89 tokens/s; once, 122:
+// docs/benchmarks.md, 2026-12-05).
 template <bool q8, int R>
 void RowTile(const WeightMatrix& w, int64_t r, const QuantizedVector* const* x, int64_t n, float* y, int64_t y_stride,
              std::vector<Unpacked>& unpacked) {
