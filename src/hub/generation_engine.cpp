@@ -73,8 +73,21 @@ std::shared_ptr<GenerationEngine::Job> GenerationEngine::Submit(GenerationReques
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) throw Conflict("the model is shutting down");
-    if (static_cast<int>(queue_.size()) >= options_.max_queued) {
-      throw Conflict("too many requests are waiting for this model (" + std::to_string(queue_.size()) + ")");
+    // Only what must wait for room counts against max_queued: requests the
+    // scheduler will admit at its next step (it may not have woken yet) do
+    // not, so two requests at once on an idle one-sequence model both go in.
+    int room = options_.max_sequences - stats_.running;
+    int waiting = 0;
+    for (const auto& queued : queue_) {
+      if (waiting == 0 && queued->request_.results <= room) {
+        room -= queued->request_.results;
+      } else {
+        ++waiting;
+      }
+    }
+    const bool waits = waiting > 0 || job->request_.results > room;
+    if (waits && waiting >= options_.max_queued) {
+      throw Conflict("too many requests are waiting for this model (" + std::to_string(waiting) + ")");
     }
     queue_.push_back(job);
     ++stats_.queued;

@@ -68,8 +68,9 @@ class GenerationEngine {
   GenerationEngine(const GenerationEngine&) = delete;
   GenerationEngine& operator=(const GenerationEngine&) = delete;
 
-  // Checks the request (InvalidInput) and queues it; Conflict when more than
-  // max_queued requests wait already. `sink` (may be null) is called on the
+  // Checks the request (InvalidInput) and queues it; Conflict when it would
+  // have to wait for room and max_queued requests wait already (requests the
+  // free room takes at the next step do not count as waiting). `sink` (may be null) is called on the
   // scheduler thread with each piece of text; it must be quick, and
   // returning false cancels that completion. `done` (may be null) as above.
   std::shared_ptr<Job> Submit(GenerationRequest request, TextSink sink, DoneCallback done = nullptr);

@@ -133,6 +133,27 @@ TEST_F(EngineTest, CancelledAndDisconnectedStreamsStop) {
   EXPECT_EQ(engine.stats().running, 0);
 }
 
+TEST_F(EngineTest, OnlyRequestsThatWaitForRoomCountAgainstTheQueueLimit) {
+  // Submitted back to back, before the scheduler can have admitted the
+  // first: it takes the free sequence, the second waits, the third would be
+  // a second waiting request.
+  GenerationEngine engine(*model_, {.max_sequences = 1, .max_queued = 1});
+  auto first = engine.Submit(Request({1, 2, 3}, 250, 0.7, 1), nullptr);
+  auto second = engine.Submit(Request({1, 4}, 250, 0.7, 2), nullptr);
+  try {
+    engine.Submit(Request({1, 5}, 8, 0, 0), nullptr);
+    ADD_FAILURE() << "a second request waiting behind a full model was accepted";
+  } catch (const Conflict& e) {
+    EXPECT_STREQ(e.what(), "too many requests are waiting for this model (1)");
+  }
+  first->Cancel();
+  second->Cancel();
+  // Cancelled before its prompt ran, a request ends with no completions.
+  for (const auto& job : {first, second}) {
+    for (const auto& c : job->Wait().completions) EXPECT_EQ(c.reason, FinishReason::kCancelled);
+  }
+}
+
 TEST_F(EngineTest, UnloadingCancelsWhatRunsAndFailsWhatIsQueued) {
   std::shared_ptr<GenerationEngine::Job> running, queued;
   {

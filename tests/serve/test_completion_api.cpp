@@ -321,7 +321,7 @@ TEST(CompletionApiServer, TheTokenAndTheQueueLimit) {
     for (RawConnection* c : {&a, &b}) {
       c->Send("POST /v1/completions HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: " + std::to_string(slow.size()) +
               "\r\n\r\n" + slow);
-      c->ReadHead();
+      EXPECT_EQ(c->ReadHead().status, 200);
     }
     a.ReadChunk();  // the first runs
     const auto third = server.Call("POST", "/v1/completions", R"({"prompt":"x","max_tokens":2})", auth);
