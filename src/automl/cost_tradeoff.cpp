@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <unordered_map>
 
 #include "core/error.h"
 
@@ -38,20 +39,47 @@ double LossSE(const OofScorer& scorer, const std::vector<float>& y, const Matrix
               const CostTradeoffOptions& options) {
   if (pred.rows != y.size() || y.empty()) throw Internal("loss SE: predictions and targets differ in rows");
   if (options.resamples < 2) throw Internal("loss SE: at least two bootstrap resamples are needed");
+  if (!options.groups.empty() && options.groups.size() != y.size()) {
+    throw Internal("loss SE: groups and targets differ in rows");
+  }
   const size_t n = y.size();
   const size_t k = pred.cols;
   const size_t m = std::min(n, options.max_rows);
+  // The units drawn: rows, or groups (each the list of its rows).
+  std::vector<std::vector<size_t>> units;
+  if (!options.groups.empty()) {
+    std::unordered_map<uint32_t, size_t> unit_of;
+    for (size_t row = 0; row < n; ++row) {
+      const auto [it, added] = unit_of.try_emplace(options.groups[row], units.size());
+      if (added) units.emplace_back();
+      units[it->second].push_back(row);
+    }
+  }
+  const size_t total = units.empty() ? n : units.size();
+  // As large a share of the units as m is of the rows, at least two.
+  const double share = static_cast<double>(m) / static_cast<double>(n);
+  const auto share_of_units = static_cast<size_t>(std::llround(share * static_cast<double>(total)));
+  const size_t draws = units.empty() ? m : std::min(total, std::max<size_t>(2, share_of_units));
   std::mt19937_64 rng(options.seed);
-  std::uniform_int_distribution<size_t> pick(0, n - 1);
-  std::vector<float> yb(m), pb(m * k);
+  std::uniform_int_distribution<size_t> pick(0, total - 1);
+  std::vector<float> yb, pb;
   std::vector<double> losses;
   losses.reserve(static_cast<size_t>(options.resamples));
+  const auto take = [&](size_t row) {
+    yb.push_back(y[row]);
+    pb.insert(pb.end(), pred.values.begin() + static_cast<std::ptrdiff_t>(row * k),
+              pred.values.begin() + static_cast<std::ptrdiff_t>((row + 1) * k));
+  };
   for (int r = 0; r < options.resamples; ++r) {
-    for (size_t i = 0; i < m; ++i) {
-      const size_t row = pick(rng);
-      yb[i] = y[row];
-      std::copy_n(pred.values.begin() + static_cast<std::ptrdiff_t>(row * k), k,
-                  pb.begin() + static_cast<std::ptrdiff_t>(i * k));
+    yb.clear();
+    pb.clear();
+    for (size_t i = 0; i < draws; ++i) {
+      const size_t unit = pick(rng);
+      if (units.empty()) {
+        take(unit);
+      } else {
+        for (size_t row : units[unit]) take(row);
+      }
     }
     losses.push_back(scorer.SelectionLoss(yb, pb.data()));
   }
@@ -61,8 +89,9 @@ double LossSE(const OofScorer& scorer, const std::vector<float>& y, const Matrix
   double var = 0;
   for (double l : losses) var += (l - mean) * (l - mean);
   var /= static_cast<double>(losses.size() - 1);
-  // A resample of m rows has the spread of a loss over m rows; over all n it shrinks by sqrt(m / n).
-  return std::sqrt(var) * std::sqrt(static_cast<double>(m) / static_cast<double>(n));
+  // A resample of `draws` units has the spread of a loss over that many; over
+  // all of them it shrinks by sqrt(draws / total).
+  return std::sqrt(var) * std::sqrt(static_cast<double>(draws) / static_cast<double>(total));
 }
 
 EnsembleChoice TradeCostForNoise(const std::vector<const Matrix*>& oofs, const std::vector<float>& y,

@@ -48,7 +48,12 @@ struct CostTradeoffOptions {
   uint64_t seed = 0;          // the bootstrap's
   int resamples = 64;         // bootstrap resamples
   size_t max_rows = 20000;    // rows a resample draws at most (the SE is scaled to all rows)
-  double step = 0.7;          // each limit tried is this share of the previous one
+  // A group id per scored row (train --group-column), or empty when the rows
+  // are independent. With groups the bootstrap draws whole groups (the same
+  // share of them as of rows), since a group's rows (a record's copies, a
+  // customer's visits) err together: drawing rows would understate the SE.
+  std::vector<uint32_t> groups;
+  double step = 0.7;  // each limit tried is this share of the previous one
   // No further cheaper set is tried once this passes (each try is a greedy
   // selection over every candidate's OOF predictions: seconds on millions of rows).
   Deadline deadline = Deadline::Never();
@@ -58,7 +63,8 @@ struct CostTradeoffOptions {
 
 // The standard error of SelectionLoss(pred) over the scored rows (`y` their
 // targets; `pred`: rows x outputs), by a bootstrap of at most
-// options.max_rows rows a resample, scaled to all rows.
+// options.max_rows rows a resample (or as large a share of options.groups),
+// scaled to all rows (groups).
 double LossSE(const OofScorer& scorer, const std::vector<float>& y, const Matrix& pred,
               const CostTradeoffOptions& options);
 

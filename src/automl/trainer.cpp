@@ -72,6 +72,15 @@ CostTradeoffOptions TradeoffOptions(const TrainerOptions& options, double tolera
   return tradeoff;
 }
 
+// The group of each of `rows` (indices into `data`), or nothing without row groups.
+std::vector<uint32_t> GroupsOf(const TrainingData& data, const std::vector<size_t>& rows) {
+  std::vector<uint32_t> groups;
+  if (data.groups.empty()) return groups;
+  groups.reserve(rows.size());
+  for (size_t row : rows) groups.push_back(data.groups[row]);
+  return groups;
+}
+
 }  // namespace
 
 TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options) {
@@ -140,8 +149,9 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   const bool choose_on_held_out = options.refit_full && sample.sampled();
   const double tolerance_se = EffectiveCostTolerance(options.cost_tolerance_se, run.scored_rows());
   if (tolerance_se > 0 && !ensemble.cheapest_only && run.done().size() >= 2 && !choose_on_held_out) {
-    ensemble =
-        TradeCostForNoise(oofs, run.scored_y(), run.scorer(), costs, ensemble, TradeoffOptions(options, tolerance_se));
+    CostTradeoffOptions tradeoff = TradeoffOptions(options, tolerance_se);
+    tradeoff.groups = run.holdout() ? GroupsOf(run.data(), run.fold_plan().scored_rows) : run.data().groups;
+    ensemble = TradeCostForNoise(oofs, run.scored_y(), run.scorer(), costs, ensemble, tradeoff);
     if (ensemble.traded) options.logger.Info(DescribeTradeoff(run.done(), ensemble));
   }
   std::set<std::string> needed = NeededCandidates(run.done(), ensemble.weights);
@@ -161,6 +171,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     const double held_tolerance = EffectiveCostTolerance(options.cost_tolerance_se, split.choice.size());
     if (held_tolerance > 0 && !ensemble.cheapest_only) {
       held.tradeoff = TradeoffOptions(options, held_tolerance);
+      held.tradeoff->groups = GroupsOf(data, split.choice);
       // A few members on at most kHeldOutChoiceRows rows: milliseconds a try, within the whole budget.
       held.tradeoff->deadline = options.deadline;
     }

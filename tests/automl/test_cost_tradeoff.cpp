@@ -77,6 +77,49 @@ TEST(LossSE, IsZeroForPerfectPredictionsAndMatchesTheAnalyticValueForAMeanLoss) 
   EXPECT_THROW(LossSE(scorer, f.y, short_a, options), Internal);
 }
 
+TEST(LossSE, DrawsWholeGroupsWhenRowsAreCopiesOfFewerRecords) {
+  // 400 records, each copied to 10 rows that err alike: the loss is a mean
+  // over 400 independent values, not 4,000.
+  constexpr size_t kRecords = 400, kCopies = 10;
+  TradeoffFixture f;
+  std::vector<float> y;
+  std::vector<uint32_t> groups;
+  Matrix a(kRecords * kCopies, 1);
+  std::vector<double> record_loss(kRecords);
+  std::normal_distribution<float> noise(0.0f, 0.3f);
+  std::vector<float> error(kRecords);
+  for (size_t r = 0; r < kRecords; ++r) {
+    error[r] = noise(f.rng);
+    record_loss[r] = double(error[r]) * error[r];
+  }
+  // A record's copies are spread over the rows, its id is not an index.
+  for (size_t c = 0; c < kCopies; ++c) {
+    for (size_t r = 0; r < kRecords; ++r) {
+      y.push_back(f.y[r]);
+      a.values[y.size() - 1] = f.y[r] + error[r];
+      groups.push_back(static_cast<uint32_t>(1000 + 7 * r));
+    }
+  }
+  const OofScorer scorer(f.problem, y);
+  double mean = 0;
+  for (double l : record_loss) mean += l;
+  mean /= kRecords;
+  double var = 0;
+  for (double l : record_loss) var += (l - mean) * (l - mean);
+  const double analytic = std::sqrt(var / (kRecords - 1)) / std::sqrt(double(kRecords));
+  CostTradeoffOptions options;
+  options.resamples = 400;
+  // Drawing rows, the copies pass for independent rows: about sqrt(10) too small.
+  EXPECT_LT(LossSE(scorer, y, a, options), 0.5 * analytic);
+  options.groups = groups;
+  EXPECT_NEAR(LossSE(scorer, y, a, options), analytic, 0.15 * analytic);
+  // A quarter of the rows a resample draws a quarter of the groups, scaled to all.
+  options.max_rows = y.size() / 4;
+  EXPECT_NEAR(LossSE(scorer, y, a, options), analytic, 0.2 * analytic);
+  options.groups.pop_back();
+  EXPECT_THROW(LossSE(scorer, y, a, options), Internal);
+}
+
 TEST(EffectiveCostTolerance, IsTheGivenOneElseOneStandardErrorFromTenThousandRows) {
   EXPECT_EQ(EffectiveCostTolerance(2.5, 10), 2.5);
   EXPECT_EQ(EffectiveCostTolerance(0.0, 1000000), 0.0);
