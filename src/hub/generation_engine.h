@@ -70,9 +70,10 @@ class GenerationEngine {
 
   // Checks the request (InvalidInput) and queues it; Conflict when it would
   // have to wait for room and max_queued requests wait already (requests the
-  // free room takes at the next step do not count as waiting). `sink` (may be null) is called on the
-  // scheduler thread with each piece of text; it must be quick, and
-  // returning false cancels that completion. `done` (may be null) as above.
+  // free room takes at the next step do not count as waiting). `sink` (may
+  // be null) is called on the scheduler thread with each piece of text; it
+  // must be quick, and returning false cancels that completion. `done` (may
+  // be null) as above.
   std::shared_ptr<Job> Submit(GenerationRequest request, TextSink sink, DoneCallback done = nullptr);
   Stats stats() const;
   const LanguageModel& model() const { return *model_; }
