@@ -129,13 +129,17 @@ def make_synthetic(rows, path, seed):
             out.write("\n".join(lines) + "\n")
 
 
+def test_labels(test_csv):
+    """1 for each positive test row, else 0."""
+    with open(test_csv, newline="") as f:
+        return [1 if row["income"].strip() == POSITIVE else 0 for row in csv.DictReader(f)]
+
+
 def test_auc(preds_csv, test_csv):
     from sklearn.metrics import roc_auc_score  # noqa: PLC0415  (Debian's python3-sklearn)
-    with open(test_csv, newline="") as f:
-        y = [1 if row["income"].strip() == POSITIVE else 0 for row in csv.DictReader(f)]
     with open(preds_csv, newline="") as f:
         p = [float(row[f"proba_{POSITIVE}"]) for row in csv.DictReader(f)]
-    return roc_auc_score(y, p)
+    return roc_auc_score(test_labels(test_csv), p)
 
 
 def oracle_auc(test_csv):
@@ -144,9 +148,7 @@ def oracle_auc(test_csv):
     import numpy as np  # noqa: PLC0415
     from sklearn.metrics import roc_auc_score  # noqa: PLC0415
     x = np.loadtxt(test_csv, delimiter=",", skiprows=1, usecols=range(10))
-    with open(test_csv, newline="") as f:
-        y = [1 if row["income"].strip() == POSITIVE else 0 for row in csv.DictReader(f)]
-    return roc_auc_score(y, synthetic_logit(x))
+    return roc_auc_score(test_labels(test_csv), synthetic_logit(x))
 
 
 def bundle_members(model):
