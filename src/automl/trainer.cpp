@@ -19,6 +19,7 @@
 #include "automl/inference_cost.h"
 #include "automl/level_plan.h"
 #include "automl/member_refit.h"
+#include "automl/model_spill.h"
 #include "automl/sampled_refit.h"
 #include "automl/search_sample.h"
 #include "automl/successive_halving.h"
@@ -109,6 +110,8 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     search_options.categoricals_as_codes = true;
     // The sample compares candidates; more folds would buy steadier fold models that the refit replaces.
     if (search_options.num_folds == 0) search_options.num_folds = kSampledSearchFolds;
+    // The candidates' models wait on disk for the ensemble's choice (model_spill.h).
+    search_options.model_spill = std::make_shared<ModelSpill>(options.scratch_dir, options.logger);
   }
   const TrainingData& search_data = sampled ? *sampled : data;
   // 2. Plan: the data's shape, the fold plan, stacking; then the time budget (training_budget.h).
@@ -188,6 +191,8 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   if (options.memory_limit_bytes > 0) result.bundle.training["memory_limit_bytes"] = options.memory_limit_bytes;
   RecordRows(data, sample, std::move(halving.halved_out), halving.rung_rows, result);
   if (data.groups.empty()) result.bundle.training["repeated_rows_share"] = repeated;
+  if (search_options.model_spill)
+    result.bundle.training["search_models_on_disk_bytes"] = search_options.model_spill->size();
   // 7. The reports it carries: data, model quality, and, in what is left before the write
   // reserve, explainability on the predictor just timed (bundle_reports.h).
   AddBundleReports(result, run, plan, ensemble, served.get(), budget.Timing());

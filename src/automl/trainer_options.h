@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,8 +15,8 @@ namespace tabpilot {
 
 class FitJournal;
 class FoldExecutor;
-
 class LearnerRegistry;
+class ModelSpill;
 
 // Which form of the ensemble a trained bundle serves unless told otherwise:
 // the deployable one (one model per member) unless it lost accuracy beyond
@@ -91,6 +92,13 @@ struct TrainerOptions {
   // Records every finished fold fit, and answers those an interrupted run
   // recorded (train --resume; fit_journal.h). Not owned; null = none.
   FitJournal* journal = nullptr;
+  // Where a search on a sample keeps its candidates' models on disk
+  // (model_spill.h): an unnamed file in this folder (empty = the system's
+  // temporary folder). train passes the output folder's parent.
+  std::string scratch_dir;
+  // The spill itself: set by the trainer for a search on a sample (null =
+  // models stay in memory).
+  std::shared_ptr<ModelSpill> model_spill;
   Logger logger;
 };
 

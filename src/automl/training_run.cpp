@@ -6,6 +6,7 @@
 
 #include "automl/bagging.h"
 #include "automl/folds.h"
+#include "automl/model_spill.h"
 #include "core/process_memory.h"
 #include "model/stacking.h"
 #include "predict/predict_cost.h"
@@ -102,6 +103,7 @@ bool TrainingRun::Fit(const CandidateConfig& config, int level, const std::vecto
     if (holdout()) bag.oof = bag.oof.SelectRows(fold_plan_.scored_rows);
     Candidate c{config, std::move(bag), 0, 0, level, input_names, stack_inputs, 1, seconds, 0.0, nullptr};
     c.fold_predict_us = FoldPredictCost(*c.fit.folds.front(), config.family, x);
+    SpillModels(std::move(learner), &c.fit.folds, 0);
     c.score = scorer_.Score(c.fit.oof);
     row.score_val = c.score;
     c.leaderboard_row = board_.size();
@@ -155,7 +157,9 @@ bool TrainingRun::Repeat(size_t index, Deadline deadline, uint64_t seed) {
     for (size_t j = 0; j < c.fit.oof.values.size(); ++j) {
       c.fit.oof.values[j] = keep * c.fit.oof.values[j] + (1.0f - keep) * bag.oof.values[j];
     }
+    const size_t first_new = c.fit.folds.size();
     for (auto& m : bag.folds) c.fit.folds.push_back(std::move(m));
+    SpillModels(std::move(learner), &c.fit.folds, first_new);
     for (auto& info : bag.info) c.fit.info.push_back(std::move(info));
     c.fit.fit_seconds += bag.fit_seconds;
     c.bags += 1;
@@ -175,6 +179,18 @@ bool TrainingRun::Repeat(size_t index, Deadline deadline, uint64_t seed) {
   } catch (const std::exception& e) {
     log.Warn(c.config.name + ": another bag failed: " + e.what());
     return false;
+  }
+}
+
+void TrainingRun::SpillModels(std::unique_ptr<Learner> learner, std::vector<std::unique_ptr<Model>>* folds,
+                              size_t first) const {
+  if (!options_.model_spill) return;
+  FitOptions load;
+  load.task = problem().task;
+  load.num_classes = problem().num_outputs();
+  const std::shared_ptr<const Learner> shared(std::move(learner));
+  for (size_t i = first; i < folds->size(); ++i) {
+    (*folds)[i] = options_.model_spill->Spill(std::move((*folds)[i]), shared, load);
   }
 }
 

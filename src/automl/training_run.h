@@ -129,6 +129,9 @@ class TrainingRun {
   std::string Clock(bool with_remaining) const;
 
  private:
+  // Replaces (*folds)[first..] by models kept on disk (options().model_spill;
+  // nothing without one), which `learner` loads back when they predict.
+  void SpillModels(std::unique_ptr<Learner> learner, std::vector<std::unique_ptr<Model>>* folds, size_t first) const;
   // Not const: says once when the memory limit caps the folds fitted at once.
   BaggingOptions MakeBaggingOptions(Deadline deadline, const Matrix& x);
   // Candidate::fold_predict_us of `fold` (of `family`) on rows of `x`.

@@ -253,6 +253,8 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
   FitJournal journal(JournalPath(a.output), a.resume, logger);
   if (a.resume) logger.Info("resuming: the journal holds " + std::to_string(journal.size()) + " finished fit(s)");
   options.journal = &journal;
+  std::error_code absolute_error;
+  options.scratch_dir = std::filesystem::absolute(a.output, absolute_error).parent_path().string();
   options.logger = logger;
   TrainResult result = TrainAutoML(data, options);
   if (a.resume) {

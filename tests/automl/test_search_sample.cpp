@@ -208,6 +208,8 @@ TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
   EXPECT_EQ(facts.at("search_sample_rows"), 800);
   EXPECT_EQ(facts.at("stacking"), false);
   EXPECT_FALSE(facts.contains("halving_rung_rows"));  // 800 rows: too few to halve on
+  // The candidates' models waited on disk (model_spill.h); the bundle's were read back.
+  EXPECT_GT(facts.at("search_models_on_disk_bytes").get<double>(), 0);
   size_t refits = 0;
   for (const LeaderboardRow& row : result.leaderboard) {
     if (row.family == "ensemble") continue;
@@ -286,6 +288,7 @@ TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
   options.search_sample_rows = 0;  // never: every row, as before
   const TrainResult every_row = TrainAutoML(data, options);
   EXPECT_FALSE(every_row.bundle.training.contains("search_sample_rows"));
+  EXPECT_FALSE(every_row.bundle.training.contains("search_models_on_disk_bytes"));
   EXPECT_EQ(every_row.bundle.training.at("rows"), 3000);
 }
 
