@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "automl/fit_journal.h"
+#include "automl/memory_floor.h"
 #include "automl/problem.h"
 #include "automl/trainer.h"
 #include "cli/commands.h"
@@ -235,6 +236,8 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
   const double load_started = deadline.Elapsed();
   TrainingData data = LoadTrainingData(a.data, problem, csv, logger, memory_limit);
   const double load_seconds = deadline.Elapsed() - load_started;
+  // Refused now, not found out mid-search, when even the smallest plan needs more (memory_floor.h).
+  CheckMemoryFloor(static_cast<double>(ResidentBytes()), data.y.size(), data.features.num_columns(), memory_limit);
 
   TrainerOptions options;
   options.deadline = deadline;
@@ -278,6 +281,13 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
     logger.Info(line);
   }
 
+  const size_t peak = PeakResidentBytes();
+  result.bundle.training["peak_resident_bytes"] = peak;
+  if (memory_limit > 0 && static_cast<double>(peak) > memory_limit) {
+    logger.Warn("training held up to " + FormatGigabytes(static_cast<double>(peak)) + ", more than --memory-limit " +
+                FormatGigabytes(memory_limit) + " (only the load, the folds fitted at once and the refit's rows are " +
+                "planned against it so far)");
+  }
   SaveOptions save;
   save.producer_version = TABPILOT_VERSION;
   save.signing_key = signing_key;

@@ -1,5 +1,6 @@
 #include "core/process_memory.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -21,6 +22,12 @@ size_t ResidentBytes() {
   if (!(statm >> size >> resident)) return 0;
   const long page = sysconf(_SC_PAGESIZE);
   return page > 0 ? resident * static_cast<size_t>(page) : 0;
+}
+
+size_t PeakResidentBytes() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0 || usage.ru_maxrss < 0) return 0;
+  return static_cast<size_t>(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
 }
 
 std::string FormatGigabytes(double bytes) {

@@ -19,6 +19,10 @@ size_t PhysicalMemoryBytes();
 // This process's resident memory now, in bytes; 0 when it cannot be told.
 size_t ResidentBytes();
 
+// The most this process has held resident so far, in bytes (its high-water
+// mark); 0 when it cannot be told.
+size_t PeakResidentBytes();
+
 // "1.23 GB", three significant digits (decimal gigabytes, as --memory-limit
 // takes them).
 std::string FormatGigabytes(double bytes);
