@@ -2,7 +2,7 @@
 // large table's sample holds every candidate it fitted until the ensemble is
 // chosen, and their models grow with the candidates, not with the data: on a
 // 1M-row table searched on 24,000 rows, two forests and a dozen boosters took
-// 250 MB beside a 40 MB table. ModelSpill writes each model's bytes to one
+// 250 MB beside an 80 MB table. ModelSpill writes each model's bytes to one
 // unnamed file (gone with the process, whatever ends it) and hands back a
 // model that holds only their place: the bytes serve Serialize as they are,
 // and the model itself is loaded the first time something predicts with it
