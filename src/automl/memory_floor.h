@@ -4,8 +4,9 @@
 //
 // The smallest plan is a search on kMinSearchSampleRows rows (or every row
 // of a smaller table) on one thread, its models on disk (model_spill.h), no
-// refit. Measured on the 300,000-row synthetic table of
-// bench/train_memory.py (10 columns, 20,000-row sample, one thread, 30 s):
+// refit. Measured once, by sampling the process's RSS every 30 ms, on the
+// first 300,000 rows of bench/train_memory.py's synthetic table (10
+// columns, 20,000-row sample, one thread, 30 s):
 // 57 MB resident after the load, 100 MB at the peak; the 43 MB between them
 // are kSearchFloorBytes plus the sample's cells at kSearchBytesPerCell (its
 // copy, the tree and dense encodings, the fold matrices and their

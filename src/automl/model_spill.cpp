@@ -67,20 +67,26 @@ class SpilledModel final : public Model {
 }  // namespace
 
 ModelSpill::ModelSpill(const std::filesystem::path& dir, Logger logger) : logger_(logger) {
+  int error = 0;  // the last attempt's errno
   if (!dir.empty()) {
     fd_ = OpenUnnamed(dir);
+    error = errno;
     where_ = dir.string();
   }
   if (fd_ < 0) {
     std::error_code ec;
     const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
-    if (!ec) {
+    if (ec) {
+      error = ec.value();
+      where_ = "the system's temporary folder";
+    } else {
       fd_ = OpenUnnamed(tmp);
+      error = errno;
       where_ = tmp.string();
     }
   }
   if (fd_ < 0) {
-    logger_.Warn("cannot make a scratch file for the search's models in " + where_ + " (" + std::strerror(errno) +
+    logger_.Warn("cannot make a scratch file for the search's models in " + where_ + " (" + std::strerror(error) +
                  "): they stay in memory");
   }
 }
