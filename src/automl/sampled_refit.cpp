@@ -142,7 +142,8 @@ std::vector<RefitClaim> RefitCandidates(const TrainingRun& run, const std::set<s
 size_t RowsWithinMemory(const TrainingRun& run, size_t cols, bool dense) {
   const double limit = run.options().memory_limit_bytes;
   if (!(limit > 0)) return std::numeric_limits<size_t>::max();
-  const double room = limit - static_cast<double>(ResidentBytes()) - kRefitFixedBytes;
+  const double room = limit - static_cast<double>(ResidentBytes()) - kRefitFixedBytes -
+                      kRefitBytesPerColumn * static_cast<double>(cols);
   if (room <= 0) return 0;
   const double per_row =
       dense ? kDenseRefitBytesPerCell * static_cast<double>(cols) +

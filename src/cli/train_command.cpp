@@ -233,9 +233,11 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
   csv.threads = threads;
   csv.limits = LimitsFromEnvironment();
   const double memory_limit = MemoryLimitBytes(a.memory_limit);
+  ReturnFreedMemoryPromptly();
   const double load_started = deadline.Elapsed();
   TrainingData data = LoadTrainingData(a.data, problem, csv, logger, memory_limit);
   const double load_seconds = deadline.Elapsed() - load_started;
+  ReleaseFreedMemory();  // the read's buffers
   // Refused now, not found out mid-search, when even the smallest plan needs more (memory_floor.h).
   CheckMemoryFloor(static_cast<double>(ResidentBytes()), data.y.size(), data.features.num_columns(), memory_limit);
 
@@ -285,8 +287,8 @@ int Train(const TrainArgs& a, Deadline deadline, const Logger& logger, AutoMLJob
   result.bundle.training["peak_resident_bytes"] = peak;
   if (memory_limit > 0 && static_cast<double>(peak) > memory_limit) {
     logger.Warn("training held up to " + FormatGigabytes(static_cast<double>(peak)) + ", more than --memory-limit " +
-                FormatGigabytes(memory_limit) + " (only the load, the folds fitted at once and the refit's rows are " +
-                "planned against it so far)");
+                FormatGigabytes(memory_limit) + ": the plan's estimates (the load, each fit, the refit's rows) fell " +
+                "short of what the run took");
   }
   SaveOptions save;
   save.producer_version = TABPILOT_VERSION;

@@ -1,5 +1,6 @@
 #include "core/process_memory.h"
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -29,6 +30,14 @@ size_t PeakResidentBytes() {
   if (getrusage(RUSAGE_SELF, &usage) != 0 || usage.ru_maxrss < 0) return 0;
   return static_cast<size_t>(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
 }
+
+void ReturnFreedMemoryPromptly() {
+  constexpr int kThresholdBytes = 128 * 1024;
+  mallopt(M_MMAP_THRESHOLD, kThresholdBytes);
+  mallopt(M_TRIM_THRESHOLD, kThresholdBytes);
+}
+
+void ReleaseFreedMemory() { malloc_trim(0); }
 
 std::string FormatGigabytes(double bytes) {
   char text[32];

@@ -1,6 +1,7 @@
 // automl: trains an AutoML ensemble on a CSV, the same calls `tabpilot train`
 // makes (LoadTrainingData -> TrainAutoML -> SaveBundle). Outputs the model
 // folder, the leaderboard file and the best validation score.
+#include "automl/memory_floor.h"
 #include "automl/problem.h"
 #include "automl/trainer.h"
 #include "core/process_memory.h"
@@ -55,6 +56,13 @@ class AutoMLStep : public StepType {
          {},
          "deploy the cheapest ensemble within this many standard errors of the most accurate one's validation loss "
          "(as train --cost-tolerance; 0 = the most accurate; default: 1 from 10,000 validation rows, else 0)"},
+        {"memory_limit",
+         K::kFloat,
+         nullptr,
+         0.001,
+         1e6,
+         {},
+         "most memory training may use, in gigabytes (as train --memory-limit; default: 60% of the machine's memory)"},
         {"refit_full",
          K::kBool,
          true,
@@ -108,9 +116,14 @@ class AutoMLStep : public StepType {
                     double time_limit, AutoMLJobRecorder& job) {
     const Params& f = ctx.fields;
     Logger quiet(Logger::Level::kQuiet);
-    // As `train` without --memory-limit: a share of the machine's memory.
-    const double memory_limit = kDefaultMemoryShare * static_cast<double>(PhysicalMemoryBytes());
+    // As `train --memory-limit`; without it, a share of the machine's memory.
+    const double memory_limit = f.Has("memory_limit")
+                                    ? f.Float("memory_limit") * 1e9
+                                    : kDefaultMemoryShare * static_cast<double>(PhysicalMemoryBytes());
+    ReturnFreedMemoryPromptly();
     TrainingData data = LoadTrainingData(ctx.Path("data").string(), problem, csv, quiet, memory_limit);
+    ReleaseFreedMemory();  // the read's buffers
+    CheckMemoryFloor(static_cast<double>(ResidentBytes()), data.y.size(), data.features.num_columns(), memory_limit);
 
     TrainerOptions options;
     options.deadline = deadline;
