@@ -9,14 +9,6 @@
 
 namespace tabpilot {
 
-int ConcurrentFolds(size_t rows, size_t cols, int folds, int threads, double room_bytes) {
-  const int k = std::max(2, folds);
-  const double train_cells = static_cast<double>(rows) * (k - 1) / k * static_cast<double>(cols);
-  const double by_memory = std::floor(room_bytes / std::max(1.0, train_cells * kFoldBytesPerCell));
-  const int most = std::max(1, std::min(threads, folds));
-  return by_memory >= most ? most : std::max(1, static_cast<int>(by_memory));
-}
-
 BaggedFit FitBagged(const Learner& learner, const Matrix& x, const std::vector<float>& y, const std::vector<int>& folds,
                     const FitOptions& fit, const BaggingOptions& options) {
   const bool own_oof = options.allow_own_oof && learner.has_own_oof();

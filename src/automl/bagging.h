@@ -58,13 +58,9 @@ struct BaggingOptions {
 
 // What one fold's fit holds at its peak beside the shared matrix, per cell of
 // its training rows: their float copy, and a booster's quantized matrix and
-// gradients (kRefitBytesPerCell in sampled_refit.h, 6 bytes).
+// gradients (kRefitBytesPerCell in sampled_refit.h, 6 bytes). The estimate
+// for a family that gives none of its own (fit_memory_plan.h).
 inline constexpr double kFoldBytesPerCell = 4.0 + 6.0;
-
-// Folds to fit at once for a rows x cols matrix bagged on `folds` folds:
-// one per thread, at most `folds`, and no more than `room_bytes` holds at
-// kFoldBytesPerCell a cell of a fold's training rows; at least one.
-int ConcurrentFolds(size_t rows, size_t cols, int folds, int threads, double room_bytes);
 
 // `folds[i]` is row i's fold. `fit` carries task/classes/threads/seed/feature
 // metadata; its deadline is replaced per fold (a wave of concurrent folds

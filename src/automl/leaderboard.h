@@ -32,7 +32,8 @@ struct LeaderboardRow {
   // adding it would exceed train --infer-limit); "halved_out" (a config a
   // rung of successive halving stopped: its score is the rung's, on fewer
   // rows, successive_halving.h); or why a candidate has no score ("timeout",
-  // "error: ...").
+  // "over_memory_limit": its fit would not fit in what --memory-limit left,
+  // fit_memory_plan.h; "error: ...").
   std::string status = "ok";
   Json info = Json::object();  // family-specific facts (e.g. best iterations)
 };

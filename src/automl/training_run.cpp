@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "automl/bagging.h"
+#include "automl/fit_memory_plan.h"
 #include "automl/folds.h"
 #include "automl/model_spill.h"
 #include "core/process_memory.h"
@@ -69,22 +70,40 @@ LeaderboardRow TrainingRun::NewRow(const CandidateConfig& config) const {
   return row;
 }
 
-bool TrainingRun::Fit(const CandidateConfig& config, int level, const std::vector<size_t>& stack_inputs,
+bool TrainingRun::Fit(const CandidateConfig& asked, int level, const std::vector<size_t>& stack_inputs,
                       Deadline deadline, uint64_t seed) {
   const bool first = done_.empty();
   const Logger& log = options_.logger;
-  LeaderboardRow row = NewRow(config);
+  LeaderboardRow row = NewRow(asked);
   try {
+    CandidateConfig config = asked;
     std::unique_ptr<Learner> learner = learners_.Create(config.family, config.params);
-    row.params = learner->params().values();
     Matrix stacked;
     std::vector<std::string> names;
     const Matrix& x = Inputs(config, stack_inputs, &stacked, &names);
+    const FitMemoryPlan memory = PlanMemory(config, *learner, x);
+    if (!memory.fits) {
+      row.params = learner->params().values();
+      row.status = "over_memory_limit";
+      board_.push_back(row);
+      log.Info(Clock(true) + "skipping " + config.name + ": its fit needs ~" + FormatGigabytes(memory.fit_bytes) +
+               ", more than --memory-limit " + FormatGigabytes(options_.memory_limit_bytes) + " leaves");
+      return false;
+    }
+    if (memory.cut) {
+      const LearnerRegistry::Entry& entry = learners_.Get(config.family);
+      log.Info(Clock(true) + config.name + ": " + entry.count_param + " " + std::to_string(memory.count) +
+               " instead of " + std::to_string(learner->params().Int(entry.count_param)) +
+               ", as many as fit in what --memory-limit leaves (~" + FormatGigabytes(memory.fit_bytes) + ")");
+      config.params[entry.count_param] = memory.count;
+      learner = learners_.Create(config.family, config.params);
+    }
+    row.params = learner->params().values();
     std::vector<std::string> input_names;
     for (size_t i : stack_inputs) input_names.push_back(done_[i].config.name);
     if (!input_names.empty()) row.params["stack_inputs"] = input_names;
     FitOptions fit = MakeFitOptions(config, names, seed);
-    BaggingOptions bagging = MakeBaggingOptions(deadline, x);
+    BaggingOptions bagging = MakeBaggingOptions(deadline, x, memory);
     bagging.must_complete = first;
     Stopwatch clock;
     BaggedFit bag = FitBagged(*learner, x, data_.y, fold_plan_.folds, fit, bagging);
@@ -117,7 +136,7 @@ bool TrainingRun::Fit(const CandidateConfig& config, int level, const std::vecto
   } catch (const std::exception& e) {
     row.status = std::string("error: ") + e.what();
     board_.push_back(row);
-    log.Warn(config.name + " failed: " + e.what());
+    log.Warn(asked.name + " failed: " + e.what());
     return false;
   }
 }
@@ -143,7 +162,7 @@ bool TrainingRun::Repeat(size_t index, Deadline deadline, uint64_t seed) {
     std::vector<std::string> names;
     const Matrix& x = Inputs(c.config, c.input_index, &stacked, &names);
     FitOptions fit = MakeFitOptions(c.config, names, seed);
-    const BaggingOptions bagging = MakeBaggingOptions(deadline, x);
+    const BaggingOptions bagging = MakeBaggingOptions(deadline, x, PlanMemory(c.config, *learner, x));
     const std::vector<int> folds =
         AssignFolds(data_.y, fold_plan_.num_folds,
                     options_.seed + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(c.bags), data_.groups);
@@ -192,6 +211,9 @@ void TrainingRun::SpillModels(std::unique_ptr<Learner> learner, std::vector<std:
   for (size_t i = first; i < folds->size(); ++i) {
     (*folds)[i] = options_.model_spill->Spill(std::move((*folds)[i]), shared, load);
   }
+  // The fits' working memory and the models just written out go back to the system, so the
+  // next plan against --memory-limit reads what the process holds.
+  ReleaseFreedMemory();
 }
 
 void TrainingRun::ReleaseModelsExcept(const std::set<std::string>& keep) {
@@ -235,32 +257,45 @@ const Matrix& TrainingRun::Inputs(const CandidateConfig& config, const std::vect
   return *stacked;
 }
 
+bool TrainingRun::OwnOof(const Learner& learner) const {
+  // Not with row groups either: a bootstrap draws rows, so a row's out-of-bag trees saw its
+  // group's other rows (Adult copied 30 times: out-of-bag F1 0.784, on group folds 0.678).
+  return !holdout() && data_.groups.empty() && learner.has_own_oof();
+}
+
+// One fit per fold on (k-1)/k of the rows (a fit that is its own out-of-fold: one on every
+// row), against what --memory-limit leaves beside the process's resident memory (without a
+// limit, kMaxConcurrentFoldBytes for the folds fitted at once).
+FitMemoryPlan TrainingRun::PlanMemory(const CandidateConfig& config, const Learner& learner, const Matrix& x) const {
+  const bool own_oof = OwnOof(learner);
+  const int k = std::max(2, fold_plan_.num_folds);
+  const size_t rows = own_oof ? x.rows : x.rows - x.rows / static_cast<size_t>(k);
+  const bool limited = options_.memory_limit_bytes > 0;
+  const double room =
+      limited ? options_.memory_limit_bytes - static_cast<double>(ResidentBytes()) : kMaxConcurrentFoldBytes;
+  const int fits = own_oof ? 1 : fold_plan_.num_folds;
+  return PlanFitMemory(learners_.Get(config.family), learner.params(), rows, x.cols, problem().num_outputs(), fits,
+                       options_.threads, room, limited);
+}
+
 // k folds, each fold fit getting an equal share of what is left until
-// `deadline`; one fold per thread at a time while the folds' bytes fit in
-// what --memory-limit leaves beside the process's resident memory (without a
-// limit, in kMaxConcurrentFoldBytes).
-BaggingOptions TrainingRun::MakeBaggingOptions(Deadline deadline, const Matrix& x) {
+// `deadline`; `memory.concurrent_folds` at a time.
+BaggingOptions TrainingRun::MakeBaggingOptions(Deadline deadline, const Matrix& x, const FitMemoryPlan& memory) {
   BaggingOptions bagging;
   bagging.num_folds = fold_plan_.num_folds;
   bagging.deadline = deadline;
   bagging.split_remaining_time = true;
-  // Not with row groups either: a bootstrap draws rows, so a row's out-of-bag trees saw its
-  // group's other rows (Adult copied 30 times: out-of-bag F1 0.784, on group folds 0.678).
   bagging.allow_own_oof = !holdout() && data_.groups.empty();
-  const double room = options_.memory_limit_bytes > 0
-                          ? options_.memory_limit_bytes - static_cast<double>(ResidentBytes())
-                          : kMaxConcurrentFoldBytes;
   bagging.executor = options_.fold_executor;
   bagging.journal = options_.journal;
-  bagging.concurrent_folds = ConcurrentFolds(x.rows, x.cols, fold_plan_.num_folds, options_.threads, room);
-  const int most = std::max(1, std::min(options_.threads, fold_plan_.num_folds));
-  if (bagging.executor == nullptr && bagging.concurrent_folds < most && options_.memory_limit_bytes > 0 &&
-      !told_fold_memory_) {
+  bagging.concurrent_folds = memory.concurrent_folds;
+  if (bagging.executor == nullptr && memory.capped && options_.memory_limit_bytes > 0 && !told_fold_memory_) {
     told_fold_memory_ = true;
-    char line[200];
-    std::snprintf(line, sizeof line, "fitting %d fold(s) at a time, not %d: --memory-limit leaves %s for %s-row folds",
-                  bagging.concurrent_folds, most, FormatGigabytes(std::max(0.0, room)).c_str(),
-                  FormatCount(x.rows).c_str());
+    char line[240];
+    std::snprintf(line, sizeof line,
+                  "fitting %d fold(s) at a time, not one a thread: --memory-limit leaves room for no more fits of "
+                  "%s rows (~%s each)",
+                  bagging.concurrent_folds, FormatCount(x.rows).c_str(), FormatGigabytes(memory.fit_bytes).c_str());
     options_.logger.Info(Clock(false) + line);
   }
   return bagging;

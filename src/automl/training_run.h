@@ -15,6 +15,7 @@
 
 #include "automl/bagging.h"
 #include "automl/feature_cache.h"
+#include "automl/fit_memory_plan.h"
 #include "automl/fold_plan.h"
 #include "automl/leaderboard.h"
 #include "automl/oof_scorer.h"
@@ -94,7 +95,10 @@ class TrainingRun {
 
   // Fits `config` with bagging until `deadline` (the first candidate of the
   // run always completes) and puts its row on the leaderboard ("ok",
-  // "timeout" or "error: ..."). Level-2 candidates get the OOF predictions of
+  // "timeout", "over_memory_limit" or "error: ..."). Under --memory-limit a
+  // family with a count parameter (a forest's trees) may fit fewer than the
+  // config asks, and the candidate keeps the config it was fitted with
+  // (fit_memory_plan.h). Level-2 candidates get the OOF predictions of
   // done()[stack_inputs] appended to their features. Returns false when it
   // did not produce a candidate.
   bool Fit(const CandidateConfig& config, int level, const std::vector<size_t>& stack_inputs, Deadline deadline,
@@ -132,8 +136,12 @@ class TrainingRun {
   // Replaces (*folds)[first..] by models kept on disk (options().model_spill;
   // nothing without one), which `learner` loads back when they predict.
   void SpillModels(std::unique_ptr<Learner> learner, std::vector<std::unique_ptr<Model>>* folds, size_t first) const;
+  // Whether `learner`'s fit is its own out-of-fold here (one fit, no folds).
+  bool OwnOof(const Learner& learner) const;
+  // `config`'s fits on `x` planned against --memory-limit (fit_memory_plan.h).
+  FitMemoryPlan PlanMemory(const CandidateConfig& config, const Learner& learner, const Matrix& x) const;
   // Not const: says once when the memory limit caps the folds fitted at once.
-  BaggingOptions MakeBaggingOptions(Deadline deadline, const Matrix& x);
+  BaggingOptions MakeBaggingOptions(Deadline deadline, const Matrix& x, const FitMemoryPlan& memory);
   // Candidate::fold_predict_us of `fold` (of `family`) on rows of `x`.
   double FoldPredictCost(const Model& fold, const std::string& family, const Matrix& x) const;
   LeaderboardRow NewRow(const CandidateConfig& config) const;

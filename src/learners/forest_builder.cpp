@@ -417,6 +417,7 @@ FlatTree TreeBuilder::Build(uint64_t seed, std::vector<uint64_t>* in_bag) {
     stack.push_back({right, mid, item.end, item.depth + 1});
     stack.push_back({left, item.begin, mid, item.depth + 1});
   }
+  tree.ShrinkToFit();
   return tree;
 }
 

@@ -279,6 +279,14 @@ class ForestLearner : public Learner {
     data.task = options.task;
     data.num_classes = classification ? options.num_classes : 1;
     data.forest = FlatForest(static_cast<int>(x.cols), values_per_leaf);
+    // The model's arrays at their final size: appended tree by tree they would double as they
+    // grow, holding up to three times the trees beside the trees themselves.
+    size_t total_nodes = 0, total_values = 0;
+    for (size_t t = 0; t < num_trees; ++t) {
+      total_nodes += built[t] ? trees[t].num_nodes() : 0;
+      total_values += built[t] ? trees[t].leaf_values.size() : 0;
+    }
+    data.forest.Reserve(total_nodes, total_values, num_trees);
     std::vector<std::vector<uint64_t>> kept_in_bag;
     for (size_t t = 0; t < num_trees; ++t) {
       if (!built[t]) continue;
@@ -329,6 +337,24 @@ std::vector<ParamSpec> ForestParamSpecs(ForestKind kind) {
   };
 }
 
+double ForestFitBytes(size_t rows, size_t cols, int outputs, const Params& params) {
+  const auto n = static_cast<double>(rows);
+  const bool bootstrap = params.Bool("bootstrap");
+  // A leaf holds min_samples_leaf distinct rows or more; a bootstrap draws 1 - 1/e of them.
+  const double distinct = bootstrap ? std::min(n, 0.64 * n + 64.0) : n;
+  const auto min_leaf = static_cast<double>(std::max<long long>(1, params.Int("min_samples_leaf")));
+  double nodes = std::max(1.0, 2.0 * std::ceil(distinct / min_leaf) - 1.0);
+  const long long depth = params.Int("max_depth");
+  if (depth > 0 && depth < 60) nodes = std::min(nodes, std::ldexp(1.0, static_cast<int>(depth) + 1) - 1.0);
+  const double values_per_leaf = outputs > 2 ? outputs : 1;
+  constexpr double kNodeBytes = 21;  // feature, threshold, left, right, default_left, value_offset
+  const double tree_bytes = nodes * kNodeBytes + (nodes + 1) / 2 * values_per_leaf * sizeof(float);
+  const auto trees = static_cast<double>(params.Int("n_estimators"));
+  double bytes = n * static_cast<double>(cols) + 12.0 * n + 2.0 * trees * tree_bytes;
+  if (bootstrap) bytes += trees * n / 8.0 + n * values_per_leaf * sizeof(double);
+  return bytes;
+}
+
 void RegisterForestLearners(LearnerRegistry& registry) {
   for (ForestKind kind : {ForestKind::kRandomForest, ForestKind::kExtraTrees}) {
     LearnerRegistry::Entry entry;
@@ -342,6 +368,8 @@ void RegisterForestLearners(LearnerRegistry& registry) {
     };
     entry.stack_input = false;
     entry.grows_with_rows = true;
+    entry.fit_bytes = ForestFitBytes;
+    entry.count_param = "n_estimators";
     registry.Register(std::move(entry));
   }
 }

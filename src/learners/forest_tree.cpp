@@ -31,6 +31,28 @@ inline int32_t Walk(const int32_t* feature, const float* threshold, const int32_
 FlatForest::FlatForest(int num_features, int values_per_leaf)
     : num_features_(num_features), values_per_leaf_(values_per_leaf) {}
 
+void FlatTree::ShrinkToFit() {
+  feature.shrink_to_fit();
+  threshold.shrink_to_fit();
+  left.shrink_to_fit();
+  right.shrink_to_fit();
+  default_left.shrink_to_fit();
+  value_offset.shrink_to_fit();
+  leaf_values.shrink_to_fit();
+}
+
+void FlatForest::Reserve(size_t nodes, size_t leaf_values, size_t trees) {
+  const size_t n = feature_.size() + nodes;
+  feature_.reserve(n);
+  threshold_.reserve(n);
+  left_.reserve(n);
+  right_.reserve(n);
+  default_left_.reserve(n);
+  value_offset_.reserve(n);
+  leaf_values_.reserve(leaf_values_.size() + leaf_values);
+  tree_begin_.reserve(tree_begin_.size() + trees);
+}
+
 void FlatForest::AddTree(FlatTree tree) {
   const size_t n = tree.num_nodes();
   if (n == 0 || tree.threshold.size() != n || tree.left.size() != n || tree.right.size() != n ||

@@ -32,6 +32,9 @@ struct FlatTree {
   std::vector<float> leaf_values;
 
   size_t num_nodes() const { return feature.size(); }
+  // Gives back what the arrays hold beyond their size (a tree grows node by
+  // node; a forest keeps hundreds of them until they are concatenated).
+  void ShrinkToFit();
 };
 
 // All trees of a model concatenated: node arrays of tree t occupy
@@ -44,6 +47,9 @@ class FlatForest {
 
   // Appends a tree (moved in). Throws Internal if it breaks the invariants.
   void AddTree(FlatTree tree);
+  // Makes room for `nodes` more nodes, `leaf_values` more leaf values and
+  // `trees` more trees, so that adding them copies each array once.
+  void Reserve(size_t nodes, size_t leaf_values, size_t trees);
   // Checks every invariant listed above (indices, offsets, sizes); throws
   // InvalidInput("corrupt forest model: ...") naming the first violation.
   void Validate() const;

@@ -55,6 +55,19 @@ class LearnerRegistry {
     // rows (automl/sampled_refit.h), which would multiply their size and
     // predict cost.
     bool grows_with_rows = false;
+    // Bytes one fit of its learners holds at its peak beside the matrix it
+    // reads (its working copies and the model it builds), for `rows` training
+    // rows of `cols` columns, `outputs` values a row (classes, or 1) and the
+    // learner's validated `params`. automl plans the folds fitted at once and
+    // the configs it tries against --memory-limit with it
+    // (automl/fit_memory_plan.h). Null: kFoldBytesPerCell a cell
+    // (automl/bagging.h), a booster's or a dense learner's copy of its rows.
+    std::function<double(size_t rows, size_t cols, int outputs, const Params& params)> fit_bytes = nullptr;
+    // The integer parameter counting the models it averages (a forest's
+    // trees), whose fit_bytes grow with it: a config whose fit would not fit
+    // in what --memory-limit leaves gets fewer (as AutoGluon cuts a forest's
+    // n_estimators when memory is short). Empty: none.
+    std::string count_param = {};
     bool searched() const { return sample != nullptr && search_share > 0; }
   };
 

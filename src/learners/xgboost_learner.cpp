@@ -615,12 +615,29 @@ SearchDraw SampleXgboostConfig(std::mt19937_64& rng) {
   return d;
 }
 
+double XgboostFitBytes(size_t rows, size_t cols, int outputs, const Params& params) {
+  const auto n = static_cast<double>(rows);
+  const auto c = static_cast<double>(cols);
+  const long long leaves = params.Int("max_leaves");
+  const long long depth = params.Int("max_depth");
+  double nodes = 2.0 * n;
+  if (leaves > 0) nodes = std::min(nodes, 2.0 * static_cast<double>(leaves) - 1.0);
+  if (depth > 0) nodes = std::min(nodes, std::ldexp(1.0, static_cast<int>(depth) + 1) - 1.0);
+  const double trees = static_cast<double>(params.Int("n_estimators")) * (outputs > 2 ? outputs : 1);
+  constexpr double kCellBytes = 10;  // kFoldBytesPerCell (automl/bagging.h)
+  constexpr double kNodeBytes = 56;
+  constexpr double kHistogramBinBytes = 16;  // a gradient and a hessian, doubles
+  return n * c * kCellBytes + 2.0 * trees * nodes * kNodeBytes +
+         nodes * static_cast<double>(params.Int("max_bin")) * c * kHistogramBinBytes;
+}
+
 void RegisterXgboostLearner(LearnerRegistry& registry) {
   LearnerRegistry::Entry entry{kFamily, "gradient-boosted trees (XGBoost, hist), early stopping on the held-out fold",
                                XgboostParamSpecs(), CreateXgboostLearner, /*repeat_bags=*/true};
   entry.sample = SampleXgboostConfig;
   entry.search_share = 0.75;  // mostly boosters: the strongest family on tabular data
   entry.native_categorical_param = "enable_categorical";
+  entry.fit_bytes = XgboostFitBytes;
   registry.Register(std::move(entry));
 }
 

@@ -29,6 +29,18 @@ const std::vector<ParamSpec>& XgboostParamSpecs();
 // InvalidInput naming the key.
 std::unique_ptr<Learner> CreateXgboostLearner(const Json& params);
 
+// Bytes a booster's fit holds at its peak beside its input matrix, an upper
+// bound (the registry's fit_bytes): per cell of its rows the float copy, the
+// quantized matrix and the gradients (10 bytes, automl/bagging.h); the
+// trees of n_estimators rounds (a tree per class and round for multiclass)
+// at their largest (2 x max_leaves - 1 nodes, else 2^(max_depth + 1) - 1,
+// else 2 x rows), 56 bytes a node in XGBoost's memory, twice (the model is
+// sliced to its best round, a copy); and the gradient histograms of a tree's
+// nodes (max_bin x cols x 16 bytes a node). On a 24,000-row sample of 10
+// columns two folds of 128-leaf boosters at once took ~60 MB; the bound says
+// 69 MB a fold (early stopping ended them well before 2,000 rounds).
+double XgboostFitBytes(size_t rows, size_t cols, int outputs, const Params& params);
+
 // One random booster configuration for the search phase (the registry
 // entry's sampler).
 SearchDraw SampleXgboostConfig(std::mt19937_64& rng);

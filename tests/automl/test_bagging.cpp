@@ -202,16 +202,5 @@ TEST(FitBagged, ALearnerWithItsOwnOOFIsFittedOnceOnAllRows) {
   EXPECT_EQ(forced.folds.size(), 1u);
 }
 
-// One fold per thread while the memory left holds them: a fold of 1,000,000
-// rows x 10 columns over 5 folds trains on 800,000 rows, 8M cells, 80 MB.
-TEST(ConcurrentFolds, OnePerThreadWhileTheMemoryLeftHoldsThem) {
-  EXPECT_EQ(ConcurrentFolds(1000000, 10, 5, 8, 1e12), 5);   // no more than the folds
-  EXPECT_EQ(ConcurrentFolds(1000000, 10, 5, 2, 1e12), 2);   // nor than the threads
-  EXPECT_EQ(ConcurrentFolds(1000000, 10, 5, 8, 250e6), 3);  // 250 MB: three of 80 MB
-  EXPECT_EQ(ConcurrentFolds(1000000, 10, 5, 8, 80e6), 1);
-  EXPECT_EQ(ConcurrentFolds(1000000, 10, 5, 8, 10e6), 1);  // always one
-  EXPECT_EQ(ConcurrentFolds(1000000, 10, 5, 8, -5e9), 1);  // the process already over the limit
-}
-
 }  // namespace
 }  // namespace tabpilot

@@ -13,6 +13,7 @@
 #include "automl/bundle_assembly.h"
 #include "automl/candidate_search.h"
 #include "automl/ensemble_choice.h"
+#include "automl/fit_memory_plan.h"
 #include "automl/inference_cost.h"
 #include "automl/level_plan.h"
 #include "automl/member_refit.h"
@@ -20,6 +21,7 @@
 #include "automl/training_plan.h"
 #include "automl/training_run.h"
 #include "core/error.h"
+#include "core/process_memory.h"
 #include "predict/predictor.h"
 #include "sleepy_learner.h"
 #include "toy_learner.h"
@@ -329,6 +331,31 @@ TEST(SearchLevel, LevelTwoCandidatesSeeTheirStackInputs) {
   Matrix stacked;
   f.run.Inputs(c.config, c.input_index, &stacked, &names);
   EXPECT_EQ(names.back(), "stack:q1");
+}
+
+// Under --memory-limit a forest whose fit would not fit in what the limit
+// leaves gets fewer trees, and the candidate is the forest it fitted; a
+// config whose least fit does not fit is skipped with its row saying so.
+TEST(TrainingRun, AForestIsCutToTheTreesTheMemoryLimitLeavesRoomFor) {
+  const LearnerRegistry builtins = LearnerRegistry::WithBuiltins();
+  RunFixture f(LoadCsv(BinaryCsv(3000, true)), QuietOptions(&builtins), builtins);
+  const Json params{{"n_estimators", 200}, {"min_samples_leaf", 1}, {"bootstrap", true}};
+  const Params full = builtins.Create("random_forest", params)->params();
+  // A bootstrapped forest is its own out-of-fold: one fit on every row. Room for about half its trees.
+  const double bytes = FitBytes(builtins.Get("random_forest"), 3000, 3, 2, full);
+  f.options.memory_limit_bytes = static_cast<double>(ResidentBytes()) + bytes / 2;
+  ASSERT_TRUE(f.run.Fit(Config("RF", "random_forest", params), 1, {}, Deadline::Never(), 1));
+  const long long trees = f.run.board()[0].params.at("n_estimators").get<long long>();
+  EXPECT_GE(trees, kMinPlannedCount);
+  EXPECT_LT(trees, 200);
+  EXPECT_EQ(f.run.done()[0].config.params.at("n_estimators").get<long long>(), trees);
+  EXPECT_EQ(f.run.done()[0].fit.folds.front()->Info().at("trees").get<long long>(), trees);
+
+  f.options.memory_limit_bytes = static_cast<double>(ResidentBytes()) / 2;  // already over it
+  EXPECT_FALSE(f.run.Fit(Config("ET", "extra_trees", params), 1, {}, Deadline::Never(), 2));
+  ASSERT_EQ(f.run.board().size(), 2u);
+  EXPECT_EQ(f.run.board()[1].status, "over_memory_limit");
+  EXPECT_EQ(f.run.done().size(), 1u);
 }
 
 TEST(TrainingRun, RepeatBestAddsABagOnANewFoldSplit) {

@@ -425,5 +425,26 @@ TEST(Forest, ValidationCatchesCyclesAndBadOffsetsBehindAGoodChecksum) {
   EXPECT_THROW(make({1, 0, 0}, {2, 0, 0}, {-1, 0, 2}), InvalidInput);  // leaf value past the end
 }
 
+// ForestFitBytes bounds what a fit builds: twice the model (as built, then
+// copied into it), however the leaves come out, and not by orders of
+// magnitude (the planner cuts trees by it).
+TEST(Forest, FitBytesBoundTheModelTwice) {
+  const Dataset train = MakeBinary(3000, 17);
+  for (const char* family : {"extra_trees", "random_forest"}) {
+    for (int leaf : {1, 3, 20}) {
+      LearnerRegistry registry;
+      RegisterForestLearners(registry);
+      auto learner = registry.Create(family, Json{{"n_estimators", 30}, {"min_samples_leaf", leaf}});
+      const auto model = learner->Fit({&train.x, &train.y, nullptr}, nullptr, Options(Task::kBinary, 2));
+      const double nodes = model->Info()["nodes"].get<double>();
+      const double bound = ForestFitBytes(train.x.rows, train.x.cols, 2, learner->params());
+      const double model_bytes = nodes * 21 + (nodes + 1) / 2 * 4;  // forest_tree.h: 21 bytes a node, a float a leaf
+      EXPECT_GE(bound, 2 * model_bytes) << family << " leaf " << leaf;
+      EXPECT_GE(bound, 2.0 * static_cast<double>(model->Serialize().size())) << family << " leaf " << leaf;
+      EXPECT_LT(bound, 12 * model_bytes) << family << " leaf " << leaf << ": " << nodes << " nodes";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tabpilot
