@@ -6,6 +6,7 @@ Usage: bench/train_memory.py [--rows N[,N...]] [--time-limit S[,S...]]
                              [--no-peer] [--tag TAG] [--no-append]
                              [--keep-logs DIR] [--table adult|synthetic]
                              [--groups] [--cost-tolerance SE]
+                             [--memory-limit GB]
 
 For each size N (default 100,000 and 1,000,000 rows) builds a training CSV
 from Adult's training rows repeated and jittered (fnlwgt moved by up to
@@ -30,7 +31,8 @@ searched on one. With --groups the Adult table gets one more column,
 `record` (the index of the Adult row each row copies), which ours is told
 is the rows' group (`--group-column record`: validation keeps a record's
 copies together) and the peer drops. --cost-tolerance is passed to ours
-(0: the most accurate ensemble, not the cheapest within noise). Raw results go to
+(0: the most accurate ensemble, not the cheapest within noise), and so is
+--memory-limit (the table then gives the peak as a share of it). Raw results go to
 bench/results/<date>-train-memory[-TAG].json and a table is appended to
 docs/benchmarks.md (unless --no-append). Every child gets
 OMP_WAIT_POLICY=PASSIVE. Exit status 0 on success, 2 when a step fails.
@@ -73,6 +75,8 @@ def parse_args(argv):
                    help="adult only: add the copied record's index as column `record` and train with "
                         "--group-column record (the peer drops it)")
     p.add_argument("--cost-tolerance", help="passed to tabpilot train (0: the most accurate ensemble)")
+    p.add_argument("--memory-limit", help="passed to tabpilot train (gigabytes); the table then says the peak's "
+                                          "share of it")
     args = p.parse_args(argv)
     if args.groups and args.table != "adult":
         p.error("--groups applies to --table adult")
@@ -190,7 +194,8 @@ def measure(args, work):
         csv_mib = table.stat().st_size / 2**20
         row = {"rows": n, "csv_mib": csv_mib, "time_limit_s": limit}
         extra = (["--group-column", "record"] if args.groups else []) + (
-            ["--cost-tolerance", args.cost_tolerance] if args.cost_tolerance is not None else [])
+            ["--cost-tolerance", args.cost_tolerance] if args.cost_tolerance is not None else []) + (
+            ["--memory-limit", args.memory_limit] if args.memory_limit is not None else [])
         row["ours"] = train_ours(args.bin, table, test, limit, args.threads, work, f"ours-{n}", extra)
         if args.before:
             row["before"] = train_ours(args.before, table, test, limit, args.threads, work, f"before-{n}", extra)
@@ -213,7 +218,7 @@ def measure(args, work):
     return runs
 
 
-def table_text(runs):
+def table_text(runs, memory_limit=None):
     lines = ["| rows | CSV MiB | run | budget s | wall s | load s | read rows/s | search sample | peak RSS MiB | "
              "RSS / CSV | test AUC | ensemble |",
              "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -227,6 +232,9 @@ def table_text(runs):
             budget = r["time_limit_s"] if name != "peer" else "—"
             ensemble = (", ".join(f"{x['name']} ({x['family']}, {x['weight']:.2f})" for x in m["members"])
                         if "members" in m else "one model")
+            if memory_limit is not None and name != "peer":
+                limit_mib = float(memory_limit) * 1e9 / 2**20
+                ensemble += f"; peak = {m['peak_rss_mib'] / limit_mib:.0%} of --memory-limit {memory_limit} GB"
             load = m.get("load_s")
             load_text = f"{load:.1f} | {r['rows'] / load:,.0f}" if load else "— | —"
             sample = f"{m['search_sample_rows']:,}" if m.get("search_sample_rows") else "—"
@@ -249,7 +257,7 @@ def main(argv):
     meta = {"date": date.isoformat(timespec="seconds"), "command": command, "commit": adult.git_commit(),
             "machine": adult.machine_facts(load_start), "threads": args.threads}
     path = adult.write_results("train-memory", args.tag, date, {"meta": meta, "runs": runs})
-    text = table_text(runs)
+    text = table_text(runs, args.memory_limit)
     print(text)
     if not args.no_append:
         adult.append_docs_entry(
@@ -262,6 +270,7 @@ def main(argv):
               + ("; a `record` column names the copied row: ours trains with --group-column record, the peer "
                  "drops it" if args.groups else ""))
              + (f"; ours with --cost-tolerance {args.cost_tolerance}" if args.cost_tolerance is not None else "")
+             + (f"; ours with --memory-limit {args.memory_limit}" if args.memory_limit is not None else "")
              + f"; {args.threads} threads; one run each; peak RSS = ru_maxrss of the process"], text)
     return 0
 
