@@ -55,9 +55,15 @@ void SearchLevel(TrainingRun& run, const SearchLevelPlan& plan, SearchState& sta
         continue;
       }
     }
-    misses = 0;
-    run.Fit(config, plan.level, plan.stack_inputs, first ? plan.first_fit_deadline : plan.deadline,
-            state.base_seed + plan.seed_offset + i);
+    // A drawn config that fails (out of time, over --memory-limit, an error) is a miss too:
+    // without that a search whose every draw is planned out spins through draws to the deadline.
+    const bool fitted = run.Fit(config, plan.level, plan.stack_inputs, first ? plan.first_fit_deadline : plan.deadline,
+                                state.base_seed + plan.seed_offset + i);
+    if (fitted) {
+      misses = 0;
+    } else if (i >= portfolio_size && ++misses >= kMaxSearchMisses) {
+      break;
+    }
   }
 }
 

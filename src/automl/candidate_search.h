@@ -15,8 +15,9 @@
 
 namespace tabpilot {
 
-// Random-search configs in a row that may not fit the time left before a
-// level's search stops. After kMaxSearchMisses - 1 skips in a row the
+// Random-search configs in a row that may not fit the time left, or whose
+// fit failed (out of time, over --memory-limit, an error), before a level's
+// search stops. After kMaxSearchMisses - 1 skips in a row the
 // per-config cap (TrainingBudget::SearchCap) is lifted: a large config that
 // fits is better than leaving the time idle.
 inline constexpr int kMaxSearchMisses = 5;

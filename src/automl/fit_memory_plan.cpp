@@ -31,7 +31,14 @@ FitMemoryPlan PlanFitMemory(const LearnerRegistry::Entry& entry, const Params& p
   if (limited && plan.fit_bytes > room) {
     const long long least = std::min(plan.count, kMinPlannedCount);
     if (!counted || FitBytes(entry, rows, cols, outputs, WithCount(entry, params, least)) > room) {
+      // The smallest fit, for a caller that fits it anyway.
       plan.fits = false;
+      plan.capped = true;
+      if (counted && least < plan.count) {
+        plan.count = least;
+        plan.cut = true;
+        plan.fit_bytes = FitBytes(entry, rows, cols, outputs, WithCount(entry, params, least));
+      }
       return plan;
     }
     // The most that fit: fit_bytes grows with the count.

@@ -22,7 +22,8 @@ inline constexpr long long kMinPlannedCount = 20;
 struct FitMemoryPlan {
   int concurrent_folds = 1;  // fits at once, at least one
   bool capped = false;       // fewer than one a thread: the room holds no more
-  bool fits = true;          // false: not one fit fits, even at kMinPlannedCount
+  bool fits = true;          // false: not one fit fits, even at kMinPlannedCount; the
+                             // plan is then the smallest: one fit at a time, the least count
   long long count = 0;       // the count parameter to fit with (0: the family has none)
   bool cut = false;          // `count` is below the config's
   double fit_bytes = 0;      // one fit's estimate, at `count`

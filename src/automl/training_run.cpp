@@ -82,13 +82,20 @@ bool TrainingRun::Fit(const CandidateConfig& asked, int level, const std::vector
     std::vector<std::string> names;
     const Matrix& x = Inputs(config, stack_inputs, &stacked, &names);
     const FitMemoryPlan memory = PlanMemory(config, *learner, x);
-    if (!memory.fits) {
+    if (!memory.fits && !first) {
       row.params = learner->params().values();
       row.status = "over_memory_limit";
       board_.push_back(row);
       log.Info(Clock(true) + "skipping " + config.name + ": its fit needs ~" + FormatGigabytes(memory.fit_bytes) +
                ", more than --memory-limit " + FormatGigabytes(options_.memory_limit_bytes) + " leaves");
       return false;
+    }
+    // The run's first candidate is fitted anyway, at its smallest (a model must come out, as
+    // the time budget has it; train refused a limit below the smallest search before).
+    if (!memory.fits) {
+      log.Info(Clock(true) + config.name + ": its fit needs ~" + FormatGigabytes(memory.fit_bytes) +
+               ", more than --memory-limit " + FormatGigabytes(options_.memory_limit_bytes) +
+               " leaves; fitted at its smallest as the run's first model");
     }
     if (memory.cut) {
       const LearnerRegistry::Entry& entry = learners_.Get(config.family);
@@ -265,12 +272,13 @@ bool TrainingRun::OwnOof(const Learner& learner) const {
 
 // One fit per fold on (k-1)/k of the rows (a fit that is its own out-of-fold: one on every
 // row), against what --memory-limit leaves beside the process's resident memory (without a
-// limit, kMaxConcurrentFoldBytes for the folds fitted at once).
+// limit, kMaxConcurrentFoldBytes for the folds fitted at once). Fits a farm's worker ranks
+// run (fold_executor.h) are not this process's memory: nothing is cut or skipped for them.
 FitMemoryPlan TrainingRun::PlanMemory(const CandidateConfig& config, const Learner& learner, const Matrix& x) const {
   const bool own_oof = OwnOof(learner);
   const int k = std::max(2, fold_plan_.num_folds);
   const size_t rows = own_oof ? x.rows : x.rows - x.rows / static_cast<size_t>(k);
-  const bool limited = options_.memory_limit_bytes > 0;
+  const bool limited = options_.memory_limit_bytes > 0 && options_.fold_executor == nullptr;
   const double room =
       limited ? options_.memory_limit_bytes - static_cast<double>(ResidentBytes()) : kMaxConcurrentFoldBytes;
   const int fits = own_oof ? 1 : fold_plan_.num_folds;

@@ -348,9 +348,19 @@ TEST(SampledTraining, TheMemoryLimitCapsTheFoldsFittedAtOnceAndSaysSo) {
   ::testing::internal::CaptureStderr();
   const TrainResult capped = TrainAutoML(data, options);
   const std::string told = ::testing::internal::GetCapturedStderr();
-  EXPECT_NE(told.find("fitting 1 fold(s) at a time, not 2: --memory-limit leaves 0 GB for 600-row folds"),
+  EXPECT_NE(told.find("fitting 1 fold(s) at a time, not one a thread: --memory-limit leaves room for no more fits"),
             std::string::npos)
       << told;
+  // No room at all: the run's first candidate is fitted at its smallest, the others skipped.
+  EXPECT_NE(told.find("fitted at its smallest as the run's first model"), std::string::npos) << told;
+  size_t fitted = 0, over = 0;
+  for (const LeaderboardRow& r : capped.leaderboard) {
+    if (r.family == "ensemble") continue;
+    fitted += r.status == "ok" ? 1 : 0;
+    over += r.status == "over_memory_limit" ? 1 : 0;
+  }
+  EXPECT_EQ(fitted, 1u) << told;
+  EXPECT_GE(over, 1u) << told;  // the next config (max_models 2 ends the search there)
   EXPECT_EQ(told.find("fold(s) at a time"), told.rfind("fold(s) at a time"));  // once
   EXPECT_NE(told.find("memory limit "), std::string::npos);                    // the plan line names it
   options.memory_limit_bytes = 0;

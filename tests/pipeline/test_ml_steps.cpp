@@ -183,5 +183,38 @@ TEST(PipelineMLSteps, AutoMLStepPassesTheCostTolerance) {
   }
 }
 
+// The automl step's memory_limit field is train's --memory-limit: it reaches
+// the trainer (the manifest records it), and a limit below the smallest
+// search fails the step with the floor's message, before any training.
+TEST(PipelineMLSteps, AutoMLStepTakesTheMemoryLimit) {
+  testing::TempDir dir;
+  dir.Write("train.csv", TinyCsv(150, 1));
+  for (const std::string& limit : {std::string("5"), std::string("0.001")}) {
+    const fs::path yaml = dir.Write("p.yaml",
+                                    "name: Memory\n"
+                                    "steps:\n"
+                                    "  - name: Train\n"
+                                    "    type: automl\n"
+                                    "    data: train.csv\n"
+                                    "    target: label\n"
+                                    "    time_limit: 5\n"
+                                    "    learners: [linear]\n"
+                                    "    memory_limit: " +
+                                        limit + "\n");
+    ExecutorOptions options;
+    options.store = (dir / "store" / "metadata.db").string();
+    const ExecutionResult r = RunPipeline(LoadDefinition(yaml), {}, options);
+    if (limit == "5") {
+      ASSERT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
+      const fs::path model = Step(r, "Train").outputs["model_dir"].get<std::string>();
+      const Json manifest = Json::parse(ReadFile(model / "manifest.json"));
+      EXPECT_DOUBLE_EQ(manifest.at("training").at("memory_limit_bytes").get<double>(), 5e9);
+    } else {
+      EXPECT_EQ(r.status, RunStatus::kFailed);
+      EXPECT_NE(r.failure_reason.find("--memory-limit"), std::string::npos) << r.failure_reason;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tabpilot
