@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 
 #include "automl/folds.h"
+#include "automl/memory_floor.h"
 #include "core/log.h"
 
 namespace tabpilot {
@@ -29,8 +31,15 @@ std::vector<size_t> StratifiedRows(const std::vector<float>& y, size_t n, uint64
   return rows;
 }
 
+size_t SearchRowsWithinMemory(double room_bytes, size_t columns) {
+  if (!(room_bytes > 0)) return std::numeric_limits<size_t>::max();
+  const double cell = kSearchBytesPerCell * static_cast<double>(std::max<size_t>(1, columns));
+  const double rows = std::max(0.0, room_bytes - kSearchFloorBytes) / cell;
+  return std::max(kMinSearchSampleRows, static_cast<size_t>(std::min(rows, 1e15)));
+}
+
 SearchSample ChooseSearchSample(const TrainingData& data, size_t columns, std::optional<size_t> requested,
-                                double time_limit_seconds, uint64_t seed) {
+                                double time_limit_seconds, uint64_t seed, double room_bytes) {
   SearchSample sample;
   sample.table_rows = data.y.size();
   size_t size = 0;
@@ -38,12 +47,19 @@ SearchSample ChooseSearchSample(const TrainingData& data, size_t columns, std::o
     if (*requested == 0 || *requested >= sample.table_rows) return sample;
     size = *requested;
   } else {
-    if (time_limit_seconds <= 0 || columns == 0) return sample;
+    if (columns == 0) return sample;
+    const size_t by_memory = SearchRowsWithinMemory(room_bytes, columns);
+    // A table whose whole search does not fit is searched on the rows that do, whatever the budget.
+    const bool over_memory = by_memory < sample.table_rows && 2 * by_memory <= sample.table_rows;
+    if (time_limit_seconds <= 0 && !over_memory) return sample;
     const double cells = kSampleCellsPerSecond * time_limit_seconds / static_cast<double>(columns);
     size = std::max(kMinSearchSampleRows, static_cast<size_t>(cells));
-    if (sample.table_rows < kMinSampledTableRows ||
-        static_cast<double>(sample.table_rows) < kSampleWhenRowsTimes * static_cast<double>(size)) {
-      return sample;
+    const bool by_time = time_limit_seconds > 0 && sample.table_rows >= kMinSampledTableRows &&
+                         static_cast<double>(sample.table_rows) >= kSampleWhenRowsTimes * static_cast<double>(size);
+    if (!by_time && !over_memory) return sample;
+    if (!by_time || by_memory < size) {
+      size = by_memory;
+      sample.memory_bound = true;
     }
   }
   // The held-out rows first, so that whole groups of them stay out of the sample too.
@@ -114,8 +130,9 @@ void MarkSampledScores(const SearchSample& sample, std::vector<LeaderboardRow>& 
 
 std::string DescribeSearchSample(const SearchSample& sample) {
   return "searching on a stratified sample of " + FormatCount(sample.rows.size()) + " of " +
-         FormatCount(sample.table_rows) +
-         " rows, boosters reading each categorical as one code column; the ensemble's members but forests are then "
+         FormatCount(sample.table_rows) + " rows" +
+         (sample.memory_bound ? " (as many as --memory-limit leaves room to search)" : "") +
+         ", boosters reading each categorical as one code column; the ensemble's members but forests are then "
          "refit on as many rows as the time and memory allow";
 }
 

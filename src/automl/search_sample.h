@@ -13,6 +13,11 @@
 // kMinSampledTableRows rows and kSampleWhenRowsTimes times the sample's (a
 // smaller saving is not worth the refit). On Adult's 14 columns: 120 s ->
 // 20,000 rows, 900 s -> 128,571. Tables below 250,000 rows train as before.
+// Under train --memory-limit the sample also takes no more rows than the
+// limit leaves room to search (memory_floor.h: kSearchFloorBytes plus
+// kSearchBytesPerCell a sample cell, at least kMinSearchSampleRows), and a
+// table of any size whose whole search would not fit there is searched on
+// the rows that fit (when that is at most half of it).
 #pragma once
 
 #include <cstddef>
@@ -64,6 +69,7 @@ struct SearchSample {
   std::vector<size_t> rows;      // empty: not sampled
   std::vector<size_t> held_out;  // kept out of the sample and of every refit
   size_t table_rows = 0;         // rows of the whole table
+  bool memory_bound = false;     // --memory-limit, not the budget, set its size
 
   bool sampled() const { return !rows.empty(); }
 };
@@ -71,11 +77,16 @@ struct SearchSample {
 // `requested`: train --search-sample (0 = never sample; a number of rows =
 // sample that many when the table has more; unset = automatic, as above,
 // only with a bounded budget of `time_limit_seconds`). `columns`: the
-// feature columns kept by screening. The held-out rows and the sample are
+// feature columns kept by screening. `room_bytes`: what --memory-limit leaves
+// beside the loaded table (0: no limit). The held-out rows and the sample are
 // stratified like the folds (folds.h, whole groups for the held-out rows of
 // grouped data) and deterministic in (y, groups, seed).
 SearchSample ChooseSearchSample(const TrainingData& data, size_t columns, std::optional<size_t> requested,
-                                double time_limit_seconds, uint64_t seed);
+                                double time_limit_seconds, uint64_t seed, double room_bytes = 0);
+
+// The most rows whose search fits in `room_bytes` (memory_floor.h), at least
+// kMinSearchSampleRows; no limit (room_bytes 0): the most a size_t holds.
+size_t SearchRowsWithinMemory(double room_bytes, size_t columns);
 
 // `n` rows of `y` (n <= y.size()), ascending, spread evenly over the rows
 // sorted by target (ties shuffled by `seed`): each class gets its share, a

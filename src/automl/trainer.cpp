@@ -27,6 +27,7 @@
 #include "automl/training_plan.h"
 #include "automl/training_run.h"
 #include "core/error.h"
+#include "core/process_memory.h"
 #include "learners/learner_registry.h"
 
 namespace tabpilot {
@@ -97,9 +98,12 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   // A table far larger than the budget can search is searched on a sample, its chosen members
   // then refit on every row (search_sample.h); no stacking then (level 2 would need every row's
   // level-1 OOF predictions).
+  const double room = options.memory_limit_bytes > 0
+                          ? std::max(1.0, options.memory_limit_bytes - static_cast<double>(ResidentBytes()))
+                          : 0.0;
   const SearchSample sample =
       ChooseSearchSample(data, screen.kept.size(), options.search_sample_rows,
-                         options.deadline.bounded() ? options.time_limit_seconds : 0, options.seed);
+                         options.deadline.bounded() ? options.time_limit_seconds : 0, options.seed, room);
   std::optional<TrainingData> sampled;
   TrainerOptions search_options = options;
   if (sample.sampled()) {

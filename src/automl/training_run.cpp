@@ -78,18 +78,27 @@ bool TrainingRun::Fit(const CandidateConfig& asked, int level, const std::vector
   try {
     CandidateConfig config = asked;
     std::unique_ptr<Learner> learner = learners_.Create(config.family, config.params);
+    // Past the run's first candidate, a config that cannot fit in what --memory-limit leaves is
+    // skipped: its row says so (fit_memory_plan.h).
+    const auto over_memory = [&](const std::string& what, double bytes) {
+      row.params = learner->params().values();
+      row.status = "over_memory_limit";
+      board_.push_back(row);
+      log.Info(Clock(true) + "skipping " + config.name + ": its " + what + " needs ~" + FormatGigabytes(bytes) +
+               ", more than --memory-limit " + FormatGigabytes(options_.memory_limit_bytes) + " leaves");
+      return false;
+    };
+    // An encoding not built yet (the dense one-hot matrix, most often) is planned before it exists.
+    const double encoding = features_.PendingBytes(config.features);
+    if (!first && options_.memory_limit_bytes > 0 &&
+        encoding > options_.memory_limit_bytes - static_cast<double>(ResidentBytes())) {
+      return over_memory("encoding of the rows", encoding);
+    }
     Matrix stacked;
     std::vector<std::string> names;
     const Matrix& x = Inputs(config, stack_inputs, &stacked, &names);
     const FitMemoryPlan memory = PlanMemory(config, *learner, x);
-    if (!memory.fits && !first) {
-      row.params = learner->params().values();
-      row.status = "over_memory_limit";
-      board_.push_back(row);
-      log.Info(Clock(true) + "skipping " + config.name + ": its fit needs ~" + FormatGigabytes(memory.fit_bytes) +
-               ", more than --memory-limit " + FormatGigabytes(options_.memory_limit_bytes) + " leaves");
-      return false;
-    }
+    if (!memory.fits && !first) return over_memory("fit", memory.fit_bytes);
     // The run's first candidate is fitted anyway, at its smallest (a model must come out, as
     // the time budget has it; train refused a limit below the smallest search before).
     if (!memory.fits) {

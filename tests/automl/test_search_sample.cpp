@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "automl/leaderboard.h"
 #include "automl/level_plan.h"
+#include "automl/memory_floor.h"
 #include "automl/sampled_refit.h"
 #include "automl/search_sample.h"
 #include "automl/table_row_blocks.h"
@@ -45,6 +47,33 @@ TEST(SearchSample, AutomaticOnlyForLargeTablesUnderABudget) {
   EXPECT_EQ(Automatic(200000, 120), 0u);
   EXPECT_EQ(Automatic(300000, 900), 0u);
   EXPECT_EQ(Automatic(1000000, 0), 0u);
+}
+
+// Under --memory-limit the sample takes no more rows than the room left
+// searches (38 MB + 24 bytes a cell, memory_floor.h), at least 20,000; a
+// table whose whole search does not fit is sampled whatever its size or the
+// budget, when the rows that fit are at most half of it.
+TEST(SearchSample, TheMemoryLimitCapsTheSampleAndSamplesWhatDoesNotFit) {
+  const auto room_for = [](double rows, double columns) { return kSearchFloorBytes + 24.0 * columns * rows; };
+  EXPECT_EQ(SearchRowsWithinMemory(0, 14), std::numeric_limits<size_t>::max());
+  EXPECT_EQ(SearchRowsWithinMemory(room_for(50000, 14), 14), 50000u);
+  EXPECT_EQ(SearchRowsWithinMemory(1e6, 14), kMinSearchSampleRows);  // below the floor: the least sample
+  // The budget's 128,571 rows at 900 s, capped at the 50,000 the room holds.
+  const SearchSample capped = ChooseSearchSample(Targets(1000000), 14, std::nullopt, 900, 0, room_for(50000, 14));
+  EXPECT_EQ(capped.rows.size(), 50000u);
+  EXPECT_TRUE(capped.memory_bound);
+  EXPECT_NE(DescribeSearchSample(capped).find("--memory-limit"), std::string::npos);
+  const SearchSample roomy = ChooseSearchSample(Targets(1000000), 14, std::nullopt, 900, 0, room_for(200000, 14));
+  EXPECT_EQ(roomy.rows.size(), 128571u);
+  EXPECT_FALSE(roomy.memory_bound);
+  // 100,000 rows (too few for the budget to sample, no budget at all): sampled when only 30,000 fit.
+  const SearchSample small = ChooseSearchSample(Targets(100000), 14, std::nullopt, 0, 0, room_for(30000, 14));
+  EXPECT_EQ(small.rows.size(), 30000u);
+  EXPECT_TRUE(small.memory_bound);
+  EXPECT_EQ(small.held_out.size(), 5000u);
+  // ... but not when more than half of it fits.
+  EXPECT_FALSE(ChooseSearchSample(Targets(100000), 14, std::nullopt, 0, 0, room_for(60000, 14)).sampled());
+  EXPECT_FALSE(ChooseSearchSample(Targets(100000), 14, std::nullopt, 0, 0, 0).sampled());
 }
 
 TEST(SearchSample, AskedForSizes) {

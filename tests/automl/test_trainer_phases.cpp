@@ -358,6 +358,32 @@ TEST(TrainingRun, AForestIsCutToTheTreesTheMemoryLimitLeavesRoomFor) {
   EXPECT_EQ(f.run.done().size(), 1u);
 }
 
+// An encoding is planned before it is built: the matrix Encode would add is
+// known from the fitted pipeline, and a config whose encoding does not fit
+// in what --memory-limit leaves is skipped without building it.
+TEST(TrainingRun, AnEncodingThatDoesNotFitIsNotBuilt) {
+  const LearnerRegistry builtins = LearnerRegistry::WithBuiltins();
+  RunFixture f(LoadCsv(BinaryCsv(3000, true)), QuietOptions(&builtins), builtins);
+  FeatureOptions tree;
+  tree.encoding = Encoding::kTree;
+  FeatureOptions dense;
+  dense.encoding = Encoding::kDense;
+  EXPECT_DOUBLE_EQ(f.run.features().PendingBytes(tree), 3000.0 * 3 * sizeof(float));  // a, b, c
+  CandidateConfig booster = Config("XGB", "xgboost", Json{{"n_estimators", 5}});
+  booster.features = tree;
+  ASSERT_TRUE(f.run.Fit(booster, 1, {}, Deadline::Never(), 1));
+  EXPECT_EQ(f.run.features().PendingBytes(tree), 0.0);  // built
+  const double pending = f.run.features().PendingBytes(dense);
+  ASSERT_GT(pending, 0.0);
+  f.options.memory_limit_bytes = static_cast<double>(ResidentBytes()) + pending / 2;
+  CandidateConfig linear = Config("LIN", "linear");
+  linear.features = dense;
+  EXPECT_FALSE(f.run.Fit(linear, 1, {}, Deadline::Never(), 2));
+  ASSERT_EQ(f.run.board().size(), 2u);
+  EXPECT_EQ(f.run.board()[1].status, "over_memory_limit");
+  EXPECT_DOUBLE_EQ(f.run.features().PendingBytes(dense), pending);  // still not built
+}
+
 TEST(TrainingRun, RepeatBestAddsABagOnANewFoldSplit) {
   const LearnerRegistry quick = QuickRegistry();
   RunFixture f(LoadCsv(BinaryCsv(200, true)), QuietOptions(&quick), quick);
