@@ -50,7 +50,7 @@ SearchSample ChooseSearchSample(const TrainingData& data, size_t columns, std::o
     if (columns == 0) return sample;
     const size_t by_memory = SearchRowsWithinMemory(room_bytes, columns);
     // A table whose whole search does not fit is searched on the rows that do, whatever the budget.
-    const bool over_memory = by_memory < sample.table_rows && 2 * by_memory <= sample.table_rows;
+    const bool over_memory = by_memory < sample.table_rows;
     if (time_limit_seconds <= 0 && !over_memory) return sample;
     const double cells = kSampleCellsPerSecond * time_limit_seconds / static_cast<double>(columns);
     size = std::max(kMinSearchSampleRows, static_cast<size_t>(cells));

@@ -17,7 +17,7 @@
 // limit leaves room to search (memory_floor.h: kSearchFloorBytes plus
 // kSearchBytesPerCell a sample cell, at least kMinSearchSampleRows), and a
 // table of any size whose whole search would not fit there is searched on
-// the rows that fit (when that is at most half of it).
+// the rows that fit.
 #pragma once
 
 #include <cstddef>

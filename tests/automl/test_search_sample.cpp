@@ -52,7 +52,7 @@ TEST(SearchSample, AutomaticOnlyForLargeTablesUnderABudget) {
 // Under --memory-limit the sample takes no more rows than the room left
 // searches (38 MB + 24 bytes a cell, memory_floor.h), at least 20,000; a
 // table whose whole search does not fit is sampled whatever its size or the
-// budget, when the rows that fit are at most half of it.
+// budget.
 TEST(SearchSample, TheMemoryLimitCapsTheSampleAndSamplesWhatDoesNotFit) {
   const auto room_for = [](double rows, double columns) { return kSearchFloorBytes + 24.0 * columns * rows; };
   EXPECT_EQ(SearchRowsWithinMemory(0, 14), std::numeric_limits<size_t>::max());
@@ -71,8 +71,9 @@ TEST(SearchSample, TheMemoryLimitCapsTheSampleAndSamplesWhatDoesNotFit) {
   EXPECT_EQ(small.rows.size(), 30000u);
   EXPECT_TRUE(small.memory_bound);
   EXPECT_EQ(small.held_out.size(), 5000u);
-  // ... but not when more than half of it fits.
-  EXPECT_FALSE(ChooseSearchSample(Targets(100000), 14, std::nullopt, 0, 0, room_for(60000, 14)).sampled());
+  // ... and not when all of it fits.
+  EXPECT_EQ(ChooseSearchSample(Targets(100000), 14, std::nullopt, 0, 0, room_for(60000, 14)).rows.size(), 60000u);
+  EXPECT_FALSE(ChooseSearchSample(Targets(100000), 14, std::nullopt, 0, 0, room_for(100000, 14)).sampled());
   EXPECT_FALSE(ChooseSearchSample(Targets(100000), 14, std::nullopt, 0, 0, 0).sampled());
 }
 
