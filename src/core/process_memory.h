@@ -28,9 +28,10 @@ size_t PeakResidentBytes();
 // of their own (released on free), and a heap's free top above 128 KiB is
 // trimmed. glibc otherwise raises both thresholds as large blocks come and
 // go, and a training run's resident memory then kept what its fits had
-// freed (1M-row synthetic table, --memory-limit 0.2: 268 MB resident at the
-// peak, 208 MB with these thresholds, fits no slower). For commands that
-// plan against --memory-limit by reading their resident memory.
+// freed (bench/train_memory.py on the 1M-row synthetic table, with the fit
+// plans of automl/fit_memory_plan.h: peak 236 MiB before, 197 MiB after;
+// docs/benchmarks.md 2026-12-06 03:10). For commands that plan against
+// --memory-limit by reading their resident memory.
 void ReturnFreedMemoryPromptly();
 
 // Returns the free memory the allocator still holds to the system now (the
