@@ -85,6 +85,30 @@ const StepRecord& Step(const ExecutionResult& r, const std::string& name) {
   throw NotFound("no step " + name);
 }
 
+// A one-step pipeline "Train" (automl on dir/train.csv, target label, 5 s,
+// `learners`) with `fields` (YAML lines) added, run with a store in `dir`.
+ExecutionResult RunAutoMLStep(const testing::TempDir& dir, const std::string& learners, const std::string& fields) {
+  const fs::path yaml = dir.Write("p.yaml",
+                                  "name: OneStep\n"
+                                  "steps:\n"
+                                  "  - name: Train\n"
+                                  "    type: automl\n"
+                                  "    data: train.csv\n"
+                                  "    target: label\n"
+                                  "    time_limit: 5\n"
+                                  "    learners: [" +
+                                      learners + "]\n" + fields);
+  ExecutorOptions options;
+  options.store = (dir / "store" / "metadata.db").string();
+  return RunPipeline(LoadDefinition(yaml), {}, options);
+}
+
+// The manifest of the model step "Train" of `r` wrote.
+Json TrainManifest(const ExecutionResult& r) {
+  const fs::path model = Step(r, "Train").outputs["model_dir"].get<std::string>();
+  return Json::parse(ReadFile(model / "manifest.json"));
+}
+
 TEST(PipelineMLSteps, TrainGateRegisterAndCache) {
   testing::TempDir dir;
   dir.Write("train.csv", TinyCsv(150, 1));
@@ -134,22 +158,9 @@ TEST(PipelineMLSteps, TrainGateRegisterAndCache) {
 TEST(PipelineMLSteps, AutoMLStepPassesTheInferLimit) {
   testing::TempDir dir;
   dir.Write("train.csv", TinyCsv(150, 1));
-  const fs::path yaml = dir.Write("p.yaml",
-                                  "name: Limited\n"
-                                  "steps:\n"
-                                  "  - name: Train\n"
-                                  "    type: automl\n"
-                                  "    data: train.csv\n"
-                                  "    target: label\n"
-                                  "    time_limit: 5\n"
-                                  "    learners: [linear, xgboost]\n"
-                                  "    infer_limit: 0.000001\n");
-  ExecutorOptions options;
-  options.store = (dir / "store" / "metadata.db").string();
-  const ExecutionResult r = RunPipeline(LoadDefinition(yaml), {}, options);
+  const ExecutionResult r = RunAutoMLStep(dir, "linear, xgboost", "    infer_limit: 0.000001\n");
   ASSERT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
-  const fs::path model = Step(r, "Train").outputs["model_dir"].get<std::string>();
-  const Json manifest = Json::parse(ReadFile(model / "manifest.json"));
+  const Json manifest = TrainManifest(r);
   EXPECT_DOUBLE_EQ(manifest.at("training").at("infer_limit_us_per_row").get<double>(), 1e-6);
   EXPECT_TRUE(manifest.at("training").at("infer_limit_cheapest_only").get<bool>());
   EXPECT_EQ(manifest.at("members").size(), 1u);
@@ -162,22 +173,9 @@ TEST(PipelineMLSteps, AutoMLStepPassesTheCostTolerance) {
   testing::TempDir dir;
   dir.Write("train.csv", TinyCsv(150, 1));
   for (const std::string& field : {std::string(), std::string("    cost_tolerance: 2\n")}) {
-    const fs::path yaml = dir.Write("p.yaml",
-                                    "name: Tolerance\n"
-                                    "steps:\n"
-                                    "  - name: Train\n"
-                                    "    type: automl\n"
-                                    "    data: train.csv\n"
-                                    "    target: label\n"
-                                    "    time_limit: 5\n"
-                                    "    learners: [linear]\n" +
-                                        field);
-    ExecutorOptions options;
-    options.store = (dir / "store" / "metadata.db").string();
-    const ExecutionResult r = RunPipeline(LoadDefinition(yaml), {}, options);
+    const ExecutionResult r = RunAutoMLStep(dir, "linear", field);
     ASSERT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
-    const fs::path model = Step(r, "Train").outputs["model_dir"].get<std::string>();
-    const Json manifest = Json::parse(ReadFile(model / "manifest.json"));
+    const Json manifest = TrainManifest(r);
     EXPECT_DOUBLE_EQ(manifest.at("training").at("cost_tolerance_se").get<double>(), field.empty() ? 0.0 : 2.0);
     EXPECT_EQ(manifest.at("training").at("cost_tolerance_automatic").get<bool>(), field.empty());
   }
@@ -189,31 +187,12 @@ TEST(PipelineMLSteps, AutoMLStepPassesTheCostTolerance) {
 TEST(PipelineMLSteps, AutoMLStepTakesTheMemoryLimit) {
   testing::TempDir dir;
   dir.Write("train.csv", TinyCsv(150, 1));
-  for (const std::string& limit : {std::string("5"), std::string("0.001")}) {
-    const fs::path yaml = dir.Write("p.yaml",
-                                    "name: Memory\n"
-                                    "steps:\n"
-                                    "  - name: Train\n"
-                                    "    type: automl\n"
-                                    "    data: train.csv\n"
-                                    "    target: label\n"
-                                    "    time_limit: 5\n"
-                                    "    learners: [linear]\n"
-                                    "    memory_limit: " +
-                                        limit + "\n");
-    ExecutorOptions options;
-    options.store = (dir / "store" / "metadata.db").string();
-    const ExecutionResult r = RunPipeline(LoadDefinition(yaml), {}, options);
-    if (limit == "5") {
-      ASSERT_EQ(r.status, RunStatus::kSucceeded) << r.failure_reason;
-      const fs::path model = Step(r, "Train").outputs["model_dir"].get<std::string>();
-      const Json manifest = Json::parse(ReadFile(model / "manifest.json"));
-      EXPECT_DOUBLE_EQ(manifest.at("training").at("memory_limit_bytes").get<double>(), 5e9);
-    } else {
-      EXPECT_EQ(r.status, RunStatus::kFailed);
-      EXPECT_NE(r.failure_reason.find("--memory-limit"), std::string::npos) << r.failure_reason;
-    }
-  }
+  const ExecutionResult fits = RunAutoMLStep(dir, "linear", "    memory_limit: 5\n");
+  ASSERT_EQ(fits.status, RunStatus::kSucceeded) << fits.failure_reason;
+  EXPECT_DOUBLE_EQ(TrainManifest(fits).at("training").at("memory_limit_bytes").get<double>(), 5e9);
+  const ExecutionResult too_small = RunAutoMLStep(dir, "linear", "    memory_limit: 0.001\n");
+  EXPECT_EQ(too_small.status, RunStatus::kFailed);
+  EXPECT_NE(too_small.failure_reason.find("--memory-limit"), std::string::npos) << too_small.failure_reason;
 }
 
 }  // namespace
