@@ -975,7 +975,7 @@ SearchDraw SampleMlpConfig(std::mt19937_64& rng) {
                   {"learning_rate", LogUniformDraw(rng, 3e-4, 3e-3)},
                   {"weight_decay", LogUniformDraw(rng, 1e-6, 1e-3)},
                   {"numeric_embedding", "periodic"},
-                  {"embedding_sigma", LogUniformDraw(rng, 1.0, 10.0)}};
+                  {"embedding_sigma", LogUniformDraw(rng, 0.05, 10.0)}};
   d.features.encoding = Encoding::kDense;
   d.relative_cost = 2.5 * shape.cost;
   return d;
