@@ -350,7 +350,9 @@ double ForestFitBytes(size_t rows, size_t cols, int outputs, const Params& param
   constexpr double kNodeBytes = 21;  // feature, threshold, left, right, default_left, value_offset
   const double tree_bytes = nodes * kNodeBytes + (nodes + 1) / 2 * values_per_leaf * sizeof(float);
   const auto trees = static_cast<double>(params.Int("n_estimators"));
-  double bytes = n * static_cast<double>(cols) + 12.0 * n + 2.0 * trees * tree_bytes;
+  // The model, and beside it its bytes, their decoded copy and its compiled form (forest_learner.h).
+  constexpr double kModelCopiesAtPeak = 4.5;
+  double bytes = n * static_cast<double>(cols) + 12.0 * n + kModelCopiesAtPeak * trees * tree_bytes;
   if (bootstrap) bytes += trees * n / 8.0 + n * values_per_leaf * sizeof(double);
   return bytes;
 }

@@ -31,11 +31,15 @@ std::vector<ParamSpec> ForestParamSpecs(ForestKind kind);
 // Bytes a forest's fit holds at its peak beside its input matrix, an upper
 // bound (the registry's fit_bytes): the binned copy (a byte a cell), the
 // training set's label, target and weight (12 bytes a row), with bootstrap
-// each tree's in-bag bits and the out-of-bag sums, and the trees twice (as
-// built, then copied into the model). A tree has at most 2 x rows /
-// min_samples_leaf nodes (a leaf holds min_samples_leaf distinct rows or
-// more; a bootstrap draws about 1 - 1/e of the rows, counted as 0.64) and at
-// most 2^(max_depth + 1) - 1; a node takes 21 bytes, a leaf `outputs` floats
+// each tree's in-bag bits and the out-of-bag sums, and the trees 4.5 times:
+// twice while they are built and copied into the model, and more once it is
+// fitted, when the search times it and writes it to disk: its bytes, the
+// model decoded from them and its compiled form are made beside it
+// (predict/predict_cost.cpp; 200 random-forest trees on 24,000 rows of the
+// synthetic table, a 22.8 MB model, took 79 MB more while timed). A tree
+// has at most 2 x rows / min_samples_leaf nodes (a leaf holds
+// min_samples_leaf distinct rows or more; a bootstrap draws about 1 - 1/e of
+// the rows, counted as 0.64) and at most 2^(max_depth + 1) - 1; a node takes 21 bytes, a leaf `outputs` floats
 // more (outputs > 2 only: binary and regression leaves hold one). Measured
 // against it: 200 bootstrapped extra-trees of min_samples_leaf 3 on a
 // 24,000-row sample grew 1.26M nodes, 29 MB; the bound says 47 MB a copy.
