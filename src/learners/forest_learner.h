@@ -37,9 +37,11 @@ std::vector<ParamSpec> ForestParamSpecs(ForestKind kind);
 // model decoded from them and its compiled form are made beside it
 // (predict/predict_cost.cpp; 200 random-forest trees on 24,000 rows of the
 // synthetic table, a 22.8 MB model, took 79 MB more while timed). A tree
-// has at most 2 x rows / min_samples_leaf nodes (a leaf holds
-// min_samples_leaf distinct rows or more; a bootstrap draws about 1 - 1/e of
-// the rows, counted as 0.64) and at most 2^(max_depth + 1) - 1; a node takes 21 bytes, a leaf `outputs` floats
+// is counted at 2 x rows / min_samples_leaf nodes, with a bootstrap's rows
+// counted as the 0.64 of them it draws (a leaf holds min_samples_leaf draws,
+// so fewer distinct rows can make one; the trees measured stay well below
+// the count, and the test grows them on coin-flip labels) and at most
+// 2^(max_depth + 1) - 1; a node takes 21 bytes, a leaf `outputs` floats
 // more (outputs > 2 only: binary and regression leaves hold one). Measured
 // against it: 200 bootstrapped extra-trees of min_samples_leaf 3 on a
 // 24,000-row sample grew 1.26M nodes, 29 MB; the bound says 47 MB a copy.

@@ -428,9 +428,8 @@ TEST(Forest, ValidationCatchesCyclesAndBadOffsetsBehindAGoodChecksum) {
 // ForestFitBytes bounds what a fit builds: the model 4.5 times (as built,
 // copied into it, then its bytes, their decoded copy and its compiled form
 // while the search times it), however the leaves come out, and not by
-// orders of magnitude (the planner cuts trees by it). Bootstrapped or not: a leaf's
-// size counts a row once per draw, so a bootstrapped tree can have more
-// leaves than its distinct rows over the leaf size.
+// orders of magnitude (the planner cuts trees by it). Bootstrapped or not:
+// a bootstrapped leaf's size counts draws, not distinct rows.
 void CheckFitBytesBound(const Dataset& train, const std::string& labels) {
   for (const char* family : {"extra_trees", "random_forest"}) {
     for (bool bootstrap : {false, true}) {
