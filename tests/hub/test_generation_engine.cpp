@@ -157,9 +157,11 @@ TEST_F(EngineTest, OnlyRequestsThatWaitForRoomCountAgainstTheQueueLimit) {
 TEST_F(EngineTest, UnloadingCancelsWhatRunsAndFailsWhatIsQueued) {
   std::shared_ptr<GenerationEngine::Job> running, queued;
   {
-    GenerationEngine engine(*model_, {.max_sequences = 1});
+    // Declared before the engine, so they outlive it: its thread may call the
+    // callback again until the engine's destructor has stopped it.
     std::promise<void> started;
     bool signalled = false;
+    GenerationEngine engine(*model_, {.max_sequences = 1});
     running = engine.Submit(Request({1, 2, 3}, 250, 0.7, 1), [&](int, std::string_view) {
       if (!signalled) {
         signalled = true;
