@@ -171,7 +171,6 @@ Json TrainingFacts(const TrainingRun& run, const TrainingPlan& plan, const Ensem
               {"scored_rows", run.scored_rows()},
               {"stacking", plan.stacking},
               {"refit_full", options.refit_full},
-              {"cost_tolerance_se", EffectiveCostTolerance(options.cost_tolerance_se, run.scored_rows())},
               {"cost_tolerance_automatic", !options.cost_tolerance_se.has_value()},
               {"members_refitted", refitted},
               {"seed", options.seed},

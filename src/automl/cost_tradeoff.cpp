@@ -30,9 +30,16 @@ std::vector<double> LimitsBelow(double from, double cheapest, double step) {
 
 }  // namespace
 
-double EffectiveCostTolerance(std::optional<double> given, size_t scored_rows) {
+size_t IndependentRows(const std::vector<uint32_t>& groups, size_t rows) {
+  if (groups.empty()) return rows;
+  std::vector<uint32_t> distinct = groups;
+  std::sort(distinct.begin(), distinct.end());
+  return static_cast<size_t>(std::unique(distinct.begin(), distinct.end()) - distinct.begin());
+}
+
+double EffectiveCostTolerance(std::optional<double> given, size_t independent_rows) {
   if (given) return *given;
-  return scored_rows >= kCostTradeoffMinRows ? kDefaultCostToleranceSE : 0.0;
+  return independent_rows >= kCostTradeoffMinRows ? kDefaultCostToleranceSE : 0.0;
 }
 
 double LossSE(const OofScorer& scorer, const std::vector<float>& y, const Matrix& pred,

@@ -29,17 +29,25 @@
 namespace tabpilot {
 
 // The automatic tolerance: kDefaultCostToleranceSE once the run scores at
-// least kCostTradeoffMinRows rows, else 0 (the most accurate ensemble). On
-// the quick suite (docs/benchmarks.md, 2026-12-04 18:26) one standard error
-// lost beyond noise on credit_g (667 scored rows: -0.019 AUC) and abalone
-// (2,785: +0.022 RMSE), where the standard error is wide and refitting one
-// member loses what bagging gave it; on Adult (32,561) it tied (-0.0004 AUC).
+// least kCostTradeoffMinRows independent rows, else 0 (the most accurate
+// ensemble). On the quick suite (docs/benchmarks.md, 2026-12-04 18:26) one
+// standard error lost beyond noise on credit_g (667 scored rows: -0.019 AUC)
+// and abalone (2,785: +0.022 RMSE), where the standard error is wide and
+// refitting one member loses what bagging gave it; on Adult (32,561) it tied
+// (-0.0004 AUC). With row groups (train --group-column) the rows counted are
+// the groups: a group's rows err together, so the copies of 1,628 records
+// (Adult repeated to 1M or 10M rows, 5% of its records held out) give the
+// standard error of 1,628 rows (0.012 in logloss), however many rows they are.
 inline constexpr double kDefaultCostToleranceSE = 1.0;
 inline constexpr size_t kCostTradeoffMinRows = 10000;
 
+// How many independent rows `rows` scored rows are: the number of distinct
+// `groups` (a group id per row), or `rows` when `groups` is empty.
+size_t IndependentRows(const std::vector<uint32_t>& groups, size_t rows);
+
 // `given` when set (train --cost-tolerance), else the automatic tolerance
-// for a run scoring `scored_rows` rows.
-double EffectiveCostTolerance(std::optional<double> given, size_t scored_rows);
+// for a run scoring `independent_rows` independent rows (IndependentRows).
+double EffectiveCostTolerance(std::optional<double> given, size_t independent_rows);
 
 struct CostTradeoffOptions {
   double tolerance_se = 1.0;  // > 0; how many standard errors of loss a cheaper ensemble may add

@@ -154,10 +154,14 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   // ... then the cheapest ensemble within noise of it (cost_tradeoff.h; off with --cost-tolerance 0);
   // after a search on a sample, on held-out rows once the members are refit (below).
   const bool choose_on_held_out = options.refit_full && sample.sampled();
-  const double tolerance_se = EffectiveCostTolerance(options.cost_tolerance_se, run.scored_rows());
+  // The automatic tolerance counts a group's rows once (cost_tradeoff.h).
+  std::vector<uint32_t> scored_groups =
+      run.holdout() ? GroupsOf(run.data(), run.fold_plan().scored_rows) : run.data().groups;
+  double tolerance_se =
+      EffectiveCostTolerance(options.cost_tolerance_se, IndependentRows(scored_groups, run.scored_rows()));
   if (tolerance_se > 0 && !ensemble.cheapest_only && run.done().size() >= 2 && !choose_on_held_out) {
     CostTradeoffOptions tradeoff = TradeoffOptions(options, tolerance_se);
-    tradeoff.groups = run.holdout() ? GroupsOf(run.data(), run.fold_plan().scored_rows) : run.data().groups;
+    tradeoff.groups = std::move(scored_groups);
     ensemble = TradeCostForNoise(oofs, run.scored_y(), run.scorer(), costs, ensemble, tradeoff);
     if (ensemble.traded) options.logger.Info(DescribeTradeoff(run.done(), ensemble));
   }
@@ -175,10 +179,12 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     HeldOutChoiceOptions held;
     held.rounds = options.ensemble_rounds;
     held.costs = &costs;
-    const double held_tolerance = EffectiveCostTolerance(options.cost_tolerance_se, split.choice.size());
-    if (held_tolerance > 0 && !ensemble.cheapest_only) {
-      held.tradeoff = TradeoffOptions(options, held_tolerance);
-      held.tradeoff->groups = GroupsOf(data, split.choice);
+    std::vector<uint32_t> choice_groups = GroupsOf(data, split.choice);
+    tolerance_se =
+        EffectiveCostTolerance(options.cost_tolerance_se, IndependentRows(choice_groups, split.choice.size()));
+    if (tolerance_se > 0 && !ensemble.cheapest_only) {
+      held.tradeoff = TradeoffOptions(options, tolerance_se);
+      held.tradeoff->groups = std::move(choice_groups);
       // A few members on at most kHeldOutChoiceRows rows: milliseconds a try, within the whole budget.
       held.tradeoff->deadline = options.deadline;
     }
@@ -193,6 +199,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   std::unique_ptr<Predictor> served;
   TrainResult result = AssembleBundle(run, plan, ensemble, needed, refitted, costs, budget.Timing(), served);
   if (options.memory_limit_bytes > 0) result.bundle.training["memory_limit_bytes"] = options.memory_limit_bytes;
+  result.bundle.training["cost_tolerance_se"] = tolerance_se;  // the one applied: on the held-out rows after a sample
   RecordRows(data, sample, std::move(halving.halved_out), halving.rung_rows, result);
   if (data.groups.empty()) result.bundle.training["repeated_rows_share"] = repeated;
   if (search_options.model_spill)

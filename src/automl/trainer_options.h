@@ -56,7 +56,7 @@ struct TrainerOptions {
   // whose validation loss is within this many standard errors of the most
   // accurate ensemble's (cost_tradeoff.h); 0 keeps the most accurate one.
   // Unset: automatic (EffectiveCostTolerance: 1 from kCostTradeoffMinRows
-  // scored rows, else 0).
+  // scored rows, or groups with row groups, else 0).
   std::optional<double> cost_tolerance_se;
   // train --search-sample: search (fit, bag and ensemble the candidates) on a
   // stratified sample of this many rows, then refit the chosen members on

@@ -374,7 +374,7 @@ Runner AddTrainCommand(CLI::App& app) {
   sub->add_option("--cost-tolerance", args->cost_tolerance,
                   "Deploy the cheapest ensemble whose validation loss is within this many standard errors of the "
                   "most accurate one's (0 = the most accurate, whatever it costs to serve; default: 1 from 10,000 "
-                  "validation rows, else 0)")
+                  "validation rows (groups with --group-column), else 0)")
       ->check(StandardErrors());
   sub->add_option("--search-sample", args->search_sample,
                   "Search on a stratified sample of this many rows, then refit the chosen boosters on every row (0 = "

@@ -127,6 +127,33 @@ TEST(EffectiveCostTolerance, IsTheGivenOneElseOneStandardErrorFromTenThousandRow
   EXPECT_EQ(EffectiveCostTolerance(std::nullopt, kCostTradeoffMinRows), kDefaultCostToleranceSE);
 }
 
+TEST(IndependentRows, CountsDistinctGroupsElseRows) {
+  EXPECT_EQ(IndependentRows({}, 12), 12u);
+  EXPECT_EQ(IndependentRows({7, 3, 7, 7, 3, 9}, 6), 3u);
+  EXPECT_EQ(IndependentRows({5}, 1), 1u);
+}
+
+// 12,000 rows, over the automatic trade-off's threshold as rows; as 3,000
+// groups of four copies below it (cost_tradeoff.h).
+TEST(TrainAutoML, TheAutomaticToleranceCountsGroupsNotTheirRows) {
+  TrainerOptions options = testing::FourCandidateOptions();
+  options.families = {"linear"};
+  options.max_models = 2;
+  TrainingData data = testing::LoadCsv(testing::BinaryCsv(12000, true));
+  const TrainResult rows = TrainAutoML(data, options);
+  EXPECT_EQ(rows.bundle.training.at("cost_tolerance_se").get<double>(), kDefaultCostToleranceSE);
+  EXPECT_TRUE(rows.bundle.training.at("cost_tolerance_automatic").get<bool>());
+  data.groups.resize(data.y.size());
+  for (size_t r = 0; r < data.groups.size(); ++r) data.groups[r] = static_cast<uint32_t>(r / 4);
+  const TrainResult groups = TrainAutoML(data, options);
+  EXPECT_EQ(groups.bundle.training.at("cost_tolerance_se").get<double>(), 0.0);
+  EXPECT_TRUE(groups.bundle.training.at("cost_tolerance_automatic").get<bool>());
+  EXPECT_FALSE(groups.bundle.training.contains("cost_tradeoff"));
+  // A tolerance given is applied whatever the groups.
+  options.cost_tolerance_se = 2.0;
+  EXPECT_EQ(TrainAutoML(data, options).bundle.training.at("cost_tolerance_se").get<double>(), 2.0);
+}
+
 TEST(TradeCostForNoise, KeepsTheCheapestEnsembleThatIsNoWorseAndNamesWhatItLeftOut) {
   TradeoffFixture f;
   const OofScorer scorer(f.problem, f.y);
