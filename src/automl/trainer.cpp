@@ -83,6 +83,25 @@ std::vector<uint32_t> GroupsOf(const TrainingData& data, const std::vector<size_
   return groups;
 }
 
+// The ensemble's choice on the held-out rows of `split` after a sampled search
+// (held_out_ensemble.h): its trade-off, with `tolerance_se` set to the one applied
+// (automatic: counted in the held-out rows' groups, cost_tradeoff.h).
+HeldOutChoiceOptions HeldOutOptions(const TrainerOptions& options, const TrainingData& data, const RefitRows& split,
+                                    const InferenceCosts& costs, bool cheapest_only, double& tolerance_se) {
+  HeldOutChoiceOptions held;
+  held.rounds = options.ensemble_rounds;
+  held.costs = &costs;
+  std::vector<uint32_t> groups = GroupsOf(data, split.choice);
+  tolerance_se = EffectiveCostTolerance(options.cost_tolerance_se, IndependentRows(groups, split.choice.size()));
+  if (tolerance_se > 0 && !cheapest_only) {
+    held.tradeoff = TradeoffOptions(options, tolerance_se);
+    held.tradeoff->groups = std::move(groups);
+    // A few members on at most kHeldOutChoiceRows rows: milliseconds a try, within the whole budget.
+    held.tradeoff->deadline = options.deadline;
+  }
+  return held;
+}
+
 }  // namespace
 
 TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options) {
@@ -176,18 +195,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     run.ReleaseModelsExcept(needed);
     const RefitRows split = SplitRefitRows(data, sample, options.seed + 19);
     RefitMembersOnAllRows(run, data, split, needed, ensemble.weights, budget.Refit(timing_seconds));
-    HeldOutChoiceOptions held;
-    held.rounds = options.ensemble_rounds;
-    held.costs = &costs;
-    std::vector<uint32_t> choice_groups = GroupsOf(data, split.choice);
-    tolerance_se =
-        EffectiveCostTolerance(options.cost_tolerance_se, IndependentRows(choice_groups, split.choice.size()));
-    if (tolerance_se > 0 && !ensemble.cheapest_only) {
-      held.tradeoff = TradeoffOptions(options, tolerance_se);
-      held.tradeoff->groups = std::move(choice_groups);
-      // A few members on at most kHeldOutChoiceRows rows: milliseconds a try, within the whole budget.
-      held.tradeoff->deadline = options.deadline;
-    }
+    const HeldOutChoiceOptions held = HeldOutOptions(options, data, split, costs, ensemble.cheapest_only, tolerance_se);
     ensemble = ChooseOnHeldOut(run, data, split, ensemble, held);
     needed = NeededCandidates(run.done(), ensemble.weights);
     for (const Candidate& c : run.done()) refitted += needed.count(c.config.name) && c.full ? 1 : 0;

@@ -55,7 +55,7 @@ class AutoMLStep : public StepType {
          1e6,
          {},
          "deploy the cheapest ensemble within this many standard errors of the most accurate one's validation loss "
-         "(as train --cost-tolerance; 0 = the most accurate; default: 1 from 10,000 validation rows or groups, else 0)"},
+         "(as train --cost-tolerance; 0 = the most accurate; default: 1 from 10,000 rows or groups scored, else 0)"},
         {"memory_limit",
          K::kFloat,
          nullptr,
