@@ -42,6 +42,17 @@ double EffectiveCostTolerance(std::optional<double> given, size_t independent_ro
   return independent_rows >= kCostTradeoffMinRows ? kDefaultCostToleranceSE : 0.0;
 }
 
+std::string GroupedToleranceNote(std::optional<double> given, size_t rows, size_t independent_rows,
+                                 const std::string& what) {
+  if (given || rows < kCostTradeoffMinRows || independent_rows >= kCostTradeoffMinRows) return {};
+  char line[300];
+  std::snprintf(line, sizeof line,
+                "ensemble: the most accurate one is kept, not the cheapest within noise: its %zu %s are %zu groups, "
+                "fewer than %zu (--cost-tolerance sets a tolerance)",
+                rows, what.c_str(), independent_rows, kCostTradeoffMinRows);
+  return line;
+}
+
 double LossSE(const OofScorer& scorer, const std::vector<float>& y, const Matrix& pred,
               const CostTradeoffOptions& options) {
   if (pred.rows != y.size() || y.empty()) throw Internal("loss SE: predictions and targets differ in rows");

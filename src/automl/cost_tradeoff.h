@@ -49,6 +49,13 @@ size_t IndependentRows(const std::vector<uint32_t>& groups, size_t rows);
 // for a run scoring `independent_rows` independent rows (IndependentRows).
 double EffectiveCostTolerance(std::optional<double> given, size_t independent_rows);
 
+// The log line saying the automatic tolerance is 0 because `rows` rows
+// (`what`: "scored rows", "held-out rows") are `independent_rows` groups,
+// fewer than kCostTradeoffMinRows while the rows are not; empty otherwise
+// (a given tolerance, or the rows alone decide).
+std::string GroupedToleranceNote(std::optional<double> given, size_t rows, size_t independent_rows,
+                                 const std::string& what);
+
 struct CostTradeoffOptions {
   double tolerance_se = 1.0;  // > 0; how many standard errors of loss a cheaper ensemble may add
   int rounds = 25;            // greedy selection rounds, as for the most accurate ensemble

@@ -92,7 +92,11 @@ HeldOutChoiceOptions HeldOutOptions(const TrainerOptions& options, const Trainin
   held.rounds = options.ensemble_rounds;
   held.costs = &costs;
   std::vector<uint32_t> groups = GroupsOf(data, split.choice);
-  tolerance_se = EffectiveCostTolerance(options.cost_tolerance_se, IndependentRows(groups, split.choice.size()));
+  const size_t independent = IndependentRows(groups, split.choice.size());
+  tolerance_se = EffectiveCostTolerance(options.cost_tolerance_se, independent);
+  const std::string note =
+      GroupedToleranceNote(options.cost_tolerance_se, split.choice.size(), independent, "held-out rows");
+  if (!note.empty() && !cheapest_only) options.logger.Info(note);
   if (tolerance_se > 0 && !cheapest_only) {
     held.tradeoff = TradeoffOptions(options, tolerance_se);
     held.tradeoff->groups = std::move(groups);
@@ -176,8 +180,12 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   // The automatic tolerance counts a group's rows once (cost_tradeoff.h).
   std::vector<uint32_t> scored_groups =
       run.holdout() ? GroupsOf(run.data(), run.fold_plan().scored_rows) : run.data().groups;
-  double tolerance_se =
-      EffectiveCostTolerance(options.cost_tolerance_se, IndependentRows(scored_groups, run.scored_rows()));
+  const size_t independent = IndependentRows(scored_groups, run.scored_rows());
+  double tolerance_se = EffectiveCostTolerance(options.cost_tolerance_se, independent);
+  const std::string grouped =
+      GroupedToleranceNote(options.cost_tolerance_se, run.scored_rows(), independent, "scored rows");
+  if (!grouped.empty() && !ensemble.cheapest_only && run.done().size() >= 2 && !choose_on_held_out)
+    options.logger.Info(grouped);
   if (tolerance_se > 0 && !ensemble.cheapest_only && run.done().size() >= 2 && !choose_on_held_out) {
     CostTradeoffOptions tradeoff = TradeoffOptions(options, tolerance_se);
     tradeoff.groups = std::move(scored_groups);

@@ -133,19 +133,34 @@ TEST(IndependentRows, CountsDistinctGroupsElseRows) {
   EXPECT_EQ(IndependentRows({5}, 1), 1u);
 }
 
+TEST(GroupedToleranceNote, SaysWhenGroupsAloneTurnTheTradeoffOff) {
+  const std::string note = GroupedToleranceNote(std::nullopt, 50000, 1628, "held-out rows");
+  EXPECT_NE(note.find("50000 held-out rows are 1628 groups, fewer than 10000"), std::string::npos) << note;
+  EXPECT_EQ(GroupedToleranceNote(1.0, 50000, 1628, "scored rows"), "");            // given: no note
+  EXPECT_EQ(GroupedToleranceNote(std::nullopt, 5000, 1628, "scored rows"), "");    // the rows alone are too few
+  EXPECT_EQ(GroupedToleranceNote(std::nullopt, 50000, 20000, "scored rows"), "");  // enough groups
+  EXPECT_EQ(GroupedToleranceNote(std::nullopt, 50000, 50000, "scored rows"), "");  // no groups
+}
+
 // 12,000 rows, over the automatic trade-off's threshold as rows; as 3,000
 // groups of four copies below it (cost_tradeoff.h).
 TEST(TrainAutoML, TheAutomaticToleranceCountsGroupsNotTheirRows) {
   TrainerOptions options = testing::FourCandidateOptions();
-  options.families = {"linear"};
+  options.families = {"linear", "knn"};  // two candidates, quick on 12,000 rows
   options.max_models = 2;
   TrainingData data = testing::LoadCsv(testing::BinaryCsv(12000, true));
   const TrainResult rows = TrainAutoML(data, options);
   EXPECT_EQ(rows.bundle.training.at("cost_tolerance_se").get<double>(), kDefaultCostToleranceSE);
   EXPECT_TRUE(rows.bundle.training.at("cost_tolerance_automatic").get<bool>());
+  data.group_column = "record";
   data.groups.resize(data.y.size());
   for (size_t r = 0; r < data.groups.size(); ++r) data.groups[r] = static_cast<uint32_t>(r / 4);
+  options.logger = Logger(Logger::Level::kInfo);
+  ::testing::internal::CaptureStderr();
   const TrainResult groups = TrainAutoML(data, options);
+  const std::string told = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(told.find("12000 scored rows are 3000 groups, fewer than 10000"), std::string::npos) << told;
+  options.logger = Logger(Logger::Level::kQuiet);
   EXPECT_EQ(groups.bundle.training.at("cost_tolerance_se").get<double>(), 0.0);
   EXPECT_TRUE(groups.bundle.training.at("cost_tolerance_automatic").get<bool>());
   EXPECT_FALSE(groups.bundle.training.contains("cost_tradeoff"));
