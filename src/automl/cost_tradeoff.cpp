@@ -7,6 +7,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "automl/folds.h"
 #include "core/error.h"
 
 namespace tabpilot {
@@ -31,10 +32,7 @@ std::vector<double> LimitsBelow(double from, double cheapest, double step) {
 }  // namespace
 
 size_t IndependentRows(const std::vector<uint32_t>& groups, size_t rows) {
-  if (groups.empty()) return rows;
-  std::vector<uint32_t> distinct = groups;
-  std::sort(distinct.begin(), distinct.end());
-  return static_cast<size_t>(std::unique(distinct.begin(), distinct.end()) - distinct.begin());
+  return groups.empty() ? rows : CountGroups(groups);
 }
 
 double EffectiveCostTolerance(std::optional<double> given, size_t independent_rows) {
