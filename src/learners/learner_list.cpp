@@ -1,4 +1,5 @@
 // The one table of built-in learner families. Add a family here.
+#include "learners/additive_learner.h"
 #include "learners/forest_learner.h"
 #include "learners/knn_learner.h"
 #include "learners/learner_registry.h"
@@ -11,6 +12,7 @@ namespace tabpilot {
 
 void RegisterBuiltinLearners(LearnerRegistry& registry) {
   (void)registry;
+  RegisterAdditiveLearner(registry);
   RegisterForestLearners(registry);
   RegisterKnnLearner(registry);
   RegisterLinearLearner(registry);

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/parallel.h"
+#include "learners/boosting_loss.h"
 #include "learners/byte_io.h"
 #include "learners/early_stopping_loss.h"
 #include "learners/forest_binning.h"
@@ -78,25 +79,6 @@ void RawScores(const ObliviousModelData& m, const float* features, size_t rows, 
   }
 }
 
-// Probabilities (or the regression value) from raw scores, `outputs` per row.
-void Link(Task task, uint32_t dims, const double* raw, size_t rows, float* out) {
-  for (size_t r = 0; r < rows; ++r) {
-    if (task == Task::kRegression) {
-      out[r] = static_cast<float>(raw[r]);
-    } else if (task == Task::kBinary) {
-      const double p = 1.0 / (1.0 + std::exp(-raw[r]));
-      out[2 * r] = static_cast<float>(1.0 - p);
-      out[2 * r + 1] = static_cast<float>(p);
-    } else {
-      const double* s = raw + r * dims;
-      const double mx = *std::max_element(s, s + dims);
-      double sum = 0;
-      for (uint32_t k = 0; k < dims; ++k) sum += std::exp(s[k] - mx);
-      for (uint32_t k = 0; k < dims; ++k) out[r * dims + k] = static_cast<float>(std::exp(s[k] - mx) / sum);
-    }
-  }
-}
-
 class ObliviousModel : public Model {
  public:
   ObliviousModel(ObliviousModelData data, Json info) : data_(std::move(data)), info_(std::move(info)) {}
@@ -119,7 +101,7 @@ class ObliviousModel : public Model {
         DerivedFeatures(data_, x, begin, end, &features);
         raw.assign((end - begin) * data_.dims, 0.0);
         RawScores(data_, features.data(), end - begin, data_.trees.size(), raw.data());
-        Link(data_.task, data_.dims, raw.data(), end - begin, out + begin * outputs);
+        ScoresToOutputs(data_.task, data_.dims, raw.data(), end - begin, out + begin * outputs);
       }
     });
   }
@@ -231,38 +213,6 @@ Codes BinDerived(const Matrix& x, const ObliviousModelData& m, const Matrix& ctr
   return codes;
 }
 
-double SampleWeight(const TrainData& train, size_t r) {
-  return train.weights != nullptr && !train.weights->empty() ? (*train.weights)[r] : 1.0;
-}
-
-// The starting scores: the weighted mean (regression), log-odds (binary) or
-// log class frequencies (multiclass) of the training labels.
-std::vector<float> BaseScores(const TrainData& train, Task task, uint32_t dims) {
-  const std::vector<float>& y = *train.y;
-  double wsum = 0;
-  std::vector<double> sums(dims, 0.0);
-  for (size_t r = 0; r < y.size(); ++r) {
-    const double w = SampleWeight(train, r);
-    wsum += w;
-    if (task == Task::kMulticlass) {
-      sums[static_cast<size_t>(y[r])] += w;
-    } else {
-      sums[0] += w * y[r];
-    }
-  }
-  if (!(wsum > 0)) throw InvalidInput(kFamily + ": all sample weights are zero");
-  std::vector<float> base(dims, 0.0f);
-  if (task == Task::kRegression) {
-    base[0] = static_cast<float>(sums[0] / wsum);
-  } else if (task == Task::kBinary) {
-    const double p = std::clamp(sums[0] / wsum, 1e-6, 1 - 1e-6);
-    base[0] = static_cast<float>(std::log(p / (1 - p)));
-  } else {
-    for (uint32_t k = 0; k < dims; ++k) base[k] = static_cast<float>(std::log(std::max(sums[k] / wsum, 1e-6)));
-  }
-  return base;
-}
-
 // The parameters of one boosting run, read once from the validated Params.
 struct BoostConfig {
   int depth = 6;
@@ -308,7 +258,7 @@ class EarlyStoppingScores {
       const size_t idx = LeafIndex(tree, features_.data() + r * num_features_);
       for (size_t k = 0; k < dims_; ++k) raw_[r * dims_ + k] += tree.leaves[idx * dims_ + k];
     }
-    Link(options_.task, dims_, raw_.data(), n, pred_.data());
+    ScoresToOutputs(options_.task, dims_, raw_.data(), n, pred_.data());
     if (options_.task == Task::kBinary) {
       for (size_t r = 0; r < n; ++r) positive_[r] = pred_[2 * r + 1];
     }
@@ -388,30 +338,8 @@ class ObliviousBooster {
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
     const size_t dims = dims_;
     for (size_t r = 0; r < rows_; ++r) {
-      const double* s = raw_.data() + r * dims;
-      if (task_ == Task::kRegression) {
-        leaf_grad_[r] = s[0] - y[r];
-        leaf_hess_[r] = 1.0;
-      } else if (task_ == Task::kBinary) {
-        const double p = 1.0 / (1.0 + std::exp(-s[0]));
-        leaf_grad_[r] = p - (y[r] > 0.5f ? 1.0 : 0.0);
-        leaf_hess_[r] = std::max(p * (1 - p), 1e-16);
-      } else {
-        const double mx = *std::max_element(s, s + dims);
-        double sum = 0;
-        for (size_t k = 0; k < dims; ++k) sum += std::exp(s[k] - mx);
-        const auto label = static_cast<size_t>(y[r]);
-        for (size_t k = 0; k < dims; ++k) {
-          const double p = std::exp(s[k] - mx) / sum;
-          leaf_grad_[r * dims + k] = p - (k == label ? 1.0 : 0.0);
-          leaf_hess_[r * dims + k] = std::max(p * (1 - p), 1e-16);
-        }
-      }
-      const double w = SampleWeight(train_, r);
-      for (size_t k = 0; k < dims; ++k) {
-        leaf_grad_[r * dims + k] *= w;
-        leaf_hess_[r * dims + k] *= w;
-      }
+      LossGradients(task_, dims, raw_.data() + r * dims, y[r], SampleWeight(train_, r), &leaf_grad_[r * dims],
+                    &leaf_hess_[r * dims]);
       if (config_.temperature > 0) {
         const double b = std::pow(-std::log(std::max(uniform(rng_), 1e-300)), config_.temperature);
         for (size_t k = 0; k < dims; ++k) {
@@ -594,7 +522,7 @@ class ObliviousLearner final : public Learner {
     const Codes codes = BinDerived(x, m, ctr_train, params_, config.threads);
     const size_t nf = m.num_features();
     if (nf == 0) throw InvalidInput(kFamily + ": no features");
-    m.base = BaseScores(train, options.task, m.dims);
+    m.base = BaseScores(train, options.task, m.dims, kFamily);
 
     std::optional<EarlyStoppingScores> held_out;
     if (early_stopping) held_out.emplace(m, *valid, options);
