@@ -20,7 +20,7 @@ namespace {
 
 const std::string kFamily = "additive_boost";
 // Serialized layout (byte_io.h): model header (magic "TPADDV\0\0") | u32 dims
-// | u32 input columns | dims f32 intercepts | per input column: u8 kind (0
+// | u32 input columns | u32 cycles kept | dims f32 intercepts | per input column: u8 kind (0
 // numeric, 1 categorical), u32 cut count n, n f32 cuts (strictly increasing),
 // (n + 2) x dims f32 values (value bins 0..n, then missing) | u64 checksum.
 constexpr char kMagic[] = "TPADDV\0\0";
@@ -53,6 +53,9 @@ struct AdditiveData {
   int num_classes = 2;
   uint32_t dims = 1;
   uint32_t input_cols = 0;
+  // Cycles the fit kept: restored with the model so that a fold model that
+  // came back as bytes (from another process) tells the refit its effort.
+  uint32_t cycles = 0;
   std::vector<float> intercept;  // dims
   std::vector<Shape> shapes;     // one per input column
 };
@@ -68,6 +71,7 @@ AdditiveData Decode(std::string_view bytes) {
   if (m.dims != (h.task == Task::kMulticlass ? h.num_classes : 1)) r.Fail("bad score dimensions");
   m.input_cols = r.U32("input columns");
   if (m.input_cols > r.remaining()) r.Fail("bad column count");
+  m.cycles = r.U32("cycles");
   m.intercept = r.Floats(m.dims, "intercepts");
   m.shapes.resize(m.input_cols);
   for (Shape& s : m.shapes) {
@@ -122,6 +126,7 @@ class AdditiveModel final : public Model, public FeatureSumForm {
     WriteModelHeader(w, std::string_view(kMagic, 8), kFormatVersion, data_.task, data_.num_classes);
     w.U32(data_.dims);
     w.U32(data_.input_cols);
+    w.U32(data_.cycles);
     w.Floats(data_.intercept);
     for (const Shape& s : data_.shapes) {
       w.U8(s.categorical);
@@ -483,6 +488,7 @@ class AdditiveLearner final : public Learner {
     m.num_classes = IsClassification(options.task) ? options.num_classes : 1;
     m.dims = dims;
     m.input_cols = static_cast<uint32_t>(x.cols);
+    m.cycles = static_cast<uint32_t>(kept);
     m.intercept.assign(intercept.begin(), intercept.end());
     m.shapes.resize(x.cols);
     for (size_t col = 0; col < x.cols; ++col) {
@@ -512,7 +518,7 @@ class AdditiveLearner final : public Learner {
 
   std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions&) const override {
     AdditiveData m = Decode(bytes);
-    Json info = {{"columns", m.input_cols}};
+    Json info = {{"cycles", m.cycles}, {"columns", m.input_cols}};
     return std::make_unique<AdditiveModel>(std::move(m), std::move(info));
   }
 

@@ -227,6 +227,9 @@ TEST(AdditiveBoost, EarlyStoppingKeepsTheBestCycleAndTheRefitRunsThatMany) {
   EXPECT_GE(kept, 1);
   EXPECT_EQ(trained, kept + 50);  // early_stopping_rounds cycles past the best
   EXPECT_TRUE(info.contains("best_validation_loss"));
+  // The bytes keep the effort, for fold models fitted in another process.
+  const auto loaded = MakeLearner()->Load(f.model->Serialize(), FitOptions{});
+  EXPECT_EQ(loaded->Info().at("cycles").get<int>(), kept);
 
   const auto learner = MakeLearner();
   const Json folds = Json::array({Json{{"cycles", 100}}, Json{{"cycles", 201}}});
