@@ -1,5 +1,5 @@
 // The compiled form of every tree model (XGBoost boosters, our forests, the
-// oblivious booster): one compact layout of our own that our own code
+// oblivious booster, the additive model's shapes as one tree a column): one compact layout of our own that our own code
 // evaluates, row-blocked and multi-threaded (compiled_evaluator.cpp), with
 // scalar code or AVX2 / AVX-512 kernels chosen at run time (simd_walk.h).
 //

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "learners/additive_model.h"
 #include "learners/boosting_loss.h"
 #include "learners/byte_io.h"
 #include "learners/early_stopping_loss.h"
@@ -34,47 +35,23 @@ constexpr size_t kBlockRows = 16384;
 constexpr size_t kPredictChunk = 512;
 constexpr double kMinDenominator = 1e-12;
 
-// One column's step function: value bins 0..cuts.size() (a value v is in bin
-// b = the number of cuts below v), then the missing value; dims values each.
-struct Shape {
-  uint8_t categorical = 0;
-  std::vector<float> cuts;
-  std::vector<float> values;  // (cuts.size() + 2) x dims
+}  // namespace
 
-  size_t slots() const { return cuts.size() + 2; }
-  size_t SlotOf(float v) const {
-    if (std::isnan(v)) return cuts.size() + 1;
-    return static_cast<size_t>(std::lower_bound(cuts.begin(), cuts.end(), v) - cuts.begin());
-  }
-};
-
-struct AdditiveData {
-  Task task = Task::kBinary;
-  int num_classes = 2;
-  uint32_t dims = 1;
-  uint32_t input_cols = 0;
-  // Cycles the fit kept: restored with the model so that a fold model that
-  // came back as bytes (from another process) tells the refit its effort.
-  uint32_t cycles = 0;
-  std::vector<float> intercept;  // dims
-  std::vector<Shape> shapes;     // one per input column
-};
-
-AdditiveData Decode(std::string_view bytes) {
+AdditiveModelData DecodeAdditiveModel(std::string_view bytes) {
   ByteReader r(bytes, "corrupt additive_boost model");
   const ModelHeader h = ReadModelHeader(r, std::string_view(kMagic, 8), kFormatVersion, "an additive_boost model");
   r.Unseal();
-  AdditiveData m;
+  AdditiveModelData m;
   m.task = h.task;
   m.num_classes = static_cast<int>(h.num_classes);
   m.dims = r.U32("dims");
   if (m.dims != (h.task == Task::kMulticlass ? h.num_classes : 1)) r.Fail("bad score dimensions");
   m.input_cols = r.U32("input columns");
-  if (m.input_cols > r.remaining()) r.Fail("bad column count");
+  if (m.input_cols == 0 || m.input_cols > r.remaining()) r.Fail("bad column count");
   m.cycles = r.U32("cycles");
   m.intercept = r.Floats(m.dims, "intercepts");
   m.shapes.resize(m.input_cols);
-  for (Shape& s : m.shapes) {
+  for (AdditiveShape& s : m.shapes) {
     s.categorical = r.U8("column kind");
     if (s.categorical > 1) r.Fail("unknown column kind");
     const uint32_t n = r.U32("cut count");
@@ -89,9 +66,11 @@ AdditiveData Decode(std::string_view bytes) {
   return m;
 }
 
+namespace {
+
 class AdditiveModel final : public Model, public FeatureSumForm {
  public:
-  AdditiveModel(AdditiveData data, Json info) : data_(std::move(data)), info_(std::move(info)) {}
+  AdditiveModel(AdditiveModelData data, Json info) : data_(std::move(data)), info_(std::move(info)) {}
 
   int num_outputs() const override { return IsClassification(data_.task) ? data_.num_classes : 1; }
 
@@ -111,7 +90,7 @@ class AdditiveModel final : public Model, public FeatureSumForm {
           for (size_t k = 0; k < dims; ++k) s[k] = data_.intercept[k];
           const float* row = x.row(r);
           for (size_t col = 0; col < x.cols; ++col) {
-            const Shape& shape = data_.shapes[col];
+            const AdditiveShape& shape = data_.shapes[col];
             const float* v = shape.values.data() + shape.SlotOf(row[col]) * dims;
             for (size_t k = 0; k < dims; ++k) s[k] += v[k];
           }
@@ -128,7 +107,7 @@ class AdditiveModel final : public Model, public FeatureSumForm {
     w.U32(data_.input_cols);
     w.U32(data_.cycles);
     w.Floats(data_.intercept);
-    for (const Shape& s : data_.shapes) {
+    for (const AdditiveShape& s : data_.shapes) {
       w.U8(s.categorical);
       w.U32(static_cast<uint32_t>(s.cuts.size()));
       w.Floats(s.cuts);
@@ -149,7 +128,7 @@ class AdditiveModel final : public Model, public FeatureSumForm {
     out.resize(x.rows * x.cols * dims);
     for (size_t r = 0; r < x.rows; ++r) {
       for (size_t col = 0; col < x.cols; ++col) {
-        const Shape& shape = data_.shapes[col];
+        const AdditiveShape& shape = data_.shapes[col];
         const float* v = shape.values.data() + shape.SlotOf(x.at(r, col)) * dims;
         std::copy(v, v + dims, out.data() + (r * x.cols + col) * dims);
       }
@@ -168,7 +147,7 @@ class AdditiveModel final : public Model, public FeatureSumForm {
     }
   }
 
-  AdditiveData data_;
+  AdditiveModelData data_;
   Json info_;
 };
 
@@ -483,7 +462,7 @@ class AdditiveLearner final : public Learner {
 
     std::vector<double> intercept(base.begin(), base.end());
     CentreShapes(bins, train, shapes, intercept);
-    AdditiveData m;
+    AdditiveModelData m;
     m.task = options.task;
     m.num_classes = IsClassification(options.task) ? options.num_classes : 1;
     m.dims = dims;
@@ -517,7 +496,7 @@ class AdditiveLearner final : public Learner {
   }
 
   std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions&) const override {
-    AdditiveData m = Decode(bytes);
+    AdditiveModelData m = DecodeAdditiveModel(bytes);
     Json info = {{"cycles", m.cycles}, {"columns", m.input_cols}};
     return std::make_unique<AdditiveModel>(std::move(m), std::move(info));
   }

@@ -1,6 +1,6 @@
 // Every tree family, trained through the learner registry, compiled from its
 // serialized bytes and compared with the family's own Predict (XGBoost's
-// predictor, the forest's walk, the oblivious booster's): binary, multiclass
+// predictor, the forest's walk, the oblivious booster's, the additive model's): binary, multiclass
 // and regression, rows with NaN, +-inf, huge values and unseen categories.
 #include <gtest/gtest.h>
 
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "compiled/additive_converter.h"
 #include "compiled/compiled_merge.h"
 #include "compiled/forest_converter.h"
 #include "compiled/oblivious_converter.h"
@@ -173,6 +174,13 @@ TEST_P(CompiledFamilies, ObliviousBoostMatchesItsPredict) {
                  Json{{"iterations", 60}, {"depth", 4}, {"early_stopping_rounds", 0}, {"cat_pairs", categorical}},
                  categorical};
     CheckFamily(c, GetParam(), [](std::string_view b) { return CompileObliviousModel(b); });
+  }
+}
+
+TEST_P(CompiledFamilies, AdditiveBoostMatchesItsPredict) {
+  for (bool categorical : {false, true}) {  // column 0 as a number; as codes, a leaf each
+    const Case c{"additive_boost", Json{{"max_cycles", 40}, {"early_stopping_rounds", 0}}, categorical};
+    CheckFamily(c, GetParam(), [](std::string_view b) { return CompileAdditiveModel(b); });
   }
 }
 
