@@ -33,6 +33,10 @@ constexpr uint32_t kMaxCuts = 1u << 16;
 // is the same whatever the thread count.
 constexpr size_t kBlockRows = 16384;
 constexpr size_t kPredictChunk = 512;
+// Rows read at a time from a view or from blocks (BinTrainRows), and the
+// most of them the cuts are taken from.
+constexpr size_t kReadRows = 65536;
+constexpr size_t kCutSampleRows = 200000;
 constexpr double kMinDenominator = 1e-12;
 
 }  // namespace
@@ -400,6 +404,59 @@ void CentreShapes(const BinnedMatrix& bins, const TrainData& train, std::vector<
   }
 }
 
+// Calls fn(first_row, count, values) for consecutive runs of the training
+// rows (count x cols values, row-major) read from a view of a matrix's rows
+// or a block at a time (checking each block's values as it is read).
+template <typename Fn>
+void ForEachRowRun(const TrainData& train, const FitOptions& options, Fn&& fn) {
+  const size_t n = train.num_rows();
+  const size_t cols = train.num_cols();
+  std::vector<float> buffer;
+  for (size_t begin = 0; begin < n; begin += kReadRows) {
+    const size_t count = std::min(kReadRows, n - begin);
+    if (train.blocks != nullptr) {
+      train.blocks->Read(begin, count, &buffer);
+      CheckRowValues(buffer.data(), count, cols, begin, kFamily + ": training", options);
+    } else {
+      buffer.resize(count * cols);
+      for (size_t i = 0; i < count; ++i) std::copy_n(train.row(begin + i), cols, buffer.data() + i * cols);
+    }
+    fn(begin, count, buffer.data());
+  }
+}
+
+// The training rows' bin codes. A whole matrix is binned as it is
+// (BinFeatures); a view of a matrix's rows, or rows read a block at a time,
+// is read twice instead of copied: once for the cuts, from an even spread of
+// at most kCutSampleRows rows, and once to code every row.
+BinnedMatrix BinTrainRows(const TrainData& train, const FitOptions& options, int max_bins, int threads) {
+  if (train.blocks == nullptr && train.rows == nullptr) return BinFeatures(*train.x, max_bins, threads);
+  const size_t n = train.num_rows();
+  const size_t cols = train.num_cols();
+  const size_t step = std::max<size_t>(1, (n + kCutSampleRows - 1) / kCutSampleRows);
+  Matrix sample((n + step - 1) / step, cols);
+  ForEachRowRun(train, options, [&](size_t begin, size_t count, const float* values) {
+    for (size_t r = (begin + step - 1) / step * step; r < begin + count; r += step) {
+      std::copy_n(values + (r - begin) * cols, cols, sample.row(r / step));
+    }
+  });
+  BinnedMatrix out = BinFeatures(sample, max_bins, threads);
+  out.rows = n;
+  out.codes.assign(n * cols, 0);
+  ForEachRowRun(train, options, [&](size_t begin, size_t count, const float* values) {
+    for (size_t col = 0; col < cols; ++col) {
+      const std::vector<float>& cuts = out.cuts[col];
+      uint8_t* codes = out.codes.data() + col * n + begin;
+      for (size_t i = 0; i < count; ++i) {
+        const float v = values[i * cols + col];
+        codes[i] = std::isnan(v) ? BinnedMatrix::kMissingBin
+                                 : static_cast<uint8_t>(std::lower_bound(cuts.begin(), cuts.end(), v) - cuts.begin());
+      }
+    }
+  });
+  return out;
+}
+
 class AdditiveLearner final : public Learner {
  public:
   explicit AdditiveLearner(Params params) : params_(std::move(params)) {}
@@ -408,26 +465,27 @@ class AdditiveLearner final : public Learner {
   const Params& params() const override { return params_; }
   FeatureFlavor flavor() const override { return FeatureFlavor::kTree; }
   bool early_stops() const override { return params_.Int("early_stopping_rounds") > 0; }
+  bool takes_row_view() const override { return true; }
 
   std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid, const FitOptions& options) const override {
     CheckFitData(kFamily, train, valid, options);
-    const Matrix& x = *train.x;
-    if (x.cols == 0) throw InvalidInput(kFamily + ": no features");
+    const size_t cols = train.num_cols();
+    if (cols == 0) throw InvalidInput(kFamily + ": no features");
     const CycleConfig config = CycleConfig::From(params_, options);
     const Stopwatch watch;
     const uint32_t dims = options.task == Task::kMulticlass ? static_cast<uint32_t>(options.num_classes) : 1;
     const std::vector<float> base = BaseScores(train, options.task, dims, kFamily);
-    const BinnedMatrix bins = BinFeatures(x, static_cast<int>(params_.Int("max_bins")), config.threads);
-    std::vector<uint8_t> categorical(x.cols, 0);
+    const BinnedMatrix bins = BinTrainRows(train, options, static_cast<int>(params_.Int("max_bins")), config.threads);
+    std::vector<uint8_t> categorical(cols, 0);
     if (options.categorical_features != nullptr) {
       for (size_t c : *options.categorical_features) {
-        if (c >= x.cols) throw InvalidInput(kFamily + ": categorical feature index out of range");
+        if (c >= cols) throw InvalidInput(kFamily + ": categorical feature index out of range");
         categorical[c] = 1;
       }
     }
 
-    std::vector<std::vector<double>> shapes(x.cols), best;
-    for (size_t col = 0; col < x.cols; ++col) shapes[col].assign((bins.cuts[col].size() + 2) * dims, 0.0);
+    std::vector<std::vector<double>> shapes(cols), best;
+    for (size_t col = 0; col < cols; ++col) shapes[col].assign((bins.cuts[col].size() + 2) * dims, 0.0);
     std::optional<ValidationScores> held_out;
     if (valid != nullptr && early_stops()) held_out.emplace(*valid, bins, base, options);
     CyclicBooster booster(bins, train, options.task, base, config);
@@ -435,7 +493,7 @@ class AdditiveLearner final : public Learner {
     int best_cycles = 0, cycles = 0;
     bool by_deadline = false;
     for (; cycles < config.max_cycles && !by_deadline; ++cycles) {
-      for (size_t col = 0; col < x.cols; ++col) {
+      for (size_t col = 0; col < cols; ++col) {
         // The first cycle always completes so a late start still yields a model.
         if (cycles > 0 && options.deadline.Expired()) {
           by_deadline = true;
@@ -466,18 +524,18 @@ class AdditiveLearner final : public Learner {
     m.task = options.task;
     m.num_classes = IsClassification(options.task) ? options.num_classes : 1;
     m.dims = dims;
-    m.input_cols = static_cast<uint32_t>(x.cols);
+    m.input_cols = static_cast<uint32_t>(cols);
     m.cycles = static_cast<uint32_t>(kept);
     m.intercept.assign(intercept.begin(), intercept.end());
-    m.shapes.resize(x.cols);
-    for (size_t col = 0; col < x.cols; ++col) {
+    m.shapes.resize(cols);
+    for (size_t col = 0; col < cols; ++col) {
       m.shapes[col].categorical = categorical[col];
       m.shapes[col].cuts = bins.cuts[col];
       m.shapes[col].values.assign(shapes[col].begin(), shapes[col].end());
     }
     Json info = {{"cycles", kept},
                  {"cycles_trained", cycles},
-                 {"columns", x.cols},
+                 {"columns", cols},
                  {"stopped_by_deadline", by_deadline},
                  {"fit_seconds", watch.Seconds()}};
     if (held_out) info["best_validation_loss"] = best_loss;

@@ -22,7 +22,10 @@
 // (docs/architecture.md, "Portfolio"), and it explains itself exactly: the
 // model is a Model::AsFeatureSum whose per-column terms are the shapes.
 //
-// Takes kTree features (NaN = missing). Binary Predict writes [1-p, p];
+// Takes kTree features (NaN = missing), also as a view of a shared matrix's
+// rows or a block at a time (TrainData::rows, ::blocks): those are read
+// twice, for the cuts (from at most 200,000 rows spread evenly) and to bin
+// every row to a byte a cell, and never copied densely. Binary Predict writes [1-p, p];
 // multiclass one probability per class; regression one value. Models
 // serialize to a compact little-endian format.
 #pragma once

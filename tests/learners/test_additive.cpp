@@ -277,6 +277,52 @@ TEST(AdditiveBoost, MulticlassAndRegressionLearnAdditiveTruths) {
   }
 }
 
+// Rows of a matrix handed out a block at a time, as the trainer's refit on a
+// large table does.
+class MatrixBlocks final : public RowBlocks {
+ public:
+  explicit MatrixBlocks(const Matrix& x) : x_(x) {}
+  size_t rows() const override { return x_.rows; }
+  size_t cols() const override { return x_.cols; }
+  void Read(size_t begin, size_t count, std::vector<float>* out) const override {
+    out->assign(x_.values.begin() + static_cast<std::ptrdiff_t>(begin * x_.cols),
+                x_.values.begin() + static_cast<std::ptrdiff_t>((begin + count) * x_.cols));
+  }
+
+ private:
+  const Matrix& x_;
+};
+
+TEST(AdditiveBoost, AViewOrBlocksOfRowsFitTheModelTheRowsThemselvesFit) {
+  const Dataset d = MakeAdditive(3000, 4);
+  std::vector<size_t> rows;  // every other row, backwards
+  for (size_t r = d.x.rows; r >= 2; r -= 2) rows.push_back(r - 1);
+  Matrix picked(rows.size(), d.x.cols);
+  std::vector<float> y;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::copy_n(d.x.row(rows[i]), d.x.cols, picked.row(i));
+    y.push_back(d.y[rows[i]]);
+  }
+  const std::vector<size_t> categorical{2};
+  const FitOptions options = Options(Task::kBinary, 2, &categorical);
+  const auto learner = MakeLearner({{"max_cycles", 30}});
+  ASSERT_TRUE(learner->takes_row_view());
+  const TrainData whole{&picked, &y, nullptr};
+  TrainData view{&d.x, &y, nullptr};
+  view.rows = &rows;
+  const MatrixBlocks blocks(picked);
+  TrainData read;
+  read.y = &y;
+  read.blocks = &blocks;
+  const std::string want = learner->Fit(whole, nullptr, options)->Serialize();
+  EXPECT_EQ(learner->Fit(view, nullptr, options)->Serialize(), want);
+  EXPECT_EQ(learner->Fit(read, nullptr, options)->Serialize(), want);
+  // An infinite value in a block is named by its row, as in a matrix.
+  picked.at(7, 1) = std::numeric_limits<float>::infinity();
+  const std::string message = testing::InvalidMessage([&] { learner->Fit(read, nullptr, options); });
+  EXPECT_NE(message.find("row 8"), std::string::npos) << message;
+}
+
 TEST(AdditiveBoost, RejectsAModelForAnotherColumnCount) {
   const Fitted& f = AdditiveFit();
   const Matrix wrong(3, 5, 0.5f);
