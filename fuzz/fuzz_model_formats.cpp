@@ -1,7 +1,9 @@
 // Every family's model bytes -> Learner::Load -> Predict, and for the tree
 // families the same bytes -> the compiled forest (compiled/model_compiler.h)
 // -> Predict. The first byte picks the family and the task, the second the
-// feature count of the rows predicted; the rest are the model's bytes.
+// feature count of the rows predicted; the rest are the model's bytes. (The
+// seeds in fuzz/corpus/model_formats start with family index + task x the
+// number of families, families sorted by name: a new family renumbers them.)
 // Oracle: a model both accept must give the same class probabilities (to
 // 1e-4) from both; a difference is an Internal error, i.e. a finding.
 #include <cmath>
