@@ -190,7 +190,8 @@ using Histogram = std::vector<double>;
 std::vector<double> StepValues(const Histogram& hist, size_t slots, size_t dims, bool categorical,
                                const CycleConfig& config) {
   const size_t bins = slots - 1;
-  // prefix[(b * 2 + i) * dims + k]: sums over value bins [0, b) of G (i = 0) or H (i = 1).
+  // prefix[b * 2 * dims + 2k] and [... + 2k + 1]: the sums of G and H of
+  // score dimension k over value bins [0, b).
   std::vector<double> prefix((bins + 1) * 2 * dims, 0.0);
   for (size_t b = 0; b < bins; ++b) {
     for (size_t i = 0; i < 2 * dims; ++i)
@@ -330,37 +331,37 @@ class CyclicBooster {
   std::vector<double> pending_;
 };
 
-// The early-stopping rows' scores, kept up to date step by step.
+// The early-stopping rows' scores (a matrix or a view of its rows), kept up
+// to date step by step.
 class ValidationScores {
  public:
   ValidationScores(const TrainData& rows, const BinnedMatrix& bins, const std::vector<float>& base,
                    const FitOptions& options)
-      : rows_(rows), options_(options), dims_(base.size()) {
-    const Matrix& x = *rows.x;
-    slots_.resize(x.rows * x.cols);
-    for (size_t col = 0; col < x.cols; ++col) {
+      : rows_(rows), options_(options), dims_(base.size()), n_(rows.num_rows()) {
+    const size_t cols = rows.num_cols();
+    slots_.resize(n_ * cols);
+    for (size_t col = 0; col < cols; ++col) {
       const std::vector<float>& cuts = bins.cuts[col];
-      for (size_t r = 0; r < x.rows; ++r) {
-        const float v = x.at(r, col);
-        slots_[col * x.rows + r] =
+      for (size_t r = 0; r < n_; ++r) {
+        const float v = rows.row(r)[col];
+        slots_[col * n_ + r] =
             std::isnan(v) ? static_cast<uint16_t>(cuts.size() + 1)
                           : static_cast<uint16_t>(std::lower_bound(cuts.begin(), cuts.end(), v) - cuts.begin());
       }
     }
-    raw_.resize(x.rows * dims_);
-    for (size_t r = 0; r < x.rows; ++r) std::copy(base.begin(), base.end(), raw_.begin() + r * dims_);
+    raw_.resize(n_ * dims_);
+    for (size_t r = 0; r < n_; ++r) std::copy(base.begin(), base.end(), raw_.begin() + r * dims_);
   }
 
   void Add(size_t col, const std::vector<double>& step) {
-    const size_t n = rows_.x->rows;
-    const uint16_t* slot = slots_.data() + col * n;
-    for (size_t r = 0; r < n; ++r) {
+    const uint16_t* slot = slots_.data() + col * n_;
+    for (size_t r = 0; r < n_; ++r) {
       for (size_t k = 0; k < dims_; ++k) raw_[r * dims_ + k] += step[slot[r] * dims_ + k];
     }
   }
 
   double Loss() {
-    const size_t n = rows_.x->rows;
+    const size_t n = n_;
     pred_.resize(n * static_cast<size_t>(IsClassification(options_.task) ? options_.num_classes : 1));
     ScoresToOutputs(options_.task, static_cast<uint32_t>(dims_), raw_.data(), n, pred_.data());
     if (options_.task == Task::kBinary) {
@@ -374,6 +375,7 @@ class ValidationScores {
   const TrainData& rows_;
   const FitOptions& options_;
   size_t dims_;
+  size_t n_;
   std::vector<uint16_t> slots_;  // column-major
   std::vector<double> raw_;
   std::vector<float> pred_;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "compiled/additive_converter.h"
 #include "compiled/forest_converter.h"
 #include "compiled/oblivious_converter.h"
 #include "explain/tree_rows.h"
@@ -404,6 +405,47 @@ TEST_P(OwnFamiliesShap, ObliviousBoost) {
   for (bool categorical : {false, true}) {  // numbers only; target statistics of column 0
     CheckFamily("oblivious_boost", Json{{"iterations", 12}, {"depth", 4}, {"early_stopping_rounds", 0}}, GetParam(),
                 categorical, [](std::string_view b) { return CompileObliviousModel(b); });
+  }
+}
+
+TEST_P(OwnFamiliesShap, AdditiveBoost) {
+  for (bool categorical : {false, true}) {  // column 0 as a number; as codes, a leaf each
+    CheckFamily("additive_boost", Json{{"max_cycles", 20}, {"early_stopping_rounds", 0}}, GetParam(), categorical,
+                [](std::string_view b) { return CompileAdditiveModel(b); });
+  }
+}
+
+// An additive model's SHAP value of a column is its shape's value at the
+// row minus the shape's mean over the background (margin space): one tree
+// a column, so nothing is shared between columns.
+TEST(AdditiveShap, AColumnsValueIsItsShapeMinusItsBackgroundMean) {
+  const Matrix x = MakeTrain(600, 31);
+  const std::vector<float> y = MakeLabels(x, Task::kBinary);
+  FitOptions options;
+  const auto model = LearnerRegistry::WithBuiltins()
+                         .Create("additive_boost", Json{{"max_cycles", 30}, {"early_stopping_rounds", 0}})
+                         ->Fit(TrainData{&x, &y, nullptr}, nullptr, options);
+  const FeatureSumForm* form = model->AsFeatureSum();
+  ASSERT_NE(form, nullptr);
+  const CompiledForest forest = CompileAdditiveModel(model->Serialize());
+  const Matrix background = MakeTrain(40, 32);
+  const Matrix rows = MakeTrain(30, 33);
+  TreeShap::Options shap_options;
+  shap_options.background = &background;
+  const auto shap = TreeShap::Create(forest, shap_options);
+  std::vector<double> phi(rows.rows * shap->row_width());
+  shap->Explain(rows, phi.data(), 1);
+  std::vector<float> terms, background_terms;
+  form->Contributions(rows, terms);
+  form->Contributions(background, background_terms);
+  const size_t cols = x.cols;
+  for (size_t c = 0; c < cols; ++c) {
+    double mean = 0;
+    for (size_t b = 0; b < background.rows; ++b) mean += background_terms[b * cols + c];
+    mean /= static_cast<double>(background.rows);
+    for (size_t r = 0; r < rows.rows; ++r) {
+      ASSERT_NEAR(phi[r * (cols + 1) + c], terms[r * cols + c] - mean, 1e-5) << "row " << r << ", column " << c;
+    }
   }
 }
 
