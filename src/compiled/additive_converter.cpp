@@ -50,24 +50,12 @@ int32_t BuildRuns(const AdditiveShape& shape, const std::vector<Run>& runs, size
   return id;
 }
 
-ScoreLink LinkOf(Task task) {
-  switch (task) {
-    case Task::kBinary:
-      return ScoreLink::kLogistic;
-    case Task::kMulticlass:
-      return ScoreLink::kSoftmax;
-    case Task::kRegression:
-      break;
-  }
-  return ScoreLink::kIdentity;
-}
-
 }  // namespace
 
 CompiledForest CompileAdditiveData(const AdditiveModelData& model) {
   const int outputs = IsClassification(model.task) ? model.num_classes : 1;
   CompiledForest out(model.input_cols, outputs);
-  out.AddPart(LinkOf(model.task), std::vector<double>(model.intercept.begin(), model.intercept.end()), 1.0);
+  out.AddPart(MarginLink(model.task), std::vector<double>(model.intercept.begin(), model.intercept.end()), 1.0);
   const uint32_t dims = model.dims;
   SourceTree tree;
   for (uint32_t column = 0; column < model.shapes.size(); ++column) {

@@ -20,6 +20,18 @@ constexpr uint32_t kCategoryLimit = 1u << 24;
 
 }  // namespace
 
+ScoreLink MarginLink(Task task) {
+  switch (task) {
+    case Task::kBinary:
+      return ScoreLink::kLogistic;
+    case Task::kMulticlass:
+      return ScoreLink::kSoftmax;
+    case Task::kRegression:
+      break;
+  }
+  return ScoreLink::kIdentity;
+}
+
 int LinkOutputs(ScoreLink link, int raw_dims) {
   return link == ScoreLink::kBinaryProbability || link == ScoreLink::kLogistic ? 2 : raw_dims;
 }

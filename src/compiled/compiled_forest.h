@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "data/matrix.h"
+#include "data/task.h"
 
 namespace tabpilot {
 
@@ -62,6 +63,10 @@ enum class ScoreLink : uint8_t {
 
 // Outputs a link writes for `raw_dims` raw scores.
 int LinkOutputs(ScoreLink link, int raw_dims);
+
+// The link of a booster's margins for `task`: logistic (binary), softmax
+// (multiclass), none (regression).
+ScoreLink MarginLink(Task task);
 
 // The threshold t of a "go left iff x < c" split (XGBoost's) in the compiled
 // form's "go left iff x <= t": the float just below c, and NaN (never <=)

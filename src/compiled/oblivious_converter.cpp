@@ -21,18 +21,6 @@ class TargetStatisticsFeatures final : public FeatureExtension {
   TargetStatistics ctr_;
 };
 
-ScoreLink LinkOf(Task task) {
-  switch (task) {
-    case Task::kBinary:
-      return ScoreLink::kLogistic;
-    case Task::kMulticlass:
-      return ScoreLink::kSoftmax;
-    case Task::kRegression:
-      break;
-  }
-  return ScoreLink::kIdentity;
-}
-
 }  // namespace
 
 CompiledForest CompileObliviousData(ObliviousModelData model) {
@@ -43,7 +31,7 @@ CompiledForest CompileObliviousData(ObliviousModelData model) {
   if (model.ctr.num_features() > 0) {
     ctr_first = out.AddExtension(std::make_shared<TargetStatisticsFeatures>(std::move(model.ctr)));
   }
-  out.AddPart(LinkOf(model.task), std::vector<double>(model.base.begin(), model.base.end()), 1.0);
+  out.AddPart(MarginLink(model.task), std::vector<double>(model.base.begin(), model.base.end()), 1.0);
   std::vector<uint32_t> features;
   for (const ObliviousTree& tree : model.trees) {
     features.clear();

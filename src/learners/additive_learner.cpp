@@ -547,12 +547,7 @@ class AdditiveLearner final : public Learner {
   // The refit runs as many cycles as the folds kept on average, without early
   // stopping: it has no held-out rows, and max_cycles would overfit.
   std::optional<Json> RefitParams(const Json& fold_info) const override {
-    Json params = params_.values();
-    const std::optional<double> cycles = MeanFoldInfo(fold_info, "cycles");
-    if (!cycles || !(*cycles > 0)) return std::nullopt;
-    params["max_cycles"] = std::max(1L, std::lround(*cycles));
-    params["early_stopping_rounds"] = 0;
-    return params;
+    return RefitWithFoldsEffort(params_, fold_info, "cycles", "max_cycles");
   }
 
   std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions&) const override {

@@ -1,5 +1,8 @@
 #include "learners/learner.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace tabpilot {
 
 std::optional<double> MeanFoldInfo(const Json& fold_info, const char* key) {
@@ -14,6 +17,16 @@ std::optional<double> MeanFoldInfo(const Json& fold_info, const char* key) {
   }
   if (n == 0) return std::nullopt;
   return sum / n;
+}
+
+std::optional<Json> RefitWithFoldsEffort(const Params& params, const Json& fold_info, const char* info_key,
+                                         const char* count_param) {
+  const std::optional<double> effort = MeanFoldInfo(fold_info, info_key);
+  if (!effort || !(*effort > 0)) return std::nullopt;
+  Json values = params.values();
+  values[count_param] = std::max(1L, std::lround(*effort));
+  values["early_stopping_rounds"] = 0;
+  return values;
 }
 
 }  // namespace tabpilot

@@ -192,4 +192,11 @@ class Learner {
 // `fold_info` is not an array. For Learner::RefitParams implementations.
 std::optional<double> MeanFoldInfo(const Json& fold_info, const char* key);
 
+// The refit parameters of a booster whose effort is a count (rounds, trees,
+// cycles): `params` with `count_param` set to the folds' mean `info_key`
+// (rounded, at least 1) and "early_stopping_rounds" 0; nullopt when no fold
+// reports a positive `info_key`.
+std::optional<Json> RefitWithFoldsEffort(const Params& params, const Json& fold_info, const char* info_key,
+                                         const char* count_param);
+
 }  // namespace tabpilot

@@ -562,12 +562,7 @@ class ObliviousLearner final : public Learner {
   // "trees": early stopping or the deadline ended them), without early
   // stopping: it has no held-out rows, and its full `iterations` would overfit.
   std::optional<Json> RefitParams(const Json& fold_info) const override {
-    Json params = params_.values();
-    const std::optional<double> trees = MeanFoldInfo(fold_info, "trees");
-    if (!trees || !(*trees > 0)) return std::nullopt;
-    params["iterations"] = std::max(1L, std::lround(*trees));
-    params["early_stopping_rounds"] = 0;
-    return params;
+    return RefitWithFoldsEffort(params_, fold_info, "trees", "iterations");
   }
 
   std::unique_ptr<Model> Load(std::string_view bytes, const FitOptions&) const override {

@@ -558,12 +558,7 @@ class XgboostLearner final : public Learner {
 }  // namespace
 
 std::optional<Json> XgboostLearner::RefitParams(const Json& fold_info) const {
-  Json params = params_.values();
-  const std::optional<double> rounds = MeanFoldInfo(fold_info, "rounds");
-  if (!rounds || !(*rounds > 0)) return std::nullopt;
-  params["n_estimators"] = std::max(1L, std::lround(*rounds));
-  params["early_stopping_rounds"] = 0;
-  return params;
+  return RefitWithFoldsEffort(params_, fold_info, "rounds", "n_estimators");
 }
 
 XgboostModelParts SplitXgboostModel(std::string_view bytes) {
