@@ -72,7 +72,7 @@ AdditiveModelData DecodeAdditiveModel(std::string_view bytes) {
 
 namespace {
 
-class AdditiveModel final : public Model, public FeatureSumForm {
+class AdditiveModel final : public Model {
  public:
   AdditiveModel(AdditiveModelData data, Json info) : data_(std::move(data)), info_(std::move(info)) {}
 
@@ -121,27 +121,6 @@ class AdditiveModel final : public Model, public FeatureSumForm {
   }
 
   Json Info() const override { return info_; }
-  const FeatureSumForm* AsFeatureSum() const override { return this; }
-
-  // FeatureSumForm: the raw scores are the intercept plus one term a column.
-  size_t sum_width() const override { return data_.dims; }
-  const std::vector<float>& sum_bias() const override { return data_.intercept; }
-  void Contributions(const Matrix& x, std::vector<float>& out) const override {
-    CheckColumns(x);
-    const size_t dims = data_.dims;
-    out.resize(x.rows * x.cols * dims);
-    for (size_t r = 0; r < x.rows; ++r) {
-      for (size_t col = 0; col < x.cols; ++col) {
-        const AdditiveShape& shape = data_.shapes[col];
-        const float* v = shape.values.data() + shape.SlotOf(x.at(r, col)) * dims;
-        std::copy(v, v + dims, out.data() + (r * x.cols + col) * dims);
-      }
-    }
-  }
-  void PredictFromSums(const float* sums, size_t n, float* out) const override {
-    const std::vector<double> raw(sums, sums + n * data_.dims);
-    ScoresToOutputs(data_.task, data_.dims, raw.data(), n, out);
-  }
 
  private:
   void CheckColumns(const Matrix& x) const {

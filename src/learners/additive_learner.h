@@ -19,8 +19,9 @@
 //
 // With no interactions between columns it errs differently from the tree
 // ensembles of the other boosters, which is what an ensemble wants
-// (docs/architecture.md, "Portfolio"), and it explains itself exactly: the
-// model is a Model::AsFeatureSum whose per-column terms are the shapes.
+// (docs/architecture.md, "Portfolio"), and it explains itself exactly: compiled
+// (compiled/additive_converter.h) it is one tree a column, so a column's SHAP
+// value is its shape at the row minus the shape's background mean.
 //
 // Takes kTree features (NaN = missing), also as a view of a shared matrix's
 // rows or a block at a time (TrainData::rows, ::blocks): those are read

@@ -425,9 +425,8 @@ TEST(AdditiveShap, AColumnsValueIsItsShapeMinusItsBackgroundMean) {
   const auto model = LearnerRegistry::WithBuiltins()
                          .Create("additive_boost", Json{{"max_cycles", 30}, {"early_stopping_rounds", 0}})
                          ->Fit(TrainData{&x, &y, nullptr}, nullptr, options);
-  const FeatureSumForm* form = model->AsFeatureSum();
-  ASSERT_NE(form, nullptr);
-  const CompiledForest forest = CompileAdditiveModel(model->Serialize());
+  const AdditiveModelData m = DecodeAdditiveModel(model->Serialize());
+  const CompiledForest forest = CompileAdditiveData(m);
   const Matrix background = MakeTrain(40, 32);
   const Matrix rows = MakeTrain(30, 33);
   TreeShap::Options shap_options;
@@ -435,16 +434,16 @@ TEST(AdditiveShap, AColumnsValueIsItsShapeMinusItsBackgroundMean) {
   const auto shap = TreeShap::Create(forest, shap_options);
   std::vector<double> phi(rows.rows * shap->row_width());
   shap->Explain(rows, phi.data(), 1);
-  std::vector<float> terms, background_terms;
-  form->Contributions(rows, terms);
-  form->Contributions(background, background_terms);
+  const auto term = [&](const Matrix& z, size_t r, size_t c) {
+    return m.shapes[c].values[m.shapes[c].SlotOf(z.at(r, c))];
+  };
   const size_t cols = x.cols;
   for (size_t c = 0; c < cols; ++c) {
     double mean = 0;
-    for (size_t b = 0; b < background.rows; ++b) mean += background_terms[b * cols + c];
+    for (size_t b = 0; b < background.rows; ++b) mean += term(background, b, c);
     mean /= static_cast<double>(background.rows);
     for (size_t r = 0; r < rows.rows; ++r) {
-      ASSERT_NEAR(phi[r * (cols + 1) + c], terms[r * cols + c] - mean, 1e-5) << "row " << r << ", column " << c;
+      ASSERT_NEAR(phi[r * (cols + 1) + c], term(rows, r, c) - mean, 1e-5) << "row " << r << ", column " << c;
     }
   }
 }

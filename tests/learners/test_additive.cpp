@@ -1,6 +1,6 @@
 // The additive_boost family: what its shapes learn (an additive truth, a
 // categorical's levels in any order, missing values), that it has no
-// interactions, that its FeatureSumForm is the model, and its early stopping
+// interactions, that its shapes and intercept are the model, and its early stopping
 // and refit. The learner contract (test_learner_contract.cpp) covers
 // save/load, threads, deadlines and corrupt bytes.
 #include <gtest/gtest.h>
@@ -13,6 +13,8 @@
 
 #include "core/hash.h"
 #include "learners/additive_learner.h"
+#include "learners/additive_model.h"
+#include "support/matrix_blocks.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
@@ -95,15 +97,12 @@ double Correlation(const std::vector<double>& a, const std::vector<double>& b) {
   return sab / std::sqrt(saa * sbb);
 }
 
-// Each column's contribution (FeatureSumForm) for every row of x: [col][row].
+// Each column's shape value (its decoded bytes) for every row of x: [col][row].
 std::vector<std::vector<double>> Terms(const Model& model, const Matrix& x) {
-  const FeatureSumForm* form = model.AsFeatureSum();
-  EXPECT_NE(form, nullptr);
-  std::vector<float> c;
-  form->Contributions(x, c);
+  const AdditiveModelData m = DecodeAdditiveModel(model.Serialize());
   std::vector<std::vector<double>> out(x.cols, std::vector<double>(x.rows));
   for (size_t r = 0; r < x.rows; ++r) {
-    for (size_t col = 0; col < x.cols; ++col) out[col][r] = c[r * x.cols + col];
+    for (size_t col = 0; col < x.cols; ++col) out[col][r] = m.shapes[col].values[m.shapes[col].SlotOf(x.at(r, col))];
   }
   return out;
 }
@@ -175,9 +174,8 @@ TEST(AdditiveBoost, PredictsNearlyAsWellAsTheTrueLogit) {
 
 TEST(AdditiveBoost, ShapesAreCentredAndTheirSumIsTheModel) {
   const Fitted& f = AdditiveFit();
-  const FeatureSumForm* form = f.model->AsFeatureSum();
-  ASSERT_NE(form, nullptr);
-  ASSERT_EQ(form->sum_width(), 1u);
+  const AdditiveModelData m = DecodeAdditiveModel(f.model->Serialize());
+  ASSERT_EQ(m.dims, 1u);
   // Centred on the training rows: each column's mean term is ~0.
   const std::vector<std::vector<double>> train_terms = Terms(*f.model, f.train.x);
   for (size_t col = 0; col < train_terms.size(); ++col) {
@@ -185,19 +183,15 @@ TEST(AdditiveBoost, ShapesAreCentredAndTheirSumIsTheModel) {
                         static_cast<double>(train_terms[col].size());
     EXPECT_NEAR(mean, 0.0, 1e-4) << "column " << col;
   }
-  // The link of bias + terms is what Predict writes.
+  // The logistic of intercept + terms is what Predict writes.
   const Matrix& x = f.test.x;
   const std::vector<std::vector<double>> terms = Terms(*f.model, x);
-  std::vector<float> sums(x.rows);
-  for (size_t r = 0; r < x.rows; ++r) {
-    double s = form->sum_bias()[0];
-    for (const auto& t : terms) s += t[r];
-    sums[r] = static_cast<float>(s);
-  }
-  std::vector<float> from_sums(x.rows * 2);
-  form->PredictFromSums(sums.data(), x.rows, from_sums.data());
   const std::vector<float> p = PredictAll(*f.model, x);
-  for (size_t i = 0; i < p.size(); ++i) ASSERT_NEAR(from_sums[i], p[i], 1e-5) << "value " << i;
+  for (size_t r = 0; r < x.rows; ++r) {
+    double s = m.intercept[0];
+    for (const auto& t : terms) s += t[r];
+    ASSERT_NEAR(p[2 * r + 1], 1.0 / (1.0 + std::exp(-s)), 1e-6) << "row " << r;
+  }
 }
 
 TEST(AdditiveBoost, CannotFitAnInteraction) {
@@ -277,22 +271,6 @@ TEST(AdditiveBoost, MulticlassAndRegressionLearnAdditiveTruths) {
   }
 }
 
-// Rows of a matrix handed out a block at a time, as the trainer's refit on a
-// large table does.
-class MatrixBlocks final : public RowBlocks {
- public:
-  explicit MatrixBlocks(const Matrix& x) : x_(x) {}
-  size_t rows() const override { return x_.rows; }
-  size_t cols() const override { return x_.cols; }
-  void Read(size_t begin, size_t count, std::vector<float>* out) const override {
-    out->assign(x_.values.begin() + static_cast<std::ptrdiff_t>(begin * x_.cols),
-                x_.values.begin() + static_cast<std::ptrdiff_t>((begin + count) * x_.cols));
-  }
-
- private:
-  const Matrix& x_;
-};
-
 TEST(AdditiveBoost, AViewOrBlocksOfRowsFitTheModelTheRowsThemselvesFit) {
   const Dataset d = MakeAdditive(3000, 4);
   std::vector<size_t> rows;  // every other row, backwards
@@ -310,7 +288,7 @@ TEST(AdditiveBoost, AViewOrBlocksOfRowsFitTheModelTheRowsThemselvesFit) {
   const TrainData whole{&picked, &y, nullptr};
   TrainData view{&d.x, &y, nullptr};
   view.rows = &rows;
-  const MatrixBlocks blocks(picked);
+  const testing::MatrixBlocks blocks(picked);
   TrainData read;
   read.y = &y;
   read.blocks = &blocks;

@@ -18,6 +18,7 @@
 #include "learners/learner_registry.h"
 #include "learners/xgboost_api.h"
 #include "learners/xgboost_learner.h"
+#include "support/matrix_blocks.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
@@ -385,22 +386,7 @@ TEST(XgboostApi, QuantizedTrainingRowsGrowTheSameBooster) {
   EXPECT_THROW(XgbDMatrix::Quantized(all.data(), kAll, kCols, &past, types, 64, 1), Internal);
 }
 
-// Rows of a matrix handed out a block at a time, counting the reads.
-class MatrixBlocks final : public RowBlocks {
- public:
-  explicit MatrixBlocks(const Matrix& x) : x_(x) {}
-  size_t rows() const override { return x_.rows; }
-  size_t cols() const override { return x_.cols; }
-  void Read(size_t begin, size_t count, std::vector<float>* out) const override {
-    reads_ += 1;
-    out->assign(x_.row(begin), x_.row(begin) + count * x_.cols);
-  }
-  int reads() const { return reads_; }
-
- private:
-  const Matrix& x_;
-  mutable int reads_ = 0;
-};
+using testing::MatrixBlocks;
 
 // A refit on a large table reads its rows a block at a time (the table
 // encoded on the fly): the booster is the one grown on the whole matrix.
