@@ -182,6 +182,18 @@ TEST(SearchSample, StratifiedAscendingAndSeeded) {
   }
   EXPECT_LT(low, 100.0f);
   EXPECT_GT(high, 49900.0f);
+
+  // Whole-number targets (classes) are ordered by buckets, others by a
+  // sort: the same order of the same ranks picks the same rows.
+  std::vector<float> classes, shifted;
+  for (int i = 0; i < 30000; ++i) {
+    classes.push_back(static_cast<float>((i * 31) % 7));
+    shifted.push_back(classes.back() + 0.5f);
+  }
+  EXPECT_EQ(StratifiedRows(classes, 3000, 5), StratifiedRows(shifted, 3000, 5));
+  std::vector<float> y_shifted;
+  for (float v : y) y_shifted.push_back(v + 0.25f);
+  EXPECT_EQ(spread, StratifiedRows(y_shifted, 500, 1));
 }
 
 TEST(SearchSample, LeavesOutFamiliesWhoseModelIsTheirRows) {

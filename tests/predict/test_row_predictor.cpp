@@ -162,10 +162,11 @@ TEST_F(RowPredictorBinary, AllocatesNothingOnceTheScratchHasGrown) {
 // The network keeps its activations in the caller's scratch
 // (Model::PredictWith): a bundle of one network member allocates nothing
 // once grown, and gives the batch predictor's values to the bit (the dense
-// kernels compute a row alike alone and in a block).
+// kernels compute a row alike alone and in a block). Two folds: what is
+// checked is the network's prediction, not its bagging.
 TEST(RowPredictorNetwork, AllocatesNothingOnceTheScratchHasGrownAndAgreesWithTheBatch) {
   testing::TempDir dir;
-  SaveBundle(testing::TrainBundle(Task::kBinary, {"mlp"}, 1), dir / "model", SaveOptions{});
+  SaveBundle(testing::TrainBundle(Task::kBinary, {"mlp"}, 1, 2), dir / "model", SaveOptions{});
   const auto predictor = Predictor::Load(dir / "model", Predictor::Options{});
   ASSERT_EQ(predictor->bundle().members.size(), 1u);
   ASSERT_EQ(predictor->bundle().members[0].family, "mlp");

@@ -49,7 +49,7 @@ std::string QueryCsv() {
   return csv;
 }
 
-Bundle TrainBundle(Task task, const std::vector<std::string>& families, int max_models) {
+Bundle TrainBundle(Task task, const std::vector<std::string>& families, int max_models, int folds) {
   TempDir dir;
   ProblemOptions problem;
   problem.target = "target";
@@ -60,6 +60,7 @@ Bundle TrainBundle(Task task, const std::vector<std::string>& families, int max_
   TrainerOptions options;
   options.threads = 2;
   options.max_models = max_models;
+  options.num_folds = folds;
   options.families = families;
   // The most accurate ensemble, stacked: the predict tests need every path
   // it serves (the cost trade-off would often deploy one member).

@@ -22,7 +22,8 @@ std::string QueryCsv();
 // A bundle trained on 900 rows of PredictCsv(task) (enough to stack a
 // second level) with `families`, at most `max_models` candidates, 2
 // threads, metric logloss (rmse for regression), the most accurate
-// ensemble (--cost-tolerance 0); it holds both forms.
-Bundle TrainBundle(Task task, const std::vector<std::string>& families, int max_models);
+// ensemble (--cost-tolerance 0); it holds both forms. `folds`: bagging
+// folds (0 = automatic: 8 for these rows).
+Bundle TrainBundle(Task task, const std::vector<std::string>& families, int max_models, int folds = 0);
 
 }  // namespace tabpilot::testing
