@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "automl/training_budget.h"
+#include "core/hash.h"
 
 namespace tabpilot {
 
@@ -14,6 +15,10 @@ SearchState::SearchState(const DataShape& shape_in, uint64_t seed, std::vector<s
       rng(seed ^ 0x5eedULL),
       base_seed(seed * 7919ULL),
       repeat_seed(seed * 7919ULL + 200000) {}
+
+uint64_t CandidateSeed(const SearchState& state, const SearchLevelPlan& plan, const CandidateConfig& config) {
+  return state.base_seed + plan.seed_offset + (Fnv1a64(config.name) & 0x7fffffffULL);
+}
 
 void SearchLevel(TrainingRun& run, const SearchLevelPlan& plan, SearchState& state) {
   const Logger& log = run.options().logger;
@@ -58,7 +63,7 @@ void SearchLevel(TrainingRun& run, const SearchLevelPlan& plan, SearchState& sta
     // A drawn config that fails (out of time, over --memory-limit, an error) is a miss too:
     // without that a search whose every draw is planned out spins through draws to the deadline.
     const bool fitted = run.Fit(config, plan.level, plan.stack_inputs, first ? plan.first_fit_deadline : plan.deadline,
-                                state.base_seed + plan.seed_offset + i);
+                                CandidateSeed(state, plan, config));
     if (fitted) {
       misses = 0;
     } else if (i >= portfolio_size && ++misses >= kMaxSearchMisses) {

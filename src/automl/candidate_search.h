@@ -41,7 +41,7 @@ struct SearchLevelPlan {
   double estimate_factor = 1.0;
   // Appended to sampled configs' names ("_L2" at level 2).
   std::string sampled_suffix;
-  // Candidate i of the level gets seed base_seed + seed_offset + i.
+  // Added to the level's candidates' seeds (CandidateSeed).
   uint64_t seed_offset = 0;
 };
 
@@ -61,6 +61,13 @@ struct SearchState {
   uint64_t base_seed = 0;    // candidates' seeds start here
   uint64_t repeat_seed = 0;  // the last further bag's seed
 };
+
+// A candidate's seed: the run's, the level's offset and a hash of the
+// config's name, so a config fits the same model whatever else the
+// portfolio holds (--learners, a family added) and wherever halving ranks
+// it; by its place in the search, one config added once moved every later
+// config's seed, and a comparison of two portfolios measured the seeds too.
+uint64_t CandidateSeed(const SearchState& state, const SearchLevelPlan& plan, const CandidateConfig& config);
 
 // Runs the search of `plan.level` on `run`: tries the portfolio, then samples
 // while time is left, with further bags of the level's best candidate on every

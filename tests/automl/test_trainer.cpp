@@ -97,6 +97,23 @@ TEST(TrainAutoML, OptInFamiliesRunOnlyWhenNamed) {
   EXPECT_EQ(families, (std::set<std::string>{"linear", "oblivious_boost"}));
 }
 
+// A config's seed comes from its name, not its place in the search: the
+// second network fits the same model whether the linear model runs before
+// it or not (by place, its seed moved with every config added before it).
+TEST(TrainAutoML, AConfigFitsTheSameModelWhateverElseThePortfolioHolds) {
+  const auto network_score = [](const TrainResult& r) {
+    for (const LeaderboardRow& row : r.leaderboard) {
+      if (row.model == "NeuralNet_2") return row.score_val;
+    }
+    ADD_FAILURE() << "NeuralNet_2 not fitted";
+    return 0.0;
+  };
+  const TrainResult alone = TrainCapped(NoisyBinaryCsv(300), "label", "logloss", 2, 2, false, 2, {"mlp"});
+  const TrainResult beside = TrainCapped(NoisyBinaryCsv(300), "label", "logloss", 3, 2, false, 2, {"mlp", "linear"});
+  EXPECT_EQ(network_score(alone), network_score(beside));
+  EXPECT_TRUE(std::isfinite(network_score(alone)));
+}
+
 TEST(TrainAutoML, ModelCapWithinThePortfolioMeansNoFurtherBags) {
   TrainResult result = TrainCapped(NoisyBinaryCsv(200), "label", "f1", 2, 1);
   int candidates = 0;
