@@ -21,6 +21,7 @@
 #include "automl/training_plan.h"
 #include "automl/training_run.h"
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/process_memory.h"
 #include "predict/predictor.h"
 #include "sleepy_learner.h"
@@ -298,9 +299,11 @@ TEST(SearchLevel, ModelCapAndSeedsComeFromThePlan) {
   SearchLevel(f.run, level, state);
   ASSERT_EQ(f.run.board().size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
-    // Fold 0 fits with the candidate's seed: the run's seed x 7919 + offset + its index in the level.
+    // Fold 0 fits with the candidate's seed: the run's seed x 7919 + offset + a hash of its name.
+    const std::string& name = f.run.board()[i].model;
     const uint64_t seed = f.run.board()[i].info.at("folds")[0].at("seed").get<uint64_t>();
-    EXPECT_EQ(seed, 4u * 7919u + 100000u + i) << f.run.board()[i].model;
+    EXPECT_EQ(seed, 4u * 7919u + 100000u + (Fnv1a64(name) & 0x7fffffffULL)) << name;
+    EXPECT_EQ(seed, CandidateSeed(state, level, level.portfolio[i])) << name;
   }
 }
 
