@@ -1,9 +1,9 @@
 // The oblivious booster (learners/oblivious_model.h) -> CompiledForest.
 //
 // Its trees test derived features: numeric input columns (mapped back to
-// their input column here) and target statistics of categorical columns,
-// which the compiled forest computes per block of rows through a
-// FeatureExtension holding the model's TargetStatistics. Levels keep the
+// their input column here), one-hot indicators and target statistics of
+// categorical columns, which the compiled forest computes per block of rows
+// through FeatureExtensions (the indicators; the model's TargetStatistics). Levels keep the
 // booster's rule, bit d = (x > border), NaN 0. Raw scores start at the
 // model's base scores; links: logistic, softmax, identity. No covers.
 #pragma once

@@ -25,12 +25,13 @@ namespace {
 
 const std::string kFamily = "oblivious_boost";
 // Serialized layout (byte_io.h): model header (magic "TPOBLV\0\0") | u32 dims
-// | u32 input columns | u32 numeric count | numeric columns (u32 each) | target
-// statistics | dims f32 base scores | u32 trees | per tree: u8 depth, depth x
-// (u32 feature, f32 border), 2^depth x dims f32 leaves | (version >= 2) u64
-// checksum. Version 1 (no checksum) is still read.
+// | u32 input columns | u32 numeric count | numeric columns (u32 each) |
+// (version >= 3) u32 one-hot count, per indicator u32 column and u32 code |
+// target statistics | dims f32 base scores | u32 trees | per tree: u8 depth,
+// depth x (u32 feature, f32 border), 2^depth x dims f32 leaves | (version >=
+// 2) u64 checksum. Versions 1 (no checksum) and 2 (no one-hot) are still read.
 constexpr char kMagic[] = "TPOBLV\0\0";
-constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kFormatVersion = 3;
 constexpr uint32_t kOldestFormatVersion = 1;
 constexpr int kMaxDepth = 10;
 // Rows per parallel prediction chunk.
@@ -38,11 +39,15 @@ constexpr size_t kPredictChunk = 512;
 // Smallest denominator of a leaf's Newton step or gain (empty leaves with l2_leaf_reg 0).
 constexpr double kMinDenominator = 1e-12;
 constexpr double kMaxSubtractionBytes = 256.0 * 1024 * 1024;
+// Most levels a one-hot column may have: its codes (and "none of them") fit a byte.
+constexpr int kMaxOneHotLevels = 254;
 
-// The derived feature rows [begin, end) of x: numeric columns, then target statistics.
+// The derived feature rows [begin, end) of x: numeric columns, one-hot
+// indicators, then target statistics.
 void DerivedFeatures(const ObliviousModelData& m, const Matrix& x, size_t begin, size_t end, std::vector<float>* out) {
   const size_t nf = m.num_features();
   const size_t nn = m.numeric.size();
+  const size_t no = m.one_hot.size();
   const size_t nc = m.ctr.num_features();
   out->assign((end - begin) * nf, 0.0f);
   std::vector<float> ctr(nc == 0 ? 0 : (end - begin) * nc);
@@ -51,7 +56,8 @@ void DerivedFeatures(const ObliviousModelData& m, const Matrix& x, size_t begin,
     float* o = out->data() + (r - begin) * nf;
     const float* row = x.row(r);
     for (size_t j = 0; j < nn; ++j) o[j] = row[m.numeric[j]];
-    for (size_t j = 0; j < nc; ++j) o[nn + j] = ctr[(r - begin) * nc + j];
+    for (size_t j = 0; j < no; ++j) o[nn + j] = row[m.one_hot[j].column] == static_cast<float>(m.one_hot[j].code);
+    for (size_t j = 0; j < nc; ++j) o[nn + no + j] = ctr[(r - begin) * nc + j];
   }
 }
 
@@ -113,6 +119,11 @@ class ObliviousModel : public Model {
     w.U32(data_.input_cols);
     w.U32(static_cast<uint32_t>(data_.numeric.size()));
     for (uint32_t c : data_.numeric) w.U32(c);
+    w.U32(static_cast<uint32_t>(data_.one_hot.size()));
+    for (const OneHotFeature& f : data_.one_hot) {
+      w.U32(f.column);
+      w.U32(f.code);
+    }
     data_.ctr.Write(w);
     w.Floats(data_.base);
     w.U32(static_cast<uint32_t>(data_.trees.size()));
@@ -134,20 +145,38 @@ class ObliviousModel : public Model {
   Json info_;
 };
 
-// Feature-major bin codes of the derived training features: NaN -> 0, a value
-// v -> 1 + (number of cuts below v). "code <= t" is then "NaN or v <= cuts[t-1]".
+// Feature-major bin codes of the training rows, one "unit" of codes per
+// numeric column or target statistic (ordered: NaN -> 0, a value v -> 1 +
+// (number of cuts below v); "code <= t" is then "NaN or v <= cuts[t-1]") and
+// one per one-hot column (code j + 1 for its j-th level, 0 for none of them;
+// its tests are "code == t", t >= 1). A unit's tests are on derived feature
+// first_feature (ordered) or first_feature + t - 1 (one-hot: indicator t).
 struct Codes {
   size_t rows = 0;
   std::vector<uint8_t> codes;            // codes[f * rows + r]
-  std::vector<std::vector<float>> cuts;  // per feature
-  std::vector<uint32_t> num_codes;       // per feature: cuts.size() + 2
+  std::vector<std::vector<float>> cuts;  // per unit (empty for one-hot)
+  std::vector<uint32_t> num_codes;       // per unit: cuts.size() + 2, or levels + 1
+  std::vector<uint32_t> first_feature;   // per unit: its (first) derived feature
+  std::vector<char> one_hot;             // per unit: 1 for a one-hot column
 
   const uint8_t* feature(size_t f) const { return codes.data() + f * rows; }
-  float Border(size_t f, uint32_t t) const { return t == 0 ? -std::numeric_limits<float>::infinity() : cuts[f][t - 1]; }
+  // Whether code c takes the right branch of test t of unit f.
+  bool Right(size_t f, uint32_t t, uint8_t c) const { return one_hot[f] ? c == t : c > t; }
+  // The tree's (derived feature, border) of test t of unit f.
+  std::pair<uint32_t, float> Test(size_t f, uint32_t t) const {
+    if (one_hot[f]) return {first_feature[f] + t - 1, 0.5f};
+    return {first_feature[f], t == 0 ? -std::numeric_limits<float>::infinity() : cuts[f][t - 1]};
+  }
+  size_t features() const { return first_feature.empty() ? 0 : first_feature.back() + Width(first_feature.size() - 1); }
+
+ private:
+  size_t Width(size_t f) const { return one_hot[f] ? num_codes[f] - 1 : 1; }
 };
 
 void AppendBinned(const BinnedMatrix& b, Codes* out) {
   for (size_t f = 0; f < b.cols; ++f) {
+    out->first_feature.push_back(static_cast<uint32_t>(out->features()));
+    out->one_hot.push_back(0);
     const uint8_t* src = b.feature_codes(f);
     const size_t at = out->codes.size();
     out->codes.resize(at + b.rows);
@@ -159,9 +188,25 @@ void AppendBinned(const BinnedMatrix& b, Codes* out) {
   }
 }
 
-// The input columns used as numbers (into m->numeric) and the categorical
-// ones that get target statistics (returned): those with more than two codes.
-std::vector<size_t> SplitColumns(const Matrix& x, const FitOptions& options, ObliviousModelData* m) {
+// Up to `limit` + 1 distinct values of column c (NaN aside), ascending.
+std::vector<float> DistinctValues(const Matrix& x, size_t c, size_t limit) {
+  std::vector<float> seen;
+  for (size_t r = 0; r < x.rows && seen.size() <= limit; ++r) {
+    const float v = x.at(r, c);
+    if (std::isnan(v) || std::find(seen.begin(), seen.end(), v) != seen.end()) continue;
+    seen.push_back(v);
+  }
+  std::sort(seen.begin(), seen.end());
+  return seen;
+}
+
+// Splits the input columns: numbers (into m->numeric: numeric columns and
+// categorical ones with at most two levels), one-hot columns (into
+// m->one_hot: categorical ones with at most `one_hot_max_size` levels, each
+// level a whole-number code) and the categorical columns that get target
+// statistics (returned).
+std::vector<size_t> SplitColumns(const Matrix& x, const FitOptions& options, int one_hot_max_size,
+                                 ObliviousModelData* m) {
   const size_t cols = x.cols;
   std::vector<char> is_cat(cols, 0);
   if (options.categorical_features != nullptr) {
@@ -170,34 +215,29 @@ std::vector<size_t> SplitColumns(const Matrix& x, const FitOptions& options, Obl
       is_cat[c] = 1;
     }
   }
+  const size_t limit = static_cast<size_t>(std::max(2, one_hot_max_size));
   std::vector<size_t> cats;
   for (size_t c = 0; c < cols; ++c) {
-    if (is_cat[c]) {
-      float first = std::numeric_limits<float>::quiet_NaN(), second = first;
-      bool many = false;
-      for (size_t r = 0; r < x.rows && !many; ++r) {
-        const float v = x.at(r, c);
-        if (std::isnan(v) || v == first || v == second) continue;
-        if (std::isnan(first)) {
-          first = v;
-        } else if (std::isnan(second)) {
-          second = v;
-        } else {
-          many = true;
-        }
-      }
-      if (many) {
-        cats.push_back(c);
-        continue;
-      }
+    if (!is_cat[c]) {
+      m->numeric.push_back(static_cast<uint32_t>(c));
+      continue;
     }
-    m->numeric.push_back(static_cast<uint32_t>(c));
+    const std::vector<float> levels = DistinctValues(x, c, limit);
+    if (levels.size() <= 2) {
+      m->numeric.push_back(static_cast<uint32_t>(c));
+    } else if (levels.size() <= limit && std::all_of(levels.begin(), levels.end(), [](float v) {
+                 return v >= 0.0f && v < 4.0e9f && v == std::floor(v);
+               })) {
+      for (float v : levels) m->one_hot.push_back({static_cast<uint32_t>(c), static_cast<uint32_t>(v)});
+    } else {
+      cats.push_back(c);
+    }
   }
   return cats;
 }
 
-// Bin codes of the derived training features: the numeric columns, then the
-// target statistics `ctr_train`.
+// Bin codes of the training rows: the numeric columns, the one-hot columns,
+// then the target statistics `ctr_train`.
 Codes BinDerived(const Matrix& x, const ObliviousModelData& m, const Matrix& ctr_train, const Params& params,
                  int threads) {
   Codes codes;
@@ -207,6 +247,25 @@ Codes BinDerived(const Matrix& x, const ObliviousModelData& m, const Matrix& ctr
     for (size_t j = 0; j < m.numeric.size(); ++j) numeric.at(r, j) = x.at(r, m.numeric[j]);
   }
   if (numeric.cols > 0) AppendBinned(BinFeatures(numeric, static_cast<int>(params.Int("max_bins")), threads), &codes);
+  for (size_t i = 0; i < m.one_hot.size();) {
+    const uint32_t column = m.one_hot[i].column;
+    size_t levels = 0;
+    while (i + levels < m.one_hot.size() && m.one_hot[i + levels].column == column) ++levels;
+    codes.first_feature.push_back(static_cast<uint32_t>(codes.features()));
+    codes.one_hot.push_back(1);
+    std::vector<float> values(levels);  // ascending, as SplitColumns listed them
+    for (size_t j = 0; j < levels; ++j) values[j] = static_cast<float>(m.one_hot[i + j].code);
+    const size_t at = codes.codes.size();
+    codes.codes.resize(at + x.rows, 0);
+    for (size_t r = 0; r < x.rows; ++r) {
+      const float v = x.at(r, column);
+      const auto it = std::lower_bound(values.begin(), values.end(), v);
+      if (it != values.end() && *it == v) codes.codes[at + r] = static_cast<uint8_t>(it - values.begin() + 1);
+    }
+    codes.cuts.emplace_back();
+    codes.num_codes.push_back(static_cast<uint32_t>(levels + 1));
+    i += levels;
+  }
   if (ctr_train.cols > 0) {
     AppendBinned(BinFeatures(ctr_train, static_cast<int>(params.Int("ctr_bins")), threads), &codes);
   }
@@ -320,10 +379,11 @@ class ObliviousBooster {
     std::fill(leaf_.begin(), leaf_.end(), 0u);
     for (int d = 0; d < config_.depth; ++d) {
       const auto [bf, bt] = ChooseLevelSplit(d);
-      tree.features.push_back(static_cast<uint32_t>(bf));
-      tree.borders.push_back(codes_.Border(bf, bt));
+      const auto [feature, border] = codes_.Test(bf, bt);
+      tree.features.push_back(feature);
+      tree.borders.push_back(border);
       const uint8_t* c = codes_.feature(bf);
-      for (size_t r = 0; r < rows_; ++r) leaf_[r] |= static_cast<uint32_t>(c[r] > bt) << d;
+      for (size_t r = 0; r < rows_; ++r) leaf_[r] |= static_cast<uint32_t>(codes_.Right(bf, bt, c[r])) << d;
     }
     SetLeafValues(&tree);
     return tree;
@@ -381,10 +441,12 @@ class ObliviousBooster {
     }
   }
 
-  // The best "code <= t" test of feature f over all leaves of level d (by the
-  // summed Newton gain) from its histogram; the top code always goes right.
+  // The best test of unit f over all leaves of level d (by the summed Newton
+  // gain) from its histogram: "code <= t" (the top code always goes right),
+  // or for a one-hot column "code == t".
   std::pair<double, uint32_t> BestBorder(size_t f, int d, const std::vector<double>& hist, std::vector<double>& total,
                                          std::vector<double>& left) const {
+    if (codes_.one_hot[f]) return BestLevel(f, d, hist, total);
     const size_t leaves = size_t{1} << d;
     const size_t dims = dims_;
     const size_t nc = codes_.num_codes[f];
@@ -412,6 +474,42 @@ class ObliviousBooster {
           const double gr = tt[2 * k] - gl, hr = tt[2 * k + 1] - hl;
           score += gl * gl / std::max(hl + config_.lambda, kMinDenominator) +
                    gr * gr / std::max(hr + config_.lambda, kMinDenominator);
+        }
+      }
+      if (score > best_score) {
+        best_score = score;
+        best_t = static_cast<uint32_t>(t);
+      }
+    }
+    return {best_score, best_t};
+  }
+
+  // The best "code == t" test (t >= 1) of one-hot unit f at level d.
+  std::pair<double, uint32_t> BestLevel(size_t f, int d, const std::vector<double>& hist,
+                                        std::vector<double>& total) const {
+    const size_t leaves = size_t{1} << d;
+    const size_t dims = dims_;
+    const size_t nc = codes_.num_codes[f];
+    const double* h = hist.data();
+    std::fill(total.begin(), total.end(), 0.0);
+    for (size_t l = 0; l < leaves; ++l) {
+      for (size_t b = 0; b < nc; ++b) {
+        const double* cell = h + (l * nc + b) * 2 * dims;
+        for (size_t k = 0; k < 2 * dims; ++k) total[l * 2 * dims + k] += cell[k];
+      }
+    }
+    double best_score = -std::numeric_limits<double>::infinity();
+    uint32_t best_t = 1;
+    for (size_t t = 1; t < nc; ++t) {
+      double score = 0;
+      for (size_t l = 0; l < leaves; ++l) {
+        const double* cell = h + (l * nc + t) * 2 * dims;
+        const double* tt = total.data() + l * 2 * dims;
+        for (size_t k = 0; k < dims; ++k) {
+          const double gi = cell[2 * k], hi = cell[2 * k + 1];
+          const double go = tt[2 * k] - gi, ho = tt[2 * k + 1] - hi;
+          score += gi * gi / std::max(hi + config_.lambda, kMinDenominator) +
+                   go * go / std::max(ho + config_.lambda, kMinDenominator);
         }
       }
       if (score > best_score) {
@@ -514,7 +612,7 @@ class ObliviousLearner final : public Learner {
     m.num_classes = IsClassification(options.task) ? options.num_classes : 1;
     m.dims = options.task == Task::kMulticlass ? static_cast<uint32_t>(options.num_classes) : 1;
     m.input_cols = static_cast<uint32_t>(x.cols);
-    const std::vector<size_t> cats = SplitColumns(x, options, &m);
+    const std::vector<size_t> cats = SplitColumns(x, options, static_cast<int>(params_.Int("one_hot_max_size")), &m);
     const uint64_t seed = Mix64(options.seed ^ 0x0b11ULL);
     Matrix ctr_train;
     m.ctr = TargetStatistics::Fit(x, *train.y, options.task, options.num_classes, cats, params_.Bool("cat_pairs"),
@@ -551,9 +649,13 @@ class ObliviousLearner final : public Learner {
     }
     const size_t trained = m.trees.size();
     m.trees.resize(std::max<size_t>(best_trees, 1));
-    Json info = {
-        {"trees", m.trees.size()},          {"trees_trained", trained},           {"features", nf},
-        {"ctr_tables", m.ctr.num_tables()}, {"stopped_by_deadline", by_deadline}, {"fit_seconds", watch.Seconds()}};
+    Json info = {{"trees", m.trees.size()},
+                 {"trees_trained", trained},
+                 {"features", nf},
+                 {"one_hot_features", m.one_hot.size()},
+                 {"ctr_tables", m.ctr.num_tables()},
+                 {"stopped_by_deadline", by_deadline},
+                 {"fit_seconds", watch.Seconds()}};
     if (early_stopping) info["best_validation_loss"] = best_loss;
     return std::make_unique<ObliviousModel>(std::move(m), std::move(info));
   }
@@ -595,6 +697,17 @@ ObliviousModelData DecodeObliviousModel(std::string_view bytes) {
     const uint32_t c = r.U32("numeric column");
     if (c >= m.input_cols) r.Fail("numeric column out of range");
     m.numeric.push_back(c);
+  }
+  if (h.version >= 3) {
+    const uint32_t no = r.U32("one-hot count");
+    if (no > r.remaining() / 8) r.Fail("bad one-hot count");
+    for (uint32_t i = 0; i < no; ++i) {
+      OneHotFeature f;
+      f.column = r.U32("one-hot column");
+      f.code = r.U32("one-hot code");
+      if (f.column >= m.input_cols) r.Fail("one-hot column out of range");
+      m.one_hot.push_back(f);
+    }
   }
   m.ctr = TargetStatistics::Read(r, m.input_cols);
   m.base = r.Floats(m.dims, "base scores");
@@ -640,6 +753,14 @@ std::vector<ParamSpec> ObliviousParamSpecs() {
        "stop after this many trees without a better validation loss (0 = off)"},
       {"max_bins", K::kInt, 254, 2, 255, {}, "quantile bins per numeric feature"},
       {"ctr_bins", K::kInt, 32, 2, 255, {}, "quantile bins per target-statistic feature"},
+      {"one_hot_max_size",
+       K::kInt,
+       64,
+       0,
+       kMaxOneHotLevels,
+       {},
+       "categorical columns with at most this many levels are split one level against the rest; more levels: target "
+       "statistics"},
       {"cat_pairs", K::kBool, false, 0, 0, {}, "also target statistics of pairs of categorical columns"},
       {"ctr_permutations",
        K::kInt,

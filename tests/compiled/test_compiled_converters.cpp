@@ -169,9 +169,15 @@ TEST_P(CompiledFamilies, ExtraTreesMatchesItsPredict) {
 }
 
 TEST_P(CompiledFamilies, ObliviousBoostMatchesItsPredict) {
-  for (bool categorical : {false, true}) {  // numbers only; target statistics of column 0
+  // Numbers only; column 0's nine levels one against the rest; its target
+  // statistics (one_hot_max_size below its levels).
+  for (const auto& [categorical, one_hot] : {std::pair{false, 64}, std::pair{true, 64}, std::pair{true, 0}}) {
     const Case c{"oblivious_boost",
-                 Json{{"iterations", 60}, {"depth", 4}, {"early_stopping_rounds", 0}, {"cat_pairs", categorical}},
+                 Json{{"iterations", 60},
+                      {"depth", 4},
+                      {"early_stopping_rounds", 0},
+                      {"cat_pairs", categorical},
+                      {"one_hot_max_size", one_hot}},
                  categorical};
     CheckFamily(c, GetParam(), [](std::string_view b) { return CompileObliviousModel(b); });
   }

@@ -33,6 +33,7 @@ struct Dataset {
   Matrix x;
   std::vector<float> y;
   std::vector<size_t> categorical;
+  std::vector<double> logit;  // MakeCategorical: the logit each label was drawn from
 };
 
 // Binary; columns: 0 numeric (signal), 1 numeric with missing values (noise),
@@ -41,7 +42,7 @@ struct Dataset {
 // codes' sum), 5 a 2-level category (signal).
 Dataset MakeCategorical(size_t rows, uint64_t seed) {
   Uniform01 u(seed);
-  Dataset d{Matrix(rows, 6), std::vector<float>(rows), {2, 3, 4, 5}};
+  Dataset d{Matrix(rows, 6), std::vector<float>(rows), {2, 3, 4, 5}, std::vector<double>(rows)};
   std::vector<double> level_rate(30);
   Uniform01 rates(99);
   for (double& r : level_rate) r = rates();
@@ -60,13 +61,14 @@ Dataset MakeCategorical(size_t rows, uint64_t seed) {
     const double logit = 1.5 * x0 + 3.0 * (level_rate[static_cast<size_t>(c2)] - 0.5) +
                          ((c3 + c4) % 2 == 0 ? 1.2 : -1.2) + (c5 ? 0.5 : -0.5);
     d.y[r] = u() < 1.0 / (1.0 + std::exp(-logit)) ? 1.0f : 0.0f;
+    d.logit[r] = logit;
   }
   return d;
 }
 
 Dataset MakeMulticlass(size_t rows, uint64_t seed) {
   Uniform01 u(seed);
-  Dataset d{Matrix(rows, 4), std::vector<float>(rows), {3}};
+  Dataset d{Matrix(rows, 4), std::vector<float>(rows), {3}, {}};
   for (size_t r = 0; r < rows; ++r) {
     for (size_t c = 0; c < 3; ++c) d.x.at(r, c) = static_cast<float>(2 * u() - 1);
     const auto cat = static_cast<int>(u() * 9);
@@ -81,7 +83,7 @@ Dataset MakeMulticlass(size_t rows, uint64_t seed) {
 
 Dataset MakeRegression(size_t rows, uint64_t seed) {
   Uniform01 u(seed);
-  Dataset d{Matrix(rows, 4), std::vector<float>(rows), {3}};
+  Dataset d{Matrix(rows, 4), std::vector<float>(rows), {3}, {}};
   for (size_t r = 0; r < rows; ++r) {
     for (size_t c = 0; c < 3; ++c) d.x.at(r, c) = static_cast<float>(4 * u() - 2);
     const auto cat = static_cast<int>(u() * 12);
@@ -140,7 +142,8 @@ TEST(TargetStatistics, OrderedValuesNeverSeeTheRowsOwnTarget) {
     TargetStatistics::Fit(x, y, Task::kBinary, 2, {0}, false, permutations, 5, &train);
     for (size_t r = 0; r < rows; ++r) {
       EXPECT_FLOAT_EQ(train.at(r, 0), 0.25f) << "row " << r << ", " << permutations << " permutations";
-      EXPECT_FLOAT_EQ(train.at(r, 1), 0.0f) << "row " << r;
+      // The share of rows in the category holds no target: the full one.
+      EXPECT_FLOAT_EQ(train.at(r, 1), 1.0f / rows) << "row " << r;
     }
   }
   Matrix train;
@@ -174,6 +177,10 @@ TEST(TargetStatistics, OrderedValuesCountThePrecedingRowsOfTheCategory) {
     EXPECT_FLOAT_EQ(pos[static_cast<size_t>(k)], (k + 0.5f) / (k + 1.0f));
     EXPECT_FLOAT_EQ(neg[static_cast<size_t>(k)], 0.5f / (k + 1.0f));
   }
+  // Every training row's frequency is its category's share of all rows, as
+  // for new rows: counted in order it would run from 0 to 3/8, values new
+  // rows never show.
+  for (size_t r = 0; r < 8; ++r) EXPECT_FLOAT_EQ(train.at(r, 1), 0.5f) << "row " << r;
   // Unseen and missing categories: the prior (missing was never seen here).
   Matrix fresh(2, 1);
   fresh.at(0, 0) = 42.0f;
@@ -213,7 +220,9 @@ TEST(Oblivious, BinaryLearnsCategoriesAndTheirPairs) {
   Dataset train = MakeCategorical(6000, 1);
   Dataset valid = MakeCategorical(2000, 2);
   Dataset test = MakeCategorical(4000, 3);
-  auto learner = MakeLearner(Json{{"learning_rate", 0.1}, {"cat_pairs", true}, {"ctr_permutations", 4}});
+  // Target statistics for every categorical column (none is split by its levels).
+  auto learner =
+      MakeLearner(Json{{"learning_rate", 0.1}, {"cat_pairs", true}, {"ctr_permutations", 4}, {"one_hot_max_size", 0}});
   TrainData tr{&train.x, &train.y, nullptr};
   TrainData va{&valid.x, &valid.y, nullptr};
   auto model = learner->Fit(tr, &va, Options(Task::kBinary, 2, &train.categorical));
@@ -349,18 +358,71 @@ TEST(Oblivious, CorruptBytesAreRejected) {
   EXPECT_THROW(learner->Load(version, o), InvalidInput);
 }
 
-TEST(Oblivious, ReadsVersionOneWithoutAChecksum) {
+TEST(Oblivious, ReadsVersionsOneAndTwo) {
+  // A model without one-hot columns in the formats before them: version 2
+  // has no one-hot count (version 3 added it after the numeric columns),
+  // version 1 neither and no checksum either.
   Dataset train = MakeCategorical(300, 14);
-  auto learner = MakeLearner(Json{{"iterations", 4}});
+  auto learner = MakeLearner(Json{{"iterations", 4}, {"one_hot_max_size", 0}});
   const FitOptions o = Options(Task::kBinary, 2, &train.categorical);
   auto model = learner->Fit({&train.x, &train.y, nullptr}, nullptr, o);
   const std::string bytes = model->Serialize();
-  ASSERT_EQ(bytes[8], 2);
-  std::string v1 = bytes.substr(0, bytes.size() - 8);  // version 2 added the checksum
+  ASSERT_EQ(bytes[8], 3);
+  // Header (17 bytes), dims, input columns, numeric count, the numeric columns.
+  const size_t numeric = static_cast<uint8_t>(bytes[25]);
+  const size_t one_hot_at = 17 + 12 + 4 * numeric;
+  ASSERT_EQ(bytes.substr(one_hot_at, 4), std::string(4, '\0'));  // no one-hot indicators
+  std::string body = bytes.substr(0, bytes.size() - 8);
+  body.erase(one_hot_at, 4);
+  std::string v1 = body;
   v1[8] = 1;
-  auto loaded = learner->Load(v1, o);
-  EXPECT_EQ(PredictAll(*loaded, train.x), PredictAll(*model, train.x));
-  EXPECT_EQ(loaded->Serialize(), bytes);
+  std::string v2 = body;
+  v2[8] = 2;
+  const uint64_t sum = Fnv1a64(v2);
+  for (int i = 0; i < 8; ++i) v2.push_back(static_cast<char>((sum >> (8 * i)) & 0xff));
+  for (const std::string& old : {v1, v2}) {
+    auto loaded = learner->Load(old, o);
+    EXPECT_EQ(PredictAll(*loaded, train.x), PredictAll(*model, train.x));
+    EXPECT_EQ(loaded->Serialize(), bytes);
+  }
+}
+
+TEST(Oblivious, FewLevelColumnsAreSplitOneLevelAgainstTheRest) {
+  // Columns 2 (30 levels), 3 and 4 (6 each) below one_hot_max_size: one
+  // indicator a level, no target statistics; column 5 (2 levels) is a number.
+  Dataset train = MakeCategorical(6000, 31);
+  Dataset valid = MakeCategorical(2000, 32);
+  Dataset test = MakeCategorical(4000, 33);
+  const TrainData tr{&train.x, &train.y, nullptr};
+  const TrainData va{&valid.x, &valid.y, nullptr};
+  const FitOptions o = Options(Task::kBinary, 2, &train.categorical);
+  auto levels = MakeLearner(Json{{"learning_rate", 0.1}})->Fit(tr, &va, o);
+  EXPECT_EQ(levels->Info().at("one_hot_features").get<int>(), 30 + 6 + 6);
+  EXPECT_EQ(levels->Info().at("ctr_tables").get<int>(), 0);
+  // At one_hot_max_size 6 the 30-level column gets target statistics instead.
+  auto mixed = MakeLearner(Json{{"learning_rate", 0.1}, {"one_hot_max_size", 6}})->Fit(tr, &va, o);
+  EXPECT_EQ(mixed->Info().at("one_hot_features").get<int>(), 6 + 6);
+  EXPECT_EQ(mixed->Info().at("ctr_tables").get<int>(), 1);
+  // Each level's own rate (column 2) and the pair's parity (3, 4) are learned:
+  // the test logloss is within 0.03 of the labels' own logit's.
+  double truth = 0;
+  for (size_t r = 0; r < test.x.rows; ++r) {
+    const double p = 1.0 / (1.0 + std::exp(-test.logit[r]));
+    truth -= std::log(test.y[r] > 0.5f ? p : 1.0 - p) / static_cast<double>(test.x.rows);
+  }
+  const std::vector<float> p = PredictAll(*levels, test.x);
+  EXPECT_LT(LogLoss(p, test.y), truth + 0.03) << "the labels' logit: " << truth;
+  // A level never seen in training and a missing one both take the "none of
+  // the levels" side of every test.
+  Matrix odd(2, train.x.cols);
+  for (size_t c = 0; c < train.x.cols; ++c) odd.at(0, c) = odd.at(1, c) = test.x.at(0, c);
+  odd.at(0, 2) = 77.0f;
+  odd.at(1, 2) = kNaN;
+  const std::vector<float> q = PredictAll(*levels, odd);
+  EXPECT_EQ(q[1], q[3]);
+  // Bit-identical after a reload.
+  auto loaded = MakeLearner()->Load(levels->Serialize(), o);
+  EXPECT_EQ(PredictAll(*loaded, test.x), p);
 }
 
 TEST(Oblivious, RefitBoostsTheTreesItsEarlyStoppedFoldsKept) {
