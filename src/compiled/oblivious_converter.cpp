@@ -31,7 +31,7 @@ class OneHotFeatures final : public FeatureExtension {
     for (size_t r = begin; r < end; ++r) {
       const float* row = x.row(r);
       float* o = out + (r - begin) * n;
-      for (size_t j = 0; j < n; ++j) o[j] = row[one_hot_[j].column] == static_cast<float>(one_hot_[j].code);
+      for (size_t j = 0; j < n; ++j) o[j] = OneHotValue(one_hot_[j], row[one_hot_[j].column]);
     }
   }
   std::vector<uint32_t> Sources(size_t i) const override { return {one_hot_.at(i).column}; }

@@ -39,7 +39,7 @@ constexpr size_t kPredictChunk = 512;
 // Smallest denominator of a leaf's Newton step or gain (empty leaves with l2_leaf_reg 0).
 constexpr double kMinDenominator = 1e-12;
 constexpr double kMaxSubtractionBytes = 256.0 * 1024 * 1024;
-// Most levels a one-hot column may have: its codes (and "none of them") fit a byte.
+// Most levels a one-hot column may have: its codes, a missing level and "none of them" fit a byte.
 constexpr int kMaxOneHotLevels = 254;
 
 // The derived feature rows [begin, end) of x: numeric columns, one-hot
@@ -56,7 +56,7 @@ void DerivedFeatures(const ObliviousModelData& m, const Matrix& x, size_t begin,
     float* o = out->data() + (r - begin) * nf;
     const float* row = x.row(r);
     for (size_t j = 0; j < nn; ++j) o[j] = row[m.numeric[j]];
-    for (size_t j = 0; j < no; ++j) o[nn + j] = row[m.one_hot[j].column] == static_cast<float>(m.one_hot[j].code);
+    for (size_t j = 0; j < no; ++j) o[nn + j] = OneHotValue(m.one_hot[j], row[m.one_hot[j].column]);
     for (size_t j = 0; j < nc; ++j) o[nn + no + j] = ctr[(r - begin) * nc + j];
   }
 }
@@ -188,13 +188,18 @@ void AppendBinned(const BinnedMatrix& b, Codes* out) {
   }
 }
 
-// Up to `limit` + 1 distinct values of column c (NaN aside), ascending.
-std::vector<float> DistinctValues(const Matrix& x, size_t c, size_t limit) {
+// Up to `limit` + 1 distinct values of column c (NaN aside), ascending; sets
+// *missing when it saw a NaN.
+std::vector<float> DistinctValues(const Matrix& x, size_t c, size_t limit, bool* missing) {
   std::vector<float> seen;
+  *missing = false;
   for (size_t r = 0; r < x.rows && seen.size() <= limit; ++r) {
     const float v = x.at(r, c);
-    if (std::isnan(v) || std::find(seen.begin(), seen.end(), v) != seen.end()) continue;
-    seen.push_back(v);
+    if (std::isnan(v)) {
+      *missing = true;
+    } else if (std::find(seen.begin(), seen.end(), v) == seen.end()) {
+      seen.push_back(v);
+    }
   }
   std::sort(seen.begin(), seen.end());
   return seen;
@@ -203,8 +208,9 @@ std::vector<float> DistinctValues(const Matrix& x, size_t c, size_t limit) {
 // Splits the input columns: numbers (into m->numeric: numeric columns and
 // categorical ones with at most two levels), one-hot columns (into
 // m->one_hot: categorical ones with at most `one_hot_max_size` levels, each
-// level a whole-number code) and the categorical columns that get target
-// statistics (returned).
+// level a whole-number code, and missing values a level of their own when
+// there are any) and the categorical columns that get target statistics
+// (returned).
 std::vector<size_t> SplitColumns(const Matrix& x, const FitOptions& options, int one_hot_max_size,
                                  ObliviousModelData* m) {
   const size_t cols = x.cols;
@@ -222,13 +228,15 @@ std::vector<size_t> SplitColumns(const Matrix& x, const FitOptions& options, int
       m->numeric.push_back(static_cast<uint32_t>(c));
       continue;
     }
-    const std::vector<float> levels = DistinctValues(x, c, limit);
+    bool missing = false;
+    const std::vector<float> levels = DistinctValues(x, c, limit, &missing);
     if (levels.size() <= 2) {
       m->numeric.push_back(static_cast<uint32_t>(c));
     } else if (levels.size() <= limit && std::all_of(levels.begin(), levels.end(), [](float v) {
                  return v >= 0.0f && v < 4.0e9f && v == std::floor(v);
                })) {
       for (float v : levels) m->one_hot.push_back({static_cast<uint32_t>(c), static_cast<uint32_t>(v)});
+      if (missing) m->one_hot.push_back({static_cast<uint32_t>(c), kOneHotMissing});
     } else {
       cats.push_back(c);
     }
@@ -253,12 +261,18 @@ Codes BinDerived(const Matrix& x, const ObliviousModelData& m, const Matrix& ctr
     while (i + levels < m.one_hot.size() && m.one_hot[i + levels].column == column) ++levels;
     codes.first_feature.push_back(static_cast<uint32_t>(codes.features()));
     codes.one_hot.push_back(1);
-    std::vector<float> values(levels);  // ascending, as SplitColumns listed them
-    for (size_t j = 0; j < levels; ++j) values[j] = static_cast<float>(m.one_hot[i + j].code);
+    // The codes ascending, as SplitColumns listed them; the missing level last.
+    const bool missing = m.one_hot[i + levels - 1].code == kOneHotMissing;
+    std::vector<float> values;
+    for (size_t j = 0; j + (missing ? 1 : 0) < levels; ++j) values.push_back(static_cast<float>(m.one_hot[i + j].code));
     const size_t at = codes.codes.size();
     codes.codes.resize(at + x.rows, 0);
     for (size_t r = 0; r < x.rows; ++r) {
       const float v = x.at(r, column);
+      if (std::isnan(v)) {
+        if (missing) codes.codes[at + r] = static_cast<uint8_t>(levels);
+        continue;
+      }
       const auto it = std::lower_bound(values.begin(), values.end(), v);
       if (it != values.end() && *it == v) codes.codes[at + r] = static_cast<uint8_t>(it - values.begin() + 1);
     }
@@ -446,7 +460,6 @@ class ObliviousBooster {
   // or for a one-hot column "code == t".
   std::pair<double, uint32_t> BestBorder(size_t f, int d, const std::vector<double>& hist, std::vector<double>& total,
                                          std::vector<double>& left) const {
-    if (codes_.one_hot[f]) return BestLevel(f, d, hist, total);
     const size_t leaves = size_t{1} << d;
     const size_t dims = dims_;
     const size_t nc = codes_.num_codes[f];
@@ -458,6 +471,7 @@ class ObliviousBooster {
         for (size_t k = 0; k < 2 * dims; ++k) total[l * 2 * dims + k] += cell[k];
       }
     }
+    if (codes_.one_hot[f]) return BestLevel(f, d, hist, total);
     std::fill(left.begin(), left.end(), 0.0);
     double best_score = -std::numeric_limits<double>::infinity();
     uint32_t best_t = 0;
@@ -472,8 +486,7 @@ class ObliviousBooster {
           lt[2 * k + 1] += cell[2 * k + 1];
           const double gl = lt[2 * k], hl = lt[2 * k + 1];
           const double gr = tt[2 * k] - gl, hr = tt[2 * k + 1] - hl;
-          score += gl * gl / std::max(hl + config_.lambda, kMinDenominator) +
-                   gr * gr / std::max(hr + config_.lambda, kMinDenominator);
+          score += SideGain(gl, hl) + SideGain(gr, hr);
         }
       }
       if (score > best_score) {
@@ -484,20 +497,17 @@ class ObliviousBooster {
     return {best_score, best_t};
   }
 
-  // The best "code == t" test (t >= 1) of one-hot unit f at level d.
+  // A side's Newton gain, G^2 / (H + l2_leaf_reg).
+  double SideGain(double g, double h) const { return g * g / std::max(h + config_.lambda, kMinDenominator); }
+
+  // The best "code == t" test (t >= 1) of one-hot unit f at level d, given
+  // its leaves' totals.
   std::pair<double, uint32_t> BestLevel(size_t f, int d, const std::vector<double>& hist,
-                                        std::vector<double>& total) const {
+                                        const std::vector<double>& total) const {
     const size_t leaves = size_t{1} << d;
     const size_t dims = dims_;
     const size_t nc = codes_.num_codes[f];
     const double* h = hist.data();
-    std::fill(total.begin(), total.end(), 0.0);
-    for (size_t l = 0; l < leaves; ++l) {
-      for (size_t b = 0; b < nc; ++b) {
-        const double* cell = h + (l * nc + b) * 2 * dims;
-        for (size_t k = 0; k < 2 * dims; ++k) total[l * 2 * dims + k] += cell[k];
-      }
-    }
     double best_score = -std::numeric_limits<double>::infinity();
     uint32_t best_t = 1;
     for (size_t t = 1; t < nc; ++t) {
@@ -508,8 +518,7 @@ class ObliviousBooster {
         for (size_t k = 0; k < dims; ++k) {
           const double gi = cell[2 * k], hi = cell[2 * k + 1];
           const double go = tt[2 * k] - gi, ho = tt[2 * k + 1] - hi;
-          score += gi * gi / std::max(hi + config_.lambda, kMinDenominator) +
-                   go * go / std::max(ho + config_.lambda, kMinDenominator);
+          score += SideGain(gi, hi) + SideGain(go, ho);
         }
       }
       if (score > best_score) {

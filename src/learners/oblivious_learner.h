@@ -7,7 +7,8 @@
 // d bits; that makes it a strong regularizer and very cheap to evaluate.
 // Categorical columns (FitOptions::categorical_features) with at most two
 // levels are used as numbers; with at most one_hot_max_size levels (default
-// 64) a level's test is "this level or not", as CatBoost's one_hot_max_size;
+// 64) a level's test is "this level or not" (missing values are a level of
+// their own), as CatBoost's one_hot_max_size;
 // with more, they become ordered target statistics of each column (and, with
 // cat_pairs, of each pair; see target_statistics.h). On Adult's few-level
 // columns the levels beat their target statistics by 0.008 of logloss (the

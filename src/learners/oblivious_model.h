@@ -2,6 +2,7 @@
 // trees itself (compiled/) as well as for the learner (oblivious_learner.cpp).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -19,17 +20,26 @@ struct ObliviousTree {
   std::vector<float> leaves;
 };
 
-// An indicator of one category: 1 when input column `column` holds `code`,
-// else 0 (another code, or missing).
+// The code of a one-hot indicator of missing values.
+inline constexpr uint32_t kOneHotMissing = 0xffffffffu;
+
+// An indicator of one category: 1 when input column `column` holds `code`
+// (or, for code kOneHotMissing, is missing), else 0.
 struct OneHotFeature {
   uint32_t column = 0;
   uint32_t code = 0;
 };
 
+// The indicator's value for the column's value v.
+inline float OneHotValue(const OneHotFeature& f, float v) {
+  return f.code == kOneHotMissing ? static_cast<float>(std::isnan(v))
+                                  : static_cast<float>(v == static_cast<float>(f.code));
+}
+
 // Everything prediction needs. Trees test derived features: the numeric input
 // columns first (feature j < numeric.size() is input column numeric[j]), then
 // the one-hot indicators (feature numeric.size() + i is one_hot[i]; a column's
-// indicators are adjacent, its codes ascending), then the target statistics
+// indicators are adjacent, its codes ascending, missing last), then the target statistics
 // (feature numeric.size() + one_hot.size() + i is ctr's feature i).
 // Raw score k = base[k] + the sum over trees of their leaf value k (in
 // double, tree 0 first); the link is the logistic (binary: [1-p, p]), the

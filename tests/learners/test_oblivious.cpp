@@ -425,6 +425,30 @@ TEST(Oblivious, FewLevelColumnsAreSplitOneLevelAgainstTheRest) {
   EXPECT_EQ(PredictAll(*loaded, test.x), p);
 }
 
+TEST(Oblivious, MissingValuesOfAFewLevelColumnAreALevelOfTheirOwn) {
+  // Column 0: levels 0..3 (positive rate 0.2 + 0.1 k) or missing (rate 0.9).
+  Uniform01 u(41);
+  const size_t rows = 4000;
+  Matrix x(rows, 1);
+  std::vector<float> y(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    const bool missing = u() < 0.2;
+    const auto level = static_cast<int>(u() * 4);
+    x.at(r, 0) = missing ? kNaN : static_cast<float>(level);
+    y[r] = u() < (missing ? 0.9 : 0.2 + 0.1 * level) ? 1.0f : 0.0f;
+  }
+  const std::vector<size_t> categorical = {0};
+  auto model = MakeLearner(Json{{"iterations", 200}, {"depth", 2}, {"learning_rate", 0.1}})
+                   ->Fit({&x, &y, nullptr}, nullptr, Options(Task::kBinary, 2, &categorical));
+  EXPECT_EQ(model->Info().at("one_hot_features").get<int>(), 4 + 1);
+  Matrix probe(5, 1);
+  for (size_t r = 0; r < 4; ++r) probe.at(r, 0) = static_cast<float>(r);
+  probe.at(4, 0) = kNaN;
+  const std::vector<float> p = PredictAll(*model, probe);
+  for (size_t r = 0; r < 4; ++r) EXPECT_NEAR(p[2 * r + 1], 0.2 + 0.1 * static_cast<double>(r), 0.05) << "level " << r;
+  EXPECT_NEAR(p[9], 0.9, 0.05);
+}
+
 TEST(Oblivious, RefitBoostsTheTreesItsEarlyStoppedFoldsKept) {
   // --refit-full: the model fitted once on all rows must not boost the full
   // `iterations` (the folds stopped far earlier), nor stop early (no held-out rows).
