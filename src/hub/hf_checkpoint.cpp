@@ -15,17 +15,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Json ReadJson(const fs::path& path, bool required) {
+// A JSON file as J (Json, or SortedJson for a tokenizer's large objects).
+template <class J = Json>
+J ReadJson(const fs::path& path, bool required) {
   std::ifstream in(path);
   if (!in) {
     if (required) throw InvalidInput(path.parent_path().string() + ": no " + path.filename().string());
-    return Json::object();
+    return J::object();
   }
   std::stringstream s;
   s << in.rdbuf();
   try {
-    return Json::parse(s.str());
-  } catch (const Json::exception&) {
+    return J::parse(s.str());
+  } catch (const typename J::exception&) {
     throw InvalidInput(path.string() + ": not JSON");
   }
 }
@@ -42,7 +44,7 @@ double Real(const Json& config, const char* key, double fallback, const std::str
 }
 
 // A special token as tokenizer_config.json writes it: "text" or {"content": "text"}.
-std::string SpecialText(const Json& v) {
+std::string SpecialText(const SortedJson& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_object() && v.contains("content") && v.at("content").is_string()) return v.at("content").get<std::string>();
   return "";
@@ -216,8 +218,9 @@ TransformerWeights LlamaWeights(const Tensors& t, const TransformerConfig& c) {
 
 }  // namespace
 
-Vocabulary ReadHfTokenizer(const Json& tok, const Json& tok_config, const std::string& source) {
-  const Json& model = tok.contains("model") ? tok.at("model") : Json::object();
+Vocabulary ReadHfTokenizer(const SortedJson& tok, const SortedJson& tok_config, const std::string& source) {
+  const SortedJson empty = SortedJson::object();
+  const SortedJson& model = tok.contains("model") ? tok.at("model") : empty;
   if (model.value("type", "") != "BPE") {
     throw InvalidInput(source + ": tokenizer model '" + model.value("type", "?") +
                        "' is not supported (BPE: byte-level or SentencePiece-style)");
@@ -232,7 +235,7 @@ Vocabulary ReadHfTokenizer(const Json& tok, const Json& tok_config, const std::s
   std::vector<std::pair<int64_t, std::string>> added;
   std::vector<bool> special;
   if (tok.contains("added_tokens") && tok.at("added_tokens").is_array()) {
-    for (const Json& a : tok.at("added_tokens")) {
+    for (const SortedJson& a : tok.at("added_tokens")) {
       added.emplace_back(JsonInteger<int64_t>(a.at("id"), source + ": added token id"),
                          a.at("content").get<std::string>());
       special.push_back(a.value("special", true));
@@ -255,7 +258,7 @@ Vocabulary ReadHfTokenizer(const Json& tok, const Json& tok_config, const std::s
   }
   std::vector<std::string> merges;
   if (model.contains("merges")) {
-    for (const Json& m : model.at("merges")) {
+    for (const SortedJson& m : model.at("merges")) {
       if (m.is_string()) {
         merges.push_back(m.get<std::string>());
       } else if (m.is_array() && m.size() == 2) {
@@ -339,8 +342,8 @@ HfCheckpoint ReadHfCheckpoint(const fs::path& folder) {
   ck.config = ConfigOf(config, source);
   if (config.contains("license") && config.at("license").is_string())
     ck.license = config.at("license").get<std::string>();
-  ck.vocab = ReadHfTokenizer(ReadJson(folder / "tokenizer.json", true),
-                             ReadJson(folder / "tokenizer_config.json", false), source);
+  ck.vocab = ReadHfTokenizer(ReadJson<SortedJson>(folder / "tokenizer.json", true),
+                             ReadJson<SortedJson>(folder / "tokenizer_config.json", false), source);
   // The embedding may have more rows than the tokenizer has tokens (padding): those ids are unused.
   if (static_cast<int64_t>(ck.vocab.tokens.size()) > ck.config.vocab) {
     throw InvalidInput(source + ": the tokenizer has " + std::to_string(ck.vocab.tokens.size()) +

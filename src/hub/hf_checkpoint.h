@@ -40,6 +40,6 @@ HfCheckpoint ReadHfCheckpoint(const std::filesystem::path& folder);
 // tokenizer.json (+ tokenizer_config.json) as the engine's vocabulary: a
 // byte-level BPE (GPT-2, LLaMA-3, SmolLM) or a SentencePiece-style BPE with
 // byte fallback (LLaMA-1/2, TinyLlama; merge ranks become scores).
-Vocabulary ReadHfTokenizer(const Json& tokenizer, const Json& tokenizer_config, const std::string& source);
+Vocabulary ReadHfTokenizer(const SortedJson& tokenizer, const SortedJson& tokenizer_config, const std::string& source);
 
 }  // namespace tabpilot

@@ -234,20 +234,20 @@ TEST(LlamaTokenizer, FromATokenizerJsonMatchesTheReference) {
   std::vector<std::pair<double, std::string>> ranked;
   for (const json& m : dump.at("merges")) ranked.emplace_back(m.at(1).get<double>(), m.at(0).get<std::string>());
   std::sort(ranked.begin(), ranked.end());
-  tabpilot::Json vocab = tabpilot::Json::object();
+  tabpilot::SortedJson vocab = tabpilot::SortedJson::object();
   for (size_t id = 3; id < tokens.size(); ++id) vocab[tokens[id]] = id;
-  tabpilot::Json merges = tabpilot::Json::array();
+  tabpilot::SortedJson merges = tabpilot::SortedJson::array();
   for (const auto& [rank, pair] : ranked) merges.push_back(pair);
-  const tabpilot::Json tokenizer = {
+  const tabpilot::SortedJson tokenizer = {
       {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}, {"byte_fallback", true}}},
       {"normalizer",
        {{"type", "Sequence"},
-        {"normalizers", tabpilot::Json::array({{{"type", "Prepend"}, {"prepend", "\u2581"}},
-                                               {{"type", "Replace"}, {"content", "\u2581"}}})}}},
-      {"added_tokens", tabpilot::Json::array({{{"id", 0}, {"content", "<unk>"}, {"special", true}},
-                                              {{"id", 1}, {"content", "<s>"}, {"special", true}},
-                                              {{"id", 2}, {"content", "</s>"}, {"special", true}}})}};
-  const tabpilot::Json config = {{"bos_token", "<s>"}, {"eos_token", "</s>"}, {"unk_token", "<unk>"}};
+        {"normalizers", tabpilot::SortedJson::array({{{"type", "Prepend"}, {"prepend", "\u2581"}},
+                                                     {{"type", "Replace"}, {"content", "\u2581"}}})}}},
+      {"added_tokens", tabpilot::SortedJson::array({{{"id", 0}, {"content", "<unk>"}, {"special", true}},
+                                                    {{"id", 1}, {"content", "<s>"}, {"special", true}},
+                                                    {{"id", 2}, {"content", "</s>"}, {"special", true}}})}};
+  const tabpilot::SortedJson config = {{"bos_token", "<s>"}, {"eos_token", "</s>"}, {"unk_token", "<unk>"}};
   const auto tok = Tokenizer::Create(ReadHfTokenizer(tokenizer, config, "tokenizer.json"), "tokenizer.json");
   EXPECT_EQ(tok->vocabulary().model, "llama");
   EXPECT_EQ(tok->vocabulary().bos, 1);
