@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "core/json_parse.h"
 #include "serve/completion_request.h"
 #include "serve/completion_response.h"
 #include "serve/http_answers.h"
@@ -44,7 +45,7 @@ int64_t Now() {
 // The JSON body of a POST, or InvalidInput.
 Json Body(const HttpRequest& request) {
   try {
-    Json j = Json::parse(request.body);
+    Json j = ParseJson(request.body);
     if (!j.is_object()) throw InvalidInput("the request body must be a JSON object");
     return j;
   } catch (const Json::parse_error&) {

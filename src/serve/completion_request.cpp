@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/json_parse.h"
 
 namespace tabpilot {
 namespace {
@@ -208,7 +209,7 @@ void ReadJurassic(const Json& body, int limit, CompletionRequest* r) {
 CompletionRequest ParseCompletionRequest(const std::string& body, CompletionApiKind kind, int max_tokens_limit) {
   Json j;
   try {
-    j = Json::parse(body);
+    j = ParseJson(body);
   } catch (const Json::parse_error&) {
     throw InvalidInput("the request body is not JSON");
   }

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "core/json_parse.h"
 #include "core/version.h"
 #include "serve/explanation_response.h"
 #include "serve/http_answers.h"
@@ -225,7 +226,7 @@ HttpResponse InferenceRouter::Admin(HttpRequest& request, const std::vector<std:
     }
     Json body;
     try {
-      body = Json::parse(request.body);
+      body = ParseJson(request.body);
     } catch (const Json::exception& e) {
       throw InvalidInput(std::string("the body is not JSON: ") + e.what());
     }

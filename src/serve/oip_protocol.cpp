@@ -4,6 +4,7 @@
 #include <array>
 
 #include "core/error.h"
+#include "core/json_parse.h"
 #include "predict/json_cell.h"
 #include "serve/explanation_response.h"
 #include "serve/prediction_response.h"
@@ -62,7 +63,7 @@ OipInferRequest DecodeOipInfer(std::string_view body, const Schema& schema) {
   RequestRows& rows = req.rows;
   rows.columns = schema.columns.size();
   try {
-    rows.json = std::make_unique<Json>(Json::parse(body));
+    rows.json = std::make_unique<Json>(ParseJson(body));
   } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number past double
     throw InvalidInput(std::string("malformed JSON in the infer request: ") + e.what());
   }

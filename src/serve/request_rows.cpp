@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/error.h"
+#include "core/json_parse.h"
 #include "data/datetime_parse.h"
 #include "data/value_parse.h"
 #include "predict/json_cell.h"
@@ -165,7 +166,7 @@ namespace {
 
 Json ParseJsonBody(std::string_view body, const std::string& what) {
   try {
-    return Json::parse(body);
+    return ParseJson(body);
   } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number past double
     throw InvalidInput("malformed JSON in " + what + ": " + e.what());
   }

@@ -10,6 +10,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_parse.h"
 #include "core/version.h"
 #include "data/csv_reader.h"
 #include "hub/hub_package.h"
@@ -176,7 +177,7 @@ Json SchemaWithExamples(const Json& schema, const fs::path& bundle) {
 
 Json JsonBody(const HttpRequest& request) {
   try {
-    return Json::parse(request.body);
+    return ParseJson(request.body);
   } catch (const Json::exception&) {
     throw InvalidInput("the request body is not JSON");
   }
