@@ -8,25 +8,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "best_of_three.h"
 #include "core/json.h"
 #include "core/json_parse.h"
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-template <class F>
-double BestOfThree(F&& f) {
-  double best = 1e300;
-  for (int run = 0; run < 3; ++run) {
-    const auto start = Clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
-  }
-  return best;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2 || std::atol(argv[1]) < 1) {
@@ -38,8 +22,9 @@ int main(int argc, char** argv) {
   for (long i = 0; i < keys; ++i) body += (i ? ",\"c" : "\"c") + std::to_string(i) + "\":1.5";
   body += "}]}";
   size_t parsed = 0;
-  const double ours = BestOfThree([&] { parsed = tabpilot::ParseJson(body).at("instances").at(0).size(); });
-  const double before = BestOfThree([&] {
+  const double ours =
+      tabpilot::bench::BestOfThree([&] { parsed = tabpilot::ParseJson(body).at("instances").at(0).size(); });
+  const double before = tabpilot::bench::BestOfThree([&] {
     if (tabpilot::Json::parse(body).at("instances").at(0).size() != parsed) std::abort();
   });
   const tabpilot::Json out = {{"keys", keys},

@@ -16,14 +16,11 @@
 #include <sstream>
 #include <string>
 
+#include "best_of_three.h"
 #include "core/json.h"
 #include "hub/hf_checkpoint.h"
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Token i's text: distinct, of the lengths and alphabet BPE vocabularies have.
 std::string TokenText(size_t i) {
@@ -53,17 +50,6 @@ std::string ReadText(const std::filesystem::path& path) {
   return s.str();
 }
 
-template <class F>
-double BestOfThree(F&& f) {
-  double best = 1e300;
-  for (int run = 0; run < 3; ++run) {
-    const auto start = Clock::now();
-    f();
-    best = std::min(best, Since(start));
-  }
-  return best;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,12 +65,12 @@ int main(int argc, char** argv) {
   const auto bytes = std::filesystem::file_size(path);
 
   size_t tokens = 0;
-  const double ours = BestOfThree([&] {
+  const double ours = tabpilot::bench::BestOfThree([&] {
     const tabpilot::Vocabulary v = tabpilot::ReadHfTokenizer(tabpilot::SortedJson::parse(ReadText(path)),
                                                              tabpilot::SortedJson::object(), "tokenizer.json");
     tokens = v.tokens.size();
   });
-  const double ordered = BestOfThree([&] {
+  const double ordered = tabpilot::bench::BestOfThree([&] {
     const tabpilot::Json doc = tabpilot::Json::parse(ReadText(path));
     if (doc.at("model").at("vocab").size() != vocab) std::abort();
   });
