@@ -1,5 +1,6 @@
 #include "automl/held_out_ensemble.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -74,7 +75,10 @@ std::vector<Matrix> HeldOutPredictions(TrainingRun& run, const TrainingData& all
 
 EnsembleChoice ChooseOnHeldOut(TrainingRun& run, const TrainingData& all, const RefitRows& split,
                                const EnsembleChoice& chosen, const HeldOutChoiceOptions& options) {
-  const std::vector<size_t> members = EnsembleMembers(chosen);
+  std::vector<size_t> members = EnsembleMembers(chosen);
+  members.insert(members.end(), options.challengers.begin(), options.challengers.end());
+  std::sort(members.begin(), members.end());
+  members.erase(std::unique(members.begin(), members.end()), members.end());
   if (split.choice.empty() || members.size() < 2) return chosen;
   const std::vector<Matrix> predictions = HeldOutPredictions(run, all, split, members);
   std::vector<const Matrix*> inputs;
@@ -89,8 +93,10 @@ EnsembleChoice ChooseOnHeldOut(TrainingRun& run, const TrainingData& all, const 
   std::string text;
   for (size_t i = 0; i < members.size(); ++i) {
     char part[160];
-    std::snprintf(part, sizeof part, "%s%s %.2f -> %.2f", text.empty() ? "" : ", ",
-                  run.done()[members[i]].config.name.c_str(), chosen.weights[members[i]], best.weights[i]);
+    const bool challenger = !(chosen.weights[members[i]] > 0);
+    std::snprintf(part, sizeof part, "%s%s%s %.2f -> %.2f", text.empty() ? "" : ", ",
+                  run.done()[members[i]].config.name.c_str(), challenger ? " (challenger)" : "",
+                  chosen.weights[members[i]], best.weights[i]);
     text += part;
   }
   char score[64];

@@ -38,13 +38,18 @@ struct HeldOutChoiceOptions {
   // tolerance, deadline, seed); none: the most accurate weights.
   std::optional<CostTradeoffOptions> tradeoff;
   const InferenceCosts* costs = nullptr;  // run.done()'s, for the trade-off
+  // Candidates (indices into run.done()) weighed beside the members though
+  // `chosen` gives them no weight (held_out_challengers.h).
+  std::vector<size_t> challengers;
 };
 
-// Greedy selection (ChooseEnsemble) among the members of `chosen` on the
-// held-out rows of `split` (split.choice), then the trade-off when asked; returns `chosen`
-// with its weights (members only, summing to 1), decision threshold and
-// `traded` replaced by the held-out choice's (its OOF predictions and score
-// stay the sample's). Unchanged when there are no held-out rows or one member.
+// Greedy selection (ChooseEnsemble) among the members of `chosen` and the
+// `options.challengers` on the held-out rows of `split` (split.choice), then
+// the trade-off when asked; returns `chosen` with its weights (members and
+// challengers only, summing to 1), decision threshold and `traded` replaced
+// by the held-out choice's (its OOF predictions and score stay the
+// sample's). Unchanged when there are no held-out rows or fewer than two
+// members and challengers.
 EnsembleChoice ChooseOnHeldOut(TrainingRun& run, const TrainingData& all, const RefitRows& split,
                                const EnsembleChoice& chosen, const HeldOutChoiceOptions& options);
 

@@ -15,7 +15,7 @@ bool FamilyAllowed(const TrainerOptions& options, const std::string& family) {
 bool ConfigAllowed(const TrainerOptions& options, const CandidateConfig& config) {
   const auto& excluded = options.excluded_families;
   if (std::find(excluded.begin(), excluded.end(), config.family) != excluded.end()) return false;
-  if (config.opt_in) {
+  if (config.opt_in && !(config.default_when_sampled && options.sampled_search)) {
     return std::find(options.families.begin(), options.families.end(), config.family) != options.families.end();
   }
   return FamilyAllowed(options, config.family);

@@ -24,6 +24,9 @@ struct CandidateConfig {
   // Tried only when its family is named in --learners: measured, but not
   // (yet) a gain in the default portfolio.
   bool opt_in = false;
+  // ... except in a search on a sample of a large table
+  // (TrainerOptions::sampled_search), where it is a default candidate.
+  bool default_when_sampled = false;
 };
 
 struct DataShape {

@@ -1,7 +1,8 @@
 // The refit after a search on a sample (search_sample.h): each member the
-// ensemble chose is fitted once more on every row of the table (but a
-// held-out few), and kept beside its sample fold models as its full-form
-// model (model/bundle_form.h) when it does better than they do.
+// ensemble chose (and each challenger, held_out_challengers.h) is fitted
+// once more on every row of the table (but a held-out few), and kept beside
+// its sample fold models as its full-form model (model/bundle_form.h) when it
+// does better than they do.
 //
 // The refit keeps the member's configuration and early-stops on rows held
 // out from both the search sample and the refit (at most kRefitHeldOutRows
@@ -82,9 +83,10 @@ RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample, ui
 // The order members are refit in and their claims on the refit time (shares
 // summing to 1), largest first: each family's share is the mean of its
 // ensemble weight's share and an equal share, split among its members by
-// weight (`weights`, one per member, of the family in `families`). With one
-// family the claims are the weights' shares. `member`: an index into
-// `families`.
+// weight (`weights`, one per member, of the family in `families`), or
+// evenly in a family without weight (held-out challengers,
+// held_out_challengers.h: half an equal share). With one family the claims
+// are the weights' shares. `member`: an index into `families`.
 struct RefitClaim {
   size_t member = 0;
   double claim = 0;

@@ -2,9 +2,13 @@
 #include "automl/trainer.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "automl/bundle_assembly.h"
@@ -15,6 +19,7 @@
 #include "automl/duplicate_rows.h"
 #include "automl/ensemble_choice.h"
 #include "automl/folds.h"
+#include "automl/held_out_challengers.h"
 #include "automl/held_out_ensemble.h"
 #include "automl/inference_cost.h"
 #include "automl/level_plan.h"
@@ -86,6 +91,43 @@ std::vector<uint32_t> GroupsOf(const TrainingData& data, const std::vector<size_
 // The ensemble's choice on the held-out rows of `split` after a sampled search
 // (held_out_ensemble.h): its trade-off, with `tolerance_se` set to the one applied
 // (automatic: counted in the held-out rows' groups, cost_tradeoff.h).
+// The held-out choice's challengers among run.done() (held_out_challengers.h): said in the log,
+// marked on their leaderboard rows (info.held_out_challenger) and added to `needed`.
+std::vector<size_t> AddChallengers(TrainingRun& run, const std::vector<double>& weights,
+                                   std::set<std::string>& needed) {
+  std::vector<std::string> families;
+  std::vector<double> losses;
+  for (const Candidate& c : run.done()) {
+    families.push_back(c.config.family);
+    const bool refit = c.level == 1 && !c.fit.own_oof;
+    losses.push_back(refit ? run.scorer().SelectionLoss(c.fit.oof.values.data())
+                           : std::numeric_limits<double>::quiet_NaN());
+  }
+  const LearnerRegistry& learners = run.learners();
+  std::vector<size_t> out = HeldOutChallengers(families, weights, losses,
+                                               [&](const std::string& f) { return !learners.Get(f).grows_with_rows; });
+  if (!out.empty()) {
+    const double best = *std::min_element(
+        losses.begin(), losses.end(), [](double a, double b) { return std::isnan(b) || (!std::isnan(a) && a < b); });
+    std::string text;
+    for (size_t c : out) {
+      char part[200];
+      std::snprintf(part, sizeof part, "%s%s (%s, sample loss %.5f)", text.empty() ? "" : ", ",
+                    run.done()[c].config.name.c_str(), run.done()[c].config.family.c_str(), losses[c]);
+      text += part;
+    }
+    char tail[96];
+    std::snprintf(tail, sizeof tail, " against the best's %.5f", best);
+    run.options().logger.Info(run.Clock(false) + "refit and weighed on the held-out rows beside the members: " + text +
+                              tail + ", families the sample's ensemble left out");
+  }
+  for (size_t c : out) {
+    needed.insert(run.done()[c].config.name);
+    run.board()[run.done()[c].leaderboard_row].info["held_out_challenger"] = true;
+  }
+  return out;
+}
+
 HeldOutChoiceOptions HeldOutOptions(const TrainerOptions& options, const TrainingData& data, const RefitRows& split,
                                     const InferenceCosts& costs, bool cheapest_only, double& tolerance_se) {
   HeldOutChoiceOptions held;
@@ -104,6 +146,23 @@ HeldOutChoiceOptions HeldOutOptions(const TrainerOptions& options, const Trainin
     held.tradeoff->deadline = options.deadline;
   }
   return held;
+}
+
+// After a search on a sample: the `needed` members, with the challengers (added to it), refit on
+// more rows by `refit`, then the ensemble chosen again on rows neither saw (held_out_ensemble.h).
+EnsembleChoice RefitAndChooseAgain(TrainingRun& run, const TrainerOptions& options, const TrainingData& data,
+                                   const SearchSample& sample, const InferenceCosts& costs, Deadline refit,
+                                   const EnsembleChoice& ensemble, std::set<std::string>& needed,
+                                   double& tolerance_se) {
+  // Each left-out family's best when near the best on the sample too (held_out_challengers.h).
+  std::vector<size_t> challengers;
+  if (!ensemble.cheapest_only) challengers = AddChallengers(run, ensemble.weights, needed);
+  run.ReleaseModelsExcept(needed);
+  const RefitRows split = SplitRefitRows(data, sample, options.seed + 19);
+  RefitMembersOnAllRows(run, data, split, needed, ensemble.weights, refit);
+  HeldOutChoiceOptions held = HeldOutOptions(options, data, split, costs, ensemble.cheapest_only, tolerance_se);
+  held.challengers = std::move(challengers);
+  return ChooseOnHeldOut(run, data, split, ensemble, held);
 }
 
 }  // namespace
@@ -135,6 +194,7 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
     search_options.stack_levels = 1;
     search_options.excluded_families = SampledSearchExclusions(options, learners);
     search_options.categoricals_as_codes = true;
+    search_options.sampled_search = true;
     // The sample compares candidates; more folds would buy steadier fold models that the refit replaces.
     if (search_options.num_folds == 0) search_options.num_folds = kSampledSearchFolds;
     // The candidates' models wait on disk for the ensemble's choice (model_spill.h).
@@ -200,11 +260,8 @@ TrainResult TrainAutoML(const TrainingData& data, const TrainerOptions& options)
   size_t refitted = 0;
   if (choose_on_held_out) {
     // ... on more rows than the sample, then chosen again on rows neither saw (held_out_ensemble.h).
-    run.ReleaseModelsExcept(needed);
-    const RefitRows split = SplitRefitRows(data, sample, options.seed + 19);
-    RefitMembersOnAllRows(run, data, split, needed, ensemble.weights, budget.Refit(timing_seconds));
-    const HeldOutChoiceOptions held = HeldOutOptions(options, data, split, costs, ensemble.cheapest_only, tolerance_se);
-    ensemble = ChooseOnHeldOut(run, data, split, ensemble, held);
+    ensemble = RefitAndChooseAgain(run, options, data, sample, costs, budget.Refit(timing_seconds), ensemble, needed,
+                                   tolerance_se);
     needed = NeededCandidates(run.done(), ensemble.weights);
     for (const Candidate& c : run.done()) refitted += needed.count(c.config.name) && c.full ? 1 : 0;
   } else if (options.refit_full) {

@@ -80,6 +80,9 @@ struct TrainerOptions {
   // search on a sample: the refit's quantized matrix then grows with the
   // table's columns, not with its categories' levels.
   bool categoricals_as_codes = false;
+  // The search is on a sample of a larger table (search_sample.h; set by the
+  // trainer): opt-in configs marked default_when_sampled run as defaults.
+  bool sampled_search = false;
   // The families the trainer may create learners from. Not owned; must
   // outlive the TrainAutoML call. A family the curated portfolio does not
   // list gets one opt-in candidate with its declared defaults, run when

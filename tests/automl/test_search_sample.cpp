@@ -22,6 +22,7 @@
 #include "core/process_memory.h"
 #include "features/feature_pipeline.h"
 #include "learners/learner_registry.h"
+#include "toy_learner.h"
 #include "trainer_test_data.h"
 
 namespace tabpilot {
@@ -157,6 +158,24 @@ TEST(RefitClaims, EachFamilyGetsHalfItsWeightsShareAndHalfAnEqualShare) {
   EXPECT_NEAR(one[0].claim, 0.75, 1e-12);
   EXPECT_NEAR(one[1].claim, 0.25, 1e-12);
   EXPECT_TRUE(RefitClaims({}, {}).empty());
+  // A family without weight (held-out challengers): half an equal share, split evenly in it.
+  const std::vector<RefitClaim> challenged =
+      RefitClaims({"xgboost", "oblivious_boost", "additive_boost", "xgboost"}, {0.6, 0.0, 0.4, 0.0});
+  ASSERT_EQ(challenged.size(), 4u);
+  std::vector<double> claim(4);
+  for (const RefitClaim& c : challenged) claim[c.member] = c.claim;
+  EXPECT_NEAR(claim[0], 0.5 * 0.6 + 0.5 / 3, 1e-12);
+  EXPECT_NEAR(claim[1], 0.5 / 3, 1e-12);
+  EXPECT_NEAR(claim[2], 0.5 * 0.4 + 0.5 / 3, 1e-12);
+  EXPECT_NEAR(claim[3], 0.0, 1e-12);  // a weightless member of a weighted family: nothing
+  EXPECT_EQ(challenged[0].member, 0u);
+  EXPECT_EQ(challenged[1].member, 2u);
+  EXPECT_EQ(challenged[2].member, 1u);
+  const std::vector<RefitClaim> two = RefitClaims({"xgboost", "mlp", "mlp"}, {1.0, 0.0, 0.0});
+  ASSERT_EQ(two.size(), 3u);
+  EXPECT_NEAR(two[0].claim, 0.75, 1e-12);
+  EXPECT_NEAR(two[1].claim, 0.125, 1e-12);
+  EXPECT_NEAR(two[2].claim, 0.125, 1e-12);
 }
 
 TEST(SearchSample, StratifiedAscendingAndSeeded) {
@@ -208,6 +227,18 @@ TEST(SearchSample, LeavesOutFamiliesWhoseModelIsTheirRows) {
   opt_in.family = "oblivious_boost";
   opt_in.opt_in = true;
   EXPECT_FALSE(ConfigAllowed(options, opt_in));
+  // ... unless marked a default on a sample, and only in a search on one.
+  opt_in.default_when_sampled = true;
+  EXPECT_FALSE(ConfigAllowed(options, opt_in));
+  options.sampled_search = true;
+  EXPECT_TRUE(ConfigAllowed(options, opt_in));
+  options.excluded_families.push_back("oblivious_boost");  // excluded stays excluded
+  EXPECT_FALSE(ConfigAllowed(options, opt_in));
+  options.excluded_families.pop_back();
+  options.families = {"xgboost"};  // and --learners naming other families still leaves it out
+  EXPECT_FALSE(ConfigAllowed(options, opt_in));
+  options.families.clear();
+  options.sampled_search = false;
   options.excluded_families.clear();
   options.families = {"knn", "xgboost"};  // named: as asked
   EXPECT_TRUE(SampledSearchExclusions(options, learners).empty());
@@ -334,6 +365,47 @@ TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
   EXPECT_FALSE(every_row.bundle.training.contains("search_sample_rows"));
   EXPECT_FALSE(every_row.bundle.training.contains("search_models_on_disk_bytes"));
   EXPECT_EQ(every_row.bundle.training.at("rows"), 3000);
+}
+
+// A family the sample's ensemble leaves out sends its best candidate, when
+// near the best on the sample, to be refit and weighed on the held-out rows
+// beside the members (held_out_challengers.h). On labels without signal the
+// prior (the toy family) is the best model and the linear model, fitting
+// noise, a little worse: no weight on the sample, within the margin, so it
+// is refit and weighed again as a challenger. With signal the prior is far
+// behind the linear model and is not.
+TEST(SampledTraining, ALeftOutFamilysBestIsRefitAndWeighedAsAChallenger) {
+  LearnerRegistry learners = LearnerRegistry::WithBuiltins();
+  testing::RegisterToyLearner(learners);
+  TrainerOptions options = testing::FourCandidateOptions();
+  options.learners = &learners;
+  options.families = {testing::kToyFamily, "linear"};
+  options.max_models = 2;
+  options.cost_tolerance_se = 0;
+  options.search_sample_rows = 800;
+  options.logger = Logger(Logger::Level::kInfo);
+  const auto challengers = [](const TrainResult& result) {
+    std::vector<std::string> out;
+    for (const LeaderboardRow& row : result.leaderboard) {
+      if (!row.info.contains("held_out_challenger")) continue;
+      out.push_back(row.model);
+      EXPECT_TRUE(row.info.contains("refit")) << row.model;  // refit like a member
+    }
+    return out;
+  };
+  ::testing::internal::CaptureStderr();
+  const TrainResult noise = TrainAutoML(testing::LoadCsv(testing::BinaryCsv(3000, false)), options);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(challengers(noise), std::vector<std::string>{"Linear_1"});
+  EXPECT_NE(log.find("beside the members: Linear_1 (linear, sample loss"), std::string::npos) << log;
+  EXPECT_NE(log.find("Linear_1 (challenger) 0.00 -> "), std::string::npos) << log;
+  double weights = 0;
+  for (const BundleMember& m : noise.bundle.members) weights += m.weight;
+  EXPECT_NEAR(weights, 1.0, 1e-9);
+
+  options.logger = Logger(Logger::Level::kQuiet);
+  const TrainResult signal = TrainAutoML(testing::LoadCsv(testing::BinaryCsv(3000, true)), options);
+  EXPECT_TRUE(challengers(signal).empty());
 }
 
 // A bootstrapped forest's out-of-bag predictions stand in for its folds,
