@@ -5,7 +5,7 @@
 // the sample's ensemble), yet refit on 950,000 rows it was the best model on
 // rows neither saw (held-out loss 0.2550 against the refit members'
 // 0.2586-0.2611), and blended into the deployed ensemble at 0.29 it lowered
-// adult.test's logloss by 0.0005 (docs/benchmarks.md, 2026-12-06 22:30).
+// adult.test's logloss by 0.0005 (docs/benchmarks.md, 2026-12-06 22:05).
 // So each family the sample's ensemble left out sends its best candidate on
 // the sample, when that one's sample loss is within kChallengerLossMargin of
 // the best candidate's, to be refit beside the members and weighed with them

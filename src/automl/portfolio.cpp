@@ -147,7 +147,7 @@ std::vector<CandidateConfig> DefaultPortfolio(const DataShape& shape) {
   // default portfolio's. A default on a sample of a large table, where it
   // gains the most from the refit on more rows: on 1M rows of Adult's copies,
   // refit on 950,000 rows, held-out loss 0.2550 against the refit boosters'
-  // 0.2594-0.2611 (docs/benchmarks.md, 2026-12-06 22:30).
+  // 0.2594-0.2611 (docs/benchmarks.md, 2026-12-06 22:05).
   CandidateConfig oblivious{"CatBoostLike_1", "oblivious_boost", Json{{"learning_rate", 0.08}, {"depth", 6}},
                             TreeNative(), 3.0};
   oblivious.opt_in = true;
