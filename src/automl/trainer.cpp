@@ -88,13 +88,12 @@ std::vector<uint32_t> GroupsOf(const TrainingData& data, const std::vector<size_
   return groups;
 }
 
-// The ensemble's choice on the held-out rows of `split` after a sampled search
-// (held_out_ensemble.h): its trade-off, with `tolerance_se` set to the one applied
-// (automatic: counted in the held-out rows' groups, cost_tradeoff.h).
-// The held-out choice's challengers among run.done() (held_out_challengers.h): said in the log,
-// marked on their leaderboard rows (info.held_out_challenger) and added to `needed`.
-std::vector<size_t> AddChallengers(TrainingRun& run, const std::vector<double>& weights,
+// The held-out choice's challengers among run.done() (held_out_challengers.h), those that keep the
+// ensemble's members within --infer-limit (`costs`) when one is set: said in the log, marked on
+// their leaderboard rows (info.held_out_challenger) and added to `needed`.
+std::vector<size_t> AddChallengers(TrainingRun& run, const EnsembleChoice& ensemble, const InferenceCosts& costs,
                                    std::set<std::string>& needed) {
+  const std::vector<double>& weights = ensemble.weights;
   std::vector<std::string> families;
   std::vector<double> losses;
   for (const Candidate& c : run.done()) {
@@ -104,8 +103,18 @@ std::vector<size_t> AddChallengers(TrainingRun& run, const std::vector<double>& 
                            : std::numeric_limits<double>::quiet_NaN());
   }
   const LearnerRegistry& learners = run.learners();
-  std::vector<size_t> out = HeldOutChallengers(families, weights, losses,
-                                               [&](const std::string& f) { return !learners.Get(f).grows_with_rows; });
+  std::vector<size_t> out;
+  std::vector<size_t> served = EnsembleMembers(ensemble);
+  const double limit = run.options().infer_limit_us_per_row;
+  for (size_t c : HeldOutChallengers(families, weights, losses,
+                                     [&](const std::string& f) { return !learners.Get(f).grows_with_rows; })) {
+    served.push_back(c);
+    if (limit > 0 && costs.SetCost(served) > limit) {
+      served.pop_back();
+      continue;
+    }
+    out.push_back(c);
+  }
   if (!out.empty()) {
     const double best = *std::min_element(
         losses.begin(), losses.end(), [](double a, double b) { return std::isnan(b) || (!std::isnan(a) && a < b); });
@@ -128,6 +137,9 @@ std::vector<size_t> AddChallengers(TrainingRun& run, const std::vector<double>& 
   return out;
 }
 
+// The ensemble's choice on the held-out rows of `split` after a sampled search
+// (held_out_ensemble.h): its trade-off, with `tolerance_se` set to the one applied
+// (automatic: counted in the held-out rows' groups, cost_tradeoff.h).
 HeldOutChoiceOptions HeldOutOptions(const TrainerOptions& options, const TrainingData& data, const RefitRows& split,
                                     const InferenceCosts& costs, bool cheapest_only, double& tolerance_se) {
   HeldOutChoiceOptions held;
@@ -156,7 +168,7 @@ EnsembleChoice RefitAndChooseAgain(TrainingRun& run, const TrainerOptions& optio
                                    double& tolerance_se) {
   // Each left-out family's best when near the best on the sample too (held_out_challengers.h).
   std::vector<size_t> challengers;
-  if (!ensemble.cheapest_only) challengers = AddChallengers(run, ensemble.weights, needed);
+  if (!ensemble.cheapest_only) challengers = AddChallengers(run, ensemble, costs, needed);
   run.ReleaseModelsExcept(needed);
   const RefitRows split = SplitRefitRows(data, sample, options.seed + 19);
   RefitMembersOnAllRows(run, data, split, needed, ensemble.weights, refit);

@@ -406,6 +406,10 @@ TEST(SampledTraining, ALeftOutFamilysBestIsRefitAndWeighedAsAChallenger) {
   options.logger = Logger(Logger::Level::kQuiet);
   const TrainResult signal = TrainAutoML(testing::LoadCsv(testing::BinaryCsv(3000, true)), options);
   EXPECT_TRUE(challengers(signal).empty());
+  // Under --infer-limit a challenger must keep the members within it: a loose limit, still sent.
+  options.infer_limit_us_per_row = 1e9;
+  const TrainResult limited = TrainAutoML(testing::LoadCsv(testing::BinaryCsv(3000, false)), options);
+  EXPECT_EQ(challengers(limited), std::vector<std::string>{"Linear_1"});
 }
 
 // A bootstrapped forest's out-of-bag predictions stand in for its folds,
