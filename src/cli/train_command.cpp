@@ -386,8 +386,8 @@ Runner AddTrainCommand(CLI::App& app) {
                   "large table's refit takes only as many rows as fit (default: 60% of this machine's memory)")
       ->check(Gigabytes());
   sub->add_option("--learners", args->learners,
-                  "Only these learner families (e.g. xgboost,linear); opt-in families (oblivious_boost) run only when "
-                  "named here")
+                  "Only these learner families (e.g. xgboost,linear); opt-in families (oblivious_boost, a default "
+                  "only when a large table is searched on a sample) run only when named here")
       ->delimiter(',');
   sub->add_option("--signing-key", args->signing_key,
                   "Key file (at least 32 random bytes) to sign the bundle with; predict --verify-key checks it");
