@@ -10,16 +10,21 @@
 
 namespace tabpilot {
 
+double LowestLoss(const std::vector<double>& losses) {
+  double best = std::numeric_limits<double>::infinity();
+  for (double loss : losses) {
+    if (!std::isnan(loss)) best = std::min(best, loss);
+  }
+  return best;
+}
+
 std::vector<size_t> HeldOutChallengers(const std::vector<std::string>& families, const std::vector<double>& weights,
                                        const std::vector<double>& losses,
                                        const std::function<bool(const std::string& family)>& refittable) {
   if (weights.size() != families.size() || losses.size() != families.size()) {
     throw Internal("held-out challengers: families, weights and losses differ in size");
   }
-  double best = std::numeric_limits<double>::infinity();
-  for (double loss : losses) {
-    if (!std::isnan(loss)) best = std::min(best, loss);
-  }
+  const double best = LowestLoss(losses);
   if (!std::isfinite(best)) return {};
   std::set<std::string> weighted;
   for (size_t i = 0; i < families.size(); ++i) {

@@ -27,6 +27,9 @@ namespace tabpilot {
 // the 1M run's 20,000-row sample (14,861 groups).
 inline constexpr double kChallengerLossMargin = 0.05;
 
+// The lowest of `losses` that is not NaN; +infinity when there is none.
+double LowestLoss(const std::vector<double>& losses);
+
 // The challengers among candidates with these `families`, ensemble `weights`
 // (the sample's choice) and sample selection `losses` (lower is better; NaN
 // for none), all indexed alike: for each family no candidate of which has

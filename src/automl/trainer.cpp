@@ -2,7 +2,6 @@
 #include "automl/trainer.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <optional>
@@ -116,8 +115,7 @@ std::vector<size_t> AddChallengers(TrainingRun& run, const EnsembleChoice& ensem
     out.push_back(c);
   }
   if (!out.empty()) {
-    const double best = *std::min_element(
-        losses.begin(), losses.end(), [](double a, double b) { return std::isnan(b) || (!std::isnan(a) && a < b); });
+    const double best = LowestLoss(losses);
     std::string text;
     for (size_t c : out) {
       char part[200];

@@ -55,6 +55,14 @@ TEST(HeldOutChallengers, FamiliesWithWeightOrNotRefitSendNone) {
   EXPECT_TRUE(HeldOutChallengers({}, {}, {}, AnyFamily).empty());
 }
 
+TEST(HeldOutChallengers, LowestLossSkipsNaN) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(LowestLoss({0.3, nan, 0.2, 0.25}), 0.2);
+  EXPECT_EQ(LowestLoss({nan, 0.4}), 0.4);
+  EXPECT_EQ(LowestLoss({nan}), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(LowestLoss({}), std::numeric_limits<double>::infinity());
+}
+
 TEST(HeldOutChallengers, SizesMustAgree) {
   EXPECT_THROW(HeldOutChallengers({"xgboost"}, {1.0, 0.0}, {0.3}, AnyFamily), Internal);
   EXPECT_THROW(HeldOutChallengers({"xgboost"}, {1.0}, {}, AnyFamily), Internal);
