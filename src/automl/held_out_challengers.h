@@ -23,8 +23,8 @@
 namespace tabpilot {
 
 // How far (relative) above the best candidate's sample selection loss a
-// challenger's may be: about 3.5 standard errors of a logloss near 0.29 on
-// the 1M run's 20,000-row sample (14,861 groups).
+// challenger's may be: wide enough for the oblivious booster's 2.2% on the
+// 1M run's sample, narrow enough to leave out the networks' 7.7%.
 inline constexpr double kChallengerLossMargin = 0.05;
 
 // The lowest of `losses` that is not NaN; +infinity when there is none.
