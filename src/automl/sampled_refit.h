@@ -13,7 +13,7 @@
 // they serve instead.
 //
 // Families that read rows without a copy of them (Learner::takes_row_view:
-// the boosters) are given the table encoded a block at a time
+// XGBoost, the oblivious booster, the additive model) are given the table encoded a block at a time
 // (table_row_blocks.h); the network and linear members a dense copy of the
 // rows they refit on, which the memory limit caps. Forests and kNN keep the
 // models fitted on the sample (LearnerRegistry::Entry::grows_with_rows: on

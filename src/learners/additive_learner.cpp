@@ -15,6 +15,7 @@
 #include "learners/early_stopping_loss.h"
 #include "learners/forest_binning.h"
 #include "learners/train_data_check.h"
+#include "learners/train_row_runs.h"
 
 namespace tabpilot {
 namespace {
@@ -33,10 +34,6 @@ constexpr uint32_t kMaxCuts = 1u << 16;
 // is the same whatever the thread count.
 constexpr size_t kBlockRows = 16384;
 constexpr size_t kPredictChunk = 512;
-// Rows read at a time from a view or from blocks (BinTrainRows), and the
-// most of them the cuts are taken from.
-constexpr size_t kReadRows = 65536;
-constexpr size_t kCutSampleRows = 200000;
 constexpr double kMinDenominator = 1e-12;
 
 }  // namespace
@@ -385,59 +382,6 @@ void CentreShapes(const BinnedMatrix& bins, const TrainData& train, std::vector<
   }
 }
 
-// Calls fn(first_row, count, values) for consecutive runs of the training
-// rows (count x cols values, row-major) read from a view of a matrix's rows
-// or a block at a time (checking each block's values as it is read).
-template <typename Fn>
-void ForEachRowRun(const TrainData& train, const FitOptions& options, Fn&& fn) {
-  const size_t n = train.num_rows();
-  const size_t cols = train.num_cols();
-  std::vector<float> buffer;
-  for (size_t begin = 0; begin < n; begin += kReadRows) {
-    const size_t count = std::min(kReadRows, n - begin);
-    if (train.blocks != nullptr) {
-      train.blocks->Read(begin, count, &buffer);
-      CheckRowValues(buffer.data(), count, cols, begin, kFamily + ": training", options);
-    } else {
-      buffer.resize(count * cols);
-      for (size_t i = 0; i < count; ++i) std::copy_n(train.row(begin + i), cols, buffer.data() + i * cols);
-    }
-    fn(begin, count, buffer.data());
-  }
-}
-
-// The training rows' bin codes. A whole matrix is binned as it is
-// (BinFeatures); a view of a matrix's rows, or rows read a block at a time,
-// is read twice instead of copied: once for the cuts, from an even spread of
-// at most kCutSampleRows rows, and once to code every row.
-BinnedMatrix BinTrainRows(const TrainData& train, const FitOptions& options, int max_bins, int threads) {
-  if (train.blocks == nullptr && train.rows == nullptr) return BinFeatures(*train.x, max_bins, threads);
-  const size_t n = train.num_rows();
-  const size_t cols = train.num_cols();
-  const size_t step = std::max<size_t>(1, (n + kCutSampleRows - 1) / kCutSampleRows);
-  Matrix sample((n + step - 1) / step, cols);
-  ForEachRowRun(train, options, [&](size_t begin, size_t count, const float* values) {
-    for (size_t r = (begin + step - 1) / step * step; r < begin + count; r += step) {
-      std::copy_n(values + (r - begin) * cols, cols, sample.row(r / step));
-    }
-  });
-  BinnedMatrix out = BinFeatures(sample, max_bins, threads);
-  out.rows = n;
-  out.codes.assign(n * cols, 0);
-  ForEachRowRun(train, options, [&](size_t begin, size_t count, const float* values) {
-    for (size_t col = 0; col < cols; ++col) {
-      const std::vector<float>& cuts = out.cuts[col];
-      uint8_t* codes = out.codes.data() + col * n + begin;
-      for (size_t i = 0; i < count; ++i) {
-        const float v = values[i * cols + col];
-        codes[i] = std::isnan(v) ? BinnedMatrix::kMissingBin
-                                 : static_cast<uint8_t>(std::lower_bound(cuts.begin(), cuts.end(), v) - cuts.begin());
-      }
-    }
-  });
-  return out;
-}
-
 class AdditiveLearner final : public Learner {
  public:
   explicit AdditiveLearner(Params params) : params_(std::move(params)) {}
@@ -456,7 +400,8 @@ class AdditiveLearner final : public Learner {
     const Stopwatch watch;
     const uint32_t dims = options.task == Task::kMulticlass ? static_cast<uint32_t>(options.num_classes) : 1;
     const std::vector<float> base = BaseScores(train, options.task, dims, kFamily);
-    const BinnedMatrix bins = BinTrainRows(train, options, static_cast<int>(params_.Int("max_bins")), config.threads);
+    const BinnedMatrix bins =
+        BinTrainRows(train, options, kFamily + ": training", static_cast<int>(params_.Int("max_bins")), config.threads);
     std::vector<uint8_t> categorical(cols, 0);
     if (options.categorical_features != nullptr) {
       for (size_t c : *options.categorical_features) {

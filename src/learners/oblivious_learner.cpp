@@ -19,6 +19,7 @@
 #include "learners/oblivious_model.h"
 #include "learners/target_statistics.h"
 #include "learners/train_data_check.h"
+#include "learners/train_row_runs.h"
 
 namespace tabpilot {
 namespace {
@@ -188,32 +189,54 @@ void AppendBinned(const BinnedMatrix& b, Codes* out) {
   }
 }
 
-// Up to `limit` + 1 distinct values of column c (NaN aside), ascending; sets
-// *missing when it saw a NaN.
-std::vector<float> DistinctValues(const Matrix& x, size_t c, size_t limit, bool* missing) {
-  std::vector<float> seen;
-  *missing = false;
-  for (size_t r = 0; r < x.rows && seen.size() <= limit; ++r) {
-    const float v = x.at(r, c);
+// The distinct values of one categorical column seen so far (NaN aside), up
+// to limit + 1 of them (then it stops counting): whole numbers below 256 by a
+// table, any others in a sorted list.
+class LevelScan {
+ public:
+  explicit LevelScan(size_t limit) : limit_(limit), small_(kSmall, 0) {}
+
+  void Add(float v) {
     if (std::isnan(v)) {
-      *missing = true;
-    } else if (std::find(seen.begin(), seen.end(), v) == seen.end()) {
-      seen.push_back(v);
+      missing_ = true;
+    } else if (count_ <= limit_) {
+      if (v >= 0.0f && v < static_cast<float>(kSmall) && v == std::floor(v)) {
+        char& seen = small_[static_cast<size_t>(v)];
+        count_ += seen ? 0 : 1;
+        seen = 1;
+      } else {
+        const auto it = std::lower_bound(other_.begin(), other_.end(), v);
+        if (it == other_.end() || *it != v) {
+          other_.insert(it, v);
+          ++count_;
+        }
+      }
     }
   }
-  std::sort(seen.begin(), seen.end());
-  return seen;
-}
 
-// Splits the input columns: numbers (into m->numeric: numeric columns and
-// categorical ones with at most two levels), one-hot columns (into
-// m->one_hot: categorical ones with at most `one_hot_max_size` levels, each
-// level a whole-number code, and missing values a level of their own when
-// there are any) and the categorical columns that get target statistics
-// (returned).
-std::vector<size_t> SplitColumns(const Matrix& x, const FitOptions& options, int one_hot_max_size,
-                                 ObliviousModelData* m) {
-  const size_t cols = x.cols;
+  // The values seen, ascending (limit + 1 of them when there were more).
+  std::vector<float> Levels() const {
+    std::vector<float> out;
+    for (size_t i = 0; i < kSmall; ++i) {
+      if (small_[i]) out.push_back(static_cast<float>(i));
+    }
+    out.insert(out.end(), other_.begin(), other_.end());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  bool missing() const { return missing_; }
+
+ private:
+  static constexpr size_t kSmall = 256;
+  size_t limit_;
+  size_t count_ = 0;
+  bool missing_ = false;
+  std::vector<char> small_;
+  std::vector<float> other_;
+};
+
+// Which input columns are categorical (FitOptions::categorical_features).
+std::vector<char> CategoricalColumns(size_t cols, const FitOptions& options) {
   std::vector<char> is_cat(cols, 0);
   if (options.categorical_features != nullptr) {
     for (size_t c : *options.categorical_features) {
@@ -221,22 +244,32 @@ std::vector<size_t> SplitColumns(const Matrix& x, const FitOptions& options, int
       is_cat[c] = 1;
     }
   }
-  const size_t limit = static_cast<size_t>(std::max(2, one_hot_max_size));
+  return is_cat;
+}
+
+// Splits the input columns by the levels each categorical one showed
+// (`levels`, one scan per input column, read for categorical ones): numbers
+// (into m->numeric: numeric columns and categorical ones with at most two
+// levels), one-hot columns (into m->one_hot: categorical ones with at most
+// `limit` levels, each level a whole-number code, and missing values a level
+// of their own when there are any) and the categorical columns that get
+// target statistics (returned).
+std::vector<size_t> SplitColumns(const std::vector<char>& is_cat, const std::vector<LevelScan>& levels, size_t limit,
+                                 ObliviousModelData* m) {
   std::vector<size_t> cats;
-  for (size_t c = 0; c < cols; ++c) {
+  for (size_t c = 0; c < is_cat.size(); ++c) {
     if (!is_cat[c]) {
       m->numeric.push_back(static_cast<uint32_t>(c));
       continue;
     }
-    bool missing = false;
-    const std::vector<float> levels = DistinctValues(x, c, limit, &missing);
-    if (levels.size() <= 2) {
+    const std::vector<float> seen = levels[c].Levels();
+    if (seen.size() <= 2) {
       m->numeric.push_back(static_cast<uint32_t>(c));
-    } else if (levels.size() <= limit && std::all_of(levels.begin(), levels.end(), [](float v) {
+    } else if (seen.size() <= limit && std::all_of(seen.begin(), seen.end(), [](float v) {
                  return v >= 0.0f && v < 4.0e9f && v == std::floor(v);
                })) {
-      for (float v : levels) m->one_hot.push_back({static_cast<uint32_t>(c), static_cast<uint32_t>(v)});
-      if (missing) m->one_hot.push_back({static_cast<uint32_t>(c), kOneHotMissing});
+      for (float v : seen) m->one_hot.push_back({static_cast<uint32_t>(c), static_cast<uint32_t>(v)});
+      if (levels[c].missing()) m->one_hot.push_back({static_cast<uint32_t>(c), kOneHotMissing});
     } else {
       cats.push_back(c);
     }
@@ -244,42 +277,119 @@ std::vector<size_t> SplitColumns(const Matrix& x, const FitOptions& options, int
   return cats;
 }
 
-// Bin codes of the training rows: the numeric columns, the one-hot columns,
-// then the target statistics `ctr_train`.
-Codes BinDerived(const Matrix& x, const ObliviousModelData& m, const Matrix& ctr_train, const Params& params,
-                 int threads) {
-  Codes codes;
-  codes.rows = x.rows;
-  Matrix numeric(x.rows, m.numeric.size());
-  for (size_t r = 0; r < x.rows; ++r) {
-    for (size_t j = 0; j < m.numeric.size(); ++j) numeric.at(r, j) = x.at(r, m.numeric[j]);
+// How one input column becomes a unit of codes (Codes) or a column of the
+// target statistics' input.
+struct ColumnCoder {
+  uint32_t column = 0;
+  enum class Kind : uint8_t { kOrdered, kOneHot, kStatistics } kind = Kind::kOrdered;
+  std::vector<float> values;   // kOrdered: the cuts; kOneHot: the level codes, ascending
+  bool missing_level = false;  // kOneHot: NaN is the level after `values`
+  size_t slot = 0;             // kOrdered, kOneHot: the unit; kStatistics: the column of its input
+};
+
+// The coders of the numeric and one-hot units (in Codes' order) and of the
+// target statistics' columns, with the numeric cuts from `sample`; fills
+// the units' part of `codes` except the codes themselves.
+std::vector<ColumnCoder> MakeCoders(const ObliviousModelData& m, const std::vector<size_t>& cats, const Matrix& sample,
+                                    const Params& params, int threads, Codes* codes) {
+  std::vector<ColumnCoder> coders;
+  Matrix numeric(sample.rows, m.numeric.size());
+  for (size_t r = 0; r < sample.rows; ++r) {
+    for (size_t j = 0; j < m.numeric.size(); ++j) numeric.at(r, j) = sample.at(r, m.numeric[j]);
   }
-  if (numeric.cols > 0) AppendBinned(BinFeatures(numeric, static_cast<int>(params.Int("max_bins")), threads), &codes);
+  const BinnedMatrix cut =
+      numeric.cols > 0 ? BinFeatures(numeric, static_cast<int>(params.Int("max_bins")), threads) : BinnedMatrix();
+  for (size_t j = 0; j < m.numeric.size(); ++j) {
+    codes->first_feature.push_back(static_cast<uint32_t>(codes->features()));
+    codes->one_hot.push_back(0);
+    codes->cuts.push_back(cut.cuts[j]);
+    codes->num_codes.push_back(static_cast<uint32_t>(cut.cuts[j].size() + 2));
+    coders.push_back({m.numeric[j], ColumnCoder::Kind::kOrdered, cut.cuts[j], false, j});
+  }
   for (size_t i = 0; i < m.one_hot.size();) {
-    const uint32_t column = m.one_hot[i].column;
+    ColumnCoder coder{m.one_hot[i].column, ColumnCoder::Kind::kOneHot, {}, false, codes->num_codes.size()};
     size_t levels = 0;
-    while (i + levels < m.one_hot.size() && m.one_hot[i + levels].column == column) ++levels;
-    codes.first_feature.push_back(static_cast<uint32_t>(codes.features()));
-    codes.one_hot.push_back(1);
-    // The codes ascending, as SplitColumns listed them; the missing level last.
-    const bool missing = m.one_hot[i + levels - 1].code == kOneHotMissing;
-    std::vector<float> values;
-    for (size_t j = 0; j + (missing ? 1 : 0) < levels; ++j) values.push_back(static_cast<float>(m.one_hot[i + j].code));
-    const size_t at = codes.codes.size();
-    codes.codes.resize(at + x.rows, 0);
-    for (size_t r = 0; r < x.rows; ++r) {
-      const float v = x.at(r, column);
-      if (std::isnan(v)) {
-        if (missing) codes.codes[at + r] = static_cast<uint8_t>(levels);
-        continue;
+    for (; i + levels < m.one_hot.size() && m.one_hot[i + levels].column == coder.column; ++levels) {
+      // The codes ascending, as SplitColumns listed them; the missing level last.
+      const uint32_t code = m.one_hot[i + levels].code;
+      if (code == kOneHotMissing) {
+        coder.missing_level = true;
+      } else {
+        coder.values.push_back(static_cast<float>(code));
       }
-      const auto it = std::lower_bound(values.begin(), values.end(), v);
-      if (it != values.end() && *it == v) codes.codes[at + r] = static_cast<uint8_t>(it - values.begin() + 1);
     }
-    codes.cuts.emplace_back();
-    codes.num_codes.push_back(static_cast<uint32_t>(levels + 1));
+    codes->first_feature.push_back(static_cast<uint32_t>(codes->features()));
+    codes->one_hot.push_back(1);
+    codes->cuts.emplace_back();
+    codes->num_codes.push_back(static_cast<uint32_t>(levels + 1));
+    coders.push_back(std::move(coder));
     i += levels;
   }
+  for (size_t j = 0; j < cats.size(); ++j) {
+    coders.push_back({static_cast<uint32_t>(cats[j]), ColumnCoder::Kind::kStatistics, {}, false, j});
+  }
+  return coders;
+}
+
+// The code of value v of an ordered or one-hot unit (Codes).
+uint8_t UnitCode(const ColumnCoder& coder, float v) {
+  if (coder.kind == ColumnCoder::Kind::kOrdered) {
+    const uint8_t bin = BinCode(coder.values, v);
+    return bin == BinnedMatrix::kMissingBin ? 0 : static_cast<uint8_t>(bin + 1);
+  }
+  if (std::isnan(v)) return coder.missing_level ? static_cast<uint8_t>(coder.values.size() + 1) : 0;
+  const auto it = std::lower_bound(coder.values.begin(), coder.values.end(), v);
+  return it != coder.values.end() && *it == v ? static_cast<uint8_t>(it - coder.values.begin() + 1) : 0;
+}
+
+// What the training rows become before boosting: the bin codes of every unit
+// (numeric columns, one-hot columns, then target statistics) and, in `m`,
+// the split of the columns and the fitted target statistics. The rows are
+// read twice, a run at a time, whatever holds them (train_row_runs.h): once
+// for the categorical columns' levels and the numeric cuts (from an even
+// spread of rows), once to code every row; only the columns that get target
+// statistics are copied, as floats, for those.
+Codes CodeTrainRows(const TrainData& train, const FitOptions& options, const Params& params, int threads, uint64_t seed,
+                    ObliviousModelData* m) {
+  const std::string where = kFamily + ": training";
+  const size_t n = train.num_rows();
+  const size_t cols = train.num_cols();
+  const std::vector<char> is_cat = CategoricalColumns(cols, options);
+  const size_t limit = static_cast<size_t>(std::max<int64_t>(2, params.Int("one_hot_max_size")));
+  std::vector<LevelScan> levels(cols, LevelScan(limit));
+  const Matrix sample = CutSampleRows(train, options, where, [&](size_t, size_t count, const float* values) {
+    for (size_t c = 0; c < cols; ++c) {
+      if (!is_cat[c]) continue;
+      for (size_t i = 0; i < count; ++i) levels[c].Add(values[i * cols + c]);
+    }
+  });
+  const std::vector<size_t> cats = SplitColumns(is_cat, levels, limit, m);
+  Codes codes;
+  codes.rows = n;
+  const std::vector<ColumnCoder> coders = MakeCoders(*m, cats, sample, params, threads, &codes);
+  const size_t units = codes.num_codes.size();
+  codes.codes.assign(n * units, 0);
+  Matrix cat_x(cats.empty() ? 0 : n, cats.size());
+  ForEachTrainRowRun(train, options, where, [&](size_t begin, size_t count, const float* values) {
+    ParallelFor(coders.size(), threads, [&](size_t k0, size_t k1, int) {
+      for (size_t k = k0; k < k1; ++k) {
+        const ColumnCoder& coder = coders[k];
+        if (coder.kind == ColumnCoder::Kind::kStatistics) {
+          for (size_t i = 0; i < count; ++i) cat_x.at(begin + i, coder.slot) = values[i * cols + coder.column];
+          continue;
+        }
+        uint8_t* out = codes.codes.data() + coder.slot * n + begin;
+        for (size_t i = 0; i < count; ++i) out[i] = UnitCode(coder, values[i * cols + coder.column]);
+      }
+    });
+  });
+  Matrix ctr_train;
+  std::vector<size_t> cat_slots(cats.size());
+  for (size_t j = 0; j < cats.size(); ++j) cat_slots[j] = j;
+  m->ctr =
+      TargetStatistics::Fit(cat_x, *train.y, options.task, options.num_classes, cat_slots, params.Bool("cat_pairs"),
+                            static_cast<int>(params.Int("ctr_permutations")), seed, &ctr_train);
+  m->ctr.MapColumns(cats);
   if (ctr_train.cols > 0) {
     AppendBinned(BinFeatures(ctr_train, static_cast<int>(params.Int("ctr_bins")), threads), &codes);
   }
@@ -608,11 +718,11 @@ class ObliviousLearner final : public Learner {
   const Params& params() const override { return params_; }
   FeatureFlavor flavor() const override { return FeatureFlavor::kTree; }
   bool early_stops() const override { return params_.Int("early_stopping_rounds") > 0; }
+  bool takes_row_view() const override { return true; }
 
   std::unique_ptr<Model> Fit(const TrainData& train, const TrainData* valid, const FitOptions& options) const override {
     CheckFitData(kFamily, train, valid, options);
     const bool early_stopping = valid != nullptr && early_stops();
-    const Matrix& x = *train.x;
     const BoostConfig config = BoostConfig::From(params_, options);
     const Stopwatch watch;
 
@@ -620,13 +730,9 @@ class ObliviousLearner final : public Learner {
     m.task = options.task;
     m.num_classes = IsClassification(options.task) ? options.num_classes : 1;
     m.dims = options.task == Task::kMulticlass ? static_cast<uint32_t>(options.num_classes) : 1;
-    m.input_cols = static_cast<uint32_t>(x.cols);
-    const std::vector<size_t> cats = SplitColumns(x, options, static_cast<int>(params_.Int("one_hot_max_size")), &m);
+    m.input_cols = static_cast<uint32_t>(train.num_cols());
     const uint64_t seed = Mix64(options.seed ^ 0x0b11ULL);
-    Matrix ctr_train;
-    m.ctr = TargetStatistics::Fit(x, *train.y, options.task, options.num_classes, cats, params_.Bool("cat_pairs"),
-                                  static_cast<int>(params_.Int("ctr_permutations")), seed, &ctr_train);
-    const Codes codes = BinDerived(x, m, ctr_train, params_, config.threads);
+    const Codes codes = CodeTrainRows(train, options, params_, config.threads, seed, &m);
     const size_t nf = m.num_features();
     if (nf == 0) throw InvalidInput(kFamily + ": no features");
     m.base = BaseScores(train, options.task, m.dims, kFamily);
@@ -788,6 +894,23 @@ void RegisterObliviousLearner(LearnerRegistry& registry) {
   entry.params = ObliviousParamSpecs();
   entry.create = [specs = entry.params](const Json& given) -> std::unique_ptr<Learner> {
     return std::make_unique<ObliviousLearner>(Params::Validate(specs, given, kFamily));
+  };
+  // What a fit holds beside its rows (it reads a matrix, a view or blocks
+  // without copying them), at most: per cell a byte of codes, a float copy
+  // of a categorical column for its statistics, and the statistics (a mean
+  // per score dimension and a frequency, a float and a byte of codes each;
+  // pairs of the first columns with cat_pairs); per row its scores,
+  // gradients and hessians (twice with the bootstrap), its leaf and a place
+  // in the right-hand rows; the rows the cuts are taken from, twice.
+  entry.fit_bytes = [](size_t rows, size_t cols, int outputs, const Params& params) {
+    const double dims = outputs > 2 ? outputs : 1;
+    const double r = static_cast<double>(rows);
+    const double c = static_cast<double>(cols);
+    const double paired = params.Bool("cat_pairs") ? static_cast<double>(std::min(cols, kMaxPairedColumns)) : 0.0;
+    const double statistics = c * (dims + 1) + paired * (paired - 1) / 2 * dims;
+    const double bootstrap = params.Float("bagging_temperature") > 0 ? 2.0 : 1.0;
+    return r * c * 5.0 + r * statistics * 5.0 + r * (dims * (8.0 + 16.0 * bootstrap) + 8.0) +
+           static_cast<double>(std::min(rows, kCutSampleRows)) * c * 8.0;
   };
   registry.Register(std::move(entry));
 }

@@ -23,6 +23,12 @@
 // validation set, boosting stops `early_stopping_rounds` after the best
 // validation loss and keeps the trees up to it.
 //
+// Reads its training rows from a matrix, a view of a matrix's rows or blocks
+// (Learner::takes_row_view) without copying them: twice, for the categorical
+// columns' levels and the bin cuts, then to code every row (a byte a
+// feature); only the columns that get target statistics are copied, as
+// floats, for those.
+//
 // Takes kTree features (NaN = missing, which goes to the "<=" side of every
 // test). Binary Predict writes [1-p, p]; multiclass one probability per class;
 // regression one value. Models serialize to a compact little-endian format.

@@ -180,6 +180,16 @@ void TargetStatistics::Write(ByteWriter& w) const {
   }
 }
 
+void TargetStatistics::MapColumns(const std::vector<size_t>& columns) {
+  for (CtrTable& t : tables_) {
+    for (uint32_t& c : t.columns) {
+      if (c >= columns.size())
+        throw InvalidInput("target statistics: column " + std::to_string(c) + " has no new index");
+      c = static_cast<uint32_t>(columns[c]);
+    }
+  }
+}
+
 TargetStatistics TargetStatistics::Read(ByteReader& r, size_t num_columns) {
   TargetStatistics ts;
   ts.dims_ = r.U32("target statistic dimensions");

@@ -58,6 +58,11 @@ class TargetStatistics {
                               const std::vector<size_t>& categorical, bool pairs, int permutations, uint64_t seed,
                               Matrix* train_features);
 
+  // Renames input column j of every table to columns[j]: statistics fitted
+  // on a matrix of the categorical columns alone then read rows of the whole
+  // table. Throws InvalidInput when a table's column has no new name.
+  void MapColumns(const std::vector<size_t>& columns);
+
   // Features of new rows from the full training statistics: writes
   // num_features() values per row of `x` into out (row-major, rows x num_features()).
   void Transform(const Matrix& x, size_t begin, size_t end, float* out) const;

@@ -12,6 +12,7 @@
 #include "core/hash.h"
 #include "learners/oblivious_learner.h"
 #include "learners/target_statistics.h"
+#include "support/matrix_blocks.h"
 #include "support/test_support.h"
 
 namespace tabpilot {
@@ -214,6 +215,29 @@ TEST(TargetStatistics, PairsAndMulticlassDimensions) {
       EXPECT_NEAR(p[0] + p[1] + p[2], 1.0f, 1e-5f);
     }
   }
+}
+
+TEST(TargetStatistics, FittedOnTheCategoricalColumnsAloneThenMappedToTheWholeTable) {
+  Dataset d = MakeCategorical(500, 5);
+  Matrix cats(500, 2);  // columns 4 and 2 of d.x, in that order
+  for (size_t r = 0; r < 500; ++r) {
+    cats.at(r, 0) = d.x.at(r, 4);
+    cats.at(r, 1) = d.x.at(r, 2);
+  }
+  Matrix whole_train, alone_train;
+  const TargetStatistics whole = TargetStatistics::Fit(d.x, d.y, Task::kBinary, 2, {4, 2}, true, 2, 7, &whole_train);
+  TargetStatistics alone = TargetStatistics::Fit(cats, d.y, Task::kBinary, 2, {0, 1}, true, 2, 7, &alone_train);
+  EXPECT_EQ(alone_train.values, whole_train.values);
+  alone.MapColumns({4, 2});
+  EXPECT_EQ(alone.FeatureColumns(2), (std::vector<uint32_t>{4, 2}));  // the pair's table
+  std::vector<float> a(500 * whole.num_features()), b(a.size());
+  whole.Transform(d.x, 0, 500, a.data());
+  alone.Transform(d.x, 0, 500, b.data());
+  EXPECT_EQ(a, b);
+  // A column with no new index is refused.
+  TargetStatistics short_map = TargetStatistics::Fit(cats, d.y, Task::kBinary, 2, {0, 1}, false, 1, 7, &alone_train);
+  const std::string message = testing::InvalidMessage([&] { short_map.MapColumns({4}); });
+  EXPECT_NE(message.find("column 1 has no new index"), std::string::npos) << message;
 }
 
 TEST(Oblivious, BinaryLearnsCategoriesAndTheirPairs) {
@@ -447,6 +471,42 @@ TEST(Oblivious, MissingValuesOfAFewLevelColumnAreALevelOfTheirOwn) {
   const std::vector<float> p = PredictAll(*model, probe);
   for (size_t r = 0; r < 4; ++r) EXPECT_NEAR(p[2 * r + 1], 0.2 + 0.1 * static_cast<double>(r), 0.05) << "level " << r;
   EXPECT_NEAR(p[9], 0.9, 0.05);
+}
+
+TEST(Oblivious, AViewOrBlocksOfRowsFitTheModelTheRowsThemselvesFit) {
+  Dataset d = MakeCategorical(3000, 51);
+  for (size_t r = 0; r < d.x.rows; r += 7) d.x.at(r, 3) = kNaN;  // a missing level of a one-hot column
+  std::vector<size_t> rows;                                      // every other row, backwards
+  for (size_t r = d.x.rows; r >= 2; r -= 2) rows.push_back(r - 1);
+  Matrix picked(rows.size(), d.x.cols);
+  std::vector<float> y;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::copy_n(d.x.row(rows[i]), d.x.cols, picked.row(i));
+    y.push_back(d.y[rows[i]]);
+  }
+  const FitOptions options = Options(Task::kBinary, 2, &d.categorical);
+  const TrainData whole{&picked, &y, nullptr};
+  TrainData view{&d.x, &y, nullptr};
+  view.rows = &rows;
+  const testing::MatrixBlocks blocks(picked);
+  TrainData read;
+  read.y = &y;
+  read.blocks = &blocks;
+  // Numbers, one-hot levels and target statistics (of columns and of pairs).
+  for (const Json& params : {Json{{"iterations", 40}, {"one_hot_max_size", 6}},
+                             Json{{"iterations", 40}, {"one_hot_max_size", 2}, {"cat_pairs", true}}}) {
+    const auto learner = MakeLearner(params);
+    ASSERT_TRUE(learner->takes_row_view());
+    const auto want = learner->Fit(whole, nullptr, options);
+    EXPECT_GT(want->Info().at("ctr_tables").get<int>(), 0) << params.dump();
+    EXPECT_EQ(learner->Fit(view, nullptr, options)->Serialize(), want->Serialize()) << params.dump();
+    EXPECT_EQ(learner->Fit(read, nullptr, options)->Serialize(), want->Serialize()) << params.dump();
+  }
+  EXPECT_EQ(blocks.reads(), 2 * 2);  // two passes over the 1,500 rows' one block, per fit
+  // An infinite value in a block is named by its row, as in a matrix.
+  picked.at(7, 0) = std::numeric_limits<float>::infinity();
+  const std::string message = testing::InvalidMessage([&] { MakeLearner()->Fit(read, nullptr, options); });
+  EXPECT_NE(message.find("row 8"), std::string::npos) << message;
 }
 
 TEST(Oblivious, RefitBoostsTheTreesItsEarlyStoppedFoldsKept) {
