@@ -48,7 +48,7 @@ double ModelLoss(const std::vector<const Model*>& models, const std::string& fam
 // early-stopped on the held-out rows, into Candidate::full, when it does
 // better than the candidate's sample fold models there.
 bool RefitOne(TrainingRun& run, size_t index, const TrainingData& all, const RefitRows& split,
-              const std::vector<size_t>& train_rows, Deadline deadline) {
+              const std::vector<size_t>& train_rows, Deadline deadline, double estimate) {
   Candidate& c = run.done()[index];
   const Logger& log = run.options().logger;
   const int threads = run.options().threads;
@@ -92,6 +92,7 @@ bool RefitOne(TrainingRun& run, size_t index, const TrainingData& all, const Ref
                              {"held_out_loss", refit_loss},
                              {"sample_models_held_out_loss", sample_loss},
                              {"fit_seconds", seconds},
+                             {"estimated_seconds", estimate},
                              {"info", model->Info()}};
     const std::string losses = " (held-out loss " + std::to_string(refit_loss) + " vs " + std::to_string(sample_loss) +
                                " for its sample models; " + FormatSeconds(seconds) + ")";
@@ -154,6 +155,12 @@ size_t RowsWithinMemory(const TrainingRun& run, size_t cols, bool dense) {
 }
 
 }  // namespace
+
+size_t RefitRowsInTime(size_t available, double every_row, double share) {
+  if (!(every_row * kRefitTimeMargin > share)) return available;
+  if (!(share > 0)) return 0;
+  return static_cast<size_t>(static_cast<double>(available) * share / (every_row * kRefitTimeMargin));
+}
 
 std::vector<RefitClaim> RefitClaims(const std::vector<std::string>& families, const std::vector<double>& weights) {
   std::map<std::string, double> family_weight;
@@ -223,8 +230,7 @@ size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const Re
     const double part = claim_left > 0 ? members[i].claim / claim_left : 1.0 / static_cast<double>(members.size() - i);
     const double share = deadline.Remaining() * part;
     const double every_row = RefitEstimate(run, c, split.train.size());
-    size_t rows = split.train.size();
-    if (every_row > share) rows = static_cast<size_t>(static_cast<double>(rows) * share / every_row);
+    size_t rows = RefitRowsInTime(split.train.size(), every_row, share);
     // ... and as many as --memory-limit leaves room for.
     const size_t cols = run.features().Encode(c.config.features).pipeline.feature_names().size();
     const bool dense = !run.learners().Create(c.config.family, c.config.params)->takes_row_view();
@@ -249,7 +255,9 @@ size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const Re
         subset.push_back(split.train[j]);
     }
     const Deadline until = deadline.Sub(share);
-    refitted += RefitOne(run, members[i].member, all, split, subset.empty() ? split.train : subset, until) ? 1 : 0;
+    const double estimate = RefitEstimate(run, c, rows);
+    refitted +=
+        RefitOne(run, members[i].member, all, split, subset.empty() ? split.train : subset, until, estimate) ? 1 : 0;
   }
   log.Info(run.Clock(false) + "refitted " + std::to_string(refitted) + " of " + std::to_string(needed.size()) +
            " ensemble members on more rows than the sample");

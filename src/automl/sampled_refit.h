@@ -27,7 +27,8 @@
 // first, and the weight a network's sample models earned undersells what it
 // learns from more rows. Each refits on
 // every row, or on as many (a stratified pick) as its fold fits, scaled up,
-// say the share allows, and as --memory-limit leaves room for; fewer than
+// say the share allows with a margin (kRefitTimeMargin), and as
+// --memory-limit leaves room for; fewer than
 // kMinRefitRowsTimesSample times the sample's rows is not worth a refit.
 #pragma once
 
@@ -45,6 +46,19 @@
 namespace tabpilot {
 
 inline constexpr double kMinRefitRowsTimesSample = 1.5;
+// A refit takes as many rows as its estimate (its fold fits' seconds, scaled
+// to the rows and the threads) times this fits in its share of the time: the
+// estimate runs short, and a fit the deadline cuts is one that has not
+// converged. On 1M rows of Adult's copies every booster's refit was cut at
+// the plain estimate: per round they took 1.2-1.4 times it (2.5 times for a
+// fast-converging XGBoost config, where reading the blocks weighs more), the
+// additive model 1.0.
+inline constexpr double kRefitTimeMargin = 1.5;
+
+// Rows of the `available` a refit takes in `share` seconds when all of them
+// would take `every_row` seconds by its estimate: all, when the estimate
+// times kRefitTimeMargin fits; else as many as fit with that margin.
+size_t RefitRowsInTime(size_t available, double every_row, double share);
 // What a booster's refit holds per row and cell at its peak, for
 // --memory-limit: XGBoost's quantized matrix while it is built (4.6 bytes a
 // cell, measured once with XGBoost's Python package on 500,000 rows of 108

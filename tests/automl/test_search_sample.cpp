@@ -178,6 +178,16 @@ TEST(RefitClaims, EachFamilyGetsHalfItsWeightsShareAndHalfAnEqualShare) {
   EXPECT_NEAR(two[2].claim, 0.125, 1e-12);
 }
 
+TEST(RefitRowsInTime, EveryRowWhenTheEstimateWithItsMarginFitsElseFewer) {
+  EXPECT_EQ(RefitRowsInTime(1000, 10.0, 15.0), 1000u);  // 10 s x 1.5 fits in 15 s
+  EXPECT_EQ(RefitRowsInTime(1000, 10.0, 30.0), 1000u);
+  EXPECT_EQ(RefitRowsInTime(1000, 10.0, 10.0), 666u);  // 10 s of the 15 the margin asks for
+  EXPECT_EQ(RefitRowsInTime(1000, 10.0, 7.5), 500u);
+  EXPECT_EQ(RefitRowsInTime(1000, 0.0, 1.0), 1000u);  // no estimate (an instant fold fit)
+  EXPECT_EQ(RefitRowsInTime(1000, 10.0, 0.0), 0u);
+  EXPECT_EQ(RefitRowsInTime(1000, 10.0, -3.0), 0u);  // the deadline already passed
+}
+
 TEST(SearchSample, StratifiedAscendingAndSeeded) {
   const TrainingData data = Targets(100000, 10);
   const std::vector<size_t> rows = StratifiedRows(data.y, 10000, 3);
@@ -299,6 +309,7 @@ TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
     // 5 % of the rows held out (from outside the sample), the rest trained on.
     EXPECT_EQ(refit.at("held_out_rows"), 150);
     EXPECT_EQ(refit.at("rows"), 2850);
+    EXPECT_GT(refit.at("estimated_seconds").get<double>(), 0.0) << row.model;
     // Served only when it does at least as well there as the sample's fold models.
     const double refit_loss = refit.at("held_out_loss").get<double>();
     const double sample_loss = refit.at("sample_models_held_out_loss").get<double>();
