@@ -1,6 +1,7 @@
 #include "automl/sampled_refit.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <memory>
@@ -156,6 +157,31 @@ size_t RowsWithinMemory(const TrainingRun& run, size_t cols, bool dense) {
 
 }  // namespace
 
+std::vector<char> RefitsWithinShares(const std::vector<double>& claims, const std::vector<double>& least_seconds,
+                                     double remaining) {
+  std::vector<char> within(claims.size(), 1);
+  // Drops the member whose share falls furthest short of its least refit, one at a time
+  // (dropping one grows the others' shares), until every share holds its least refit.
+  while (true) {
+    double total = 0;
+    for (size_t j = 0; j < claims.size(); ++j) total += within[j] ? claims[j] : 0.0;
+    const auto kept = static_cast<double>(std::count(within.begin(), within.end(), 1));
+    size_t worst = claims.size();
+    double worst_ratio = 1.0;
+    for (size_t j = 0; j < claims.size(); ++j) {
+      if (!within[j]) continue;
+      const double share = remaining * (total > 0 ? claims[j] / total : 1.0 / kept);
+      const double ratio = share > 0 ? least_seconds[j] / share : std::numeric_limits<double>::infinity();
+      if (!(ratio <= worst_ratio)) {  // NaN estimates are dropped too
+        worst = j;
+        worst_ratio = std::isnan(ratio) ? std::numeric_limits<double>::infinity() : ratio;
+      }
+    }
+    if (worst == claims.size()) return within;
+    within[worst] = 0;
+  }
+}
+
 size_t RefitRowsInTime(size_t available, double every_row, double share) {
   if (!(every_row * kRefitTimeMargin > share)) return available;
   if (!(share > 0)) return 0;
@@ -219,17 +245,37 @@ size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const Re
   const Logger& log = run.options().logger;
   const std::vector<RefitClaim> members = RefitCandidates(run, needed, weights);
   if (members.empty()) return 0;
+  // The least refit worth its time, per member: kMinRefitRowsTimesSample times the sample's
+  // rows, by its estimate with the margin.
+  const double least_rows = kMinRefitRowsTimesSample * static_cast<double>(run.data().y.size());
+  std::vector<double> claims, least_seconds;
+  for (const RefitClaim& m : members) {
+    claims.push_back(m.claim);
+    const double every_row = RefitEstimate(run, run.done()[m.member], split.train.size());
+    least_seconds.push_back(every_row * kRefitTimeMargin * least_rows /
+                            static_cast<double>(std::max<size_t>(1, split.train.size())));
+  }
   size_t refitted = 0;
   for (size_t i = 0; i < members.size(); ++i) {
     const Candidate& c = run.done()[members[i].member];
-    // A share of the time left in proportion to the member's claim among those still to
-    // refit; within it, every row or as many as the share allows (a stratified pick). Early
-    // stopping on the held-out rows keeps a fit the deadline cuts short a validated one.
-    double claim_left = 0;
-    for (size_t j = i; j < members.size(); ++j) claim_left += members[j].claim;
-    const double part = claim_left > 0 ? members[i].claim / claim_left : 1.0 / static_cast<double>(members.size() - i);
-    const double share = deadline.Remaining() * part;
     const double every_row = RefitEstimate(run, c, split.train.size());
+    // A share of the time left in proportion to the member's claim among those still to
+    // refit whose shares hold their least refit; within it, every row or as many as the
+    // share allows (a stratified pick). Early stopping on the held-out rows keeps a fit the
+    // deadline cuts short a validated one.
+    const double remaining = deadline.Remaining();
+    const std::vector<char> within =
+        RefitsWithinShares(std::vector<double>(claims.begin() + i, claims.end()),
+                           std::vector<double>(least_seconds.begin() + i, least_seconds.end()), remaining);
+    if (!within[0]) {
+      log.Info(run.Clock(true) + c.config.name + ": no time or memory to refit on more rows (every row needs ~" +
+               FormatSeconds(every_row) + "), serving its sample models");
+      continue;
+    }
+    double claim_left = 0;
+    for (size_t j = i; j < members.size(); ++j) claim_left += within[j - i] ? claims[j] : 0.0;
+    const auto count_left = static_cast<double>(std::count(within.begin(), within.end(), 1));
+    const double share = remaining * (claim_left > 0 ? claims[i] / claim_left : 1.0 / count_left);
     size_t rows = RefitRowsInTime(split.train.size(), every_row, share);
     // ... and as many as --memory-limit leaves room for.
     const size_t cols = run.features().Encode(c.config.features).pipeline.feature_names().size();
@@ -241,7 +287,7 @@ size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const Re
                std::to_string(memory_rows) + " rows (" + std::to_string(rows) + " in the time)");
       rows = memory_rows;
     }
-    if (static_cast<double>(rows) < kMinRefitRowsTimesSample * static_cast<double>(run.data().y.size())) {
+    if (static_cast<double>(rows) < least_rows) {
       log.Info(run.Clock(true) + c.config.name + ": no time or memory to refit on more rows (every row needs ~" +
                FormatSeconds(every_row) + "), serving its sample models");
       continue;

@@ -59,6 +59,16 @@ inline constexpr double kRefitTimeMargin = 1.5;
 // would take `every_row` seconds by its estimate: all, when the estimate
 // times kRefitTimeMargin fits; else as many as fit with that margin.
 size_t RefitRowsInTime(size_t available, double every_row, double share);
+
+// Which of the members still to refit get a share of `remaining` seconds, in
+// proportion to their `claims` among those that do, that holds their least
+// refit (`least_seconds`: kMinRefitRowsTimesSample times the sample's rows by
+// their estimate, with the margin). The others are not refit, and their
+// claims go to the rest: on kddcup99 (60 s) the additive model, which could
+// not refit in its share, held back 45% of the refit time from the booster
+// that could use it.
+std::vector<char> RefitsWithinShares(const std::vector<double>& claims, const std::vector<double>& least_seconds,
+                                     double remaining);
 // What a booster's refit holds per row and cell at its peak, for
 // --memory-limit: XGBoost's quantized matrix while it is built (4.6 bytes a
 // cell, measured once with XGBoost's Python package on 500,000 rows of 108

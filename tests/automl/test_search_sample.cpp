@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <limits>
 #include <set>
@@ -186,6 +187,19 @@ TEST(RefitRowsInTime, EveryRowWhenTheEstimateWithItsMarginFitsElseFewer) {
   EXPECT_EQ(RefitRowsInTime(1000, 0.0, 1.0), 1000u);  // no estimate (an instant fold fit)
   EXPECT_EQ(RefitRowsInTime(1000, 10.0, 0.0), 0u);
   EXPECT_EQ(RefitRowsInTime(1000, 10.0, -3.0), 0u);  // the deadline already passed
+}
+
+TEST(RefitsWithinShares, AMemberWhoseShareCannotHoldItsLeastRefitGivesItsClaimToTheOthers) {
+  using Within = std::vector<char>;
+  EXPECT_EQ(RefitsWithinShares({0.6, 0.4}, {5.0, 5.0}, 26.0), (Within{1, 1}));
+  // kddcup99 at 60 s: the additive model's share (11.8 s) cannot hold its least refit.
+  EXPECT_EQ(RefitsWithinShares({0.545, 0.455}, {2.0, 13.3}, 26.0), (Within{1, 0}));
+  // The furthest short goes first; the others' shares then grow (15 s each) and hold theirs.
+  EXPECT_EQ(RefitsWithinShares({1.0, 1.0, 1.0}, {9.0, 12.0, 30.0}, 30.0), (Within{1, 1, 0}));
+  EXPECT_EQ(RefitsWithinShares({1.0, 1.0}, {1.0, 1.0}, 0.0), (Within{0, 0}));  // no time left
+  EXPECT_EQ(RefitsWithinShares({1.0, 1.0}, {std::nan(""), 1.0}, 10.0), (Within{0, 1}));
+  EXPECT_EQ(RefitsWithinShares({0.0, 0.0}, {1.0, 1.0}, 10.0), (Within{1, 1}));  // no claims: even shares
+  EXPECT_TRUE(RefitsWithinShares({}, {}, 10.0).empty());
 }
 
 TEST(SearchSample, StratifiedAscendingAndSeeded) {
