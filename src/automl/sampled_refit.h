@@ -13,8 +13,8 @@
 // they serve instead.
 //
 // Families that read rows without a copy of them (Learner::takes_row_view:
-// XGBoost, the oblivious booster, the additive model) are given the table encoded a block at a time
-// (table_row_blocks.h); the network and linear members a dense copy of the
+// XGBoost, the oblivious booster, the additive model) are given the table
+// encoded a block at a time (table_row_blocks.h); the network and linear members a dense copy of the
 // rows they refit on, which the memory limit caps. Forests and kNN keep the
 // models fitted on the sample (LearnerRegistry::Entry::grows_with_rows: on
 // ten times the rows their models would be ten times larger), and so does a
@@ -69,6 +69,7 @@ size_t RefitRowsInTime(size_t available, double every_row, double share);
 // that could use it.
 std::vector<char> RefitsWithinShares(const std::vector<double>& claims, const std::vector<double>& least_seconds,
                                      double remaining);
+
 // What a booster's refit holds per row and cell at its peak, for
 // --memory-limit: XGBoost's quantized matrix while it is built (4.6 bytes a
 // cell, measured once with XGBoost's Python package on 500,000 rows of 108
