@@ -14,8 +14,9 @@
 //
 // Families that read rows without a copy of them (Learner::takes_row_view:
 // XGBoost, the oblivious booster, the additive model) are given the table
-// encoded a block at a time (table_row_blocks.h); the network and linear members a dense copy of the
-// rows they refit on, which the memory limit caps. Forests and kNN keep the
+// encoded a block at a time (table_row_blocks.h); the network and linear
+// members a dense copy of the rows they refit on, which the memory limit
+// caps. Forests and kNN keep the
 // models fitted on the sample (LearnerRegistry::Entry::grows_with_rows: on
 // ten times the rows their models would be ten times larger), and so does a
 // member fitted once for its own OOF. Members are refit one at a time with
