@@ -248,17 +248,16 @@ size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const Re
   // The least refit worth its time, per member: kMinRefitRowsTimesSample times the sample's
   // rows, by its estimate with the margin.
   const double least_rows = kMinRefitRowsTimesSample * static_cast<double>(run.data().y.size());
-  std::vector<double> claims, least_seconds;
+  std::vector<double> claims, every_row, least_seconds;
   for (const RefitClaim& m : members) {
     claims.push_back(m.claim);
-    const double every_row = RefitEstimate(run, run.done()[m.member], split.train.size());
-    least_seconds.push_back(every_row * kRefitTimeMargin * least_rows /
+    every_row.push_back(RefitEstimate(run, run.done()[m.member], split.train.size()));
+    least_seconds.push_back(every_row.back() * kRefitTimeMargin * least_rows /
                             static_cast<double>(std::max<size_t>(1, split.train.size())));
   }
   size_t refitted = 0;
   for (size_t i = 0; i < members.size(); ++i) {
     const Candidate& c = run.done()[members[i].member];
-    const double every_row = RefitEstimate(run, c, split.train.size());
     // A share of the time left in proportion to the member's claim among those still to
     // refit whose shares hold their least refit; within it, every row or as many as the
     // share allows (a stratified pick). Early stopping on the held-out rows keeps a fit the
@@ -269,14 +268,14 @@ size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const Re
                            std::vector<double>(least_seconds.begin() + i, least_seconds.end()), remaining);
     if (!within[0]) {
       log.Info(run.Clock(true) + c.config.name + ": no time or memory to refit on more rows (every row needs ~" +
-               FormatSeconds(every_row) + "), serving its sample models");
+               FormatSeconds(every_row[i]) + "), serving its sample models");
       continue;
     }
     double claim_left = 0;
     for (size_t j = i; j < members.size(); ++j) claim_left += within[j - i] ? claims[j] : 0.0;
     const auto count_left = static_cast<double>(std::count(within.begin(), within.end(), 1));
     const double share = remaining * (claim_left > 0 ? claims[i] / claim_left : 1.0 / count_left);
-    size_t rows = RefitRowsInTime(split.train.size(), every_row, share);
+    size_t rows = RefitRowsInTime(split.train.size(), every_row[i], share);
     // ... and as many as --memory-limit leaves room for.
     const size_t cols = run.features().Encode(c.config.features).pipeline.feature_names().size();
     const bool dense = !run.learners().Create(c.config.family, c.config.params)->takes_row_view();
@@ -289,7 +288,7 @@ size_t RefitMembersOnAllRows(TrainingRun& run, const TrainingData& all, const Re
     }
     if (static_cast<double>(rows) < least_rows) {
       log.Info(run.Clock(true) + c.config.name + ": no time or memory to refit on more rows (every row needs ~" +
-               FormatSeconds(every_row) + "), serving its sample models");
+               FormatSeconds(every_row[i]) + "), serving its sample models");
       continue;
     }
     std::vector<size_t> subset;
