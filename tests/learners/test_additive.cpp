@@ -273,31 +273,17 @@ TEST(AdditiveBoost, MulticlassAndRegressionLearnAdditiveTruths) {
 
 TEST(AdditiveBoost, AViewOrBlocksOfRowsFitTheModelTheRowsThemselvesFit) {
   const Dataset d = MakeAdditive(3000, 4);
-  std::vector<size_t> rows;  // every other row, backwards
-  for (size_t r = d.x.rows; r >= 2; r -= 2) rows.push_back(r - 1);
-  Matrix picked(rows.size(), d.x.cols);
-  std::vector<float> y;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::copy_n(d.x.row(rows[i]), d.x.cols, picked.row(i));
-    y.push_back(d.y[rows[i]]);
-  }
+  testing::PickedRows rows(d.x, d.y);
   const std::vector<size_t> categorical{2};
   const FitOptions options = Options(Task::kBinary, 2, &categorical);
   const auto learner = MakeLearner({{"max_cycles", 30}});
   ASSERT_TRUE(learner->takes_row_view());
-  const TrainData whole{&picked, &y, nullptr};
-  TrainData view{&d.x, &y, nullptr};
-  view.rows = &rows;
-  const testing::MatrixBlocks blocks(picked);
-  TrainData read;
-  read.y = &y;
-  read.blocks = &blocks;
-  const std::string want = learner->Fit(whole, nullptr, options)->Serialize();
-  EXPECT_EQ(learner->Fit(view, nullptr, options)->Serialize(), want);
-  EXPECT_EQ(learner->Fit(read, nullptr, options)->Serialize(), want);
+  const std::string want = learner->Fit(rows.whole(), nullptr, options)->Serialize();
+  EXPECT_EQ(learner->Fit(rows.view(), nullptr, options)->Serialize(), want);
+  EXPECT_EQ(learner->Fit(rows.read(), nullptr, options)->Serialize(), want);
   // An infinite value in a block is named by its row, as in a matrix.
-  picked.at(7, 1) = std::numeric_limits<float>::infinity();
-  const std::string message = testing::InvalidMessage([&] { learner->Fit(read, nullptr, options); });
+  rows.picked().at(7, 1) = std::numeric_limits<float>::infinity();
+  const std::string message = testing::InvalidMessage([&] { learner->Fit(rows.read(), nullptr, options); });
   EXPECT_NE(message.find("row 8"), std::string::npos) << message;
 }
 

@@ -476,36 +476,22 @@ TEST(Oblivious, MissingValuesOfAFewLevelColumnAreALevelOfTheirOwn) {
 TEST(Oblivious, AViewOrBlocksOfRowsFitTheModelTheRowsThemselvesFit) {
   Dataset d = MakeCategorical(3000, 51);
   for (size_t r = 0; r < d.x.rows; r += 7) d.x.at(r, 3) = kNaN;  // a missing level of a one-hot column
-  std::vector<size_t> rows;                                      // every other row, backwards
-  for (size_t r = d.x.rows; r >= 2; r -= 2) rows.push_back(r - 1);
-  Matrix picked(rows.size(), d.x.cols);
-  std::vector<float> y;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::copy_n(d.x.row(rows[i]), d.x.cols, picked.row(i));
-    y.push_back(d.y[rows[i]]);
-  }
+  testing::PickedRows rows(d.x, d.y);
   const FitOptions options = Options(Task::kBinary, 2, &d.categorical);
-  const TrainData whole{&picked, &y, nullptr};
-  TrainData view{&d.x, &y, nullptr};
-  view.rows = &rows;
-  const testing::MatrixBlocks blocks(picked);
-  TrainData read;
-  read.y = &y;
-  read.blocks = &blocks;
   // Numbers, one-hot levels and target statistics (of columns and of pairs).
   for (const Json& params : {Json{{"iterations", 40}, {"one_hot_max_size", 6}},
                              Json{{"iterations", 40}, {"one_hot_max_size", 2}, {"cat_pairs", true}}}) {
     const auto learner = MakeLearner(params);
     ASSERT_TRUE(learner->takes_row_view());
-    const auto want = learner->Fit(whole, nullptr, options);
+    const auto want = learner->Fit(rows.whole(), nullptr, options);
     EXPECT_GT(want->Info().at("ctr_tables").get<int>(), 0) << params.dump();
-    EXPECT_EQ(learner->Fit(view, nullptr, options)->Serialize(), want->Serialize()) << params.dump();
-    EXPECT_EQ(learner->Fit(read, nullptr, options)->Serialize(), want->Serialize()) << params.dump();
+    EXPECT_EQ(learner->Fit(rows.view(), nullptr, options)->Serialize(), want->Serialize()) << params.dump();
+    EXPECT_EQ(learner->Fit(rows.read(), nullptr, options)->Serialize(), want->Serialize()) << params.dump();
   }
-  EXPECT_EQ(blocks.reads(), 2 * 2);  // two passes over the 1,500 rows' one block, per fit
+  EXPECT_EQ(rows.blocks().reads(), 2 * 2);  // two passes over the 1,500 rows' one block, per fit
   // An infinite value in a block is named by its row, as in a matrix.
-  picked.at(7, 0) = std::numeric_limits<float>::infinity();
-  const std::string message = testing::InvalidMessage([&] { MakeLearner()->Fit(read, nullptr, options); });
+  rows.picked().at(7, 0) = std::numeric_limits<float>::infinity();
+  const std::string message = testing::InvalidMessage([&] { MakeLearner()->Fit(rows.read(), nullptr, options); });
   EXPECT_NE(message.find("row 8"), std::string::npos) << message;
 }
 
