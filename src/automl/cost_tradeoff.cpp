@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
-#include <unordered_map>
 
+#include "automl/bootstrap_draw.h"
 #include "automl/folds.h"
 #include "core/error.h"
 
@@ -61,41 +61,26 @@ double LossSE(const OofScorer& scorer, const std::vector<float>& y, const Matrix
   const size_t n = y.size();
   const size_t k = pred.cols;
   const size_t m = std::min(n, options.max_rows);
-  // The units drawn: rows, or groups (each the list of its rows).
-  std::vector<std::vector<size_t>> units;
-  if (!options.groups.empty()) {
-    std::unordered_map<uint32_t, size_t> unit_of;
-    for (size_t row = 0; row < n; ++row) {
-      const auto [it, added] = unit_of.try_emplace(options.groups[row], units.size());
-      if (added) units.emplace_back();
-      units[it->second].push_back(row);
-    }
-  }
-  const size_t total = units.empty() ? n : units.size();
+  const BootstrapDraw bootstrap(options.groups, n);
+  const size_t total = bootstrap.units();
   // As large a share of the units as m is of the rows, at least two.
   const double share = static_cast<double>(m) / static_cast<double>(n);
   const auto share_of_units = static_cast<size_t>(std::llround(share * static_cast<double>(total)));
-  const size_t draws = units.empty() ? m : std::min(total, std::max<size_t>(2, share_of_units));
+  const size_t draws = options.groups.empty() ? m : std::min(total, std::max<size_t>(2, share_of_units));
   std::mt19937_64 rng(options.seed);
-  std::uniform_int_distribution<size_t> pick(0, total - 1);
+  std::vector<size_t> rows;
   std::vector<float> yb, pb;
   std::vector<double> losses;
   losses.reserve(static_cast<size_t>(options.resamples));
-  const auto take = [&](size_t row) {
-    yb.push_back(y[row]);
-    pb.insert(pb.end(), pred.values.begin() + static_cast<std::ptrdiff_t>(row * k),
-              pred.values.begin() + static_cast<std::ptrdiff_t>((row + 1) * k));
-  };
   for (int r = 0; r < options.resamples; ++r) {
+    rows.clear();
+    bootstrap.Draw(draws, rng, rows);
     yb.clear();
     pb.clear();
-    for (size_t i = 0; i < draws; ++i) {
-      const size_t unit = pick(rng);
-      if (units.empty()) {
-        take(unit);
-      } else {
-        for (size_t row : units[unit]) take(row);
-      }
+    for (size_t row : rows) {
+      yb.push_back(y[row]);
+      pb.insert(pb.end(), pred.values.begin() + static_cast<std::ptrdiff_t>(row * k),
+                pred.values.begin() + static_cast<std::ptrdiff_t>((row + 1) * k));
     }
     losses.push_back(scorer.SelectionLoss(yb, pb.data()));
   }

@@ -37,6 +37,17 @@ void RecordLimit(const InferLimit& limit, EnsembleChoice& out) {
   }
 }
 
+// The weighted sum of the candidates' predictions by out.weights, its score and threshold.
+void Weigh(const std::vector<const Matrix*>& oofs, const OofScorer& scorer, EnsembleChoice& out) {
+  out.oof = Matrix(oofs[0]->rows, oofs[0]->cols, 0.0f);
+  for (size_t m = 0; m < oofs.size(); ++m) {
+    const double w = out.weights[m];
+    if (w <= 0) continue;
+    for (size_t j = 0; j < out.oof.values.size(); ++j) out.oof.values[j] += static_cast<float>(w * oofs[m]->values[j]);
+  }
+  out.score = scorer.Score(out.oof, &out.threshold);
+}
+
 }  // namespace
 
 std::vector<size_t> EnsembleMembers(const EnsembleChoice& ensemble) { return Members(ensemble.weights); }
@@ -67,14 +78,17 @@ EnsembleChoice ChooseEnsemble(const std::vector<const Matrix*>& oofs, const OofS
         oofs, [&](const float* pred) { return scorer.SelectionLoss(pred); }, es);
     out.weights = std::move(selection.weights);
   }
-  out.oof = Matrix(oofs[0]->rows, oofs[0]->cols, 0.0f);
-  for (size_t m = 0; m < oofs.size(); ++m) {
-    const double w = out.weights[m];
-    if (w <= 0) continue;
-    for (size_t j = 0; j < out.oof.values.size(); ++j) out.oof.values[j] += static_cast<float>(w * oofs[m]->values[j]);
-  }
-  out.score = scorer.Score(out.oof, &out.threshold);
+  Weigh(oofs, scorer, out);
   if (limit != nullptr) RecordLimit(*limit, out);
+  return out;
+}
+
+EnsembleChoice WeighedEnsemble(const std::vector<const Matrix*>& oofs, const OofScorer& scorer,
+                               std::vector<double> weights) {
+  if (oofs.empty() || weights.size() != oofs.size()) throw Internal("an ensemble needs one weight per candidate");
+  EnsembleChoice out;
+  out.weights = std::move(weights);
+  Weigh(oofs, scorer, out);
   return out;
 }
 

@@ -61,6 +61,12 @@ struct InferLimit {
 EnsembleChoice ChooseEnsemble(const std::vector<const Matrix*>& oofs, const OofScorer& scorer, int rounds,
                               const InferLimit* limit = nullptr);
 
+// The ensemble of `weights` (one per candidate, summing to 1) over `oofs`
+// (each candidate's predictions on the scored rows): its weighted
+// predictions, their score and the decision threshold tuned on them.
+EnsembleChoice WeighedEnsemble(const std::vector<const Matrix*>& oofs, const OofScorer& scorer,
+                               std::vector<double> weights);
+
 // The one-line warning for an ensemble that is the cheapest candidate alone
 // because none fitted within `limit_us` (ensemble.cheapest_only).
 std::string CheapestOnlyWarning(const std::vector<Candidate>& done, const EnsembleChoice& ensemble, double limit_us);

@@ -71,6 +71,33 @@ std::vector<Matrix> HeldOutPredictions(TrainingRun& run, const TrainingData& all
   return predictions;
 }
 
+// The log line of the held-out choice: each member's weight on the sample
+// and on the held-out rows, and the share of resamples that picked it.
+void LogHeldOutChoice(TrainingRun& run, const RefitRows& split, const EnsembleChoice& chosen,
+                      const std::vector<size_t>& members, const BaggedSelection& bagged, double score) {
+  std::string text;
+  for (size_t i = 0; i < members.size(); ++i) {
+    char part[200];
+    const bool challenger = !(chosen.weights[members[i]] > 0);
+    std::snprintf(part, sizeof part, "%s%s%s %.2f -> %.2f (in %.0f%%)", text.empty() ? "" : ", ",
+                  run.done()[members[i]].config.name.c_str(), challenger ? " (challenger)" : "",
+                  chosen.weights[members[i]], bagged.weights[i], 100.0 * bagged.picked_share[i]);
+    text += part;
+  }
+  char how[160];
+  if (bagged.resamples > 0) {
+    std::snprintf(how, sizeof how,
+                  " (%zu %s; weights averaged over %d resamples of them, members in under half left out)", bagged.units,
+                  bagged.units == split.choice.size() ? "rows" : "groups", bagged.resamples);
+  } else {
+    std::snprintf(how, sizeof how, " (no time left to resample them)");
+  }
+  char score_text[64];
+  std::snprintf(score_text, sizeof score_text, "; %s there %.5f", run.problem().metric.c_str(), score);
+  run.options().logger.Info(run.Clock(false) + "ensemble weighed again on " + std::to_string(split.choice.size()) +
+                            " held-out rows" + how + " with the refit models: " + text + score_text);
+}
+
 }  // namespace
 
 EnsembleChoice ChooseOnHeldOut(TrainingRun& run, const TrainingData& all, const RefitRows& split,
@@ -84,25 +111,18 @@ EnsembleChoice ChooseOnHeldOut(TrainingRun& run, const TrainingData& all, const 
   std::vector<const Matrix*> inputs;
   for (const Matrix& p : predictions) inputs.push_back(&p);
   const OofScorer scorer(run.problem(), split.choice_y);
-  const EnsembleChoice best = ChooseEnsemble(inputs, scorer, options.rounds);
+  const BaggedSelection bagged = SelectEnsembleBagged(inputs, split.choice_y, scorer, options.selection);
+  const EnsembleChoice best = WeighedEnsemble(inputs, scorer, bagged.weights);
   EnsembleChoice held = best;
   if (options.tradeoff && options.costs) {
     held = TradeCostForNoise(inputs, split.choice_y, scorer, MemberCosts(*options.costs, members), best,
                              *options.tradeoff);
   }
-  std::string text;
+  LogHeldOutChoice(run, split, chosen, members, bagged, best.score);
   for (size_t i = 0; i < members.size(); ++i) {
-    char part[160];
-    const bool challenger = !(chosen.weights[members[i]] > 0);
-    std::snprintf(part, sizeof part, "%s%s%s %.2f -> %.2f", text.empty() ? "" : ", ",
-                  run.done()[members[i]].config.name.c_str(), challenger ? " (challenger)" : "",
-                  chosen.weights[members[i]], best.weights[i]);
-    text += part;
+    run.board()[run.done()[members[i]].leaderboard_row].info["held_out_choice"] = {
+        {"weight", best.weights[i]}, {"picked_share", bagged.picked_share[i]}, {"resamples", bagged.resamples}};
   }
-  char score[64];
-  std::snprintf(score, sizeof score, "; %s there %.5f", run.problem().metric.c_str(), best.score);
-  run.options().logger.Info(run.Clock(false) + "ensemble weighed again on " + std::to_string(split.choice.size()) +
-                            " held-out rows with the refit models: " + text + score);
   EnsembleChoice out = chosen;
   std::fill(out.weights.begin(), out.weights.end(), 0.0);
   for (size_t i = 0; i < members.size(); ++i) out.weights[members[i]] = held.weights[i];

@@ -2,8 +2,9 @@
 // the ensemble chosen again, on rows held out from both the sample and the
 // refits, with the predictions of the models each member serves by default
 // (its refit model, else its sample models): first the most accurate
-// weights, then, as on OOF predictions otherwise, the cheapest ensemble
-// within noise of it (cost_tradeoff.h). The trade-off waits for these rows
+// weights (averaged over resamples of these rows: they are often few
+// groups, bagged_selection.h), then, as on OOF predictions otherwise, the
+// cheapest ensemble within noise of it (cost_tradeoff.h). The trade-off waits for these rows
 // because the sample's OOF losses describe the sample models, not the ones
 // that serve. The weights chosen on
 // the sample's OOF predictions describe the sample models; a member refit on
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "automl/bagged_selection.h"
 #include "automl/cost_tradeoff.h"
 #include "automl/ensemble_choice.h"
 #include "automl/inference_cost.h"
@@ -33,7 +35,10 @@ namespace tabpilot {
 Matrix MeanPrediction(const std::vector<const Model*>& models, const std::string& family, const Matrix& x, int threads);
 
 struct HeldOutChoiceOptions {
-  int rounds = 25;  // greedy selection rounds
+  // The most accurate weights: greedy selection averaged over bootstrap
+  // resamples of the held-out rows (or of their groups), members picked in
+  // fewer than half of them left out (bagged_selection.h).
+  BaggedSelectionOptions selection;
   // The cost trade-off among the members on the held-out rows (its
   // tolerance, deadline, seed); none: the most accurate weights.
   std::optional<CostTradeoffOptions> tradeoff;
@@ -43,9 +48,11 @@ struct HeldOutChoiceOptions {
   std::vector<size_t> challengers;
 };
 
-// Greedy selection (ChooseEnsemble) among the members of `chosen` and the
-// `options.challengers` on the held-out rows of `split` (split.choice), then
-// the trade-off when asked; returns `chosen` with its weights (members and
+// Bagged greedy selection (options.selection) among the members of `chosen`
+// and the `options.challengers` on the held-out rows of `split`
+// (split.choice), then the trade-off when asked; records on each one's
+// leaderboard row its held-out weight and the share of resamples that
+// picked it (info.held_out_choice); returns `chosen` with its weights (members and
 // challengers only, summing to 1), decision threshold and `traded` replaced
 // by the held-out choice's (its OOF predictions and score stay the
 // sample's). Unchanged when there are no held-out rows or fewer than two

@@ -141,9 +141,14 @@ std::vector<size_t> AddChallengers(TrainingRun& run, const EnsembleChoice& ensem
 HeldOutChoiceOptions HeldOutOptions(const TrainerOptions& options, const TrainingData& data, const RefitRows& split,
                                     const InferenceCosts& costs, bool cheapest_only, double& tolerance_se) {
   HeldOutChoiceOptions held;
-  held.rounds = options.ensemble_rounds;
   held.costs = &costs;
   std::vector<uint32_t> groups = GroupsOf(data, split.choice);
+  held.selection.rounds = options.ensemble_rounds;
+  held.selection.seed = options.seed + 23;
+  held.selection.groups = groups;
+  held.selection.threads = options.threads;
+  // 32 selections over a few members on at most kHeldOutChoiceRows rows: about a second on 50,000.
+  held.selection.deadline = options.deadline;
   const size_t independent = IndependentRows(groups, split.choice.size());
   tolerance_se = EffectiveCostTolerance(options.cost_tolerance_se, independent);
   const std::string note =

@@ -347,6 +347,18 @@ TEST(SampledTraining, SearchesTheSampleAndRefitsOnMoreRows) {
     weights += m.weight;
   }
   EXPECT_NEAR(weights, 1.0, 1e-9);
+  // The weights are means over 32 resamples of the held-out rows (bagged_selection.h): with
+  // more than one member, each was picked in at least half of them.
+  for (const BundleMember& m : result.bundle.members) {
+    const auto row = std::find_if(result.leaderboard.begin(), result.leaderboard.end(),
+                                  [&](const LeaderboardRow& r) { return r.model == m.name; });
+    const Json& choice = row->info.at("held_out_choice");
+    EXPECT_EQ(choice.at("resamples"), 32) << m.name;
+    EXPECT_NEAR(choice.at("weight").get<double>(), m.weight, 1e-9) << m.name;
+    if (result.bundle.members.size() > 1) {
+      EXPECT_GE(choice.at("picked_share").get<double>(), 0.5) << m.name;
+    }
+  }
   const auto full_models = std::count_if(result.bundle.members.begin(), result.bundle.members.end(),
                                          [](const BundleMember& m) { return m.full != nullptr; });
   EXPECT_EQ(facts.at("members_refitted"), full_models);
