@@ -121,7 +121,7 @@ EnsembleChoice ChooseOnHeldOut(TrainingRun& run, const TrainingData& all, const 
   LogHeldOutChoice(run, split, chosen, members, bagged, best.score);
   for (size_t i = 0; i < members.size(); ++i) {
     run.board()[run.done()[members[i]].leaderboard_row].info["held_out_choice"] = {
-        {"weight", best.weights[i]}, {"picked_share", bagged.picked_share[i]}, {"resamples", bagged.resamples}};
+        {"weight", held.weights[i]}, {"picked_share", bagged.picked_share[i]}, {"resamples", bagged.resamples}};
   }
   EnsembleChoice out = chosen;
   std::fill(out.weights.begin(), out.weights.end(), 0.0);

@@ -51,8 +51,8 @@ struct HeldOutChoiceOptions {
 // Bagged greedy selection (options.selection) among the members of `chosen`
 // and the `options.challengers` on the held-out rows of `split`
 // (split.choice), then the trade-off when asked; records on each one's
-// leaderboard row its held-out weight and the share of resamples that
-// picked it (info.held_out_choice); returns `chosen` with its weights (members and
+// leaderboard row the weight it serves with and the share of resamples
+// that picked it (info.held_out_choice); returns `chosen` with its weights (members and
 // challengers only, summing to 1), decision threshold and `traded` replaced
 // by the held-out choice's (its OOF predictions and score stay the
 // sample's). Unchanged when there are no held-out rows or fewer than two

@@ -191,19 +191,17 @@ size_t RefitRowsInTime(size_t available, double every_row, double share) {
 std::vector<RefitClaim> RefitClaims(const std::vector<std::string>& families, const std::vector<double>& weights) {
   std::map<std::string, double> family_weight;
   std::map<std::string, size_t> family_size;
-  double total = 0;
   for (size_t i = 0; i < families.size(); ++i) {
     family_weight[families[i]] += weights[i];
     ++family_size[families[i]];
-    total += weights[i];
   }
   const auto num_families = static_cast<double>(family_weight.size());
   std::vector<RefitClaim> claims;
   for (size_t i = 0; i < families.size(); ++i) {
     const double within = family_weight[families[i]];
-    // The family's part: half its weight's share, half an equal share; split within it by
-    // weight, or evenly in a family without weight (held-out challengers, held_out_challengers.h).
-    const double family_part = 0.5 * (total > 0 ? within / total : 1.0 / num_families) + 0.5 / num_families;
+    // The family's part: an equal share; split within it by weight, or evenly in a family
+    // without weight (held-out challengers, held_out_challengers.h).
+    const double family_part = 1.0 / num_families;
     const double member_part = within > 0 ? weights[i] / within : 1.0 / static_cast<double>(family_size[families[i]]);
     claims.push_back({i, family_part * member_part});
   }

@@ -133,22 +133,20 @@ TEST(SearchSample, ARefitScoresAFewOfTheHeldOutGroupsRowsTheChoiceMore) {
   for (size_t r : split.train) ASSERT_EQ(held_groups.count(data.groups[r]), 0u) << "row " << r;
 }
 
-// The refit's order and time shares: each family's share is half its
-// weight's share and half an equal share, split among its members by weight,
-// so a network the sample's ensemble gave 0.04 refits second, with 27 % of
-// the time.
-TEST(RefitClaims, EachFamilyGetsHalfItsWeightsShareAndHalfAnEqualShare) {
+// The refit's order and time shares: each family has an equal share, split
+// among its members by weight, so a network the sample's ensemble gave 0.04
+// refits first, with half the time.
+TEST(RefitClaims, EachFamilyGetsAnEqualShareSplitByWeightWithinIt) {
   const std::vector<std::string> families = {"xgboost", "xgboost", "mlp", "xgboost"};
   const std::vector<double> weights = {0.32, 0.44, 0.04, 0.20};
   const std::vector<RefitClaim> claims = RefitClaims(families, weights);
   ASSERT_EQ(claims.size(), 4u);
   const std::vector<size_t> order = {claims[0].member, claims[1].member, claims[2].member, claims[3].member};
-  EXPECT_EQ(order, (std::vector<size_t>{1, 2, 0, 3}));
-  const double boosters = 0.5 * 0.96 + 0.25;
-  EXPECT_NEAR(claims[0].claim, boosters * 0.44 / 0.96, 1e-12);
-  EXPECT_NEAR(claims[1].claim, 0.5 * 0.04 + 0.25, 1e-12);
-  EXPECT_NEAR(claims[2].claim, boosters * 0.32 / 0.96, 1e-12);
-  EXPECT_NEAR(claims[3].claim, boosters * 0.20 / 0.96, 1e-12);
+  EXPECT_EQ(order, (std::vector<size_t>{2, 1, 0, 3}));
+  EXPECT_NEAR(claims[0].claim, 0.5, 1e-12);  // the network's family: half, however little its weight
+  EXPECT_NEAR(claims[1].claim, 0.5 * 0.44 / 0.96, 1e-12);
+  EXPECT_NEAR(claims[2].claim, 0.5 * 0.32 / 0.96, 1e-12);
+  EXPECT_NEAR(claims[3].claim, 0.5 * 0.20 / 0.96, 1e-12);
   double total = 0;
   for (const RefitClaim& c : claims) total += c.claim;
   EXPECT_NEAR(total, 1.0, 1e-12);
@@ -159,24 +157,23 @@ TEST(RefitClaims, EachFamilyGetsHalfItsWeightsShareAndHalfAnEqualShare) {
   EXPECT_NEAR(one[0].claim, 0.75, 1e-12);
   EXPECT_NEAR(one[1].claim, 0.25, 1e-12);
   EXPECT_TRUE(RefitClaims({}, {}).empty());
-  // A family without weight (held-out challengers): half an equal share, split evenly in it.
+  // A family without weight (held-out challengers): an equal share too, split evenly in it.
   const std::vector<RefitClaim> challenged =
       RefitClaims({"xgboost", "oblivious_boost", "additive_boost", "xgboost"}, {0.6, 0.0, 0.4, 0.0});
   ASSERT_EQ(challenged.size(), 4u);
   std::vector<double> claim(4);
   for (const RefitClaim& c : challenged) claim[c.member] = c.claim;
-  EXPECT_NEAR(claim[0], 0.5 * 0.6 + 0.5 / 3, 1e-12);
-  EXPECT_NEAR(claim[1], 0.5 / 3, 1e-12);
-  EXPECT_NEAR(claim[2], 0.5 * 0.4 + 0.5 / 3, 1e-12);
+  EXPECT_NEAR(claim[0], 1.0 / 3, 1e-12);
+  EXPECT_NEAR(claim[1], 1.0 / 3, 1e-12);
+  EXPECT_NEAR(claim[2], 1.0 / 3, 1e-12);
   EXPECT_NEAR(claim[3], 0.0, 1e-12);  // a weightless member of a weighted family: nothing
-  EXPECT_EQ(challenged[0].member, 0u);
-  EXPECT_EQ(challenged[1].member, 2u);
-  EXPECT_EQ(challenged[2].member, 1u);
+  EXPECT_EQ(challenged[3].member, 3u);
   const std::vector<RefitClaim> two = RefitClaims({"xgboost", "mlp", "mlp"}, {1.0, 0.0, 0.0});
   ASSERT_EQ(two.size(), 3u);
-  EXPECT_NEAR(two[0].claim, 0.75, 1e-12);
-  EXPECT_NEAR(two[1].claim, 0.125, 1e-12);
-  EXPECT_NEAR(two[2].claim, 0.125, 1e-12);
+  EXPECT_EQ(two[0].member, 0u);
+  EXPECT_NEAR(two[0].claim, 0.5, 1e-12);
+  EXPECT_NEAR(two[1].claim, 0.25, 1e-12);
+  EXPECT_NEAR(two[2].claim, 0.25, 1e-12);
 }
 
 TEST(RefitRowsInTime, EveryRowWhenTheEstimateWithItsMarginFitsElseFewer) {
