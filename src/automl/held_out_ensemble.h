@@ -4,9 +4,9 @@
 // (its refit model, else its sample models): first the most accurate
 // weights (averaged over resamples of these rows: they are often few
 // groups, bagged_selection.h), then, as on OOF predictions otherwise, the
-// cheapest ensemble within noise of it (cost_tradeoff.h). The trade-off waits for these rows
-// because the sample's OOF losses describe the sample models, not the ones
-// that serve. The weights chosen on
+// cheapest ensemble within noise of it (cost_tradeoff.h). The trade-off
+// waits for these rows because the sample's OOF losses describe the sample
+// models, not the ones that serve. The weights chosen on
 // the sample's OOF predictions describe the sample models; a member refit on
 // ten times the rows is a better model than its OOF score says, and a
 // member that memorizes its neighbours (kNN on near-duplicate rows) a worse
@@ -52,8 +52,8 @@ struct HeldOutChoiceOptions {
 // and the `options.challengers` on the held-out rows of `split`
 // (split.choice), then the trade-off when asked; records on each one's
 // leaderboard row the weight it serves with and the share of resamples
-// that picked it (info.held_out_choice); returns `chosen` with its weights (members and
-// challengers only, summing to 1), decision threshold and `traded` replaced
+// that picked it (info.held_out_choice); returns `chosen` with its weights
+// (members and challengers only, summing to 1), decision threshold and `traded` replaced
 // by the held-out choice's (its OOF predictions and score stay the
 // sample's). Unchanged when there are no held-out rows or fewer than two
 // members and challengers.

@@ -120,8 +120,9 @@ RefitRows SplitRefitRows(const TrainingData& all, const SearchSample& sample, ui
 // booster (a challenger: no sample weight) got a sixth of the refit time and
 // was refit on 186,000-207,000 rows; resamples of the held-out groups picked
 // it in 38-84% of their ensembles (fewer than half in one run of four, so it
-// was left out). With equal shares it read 361,000-373,000 rows and was
-// picked in 78-94% (docs/benchmarks.md, 2026-12-07 02:40).
+// was left out). With equal shares it read 261,000-373,000 rows and was
+// picked in 78-94%, three families in six runs of six (docs/benchmarks.md,
+// 2026-12-07 02:40).
 struct RefitClaim {
   size_t member = 0;
   double claim = 0;
