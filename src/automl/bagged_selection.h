@@ -54,8 +54,9 @@ struct BaggedSelection {
 };
 
 // `preds`: each candidate's predictions on the scored rows (rows x outputs,
-// at least one candidate); `y`: those rows' targets (the scorer's). The
-// result does not depend on options.threads.
+// at least one candidate); `y`: those rows' targets (the scorer's). When
+// every resample runs (the deadline does not pass) the result does not
+// depend on options.threads.
 BaggedSelection SelectEnsembleBagged(const std::vector<const Matrix*>& preds, const std::vector<float>& y,
                                      const OofScorer& scorer, const BaggedSelectionOptions& options);
 
